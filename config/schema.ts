@@ -1,0 +1,106 @@
+// The configuration schema: every option with its description, default and
+// unit in its name. The README's configuration reference and the environment
+// variable names are generated from this one tree (`leakwatch config docs`).
+
+import type { Infer } from '../pipeline/schema.ts'
+import * as s from '../pipeline/schema.ts'
+
+export const configSchema = s.object({
+  cluster: s.string({ default: 'default', description: 'Name of this cluster, attached to every record and incident.' }),
+  log: s.object({
+    level: s.literal(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, {
+      default: 'info',
+      description: "Log level of leakwatch's own JSON logs."
+    })
+  }),
+  http: s.object({
+    host: s.string({ default: '0.0.0.0', description: 'Address of the /metrics, /healthz and /readyz endpoint.' }),
+    port: s.number({
+      integer: true,
+      min: 0,
+      max: 65535,
+      default: 9464,
+      description: 'Port of the /metrics, /healthz and /readyz endpoint; 0 picks a free port.'
+    }),
+    enabled: s.boolean({ default: true, description: 'Serve metrics and health endpoints.' })
+  }),
+  kafka: s.object({
+    brokers: s.array(s.string(), { default: ['localhost:9092'], description: 'Bootstrap brokers, host:port.' }),
+    clientId: s.string({ default: 'leakwatch', description: 'Kafka client id (shows in broker logs and quotas).' }),
+    partitions: s.number({ integer: true, min: 1, default: 6, description: 'Partitions of topics leakwatch creates when they are missing.' }),
+    replicationFactor: s.number({ integer: true, min: -1, default: -1, description: 'Replication factor of created topics; -1 uses the broker default.' }),
+    compress: s.boolean({
+      default: true,
+      description: 'Deflate record payloads before sealing (log chunks shrink ~5x); Kafka-level compression would see only ciphertext.'
+    }),
+    payloadKey: s.optional(
+      s.string({
+        minLength: 32,
+        description:
+          'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on collectors and detectors; required for the Kafka roles.'
+      })
+    ),
+    sessionTimeoutMs: s.number({ integer: true, min: 6000, default: 30_000, description: 'Consumer group session timeout.' }),
+    connectionTimeoutMs: s.number({ integer: true, min: 100, default: 3000, description: 'Timeout of one broker connection attempt.' }),
+    requestTimeoutMs: s.number({ integer: true, min: 100, default: 30_000, description: 'Timeout of one Kafka request.' }),
+    maxBytesPerPartition: s.number({ integer: true, min: 1024, default: 4 * 1024 * 1024, description: 'Most bytes fetched per partition per consumer fetch.' })
+  }),
+  redis: s.object({
+    url: s.string({ default: 'redis://localhost:6379', description: 'Redis URL (redis:// or rediss://) for incidents and BullMQ jobs.' }),
+    keyPrefix: s.string({ default: 'lw', description: 'Prefix of every Redis key leakwatch writes.' })
+  }),
+  collector: s.object({
+    files: s.object({
+      enabled: s.boolean({ default: true, description: 'Tail the files of `path`.' }),
+      path: s.string({ default: './demo/logs', description: 'Directory whose files are tailed (recursively).' }),
+      include: s.string({ default: '\\.log$', description: "Regular expression a file's path relative to `path` must match." }),
+      readFrom: s.literal(['end', 'beginning'] as const, {
+        default: 'end',
+        description: 'Where to start in a file that has no checkpoint yet when the collector starts; files that appear later are read from the beginning.'
+      }),
+      checkpointPath: s.string({
+        default: './.leakwatch/checkpoints.json',
+        description: 'Checkpoint file (offsets acknowledged by the bus), written atomically.'
+      }),
+      pollIntervalMs: s.number({ integer: true, min: 10, default: 250, description: 'How often files are checked for new data and new files.' }),
+      maxLineBytes: s.number({
+        integer: true,
+        min: 256,
+        default: 256 * 1024,
+        description: 'Longer lines are split into pieces of at most this many bytes (never dropped: a secret in the tail is still scanned).'
+      }),
+      maxChunkLines: s.number({ integer: true, min: 1, default: 500, description: 'Most lines in one LogChunk.' }),
+      maxChunkBytes: s.number({ integer: true, min: 1024, default: 512 * 1024, description: 'Most bytes in one LogChunk.' })
+    })
+  }),
+  detector: s.object({
+    groupId: s.string({ default: 'leakwatch-detector', description: 'Kafka consumer group of the detector role.' }),
+    fingerprintKey: s.optional(
+      s.string({
+        minLength: 32,
+        description:
+          'Key of the HMAC-SHA256 fingerprints (32+ characters). Required for `run detector`; without it `scan` and `run all` use a random per-process key, so fingerprints do not match across runs.'
+      })
+    ),
+    maxContextChars: s.number({ integer: true, min: 40, default: 240, description: 'Masked context kept around a finding.' })
+  }),
+  responder: s.object({
+    groupId: s.string({ default: 'leakwatch-responder', description: 'Kafka consumer group of the responder role.' }),
+    console: s.boolean({ default: true, description: 'Print each new incident to stdout (masked).' }),
+    concurrency: s.number({ integer: true, min: 1, default: 4, description: 'Jobs run at once by one responder.' }),
+    incidentRetentionMs: s.number({
+      integer: true,
+      min: 60_000,
+      default: 90 * 24 * 3600 * 1000,
+      description: 'How long an incident without new occurrences is kept.'
+    }),
+    webhook: s.object({
+      url: s.optional(s.string({ pattern: /^https?:\/\//, description: 'Endpoint that receives a POST with each new incident (JSON, masked).' })),
+      timeoutMs: s.number({ integer: true, min: 100, default: 10_000, description: 'Timeout of one webhook request.' }),
+      attempts: s.number({ integer: true, min: 1, default: 8, description: 'Attempts before a webhook job is dead-lettered.' }),
+      backoffMs: s.number({ integer: true, min: 10, default: 1000, description: 'First retry delay; doubles each attempt.' })
+    })
+  })
+})
+
+export type Config = Infer<typeof configSchema>

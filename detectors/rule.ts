@@ -1,0 +1,47 @@
+// What a detection rule is. Rules are data: one object per credential format,
+// grouped in one file per provider under detectors/rules/, listed in
+// detectors/rules/registry.ts. Each rule carries its own examples, which the
+// test suite runs in every record shape leakwatch ingests.
+
+import type { Severity } from '../pipeline/events.ts'
+import type { Gen } from './gen.ts'
+
+export interface RuleExample {
+  /** A line as it would appear in a log. */
+  line: string
+  /** The secret the rule must extract from it. */
+  secret: string
+}
+
+export interface Rule {
+  /** Stable id, kebab-case, `<provider>-<what>`: appears in findings, metrics and baselines. */
+  id: string
+  title: string
+  severity: Severity
+  /** `pattern`: a format with a recognisable shape. `generic`: a value next to a secret-ish name, gated by entropy. */
+  kind: 'pattern' | 'generic'
+  /** RE2 syntax. Must not match across a newline. */
+  regex: string
+  /** Lower-case substrings one of which a line must contain for the regex to run. Empty: always run (avoid). */
+  keywords: string[]
+  /** Capture group holding the secret; 0 is the whole match. Default: 1 when the regex has a group, else 0. */
+  secretGroup?: number
+  /** Minimum Shannon entropy (bits per character) of the secret. */
+  minEntropy?: number
+  /** Format checksum or structural check of the secret (e.g. GitHub's CRC32). */
+  validate?: (secret: string) => boolean
+  /** Secrets or lines matching one of these RE2 patterns are not findings. */
+  allow?: { secrets?: string[]; lines?: string[] }
+  /**
+   * A PEM-style block: the regex matches the BEGIN header and the secret is
+   * the base64 body, on the same line (JSON-escaped) or on the following
+   * lines of the same chunk up to the END marker.
+   */
+  block?: { end: string; minBodyChars: number }
+  examples: {
+    /** Generated at test time from the format: never commit a live-looking token. */
+    positives: (g: Gen) => RuleExample[]
+    /** Look-alikes that must not be reported. */
+    negatives: string[]
+  }
+}

@@ -1,0 +1,227 @@
+// Wires a role from configuration: which bus, which stores, which stages.
+// `all` is the embedded mode (in-process bus and jobs, nothing to install);
+// the other roles are the clustered deployment (Kafka, Redis, BullMQ).
+
+import type { Writable } from 'node:stream'
+import { Redis } from 'ioredis'
+import type { Collector } from '../collectors/files.ts'
+import { createFilesCollector } from '../collectors/files.ts'
+import type { Config } from '../config/schema.ts'
+import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
+import { createSecretDetector } from '../detectors/secrets.ts'
+import { createDetectorStage } from '../detectors/stage.ts'
+import type { Incident, IncidentStore } from '../responders/incidents.ts'
+import { createMemoryIncidentStore, createRedisIncidentStore } from '../responders/incidents.ts'
+import { createResponderStage } from '../responders/stage.ts'
+import { createWebhookResponder } from '../responders/webhook.ts'
+import type { Bus, Consumer } from './bus.ts'
+import { createKafkaBus } from './bus-kafka.ts'
+import { createMemoryBus } from './bus-memory.ts'
+import { createCodec } from './codec.ts'
+import { LeakwatchError } from './errors.ts'
+import type { ActionRecord } from './events.ts'
+import { TOPICS } from './events.ts'
+import { createFingerprinter } from './fingerprint.ts'
+import type { HttpServer } from './http.ts'
+import { startHttp } from './http.ts'
+import type { JobHandler, Jobs } from './jobs.ts'
+import { createBullJobs, createMemoryJobs } from './jobs.ts'
+import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
+import { createMetrics } from './metrics.ts'
+import type { RunnerDeps } from './runner.ts'
+import { createPublisher, runStage } from './runner.ts'
+
+export const ROLES = ['all', 'collector', 'detector', 'responder'] as const
+export type Role = (typeof ROLES)[number]
+
+export interface AppDeps {
+  logger: Logger
+  /** Where the console responder prints incidents. */
+  stdout?: Writable
+  fetch?: typeof fetch
+}
+
+export interface App {
+  metrics: Metrics
+  bus: Bus
+  http: HttpServer | undefined
+  incidents: IncidentStore
+  stop: () => Promise<void>
+}
+
+function require<T>(value: T | undefined, path: string, role: string): T {
+  if (value === undefined) throw new LeakwatchError('LW_ERR_CONFIG_INVALID', `${path} is required for \`run ${role}\``)
+  return value
+}
+
+export async function startApp(role: Role, config: Config, deps: AppDeps): Promise<App> {
+  const log = deps.logger.child({ role })
+  const metrics = createMetrics()
+  const embedded = role === 'all'
+  const runsCollector = role === 'all' || role === 'collector'
+  const runsDetector = role === 'all' || role === 'detector'
+  const runsResponder = role === 'all' || role === 'responder'
+
+  // The Kafka roles must agree on keys across processes; the embedded mode can use random ones.
+  const payloadKey = embedded ? config.kafka.payloadKey : require(config.kafka.payloadKey, 'kafka.payloadKey', role)
+  if (role === 'detector') require(config.detector.fingerprintKey, 'detector.fingerprintKey', role)
+  const codec = createCodec({ payloadKey, compress: config.kafka.compress })
+  if (codec.ephemeral && embedded) log.info('no kafka.payloadKey: in-process records are sealed with a random key')
+
+  const bus: Bus = embedded
+    ? createMemoryBus({ retainMessages: 10_000 })
+    : await createKafkaBus(
+        {
+          brokers: config.kafka.brokers,
+          clientId: `${config.kafka.clientId}-${role}`,
+          topics: Object.values(TOPICS),
+          partitions: config.kafka.partitions,
+          replicationFactor: config.kafka.replicationFactor,
+          sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+          connectionTimeoutMs: config.kafka.connectionTimeoutMs,
+          requestTimeoutMs: config.kafka.requestTimeoutMs,
+          maxBytesPerPartition: config.kafka.maxBytesPerPartition
+        },
+        log
+      )
+  const runner: RunnerDeps = { bus, codec, metrics, logger: log }
+  const publish = createPublisher(runner)
+
+  const stops: Array<() => Promise<void>> = []
+  const ready: Record<string, () => boolean> = { bus: () => bus.ready() }
+  let incidents: IncidentStore = createMemoryIncidentStore()
+  const abort = new AbortController()
+
+  try {
+    if (runsResponder) {
+      let redis: Redis | undefined
+      if (!embedded) {
+        redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true })
+        redis.on('error', (err) => log.warn({ code: (err as { code?: string }).code }, 'redis connection error'))
+        try {
+          await redis.connect()
+        } catch (err) {
+          throw new LeakwatchError('LW_ERR_REDIS_UNAVAILABLE', 'cannot connect to Redis (redis.url)', { cause: err })
+        }
+        const r = redis
+        ready.redis = () => r.status === 'ready'
+        incidents = createRedisIncidentStore(redis, config.redis.keyPrefix, config.responder.incidentRetentionMs)
+      }
+      const handlers: Record<string, JobHandler> = {}
+      const hook = config.responder.webhook
+      if (hook.url !== undefined) {
+        const responder = createWebhookResponder({ url: hook.url, timeoutMs: hook.timeoutMs }, deps.fetch === undefined ? {} : { fetch: deps.fetch })
+        handlers.webhook = async (data, ctx) => await responder.handle(data.incident as Incident, ctx)
+      }
+      const jobOpts = {
+        attempts: hook.attempts,
+        backoffMs: hook.backoffMs,
+        concurrency: config.responder.concurrency,
+        onOutcome: async (ctx: { id: string; name: string; attempt: number }, outcome: ActionRecord['outcome'], detail: string) => {
+          metrics.jobs.inc({ action: ctx.name, outcome })
+          const record: ActionRecord = {
+            v: '1',
+            type: 'action',
+            id: ctx.id,
+            fingerprint: ctx.id.split('-')[1] ?? '',
+            action: ctx.name,
+            outcome,
+            attempt: ctx.attempt,
+            detail,
+            at: new Date().toISOString()
+          }
+          log.info({ job: ctx.id, action: ctx.name, outcome, attempt: ctx.attempt, detail }, 'action finished')
+          await publish([{ topic: TOPICS.actions, key: record.fingerprint, value: record }])
+        }
+      }
+      let jobs: Jobs
+      if (embedded) {
+        jobs = createMemoryJobs(handlers, jobOpts, log)
+      } else {
+        const url = new URL(config.redis.url)
+        jobs = await createBullJobs(
+          {
+            host: url.hostname,
+            port: Number(url.port || 6379),
+            ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+            ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+            ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+            db: Number(url.pathname.slice(1) || 0),
+            maxRetriesPerRequest: null
+          },
+          config.redis.keyPrefix,
+          handlers,
+          jobOpts,
+          log
+        )
+      }
+      const stage = createResponderStage(
+        {
+          groupId: config.responder.groupId,
+          cluster: config.cluster,
+          webhook: hook.url !== undefined,
+          console: config.responder.console ? (deps.stdout ?? process.stdout) : undefined
+        },
+        { store: incidents, jobs, metrics }
+      )
+      const consumer: Consumer = await runStage(stage, runner, { fromBeginning: true })
+      stops.push(async () => {
+        await consumer.stop()
+        await jobs.close()
+        await redis?.quit().catch(() => {})
+      })
+    }
+
+    if (runsDetector) {
+      const fingerprinter = createFingerprinter(config.detector.fingerprintKey)
+      if (fingerprinter.ephemeral) log.warn('no detector.fingerprintKey: fingerprints are random per process and will not match across restarts')
+      const secrets = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: config.detector.maxContextChars })
+      const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors: [secrets], metrics })
+      const consumer = await runStage(stage, runner, { fromBeginning: true })
+      stops.push(async () => {
+        await consumer.stop()
+      })
+      log.info({ rules: secrets.ruleCount }, 'detector started')
+    }
+
+    if (runsCollector) {
+      const collectors: Collector[] = []
+      if (config.collector.files.enabled) collectors.push(createFilesCollector(config.collector.files, { publish, logger: log, metrics }))
+      const running = collectors.map(async (c) => {
+        await c.start(abort.signal)
+      })
+      stops.push(async () => {
+        abort.abort()
+        await Promise.all(
+          collectors.map(async (c) => {
+            await c.close()
+          })
+        )
+        await Promise.allSettled(running)
+      })
+      log.info({ path: config.collector.files.path }, 'collector started')
+    }
+  } catch (err) {
+    for (const s of stops.reverse()) await s().catch(() => {})
+    await bus.close()
+    throw err
+  }
+
+  const http = config.http.enabled
+    ? await startHttp(config.http, metrics.registry, () => Object.fromEntries(Object.entries(ready).map(([k, f]) => [k, f()])))
+    : undefined
+
+  return {
+    metrics,
+    bus,
+    http,
+    incidents,
+    async stop() {
+      // Collectors first (no new input), then consumers, then jobs, then the bus.
+      for (const s of [...stops].reverse()) await s().catch((err: unknown) => log.warn({ reason: (err as Error).message }, 'error during shutdown'))
+      await bus.close()
+      await http?.close()
+    }
+  }
+}

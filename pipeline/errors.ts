@@ -1,0 +1,57 @@
+// Every error leakwatch raises on purpose carries a stable code, a retriable
+// flag and the original error as `cause`, so operators can grep and alert on
+// codes and the runner can decide between "retry" and "dead-letter" without
+// parsing messages. The README's error table is generated from ERROR_CODES and
+// a test checks that both agree.
+
+export const ERROR_CODES = {
+  LW_ERR_CONFIG_INVALID: {
+    retriable: false,
+    description: 'The configuration file or environment does not match the schema; the message names the offending key path.'
+  },
+  LW_ERR_CONFIG_UNREADABLE: { retriable: false, description: 'The configuration file could not be read or is not valid YAML.' },
+  LW_ERR_RECORD_INVALID: {
+    retriable: false,
+    description: 'A bus record failed schema validation or is not valid JSON; it is counted and sent to the dead-letter topic.'
+  },
+  LW_ERR_KAFKA_UNAVAILABLE: { retriable: true, description: 'Kafka could not be reached or did not acknowledge a produce or commit in time.' },
+  LW_ERR_REDIS_UNAVAILABLE: { retriable: true, description: 'Redis could not be reached or a command failed.' },
+  LW_ERR_CHECKPOINT_IO: { retriable: true, description: 'The collector could not read or durably write its checkpoint file.' },
+  LW_ERR_SOURCE_IO: { retriable: true, description: 'A collector could not read a log file or directory.' },
+  LW_ERR_RULE_INVALID: { retriable: false, description: 'A detection rule is malformed (bad regex, unknown field, secret group out of range).' },
+  LW_ERR_WEBHOOK_REJECTED: { retriable: false, description: 'A webhook endpoint answered with a 4xx status other than 408 or 429; the job is not retried.' },
+  LW_ERR_WEBHOOK_FAILED: {
+    retriable: true,
+    description: 'A webhook endpoint timed out, could not be reached, or answered 408, 429 or 5xx; the job is retried with backoff.'
+  },
+  LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
+  LW_ERR_SCAN_INPUT: { retriable: false, description: 'A path given to `leakwatch scan` could not be read.' },
+  LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' }
+} as const satisfies Record<string, { retriable: boolean; description: string }>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export class LeakwatchError extends Error {
+  readonly code: ErrorCode
+  readonly retriable: boolean
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'LeakwatchError'
+    this.code = code
+    this.retriable = ERROR_CODES[code].retriable
+    this.details = options.details
+  }
+}
+
+export function isLeakwatchError(err: unknown, code?: ErrorCode): err is LeakwatchError {
+  return err instanceof LeakwatchError && (code === undefined || err.code === code)
+}
+
+/** Whether an operation that threw `err` is worth trying again. Unknown errors are assumed transient. */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof LeakwatchError) return err.retriable
+  if (typeof err === 'object' && err !== null && 'retriable' in err) return Boolean((err as { retriable: unknown }).retriable)
+  return true
+}

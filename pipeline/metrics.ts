@@ -1,0 +1,136 @@
+// Prometheus metrics in the text exposition format (version 0.0.4). In-house
+// because counters, gauges and fixed-bucket histograms are all we need and
+// prom-client would bring three transitive dependencies. Label values are
+// stage names, rule ids, topics and outcomes — never content, never a secret.
+
+type Labels = Record<string, string>
+
+interface Family {
+  name: string
+  help: string
+  type: 'counter' | 'gauge' | 'histogram'
+  render: () => string[]
+}
+
+function labelKey(labels: Labels): string {
+  const keys = Object.keys(labels).sort()
+  return keys.map((k) => `${k}="${escapeLabel(labels[k] ?? '')}"`).join(',')
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
+}
+
+function withLabels(name: string, key: string): string {
+  return key === '' ? name : `${name}{${key}}`
+}
+
+export interface Counter {
+  inc: (labels?: Labels, by?: number) => void
+  get: (labels?: Labels) => number
+}
+export interface Gauge {
+  set: (value: number, labels?: Labels) => void
+  inc: (labels?: Labels, by?: number) => void
+  get: (labels?: Labels) => number
+}
+export interface Histogram {
+  observe: (value: number, labels?: Labels) => void
+}
+
+export class Registry {
+  readonly #families = new Map<string, Family>()
+
+  #add(f: Family): void {
+    if (this.#families.has(f.name)) throw new Error(`metric ${f.name} registered twice`)
+    this.#families.set(f.name, f)
+  }
+
+  counter(name: string, help: string): Counter {
+    const values = new Map<string, number>()
+    this.#add({ name, help, type: 'counter', render: () => [...values].map(([k, v]) => `${withLabels(name, k)} ${v}`) })
+    return {
+      inc: (labels = {}, by = 1) => {
+        const k = labelKey(labels)
+        values.set(k, (values.get(k) ?? 0) + by)
+      },
+      get: (labels = {}) => values.get(labelKey(labels)) ?? 0
+    }
+  }
+
+  gauge(name: string, help: string): Gauge {
+    const values = new Map<string, number>()
+    this.#add({ name, help, type: 'gauge', render: () => [...values].map(([k, v]) => `${withLabels(name, k)} ${v}`) })
+    return {
+      set: (value, labels = {}) => {
+        values.set(labelKey(labels), value)
+      },
+      inc: (labels = {}, by = 1) => {
+        const k = labelKey(labels)
+        values.set(k, (values.get(k) ?? 0) + by)
+      },
+      get: (labels = {}) => values.get(labelKey(labels)) ?? 0
+    }
+  }
+
+  histogram(name: string, help: string, buckets: number[]): Histogram {
+    const series = new Map<string, { counts: number[]; sum: number; count: number }>()
+    this.#add({
+      name,
+      help,
+      type: 'histogram',
+      render: () =>
+        [...series].flatMap(([k, s]) => {
+          const sep = k === '' ? '' : ','
+          const lines = buckets.map((b, i) => `${name}_bucket{${k}${sep}le="${b}"} ${s.counts[i] ?? 0}`)
+          lines.push(
+            `${name}_bucket{${k}${sep}le="+Inf"} ${s.count}`,
+            `${withLabels(`${name}_sum`, k)} ${s.sum}`,
+            `${withLabels(`${name}_count`, k)} ${s.count}`
+          )
+          return lines
+        })
+    })
+    return {
+      observe: (value, labels = {}) => {
+        const k = labelKey(labels)
+        let s = series.get(k)
+        if (s === undefined) {
+          s = { counts: buckets.map(() => 0), sum: 0, count: 0 }
+          series.set(k, s)
+        }
+        for (let i = 0; i < buckets.length; i++) if (value <= (buckets[i] ?? Infinity)) s.counts[i] = (s.counts[i] ?? 0) + 1
+        s.sum += value
+        s.count++
+      }
+    }
+  }
+
+  render(): string {
+    const out: string[] = []
+    for (const f of this.#families.values()) {
+      out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.render())
+    }
+    return `${out.join('\n')}\n`
+  }
+}
+
+/** The metrics every stage shares; stage-specific ones are added by the stage. */
+export function createMetrics(registry = new Registry()) {
+  return {
+    registry,
+    recordsIn: registry.counter('leakwatch_records_in_total', 'Records consumed from the bus, by topic.'),
+    recordsInvalid: registry.counter('leakwatch_records_invalid_total', 'Records that failed validation and went to the dead-letter topic, by topic.'),
+    recordsOut: registry.counter('leakwatch_records_out_total', 'Records produced to the bus, by topic.'),
+    batchRetries: registry.counter('leakwatch_batch_retries_total', 'Batches whose handler failed and was retried, by stage.'),
+    batchSeconds: registry.histogram('leakwatch_batch_seconds', 'Time to handle one consumed batch, by stage.', [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]),
+    linesCollected: registry.counter('leakwatch_lines_collected_total', 'Lines read by collectors, by collector.'),
+    bytesCollected: registry.counter('leakwatch_bytes_collected_total', 'Bytes read by collectors, by collector.'),
+    findings: registry.counter('leakwatch_findings_total', 'Findings produced, by rule and severity.'),
+    incidents: registry.counter('leakwatch_incidents_opened_total', 'Incidents opened (new fingerprints).'),
+    occurrences: registry.counter('leakwatch_occurrences_total', 'Occurrences recorded on incidents (replays excluded).'),
+    jobs: registry.counter('leakwatch_jobs_total', 'Responder jobs finished, by action and outcome.')
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

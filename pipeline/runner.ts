@@ -1,0 +1,133 @@
+// The runner owns offsets. A stage gets validated records and returns what it
+// wants produced; the runner produces those outputs (and the dead-letter
+// copies of records that failed validation), waits for the bus to make them
+// durable, and only then lets the bus commit the batch. Stages never commit,
+// so a crash at any point replays the batch and idempotent stages make the
+// replay harmless.
+
+import { performance } from 'node:perf_hooks'
+import type { Batch, Bus, Consumer } from './bus.ts'
+import type { Codec } from './codec.ts'
+import { isLeakwatchError } from './errors.ts'
+import { TOPIC_SCHEMAS, TOPICS } from './events.ts'
+import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
+import type { Schema } from './schema.ts'
+import { formatIssues, safeParse } from './schema.ts'
+
+export interface InRecord<T = unknown> {
+  topic: string
+  partition: number
+  offset: string
+  key: string | null
+  value: T
+}
+
+export interface OutRecord {
+  topic: string
+  key: string | null
+  value: unknown
+}
+
+export interface Stage {
+  name: string
+  groupId: string
+  topics: string[]
+  /** Must be idempotent: the same records may be handed again after a crash. */
+  process: (records: InRecord[]) => Promise<OutRecord[]>
+}
+
+export interface RunnerDeps {
+  bus: Bus
+  codec: Codec
+  metrics: Metrics
+  logger: Logger
+}
+
+export type Publish = (records: OutRecord[]) => Promise<void>
+
+/** Encodes and sends records grouped by topic; resolves when all are durable. */
+export function createPublisher(deps: RunnerDeps): Publish {
+  return async (records) => {
+    const byTopic = new Map<string, OutRecord[]>()
+    for (const r of records) {
+      let list = byTopic.get(r.topic)
+      if (list === undefined) {
+        list = []
+        byTopic.set(r.topic, list)
+      }
+      list.push(r)
+    }
+    await Promise.all(
+      [...byTopic].map(async ([topic, list]) => {
+        await deps.bus.send(
+          topic,
+          list.map((r) => ({ key: r.key, value: deps.codec.encode(topic, r.value) }))
+        )
+        deps.metrics.recordsOut.inc({ topic }, list.length)
+      })
+    )
+  }
+}
+
+export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBeginning: boolean }): Promise<Consumer> {
+  const log = deps.logger.child({ stage: stage.name })
+  const publish = createPublisher(deps)
+
+  async function handle(batch: Batch): Promise<void> {
+    const started = performance.now()
+    const schema: Schema<unknown> | undefined = (TOPIC_SCHEMAS as Record<string, Schema<unknown>>)[batch.topic]
+    const valid: InRecord[] = []
+    const dead: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
+    for (const m of batch.messages) {
+      let problem: { code: string; message: string } | undefined
+      try {
+        const value = deps.codec.decode(batch.topic, m.value)
+        const r = schema === undefined ? { ok: true as const, value } : safeParse(schema, value)
+        if (r.ok) valid.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: r.value })
+        else problem = { code: 'LW_ERR_RECORD_INVALID', message: formatIssues(r.issues.slice(0, 5)) }
+      } catch (err) {
+        if (!isLeakwatchError(err)) throw err
+        problem = { code: err.code, message: err.message }
+      }
+      if (problem !== undefined) {
+        // Log the position and the reason, never the payload: it may be a log line holding a secret.
+        log.warn(
+          { topic: m.topic, partition: m.partition, offset: m.offset, code: problem.code, reason: problem.message },
+          'record rejected to the dead-letter topic'
+        )
+        deps.metrics.recordsInvalid.inc({ topic: batch.topic })
+        dead.push({
+          key: m.key,
+          value: deps.codec.encodeBytes(TOPICS.deadLetter, m.value),
+          headers: {
+            'lw-error-code': problem.code,
+            'lw-error': problem.message.slice(0, 500),
+            'lw-origin': `${m.topic}/${m.partition}/${m.offset}`,
+            'lw-stage': stage.name
+          }
+        })
+      }
+    }
+    deps.metrics.recordsIn.inc({ topic: batch.topic }, batch.messages.length)
+    const outputs = valid.length > 0 ? await stage.process(valid) : []
+    if (dead.length > 0) {
+      await deps.bus.send(TOPICS.deadLetter, dead)
+      deps.metrics.recordsOut.inc({ topic: TOPICS.deadLetter }, dead.length)
+    }
+    if (outputs.length > 0) await publish(outputs)
+    deps.metrics.batchSeconds.observe((performance.now() - started) / 1000, { stage: stage.name })
+  }
+
+  return await deps.bus.consume({
+    groupId: stage.groupId,
+    topics: stage.topics,
+    fromBeginning: opts.fromBeginning,
+    handle,
+    onRetry: (err, attempt) => {
+      deps.metrics.batchRetries.inc({ stage: stage.name })
+      const e = err as { code?: string; message?: string }
+      log.warn({ attempt, code: e.code, reason: e.message }, 'batch failed; retrying')
+    }
+  })
+}

@@ -1,0 +1,302 @@
+// A small runtime schema: the one description of a shape from which the
+// TypeScript type is inferred, values are validated (configuration and every
+// record crossing the bus), environment variables are mapped and the README's
+// configuration reference is generated. Kept in-house because it is ~250 lines
+// and the needs are narrow (strict objects, defaults, docs); a general library
+// would be a dependency on the hot path of every bus record.
+
+import type { ErrorCode } from './errors.ts'
+import { LeakwatchError } from './errors.ts'
+
+export interface Issue {
+  path: string
+  message: string
+}
+
+export interface Schema<T> {
+  readonly type: string
+  readonly description: string
+  readonly hasDefault: boolean
+  readonly defaultValue: T | undefined
+  readonly optional: boolean
+  /** Validates `value`; pushes issues and returns undefined on failure. */
+  check(value: unknown, path: string, issues: Issue[]): T | undefined
+  /** Converts an environment variable's text to the input of `check`. */
+  fromEnv(text: string): unknown
+  /** For objects, the field schemas; used to walk the tree for env mapping and docs. */
+  readonly fields?: Record<string, Schema<unknown>>
+}
+
+export type Infer<S> = S extends Schema<infer T> ? T : never
+
+interface Common<T> {
+  description?: string
+  default?: T
+}
+
+function leaf<T>(
+  type: string,
+  opts: Common<T>,
+  test: (v: unknown, path: string, issues: Issue[]) => T | undefined,
+  fromEnv: (t: string) => unknown
+): Schema<T> {
+  return {
+    type,
+    description: opts.description ?? '',
+    hasDefault: opts.default !== undefined,
+    defaultValue: opts.default,
+    optional: false,
+    check: test,
+    fromEnv
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'array'
+  return typeof v
+}
+
+export function string(opts: Common<string> & { minLength?: number; maxLength?: number; pattern?: RegExp } = {}): Schema<string> {
+  return leaf(
+    'string',
+    opts,
+    (v, path, issues) => {
+      if (typeof v !== 'string') {
+        issues.push({ path, message: `expected a string, got ${describeValue(v)}` })
+        return undefined
+      }
+      if (opts.minLength !== undefined && v.length < opts.minLength) {
+        issues.push({ path, message: `must be at least ${opts.minLength} characters` })
+        return undefined
+      }
+      if (opts.maxLength !== undefined && v.length > opts.maxLength) {
+        issues.push({ path, message: `must be at most ${opts.maxLength} characters` })
+        return undefined
+      }
+      if (opts.pattern !== undefined && !opts.pattern.test(v)) {
+        issues.push({ path, message: `must match ${String(opts.pattern)}` })
+        return undefined
+      }
+      return v
+    },
+    (t) => t
+  )
+}
+
+export function number(opts: Common<number> & { min?: number; max?: number; integer?: boolean } = {}): Schema<number> {
+  return leaf(
+    opts.integer === true ? 'integer' : 'number',
+    opts,
+    (v, path, issues) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        issues.push({ path, message: `expected a number, got ${describeValue(v)}` })
+        return undefined
+      }
+      if (opts.integer === true && !Number.isInteger(v)) {
+        issues.push({ path, message: 'must be an integer' })
+        return undefined
+      }
+      if (opts.min !== undefined && v < opts.min) {
+        issues.push({ path, message: `must be >= ${opts.min}` })
+        return undefined
+      }
+      if (opts.max !== undefined && v > opts.max) {
+        issues.push({ path, message: `must be <= ${opts.max}` })
+        return undefined
+      }
+      return v
+    },
+    (t) => (t.trim() === '' ? t : Number(t))
+  )
+}
+
+export function boolean(opts: Common<boolean> = {}): Schema<boolean> {
+  return leaf(
+    'boolean',
+    opts,
+    (v, path, issues) => {
+      if (typeof v !== 'boolean') {
+        issues.push({ path, message: `expected true or false, got ${describeValue(v)}` })
+        return undefined
+      }
+      return v
+    },
+    (t) => (t === 'true' ? true : t === 'false' ? false : t)
+  )
+}
+
+export function literal<const L extends readonly string[]>(values: L, opts: Common<L[number]> = {}): Schema<L[number]> {
+  return leaf(
+    values.map((v) => JSON.stringify(v)).join(' | '),
+    opts,
+    (v, path, issues) => {
+      if (typeof v !== 'string' || !values.includes(v)) {
+        issues.push({ path, message: `must be one of ${values.join(', ')}` })
+        return undefined
+      }
+      return v as L[number]
+    },
+    (t) => t
+  )
+}
+
+/** Any JSON value, unvalidated: for embedded foreign documents (an audit Event's requestObject). */
+export function unknownValue(opts: { description?: string } = {}): Schema<unknown> {
+  return leaf(
+    'any',
+    opts,
+    (v) => v,
+    (t) => JSON.parse(t)
+  )
+}
+
+export function array<T>(item: Schema<T>, opts: Common<T[]> & { maxItems?: number; minItems?: number } = {}): Schema<T[]> {
+  return leaf(
+    `${item.type}[]`,
+    opts,
+    (v, path, issues) => {
+      if (!Array.isArray(v)) {
+        issues.push({ path, message: `expected a list, got ${describeValue(v)}` })
+        return undefined
+      }
+      if (opts.maxItems !== undefined && v.length > opts.maxItems) {
+        issues.push({ path, message: `must have at most ${opts.maxItems} items` })
+        return undefined
+      }
+      if (opts.minItems !== undefined && v.length < opts.minItems) {
+        issues.push({ path, message: `must have at least ${opts.minItems} items` })
+        return undefined
+      }
+      const out: T[] = []
+      const before = issues.length
+      for (let i = 0; i < v.length; i++) {
+        const r = item.check(v[i], `${path}[${i}]`, issues)
+        if (r !== undefined) out.push(r)
+      }
+      return issues.length === before ? out : undefined
+    },
+    (t) =>
+      t.trim().startsWith('[')
+        ? JSON.parse(t)
+        : t
+            .split(',')
+            .map((s) => item.fromEnv(s.trim()))
+            .filter((s) => s !== '')
+  )
+}
+
+export function record<T>(value: Schema<T>, opts: Common<Record<string, T>> = {}): Schema<Record<string, T>> {
+  return leaf(
+    `map of ${value.type}`,
+    opts,
+    (v, path, issues) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        issues.push({ path, message: `expected a map, got ${describeValue(v)}` })
+        return undefined
+      }
+      const out: Record<string, T> = {}
+      const before = issues.length
+      for (const [k, x] of Object.entries(v)) {
+        const r = value.check(x, `${path}.${k}`, issues)
+        if (r !== undefined) out[k] = r
+      }
+      return issues.length === before ? out : undefined
+    },
+    (t) => JSON.parse(t)
+  )
+}
+
+export function optional<T>(inner: Schema<T>): Schema<T | undefined> & { readonly optional: true } {
+  return { ...inner, optional: true as const, check: (v, path, issues) => (v === undefined ? undefined : inner.check(v, path, issues)) }
+}
+
+type Shape = Record<string, Schema<unknown>>
+type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends { readonly optional: true } ? K : never }[keyof S]
+type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined> }
+type Flat<T> = { [K in keyof T]: T[K] } & {}
+
+/**
+ * A strict object: unknown keys are an error (a typo in a config file must not
+ * be a silent no-op). Missing fields take their default; an object whose fields
+ * all have defaults defaults to `{}` itself.
+ */
+export function object<S extends Shape>(shape: S, opts: { description?: string; allowUnknown?: boolean } = {}): Schema<Flat<ObjectOf<S>>> {
+  const allDefaulted = Object.values(shape).every((f) => f.hasDefault || f.optional)
+  const self: Schema<Flat<ObjectOf<S>>> = {
+    type: 'object',
+    description: opts.description ?? '',
+    hasDefault: allDefaulted,
+    defaultValue: undefined,
+    optional: false,
+    fields: shape,
+    fromEnv: (t) => JSON.parse(t),
+    check(v, path, issues) {
+      if (v === undefined && allDefaulted) v = {}
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        issues.push({ path, message: `expected an object, got ${describeValue(v)}` })
+        return undefined
+      }
+      const input = v as Record<string, unknown>
+      const before = issues.length
+      const out: Record<string, unknown> = {}
+      if (opts.allowUnknown !== true) {
+        for (const k of Object.keys(input)) {
+          if (!Object.hasOwn(shape, k)) issues.push({ path: join(path, k), message: `unknown key (known: ${Object.keys(shape).join(', ')})` })
+        }
+      }
+      for (const [k, field] of Object.entries(shape)) {
+        const p = join(path, k)
+        let x = input[k]
+        if (x === undefined) {
+          if (field.hasDefault && field.defaultValue !== undefined) x = structuredClone(field.defaultValue)
+          else if (field.optional) continue
+          else if (!field.hasDefault) {
+            issues.push({ path: p, message: 'is required' })
+            continue
+          }
+        }
+        const r = field.check(x, p, issues)
+        if (r !== undefined) out[k] = r
+      }
+      return issues.length === before ? (out as Flat<ObjectOf<S>>) : undefined
+    }
+  }
+  return self
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`
+}
+
+export function formatIssues(issues: Issue[]): string {
+  return issues.map((i) => `${i.path === '' ? '(root)' : i.path}: ${i.message}`).join('; ')
+}
+
+/** Validates or throws a coded error that lists every offending path. */
+export function parse<T>(schema: Schema<T>, value: unknown, code: ErrorCode, what: string): T {
+  const issues: Issue[] = []
+  const out = schema.check(value, '', issues)
+  if (issues.length > 0 || out === undefined) {
+    throw new LeakwatchError(code, `${what} is invalid: ${formatIssues(issues)}`, { details: { issues } })
+  }
+  return out
+}
+
+/** Validates without throwing, for hot paths that count failures instead. */
+export function safeParse<T>(schema: Schema<T>, value: unknown): { ok: true; value: T } | { ok: false; issues: Issue[] } {
+  const issues: Issue[] = []
+  const out = schema.check(value, '', issues)
+  return issues.length > 0 || out === undefined ? { ok: false, issues } : { ok: true, value: out }
+}
+
+export interface Leaf {
+  path: string
+  schema: Schema<unknown>
+}
+
+/** Every non-object field of a schema tree with its dotted path. */
+export function leaves(schema: Schema<unknown>, path = ''): Leaf[] {
+  if (schema.fields === undefined) return [{ path, schema }]
+  return Object.entries(schema.fields).flatMap(([k, f]) => leaves(f, join(path, k)))
+}
