@@ -56,7 +56,7 @@ export function createGen(): Gen {
       const body = chars(ALPHABETS.base62, 30)
       return prefix + body + toBase62(crc32(body), 6)
     },
-    password: () => `${words[randomInt(words.length)]}${randomInt(1000, 9999)}${'!#%&*'[randomInt(5)]}${chars(ALPHABETS.base62, 4)}`,
+    password: () => `${words[randomInt(words.length)]}${randomInt(1000, 9999)}${'!#%*+'[randomInt(5)]}${chars(ALPHABETS.base62, 4)}`,
     pemBody: (bytes) => randomBytes(bytes).toString('base64')
   }
 }
