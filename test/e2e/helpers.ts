@@ -1,0 +1,133 @@
+// Shared pieces of the end-to-end tests: a webhook receiver, a log capture,
+// and dumps of everything leakwatch wrote to Kafka and Redis so a test can
+// assert that no plaintext secret is anywhere in them.
+
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import { Kafka, logLevel } from 'kafkajs'
+import { TOPICS } from '../../pipeline/events.ts'
+
+export interface Received {
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+export async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+  const received: Received[] = []
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = []
+    req.on('data', (c: Buffer) => parts.push(c))
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(parts).toString('utf8') })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/hooks/leakwatch`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+  }
+}
+
+/** A pino destination that keeps everything written to it. */
+export function capture(): Writable & { text: () => string } {
+  const parts: string[] = []
+  const w = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      parts.push(chunk.toString())
+      cb()
+    }
+  })
+  return Object.assign(w, { text: () => parts.join('') })
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+export function uniqueId(): string {
+  return randomBytes(4).toString('hex')
+}
+
+/** Every message of every leakwatch topic, read from the beginning up to the current end. */
+export async function dumpKafka(brokers: string[]): Promise<Array<{ topic: string; key: Buffer | null; value: Buffer | null; headers: string }>> {
+  const kafka = new Kafka({ clientId: 'leakwatch-test-dump', brokers, logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  await admin.connect()
+  const existing = new Set(await admin.listTopics())
+  const topics = Object.values(TOPICS).filter((t) => existing.has(t))
+  const ends = new Map<string, number>()
+  let total = 0
+  for (const t of topics) {
+    for (const p of await admin.fetchTopicOffsets(t)) {
+      ends.set(`${t}/${p.partition}`, Number(p.high))
+      total += Number(p.high) - Number(p.low)
+    }
+  }
+  await admin.disconnect()
+  const out: Array<{ topic: string; key: Buffer | null; value: Buffer | null; headers: string }> = []
+  if (total === 0) return out
+  const consumer = kafka.consumer({ groupId: `dump-${uniqueId()}` })
+  await consumer.connect()
+  await consumer.subscribe({ topics, fromBeginning: true })
+  const seen = new Map<string, number>()
+  let done: () => void = () => {}
+  const finished = new Promise<void>((resolve) => {
+    done = resolve
+  })
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      out.push({ topic, key: message.key, value: message.value, headers: JSON.stringify(message.headers ?? {}) })
+      seen.set(`${topic}/${partition}`, Number(message.offset) + 1)
+      if ([...ends].every(([k, end]) => (seen.get(k) ?? 0) >= end || end === 0)) done()
+    }
+  })
+  await Promise.race([finished, sleep(30_000)])
+  await consumer.disconnect()
+  return out
+}
+
+/** Every key under a prefix with its whole value, whatever the type. */
+export async function dumpRedis(url: string, prefix: string): Promise<string> {
+  const redis = new Redis(url)
+  const parts: string[] = []
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    cursor = next
+    for (const key of keys) {
+      const type = await redis.type(key)
+      let value: unknown
+      if (type === 'string') value = await redis.get(key)
+      else if (type === 'hash') value = await redis.hgetall(key)
+      else if (type === 'set') value = await redis.smembers(key)
+      else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES')
+      else if (type === 'list') value = await redis.lrange(key, 0, -1)
+      else if (type === 'stream') value = await redis.xrange(key, '-', '+')
+      parts.push(`${key} ${type} ${JSON.stringify(value)}`)
+    }
+  } while (cursor !== '0')
+  await redis.quit()
+  return parts.join('\n')
+}
+
+/** The forms in which a leaked value could hide in a dump. */
+export function forms(secret: string): string[] {
+  return [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex'), JSON.stringify(secret).slice(1, -1)]
+}
