@@ -109,7 +109,7 @@ export async function dumpRedis(url: string, prefix: string): Promise<string> {
   const parts: string[] = []
   let cursor = '0'
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', '500')
     cursor = next
     for (const key of keys) {
       const type = await redis.type(key)
@@ -117,7 +117,7 @@ export async function dumpRedis(url: string, prefix: string): Promise<string> {
       if (type === 'string') value = await redis.get(key)
       else if (type === 'hash') value = await redis.hgetall(key)
       else if (type === 'set') value = await redis.smembers(key)
-      else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES')
+      else if (type === 'zset') value = await redis.zrange(key, '0', '-1', 'WITHSCORES')
       else if (type === 'list') value = await redis.lrange(key, 0, -1)
       else if (type === 'stream') value = await redis.xrange(key, '-', '+')
       parts.push(`${key} ${type} ${JSON.stringify(value)}`)
