@@ -1,0 +1,428 @@
+// Real Kafka (official 4.1.0 jars, KRaft single node) and Redis for tests, started on free loopback ports.
+// No Docker here, so the broker runs straight from Maven Central jars cached in .cache/kafka.
+
+import type { ChildProcess } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo, Socket } from 'node:net'
+import { connect, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Kafka, logLevel } from 'kafkajs'
+
+export interface KafkaService {
+  brokers: string[]
+  stop(): Promise<void>
+  startupMs: number
+}
+export interface RedisService {
+  url: string
+  stop(): Promise<void>
+  startupMs: number
+}
+export interface Services {
+  kafkaBrokers: string[]
+  redisUrl: string
+}
+
+const KAFKA_VERSION = '4.1.0'
+const STARTUP_TIMEOUT_MS = 90_000
+const repoRoot = resolve(import.meta.dirname, '../..')
+export const kafkaLibsDir = join(repoRoot, '.cache', 'kafka', KAFKA_VERSION, 'libs')
+// The binding is checked too: a libs dir fetched without it gives a broker that logs nothing, not even why it died.
+const REQUIRED_JARS = [`kafka_2.13-${KAFKA_VERSION}.jar`, 'log4j-slf4j-impl-2.24.3.jar']
+const KAFKA_HINT = 'or set KAFKA_BROKERS to a running broker'
+
+function requireCommand(cmd: string, args: string[], fix: string): void {
+  const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 })
+  if (r.error !== undefined) throw new Error(`'${cmd}' is not usable (${r.error.message}); ${fix}`)
+}
+
+function run(cmd: string, args: string[], timeoutMs: number, cwd = repoRoot): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err === null) resolve(stdout)
+      else reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${tail(stdout + stderr)}`))
+    })
+  })
+}
+
+function tail(text: string, lines = 40): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+function readTail(file: string): string {
+  try {
+    return tail(readFileSync(file, 'utf8'))
+  } catch {
+    return '(no log)'
+  }
+}
+
+/** Fetches the broker jars once; concurrent test processes each fetch into their own dir and rename, so no one sees half a copy. */
+export async function ensureKafkaLibs(): Promise<string> {
+  const complete = (): boolean => REQUIRED_JARS.every((j) => existsSync(join(kafkaLibsDir, j)))
+  if (complete()) return kafkaLibsDir
+  requireCommand('mvn', ['-v'], `install Maven to fetch the Kafka jars: apt-get install -y maven, ${KAFKA_HINT}`)
+  const staging = `${kafkaLibsDir}.tmp-${process.pid}`
+  rmSync(staging, { recursive: true, force: true })
+  try {
+    await run(
+      'mvn',
+      ['-q', '-B', '-Dstyle.color=never', '-f', join(repoRoot, 'test/harness/kafka-pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`],
+      600_000
+    )
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true })
+    throw new Error(
+      `could not fetch Kafka ${KAFKA_VERSION} jars from Maven Central into ${kafkaLibsDir} ` +
+        `(needs network access to Maven Central), ${KAFKA_HINT}\n${(err as Error).message}`
+    )
+  }
+  if (!complete()) rmSync(kafkaLibsDir, { recursive: true, force: true })
+  try {
+    renameSync(staging, kafkaLibsDir)
+  } catch {
+    /* another process won the race */
+  }
+  rmSync(staging, { recursive: true, force: true })
+  if (!complete()) throw new Error(`Kafka jars missing from ${kafkaLibsDir} after mvn fetch; delete .cache/kafka and retry`)
+  return kafkaLibsDir
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  // All held open at once so the same port is not handed out twice.
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer()
+          s.once('error', reject)
+          s.listen(0, '127.0.0.1', () => resolve(s))
+        })
+    )
+  )
+  const ports = servers.map((s) => (s.address() as AddressInfo).port)
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
+  return ports
+}
+
+interface Guarded {
+  exited: Promise<number | null>
+  hasExited(): boolean
+  stop(): Promise<void>
+}
+
+/**
+ * Spawns a server in its own process group, killed with the group on stop() and on exit of this process.
+ * A watchdog shell holds a pipe from us: if this process dies in a way that skips 'exit' (SIGKILL, an
+ * unhandled signal), the pipe closes and the watchdog kills the group, so no orphan JVM outlives a test run.
+ */
+function spawnGuarded(cmd: string, args: string[], dir: string, logFile: string): Guarded {
+  const log = openSync(logFile, 'a')
+  const child: ChildProcess = spawn(cmd, args, { cwd: dir, detached: true, stdio: ['ignore', log, log] })
+  closeSync(log)
+  child.unref()
+  let code: number | null | undefined
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (c) => {
+      code = c
+      resolve(c)
+    })
+    child.once('error', () => {
+      code = null
+      resolve(null)
+    })
+  })
+  const pid = child.pid
+  const killGroup = (signal: NodeJS.Signals): void => {
+    if (pid === undefined || code !== undefined) return
+    try {
+      process.kill(-pid, signal)
+    } catch {
+      /* already gone */
+    }
+  }
+  let dog: ChildProcess | undefined
+  if (pid !== undefined) {
+    dog = spawn(
+      'sh',
+      ['-c', 'cat >/dev/null; kill -TERM -"$1" 2>/dev/null && sleep 3; kill -KILL -"$1" 2>/dev/null; rm -rf "$2"', 'watchdog', String(pid), dir],
+      { detached: true, stdio: ['pipe', 'ignore', 'ignore'] }
+    )
+    dog.unref()
+    ;(dog.stdin as Socket).unref()
+  }
+  const stopDog = (): void => {
+    if (dog?.pid !== undefined)
+      try {
+        process.kill(-dog.pid, 'SIGKILL')
+      } catch {
+        /* already gone */
+      }
+    dog = undefined
+  }
+  const onExit = (): void => {
+    killGroup('SIGKILL')
+    stopDog()
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+    } catch {
+      /* best effort at exit */
+    }
+  }
+  process.once('exit', onExit)
+  void exited.then(stopDog)
+  return {
+    exited,
+    hasExited: () => code !== undefined,
+    async stop() {
+      // Without this an otherwise idle process could exit mid-stop; the exit hook would still kill the group, but abruptly.
+      child.ref()
+      killGroup('SIGTERM')
+      // Data is throwaway, so a slow graceful shutdown is cut short rather than waited for.
+      if ((await within(exited, 5000)) === undefined) killGroup('SIGKILL')
+      await exited
+      // Only now: until the group is dead, the exit hook and the watchdog must still be able to kill it.
+      process.off('exit', onExit)
+      stopDog()
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+    }
+  }
+}
+
+/** Resolves with p, or with undefined after ms; the timer keeps the process alive meanwhile and is cleared after. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      p,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms)
+      })
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function startupError(what: string, detail: string, logFile: string): Error {
+  return new Error(`${what} did not start: ${detail}\n--- tail of ${logFile} ---\n${readTail(logFile)}`)
+}
+
+/** Polls probe until it resolves; fails fast with the server log if the process dies, and after the deadline. */
+async function waitReady(name: string, proc: Guarded, logFile: string, deadline: number, probe: () => Promise<void>): Promise<void> {
+  let lastError = 'no probe finished'
+  while (Date.now() < deadline) {
+    if (proc.hasExited()) throw startupError(name, `process exited with code ${await proc.exited}`, logFile)
+    const outcome = await within(
+      Promise.race([
+        probe().then(
+          () => 'ok',
+          (err: unknown) => {
+            lastError = err instanceof Error ? err.message : String(err)
+            return 'retry'
+          }
+        ),
+        proc.exited.then(() => 'exited')
+      ]),
+      Math.max(0, deadline - Date.now())
+    )
+    if (outcome === 'ok') return
+    if (outcome === 'retry') await sleep(100)
+  }
+  throw startupError(name, `not ready within ${STARTUP_TIMEOUT_MS / 1000} s (last probe error: ${lastError})`, logFile)
+}
+
+// Kafka's Uuid is base64url of 16 random bytes; generated here to save a JVM start for `StorageTool random-uuid`.
+function kafkaUuid(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url')
+    if (!id.startsWith('-') && !/^A+$/.test(id)) return id
+  }
+}
+
+async function probeKafka(brokers: string[]): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'leakwatch-harness-probe',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 5000,
+    retry: { retries: 0 }
+  })
+  const admin = kafka.admin()
+  // kafkajs refuses an idempotent producer without retries.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 2, initialRetryTime: 100 } })
+  try {
+    await admin.connect()
+    await admin.describeCluster()
+    await admin.createTopics({ topics: [{ topic: 'leakwatch-probe', numPartitions: 1 }], waitForLeaders: true })
+    if (!(await admin.listTopics()).includes('leakwatch-probe')) throw new Error('probe topic not listed yet')
+    // Creates __consumer_offsets and fails while the group coordinator is still loading, so the first consumer group joins fast.
+    await admin.describeGroups(['leakwatch-probe'])
+    // Idempotent producers need a producer id from the coordinator, which also loads lazily on a fresh cluster.
+    await producer.connect()
+  } finally {
+    await producer.disconnect().catch(() => {})
+    await admin.disconnect().catch(() => {})
+  }
+}
+
+function kafkaProperties(dir: string, port: number, cport: number): string {
+  return `${Object.entries({
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    // Dynamic quorum (KIP-853), matching `format --standalone`.
+    'controller.quorum.bootstrap.servers': `127.0.0.1:${cport}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': join(dir, 'data'),
+    'num.partitions': '3',
+    'auto.create.topics.enable': 'true',
+    'group.initial.rebalance.delay.ms': '0',
+    // One partition each for internal topics: the defaults (50) make the first group join and producer init slow.
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'transaction.state.log.num.partitions': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1'
+  })
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`
+}
+
+const LOG4J2 = `status = error
+appender.out.type = Console
+appender.out.name = OUT
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.out.ref = OUT
+logger.started.name = kafka.server.KafkaRaftServer
+logger.started.level = INFO
+`
+
+export async function startKafka(): Promise<KafkaService> {
+  const t0 = performance.now()
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+  requireCommand('java', ['-version'], `install a JDK 17+: apt-get install -y default-jdk-headless, ${KAFKA_HINT}`)
+  const libs = await ensureKafkaLibs()
+  const classpath = join(libs, '*')
+  // A port picked free can be taken before the broker binds it; one retry with new ports covers that race.
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'leakwatch-kafka-'))
+    const logFile = join(dir, 'kafka.log')
+    const [port, cport] = (await freePorts(2)) as [number, number]
+    writeFileSync(join(dir, 'server.properties'), kafkaProperties(dir, port, cport))
+    writeFileSync(join(dir, 'log4j2.properties'), LOG4J2)
+    const jvm = [`-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, '-cp', classpath]
+    try {
+      // The format JVM lives a second: tuned for startup, not throughput.
+      await run(
+        'java',
+        [
+          '-XX:TieredStopAtLevel=1',
+          '-XX:+UseSerialGC',
+          ...jvm,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          kafkaUuid(),
+          '-c',
+          'server.properties',
+          '--standalone'
+        ],
+        60_000,
+        dir
+      )
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true })
+      throw new Error(`Kafka storage format failed: ${(err as Error).message}`)
+    }
+    const proc = spawnGuarded('java', ['-Xmx512m', '-Xms256m', ...jvm, 'kafka.Kafka', 'server.properties'], dir, logFile)
+    const brokers = [`127.0.0.1:${port}`]
+    try {
+      await waitReady('Kafka', proc, logFile, deadline, () => probeKafka(brokers))
+      return { brokers, stop: proc.stop, startupMs: Math.round(performance.now() - t0) }
+    } catch (err) {
+      const bindRace = /Address already in use/.test(readTail(logFile))
+      await proc.stop()
+      if (attempt >= 2 || !bindRace) throw err
+    }
+  }
+}
+
+function pingRedis(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let reply = ''
+    socket.setTimeout(1000, () => socket.destroy(new Error('PING timed out')))
+    socket.on('connect', () => socket.write('PING\r\n'))
+    socket.on('data', (d) => {
+      reply += d.toString()
+      if (reply.includes('\r\n')) {
+        socket.destroy()
+        if (reply.startsWith('+PONG')) resolve()
+        else reject(new Error(`PING answered ${JSON.stringify(reply)}`))
+      }
+    })
+    socket.on('error', reject)
+    socket.on('close', () => reject(new Error('connection closed before PONG')))
+  })
+}
+
+export async function startRedis(): Promise<RedisService> {
+  const t0 = performance.now()
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+  requireCommand('redis-server', ['--version'], 'install redis-server: apt-get install -y redis-server, or set REDIS_URL to a running Redis')
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'leakwatch-redis-'))
+    const logFile = join(dir, 'redis.log')
+    const [port] = (await freePorts(1)) as [number]
+    const proc = spawnGuarded('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], dir, logFile)
+    try {
+      await waitReady('Redis', proc, logFile, deadline, () => pingRedis(port))
+      return { url: `redis://127.0.0.1:${port}`, stop: proc.stop, startupMs: Math.round(performance.now() - t0) }
+    } catch (err) {
+      const bindRace = /Address already in use/.test(readTail(logFile))
+      await proc.stop()
+      if (attempt >= 2 || !bindRace) throw err
+    }
+  }
+}
+
+let services: Promise<Services> | undefined
+
+/**
+ * Services for a test file: KAFKA_BROKERS / REDIS_URL when set (test/global-setup.ts sets them for every
+ * test process), otherwise started here once per process and killed when it exits.
+ */
+export function getServices(): Promise<Services> {
+  services ??= (async () => {
+    const brokersEnv = process.env.KAFKA_BROKERS?.trim()
+    const redisEnv = process.env.REDIS_URL?.trim()
+    const [kafka, redis] = await Promise.allSettled([
+      brokersEnv
+        ? brokersEnv
+            .split(',')
+            .map((b) => b.trim())
+            .filter(Boolean)
+        : startKafka().then((k) => k.brokers),
+      redisEnv || startRedis().then((r) => r.url)
+    ])
+    if (kafka.status === 'fulfilled' && redis.status === 'fulfilled') return { kafkaBrokers: kafka.value, redisUrl: redis.value }
+    // Both reasons at once, so a fresh machine learns everything it lacks in one run.
+    const reasons = [kafka, redis].flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []))
+    throw new Error(`test services could not start:\n${reasons.join('\n\n')}`)
+  })()
+  return services
+}
