@@ -2,7 +2,7 @@
 // the old one and the directory fsynced: after a crash or power loss the file
 // is either the previous complete checkpoint or the new one, never a torn mix.
 
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { LeakwatchError } from './errors.ts'
 
@@ -61,6 +61,8 @@ export async function saveCheckpoint(path: string, data: CheckpointData): Promis
       await dir.close()
     }
   } catch (err) {
+    // A failed save is retried every cycle with the same name; do not leave a stray file per failure mode.
+    await rm(tmp, { force: true }).catch(() => {})
     throw new LeakwatchError('LW_ERR_CHECKPOINT_IO', `cannot write checkpoint ${path}`, { cause: err })
   }
 }

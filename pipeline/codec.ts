@@ -6,9 +6,10 @@
 // no secret and stay plain JSON so SIEMs can consume them.
 //
 // Layout: 'L' | flags | [keyId(4) | nonce(12) | ciphertext | tag(16)] or JSON.
-// flags bit0 = deflated before sealing, bit1 = sealed. The topic name is the
-// additional authenticated data, so a sealed record cannot be replayed into
-// another topic.
+// flags bit0 = deflated before sealing, bit1 = sealed. The header (magic,
+// flags, keyId) and the topic name are the additional authenticated data: a
+// sealed record cannot be replayed into another topic, and a flipped flag bit
+// fails authentication instead of changing how the body is read.
 
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
 import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib'
@@ -35,6 +36,10 @@ export interface Codec {
   readonly ephemeral: boolean
 }
 
+function aad(header: Buffer, topic: string): Buffer {
+  return Buffer.concat([header, Buffer.from(topic)])
+}
+
 export function createCodec(opts: CodecOptions): Codec {
   const secret = opts.payloadKey === undefined ? randomBytes(32) : Buffer.from(opts.payloadKey, 'utf8')
   const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'leakwatch payload v1', 32))
@@ -47,11 +52,12 @@ export function createCodec(opts: CodecOptions): Codec {
     const body = deflate ? deflateRawSync(plain, { level: zc.Z_BEST_SPEED }) : plain
     const flags = (deflate ? DEFLATED : 0) | (sealed ? SEALED : 0)
     if (!sealed) return Buffer.concat([Buffer.from([MAGIC, flags]), body])
+    const header = Buffer.concat([Buffer.from([MAGIC, flags]), keyId])
     const nonce = randomBytes(12)
     const cipher = createCipheriv('aes-256-gcm', key, nonce)
-    cipher.setAAD(Buffer.from(topic))
+    cipher.setAAD(aad(header, topic))
     const ct = Buffer.concat([cipher.update(body), cipher.final()])
-    return Buffer.concat([Buffer.from([MAGIC, flags]), keyId, nonce, ct, cipher.getAuthTag()])
+    return Buffer.concat([header, nonce, ct, cipher.getAuthTag()])
   }
 
   function decodeBytes(topic: string, bytes: Buffer): Buffer {
@@ -67,7 +73,7 @@ export function createCodec(opts: CodecOptions): Codec {
       if (!body.subarray(0, 4).equals(keyId))
         throw new LeakwatchError('LW_ERR_RECORD_INVALID', `record on ${topic} was sealed with another payload key (check kafka.payloadKey on every role)`)
       const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(4, 16))
-      decipher.setAAD(Buffer.from(topic))
+      decipher.setAAD(aad(bytes.subarray(0, 6), topic))
       decipher.setAuthTag(body.subarray(body.length - 16))
       try {
         body = Buffer.concat([decipher.update(body.subarray(16, body.length - 16)), decipher.final()])

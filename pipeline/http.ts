@@ -36,8 +36,11 @@ export async function startHttp(opts: { host: string; port: number }, registry: 
   return {
     port: (server.address() as AddressInfo).port,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // Responses are written synchronously, so nothing worth waiting for is in flight; a client holding a
+      // half-sent request (or a keep-alive socket) would otherwise hold up shutdown until its timeout.
       server.closeAllConnections()
+      await closed
     }
   }
 }

@@ -107,7 +107,8 @@ export function number(opts: Common<number> & { min?: number; max?: number; inte
       }
       return v
     },
-    (t) => (t.trim() === '' ? t : Number(t))
+    // Text that is not a number stays text, so the message reads "got string" rather than "got number" for NaN.
+    (t) => (t.trim() === '' || Number.isNaN(Number(t)) ? t : Number(t))
   )
 }
 
@@ -198,8 +199,8 @@ export function record<T>(value: Schema<T>, opts: Common<Record<string, T>> = {}
       const out: Record<string, T> = {}
       const before = issues.length
       for (const [k, x] of Object.entries(v)) {
-        const r = value.check(x, `${path}.${k}`, issues)
-        if (r !== undefined) out[k] = r
+        const r = value.check(x, join(path, k), issues)
+        if (r !== undefined) setOwn(out, k, r)
       }
       return issues.length === before ? out : undefined
     },
@@ -240,10 +241,11 @@ export function object<S extends Shape>(shape: S, opts: { description?: string; 
       const input = v as Record<string, unknown>
       const before = issues.length
       const out: Record<string, unknown> = {}
-      if (opts.allowUnknown !== true) {
-        for (const k of Object.keys(input)) {
-          if (!Object.hasOwn(shape, k)) issues.push({ path: join(path, k), message: `unknown key (known: ${Object.keys(shape).join(', ')})` })
-        }
+      for (const k of Object.keys(input)) {
+        if (Object.hasOwn(shape, k)) continue
+        // Foreign documents (audit events) keep what we do not describe: a field added upstream must reach the detectors.
+        if (opts.allowUnknown === true) setOwn(out, k, input[k])
+        else issues.push({ path: join(path, k), message: `unknown key (known: ${Object.keys(shape).join(', ')})` })
       }
       for (const [k, field] of Object.entries(shape)) {
         const p = join(path, k)
@@ -263,6 +265,12 @@ export function object<S extends Shape>(shape: S, opts: { description?: string; 
     }
   }
   return self
+}
+
+/** Plain assignment of a "__proto__" key (JSON.parse makes it an own key) would set the prototype and drop the data. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
 }
 
 function join(path: string, key: string): string {
