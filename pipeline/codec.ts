@@ -5,8 +5,8 @@
 // with read access to the topic see ciphertext only. Findings and actions hold
 // no secret and stay plain JSON so SIEMs can consume them.
 //
-// Layout: 'L' | flags | [keyId(4) | nonce(12) | ciphertext | tag(16)] or JSON.
-// flags bit0 = deflated before sealing, bit1 = sealed. The header (magic,
+// Sealed layout: 'L' | flags | keyId(4) | nonce(12) | ciphertext | tag(16),
+// flags bit0 = deflated before sealing, bit1 = sealed. Other topics: JSON. The header (magic,
 // flags, keyId) and the topic name are the additional authenticated data: a
 // sealed record cannot be replayed into another topic, and a flipped flag bit
 // fails authentication instead of changing how the body is read.
@@ -46,12 +46,12 @@ export function createCodec(opts: CodecOptions): Codec {
   const keyId = createHash('sha256').update(key).digest().subarray(0, 4)
 
   function encodeBytes(topic: string, plain: Buffer): Buffer {
-    const sealed = SEALED_TOPICS.has(topic)
+    // Unsealed topics carry plain JSON, byte for byte, so any consumer (a SIEM, kcat) can read them.
+    if (!SEALED_TOPICS.has(topic)) return plain
     // Below ~512 bytes deflate saves little and costs a call; chunks are far larger.
     const deflate = opts.compress && plain.length > 512
     const body = deflate ? deflateRawSync(plain, { level: zc.Z_BEST_SPEED }) : plain
-    const flags = (deflate ? DEFLATED : 0) | (sealed ? SEALED : 0)
-    if (!sealed) return Buffer.concat([Buffer.from([MAGIC, flags]), body])
+    const flags = (deflate ? DEFLATED : 0) | SEALED
     const header = Buffer.concat([Buffer.from([MAGIC, flags]), keyId])
     const nonce = randomBytes(12)
     const cipher = createCipheriv('aes-256-gcm', key, nonce)
