@@ -42,9 +42,10 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus & { messages: 
     const l = log(topic)
     const excess = l.items.length - retain
     if (excess <= 0) return
-    let minCommitted = Infinity
+    // With no group on the topic (actions and dead letters in `run all`) every group has vacuously consumed it.
+    let minCommitted = l.base + l.items.length
     for (const [k, v] of committed) if (k.endsWith(`\u0000${topic}`)) minCommitted = Math.min(minCommitted, v)
-    const drop = Math.min(excess, (minCommitted === Infinity ? l.base : minCommitted) - l.base)
+    const drop = Math.min(excess, minCommitted - l.base)
     if (drop > 0) {
       l.items.splice(0, drop)
       l.base += drop
@@ -69,6 +70,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus & { messages: 
           headers: m.headers ?? {}
         })
       }
+      trim(topic)
       wake()
     },
 

@@ -19,7 +19,10 @@ export const ERROR_CODES = {
   LW_ERR_CHECKPOINT_IO: { retriable: true, description: 'The collector could not read or durably write its checkpoint file.' },
   LW_ERR_SOURCE_IO: { retriable: true, description: 'A collector could not read a log file or directory.' },
   LW_ERR_RULE_INVALID: { retriable: false, description: 'A detection rule is malformed (bad regex, unknown field, secret group out of range).' },
-  LW_ERR_WEBHOOK_REJECTED: { retriable: false, description: 'A webhook endpoint answered with a 4xx status other than 408 or 429; the job is not retried.' },
+  LW_ERR_WEBHOOK_REJECTED: {
+    retriable: false,
+    description: 'A webhook endpoint answered with a redirect (not followed) or a 4xx status other than 408 or 429; the job is not retried.'
+  },
   LW_ERR_WEBHOOK_FAILED: {
     retriable: true,
     description: 'A webhook endpoint timed out, could not be reached, or answered 408, 429 or 5xx; the job is retried with backoff.'

@@ -104,6 +104,18 @@ export function createMemoryJobs(handlers: Record<string, JobHandler>, opts: Job
   let active = 0
   const waiting: Array<() => void> = []
   let closed = false
+  // Aborted by close(): a backoff can be minutes long and must not hold up shutdown.
+  const closing = new AbortController()
+
+  // A failure to record an outcome (the bus is down) must not be taken for a failure of the action: that
+  // would run a webhook that already succeeded a second time.
+  async function report(ctx: JobContext, outcome: 'succeeded' | 'retrying' | 'failed' | 'dead-lettered', detail: string): Promise<void> {
+    try {
+      await opts.onOutcome?.(ctx, outcome, detail)
+    } catch (err) {
+      logger.warn({ job: ctx.id, outcome, reason: message(err) }, 'job outcome not recorded')
+    }
+  }
 
   async function run(name: string, id: string, data: Record<string, unknown>): Promise<void> {
     while (active >= opts.concurrency) await new Promise<void>((resolve) => waiting.push(resolve))
@@ -112,17 +124,22 @@ export function createMemoryJobs(handlers: Record<string, JobHandler>, opts: Job
       for (let attempt = 1; attempt <= opts.attempts && !closed; attempt++) {
         const ctx: JobContext = { id, name, attempt, maxAttempts: opts.attempts }
         const handler = handlers[name]
-        try {
-          if (handler === undefined) throw new Error(`no handler for job ${name}`)
-          const detail = await handler(data, ctx)
-          await opts.onOutcome?.(ctx, 'succeeded', detail)
+        if (handler === undefined) {
+          await report(ctx, 'failed', `no handler for job ${name}`)
           return
+        }
+        let detail: string
+        try {
+          detail = await handler(data, ctx)
         } catch (err) {
           const outcome = classify(err, attempt, opts.attempts)
-          await opts.onOutcome?.(ctx, outcome, message(err))
+          await report(ctx, outcome, message(err))
           if (outcome !== 'retrying') return
-          await sleep(opts.backoffMs * 2 ** (attempt - 1))
+          await sleep(opts.backoffMs * 2 ** (attempt - 1), undefined, { signal: closing.signal }).catch(() => {})
+          continue
         }
+        await report(ctx, 'succeeded', detail)
+        return
       }
     } catch (err) {
       logger.error({ job: name, reason: message(err) }, 'job crashed')
@@ -142,6 +159,7 @@ export function createMemoryJobs(handlers: Record<string, JobHandler>, opts: Job
     },
     async close() {
       closed = true
+      closing.abort()
       await Promise.all(running)
     }
   }

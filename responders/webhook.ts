@@ -1,7 +1,7 @@
 // POSTs an incident (masked; it holds no value) to a configured endpoint.
 // The job id doubles as `webhook-id`, stable across retries, so the receiver
 // can deduplicate; 2xx is success, 408/429/5xx and network errors are retried
-// by the job queue, any other 4xx is final.
+// by the job queue, any other 4xx and any 3xx (redirects are not followed) are final.
 
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Incident } from './incidents.ts'
@@ -37,6 +37,9 @@ export function createWebhookResponder(config: WebhookConfig, deps: WebhookDeps 
             'webhook-timestamp': String(Math.floor(now().getTime() / 1000))
           },
           body,
+          // A redirected POST becomes a body-less GET that answers 200: the incident would be reported
+          // delivered while the receiver never got it (or sent to wherever the redirect points).
+          redirect: 'manual',
           signal: AbortSignal.timeout(config.timeoutMs)
         })
       } catch (err) {
