@@ -30,8 +30,8 @@ export interface Rule {
   minEntropy?: number
   /** Format checksum or structural check of the secret (e.g. GitHub's CRC32). */
   validate?: (secret: string) => boolean
-  /** Secrets or lines matching one of these RE2 patterns are not findings. */
-  allow?: { secrets?: string[]; lines?: string[] }
+  /** Secrets, lines or stream ids matching one of these RE2 patterns are not findings. */
+  allow?: { secrets?: string[]; lines?: string[]; streams?: string[] }
   /**
    * A PEM-style block: the regex matches the BEGIN header and the secret is
    * the base64 body, on the same line (JSON-escaped) or on the following

@@ -1,31 +1,58 @@
 // The secret detector: format rules and generic assignments over log chunks.
 //
-// Per line, a lower-cased copy is checked for each rule's keywords; only the
-// rules whose keyword occurs run their RE2 regex (linear time, no
-// catastrophic backtracking on hostile input). A candidate becomes a finding
-// after the rule's gates: entropy, checksum, allowlists. Everything that
-// leaves this module is fingerprinted or masked.
+// Per line, one pass of a keyword automaton finds the candidate rules: every
+// rule names lower-case keywords that any match of it contains, and all
+// keywords of all rules are compiled into one case-insensitive alternation of
+// literals (V8 turns it into an automaton; literal alternations cannot
+// backtrack, so this is safe on hostile input — bench/engine.ts measures it
+// against RE2.Set). Only candidate rules then run their RE2 regex, on the
+// line's UTF-8 bytes. A candidate becomes a finding after the rule's gates:
+// entropy, checksum, allowlists. Decoded views of a line (JSON escapes, URL
+// escapes, base64 runs) are scanned the same way to a bounded depth, and
+// over-long lines are scanned in overlapping windows instead of being cut.
+// Everything that leaves this module is fingerprinted or masked.
 
 import RE2 from 're2'
 import { LeakwatchError } from '../pipeline/errors.ts'
-import type { Finding, LogChunk, Severity, Source } from '../pipeline/events.ts'
+import type { Finding, LogChunk, Source } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import { mask, stableId } from '../pipeline/fingerprint.ts'
+import { decodeViews } from './decode.ts'
 import { shannonEntropy } from './entropy.ts'
 import type { Rule } from './rule.ts'
 
 interface Compiled {
   rule: Rule
+  index: number
   re: RE2
   group: number
   allowSecrets: RE2[]
   allowLines: RE2[]
+  allowStreams: RE2[]
+}
+
+/** Allowlists that apply to every rule (configuration, `--baseline`). */
+export interface GlobalAllow {
+  /** RE2 patterns on the secret. */
+  secrets?: string[]
+  /** RE2 patterns on the whole line. */
+  lines?: string[]
+  /** RE2 patterns on the stream id (k8s/<ns>/<pod>/<container>, ci/<provider>/<repo>/<job>, file/<path>). */
+  streams?: string[]
+  /** Fingerprints accepted as known (a baseline file). */
+  fingerprints?: ReadonlySet<string>
 }
 
 export interface SecretDetectorOptions {
   rules: readonly Rule[]
   fingerprinter: Fingerprinter
   maxContextChars: number
+  allow?: GlobalAllow
+  /** Lines longer than this are scanned in windows of this size overlapping by `windowOverlapChars`. */
+  maxLineChars?: number
+  windowOverlapChars?: number
+  /** Levels of decoding (JSON, URL, base64) applied to a line; 0 disables. */
+  decodeDepth?: number
   /** Clock for detectedAt; injected so tests are deterministic. */
   now?: () => Date
 }
@@ -39,14 +66,28 @@ export interface SecretDetector {
 interface Hit {
   compiled: Compiled
   lineIndex: number
+  /** Span in the source line (code units), masked in the context. */
   start: number
   end: number
   endLineIndex: number
   endColumn: number
   secret: string
+  /** Set when found in a decoded view: the context then shows the masked view. */
+  via?: string
+  viewText?: string
+  viewStart?: number
+  viewEnd?: number
 }
 
-export function compileRule(rule: Rule): Compiled {
+/** The inline marker that silences a line, like gitleaks:allow. */
+export const INLINE_ALLOW = 'leakwatch:allow'
+
+// Values that generic rules see all the time and that are never credentials.
+const GENERIC_STOPWORDS =
+  /^(?:true|false|null|none|nil|undefined|empty|changeme|password|secret|redacted|masked|hidden|example|sample|placeholder|required|optional|string|value|default|test|dummy|xxx+|\*+|\.+|-+)$/i
+const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][\w.]*\}?|\{\{.*\}\}|<[^>]*>|%\([^)]*\)s?|\[[A-Z_ ]+\]|x{4,}.*|.*x{6,}.*)$/i
+
+export function compileRule(rule: Rule, index = 0): Compiled {
   const make = (source: string, flags: string): RE2 => {
     try {
       return new RE2(source, flags)
@@ -56,16 +97,23 @@ export function compileRule(rule: Rule): Compiled {
       })
     }
   }
+  if (rule.keywords.length === 0) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: needs at least one keyword`)
+  for (const k of rule.keywords) {
+    if (k.length === 0 || k !== k.toLowerCase())
+      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keyword ${JSON.stringify(k)} must be non-empty lower case`)
+  }
   const re = make(rule.regex, 'g')
   const groups = countGroups(rule.regex)
   const group = rule.secretGroup ?? (groups > 0 ? 1 : 0)
   if (group > groups) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: secretGroup ${group} but the regex has ${groups} group(s)`)
   return {
     rule,
+    index,
     re,
     group,
     allowSecrets: (rule.allow?.secrets ?? []).map((p) => make(p, '')),
-    allowLines: (rule.allow?.lines ?? []).map((p) => make(p, ''))
+    allowLines: (rule.allow?.lines ?? []).map((p) => make(p, '')),
+    allowStreams: (rule.allow?.streams ?? []).map((p) => make(p, ''))
   }
 }
 
@@ -90,121 +138,281 @@ function countGroups(source: string): number {
   return n
 }
 
+function escapeLiteral(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+}
+
+/**
+ * The keyword automaton: one alternation of every keyword, longest first, so
+ * the match at a position is the longest keyword there; the rules of every
+ * keyword contained in it are candidates too.
+ */
+export function createKeywordIndex(compiled: readonly Compiled[]): (text: string) => Set<Compiled> {
+  const byKeyword = new Map<string, Set<Compiled>>()
+  for (const c of compiled) {
+    for (const k of c.rule.keywords) {
+      let set = byKeyword.get(k)
+      if (set === undefined) {
+        set = new Set()
+        byKeyword.set(k, set)
+      }
+      set.add(c)
+    }
+  }
+  const keywords = [...byKeyword.keys()].sort((a, b) => b.length - a.length || a.localeCompare(b))
+  const closure = new Map<string, Compiled[]>()
+  for (const k of keywords) {
+    const set = new Set<Compiled>()
+    for (const [other, rules] of byKeyword) if (k.includes(other)) for (const r of rules) set.add(r)
+    closure.set(k, [...set])
+  }
+  const automaton = new RegExp(keywords.map(escapeLiteral).join('|'), 'gi')
+  return (text) => {
+    const out = new Set<Compiled>()
+    automaton.lastIndex = 0
+    for (let m = automaton.exec(text); m !== null; m = automaton.exec(text)) {
+      for (const c of closure.get(m[0].toLowerCase()) ?? []) out.add(c)
+      // Resume one past the start, not at the end: keywords may overlap.
+      automaton.lastIndex = m.index + 1
+    }
+    return out
+  }
+}
+
 export function createSecretDetector(opts: SecretDetectorOptions): SecretDetector {
-  const compiled = opts.rules.map(compileRule)
+  const compiled = opts.rules.map((r, i) => compileRule(r, i))
+  const candidatesOf = createKeywordIndex(compiled)
   const now = opts.now ?? (() => new Date())
+  const maxLine = opts.maxLineChars ?? 64 * 1024
+  const overlap = Math.min(opts.windowOverlapChars ?? 1024, Math.floor(maxLine / 2))
+  const depth = opts.decodeDepth ?? 2
+  const make = (p: string): RE2 => {
+    try {
+      return new RE2(p, '')
+    } catch (err) {
+      throw new LeakwatchError('LW_ERR_CONFIG_INVALID', `allowlist pattern ${JSON.stringify(p)} is not valid RE2: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  const allowSecrets = (opts.allow?.secrets ?? []).map(make)
+  const allowLines = (opts.allow?.lines ?? []).map(make)
+  const allowStreams = (opts.allow?.streams ?? []).map(make)
+  const baseline = opts.allow?.fingerprints
+  // The lines of the chunk being scanned (detect is synchronous, so one slot suffices).
+  let lines0: string[] = []
 
   function passes(c: Compiled, secret: string, line: string): boolean {
-    if (c.rule.minEntropy !== undefined && shannonEntropy(secret) < c.rule.minEntropy) return false
-    if (c.rule.validate !== undefined && !c.rule.validate(secret)) return false
+    const rule = c.rule
+    if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
+    if (rule.kind === 'generic' && (GENERIC_STOPWORDS.test(secret) || PLACEHOLDER.test(secret))) return false
+    if (rule.validate !== undefined && !rule.validate(secret)) return false
     for (const a of c.allowSecrets) if (a.test(secret)) return false
+    for (const a of allowSecrets) if (a.test(secret)) return false
     for (const a of c.allowLines) if (a.test(line)) return false
+    for (const a of allowLines) if (a.test(line)) return false
     return true
   }
 
-  function blockSecret(
-    c: Compiled,
-    lines: string[],
-    lineIndex: number,
-    afterHeader: number
-  ): { secret: string; endLineIndex: number; endColumn: number } | undefined {
+  function blockSecret(c: Compiled, lines: string[], lineIndex: number, text: string, afterHeader: number) {
     const block = c.rule.block
     if (block === undefined) return undefined
     // Same line (JSON-escaped "\n" between parts) or following lines of the chunk.
-    const sameLine = (lines[lineIndex] ?? '').slice(afterHeader)
+    const sameLine = text.slice(afterHeader)
     const endAt = sameLine.indexOf(block.end)
     if (endAt >= 0) {
       const body = sameLine
         .slice(0, endAt)
         .replace(/\\[nr]/g, '')
         .replace(/[^A-Za-z0-9+/=]/g, '')
-      return body.length >= block.minBodyChars ? { secret: body, endLineIndex: lineIndex, endColumn: afterHeader + endAt + 1 } : undefined
+      return body.length >= block.minBodyChars
+        ? { secret: body, endLineIndex: lineIndex, end: afterHeader + endAt, endColumn: afterHeader + endAt + 1 }
+        : undefined
     }
     let body = sameLine.replace(/[^A-Za-z0-9+/=]/g, '')
     for (let j = lineIndex + 1; j < lines.length && j < lineIndex + 200; j++) {
       const l = lines[j] ?? ''
       const e = l.indexOf(block.end)
-      if (e >= 0) return body.length >= block.minBodyChars ? { secret: body, endLineIndex: j, endColumn: e + 1 } : undefined
+      if (e >= 0) return body.length >= block.minBodyChars ? { secret: body, endLineIndex: j, end: text.length, endColumn: e + 1 } : undefined
       if (/^\s*[A-Za-z][A-Za-z-]*:\s/.test(l)) continue // PEM headers such as Proc-Type
       body += l.replace(/[^A-Za-z0-9+/=]/g, '')
     }
     // A block cut by the chunk boundary: report what we have when it is long enough to be a key.
-    return body.length >= block.minBodyChars * 4 ? { secret: body, endLineIndex: Math.min(lines.length - 1, lineIndex + 199), endColumn: 1 } : undefined
+    return body.length >= block.minBodyChars * 4
+      ? { secret: body, endLineIndex: Math.min(lines.length - 1, lineIndex + 199), end: text.length, endColumn: 1 }
+      : undefined
   }
 
-  function scanLine(lines: string[], i: number, hits: Hit[]): void {
-    const line = lines[i] ?? ''
-    if (line.length === 0) return
-    const lower = line.toLowerCase()
-    for (const c of compiled) {
-      const kw = c.rule.keywords
-      if (kw.length > 0 && !kw.some((k) => lower.includes(k))) continue
-      c.re.lastIndex = 0
-      for (let m = c.re.exec(line); m !== null; m = c.re.exec(line)) {
-        if (m[0].length === 0) {
-          c.re.lastIndex++
-          continue
+  /** Runs the candidate rules over one piece of text; `offset` maps its columns back to the line. */
+  function scanText(
+    lines: string[],
+    lineIndex: number,
+    text: string,
+    offset: number,
+    level: number,
+    hits: Hit[],
+    view?: { via: string; start: number; end: number }
+  ): void {
+    const candidates = candidatesOf(text)
+    if (candidates.size > 0) {
+      const buf = Buffer.from(text, 'utf8')
+      const ascii = buf.length === text.length
+      const col = (byte: number): number => (ascii ? byte : buf.subarray(0, byte).toString('utf8').length)
+      for (const c of candidates) {
+        c.re.lastIndex = 0
+        for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
+          const whole = m[0] as unknown as Buffer
+          if (whole.length === 0) {
+            c.re.lastIndex++
+            continue
+          }
+          const captured = (m as unknown as Array<Buffer | undefined>)[c.group]
+          if (captured === undefined) continue
+          const startByte = m.index + (c.group === 0 ? 0 : whole.indexOf(captured))
+          const endByte = startByte + captured.length
+          // Boundary groups consume one character; step back so adjacent secrets are still seen.
+          if (c.re.lastIndex > endByte) c.re.lastIndex = endByte
+          const start = col(startByte)
+          if (c.rule.block !== undefined) {
+            const b = blockSecret(c, lines, lineIndex, text, col(m.index + whole.length))
+            if (b === undefined || !passes(c, b.secret, text)) continue
+            hits.push(
+              place(
+                {
+                  compiled: c,
+                  lineIndex,
+                  start: offset + col(m.index),
+                  end: offset + b.end,
+                  endLineIndex: b.endLineIndex,
+                  endColumn: b.endLineIndex === lineIndex ? offset + b.endColumn : b.endColumn,
+                  secret: b.secret
+                },
+                text,
+                view
+              )
+            )
+            continue
+          }
+          const secret = captured.toString('utf8')
+          if (!passes(c, secret, text)) continue
+          const end = start + secret.length
+          hits.push(
+            place(
+              { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret },
+              text,
+              view
+            )
+          )
         }
-        const captured = m[c.group]
-        if (captured === undefined) continue
-        const start = m.index + (c.group === 0 ? 0 : m[0].indexOf(captured))
-        if (c.rule.block !== undefined) {
-          const b = blockSecret(c, lines, i, m.index + m[0].length)
-          if (b !== undefined && passes(c, b.secret, line))
-            hits.push({
-              compiled: c,
-              lineIndex: i,
-              start: m.index,
-              end: b.endLineIndex === i ? b.endColumn - 1 : line.length,
-              endLineIndex: b.endLineIndex,
-              endColumn: b.endColumn,
-              secret: b.secret
-            })
-          continue
-        }
-        if (!passes(c, captured, line)) continue
-        hits.push({ compiled: c, lineIndex: i, start, end: start + captured.length, endLineIndex: i, endColumn: start + captured.length + 1, secret: captured })
-        // Boundary groups consume one character; step back so adjacent secrets are still seen.
-        if (c.re.lastIndex > start + captured.length) c.re.lastIndex = start + captured.length
       }
+    }
+    if (level >= depth) return
+    for (const v of decodeViews(text)) {
+      // A view's findings point at the encoded span of the line it came from.
+      const span = view ?? { via: v.via, start: offset + v.start, end: offset + v.end }
+      scanText(lines, lineIndex, v.text, 0, level + 1, hits, { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end })
     }
   }
 
-  function context(line: string, spans: Array<[number, number]>, focus: number): string {
+  function place(h: Hit, text: string, view: { via: string; start: number; end: number } | undefined): Hit {
+    if (view === undefined) return h
+    // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
+    const line = lines0[h.lineIndex] ?? ''
+    for (const form of [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
+      const at = line.indexOf(form, view.start)
+      if (at >= 0 && at + form.length <= view.end)
+        return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
+    }
+    return {
+      ...h,
+      via: view.via,
+      viewText: text,
+      viewStart: h.start,
+      viewEnd: h.end,
+      start: view.start,
+      end: view.end,
+      endColumn: view.end + 1,
+      endLineIndex: h.lineIndex
+    }
+  }
+
+  function maskSpans(text: string, spans: Array<[number, number]>): string {
     let out = ''
     let at = 0
     for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
       if (s < at) continue
-      out += line.slice(at, s) + mask(line.slice(s, e))
+      out += text.slice(at, s) + mask(text.slice(s, e))
       at = e
     }
-    out += line.slice(at)
+    return out + text.slice(at)
+  }
+
+  function clip(text: string, focus: number): string {
     const max = opts.maxContextChars
-    if (out.length <= max) return out
-    const from = Math.max(0, Math.min(focus - Math.floor(max / 2), out.length - max))
-    return (from > 0 ? '…' : '') + out.slice(from, from + max) + (from + max < out.length ? '…' : '')
+    if (text.length <= max) return text
+    const from = Math.max(0, Math.min(focus - Math.floor(max / 2), text.length - max))
+    return (from > 0 ? '…' : '') + text.slice(from, from + max) + (from + max < text.length ? '…' : '')
+  }
+
+  function context(line: string, lineHits: Hit[], h: Hit): string {
+    const masked = maskSpans(
+      line,
+      lineHits.map((k): [number, number] => [k.start, k.end])
+    )
+    if (h.viewText === undefined) return clip(masked, h.start)
+    // Found in a decoded view: show the view with the secret masked, marked as decoded.
+    return `(${h.via}-decoded) ${clip(maskSpans(h.viewText, [[h.viewStart ?? 0, h.viewEnd ?? 0]]), h.viewStart ?? 0)}`
   }
 
   return {
     ruleCount: compiled.length,
     detect(chunk: LogChunk): Finding[] {
+      if (allowStreams.some((a) => a.test(chunk.stream))) return []
       const hits: Hit[] = []
-      for (let i = 0; i < chunk.lines.length; i++) scanLine(chunk.lines, i, hits)
+      const lines = chunk.lines
+      lines0 = lines
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] ?? ''
+        if (line.length === 0 || line.includes(INLINE_ALLOW)) continue
+        if (line.length <= maxLine) {
+          scanText(lines, i, line, 0, 0, hits)
+          continue
+        }
+        for (let at = 0; at < line.length; at += maxLine - overlap) {
+          scanText(lines, i, line.slice(at, at + maxLine), at, 0, hits)
+          if (at + maxLine >= line.length) break
+        }
+      }
       if (hits.length === 0) return []
-      // One finding per secret per position: two rules matching the same value keep the more specific (pattern over generic).
-      hits.sort((a, b) => a.lineIndex - b.lineIndex || a.start - b.start || rank(a) - rank(b))
+      // One finding per secret per place: overlapping windows and decoded views find the same value again,
+      // and two rules matching one span keep the more specific (pattern over generic).
+      // Hits placed on the line come before unlocated view hits, which are kept only if they add a value.
+      const unlocated = (h: Hit): number => (h.viewText === undefined ? 0 : 1)
+      hits.sort(
+        (a, b) =>
+          unlocated(a) - unlocated(b) ||
+          a.lineIndex - b.lineIndex ||
+          a.start - b.start ||
+          rank(a) - rank(b) ||
+          (a.via === undefined ? 0 : 1) - (b.via === undefined ? 0 : 1)
+      )
       const kept: Hit[] = []
       for (const h of hits) {
-        const dup = kept.find((k) => k.lineIndex === h.lineIndex && k.start < h.end && h.start < k.end)
+        // A view the secret could not be located in spans the whole encoded text: it only duplicates the same value.
+        const overlaps = (k: Hit): boolean => k.viewText === undefined && h.viewText === undefined && k.start < h.end && h.start < k.end
+        // An unlocated view hit of a rule that already matched the raw line is the same value read another way.
+        const sameRule = (k: Hit): boolean => h.viewText !== undefined && k.viewText === undefined && k.compiled === h.compiled
+        const dup = kept.find((k) => k.lineIndex === h.lineIndex && (k.secret === h.secret || overlaps(k) || sameRule(k)))
         if (dup === undefined) kept.push(h)
       }
       const detectedAt = now().toISOString()
-      return kept.map((h) => {
-        const line = chunk.lines[h.lineIndex] ?? ''
-        const spans = kept.filter((k) => k.lineIndex === h.lineIndex).map((k): [number, number] => [k.start, k.end])
+      kept.sort((a, b) => a.lineIndex - b.lineIndex || a.start - b.start)
+      const out: Finding[] = []
+      for (const h of kept) {
+        if (h.compiled.allowStreams.some((a) => a.test(chunk.stream))) continue
         const fingerprint = opts.fingerprinter.of(h.secret)
+        if (baseline?.has(fingerprint) === true) continue
+        const line = lines[h.lineIndex] ?? ''
         const lineNo = chunk.startLine + h.lineIndex
-        return {
+        out.push({
           v: '1',
           type: 'finding',
           id: stableId(fingerprint, chunk.stream, lineNo, h.start),
@@ -212,16 +420,21 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
           rule: h.compiled.rule.id,
           title: h.compiled.rule.title,
           kind: h.compiled.rule.kind,
-          severity: h.compiled.rule.severity satisfies Severity,
+          severity: h.compiled.rule.severity,
           confidence: confidenceOf(h.compiled.rule),
           stream: chunk.stream,
           source: chunk.source satisfies Source,
           location: { line: lineNo, column: h.start + 1, endLine: chunk.startLine + h.endLineIndex, endColumn: h.endColumn },
           preview: mask(h.secret),
-          context: context(line, spans, h.start),
+          context: context(
+            line,
+            kept.filter((k) => k.lineIndex === h.lineIndex),
+            h
+          ),
           detectedAt
-        } satisfies Finding
-      })
+        })
+      }
+      return out
     }
   }
 }
