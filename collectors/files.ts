@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
-import { open, readdir, stat } from 'node:fs/promises'
+import { access, open, readdir, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Config } from '../config/schema.ts'
@@ -96,6 +96,15 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
   const now = deps.now ?? (() => new Date())
   const tracked = new Map<string, Tracked>()
   let checkpoint: CheckpointData = { version: 1, files: {} }
+  // No checkpoint file at start means this collector never ran here: only then does `readFrom: end`
+  // apply. After a restart, a file missing from the checkpoint appeared while we were down and is
+  // read from its start, or its first lines (often a config dump) would be skipped.
+  let firstRun = true
+  // Files let go last cycle because their path now names another file, by dev:ino: if the rotation
+  // renamed one to a name that `include` also matches, it is picked up where it was left, not re-read.
+  let retired = new Map<string, FilePosition>()
+  // dev:ino of the files tracked this cycle, so that one file is never followed under two names.
+  const busy = new Set<string>()
   let loop: Promise<void> | undefined
   const stop = new AbortController()
 
@@ -109,14 +118,24 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
       return
     }
     const st = await fh.stat()
+    const id = `${st.dev}:${st.ino}`
+    if (busy.has(id)) {
+      // A rotated file under its new name while its old entry is still draining it; taken over once that one lets go.
+      await fh.close().catch(() => {})
+      return
+    }
     const saved = checkpoint.files[rel]
     let position: FilePosition | undefined
-    if (saved !== undefined && saved.ino === st.ino && saved.dev === st.dev) {
-      const { head } = await headHash(fh, saved.headBytes)
-      if (head === saved.head && st.size >= saved.offset) position = saved
+    for (const known of [saved, retired.get(id)]) {
+      if (known === undefined || known.ino !== st.ino || known.dev !== st.dev) continue
+      const { head } = await headHash(fh, known.headBytes)
+      if (head === known.head && st.size >= known.offset) {
+        position = known
+        break
+      }
     }
     if (position === undefined) {
-      const startAtEnd = firstScan && saved === undefined && config.readFrom === 'end'
+      const startAtEnd = firstScan && firstRun && saved === undefined && config.readFrom === 'end'
       position = {
         dev: st.dev,
         ino: st.ino,
@@ -126,6 +145,7 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
       }
     }
     tracked.set(rel, { ...position, rel, abs, fh })
+    busy.add(id)
   }
 
   /** Reads complete lines from one file into chunks, without advancing its position. */
@@ -188,9 +208,12 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
   }
 
   async function cycle(firstScan: boolean): Promise<number> {
+    busy.clear()
+    for (const t of tracked.values()) busy.add(`${t.dev}:${t.ino}`)
     for (const rel of await walk(config.path, include)) {
       if (!tracked.has(rel)) await track(rel, firstScan)
     }
+    retired = new Map()
     const outputs: OutRecord[] = []
     const advance: Array<{ t: Tracked; offset: number; line: number }> = []
     const finished: Tracked[] = []
@@ -198,7 +221,10 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
     const budgetPerFile = Math.max(config.maxChunkBytes, Math.floor((config.maxChunkBytes * 8) / Math.max(1, tracked.size)))
     for (const t of tracked.values()) {
       const st = await t.fh.stat()
-      if (st.size < t.offset) {
+      // Truncated in place (copytruncate): shorter than what we read, or, when the writer got past our
+      // offset before we looked, no longer starting with the bytes it started with.
+      const rewritten = st.size < t.offset || (st.size > t.offset && t.headBytes > 0 && (await headHash(t.fh, t.headBytes)).head !== t.head)
+      if (rewritten) {
         log.info({ file: t.rel }, 'file truncated; reading from the start')
         Object.assign(t, { offset: 0, line: 0, ...(await headHash(t.fh, st.size)) })
       }
@@ -216,10 +242,14 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
     for (const a of advance) {
       a.t.offset = a.offset
       a.t.line = a.line
+      // Grow the file's identity with what was read: a head taken while the file was (nearly) empty
+      // could not tell a rewrite from an append.
+      if (a.t.headBytes < HEAD_BYTES && a.offset > a.t.headBytes) Object.assign(a.t, await headHash(a.t.fh, a.offset))
     }
     for (const t of finished) {
       await t.fh.close().catch(() => {})
       tracked.delete(t.rel)
+      retired.set(`${t.dev}:${t.ino}`, { dev: t.dev, ino: t.ino, offset: t.offset, line: t.line, head: t.head, headBytes: t.headBytes })
       changed = true
     }
     if (changed || firstScan) {
@@ -233,6 +263,10 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
 
   return {
     async start(signal: AbortSignal): Promise<void> {
+      firstRun = await access(config.checkpointPath).then(
+        () => false,
+        () => true
+      )
       checkpoint = await loadCheckpoint(config.checkpointPath)
       const onAbort = (): void => stop.abort()
       signal.addEventListener('abort', onAbort, { once: true })

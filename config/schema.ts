@@ -56,7 +56,8 @@ export const configSchema = s.object({
       include: s.string({ default: '\\.log$', description: "Regular expression a file's path relative to `path` must match." }),
       readFrom: s.literal(['end', 'beginning'] as const, {
         default: 'end',
-        description: 'Where to start in a file that has no checkpoint yet when the collector starts; files that appear later are read from the beginning.'
+        description:
+          'Where to start in the files that exist when the collector first starts (no checkpoint file yet); files that appear later, including while the collector was stopped, are read from the beginning.'
       }),
       checkpointPath: s.string({
         default: './.leakwatch/checkpoints.json',
