@@ -3,9 +3,41 @@
 
 import type { Rule } from '../rule.ts'
 import { rules as aws } from './aws.ts'
+import { rules as azure } from './azure.ts'
+import { rules as bitbucket } from './bitbucket.ts'
+import { rules as buildkite } from './buildkite.ts'
+import { rules as circleci } from './circleci.ts'
+import { rules as docker } from './docker.ts'
+import { rules as gcp } from './gcp.ts'
 import { rules as generic } from './generic.ts'
 import { rules as github } from './github.ts'
+import { rules as gitlab } from './gitlab.ts'
+import { rules as jfrog } from './jfrog.ts'
+import { rules as npm } from './npm.ts'
+import { rules as nuget } from './nuget.ts'
 import { rules as privateKey } from './private-key.ts'
+import { rules as pypi } from './pypi.ts'
+import { rules as rubygems } from './rubygems.ts'
 import { rules as slack } from './slack.ts'
+import { rules as terraform } from './terraform.ts'
 
-export const BUILTIN_RULES: readonly Rule[] = [...aws, ...generic, ...github, ...privateKey, ...slack]
+export const BUILTIN_RULES: readonly Rule[] = [
+  ...aws,
+  ...azure,
+  ...bitbucket,
+  ...buildkite,
+  ...circleci,
+  ...docker,
+  ...gcp,
+  ...generic,
+  ...github,
+  ...gitlab,
+  ...jfrog,
+  ...npm,
+  ...nuget,
+  ...privateKey,
+  ...pypi,
+  ...rubygems,
+  ...slack,
+  ...terraform
+]

@@ -1,0 +1,63 @@
+import type { Rule } from '../rule.ts'
+import { githubChecksumValid } from './github.ts'
+import { QUOTE } from './shapes.ts'
+
+export const rules: Rule[] = [
+  {
+    id: 'npm-access-token',
+    title: 'npm access token',
+    severity: 'critical',
+    kind: 'pattern',
+    // npm adopted GitHub's layout: npm_ + 30 random + base62(CRC32(random)) in 6 characters.
+    regex: '(?:^|[^A-Za-z0-9_])(npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9_]|$)',
+    keywords: ['npm_'],
+    validate: githubChecksumValid,
+    examples: {
+      positives: (g) => {
+        const a = g.githubToken('npm_')
+        const b = g.githubToken('npm_')
+        return [
+          { line: `//registry.npmjs.org/:_authToken=${a}`, secret: a },
+          { line: `NODE_AUTH_TOKEN=${b} npm publish --access public`, secret: b }
+        ]
+      },
+      negatives: [`//registry.npmjs.org/:_authToken=npm_${'x'.repeat(36)}`, 'NPM_TOKEN=npm_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'npm_config_cache=/tmp/.npm']
+    }
+  },
+  {
+    id: 'npm-npmrc-auth-token',
+    title: 'Registry auth token in an .npmrc',
+    severity: 'high',
+    // Generic: any registry's token after `:_authToken=`; formats with a rule of their own
+    // (npm_, ghp_, glpat-…) win the overlap, this catches legacy UUID tokens and private registries.
+    kind: 'generic',
+    regex: `(?:^|[^A-Za-z0-9_])_authToken\\s*=\\s*${QUOTE}([A-Za-z0-9_.~+/=:-]{20,512})(?:[^A-Za-z0-9_.~+/=:-]|$)`,
+    keywords: ['_authtoken'],
+    minEntropy: 3.3,
+    allow: {
+      secrets: [
+        // Failed an npm_ checksum: made up, not a leak.
+        '^npm_',
+        '^\\$\\{?[A-Za-z_]',
+        '^[xX*]+$',
+        '(?i)^(?:your|my|redacted|placeholder|example|changeme|token)'
+      ]
+    },
+    examples: {
+      positives: (g) => {
+        const uuid = `${g.hex(8)}-${g.hex(4)}-4${g.hex(3)}-${g.chars('89ab', 1)}${g.hex(3)}-${g.hex(12)}`
+        const other = g.base62(64)
+        return [
+          { line: `//registry.npmjs.org/:_authToken=${uuid}`, secret: uuid },
+          { line: `//npm.pkg.internal.example/:_authToken="${other}"`, secret: other }
+        ]
+      },
+      negatives: [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an .npmrc env reference, written out on purpose
+        '//registry.npmjs.org/:_authToken=${NPM_TOKEN}',
+        '//registry.npmjs.org/:_authToken=xxxxxxxxxxxxxxxxxxxxxxxx',
+        '//registry.npmjs.org/:_authToken=YOUR_NPM_TOKEN_GOES_HERE'
+      ]
+    }
+  }
+]
