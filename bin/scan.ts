@@ -47,6 +47,9 @@ async function* files(path: string): AsyncGenerator<string> {
     const entries = await readdir(path, { withFileTypes: true })
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.name === '.git' || e.name === 'node_modules') continue
+      // Links inside a tree are not followed: a link to a parent loops (each file reported again per level,
+      // then ELOOP aborts the scan), and a link out of the tree scans what was not asked for.
+      if (e.isSymbolicLink()) continue
       yield* files(join(path, e.name))
     }
   } else if (st.isFile()) {
