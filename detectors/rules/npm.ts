@@ -28,16 +28,16 @@ export const rules: Rule[] = [
     id: 'npm-npmrc-auth-token',
     title: 'Registry auth token in an .npmrc',
     severity: 'high',
-    // Generic: any registry's token after `:_authToken=`; formats with a rule of their own
-    // (npm_, ghp_, glpat-…) win the overlap, this catches legacy UUID tokens and private registries.
-    kind: 'generic',
+    // Any registry's token after npm's own `:_authToken=` key: legacy UUID npm tokens and
+    // private registries. Formats that have a rule of their own are left to it (allow below).
+    kind: 'pattern',
     regex: `(?:^|[^A-Za-z0-9_])_authToken\\s*=\\s*${QUOTE}([A-Za-z0-9_.~+/=:-]{20,512})(?:[^A-Za-z0-9_.~+/=:-]|$)`,
     keywords: ['_authtoken'],
     minEntropy: 3.3,
     allow: {
       secrets: [
-        // Failed an npm_ checksum: made up, not a leak.
-        '^npm_',
+        // Formats with their own rule (an npm_ that failed its checksum is made up, not a leak).
+        '^(?:npm_|gh[pousr]_|github_pat_|glpat-|gldt-|AKCp|cmVmdGtu)',
         '^\\$\\{?[A-Za-z_]',
         '^[xX*]+$',
         '(?i)^(?:your|my|redacted|placeholder|example|changeme|token)'
