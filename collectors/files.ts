@@ -196,8 +196,11 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
         current.lines.push(text)
         current.offset.end = offset + next
         currentBytes += bytes
-        line++
         consumed = next
+        // A piece of a split line ends its chunk, so the next piece starts a chunk of its own with the same
+        // line number: lines[i] is line startLine + i, and findings after a long line keep their real numbers.
+        if (next === end) current = undefined
+        else line++
       }
       if (consumed === 0) break
       offset += consumed

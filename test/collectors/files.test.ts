@@ -344,6 +344,16 @@ test('an over-long line is split into pieces of at most maxLineBytes, never drop
     pieces.some((p) => p.endsWith('TAIL')),
     'the tail of a long line is delivered'
   )
+  // Every piece keeps the number of the line it belongs to, and the lines after it keep theirs.
+  const numbers = new Map<string, Set<number>>()
+  for (const chunk of c.chunks) {
+    chunk.lines.forEach((l, i) => {
+      const which = l === 'short' ? 'short' : l === 'after' ? 'after' : ascii.includes(l) ? 'ascii' : 'multibyte'
+      numbers.set(which, (numbers.get(which) ?? new Set()).add(chunk.startLine + i))
+    })
+  }
+  assert.deepEqual(Object.fromEntries([...numbers].map(([k, v]) => [k, [...v]])), { short: [1], ascii: [2], multibyte: [3], after: [4] })
+  assert.equal(checkpoint(w.checkpointPath).files['app.log']?.line, 4)
 })
 
 test('a publish that fails does not advance the checkpoint; the lines are delivered once it recovers', async (t) => {
