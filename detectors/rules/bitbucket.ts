@@ -1,7 +1,8 @@
 import { crc32 } from 'node:zlib'
+import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
 
-/** App passwords end in 8 hex digits of CRC-32 over everything before them, prefix included: made-up values fail. */
+/** Bitbucket's tokens end in 8 hex digits of CRC-32 over everything before them, prefix included: made-up values fail. */
 export function bitbucketChecksumValid(token: string): boolean {
   return crc32(token.slice(0, -8)).toString(16).padStart(8, '0') === token.slice(-8).toLowerCase()
 }
@@ -10,9 +11,8 @@ function withCrc(body: string): string {
   return body + crc32(body).toString(16).padStart(8, '0').toUpperCase()
 }
 
-// Repository, project and workspace access tokens (ATCTT3xFfGN0…, same CRC-32
-// tail) are claimed by atlassian-admin-api-key in atlassian.ts, whose prefix
-// covers them; a second rule here would report each token twice.
+// Atlassian's staff confirm the prefixes: ATBB app passwords, ATCT repository,
+// project and workspace access tokens (ATAT, Atlassian API tokens, are in atlassian.ts).
 export const rules: Rule[] = [
   {
     id: 'bitbucket-app-password',
@@ -36,6 +36,25 @@ export const rules: Rule[] = [
         // Right shape, checksum not matching.
         'token: ATBBabcdefghijklmnopqrstuvwx0123ABCD'
       ]
+    }
+  },
+  {
+    id: 'bitbucket-access-token',
+    title: 'Bitbucket Cloud repository, project or workspace access token',
+    severity: 'high',
+    kind: 'pattern',
+    regex: '(?:^|[^A-Za-z0-9_-])(ATCTT3xFfGN0[A-Za-z0-9_-]{60,800}=[A-Fa-f0-9]{8})(?:[^A-Za-z0-9_-]|$)',
+    keywords: ['atctt3xffgn0'],
+    validate: bitbucketChecksumValid,
+    examples: {
+      positives: (g) => {
+        const secret = withCrc(`ATCTT3xFfGN0${g.chars(ALPHABETS.base64url, 170)}=`)
+        return [
+          { line: `Authorization: Bearer ${secret}`, secret },
+          { line: `git clone https://x-token-auth:${secret}@bitbucket.org/acme/app.git`, secret }
+        ]
+      },
+      negatives: [`BITBUCKET_TOKEN=ATCTT3xFfGN0${'x'.repeat(80)}=00000000`, 'repository access tokens start with ATCTT3xFfGN0']
     }
   }
 ]
