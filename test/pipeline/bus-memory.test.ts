@@ -152,17 +152,21 @@ test('retention drops only what every group has consumed', async () => {
   const bus = createMemoryBus({ retainMessages: 2 })
   const got: string[] = []
   let block = true
+  let refused = 0
   const c = await bus.consume({
     groupId: 'g',
     topics: ['t'],
     fromBeginning: true,
     handle: async (b) => {
-      if (block) throw new Error('not yet')
+      if (block) {
+        refused++
+        throw new Error('not yet')
+      }
       got.push(...values([b]))
     }
   })
   await bus.send('t', msgs('a', 'b', 'c', 'd'))
-  await new Promise((r) => setTimeout(r, 20))
+  await waitFor(() => refused >= 1, 'a refused batch')
   assert.equal(bus.messages('t').length, 4, 'unconsumed messages are kept past the limit')
   block = false
   await waitFor(() => got.length === 4, 'the consumer to catch up')
