@@ -20,6 +20,8 @@ export interface Rule {
   severity: Severity
   /** `pattern`: a format with a recognisable shape. `generic`: a value next to a secret-ish name, gated by entropy. */
   kind: 'pattern' | 'generic'
+  /** A catch-all (any secret-ish name, any URL): every other rule matching the same span wins over it. */
+  fallback?: boolean
   /** RE2 syntax. Must not match across a newline. */
   regex: string
   /** Lower-case substrings one of which a line must contain for the regex to run. Empty: always run (avoid). */

@@ -200,10 +200,16 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   // The lines of the chunk being scanned (detect is synchronous, so one slot suffices).
   let lines0: string[] = []
 
+  // A value that starts like a known format (ghp_, npm_, xoxe., eyJ…) is judged by that format's rule
+  // alone: when its checksum or shape check rejected it, a generic rule must not report it anyway.
+  const formatPrefixes = [...new Set(compiled.filter((c) => c.rule.kind === 'pattern').flatMap((c) => c.rule.keywords))].filter(
+    (k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k) || k === 'eyj')
+  )
+
   function passes(c: Compiled, secret: string, line: string): boolean {
     const rule = c.rule
     if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
-    if (rule.kind === 'generic' && (GENERIC_STOPWORDS.test(secret) || PLACEHOLDER.test(secret))) return false
+    if (rule.kind === 'generic' && !genericPlausible(secret, formatPrefixes)) return false
     if (rule.validate !== undefined && !rule.validate(secret)) return false
     for (const a of c.allowSecrets) if (a.test(secret)) return false
     for (const a of allowSecrets) if (a.test(secret)) return false
@@ -439,8 +445,25 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   }
 }
 
+/** Format rules win over provider-anchored generic rules, which win over catch-alls. */
 function rank(h: Hit): number {
-  return h.compiled.rule.kind === 'pattern' ? 0 : 1
+  const r = h.compiled.rule
+  return r.kind === 'pattern' ? 0 : r.fallback === true ? 2 : 1
+}
+
+// Runs of a keyboard or the alphabet: what people type into examples.
+const SEQUENCES = /0123456|1234567|abcdefg|bcdefgh|qwerty|asdfgh|example|sample|dummy|fake|redacted|changeme|placeholder|your[_-]?/i
+
+/**
+ * The gates every generic value passes: not a stopword or template, not a
+ * typed sequence, not a word (it has a digit or a symbol), and not the start
+ * of a known format.
+ */
+function genericPlausible(secret: string, formatPrefixes: readonly string[]): boolean {
+  if (GENERIC_STOPWORDS.test(secret) || PLACEHOLDER.test(secret) || SEQUENCES.test(secret)) return false
+  if (!/[^A-Za-z]/.test(secret)) return false
+  const low = secret.toLowerCase()
+  return !formatPrefixes.some((p) => low.startsWith(p))
 }
 
 function confidenceOf(rule: Rule): Finding['confidence'] {

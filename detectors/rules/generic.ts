@@ -3,6 +3,7 @@ import type { Rule } from '../rule.ts'
 export const rules: Rule[] = [
   {
     id: 'generic-password-assignment',
+    fallback: true,
     title: 'Password assigned in configuration or a command line',
     severity: 'medium',
     kind: 'generic',
@@ -36,7 +37,6 @@ export const rules: Rule[] = [
         ]
       },
       negatives: [
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell/Helm reference, written out on purpose
         'password=${DB_PASSWORD}',
         'password: {{ .Values.password }}',
         'PASSWORD=********',
@@ -45,6 +45,81 @@ export const rules: Rule[] = [
         'password: <your-password>',
         'the password is required'
       ]
+    }
+  },
+  {
+    id: 'generic-secret-assignment',
+    fallback: true,
+    title: 'Secret, API key or token assigned in configuration',
+    severity: 'medium',
+    kind: 'generic',
+    // env (NAME=v), YAML (name: v), JSON ("name": "v"), INI (name = v) where the name ENDS in a
+    // secret-ish word: `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
+    // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
+    regex:
+      '(?i)(?:^|[^a-z0-9-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,256})(?:[^A-Za-z0-9+/_.~=-]|$)',
+    keywords: ['secret', 'key', 'token', 'bearer', 'credential'],
+    minEntropy: 3.5,
+    // Digests, ids and references are assigned to such names too; a digit-free value is a word or a name.
+    allow: {
+      secrets: [
+        '^[0-9a-f]{40}$',
+        '^(?:sha(?:1|256|384|512)|md5)[:-]',
+        '^[a-z]+(?:[-_.][a-z]+)+$',
+        '^[^0-9]+$',
+        '^[0-9]+$',
+        '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      ]
+    },
+    examples: {
+      positives: (g) => {
+        const a = g.base62(32)
+        const b = g.base62(40)
+        const c = `${g.base62(20)}/${g.base62(12)}`
+        const d = g.base62(24)
+        return [
+          { line: `export PAYMENTS_API_KEY=${a}`, secret: a },
+          { line: `{"level":"debug","config":{"client_secret":"${b}"}}`, secret: b },
+          { line: `  signingKey: ${c}`, secret: c },
+          { line: `auth_token = ${d}`, secret: d }
+        ]
+      },
+      negatives: [
+        'secret_name: payments-db-credentials',
+        'token_url=https://auth.example.com/oauth/token',
+        'api_key: ${API_KEY}',
+        'apiKey: "{{ .Values.apiKey }}"',
+        'client_secret: <client-secret>',
+        'secretKeyRef: {name: db, key: password}',
+        'token=0000000000000000000000000000',
+        'GIT_COMMIT_TOKEN=da39a3ee5e6b4b0d3255bfef95601890afd80709',
+        'access_token: xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+        'tokenizer=sentencepiece-unigram-32k'
+      ]
+    }
+  },
+  {
+    id: 'generic-cli-credential',
+    fallback: true,
+    title: 'Credential passed as a command-line flag',
+    severity: 'medium',
+    kind: 'generic',
+    // `--password VALUE`, `--token=VALUE`, `--api-key VALUE`: what CI step logs echo with `set -x`.
+    regex:
+      '(?i)(?:^|\\s)--(?:password|passwd|token|api-key|apikey|access-token|auth-token|secret|client-secret|secret-key)(?:=|\\s+)["\']?([^\\s"\'-][^\\s"\']{7,255})',
+    keywords: ['--pass', '--token', '--api', '--access-token', '--auth-token', '--secret', '--client-secret'],
+    minEntropy: 3.0,
+    allow: { secrets: ['^\\$\\{?[A-Za-z_]', '^\\$\\(', '^<[^>]*>$', '^\\*+$'] },
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        const b = g.base62(36)
+        return [
+          { line: `+ helm upgrade app ./chart --set image.tag=1.2.3 --password ${a}`, secret: a },
+          { line: `+ vault login --token=${b}`, secret: b }
+        ]
+      },
+      negatives: ['--password-stdin', '--token ${VAULT_TOKEN}', '--password "$(cat /run/secrets/pw)"', 'usage: tool --token <token>', '--api-key=****']
     }
   }
 ]

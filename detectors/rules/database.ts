@@ -1,0 +1,122 @@
+import type { Rule } from '../rule.ts'
+
+// scheme://user:password@host — the password is group 1. Userinfo may not
+// contain '@', ':' or '/' unescaped (RFC 3986), so the classes below stop at
+// them; a password containing them is percent-encoded and the decoded view
+// is scanned too.
+function url(schemes: string): string {
+  return `(?i)(?:^|[^a-z0-9+.-])(?:${schemes})://[^\\s:@/'"]{1,128}:([^\\s:@/'"]{3,256})@[^\\s/'"]+`
+}
+
+// Values that show up in docs, examples and templates instead of real passwords.
+const PLACEHOLDERS = [
+  '^\\$\\{?[A-Za-z_]',
+  '^\\{\\{',
+  '^<[^>]*>$',
+  '^\\*+$',
+  '^x+$',
+  '^\\.\\.\\.$',
+  '(?i)^(?:pass(?:word)?|pwd|secret|changeme|example|user|username|redacted|xxx+|mysecretpassword|postgres|root|admin|guest|test|\\[redacted\\]|%s)$'
+]
+
+interface Db {
+  id: string
+  title: string
+  schemes: string
+  keywords: string[]
+  example: (pw: string) => string
+  negative: string
+}
+
+const DATABASES: Db[] = [
+  {
+    id: 'postgres',
+    title: 'PostgreSQL',
+    schemes: 'postgres|postgresql',
+    keywords: ['postgres'],
+    example: (pw) => `DATABASE_URL=postgres://app:${pw}@db.internal:5432/orders?sslmode=require`,
+    negative: 'DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/orders'
+  },
+  {
+    id: 'mysql',
+    title: 'MySQL/MariaDB',
+    schemes: 'mysql|mysql2|mariadb|mysqlx',
+    keywords: ['mysql', 'mariadb'],
+    example: (pw) => `{"msg":"connecting","dsn":"mysql://shop:${pw}@mysql-0.mysql:3306/shop"}`,
+    negative: 'mysql://root:password@localhost:3306/test'
+  },
+  {
+    id: 'mongodb',
+    title: 'MongoDB',
+    schemes: 'mongodb|mongodb\\+srv',
+    keywords: ['mongodb'],
+    example: (pw) => `MONGO_URI="mongodb+srv://reporting:${pw}@cluster0.abcde.mongodb.net/prod?retryWrites=true"`,
+    negative: 'mongodb://<user>:<password>@host:27017'
+  },
+  {
+    id: 'redis',
+    title: 'Redis',
+    schemes: 'redis|rediss',
+    keywords: ['redis'],
+    example: (pw) => `redis connect rediss://default:${pw}@cache.prod:6380/0 ok`,
+    negative: 'redis://:****@cache:6379'
+  },
+  {
+    id: 'amqp',
+    title: 'AMQP (RabbitMQ) broker',
+    schemes: 'amqp|amqps',
+    keywords: ['amqp'],
+    example: (pw) => `BROKER_URL=amqps://orders:${pw}@rabbitmq.prod:5671/vhost`,
+    negative: 'amqp://guest:guest@localhost:5672/'
+  },
+  {
+    id: 'mssql',
+    title: 'Microsoft SQL Server',
+    schemes: 'mssql|sqlserver',
+    keywords: ['mssql', 'sqlserver'],
+    example: (pw) => `--url mssql://sa:${pw}@sql.corp:1433/hr`,
+    negative: 'mssql://sa:${SA_PASSWORD}@sql:1433'
+  }
+]
+
+export const rules: Rule[] = [
+  ...DATABASES.map(
+    (d): Rule => ({
+      id: `database-url-${d.id}`,
+      title: `${d.title} connection URL with a password`,
+      severity: 'high',
+      kind: 'pattern',
+      regex: url(d.schemes),
+      keywords: d.keywords,
+      allow: { secrets: PLACEHOLDERS },
+      examples: {
+        positives: (g) => {
+          const pw = g.password()
+          return [{ line: d.example(pw), secret: pw }]
+        },
+        negatives: [d.negative, `${d.keywords[0]}://host:5432/db`]
+      }
+    })
+  ),
+  {
+    id: 'database-jdbc-password',
+    title: 'JDBC or ADO.NET connection string with a password',
+    severity: 'high',
+    kind: 'pattern',
+    // jdbc:sqlserver://host;user=app;password=…  and  Server=…;User Id=…;Password=…;
+    regex: '(?i)(?:jdbc:[a-z0-9]+:|(?:server|data source|host)=[^;]{1,128};)[^"\'\\n]{0,256}?(?:password|pwd)=([^;\\s"\'&]{3,128})',
+    keywords: ['password=', 'pwd='],
+    allow: { secrets: PLACEHOLDERS },
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        const b = g.password()
+        return [
+          { line: `spring.datasource.url=jdbc:sqlserver://sql.corp:1433;databaseName=hr;user=app;password=${a}`, secret: a },
+          { line: `ConnectionStrings__Main=Server=sql.corp;Database=hr;User Id=app;Password=${b};`, secret: b }
+        ]
+      },
+      negatives: ['jdbc:postgresql://db:5432/app?user=app&password=${DB_PASSWORD}', 'Server=sql;Database=hr;User Id=app;Password=<password>;']
+    }
+  }
+]

@@ -1,0 +1,71 @@
+import type { Rule } from '../rule.ts'
+
+/** Basic credentials decode to printable `user:password`. */
+function isBasicCredential(b64: string): boolean {
+  const text = Buffer.from(b64, 'base64').toString('utf8')
+  const colon = text.indexOf(':')
+  return colon > 0 && colon < text.length - 3 && /^[\x20-\x7e]+$/.test(text)
+}
+
+export const rules: Rule[] = [
+  {
+    id: 'http-basic-auth',
+    title: 'HTTP Basic credentials (Authorization header)',
+    severity: 'high',
+    kind: 'pattern',
+    regex: '(?i)(?:proxy-)?authorization["\']?\\s*[:=]\\s*["\']?basic\\s+([A-Za-z0-9+/]{8,}={0,2})(?:[^A-Za-z0-9+/=]|$)',
+    keywords: ['basic'],
+    validate: isBasicCredential,
+    examples: {
+      positives: (g) => {
+        const a = Buffer.from(`deploy:${g.password()}`).toString('base64')
+        return [{ line: `> GET /v2/ HTTP/1.1\r> Authorization: Basic ${a}`, secret: a }]
+      },
+      negatives: ['Authorization: Basic <credentials>', 'WWW-Authenticate: Basic realm="registry"', 'Authorization: Basic dXNlcg==']
+    }
+  },
+  {
+    id: 'http-bearer-token',
+    fallback: true,
+    title: 'Bearer token (Authorization header)',
+    severity: 'high',
+    // Generic: JWTs and provider tokens in the header are reported by their own rules.
+    kind: 'generic',
+    regex: '(?i)(?:proxy-)?authorization["\']?\\s*[:=]\\s*["\']?(?:bearer|token)\\s+([A-Za-z0-9_.~+/-]{20,}=*)(?:[^A-Za-z0-9_.~+/=-]|$)',
+    keywords: ['bearer', 'token'],
+    minEntropy: 3.5,
+    examples: {
+      positives: (g) => {
+        const a = g.base62(40)
+        const b = g.base62(36)
+        return [
+          { line: `curl -H "Authorization: Bearer ${a}" https://api.internal/v1/jobs`, secret: a },
+          { line: `{"headers":{"authorization":"token ${b}"}}`, secret: b }
+        ]
+      },
+      negatives: [
+        'Authorization: Bearer <token>',
+        'authorization: Bearer ${ACCESS_TOKEN}',
+        'Authorization: Bearer xxxxxxxxxxxxxxxxxxxxxxxx',
+        'Authorization: Bearer undefined'
+      ]
+    }
+  },
+  {
+    id: 'http-api-key-header',
+    fallback: true,
+    title: 'API key in a request header',
+    severity: 'high',
+    kind: 'generic',
+    regex: '(?i)(?:^|[^a-z0-9-])x-(?:api|auth|access)-(?:key|token)["\']?\\s*[:=]\\s*["\']?([A-Za-z0-9_.~+/-]{16,}=*)(?:[^A-Za-z0-9_.~+/=-]|$)',
+    keywords: ['x-api-', 'x-auth-', 'x-access-'],
+    minEntropy: 3.5,
+    examples: {
+      positives: (g) => {
+        const a = g.base62(32)
+        return [{ line: `request headers: {"X-Api-Key":"${a}","Accept":"application/json"}`, secret: a }]
+      },
+      negatives: ['X-Api-Key: <your-api-key>', 'x-api-key: ${API_KEY}', 'X-Api-Key: 0123456789abcdef']
+    }
+  }
+]

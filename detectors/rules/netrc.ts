@@ -1,0 +1,39 @@
+import type { Rule } from '../rule.ts'
+
+export const rules: Rule[] = [
+  {
+    id: 'netrc-password',
+    title: '.netrc machine credentials',
+    severity: 'high',
+    kind: 'pattern',
+    // One-line form: machine, login and password on a line.
+    regex: '(?i)(?:^|\\s)machine\\s+\\S+\\s+(?:login\\s+\\S+\\s+)?password\\s+([^\\s"\']{6,256})',
+    keywords: ['machine'],
+    allow: { secrets: ['^\\$\\{?[A-Za-z_]', '^<[^>]*>$', '^\\*+$'] },
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        return [{ line: `+ echo machine artifactory.corp login ci password ${a} > ~/.netrc`, secret: a }]
+      },
+      negatives: ['machine api.heroku.com login me password ${HEROKU_API_KEY}', 'machine learning model password reset flow']
+    }
+  },
+  {
+    id: 'netrc-password-line',
+    fallback: true,
+    title: '.netrc password line',
+    severity: 'high',
+    kind: 'generic',
+    // The multi-line form: a line holding only `password <value>`.
+    regex: '(?i)^\\s*password\\s+([^\\s"\']{8,256})\\s*$',
+    keywords: ['password'],
+    minEntropy: 3.0,
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        return [{ line: `  password ${a}`, secret: a }]
+      },
+      negatives: ['password expired', '  password ${NETRC_PASSWORD}', 'Password Requirements']
+    }
+  }
+]

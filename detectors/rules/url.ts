@@ -1,0 +1,29 @@
+import type { Rule } from '../rule.ts'
+
+export const rules: Rule[] = [
+  {
+    id: 'url-credentials',
+    fallback: true,
+    title: 'Credentials in a URL',
+    severity: 'high',
+    // Generic: a format rule that matches the same password (a GitHub token in a git remote) wins.
+    kind: 'generic',
+    regex: '(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://[^\\s:@/\'"]{1,128}:([^\\s:@/\'"]{6,256})@[^\\s/\'"]+',
+    keywords: ['://'],
+    minEntropy: 2.8,
+    allow: {
+      secrets: ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^<[^>]*>$', '^\\*+$', '(?i)^(?:password|passwd|secret|token|changeme|example|redacted|x-oauth-basic)$']
+    },
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        const b = g.base62(32)
+        return [
+          { line: `fatal: unable to access 'https://deploy:${a}@git.corp.example/platform/infra.git/'`, secret: a },
+          { line: `proxy=http://svc-proxy:${b}@proxy.corp:3128`, secret: b }
+        ]
+      },
+      negatives: ['https://user:${TOKEN}@github.com/acme/x.git', 'see https://docs.example.com:443/path@v2', 'http://user:password@example.com']
+    }
+  }
+]
