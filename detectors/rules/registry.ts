@@ -2,52 +2,134 @@
 // discovery, no side effects: what runs is what is listed here.
 
 import type { Rule } from '../rule.ts'
+import { rules as anthropic } from './anthropic.ts'
+import { rules as atlassian } from './atlassian.ts'
 import { rules as aws } from './aws.ts'
 import { rules as azure } from './azure.ts'
 import { rules as bitbucket } from './bitbucket.ts'
 import { rules as buildkite } from './buildkite.ts'
 import { rules as circleci } from './circleci.ts'
+import { rules as cloudflare } from './cloudflare.ts'
+import { rules as cohere } from './cohere.ts'
 import { rules as database } from './database.ts'
+import { rules as databricks } from './databricks.ts'
+import { rules as datadog } from './datadog.ts'
+import { rules as deepseek } from './deepseek.ts'
+import { rules as digitalocean } from './digitalocean.ts'
+import { rules as discord } from './discord.ts'
 import { rules as docker } from './docker.ts'
+import { rules as elevenlabs } from './elevenlabs.ts'
+import { rules as fireworks } from './fireworks.ts'
 import { rules as gcp } from './gcp.ts'
 import { rules as generic } from './generic.ts'
 import { rules as github } from './github.ts'
 import { rules as gitlab } from './gitlab.ts'
+import { rules as grafana } from './grafana.ts'
+import { rules as groq } from './groq.ts'
+import { rules as heroku } from './heroku.ts'
 import { rules as http } from './http.ts'
+import { rules as huggingface } from './huggingface.ts'
 import { rules as jfrog } from './jfrog.ts'
 import { rules as jwt } from './jwt.ts'
+import { rules as langsmith } from './langsmith.ts'
+import { rules as linear } from './linear.ts'
+import { rules as mailchimp } from './mailchimp.ts'
+import { rules as mailgun } from './mailgun.ts'
+import { rules as mistral } from './mistral.ts'
 import { rules as netrc } from './netrc.ts'
+import { rules as newrelic } from './newrelic.ts'
+import { rules as notion } from './notion.ts'
 import { rules as npm } from './npm.ts'
 import { rules as nuget } from './nuget.ts'
+import { rules as okta } from './okta.ts'
+import { rules as openai } from './openai.ts'
+import { rules as openrouter } from './openrouter.ts'
+import { rules as pagerduty } from './pagerduty.ts'
+import { rules as perplexity } from './perplexity.ts'
+import { rules as pinecone } from './pinecone.ts'
+import { rules as postman } from './postman.ts'
 import { rules as privateKey } from './private-key.ts'
 import { rules as pypi } from './pypi.ts'
+import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
+import { rules as sendgrid } from './sendgrid.ts'
+import { rules as sentry } from './sentry.ts'
+import { rules as shopify } from './shopify.ts'
 import { rules as slack } from './slack.ts'
+import { rules as snowflake } from './snowflake.ts'
+import { rules as stripe } from './stripe.ts'
+import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
+import { rules as together } from './together.ts'
+import { rules as twilio } from './twilio.ts'
 import { rules as url } from './url.ts'
+import { rules as vault } from './vault.ts'
+import { rules as wandb } from './wandb.ts'
+import { rules as xai } from './xai.ts'
 
 export const BUILTIN_RULES: readonly Rule[] = [
+  ...anthropic,
+  ...atlassian,
   ...aws,
   ...azure,
   ...bitbucket,
   ...buildkite,
   ...circleci,
+  ...cloudflare,
+  ...cohere,
   ...database,
+  ...databricks,
+  ...datadog,
+  ...deepseek,
+  ...digitalocean,
+  ...discord,
   ...docker,
+  ...elevenlabs,
+  ...fireworks,
   ...gcp,
   ...generic,
   ...github,
   ...gitlab,
+  ...grafana,
+  ...groq,
+  ...heroku,
   ...http,
+  ...huggingface,
   ...jfrog,
   ...jwt,
+  ...langsmith,
+  ...linear,
+  ...mailchimp,
+  ...mailgun,
+  ...mistral,
   ...netrc,
+  ...newrelic,
+  ...notion,
   ...npm,
   ...nuget,
+  ...okta,
+  ...openai,
+  ...openrouter,
+  ...pagerduty,
+  ...perplexity,
+  ...pinecone,
+  ...postman,
   ...privateKey,
   ...pypi,
+  ...replicate,
   ...rubygems,
+  ...sendgrid,
+  ...sentry,
+  ...shopify,
   ...slack,
+  ...snowflake,
+  ...stripe,
+  ...telegram,
   ...terraform,
-  ...url
+  ...together,
+  ...twilio,
+  ...url,
+  ...vault,
+  ...wandb,
+  ...xai
 ]
