@@ -27,6 +27,11 @@ export const configSchema = s.object({
   kafka: s.object({
     brokers: s.array(s.string(), { default: ['localhost:9092'], description: 'Bootstrap brokers, host:port.' }),
     clientId: s.string({ default: 'leakwatch', description: 'Kafka client id (shows in broker logs and quotas).' }),
+    topicPrefix: s.string({
+      default: '',
+      pattern: /^[A-Za-z0-9._-]*$/,
+      description: 'Prepended to every topic name (e.g. `prod-eu.`), so several installations can share one Kafka cluster.'
+    }),
     partitions: s.number({ integer: true, min: 1, default: 6, description: 'Partitions of topics leakwatch creates when they are missing.' }),
     replicationFactor: s.number({ integer: true, min: -1, default: -1, description: 'Replication factor of created topics; -1 uses the broker default.' }),
     compress: s.boolean({

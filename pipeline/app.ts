@@ -76,6 +76,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
           brokers: config.kafka.brokers,
           clientId: `${config.kafka.clientId}-${role}`,
           topics: Object.values(TOPICS),
+          topicPrefix: config.kafka.topicPrefix,
           partitions: config.kafka.partitions,
           replicationFactor: config.kafka.replicationFactor,
           sessionTimeoutMs: config.kafka.sessionTimeoutMs,

@@ -17,6 +17,8 @@ export interface KafkaBusOptions {
   clientId: string
   /** Topics created (if missing) at connect, with their partition count. */
   topics: string[]
+  /** Prepended to every topic name on the broker (several installations on one Kafka). */
+  topicPrefix: string
   partitions: number
   replicationFactor: number
   sessionTimeoutMs: number
@@ -27,6 +29,9 @@ export interface KafkaBusOptions {
 
 export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Promise<Bus> {
   const log = logger.child({ component: 'kafka' })
+  // Stages speak logical topic names; only the broker sees the prefixed ones.
+  const physical = (topic: string): string => opts.topicPrefix + topic
+  const logical = (topic: string): string => (topic.startsWith(opts.topicPrefix) ? topic.slice(opts.topicPrefix.length) : topic)
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
@@ -46,7 +51,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
   try {
     await admin.connect()
     const existing = new Set(await admin.listTopics())
-    const missing = opts.topics.filter((t) => !existing.has(t))
+    const missing = opts.topics.map(physical).filter((t) => !existing.has(t))
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
@@ -88,7 +93,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
       if (messages.length === 0) return
       try {
         await producer.send({
-          topic,
+          topic: physical(topic),
           acks: -1,
           // Payloads are deflated (and sealed) by the codec already.
           compression: CompressionTypes.None,
@@ -110,14 +115,14 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
       })
       consumers.add(consumer)
       await consumer.connect()
-      await consumer.subscribe({ topics: o.topics, fromBeginning: o.fromBeginning })
+      await consumer.subscribe({ topics: o.topics.map(physical), fromBeginning: o.fromBeginning })
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (batch.messages.length === 0) return
           const messages: InMessage[] = batch.messages.map((m) => ({
-            topic: batch.topic,
+            topic: logical(batch.topic),
             partition: batch.partition,
             offset: m.offset,
             key: m.key === null ? null : m.key.toString('utf8'),
@@ -126,7 +131,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
           }))
           for (let attempt = 1; ; attempt++) {
             try {
-              await o.handle({ topic: batch.topic, partition: batch.partition, messages })
+              await o.handle({ topic: logical(batch.topic), partition: batch.partition, messages })
               break
             } catch (err) {
               // Leave the batch uncommitted when we lost the partition or are stopping: its new owner replays it.

@@ -66,12 +66,18 @@ export function uniqueId(): string {
 }
 
 /** Every message of every leakwatch topic, read from the beginning up to the current end. */
-export async function dumpKafka(brokers: string[]): Promise<Array<{ topic: string; key: Buffer | null; value: Buffer | null; headers: string }>> {
+/** `topic` in the result is the logical name (the prefix removed). */
+export async function dumpKafka(
+  brokers: string[],
+  prefix: string
+): Promise<Array<{ topic: string; key: Buffer | null; value: Buffer | null; headers: string }>> {
   const kafka = new Kafka({ clientId: 'leakwatch-test-dump', brokers, logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
   await admin.connect()
   const existing = new Set(await admin.listTopics())
-  const topics = Object.values(TOPICS).filter((t) => existing.has(t))
+  const topics = Object.values(TOPICS)
+    .map((t) => prefix + t)
+    .filter((t) => existing.has(t))
   const ends = new Map<string, number>()
   let total = 0
   for (const t of topics) {
@@ -93,7 +99,7 @@ export async function dumpKafka(brokers: string[]): Promise<Array<{ topic: strin
   })
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      out.push({ topic, key: message.key, value: message.value, headers: JSON.stringify(message.headers ?? {}) })
+      out.push({ topic: topic.slice(prefix.length), key: message.key, value: message.value, headers: JSON.stringify(message.headers ?? {}) })
       seen.set(`${topic}/${partition}`, Number(message.offset) + 1)
       if ([...ends].every(([k, end]) => (seen.get(k) ?? 0) >= end || end === 0)) done()
     }

@@ -65,6 +65,7 @@ test('a detector killed mid-stream and a full replay still give exactly one inci
     'kafka.brokers': services.kafkaBrokers,
     'kafka.payloadKey': `restart-payload-${id}-`.padEnd(40, 'p'),
     'kafka.sessionTimeoutMs': 6000,
+    'kafka.topicPrefix': `restart${id}.`,
     'detector.fingerprintKey': fingerprintKey,
     'detector.groupId': `detector-${id}`,
     'http.port': 0,
@@ -138,7 +139,7 @@ test('a detector killed mid-stream and a full replay still give exactly one inci
       },
       30_000
     )
-    await admin.resetOffsets({ groupId: `detector-${id}`, topic: TOPICS.logs, earliest: true })
+    await admin.resetOffsets({ groupId: `detector-${id}`, topic: `restart${id}.${TOPICS.logs}`, earliest: true })
     await admin.disconnect()
     children.push(startDetector(detectorEnv, childOut))
 
@@ -147,7 +148,7 @@ test('a detector killed mid-stream and a full replay still give exactly one inci
     await waitFor(
       'the replay to reach the responder',
       async () => {
-        const findings = (await dumpKafka(services.kafkaBrokers)).filter((m) => m.topic === TOPICS.findings)
+        const findings = (await dumpKafka(services.kafkaBrokers, `restart${id}.`)).filter((m) => m.topic === TOPICS.findings)
         const replayed = findings.filter((m) => [...ours].some((f) => m.value?.toString().includes(f)))
         const consumed = apps[0]?.metrics.recordsIn.get({ topic: TOPICS.findings }) ?? 0
         return replayed.length >= 40 && consumed >= findings.length ? true : undefined
