@@ -6,9 +6,9 @@
 // replay harmless.
 
 import { performance } from 'node:perf_hooks'
-import type { Batch, Bus, Consumer } from './bus.ts'
+import type { Batch, Bus, Consumer, InMessage } from './bus.ts'
 import type { Codec } from './codec.ts'
-import { isLeakwatchError } from './errors.ts'
+import { isLeakwatchError, isRetriable } from './errors.ts'
 import { TOPIC_SCHEMAS, TOPICS } from './events.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -79,6 +79,48 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
     const schema: Schema<unknown> | undefined = (TOPIC_SCHEMAS as Record<string, Schema<unknown>>)[batch.topic]
     const valid: InRecord[] = []
     const dead: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
+    const raw = new Map(batch.messages.map((m) => [m.offset, m]))
+
+    function reject(m: InMessage, problem: { code: string; message: string }): void {
+      // Log the position and the reason, never the payload: it may be a log line holding a secret.
+      log.warn(
+        { topic: m.topic, partition: m.partition, offset: m.offset, code: problem.code, reason: problem.message },
+        'record rejected to the dead-letter topic'
+      )
+      deps.metrics.recordsInvalid.inc({ topic: batch.topic })
+      dead.push({
+        key: m.key,
+        value: deps.codec.encodeBytes(TOPICS.deadLetter, m.value),
+        headers: {
+          'lw-error-code': problem.code,
+          'lw-error': problem.message.slice(0, 500),
+          'lw-origin': `${m.topic}/${m.partition}/${m.offset}`,
+          'lw-stage': stage.name
+        }
+      })
+    }
+
+    // A retriable failure (Kafka, Redis) retries the whole batch. A non-retriable one would fail the same
+    // way forever and block the partition: find the records that cause it, dead-letter them, keep the rest.
+    async function processBatch(records: InRecord[]): Promise<OutRecord[]> {
+      try {
+        return await stage.process(records)
+      } catch (err) {
+        if (isRetriable(err)) throw err
+        const out: OutRecord[] = []
+        for (const r of records) {
+          try {
+            out.push(...(await stage.process([r])))
+          } catch (one) {
+            if (isRetriable(one)) throw one
+            const m = raw.get(r.offset)
+            const e = one as { code?: string; message?: string }
+            if (m !== undefined) reject(m, { code: e.code ?? 'LW_ERR_RECORD_INVALID', message: e.message ?? String(one) })
+          }
+        }
+        return out
+      }
+    }
     for (const m of batch.messages) {
       let problem: { code: string; message: string } | undefined
       try {
@@ -90,27 +132,10 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
         if (!isLeakwatchError(err)) throw err
         problem = { code: err.code, message: err.message }
       }
-      if (problem !== undefined) {
-        // Log the position and the reason, never the payload: it may be a log line holding a secret.
-        log.warn(
-          { topic: m.topic, partition: m.partition, offset: m.offset, code: problem.code, reason: problem.message },
-          'record rejected to the dead-letter topic'
-        )
-        deps.metrics.recordsInvalid.inc({ topic: batch.topic })
-        dead.push({
-          key: m.key,
-          value: deps.codec.encodeBytes(TOPICS.deadLetter, m.value),
-          headers: {
-            'lw-error-code': problem.code,
-            'lw-error': problem.message.slice(0, 500),
-            'lw-origin': `${m.topic}/${m.partition}/${m.offset}`,
-            'lw-stage': stage.name
-          }
-        })
-      }
+      if (problem !== undefined) reject(m, problem)
     }
     deps.metrics.recordsIn.inc({ topic: batch.topic }, batch.messages.length)
-    const outputs = valid.length > 0 ? await stage.process(valid) : []
+    const outputs = valid.length > 0 ? await processBatch(valid) : []
     if (dead.length > 0) {
       await deps.bus.send(TOPICS.deadLetter, dead)
       deps.metrics.recordsOut.inc({ topic: TOPICS.deadLetter }, dead.length)

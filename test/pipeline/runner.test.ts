@@ -5,6 +5,7 @@ import { createGen } from '../../detectors/gen.ts'
 import type { Bus, OutMessage } from '../../pipeline/bus.ts'
 import { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import { createCodec } from '../../pipeline/codec.ts'
+import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter, mask, stableId } from '../../pipeline/fingerprint.ts'
@@ -319,5 +320,38 @@ test('topics without a schema are handed through decoded; publisher groups by to
   await waitFor(() => got.length === 2, 'both records')
   await consumer.stop()
   assert.deepEqual(got, [{ n: 1 }, { n: 2 }])
+  await bus.close()
+})
+
+test('a non-retriable stage failure dead-letters only the record that causes it; the partition keeps moving', async () => {
+  const bus = createMemoryBus()
+  const { deps } = setup(bus)
+  await bus.send(
+    TOPICS.logs,
+    ['a', 'poison', 'c'].map((s) => ({ key: s, value: deps.codec.encode(TOPICS.logs, chunk(`file/${s}.log`, [s])) }))
+  )
+  let calls = 0
+  const consumer = await runStage(
+    stage(async (records) => {
+      calls++
+      if (records.some((r) => (r.value as LogChunk).stream === 'file/poison.log')) throw new LeakwatchError('LW_ERR_RULE_INVALID', 'cannot handle this record')
+      return records.map((r) => ({ topic: TOPICS.findings, key: 'k', value: findingFor(r) }))
+    }),
+    deps,
+    { fromBeginning: true }
+  )
+  await waitFor(() => bus.messages(TOPICS.findings).length === 2, 'two findings')
+  await consumer.stop()
+  assert.deepEqual(
+    findings(bus, deps).map((f) => f.stream),
+    ['file/a.log', 'file/c.log']
+  )
+  const dead = bus.messages(TOPICS.deadLetter)
+  assert.equal(dead.length, 1)
+  assert.equal(dead[0]?.headers['lw-error-code'], 'LW_ERR_RULE_INVALID')
+  assert.equal(dead[0]?.headers['lw-origin'], `${TOPICS.logs}/0/1`)
+  // The whole batch once, then each record once.
+  assert.equal(calls, 4)
+  assert.equal(deps.metrics.batchRetries.get({ stage: 'detector' }), 0)
   await bus.close()
 })
