@@ -42,7 +42,7 @@ export const configSchema = s.object({
       s.string({
         minLength: 32,
         description:
-          'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on collectors and detectors; required for the Kafka roles.'
+          'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
       })
     ),
     sessionTimeoutMs: s.number({ integer: true, min: 6000, default: 30_000, description: 'Consumer group session timeout.' }),
