@@ -21,6 +21,8 @@ export interface FilePosition {
 export interface CheckpointData {
   version: 1
   files: Record<string, FilePosition>
+  /** Highest line number acknowledged per stream, for collectors whose streams span several files. */
+  streams?: Record<string, number>
 }
 
 export async function loadCheckpoint(path: string): Promise<CheckpointData> {

@@ -1,0 +1,326 @@
+// The tailing engine shared by the files and pod-logs collectors: which files
+// are followed, where each one stands, and when a position may move. What a
+// file's bytes mean (plain lines, CRI, docker json-file) is the collector's
+// `read`; this module only guarantees that a position advances after the bus
+// acknowledged what was read up to it, so a crash replays and never skips.
+//
+// A file is followed by its open descriptor, not its name: after a rename
+// rotation the old descriptor is drained to EOF before the new file at the
+// path is picked up, and a file whose size drops below our offset, or whose
+// head changed under us, was truncated in place (copytruncate) and is read
+// again from the start. Identity is (dev, ino, sha256 of the head), so a
+// reused inode is never taken for the file it replaced.
+
+import { createHash } from 'node:crypto'
+import type { Stats } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
+import { access, open, stat } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { CheckpointData, FilePosition } from '../pipeline/checkpoint.ts'
+import { loadCheckpoint, saveCheckpoint } from '../pipeline/checkpoint.ts'
+import type { Logger } from '../pipeline/log.ts'
+import type { OutRecord, Publish } from '../pipeline/runner.ts'
+
+export const HEAD_BYTES = 1024
+
+export interface TailFile extends FilePosition {
+  rel: string
+  abs: string
+  fh: FileHandle
+  /** Size at this cycle's stat. */
+  size: number
+  /** Whether the last read of this file moved its position (false: only an incomplete record is left). */
+  progressed: boolean
+  /** When the path stopped naming this file while unread bytes were left (ms since epoch). */
+  goneAt?: number
+}
+
+export interface ReadResult {
+  outputs: OutRecord[]
+  /** Position after what `outputs` cover; applied only once the bus acknowledged them. */
+  offset: number
+  line: number
+}
+
+export interface TailerOptions {
+  /** Label of logs and metrics. */
+  name: string
+  checkpointPath: string
+  pollIntervalMs: number
+  readFrom: 'end' | 'beginning'
+  /** Bytes read per cycle over all files, so memory stays flat however far behind we are. */
+  maxCycleBytes: number
+  /** Least bytes one file may read in a cycle (must fit the longest record). */
+  minFileBytes: number
+  /** Paths (relative) that should be followed now. */
+  list: () => Promise<string[]>
+  absolute: (rel: string) => string
+  read: (t: TailFile, budget: number, files: ReadonlyMap<string, TailFile>) => Promise<ReadResult>
+  /** A rotated copy (`0.log.20240101-120000`): followed only to finish a position we hold, let go once drained. */
+  isRotated?: (rel: string) => boolean
+  /**
+   * How long a file whose path is gone (rotated away and deleted) is held open while its unread bytes cannot be
+   * delivered; then its unread lines are counted through onLost and it is let go. Undefined: held until drained.
+   */
+  deletedHoldMs?: number
+  onLost?: (t: TailFile, lines: number, bytes: number) => void
+  /** The checkpoint's extra per-stream line counts: loaded at start, saved with every checkpoint. */
+  streams?: Map<string, number>
+}
+
+export interface TailerDeps {
+  publish: Publish
+  logger: Logger
+  now?: () => number
+  onCycle?: (delivered: number) => void
+}
+
+export interface Tailer {
+  start: (signal: AbortSignal) => Promise<void>
+  close: () => Promise<void>
+  /** Files followed now. */
+  files: () => ReadonlyMap<string, TailFile>
+}
+
+export async function headHash(fh: FileHandle, size: number): Promise<{ head: string; headBytes: number }> {
+  const n = Math.min(size, HEAD_BYTES)
+  const buf = Buffer.alloc(n)
+  if (n > 0) await fh.read(buf, 0, n, 0)
+  return { head: createHash('sha256').update(buf).digest('hex'), headBytes: n }
+}
+
+/** Newlines in [from, upTo) of a file. */
+export async function countLines(fh: FileHandle, from: number, upTo: number): Promise<number> {
+  const buf = Buffer.alloc(Math.min(1 << 20, Math.max(1, upTo - from)))
+  let lines = 0
+  for (let pos = from; pos < upTo; ) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, upTo - pos), pos)
+    if (bytesRead === 0) break
+    for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) lines++
+    pos += bytesRead
+  }
+  return lines
+}
+
+/** The byte length of the longest prefix of buf[0..limit) that does not split a UTF-8 sequence. */
+export function utf8Boundary(buf: Buffer, limit: number): number {
+  let i = limit
+  while (i > 0 && i > limit - 4 && ((buf[i] ?? 0) & 0xc0) === 0x80) i--
+  return i > 0 ? i : limit
+}
+
+const idOf = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`
+
+function position(t: FilePosition): FilePosition {
+  return { dev: t.dev, ino: t.ino, offset: t.offset, line: t.line, head: t.head, headBytes: t.headBytes }
+}
+
+export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
+  const log = deps.logger.child({ collector: opts.name })
+  const now = deps.now ?? Date.now
+  const tracked = new Map<string, TailFile>()
+  let checkpoint: CheckpointData = { version: 1, files: {} }
+  // Positions of the checkpoint loaded at start by dev:ino: a file renamed while we were down resumes under its new name.
+  let saved = new Map<string, FilePosition>()
+  // No checkpoint file at start means this collector never ran here: only then does `readFrom: end`
+  // apply. After a restart, a file missing from the checkpoint appeared while we were down and is
+  // read from its start, or its first lines (often a config dump) would be skipped.
+  let firstRun = true
+  // Files let go last cycle because their path now names another file, by dev:ino: if the rotation
+  // renamed one to a name that is also listed, it is picked up where it was left, not re-read.
+  let retired = new Map<string, FilePosition>()
+  // dev:ino of the files tracked this cycle, so that one file is never followed under two names.
+  const busy = new Set<string>()
+  // Rotated copies we have nothing to finish in, by path → dev:ino, so they are not opened again every cycle.
+  const ignored = new Map<string, string>()
+  // Round-robin start, so that with a cycle budget smaller than the backlog every file gets its turn.
+  let startAt = 0
+  let loop: Promise<void> | undefined
+  const stop = new AbortController()
+
+  async function track(rel: string, firstScan: boolean): Promise<void> {
+    const abs = opts.absolute(rel)
+    const rotated = opts.isRotated?.(rel) === true
+    let st: Stats
+    try {
+      st = await stat(abs)
+    } catch {
+      return // gone between listing and now
+    }
+    const id = idOf(st)
+    // A rotated file under its new name while its old entry is still draining it; taken over once that one lets go.
+    if (busy.has(id)) return
+    if (rotated && ignored.get(rel) === id) return
+    const candidates = [checkpoint.files[rel], saved.get(id), retired.get(id)].filter(
+      (k): k is FilePosition => k !== undefined && k.ino === st.ino && k.dev === st.dev
+    )
+    if (rotated && candidates.every((k) => k.offset >= st.size)) {
+      ignored.set(rel, id)
+      return
+    }
+    let fh: FileHandle
+    try {
+      fh = await open(abs, 'r')
+    } catch (err) {
+      log.warn({ file: rel, code: (err as NodeJS.ErrnoException).code }, 'cannot open file')
+      return
+    }
+    let pos: FilePosition | undefined
+    for (const known of candidates) {
+      const { head } = await headHash(fh, known.headBytes)
+      if (head === known.head && st.size >= known.offset) {
+        pos = known
+        break
+      }
+    }
+    if (pos === undefined && rotated) {
+      ignored.set(rel, id)
+      await fh.close().catch(() => {})
+      return
+    }
+    if (pos === undefined) {
+      const startAtEnd = firstScan && firstRun && checkpoint.files[rel] === undefined && opts.readFrom === 'end'
+      pos = {
+        dev: st.dev,
+        ino: st.ino,
+        offset: startAtEnd ? st.size : 0,
+        line: startAtEnd ? await countLines(fh, 0, st.size) : 0,
+        ...(await headHash(fh, st.size))
+      }
+    }
+    ignored.delete(rel)
+    tracked.set(rel, { ...pos, rel, abs, fh, size: st.size, progressed: true })
+    busy.add(id)
+  }
+
+  async function letGo(t: TailFile): Promise<void> {
+    await t.fh.close().catch(() => {})
+    tracked.delete(t.rel)
+    retired.set(idOf(t), position(t))
+  }
+
+  async function cycle(firstScan: boolean): Promise<number> {
+    busy.clear()
+    for (const t of tracked.values()) busy.add(idOf(t))
+    const listed = await opts.list()
+    for (const rel of listed) {
+      if (!tracked.has(rel)) await track(rel, firstScan)
+    }
+    if (ignored.size > 0) {
+      const present = new Set(listed)
+      for (const rel of ignored.keys()) if (!present.has(rel)) ignored.delete(rel)
+    }
+    retired = new Map()
+    const outputs: OutRecord[] = []
+    const advance: Array<{ t: TailFile; offset: number; line: number }> = []
+    const finished: TailFile[] = []
+    let changed = false
+    const files = [...tracked.values()]
+    const perFile = Math.max(opts.minFileBytes, Math.floor(opts.maxCycleBytes / Math.max(1, files.length)))
+    let spent = 0
+    startAt = files.length === 0 ? 0 : startAt % files.length
+    for (let i = 0; i < files.length; i++) {
+      const t = files[(startAt + i) % files.length] as TailFile
+      const st = await t.fh.stat()
+      t.size = st.size
+      // Truncated in place (copytruncate): shorter than what we read, or, when the writer got past our
+      // offset before we looked, no longer starting with the bytes it started with.
+      const rewritten = st.size < t.offset || (st.size > t.offset && t.headBytes > 0 && (await headHash(t.fh, t.headBytes)).head !== t.head)
+      if (rewritten) {
+        log.info({ file: t.rel }, 'file truncated; reading from the start')
+        Object.assign(t, { offset: 0, line: 0, ...(await headHash(t.fh, st.size)) })
+        changed = true
+      }
+      const pathNow = await stat(t.abs).catch(() => undefined)
+      const gone = pathNow === undefined || pathNow.ino !== t.ino || pathNow.dev !== t.dev
+      const rotatedCopy = !gone && opts.isRotated?.(t.rel) === true
+      if (gone && t.offset < st.size) {
+        t.goneAt ??= now()
+        if (opts.deletedHoldMs !== undefined && now() - t.goneAt > opts.deletedHoldMs) {
+          // Held as long as we promised; what is still unread is counted, not silently dropped.
+          const lines = await countLines(t.fh, t.offset, st.size)
+          opts.onLost?.(t, lines, st.size - t.offset)
+          log.warn({ file: t.rel, lines, bytes: st.size - t.offset }, 'rotated file let go before its unread lines could be delivered')
+          finished.push(t)
+          continue
+        }
+      }
+      if (spent >= opts.maxCycleBytes) continue
+      const r = await opts.read(t, perFile, tracked)
+      spent += r.offset - t.offset
+      t.progressed = r.offset !== t.offset
+      for (const o of r.outputs) outputs.push(o)
+      advance.push({ t, offset: r.offset, line: r.line })
+      // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go.
+      if ((r.offset === st.size || r.outputs.length === 0) && (gone || rotatedCopy)) finished.push(t)
+    }
+    startAt++
+    if (outputs.length > 0) await deps.publish(outputs)
+    for (const a of advance) {
+      if (a.offset !== a.t.offset || a.line !== a.t.line) changed = true
+      a.t.offset = a.offset
+      a.t.line = a.line
+      // Grow the file's identity with what was read: a head taken while the file was (nearly) empty
+      // could not tell a rewrite from an append.
+      if (a.t.headBytes < HEAD_BYTES && a.offset > a.t.headBytes) Object.assign(a.t, await headHash(a.t.fh, a.offset))
+    }
+    for (const t of finished) {
+      await letGo(t)
+      changed = true
+    }
+    if (changed || firstScan) {
+      const files: Record<string, FilePosition> = {}
+      for (const t of tracked.values()) files[t.rel] = position(t)
+      checkpoint = { version: 1, files }
+      if (opts.streams !== undefined && opts.streams.size > 0) checkpoint.streams = Object.fromEntries(opts.streams)
+      await saveCheckpoint(opts.checkpointPath, checkpoint)
+      saved = new Map()
+    }
+    return outputs.length
+  }
+
+  return {
+    files: () => tracked,
+
+    async start(signal: AbortSignal): Promise<void> {
+      firstRun = await access(opts.checkpointPath).then(
+        () => false,
+        () => true
+      )
+      checkpoint = await loadCheckpoint(opts.checkpointPath)
+      saved = new Map(Object.values(checkpoint.files).map((p) => [idOf(p), p]))
+      if (opts.streams !== undefined) for (const [k, v] of Object.entries(checkpoint.streams ?? {})) opts.streams.set(k, v)
+      const onAbort = (): void => stop.abort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      loop = (async () => {
+        let first = true
+        let failures = 0
+        while (!stop.signal.aborted) {
+          let delivered = 0
+          try {
+            delivered = await cycle(first)
+            first = false
+            failures = 0
+            deps.onCycle?.(delivered)
+          } catch (err) {
+            failures++
+            const e = err as { code?: string; message?: string }
+            log.warn({ code: e.code, reason: e.message, failures }, 'collection cycle failed; positions not advanced, retrying')
+          }
+          // Keep reading without pause while there is a backlog; back off while the bus fails.
+          const delay = failures > 0 ? Math.min(30_000, opts.pollIntervalMs * 2 ** failures) : delivered > 0 ? 0 : opts.pollIntervalMs
+          if (delay > 0) await sleep(delay, undefined, { signal: stop.signal }).catch(() => {})
+        }
+      })()
+      await loop
+      signal.removeEventListener('abort', onAbort)
+    },
+
+    async close(): Promise<void> {
+      stop.abort()
+      await loop
+      for (const t of tracked.values()) await t.fh.close().catch(() => {})
+      tracked.clear()
+    }
+  }
+}
