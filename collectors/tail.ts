@@ -64,6 +64,8 @@ export interface TailerOptions {
    */
   deletedHoldMs?: number
   onLost?: (t: TailFile, lines: number, bytes: number) => void
+  /** Called for each file whose position just advanced (its lines are acknowledged). */
+  acknowledged?: (t: TailFile) => void
   /** The checkpoint's extra per-stream line counts: loaded at start, saved with every checkpoint. */
   streams?: Map<string, number>
 }
@@ -257,9 +259,11 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     startAt++
     if (outputs.length > 0) await deps.publish(outputs)
     for (const a of advance) {
-      if (a.offset !== a.t.offset || a.line !== a.t.line) changed = true
+      if (a.offset === a.t.offset && a.line === a.t.line) continue
+      changed = true
       a.t.offset = a.offset
       a.t.line = a.line
+      opts.acknowledged?.(a.t)
       // Grow the file's identity with what was read: a head taken while the file was (nearly) empty
       // could not tell a rewrite from an append.
       if (a.t.headBytes < HEAD_BYTES && a.offset > a.t.headBytes) Object.assign(a.t, await headHash(a.t.fh, a.offset))

@@ -4,6 +4,7 @@
 
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
+import { responderConfigSchema } from '../responders/config.ts'
 
 export const configSchema = s.object({
   cluster: s.string({ default: 'default', description: 'Name of this cluster, attached to every record and incident.' }),

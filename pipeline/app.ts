@@ -2,10 +2,13 @@
 // `all` is the embedded mode (in-process bus and jobs, nothing to install);
 // the other roles are the clustered deployment (Kafka, Redis, BullMQ).
 
+import { existsSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
 import type { Collector } from '../collectors/files.ts'
 import { createFilesCollector } from '../collectors/files.ts'
+import { podMetadataFromConfig } from '../collectors/k8s-pods.ts'
+import { createPodLogsCollector } from '../collectors/pod-logs.ts'
 import type { Config } from '../config/schema.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import { createSecretDetector } from '../detectors/secrets.ts'
@@ -189,6 +192,14 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     if (runsCollector) {
       const collectors: Collector[] = []
       if (config.collector.files.enabled) collectors.push(createFilesCollector(config.collector.files, { publish, logger: log, metrics }))
+      const pods = config.collector.podLogs
+      // On by default only for a collector on a Kubernetes node; the embedded mode tails its demo folder.
+      if (pods.mode === 'on' || (pods.mode === 'auto' && role === 'collector' && existsSync(pods.path))) {
+        const metadata = podMetadataFromConfig(pods, { logger: log, onState: (s) => metrics.podMetadataUp.set(s === 'synced' ? 1 : 0) })
+        collectors.push(
+          createPodLogsCollector(pods, { publish, logger: log, metrics, cluster: config.cluster, ...(metadata === undefined ? {} : { metadata }) })
+        )
+      }
       const running = collectors.map(async (c) => {
         await c.start(abort.signal)
       })

@@ -126,6 +126,12 @@ export function createMetrics(registry = new Registry()) {
     batchSeconds: registry.histogram('leakwatch_batch_seconds', 'Time to handle one consumed batch, by stage.', [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]),
     linesCollected: registry.counter('leakwatch_lines_collected_total', 'Lines read by collectors, by collector.'),
     bytesCollected: registry.counter('leakwatch_bytes_collected_total', 'Bytes read by collectors, by collector.'),
+    linesLost: registry.counter(
+      'leakwatch_lines_lost_total',
+      'Lines collectors could not deliver, by collector and reason (rotated: a rotated, deleted file let go before Kafka took its unread lines).'
+    ),
+    filesFollowed: registry.gauge('leakwatch_files_followed', 'Files collectors hold open and follow, by collector.'),
+    podMetadataUp: registry.gauge('leakwatch_pod_metadata_up', '1 while the pod informer has a synced view of this node from the API server, else 0.'),
     findings: registry.counter('leakwatch_findings_total', 'Findings produced, by rule and severity.'),
     incidents: registry.counter('leakwatch_incidents_opened_total', 'Incidents opened (new fingerprints).'),
     occurrences: registry.counter('leakwatch_occurrences_total', 'Occurrences recorded on incidents (replays excluded).'),

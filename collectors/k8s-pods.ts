@@ -1,0 +1,221 @@
+// Pod metadata for the node agent: labels, annotations, owner workload and
+// node of the pods on this node, from an informer (list + watch) on the API
+// server restricted to `spec.nodeName=<this node>`, so a 5,000-pod cluster
+// costs each agent only its own ~100 pods. The cache is what the collector
+// reads; it never calls the API server on the hot path.
+//
+// The API server being unreachable is not fatal: the informer is restarted
+// with backoff, the cache keeps what it had, and the collector falls back to
+// what the log path says (namespace, pod, uid, container).
+
+import type { V1Pod } from '@kubernetes/client-node'
+import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node'
+import { LeakwatchError } from '../pipeline/errors.ts'
+import type { Logger } from '../pipeline/log.ts'
+
+export interface PodInfo {
+  namespace: string
+  name: string
+  uid: string
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  /** Owner workload as kind/name: Deployment/api, StatefulSet/db, DaemonSet/x, Job/y, CronJob/z, Node/n (static pods). */
+  workload?: string
+  node?: string
+}
+
+/** `starting`: first list not answered yet; `synced`: cache complete; `unavailable`: the API server cannot be reached. */
+export type MetadataState = 'starting' | 'synced' | 'unavailable'
+
+export interface PodMetadata {
+  /** By uid from the log path; a static pod's path carries its config hash, which its mirror pod has as an annotation. */
+  lookup: (namespace: string, name: string, uid: string) => PodInfo | undefined
+  state: () => MetadataState
+  start: () => void
+  stop: () => Promise<void>
+}
+
+export interface PodMetadataOptions {
+  nodeName: string | undefined
+  /** Deleted pods stay this long, so the lines their containers wrote last are still enriched and selected. */
+  deletedRetentionMs: number
+  maxRetryDelayMs: number
+}
+
+export interface PodMetadataDeps {
+  kubeConfig: KubeConfig
+  logger: Logger
+  now?: () => number
+  onState?: (state: MetadataState) => void
+}
+
+const MIRROR = 'kubernetes.io/config.mirror'
+
+export function workloadOf(pod: V1Pod): string | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true) ?? pod.metadata?.ownerReferences?.[0]
+  if (owner === undefined) return undefined
+  if (owner.kind === 'ReplicaSet') {
+    // A Deployment's ReplicaSet is <deployment>-<pod-template-hash>; the pod carries the hash as a label.
+    const hash = pod.metadata?.labels?.['pod-template-hash']
+    if (hash !== undefined && owner.name.endsWith(`-${hash}`)) return `Deployment/${owner.name.slice(0, -hash.length - 1)}`
+    return `ReplicaSet/${owner.name}`
+  }
+  return `${owner.kind}/${owner.name}`
+}
+
+function infoOf(pod: V1Pod): PodInfo {
+  const m = pod.metadata ?? {}
+  const workload = workloadOf(pod)
+  return {
+    namespace: m.namespace ?? '',
+    name: m.name ?? '',
+    uid: m.uid ?? '',
+    labels: { ...(m.labels ?? {}) },
+    annotations: { ...(m.annotations ?? {}) },
+    ...(workload === undefined ? {} : { workload }),
+    ...(pod.spec?.nodeName === undefined ? {} : { node: pod.spec.nodeName })
+  }
+}
+
+export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDeps): PodMetadata {
+  const log = deps.logger.child({ component: 'k8s-pods' })
+  const now = deps.now ?? Date.now
+  const byUid = new Map<string, PodInfo>()
+  const byName = new Map<string, PodInfo>()
+  const deleted = new Map<string, number>()
+  let state: MetadataState = 'starting'
+  let stopped = false
+  let failures = 0
+  let timer: NodeJS.Timeout | undefined
+  const fieldSelector = opts.nodeName === undefined || opts.nodeName === '' ? undefined : `spec.nodeName=${opts.nodeName}`
+  const api = deps.kubeConfig.makeApiClient(CoreV1Api)
+  const informer = new ListWatch<V1Pod>(
+    '/api/v1/pods',
+    new Watch(deps.kubeConfig),
+    async () => await api.listPodForAllNamespaces(fieldSelector === undefined ? {} : { fieldSelector }),
+    false,
+    undefined,
+    fieldSelector
+  )
+
+  function setState(s: MetadataState): void {
+    if (s === state) return
+    state = s
+    deps.onState?.(s)
+  }
+
+  function keys(info: PodInfo): string[] {
+    const mirror = info.annotations[MIRROR]
+    return mirror === undefined ? [info.uid] : [info.uid, mirror]
+  }
+
+  function put(pod: V1Pod): void {
+    const info = infoOf(pod)
+    for (const k of keys(info)) {
+      byUid.set(k, info)
+      deleted.delete(k)
+    }
+    byName.set(`${info.namespace}/${info.name}`, info)
+  }
+
+  function remove(pod: V1Pod): void {
+    const info = infoOf(pod)
+    const at = now()
+    for (const k of keys(info)) if (byUid.has(k)) deleted.set(k, at)
+  }
+
+  function expire(): void {
+    const cutoff = now() - opts.deletedRetentionMs
+    for (const [k, at] of deleted) {
+      if (at > cutoff) continue
+      const info = byUid.get(k)
+      byUid.delete(k)
+      deleted.delete(k)
+      if (info !== undefined && byName.get(`${info.namespace}/${info.name}`) === info) byName.delete(`${info.namespace}/${info.name}`)
+    }
+  }
+
+  informer.on('add', put)
+  informer.on('update', put)
+  informer.on('delete', remove)
+  informer.on('error', (err: unknown) => {
+    // The informer stops on an error; we start it again, keeping the cache meanwhile.
+    failures++
+    setState('unavailable')
+    const e = err as { code?: unknown; statusCode?: unknown; message?: unknown }
+    log.warn(
+      { code: e.code ?? e.statusCode, reason: typeof e.message === 'string' ? e.message.slice(0, 200) : undefined, failures },
+      'Kubernetes API unavailable; pods are enriched from their log path only until it is back'
+    )
+    schedule()
+  })
+
+  function schedule(): void {
+    if (stopped) return
+    const delay = Math.min(opts.maxRetryDelayMs, 500 * 2 ** Math.min(failures, 10))
+    clearTimeout(timer)
+    timer = setTimeout(run, delay)
+    timer.unref()
+  }
+
+  function run(): void {
+    if (stopped) return
+    const before = failures
+    // start() resolves once the list is in the cache and the watch is open, and also after a failed list
+    // (reported through 'error', which schedules the next attempt).
+    informer.start().then(
+      () => {
+        if (stopped || failures !== before) return
+        failures = 0
+        setState('synced')
+      },
+      () => {
+        failures++
+        setState('unavailable')
+        schedule()
+      }
+    )
+  }
+
+  let expiredAt = 0
+  return {
+    lookup(namespace, name, uid) {
+      if (deleted.size > 0 && now() - expiredAt > 1000) {
+        expiredAt = now()
+        expire()
+      }
+      return byUid.get(uid) ?? byName.get(`${namespace}/${name}`)
+    },
+    state: () => state,
+    start() {
+      stopped = false
+      run()
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await informer.stop()
+    }
+  }
+}
+
+/** The metadata cache as configured (`collector.podLogs.metadata`), or undefined when it is off. */
+export function podMetadataFromConfig(
+  config: { nodeName?: string | undefined; metadata: { enabled: boolean; kubeconfigPath?: string | undefined; deletedRetentionMs: number } },
+  deps: { logger: Logger; onState?: (state: MetadataState) => void }
+): PodMetadata | undefined {
+  if (!config.metadata.enabled) return undefined
+  const kc = new KubeConfig()
+  try {
+    if (config.metadata.kubeconfigPath === undefined) kc.loadFromDefault()
+    else kc.loadFromFile(config.metadata.kubeconfigPath)
+  } catch (err) {
+    throw new LeakwatchError('LW_ERR_CONFIG_INVALID', `cannot load Kubernetes client configuration (collector.podLogs.metadata.kubeconfigPath)`, {
+      cause: err
+    })
+  }
+  return createPodMetadata(
+    { nodeName: config.nodeName, deletedRetentionMs: config.metadata.deletedRetentionMs, maxRetryDelayMs: 30_000 },
+    { kubeConfig: kc, logger: deps.logger, ...(deps.onState === undefined ? {} : { onState: deps.onState }) }
+  )
+}

@@ -1,0 +1,326 @@
+// The node agent's collector: every container's stdout/stderr as the kubelet
+// keeps it, /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log.
+// Following files through rotation, truncation and deletion, and checkpointing
+// only what Kafka acknowledged, is the tailing engine's (tail.ts); decoding CRI
+// and docker records is pod-logs-decode.ts; pod metadata is k8s-pods.ts. Here:
+// which files, whose lines may be read (selection), and how lines become one
+// LogChunk stream per container, `k8s/<ns>/<pod>/<container>`.
+//
+// Line numbers run on across a container's restarts and rotations (the
+// checkpoint keeps each stream's count), so a finding's position stays unique
+// in its stream: the detector derives finding ids from it.
+
+import type { Dirent } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Config } from '../config/schema.ts'
+import type { LogChunk, Source } from '../pipeline/events.ts'
+import { TOPICS } from '../pipeline/events.ts'
+import type { Logger } from '../pipeline/log.ts'
+import type { Metrics } from '../pipeline/metrics.ts'
+import type { Publish } from '../pipeline/runner.ts'
+import type { Collector } from './files.ts'
+import type { PodInfo, PodMetadata } from './k8s-pods.ts'
+import { decode } from './pod-logs-decode.ts'
+import type { ReadResult, TailFile } from './tail.ts'
+import { createTailer } from './tail.ts'
+
+export type PodLogsConfig = Config['collector']['podLogs']
+
+export interface PodLogsDeps {
+  publish: Publish
+  logger: Logger
+  metrics: Metrics
+  /** Pod metadata cache; without it, lines carry what the log path says and label/annotation selection is off. */
+  metadata?: PodMetadata
+  cluster?: string
+  now?: () => number
+  /** Called after each cycle whose chunks were acknowledged (tests wait on it). */
+  onCycle?: (delivered: number) => void
+}
+
+export const EXCLUDE_ANNOTATION = 'leakwatch.io/exclude'
+export const EXCLUDE_CONTAINERS_ANNOTATION = 'leakwatch.io/exclude-containers'
+
+export interface PodLogPath {
+  namespace: string
+  pod: string
+  uid: string
+  container: string
+  /** The restart count the kubelet names the file after. */
+  restart: number
+  rotated: boolean
+  stream: string
+}
+
+// Namespaces and pod names are DNS names and cannot hold `_`, so the directory name splits unambiguously.
+const FILE = /^(\d+)\.log(\.\d{8}-\d{6})?$/
+
+export function parsePodLogPath(rel: string): PodLogPath | undefined {
+  const [dir, container, file] = rel.split('/')
+  if (dir === undefined || container === undefined || file === undefined) return undefined
+  const parts = dir.split('_')
+  const m = FILE.exec(file)
+  if (parts.length !== 3 || m === null) return undefined
+  const [namespace, pod, uid] = parts as [string, string, string]
+  return { namespace, pod, uid, container, restart: Number(m[1]), rotated: m[2] !== undefined, stream: `k8s/${namespace}/${pod}/${container}` }
+}
+
+type Requirement = (labels: Record<string, string>) => boolean
+
+/** Equality-based label selectors, as kubectl -l takes them: `a=b,c!=d,e,!f`. */
+export function compileSelector(selector: string): Requirement {
+  const reqs: Requirement[] = selector
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '')
+    .map((r) => {
+      const ne = r.indexOf('!=')
+      if (ne !== -1) {
+        const [k, v] = [r.slice(0, ne).trim(), r.slice(ne + 2).trim()]
+        return (l) => l[k] !== v
+      }
+      const eq = r.indexOf('=')
+      if (eq !== -1) {
+        const [k, v] = [r.slice(0, eq).trim(), r.slice(r[eq + 1] === '=' ? eq + 2 : eq + 1).trim()]
+        return (l) => l[k] === v
+      }
+      if (r.startsWith('!')) return (l) => !(r.slice(1) in l)
+      return (l) => r in l
+    })
+  return (labels) => reqs.every((q) => q(labels))
+}
+
+type Decision = 'read' | 'skip' | 'wait'
+
+export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps): Collector {
+  const log = deps.logger.child({ collector: 'pod-logs' })
+  const now = deps.now ?? Date.now
+  const meta = deps.metadata
+  const includeNs = new Set(config.includeNamespaces)
+  const excludeNs = new Set(config.excludeNamespaces)
+  const includeLabels = config.includePodLabels.map(compileSelector)
+  const excludeLabels = config.excludePodLabels.map(compileSelector)
+  const streams = new Map<string, number>()
+  // First time a pod's files were seen, for the bounded wait on its metadata.
+  const firstSeen = new Map<string, number>()
+  // When unread bytes were first seen in a file that is not read yet, for flushIntervalMs.
+  const pendingSince = new Map<string, number>()
+  // One read buffer for the whole collector: files are read one after the other. It holds a merge at its bound
+  // twice over, so a partial line never needs more than one read.
+  const buf = Buffer.allocUnsafe(Math.max(config.maxChunkBytes, 2 * config.maxLineBytes + 64 * 1024))
+  let listing: { at: number; files: string[] } | undefined
+  let decisionsLogged = new Set<string>()
+
+  async function entries(dir: string): Promise<Dirent[]> {
+    try {
+      return await readdir(dir, { withFileTypes: true })
+    } catch {
+      return [] // gone, or not a directory: nothing to follow there
+    }
+  }
+
+  async function list(): Promise<string[]> {
+    if (listing !== undefined && now() - listing.at < config.discoveryIntervalMs) return listing.files
+    const files: string[] = []
+    const pods = new Set<string>()
+    for (const podDir of await entries(config.path)) {
+      const [ns] = podDir.name.split('_')
+      if (ns === undefined || !namespaceSelected(ns)) continue
+      if (!podDir.isDirectory()) continue
+      pods.add(podDir.name)
+      for (const c of await entries(join(config.path, podDir.name))) {
+        if (!c.isDirectory()) continue
+        for (const f of await entries(join(config.path, podDir.name, c.name))) {
+          if (!FILE.test(f.name)) continue
+          // With docker (cri-dockerd) the kubelet links these names to the json-file logs: follow the link.
+          if (
+            f.isSymbolicLink() &&
+            !(await stat(join(config.path, podDir.name, c.name, f.name)).then(
+              (s) => s.isFile(),
+              () => false
+            ))
+          )
+            continue
+          if (!f.isFile() && !f.isSymbolicLink()) continue
+          files.push(`${podDir.name}/${c.name}/${f.name}`)
+        }
+      }
+    }
+    // Streams and waits of pods whose directory the kubelet removed are forgotten.
+    for (const k of firstSeen.keys()) if (!pods.has(k)) firstSeen.delete(k)
+    const present = new Set<string>()
+    for (const p of pods) {
+      const [ns, pod] = p.split('_')
+      present.add(`k8s/${ns}/${pod}/`)
+    }
+    for (const s of streams.keys()) if (!present.has(s.slice(0, s.lastIndexOf('/') + 1))) streams.delete(s)
+    files.sort()
+    listing = { at: now(), files }
+    deps.metrics.filesFollowed.set(tailer.files().size, { collector: 'pod-logs' })
+    return files
+  }
+
+  function namespaceSelected(ns: string): boolean {
+    return !excludeNs.has(ns) && (includeNs.size === 0 || includeNs.has(ns))
+  }
+
+  function decide(p: PodLogPath, info: PodInfo | undefined): Decision {
+    if (!namespaceSelected(p.namespace)) return 'skip'
+    if (info === undefined) {
+      if (meta === undefined || meta.state() === 'unavailable') return 'read'
+      const key = `${p.namespace}_${p.pod}_${p.uid}`
+      const seen = firstSeen.get(key) ?? now()
+      firstSeen.set(key, seen)
+      return now() - seen < config.metadata.waitMs ? 'wait' : 'read'
+    }
+    if (info.annotations[EXCLUDE_ANNOTATION] === 'true') return 'skip'
+    const containers = info.annotations[EXCLUDE_CONTAINERS_ANNOTATION]
+    if (containers?.split(',').some((c) => c.trim() === p.container) === true) return 'skip'
+    if (excludeLabels.some((sel) => sel(info.labels))) return 'skip'
+    if (includeLabels.length > 0 && !includeLabels.some((sel) => sel(info.labels))) return 'skip'
+    return 'read'
+  }
+
+  function sourceOf(t: TailFile, p: PodLogPath, info: PodInfo | undefined): Source {
+    const node = info?.node ?? config.nodeName
+    return {
+      type: 'k8s',
+      path: t.abs,
+      ...(deps.cluster === undefined ? {} : { cluster: deps.cluster }),
+      ...(node === undefined ? {} : { node }),
+      namespace: p.namespace,
+      pod: p.pod,
+      podUid: p.uid,
+      container: p.container,
+      ...(info?.workload === undefined ? {} : { workload: info.workload }),
+      ...(info === undefined || Object.keys(info.labels).length === 0 ? {} : { labels: info.labels })
+    }
+  }
+
+  /** Whether an older file of the same container (previous restart, rotated copy) still has lines to give. */
+  function olderPending(t: TailFile, p: PodLogPath, files: ReadonlyMap<string, TailFile>): boolean {
+    const dir = t.rel.slice(0, t.rel.lastIndexOf('/') + 1)
+    for (const o of files.values()) {
+      if (o === t || !o.rel.startsWith(dir) || o.offset >= o.size || !o.progressed) continue
+      const q = parsePodLogPath(o.rel)
+      if (q !== undefined && (q.restart < p.restart || (q.restart === p.restart && q.rotated && !p.rotated))) return true
+    }
+    return false
+  }
+
+  async function read(t: TailFile, budget: number, files: ReadonlyMap<string, TailFile>): Promise<ReadResult> {
+    const stay: ReadResult = { outputs: [], offset: t.offset, line: t.line }
+    const p = parsePodLogPath(t.rel)
+    if (p === undefined || t.offset >= t.size) return stay
+    const info = meta?.lookup(p.namespace, p.pod, p.uid)
+    const decision = decide(p, info)
+    if (decision !== 'read' && !decisionsLogged.has(`${t.rel}:${decision}`)) {
+      decisionsLogged.add(`${t.rel}:${decision}`)
+      log.debug({ file: t.rel, decision }, decision === 'skip' ? 'file excluded by selection' : 'waiting for pod metadata')
+    }
+    // Excluded: moved past without reading, so an excluded container's output never enters this process.
+    if (decision === 'skip') return { outputs: [], offset: t.size, line: t.line }
+    if (decision === 'wait') return stay
+    if (olderPending(t, p, files)) return stay
+    // A file that still grows waits up to flushIntervalMs for enough lines to fill a chunk.
+    if (t.size - t.offset < config.maxChunkBytes && t.goneAt === undefined && config.flushIntervalMs > 0) {
+      const since = pendingSince.get(t.rel) ?? now()
+      pendingSince.set(t.rel, since)
+      if (now() - since < config.flushIntervalMs) return stay
+    }
+    pendingSince.delete(t.rel)
+    const source = sourceOf(t, p, info)
+    // A file read from its start continues its container's line count.
+    let line = t.offset === 0 && t.line === 0 ? (streams.get(p.stream) ?? 0) : t.line
+    const startLine = line
+    let offset = t.offset
+    const chunks: LogChunk[] = []
+    let current: LogChunk | undefined
+    let currentBytes = 0
+    let malformed = 0
+    const collectedAt = new Date(now()).toISOString()
+    while (offset - t.offset < budget) {
+      const want = Math.min(buf.length, t.size - offset)
+      if (want <= 0) break
+      const { bytesRead } = await t.fh.read(buf, 0, want, offset)
+      if (bytesRead === 0) break
+      const d = decode(buf, bytesRead, config.maxLineBytes, bytesRead === buf.length)
+      malformed += d.malformed
+      for (const l of d.lines) {
+        const bytes = Buffer.byteLength(l.text) + 1
+        if (current === undefined || current.lines.length >= config.maxChunkLines || currentBytes + bytes > config.maxChunkBytes) {
+          current = {
+            v: '1',
+            type: 'log-chunk',
+            stream: p.stream,
+            source,
+            startLine: line + 1,
+            offset: { start: offset + l.start, end: offset + l.end },
+            lines: [],
+            collectedAt
+          }
+          currentBytes = 0
+          chunks.push(current)
+        }
+        current.lines.push(l.text)
+        current.offset.end = Math.max(current.offset.end, offset + l.end)
+        currentBytes += bytes
+        // A piece of a split line ends its chunk, so the next piece starts a chunk of its own with the same
+        // line number: lines[i] is line startLine + i.
+        if (l.split) current = undefined
+        else line++
+      }
+      if (d.consumed === 0) break
+      offset += d.consumed
+      if (bytesRead < want) break
+    }
+    if (malformed > 0) log.debug({ file: t.rel, records: malformed }, 'records in neither CRI nor docker format passed on as they are')
+    deps.metrics.linesCollected.inc({ collector: 'pod-logs' }, line - startLine)
+    deps.metrics.bytesCollected.inc({ collector: 'pod-logs' }, offset - t.offset)
+    return { outputs: chunks.map((c) => ({ topic: TOPICS.logs, key: c.stream, value: c })), offset, line }
+  }
+
+  const tailer = createTailer(
+    {
+      name: 'pod-logs',
+      checkpointPath: config.checkpointPath,
+      pollIntervalMs: config.pollIntervalMs,
+      readFrom: config.readFrom,
+      maxCycleBytes: config.maxInFlightBytes,
+      minFileBytes: buf.length,
+      list,
+      absolute: (rel) => join(config.path, rel),
+      read,
+      isRotated: (rel) => parsePodLogPath(rel)?.rotated === true,
+      deletedHoldMs: config.rotatedHoldMs,
+      onLost: (_t, lines) => deps.metrics.linesLost.inc({ collector: 'pod-logs', reason: 'rotated' }, lines),
+      acknowledged: (t) => {
+        const p = parsePodLogPath(t.rel)
+        if (p !== undefined && t.line > (streams.get(p.stream) ?? 0)) streams.set(p.stream, t.line)
+      },
+      streams
+    },
+    {
+      publish: deps.publish,
+      logger: deps.logger,
+      now,
+      onCycle: (delivered) => {
+        if (decisionsLogged.size > 10_000) decisionsLogged = new Set()
+        deps.onCycle?.(delivered)
+      }
+    }
+  )
+
+  return {
+    async start(signal) {
+      meta?.start()
+      log.info({ path: config.path, node: config.nodeName, metadata: meta !== undefined }, 'pod-logs collector started')
+      await tailer.start(signal)
+    },
+    async close() {
+      await tailer.close()
+      await meta?.stop()
+    }
+  }
+}
