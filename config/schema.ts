@@ -4,6 +4,7 @@
 
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
+import { responderConfigSchema } from '../responders/config.ts'
 
 export const configSchema = s.object({
   cluster: s.string({ default: 'default', description: 'Name of this cluster, attached to every record and incident.' }),
@@ -164,25 +165,16 @@ export const configSchema = s.object({
           'Key of the HMAC-SHA256 fingerprints (32+ characters). Required for `run detector`; without it `scan` and `run all` use a random per-process key, so fingerprints do not match across runs.'
       })
     ),
-    maxContextChars: s.number({ integer: true, min: 40, default: 240, description: 'Masked context kept around a finding.' })
+    maxContextChars: s.number({ integer: true, min: 40, default: 240, description: 'Masked context kept around a finding.' }),
+    sealPublicKey: s.optional(
+      s.string({
+        description:
+          "PEM public key (X25519 or RSA 2048+) of the responder: findings of `sealRules` carry the secret sealed to it, for revocation APIs that need the value (GitHub's). Unset = nothing is sealed."
+      })
+    ),
+    sealRules: s.string({ default: '^github-', description: 'Regular expression on rule ids whose findings carry the sealed secret (when `sealPublicKey` is set).' })
   }),
-  responder: s.object({
-    groupId: s.string({ default: 'leakwatch-responder', description: 'Kafka consumer group of the responder role.' }),
-    console: s.boolean({ default: true, description: 'Print each new incident to stdout (masked).' }),
-    concurrency: s.number({ integer: true, min: 1, default: 4, description: 'Jobs run at once by one responder.' }),
-    incidentRetentionMs: s.number({
-      integer: true,
-      min: 60_000,
-      default: 90 * 24 * 3600 * 1000,
-      description: 'How long an incident without new occurrences is kept.'
-    }),
-    webhook: s.object({
-      url: s.optional(s.string({ pattern: /^https?:\/\//, description: 'Endpoint that receives a POST with each new incident (JSON, masked).' })),
-      timeoutMs: s.number({ integer: true, min: 100, default: 10_000, description: 'Timeout of one webhook request.' }),
-      attempts: s.number({ integer: true, min: 1, default: 8, description: 'Attempts before a webhook job is dead-lettered.' }),
-      backoffMs: s.number({ integer: true, min: 10, default: 1000, description: 'First retry delay; doubles each attempt.' })
-    })
-  })
+  responder: responderConfigSchema
 })
 
 export type Config = Infer<typeof configSchema>

@@ -11,7 +11,18 @@ export interface Detector {
   detect: (chunk: LogChunk) => Finding[]
 }
 
-export function createDetectorStage(opts: { groupId: string }, deps: { detectors: Detector[]; metrics: Metrics }): Stage {
+export interface DetectorStageDeps {
+  detectors: Detector[]
+  metrics: Metrics
+  /**
+   * Seals the secret of findings whose rotation needs the value (GitHub revocation) to the responder's
+   * public key (responders/seal.ts): returns the finding with `sealed` set, or as it was. The detector
+   * engine keeps its output unchanged; app.ts builds this from `detector.sealPublicKey`.
+   */
+  seal?: (f: Finding) => Finding
+}
+
+export function createDetectorStage(opts: { groupId: string }, deps: DetectorStageDeps): Stage {
   return {
     name: 'detector',
     groupId: opts.groupId,
@@ -21,7 +32,8 @@ export function createDetectorStage(opts: { groupId: string }, deps: { detectors
       for (const r of records) {
         const chunk = r.value as LogChunk
         for (const d of deps.detectors) {
-          for (const f of d.detect(chunk)) {
+          for (const found of d.detect(chunk)) {
+            const f = deps.seal === undefined ? found : deps.seal(found)
             deps.metrics.findings.inc({ rule: f.rule, severity: f.severity })
             out.push({ topic: TOPICS.findings, key: f.fingerprint, value: f })
           }

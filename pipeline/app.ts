@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs'
 import type { Writable } from 'node:stream'
-import { Redis } from 'ioredis'
+import type { KubeConfig } from '@kubernetes/client-node'
 import type { Collector } from '../collectors/files.ts'
 import { createFilesCollector } from '../collectors/files.ts'
 import { podMetadataFromConfig } from '../collectors/k8s-pods.ts'
@@ -13,22 +13,19 @@ import type { Config } from '../config/schema.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import { createSecretDetector } from '../detectors/secrets.ts'
 import { createDetectorStage } from '../detectors/stage.ts'
-import type { Incident, IncidentStore } from '../responders/incidents.ts'
-import { createMemoryIncidentStore, createRedisIncidentStore } from '../responders/incidents.ts'
-import { createResponderStage } from '../responders/stage.ts'
-import { createWebhookResponder } from '../responders/webhook.ts'
-import type { Bus, Consumer } from './bus.ts'
+import type { ApiServer } from '../responders/api.ts'
+import type { IncidentStore } from '../responders/incidents.ts'
+import { createMemoryIncidentStore } from '../responders/incidents.ts'
+import { startResponder } from '../responders/wire.ts'
+import type { Bus } from './bus.ts'
 import { createKafkaBus } from './bus-kafka.ts'
 import { createMemoryBus } from './bus-memory.ts'
 import { createCodec } from './codec.ts'
 import { LeakwatchError } from './errors.ts'
-import type { ActionRecord } from './events.ts'
 import { TOPICS } from './events.ts'
 import { createFingerprinter } from './fingerprint.ts'
 import type { HttpServer } from './http.ts'
 import { startHttp } from './http.ts'
-import type { JobHandler, Jobs } from './jobs.ts'
-import { createBullJobs, createMemoryJobs } from './jobs.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 import { createMetrics } from './metrics.ts'
@@ -43,6 +40,8 @@ export interface AppDeps {
   /** Where the console responder prints incidents. */
   stdout?: Writable
   fetch?: typeof fetch
+  /** Kubernetes API access for rotation actions instead of in-cluster configuration (tests). */
+  kubeConfig?: KubeConfig
 }
 
 export interface App {
@@ -50,6 +49,8 @@ export interface App {
   bus: Bus
   http: HttpServer | undefined
   incidents: IncidentStore
+  /** The incidents API (`responder.api.enabled`). */
+  api: ApiServer | undefined
   stop: () => Promise<void>
 }
 
@@ -95,85 +96,26 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
   const stops: Array<() => Promise<void>> = []
   const ready: Record<string, () => boolean> = { bus: () => bus.ready() }
   let incidents: IncidentStore = createMemoryIncidentStore()
+  let api: ApiServer | undefined
   const abort = new AbortController()
 
   try {
     if (runsResponder) {
-      let redis: Redis | undefined
-      if (!embedded) {
-        redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true })
-        redis.on('error', (err) => log.warn({ code: (err as { code?: string }).code }, 'redis connection error'))
-        try {
-          await redis.connect()
-        } catch (err) {
-          throw new LeakwatchError('LW_ERR_REDIS_UNAVAILABLE', 'cannot connect to Redis (redis.url)', { cause: err })
-        }
-        const r = redis
-        ready.redis = () => r.status === 'ready'
-        incidents = createRedisIncidentStore(redis, config.redis.keyPrefix, config.responder.incidentRetentionMs)
-      }
-      const handlers: Record<string, JobHandler> = {}
-      const hook = config.responder.webhook
-      if (hook.url !== undefined) {
-        const responder = createWebhookResponder({ url: hook.url, timeoutMs: hook.timeoutMs }, deps.fetch === undefined ? {} : { fetch: deps.fetch })
-        handlers.webhook = async (data, ctx) => await responder.handle(data.incident as Incident, ctx)
-      }
-      const jobOpts = {
-        attempts: hook.attempts,
-        backoffMs: hook.backoffMs,
-        concurrency: config.responder.concurrency,
-        onOutcome: async (ctx: { id: string; name: string; attempt: number }, outcome: ActionRecord['outcome'], detail: string) => {
-          metrics.jobs.inc({ action: ctx.name, outcome })
-          const record: ActionRecord = {
-            v: '1',
-            type: 'action',
-            id: ctx.id,
-            fingerprint: ctx.id.split('-')[1] ?? '',
-            action: ctx.name,
-            outcome,
-            attempt: ctx.attempt,
-            detail,
-            at: new Date().toISOString()
-          }
-          log.info({ job: ctx.id, action: ctx.name, outcome, attempt: ctx.attempt, detail }, 'action finished')
-          await publish([{ topic: TOPICS.actions, key: record.fingerprint, value: record }])
-        }
-      }
-      let jobs: Jobs
-      if (embedded) {
-        jobs = createMemoryJobs(handlers, jobOpts, log)
-      } else {
-        const url = new URL(config.redis.url)
-        jobs = await createBullJobs(
-          {
-            host: url.hostname,
-            port: Number(url.port || 6379),
-            ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
-            ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
-            ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-            db: Number(url.pathname.slice(1) || 0),
-            maxRetriesPerRequest: null
-          },
-          config.redis.keyPrefix,
-          handlers,
-          jobOpts,
-          log
-        )
-      }
-      const stage = createResponderStage(
-        {
-          groupId: config.responder.groupId,
-          cluster: config.cluster,
-          webhook: hook.url !== undefined,
-          console: config.responder.console ? (deps.stdout ?? process.stdout) : undefined
-        },
-        { store: incidents, jobs, metrics }
-      )
-      const consumer: Consumer = await runStage(stage, runner, { fromBeginning: true })
+      const responder = await startResponder(config, {
+        log,
+        metrics,
+        runner,
+        publish,
+        embedded,
+        stdout: deps.stdout ?? process.stdout,
+        fetch: deps.fetch,
+        kubeConfig: deps.kubeConfig
+      })
+      incidents = responder.incidents
+      api = responder.api
+      Object.assign(ready, responder.ready)
       stops.push(async () => {
-        await consumer.stop()
-        await jobs.close()
-        await redis?.quit().catch(() => {})
+        await responder.stop()
       })
     }
 
@@ -229,6 +171,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     bus,
     http,
     incidents,
+    api,
     async stop() {
       // Collectors first (no new input), then consumers, then jobs, then the bus.
       for (const s of [...stops].reverse()) await s().catch((err: unknown) => log.warn({ reason: (err as Error).message }, 'error during shutdown'))

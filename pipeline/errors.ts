@@ -27,6 +27,32 @@ export const ERROR_CODES = {
     retriable: true,
     description: 'A webhook endpoint timed out, could not be reached, or answered 408, 429 or 5xx; the job is retried with backoff.'
   },
+  LW_ERR_SLACK_FAILED: {
+    retriable: true,
+    description: 'A Slack Web API call timed out, could not connect, answered 5xx or `ratelimited` (Retry-After honoured); the Slack job is retried.'
+  },
+  LW_ERR_SLACK_REJECTED: {
+    retriable: false,
+    description: 'Slack refused a call for good (`invalid_auth`, `channel_not_found`, `not_in_channel`, invalid blocks); the job is dead-lettered.'
+  },
+  LW_ERR_KUBERNETES_FAILED: { retriable: true, description: 'The Kubernetes API server could not be reached, timed out, or answered 409, 429 or 5xx; retried.' },
+  LW_ERR_KUBERNETES_REJECTED: {
+    retriable: false,
+    description: 'The Kubernetes API server refused a rotation request (403 forbidden, 404 not found, 422 invalid patch); not retried.'
+  },
+  LW_ERR_VAULT_FAILED: { retriable: true, description: 'Vault could not be reached, timed out, is sealed or on standby, or answered 429 or 5xx; retried.' },
+  LW_ERR_VAULT_REJECTED: { retriable: false, description: 'Vault refused a rotation request (403 permission denied, 400/404 unknown role, mount or lease); not retried.' },
+  LW_ERR_GITHUB_FAILED: { retriable: true, description: "GitHub's credential revocation API could not be reached, timed out, or answered 429 or 5xx; retried." },
+  LW_ERR_GITHUB_REJECTED: { retriable: false, description: "GitHub's credential revocation API refused the request (422: not a revocable token); not retried." },
+  LW_ERR_SEALED_INVALID: {
+    retriable: false,
+    description:
+      'A sealed secret on a finding does not open with `responder.sealPrivateKey` (wrong key, tampered, or moved to another fingerprint), or no key is configured.'
+  },
+  LW_ERR_ACTION_UNSUPPORTED: {
+    retriable: false,
+    description: 'A rotation action does not apply to the incident (no Kubernetes Secret named, no sealed value, action not configured); it is recorded and skipped.'
+  },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
   LW_ERR_SCAN_INPUT: { retriable: false, description: 'A path given to `leakwatch scan` could not be read.' },
   LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' }

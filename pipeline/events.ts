@@ -144,7 +144,24 @@ export const findingSchema = s.object({
   }),
   preview: s.string({ description: 'Masked secret, e.g. ghp_********.' }),
   context: s.string({ description: 'The line with the secret masked, truncated.' }),
-  detectedAt: s.string()
+  detectedAt: s.string(),
+  verified: s.optional(s.boolean({ description: 'The detector confirmed the credential is live (raises severity).' })),
+  secretRef: s.optional(
+    s.object({
+      type: s.literal(['kubernetes', 'vault'] as const),
+      namespace: s.optional(s.string()),
+      name: s.optional(s.string({ description: 'Secret name, or Vault path.' })),
+      key: s.optional(s.string()),
+      leaseId: s.optional(s.string({ description: 'Vault lease of a dynamic secret.' }))
+    })
+  ),
+  sealed: s.optional(
+    s.string({
+      // Only ever ciphertext: the envelope's shape is checked at the bus boundary, so a plaintext value put here is refused.
+      pattern: /^lwseal1\.(x25519|rsa)\.[A-Za-z0-9_-]{40,}$/,
+      description: "The secret sealed to the responder's public key (responders/seal.ts), set only for rules whose rotation needs the value."
+    })
+  )
 })
 export type Finding = Infer<typeof findingSchema>
 

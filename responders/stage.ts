@@ -1,27 +1,31 @@
 // The responder stage: findings in, incidents upserted, actions enqueued.
-// An incident's "opened" actions are enqueued with ids derived from its
-// fingerprint until the store says they were; a crash between upsert and
-// enqueue therefore re-enqueues on replay, and the job ids keep that single.
+// The runner commits the batch only after this returns, so every enqueue here
+// happened before the offsets moved. An incident's "opened" actions are
+// enqueued with ids derived from its fingerprint until the store says they
+// were; a crash between upsert and enqueue therefore re-enqueues on replay,
+// and the job ids keep that single.
 
 import type { Writable } from 'node:stream'
 import type { Finding } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
-import type { Jobs } from '../pipeline/jobs.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { InRecord, Stage } from '../pipeline/runner.ts'
-import type { Incident, IncidentStore } from './incidents.ts'
+import type { Actions } from './actions.ts'
+import type { ResponderConfig, RotationAction } from './config.ts'
+import type { Incident, IncidentStore, RecordContext } from './incidents.ts'
+import { effectiveSeverity, rotationPlan, route, subjectOf } from './policy.ts'
 
 export interface ResponderStageOptions {
   groupId: string
   cluster: string
-  webhook: boolean
+  config: ResponderConfig
   /** Where new incidents are printed (masked); undefined prints nothing. */
   console: Writable | undefined
 }
 
 export interface ResponderStageDeps {
   store: IncidentStore
-  jobs: Jobs
+  actions: Actions
   metrics: Metrics
 }
 
@@ -30,6 +34,9 @@ export function formatIncident(i: Incident): string {
 }
 
 export function createResponderStage(opts: ResponderStageOptions, deps: ResponderStageDeps): Stage {
+  const cfg = opts.config
+  // Without a policy entry, the default webhook endpoint (when there is one) is what rotation calls.
+  const fallback: RotationAction[] = cfg.webhook.url === undefined ? [] : [{ type: 'webhook' }]
   return {
     name: 'responder',
     groupId: opts.groupId,
@@ -37,14 +44,27 @@ export function createResponderStage(opts: ResponderStageOptions, deps: Responde
     async process(records: InRecord[]) {
       for (const r of records) {
         const f = r.value as Finding
-        const u = await deps.store.record(f, opts.cluster)
+        const subject = subjectOf(f)
+        subject.severity = effectiveSeverity(f, cfg.severity)
+        const u = await deps.store.record(f, {
+          cluster: opts.cluster,
+          severity: subject.severity,
+          route: route(subject, cfg.slack),
+          rotation: rotationPlan(subject, cfg.rotation, fallback),
+          maxLocations: cfg.maxLocationsPerIncident,
+          reopenOn: cfg.reopenOn as RecordContext['reopenOn']
+        })
         if (u.created) deps.metrics.incidents.inc()
+        if (u.reopened) deps.metrics.incidentsReopened.inc()
         if (!u.replay) deps.metrics.occurrences.inc()
-        if (u.incident.alerted) continue
-        if (opts.webhook) await deps.jobs.add('webhook', `webhook-${f.fingerprint}-opened`, { incident: u.incident })
-        // Printed once per incident: the alerted flag is set right after.
-        opts.console?.write(formatIncident(u.incident))
-        await deps.store.markAlerted(f.fingerprint)
+        if (!u.incident.alerted) {
+          await deps.actions.opened(u.incident)
+          // Printed once per incident: the alerted flag is set right after.
+          opts.console?.write(formatIncident(u.incident))
+          await deps.store.update(f.fingerprint, (i) => (i.alerted ? undefined : { ...i, alerted: true }))
+        } else if (!u.replay) {
+          await deps.actions.changed(u.incident, u.reopened)
+        }
       }
       return []
     }

@@ -1,0 +1,193 @@
+// Wires the responder role: incident store, job queue and its handlers,
+// Slack, webhooks, Kubernetes, Vault, GitHub, the incidents API and the stage.
+// Embedded (`run all`): memory store and in-process jobs. Clustered: Redis and
+// BullMQ, shared by every responder replica.
+
+import type { Writable } from 'node:stream'
+import { KubeConfig } from '@kubernetes/client-node'
+import { Redis } from 'ioredis'
+import type { Config } from '../config/schema.ts'
+import { LeakwatchError } from '../pipeline/errors.ts'
+import type { ActionRecord } from '../pipeline/events.ts'
+import { TOPICS } from '../pipeline/events.ts'
+import type { Jobs } from '../pipeline/jobs.ts'
+import { createBullJobs, createMemoryJobs } from '../pipeline/jobs.ts'
+import type { Logger } from '../pipeline/log.ts'
+import type { Metrics } from '../pipeline/metrics.ts'
+import type { Publish, RunnerDeps } from '../pipeline/runner.ts'
+import { runStage } from '../pipeline/runner.ts'
+import { createActions } from './actions.ts'
+import type { ApiServer } from './api.ts'
+import { startApi } from './api.ts'
+import { createGithubRevoker } from './github.ts'
+import type { IncidentStore } from './incidents.ts'
+import { createMemoryIncidentStore } from './incidents.ts'
+import { createRedisIncidentStore } from './incidents-redis.ts'
+import { createKubernetesRotator } from './kubernetes.ts'
+import { createOpener } from './seal.ts'
+import { createMemoryLimiter, createRedisLimiter, createSlackClient, createSlackSync } from './slack.ts'
+import { createResponderStage } from './stage.ts'
+import { createVaultRotator } from './vault.ts'
+import type { WebhookSender } from './webhook.ts'
+import { createWebhookSender } from './webhook.ts'
+
+export interface ResponderDeps {
+  log: Logger
+  metrics: Metrics
+  runner: RunnerDeps
+  publish: Publish
+  embedded: boolean
+  stdout: Writable | undefined
+  fetch?: typeof fetch | undefined
+  /** A kubeconfig to use instead of `responder.kubernetes.kubeconfig` / in-cluster (tests). */
+  kubeConfig?: KubeConfig | undefined
+}
+
+export interface RunningResponder {
+  incidents: IncidentStore
+  api: ApiServer | undefined
+  ready: Record<string, () => boolean>
+  stop: () => Promise<void>
+}
+
+export function bullConnection(redisUrl: string) {
+  const url = new URL(redisUrl)
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    db: Number(url.pathname.slice(1) || 0),
+    maxRetriesPerRequest: null
+  }
+}
+
+export async function startResponder(config: Config, deps: ResponderDeps): Promise<RunningResponder> {
+  const { log, metrics } = deps
+  const rc = config.responder
+  const ready: Record<string, () => boolean> = {}
+  const stops: Array<() => Promise<void>> = []
+  const fetchDep = deps.fetch === undefined ? {} : { fetch: deps.fetch }
+  try {
+    let redis: Redis | undefined
+    let store: IncidentStore
+    if (deps.embedded) {
+      store = createMemoryIncidentStore({ retentionMs: rc.incidentRetentionMs, maxOccurrenceIds: rc.maxOccurrenceIdsPerIncident })
+    } else {
+      redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true })
+      redis.on('error', (err) => log.warn({ code: (err as { code?: string }).code }, 'redis connection error'))
+      try {
+        await redis.connect()
+      } catch (err) {
+        throw new LeakwatchError('LW_ERR_REDIS_UNAVAILABLE', 'cannot connect to Redis (redis.url)', { cause: err })
+      }
+      const r = redis
+      stops.push(async () => {
+        await r.quit().catch(() => {})
+      })
+      ready.redis = () => r.status === 'ready'
+      store = createRedisIncidentStore(redis, {
+        prefix: config.redis.keyPrefix,
+        retentionMs: rc.incidentRetentionMs,
+        maxOccurrenceIds: rc.maxOccurrenceIdsPerIncident
+      })
+    }
+
+    const webhooks = new Map<string, WebhookSender & { secrets: string[] }>()
+    if (rc.webhook.url !== undefined) {
+      const ep = { name: '', url: rc.webhook.url, secrets: rc.webhook.secrets, timeoutMs: rc.webhook.timeoutMs }
+      webhooks.set('', { ...createWebhookSender(ep, fetchDep), secrets: ep.secrets })
+    }
+    for (const ep of rc.webhookEndpoints) webhooks.set(ep.name, { ...createWebhookSender(ep, fetchDep), secrets: ep.secrets })
+
+    const limiter =
+      redis === undefined ? createMemoryLimiter(rc.slack.channelIntervalMs) : createRedisLimiter(redis, config.redis.keyPrefix, rc.slack.channelIntervalMs)
+    const slack = rc.slack.token === undefined ? undefined : createSlackSync({ api: createSlackClient(rc.slack, deps.fetch), store, limiter, metrics })
+
+    let kubernetes: ReturnType<typeof createKubernetesRotator> | undefined
+    if (rc.kubernetes.enabled || deps.kubeConfig !== undefined) {
+      let kc = deps.kubeConfig
+      if (kc === undefined) {
+        kc = new KubeConfig()
+        if (rc.kubernetes.kubeconfig !== undefined) kc.loadFromFile(rc.kubernetes.kubeconfig)
+        else kc.loadFromCluster()
+      }
+      kubernetes = createKubernetesRotator(kc, { restartWorkloads: rc.kubernetes.restartWorkloads })
+    }
+    const vault =
+      rc.vault.address !== undefined && rc.vault.token !== undefined
+        ? createVaultRotator({ address: rc.vault.address, token: rc.vault.token, namespace: rc.vault.namespace, timeoutMs: rc.vault.timeoutMs }, fetchDep)
+        : undefined
+    const opener = rc.sealPrivateKey === undefined ? undefined : createOpener(rc.sealPrivateKey)
+    const github = createGithubRevoker(rc.github, { opener, sealed: (fp) => store.sealed(fp), ...fetchDep })
+
+    const actions = createActions({
+      config: rc,
+      store,
+      metrics,
+      logger: log,
+      publish: async (record: ActionRecord) => {
+        await deps.publish([{ topic: TOPICS.actions, key: record.fingerprint, value: record }])
+      },
+      slack,
+      webhooks,
+      kubernetes,
+      vault,
+      github
+    })
+    const jobOpts = {
+      attempts: rc.webhook.attempts,
+      backoffMs: rc.webhook.backoffMs,
+      maxBackoffMs: rc.webhook.maxBackoffMs,
+      concurrency: rc.concurrency,
+      perName: { slack: { attempts: rc.slack.attempts, backoffMs: rc.slack.backoffMs, maxBackoffMs: rc.slack.maxBackoffMs } },
+      onOutcome: async (...args: Parameters<typeof actions.onOutcome>) => {
+        await actions.onOutcome(...args)
+        metrics.jobsDeadLetter.set(await jobs.deadLetterCount())
+      }
+    }
+    const jobs: Jobs = deps.embedded
+      ? createMemoryJobs(actions.handlers, jobOpts, log)
+      : await createBullJobs(bullConnection(config.redis.url), config.redis.keyPrefix, actions.handlers, jobOpts, log)
+    actions.bind(jobs)
+    stops.push(async () => {
+      await jobs.close()
+    })
+    metrics.jobsDeadLetter.set(await jobs.deadLetterCount())
+
+    let api: ApiServer | undefined
+    if (rc.api.enabled) {
+      if (rc.api.tokens.length === 0) throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'responder.api.tokens is required when responder.api.enabled is true')
+      const a = await startApi(
+        { host: rc.api.host, port: rc.api.port, tokens: rc.api.tokens, slackSigningSecret: rc.slack.signingSecret },
+        { store, actions, jobs, logger: log }
+      )
+      api = a
+      stops.push(async () => {
+        await a.close()
+      })
+    }
+
+    const stage = createResponderStage(
+      { groupId: rc.groupId, cluster: config.cluster, config: rc, console: rc.console ? deps.stdout : undefined },
+      { store, actions, metrics }
+    )
+    const consumer = await runStage(stage, deps.runner, { fromBeginning: true })
+    stops.push(async () => {
+      await consumer.stop()
+    })
+    return {
+      incidents: store,
+      api,
+      ready,
+      async stop() {
+        // Consumer first (no new incidents), then API and jobs, then Redis.
+        for (const s of [...stops].reverse()) await s().catch((err: unknown) => log.warn({ reason: (err as Error).message }, 'error during responder shutdown'))
+      }
+    }
+  } catch (err) {
+    for (const s of stops.reverse()) await s().catch(() => {})
+    throw err
+  }
+}
