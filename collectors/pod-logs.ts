@@ -202,7 +202,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   function olderPending(t: TailFile, p: PodLogPath, files: ReadonlyMap<string, TailFile>): boolean {
     const dir = t.rel.slice(0, t.rel.lastIndexOf('/') + 1)
     for (const o of files.values()) {
-      if (o === t || !o.rel.startsWith(dir) || o.offset >= o.size || !o.progressed) continue
+      if (o === t || !o.rel.startsWith(dir) || o.offset >= o.size || o.stuckAt === o.size) continue
       const q = parsePodLogPath(o.rel)
       if (q !== undefined && (q.restart < p.restart || (q.restart === p.restart && q.rotated && !p.rotated))) return true
     }

@@ -29,8 +29,8 @@ export interface TailFile extends FilePosition {
   fh: FileHandle
   /** Size at this cycle's stat. */
   size: number
-  /** Whether the last read of this file moved its position (false: only an incomplete record is left). */
-  progressed: boolean
+  /** The size at which a read last made no progress (only an incomplete record left); undefined after progress. */
+  stuckAt?: number
   /** When the path stopped naming this file while unread bytes were left (ms since epoch). */
   goneAt?: number
 }
@@ -191,7 +191,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       }
     }
     ignored.delete(rel)
-    tracked.set(rel, { ...pos, rel, abs, fh, size: st.size, progressed: true })
+    tracked.set(rel, { ...pos, rel, abs, fh, size: st.size })
     busy.add(id)
   }
 
@@ -221,10 +221,15 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     const perFile = Math.max(opts.minFileBytes, Math.floor(opts.maxCycleBytes / Math.max(1, files.length)))
     let spent = 0
     startAt = files.length === 0 ? 0 : startAt % files.length
+    // Sizes first, so a read that looks at other files (pod-logs orders a container's files) sees them current.
+    const sizes = new Map<TailFile, number>()
+    for (const t of files) {
+      t.size = (await t.fh.stat()).size
+      sizes.set(t, t.size)
+    }
     for (let i = 0; i < files.length; i++) {
       const t = files[(startAt + i) % files.length] as TailFile
-      const st = await t.fh.stat()
-      t.size = st.size
+      const st = { size: sizes.get(t) ?? t.size }
       // Truncated in place (copytruncate): shorter than what we read, or, when the writer got past our
       // offset before we looked, no longer starting with the bytes it started with.
       const rewritten = st.size < t.offset || (st.size > t.offset && t.headBytes > 0 && (await headHash(t.fh, t.headBytes)).head !== t.head)
@@ -250,7 +255,8 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       if (spent >= opts.maxCycleBytes) continue
       const r = await opts.read(t, perFile, tracked)
       spent += r.offset - t.offset
-      t.progressed = r.offset !== t.offset
+      if (r.offset === t.offset) t.stuckAt = st.size
+      else delete t.stuckAt
       for (const o of r.outputs) outputs.push(o)
       advance.push({ t, offset: r.offset, line: r.line })
       // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go.

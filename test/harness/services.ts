@@ -16,6 +16,9 @@ export interface KafkaService {
   brokers: string[]
   stop(): Promise<void>
   startupMs: number
+  /** Stops the broker but keeps its port and data, for tests of an outage; resume() starts it again. */
+  halt(): Promise<void>
+  resume(): Promise<void>
 }
 export interface RedisService {
   url: string
@@ -114,6 +117,8 @@ interface Guarded {
   exited: Promise<number | null>
   hasExited(): boolean
   stop(): Promise<void>
+  /** Like stop(), but leaves the directory for a new process on the same data. */
+  halt(): Promise<void>
 }
 
 /**
@@ -180,17 +185,22 @@ function spawnGuarded(cmd: string, args: string[], dir: string, logFile: string)
     exited,
     hasExited: () => code !== undefined,
     async stop() {
-      // Without this an otherwise idle process could exit mid-stop; the exit hook would still kill the group, but abruptly.
-      child.ref()
-      killGroup('SIGTERM')
-      // Data is throwaway, so a slow graceful shutdown is cut short rather than waited for.
-      if ((await within(exited, 5000)) === undefined) killGroup('SIGKILL')
-      await exited
-      // Only now: until the group is dead, the exit hook and the watchdog must still be able to kill it.
-      process.off('exit', onExit)
-      stopDog()
+      await halt()
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
-    }
+    },
+    halt
+  }
+
+  async function halt(): Promise<void> {
+    // Without this an otherwise idle process could exit mid-stop; the exit hook would still kill the group, but abruptly.
+    child.ref()
+    killGroup('SIGTERM')
+    // Data is throwaway, so a slow graceful shutdown is cut short rather than waited for.
+    if ((await within(exited, 5000)) === undefined) killGroup('SIGKILL')
+    await exited
+    // Only now: until the group is dead, the exit hook and the watchdog must still be able to kill it.
+    process.off('exit', onExit)
+    stopDog()
   }
 }
 
@@ -348,11 +358,22 @@ export async function startKafka(): Promise<KafkaService> {
       rmSync(dir, { recursive: true, force: true })
       throw new Error(`Kafka storage format failed: ${(err as Error).message}`)
     }
-    const proc = spawnGuarded('java', ['-Xmx512m', '-Xms256m', ...jvm, 'kafka.Kafka', 'server.properties'], dir, logFile)
+    const spawnBroker = (): Guarded => spawnGuarded('java', ['-Xmx512m', '-Xms256m', ...jvm, 'kafka.Kafka', 'server.properties'], dir, logFile)
+    let proc = spawnBroker()
     const brokers = [`127.0.0.1:${port}`]
     try {
       await waitReady('Kafka', proc, logFile, deadline, () => probeKafka(brokers))
-      return { brokers, stop: proc.stop, startupMs: Math.round(performance.now() - t0) }
+      return {
+        brokers,
+        stop: () => proc.stop(),
+        halt: () => proc.halt(),
+        // Same ports, same data directory: clients see the broker they knew come back.
+        async resume() {
+          proc = spawnBroker()
+          await waitReady('Kafka', proc, logFile, Date.now() + STARTUP_TIMEOUT_MS, () => probeKafka(brokers))
+        },
+        startupMs: Math.round(performance.now() - t0)
+      }
     } catch (err) {
       const bindRace = /Address already in use/.test(readTail(logFile))
       await proc.stop()
