@@ -1,6 +1,6 @@
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
-import { assigned, QUOTE } from './shapes.ts'
+import { assignedThen, QUOTE } from './patterns.ts'
 
 // Access key ids are 20 characters: a 4-letter type prefix (AKIA long-term,
 // ASIA temporary, and the rarer service prefixes) then 16 base32 characters.
@@ -72,7 +72,6 @@ export const rules: Rule[] = [
       negatives: [
         'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
         'AWS_SECRET_ACCESS_KEY=<your-secret-access-key>',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell reference, written out on purpose
         'AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY}',
         `aws_secret_access_key: ${'x'.repeat(40)}`,
         'secret_access_key is not set, falling back to the instance profile'
@@ -137,7 +136,7 @@ export const rules: Rule[] = [
     severity: 'high',
     kind: 'pattern',
     // Dots and dashes: other STS implementations (MinIO, Ceph) hand out JWTs.
-    regex: assigned(SESSION_NAMES.join('|'), '[A-Za-z0-9/+=._-]{100,}', '(?:[^A-Za-z0-9/+=._%-]|$)'),
+    regex: assignedThen(SESSION_NAMES.join('|'), '[A-Za-z0-9/+=._-]{100,}', '(?:[^A-Za-z0-9/+=._%-]|$)'),
     keywords: SESSION_NAMES,
     minEntropy: 4.0,
     // Tokens with a known STS prefix belong to aws-session-token; this rule covers the rest (other STS implementations, new generations).
@@ -151,12 +150,7 @@ export const rules: Rule[] = [
           { line: `aws_session_token = ${b}`, secret: b }
         ]
       },
-      negatives: [
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell reference, written out on purpose
-        'AWS_SESSION_TOKEN=${AWS_SESSION_TOKEN}',
-        `aws_session_token = ${'A'.repeat(120)}`,
-        'aws_session_token: <token from sts assume-role>'
-      ]
+      negatives: ['AWS_SESSION_TOKEN=${AWS_SESSION_TOKEN}', `aws_session_token = ${'A'.repeat(120)}`, 'aws_session_token: <token from sts assume-role>']
     }
   },
   {

@@ -1,7 +1,7 @@
 import type { Gen } from '../gen.ts'
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
-import { ASSIGN, assigned } from './shapes.ts'
+import { ASSIGN, assignedThen } from './patterns.ts'
 
 const b64 = ALPHABETS.base64
 const b64u = ALPHABETS.base64url
@@ -247,7 +247,7 @@ export const rules: Rule[] = [
     severity: 'critical',
     kind: 'pattern',
     // 52 lower-case base32 characters have no signature: only trusted next to an Azure DevOps name.
-    regex: `(?:^|[^A-Za-z])${assigned('azure[_.-]?devops|azdo|ado|vsts|tfs', '[a-z2-7]{52}', '(?:[^A-Za-z0-9]|$)')}`,
+    regex: `(?:^|[^A-Za-z])${assignedThen('azure[_.-]?devops|azdo|ado|vsts|tfs', '[a-z2-7]{52}', '(?:[^A-Za-z0-9]|$)')}`,
     keywords: ['devops', 'azdo', 'ado', 'vsts', 'tfs'],
     minEntropy: 4.0,
     examples: {

@@ -1,5 +1,5 @@
 import type { Rule } from '../rule.ts'
-import { assigned } from './shapes.ts'
+import { assignedThen } from './patterns.ts'
 
 export const rules: Rule[] = [
   {
@@ -40,7 +40,7 @@ export const rules: Rule[] = [
     severity: 'high',
     kind: 'pattern',
     // 40 hex characters look like a commit SHA (CIRCLE_SHA1 is one), so the name must say token or key.
-    regex: assigned('circle(?:ci)?[\\w.-]{0,12}(?:token|api[_.-]?key)', '[a-f0-9]{40}', '(?:[^A-Za-z0-9]|$)'),
+    regex: assignedThen('circle(?:ci)?[\\w.-]{0,12}(?:token|api[_.-]?key)', '[a-f0-9]{40}', '(?:[^A-Za-z0-9]|$)'),
     keywords: ['circle'],
     minEntropy: 3.3,
     examples: {
@@ -52,12 +52,7 @@ export const rules: Rule[] = [
           { line: `curl --header "Circle-Token: ${b}" https://circleci.com/api/v1.1/me`, secret: b }
         ]
       },
-      negatives: [
-        'CIRCLE_SHA1=0123456789abcdef0123456789abcdef01234567',
-        `CIRCLECI_TOKEN=${'0'.repeat(40)}`,
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell reference, written out on purpose
-        'CIRCLECI_TOKEN=${CIRCLECI_TOKEN}'
-      ]
+      negatives: ['CIRCLE_SHA1=0123456789abcdef0123456789abcdef01234567', `CIRCLECI_TOKEN=${'0'.repeat(40)}`, 'CIRCLECI_TOKEN=${CIRCLECI_TOKEN}']
     }
   }
 ]

@@ -1,6 +1,6 @@
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
-import { QUOTE } from './shapes.ts'
+import { QUOTE } from './patterns.ts'
 
 const b64u = ALPHABETS.base64url
 

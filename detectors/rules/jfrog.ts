@@ -1,5 +1,5 @@
 import type { Rule } from '../rule.ts'
-import { assigned } from './shapes.ts'
+import { assignedThen } from './patterns.ts'
 
 export const rules: Rule[] = [
   {
@@ -45,7 +45,7 @@ export const rules: Rule[] = [
     severity: 'high',
     kind: 'pattern',
     // 64 alphanumeric characters with no prefix: only next to a JFrog name.
-    regex: assigned('jfrog|artifactory|xray', '[A-Za-z0-9]{64}', '(?:[^A-Za-z0-9._-]|$)'),
+    regex: assignedThen('jfrog|artifactory|xray', '[A-Za-z0-9]{64}', '(?:[^A-Za-z0-9._-]|$)'),
     keywords: ['jfrog', 'artifactory', 'xray'],
     // Above 4 bits per character: hex digests (at most 4) never pass.
     minEntropy: 4.3,

@@ -1,6 +1,6 @@
 import type { Rule } from '../rule.ts'
 import { githubChecksumValid } from './github.ts'
-import { QUOTE } from './shapes.ts'
+import { QUOTE } from './patterns.ts'
 
 export const rules: Rule[] = [
   {
@@ -53,7 +53,6 @@ export const rules: Rule[] = [
         ]
       },
       negatives: [
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: an .npmrc env reference, written out on purpose
         '//registry.npmjs.org/:_authToken=${NPM_TOKEN}',
         '//registry.npmjs.org/:_authToken=xxxxxxxxxxxxxxxxxxxxxxxx',
         '//registry.npmjs.org/:_authToken=YOUR_NPM_TOKEN_GOES_HERE'

@@ -42,6 +42,26 @@ export function assigned(names: string, value: string, tail = 'A-Za-z0-9_\\-'): 
   return `${named(names)}(${value})(?:[^${tail}]|$)`
 }
 
+/** Quotes around a key or value, JSON-escaped ones included (`\"`), as they appear in logs of logs. */
+export const QUOTE = String.raw`[\\"'\x60]{0,2}`
+
+/**
+ * The tighter separator of `assignedThen`: the rest of the identifier
+ * (`_API_TOKEN`, at most 20 characters, no lazy match), closing quotes and
+ * backticks, one assignment operator (the Kubernetes env shape included),
+ * opening quotes. Unlike `named`, it allows backticks and not `]`.
+ */
+export const ASSIGN = String.raw`[\w.-]{0,20}[\\"'\x60\s]{0,4}(?:=|:=|=>|:|,\s*\\?"value\\?"\s*:)[\\"'\x60\s]{0,5}`
+
+/**
+ * `name…=value` with `ASSIGN` between them: the name case-insensitive, the
+ * value (case as written) in group 1, then `end`, a whole regex (unlike
+ * `assigned`'s character class of what may not follow).
+ */
+export function assignedThen(names: string, value: string, end: string): string {
+  return `(?i:${names})${ASSIGN}(${value})${end}`
+}
+
 /** Standard base64 or base64url (padding optional) decoded as JSON, or undefined. */
 export function decodeJson(b64: string): Record<string, unknown> | undefined {
   try {
