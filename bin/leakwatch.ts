@@ -6,20 +6,34 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { configSchema } from '../config/schema.ts'
 import type { Role } from '../pipeline/app.ts'
-import { ROLES, startApp } from '../pipeline/app.ts'
 import { envName, envVariables, loadConfig } from '../pipeline/config.ts'
+import type { ErrorCode } from '../pipeline/errors.ts'
 import { ERROR_CODES, isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
 import { createLogger } from '../pipeline/log.ts'
 import { leaves } from '../pipeline/schema.ts'
-import { startDemoWriter } from './demo.ts'
-import { scan } from './scan.ts'
+import { mask } from './mask.ts'
+import { importGitleaks } from './rules.ts'
+import type { ScanFormat } from './scan.ts'
+import { SCAN_FORMATS, scan } from './scan.ts'
 
 const HELP = `leakwatch — finds credentials leaking into logs, alerts and rotates them
 
 Usage:
-  leakwatch scan [paths...|-] [--format text|json|jsonl] [--config FILE]
+  leakwatch scan [paths...|-] [--format text|json|jsonl|sarif] [--config FILE]
+                 [--rules FILE]... [--baseline FILE] [--write-baseline FILE]
+                 [--exit-code N] [--reveal]
       Scan files, directories (recursively, binaries skipped) or stdin.
-      Exits 1 when anything is found. Secrets are always masked.
+      Exits 1 (or N) when anything is found, 2 when an input could not be
+      read. Secrets are masked unless --reveal. --rules adds rules from a
+      YAML/JSON file; --baseline suppresses the fingerprints a baseline lists,
+      --write-baseline records the current findings as one (both need a
+      fixed detector.fingerprintKey).
+  leakwatch mask [--rules FILE]... [--exit-code N] [--config FILE]
+      Copy stdin to stdout line by line with every secret masked
+      (make test 2>&1 | leakwatch mask); findings go to stderr, and the exit
+      code is 1 (or N) when anything was masked.
+  leakwatch rules import-gitleaks gitleaks.toml [-o out.yaml]
+      Convert a gitleaks configuration into a rule file for --rules.
   leakwatch run all|collector|detector|responder [--config FILE] [--demo]
       Run the pipeline. 'all' runs every stage in one process with an
       in-process bus (no Kafka, no Redis); the other roles are the clustered
@@ -34,9 +48,17 @@ Configuration: YAML file (--config or LEAKWATCH_CONFIG), overridden by
 LEAKWATCH_* environment variables. Unknown keys and variables are errors.
 `
 
+function pkg(): { version: string; homepage?: string } {
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; homepage?: string }
+}
+
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
+  return pkg().version
+}
+
+/** SARIF's tool.driver.informationUri: the package's homepage, else the README this copy ships with. */
+function homepage(): string {
+  return pkg().homepage ?? new URL('../README.md', import.meta.url).href
 }
 
 function configDocs(): string {
@@ -61,7 +83,13 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean', short: 'v' },
       config: { type: 'string', short: 'c' },
       format: { type: 'string', default: 'text' },
-      demo: { type: 'boolean' }
+      demo: { type: 'boolean' },
+      rules: { type: 'string', multiple: true, default: [] },
+      baseline: { type: 'string' },
+      'write-baseline': { type: 'string' },
+      'exit-code': { type: 'string', default: '1' },
+      reveal: { type: 'boolean', default: false },
+      output: { type: 'string', short: 'o' }
     }
   })
   const [command, ...rest] = positionals
@@ -90,23 +118,51 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
 
+  if (command === 'rules') {
+    if (rest[0] !== 'import-gitleaks' || rest[1] === undefined || rest.length > 2)
+      throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch rules import-gitleaks gitleaks.toml [-o out.yaml]')
+    return importGitleaks({ input: rest[1], output: values.output, stdout: process.stdout, stderr: process.stderr })
+  }
+
   const config = loadConfig({ file: values.config })
+  const exitCode = Number(values['exit-code'])
+  if (!/^\d{1,3}$/.test(values['exit-code']) || exitCode > 255)
+    throw new LeakwatchError('LW_ERR_USAGE', `--exit-code must be an integer from 0 to 255, got ${JSON.stringify(values['exit-code'])}`)
+  const setup = {
+    fingerprintKey: config.detector.fingerprintKey,
+    allow: config.detector.allow,
+    ruleFiles: values.rules,
+    maxContextChars: config.detector.maxContextChars
+  }
 
   if (command === 'scan') {
-    const format = values.format
-    if (format !== 'text' && format !== 'json' && format !== 'jsonl')
-      throw new LeakwatchError('LW_ERR_USAGE', `unknown --format ${String(format)} (text, json, jsonl)`)
+    const format = values.format as ScanFormat
+    if (!SCAN_FORMATS.includes(format)) throw new LeakwatchError('LW_ERR_USAGE', `unknown --format ${String(format)} (${SCAN_FORMATS.join(', ')})`)
     return await scan({
+      ...setup,
       paths: rest,
       format,
-      fingerprintKey: config.detector.fingerprintKey,
+      exitCode,
+      reveal: values.reveal,
+      baseline: values.baseline,
+      writeBaseline: values['write-baseline'],
+      tool: { name: 'leakwatch', version: version(), informationUri: homepage() },
+      cwd: process.cwd(),
       stdin: process.stdin,
       stdout: process.stdout,
       stderr: process.stderr
     })
   }
 
+  if (command === 'mask') {
+    if (rest.length > 0) throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch mask (reads stdin, writes stdout)')
+    return await mask({ ...setup, exitCode, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  }
+
   if (command === 'run') {
+    // Loaded on demand: scan and mask start in a CI step and need no Kafka, Redis or BullMQ client.
+    const { ROLES, startApp } = await import('../pipeline/app.ts')
+    const { startDemoWriter } = await import('./demo.ts')
     const role = rest[0] as Role | undefined
     if (role === undefined || !(ROLES as readonly string[]).includes(role)) throw new LeakwatchError('LW_ERR_USAGE', `usage: leakwatch run ${ROLES.join('|')}`)
     if (values.demo === true && role !== 'all') throw new LeakwatchError('LW_ERR_USAGE', '--demo goes with `run all`')
@@ -131,6 +187,22 @@ async function main(argv: string[]): Promise<number> {
   throw new LeakwatchError('LW_ERR_USAGE', `unknown command ${command}; see leakwatch --help`)
 }
 
+/** Errors in what the user gave us (exit 2), as opposed to failures while running (exit 3). */
+const USER_ERRORS = new Set<ErrorCode>([
+  'LW_ERR_USAGE',
+  'LW_ERR_CONFIG_INVALID',
+  'LW_ERR_CONFIG_UNREADABLE',
+  'LW_ERR_SCAN_INPUT',
+  'LW_ERR_RULE_INVALID',
+  'LW_ERR_BASELINE_INVALID'
+])
+
+// A reader that stops early (`leakwatch scan | head`) is not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+})
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code
@@ -138,7 +210,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (isLeakwatchError(err)) {
       process.stderr.write(`leakwatch: ${err.code}: ${err.message}\n`)
-      process.exitCode = err.code === 'LW_ERR_USAGE' || err.code === 'LW_ERR_CONFIG_INVALID' || err.code === 'LW_ERR_CONFIG_UNREADABLE' ? 2 : 3
+      process.exitCode = USER_ERRORS.has(err.code) ? 2 : 3
     } else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
       process.stderr.write(`leakwatch: LW_ERR_USAGE: ${(err as Error).message}\n`)
       process.exitCode = 2

@@ -172,7 +172,22 @@ export const configSchema = s.object({
           "PEM public key (X25519 or RSA 2048+) of the responder: findings of `sealRules` carry the secret sealed to it, for revocation APIs that need the value (GitHub's). Unset = nothing is sealed."
       })
     ),
-    sealRules: s.string({ default: '^github-', description: 'Regular expression on rule ids whose findings carry the sealed secret (when `sealPublicKey` is set).' })
+    sealRules: s.string({ default: '^github-', description: 'Regular expression on rule ids whose findings carry the sealed secret (when `sealPublicKey` is set).' }),
+    allow: s.object({
+      secrets: s.array(s.string(), {
+        default: [],
+        description: 'RE2 patterns; a secret matching one is not a finding (known test values). In the environment, a JSON array when a pattern holds a comma.'
+      }),
+      lines: s.array(s.string(), {
+        default: [],
+        description: 'RE2 patterns; no finding on a line matching one (a line holding `leakwatch:allow` is always skipped).'
+      }),
+      streams: s.array(s.string(), {
+        default: [],
+        description:
+          'RE2 patterns on stream ids (`k8s/<ns>/<pod>/<container>`, `ci/<provider>/<repo>/<job>`, `file/<path>` from the collector, `file:<path>` and `stdin` from `scan`); matching streams are not scanned.'
+      })
+    })
   }),
   responder: responderConfigSchema
 })

@@ -32,8 +32,13 @@ export interface Rule {
   minEntropy?: number
   /** Format checksum or structural check of the secret (e.g. GitHub's CRC32). */
   validate?: (secret: string) => boolean
-  /** Secrets, lines or stream ids matching one of these RE2 patterns are not findings. */
-  allow?: { secrets?: string[]; lines?: string[]; streams?: string[] }
+  /**
+   * Secrets, whole regex matches, lines or stream ids matching one of these RE2
+   * patterns are not findings (`matches` is gitleaks' `regexTarget = "match"`).
+   */
+  allow?: { secrets?: string[]; matches?: string[]; lines?: string[]; streams?: string[] }
+  /** Free-form labels (provider, category), carried into SARIF rule descriptors. */
+  tags?: string[]
   /**
    * A PEM-style block: the regex matches the BEGIN header and the secret is
    * the base64 body, on the same line (JSON-escaped) or on the following

@@ -27,6 +27,7 @@ interface Compiled {
   re: RE2
   group: number
   allowSecrets: RE2[]
+  allowMatches: RE2[]
   allowLines: RE2[]
   allowStreams: RE2[]
 }
@@ -55,6 +56,20 @@ export interface SecretDetectorOptions {
   decodeDepth?: number
   /** Clock for detectedAt; injected so tests are deterministic. */
   now?: () => Date
+  /**
+   * Attach each finding's plaintext, readable only through `revealedSecret`.
+   * For the command line (`scan --reveal`, `mask`); the pipeline never sets it.
+   */
+  reveal?: boolean
+}
+
+// A symbol-keyed, non-enumerable slot: JSON.stringify, object spread, structuredClone and the bus codec
+// all skip it, so a revealed finding that strays into the pipeline still carries no plaintext.
+const SECRET = Symbol('leakwatch.secret')
+
+/** The plaintext of a finding made with `reveal: true`; undefined otherwise. */
+export function revealedSecret(f: Finding): string | undefined {
+  return (f as Finding & { [SECRET]?: string })[SECRET]
 }
 
 export interface SecretDetector {
@@ -112,6 +127,7 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     re,
     group,
     allowSecrets: (rule.allow?.secrets ?? []).map((p) => make(p, '')),
+    allowMatches: (rule.allow?.matches ?? []).map((p) => make(p, '')),
     allowLines: (rule.allow?.lines ?? []).map((p) => make(p, '')),
     allowStreams: (rule.allow?.streams ?? []).map((p) => make(p, ''))
   }
@@ -206,13 +222,14 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     (k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k) || k === 'eyj')
   )
 
-  function passes(c: Compiled, secret: string, line: string): boolean {
+  function passes(c: Compiled, secret: string, line: string, match: string): boolean {
     const rule = c.rule
     if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
     if (rule.kind === 'generic' && !genericPlausible(secret, formatPrefixes)) return false
     if (rule.validate !== undefined && !rule.validate(secret)) return false
     for (const a of c.allowSecrets) if (a.test(secret)) return false
     for (const a of allowSecrets) if (a.test(secret)) return false
+    for (const a of c.allowMatches) if (a.test(match)) return false
     for (const a of c.allowLines) if (a.test(line)) return false
     for (const a of allowLines) if (a.test(line)) return false
     return true
@@ -242,9 +259,9 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       body += l.replace(/[^A-Za-z0-9+/=]/g, '')
     }
     // A block cut by the chunk boundary: report what we have when it is long enough to be a key.
-    return body.length >= block.minBodyChars * 4
-      ? { secret: body, endLineIndex: Math.min(lines.length - 1, lineIndex + 199), end: text.length, endColumn: 1 }
-      : undefined
+    // Its span runs to the end of the last body line seen, so a masker covers every line of it.
+    const last = Math.min(lines.length - 1, lineIndex + 199)
+    return body.length >= block.minBodyChars * 4 ? { secret: body, endLineIndex: last, end: text.length, endColumn: (lines[last] ?? '').length + 1 } : undefined
   }
 
   /** Runs the candidate rules over one piece of text; `offset` maps its columns back to the line. */
@@ -279,7 +296,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
           const start = col(startByte)
           if (c.rule.block !== undefined) {
             const b = blockSecret(c, lines, lineIndex, text, col(m.index + whole.length))
-            if (b === undefined || !passes(c, b.secret, text)) continue
+            if (b === undefined || !passes(c, b.secret, text, whole.toString('utf8'))) continue
             hits.push(
               place(
                 {
@@ -298,7 +315,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
             continue
           }
           const secret = captured.toString('utf8')
-          if (!passes(c, secret, text)) continue
+          if (!passes(c, secret, text, whole.toString('utf8'))) continue
           const end = start + secret.length
           hits.push(
             place(
@@ -418,7 +435,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         if (baseline?.has(fingerprint) === true) continue
         const line = lines[h.lineIndex] ?? ''
         const lineNo = chunk.startLine + h.lineIndex
-        out.push({
+        const finding: Finding = {
           v: '1',
           type: 'finding',
           id: stableId(fingerprint, chunk.stream, lineNo, h.start),
@@ -438,7 +455,9 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
             h
           ),
           detectedAt
-        })
+        }
+        if (opts.reveal === true) Object.defineProperty(finding, SECRET, { value: h.secret, enumerable: false })
+        out.push(finding)
       }
       return out
     }

@@ -122,7 +122,12 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     if (runsDetector) {
       const fingerprinter = createFingerprinter(config.detector.fingerprintKey)
       if (fingerprinter.ephemeral) log.warn('no detector.fingerprintKey: fingerprints are random per process and will not match across restarts')
-      const secrets = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: config.detector.maxContextChars })
+      const secrets = createSecretDetector({
+        rules: BUILTIN_RULES,
+        fingerprinter,
+        maxContextChars: config.detector.maxContextChars,
+        allow: config.detector.allow
+      })
       const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors: [secrets], metrics })
       const consumer = await runStage(stage, runner, { fromBeginning: true })
       stops.push(async () => {

@@ -54,7 +54,16 @@ export const ERROR_CODES = {
     description: 'A rotation action does not apply to the incident (no Kubernetes Secret named, no sealed value, action not configured); it is recorded and skipped.'
   },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
-  LW_ERR_SCAN_INPUT: { retriable: false, description: 'A path given to `leakwatch scan` could not be read.' },
+  LW_ERR_SCAN_INPUT: {
+    retriable: false,
+    description:
+      'A path given to `leakwatch scan` does not exist or cannot be read (exit 2); a file inside a scanned directory that cannot be read is skipped with this code as a warning.'
+  },
+  LW_ERR_BASELINE_INVALID: {
+    retriable: false,
+    description:
+      'The baseline of `scan --baseline`/`--write-baseline` cannot be read or written, is not valid JSON, does not match the format, or no fixed `detector.fingerprintKey` is set.'
+  },
   LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' }
 } as const satisfies Record<string, { retriable: boolean; description: string }>
 

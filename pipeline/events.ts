@@ -155,6 +155,20 @@ export const findingSchema = s.object({
       leaseId: s.optional(s.string({ description: 'Vault lease of a dynamic secret.' }))
     })
   ),
+  origin: s.optional(
+    s.object({
+      source: s.literal(['kubernetes', 'vault', 'file'] as const, { description: 'Where the leaked known-secret value is kept.' }),
+      namespace: s.optional(s.string()),
+      name: s.optional(s.string({ description: 'Secret name, or the file of values.' })),
+      key: s.optional(s.string({ description: 'Key in the Secret data.' })),
+      mount: s.optional(s.string({ description: 'Vault KV v2 mount.' })),
+      path: s.optional(s.string({ description: 'Vault secret path.' })),
+      field: s.optional(s.string({ description: 'Field of the Vault secret.' }))
+    })
+  ),
+  alsoMatched: s.optional(
+    s.array(s.string(), { description: 'Rules whose finding of the same value was folded into this known-secret finding (one finding per value).' })
+  ),
   sealed: s.optional(
     s.string({
       // Only ever ciphertext: the envelope's shape is checked at the bus boundary, so a plaintext value put here is refused.

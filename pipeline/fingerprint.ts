@@ -8,6 +8,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto'
 export interface Fingerprinter {
   /** HMAC-SHA256 of the value, hex. */
   of: (value: string) => string
+  /** The same HMAC over UTF-8 bytes, for values kept out of JS strings (known secrets): ofBytes(utf8(v)) === of(v). */
+  ofBytes: (value: Uint8Array) => string
   /** True when the key was generated for this process (fingerprints are not comparable across runs). */
   readonly ephemeral: boolean
 }
@@ -16,6 +18,7 @@ export function createFingerprinter(key: string | undefined): Fingerprinter {
   const k = key === undefined ? randomBytes(32) : Buffer.from(key, 'utf8')
   return {
     of: (value) => createHmac('sha256', k).update(value, 'utf8').digest('hex'),
+    ofBytes: (value) => createHmac('sha256', k).update(value).digest('hex'),
     ephemeral: key === undefined
   }
 }

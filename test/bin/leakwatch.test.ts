@@ -67,6 +67,8 @@ test('--help and --version exit 0; no command prints usage and exits 2', async (
   assert.equal(help.code, 0)
   assert.match(help.stdout, /^leakwatch — /)
   assert.match(help.stdout, /leakwatch scan \[paths\.\.\.\|-\]/)
+  assert.match(help.stdout, /^ {2}leakwatch mask /m)
+  assert.match(help.stdout, /^ {2}leakwatch rules import-gitleaks gitleaks\.toml \[-o out\.yaml\]$/m)
   assert.equal(help.stderr, '')
 
   const version = await cli(['--version'])
@@ -230,7 +232,7 @@ test('a secret in a bad configuration value is not echoed back', async () => {
   assertAbsent(run, secret)
 })
 
-test('usage errors exit 2 with LW_ERR_USAGE; an unreadable scan path exits 3 with LW_ERR_SCAN_INPUT', async () => {
+test('usage errors exit 2 with LW_ERR_USAGE; an unreadable scan path exits 2 with LW_ERR_SCAN_INPUT', async () => {
   const unknown = await cli(['frobnicate'])
   assert.equal(unknown.code, 2)
   assert.match(unknown.stderr, /^leakwatch: LW_ERR_USAGE: unknown command frobnicate/)
@@ -241,13 +243,13 @@ test('usage errors exit 2 with LW_ERR_USAGE; an unreadable scan path exits 3 wit
 
   const format = await cli(['scan', '--format', 'xml', '-'])
   assert.equal(format.code, 2)
-  assert.match(format.stderr, /^leakwatch: LW_ERR_USAGE: unknown --format xml/)
+  assert.match(format.stderr, /^leakwatch: LW_ERR_USAGE: unknown --format xml \(text, json, jsonl, sarif\)/)
 
   const role = await cli(['run', 'everything'])
   assert.equal(role.code, 2)
   assert.match(role.stderr, /^leakwatch: LW_ERR_USAGE: usage: leakwatch run all\|collector\|detector\|responder/)
 
   const absent = await cli(['scan', join(dir, 'does-not-exist.log')])
-  assert.equal(absent.code, 3)
+  assert.equal(absent.code, 2)
   assert.match(absent.stderr, /^leakwatch: LW_ERR_SCAN_INPUT: cannot read /)
 })

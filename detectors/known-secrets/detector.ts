@@ -1,0 +1,174 @@
+// The known-secret detector: every line of a chunk through the index, a hit
+// becomes a finding naming where the value comes from. The finding carries
+// the detector's ordinary fingerprint of the raw value (computed when it was
+// indexed), so the raw and the base64 leak of one value are one incident, and
+// the same fingerprint the pattern engine gives that value.
+
+import type { Finding, LogChunk, Source } from '../../pipeline/events.ts'
+import { mask, stableId } from '../../pipeline/fingerprint.ts'
+import { INLINE_ALLOW } from '../secrets.ts'
+import type { FormKind } from './encode.ts'
+import type { Hit, KnownSecretIndex, Origin } from './index.ts'
+
+export const KNOWN_SECRET_RULE = 'known-secret'
+
+export interface KnownSecretDetectorOptions {
+  index: KnownSecretIndex
+  maxContextChars: number
+  /** Stream ids matching one of these are not scanned (the engine's `detector.allow.streams`). */
+  allowStreams?: readonly RegExp[]
+  /** Fingerprints accepted as known (a baseline). */
+  fingerprints?: ReadonlySet<string>
+  now?: () => Date
+}
+
+/** The masked preview of a value held as bytes, by the same rule as `mask()`, without a string of the value. */
+export function previewOf(value: Uint8Array): string {
+  const text = new TextDecoder('utf-8', { fatal: false })
+  // Decoding only the few characters the mask shows: the head and the tail.
+  const chars = countChars(value)
+  const head = Math.min(4, Math.floor(chars / 6))
+  const tail = chars >= 24 ? 2 : 0
+  const headBytes = byteOfChar(value, head)
+  const tailBytes = byteOfChar(value, chars - tail)
+  return `${text.decode(value.subarray(0, headBytes))}********${tail > 0 ? text.decode(value.subarray(tailBytes)) : ''}`
+}
+
+function countChars(b: Uint8Array): number {
+  let n = 0
+  for (const c of b) if ((c & 0xc0) !== 0x80) n++
+  return n
+}
+
+function byteOfChar(b: Uint8Array, char: number): number {
+  let n = -1
+  for (let i = 0; i < b.length; i++) {
+    if (((b[i] as number) & 0xc0) !== 0x80) n++
+    if (n === char) return i
+  }
+  return b.length
+}
+
+export function describeOrigin(o: Origin): string {
+  if (o.source === 'kubernetes') return `Secret ${o.namespace}/${o.name} key ${o.key}`
+  if (o.source === 'vault') return `Vault ${o.mount}/${o.path} field ${o.field}`
+  return `file ${o.name}`
+}
+
+const FORM_LABEL: Record<FormKind, string> = {
+  raw: 'raw',
+  line: 'a line of it',
+  json: 'JSON-escaped',
+  json2: 'JSON-escaped twice',
+  url: 'URL-encoded',
+  form: 'form-encoded',
+  base64: 'base64',
+  base64url: 'base64url'
+}
+
+export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): { detect: (chunk: LogChunk) => Finding[] } {
+  const now = opts.now ?? (() => new Date())
+  const max = opts.maxContextChars
+
+  function context(line: string, spans: Array<[number, number]>, focus: number): string {
+    let out = ''
+    let at = 0
+    for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
+      if (s < at) continue
+      out += line.slice(at, s) + mask(line.slice(s, e))
+      at = e
+    }
+    out += line.slice(at)
+    if (out.length <= max) return out
+    const from = Math.max(0, Math.min(focus - Math.floor(max / 2), out.length - max))
+    return (from > 0 ? '…' : '') + out.slice(from, from + max) + (from + max < out.length ? '…' : '')
+  }
+
+  return {
+    detect(chunk) {
+      if (opts.allowStreams?.some((a) => a.test(chunk.stream)) === true) return []
+      const out: Finding[] = []
+      let detectedAt: string | undefined
+      for (let i = 0; i < chunk.lines.length; i++) {
+        const line = chunk.lines[i] ?? ''
+        const hits: Hit[] = []
+        opts.index.scan(line, (h) => hits.push(h))
+        if (hits.length === 0 || line.includes(INLINE_ALLOW)) continue
+        // A value found in two forms at one place (its JSON escape contains its raw form) is one finding: keep the widest.
+        hits.sort((a, b) => a.start - b.start || b.end - a.end)
+        const kept = hits.filter(
+          (h, k) => !hits.some((o, j) => j !== k && o.value === h.value && o.start <= h.start && o.end >= h.end && (o.end - o.start > h.end - h.start || j < k))
+        )
+        const spans = kept.map((h): [number, number] => [h.start, h.end])
+        for (const h of kept) {
+          if (opts.fingerprints?.has(h.value.fingerprint) === true) continue
+          const [firstKey] = h.value.origins
+          const origin = firstKey === undefined ? undefined : opts.index.origin(firstKey)
+          if (origin === undefined) continue
+          detectedAt ??= now().toISOString()
+          const lineNo = chunk.startLine + i
+          const others = h.value.origins.size - 1
+          const f: Finding = {
+            v: '1',
+            type: 'finding',
+            id: stableId(h.value.fingerprint, chunk.stream, lineNo, h.start),
+            fingerprint: h.value.fingerprint,
+            rule: KNOWN_SECRET_RULE,
+            title: `Value of ${describeOrigin(origin)}${others > 0 ? ` (and ${others} other${others > 1 ? 's' : ''})` : ''}, ${FORM_LABEL[h.kind]}`,
+            kind: 'known-secret',
+            severity: 'high',
+            confidence: 'high',
+            stream: chunk.stream,
+            source: chunk.source satisfies Source,
+            location: { line: lineNo, column: h.start + 1, endLine: lineNo, endColumn: h.end + 1 },
+            preview: h.value.preview,
+            context: context(line, spans, h.start),
+            detectedAt,
+            origin
+          }
+          if (origin.source === 'kubernetes') f.secretRef = { type: 'kubernetes', namespace: origin.namespace, name: origin.name, key: origin.key }
+          else if (origin.source === 'vault') f.secretRef = { type: 'vault', name: `${origin.mount}/${origin.path}`, key: origin.field }
+          out.push(f)
+        }
+      }
+      return out
+    }
+  }
+}
+
+/**
+ * One finding per leaked value: a pattern or generic finding on the same line
+ * whose span overlaps a known-secret finding's, or that has its fingerprint,
+ * is folded into it. The known-secret finding wins (it names the Secret to
+ * rotate) and lists the rules that also matched in `alsoMatched`; a
+ * verification or sealed value of the same fingerprint is carried over.
+ */
+export function foldIntoKnownSecrets(findings: Finding[]): Finding[] {
+  const known = findings.filter((f) => f.kind === 'known-secret')
+  if (known.length === 0) return findings
+  const out: Finding[] = []
+  for (const f of findings) {
+    if (f.kind === 'known-secret') {
+      out.push(f)
+      continue
+    }
+    const k = known.find(
+      (k) =>
+        k.location.line === f.location.line &&
+        (k.fingerprint === f.fingerprint ||
+          (f.location.endLine === f.location.line && k.location.column < f.location.endColumn && f.location.column < k.location.endColumn))
+    )
+    if (k === undefined) {
+      out.push(f)
+      continue
+    }
+    if (!(k.alsoMatched ?? []).includes(f.rule)) k.alsoMatched = [...(k.alsoMatched ?? []), f.rule]
+    if (k.fingerprint === f.fingerprint) {
+      if (f.sealed !== undefined) k.sealed = f.sealed
+      if (f.verified !== undefined) k.verified = f.verified
+    }
+  }
+  return out
+}
+
+export type { Origin }

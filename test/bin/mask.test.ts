@@ -1,0 +1,194 @@
+// `leakwatch mask`: line by line through a spawned CLI (each masked line is
+// read back before the next is sent), then the block-hold bounds in process
+// with small limits.
+
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { after, test } from 'node:test'
+import { mask, maskLines } from '../../bin/mask.ts'
+import { createGen } from '../../detectors/gen.ts'
+import type { Finding } from '../../pipeline/events.ts'
+import { bin, cli } from '../support/cli.ts'
+import { waitFor } from '../support/wait.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'lw-mask-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+const gen = createGen()
+const run = (args: string[], stdin: string) => cli(args, { cwd: dir, stdin })
+
+function pem(bodyBytes: number): { lines: string[]; body: string } {
+  const body = gen.pemBody(bodyBytes)
+  return { body, lines: ['-----BEGIN RSA PRIVATE KEY-----', ...(body.match(/.{1,64}/g) ?? []), '-----END RSA PRIVATE KEY-----'] }
+}
+
+test('mask writes each line as soon as it is complete, masked, before the next one arrives', async () => {
+  const child = spawn(process.execPath, [bin, 'mask'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8')
+  })
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString('utf8')
+  })
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+  const a = gen.githubToken('ghp_')
+  const b = gen.githubToken('ghp_')
+  const steps: Array<[string, string]> = [
+    ['$ make test\n', '$ make test\n'],
+    [`export GITHUB_TOKEN=${a}\n`, `export GITHUB_TOKEN=ghp_********${a.slice(-2)}\n`],
+    ['ok 1 - builds\n', 'ok 1 - builds\n'],
+    [`git push https://x:${b}@github.com/acme/shop.git\n`, `git push https://x:ghp_********${b.slice(-2)}@github.com/acme/shop.git\n`]
+  ]
+  let expected = ''
+  for (const [input, masked] of steps) {
+    child.stdin.write(input)
+    expected += masked
+    // The child's stdin stays open: the line can only come back if it was not buffered behind later input.
+    await waitFor(() => out.length >= expected.length, `the masked line of ${JSON.stringify(input.slice(0, 12))}`, 10_000)
+    assert.equal(out, expected)
+  }
+  child.stdin.end()
+  assert.equal(await closed, 1)
+  assert.equal(out.includes(a) || out.includes(b) || err.includes(a) || err.includes(b), false)
+  assert.match(err, /^leakwatch mask: line 2:21 {2}CRITICAL {2}github-pat-classic {2}ghp_\*{8}..\n/)
+  assert.match(err, /leakwatch mask: masked 2 secret\(s\), 2 distinct\n$/)
+})
+
+test('clean input passes through byte for byte (line endings, \\r progress lines, a last line without newline)', async () => {
+  const input = 'one\r\ntwo\n\ndownloading 10%\rdownloading 100%\rdone\nno newline at the end'
+  const r = await run(['mask'], input)
+  assert.deepEqual(r, { code: 0, stdout: input, stderr: '' })
+})
+
+test('multi-line private keys are masked body and all; decoded-view hits are masked in their encoded form', async () => {
+  const key = pem(600)
+  const token = gen.githubToken('ghp_')
+  const b64 = Buffer.from(`GITHUB_TOKEN=${token}`).toString('base64')
+  const password = gen.password()
+  const urlPassword = encodeURIComponent(password)
+  const input = ['starting', ...key.lines, `{"env":"${b64}"}`, `GET /login?user=bob&password=${urlPassword} 200`, 'done', ''].join('\n')
+  const r = await run(['mask'], input)
+  assert.equal(r.code, 1, r.stderr)
+  const out = r.stdout.split('\n')
+  assert.equal(out.length, input.split('\n').length, 'one output line per input line')
+  assert.equal(out[0], 'starting')
+  // Every body line is masked, whatever its length; the END marker stays.
+  for (let i = 2; i <= key.lines.length - 1; i++) assert.equal(out[i], '********', `body line ${i}`)
+  assert.equal(out[key.lines.length], '-----END RSA PRIVATE KEY-----')
+  for (const line of key.lines.slice(1, -1)) assert.equal(r.stdout.includes(line), false)
+  assert.equal(r.stdout.includes(b64), false, 'the base64 span holding a token is masked')
+  assert.equal(r.stdout.includes(token.slice(4, 20)), false)
+  assert.equal(r.stdout.includes(urlPassword), false, 'the URL-encoded password is masked')
+  assert.ok(r.stdout.includes('GET /login?user=bob&password='))
+  assert.match(r.stderr, /private-key/)
+  assert.match(r.stderr, /github-pat-classic/)
+  assert.match(r.stderr, /generic-password-assignment/)
+})
+
+test('a line with leakwatch:allow passes unmasked and unreported; --exit-code sets the code for findings', async () => {
+  const t = gen.githubToken('ghp_')
+  const allowed = `fixture GITHUB_TOKEN=${t} # leakwatch:allow\n`
+  assert.deepEqual(await run(['mask'], allowed), { code: 0, stdout: allowed, stderr: '' })
+  const r = await run(['mask', '--exit-code', '0'], `GITHUB_TOKEN=${gen.githubToken('ghp_')}\n`)
+  assert.equal(r.code, 0)
+  assert.match(r.stdout, /^GITHUB_TOKEN=ghp_\*{8}..\n$/)
+  const extra = await run(['mask', 'file.log'], '')
+  assert.equal(extra.code, 2)
+  assert.match(extra.stderr, /LW_ERR_USAGE: usage: leakwatch mask/)
+})
+
+interface Piped {
+  stdin: PassThrough
+  out: () => string
+  err: () => string
+  done: Promise<number>
+}
+
+function inProcess(limits: { maxHoldLines?: number; maxHoldMs?: number; maxLineChars?: number }): Piped {
+  const stdin = new PassThrough()
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8')
+  })
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString('utf8')
+  })
+  const done = mask({
+    fingerprintKey: undefined,
+    allow: { secrets: [], lines: [], streams: [] },
+    ruleFiles: [],
+    maxContextChars: 240,
+    exitCode: 1,
+    stdin,
+    stdout,
+    stderr,
+    ...limits
+  })
+  return { stdin, out: () => out, err: () => err, done }
+}
+
+test('a header without its END is held at most maxHoldLines lines', async () => {
+  const p = inProcess({ maxHoldLines: 4, maxHoldMs: 60_000 })
+  p.stdin.write('-----BEGIN PRIVATE KEY----- expected in config/tls.key\n')
+  p.stdin.write('line a\nline b\n')
+  await new Promise((r) => setTimeout(r, 50))
+  assert.equal(p.out(), '', 'held while an END marker may still come')
+  p.stdin.write('line c\n')
+  await waitFor(() => p.out().length > 0, 'the hold to be released')
+  assert.equal(p.out(), '-----BEGIN PRIVATE KEY----- expected in config/tls.key\nline a\nline b\nline c\n')
+  p.stdin.write('line d\n')
+  await waitFor(() => p.out().endsWith('line d\n'), 'the next line to pass straight through')
+  p.stdin.end()
+  assert.equal(await p.done, 0)
+})
+
+test('a stalled key block is released after maxHoldMs with its body masked, and later body lines stay masked', async () => {
+  const key = pem(400)
+  const [header, ...rest] = key.lines
+  const body = rest.slice(0, -1)
+  const p = inProcess({ maxHoldMs: 40 })
+  p.stdin.write(`${header}\n${body[0]}\n${body[1]}\n`)
+  await waitFor(() => p.out().split('\n').length > 3, 'the held lines after the time limit', 5000)
+  assert.equal(p.out(), `${header}\n********\n********\n`)
+  // The rest of the block arrives late: still masked up to and excluding the END marker.
+  p.stdin.write(`${body.slice(2).join('\n')}\n-----END RSA PRIVATE KEY-----\nafter\n`)
+  p.stdin.end()
+  await p.done
+  const lines = p.out().split('\n')
+  assert.deepEqual(lines.slice(3, body.length + 1), Array(body.length - 2).fill('********'))
+  assert.deepEqual(lines.slice(-3), ['-----END RSA PRIVATE KEY-----', 'after', ''])
+  for (const b of body) assert.equal(p.out().includes(b), false)
+})
+
+test('input ending inside a key block flushes it masked', async () => {
+  const key = pem(300)
+  const p = inProcess({})
+  p.stdin.end(`${key.lines.slice(0, 4).join('\n')}\n`)
+  await p.done
+  assert.deepEqual(p.out().split('\n').slice(1, 4), ['********', '********', '********'])
+})
+
+test('an over-long line without a break is processed in pieces rather than buffered without bound', async () => {
+  const p = inProcess({ maxLineChars: 1024 })
+  p.stdin.write('x'.repeat(2500))
+  await waitFor(() => p.out().length >= 2048, 'two pieces of the long line')
+  p.stdin.end()
+  await p.done
+  assert.equal(p.out(), 'x'.repeat(2500))
+})
+
+test('maskLines masks every reported span, multi-line spans included, and merges overlaps', () => {
+  const f = (line: number, column: number, endLine: number, endColumn: number, preview: string) =>
+    ({ location: { line, column, endLine, endColumn }, preview }) as Finding
+  assert.deepEqual(maskLines(['a=SECRET1 b=SECRET2'], 1, [f(1, 3, 1, 10, 'S*'), f(1, 13, 1, 20, 'T*')]), ['a=S* b=T*'])
+  assert.deepEqual(maskLines(['k: HEAD', 'BODY', 'TAIL-----END'], 10, [f(10, 4, 12, 5, 'P*')]), ['k: P*', '********', '********-----END'])
+  assert.deepEqual(maskLines(['xxABCDEFyy'], 1, [f(1, 3, 1, 9, 'A*'), f(1, 5, 1, 11, 'C*')]), ['xxA*'])
+})
