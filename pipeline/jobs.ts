@@ -45,6 +45,8 @@ export interface JobOptions extends JobSpec {
 export interface JobEvents {
   /** After every attempt: its outcome and the handler's detail (or error message). Its failures are logged, never retried. */
   onOutcome?: (ctx: JobContext, outcome: JobOutcome, detail: string, data: Record<string, unknown>) => void | Promise<void>
+  /** A job was added to or taken from the dead letters (for a gauge). */
+  onDeadLettersChanged?: () => void
 }
 
 export interface DeadLetter {
@@ -176,6 +178,10 @@ export async function createBullJobs(
     }
   )
   worker.on('error', (err) => logger.warn({ code: (err as { code?: string }).code, reason: err.message }, 'job worker error'))
+  // 'failed' fires once the job is in the failed set for good (not between retries, not on a deferral).
+  worker.on('failed', (job) => {
+    if (job !== undefined && job.finishedOn !== undefined) opts.onDeadLettersChanged?.()
+  })
   await queue.waitUntilReady()
   await worker.waitUntilReady()
   return {
@@ -206,6 +212,7 @@ export async function createBullJobs(
       const job = await queue.getJob(id)
       if (job === undefined || !(await job.isFailed())) return false
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+      opts.onDeadLettersChanged?.()
       return true
     },
     async close() {
@@ -244,6 +251,7 @@ export function createMemoryJobs(handlers: Record<string, JobHandler>, opts: Job
         if (handler === undefined) {
           await report(ctx, 'failed', `no handler for job ${name}`, data)
           dead.set(id, { id, name, data, attempts: attempt, reason: `no handler for job ${name}`, failedAt: new Date().toISOString() })
+          opts.onDeadLettersChanged?.()
           return
         }
         try {
@@ -259,6 +267,7 @@ export function createMemoryJobs(handlers: Record<string, JobHandler>, opts: Job
           await report(ctx, outcome, message(err), data)
           if (outcome !== 'retrying') {
             dead.set(id, { id, name, data, attempts: attempt, reason: message(err), failedAt: new Date().toISOString() })
+            opts.onDeadLettersChanged?.()
             return
           }
           wait = retryDelayMs(attempt, spec, err)
@@ -298,6 +307,7 @@ export function createMemoryJobs(handlers: Record<string, JobHandler>, opts: Job
       const d = dead.get(id)
       if (d === undefined || closed) return false
       dead.delete(id)
+      opts.onDeadLettersChanged?.()
       start(d.name, d.id, d.data, 0)
       return true
     },

@@ -142,9 +142,12 @@ export async function startResponder(config: Config, deps: ResponderDeps): Promi
       maxBackoffMs: rc.webhook.maxBackoffMs,
       concurrency: rc.concurrency,
       perName: { slack: { attempts: rc.slack.attempts, backoffMs: rc.slack.backoffMs, maxBackoffMs: rc.slack.maxBackoffMs } },
-      onOutcome: async (...args: Parameters<typeof actions.onOutcome>) => {
-        await actions.onOutcome(...args)
-        metrics.jobsDeadLetter.set(await jobs.deadLetterCount())
+      onOutcome: actions.onOutcome,
+      onDeadLettersChanged: () => {
+        jobs.deadLetterCount().then(
+          (n) => metrics.jobsDeadLetter.set(n),
+          () => {}
+        )
       }
     }
     const jobs: Jobs = deps.embedded
