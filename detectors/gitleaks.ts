@@ -77,6 +77,9 @@ export function requiredLiteral(regex: string): string | undefined {
         // \d \w \s \b \pL \x41 …: a class, an assertion or a code; ends the literal.
         flush()
         if ((n === 'p' || n === 'P' || n === 'x') && src[i + 1] === '{') i = src.indexOf('}', i)
+        else if (n === 'p' || n === 'P')
+          i++ // \pL: a one-letter class name
+        else if (n === 'x') i += 2 // \x41
         if (i < 0) return undefined
         continue
       }
