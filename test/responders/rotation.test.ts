@@ -123,8 +123,9 @@ test('a Secret owned by an ExternalSecret is force-synced with a JSON merge patc
   const detail = await r.rotate(knownSecretIncident(ns, 'stripe'))
   assert.equal(detail, 'force-synced ExternalSecret stripe-es; restarted Deployment/billing')
   const es = k8s.patches.find((p) => p.path.endsWith(`/namespaces/${ns}/externalsecrets/stripe-es`))
-  assert.equal(es?.contentType, 'application/merge-patch+json', 'custom resources take merge patch, not strategic merge')
-  assert.match(String((es?.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['force-sync']), /^\d+$/)
+  assert.ok(es !== undefined)
+  assert.equal(es.contentType, 'application/merge-patch+json', 'custom resources take merge patch, not strategic merge')
+  assert.match(String((es.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['force-sync']), /^\d+$/)
   assert.ok(k8s.get('core', 'secrets', ns, 'stripe')?.data.synced !== undefined, 'the stand-in operator rewrote the Secret')
 })
 
