@@ -156,6 +156,10 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'mask') {
     if (rest.length > 0) throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch mask (reads stdin, writes stdout)')
+    // Output is the input itself: a format, a baseline or --reveal would be silently meaningless here.
+    for (const flag of ['reveal', 'baseline', 'write-baseline', 'output'] as const)
+      if (values[flag] !== undefined && values[flag] !== false) throw new LeakwatchError('LW_ERR_USAGE', `--${flag} does not go with mask`)
+    if (values.format !== 'text') throw new LeakwatchError('LW_ERR_USAGE', '--format does not go with mask')
     return await mask({ ...setup, exitCode, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   }
 

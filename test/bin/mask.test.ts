@@ -100,6 +100,9 @@ test('a line with leakwatch:allow passes unmasked and unreported; --exit-code se
   const extra = await run(['mask', 'file.log'], '')
   assert.equal(extra.code, 2)
   assert.match(extra.stderr, /LW_ERR_USAGE: usage: leakwatch mask/)
+  const flag = await run(['mask', '--reveal'], '')
+  assert.equal(flag.code, 2)
+  assert.match(flag.stderr, /LW_ERR_USAGE: --reveal does not go with mask/)
 })
 
 interface Piped {
