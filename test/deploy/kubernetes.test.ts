@@ -1,0 +1,304 @@
+// The Kubernetes deployment, held to the Kubernetes API and to the code it
+// runs, without a cluster: every manifest in deploy/kubernetes and every
+// object `helm template` renders from deploy/helm/leakwatch (default values
+// and variants) is validated against the Kubernetes OpenAPI schemas
+// (kubernetes-models), then cross-checked: service accounts exist and the
+// agent's is bound to a least-privilege role, config maps and keys exist,
+// probed ports exist, mounts name volumes, and the configuration each
+// container would load (file + LEAKWATCH_* variables) passes leakwatch's schema.
+
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, test } from 'node:test'
+import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1'
+import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1'
+import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1'
+import { parseAllDocuments } from 'yaml'
+import { loadConfig } from '../../pipeline/config.ts'
+
+const root = resolve(import.meta.dirname, '../..')
+const scratch = mkdtempSync(join(tmpdir(), 'lw-deploy-'))
+after(() => rmSync(scratch, { recursive: true, force: true }))
+
+// biome-ignore lint/suspicious/noExplicitAny: manifests are walked as plain JSON
+type Obj = Record<string, any>
+
+type Model = new (data: Obj) => { validate: () => void }
+// Each model's constructor demands its kind's required fields; validate() is what checks them, so take any object.
+const MODELS: Record<string, Model> = {
+  'v1/Namespace': Namespace,
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/ConfigMap': ConfigMap,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding as unknown as Model,
+  'apps/v1/DaemonSet': DaemonSet,
+  'apps/v1/Deployment': Deployment
+}
+
+function parseDocs(text: string, where: string): Obj[] {
+  return parseAllDocuments(text)
+    .map((d) => {
+      assert.equal(d.errors.length, 0, `${where}: ${d.errors.map((e) => e.message).join('; ')}`)
+      return d.toJS() as Obj | null
+    })
+    .filter((o): o is Obj => o !== null)
+}
+
+function helmBinary(): string {
+  const candidates = [process.env.HELM, join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin', 'helm'), 'helm'].filter((c): c is string => !!c)
+  for (const c of candidates) {
+    try {
+      execFileSync(c, ['version', '--short'], { stdio: 'ignore' })
+      return c
+    } catch {
+      /* next */
+    }
+  }
+  throw new Error('helm not found: `go install helm.sh/helm/v3/cmd/helm@v3.22.0` (.ci/run does this), or set HELM')
+}
+
+function render(release: string, namespace: string, values: Obj = {}): Obj[] {
+  const file = join(scratch, `${release}-${Object.keys(values).join('-') || 'default'}.yaml`)
+  writeFileSync(file, JSON.stringify(values))
+  const out = execFileSync(helmBinary(), ['template', release, join(root, 'deploy/helm/leakwatch'), '--namespace', namespace, '--values', file], {
+    encoding: 'utf8'
+  })
+  return parseDocs(out, `helm template ${release}`)
+}
+
+const manifests = (): Obj[] =>
+  readdirSync(join(root, 'deploy/kubernetes'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parseDocs(readFileSync(join(root, 'deploy/kubernetes', f), 'utf8'), f))
+
+const id = (o: Obj): string => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`
+const workloads = (objs: Obj[]) => objs.filter((o) => o.kind === 'DaemonSet' || o.kind === 'Deployment')
+
+function validateSchemas(objs: Obj[], where: string): void {
+  assert.ok(objs.length > 0, `${where}: no objects`)
+  for (const o of objs) {
+    const Model = MODELS[`${o.apiVersion}/${o.kind}`]
+    assert.ok(Model, `${where}: ${o.apiVersion} ${o.kind} is one of the kinds we validate`)
+    try {
+      new Model(o).validate()
+    } catch (err) {
+      assert.fail(`${where}: ${id(o)} does not match the Kubernetes OpenAPI schema: ${(err as Error).message}`)
+    }
+  }
+  const ids = objs.map(id)
+  assert.equal(new Set(ids).size, ids.length, `${where}: no object twice`)
+}
+
+/** What a container would load: the mounted config file and its LEAKWATCH_* variables (secrets stand-ins of the right length). */
+function containerConfig(objs: Obj[], w: Obj, c: Obj, where: string) {
+  const env: Record<string, string> = {}
+  const literal: Record<string, string> = {}
+  for (const e of c.env ?? []) {
+    if (e.value !== undefined) literal[e.name] = String(e.value)
+    else if (e.valueFrom?.fieldRef !== undefined) literal[e.name] = 'node-a'
+    else if (e.valueFrom?.secretKeyRef !== undefined) {
+      const key = String(e.valueFrom.secretKeyRef.key)
+      literal[e.name] = e.name.includes('SLACK_TOKEN') ? `xoxb-${'0'.repeat(40)}` : key.includes('url') ? 'https://hooks.example.test/x' : 'k'.repeat(48)
+    }
+  }
+  // Kubernetes expands $(VAR) from variables defined before; do the same.
+  for (const [k, v] of Object.entries(literal)) env[k] = v.replace(/\$\(([A-Z_]+)\)/g, (_, name: string) => literal[name] ?? `$(${name})`)
+  const file = env.LEAKWATCH_CONFIG
+  assert.ok(file, `${where}: ${c.name} sets LEAKWATCH_CONFIG`)
+  const mount = (c.volumeMounts ?? []).find((m: Obj) => file.startsWith(`${m.mountPath}/`))
+  assert.ok(mount, `${where}: ${c.name} mounts the directory of ${file}`)
+  const vol = w.spec.template.spec.volumes.find((v: Obj) => v.name === mount.name)
+  const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === vol?.configMap?.name)
+  assert.ok(cm, `${where}: ${c.name}'s config volume is a ConfigMap of this deployment`)
+  const item = (vol.configMap.items ?? []).find((i: Obj) => `${mount.mountPath}/${i.path}` === file)
+  assert.ok(item && item.key in cm.data, `${where}: ConfigMap ${cm.metadata.name} has the key mounted as ${file}`)
+  const path = join(scratch, `config-${Math.random().toString(36).slice(2)}.yaml`)
+  writeFileSync(path, cm.data[item.key])
+  for (const k of Object.keys(env)) if (!k.startsWith('LEAKWATCH_')) delete env[k]
+  // Throws on an unknown key or variable, a wrong type, a value out of range.
+  return loadConfig({ file: path, env })
+}
+
+function crossCheck(objs: Obj[], where: string): void {
+  const names = (kind: string, ns?: string) =>
+    new Set(objs.filter((o) => o.kind === kind && (ns === undefined || o.metadata.namespace === ns)).map((o) => o.metadata.name))
+  for (const w of workloads(objs)) {
+    const ns = w.metadata.namespace
+    const spec = w.spec.template.spec
+    const label = `${where}: ${w.kind} ${w.metadata.name}`
+    for (const [k, v] of Object.entries(w.spec.selector.matchLabels))
+      assert.equal(w.spec.template.metadata.labels[k], v, `${label}: selector matches the pod labels`)
+    assert.ok(names('ServiceAccount', ns).has(spec.serviceAccountName), `${label}: ServiceAccount ${spec.serviceAccountName} exists`)
+    const volumes = new Set(spec.volumes.map((v: Obj) => v.name))
+    for (const v of spec.volumes) if (v.configMap) assert.ok(names('ConfigMap', ns).has(v.configMap.name), `${label}: ConfigMap ${v.configMap.name} exists`)
+    for (const c of spec.containers) {
+      for (const m of c.volumeMounts ?? []) assert.ok(volumes.has(m.name), `${label}: mount ${m.name} names a volume`)
+      const ports = new Map((c.ports ?? []).map((p: Obj) => [p.name, p.containerPort]))
+      for (const probe of [c.livenessProbe, c.readinessProbe]) {
+        assert.ok(probe?.httpGet, `${label}: liveness and readiness probes over HTTP`)
+        const port = probe.httpGet.port
+        assert.ok(typeof port === 'number' ? [...ports.values()].includes(port) : ports.has(port), `${label}: probed port ${port} is a container port`)
+      }
+      assert.deepEqual([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path], ['/healthz', '/readyz'])
+      const config = containerConfig(objs, w, c, where)
+      assert.equal(ports.get('http'), config.http.port, `${label}: the http port is where leakwatch serves its probes`)
+      assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${label}: read-only root filesystem`)
+      assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${label}: no privilege escalation`)
+      assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'])
+      assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory, `${label}: resource requests and limits`)
+      const role = c.args[1]
+      assert.deepEqual(c.args, ['run', role])
+      if (w.kind === 'DaemonSet') {
+        assert.equal(role, 'collector')
+        assert.deepEqual(c.securityContext.capabilities.add, ['DAC_READ_SEARCH'], `${label}: only the capability to read root-owned logs`)
+        const nodeName = c.env.find((e: Obj) => e.name === 'NODE_NAME')
+        assert.equal(nodeName?.valueFrom?.fieldRef?.fieldPath, 'spec.nodeName', `${label}: NODE_NAME from the downward API`)
+        assert.equal(config.collector.podLogs.mode, 'on')
+        assert.equal(config.collector.podLogs.nodeName, 'node-a', `${label}: the collector watches its own node`)
+        assert.equal(config.collector.files.enabled, false)
+        const mountOf = (path: string) => c.volumeMounts.find((m: Obj) => path === m.mountPath || path.startsWith(`${m.mountPath}/`))
+        const logs = mountOf(config.collector.podLogs.path)
+        assert.equal(logs?.readOnly, true, `${label}: ${config.collector.podLogs.path} mounted read-only`)
+        assert.equal(spec.volumes.find((v: Obj) => v.name === logs.name)?.hostPath?.path, '/var/log/pods')
+        const state = mountOf(config.collector.podLogs.checkpointPath)
+        assert.ok(state && state.readOnly !== true, `${label}: the checkpoint directory is mounted writable`)
+        assert.ok(spec.volumes.find((v: Obj) => v.name === state.name)?.hostPath, `${label}: checkpoints on a hostPath that outlives the pod`)
+        assert.ok(spec.serviceAccountName, `${label}: a service account for the informer`)
+      } else {
+        assert.ok(['detector', 'responder'].includes(role))
+        assert.equal(spec.securityContext.runAsNonRoot, true, `${label}: non-root`)
+        assert.ok(!c.securityContext.capabilities.add, `${label}: no capabilities`)
+        assert.ok(!spec.volumes.some((v: Obj) => v.hostPath), `${label}: no hostPath`)
+        if (role === 'detector') assert.ok(config.detector.fingerprintKey, `${label}: fingerprint key from the Secret`)
+      }
+    }
+  }
+  // The agent's account is bound, and to nothing more than reading pods and namespaces.
+  const collector = workloads(objs).find((w) => w.kind === 'DaemonSet')
+  if (collector !== undefined) {
+    const sa = collector.spec.template.spec.serviceAccountName
+    const bindings = objs.filter((o) => o.kind === 'ClusterRoleBinding' && o.subjects.some((s: Obj) => s.kind === 'ServiceAccount' && s.name === sa))
+    assert.equal(bindings.length, 1, `${where}: the agent's ServiceAccount is bound once`)
+    const role = objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name === bindings[0]?.roleRef.name)
+    assert.ok(role, `${where}: the bound ClusterRole exists`)
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }], `${where}: least privilege`)
+    assert.equal(bindings[0]?.subjects[0].namespace, collector.metadata.namespace)
+  }
+  for (const o of objs.filter((x) => x.kind === 'ClusterRoleBinding'))
+    assert.ok(names('ClusterRole').has(o.roleRef.name), `${where}: ClusterRoleBinding ${o.metadata.name} refers to an existing role`)
+}
+
+test('deploy/kubernetes: valid against the Kubernetes OpenAPI schemas, cross-references hold, every config loads', () => {
+  const objs = manifests()
+  validateSchemas(objs, 'deploy/kubernetes')
+  crossCheck(objs, 'deploy/kubernetes')
+  assert.deepEqual([...new Set(objs.map((o) => o.kind))].sort(), [
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'ConfigMap',
+    'DaemonSet',
+    'Deployment',
+    'Namespace',
+    'ServiceAccount'
+  ])
+  const ds = objs.find((o) => o.kind === 'DaemonSet')
+  assert.deepEqual(ds?.spec.template.spec.tolerations, [{ operator: 'Exists' }], 'the agent runs on every node')
+  for (const o of objs) if (o.kind !== 'Namespace' && o.metadata.namespace !== undefined) assert.equal(o.metadata.namespace, 'leakwatch')
+})
+
+test('helm template with default values: valid, cross-checked, and the same objects as deploy/kubernetes', () => {
+  const objs = render('leakwatch', 'leakwatch')
+  validateSchemas(objs, 'chart defaults')
+  crossCheck(objs, 'chart defaults')
+  const plain = manifests().filter((o) => o.kind !== 'Namespace')
+  assert.deepEqual(objs.map(id).sort(), plain.map(id).sort(), 'the chart renders what deploy/kubernetes holds (the namespace is helm --create-namespace)')
+  for (const o of plain) {
+    const r = objs.find((x) => id(x) === id(o))
+    if (o.kind === 'DaemonSet' || o.kind === 'Deployment') {
+      const [a, b] = [o.spec.template.spec, r?.spec.template.spec]
+      assert.deepEqual(b.containers[0].securityContext, a.containers[0].securityContext, `${id(o)}: same security context`)
+      assert.deepEqual(b.containers[0].args, a.containers[0].args)
+      assert.deepEqual(b.tolerations, a.tolerations)
+      assert.deepEqual(b.containers[0].resources, a.containers[0].resources)
+    }
+  }
+})
+
+test('helm template variants: roles switched off, another release and namespace, Slack and webhook Secrets, Docker nodes, scheduling', () => {
+  const variants: Array<[string, string, Obj]> = [
+    ['collector-only', 'leakwatch', { detector: { enabled: false }, responder: { enabled: false } }],
+    ['no-collector', 'security', { collector: { enabled: false } }],
+    [
+      'prod',
+      'security',
+      {
+        image: { repository: 'registry.example.test/leakwatch', tag: '9.9.9' },
+        kafka: { brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'prod.' },
+        collector: {
+          dockerContainersPath: '/var/lib/docker/containers',
+          excludeNamespaces: ['kube-system'],
+          excludePodLabels: ['leakwatch.io/skip=true'],
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }],
+          nodeSelector: { 'kubernetes.io/os': 'linux' }
+        },
+        responder: {
+          replicas: 3,
+          slack: { existingSecret: 'slack', tokenKey: 'bot-token', defaultChannel: '#security' },
+          webhook: { existingSecret: 'hooks', urlKey: 'url' }
+        },
+        config: { collector: { podLogs: { maxInFlightBytes: 33554432 } } }
+      }
+    ]
+  ]
+  for (const [release, ns, values] of variants) {
+    const where = `chart ${release}`
+    const objs = render(release, ns, values)
+    validateSchemas(objs, where)
+    crossCheck(objs, where)
+    for (const o of objs) if (o.metadata.namespace !== undefined) assert.equal(o.metadata.namespace, ns)
+    const roles = workloads(objs).map((w) => w.spec.template.spec.containers[0].args[1])
+    if (release === 'collector-only') assert.deepEqual(roles, ['collector'])
+    if (release === 'no-collector') {
+      assert.deepEqual(roles.sort(), ['detector', 'responder'])
+      assert.ok(!objs.some((o) => o.kind === 'ClusterRole'), 'no API rights without the agent')
+    }
+    if (release === 'prod') {
+      const ds = objs.find((o) => o.kind === 'DaemonSet')
+      const spec = ds?.spec.template.spec
+      assert.equal(spec.containers[0].image, 'registry.example.test/leakwatch:9.9.9')
+      assert.deepEqual(spec.nodeSelector, { 'kubernetes.io/os': 'linux' })
+      assert.ok(spec.volumes.some((v: Obj) => v.hostPath?.path === '/var/lib/docker/containers'))
+      const responder = objs.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-responder'))
+      assert.equal(responder?.spec.replicas, 3)
+      const env = responder?.spec.template.spec.containers[0].env
+      assert.deepEqual(env.find((e: Obj) => e.name === 'LEAKWATCH_RESPONDER_SLACK_TOKEN')?.valueFrom.secretKeyRef, { name: 'slack', key: 'bot-token' })
+      assert.deepEqual(env.find((e: Obj) => e.name === 'LEAKWATCH_RESPONDER_WEBHOOK_URL')?.valueFrom.secretKeyRef, { name: 'hooks', key: 'url' })
+      const cm = objs.find((o) => o.kind === 'ConfigMap')
+      const config = containerConfig(objs, ds as Obj, spec.containers[0], where)
+      assert.equal(config.kafka.topicPrefix, 'prod.')
+      assert.deepEqual(config.collector.podLogs.excludeNamespaces, ['kube-system'])
+      assert.equal(config.collector.podLogs.maxInFlightBytes, 33554432, 'extra config merged')
+      assert.ok(String(cm?.data['leakwatch.yaml']).includes('#security'))
+    }
+  }
+})
+
+test('a manifest mistake is caught: the schema check and the cross-checks are not vacuous', () => {
+  const objs = manifests()
+  const ds = structuredClone(objs.find((o) => o.kind === 'DaemonSet') as Obj)
+  ds.spec.template.spec.containers[0].ports[0].containerPort = 'http'
+  assert.throws(() => validateSchemas([ds], 'broken'), /does not match the Kubernetes OpenAPI schema/)
+  const renamed = structuredClone(objs)
+  const d = renamed.find((o) => o.kind === 'DaemonSet') as Obj
+  d.spec.template.spec.containers[0].livenessProbe.httpGet.port = 'metrics'
+  assert.throws(() => crossCheck(renamed, 'broken'), /probed port metrics/)
+  const typo = structuredClone(objs)
+  const t = typo.find((o) => o.kind === 'DaemonSet') as Obj
+  t.spec.template.spec.containers[0].env.push({ name: 'LEAKWATCH_COLLECTOR_POD_LOGS_MODDE', value: 'on' })
+  assert.throws(() => crossCheck(typo, 'broken'), /unknown environment variable/)
+  assert.ok(existsSync(join(root, 'deploy/helm/leakwatch/Chart.yaml')))
+})
