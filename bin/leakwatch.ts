@@ -11,6 +11,7 @@ import type { ErrorCode } from '../pipeline/errors.ts'
 import { ERROR_CODES, isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
 import { createLogger } from '../pipeline/log.ts'
 import { leaves } from '../pipeline/schema.ts'
+import { INCIDENTS_HELP, incidentsCommand } from './incidents.ts'
 import { mask } from './mask.ts'
 import { importGitleaks } from './rules.ts'
 import type { ScanFormat } from './scan.ts'
@@ -39,7 +40,7 @@ Usage:
       in-process bus (no Kafka, no Redis); the other roles are the clustered
       deployment. --demo (with 'all') writes a demo application's logs, with
       made-up leaked credentials, into collector.files.path.
-  leakwatch config env        List every environment variable the configuration reads.
+${INCIDENTS_HELP}  leakwatch config env        List every environment variable the configuration reads.
   leakwatch config docs       Print the configuration reference (Markdown).
   leakwatch errors            Print the error codes (Markdown).
   leakwatch --help | --version
@@ -75,6 +76,8 @@ function errorDocs(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Its own flags (--api, --status, …): parsed by bin/incidents.ts, not mixed into the scan/run options.
+  if (argv[0] === 'incidents') return await incidentsCommand(argv.slice(1), { env: process.env, stdout: process.stdout })
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

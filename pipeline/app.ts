@@ -11,11 +11,12 @@ import { podMetadataFromConfig } from '../collectors/k8s-pods.ts'
 import { createPodLogsCollector } from '../collectors/pod-logs.ts'
 import type { Config } from '../config/schema.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
-import { createSecretDetector } from '../detectors/secrets.ts'
+import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
 import { createDetectorStage } from '../detectors/stage.ts'
 import type { ApiServer } from '../responders/api.ts'
 import type { IncidentStore } from '../responders/incidents.ts'
 import { createMemoryIncidentStore } from '../responders/incidents.ts'
+import { createSealHook } from '../responders/seal.ts'
 import { startResponder } from '../responders/wire.ts'
 import type { Bus } from './bus.ts'
 import { createKafkaBus } from './bus-kafka.ts'
@@ -122,13 +123,17 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     if (runsDetector) {
       const fingerprinter = createFingerprinter(config.detector.fingerprintKey)
       if (fingerprinter.ephemeral) log.warn('no detector.fingerprintKey: fingerprints are random per process and will not match across restarts')
+      // GitHub revocation needs the token: those findings carry it sealed to the responder's key, nothing else does.
+      const seal =
+        config.detector.sealPublicKey === undefined ? undefined : createSealHook(config.detector.sealPublicKey, config.detector.sealRules, revealedSecret)
       const secrets = createSecretDetector({
+        ...(seal === undefined ? {} : { reveal: true }),
         rules: BUILTIN_RULES,
         fingerprinter,
         maxContextChars: config.detector.maxContextChars,
         allow: config.detector.allow
       })
-      const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors: [secrets], metrics })
+      const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors: [secrets], metrics, ...(seal === undefined ? {} : { seal }) })
       const consumer = await runStage(stage, runner, { fromBeginning: true })
       stops.push(async () => {
         await consumer.stop()

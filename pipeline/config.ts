@@ -12,7 +12,8 @@ import { LeakwatchError } from './errors.ts'
 import { leaves, parse } from './schema.ts'
 
 /** Variables that are not options but steer the loader itself. */
-export const LOADER_ENV = ['LEAKWATCH_CONFIG'] as const
+/** LEAKWATCH_API_URL/TOKEN are read by `leakwatch incidents`, which talks to a responder's API. */
+export const LOADER_ENV = ['LEAKWATCH_CONFIG', 'LEAKWATCH_API_URL', 'LEAKWATCH_API_TOKEN'] as const
 
 export function envName(path: string): string {
   return (

@@ -53,6 +53,10 @@ export const ERROR_CODES = {
     retriable: false,
     description: 'A rotation action does not apply to the incident (no Kubernetes Secret named, no sealed value, action not configured); it is recorded and skipped.'
   },
+  LW_ERR_API_REQUEST: {
+    retriable: false,
+    description: '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'
+  },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
   LW_ERR_SCAN_INPUT: {
     retriable: false,

@@ -1,0 +1,73 @@
+// `leakwatch incidents` against a real incidents API (memory store and
+// in-process jobs behind it), over HTTP on 127.0.0.1.
+
+import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
+import { after, before, test } from 'node:test'
+import { incidentsCommand } from '../../bin/incidents.ts'
+import { loadConfig } from '../../pipeline/config.ts'
+import { isLeakwatchError } from '../../pipeline/errors.ts'
+import { createMemoryJobs } from '../../pipeline/jobs.ts'
+import { silentLogger } from '../../pipeline/log.ts'
+import { createMetrics } from '../../pipeline/metrics.ts'
+import { createActions } from '../../responders/actions.ts'
+import type { ApiServer } from '../../responders/api.ts'
+import { startApi } from '../../responders/api.ts'
+import { createMemoryIncidentStore } from '../../responders/incidents.ts'
+import { ctx, finding, gen } from '../responders/fixtures.ts'
+
+const token = gen.base62(40)
+const store = createMemoryIncidentStore()
+let api: ApiServer
+let close: () => Promise<void>
+const f = finding(gen.githubToken('ghp_'), 'k8s/payments/api/app', 1, '2025-01-01T00:00:00.000Z')
+
+before(async () => {
+  const config = loadConfig({ env: {} }).responder
+  const actions = createActions({ config, store, metrics: createMetrics(), logger: silentLogger(), publish: async () => {}, webhooks: new Map() })
+  const jobs = createMemoryJobs(actions.handlers, { attempts: 1, backoffMs: 10, concurrency: 1 }, silentLogger())
+  actions.bind(jobs)
+  api = await startApi({ host: '127.0.0.1', port: 0, tokens: [token], slackSigningSecret: undefined }, { store, actions, jobs, logger: silentLogger() })
+  close = async () => {
+    await api.close()
+    await jobs.close()
+  }
+  await store.record(f, ctx())
+})
+after(async () => {
+  await close()
+})
+
+async function run(...args: string[]): Promise<string> {
+  const parts: string[] = []
+  const stdout = new Writable({
+    write(c: Buffer, _e, cb) {
+      parts.push(c.toString())
+      cb()
+    }
+  })
+  const code = await incidentsCommand(args, { env: { LEAKWATCH_API_URL: `http://127.0.0.1:${api.port}`, LEAKWATCH_API_TOKEN: token }, stdout })
+  assert.equal(code, 0)
+  return parts.join('')
+}
+
+test('list, get by short id, resolve with a reason, and the history shows who did it', async () => {
+  assert.match(await run('list'), new RegExp(`^${f.fingerprint.slice(0, 16)}  critical open`))
+  assert.equal(await run('list', '--status', 'resolved'), 'no incidents\n')
+  assert.match(await run('resolve', f.fingerprint.slice(0, 10), '--resolution', 'wont_fix', '--reason', 'revoked upstream'), /resolved\/wont_fix/)
+  const got = JSON.parse(await run('get', f.fingerprint, '--json')) as { status: string; history: Array<{ actor: string; text: string }> }
+  assert.equal(got.status, 'resolved')
+  assert.match(got.history.at(-1)?.actor ?? '', /^cli:/)
+  assert.equal(await run('dead-letters'), 'no dead letters\n')
+})
+
+test('errors are coded: usage mistakes, a wrong token, an impossible change', async () => {
+  const stdout = new Writable({ write: (_c, _e, cb) => cb() })
+  const env = { LEAKWATCH_API_URL: `http://127.0.0.1:${api.port}`, LEAKWATCH_API_TOKEN: token }
+  await assert.rejects(incidentsCommand(['resolve', f.fingerprint], { env, stdout }), (e: unknown) => isLeakwatchError(e, 'LW_ERR_USAGE'))
+  await assert.rejects(incidentsCommand(['list'], { env: {}, stdout }), (e: unknown) => isLeakwatchError(e, 'LW_ERR_USAGE'))
+  await assert.rejects(incidentsCommand(['list'], { env: { ...env, LEAKWATCH_API_TOKEN: gen.base62(40) }, stdout }), (e: unknown) =>
+    isLeakwatchError(e, 'LW_ERR_API_REQUEST') && /HTTP 401/.test(e.message)
+  )
+  await assert.rejects(incidentsCommand(['rotate', f.fingerprint], { env, stdout }), (e: unknown) => isLeakwatchError(e, 'LW_ERR_API_REQUEST') && /HTTP 409/.test(e.message))
+})
