@@ -53,6 +53,11 @@ export const ERROR_CODES = {
     retriable: false,
     description: 'A rotation action does not apply to the incident (no Kubernetes Secret named, no sealed value, action not configured); it is recorded and skipped.'
   },
+  LW_ERR_KNOWN_SECRETS_SOURCE: {
+    retriable: true,
+    description:
+      'A known-secret source (Kubernetes Secrets, Vault KV, the file of values) could not be read; the index keeps what it had and the source is retried with backoff. For `scan --known-secrets`, the file cannot be read (exit 2).'
+  },
   LW_ERR_API_REQUEST: {
     retriable: false,
     description: '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'

@@ -180,10 +180,12 @@ export function array<T>(item: Schema<T>, opts: Common<T[]> & { maxItems?: numbe
     (t) =>
       t.trim().startsWith('[')
         ? JSON.parse(t)
-        : t
+        : // Empty pieces are dropped before conversion: an empty variable is an empty list, also of objects (whose fromEnv is JSON.parse).
+          t
             .split(',')
-            .map((s) => item.fromEnv(s.trim()))
+            .map((s) => s.trim())
             .filter((s) => s !== '')
+            .map((s) => item.fromEnv(s))
   )
 }
 

@@ -53,6 +53,8 @@ export interface SlackMessage {
   blocks: Array<Record<string, unknown>>
   updates: number
   replies: Array<{ ts: string; text: string }>
+  /** When chat.postMessage arrived (ms since the epoch): the benchmark's latency end point. */
+  receivedAt: number
 }
 
 /** Block Kit limits that chat.postMessage / chat.update enforce (invalid_blocks otherwise). */
@@ -121,7 +123,7 @@ export async function startSlack(token: string, opts: { minIntervalMs?: number }
         if (parent === undefined) return json(res, 200, { ok: false, error: 'thread_not_found' })
         parent.replies.push({ ts, text: args.text ?? '' })
       } else {
-        messages.push({ channel, ts, text: args.text ?? '', blocks: blocks ?? [], updates: 0, replies: [] })
+        messages.push({ channel, ts, text: args.text ?? '', blocks: blocks ?? [], updates: 0, replies: [], receivedAt: now })
       }
       return json(res, 200, { ok: true, channel, ts })
     }
