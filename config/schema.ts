@@ -2,6 +2,7 @@
 // unit in its name. The README's configuration reference and the environment
 // variable names are generated from this one tree (`leakwatch config docs`).
 
+import { knownSecretsConfigSchema } from '../detectors/known-secrets/config.ts'
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
 import { responderConfigSchema } from '../responders/config.ts'
@@ -187,7 +188,8 @@ export const configSchema = s.object({
         description:
           'RE2 patterns on stream ids (`k8s/<ns>/<pod>/<container>`, `ci/<provider>/<repo>/<job>`, `file/<path>` from the collector, `file:<path>` and `stdin` from `scan`); matching streams are not scanned.'
       })
-    })
+    }),
+    knownSecrets: knownSecretsConfigSchema
   }),
   responder: responderConfigSchema
 })

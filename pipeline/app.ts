@@ -10,6 +10,7 @@ import { createFilesCollector } from '../collectors/files.ts'
 import { podMetadataFromConfig } from '../collectors/k8s-pods.ts'
 import { createPodLogsCollector } from '../collectors/pod-logs.ts'
 import type { Config } from '../config/schema.ts'
+import { createKnownSecrets } from '../detectors/known-secrets/wire.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
 import { createDetectorStage } from '../detectors/stage.ts'
@@ -133,12 +134,26 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         maxContextChars: config.detector.maxContextChars,
         allow: config.detector.allow
       })
-      const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors: [secrets], metrics, ...(seal === undefined ? {} : { seal }) })
+      // Known secrets (opt-in sources): the index is built before consuming, so a backlog is checked against it.
+      const known = createKnownSecrets(config.detector.knownSecrets, {
+        fingerprinter,
+        metrics,
+        logger: log,
+        maxContextChars: config.detector.maxContextChars,
+        allowStreams: config.detector.allow.streams,
+        ...(deps.fetch === undefined ? {} : { fetch: deps.fetch })
+      })
+      if (known !== undefined) {
+        stops.push(known.stop)
+        await known.start()
+      }
+      const detectors = known === undefined ? [secrets] : [secrets, known.detector]
+      const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors, metrics, ...(seal === undefined ? {} : { seal }) })
       const consumer = await runStage(stage, runner, { fromBeginning: true })
       stops.push(async () => {
         await consumer.stop()
       })
-      log.info({ rules: secrets.ruleCount }, 'detector started')
+      log.info({ rules: secrets.ruleCount, knownSecrets: known?.index.stats().values }, 'detector started')
     }
 
     if (runsCollector) {

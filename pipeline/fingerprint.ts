@@ -8,8 +8,11 @@ import { createHash, createHmac, randomBytes } from 'node:crypto'
 export interface Fingerprinter {
   /** HMAC-SHA256 of the value, hex. */
   of: (value: string) => string
-  /** The same HMAC over UTF-8 bytes, for values kept out of JS strings (known secrets): ofBytes(utf8(v)) === of(v). */
-  ofBytes: (value: Uint8Array) => string
+  /**
+   * The same HMAC over UTF-8 bytes, for values kept out of JS strings (known secrets): ofBytes(utf8(v)) === of(v).
+   * Optional so that fakes of `of` alone still type-check; createFingerprinter always has it.
+   */
+  ofBytes?: (value: Uint8Array) => string
   /** True when the key was generated for this process (fingerprints are not comparable across runs). */
   readonly ephemeral: boolean
 }

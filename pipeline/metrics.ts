@@ -133,6 +133,18 @@ export function createMetrics(registry = new Registry()) {
     filesFollowed: registry.gauge('leakwatch_files_followed', 'Files collectors hold open and follow, by collector.'),
     podMetadataUp: registry.gauge('leakwatch_pod_metadata_up', '1 while the pod informer has a synced view of this node from the API server, else 0.'),
     findings: registry.counter('leakwatch_findings_total', 'Findings produced, by rule and severity.'),
+    knownSecretsIndexed: registry.gauge(
+      'leakwatch_known_secrets_indexed',
+      'Known-secret values held by the index (as keyed hashes), by source; a value in two places counts in each.'
+    ),
+    knownSecretsSkipped: registry.counter(
+      'leakwatch_known_secrets_skipped_total',
+      'Values a known-secret source did not index, by source and reason (too-short, common, hostname, too-long, excluded-key, not-text).'
+    ),
+    knownSecretsSourceUp: registry.gauge(
+      'leakwatch_known_secrets_source_up',
+      '1 while a known-secret source (kubernetes, vault, file) has a current view, else 0.'
+    ),
     incidents: registry.counter('leakwatch_incidents_opened_total', 'Incidents opened (new fingerprints).'),
     occurrences: registry.counter('leakwatch_occurrences_total', 'Occurrences recorded on incidents (replays excluded).'),
     jobs: registry.counter('leakwatch_jobs_total', 'Responder job attempts, by action and outcome (succeeded, retrying, failed, dead-lettered).'),

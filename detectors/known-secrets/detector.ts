@@ -16,7 +16,7 @@ export interface KnownSecretDetectorOptions {
   index: KnownSecretIndex
   maxContextChars: number
   /** Stream ids matching one of these are not scanned (the engine's `detector.allow.streams`). */
-  allowStreams?: readonly RegExp[]
+  allowStreams?: ReadonlyArray<{ test: (s: string) => boolean }>
   /** Fingerprints accepted as known (a baseline). */
   fingerprints?: ReadonlySet<string>
   now?: () => Date

@@ -19,9 +19,10 @@ import { safeParse } from '../../../pipeline/schema.ts'
 
 const g = createGen()
 const fingerprinter = createFingerprinter(g.base62(40))
+const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 
 function setup(opts: { minLength?: number } = {}) {
-  const index = createKnownSecretIndex({ fingerprint: fingerprinter.ofBytes, preview: previewOf, ...opts })
+  const index = createKnownSecretIndex({ fingerprint: ofBytes, preview: previewOf, ...opts })
   const detector = createKnownSecretDetector({ index, maxContextChars: 400, now: () => new Date(0) })
   return { index, detector }
 }
@@ -196,7 +197,7 @@ test('a value that also matches a format rule yields one finding: the known secr
 })
 
 test('inline leakwatch:allow, allowed streams and baseline fingerprints are honoured', () => {
-  const index = createKnownSecretIndex({ fingerprint: fingerprinter.ofBytes, preview: previewOf })
+  const index = createKnownSecretIndex({ fingerprint: ofBytes, preview: previewOf })
   const v = g.password()
   index.set(k8s('p'), Buffer.from(v))
   const d = createKnownSecretDetector({ index, maxContextChars: 200, allowStreams: [/^ci\//] })
