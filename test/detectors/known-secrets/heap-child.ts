@@ -1,0 +1,62 @@
+// Run by heap.test.ts in its own process: builds the known-secret index from
+// the stand-in Kubernetes API, the stand-in Vault and a file, writes a heap
+// snapshot, and only then reads the leak lines to prove the index works. The
+// parent searches the snapshot for every value: this process must hold none.
+
+import { readFileSync } from 'node:fs'
+import { writeHeapSnapshot } from 'node:v8'
+import { KubeConfig } from '@kubernetes/client-node'
+import { createKnownSecretDetector, previewOf } from '../../../detectors/known-secrets/detector.ts'
+import { createFileSource } from '../../../detectors/known-secrets/file.ts'
+import { createKnownSecretIndex } from '../../../detectors/known-secrets/index.ts'
+import { createKubernetesSource } from '../../../detectors/known-secrets/kubernetes.ts'
+import { createVaultSource } from '../../../detectors/known-secrets/vault.ts'
+import { createFingerprinter } from '../../../pipeline/fingerprint.ts'
+import { createLogger } from '../../../pipeline/log.ts'
+
+const env = process.env
+const fingerprinter = createFingerprinter(undefined)
+const logger = createLogger({ level: 'warn', destination: process.stderr })
+const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
+const kc = new KubeConfig()
+kc.loadFromOptions({
+  clusters: [{ name: 's', server: env.KUBE_URL ?? '', skipTLSVerify: true }],
+  users: [{ name: 'u', token: env.KUBE_TOKEN ?? '' }],
+  contexts: [{ name: 's', cluster: 's', user: 'u' }],
+  currentContext: 's'
+})
+const sources = [
+  createKubernetesSource(
+    { namespaces: [], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 1000 },
+    { kubeConfig: kc, index, logger }
+  ),
+  createVaultSource(
+    {
+      address: env.VAULT_URL ?? '',
+      mount: 'secret',
+      paths: ['apps/'],
+      auth: { method: 'token', token: env.VAULT_TOKEN ?? '' },
+      refreshIntervalMs: 60_000,
+      timeoutMs: 5000
+    },
+    { index, logger }
+  ),
+  createFileSource({ path: env.VALUES_FILE ?? '', pollIntervalMs: 60_000 }, { index, logger })
+]
+for (const s of sources) s.start()
+const synced = await Promise.all(sources.map(async (s) => await s.synced(10_000)))
+// A canary the parent must find, so an empty search cannot pass for a clean heap.
+;(globalThis as { canary?: string }).canary = (env.CANARY ?? '').split('').reverse().join('')
+const snapshot = writeHeapSnapshot(env.SNAPSHOT_PATH)
+// Now, and only now, the leak lines: each holds one value, the index must find them all.
+const lines = readFileSync(env.LINES_FILE ?? '', 'utf8')
+  .split('\n')
+  .filter(Boolean)
+const detector = createKnownSecretDetector({ index, maxContextChars: 200 })
+const found = new Set(
+  detector
+    .detect({ v: '1', type: 'log-chunk', stream: 'x', source: { type: 'file' }, startLine: 1, offset: { start: 0, end: 0 }, lines, collectedAt: '' })
+    .map((f) => f.location.line)
+)
+process.stdout.write(JSON.stringify({ synced, snapshot, stats: index.stats(), lines: lines.length, found: found.size }))
+for (const s of sources) await s.stop()

@@ -1,0 +1,87 @@
+// leakwatch never leaks, not even to a memory dump: after the index is built
+// from every source, a heap snapshot of the process holds none of the values
+// nor any of the encodings it would find them in. The indexing runs in a
+// child process (heap-child.ts) so the values this test generates, and the
+// stand-ins serving them, are not in the heap that is searched.
+
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+import { createGen } from '../../../detectors/gen.ts'
+import { startKubeApi, startVault } from './standins.ts'
+
+const run = promisify(execFile)
+
+test('after indexing Kubernetes, Vault and file values, a heap snapshot contains none of them in any form', async () => {
+  const g = createGen()
+  const dir = await mkdtemp(join(tmpdir(), 'lw-heap-'))
+  const token = g.base62(32)
+  const root = `hvs.${g.base62(24)}`
+  const api = await startKubeApi({ token })
+  const vault = await startVault({ rootToken: root })
+  try {
+    const k8s = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? g.password() : `${g.base62(20)}/+"${g.base62(6)}`))
+    const pem = `-----BEGIN PRIVATE KEY-----\n${g.pemBody(48)}\n${g.pemBody(48)}\n-----END PRIVATE KEY-----\n`
+    k8s.forEach((v, i) => {
+      api.upsert(`ns${i % 3}`, `s${i}`, { value: v })
+    })
+    api.upsert('tls', 'key', { 'tls.key': pem })
+    const fromVault = Array.from({ length: 5 }, () => g.password())
+    fromVault.forEach((v, i) => {
+      vault.put(`secret/apps/a${i}`, { password: v })
+    })
+    const fromFile = Array.from({ length: 5 }, () => g.base62(24))
+    await writeFile(join(dir, 'values.txt'), `${fromFile.join('\n')}\n`)
+    const values = [...k8s, ...fromVault, ...fromFile]
+    // Each value leaked once raw and once base64'd, for the child to find after its snapshot.
+    const lines = values.flatMap((v) => [`password=${v}`, `data=${Buffer.from(v).toString('base64')}`])
+    lines.push(JSON.stringify({ key: pem }))
+    await writeFile(join(dir, 'lines.txt'), `${lines.join('\n')}\n`)
+    const canary = `canary-${g.base62(24)}`
+    const snapshotPath = join(dir, 'heap.heapsnapshot')
+    const { stdout } = await run(process.execPath, [join(import.meta.dirname, 'heap-child.ts')], {
+      env: {
+        ...process.env,
+        KUBE_URL: api.url,
+        KUBE_TOKEN: token,
+        VAULT_URL: vault.url,
+        VAULT_TOKEN: root,
+        VALUES_FILE: join(dir, 'values.txt'),
+        LINES_FILE: join(dir, 'lines.txt'),
+        SNAPSHOT_PATH: snapshotPath,
+        CANARY: canary.split('').reverse().join('')
+      },
+      maxBuffer: 1 << 20
+    })
+    const report = JSON.parse(stdout) as { synced: boolean[]; stats: { values: number }; lines: number; found: number }
+    assert.deepEqual(report.synced, [true, true, true])
+    assert.equal(report.stats.values, values.length + 1)
+    assert.equal(report.found, report.lines, 'the index built in that process finds every value, raw and base64')
+
+    const heap = await readFile(snapshotPath, 'utf8')
+    assert.ok(heap.includes(canary), 'the search sees strings of the heap')
+    // Strings sit JSON-escaped in the snapshot file; search each form as it would be written there.
+    const inSnapshot = (s: string): string => JSON.stringify(s).slice(1, -1)
+    for (const v of values) {
+      const forms = {
+        raw: v,
+        base64: Buffer.from(v).toString('base64').replace(/=+$/, ''),
+        base64url: Buffer.from(v).toString('base64url'),
+        url: encodeURIComponent(v),
+        json: JSON.stringify(v).slice(1, -1)
+      }
+      for (const [how, form] of Object.entries(forms)) assert.ok(!heap.includes(inSnapshot(form)), `${how} form of an indexed value in the heap snapshot`)
+    }
+    const body = pem.split('\n')[1] ?? ''
+    assert.ok(!heap.includes(body.slice(0, 40)), 'a PEM body line in the heap snapshot')
+    assert.ok(!heap.includes(inSnapshot(Buffer.from(pem).toString('base64').slice(0, 40))), 'the base64 of the PEM key in the heap snapshot')
+  } finally {
+    await api.close()
+    await vault.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+})
