@@ -33,39 +33,58 @@ export function formatIncident(i: Incident): string {
   return `leak found: ${i.title} [${i.severity}] ${i.preview} in ${i.firstStream} (rule ${i.rule}, fingerprint ${i.fingerprint.slice(0, 12)})\n`
 }
 
+/** Secrets of one batch handled at once. */
+const PARALLEL_SECRETS = 32
+
 export function createResponderStage(opts: ResponderStageOptions, deps: ResponderStageDeps): Stage {
   const cfg = opts.config
   // Without a policy entry, the default webhook endpoint (when there is one) is what rotation calls.
   const fallback: RotationAction[] = cfg.webhook.url === undefined ? [] : [{ type: 'webhook' }]
+  async function handle(f: Finding): Promise<void> {
+    const subject = subjectOf(f)
+    subject.severity = effectiveSeverity(f, cfg.severity)
+    const u = await deps.store.record(f, {
+      cluster: opts.cluster,
+      severity: subject.severity,
+      route: route(subject, cfg.slack),
+      rotation: rotationPlan(subject, cfg.rotation, fallback),
+      maxLocations: cfg.maxLocationsPerIncident,
+      reopenOn: cfg.reopenOn as RecordContext['reopenOn']
+    })
+    if (u.created) deps.metrics.incidents.inc()
+    if (u.reopened) deps.metrics.incidentsReopened.inc()
+    if (!u.replay) deps.metrics.occurrences.inc()
+    if (!u.incident.alerted) {
+      await deps.actions.opened(u.incident)
+      // Printed once per incident: the alerted flag is set right after.
+      opts.console?.write(formatIncident(u.incident))
+      await deps.store.update(f.fingerprint, (i) => (i.alerted ? undefined : { ...i, alerted: true }))
+    } else if (!u.replay) {
+      await deps.actions.changed(u.incident, u.reopened)
+    }
+  }
+
   return {
     name: 'responder',
     groupId: opts.groupId,
     topics: [TOPICS.findings],
     async process(records: InRecord[]) {
+      // Findings of one secret are handled in order; different secrets are independent (each incident is
+      // its own atomic record), so they go concurrently: Redis round trips, not CPU, bound this stage.
+      const bySecret = new Map<string, Finding[]>()
       for (const r of records) {
         const f = r.value as Finding
-        const subject = subjectOf(f)
-        subject.severity = effectiveSeverity(f, cfg.severity)
-        const u = await deps.store.record(f, {
-          cluster: opts.cluster,
-          severity: subject.severity,
-          route: route(subject, cfg.slack),
-          rotation: rotationPlan(subject, cfg.rotation, fallback),
-          maxLocations: cfg.maxLocationsPerIncident,
-          reopenOn: cfg.reopenOn as RecordContext['reopenOn']
-        })
-        if (u.created) deps.metrics.incidents.inc()
-        if (u.reopened) deps.metrics.incidentsReopened.inc()
-        if (!u.replay) deps.metrics.occurrences.inc()
-        if (!u.incident.alerted) {
-          await deps.actions.opened(u.incident)
-          // Printed once per incident: the alerted flag is set right after.
-          opts.console?.write(formatIncident(u.incident))
-          await deps.store.update(f.fingerprint, (i) => (i.alerted ? undefined : { ...i, alerted: true }))
-        } else if (!u.replay) {
-          await deps.actions.changed(u.incident, u.reopened)
-        }
+        const list = bySecret.get(f.fingerprint)
+        if (list === undefined) bySecret.set(f.fingerprint, [f])
+        else list.push(f)
       }
+      const queue = [...bySecret.values()]
+      const worker = async (): Promise<void> => {
+        for (let group = queue.shift(); group !== undefined; group = queue.shift()) for (const f of group) await handle(f)
+      }
+      // Settled, not all: a failure must not return (and have the runner retry) while other workers still run.
+      const results = await Promise.allSettled(Array.from({ length: Math.min(PARALLEL_SECRETS, queue.length) }, worker))
+      for (const r of results) if (r.status === 'rejected') throw r.reason
       return []
     }
   }
