@@ -1,0 +1,69 @@
+// `npm run bench`: every benchmark, one module each, listed here
+// alphabetically like the other registries. A module declares its own flags;
+// the shared ones are below. `--only engine,collector` runs a subset.
+//
+// Benchmarks write under .cache/bench/ (ignored): generated corpora hold
+// realistic tokens and must never be committed.
+
+import { join } from 'node:path'
+import type { ParseArgsOptionsConfig } from 'node:util'
+import { parseArgs } from 'node:util'
+import { benchmark as engine } from './engine.ts'
+
+export interface BenchContext {
+  /** Flag values: the shared ones and the module's own, as parseArgs returns them. */
+  flags: Record<string, string | boolean | Array<string | boolean> | undefined>
+  /** .cache/bench of the repository: corpora, samples, reports. */
+  root: string
+  /** The repository root, for child processes and config files. */
+  repo: string
+  /** The command line as typed, printed with the results. */
+  command: string
+  log: (msg: string) => void
+}
+
+export interface Benchmark {
+  name: string
+  description: string
+  options: ParseArgsOptionsConfig
+  run: (ctx: BenchContext) => Promise<void>
+}
+
+export const BENCHMARKS: readonly Benchmark[] = [engine]
+
+const SHARED: ParseArgsOptionsConfig = {
+  only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },
+  'size-mb': { type: 'string', default: '200' },
+  seed: { type: 'string', default: '20250601' },
+  repeat: { type: 'string', default: '3' },
+  core: { type: 'string', default: '0' },
+  help: { type: 'boolean', default: false }
+}
+
+async function main(): Promise<void> {
+  const options: ParseArgsOptionsConfig = { ...SHARED }
+  for (const b of BENCHMARKS) Object.assign(options, b.options)
+  const { values } = parseArgs({ options, allowPositionals: false })
+  if (values.help === true) {
+    process.stdout.write(
+      `npm run bench -- [flags]\n\n${Object.entries(options)
+        .map(([k, o]) => `  --${k}${o.type === 'string' ? ` <${o.default ?? ''}>` : ''}`)
+        .join('\n')}\n\n${BENCHMARKS.map((b) => `${b.name}: ${b.description}`).join('\n')}\n`
+    )
+    return
+  }
+  const repo = join(import.meta.dirname, '..')
+  const ctx: BenchContext = {
+    flags: values,
+    root: join(repo, '.cache', 'bench'),
+    repo,
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    log: (msg) => process.stderr.write(`${msg}\n`)
+  }
+  const only = String(values.only).split(',')
+  for (const name of only)
+    if (!BENCHMARKS.some((b) => b.name === name)) throw new Error(`unknown benchmark ${name}: ${BENCHMARKS.map((b) => b.name).join(', ')}`)
+  for (const b of BENCHMARKS) if (only.includes(b.name)) await b.run(ctx)
+}
+
+if (import.meta.main) await main()

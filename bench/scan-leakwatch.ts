@@ -1,0 +1,89 @@
+// Child process of bench/engine.ts: the full detection engine (every built-in
+// rule, generic detection, decoders) over the corpus, fed as the pipeline
+// feeds it: LogChunks of 500 lines through `detect(chunk)`. Run pinned to one
+// core by the parent; writes its figures and findings as JSON.
+//
+// The fingerprinter is a plain SHA-256 here, not the keyed HMAC of
+// production: the manifest holds SHA-256 of the planted secrets, so findings
+// are scored by hash without the plaintext ever leaving this process.
+
+import { createHash } from 'node:crypto'
+import { statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
+import { createSecretDetector } from '../detectors/secrets.ts'
+import type { LogChunk } from '../pipeline/events.ts'
+import type { Fingerprinter } from '../pipeline/fingerprint.ts'
+import { lineBatches } from './lines.ts'
+import type { Reported } from './score.ts'
+
+export interface LeakwatchRun {
+  bytes: number
+  lines: number
+  chunks: number
+  wallMs: number
+  /** Time inside detect() only: the engine without reading and splitting. */
+  detectMs: number
+  cpuUserMs: number
+  cpuSystemMs: number
+  maxRssKb: number
+  findings: Reported[]
+}
+
+const CHUNK_LINES = 500
+
+function main(): void {
+  const { values } = parseArgs({ options: { corpus: { type: 'string' }, files: { type: 'string' }, out: { type: 'string' } } })
+  if (values.corpus === undefined || values.files === undefined || values.out === undefined)
+    throw new Error('usage: scan-leakwatch.ts --corpus DIR --files a,b --out FILE')
+  const sha: Fingerprinter = { of: (v) => createHash('sha256').update(v, 'utf8').digest('hex'), ephemeral: false }
+  const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: sha, maxContextChars: 240 })
+  const files = values.files.split(',')
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  let detectMs = 0
+  let lines = 0
+  let chunks = 0
+  let bytes = 0
+  const findings: Reported[] = []
+  for (const name of files) {
+    const path = join(values.corpus, name)
+    bytes += statSync(path).size
+    const stream = `file:${name}`
+    for (const batch of lineBatches(path, CHUNK_LINES)) {
+      const chunk: LogChunk = {
+        v: '1',
+        type: 'log-chunk',
+        stream,
+        source: { type: 'file', path },
+        startLine: batch.startLine,
+        offset: { start: 0, end: 0 },
+        lines: batch.lines,
+        collectedAt: ''
+      }
+      const d0 = performance.now()
+      const found = detector.detect(chunk)
+      detectMs += performance.now() - d0
+      lines += batch.lines.length
+      chunks++
+      for (const f of found) findings.push({ file: name, line: f.location.line, rule: f.rule, sha256: f.fingerprint })
+    }
+  }
+  const wallMs = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  const run: LeakwatchRun = {
+    bytes,
+    lines,
+    chunks,
+    wallMs,
+    detectMs,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    maxRssKb: process.resourceUsage().maxRSS,
+    findings
+  }
+  writeFileSync(values.out, JSON.stringify(run))
+}
+
+main()
