@@ -20,6 +20,7 @@ import { mask, stableId } from '../pipeline/fingerprint.ts'
 import { decodeViews } from './decode.ts'
 import { shannonEntropy } from './entropy.ts'
 import type { Rule } from './rule.ts'
+import { identifierLike } from './words.ts'
 
 interface Compiled {
   rule: Rule
@@ -222,14 +223,14 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     (k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k) || k === 'eyj')
   )
 
-  function passes(c: Compiled, secret: string, line: string, match: string): boolean {
+  function passes(c: Compiled, secret: string, line: string, match: Buffer): boolean {
     const rule = c.rule
     if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
     if (rule.kind === 'generic' && !genericPlausible(secret, formatPrefixes)) return false
     if (rule.validate !== undefined && !rule.validate(secret)) return false
     for (const a of c.allowSecrets) if (a.test(secret)) return false
     for (const a of allowSecrets) if (a.test(secret)) return false
-    for (const a of c.allowMatches) if (a.test(match)) return false
+    for (const a of c.allowMatches) if (a.test(match.toString('utf8'))) return false
     for (const a of c.allowLines) if (a.test(line)) return false
     for (const a of allowLines) if (a.test(line)) return false
     return true
@@ -296,7 +297,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
           const start = col(startByte)
           if (c.rule.block !== undefined) {
             const b = blockSecret(c, lines, lineIndex, text, col(m.index + whole.length))
-            if (b === undefined || !passes(c, b.secret, text, whole.toString('utf8'))) continue
+            if (b === undefined || !passes(c, b.secret, text, whole)) continue
             hits.push(
               place(
                 {
@@ -315,7 +316,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
             continue
           }
           const secret = captured.toString('utf8')
-          if (!passes(c, secret, text, whole.toString('utf8'))) continue
+          if (!passes(c, secret, text, whole)) continue
           const end = start + secret.length
           hits.push(
             place(
@@ -470,17 +471,30 @@ function rank(h: Hit): number {
   return r.kind === 'pattern' ? 0 : r.fallback === true ? 2 : 1
 }
 
-// Runs of a keyboard or the alphabet: what people type into examples.
-const SEQUENCES = /0123456|1234567|abcdefg|bcdefgh|qwerty|asdfgh|example|sample|dummy|fake|redacted|changeme|placeholder|your[_-]?/i
+// Runs of a keyboard or the alphabet, and the words of made-up values: what people type into examples.
+// The short words count at the start of a word (your-token, myFakeKey, YOUR_KEY), not anywhere:
+// one random 32-character token in 30,000 has "yOuR" or "FaKe" somewhere inside.
+const SEQUENCES = new RegExp(
+  `0123456|1234567|(?i:abcdefg|bcdefgh|qwerty|asdfgh|example|sample|dummy|redacted|changeme|placeholder)|(?:^|[^A-Za-z]|(?<=[a-z])(?=[A-Z]))(?:${[
+    'fake',
+    'your'
+  ]
+    .flatMap((w) => [w, w[0]?.toUpperCase() + w.slice(1), w.toUpperCase()])
+    .join('|')})`
+)
 
 /**
  * The gates every generic value passes: not a stopword or template, not a
- * typed sequence, not a word (it has a digit or a symbol), and not the start
- * of a known format.
+ * typed sequence, not a word or identifier, and not the start of a known format.
  */
 function genericPlausible(secret: string, formatPrefixes: readonly string[]): boolean {
   if (GENERIC_STOPWORDS.test(secret) || PLACEHOLDER.test(secret) || SEQUENCES.test(secret)) return false
-  if (!/[^A-Za-z]/.test(secret)) return false
+  if (!/[0-9]/.test(secret)) {
+    // A short run of letters is a word. Longer digit-free values are judged by their shape, not
+    // rejected outright: 1.5% of random 24-character base62 tokens have no digit, and they leak too.
+    if (!/[^A-Za-z]/.test(secret) && secret.length < 20) return false
+    if (identifierLike(secret)) return false
+  }
   const low = secret.toLowerCase()
   return !formatPrefixes.some((p) => low.startsWith(p))
 }

@@ -1,5 +1,6 @@
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
+import { identifierLike } from '../words.ts'
 import { assignedThen, QUOTE } from './patterns.ts'
 
 // Access key ids are 20 characters: a 4-letter type prefix (AKIA long-term,
@@ -19,6 +20,8 @@ const SESSION_PREFIXES = ['IQoJb3JpZ2luX2Vj', 'FwoGZXIvYXdz', 'FQoGZXIvYXdz', 'A
 const SESSION_NAMES = ['aws_session_token', 'aws_security_token', 'x-amz-security-token', 'sessiontoken']
 
 const base64 = ALPHABETS.base64
+// Segments of lower-case words and numbers: what a path of 40 base64-alphabet characters looks like.
+const PATH = /^(?:\/+[A-Za-z0-9][a-z0-9._+-]*)+\/*$/
 
 export const rules: Rule[] = [
   {
@@ -28,7 +31,8 @@ export const rules: Rule[] = [
     kind: 'pattern',
     regex: `(?:^|[^A-Za-z0-9])((?:${PREFIXES.join('|')})[A-Z2-7]{16})(?:[^A-Za-z0-9]|$)`,
     keywords: PREFIXES.map((p) => p.toLowerCase()),
-    minEntropy: 3.0,
+    // Only placeholders (AKIAAAAA…) score far below random ids, 1 in 10,000 of which is under 2.95.
+    minEntropy: 2.4,
     // The AWS documentation's example keys end in EXAMPLE; people paste them into READMEs and tests.
     allow: { secrets: ['EXAMPLE$'] },
     examples: {
@@ -52,7 +56,8 @@ export const rules: Rule[] = [
     kind: 'pattern',
     regex: `(?i:${SECRET_NAMES.join('|')})${QUOTE}(?:\\s*(?:=|:=|=>|:)\\s*|\\s+)${QUOTE}(${SECRET_VALUE})${SECRET_END}`,
     keywords: SECRET_NAMES,
-    minEntropy: 4.0,
+    // Random 40-character base64 is over 4.06 in a million draws; the bar only stops runs and repeats.
+    minEntropy: 3.8,
     // The documentation's example secret ends in EXAMPLEKEY.
     allow: { secrets: ['EXAMPLEKEY$'] },
     examples: {
@@ -86,9 +91,10 @@ export const rules: Rule[] = [
     // The credentials CSV and many tools print the id and the secret side by side.
     regex: `(?:^|[^A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}[\\s,;:|'"=]{1,6}(${SECRET_VALUE})${SECRET_END}`,
     keywords: ['akia', 'asia'],
-    minEntropy: 4.0,
-    // Random base64 of this length has all three character kinds; paths and words do not.
-    validate: (s) => /[0-9]/.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s) && !s.startsWith('/'),
+    minEntropy: 3.8,
+    // A path or a name after the id is not a secret. Random base64 starts with '/' one time in 64 and
+    // lacks a digit one time in 900, so neither may reject it: paths and names are made of words.
+    validate: (s) => /[A-Z]/.test(s) && /[a-z]/.test(s) && !PATH.test(s) && (/[0-9]/.test(s) || !identifierLike(s)),
     allow: { secrets: ['EXAMPLEKEY$'] },
     examples: {
       positives: (g) => {

@@ -1,0 +1,62 @@
+// A rule's generated positives must pass that rule every time, not most of
+// the time: a positive that fails one draw in a thousand is a gate that
+// rejects one real token in a thousand (an entropy bar set inside the random
+// distribution, a validator that refuses a leading '/', an allowlist that
+// reads "my" in "mYJeJw…"). rules.test.ts draws each rule's examples once;
+// this draws about 2,000 positives per rule and requires all of them.
+//
+// Each rule runs alone so that a failure names that rule's own gates (which
+// rule wins a shared span is rules.test.ts's and shapes.test.ts's business),
+// and with the value itself as its fingerprint: hashing would cost more than
+// the matching, and these values are generated here and never leave the test.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createGen } from '../../detectors/gen.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { createSecretDetector } from '../../detectors/secrets.ts'
+import type { LogChunk } from '../../pipeline/events.ts'
+import type { Fingerprinter } from '../../pipeline/fingerprint.ts'
+
+const DRAWS_PER_RULE = 2000
+
+const fingerprinter: Fingerprinter = { of: (v) => v, ephemeral: false }
+
+function chunk(lines: string[]): LogChunk {
+  return {
+    v: '1',
+    type: 'log-chunk',
+    stream: 'test/stability',
+    source: { type: 'stdin' },
+    startLine: 1,
+    offset: { start: 0, end: 0 },
+    lines,
+    collectedAt: new Date(0).toISOString()
+  }
+}
+
+test(`every rule finds ${DRAWS_PER_RULE} of ${DRAWS_PER_RULE} generated positives`, () => {
+  const g = createGen()
+  const failures: string[] = []
+  let drawn = 0
+  for (const rule of BUILTIN_RULES) {
+    const detector = createSecretDetector({ rules: [rule], fingerprinter, maxContextChars: 80 })
+    let n = 0
+    let failed = 0
+    let first = ''
+    while (n < DRAWS_PER_RULE) {
+      for (const ex of rule.examples.positives(g)) {
+        n++
+        const found = detector.detect(chunk(ex.line.split('\n')))
+        if (found.some((f) => f.fingerprint === ex.secret)) continue
+        failed++
+        // The line holds a freshly generated test value, never a real one: safe to print.
+        if (first === '') first = JSON.stringify(ex.line).slice(0, 200)
+      }
+    }
+    drawn += n
+    if (failed > 0) failures.push(`${rule.id}: ${failed}/${n} missed, e.g. ${first}`)
+  }
+  assert.ok(drawn >= BUILTIN_RULES.length * DRAWS_PER_RULE)
+  assert.deepEqual(failures, [])
+})
