@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
 import { benchmark as engine } from './engine.ts'
+import { benchmark as knownSecrets } from './known-secrets.ts'
 
 export interface BenchContext {
   /** Flag values: the shared ones and the module's own, as parseArgs returns them. */
@@ -29,7 +30,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [engine]
+export const BENCHMARKS: readonly Benchmark[] = [engine, knownSecrets]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

@@ -293,8 +293,18 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     const p = freePosts.pop() as number
     postForm[p] = form
     postOff[p] = off
-    postNext[p] = tHead[slot] as number
-    tHead[slot] = p
+    // Chains are kept in (offset, length) order: a scan then checks every candidate starting at one
+    // position by extending a single running hash, however many values share the q-gram.
+    const len = formLen[form] as number
+    let prev = -1
+    let at = tHead[slot] as number
+    while (at >= 0 && ((postOff[at] as number) < off || (postOff[at] === off && (formLen[postForm[at] as number] as number) < len))) {
+      prev = at
+      at = postNext[at] as number
+    }
+    postNext[p] = at
+    if (prev < 0) tHead[slot] = p
+    else postNext[prev] = p
     postCount++
     if (tUsed * 2 > 1 << tBits) rehash()
   }
@@ -323,10 +333,11 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     }
   }
 
+  // FNV-style over the span, the length mixed in last: the running value over a prefix extends to longer spans.
   function check(get: (i: number) => number, start: number, len: number): number {
-    let h = cSeed ^ len
+    let h = cSeed
     for (let i = 0; i < len; i++) h = Math.imul(h ^ get(start + i), 0x01000193)
-    return fmix(h)
+    return fmix(h ^ len)
   }
 
   function mac(units: Uint16Array): Buffer {
@@ -444,7 +455,6 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     scan(text, onHit) {
       const n = text.length
       if (n < m || tUsed === 0) return
-      const get = (i: number): number => text.charCodeAt(i)
       const shift = 32 - fBits
       const mask = (1 << tBits) - 1
       for (let p = 0; p + Q <= n; p += s) {
@@ -456,11 +466,21 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
         if (filter[h >>> shift] === 0) continue
         let slot = h & mask
         while (tHead[slot] !== -1 && (tHead[slot] === -2 || tKeys[slot] !== h)) slot = (slot + 1) & mask
+        let runStart = -1
+        let runEnd = 0
+        let runHash = 0
         for (let post = tHead[slot] as number; post >= 0; post = postNext[post] as number) {
           const f = postForm[post] as number
           const start = p - (postOff[post] as number)
           const len = formLen[f] as number
-          if (start < 0 || start + len > n || check(get, start, len) !== formCheck[f]) continue
+          if (start < 0 || start + len > n) continue
+          if (start !== runStart || runEnd > start + len) {
+            runStart = start
+            runEnd = start
+            runHash = cSeed
+          }
+          while (runEnd < start + len) runHash = Math.imul(runHash ^ text.charCodeAt(runEnd++), 0x01000193)
+          if (fmix(runHash ^ len) !== formCheck[f]) continue
           if (scratch.a.length < len) scratch.a = new Uint16Array(len * 2)
           const units = scratch.a.subarray(0, len)
           for (let i = 0; i < len; i++) units[i] = text.charCodeAt(start + i)
