@@ -22,13 +22,15 @@ const HELP = `leakwatch — finds credentials leaking into logs, alerts and rota
 Usage:
   leakwatch scan [paths...|-] [--format text|json|jsonl|sarif] [--config FILE]
                  [--rules FILE]... [--baseline FILE] [--write-baseline FILE]
-                 [--exit-code N] [--reveal]
+                 [--exit-code N] [--reveal] [--known-secrets FILE]
       Scan files, directories (recursively, binaries skipped) or stdin.
       Exits 1 (or N) when anything is found, 2 when an input could not be
       read. Secrets are masked unless --reveal. --rules adds rules from a
       YAML/JSON file; --baseline suppresses the fingerprints a baseline lists,
       --write-baseline records the current findings as one (both need a
-      fixed detector.fingerprintKey).
+      fixed detector.fingerprintKey). --known-secrets also finds your own
+      values (one per line, or one per file of a directory) raw, base64'd,
+      URL-encoded or JSON-escaped; they are hashed, never printed.
   leakwatch mask [--rules FILE]... [--exit-code N] [--config FILE]
       Copy stdin to stdout line by line with every secret masked
       (make test 2>&1 | leakwatch mask); findings go to stderr, and the exit
@@ -90,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       rules: { type: 'string', multiple: true, default: [] },
       baseline: { type: 'string' },
       'write-baseline': { type: 'string' },
+      'known-secrets': { type: 'string' },
       'exit-code': { type: 'string', default: '1' },
       reveal: { type: 'boolean', default: false },
       output: { type: 'string', short: 'o' }
@@ -149,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
       reveal: values.reveal,
       baseline: values.baseline,
       writeBaseline: values['write-baseline'],
+      knownSecrets: values['known-secrets'],
       tool: { name: 'leakwatch', version: version(), informationUri: homepage() },
       cwd: process.cwd(),
       stdin: process.stdin,
@@ -160,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'mask') {
     if (rest.length > 0) throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch mask (reads stdin, writes stdout)')
     // Output is the input itself: a format, a baseline or --reveal would be silently meaningless here.
-    for (const flag of ['reveal', 'baseline', 'write-baseline', 'output'] as const)
+    for (const flag of ['reveal', 'baseline', 'write-baseline', 'output', 'known-secrets'] as const)
       if (values[flag] !== undefined && values[flag] !== false) throw new LeakwatchError('LW_ERR_USAGE', `--${flag} does not go with mask`)
     if (values.format !== 'text') throw new LeakwatchError('LW_ERR_USAGE', '--format does not go with mask')
     return await mask({ ...setup, exitCode, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })

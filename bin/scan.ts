@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { styleText } from 'node:util'
+import { withKnownSecretsFile } from '../detectors/known-secrets/cli.ts'
 import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
@@ -77,6 +78,8 @@ export interface ScanOptions extends DetectorSetup {
   baseline?: string | undefined
   /** Write the findings' fingerprints here (merged with `baseline`). */
   writeBaseline?: string | undefined
+  /** `--known-secrets FILE`: also find these values (one per line) in every form they leak in. */
+  knownSecrets?: string | undefined
   tool: SarifTool
   cwd: string
   stdin: Readable
@@ -247,6 +250,12 @@ export async function scan(opts: ScanOptions): Promise<number> {
     ...(previous === undefined ? {} : { fingerprints: new Set(previous.findings.map((e) => e.fingerprint)) })
   })
 
+  const fingerprints = previous === undefined ? undefined : new Set(previous.findings.map((e) => e.fingerprint))
+  const detect =
+    opts.knownSecrets === undefined
+      ? (c: LogChunk): Finding[] => detector.detect(c)
+      : (await withKnownSecretsFile(opts.knownSecrets, (c) => detector.detect(c), { ...opts, fingerprints })).detect
+
   const inputs = opts.paths.length === 0 ? ['-'] : opts.paths
   // Paths named on the command line are checked before anything is scanned: a typo is a usage error, not a partial scan.
   const named = new Map<string, Awaited<ReturnType<typeof stat>>>()
@@ -299,7 +308,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
   let filesDone = 0
   for (const input of plan) {
     if (input === '-') {
-      for await (const c of chunksOf(opts.stdin, 'stdin', undefined)) for (const f of detector.detect(c)) emit(f, '(stdin)')
+      for await (const c of chunksOf(opts.stdin, 'stdin', undefined)) for (const f of detect(c)) emit(f, '(stdin)')
       continue
     }
     try {
@@ -310,7 +319,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
       }
       const stream = createReadStream(input.path)
       for await (const c of chunksOf(stream, fileStream(input.path), input.path)) {
-        for (const f of detector.detect(c)) emit(Object.assign(f, { file: input.path }), input.path)
+        for (const f of detect(c)) emit(Object.assign(f, { file: input.path }), input.path)
         progress?.update(bytesDone + stream.bytesRead, filesDone)
       }
     } catch (err) {

@@ -56,7 +56,7 @@ export const ERROR_CODES = {
   LW_ERR_KNOWN_SECRETS_SOURCE: {
     retriable: true,
     description:
-      'A known-secret source (Kubernetes Secrets, Vault KV, the file of values) could not be read; the index keeps what it had and the source is retried with backoff. For `scan --known-secrets`, the file cannot be read (exit 2).'
+      'A known-secret source (Kubernetes Secrets, Vault KV, the file of values) could not be read; the index keeps what it had and the source is retried with backoff.'
   },
   LW_ERR_API_REQUEST: {
     retriable: false,

@@ -1,0 +1,40 @@
+// `leakwatch scan --known-secrets FILE`: the same index and forms as the
+// detector role, filled once from a file of values (or a directory with one
+// value per file), so anyone can check logs against their own list.
+
+import RE2 from 're2'
+import { LeakwatchError } from '../../pipeline/errors.ts'
+import type { Finding, LogChunk } from '../../pipeline/events.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf } from './detector.ts'
+import { loadKnownSecretsFile } from './file.ts'
+import { createKnownSecretIndex } from './index.ts'
+
+/**
+ * Wraps the engine's detect with the known secrets of `file`: one finding
+ * per leaked value, as in the detector stage. Fingerprints match the
+ * engine's when `fingerprintKey` is the one the engine uses (with no key, both
+ * are random per run and only spans tell the two apart).
+ */
+export async function withKnownSecretsFile(
+  file: string,
+  detect: (c: LogChunk) => Finding[],
+  setup: { fingerprintKey: string | undefined; maxContextChars: number; allow: { streams: string[] }; fingerprints?: ReadonlySet<string> | undefined }
+): Promise<{ detect: (c: LogChunk) => Finding[]; indexed: number }> {
+  const fingerprinter = createFingerprinter(setup.fingerprintKey)
+  const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
+  let loaded: Awaited<ReturnType<typeof loadKnownSecretsFile>>
+  try {
+    loaded = await loadKnownSecretsFile(file, index)
+  } catch (err) {
+    // A path named on the command line: a usage error like any other unreadable input of `scan` (exit 2).
+    throw new LeakwatchError('LW_ERR_SCAN_INPUT', `cannot read --known-secrets ${file} (${(err as Error).message})`, { cause: err })
+  }
+  const known = createKnownSecretDetector({
+    index,
+    maxContextChars: setup.maxContextChars,
+    allowStreams: setup.allow.streams.map((p) => new RE2(p, '')),
+    ...(setup.fingerprints === undefined ? {} : { fingerprints: setup.fingerprints })
+  })
+  return { detect: (c) => foldIntoKnownSecrets([...detect(c), ...known.detect(c)]), indexed: loaded.indexed }
+}
