@@ -13,7 +13,8 @@
 //      the rate is kept below channels/s: above it, latency grows with the
 //      backlog by design (delayed, not lost).
 //
-//   node bench/responder.ts [--incidents 3000] [--rate 40] [--seconds 15] [--channels 64]
+//   npm run bench -- --only responder [--responder-incidents 2000] [--responder-rate 40] [--responder-seconds 15] [--responder-channels 64]
+//   node bench/responder.ts [--incidents 2000] [--rate 40] [--seconds 15] [--channels 64]
 
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
@@ -31,6 +32,7 @@ import { createMetrics } from '../pipeline/metrics.ts'
 import { createPublisher } from '../pipeline/runner.ts'
 import { getServices } from '../test/harness/services.ts'
 import { startSlack } from '../test/responders/standins.ts'
+import type { BenchContext, Benchmark } from './run.ts'
 
 export interface ResponderBenchOptions {
   incidents: number
@@ -210,10 +212,31 @@ async function findFingerprint(store: App['incidents'], channel: string, ts: str
   return byMessage.get(`${channel}/${ts}`)
 }
 
+export const benchmark: Benchmark = {
+  name: 'responder',
+  description: 'responder on Kafka, Redis and BullMQ: incidents/s, and finding-on-Kafka → Slack message latency p50/p99 under a steady load',
+  options: {
+    'responder-incidents': { type: 'string', default: '2000' },
+    'responder-rate': { type: 'string', default: '40' },
+    'responder-seconds': { type: 'string', default: '15' },
+    'responder-channels': { type: 'string', default: '64' }
+  },
+  async run(ctx: BenchContext) {
+    const r = await runResponderBench({
+      incidents: Number(ctx.flags['responder-incidents']),
+      ratePerSecond: Number(ctx.flags['responder-rate']),
+      seconds: Number(ctx.flags['responder-seconds']),
+      channels: Number(ctx.flags['responder-channels']),
+      log: ctx.log
+    })
+    process.stdout.write(`${JSON.stringify({ benchmark: 'responder', command: ctx.command, ...r }, null, 2)}\n`)
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
-      incidents: { type: 'string', default: '3000' },
+      incidents: { type: 'string', default: '2000' },
       rate: { type: 'string', default: '40' },
       seconds: { type: 'string', default: '15' },
       channels: { type: 'string', default: '64' }

@@ -10,6 +10,7 @@ import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
 import { benchmark as engine } from './engine.ts'
 import { benchmark as knownSecrets } from './known-secrets.ts'
+import { benchmark as responder } from './responder.ts'
 
 export interface BenchContext {
   /** Flag values: the shared ones and the module's own, as parseArgs returns them. */
@@ -30,7 +31,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [engine, knownSecrets]
+export const BENCHMARKS: readonly Benchmark[] = [engine, knownSecrets, responder]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

@@ -93,7 +93,12 @@ export function createVaultRotator(opts: VaultOptions, deps: { fetch?: typeof fe
         }
         case 'vault-kv-generate': {
           const mount = need(action.mount, 'mount', action.type)
-          const path = need(action.path ?? (incident.secretRef?.type === 'vault' ? incident.secretRef.name : undefined), 'path', action.type)
+          // The known-secrets detector names a Vault value `<mount>/<path>`; the mount is the action's.
+          const named =
+            incident.secretRef?.type === 'vault'
+              ? incident.secretRef.name?.replace(new RegExp(`^${mount.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`), '')
+              : undefined
+          const path = need(action.path ?? named, 'path', action.type)
           const key = need(action.key ?? incident.secretRef?.key, 'key', action.type)
           let current: Record<string, unknown> = {}
           let version = 0

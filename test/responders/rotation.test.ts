@@ -184,6 +184,9 @@ test('Vault: rotate a static role, revoke a lease or a prefix, write a new KV v2
       vault.calls.filter((c) => c.method === 'POST' && c.path === 'secret/data/payments/api').map((c) => (c.body as { options: unknown }).options),
       [{ cas: 3 }]
     )
+    // A known-secret incident names the value as the known-secrets detector does (`<mount>/<path>`, field as key).
+    const known = incidentOf(gen.password(), { kind: 'known-secret', secretRef: { type: 'vault', name: 'secret/payments/api', key: 'password' } })
+    assert.equal(await v.run({ type: 'vault-kv-generate', mount: 'secret' }, known), 'wrote version 5 of secret/payments/api with a new password')
     await assert.rejects(
       createVaultRotator({ address: vault.url, token: 'nope', timeoutMs: 2000 }).run({ type: 'vault-rotate-role', mount: 'database', role: 'x' }, inc),
       (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED')
