@@ -41,9 +41,27 @@ export interface Gen {
 }
 
 export function createGen(): Gen {
+  // Random bytes are drawn in blocks: a crypto call per character cost as much as detecting the
+  // token in tests that draw thousands of positives per rule.
+  let pool = randomBytes(4096)
+  let at = 0
+  const byte = (): number => {
+    if (at === pool.length) {
+      pool = randomBytes(4096)
+      at = 0
+    }
+    return pool[at++] ?? 0
+  }
   const chars = (alphabet: string, n: number): string => {
+    if (alphabet.length === 0 || alphabet.length > 256) throw new RangeError('alphabet of 1 to 256 characters expected')
+    // Bytes at or above the largest multiple of the alphabet's length are drawn again: every character stays equally likely.
+    const limit = 256 - (256 % alphabet.length)
     let out = ''
-    for (let i = 0; i < n; i++) out += alphabet[randomInt(alphabet.length)]
+    for (let i = 0; i < n; i++) {
+      let b = byte()
+      while (b >= limit) b = byte()
+      out += alphabet[b % alphabet.length]
+    }
     return out
   }
   const words = ['Summer', 'Falcon', 'Orchid', 'Granite', 'Velvet', 'Harbor', 'Nimbus', 'Quartz']

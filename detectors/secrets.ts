@@ -1,5 +1,7 @@
 // The secret detector: format rules and generic assignments over log chunks.
 //
+// A line is first taken out of its record framing (CRI and CI timestamps, ANSI
+// colours, GitLab section markers); findings point back at the line as written.
 // Per line, one pass of a keyword automaton finds the candidate rules: every
 // rule names lower-case keywords that any match of it contains, and all
 // keywords of all rules are compiled into one case-insensitive alternation of
@@ -93,6 +95,8 @@ interface Hit {
   viewText?: string
   viewStart?: number
   viewEnd?: number
+  /** The value ran into a JSON escape and was cut there: a decoded view's reading of the place is better. */
+  cut?: boolean
 }
 
 /** The inline marker that silences a line, like gitleaks:allow. */
@@ -251,7 +255,16 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         ? { secret: body, endLineIndex: lineIndex, end: afterHeader + endAt, endColumn: afterHeader + endAt + 1 }
         : undefined
     }
-    let body = sameLine.replace(/[^A-Za-z0-9+/=]/g, '')
+    // No END on this line. The body may start here (JSON-escaped, cut short) and go on over the
+    // following lines, but only if nothing else follows it on this line: a header quoted in a
+    // message and followed by the rest of a JSON event is no block.
+    const run = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*/.exec(sameLine)?.[0] ?? ''
+    let body = run.replace(/\\[nr]/g, '').replace(/[^A-Za-z0-9+/=]/g, '')
+    if (run.length < sameLine.trimEnd().length) {
+      return body.length >= block.minBodyChars * 4
+        ? { secret: body, endLineIndex: lineIndex, end: afterHeader + run.length, endColumn: afterHeader + run.length + 1 }
+        : undefined
+    }
     for (let j = lineIndex + 1; j < lines.length && j < lineIndex + 200; j++) {
       const l = lines[j] ?? ''
       const e = l.indexOf(block.end)
@@ -315,16 +328,13 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
             )
             continue
           }
-          const secret = captured.toString('utf8')
-          if (!passes(c, secret, text, whole)) continue
+          const value = captured.toString('utf8')
+          const secret = value.includes('\\') ? beforeEscape(value, buf[endByte]) : value
+          if (secret.length === 0 || !passes(c, secret, text, whole)) continue
           const end = start + secret.length
-          hits.push(
-            place(
-              { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret },
-              text,
-              view
-            )
-          )
+          const hit: Hit = { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret }
+          if (secret !== value) hit.cut = true
+          hits.push(place(hit, text, view))
         }
       }
     }
@@ -391,11 +401,13 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     detect(chunk: LogChunk): Finding[] {
       if (allowStreams.some((a) => a.test(chunk.stream))) return []
       const hits: Hit[] = []
-      const lines = chunk.lines
+      // Rules read the message, not its framing: columns are in the framed text until the findings are made.
+      const framed = chunk.lines.map(frame)
+      const lines = framed.map((f) => f.text)
       lines0 = lines
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i] ?? ''
-        if (line.length === 0 || line.includes(INLINE_ALLOW)) continue
+        if (line.length === 0 || (chunk.lines[i] ?? '').includes(INLINE_ALLOW)) continue
         if (line.length <= maxLine) {
           scanText(lines, i, line, 0, 0, hits)
           continue
@@ -410,14 +422,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       // and two rules matching one span keep the more specific (pattern over generic).
       // Hits placed on the line come before unlocated view hits, which are kept only if they add a value.
       const unlocated = (h: Hit): number => (h.viewText === undefined ? 0 : 1)
-      hits.sort(
-        (a, b) =>
-          unlocated(a) - unlocated(b) ||
-          a.lineIndex - b.lineIndex ||
-          a.start - b.start ||
-          rank(a) - rank(b) ||
-          (a.via === undefined ? 0 : 1) - (b.via === undefined ? 0 : 1)
-      )
+      hits.sort((a, b) => unlocated(a) - unlocated(b) || a.lineIndex - b.lineIndex || a.start - b.start || rank(a) - rank(b) || reading(a) - reading(b))
       const kept: Hit[] = []
       for (const h of hits) {
         // A view the secret could not be located in spans the whole encoded text: it only duplicates the same value.
@@ -436,10 +441,13 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         if (baseline?.has(fingerprint) === true) continue
         const line = lines[h.lineIndex] ?? ''
         const lineNo = chunk.startLine + h.lineIndex
+        // Back to the columns of the record as written (a masker rewrites that, framing and all).
+        const start = framed[h.lineIndex]?.toRaw(h.start) ?? h.start
+        const endColumn = (framed[h.endLineIndex]?.toRawEnd(h.endColumn - 1) ?? h.endColumn - 1) + 1
         const finding: Finding = {
           v: '1',
           type: 'finding',
-          id: stableId(fingerprint, chunk.stream, lineNo, h.start),
+          id: stableId(fingerprint, chunk.stream, lineNo, start),
           fingerprint,
           rule: h.compiled.rule.id,
           title: h.compiled.rule.title,
@@ -448,7 +456,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
           confidence: confidenceOf(h.compiled.rule),
           stream: chunk.stream,
           source: chunk.source satisfies Source,
-          location: { line: lineNo, column: h.start + 1, endLine: chunk.startLine + h.endLineIndex, endColumn: h.endColumn },
+          location: { line: lineNo, column: start + 1, endLine: chunk.startLine + h.endLineIndex, endColumn },
           preview: mask(h.secret),
           context: context(
             line,
@@ -465,6 +473,71 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   }
 }
 
+/** A line as rules read it, and the way back to the columns of the line as written. */
+interface Framed {
+  text: string
+  /** The column in the written line of the text's column `col`. */
+  toRaw: (col: number) => number
+  /** The same for an exclusive end: just after the written character of the text's `col - 1`. */
+  toRawEnd: (col: number) => number
+}
+
+// The framing a record arrives in, holding nothing a rule looks for: a leading timestamp with
+// the CRI stream and tag (`<ts> stdout F `) or the GitLab runner's stream id (`<ts> 00O `), ANSI
+// escape sequences (coloured CI output) and GitLab's collapsible-section markers. Left in place,
+// they glue onto the message: `\x1b[32;1mghp_…` has a letter right before the token, a PEM
+// body line of a CRI file starts with a date, `^\s*password …` never matches.
+const RECORD_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/
+const ESC = String.fromCharCode(27)
+const TERMINAL_NOISE = new RegExp(
+  `${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}[()][A-Za-z0-9]|section_(?:start|end):\\d+:[A-Za-z0-9_.-]+(?:\\[[^\\]\\r\\n]*\\])?\\r`,
+  'g'
+)
+
+function frame(line: string): Framed {
+  const prefix = RECORD_PREFIX.exec(line)?.[0].length ?? 0
+  const body = prefix === 0 ? line : line.slice(prefix)
+  if (!body.includes(ESC) && !body.includes('section_')) {
+    return prefix === 0 ? { text: line, toRaw: (c) => c, toRawEnd: (c) => c } : { text: body, toRaw: (c) => c + prefix, toRawEnd: (c) => c + prefix }
+  }
+  // Keep what lies between the escapes, remembering where each kept character was.
+  let text = ''
+  const at: number[] = []
+  let from = 0
+  const keep = (to: number): void => {
+    for (let i = from; i < to; i++) at.push(prefix + i)
+    text += body.slice(from, to)
+  }
+  TERMINAL_NOISE.lastIndex = 0
+  for (let m = TERMINAL_NOISE.exec(body); m !== null; m = TERMINAL_NOISE.exec(body)) {
+    keep(m.index)
+    from = m.index + m[0].length
+  }
+  keep(body.length)
+  const toRaw = (c: number): number => at[c] ?? line.length
+  return { text, toRaw, toRawEnd: (c) => (c <= 0 ? toRaw(0) : toRaw(c - 1) + 1) }
+}
+
+/** Of two readings of one place: the line as written, then a decoded view, then a value cut at an escape. */
+function reading(h: Hit): number {
+  return h.cut === true ? 2 : h.via === undefined ? 0 : 1
+}
+
+// A JSON escape inside a value that a permissive charset (passwords, URLs) took in: `pass=Summer9!\n`
+// in a JSON string, `…\u0026password=` from Go's encoder, `pw=s3cr3t\"` one level deeper.
+const VALUE_ESCAPE = /\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})/
+
+/**
+ * A captured value up to the first JSON escape in it, or without the backslashes before the quote
+ * that closed it (`next`, the byte after the capture). A real backslash (`\\`) is kept: the JSON view
+ * reads that value whole, and the cut reading gives way to it.
+ */
+function beforeEscape(value: string, next: number | undefined): string {
+  const at = VALUE_ESCAPE.exec(value)?.index
+  if (at !== undefined) return value.slice(0, at)
+  return next === 0x22 ? value.replace(/\\+$/, '') : value
+}
+
 /** Format rules win over provider-anchored generic rules, which win over catch-alls. */
 function rank(h: Hit): number {
   const r = h.compiled.rule
@@ -475,7 +548,7 @@ function rank(h: Hit): number {
 // The short words count at the start of a word (your-token, myFakeKey, YOUR_KEY), not anywhere:
 // one random 32-character token in 30,000 has "yOuR" or "FaKe" somewhere inside.
 const SEQUENCES = new RegExp(
-  `0123456|1234567|(?i:abcdefg|bcdefgh|qwerty|asdfgh|example|sample|dummy|redacted|changeme|placeholder)|(?:^|[^A-Za-z]|(?<=[a-z])(?=[A-Z]))(?:${[
+  `0123456|1234567|(?i:abcdefg|bcdefgh|qwerty|asdfgh|example|sample|dummy|redacted|changeme|placeholder)|(?:^|[^A-Za-z0-9]|(?<=[a-z])(?=[A-Z]))(?:${[
     'fake',
     'your'
   ]

@@ -24,8 +24,9 @@ export const rules: Rule[] = [
     title: '.netrc password line',
     severity: 'high',
     kind: 'generic',
-    // The multi-line form: a line holding only `password <value>`.
-    regex: '(?i)^\\s*password\\s+([^\\s"\']{8,256})\\s*$',
+    // The multi-line form: a line holding only `password <value>`. That line may also be a JSON
+    // string (a structured log's message, a ConfigMap value) or one line of a JSON-escaped text.
+    regex: '(?i)(?:^|"|\\\\n)\\s*password\\s+([^\\s"\'\\\\]{8,256})\\s*(?:$|\\\\*"|\\\\+[nr])',
     keywords: ['password'],
     // Passwords people pick (Summer2382%23mm) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
