@@ -6,7 +6,7 @@
 // and line, and by hash where they report the value.
 
 import { createHash } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { createGen } from '../detectors/gen.ts'
 import type { Rule } from '../detectors/rule.ts'
@@ -172,23 +172,32 @@ export interface CorpusOptions {
 /** The manifest of a corpus of this size and seed, generating the corpus first when it is missing or stale. */
 export function ensureCorpus(opts: CorpusOptions): Manifest {
   const have = readManifest(opts.root)
-  if (
-    have !== undefined &&
-    have.version === VERSION &&
-    have.sizeMb === opts.sizeMb &&
-    have.seed === opts.seed &&
-    have.files.every((f) => existsSync(join(corpusDir(opts.root), f.name)) && statSync(join(corpusDir(opts.root), f.name)).size === f.bytes)
-  ) {
+  if (valid(opts.root, have, opts)) {
     opts.log(`corpus: reusing ${corpusDir(opts.root)} (${have.files.length} files, ${have.plants.length} planted secrets)`)
     return have
   }
   return generateCorpus(opts)
 }
 
+function valid(root: string, m: Manifest | undefined, opts: { sizeMb: number; seed: number }): m is Manifest {
+  return (
+    m !== undefined &&
+    m.version === VERSION &&
+    m.sizeMb === opts.sizeMb &&
+    m.seed === opts.seed &&
+    m.files.every((f) => existsSync(join(corpusDir(root), f.name)) && statSync(join(corpusDir(root), f.name)).size === f.bytes)
+  )
+}
+
+/**
+ * Writes the corpus into a private folder and renames it into place, then
+ * the manifest likewise: a run reading the corpus never sees it half
+ * written, and of two runs generating at once the first to finish wins.
+ */
 export function generateCorpus(opts: CorpusOptions): Manifest {
-  const dir = corpusDir(opts.root)
+  const final = corpusDir(opts.root)
+  const dir = `${final}.tmp-${process.pid}`
   rmSync(dir, { recursive: true, force: true })
-  rmSync(manifestPath(opts.root), { force: true })
   mkdirSync(dir, { recursive: true })
   const started = performance.now()
   const bytesPerFile = Math.ceil((opts.sizeMb * 1e6) / LAYOUT.length)
@@ -263,7 +272,19 @@ export function generateCorpus(opts: CorpusOptions): Manifest {
     negatives,
     generatedAt: new Date().toISOString()
   }
-  writeFileSync(manifestPath(opts.root), `${JSON.stringify(manifest)}\n`)
+  const other = readManifest(opts.root)
+  if (valid(opts.root, other, opts)) {
+    // Another run generated the same corpus meanwhile: keep its files, which its manifest describes.
+    rmSync(dir, { recursive: true, force: true })
+    opts.log(`corpus: another run wrote ${final} meanwhile; using it`)
+    return other
+  }
+  rmSync(manifestPath(opts.root), { force: true })
+  rmSync(final, { recursive: true, force: true })
+  renameSync(dir, final)
+  const tmpManifest = `${manifestPath(opts.root)}.tmp-${process.pid}`
+  writeFileSync(tmpManifest, `${JSON.stringify(manifest)}\n`)
+  renameSync(tmpManifest, manifestPath(opts.root))
   const total = files.reduce((n, f) => n + f.bytes, 0)
   opts.log(
     `corpus: wrote ${files.length} files, ${(total / 1e6).toFixed(0)} MB, ${plants.length} planted secrets of ${new Set(plants.map((p) => p.rule)).size} rules in ${((performance.now() - started) / 1000).toFixed(1)} s`
@@ -285,7 +306,18 @@ export interface Sample {
  * to scan the whole corpus in a benchmark run.
  */
 export function writeSample(root: string, manifest: Manifest, totalMb: number): Sample {
-  const dir = join(root, `sample-${totalMb}mb`)
+  const final = join(root, `sample-${totalMb}mb`)
+  // Beside the folder, not in it: gitleaks scans the whole folder.
+  const stamp = `${final}.json`
+  try {
+    // Reuse a sample cut from this very corpus (another run may be reading it).
+    const have = JSON.parse(readFileSync(stamp, 'utf8')) as { generatedAt: string; bytes: number; lines: Array<[string, number]> }
+    if (have.generatedAt === manifest.generatedAt)
+      return { dir: final, files: manifest.files.map((f) => f.name), bytes: have.bytes, lines: new Map(have.lines) }
+  } catch {
+    // None yet, or from an older corpus.
+  }
+  const dir = `${final}.tmp-${process.pid}`
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const perFile = Math.ceil((totalMb * 1e6) / manifest.files.length)
@@ -304,5 +336,10 @@ export function writeSample(root: string, manifest: Manifest, totalMb: number): 
     lines.set(f.name, count)
     bytes += cut
   }
-  return { dir, files: manifest.files.map((f) => f.name), bytes, lines }
+  rmSync(stamp, { force: true })
+  rmSync(final, { recursive: true, force: true })
+  renameSync(dir, final)
+  writeFileSync(`${stamp}.tmp-${process.pid}`, JSON.stringify({ generatedAt: manifest.generatedAt, bytes, lines: [...lines] }))
+  renameSync(`${stamp}.tmp-${process.pid}`, stamp)
+  return { dir: final, files: manifest.files.map((f) => f.name), bytes, lines }
 }

@@ -15,7 +15,11 @@ import { benchmark as responder } from './responder.ts'
 export interface BenchContext {
   /** Flag values: the shared ones and the module's own, as parseArgs returns them. */
   flags: Record<string, string | boolean | Array<string | boolean> | undefined>
-  /** .cache/bench of the repository: corpora, samples, reports. */
+  /**
+   * This run's working folder: .cache/bench/<size>mb-seed<seed>/ (the corpus, its manifest, samples,
+   * reports). One per size and seed, so runs of different sizes, by several engineers at once, never
+   * regenerate a corpus under each other's feet.
+   */
   root: string
   /** The repository root, for child processes and config files. */
   repo: string
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
   const repo = join(import.meta.dirname, '..')
   const ctx: BenchContext = {
     flags: values,
-    root: join(repo, '.cache', 'bench'),
+    root: join(repo, '.cache', 'bench', `${Number(values['size-mb'])}mb-seed${Number(values.seed)}`),
     repo,
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     log: (msg) => process.stderr.write(`${msg}\n`)
