@@ -26,6 +26,16 @@ setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
 const SIZES = [0, 1000, 10_000]
+
+/**
+ * CPU time of this thread, in ms: what the detection itself costs. On a machine shared with other
+ * processes, wall time also counts time slices lost to them and GC helper threads competing for
+ * the same cores; the target compares the two detectors' costs, so both are taken on this clock.
+ */
+function cpuMs(): number {
+  const u = process.threadCpuUsage()
+  return (u.user + u.system) / 1000
+}
 const PLANTS = 200
 
 function values(n: number): Array<() => string> {
@@ -74,7 +84,7 @@ function chunksOf(dir: string, files: string[], planted: string[]): { chunks: Lo
         batch[at] = `${batch[at] ?? ''} leaked=${form}`
       }
       for (const l of batch) bytes += Buffer.byteLength(l) + 1
-      chunks.push({
+      const chunk: LogChunk = {
         v: '1',
         type: 'log-chunk',
         stream: `file/${f}`,
@@ -83,7 +93,9 @@ function chunksOf(dir: string, files: string[], planted: string[]): { chunks: Lo
         offset: { start: 0, end: 0 },
         lines: batch,
         collectedAt: ''
-      })
+      }
+      // Through JSON as the bus codec hands chunks to the stage: flat strings, not slices of one file.
+      chunks.push(JSON.parse(JSON.stringify(chunk)) as LogChunk)
     }
   }
   return { chunks, bytes, plants: p }
@@ -94,6 +106,7 @@ interface Row {
   engineMBs: number
   bothMBs: number
   knownOnlyMBs: number
+  knownInStageMBs: number
   costPct: number
   found: number
   planted: number
@@ -122,41 +135,55 @@ export const benchmark: Benchmark = {
       const known = createKnownSecretDetector({ index: built.index, maxContextChars: 240 })
       const { chunks, bytes, plants } = chunksOf(dir, files, built.planted)
       const once = (f: (c: LogChunk) => number): { ms: number; count: number } => {
+        // Every pass starts from a collected heap: the garbage of the previous pass is not billed to this one.
+        gc()
         let count = 0
-        const t0 = performance.now()
+        const t0 = cpuMs()
         for (const c of chunks) count += f(c)
-        return { ms: performance.now() - t0, count }
+        return { ms: cpuMs() - t0, count }
       }
       const engineOnly = (c: LogChunk): number => engine.detect(c).length
-      const both = (c: LogChunk): number => foldIntoKnownSecrets([...engine.detect(c), ...known.detect(c)]).length
       const knownOnly = (c: LogChunk): number => known.detect(c).length
+      // The stage as it runs: both detectors on each chunk, then the fold. The known detector's share
+      // is timed inside this pass, chunk by chunk, so it pays the same cache and GC state as in the stage.
+      let split = { engine: 0, known: 0 }
+      const both = (c: LogChunk): number => {
+        const t0 = cpuMs()
+        const a = engine.detect(c)
+        const t1 = cpuMs()
+        const k = known.detect(c)
+        split.known += cpuMs() - t1
+        split.engine += t1 - t0
+        return foldIntoKnownSecrets([...a, ...k]).length
+      }
       // A warm-up pass each, then the passes interleaved, best of `repeat`: JIT warm-up and a busy
       // neighbour on a shared machine then weigh on every variant alike.
       once(engineOnly)
       once(both)
       once(knownOnly)
       const e = { ms: Number.POSITIVE_INFINITY, count: 0 }
-      const b = { ms: Number.POSITIVE_INFINITY, count: 0 }
+      const b = { ms: Number.POSITIVE_INFINITY, count: 0, engine: 0, known: 0 }
       const k = { ms: Number.POSITIVE_INFINITY, count: 0 }
       for (let r = 0; r < repeat; r++) {
         ctx.log(`known-secrets: ${n} values, pass ${r + 1}/${repeat}`)
-        for (const [acc, f] of [
-          [e, engineOnly],
-          [b, both],
-          [k, knownOnly]
-        ] as const) {
-          const x = once(f)
-          if (x.ms < acc.ms) Object.assign(acc, x)
-        }
+        const x = once(engineOnly)
+        if (x.ms < e.ms) Object.assign(e, x)
+        split = { engine: 0, known: 0 }
+        const y = once(both)
+        if (y.ms < b.ms) Object.assign(b, y, split)
+        const z = once(knownOnly)
+        if (z.ms < k.ms) Object.assign(k, z)
       }
-      const mbs = (ms: number): number => bytes / 1e6 / (ms / 1000)
+      // Below the clock's resolution (an empty index returns at once): shown as no cost.
+      const mbs = (ms: number): number => (ms > 0 ? bytes / 1e6 / (ms / 1000) : Number.POSITIVE_INFINITY)
       rows.push({
         values: n,
         engineMBs: mbs(e.ms),
         bothMBs: mbs(b.ms),
         knownOnlyMBs: mbs(k.ms),
-        // The known-secret detector's time per byte against the engine's: what adding it costs the stage.
-        costPct: (k.ms / (e.ms + k.ms)) * 100,
+        knownInStageMBs: mbs(b.known),
+        // The known-secret detector's share of the stage's detection time: what adding it costs.
+        costPct: (b.known / (b.engine + b.known)) * 100,
         found: k.count,
         planted: plants,
         buildMs: built.ms,
@@ -164,17 +191,17 @@ export const benchmark: Benchmark = {
         heapBytes: built.heapBytes
       })
     }
-    const fmt = (x: number, d = 1): string => x.toFixed(d)
+    const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '∞')
     const per10k = (x: number, n: number): string => (n === 0 ? '–' : fmt((x / n) * 10_000, 0))
     const mib = (x: number, n: number): string => (n === 0 ? '–' : fmt(((x / n) * 10_000) / 1048576, 1))
     const out = [
       `\n## known-secrets (${ctx.command})\n`,
-      `corpus: ${fmt(manifest.files.reduce((a, f) => a + f.bytes, 0) / 1e6, 0)} MB in ${files.length} files; LogChunks of 500 lines; best of ${repeat}; in-process, unpinned\n`,
-      '| indexed values | engine MB/s | engine + known MB/s | known alone MB/s | lookup cost (share of stage time) | planted found | build ms / 10k | index MiB / 10k (typed arrays) | heap MiB / 10k |',
-      '| -: | -: | -: | -: | -: | -: | -: | -: | -: |',
+      `corpus: ${fmt(manifest.files.reduce((a, f) => a + f.bytes, 0) / 1e6, 0)} MB in ${files.length} files; LogChunks of 500 lines; best of ${repeat}; in-process; MB/s per core of main-thread CPU time (process.threadCpuUsage)\n`,
+      '| indexed values | engine MB/s | engine + known MB/s | known, in the stage MB/s | known alone MB/s | lookup cost (share of stage time) | planted found | build ms / 10k | index MiB / 10k (typed arrays) | heap MiB / 10k |',
+      '| -: | -: | -: | -: | -: | -: | -: | -: | -: | -: |',
       ...rows.map(
         (r) =>
-          `| ${r.values} | ${fmt(r.engineMBs)} | ${fmt(r.bothMBs)} | ${fmt(r.knownOnlyMBs)} | ${fmt(r.costPct)}% | ${r.found}/${r.planted} | ${per10k(r.buildMs, r.values)} | ${mib(r.indexBytes, r.values)} | ${mib(r.heapBytes, r.values)} |`
+          `| ${r.values} | ${fmt(r.engineMBs)} | ${fmt(r.bothMBs)} | ${fmt(r.knownInStageMBs)} | ${fmt(r.knownOnlyMBs)} | ${fmt(r.costPct)}% | ${r.found}/${r.planted} | ${per10k(r.buildMs, r.values)} | ${mib(r.indexBytes, r.values)} | ${mib(r.heapBytes, r.values)} |`
       ),
       `\ntarget: lookup cost ≤ 25% of the engine's throughput at 10,000 values: ${(rows.at(-1)?.costPct ?? 100) <= 25 ? 'met' : 'NOT met'}\n`
     ]

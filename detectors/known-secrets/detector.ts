@@ -89,15 +89,23 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): { d
       if (opts.allowStreams?.some((a) => a.test(chunk.stream)) === true) return []
       const out: Finding[] = []
       let detectedAt: string | undefined
+      // One collector for the whole chunk: a line without a hit (nearly all) allocates nothing.
+      let hits: Hit[] = []
+      const collect = (h: Hit): void => {
+        hits.push(h)
+      }
       for (let i = 0; i < chunk.lines.length; i++) {
         const line = chunk.lines[i] ?? ''
-        const hits: Hit[] = []
-        opts.index.scan(line, (h) => hits.push(h))
-        if (hits.length === 0 || line.includes(INLINE_ALLOW)) continue
+        opts.index.scan(line, collect)
+        if (hits.length === 0) continue
+        const found = hits
+        hits = []
+        if (line.includes(INLINE_ALLOW)) continue
         // A value found in two forms at one place (its JSON escape contains its raw form) is one finding: keep the widest.
-        hits.sort((a, b) => a.start - b.start || b.end - a.end)
-        const kept = hits.filter(
-          (h, k) => !hits.some((o, j) => j !== k && o.value === h.value && o.start <= h.start && o.end >= h.end && (o.end - o.start > h.end - h.start || j < k))
+        found.sort((a, b) => a.start - b.start || b.end - a.end)
+        const kept = found.filter(
+          (h, k) =>
+            !found.some((o, j) => j !== k && o.value === h.value && o.start <= h.start && o.end >= h.end && (o.end - o.start > h.end - h.start || j < k))
         )
         const spans = kept.map((h): [number, number] => [h.start, h.end])
         for (const h of kept) {

@@ -9,8 +9,10 @@
 // line. A position whose hash is in the index gives candidates (form, o) whose
 // start is p − o; each is confirmed by a keyed 32-bit check over the span and
 // then by an HMAC. An occurrence is found exactly once (only offsets < s are
-// indexed). The hot path is a byte load in a counting filter; the table of
-// postings (flat typed arrays, open addressing) is read only on a filter hit.
+// indexed). The hot path is one bit of a bitmap (1/16 full, an eighth of a
+// byte per indexed q-gram: it stays in cache next to the engine's working
+// set); the table of postings (flat typed arrays, open addressing) is read
+// only on a bitmap hit. Counts per bit, kept beside it, make deletion exact.
 //
 // Trade-off, documented for operators: with the index key (process memory),
 // the q-gram hashes of offsets 0..s−1 reveal a value's first m characters to
@@ -187,9 +189,15 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   let tHead = new Int32Array(1 << tBits).fill(-1)
   let tUsed = 0
   let tDead = 0
-  // Counting filter on the high bits of the hash: the only structure the hot path touches on a miss.
+  // Filter on the high bits of the hash: the bitmap is the only structure the hot path touches on a
+  // miss; `counts` (how many distinct hashes share a bit) is touched only when the index changes.
   let fBits = 16
   let filter = new Uint8Array(1 << fBits)
+  let bitmap = new Int32Array(1 << (fBits - 5))
+  const mark = (f: number, on: boolean): void => {
+    if (on) bitmap[f >>> 5] = (bitmap[f >>> 5] as number) | (1 << (f & 31))
+    else bitmap[f >>> 5] = (bitmap[f >>> 5] as number) & ~(1 << (f & 31))
+  }
 
   type Entry = IndexedValue & { id: number; key: string; forms: number[] }
   const values = new Map<string, Entry>()
@@ -264,16 +272,18 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       tKeys[slot] = keys[i] as number
       tHead[slot] = head
     }
-    // Keep the filter sparse (~1/16 full) so almost every sampled position stops at one byte load.
+    // Keep the bitmap sparse (~1/16 full) so almost every sampled position stops at one bit.
     const want = Math.max(16, Math.ceil(Math.log2(Math.max(1, tUsed) * 16)))
     if (want !== fBits) {
       fBits = want
       filter = new Uint8Array(1 << fBits)
+      bitmap = new Int32Array(1 << (fBits - 5))
       for (let i = 0; i < tKeys.length; i++) {
         if ((tHead[i] as number) < 0) continue
         const f = (tKeys[i] as number) >>> (32 - fBits)
         // One count per distinct hash; posting chains carry the multiplicity.
         if ((filter[f] as number) < 255) filter[f] = (filter[f] as number) + 1
+        mark(f, true)
       }
     }
   }
@@ -288,6 +298,7 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       tUsed++
       const f = h >>> (32 - fBits)
       if ((filter[f] as number) < 255) filter[f] = (filter[f] as number) + 1
+      mark(f, true)
     }
     if (freePosts.length === 0) growPosts()
     const p = freePosts.pop() as number
@@ -330,6 +341,7 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       const f = h >>> (32 - fBits)
       // A saturated count may stand for more keys than it can tell: leave it (a false positive, never a miss).
       if ((filter[f] as number) < 255) filter[f] = (filter[f] as number) - 1
+      if (filter[f] === 0) mark(f, false)
     }
   }
 
@@ -463,7 +475,8 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
         h = Math.imul(h ^ text.charCodeAt(p + 1), 0x01000193)
         h = Math.imul(h ^ text.charCodeAt(p + 2), 0x01000193)
         h = fmix(Math.imul(h ^ text.charCodeAt(p + 3), 0x01000193))
-        if (filter[h >>> shift] === 0) continue
+        const bit = h >>> shift
+        if (((bitmap[bit >>> 5] as number) & (1 << (bit & 31))) === 0) continue
         let slot = h & mask
         while (tHead[slot] !== -1 && (tHead[slot] === -2 || tKeys[slot] !== h)) slot = (slot + 1) & mask
         let runStart = -1
@@ -508,7 +521,8 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
         postNext.byteLength +
         tKeys.byteLength +
         tHead.byteLength +
-        filter.byteLength
+        filter.byteLength +
+        bitmap.byteLength
     })
   }
 }
