@@ -51,7 +51,7 @@ export interface Manifest {
 }
 
 /** Bumped whenever the generator changes what it writes, so an old corpus is regenerated. */
-const VERSION = 1
+const VERSION = 2
 const SECRET_EVERY_LINES = 500
 const NEGATIVE_EVERY_LINES = 1000
 /** Ten files, two per shape: the CI pair is one GitHub Actions log and one GitLab trace. */

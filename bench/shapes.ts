@@ -249,9 +249,13 @@ function nginxLine(r: Rng, t: Date): string {
   return `${ip(r)} - - [${ts}] "${r.pick(['GET', 'GET', 'GET', 'POST'])} ${r.pick(PATHS)}${q} HTTP/1.1" ${r.pick([200, 200, 200, 304, 404, 502])} ${r.int(90000)} "${r.pick(['-', 'https://shop.acme.io/cart', 'https://shop.acme.io/'])}" "${r.pick(AGENTS)}" ${(r.int(2000) / 1000).toFixed(3)} ${r.chars(HEX, 32)}`
 }
 
-function nginxError(r: Rng, t: Date, msg: string): string {
+/** An error-log record: nginx writes a message's own newlines as they are, then the client and server after its end. */
+function nginxError(r: Rng, t: Date, msg: string[]): string[] {
   const ts = t.toISOString().replace('T', ' ').slice(0, 19).replace(/-/g, '/')
-  return `${ts} [warn] 12#12: *${r.int(1e6)} ${msg}, client: ${ip(r)}, server: shop.acme.io`
+  const lines = [...msg]
+  lines[0] = `${ts} [warn] 12#12: *${r.int(1e6)} ${lines[0] ?? ''}`
+  lines[lines.length - 1] = `${lines.at(-1) ?? ''}, client: ${ip(r)}, server: shop.acme.io`
+  return lines
 }
 
 const CI_STEPS: ReadonlyArray<(r: Rng) => string> = [
@@ -316,7 +320,7 @@ export function writerFor(shape: Shape, fileIndex: number): ShapeWriter {
     case 'nginx':
       return {
         noise: (r, c) => [nginxLine(r, c.tick(r))],
-        embed: (r, c, msg) => [nginxError(r, c.tick(r), msg[0] ?? ''), ...msg.slice(1)]
+        embed: (r, c, msg) => nginxError(r, c.tick(r), msg)
       }
     case 'ci': {
       // Half the CI files are GitHub Actions logs (timestamped), half GitLab traces.
