@@ -17,8 +17,12 @@ export interface DecodedView {
 
 const JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/
 const URL_ESCAPE = /%[0-9A-Fa-f]{2}/
-// Long runs of the base64 alphabets; shorter ones rarely hold a whole credential.
-const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g
+// Long runs (24+) of the base64 alphabets; shorter ones rarely hold a whole credential.
+// Per ASCII code: 0 not in the base64 alphabets, else a bit for its class (1 lower, 2 upper, 4 digit or symbol).
+const B64_CLASS = new Uint8Array(128)
+for (let c = 97; c <= 122; c++) B64_CLASS[c] = 1
+for (let c = 65; c <= 90; c++) B64_CLASS[c] = 2
+for (const ch of '0123456789+/_-') B64_CLASS[ch.charCodeAt(0)] = 4
 
 function unescapeJson(s: string): string {
   return s.replace(/\\(?:(["\\/])|([bfnrt])|u([0-9a-fA-F]{4}))/g, (_m, lit: string | undefined, ctl: string | undefined, hex: string | undefined) => {
@@ -62,13 +66,29 @@ export function decodeViews(line: string): DecodedView[] {
     const text = unescapeUrl(line)
     if (text !== line) views.push({ text, via: 'url', start: 0, end: line.length })
   }
-  BASE64_RUN.lastIndex = 0
-  for (let m = BASE64_RUN.exec(line); m !== null; m = BASE64_RUN.exec(line)) {
-    const run = m[0]
+  // One pass over the characters instead of a regex: a regex retries from every position inside the
+  // many short alphanumeric runs of a log line, and this loop ran hot in the profile.
+  const n = line.length
+  for (let i = 0; i < n; ) {
+    let c = line.charCodeAt(i)
+    if (c >= 128 || B64_CLASS[c] === 0) {
+      i++
+      continue
+    }
+    const start = i
+    let classes = 0
+    while (i < n && (c = line.charCodeAt(i)) < 128 && B64_CLASS[c] !== 0) {
+      classes |= B64_CLASS[c] ?? 0
+      i++
+    }
+    let end = i
+    while (end < n && end - i < 2 && line.charCodeAt(end) === 61) end++ // '=' padding
     // Hex digests, identifiers and paths match the alphabet too; real base64 mixes cases and digits.
-    if (!/[a-z]/.test(run) || !/[A-Z]/.test(run) || !/[0-9+/_-]/.test(run)) continue
+    if (i - start < 24 || classes !== 7) continue
+    const run = line.slice(start, end)
     const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
-    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start: m.index, end: m.index + run.length })
+    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
+    i = end
   }
   return views
 }
