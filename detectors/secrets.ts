@@ -22,7 +22,7 @@ import { mask, stableId } from '../pipeline/fingerprint.ts'
 import { decodeViews } from './decode.ts'
 import { shannonEntropy } from './entropy.ts'
 import type { Rule } from './rule.ts'
-import { identifierLike } from './words.ts'
+import { nameLike, referenceLike } from './words.ts'
 
 interface Compiled {
   rule: Rule
@@ -104,8 +104,14 @@ export const INLINE_ALLOW = 'leakwatch:allow'
 
 // Values that generic rules see all the time and that are never credentials.
 const GENERIC_STOPWORDS =
-  /^(?:true|false|null|none|nil|undefined|empty|changeme|password|secret|redacted|masked|hidden|example|sample|placeholder|required|optional|string|value|default|test|dummy|xxx+|\*+|\.+|-+)$/i
-const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][\w.]*\}?|\{\{.*\}\}|<[^>]*>|%\([^)]*\)s?|\[[A-Z_ ]+\]|x{4,}.*|.*x{6,}.*)$/i
+  /^(?:true|false|null|none|nil|undefined|empty|changeme|change[_-]?it|password|secret|redacted|masked|hidden|example|sample|placeholder|required|optional|string|value|default|test|dummy|todo|tbd|fixme|replace[_-]?me|set[_-]?me|n\/a|xxx+|\*+|\.+|-+)$/i
+// Template references where a value will be substituted, in every templating dialect configs and
+// CI logs use: ${X}, ${X:-default}, $X, {{ .Values.x }}, [[ .x ]], %(x)s, <x>, (hidden), [X], $(cmd), #{x},
+// %X%, __X__, @@X@@, process.env.X, os.environ["X"], and runs of x. No credential format looks like one,
+// so every rule is held to it (and to `referenceLike`, such as var.db_password): the permissive
+// ones (a URL's password, an .npmrc token, a JDBC property) meet them all the time.
+const PLACEHOLDER =
+  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ|ENV)\b.*|x{4,}.*|.*x{6,}.*)$/i
 
 export function compileRule(rule: Rule, index = 0): Compiled {
   const make = (source: string, flags: string): RE2 => {
@@ -230,6 +236,10 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   function passes(c: Compiled, secret: string, line: string, match: Buffer): boolean {
     const rule = c.rule
     if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
+    if (PLACEHOLDER.test(secret)) return false
+    // A reference to a secret is not one. Generic values are held to any name (below); format values
+    // only to names that refer to a secret, and never when they start with the format's own prefix.
+    if (rule.kind === 'pattern' && referenceLike(secret) && !rule.keywords.some((k) => secret.toLowerCase().startsWith(k))) return false
     if (rule.kind === 'generic' && !genericPlausible(secret, formatPrefixes)) return false
     if (rule.validate !== undefined && !rule.validate(secret)) return false
     for (const a of c.allowSecrets) if (a.test(secret)) return false
@@ -561,15 +571,28 @@ const SEQUENCES = new RegExp(
  * typed sequence, not a word or identifier, and not the start of a known format.
  */
 function genericPlausible(secret: string, formatPrefixes: readonly string[]): boolean {
-  if (GENERIC_STOPWORDS.test(secret) || PLACEHOLDER.test(secret) || SEQUENCES.test(secret)) return false
-  if (!/[0-9]/.test(secret)) {
-    // A short run of letters is a word. Longer digit-free values are judged by their shape, not
-    // rejected outright: 1.5% of random 24-character base62 tokens have no digit, and they leak too.
-    if (!/[^A-Za-z]/.test(secret) && secret.length < 20) return false
-    if (identifierLike(secret)) return false
-  }
+  if (!valuePlausible(secret)) return false
+  // Kubernetes Secret manifests carry values base64-encoded: `password: Y2hhbmdlbWU=` is "changeme".
+  const decoded = decodedText(secret)
+  if (decoded !== undefined && (PLACEHOLDER.test(decoded) || !valuePlausible(decoded))) return false
   const low = secret.toLowerCase()
   return !formatPrefixes.some((p) => low.startsWith(p))
+}
+
+function valuePlausible(value: string): boolean {
+  if (GENERIC_STOPWORDS.test(value) || SEQUENCES.test(value)) return false
+  // A short run of letters is a word. Longer ones are judged by their shape, not rejected outright:
+  // 1.5% of random 24-character base62 tokens have no digit, and they leak too. A name assigned to a
+  // secret-ish key (payments-db-credentials-v2, var.db_password) is a reference, not the secret.
+  if (/^[A-Za-z]+$/.test(value) && value.length < 20) return false
+  return !nameLike(value)
+}
+
+/** The text a canonical, padded base64 value decodes to, when that is short printable text. */
+function decodedText(value: string): string | undefined {
+  if (value.length > 64 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined
+  const text = Buffer.from(value, 'base64').toString('utf8')
+  return /^[\x20-\x7e]+$/.test(text) ? text : undefined
 }
 
 function confidenceOf(rule: Rule): Finding['confidence'] {

@@ -8,10 +8,14 @@ const SHORT_WORDS = /^(?:a|e|i|o|u|v|x|id|db|io|ip|os|ui|js|ts|go|my|is|to|of|on
 const ABBREVIATIONS =
   /^(?:https?|xml|gcp|tls|dns|cfg|pkg|src|ctx|svc|cmd|msg|pwd|kms|ssl|ssh|jwt|sql|crd|rbac|grpc|html|css|npm|std|mgmt|srv|lb|dlq|nfs|smtp|ldap|pvc|vpc|rds|cdn|crl|csr|hsm|tmp|lst|fmt|str|prd|dst|etc|usr|bck)$/
 
+// Letter pairs that English words and the names made of them do not contain (q without u among them).
+const NEVER_IN_WORDS = /q(?!u)|bx|cj|cv|cx|dx|fx|gx|hx|j[cfgqvxz]|kx|pz|sx|v[bfhjqtwx]|wx|xj|z[jqx]/
+
 /**
  * A digit-free value made of the words a name is made of: camelCase, PascalCase,
  * snake_case, kebab-case, dotted or path segments, each word pronounceable (a
- * vowel, no run of four consonants, a fair share of vowels overall) or a known
+ * vowel, no run of five consonants, no letter pair English lacks, a fair share of
+ * vowels overall) or a known
  * abbreviation, with at most one acronym. Random letters rarely fall apart
  * like that (1 in 10,000 for 24 mixed-case letters, 1 in 300,000 for 36), names do.
  */
@@ -32,11 +36,69 @@ export function identifierLike(value: string): boolean {
       }
       const w = word.toLowerCase()
       if (SHORT_WORDS.test(w) || ABBREVIATIONS.test(w)) continue
-      if (w.length <= 2 || !/[aeiouy]/.test(w) || /[^aeiouy]{4,}/.test(w) || /q(?!u)/.test(w)) return false
+      if (w.length <= 2 || !/[aeiouy]/.test(w) || /[^aeiouy]{5,}/.test(w) || NEVER_IN_WORDS.test(w)) return false
       letters += w.length
       vowels += w.replace(/[^aeiouy]/g, '').length
     }
   }
   // Words are 40% vowels (y counted), random letters 23%.
   return vowels * 4 >= letters
+}
+
+/**
+ * A name: every part between punctuation is a number (`2024`), a version (`v2`) or letters, and the
+ * letters make an identifier (payments-db-credentials-v2, cart_main_key_v3, var.db_password,
+ * secret/data/ci/npm, SecretStr(…)). A name assigned to a secret-ish key is a reference, not the
+ * secret. Parts that mix letters and digits are what random tokens are made of, and `+`, `=`, `~`,
+ * `%` belong to encodings: they do not separate parts. Passphrases of dictionary words
+ * (correct-horse-battery-staple) are names too: the known-secrets detector is what catches those.
+ */
+export function nameLike(value: string): boolean {
+  const words: string[] = []
+  for (const part of value.split(/[^A-Za-z0-9+=~%]+/)) {
+    if (part === '' || /^[vV]?[0-9]+$/.test(part)) continue
+    if (!/^[A-Za-z]+$/.test(part)) return false
+    words.push(part)
+  }
+  return words.length > 0 && identifierLike(words.join('-'))
+}
+
+// Words that make a name a reference to a secret rather than any name: a variable, a store, a key.
+const REFERENCE_WORDS = new Set([
+  'var',
+  'vars',
+  'env',
+  'data',
+  'values',
+  'value',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'password',
+  'passwd',
+  'pwd',
+  'key',
+  'keys',
+  'credential',
+  'credentials',
+  'creds',
+  'vault',
+  'auth',
+  'config',
+  'settings',
+  'ref'
+])
+
+/**
+ * A name that refers to a secret (var.db_password, data.vault_generic_secret.ci, secrets/npm-token):
+ * what a format rule with a permissive charset (a URL's password, an .npmrc token) meets in templates.
+ * Stricter than `nameLike`, so that a random value of a format with separators does not read as one.
+ */
+export function referenceLike(value: string): boolean {
+  if (!nameLike(value)) return false
+  return value
+    .split(/[^A-Za-z]+/)
+    .flatMap((part) => (part === part.toUpperCase() ? [part] : (part.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+/g) ?? [])))
+    .some((w) => REFERENCE_WORDS.has(w.toLowerCase()))
 }

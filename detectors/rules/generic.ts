@@ -55,10 +55,11 @@ export const rules: Rule[] = [
     severity: 'medium',
     kind: 'generic',
     // env (NAME=v), YAML (name: v), JSON ("name": "v"), INI (name = v) where the name ENDS in a
-    // secret-ish word: `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
+    // secret-ish word and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
+    // `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
     // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
     regex:
-      '(?i)(?:^|[^a-z0-9-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,256})(?:[^A-Za-z0-9+/_.~=-]|$)',
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,256})(?:[^A-Za-z0-9+/_.~=-]|$)',
     keywords: ['secret', 'key', 'token', 'bearer', 'credential'],
     // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million.
     minEntropy: 3.3,

@@ -6,6 +6,7 @@
 // Shared by the shape test, the noise corpus and whoever else needs realistic
 // records (bench/).
 
+import { createHash } from 'node:crypto'
 import { auditChunk } from '../../detectors/stage.ts'
 import type { AuditEnvelope } from '../../pipeline/events.ts'
 
@@ -43,8 +44,6 @@ export function jsonLogLine(text: string): string {
   return JSON.stringify({ level: 'info', ts: `${TS}.123Z`, logger: 'app', msg: text })
 }
 
-let auditSeq = 0
-
 /**
  * An audit.k8s.io/v1 Event for `kubectl apply` of a ConfigMap whose `app.conf` holds `text`, at
  * RequestResponse level, made into the one-line chunk the detector stage scans (detectors/stage.ts).
@@ -52,8 +51,8 @@ let auditSeq = 0
  * the text is then a JSON string inside a JSON string.
  */
 export function auditEventLine(text: string, namespace = 'payments'): string {
-  auditSeq++
-  const hex = (n: number): string => n.toString(16).padStart(12, '0')
+  // The event's id follows from its content, so the same text makes the same line.
+  const id = createHash('sha256').update(text).digest('hex')
   const name = 'app-config'
   // A rendered config file: the text is one of its lines, each ended by a newline.
   const conf = `# rendered by helm for ${namespace}\n${text}\nmax_connections = 64\n`
@@ -69,7 +68,7 @@ export function auditEventLine(text: string, namespace = 'payments'): string {
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
       level: 'RequestResponse',
-      auditID: `6f1c2a44-0d3e-4b8a-9c71-${hex(auditSeq)}`,
+      auditID: `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-a${id.slice(17, 20)}-${id.slice(20, 32)}`,
       stage: 'ResponseComplete',
       requestURI: `/api/v1/namespaces/${namespace}/configmaps?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`,
       verb: 'create',

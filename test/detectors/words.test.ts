@@ -1,0 +1,50 @@
+// Names versus random strings (detectors/words.ts): the gate that lets a
+// generic rule pass over `secret: paymentsDbCredentials` and still report a
+// random token that happens to have no digit.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ALPHABETS, createGen } from '../../detectors/gen.ts'
+import { identifierLike, nameLike } from '../../detectors/words.ts'
+
+test('identifiers in every case style are names', () => {
+  for (const name of [
+    'getUserAccountSettings',
+    'paymentsDbCredentials',
+    'XMLHttpRequest',
+    'OAuthClientSecretRef',
+    'kubernetesIoServiceAccountToken',
+    'DefaultAzureCredential',
+    'GITHUB_TOKEN_FROM_VAULT',
+    'payments-db-credentials',
+    '/etc/secrets/db/password',
+    'sentencepiece',
+    'platformPostgresPaymentPayment'
+  ])
+    assert.ok(identifierLike(name), name)
+})
+
+test('names with numbers, versions and references are names', () => {
+  for (const name of [
+    'payments-db-credentials-v2',
+    'cart_main_backend_key_v3',
+    'invoice-catalog-cart-2023',
+    'var.db_password',
+    'data.vault_generic_secret.ci.data["token"]',
+    "SecretStr('",
+    'reader-order-payment/audit/v2',
+    'https://auth.example.com/oauth/token'
+  ])
+    assert.ok(nameLike(name), name)
+})
+
+test('random strings are not names', () => {
+  for (const value of ['uTimIGTytyvOPCHigHHQRThk', 'ZqoLcszoNkigGjyUmwovNuip', 'Summer2068+YWjg', 'a8Xk2-pQ9z_LmN4', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY'])
+    assert.ok(!nameLike(value), value)
+  // The measured rate: about 1 in 10,000 random 24-letter strings reads as a name; allow ten times that.
+  const g = createGen()
+  const letters = ALPHABETS.base62.replace(/[0-9]/g, '')
+  let names = 0
+  for (let i = 0; i < 20_000; i++) if (nameLike(g.chars(letters, 24))) names++
+  assert.ok(names <= 20, `${names} of 20,000 random 24-letter strings read as names`)
+})
