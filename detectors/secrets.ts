@@ -106,12 +106,13 @@ export const INLINE_ALLOW = 'leakwatch:allow'
 const GENERIC_STOPWORDS =
   /^(?:true|false|null|none|nil|undefined|empty|changeme|change[_-]?it|password|secret|redacted|masked|hidden|example|sample|placeholder|required|optional|string|value|default|test|dummy|todo|tbd|fixme|replace[_-]?me|set[_-]?me|n\/a|xxx+|\*+|\.+|-+)$/i
 // Template references where a value will be substituted, in every templating dialect configs and
-// CI logs use: ${X}, ${X:-default}, $X, {{ .Values.x }}, [[ .x ]], %(x)s, <x>, (hidden), [X], $(cmd), #{x},
-// %X%, __X__, @@X@@, process.env.X, os.environ["X"], and runs of x. No credential format looks like one,
-// so every rule is held to it (and to `referenceLike`, such as var.db_password): the permissive
-// ones (a URL's password, an .npmrc token, a JDBC property) meet them all the time.
+// CI logs use: ${X}, ${X:-default}, $X, {{ .Values.x }}, [[ .x ]], %(x)s, <x>, (hidden), [X], $(cmd),
+// #{x}, %X%, __X__, @@X@@, process.env.X, os.environ["X"], and runs of one x (random base64 has xXxX).
+// No credential format looks like one, so every rule is held to it (and to `referenceLike`, such as
+// var.db_password): the permissive ones (a URL's password, an .npmrc token, a JDBC property) meet them
+// all the time.
 const PLACEHOLDER =
-  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ|ENV)\b.*|x{4,}.*|.*x{6,}.*)$/i
+  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ)\b.*|(?-i:ENV)(?:\[|\.fetch\().*|(?-i:(?:x{4,}|X{4,}).*|.*(?:x{6,}|X{6,}).*))$/i
 
 export function compileRule(rule: Rule, index = 0): Compiled {
   const make = (source: string, flags: string): RE2 => {
