@@ -77,7 +77,9 @@ export function decodeViews(line: string): DecodedView[] {
     }
     const start = i
     let classes = 0
-    while (i < n && (c = line.charCodeAt(i)) < 128 && B64_CLASS[c] !== 0) {
+    while (i < n) {
+      c = line.charCodeAt(i)
+      if (c >= 128 || B64_CLASS[c] === 0) break
       classes |= B64_CLASS[c] ?? 0
       i++
     }
