@@ -79,7 +79,11 @@ export async function incidentsCommand(argv: string[], deps: IncidentsCliDeps): 
     try {
       res = await doFetch(`${base}/api/v1${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-leakwatch-actor': `cli:${deps.env.USER ?? 'unknown'}`.slice(0, 64) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-leakwatch-actor': `cli:${deps.env.USER ?? 'unknown'}`.slice(0, 64)
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(15_000)
       })
@@ -93,7 +97,8 @@ export async function incidentsCommand(argv: string[], deps: IncidentsCliDeps): 
     } catch {
       parsed = text
     }
-    if (!res.ok) throw new LeakwatchError('LW_ERR_API_REQUEST', `incidents API answered HTTP ${res.status}: ${(parsed as { error?: string }).error ?? text.slice(0, 200)}`)
+    if (!res.ok)
+      throw new LeakwatchError('LW_ERR_API_REQUEST', `incidents API answered HTTP ${res.status}: ${(parsed as { error?: string }).error ?? text.slice(0, 200)}`)
     return parsed
   }
 
@@ -151,8 +156,13 @@ export async function incidentsCommand(argv: string[], deps: IncidentsCliDeps): 
       return 0
     }
     case 'dead-letters': {
-      const r = (await call('GET', '/dead-letters')) as { count: number; deadLetters: Array<{ id: string; name: string; attempts: number; reason: string; failedAt: string }> }
-      out(r, () => (r.count === 0 ? 'no dead letters' : r.deadLetters.map((d) => `${d.failedAt}  ${d.name}  ${d.id}  after ${d.attempts}: ${d.reason}`).join('\n')))
+      const r = (await call('GET', '/dead-letters')) as {
+        count: number
+        deadLetters: Array<{ id: string; name: string; attempts: number; reason: string; failedAt: string }>
+      }
+      out(r, () =>
+        r.count === 0 ? 'no dead letters' : r.deadLetters.map((d) => `${d.failedAt}  ${d.name}  ${d.id}  after ${d.attempts}: ${d.reason}`).join('\n')
+      )
       return 0
     }
     case 'retry': {

@@ -86,9 +86,9 @@ export const configSchema = s.object({
         description:
           'Tail the Kubernetes container logs under `path`. `auto`: on for `run collector` when `path` exists (a Kubernetes node), off for `run all`.'
       }),
-      path: s.string({ default: '/var/log/pods', description: 'The kubelet\'s pod log directory: <namespace>_<pod>_<uid>/<container>/<restart>.log.' }),
+      path: s.string({ default: '/var/log/pods', description: "The kubelet's pod log directory: <namespace>_<pod>_<uid>/<container>/<restart>.log." }),
       nodeName: s.optional(
-        s.string({ description: 'This node\'s name (the DaemonSet sets it from spec.nodeName): pod metadata is watched for this node only.' })
+        s.string({ description: "This node's name (the DaemonSet sets it from spec.nodeName): pod metadata is watched for this node only." })
       ),
       readFrom: s.literal(['end', 'beginning'] as const, {
         default: 'beginning',
@@ -100,7 +100,12 @@ export const configSchema = s.object({
         description: 'Checkpoint file (offsets acknowledged by Kafka), written atomically; on a node, a hostPath that outlives the pod.'
       }),
       pollIntervalMs: s.number({ integer: true, min: 10, default: 250, description: 'How often followed files are checked for new data.' }),
-      discoveryIntervalMs: s.number({ integer: true, min: 10, default: 1000, description: 'How often the directory is listed for new pods, containers and restarts.' }),
+      discoveryIntervalMs: s.number({
+        integer: true,
+        min: 10,
+        default: 1000,
+        description: 'How often the directory is listed for new pods, containers and restarts.'
+      }),
       flushIntervalMs: s.number({
         integer: true,
         min: 0,
@@ -152,7 +157,7 @@ export const configSchema = s.object({
           integer: true,
           min: 0,
           default: 10 * 60 * 1000,
-          description: 'How long a deleted pod\'s metadata is kept for the lines it wrote last.'
+          description: "How long a deleted pod's metadata is kept for the lines it wrote last."
         })
       })
     })
@@ -173,7 +178,10 @@ export const configSchema = s.object({
           "PEM public key (X25519 or RSA 2048+) of the responder: findings of `sealRules` carry the secret sealed to it, for revocation APIs that need the value (GitHub's). Unset = nothing is sealed."
       })
     ),
-    sealRules: s.string({ default: '^github-', description: 'Regular expression on rule ids whose findings carry the sealed secret (when `sealPublicKey` is set).' }),
+    sealRules: s.string({
+      default: '^github-',
+      description: 'Regular expression on rule ids whose findings carry the sealed secret (when `sealPublicKey` is set).'
+    }),
     allow: s.object({
       secrets: s.array(s.string(), {
         default: [],

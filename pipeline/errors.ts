@@ -35,15 +35,24 @@ export const ERROR_CODES = {
     retriable: false,
     description: 'Slack refused a call for good (`invalid_auth`, `channel_not_found`, `not_in_channel`, invalid blocks); the job is dead-lettered.'
   },
-  LW_ERR_KUBERNETES_FAILED: { retriable: true, description: 'The Kubernetes API server could not be reached, timed out, or answered 409, 429 or 5xx; retried.' },
+  LW_ERR_KUBERNETES_FAILED: { retriable: true, description: 'The Kubernetes API server could not be reached, timed out, or answered 429 or 5xx; retried.' },
   LW_ERR_KUBERNETES_REJECTED: {
     retriable: false,
     description: 'The Kubernetes API server refused a rotation request (403 forbidden, 404 not found, 422 invalid patch); not retried.'
   },
   LW_ERR_VAULT_FAILED: { retriable: true, description: 'Vault could not be reached, timed out, is sealed or on standby, or answered 429 or 5xx; retried.' },
-  LW_ERR_VAULT_REJECTED: { retriable: false, description: 'Vault refused a rotation request (403 permission denied, 400/404 unknown role, mount or lease); not retried.' },
-  LW_ERR_GITHUB_FAILED: { retriable: true, description: "GitHub's credential revocation API could not be reached, timed out, or answered 429 or 5xx; retried." },
-  LW_ERR_GITHUB_REJECTED: { retriable: false, description: "GitHub's credential revocation API refused the request (422: not a revocable token); not retried." },
+  LW_ERR_VAULT_REJECTED: {
+    retriable: false,
+    description: 'Vault refused a rotation request (403 permission denied, 400/404 unknown role, mount or lease); not retried.'
+  },
+  LW_ERR_GITHUB_FAILED: {
+    retriable: true,
+    description: "GitHub's credential revocation API could not be reached, timed out, or answered 429 or 5xx; retried."
+  },
+  LW_ERR_GITHUB_REJECTED: {
+    retriable: false,
+    description: "GitHub's credential revocation API refused the request (422: not a revocable token); not retried."
+  },
   LW_ERR_SEALED_INVALID: {
     retriable: false,
     description:
@@ -51,7 +60,8 @@ export const ERROR_CODES = {
   },
   LW_ERR_ACTION_UNSUPPORTED: {
     retriable: false,
-    description: 'A rotation action does not apply to the incident (no Kubernetes Secret named, no sealed value, action not configured); it is recorded and skipped.'
+    description:
+      'A rotation action does not apply to the incident (no Kubernetes Secret named, no sealed value, action not configured); it is recorded and skipped.'
   },
   LW_ERR_KNOWN_SECRETS_SOURCE: {
     retriable: true,
@@ -60,7 +70,8 @@ export const ERROR_CODES = {
   },
   LW_ERR_API_REQUEST: {
     retriable: false,
-    description: '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'
+    description:
+      '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'
   },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
   LW_ERR_SCAN_INPUT: {

@@ -148,7 +148,10 @@ export function createMetrics(registry = new Registry()) {
     incidents: registry.counter('leakwatch_incidents_opened_total', 'Incidents opened (new fingerprints).'),
     occurrences: registry.counter('leakwatch_occurrences_total', 'Occurrences recorded on incidents (replays excluded).'),
     jobs: registry.counter('leakwatch_jobs_total', 'Responder job attempts, by action and outcome (succeeded, retrying, failed, dead-lettered).'),
-    jobsDeadLetter: registry.gauge('leakwatch_jobs_dead_letter', 'Responder jobs in the dead-letter list (exhausted or rejected); list and retry them through the incidents API.'),
+    jobsDeadLetter: registry.gauge(
+      'leakwatch_jobs_dead_letter',
+      'Responder jobs in the dead-letter list (exhausted or rejected); list and retry them through the incidents API.'
+    ),
     incidentsReopened: registry.counter('leakwatch_incidents_reopened_total', 'Resolved incidents reopened because their secret appeared again (regressions).'),
     slackRequests: registry.counter('leakwatch_slack_requests_total', 'Slack Web API calls, by method and outcome (ok, ratelimited, error).')
   }

@@ -66,8 +66,12 @@ test('errors are coded: usage mistakes, a wrong token, an impossible change', as
   const env = { LEAKWATCH_API_URL: `http://127.0.0.1:${api.port}`, LEAKWATCH_API_TOKEN: token }
   await assert.rejects(incidentsCommand(['resolve', f.fingerprint], { env, stdout }), (e: unknown) => isLeakwatchError(e, 'LW_ERR_USAGE'))
   await assert.rejects(incidentsCommand(['list'], { env: {}, stdout }), (e: unknown) => isLeakwatchError(e, 'LW_ERR_USAGE'))
-  await assert.rejects(incidentsCommand(['list'], { env: { ...env, LEAKWATCH_API_TOKEN: gen.base62(40) }, stdout }), (e: unknown) =>
-    isLeakwatchError(e, 'LW_ERR_API_REQUEST') && /HTTP 401/.test(e.message)
+  await assert.rejects(
+    incidentsCommand(['list'], { env: { ...env, LEAKWATCH_API_TOKEN: gen.base62(40) }, stdout }),
+    (e: unknown) => isLeakwatchError(e, 'LW_ERR_API_REQUEST') && /HTTP 401/.test(e.message)
   )
-  await assert.rejects(incidentsCommand(['rotate', f.fingerprint], { env, stdout }), (e: unknown) => isLeakwatchError(e, 'LW_ERR_API_REQUEST') && /HTTP 409/.test(e.message))
+  await assert.rejects(
+    incidentsCommand(['rotate', f.fingerprint], { env, stdout }),
+    (e: unknown) => isLeakwatchError(e, 'LW_ERR_API_REQUEST') && /HTTP 409/.test(e.message)
+  )
 })
