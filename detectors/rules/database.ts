@@ -100,6 +100,8 @@ export const rules: Rule[] = [
   ),
   {
     id: 'database-jdbc-password',
+    // Any JDBC or ADO.NET string: a provider's own rule (Snowflake) names the same password more precisely.
+    fallback: true,
     title: 'JDBC or ADO.NET connection string with a password',
     severity: 'high',
     kind: 'pattern',

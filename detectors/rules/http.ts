@@ -53,7 +53,6 @@ export const rules: Rule[] = [
   },
   {
     id: 'http-api-key-header',
-    fallback: true,
     title: 'API key in a request header',
     severity: 'high',
     kind: 'generic',
