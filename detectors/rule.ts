@@ -26,6 +26,8 @@ export interface Rule {
   regex: string
   /** Lower-case substrings one of which a line must contain for the regex to run. Empty: always run (avoid). */
   keywords: string[]
+  /** Substrings (case-sensitive) that must all be in the line as well as a keyword: a cheap check before the regex. */
+  requires?: string[]
   /** Capture group holding the secret; 0 is the whole match. Default: 1 when the regex has a group, else 0. */
   secretGroup?: number
   /** Minimum Shannon entropy (bits per character) of the secret. */

@@ -271,9 +271,13 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
 
   // A value that starts like a known format (ghp_, npm_, xoxe., eyJ…) is judged by that format's rule
   // alone: when its checksum or shape check rejected it, a generic rule must not report it anyway.
-  const formatPrefixes = [...new Set(compiled.filter((c) => c.rule.kind === 'pattern').flatMap((c) => c.rule.keywords))].filter(
-    (k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k) || k === 'eyj')
-  )
+  // 'eyj' is a JWT's start; the JWT rules key on '.eyj', the start of its payload.
+  const formatPrefixes = [
+    'eyj',
+    ...[...new Set(compiled.filter((c) => c.rule.kind === 'pattern').flatMap((c) => c.rule.keywords))].filter(
+      (k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k))
+    )
+  ]
 
   function passes(c: Compiled, secret: string, line: string, match: Buffer): boolean {
     const rule = c.rule
@@ -346,6 +350,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const ascii = buf.length === text.length
       const col = (byte: number): number => (ascii ? byte : buf.subarray(0, byte).toString('utf8').length)
       for (const c of candidates) {
+        if (c.rule.requires !== undefined && !c.rule.requires.every((r) => text.includes(r))) continue
         c.re.lastIndex = 0
         for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
           const whole = m[0] as unknown as Buffer

@@ -60,7 +60,15 @@ export const rules: Rule[] = [
     // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
     regex:
       '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,256})(?:[^A-Za-z0-9+/_.~=-]|$)',
-    keywords: ['secret', 'key', 'token', 'bearer', 'credential'],
+    // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
+    // accepts names that end in one of these.
+    keywords: [
+      'secret',
+      'token',
+      'bearer',
+      'credential',
+      ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
+    ],
     // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million.
     minEntropy: 3.3,
     // Digests, ids and references are assigned to such names too. Digit-free names are the engine's

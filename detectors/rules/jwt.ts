@@ -36,7 +36,8 @@ export const rules: Rule[] = [
     severity: 'critical',
     kind: 'pattern',
     regex: JWT,
-    keywords: ['eyj'],
+    // '.eyJ' starts the payload of every JWT; 'eyJ' alone is any base64 of JSON (pagination cursors).
+    keywords: ['.eyj'],
     validate: (t) => isSignedJwt(t) && isKubernetesToken(t),
     examples: {
       positives: (g) => {
@@ -64,7 +65,8 @@ export const rules: Rule[] = [
     severity: 'medium',
     kind: 'pattern',
     regex: JWT,
-    keywords: ['eyj'],
+    // '.eyJ' starts the payload of every JWT; 'eyJ' alone is any base64 of JSON (pagination cursors).
+    keywords: ['.eyj'],
     // Kubernetes tokens are reported by their own rule, with their own severity.
     validate: (t) => isSignedJwt(t) && !isKubernetesToken(t),
     examples: {

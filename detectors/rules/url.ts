@@ -10,6 +10,8 @@ export const rules: Rule[] = [
     kind: 'generic',
     regex: '(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://[^\\s:@/\'"]{1,128}:([^\\s:@/\'"]{6,256})@[^\\s/\'"]+',
     keywords: ['://'],
+    // Userinfo needs an '@': most of the lines holding a URL have none, and the regex is skipped on them.
+    requires: ['@'],
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
     minEntropy: 2.5,
     allow: {
