@@ -29,6 +29,7 @@ import { createMetrics } from '../pipeline/metrics.ts'
 import type { OutRecord } from '../pipeline/runner.ts'
 import { createPublisher } from '../pipeline/runner.ts'
 import { parse } from '../pipeline/schema.ts'
+import type { BenchContext, Benchmark } from './run.ts'
 
 export interface CollectorBenchOptions {
   brokers: string[]
@@ -226,3 +227,34 @@ if (process.argv.includes('--child')) {
 }
 
 export { format as formatCollectorBench }
+
+/** For `npm run bench -- --only collector`: the same run against the harness's Kafka (or KAFKA_BROKERS). */
+export const benchmark: Benchmark = {
+  name: 'collector',
+  description: 'pod-log collector into the real Kafka: lines/s, MB/s, CPU per 10,000 lines/s and RSS with files written concurrently',
+  options: {
+    'collector-mb': { type: 'string', default: '300' },
+    'collector-files': { type: 'string', default: '50' }
+  },
+  async run(ctx: BenchContext) {
+    let brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean)
+    let stop: (() => Promise<void>) | undefined
+    if (brokers === undefined || brokers.length === 0) {
+      const { startKafka } = await import('../test/harness/services.ts')
+      const k = await startKafka()
+      brokers = k.brokers
+      stop = k.stop
+    }
+    try {
+      const r = await runCollectorBench({
+        brokers,
+        totalBytes: Number(ctx.flags['collector-mb']) * 2 ** 20,
+        files: Number(ctx.flags['collector-files']),
+        lineBytes: 200
+      })
+      process.stdout.write(`${format(r)}\n`)
+    } finally {
+      await stop?.()
+    }
+  }
+}

@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
+import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
 import { benchmark as knownSecrets } from './known-secrets.ts'
 import { benchmark as responder } from './responder.ts'
@@ -35,7 +36,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [engine, knownSecrets, responder]
+export const BENCHMARKS: readonly Benchmark[] = [collector, engine, knownSecrets, responder]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },
