@@ -271,13 +271,11 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
 
   // A value that starts like a known format (ghp_, npm_, xoxe., eyJ…) is judged by that format's rule
   // alone: when its checksum or shape check rejected it, a generic rule must not report it anyway.
-  // 'eyj' is a JWT's start; the JWT rules key on '.eyj', the start of its payload.
-  const formatPrefixes = [
-    'eyj',
-    ...[...new Set(compiled.filter((c) => c.rule.kind === 'pattern').flatMap((c) => c.rule.keywords))].filter(
-      (k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k))
-    )
-  ]
+  // Provider prefixes are written in one case (ghp_, AKIA, xoxb-): compare exactly, in lower and upper
+  // case, so a random value that merely starts with the same letters in another case is not deferred.
+  const formatPrefixes = [...new Set(compiled.filter((c) => c.rule.kind === 'pattern').flatMap((c) => c.rule.keywords))]
+    .filter((k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k)))
+    .flatMap((k) => [k, k.toUpperCase()])
 
   function passes(c: Compiled, secret: string, line: string, match: Buffer): boolean {
     const rule = c.rule
@@ -626,13 +624,21 @@ const SEQUENCES = new RegExp(
  * The gates every generic value passes: not a stopword or template, not a
  * typed sequence, not a word or identifier, and not the start of a known format.
  */
+function jwtLike(value: string): boolean {
+  if (!value.startsWith('eyJ')) return false
+  const head = Buffer.from(value.split('.')[0] ?? '', 'base64url').toString('latin1')
+  return /^\{"[\x20-\x7e]*$/.test(head) && head.includes('":')
+}
+
 function genericPlausible(secret: string, formatPrefixes: readonly string[]): boolean {
   if (!valuePlausible(secret)) return false
   // Kubernetes Secret manifests carry values base64-encoded: `password: Y2hhbmdlbWU=` is "changeme".
   const decoded = decodedText(secret)
   if (decoded !== undefined && (PLACEHOLDER.test(decoded) || !valuePlausible(decoded))) return false
-  const low = secret.toLowerCase()
-  return !formatPrefixes.some((p) => low.startsWith(p))
+  // A JWT, valid or not, is the JWT rules' to judge: base64url of a JSON header (`{"alg":…`). Recognised by
+  // decoding, not by its first letters, which one random token in 240,000 shares.
+  if (jwtLike(secret)) return false
+  return !formatPrefixes.some((p) => secret.startsWith(p))
 }
 
 function valuePlausible(value: string): boolean {
