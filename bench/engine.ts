@@ -25,7 +25,7 @@ import type { LeakwatchRun } from './scan-leakwatch.ts'
 import type { Reported, Scope, Score } from './score.ts'
 import { score } from './score.ts'
 
-const PREFILTERS = ['v8-keywords', 're2set-keywords', 're2set-rules']
+const PREFILTERS = ['aho-corasick', 're2set-keywords', 're2set-rules']
 const TARGET_MB_PER_S = 100
 const TARGET_RSS_MB = 300
 const HEAP_CAP_MB = 128

@@ -2,8 +2,8 @@
 // engine could use, over the lines of the corpus sample, pinned to one core by
 // the parent. One process per prefilter so each one's peak RSS is its own.
 //
-//   v8-keywords     the engine's current one: createKeywordIndex, one
-//                   case-insensitive V8 alternation of every rule keyword
+//   aho-corasick    the engine's current one: createKeywordIndex, an
+//                   Aho-Corasick table over every rule keyword (ASCII, case-folded)
 //   re2set-keywords RE2.Set of the same keywords (a DFA; every keyword that
 //                   occurs is reported, so no overlap closure is needed)
 //   re2set-rules    RE2.Set of the rules' own regexes: says which rules match
@@ -58,7 +58,7 @@ function escapeLiteral(s: string): string {
 
 function variant(name: string, compiled: readonly Compiled[]): Variant {
   switch (name) {
-    case 'v8-keywords': {
+    case 'aho-corasick': {
       const v8 = createKeywordIndex(compiled)
       return { name, candidates: (line) => v8(line) }
     }
@@ -149,7 +149,7 @@ function main(): void {
   for (let i = 0; i < text.length; i++) {
     const l = text[i] as string
     // The RE2 prefilters take the bytes the rules run on anyway; the V8 one needs the string and converts only on a hit.
-    let buf = v.name === 'v8-keywords' ? undefined : Buffer.from(l, 'utf8')
+    let buf = v.name === 'aho-corasick' ? undefined : Buffer.from(l, 'utf8')
     let any = false
     for (const c of v.candidates(l, buf)) {
       any = true
@@ -164,7 +164,7 @@ function main(): void {
   }
   run.withRegexMs = cpuMs(t)
   for (const h of hits) run.matchedPairs += h?.size ?? 0
-  if (v.name !== 'v8-keywords') {
+  if (v.name !== 'aho-corasick') {
     // Lost detections, untimed: the rule matches that the engine's keyword automaton hands on (a superset: every
     // match of a rule contains one of its keywords) and this prefilter did not.
     const v8 = createKeywordIndex(compiled)
