@@ -78,10 +78,10 @@ export const rules: Rule[] = [
       },
       negatives: [
         'GITLAB_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx',
-        'GITLAB_TOKEN=glpat-XXXXXXXXXXX-XXXXXXXX',
+        `GITLAB_TOKEN=glpat-${'X'.repeat(11)}-${'X'.repeat(8)}`,
         'token: glpat-<your-token>',
         // Routable shape with a CRC that does not match.
-        'token: glpat-abcdefghijklmnopqrstuvwxyz0123.01.1a0000000'
+        `token: glpat-${'abcdefghijklmnopqrstuvwxyz'}0123.01.1a0000000`
       ]
     }
   }),
