@@ -12,7 +12,9 @@ import { basename, join } from 'node:path'
 import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex, SkipReason } from './index.ts'
-import type { KnownSecretSource, SourceState } from './kubernetes.ts'
+import type { KnownSecretSource } from './kubernetes.ts'
+import type { SourceState } from './source-state.ts'
+import { createPoller, createSyncState } from './source-state.ts'
 
 export interface FileLoadResult {
   indexed: number
@@ -73,20 +75,8 @@ export function createFileSource(
   deps: { index: KnownSecretIndex; logger: Logger; onSkip?: (r: SkipReason) => void; onState?: (s: SourceState) => void }
 ): KnownSecretSource & { reload: () => Promise<void> } {
   const log = deps.logger.child({ component: 'known-secrets-file' })
-  let state: SourceState = 'starting'
-  let timer: NodeJS.Timeout | undefined
-  let stopped = false
+  const sync = createSyncState(deps.onState)
   let version = ''
-  let running: Promise<void> | undefined
-  const waiters: Array<() => void> = []
-
-  function setState(s: SourceState): void {
-    if (s !== state) {
-      state = s
-      deps.onState?.(s)
-    }
-    if (s === 'synced') for (const w of waiters.splice(0)) w()
-  }
 
   async function versionOf(): Promise<string> {
     const info = await stat(opts.path)
@@ -101,48 +91,24 @@ export function createFileSource(
   async function reload(): Promise<void> {
     try {
       const v = await versionOf()
-      if (v === version && state === 'synced') return
+      if (v === version && sync.get() === 'synced') return
       const r = await loadKnownSecretsFile(opts.path, deps.index, deps.onSkip)
       version = v
       log.info({ indexed: r.indexed, skipped: r.skipped }, 'known-secrets file loaded')
-      setState('synced')
+      sync.set('synced')
     } catch (err) {
-      setState('unavailable')
+      sync.set('unavailable')
       log.warn({ code: (err as { code?: string }).code, reason: (err as Error).message }, 'cannot read the known-secrets file; the index keeps what it had')
     }
   }
 
-  function loop(): void {
-    if (stopped) return
-    running = reload().finally(() => {
-      running = undefined
-      if (stopped) return
-      timer = setTimeout(loop, opts.pollIntervalMs)
-      timer.unref()
-    })
-  }
+  const poller = createPoller(reload, opts.pollIntervalMs)
 
   return {
     reload,
-    start() {
-      stopped = false
-      loop()
-    },
-    async synced(timeoutMs) {
-      if (state === 'synced') return true
-      return await new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(false), timeoutMs)
-        waiters.push(() => {
-          clearTimeout(t)
-          resolve(true)
-        })
-      })
-    },
-    state: () => state,
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
-    }
+    start: poller.start,
+    synced: sync.synced,
+    state: sync.get,
+    stop: poller.stop
   }
 }

@@ -14,8 +14,8 @@ import type { V1Secret, V1SecretList } from '@kubernetes/client-node'
 import { CoreV1Api, type KubeConfig, ListWatch, Watch } from '@kubernetes/client-node'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex, SkipReason } from './index.ts'
-
-export type SourceState = 'starting' | 'synced' | 'unavailable'
+import type { SourceState } from './source-state.ts'
+import { createSyncState } from './source-state.ts'
 
 export interface KubernetesSourceOptions {
   /** Namespaces to watch; empty: all (one cluster-wide watch). */
@@ -84,16 +84,8 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
   const fieldSelector = opts.excludeTypes.map((t) => `type!=${t}`).join(',') || undefined
   const excludedNs = new Set(opts.excludeNamespaces)
   const scopes: Array<string | undefined> = opts.namespaces.length === 0 ? [undefined] : [...new Set(opts.namespaces)].filter((n) => !excludedNs.has(n))
-  let state: SourceState = 'starting'
+  const sync = createSyncState(deps.onState)
   let stopped = false
-  const waiters: Array<() => void> = []
-
-  function setState(s: SourceState): void {
-    if (s === state) return
-    state = s
-    deps.onState?.(s)
-    if (s === 'synced') for (const w of waiters.splice(0)) w()
-  }
 
   function excluded(secret: V1Secret): boolean {
     const m = secret.metadata ?? {}
@@ -171,7 +163,7 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
     informer.on('delete', remove)
     informer.on('error', (err: unknown) => {
       entry.failures++
-      setState('unavailable')
+      sync.set('unavailable')
       const e = err as { code?: unknown; statusCode?: unknown; message?: unknown }
       log.warn(
         {
@@ -204,11 +196,11 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
         if (stopped || entry.failures !== before) return
         entry.failures = 0
         entry.synced = true
-        if (informers.every((i) => i.synced)) setState('synced')
+        if (informers.every((i) => i.synced)) sync.set('synced')
       },
       () => {
         entry.failures++
-        setState('unavailable')
+        sync.set('unavailable')
         schedule(entry)
       }
     )
@@ -219,17 +211,8 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
       stopped = false
       for (const e of informers) run(e)
     },
-    async synced(timeoutMs) {
-      if (state === 'synced') return true
-      return await new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(false), timeoutMs)
-        waiters.push(() => {
-          clearTimeout(t)
-          resolve(true)
-        })
-      })
-    },
-    state: () => state,
+    synced: sync.synced,
+    state: sync.get,
     async stop() {
       stopped = true
       for (const e of informers) {

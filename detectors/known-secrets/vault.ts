@@ -13,7 +13,9 @@ import { readFile } from 'node:fs/promises'
 import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex, SkipReason } from './index.ts'
-import type { KnownSecretSource, SourceState } from './kubernetes.ts'
+import type { KnownSecretSource } from './kubernetes.ts'
+import type { SourceState } from './source-state.ts'
+import { createPoller, createSyncState } from './source-state.ts'
 
 export interface VaultSourceOptions {
   address: string
@@ -46,19 +48,7 @@ export function createVaultSource(opts: VaultSourceOptions, deps: VaultSourceDep
   const mount = opts.mount.replace(/^\/+|\/+$/g, '')
   let token: string | undefined = opts.auth.method === 'token' ? opts.auth.token : undefined
   let tokenExpiresAt = Number.POSITIVE_INFINITY
-  let state: SourceState = 'starting'
-  let timer: NodeJS.Timeout | undefined
-  let stopped = false
-  let running: Promise<void> | undefined
-  const waiters: Array<() => void> = []
-
-  function setState(s: SourceState): void {
-    if (s !== state) {
-      state = s
-      deps.onState?.(s)
-    }
-    if (s === 'synced') for (const w of waiters.splice(0)) w()
-  }
+  const sync = createSyncState(deps.onState)
 
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
     const headers: Record<string, string> = { accept: 'application/json' }
@@ -139,45 +129,21 @@ export function createVaultSource(opts: VaultSourceOptions, deps: VaultSourceDep
       }
       // Only a complete refresh may forget: a failed read above threw before this line.
       for (const k of deps.index.keys(`vault/${mount}/`)) if (!seen.has(k)) deps.index.delete(k)
-      setState('synced')
+      sync.set('synced')
     } catch (err) {
       if (err instanceof LeakwatchError && err.details?.status === 403) token = opts.auth.method === 'kubernetes' ? undefined : token
-      setState('unavailable')
+      sync.set('unavailable')
       log.warn({ code: (err as { code?: string }).code, reason: (err as Error).message }, 'Vault refresh failed; the index keeps what it had')
     }
   }
 
-  function loop(): void {
-    if (stopped) return
-    running = refresh().finally(() => {
-      running = undefined
-      if (stopped) return
-      timer = setTimeout(loop, opts.refreshIntervalMs)
-      timer.unref()
-    })
-  }
+  const poller = createPoller(refresh, opts.refreshIntervalMs)
 
   return {
     refresh,
-    start() {
-      stopped = false
-      loop()
-    },
-    async synced(timeoutMs) {
-      if (state === 'synced') return true
-      return await new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(false), timeoutMs)
-        waiters.push(() => {
-          clearTimeout(t)
-          resolve(true)
-        })
-      })
-    },
-    state: () => state,
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await running
-    }
+    start: poller.start,
+    synced: sync.synced,
+    state: sync.get,
+    stop: poller.stop
   }
 }
