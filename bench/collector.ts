@@ -202,9 +202,8 @@ function format(r: CollectorBenchResult): string {
   ].join('\n')
 }
 
-if (process.argv.includes('--child')) {
-  await child()
-} else if (import.meta.main) {
+/** Runs the benchmark against KAFKA_BROKERS, or a broker started for it, and prints the report. */
+async function benchAndPrint(opts: Omit<CollectorBenchOptions, 'brokers'>): Promise<void> {
   let brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean)
   let stop: (() => Promise<void>) | undefined
   if (brokers === undefined || brokers.length === 0) {
@@ -214,21 +213,25 @@ if (process.argv.includes('--child')) {
     stop = k.stop
   }
   try {
-    const r = await runCollectorBench({
-      brokers,
-      totalBytes: Number(process.env.BENCH_MB ?? 1000) * 2 ** 20,
-      files: Number(process.env.BENCH_FILES ?? 50),
-      lineBytes: Number(process.env.BENCH_LINE_BYTES ?? 200)
-    })
-    process.stdout.write(`${format(r)}\n`)
+    process.stdout.write(`${format(await runCollectorBench({ brokers, ...opts }))}\n`)
   } finally {
     await stop?.()
   }
 }
 
+if (process.argv.includes('--child')) {
+  await child()
+} else if (import.meta.main) {
+  await benchAndPrint({
+    totalBytes: Number(process.env.BENCH_MB ?? 1000) * 2 ** 20,
+    files: Number(process.env.BENCH_FILES ?? 50),
+    lineBytes: Number(process.env.BENCH_LINE_BYTES ?? 200)
+  })
+}
+
 export { format as formatCollectorBench }
 
-/** For `npm run bench -- --only collector`: the same run against the harness's Kafka (or KAFKA_BROKERS). */
+/** For `npm run bench -- --only collector`. */
 export const benchmark: Benchmark = {
   name: 'collector',
   description: 'pod-log collector into the real Kafka: lines/s, MB/s, CPU per 10,000 lines/s and RSS with files written concurrently',
@@ -237,24 +240,6 @@ export const benchmark: Benchmark = {
     'collector-files': { type: 'string', default: '50' }
   },
   async run(ctx: BenchContext) {
-    let brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean)
-    let stop: (() => Promise<void>) | undefined
-    if (brokers === undefined || brokers.length === 0) {
-      const { startKafka } = await import('../test/harness/services.ts')
-      const k = await startKafka()
-      brokers = k.brokers
-      stop = k.stop
-    }
-    try {
-      const r = await runCollectorBench({
-        brokers,
-        totalBytes: Number(ctx.flags['collector-mb']) * 2 ** 20,
-        files: Number(ctx.flags['collector-files']),
-        lineBytes: 200
-      })
-      process.stdout.write(`${format(r)}\n`)
-    } finally {
-      await stop?.()
-    }
+    await benchAndPrint({ totalBytes: Number(ctx.flags['collector-mb']) * 2 ** 20, files: Number(ctx.flags['collector-files']), lineBytes: 200 })
   }
 }
