@@ -31,7 +31,14 @@ let services: Services
 before(async () => {
   services = await getServices()
 })
-after(() => rmSync(root, { recursive: true, force: true }))
+after(() => {
+  rmSync(root, { recursive: true, force: true })
+  // Once (in ~1 of 5 CI runs) this file's process stayed alive after its last test had passed, on a
+  // handle left by a client of the broker that was halted and resumed. All results are reported by
+  // now; an unref'd timer ends the process if something else still holds it, and changes nothing
+  // otherwise. (--test-force-exit was tried: it cut other files' reports short.)
+  setTimeout(() => process.exit(process.exitCode ?? 0), 10_000).unref()
+})
 
 const TS = '2025-01-01T00:00:00.123456789Z'
 const uid = (): string => randomBytes(4).toString('hex')
@@ -96,7 +103,7 @@ async function readChunks(brokers: string[], prefix: string, codec: Codec): Prom
       if ([...ends].every(([p, end]) => (seen.get(p) ?? 0) >= end)) done()
     }
   })
-  await Promise.race([finished, sleep(30_000)])
+  await Promise.race([finished, sleep(30_000, undefined, { ref: false })])
   await consumer.disconnect()
   return out
 }

@@ -104,7 +104,7 @@ export async function dumpKafka(
       if ([...ends].every(([k, end]) => (seen.get(k) ?? 0) >= end || end === 0)) done()
     }
   })
-  await Promise.race([finished, sleep(30_000)])
+  await Promise.race([finished, sleep(30_000, undefined, { ref: false })])
   await consumer.disconnect()
   return out
 }
