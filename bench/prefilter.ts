@@ -2,8 +2,9 @@
 // engine could use, over the lines of the corpus sample, pinned to one core by
 // the parent. One process per prefilter so each one's peak RSS is its own.
 //
-//   aho-corasick    the engine's current one: createKeywordIndex, an
-//                   Aho-Corasick table over every rule keyword (ASCII, case-folded)
+//   aho-corasick    the engine's current one: createKeywordScanner, an
+//                   Aho-Corasick table over every rule keyword (ASCII, case-folded),
+//                   on the line's UTF-8 bytes (the engine runs it once per chunk)
 //   re2set-keywords RE2.Set of the same keywords (a DFA; every keyword that
 //                   occurs is reported, so no overlap closure is needed)
 //   re2set-rules    RE2.Set of the rules' own regexes: says which rules match
@@ -20,8 +21,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import RE2 from 're2'
+import { createKeywordScanner } from '../detectors/keywords.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
-import { compileRule, createKeywordIndex } from '../detectors/secrets.ts'
+import { compileRule } from '../detectors/secrets.ts'
 import { lineBatches } from './lines.ts'
 
 type Compiled = ReturnType<typeof compileRule>
@@ -58,10 +60,8 @@ function escapeLiteral(s: string): string {
 
 function variant(name: string, compiled: readonly Compiled[]): Variant {
   switch (name) {
-    case 'aho-corasick': {
-      const v8 = createKeywordIndex(compiled)
-      return { name, candidates: (line) => v8(line) }
-    }
+    case 'aho-corasick':
+      return { name, candidates: automaton(compiled) }
     case 're2set-keywords': {
       const keywords = [...new Set(compiled.flatMap((c) => c.rule.keywords))]
       const rulesOfKeyword = keywords.map((k) => compiled.filter((c) => c.rule.keywords.includes(k)))
@@ -89,6 +89,18 @@ function variant(name: string, compiled: readonly Compiled[]): Variant {
     }
     default:
       throw new Error(`unknown prefilter ${name}`)
+  }
+}
+
+function automaton(compiled: readonly Compiled[]): Variant['candidates'] {
+  const scanner = createKeywordScanner(compiled)
+  return (line, buf) => {
+    const bytes = buf ?? Buffer.from(line, 'utf8')
+    const out = new Set<Compiled>()
+    scanner.scan(bytes, 0, bytes.length, (_end, rules) => {
+      for (const r of rules) out.add(r)
+    })
+    return out
   }
 }
 
@@ -148,12 +160,11 @@ function main(): void {
   t = process.cpuUsage()
   for (let i = 0; i < text.length; i++) {
     const l = text[i] as string
-    // The RE2 prefilters take the bytes the rules run on anyway; the V8 one needs the string and converts only on a hit.
-    let buf = v.name === 'aho-corasick' ? undefined : Buffer.from(l, 'utf8')
+    // Every prefilter takes the bytes the rules run on anyway.
+    const buf = Buffer.from(l, 'utf8')
     let any = false
     for (const c of v.candidates(l, buf)) {
       any = true
-      buf ??= Buffer.from(l, 'utf8')
       if (runRule(c, buf) > 0) {
         const h = hits[i] ?? new Set<Compiled>()
         h.add(c)
@@ -167,12 +178,11 @@ function main(): void {
   if (v.name !== 'aho-corasick') {
     // Lost detections, untimed: the rule matches that the engine's keyword automaton hands on (a superset: every
     // match of a rule contains one of its keywords) and this prefilter did not.
-    const v8 = createKeywordIndex(compiled)
+    const keywords = automaton(compiled)
     for (let i = 0; i < text.length; i++) {
       const l = text[i] as string
-      let buf: Buffer | undefined
-      for (const c of v8(l)) {
-        buf ??= Buffer.from(l, 'utf8')
+      const buf = Buffer.from(l, 'utf8')
+      for (const c of keywords(l, buf)) {
         if (hits[i]?.has(c) !== true && runRule(c, buf) > 0) run.missedPairs++
       }
     }

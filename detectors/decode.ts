@@ -55,8 +55,12 @@ function printable(s: string): boolean {
   return ok / s.length >= 0.95
 }
 
-/** One level of decoded views of a line. Cheap tests first: most lines yield none. */
-export function decodeViews(line: string): DecodedView[] {
+/**
+ * One level of decoded views of a line. Cheap tests first: most lines yield none. `runs` are the
+ * line's base64 runs when the caller already found them (detectors/keywords.ts findBase64Runs, on
+ * the whole chunk); without them the line is walked here.
+ */
+export function decodeViews(line: string, runs?: ReadonlyArray<readonly [number, number]>): DecodedView[] {
   const views: DecodedView[] = []
   if (line.includes('\\') && JSON_ESCAPE.test(line)) {
     const text = unescapeJson(line)
@@ -66,8 +70,19 @@ export function decodeViews(line: string): DecodedView[] {
     const text = unescapeUrl(line)
     if (text !== line) views.push({ text, via: 'url', start: 0, end: line.length })
   }
+  for (const [start, end] of runs ?? base64Runs(line)) {
+    const run = line.slice(start, end)
+    const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
+    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
+  }
+  return views
+}
+
+/** Runs (24+) of the base64 alphabets that mix lower case, upper case and digits or symbols, with their `=` padding. */
+function base64Runs(line: string): Array<[number, number]> {
+  const out: Array<[number, number]> = []
   // One pass over the characters instead of a regex: a regex retries from every position inside the
-  // many short alphanumeric runs of a log line, and this loop ran hot in the profile.
+  // many short alphanumeric runs of a log line.
   const n = line.length
   for (let i = 0; i < n; ) {
     let c = line.charCodeAt(i)
@@ -87,10 +102,8 @@ export function decodeViews(line: string): DecodedView[] {
     while (end < n && end - i < 2 && line.charCodeAt(end) === 61) end++ // '=' padding
     // Hex digests, identifiers and paths match the alphabet too; real base64 mixes cases and digits.
     if (i - start < 24 || classes !== 7) continue
-    const run = line.slice(start, end)
-    const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
-    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
+    out.push([start, end])
     i = end
   }
-  return views
+  return out
 }

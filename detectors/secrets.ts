@@ -2,17 +2,16 @@
 //
 // A line is first taken out of its record framing (CRI and CI timestamps, ANSI
 // colours, GitLab section markers); findings point back at the line as written.
-// Per line, one pass of a keyword automaton finds the candidate rules: every
-// rule names lower-case keywords that any match of it contains, and all
-// keywords of all rules are compiled into one case-insensitive alternation of
-// literals (V8 turns it into an automaton; literal alternations cannot
-// backtrack, so this is safe on hostile input — bench/engine.ts measures it
-// against RE2.Set). Only candidate rules then run their RE2 regex, on the
-// line's UTF-8 bytes. A candidate becomes a finding after the rule's gates:
-// entropy, checksum, allowlists. Decoded views of a line (JSON escapes, URL
-// escapes, base64 runs) are scanned the same way to a bounded depth, and
-// over-long lines are scanned in overlapping windows instead of being cut.
-// Everything that leaves this module is fingerprinted or masked.
+// The chunk's lines are then scanned as one UTF-8 buffer: one pass of the
+// keyword automaton (detectors/keywords.ts) finds the candidate rules of each
+// line — every rule names lower-case keywords that any match of it contains —
+// and one pass finds the base64 runs worth decoding. Only candidate rules run
+// their RE2 regex, on the line's bytes (a view into the chunk's buffer, no
+// copy). A candidate becomes a finding after the rule's gates: entropy,
+// checksum, allowlists. Decoded views of a line (JSON escapes, URL escapes,
+// base64 runs) are scanned the same way to a bounded depth, and over-long
+// lines are scanned in overlapping windows instead of being cut. Everything
+// that leaves this module is fingerprinted or masked.
 
 import RE2 from 're2'
 import { LeakwatchError } from '../pipeline/errors.ts'
@@ -21,6 +20,7 @@ import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import { mask, stableId } from '../pipeline/fingerprint.ts'
 import { decodeViews } from './decode.ts'
 import { shannonEntropy } from './entropy.ts'
+import { createKeywordScanner, findBase64Runs } from './keywords.ts'
 import type { Rule } from './rule.ts'
 import { nameLike, referenceLike } from './words.ts'
 
@@ -166,91 +166,9 @@ function countGroups(source: string): number {
   return n
 }
 
-/**
- * The keyword automaton: Aho-Corasick over every rule's keywords, on
- * lower-cased ASCII, as a flat transition table (state × 128 codes). One
- * table look-up per character finds every keyword ending there, overlaps and
- * keywords inside longer ones included. It replaced a V8 alternation of the
- * keywords, which tried each alternative at each position and took a third of
- * the engine's time in the benchmark profile.
- */
-export function createKeywordIndex(compiled: readonly Compiled[]): (text: string) => Set<Compiled> {
-  // The trie: children per state, the rules whose keyword ends at a state.
-  const children: Array<Map<number, number>> = [new Map()]
-  const ends: Array<Set<Compiled>> = [new Set()]
-  for (const c of compiled) {
-    for (const k of c.rule.keywords) {
-      let s = 0
-      for (let i = 0; i < k.length; i++) {
-        const code = fold(k.charCodeAt(i))
-        let next = children[s]?.get(code)
-        if (next === undefined) {
-          next = children.length
-          children.push(new Map())
-          ends.push(new Set())
-          children[s]?.set(code, next)
-        }
-        s = next
-      }
-      ends[s]?.add(c)
-    }
-  }
-  // Breadth first: a state's failure link is the longest proper suffix that is also a trie state;
-  // its transitions and outputs are inherited through that link.
-  const states = children.length
-  const delta = new Int32Array(states * 128)
-  const fail = new Int32Array(states)
-  const outputs: Compiled[][] = new Array(states)
-  const hasOutput = new Uint8Array(states)
-  const queue: number[] = []
-  for (let code = 0; code < 128; code++) {
-    const next = children[0]?.get(code)
-    if (next !== undefined) {
-      delta[code] = next
-      queue.push(next)
-    }
-  }
-  outputs[0] = []
-  for (let head = 0; head < queue.length; head++) {
-    const s = queue[head] ?? 0
-    const merged = new Set([...(ends[s] ?? []), ...(outputs[fail[s] ?? 0] ?? [])])
-    outputs[s] = [...merged]
-    hasOutput[s] = merged.size > 0 ? 1 : 0
-    for (let code = 0; code < 128; code++) {
-      const next = children[s]?.get(code)
-      const viaFail = delta[(fail[s] ?? 0) * 128 + code] ?? 0
-      if (next === undefined) {
-        delta[s * 128 + code] = viaFail
-      } else {
-        delta[s * 128 + code] = next
-        fail[next] = viaFail
-        queue.push(next)
-      }
-    }
-  }
-  return (text) => {
-    const out = new Set<Compiled>()
-    let s = 0
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i)
-      s = delta[(s << 7) | (code < 128 ? (FOLD[code] ?? 0) : 0)] ?? 0
-      if (hasOutput[s] === 1) for (const c of outputs[s] ?? []) out.add(c)
-    }
-    return out
-  }
-}
-
-/** ASCII lower-casing table; everything else maps to 0, which no keyword contains. */
-const FOLD = new Uint8Array(128)
-for (let c = 1; c < 128; c++) FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c
-
-function fold(code: number): number {
-  return code < 128 ? (FOLD[code] ?? 0) : 0
-}
-
 export function createSecretDetector(opts: SecretDetectorOptions): SecretDetector {
   const compiled = opts.rules.map((r, i) => compileRule(r, i))
-  const candidatesOf = createKeywordIndex(compiled)
+  const keywords = createKeywordScanner(compiled)
   const now = opts.now ?? (() => new Date())
   const maxLine = opts.maxLineChars ?? 64 * 1024
   const overlap = Math.min(opts.windowOverlapChars ?? 1024, Math.floor(maxLine / 2))
@@ -332,7 +250,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     return body.length >= block.minBodyChars * 4 ? { secret: body, endLineIndex: last, end: text.length, endColumn: (lines[last] ?? '').length + 1 } : undefined
   }
 
-  /** Runs the candidate rules over one piece of text; `offset` maps its columns back to the line. */
+  /** Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to the line. */
   function scanText(
     lines: string[],
     lineIndex: number,
@@ -342,62 +260,161 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     hits: Hit[],
     view?: { via: string; start: number; end: number }
   ): void {
-    const candidates = candidatesOf(text)
-    if (candidates.size > 0) {
-      const buf = Buffer.from(text, 'utf8')
-      const ascii = buf.length === text.length
-      const col = (byte: number): number => (ascii ? byte : buf.subarray(0, byte).toString('utf8').length)
-      for (const c of candidates) {
-        if (c.rule.requires !== undefined && !c.rule.requires.every((r) => text.includes(r))) continue
-        c.re.lastIndex = 0
-        for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
-          const whole = m[0] as unknown as Buffer
-          if (whole.length === 0) {
-            c.re.lastIndex++
-            continue
-          }
-          const captured = (m as unknown as Array<Buffer | undefined>)[c.group]
-          if (captured === undefined) continue
-          const startByte = m.index + (c.group === 0 ? 0 : whole.indexOf(captured))
-          const endByte = startByte + captured.length
-          // Boundary groups consume one character; step back so adjacent secrets are still seen.
-          if (c.re.lastIndex > endByte) c.re.lastIndex = endByte
-          const start = col(startByte)
-          if (c.rule.block !== undefined) {
-            const b = blockSecret(c, lines, lineIndex, text, col(m.index + whole.length))
-            if (b === undefined || !passes(c, b.secret, text, whole)) continue
-            hits.push(
-              place(
-                {
-                  compiled: c,
-                  lineIndex,
-                  start: offset + col(m.index),
-                  end: offset + b.end,
-                  endLineIndex: b.endLineIndex,
-                  endColumn: b.endLineIndex === lineIndex ? offset + b.endColumn : b.endColumn,
-                  secret: b.secret
-                },
-                text,
-                view
-              )
-            )
-            continue
-          }
-          const value = captured.toString('utf8')
-          const secret = value.includes('\\') ? beforeEscape(value, buf[endByte]) : value
-          if (secret.length === 0 || !passes(c, secret, text, whole)) continue
-          const end = start + secret.length
-          const hit: Hit = { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret }
-          if (secret !== value) hit.cut = true
-          hits.push(place(hit, text, view))
-        }
-      }
-    }
+    const buf = Buffer.from(text, 'utf8')
+    const candidates: Compiled[] = []
+    keywords.scan(buf, 0, buf.length, (_end, rules) => {
+      for (const r of rules) if (!candidates.includes(r)) candidates.push(r)
+    })
+    if (candidates.length > 0) runRules(candidates, lines, lineIndex, text, buf, offset, hits, view)
     if (level >= depth) return
-    for (const v of decodeViews(text)) {
+    let runs: Array<[number, number]> | undefined
+    if (buf.length === text.length) {
+      runs = []
+      findBase64Runs(buf, 0, buf.length, (start, end) => runs?.push([start, end]))
+    }
+    scanViews(lines, lineIndex, text, offset, level, hits, view, runs)
+  }
+
+  function scanViews(
+    lines: string[],
+    lineIndex: number,
+    text: string,
+    offset: number,
+    level: number,
+    hits: Hit[],
+    view: { via: string; start: number; end: number } | undefined,
+    runs: ReadonlyArray<readonly [number, number]> | undefined
+  ): void {
+    for (const v of decodeViews(text, runs)) {
       // A view's findings point at the encoded span of the line it came from.
       const span = view ?? { via: v.via, start: offset + v.start, end: offset + v.end }
       scanText(lines, lineIndex, v.text, 0, level + 1, hits, { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end })
+    }
+  }
+
+  /** Runs each candidate rule's regex over `buf`, the UTF-8 bytes of `text`. */
+  function runRules(
+    candidates: readonly Compiled[],
+    lines: string[],
+    lineIndex: number,
+    text: string,
+    buf: Buffer,
+    offset: number,
+    hits: Hit[],
+    view: { via: string; start: number; end: number } | undefined
+  ): void {
+    const ascii = buf.length === text.length
+    const col = (byte: number): number => (ascii ? byte : buf.subarray(0, byte).toString('utf8').length)
+    for (const c of candidates) {
+      if (c.rule.requires !== undefined && !c.rule.requires.every((r) => text.includes(r))) continue
+      c.re.lastIndex = 0
+      for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
+        const whole = m[0] as unknown as Buffer
+        if (whole.length === 0) {
+          c.re.lastIndex++
+          continue
+        }
+        const captured = (m as unknown as Array<Buffer | undefined>)[c.group]
+        if (captured === undefined) continue
+        const startByte = m.index + (c.group === 0 ? 0 : whole.indexOf(captured))
+        const endByte = startByte + captured.length
+        // Boundary groups consume one character; step back so adjacent secrets are still seen.
+        if (c.re.lastIndex > endByte) c.re.lastIndex = endByte
+        const start = col(startByte)
+        if (c.rule.block !== undefined) {
+          const b = blockSecret(c, lines, lineIndex, text, col(m.index + whole.length))
+          if (b === undefined || !passes(c, b.secret, text, whole)) continue
+          hits.push(
+            place(
+              {
+                compiled: c,
+                lineIndex,
+                start: offset + col(m.index),
+                end: offset + b.end,
+                endLineIndex: b.endLineIndex,
+                endColumn: b.endLineIndex === lineIndex ? offset + b.endColumn : b.endColumn,
+                secret: b.secret
+              },
+              text,
+              view
+            )
+          )
+          continue
+        }
+        const value = captured.toString('utf8')
+        const secret = value.includes('\\') ? beforeEscape(value, buf[endByte]) : value
+        if (secret.length === 0 || !passes(c, secret, text, whole)) continue
+        const end = start + secret.length
+        const hit: Hit = { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret }
+        if (secret !== value) hit.cut = true
+        hits.push(place(hit, text, view))
+      }
+    }
+  }
+
+  /**
+   * Scans the lines of a chunk as one UTF-8 buffer: one pass of the keyword automaton and one of
+   * the base64 run finder over the whole chunk, then the candidate rules and decoded views of the
+   * lines that have any. Most lines have neither and cost those two passes only.
+   */
+  function scanChunk(rawLines: readonly string[], lines: string[], hits: Hit[]): void {
+    const joined = lines.join('\n')
+    const buf = Buffer.from(joined, 'utf8')
+    const n = lines.length
+    const starts = new Array<number>(n + 1)
+    let at = 0
+    const ascii = buf.length === joined.length
+    for (let i = 0; i < n; i++) {
+      starts[i] = at
+      const line = lines[i] ?? ''
+      at += (ascii ? line.length : Buffer.byteLength(line, 'utf8')) + 1
+    }
+    starts[n] = at
+    const candidates: Array<Compiled[] | undefined> = new Array(n)
+    const runs: Array<Array<[number, number]> | undefined> = new Array(n)
+    let li = 0
+    keywords.scan(buf, 0, buf.length, (end, rules) => {
+      while ((starts[li + 1] ?? 0) < end) li++
+      const list = candidates[li]
+      if (list === undefined) candidates[li] = [...rules]
+      else for (const r of rules) if (!list.includes(r)) list.push(r)
+    })
+    if (depth > 0) {
+      let ri = 0
+      findBase64Runs(buf, 0, buf.length, (start, end) => {
+        while ((starts[ri + 1] ?? 0) <= start) ri++
+        const base = starts[ri] ?? 0
+        const list = runs[ri] ?? []
+        runs[ri] = list
+        list.push([start - base, end - base])
+      })
+    }
+    // JSON and URL escapes are looked for per line only when the chunk has any.
+    const escapes = depth > 0 && (joined.includes('\\') || joined.includes('%'))
+    for (let i = 0; i < n; i++) {
+      const cand = candidates[i]
+      const lineRuns = runs[i]
+      if (cand === undefined && lineRuns === undefined && !escapes) continue
+      const line = lines[i] ?? ''
+      if (line.length === 0 || (rawLines[i] ?? '').includes(INLINE_ALLOW)) continue
+      if (line.length > maxLine) {
+        // Over-long lines are scanned in overlapping windows, each on its own.
+        for (let from = 0; from < line.length; from += maxLine - overlap) {
+          scanText(lines, i, line.slice(from, from + maxLine), from, 0, hits)
+          if (from + maxLine >= line.length) break
+        }
+        continue
+      }
+      const lineBuf = buf.subarray(starts[i], (starts[i + 1] ?? 0) - 1)
+      if (cand !== undefined) runRules(cand, lines, i, line, lineBuf, 0, hits, undefined)
+      if (depth === 0) continue
+      let charRuns = lineRuns
+      if (lineRuns !== undefined && lineBuf.length !== line.length) {
+        // Byte offsets to code units on a line with non-ASCII text.
+        const unit = (b: number): number => lineBuf.subarray(0, b).toString('utf8').length
+        charRuns = lineRuns.map(([s, e]): [number, number] => [unit(s), unit(e)])
+      }
+      scanViews(lines, i, line, 0, 0, hits, undefined, charRuns ?? [])
     }
   }
 
@@ -460,18 +477,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const framed = chunk.lines.map(frame)
       const lines = framed.map((f) => f.text)
       lines0 = lines
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] ?? ''
-        if (line.length === 0 || (chunk.lines[i] ?? '').includes(INLINE_ALLOW)) continue
-        if (line.length <= maxLine) {
-          scanText(lines, i, line, 0, 0, hits)
-          continue
-        }
-        for (let at = 0; at < line.length; at += maxLine - overlap) {
-          scanText(lines, i, line.slice(at, at + maxLine), at, 0, hits)
-          if (at + maxLine >= line.length) break
-        }
-      }
+      scanChunk(chunk.lines, lines, hits)
       if (hits.length === 0) return []
       // One finding per secret per place: overlapping windows and decoded views find the same value again,
       // and two rules matching one span keep the more specific (pattern over generic).

@@ -1,0 +1,94 @@
+// The keyword automaton and the base64 run finder against plain, slow
+// definitions of what they must find, on text drawn to hit their edges:
+// overlapping keywords, keywords inside longer ones, any ASCII case,
+// non-ASCII bytes, runs at the start and end of the buffer, padding.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createGen } from '../../detectors/gen.ts'
+import { BASE64_MIN_RUN, createKeywordScanner, findBase64Runs } from '../../detectors/keywords.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+
+const gen = createGen()
+/** A whole number in [0, n). */
+const int = (n: number): number => Number.parseInt(gen.digits(6), 10) % n
+
+function naiveKeywordEnds(text: string, keywords: readonly string[]): string[] {
+  const lower = text.replace(/[A-Z]/g, (c) => c.toLowerCase())
+  const out: string[] = []
+  for (const k of keywords) for (let at = lower.indexOf(k); at >= 0; at = lower.indexOf(k, at + 1)) out.push(`${Buffer.byteLength(text.slice(0, at + k.length))}:${k}`)
+  return out.sort()
+}
+
+test('the automaton reports every keyword occurrence, in any ASCII case, overlapping and nested ones too', () => {
+  const rules = [
+    { id: 'a', rule: { keywords: ['token', 'to'] } },
+    { id: 'b', rule: { keywords: ['ken', 'ghp_', 'api_key'] } },
+    { id: 'c', rule: { keywords: ['://', 'p_'] } }
+  ]
+  const scanner = createKeywordScanner(rules)
+  const keywords = ['token', 'to', 'ken', 'ghp_', 'api_key', '://', 'p_']
+  const pieces = [...keywords, 'TOKEN', 'ToKeN', 'GHP_', 'Api_Key', 'é', '日本', ' ', 'x', 'tok', 'api', ':/', '\n']
+  for (let round = 0; round < 500; round++) {
+    let text = ''
+    for (let i = 0; i < 20; i++) text += pieces[int(pieces.length)]
+    const buf = Buffer.from(text, 'utf8')
+    const got: string[] = []
+    scanner.scan(buf, 0, buf.length, (end, found) => {
+      for (const r of found) for (const k of r.rule.keywords) if (buf.subarray(end - k.length, end).toString('latin1').toLowerCase() === k) got.push(`${end}:${k}`)
+    })
+    assert.deepEqual([...new Set(got)].sort(), naiveKeywordEnds(text, keywords), text)
+  }
+})
+
+test('the automaton scans only the given range, and every built-in keyword is found on its own', () => {
+  const scanner = createKeywordScanner(BUILTIN_RULES.map((rule) => ({ rule })))
+  for (const rule of BUILTIN_RULES) {
+    for (const k of rule.keywords) {
+      const buf = Buffer.from(`xx ${k.toUpperCase()} yy`, 'latin1')
+      const found: unknown[] = []
+      scanner.scan(buf, 0, buf.length, (_end, rules) => found.push(...rules.map((r) => r.rule)))
+      assert.ok(found.includes(rule), `${rule.id}: ${k}`)
+      const outside: unknown[] = []
+      scanner.scan(buf, 0, 3, (_end, rules) => outside.push(...rules))
+      assert.deepEqual(outside, [])
+    }
+  }
+  assert.throws(() => createKeywordScanner([{ rule: { keywords: ['Token'] } }]), /lower-case ASCII expected/)
+})
+
+function naiveRuns(text: string): string[] {
+  const out: string[] = []
+  for (const m of text.matchAll(/[A-Za-z0-9+/_-]+/g)) {
+    const run = m[0]
+    if (run.length < BASE64_MIN_RUN || !/[a-z]/.test(run) || !/[A-Z]/.test(run) || !/[0-9+/_-]/.test(run)) continue
+    const pad = /^={0,2}/.exec(text.slice(m.index + run.length))?.[0] ?? ''
+    out.push(`${m.index}-${m.index + run.length + pad.length}`)
+  }
+  return out
+}
+
+test('base64 runs: every run of 24+ mixing the three classes, with its padding, wherever it lies', () => {
+  const pieces = () => [
+    gen.base62(int(40)),
+    `${gen.base62(int(30))}==`,
+    `${gen.base62(23)}=`,
+    gen.hex(40),
+    'word',
+    ' ',
+    '.',
+    '"',
+    '-_+/',
+    'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+    'abcdefghijklmnopqrstuvwxyz'
+  ]
+  for (let round = 0; round < 2000; round++) {
+    const p = pieces()
+    let text = ''
+    for (let i = 0; i < 6; i++) text += p[int(p.length)]
+    const buf = Buffer.from(text, 'latin1')
+    const got: string[] = []
+    findBase64Runs(buf, 0, buf.length, (s, e) => got.push(`${s}-${e}`))
+    assert.deepEqual(got, naiveRuns(text), text)
+  }
+})
