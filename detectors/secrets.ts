@@ -28,6 +28,8 @@ interface Compiled {
   rule: Rule
   index: number
   re: RE2
+  /** `rule.follows`, sticky: tested right after a keyword occurrence. */
+  follows: RegExp | undefined
   group: number
   allowSecrets: RE2[]
   allowMatches: RE2[]
@@ -137,6 +139,7 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     rule,
     index,
     re,
+    follows: rule.follows === undefined ? undefined : new RegExp(rule.follows, 'iy'),
     group,
     allowSecrets: (rule.allow?.secrets ?? []).map((p) => make(p, '')),
     allowMatches: (rule.allow?.matches ?? []).map((p) => make(p, '')),
@@ -250,6 +253,14 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     return body.length >= block.minBodyChars * 4 ? { secret: body, endLineIndex: last, end: text.length, endColumn: (lines[last] ?? '').length + 1 } : undefined
   }
 
+  /** Whether what follows the keyword that ends at `end` of `text` is what the rule's matches have there. */
+  function followed(c: Compiled, text: string, end: number): boolean {
+    const f = c.follows
+    if (f === undefined) return true
+    f.lastIndex = end
+    return f.test(text)
+  }
+
   /** Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to the line. */
   function scanText(
     lines: string[],
@@ -262,8 +273,12 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   ): void {
     const buf = Buffer.from(text, 'utf8')
     const candidates: Compiled[] = []
-    keywords.scan(buf, 0, buf.length, (_end, rules) => {
-      for (const r of rules) if (!candidates.includes(r)) candidates.push(r)
+    const ascii = buf.length === text.length
+    keywords.scan(buf, 0, buf.length, (end, rules) => {
+      for (const r of rules) {
+        if (candidates.includes(r)) continue
+        if (followed(r, text, ascii ? end : buf.subarray(0, end).toString('utf8').length)) candidates.push(r)
+      }
     })
     if (candidates.length > 0) runRules(candidates, lines, lineIndex, text, buf, offset, hits, view)
     if (level >= depth) return
@@ -375,9 +390,22 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     let li = 0
     keywords.scan(buf, 0, buf.length, (end, rules) => {
       while ((starts[li + 1] ?? 0) < end) li++
-      const list = candidates[li]
-      if (list === undefined) candidates[li] = [...rules]
-      else for (const r of rules) if (!list.includes(r)) list.push(r)
+      let list = candidates[li]
+      for (const r of rules) {
+        if (list?.includes(r) === true) continue
+        if (r.follows !== undefined) {
+          const line = lines[li] ?? ''
+          const from = starts[li] ?? 0
+          // On a line with multi-byte characters the byte offset is turned into the string's.
+          const at = ascii || (starts[li + 1] ?? 0) - from - 1 === line.length ? end - from : buf.subarray(from, end).toString('utf8').length
+          if (!followed(r, line, at)) continue
+        }
+        if (list === undefined) {
+          list = []
+          candidates[li] = list
+        }
+        list.push(r)
+      }
     })
     if (depth > 0) {
       let ri = 0
@@ -474,8 +502,8 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       if (allowStreams.some((a) => a.test(chunk.stream))) return []
       const hits: Hit[] = []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
-      const framed = chunk.lines.map(frame)
-      const lines = framed.map((f) => f.text)
+      const framing = frameLines(chunk.lines)
+      const lines = framing.lines
       lines0 = lines
       scanChunk(chunk.lines, lines, hits)
       if (hits.length === 0) return []
@@ -511,8 +539,8 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         const line = lines[h.lineIndex] ?? ''
         const lineNo = chunk.startLine + h.lineIndex
         // Back to the columns of the record as written (a masker rewrites that, framing and all).
-        const start = framed[h.lineIndex]?.toRaw(h.start) ?? h.start
-        const endColumn = (framed[h.endLineIndex]?.toRawEnd(h.endColumn - 1) ?? h.endColumn - 1) + 1
+        const start = toRaw(framing, h.lineIndex, h.start)
+        const endColumn = toRawEnd(framing, h.endLineIndex, h.endColumn - 1) + 1
         const finding: Finding = {
           v: '1',
           type: 'finding',
@@ -542,13 +570,14 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   }
 }
 
-/** A line as rules read it, and the way back to the columns of the line as written. */
-interface Framed {
-  text: string
-  /** The column in the written line of the text's column `col`. */
-  toRaw: (col: number) => number
-  /** The same for an exclusive end: just after the written character of the text's `col - 1`. */
-  toRawEnd: (col: number) => number
+/** The lines of a chunk as rules read them, and the way back to the columns of the lines as written. */
+interface Framing {
+  raw: readonly string[]
+  lines: string[]
+  /** Per line, the length of the record prefix taken off its start. */
+  prefix: number[]
+  /** Lines that lost escape sequences too: per kept character, its column in the written line. */
+  kept: Map<number, number[]>
 }
 
 // The framing a record arrives in, holding nothing a rule looks for: a leading timestamp with
@@ -563,28 +592,52 @@ const TERMINAL_NOISE = new RegExp(
   'g'
 )
 
-function frame(line: string): Framed {
-  const prefix = RECORD_PREFIX.exec(line)?.[0].length ?? 0
-  const body = prefix === 0 ? line : line.slice(prefix)
-  if (!body.includes(ESC) && !body.includes('section_')) {
-    return prefix === 0 ? { text: line, toRaw: (c) => c, toRawEnd: (c) => c } : { text: body, toRaw: (c) => c + prefix, toRawEnd: (c) => c + prefix }
+// Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
+// findings on few of them, and the closures were a tenth of the engine's garbage.
+function frameLines(raw: readonly string[]): Framing {
+  const n = raw.length
+  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map() }
+  for (let i = 0; i < n; i++) {
+    const line = raw[i] ?? ''
+    // Most lines do not start with a year: skip the regex for them.
+    const c = line.charCodeAt(0)
+    const prefix = c >= 48 && c <= 57 && line.charCodeAt(4) === 45 ? (RECORD_PREFIX.exec(line)?.[0].length ?? 0) : 0
+    const body = prefix === 0 ? line : line.slice(prefix)
+    f.prefix[i] = prefix
+    if (!body.includes(ESC) && !body.includes('section_')) {
+      f.lines[i] = body
+      continue
+    }
+    // Keep what lies between the escapes, remembering where each kept character was.
+    let text = ''
+    const at: number[] = []
+    let from = 0
+    const keep = (to: number): void => {
+      for (let j = from; j < to; j++) at.push(prefix + j)
+      text += body.slice(from, to)
+    }
+    TERMINAL_NOISE.lastIndex = 0
+    for (let m = TERMINAL_NOISE.exec(body); m !== null; m = TERMINAL_NOISE.exec(body)) {
+      keep(m.index)
+      from = m.index + m[0].length
+    }
+    keep(body.length)
+    f.lines[i] = text
+    f.kept.set(i, at)
   }
-  // Keep what lies between the escapes, remembering where each kept character was.
-  let text = ''
-  const at: number[] = []
-  let from = 0
-  const keep = (to: number): void => {
-    for (let i = from; i < to; i++) at.push(prefix + i)
-    text += body.slice(from, to)
-  }
-  TERMINAL_NOISE.lastIndex = 0
-  for (let m = TERMINAL_NOISE.exec(body); m !== null; m = TERMINAL_NOISE.exec(body)) {
-    keep(m.index)
-    from = m.index + m[0].length
-  }
-  keep(body.length)
-  const toRaw = (c: number): number => at[c] ?? line.length
-  return { text, toRaw, toRawEnd: (c) => (c <= 0 ? toRaw(0) : toRaw(c - 1) + 1) }
+  return f
+}
+
+/** The column in written line `i` of the framed text's column `col`. */
+function toRaw(f: Framing, i: number, col: number): number {
+  const at = f.kept.get(i)
+  return at === undefined ? col + (f.prefix[i] ?? 0) : (at[col] ?? (f.raw[i] ?? '').length)
+}
+
+/** The same for an exclusive end: just after the written character of the text's `col - 1`. */
+function toRawEnd(f: Framing, i: number, col: number): number {
+  if (!f.kept.has(i)) return col + (f.prefix[i] ?? 0)
+  return col <= 0 ? toRaw(f, i, 0) : toRaw(f, i, col - 1) + 1
 }
 
 /** Of two readings of one place: the line as written, then a decoded view, then a value cut at an escape. */

@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.ts'
+import { USERINFO } from './url.ts'
 
 // scheme://user:password@host — the password is group 1. Userinfo may not
 // contain '@', ':' or '/' unescaped (RFC 3986), so the classes below stop at
@@ -88,6 +89,8 @@ export const rules: Rule[] = [
       kind: 'pattern',
       regex: url(d.schemes),
       keywords: d.keywords,
+      // The rest of the scheme (postgresql, mongodb+srv), then user:password@.
+      follows: `[a-z0-9+]*://${USERINFO}`,
       allow: { secrets: PLACEHOLDERS },
       examples: {
         positives: (g) => {

@@ -1,5 +1,9 @@
 import type { Rule } from '../rule.ts'
 
+// After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:` or `=>`, and
+// the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
+const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|=|:)\\s*["']?${value}`
+
 export const rules: Rule[] = [
   {
     id: 'generic-password-assignment',
@@ -10,6 +14,7 @@ export const rules: Rule[] = [
     // NAME=value, NAME: value, "name": "value", --name=value, where NAME ends in
     // a password-ish word. The value stops at whitespace, quotes and separators.
     regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?\\s*(?:=|:)\\s*["\']?([^\\s"\'`,;&<>]{8,128})',
+    follows: assignment('[^\\s"\'`,;&<>]{8}'),
     keywords: ['pass', 'pwd'],
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
     minEntropy: 2.5,
@@ -60,6 +65,7 @@ export const rules: Rule[] = [
     // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
     regex:
       '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,256})(?:[^A-Za-z0-9+/_.~=-]|$)',
+    follows: assignment('[A-Za-z0-9+/_.~=-]{16}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
     keywords: [

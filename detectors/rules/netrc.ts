@@ -28,6 +28,7 @@ export const rules: Rule[] = [
     // string (a structured log's message, a ConfigMap value) or one line of a JSON-escaped text.
     regex: '(?i)(?:^|"|\\\\n)\\s*password\\s+([^\\s"\'\\\\]{8,256})\\s*(?:$|\\\\*"|\\\\+[nr])',
     keywords: ['password'],
+    follows: '[^\\S\\n]+[^\\s"\'\\\\]{8}',
     // Passwords people pick (Summer2382%23mm) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
     examples: {

@@ -11,6 +11,8 @@ export const rules: Rule[] = [
     // npm adopted GitHub's layout: npm_ + 30 random + base62(CRC32(random)) in 6 characters.
     regex: '(?:^|[^A-Za-z0-9_])(npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9_]|$)',
     keywords: ['npm_'],
+    // npm_config_* and npm_package_* variables fill CI logs.
+    follows: '[A-Za-z0-9]{36}',
     validate: githubChecksumValid,
     examples: {
       positives: (g) => {

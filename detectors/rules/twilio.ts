@@ -44,6 +44,8 @@ export const rules: Rule[] = [
     kind: 'pattern',
     regex: `${START}(SK[a-f0-9]{32})${END}`,
     keywords: ['sk'],
+    // 'sk' is in every other word (task, disk, ask): only SK followed by the 32 hex digits counts.
+    follows: '[a-f0-9]{32}',
     minEntropy: 2.5,
     examples: {
       positives: (g) => {

@@ -1,5 +1,8 @@
 import type { Rule } from '../rule.ts'
 
+/** After `://`: user, `:`, password, `@` (the regex's userinfo, without its length bounds). */
+export const USERINFO = '[^\\s:@/\'"]+:[^\\s:@/\'"]+@'
+
 export const rules: Rule[] = [
   {
     id: 'url-credentials',
@@ -12,6 +15,7 @@ export const rules: Rule[] = [
     keywords: ['://'],
     // Userinfo needs an '@': most of the lines holding a URL have none, and the regex is skipped on them.
     requires: ['@'],
+    follows: USERINFO,
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
     minEntropy: 2.5,
     allow: {

@@ -16,7 +16,8 @@ const int = (n: number): number => Number.parseInt(gen.digits(6), 10) % n
 function naiveKeywordEnds(text: string, keywords: readonly string[]): string[] {
   const lower = text.replace(/[A-Z]/g, (c) => c.toLowerCase())
   const out: string[] = []
-  for (const k of keywords) for (let at = lower.indexOf(k); at >= 0; at = lower.indexOf(k, at + 1)) out.push(`${Buffer.byteLength(text.slice(0, at + k.length))}:${k}`)
+  for (const k of keywords)
+    for (let at = lower.indexOf(k); at >= 0; at = lower.indexOf(k, at + 1)) out.push(`${Buffer.byteLength(text.slice(0, at + k.length))}:${k}`)
   return out.sort()
 }
 
@@ -35,7 +36,15 @@ test('the automaton reports every keyword occurrence, in any ASCII case, overlap
     const buf = Buffer.from(text, 'utf8')
     const got: string[] = []
     scanner.scan(buf, 0, buf.length, (end, found) => {
-      for (const r of found) for (const k of r.rule.keywords) if (buf.subarray(end - k.length, end).toString('latin1').toLowerCase() === k) got.push(`${end}:${k}`)
+      for (const r of found)
+        for (const k of r.rule.keywords)
+          if (
+            buf
+              .subarray(end - k.length, end)
+              .toString('latin1')
+              .toLowerCase() === k
+          )
+            got.push(`${end}:${k}`)
     })
     assert.deepEqual([...new Set(got)].sort(), naiveKeywordEnds(text, keywords), text)
   }
