@@ -26,7 +26,7 @@ import { createCodec } from '../pipeline/codec.ts'
 import { TOPICS } from '../pipeline/events.ts'
 import { silentLogger } from '../pipeline/log.ts'
 import { createMetrics } from '../pipeline/metrics.ts'
-import type { OutRecord } from '../pipeline/runner.ts'
+import type { OutRecord, Publish } from '../pipeline/runner.ts'
 import { createPublisher } from '../pipeline/runner.ts'
 import { parse } from '../pipeline/schema.ts'
 import type { BenchContext, Benchmark } from './run.ts'
@@ -164,11 +164,21 @@ async function child(): Promise<void> {
   )
   const publish = createPublisher({ bus, codec: createCodec({ payloadKey: 'bench-payload-key-'.padEnd(40, 'b'), compress: k.compress }), metrics, logger })
   const p: Progress = { lines: 0, bytes: 0, cpuMicros: 0, peakRss: 0 }
+  // Lines per record, remembered when the collector encodes a chunk ahead of sending it.
+  const linesOf = new WeakMap<Buffer, number>()
+  const counted: Publish = async (records: OutRecord[]) => {
+    await publish(records)
+    for (const r of records) p.lines += r.encoded === undefined ? (r.value as { lines: string[] }).lines.length : (linesOf.get(r.encoded) ?? 0)
+  }
+  counted.encode = (records) => {
+    const out = publish.encode?.(records) ?? records
+    out.forEach((o, i) => {
+      if (o.encoded !== undefined) linesOf.set(o.encoded, (records[i]?.value as { lines: string[] }).lines.length)
+    })
+    return out
+  }
   const collector = createPodLogsCollector(full.collector.podLogs, {
-    publish: async (records: OutRecord[]) => {
-      await publish(records)
-      for (const r of records) p.lines += (r.value as { lines: string[] }).lines.length
-    },
+    publish: counted,
     logger,
     metrics
   })
