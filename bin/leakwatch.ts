@@ -12,10 +12,7 @@ import { ERROR_CODES, isLeakwatchError, LeakwatchError } from '../pipeline/error
 import { createLogger } from '../pipeline/log.ts'
 import { leaves } from '../pipeline/schema.ts'
 import { INCIDENTS_HELP, incidentsCommand } from './incidents.ts'
-import { mask } from './mask.ts'
-import { importGitleaks } from './rules.ts'
 import type { ScanFormat } from './scan.ts'
-import { SCAN_FORMATS, scan } from './scan.ts'
 
 const HELP = `leakwatch — finds credentials leaking into logs, alerts and rotates them
 
@@ -127,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'rules') {
     if (rest[0] !== 'import-gitleaks' || rest[1] === undefined || rest.length > 2)
       throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch rules import-gitleaks gitleaks.toml [-o out.yaml]')
+    const { importGitleaks } = await import('./rules.ts')
     return importGitleaks({ input: rest[1], output: values.output, stdout: process.stdout, stderr: process.stderr })
   }
 
@@ -141,7 +139,9 @@ async function main(argv: string[]): Promise<number> {
     maxContextChars: config.detector.maxContextChars
   }
 
+  // Each command loads what it runs: a `run collector` process holds no detector rules and no scanner.
   if (command === 'scan') {
+    const { SCAN_FORMATS, scan } = await import('./scan.ts')
     const format = values.format as ScanFormat
     if (!SCAN_FORMATS.includes(format)) throw new LeakwatchError('LW_ERR_USAGE', `unknown --format ${String(format)} (${SCAN_FORMATS.join(', ')})`)
     return await scan({
@@ -167,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
     for (const flag of ['reveal', 'baseline', 'write-baseline', 'output', 'known-secrets'] as const)
       if (values[flag] !== undefined && values[flag] !== false) throw new LeakwatchError('LW_ERR_USAGE', `--${flag} does not go with mask`)
     if (values.format !== 'text') throw new LeakwatchError('LW_ERR_USAGE', '--format does not go with mask')
+    const { mask } = await import('./mask.ts')
     return await mask({ ...setup, exitCode, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   }
 

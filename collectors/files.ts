@@ -57,14 +57,14 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
   /** Reads complete lines from one file into chunks, without advancing its position. */
   async function readChunks(t: TailFile, budget: number): Promise<ReadResult> {
     const chunks: LogChunk[] = []
-    let offset = t.offset
-    let line = t.line
+    let offset = t.readOffset
+    let line = t.readLine
     const buf = Buffer.alloc(Math.min(budget, config.maxChunkBytes))
     // A line never waits for more than one buffer: longer ones are split.
     const maxLine = Math.min(config.maxLineBytes, buf.length)
     let current: LogChunk | undefined
     let currentBytes = 0
-    while (offset - t.offset < budget) {
+    while (offset - t.readOffset < budget) {
       const { bytesRead } = await t.fh.read(buf, 0, buf.length, offset)
       if (bytesRead === 0) break
       let consumed = 0
@@ -111,8 +111,8 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
       if (consumed === 0) break
       offset += consumed
     }
-    deps.metrics.linesCollected.inc({ collector: 'files' }, line - t.line)
-    deps.metrics.bytesCollected.inc({ collector: 'files' }, offset - t.offset)
+    deps.metrics.linesCollected.inc({ collector: 'files' }, line - t.readLine)
+    deps.metrics.bytesCollected.inc({ collector: 'files' }, offset - t.readOffset)
     return { outputs: chunks.map((c) => ({ topic: TOPICS.logs, key: c.stream, value: c })), offset, line }
   }
 

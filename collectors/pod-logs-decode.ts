@@ -41,6 +41,20 @@ const SPACE = 0x20
 const NL = 0x0a
 const BRACE = 0x7b
 
+const P = 0x50
+const F = 0x46
+const STDOUT = Buffer.from('stdout')
+const STDERR = Buffer.from('stderr')
+
+/** The stream field of a CRI record; the two the runtimes write are shared strings, not one per line. */
+function streamName(buf: Buffer, start: number, end: number): string {
+  if (end - start === 6) {
+    if (buf.compare(STDOUT, 0, 6, start, end) === 0) return 'stdout'
+    if (buf.compare(STDERR, 0, 6, start, end) === 0) return 'stderr'
+  }
+  return buf.toString('latin1', start, end)
+}
+
 function isDigit(b: number | undefined): boolean {
   return b !== undefined && b >= 0x30 && b <= 0x39
 }
@@ -112,9 +126,16 @@ export function decode(buf: Buffer, n: number, maxLineBytes: number, full: boole
       if (sp2 !== -1 && sp2 < nl) {
         let tagEnd = buf.indexOf(SPACE, sp2 + 1)
         if (tagEnd === -1 || tagEnd > nl) tagEnd = nl
-        const stream = buf.toString('latin1', sp1 + 1, sp2)
-        const tags = buf.toString('latin1', sp2 + 1, tagEnd)
-        const partial = tags === 'P' || (tags !== 'F' && tags.split(':').includes('P'))
+        const stream = streamName(buf, sp1 + 1, sp2)
+        // The one-letter tags of nearly every record are read without making strings of them.
+        const oneTag = tagEnd === sp2 + 2 ? buf[sp2 + 1] : undefined
+        const partial =
+          oneTag === P ||
+          (oneTag !== F &&
+            buf
+              .toString('latin1', sp2 + 1, tagEnd)
+              .split(':')
+              .includes('P'))
         add(stream, buf.subarray(Math.min(tagEnd + 1, nl), nl), partial, pos, next)
         ok = true
       }

@@ -202,7 +202,8 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   function olderPending(t: TailFile, p: PodLogPath, files: ReadonlyMap<string, TailFile>): boolean {
     const dir = t.rel.slice(0, t.rel.lastIndexOf('/') + 1)
     for (const o of files.values()) {
-      if (o === t || !o.rel.startsWith(dir) || o.offset >= o.size || o.stuckAt === o.size) continue
+      // Lines read but not acknowledged count as pending: the stream's line count moves on their acknowledgement.
+      if (o === t || !o.rel.startsWith(dir) || (o.offset === o.readOffset && (o.offset >= o.size || o.stuckAt === o.size))) continue
       const q = parsePodLogPath(o.rel)
       if (q !== undefined && (q.restart < p.restart || (q.restart === p.restart && q.rotated && !p.rotated))) return true
     }
@@ -210,9 +211,9 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   }
 
   async function read(t: TailFile, budget: number, files: ReadonlyMap<string, TailFile>): Promise<ReadResult> {
-    const stay: ReadResult = { outputs: [], offset: t.offset, line: t.line }
+    const stay: ReadResult = { outputs: [], offset: t.readOffset, line: t.readLine }
     const p = parsePodLogPath(t.rel)
-    if (p === undefined || t.offset >= t.size) return stay
+    if (p === undefined || t.readOffset >= t.size) return stay
     const info = meta?.lookup(p.namespace, p.pod, p.uid)
     const decision = decide(p, info)
     if (decision !== 'read' && !decisionsLogged.has(`${t.rel}:${decision}`)) {
@@ -220,11 +221,11 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       log.debug({ file: t.rel, decision }, decision === 'skip' ? 'file excluded by selection' : 'waiting for pod metadata')
     }
     // Excluded: moved past without reading, so an excluded container's output never enters this process.
-    if (decision === 'skip') return { outputs: [], offset: t.size, line: t.line }
+    if (decision === 'skip') return { outputs: [], offset: t.size, line: t.readLine }
     if (decision === 'wait') return stay
     if (olderPending(t, p, files)) return stay
     // A file that still grows waits up to flushIntervalMs for enough lines to fill a chunk.
-    if (t.size - t.offset < config.maxChunkBytes && t.goneAt === undefined && config.flushIntervalMs > 0) {
+    if (t.size - t.readOffset < config.maxChunkBytes && t.goneAt === undefined && config.flushIntervalMs > 0) {
       const since = pendingSince.get(t.rel) ?? now()
       pendingSince.set(t.rel, since)
       if (now() - since < config.flushIntervalMs) return stay
@@ -232,15 +233,15 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     pendingSince.delete(t.rel)
     const source = sourceOf(t, p, info)
     // A file read from its start continues its container's line count.
-    let line = t.offset === 0 && t.line === 0 ? (streams.get(p.stream) ?? 0) : t.line
+    let line = t.readOffset === 0 && t.readLine === 0 ? (streams.get(p.stream) ?? 0) : t.readLine
     const startLine = line
-    let offset = t.offset
+    let offset = t.readOffset
     const chunks: LogChunk[] = []
     let current: LogChunk | undefined
     let currentBytes = 0
     let malformed = 0
     const collectedAt = new Date(now()).toISOString()
-    while (offset - t.offset < budget) {
+    while (offset - t.readOffset < budget) {
       const want = Math.min(buf.length, t.size - offset)
       if (want <= 0) break
       const { bytesRead } = await t.fh.read(buf, 0, want, offset)
@@ -277,7 +278,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     }
     if (malformed > 0) log.debug({ file: t.rel, records: malformed }, 'records in neither CRI nor docker format passed on as they are')
     deps.metrics.linesCollected.inc({ collector: 'pod-logs' }, line - startLine)
-    deps.metrics.bytesCollected.inc({ collector: 'pod-logs' }, offset - t.offset)
+    deps.metrics.bytesCollected.inc({ collector: 'pod-logs' }, offset - t.readOffset)
     return { outputs: chunks.map((c) => ({ topic: TOPICS.logs, key: c.stream, value: c })), offset, line }
   }
 
@@ -287,7 +288,9 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       checkpointPath: config.checkpointPath,
       pollIntervalMs: config.pollIntervalMs,
       readFrom: config.readFrom,
-      maxCycleBytes: config.maxInFlightBytes,
+      // A quarter of the bound per cycle: while one cycle is on the wire the next ones are read and encoded.
+      maxCycleBytes: Math.max(buf.length, Math.floor(config.maxInFlightBytes / 4)),
+      maxInFlightBytes: config.maxInFlightBytes,
       minFileBytes: buf.length,
       list,
       absolute: (rel) => join(config.path, rel),

@@ -27,6 +27,9 @@ export interface TailFile extends FilePosition {
   rel: string
   abs: string
   fh: FileHandle
+  /** Where the next read starts: ahead of `offset` by what was read and is not acknowledged yet. */
+  readOffset: number
+  readLine: number
   /** Size at this cycle's stat. */
   size: number
   /** The size at which a read last made no progress (only an incomplete record left); undefined after progress. */
@@ -48,13 +51,19 @@ export interface TailerOptions {
   checkpointPath: string
   pollIntervalMs: number
   readFrom: 'end' | 'beginning'
-  /** Bytes read per cycle over all files, so memory stays flat however far behind we are. */
+  /** Bytes read per cycle over all files. */
   maxCycleBytes: number
+  /**
+   * Bytes read and not yet acknowledged, over all cycles: the next cycle is read while earlier ones are being
+   * sent, up to this bound, so memory stays flat however far behind we are. Default: maxCycleBytes (one cycle at a time).
+   */
+  maxInFlightBytes?: number
   /** Least bytes one file may read in a cycle (must fit the longest record). */
   minFileBytes: number
   /** Paths (relative) that should be followed now. */
   list: () => Promise<string[]>
   absolute: (rel: string) => string
+  /** Reads from `t.readOffset` (line `t.readLine`) on, at most about `budget` bytes. */
   read: (t: TailFile, budget: number, files: ReadonlyMap<string, TailFile>) => Promise<ReadResult>
   /** A rotated copy (`0.log.20240101-120000`): followed only to finish a position we hold, let go once drained. */
   isRotated?: (rel: string) => boolean
@@ -111,6 +120,19 @@ export function utf8Boundary(buf: Buffer, limit: number): number {
   return i > 0 ? i : limit
 }
 
+interface Advance {
+  t: TailFile
+  offset: number
+  line: number
+}
+
+/** One cycle's reads: sent as one, and only once it is acknowledged do its files' positions move. */
+interface Batch {
+  outputs: OutRecord[]
+  advance: Advance[]
+  bytes: number
+}
+
 const idOf = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`
 
 function position(t: FilePosition): FilePosition {
@@ -139,6 +161,17 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
   let startAt = 0
   let loop: Promise<void> | undefined
   const stop = new AbortController()
+  const maxInFlight = Math.max(opts.maxCycleBytes, opts.maxInFlightBytes ?? opts.maxCycleBytes)
+  // Read and not yet acknowledged, oldest first; pending[0] is the one on the wire.
+  const pending: Batch[] = []
+  let inFlight = 0
+  let pump: Promise<void> | undefined
+  // The bus's failure, held until the loop takes it (drain); `epoch` counts them, so a read that overlapped one is void.
+  let failure: unknown
+  let epoch = 0
+  const acked: Array<() => void> = []
+  let saving: Promise<void> | undefined
+  let saveAgain = false
 
   async function track(rel: string, firstScan: boolean): Promise<void> {
     const abs = opts.absolute(rel)
@@ -191,7 +224,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       }
     }
     ignored.delete(rel)
-    tracked.set(rel, { ...pos, rel, abs, fh, size: st.size })
+    tracked.set(rel, { ...pos, rel, abs, fh, size: st.size, readOffset: pos.offset, readLine: pos.line })
     busy.add(id)
   }
 
@@ -201,7 +234,111 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     retired.set(idOf(t), position(t))
   }
 
+  async function persist(): Promise<void> {
+    // Coalesced: a save asked for while one is being written runs once more after it, with the newest positions.
+    if (saving !== undefined) {
+      saveAgain = true
+      return await saving
+    }
+    saving = (async () => {
+      try {
+        do {
+          saveAgain = false
+          const files: Record<string, FilePosition> = {}
+          for (const t of tracked.values()) files[t.rel] = position(t)
+          checkpoint = { version: 1, files }
+          if (opts.streams !== undefined && opts.streams.size > 0) checkpoint.streams = Object.fromEntries(opts.streams)
+          await saveCheckpoint(opts.checkpointPath, checkpoint)
+          saved = new Map()
+        } while (saveAgain)
+      } finally {
+        saving = undefined
+      }
+    })()
+    return await saving
+  }
+
+  /** Every batch acknowledged (or the bus failed) and the checkpoint written; throws the bus's failure. */
+  async function drain(): Promise<void> {
+    while (pump !== undefined) await pump
+    if (saving !== undefined) await saving
+    if (failure !== undefined) {
+      const err = failure
+      failure = undefined
+      throw err
+    }
+  }
+
+  /** Waits until fewer than `bytes` read bytes are unacknowledged, so memory is bounded by configuration, not input rate. */
+  async function room(bytes: number): Promise<void> {
+    while (pending.length > 0 && inFlight + bytes > maxInFlight && failure === undefined) {
+      await new Promise<void>((resolve) => acked.push(resolve))
+    }
+    if (failure !== undefined) await drain()
+  }
+
+  function wake(): void {
+    for (const resolve of acked.splice(0)) resolve()
+  }
+
+  // Sends batches one after the other, oldest first: the bus sees them in read order, a failed batch is never
+  // followed by a later one (no line overtakes another, none is sent twice by the pipeline itself), and
+  // positions move only past what was acknowledged.
+  function startPump(): void {
+    if (pump !== undefined || pending.length === 0) return
+    pump = (async () => {
+      try {
+        while (pending.length > 0 && failure === undefined && !stop.signal.aborted) {
+          const b = pending[0] as Batch
+          try {
+            if (b.outputs.length > 0) await deps.publish(b.outputs)
+          } catch (err) {
+            failure = err
+            epoch++
+            break
+          }
+          pending.shift()
+          inFlight -= b.bytes
+          const grown: TailFile[] = []
+          for (const a of b.advance) {
+            if (a.offset === a.t.offset && a.line === a.t.line) continue
+            a.t.offset = a.offset
+            a.t.line = a.line
+            opts.acknowledged?.(a.t)
+            if (a.t.headBytes < HEAD_BYTES && a.offset > a.t.headBytes) grown.push(a.t)
+          }
+          wake()
+          // Grow each file's identity with what was acknowledged: a head taken while the file was (nearly)
+          // empty could not tell a rewrite from an append.
+          for (const t of grown) if (tracked.get(t.rel) === t) Object.assign(t, await headHash(t.fh, t.offset))
+          // The next batch goes out while this checkpoint is written.
+          const written = persist().then(
+            () => deps.onCycle?.(b.outputs.length),
+            (err: unknown) => {
+              const e = err as { code?: string; message?: string }
+              log.warn({ code: e.code, reason: e.message }, 'checkpoint not written; retried with the next acknowledgement')
+            }
+          )
+          if (pending.length === 0) await written
+        }
+      } finally {
+        if (failure !== undefined || stop.signal.aborted) {
+          // Nothing after the failed batch was sent: read it all again from the acknowledged positions.
+          for (const b of pending.splice(0)) inFlight -= b.bytes
+          for (const t of tracked.values()) {
+            t.readOffset = t.offset
+            t.readLine = t.line
+          }
+        }
+        pump = undefined
+        wake()
+      }
+    })()
+  }
+
+  /** One pass over the files: reads what the in-flight bound allows and queues it for the bus; returns bytes read. */
   async function cycle(firstScan: boolean): Promise<number> {
+    if (failure !== undefined) await drain()
     busy.clear()
     for (const t of tracked.values()) busy.add(idOf(t))
     const listed = await opts.list()
@@ -214,7 +351,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     }
     retired = new Map()
     const outputs: OutRecord[] = []
-    const advance: Array<{ t: TailFile; offset: number; line: number }> = []
+    const advance: Advance[] = []
     const finished: TailFile[] = []
     let changed = false
     const files = [...tracked.values()]
@@ -227,15 +364,21 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       t.size = (await t.fh.stat()).size
       sizes.set(t, t.size)
     }
+    await room(opts.maxCycleBytes)
+    const cycleEpoch = epoch
     for (let i = 0; i < files.length; i++) {
       const t = files[(startAt + i) % files.length] as TailFile
       const st = { size: sizes.get(t) ?? t.size }
       // Truncated in place (copytruncate): shorter than what we read, or, when the writer got past our
-      // offset before we looked, no longer starting with the bytes it started with.
-      const rewritten = st.size < t.offset || (st.size > t.offset && t.headBytes > 0 && (await headHash(t.fh, t.headBytes)).head !== t.head)
+      // offset before we looked, no longer starting with the bytes it started with. The head is taken
+      // before the await: an acknowledgement may grow it meanwhile.
+      const { head, headBytes } = t
+      const rewritten = st.size < t.readOffset || (st.size > t.readOffset && headBytes > 0 && (await headHash(t.fh, headBytes)).head !== head)
       if (rewritten) {
+        // What is in flight for the old content settles first, so no acknowledgement lands on the new one.
+        await drain()
         log.info({ file: t.rel }, 'file truncated; reading from the start')
-        Object.assign(t, { offset: 0, line: 0, ...(await headHash(t.fh, st.size)) })
+        Object.assign(t, { offset: 0, line: 0, readOffset: 0, readLine: 0, ...(await headHash(t.fh, st.size)) })
         changed = true
       }
       const pathNow = await stat(t.abs).catch(() => undefined)
@@ -244,6 +387,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       if (gone && t.offset < st.size) {
         t.goneAt ??= now()
         if (opts.deletedHoldMs !== undefined && now() - t.goneAt > opts.deletedHoldMs) {
+          await drain()
           // Held as long as we promised; what is still unread is counted, not silently dropped.
           const lines = await countLines(t.fh, t.offset, st.size)
           opts.onLost?.(t, lines, st.size - t.offset)
@@ -254,39 +398,41 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       }
       if (spent >= opts.maxCycleBytes) continue
       const r = await opts.read(t, perFile, tracked)
-      spent += r.offset - t.offset
-      if (r.offset === t.offset) t.stuckAt = st.size
+      // The bus failed while this was read: positions went back to the acknowledged ones, so this read is void.
+      if (epoch !== cycleEpoch) await drain()
+      spent += r.offset - t.readOffset
+      if (r.offset === t.readOffset) t.stuckAt = st.size
       else delete t.stuckAt
-      for (const o of r.outputs) outputs.push(o)
-      advance.push({ t, offset: r.offset, line: r.line })
+      // Encoded now, so what waits for the bus is the compact payload, not the lines it was made of.
+      const encoded = r.outputs.length > 0 && deps.publish.encode !== undefined ? deps.publish.encode(r.outputs) : r.outputs
+      for (const o of encoded) outputs.push(o)
+      if (r.offset !== t.readOffset || r.line !== t.readLine) advance.push({ t, offset: r.offset, line: r.line })
+      t.readOffset = r.offset
+      t.readLine = r.line
       // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go.
       if ((r.offset === st.size || r.outputs.length === 0) && (gone || rotatedCopy)) finished.push(t)
     }
     startAt++
-    if (outputs.length > 0) await deps.publish(outputs)
-    for (const a of advance) {
-      if (a.offset === a.t.offset && a.line === a.t.line) continue
-      changed = true
-      a.t.offset = a.offset
-      a.t.line = a.line
-      opts.acknowledged?.(a.t)
-      // Grow the file's identity with what was read: a head taken while the file was (nearly) empty
-      // could not tell a rewrite from an append.
-      if (a.t.headBytes < HEAD_BYTES && a.offset > a.t.headBytes) Object.assign(a.t, await headHash(a.t.fh, a.offset))
+    if (outputs.length > 0) {
+      pending.push({ outputs, advance, bytes: spent })
+      inFlight += spent
+      startPump()
+    } else if (advance.length > 0) {
+      // Moved without output (an excluded container skipped): nothing to acknowledge, but it moves in order.
+      pending.push({ outputs, advance, bytes: 0 })
+      startPump()
     }
-    for (const t of finished) {
-      await letGo(t)
+    if (finished.length > 0) {
+      // A file is let go only once everything read from it is acknowledged.
+      await drain()
+      for (const t of finished) await letGo(t)
       changed = true
     }
     if (changed || firstScan) {
-      const files: Record<string, FilePosition> = {}
-      for (const t of tracked.values()) files[t.rel] = position(t)
-      checkpoint = { version: 1, files }
-      if (opts.streams !== undefined && opts.streams.size > 0) checkpoint.streams = Object.fromEntries(opts.streams)
-      await saveCheckpoint(opts.checkpointPath, checkpoint)
-      saved = new Map()
+      await drain()
+      await persist()
     }
-    return outputs.length
+    return spent
   }
 
   return {
@@ -306,21 +452,27 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
         let first = true
         let failures = 0
         while (!stop.signal.aborted) {
-          let delivered = 0
+          let read = 0
           try {
-            delivered = await cycle(first)
+            read = await cycle(first)
             first = false
+            // Nothing new: wait for what is in flight, so each onCycle means all that was read is acknowledged.
+            if (read === 0) {
+              await drain()
+              deps.onCycle?.(0)
+            }
             failures = 0
-            deps.onCycle?.(delivered)
           } catch (err) {
             failures++
             const e = err as { code?: string; message?: string }
             log.warn({ code: e.code, reason: e.message, failures }, 'collection cycle failed; positions not advanced, retrying')
           }
           // Keep reading without pause while there is a backlog; back off while the bus fails.
-          const delay = failures > 0 ? Math.min(30_000, opts.pollIntervalMs * 2 ** failures) : delivered > 0 ? 0 : opts.pollIntervalMs
+          const delay = failures > 0 ? Math.min(30_000, opts.pollIntervalMs * 2 ** failures) : read > 0 ? 0 : opts.pollIntervalMs
           if (delay > 0) await sleep(delay, undefined, { signal: stop.signal }).catch(() => {})
         }
+        // Stopping: what is being sent is let finish (its positions are then saved); nothing new is sent.
+        await drain().catch(() => {})
       })()
       await loop
       signal.removeEventListener('abort', onAbort)

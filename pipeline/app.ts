@@ -7,18 +7,11 @@ import type { Writable } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Collector } from '../collectors/files.ts'
 import { createFilesCollector } from '../collectors/files.ts'
-import { podMetadataFromConfig } from '../collectors/k8s-pods.ts'
 import { createPodLogsCollector } from '../collectors/pod-logs.ts'
 import type { Config } from '../config/schema.ts'
-import { createKnownSecrets } from '../detectors/known-secrets/wire.ts'
-import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
-import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
-import { createDetectorStage } from '../detectors/stage.ts'
 import type { ApiServer } from '../responders/api.ts'
 import type { IncidentStore } from '../responders/incidents.ts'
 import { createMemoryIncidentStore } from '../responders/incidents.ts'
-import { createSealHook } from '../responders/seal.ts'
-import { startResponder } from '../responders/wire.ts'
 import type { Bus } from './bus.ts'
 import { createKafkaBus } from './bus-kafka.ts'
 import { createMemoryBus } from './bus-memory.ts'
@@ -102,7 +95,10 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
   const abort = new AbortController()
 
   try {
+    // Each role loads only its own modules: a node's collector would otherwise hold the detector's rules, the
+    // responders' clients and the Kubernetes client in memory without using them.
     if (runsResponder) {
+      const { startResponder } = await import('../responders/wire.ts')
       const responder = await startResponder(config, {
         log,
         metrics,
@@ -122,6 +118,14 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     }
 
     if (runsDetector) {
+      const [{ createKnownSecrets }, { BUILTIN_RULES }, { createSecretDetector, revealedSecret }, { createDetectorStage }, { createSealHook }] =
+        await Promise.all([
+          import('../detectors/known-secrets/wire.ts'),
+          import('../detectors/rules/registry.ts'),
+          import('../detectors/secrets.ts'),
+          import('../detectors/stage.ts'),
+          import('../responders/seal.ts')
+        ])
       const fingerprinter = createFingerprinter(config.detector.fingerprintKey)
       if (fingerprinter.ephemeral) log.warn('no detector.fingerprintKey: fingerprints are random per process and will not match across restarts')
       // GitHub revocation needs the token: those findings carry it sealed to the responder's key, nothing else does.
@@ -162,7 +166,12 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
       const pods = config.collector.podLogs
       // On by default only for a collector on a Kubernetes node; the embedded mode tails its demo folder.
       if (pods.mode === 'on' || (pods.mode === 'auto' && role === 'collector' && existsSync(pods.path))) {
-        const metadata = podMetadataFromConfig(pods, { logger: log, onState: (s) => metrics.podMetadataUp.set(s === 'synced' ? 1 : 0) })
+        const metadata = pods.metadata.enabled
+          ? (await import('../collectors/k8s-pods.ts')).podMetadataFromConfig(pods, {
+              logger: log,
+              onState: (s) => metrics.podMetadataUp.set(s === 'synced' ? 1 : 0)
+            })
+          : undefined
         collectors.push(
           createPodLogsCollector(pods, { publish, logger: log, metrics, cluster: config.cluster, ...(metadata === undefined ? {} : { metadata }) })
         )

@@ -27,6 +27,8 @@ export interface OutRecord {
   topic: string
   key: string | null
   value: unknown
+  /** `value` already encoded for its topic (Publish.encode): sent as it is. */
+  encoded?: Buffer
 }
 
 export interface Stage {
@@ -44,11 +46,18 @@ export interface RunnerDeps {
   logger: Logger
 }
 
-export type Publish = (records: OutRecord[]) => Promise<void>
+export interface Publish {
+  (records: OutRecord[]): Promise<void>
+  /**
+   * Encodes records ahead of sending (the value is dropped): a collector that queues records while earlier ones
+   * are on the wire holds their compact payloads rather than the objects they were made of.
+   */
+  encode?: (records: OutRecord[]) => OutRecord[]
+}
 
 /** Encodes and sends records grouped by topic; resolves when all are durable. */
 export function createPublisher(deps: RunnerDeps): Publish {
-  return async (records) => {
+  const publish: Publish = async (records) => {
     const byTopic = new Map<string, OutRecord[]>()
     for (const r of records) {
       let list = byTopic.get(r.topic)
@@ -62,12 +71,15 @@ export function createPublisher(deps: RunnerDeps): Publish {
       [...byTopic].map(async ([topic, list]) => {
         await deps.bus.send(
           topic,
-          list.map((r) => ({ key: r.key, value: deps.codec.encode(topic, r.value) }))
+          list.map((r) => ({ key: r.key, value: r.encoded ?? deps.codec.encode(topic, r.value) }))
         )
         deps.metrics.recordsOut.inc({ topic }, list.length)
       })
     )
   }
+  publish.encode = (records) =>
+    records.map((r) => ({ topic: r.topic, key: r.key, value: undefined, encoded: r.encoded ?? deps.codec.encode(r.topic, r.value) }))
+  return publish
 }
 
 export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBeginning: boolean }): Promise<Consumer> {
