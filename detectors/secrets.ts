@@ -374,7 +374,8 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
    */
   function scanChunk(rawLines: readonly string[], lines: string[], hits: Hit[]): void {
     const joined = lines.join('\n')
-    const buf = Buffer.from(joined, 'utf8')
+    const scanned = keywords.scanText(joined)
+    const buf = scanned.bytes
     const n = lines.length
     const starts = new Array<number>(n + 1)
     let at = 0
@@ -388,7 +389,10 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     const candidates: Array<Compiled[] | undefined> = new Array(n)
     const runs: Array<Array<[number, number]> | undefined> = new Array(n)
     let li = 0
-    keywords.scan(buf, 0, buf.length, (end, rules) => {
+    const hits0 = scanned.hits
+    for (let h = 0; h < scanned.count; h++) {
+      const end = hits0[2 * h] ?? 0
+      const rules = keywords.rulesAt(hits0[2 * h + 1] ?? 0)
       while ((starts[li + 1] ?? 0) < end) li++
       let list = candidates[li]
       for (const r of rules) {
@@ -397,8 +401,8 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
           const line = lines[li] ?? ''
           const from = starts[li] ?? 0
           // On a line with multi-byte characters the byte offset is turned into the string's.
-          const at = ascii || (starts[li + 1] ?? 0) - from - 1 === line.length ? end - from : buf.subarray(from, end).toString('utf8').length
-          if (!followed(r, line, at)) continue
+          const col = ascii || (starts[li + 1] ?? 0) - from - 1 === line.length ? end - from : buf.subarray(from, end).toString('utf8').length
+          if (!followed(r, line, col)) continue
         }
         if (list === undefined) {
           list = []
@@ -406,7 +410,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         }
         list.push(r)
       }
-    })
+    }
     if (depth > 0) {
       let ri = 0
       findBase64Runs(buf, 0, buf.length, (start, end) => {
@@ -417,12 +421,22 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         list.push([start - base, end - base])
       })
     }
-    // JSON and URL escapes are looked for per line only when the chunk has any.
-    const escapes = depth > 0 && (joined.includes('\\') || joined.includes('%'))
+    // Lines that may hold JSON (\\) or URL (%) escapes, found with the buffer's native search: in an
+    // access log nearly every chunk has a '%' somewhere, but few of its lines do.
+    const escaped = new Uint8Array(n)
+    if (depth > 0) {
+      for (const byte of [0x5c, 0x25]) {
+        let line = 0
+        for (let at = buf.indexOf(byte); at >= 0; at = buf.indexOf(byte, starts[line + 1] ?? buf.length)) {
+          while ((starts[line + 1] ?? 0) <= at) line++
+          escaped[line] = 1
+        }
+      }
+    }
     for (let i = 0; i < n; i++) {
       const cand = candidates[i]
       const lineRuns = runs[i]
-      if (cand === undefined && lineRuns === undefined && !escapes) continue
+      if (cand === undefined && lineRuns === undefined && escaped[i] === 0) continue
       const line = lines[i] ?? ''
       if (line.length === 0 || (rawLines[i] ?? '').includes(INLINE_ALLOW)) continue
       if (line.length > maxLine) {

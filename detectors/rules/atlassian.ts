@@ -27,7 +27,7 @@ export const rules: Rule[] = [
     title: 'Atlassian API token (Jira, Confluence, Bitbucket)',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(ATATT3xFfGF0[A-Za-z0-9_-]{100,300}=[0-9A-F]{8})${END_DASH}`,
+    regex: `${START}(ATATT3xFfGF0[A-Za-z0-9_-]{100,}=[0-9A-F]{8})${END_DASH}`,
     keywords: ['atatt3xffgf0'],
     validate: atlassianChecksumValid,
     examples: {

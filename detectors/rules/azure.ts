@@ -197,8 +197,7 @@ export const rules: Rule[] = [
     // service version (sv=YYYY-MM-DD), an IoT/Service Bus SAS with "SharedAccessSignature sr=".
     // In URLs the signature is percent-encoded: that form is left to the engine's URL-decoded
     // view, so an encoded and a plain copy of one signature are one secret.
-    regex:
-      '(?:(?:^|[?&;=\\s"\'])sv=[0-9]{4}-[0-9]{2}-[0-9]{2}|SharedAccessSignature\\s+sr=)[^\\s"\'<>]*?[?&]sig=([A-Za-z0-9+/=]{40,150})(?:[^A-Za-z0-9%+/=]|$)',
+    regex: '(?:(?:^|[?&;=\\s"\'])sv=[0-9]{4}-[0-9]{2}-[0-9]{2}|SharedAccessSignature\\s+sr=)[^\\s"\'<>]*?[?&]sig=([A-Za-z0-9+/=]{40,})(?:[^A-Za-z0-9%+/=]|$)',
     keywords: ['sig='],
     // A signature is base64 of an HMAC-SHA256; 4.0 rejected about one in ten million.
     minEntropy: 3.7,

@@ -43,7 +43,7 @@ export const rules: Rule[] = [
     title: 'Bitbucket Cloud repository, project or workspace access token',
     severity: 'high',
     kind: 'pattern',
-    regex: '(?:^|[^A-Za-z0-9_-])(ATCTT3xFfGN0[A-Za-z0-9_-]{60,800}=[A-Fa-f0-9]{8})(?:[^A-Za-z0-9_-]|$)',
+    regex: '(?:^|[^A-Za-z0-9_-])(ATCTT3xFfGN0[A-Za-z0-9_-]{60,}=[A-Fa-f0-9]{8})(?:[^A-Za-z0-9_-]|$)',
     keywords: ['atctt3xffgn0'],
     validate: bitbucketChecksumValid,
     examples: {

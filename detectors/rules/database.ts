@@ -6,7 +6,7 @@ import { USERINFO } from './url.ts'
 // them; a password containing them is percent-encoded and the decoded view
 // is scanned too.
 function url(schemes: string): string {
-  return `(?i)(?:^|[^a-z0-9+.-])(?:${schemes})://[^\\s:@/'"]{1,128}:([^\\s:@/'"]{3,256})@[^\\s/'"]+`
+  return `(?i)(?:^|[^a-z0-9+.-])(?:${schemes})://[^\\s:@/'"]{1,}:([^\\s:@/'"]{3,})@[^\\s/'"]+`
 }
 
 // Values that show up in docs, examples and templates instead of real passwords.
@@ -109,7 +109,7 @@ export const rules: Rule[] = [
     severity: 'high',
     kind: 'pattern',
     // jdbc:sqlserver://host;user=app;password=…  and  Server=…;User Id=…;Password=…;
-    regex: '(?i)(?:jdbc:[a-z0-9]+:|(?:server|data source|host)=[^;]{1,128};)[^"\'\\n]{0,256}?(?:password|pwd)=([^;\\s"\'&]{3,128})',
+    regex: '(?i)(?:jdbc:[a-z0-9]+:|(?:server|data source|host)=[^;]{1,};)[^"\'\\n]{0,}?(?:password|pwd)=([^;\\s"\'&]{3,})',
     keywords: ['password=', 'pwd='],
     allow: { secrets: PLACEHOLDERS },
     examples: {

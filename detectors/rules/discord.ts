@@ -46,7 +46,7 @@ export const rules: Rule[] = [
     title: 'Discord webhook URL',
     severity: 'medium',
     kind: 'pattern',
-    regex: `(https://(?:(?:ptb|canary)\\.)?discord(?:app)?\\.com/api/(?:v[0-9]{1,2}/)?webhooks/[0-9]{17,20}/[A-Za-z0-9_-]{60,80})${END_DASH}`,
+    regex: `(https://(?:(?:ptb|canary)\\.)?discord(?:app)?\\.com/api/(?:v[0-9]{1,2}/)?webhooks/[0-9]{17,20}/[A-Za-z0-9_-]{60,})${END_DASH}`,
     keywords: ['discord.com/api/', 'discordapp.com/api/'],
     validate: (url) => shannonEntropy(url.slice(url.lastIndexOf('/') + 1)) >= 4.0,
     examples: {

@@ -78,7 +78,7 @@ export const rules: Rule[] = [
     severity: 'high',
     kind: 'pattern',
     // Refresh tokens issued by accounts.google.com start with "1//0" and run to ~100 base64url characters.
-    regex: '(?:^|[^A-Za-z0-9_/-])(1//0[0-9A-Za-z_-]{60,300})(?:[^A-Za-z0-9_-]|$)',
+    regex: '(?:^|[^A-Za-z0-9_/-])(1//0[0-9A-Za-z_-]{60,})(?:[^A-Za-z0-9_-]|$)',
     keywords: ['1//0'],
     minEntropy: 4.0,
     examples: {

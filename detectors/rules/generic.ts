@@ -13,7 +13,7 @@ export const rules: Rule[] = [
     kind: 'generic',
     // NAME=value, NAME: value, "name": "value", --name=value, where NAME ends in
     // a password-ish word. The value stops at whitespace, quotes and separators.
-    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?\\s*(?:=|:)\\s*["\']?([^\\s"\'`,;&<>]{8,128})',
+    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?\\s*(?:=|:)\\s*["\']?([^\\s"\'`,;&<>]{8,})',
     follows: assignment('[^\\s"\'`,;&<>]{8}'),
     keywords: ['pass', 'pwd'],
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
@@ -64,7 +64,7 @@ export const rules: Rule[] = [
     // `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
     // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
     regex:
-      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,256})(?:[^A-Za-z0-9+/_.~=-]|$)',
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
     follows: assignment('[A-Za-z0-9+/_.~=-]{16}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
@@ -123,7 +123,7 @@ export const rules: Rule[] = [
     kind: 'generic',
     // `--password VALUE`, `--token=VALUE`, `--api-key VALUE`: what CI step logs echo with `set -x`.
     regex:
-      '(?i)(?:^|\\s)--(?:password|passwd|token|api-key|apikey|access-token|auth-token|secret|client-secret|secret-key)(?:=|\\s+)["\']?([^\\s"\'-][^\\s"\']{7,255})',
+      '(?i)(?:^|\\s)--(?:password|passwd|token|api-key|apikey|access-token|auth-token|secret|client-secret|secret-key)(?:=|\\s+)["\']?([^\\s"\'-][^\\s"\']{7,})',
     keywords: ['--pass', '--token', '--api', '--access-token', '--auth-token', '--secret', '--client-secret'],
     // Passwords people pick (Harbor2355*f555) go under 3.0 one time in 10,000.
     minEntropy: 2.5,

@@ -10,7 +10,7 @@ import type { Rule } from '../rule.ts'
 // (payload length) + 7 base36 characters of CRC-32 over everything before
 // them, prefix included. The CRC makes a made-up value fail.
 
-const ROUTABLE = '[0-9A-Za-z_-]{27,300}\\.(?:01\\.)?[0-9a-z]{9}'
+const ROUTABLE = '[0-9A-Za-z_-]{27,}\\.(?:01\\.)?[0-9a-z]{9}'
 const B = '(?:^|[^A-Za-z0-9_-])'
 const E = '(?:[^A-Za-z0-9_-]|$)'
 

@@ -34,7 +34,7 @@ export const rules: Rule[] = [
     title: 'Grafana Cloud access policy token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(glc_eyJ[A-Za-z0-9+/]{32,400}={0,2})(?:[^A-Za-z0-9_+/=]|$)`,
+    regex: `${START}(glc_eyJ[A-Za-z0-9+/]{32,}={0,2})(?:[^A-Za-z0-9_+/=]|$)`,
     keywords: ['glc_'],
     validate: cloudClaimValid,
     examples: {
@@ -79,7 +79,7 @@ export const rules: Rule[] = [
     title: 'Grafana API key (legacy)',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(eyJrIjoi[A-Za-z0-9+/]{40,400}={0,2})(?:[^A-Za-z0-9_+/=.]|$)`,
+    regex: `${START}(eyJrIjoi[A-Za-z0-9+/]{40,}={0,2})(?:[^A-Za-z0-9_+/=.]|$)`,
     keywords: ['eyjrijoi'],
     validate: apiKeyClaimValid,
     examples: {

@@ -7,7 +7,7 @@ export const rules: Rule[] = [
     severity: 'high',
     kind: 'pattern',
     // One-line form: machine, login and password on a line.
-    regex: '(?i)(?:^|\\s)machine\\s+\\S+\\s+(?:login\\s+\\S+\\s+)?password\\s+([^\\s"\']{6,256})',
+    regex: '(?i)(?:^|\\s)machine\\s+\\S+\\s+(?:login\\s+\\S+\\s+)?password\\s+([^\\s"\']{6,})',
     keywords: ['machine'],
     allow: { secrets: ['^\\$\\{?[A-Za-z_]', '^<[^>]*>$', '^\\*+$'] },
     examples: {
@@ -26,7 +26,7 @@ export const rules: Rule[] = [
     kind: 'generic',
     // The multi-line form: a line holding only `password <value>`. That line may also be a JSON
     // string (a structured log's message, a ConfigMap value) or one line of a JSON-escaped text.
-    regex: '(?i)(?:^|"|\\\\n)\\s*password\\s+([^\\s"\'\\\\]{8,256})\\s*(?:$|\\\\*"|\\\\+[nr])',
+    regex: '(?i)(?:^|"|\\\\n)\\s*password\\s+([^\\s"\'\\\\]{8,})\\s*(?:$|\\\\*"|\\\\+[nr])',
     keywords: ['password'],
     follows: '[^\\S\\n]+[^\\s"\'\\\\]{8}',
     // Passwords people pick (Summer2382%23mm) go under 3.0 one time in 10,000.

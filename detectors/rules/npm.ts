@@ -33,7 +33,7 @@ export const rules: Rule[] = [
     // Any registry's token after npm's own `:_authToken=` key: legacy UUID npm tokens and
     // private registries. Formats that have a rule of their own are left to it (allow below).
     kind: 'pattern',
-    regex: `(?:^|[^A-Za-z0-9_])_authToken\\s*=\\s*${QUOTE}([A-Za-z0-9_.~+/=:-]{20,512})(?:[^A-Za-z0-9_.~+/=:-]|$)`,
+    regex: `(?:^|[^A-Za-z0-9_])_authToken\\s*=\\s*${QUOTE}([A-Za-z0-9_.~+/=:-]{20,})(?:[^A-Za-z0-9_.~+/=:-]|$)`,
     keywords: ['_authtoken'],
     // Legacy npm tokens are UUIDs: 1 in 700 of them is under 3.3.
     minEntropy: 2.6,

@@ -9,7 +9,7 @@ export const rules: Rule[] = [
     title: 'Pinecone API key',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80})${END}`,
+    regex: `${START}(pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,})${END}`,
     keywords: ['pcsk_'],
     minEntropy: 4.0,
     examples: {

@@ -18,7 +18,7 @@ export const rules: Rule[] = [
     title: 'Sentry organization auth token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(sntrys_eyJ[A-Za-z0-9+/]{20,400}={0,2}_[A-Za-z0-9+/]{43})(?:[^A-Za-z0-9_+/=]|$)`,
+    regex: `${START}(sntrys_eyJ[A-Za-z0-9+/]{20,}={0,2}_[A-Za-z0-9+/]{43})(?:[^A-Za-z0-9_+/=]|$)`,
     keywords: ['sntrys_'],
     validate: orgClaimValid,
     examples: {

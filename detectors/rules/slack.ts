@@ -59,7 +59,7 @@ export const rules: Rule[] = [
     title: 'Slack app-level token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${BEFORE}(xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[A-Za-z0-9]{32,80})${END}`,
+    regex: `${BEFORE}(xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[A-Za-z0-9]{32,})${END}`,
     keywords: ['xapp-'],
     minEntropy: 3.0,
     examples: {
@@ -75,7 +75,7 @@ export const rules: Rule[] = [
     title: 'Slack app configuration access token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${BEFORE}(xoxe\\.xox[bp]-[0-9]-[A-Za-z0-9]{155,175})${END}`,
+    regex: `${BEFORE}(xoxe\\.xox[bp]-[0-9]-[A-Za-z0-9]{155,})${END}`,
     keywords: ['xoxe.xox'],
     minEntropy: 4.0,
     examples: {
@@ -91,7 +91,7 @@ export const rules: Rule[] = [
     title: 'Slack app configuration refresh token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${BEFORE}(xoxe-[0-9]-[A-Za-z0-9]{140,150})${END}`,
+    regex: `${BEFORE}(xoxe-[0-9]-[A-Za-z0-9]{140,})${END}`,
     keywords: ['xoxe-'],
     minEntropy: 4.0,
     examples: {
@@ -123,7 +123,7 @@ export const rules: Rule[] = [
     title: 'Slack legacy workspace app or refresh token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${BEFORE}(xox[ar]-(?:[0-9]-)?[0-9A-Za-z]{8,48}(?:-[0-9A-Za-z]{4,64}){0,4})${END_DASH}`,
+    regex: `${BEFORE}(xox[ar]-(?:[0-9]-)?[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]{4,}){0,4})${END_DASH}`,
     keywords: ['xoxa-', 'xoxr-'],
     minEntropy: 3.2,
     examples: {
@@ -143,7 +143,7 @@ export const rules: Rule[] = [
     title: 'Slack legacy user token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${BEFORE}(xox[os]-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[a-fA-F0-9]{16,64})${END}`,
+    regex: `${BEFORE}(xox[os]-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[a-fA-F0-9]{16,})${END}`,
     keywords: ['xoxo-', 'xoxs-'],
     minEntropy: 2.5,
     examples: {

@@ -13,7 +13,7 @@ export const rules: Rule[] = [
     title: 'Stripe live secret key',
     severity: 'critical',
     kind: 'pattern',
-    regex: `${START}(sk_${LIVE}[A-Za-z0-9]{24,247})${END}`,
+    regex: `${START}(sk_${LIVE}[A-Za-z0-9]{24,})${END}`,
     keywords: [`sk_${LIVE}`],
     minEntropy: 3.5,
     examples: {
@@ -33,7 +33,7 @@ export const rules: Rule[] = [
     title: 'Stripe live restricted key',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(rk_${LIVE}[A-Za-z0-9]{24,247})${END}`,
+    regex: `${START}(rk_${LIVE}[A-Za-z0-9]{24,})${END}`,
     keywords: [`rk_${LIVE}`],
     minEntropy: 3.5,
     examples: {
@@ -51,7 +51,7 @@ export const rules: Rule[] = [
     title: 'Stripe test-mode secret or restricted key',
     severity: 'low',
     kind: 'pattern',
-    regex: `${START}((?:sk|rk)_test_[A-Za-z0-9]{24,247})${END}`,
+    regex: `${START}((?:sk|rk)_test_[A-Za-z0-9]{24,})${END}`,
     keywords: ['sk_test_', 'rk_test_'],
     minEntropy: 3.5,
     // The keys printed in Stripe's own documentation.
@@ -69,7 +69,7 @@ export const rules: Rule[] = [
     title: 'Stripe webhook signing secret',
     severity: 'medium',
     kind: 'pattern',
-    regex: `${START}(whsec_[A-Za-z0-9+/]{32,86}={0,2})(?:[^A-Za-z0-9_+/=]|$)`,
+    regex: `${START}(whsec_[A-Za-z0-9+/]{32,}={0,2})(?:[^A-Za-z0-9_+/=]|$)`,
     keywords: ['whsec_'],
     minEntropy: 3.2,
     examples: {

@@ -7,7 +7,7 @@ export const rules: Rule[] = [
     severity: 'critical',
     kind: 'pattern',
     // <14 characters>.atlasv1.<60–70 characters>: user, team and organization tokens alike.
-    regex: '(?:^|[^A-Za-z0-9])([A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60,70})(?:[^A-Za-z0-9_=-]|$)',
+    regex: '(?:^|[^A-Za-z0-9])([A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60,})(?:[^A-Za-z0-9_=-]|$)',
     keywords: ['.atlasv1.'],
     minEntropy: 4.0,
     examples: {

@@ -11,7 +11,7 @@ export const rules: Rule[] = [
     severity: 'high',
     // Generic: a format rule that matches the same password (a GitHub token in a git remote) wins.
     kind: 'generic',
-    regex: '(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://[^\\s:@/\'"]{1,128}:([^\\s:@/\'"]{6,256})@[^\\s/\'"]+',
+    regex: '(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://[^\\s:@/\'"]{1,}:([^\\s:@/\'"]{6,})@[^\\s/\'"]+',
     keywords: ['://'],
     // Userinfo needs an '@': most of the lines holding a URL have none, and the regex is skipped on them.
     requires: ['@'],

@@ -13,7 +13,7 @@ export const rules: Rule[] = [
     title: 'HashiCorp Vault service token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(hvs\\.(?:[A-Za-z0-9_-]{90,120}|[A-Za-z0-9]{24}))${END_DASH}`,
+    regex: `${START}(hvs\\.(?:[A-Za-z0-9_-]{90,}|[A-Za-z0-9]{24}))${END_DASH}`,
     keywords: ['hvs.'],
     minEntropy: 3.0,
     examples: {
@@ -33,7 +33,7 @@ export const rules: Rule[] = [
     title: 'HashiCorp Vault batch token',
     severity: 'high',
     kind: 'pattern',
-    regex: `${START}(hvb\\.[A-Za-z0-9_-]{138,300})${END_DASH}`,
+    regex: `${START}(hvb\\.[A-Za-z0-9_-]{138,})${END_DASH}`,
     keywords: ['hvb.'],
     minEntropy: 4.0,
     examples: {
@@ -49,7 +49,7 @@ export const rules: Rule[] = [
     title: 'HashiCorp Vault recovery token',
     severity: 'critical',
     kind: 'pattern',
-    regex: `${START}(hvr\\.(?:[A-Za-z0-9_-]{90,120}|[A-Za-z0-9]{24}))${END_DASH}`,
+    regex: `${START}(hvr\\.(?:[A-Za-z0-9_-]{90,}|[A-Za-z0-9]{24}))${END_DASH}`,
     keywords: ['hvr.'],
     minEntropy: 3.0,
     examples: {
@@ -65,7 +65,7 @@ export const rules: Rule[] = [
     title: 'HashiCorp Vault token (pre-1.10 format)',
     severity: 'high',
     kind: 'pattern',
-    regex: `${named('vault')}(s\\.[A-Za-z0-9]{24}|b\\.[A-Za-z0-9_-]{100,300})${END_DASH}`,
+    regex: `${named('vault')}(s\\.[A-Za-z0-9]{24}|b\\.[A-Za-z0-9_-]{100,})${END_DASH}`,
     keywords: ['vault'],
     minEntropy: 3.0,
     examples: {
