@@ -37,6 +37,8 @@ const STRIDE = 4
 /** Bytes of a form checked first, before its whole span is hashed. */
 const HEAD = 16
 const HMAC_BYTES = 16
+/** Ints per form in `forms`. */
+const FORM = 4
 /** Filter size: the next power of two of 16 bits per distinct q-gram (so 16 to 32 bits each). */
 const BITS_PER_KEY = 16
 /** log2 of the smallest filter, in bits (4 KiB). */
@@ -173,6 +175,13 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
+/** An empty open-addressing table of 2^bits slots: [key, head] each, heads −1. */
+function newTable(bits: number): Int32Array {
+  const t = new Int32Array(2 << bits)
+  for (let i = 1; i < t.length; i += 2) t[i] = -1
+  return t
+}
+
 /** The three filter bits of a q-gram key t, from the top bits of t·kC (a second keyed multiply). */
 function bitsOf(t: number, kC: number): number {
   const b = Math.imul(t, kC)
@@ -203,28 +212,23 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   q8.fill(0xff, 0, q)
   const qMask = q32[0] as number
 
-  // Forms: parallel typed arrays indexed by form id, grown by doubling, ids reused.
+  // What a candidate reads sits together, so a probe costs a cache miss per structure, not per field.
+  // Forms, by id (grown by doubling, ids reused): FORM ints each, [length, head check, check, value id].
   let cap = 0
-  let formValue = new Int32Array(0)
-  let formLen = new Int32Array(0)
-  let formHead = new Uint32Array(0)
-  let formCheck = new Uint32Array(0)
+  let forms = new Int32Array(0)
   let formKind = new Uint8Array(0)
   let formT = new Int32Array(0)
   let formMac = new Uint8Array(0)
   const freeForms: number[] = []
   let formCount = 0
-  // Postings: (form, offset) chained per q-gram key.
+  // Postings, chained per q-gram key: [form id × 4 + offset, next posting].
   let pCap = 0
-  let postForm = new Int32Array(0)
-  let postOff = new Uint8Array(0)
-  let postNext = new Int32Array(0)
+  let posts = new Int32Array(0)
   const freePosts: number[] = []
   let postCount = 0
-  // Open addressing table: key t → head posting; head −1 empty, −2 deleted.
+  // Open addressing table, [key t, head posting] per slot; head −1 empty, −2 deleted.
   let tBits = 10
-  let tKeys = new Int32Array(1 << tBits)
-  let tHead = new Int32Array(1 << tBits).fill(-1)
+  let table = newTable(tBits)
   let tUsed = 0
   let tDead = 0
   // Blocked Bloom filter over the distinct keys: the only structure a sample without a candidate touches.
@@ -261,10 +265,7 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       b.set(a)
       return b
     }
-    formValue = grow(formValue, 1, (k) => new Int32Array(k))
-    formLen = grow(formLen, 1, (k) => new Int32Array(k))
-    formHead = grow(formHead, 1, (k) => new Uint32Array(k))
-    formCheck = grow(formCheck, 1, (k) => new Uint32Array(k))
+    forms = grow(forms, FORM, (k) => new Int32Array(k))
     formKind = grow(formKind, 1, (k) => new Uint8Array(k))
     formT = grow(formT, STRIDE, (k) => new Int32Array(k))
     formMac = grow(formMac, HMAC_BYTES, (k) => new Uint8Array(k))
@@ -274,15 +275,9 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
 
   function growPosts(): void {
     const n = Math.max(256, pCap * 2)
-    const a = new Int32Array(n)
-    a.set(postForm)
-    postForm = a
-    const b = new Uint8Array(n)
-    b.set(postOff)
-    postOff = b
-    const c = new Int32Array(n)
-    c.set(postNext)
-    postNext = c
+    const a = new Int32Array(n * 2)
+    a.set(posts)
+    posts = a
     for (let i = n - 1; i >= pCap; i--) freePosts.push(i)
     pCap = n
   }
@@ -292,28 +287,26 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     let i = fmix(t) & mask
     let firstDead = -1
     for (;;) {
-      const head = tHead[i] as number
+      const head = table[2 * i + 1] as number
       if (head === -1) return firstDead >= 0 ? firstDead : i
       if (head === -2) {
         if (firstDead < 0) firstDead = i
-      } else if (tKeys[i] === t) return i
+      } else if (table[2 * i] === t) return i
       i = (i + 1) & mask
     }
   }
 
   function rehash(): void {
-    const keys = tKeys
-    const heads = tHead
+    const old = table
     while ((tUsed + 1) * 2 > 1 << tBits) tBits++
-    tKeys = new Int32Array(1 << tBits)
-    tHead = new Int32Array(1 << tBits).fill(-1)
+    table = newTable(tBits)
     tDead = 0
-    for (let i = 0; i < keys.length; i++) {
-      const head = heads[i] as number
+    for (let i = 0; i < old.length; i += 2) {
+      const head = old[i + 1] as number
       if (head < 0) continue
-      const slot = slotOf(keys[i] as number)
-      tKeys[slot] = keys[i] as number
-      tHead[slot] = head
+      const slot = slotOf(old[i] as number)
+      table[2 * slot] = old[i] as number
+      table[2 * slot + 1] = head
     }
   }
 
@@ -323,9 +316,9 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     fShift = 32 - (bits - 5)
     filter = new Int32Array(1 << (bits - 5))
     fStale = 0
-    for (let i = 0; i < tKeys.length; i++) {
-      if ((tHead[i] as number) < 0) continue
-      const t = tKeys[i] as number
+    for (let i = 0; i < table.length; i += 2) {
+      if ((table[i + 1] as number) < 0) continue
+      const t = table[i] as number
       filter[t >>> fShift] = (filter[t >>> fShift] as number) | bitsOf(t, kC)
     }
   }
@@ -333,30 +326,32 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   function addPosting(t: number, form: number, off: number): void {
     if ((tUsed + tDead + 1) * 2 > 1 << tBits) rehash()
     const slot = slotOf(t)
-    if ((tHead[slot] as number) < 0) {
-      if (tHead[slot] === -2) tDead--
-      tKeys[slot] = t
-      tHead[slot] = -1
+    if ((table[2 * slot + 1] as number) < 0) {
+      if (table[2 * slot + 1] === -2) tDead--
+      table[2 * slot] = t
+      table[2 * slot + 1] = -1
       tUsed++
       if (tUsed * BITS_PER_KEY > filter.length * 32) rebuildFilter()
       else filter[t >>> fShift] = (filter[t >>> fShift] as number) | bitsOf(t, kC)
     }
     if (freePosts.length === 0) growPosts()
     const p = freePosts.pop() as number
-    postForm[p] = form
-    postOff[p] = off
+    posts[2 * p] = form * STRIDE + off
     // Chains are kept in (offset, length) order: a scan then checks every candidate starting at one
     // position by extending a single running hash, however many values share the q-gram.
-    const len = formLen[form] as number
+    const len = forms[form * FORM] as number
     let prev = -1
-    let at = tHead[slot] as number
-    while (at >= 0 && ((postOff[at] as number) < off || (postOff[at] === off && (formLen[postForm[at] as number] as number) < len))) {
+    let at = table[2 * slot + 1] as number
+    while (at >= 0) {
+      const fo = posts[2 * at] as number
+      const o = fo & (STRIDE - 1)
+      if (o > off || (o === off && (forms[(fo >>> 2) * FORM] as number) >= len)) break
       prev = at
-      at = postNext[at] as number
+      at = posts[2 * at + 1] as number
     }
-    postNext[p] = at
-    if (prev < 0) tHead[slot] = p
-    else postNext[prev] = p
+    posts[2 * p + 1] = at
+    if (prev < 0) table[2 * slot + 1] = p
+    else posts[2 * prev + 1] = p
     postCount++
     if (tUsed * 2 > 1 << tBits) rehash()
   }
@@ -364,20 +359,21 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   function removePosting(t: number, form: number): void {
     const slot = slotOf(t)
     let prev = -1
-    for (let p = tHead[slot] as number; p >= 0; p = postNext[p] as number) {
-      if (postForm[p] !== form) {
+    for (let p = table[2 * slot + 1] as number; p >= 0; p = posts[2 * p + 1] as number) {
+      if ((posts[2 * p] as number) >>> 2 !== form) {
         prev = p
         continue
       }
-      if (prev < 0) tHead[slot] = postNext[p] as number
-      else postNext[prev] = postNext[p] as number
+      if (prev < 0) table[2 * slot + 1] = posts[2 * p + 1] as number
+      else posts[2 * prev + 1] = posts[2 * p + 1] as number
+      posts[2 * p] = 0
       freePosts.push(p)
       postCount--
       break
     }
-    if (tHead[slot] === -1 && tKeys[slot] === t) {
-      tHead[slot] = -2
-      tKeys[slot] = 0
+    if (table[2 * slot + 1] === -1 && table[2 * slot] === t) {
+      table[2 * slot + 1] = -2
+      table[2 * slot] = 0
       tUsed--
       tDead++
       // Its filter bits stay until enough keys went to make a rebuild worth it (or the filter too big).
@@ -389,7 +385,7 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   function check(b: Uint8Array, len: number): number {
     let h = cSeed
     for (let i = 0; i < len; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193)
-    return fmix(h ^ len)
+    return fmix(h ^ len) | 0
   }
 
   function mac(b: Uint8Array): Buffer {
@@ -399,11 +395,11 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   function addForm(valueId: number, kind: FormKind, b: Uint8Array): number {
     if (freeForms.length === 0) growForms()
     const f = freeForms.pop() as number
-    formValue[f] = valueId
-    formLen[f] = b.length
+    forms[f * FORM] = b.length
+    forms[f * FORM + 1] = check(b, Math.min(b.length, HEAD))
+    forms[f * FORM + 2] = check(b, b.length)
+    forms[f * FORM + 3] = valueId
     formKind[f] = FORM_KINDS.indexOf(kind)
-    formHead[f] = check(b, Math.min(b.length, HEAD))
-    formCheck[f] = check(b, b.length)
     formMac.set(mac(b), f * HMAC_BYTES)
     for (let o = 0; o < STRIDE; o++) {
       const t = keyAt(b, o)
@@ -416,9 +412,7 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
 
   function removeForm(f: number): void {
     for (let o = 0; o < STRIDE; o++) removePosting(formT[f * STRIDE + o] as number, f)
-    formLen[f] = 0
-    formHead[f] = 0
-    formCheck[f] = 0
+    forms.fill(0, f * FORM, (f + 1) * FORM)
     formT.fill(0, f * STRIDE, (f + 1) * STRIDE)
     formMac.fill(0, f * HMAC_BYTES, (f + 1) * HMAC_BYTES)
     freeForms.push(f)
@@ -489,24 +483,28 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
    * segment's length, lines[first + k] starts at byte lineStarts[k] for k < count.
    */
   function probe(p: number, t: number, n: number, lines: readonly string[], first: number, count: number, onHit: (line: number, hit: Hit) => void): void {
+    const tab = table
     const mask = (1 << tBits) - 1
     let slot = fmix(t) & mask
+    let post: number
     for (;;) {
-      const head = tHead[slot] as number
-      if (head === -1) return
-      if (head !== -2 && tKeys[slot] === t) break
+      post = tab[2 * slot + 1] as number
+      if (post === -1) return
+      if (post !== -2 && tab[2 * slot] === t) break
       slot = (slot + 1) & mask
     }
     const b = buf
+    const fs = forms
     let runStart = -1
     let runEnd = 0
     let runHash = 0
     let headHash = 0
     let headKnown = false
-    for (let post = tHead[slot] as number; post >= 0; post = postNext[post] as number) {
-      const f = postForm[post] as number
-      const start = p - (postOff[post] as number)
-      const len = formLen[f] as number
+    for (; post >= 0; post = posts[2 * post + 1] as number) {
+      const fo = posts[2 * post] as number
+      const f = fo >>> 2
+      const start = p - (fo & (STRIDE - 1))
+      const len = fs[f * FORM] as number
       if (start < 0 || start + len > n) continue
       if (start !== runStart || runEnd > start + len) {
         runStart = start
@@ -518,15 +516,15 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
         // The first 16 bytes first: a long form sharing a q-gram with the text costs 16 bytes, not its length.
         if (!headKnown) {
           while (runEnd < start + HEAD) runHash = Math.imul(runHash ^ (b[runEnd++] as number), 0x01000193)
-          headHash = fmix(runHash ^ HEAD)
+          headHash = fmix(runHash ^ HEAD) | 0
           headKnown = true
         }
-        if (headHash !== formHead[f]) continue
+        if (headHash !== fs[f * FORM + 1]) continue
       }
       while (runEnd < start + len) runHash = Math.imul(runHash ^ (b[runEnd++] as number), 0x01000193)
-      if (fmix(runHash ^ len) !== formCheck[f]) continue
+      if ((fmix(runHash ^ len) | 0) !== fs[f * FORM + 2]) continue
       const ok = timingSafeEqual(mac(b.subarray(start, start + len)), formMac.subarray(f * HMAC_BYTES, (f + 1) * HMAC_BYTES))
-      const v = valuesById[formValue[f] as number]
+      const v = valuesById[fs[f * FORM + 3] as number]
       if (!ok || v === undefined) continue
       // The line holding the span: the last line start at or before it (a span never crosses a '\n').
       let lo = 0
@@ -653,18 +651,12 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       forms: formCount,
       qgrams: postCount,
       bytes:
-        formValue.byteLength +
-        formLen.byteLength +
-        formHead.byteLength +
-        formCheck.byteLength +
+        forms.byteLength +
         formKind.byteLength +
         formT.byteLength +
         formMac.byteLength +
-        postForm.byteLength +
-        postOff.byteLength +
-        postNext.byteLength +
-        tKeys.byteLength +
-        tHead.byteLength +
+        posts.byteLength +
+        table.byteLength +
         filter.byteLength +
         buf.byteLength +
         lineStarts.byteLength
