@@ -576,7 +576,8 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
         const need = line.length * 3 + 1
         if (n + need > buf.length - 8) {
           if (k > 0) break
-          buf = Buffer.from(new ArrayBuffer(need + 8))
+          // Whole 32-bit words, and zeros past the text for the last word read.
+          buf = Buffer.from(new ArrayBuffer(Math.ceil(need / 4) * 4 + 8))
           words = new Int32Array(buf.buffer)
         }
         if (k === lineStarts.length) {
