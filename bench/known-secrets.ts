@@ -1,12 +1,29 @@
-// Known-secret lookup cost: scan throughput of the engine alone and of the
-// engine plus the known-secret detector (as the detector stage runs them)
-// with 0, 1,000 and 10,000 indexed values on the bench corpus, and the index
-// build time and memory per 10,000 values. Target (issue 4): at 10,000 values
-// the known-secret lookup costs at most 25% of the engine's throughput.
+// Known-secret lookup cost: scan throughput of the pattern engine alone, of
+// the known-secret detector alone, and of both as the detector stage runs
+// them, with 0, 1,000 and 10,000 indexed values on the bench corpus; the
+// index build time and memory per 10,000 values. Target (issue 4): at 10,000
+// values the lookup costs at most 25% of the stage's detection time, i.e.
+// throughput(engine + lookup) ≥ 0.75 × throughput(engine). The engine is
+// being made ~2× faster (100 MB/s per core), so the cost against an engine
+// at 100 MB/s is shown too (projected from the measured lookup time).
 //
-// In-process, best of `--repeat` passes over LogChunks of 500 lines; a few
-// indexed values are planted in the corpus lines so recall is checked too.
+//   npm run bench -- --only known-secrets --size-mb 20 --repeat 3
+//
+// In-process, LogChunks of 500 lines; a few indexed values are planted in
+// the corpus lines so recall is checked too. Alone: best of `--repeat`
+// passes, main-thread CPU time. In the stage: each chunk through the engine
+// then the lookup, each timed by the wall clock and the minimum per chunk
+// over the passes summed: the thread CPU clock advances in ~1 ms steps, too
+// coarse to split a chunk's ~0.1 ms, and a per-chunk minimum drops the
+// chunks that a scavenge or another process interrupted.
+//
+// ioredis is loaded as in the detector process (pipeline/app.ts imports it
+// through responders/wire.ts): its `class VerbatimString extends String`
+// invalidates V8's StringWrapperToPrimitive protector, after which
+// charCodeAt loops run several times slower. Measured without it, the
+// engine looks ~2.5× faster than it runs in production.
 
+import 'ioredis'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
@@ -103,11 +120,12 @@ function chunksOf(dir: string, files: string[], planted: string[]): { chunks: Lo
 
 interface Row {
   values: number
+  /** Alone: best pass, main-thread CPU time. */
   engineMBs: number
-  bothMBs: number
-  knownOnlyMBs: number
-  knownInStageMBs: number
-  costPct: number
+  knownMBs: number
+  /** In the stage: summed per-chunk minima of wall time. */
+  stageEngineMs: number
+  stageKnownMs: number
   found: number
   planted: number
   buildMs: number
@@ -115,9 +133,12 @@ interface Row {
   heapBytes: number
 }
 
+/** The engine throughput the pattern engine is being brought to (its bench's target). */
+const ENGINE_TARGET_MBS = 100
+
 export const benchmark: Benchmark = {
   name: 'known-secrets',
-  description: 'known-secret lookup: engine vs engine + index throughput at 0/1,000/10,000 values, index build time and memory',
+  description: 'known-secret lookup: engine alone, lookup alone and both in the stage at 0/1,000/10,000 values; index build time and memory',
   options: {},
   async run(ctx: BenchContext) {
     const sizeMb = Number(ctx.flags['size-mb'])
@@ -129,12 +150,15 @@ export const benchmark: Benchmark = {
     const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
     const engine = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240 })
     const rows: Row[] = []
+    let bytes = 0
     for (const n of SIZES) {
       ctx.log(`known-secrets: building an index of ${n} values`)
       const built = buildIndex(n, ofBytes)
       const known = createKnownSecretDetector({ index: built.index, maxContextChars: 240 })
-      const { chunks, bytes, plants } = chunksOf(dir, files, built.planted)
-      const once = (f: (c: LogChunk) => number): { ms: number; count: number } => {
+      const corpus = chunksOf(dir, files, built.planted)
+      const chunks = corpus.chunks
+      bytes = corpus.bytes
+      const pass = (f: (c: LogChunk) => number): { ms: number; count: number } => {
         // Every pass starts from a collected heap: the garbage of the previous pass is not billed to this one.
         gc()
         let count = 0
@@ -144,48 +168,46 @@ export const benchmark: Benchmark = {
       }
       const engineOnly = (c: LogChunk): number => engine.detect(c).length
       const knownOnly = (c: LogChunk): number => known.detect(c).length
-      // The stage as it runs: both detectors on each chunk, then the fold. The known detector's share
-      // is timed inside this pass, chunk by chunk, so it pays the same cache and GC state as in the stage.
-      let split = { engine: 0, known: 0 }
-      const both = (c: LogChunk): number => {
-        const t0 = cpuMs()
-        const a = engine.detect(c)
-        const t1 = cpuMs()
-        const k = known.detect(c)
-        split.known += cpuMs() - t1
-        split.engine += t1 - t0
-        return foldIntoKnownSecrets([...a, ...k]).length
+      // The stage as it runs: both detectors on each chunk, then the fold; each detector's time per chunk kept at its minimum.
+      const minEngine = new Float64Array(chunks.length).fill(Number.POSITIVE_INFINITY)
+      const minKnown = new Float64Array(chunks.length).fill(Number.POSITIVE_INFINITY)
+      const stage = (): void => {
+        gc()
+        for (const [i, c] of chunks.entries()) {
+          const t0 = performance.now()
+          const a = engine.detect(c)
+          const t1 = performance.now()
+          const k = known.detect(c)
+          const t2 = performance.now()
+          foldIntoKnownSecrets([...a, ...k])
+          minEngine[i] = Math.min(minEngine[i] as number, t1 - t0)
+          minKnown[i] = Math.min(minKnown[i] as number, t2 - t1)
+        }
       }
       // A warm-up pass each, then the passes interleaved, best of `repeat`: JIT warm-up and a busy
       // neighbour on a shared machine then weigh on every variant alike.
-      once(engineOnly)
-      once(both)
-      once(knownOnly)
-      const e = { ms: Number.POSITIVE_INFINITY, count: 0 }
-      const b = { ms: Number.POSITIVE_INFINITY, count: 0, engine: 0, known: 0 }
+      pass(engineOnly)
+      pass(knownOnly)
+      stage()
+      let e = Number.POSITIVE_INFINITY
       const k = { ms: Number.POSITIVE_INFINITY, count: 0 }
       for (let r = 0; r < repeat; r++) {
         ctx.log(`known-secrets: ${n} values, pass ${r + 1}/${repeat}`)
-        const x = once(engineOnly)
-        if (x.ms < e.ms) Object.assign(e, x)
-        split = { engine: 0, known: 0 }
-        const y = once(both)
-        if (y.ms < b.ms) Object.assign(b, y, split)
-        const z = once(knownOnly)
+        e = Math.min(e, pass(engineOnly).ms)
+        const z = pass(knownOnly)
         if (z.ms < k.ms) Object.assign(k, z)
+        stage()
       }
-      // Below the clock's resolution (an empty index returns at once): shown as no cost.
+      const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0)
       const mbs = (ms: number): number => (ms > 0 ? bytes / 1e6 / (ms / 1000) : Number.POSITIVE_INFINITY)
       rows.push({
         values: n,
-        engineMBs: mbs(e.ms),
-        bothMBs: mbs(b.ms),
-        knownOnlyMBs: mbs(k.ms),
-        knownInStageMBs: mbs(b.known),
-        // The known-secret detector's share of the stage's detection time: what adding it costs.
-        costPct: (b.known / (b.engine + b.known)) * 100,
+        engineMBs: mbs(e),
+        knownMBs: mbs(k.ms),
+        stageEngineMs: sum(minEngine),
+        stageKnownMs: sum(minKnown),
         found: k.count,
-        planted: plants,
+        planted: corpus.plants,
         buildMs: built.ms,
         indexBytes: built.index.stats().bytes,
         heapBytes: built.heapBytes
@@ -194,16 +216,22 @@ export const benchmark: Benchmark = {
     const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '∞')
     const per10k = (x: number, n: number): string => (n === 0 ? '–' : fmt((x / n) * 10_000, 0))
     const mib = (x: number, n: number): string => (n === 0 ? '–' : fmt(((x / n) * 10_000) / 1048576, 1))
+    const mbs = (ms: number): number => (ms > 0 ? bytes / 1e6 / (ms / 1000) : Number.POSITIVE_INFINITY)
+    // The lookup's share of the stage's detection time: 1 − throughput(engine + lookup) / throughput(engine).
+    const cost = (r: Row): number => (r.stageKnownMs / (r.stageEngineMs + r.stageKnownMs)) * 100
+    const projected = (r: Row): number => (r.stageKnownMs / ((bytes / 1e6 / ENGINE_TARGET_MBS) * 1000 + r.stageKnownMs)) * 100
+    const last = rows.at(-1)
     const out = [
       `\n## known-secrets (${ctx.command})\n`,
-      `corpus: ${fmt(manifest.files.reduce((a, f) => a + f.bytes, 0) / 1e6, 0)} MB in ${files.length} files; LogChunks of 500 lines; best of ${repeat}; in-process; MB/s per core of main-thread CPU time (process.threadCpuUsage)\n`,
-      '| indexed values | engine MB/s | engine + known MB/s | known, in the stage MB/s | known alone MB/s | lookup cost (share of stage time) | planted found | build ms / 10k | index MiB / 10k (typed arrays) | heap MiB / 10k |',
-      '| -: | -: | -: | -: | -: | -: | -: | -: | -: | -: |',
+      `corpus: ${fmt(manifest.files.reduce((a, f) => a + f.bytes, 0) / 1e6, 0)} MB in ${files.length} files; LogChunks of 500 lines; in-process, one core. Alone: best of ${repeat} passes, main-thread CPU time. In the stage: engine then lookup on each chunk, wall time, per-chunk minimum over ${repeat + 1} passes. MB/s per core.\n`,
+      `| indexed values | engine alone MB/s | lookup alone MB/s | stage: engine MB/s | stage: lookup MB/s | stage: engine + lookup MB/s | lookup cost | lookup cost vs a ${ENGINE_TARGET_MBS} MB/s engine (projected) | planted found | build ms / 10k values | index MiB / 10k (typed arrays) | heap MiB / 10k |`,
+      '| -: | -: | -: | -: | -: | -: | -: | -: | -: | -: | -: | -: |',
       ...rows.map(
         (r) =>
-          `| ${r.values} | ${fmt(r.engineMBs)} | ${fmt(r.bothMBs)} | ${fmt(r.knownInStageMBs)} | ${fmt(r.knownOnlyMBs)} | ${fmt(r.costPct)}% | ${r.found}/${r.planted} | ${per10k(r.buildMs, r.values)} | ${mib(r.indexBytes, r.values)} | ${mib(r.heapBytes, r.values)} |`
+          `| ${r.values} | ${fmt(r.engineMBs)} | ${fmt(r.knownMBs)} | ${fmt(mbs(r.stageEngineMs))} | ${fmt(mbs(r.stageKnownMs))} | ${fmt(mbs(r.stageEngineMs + r.stageKnownMs))} | ${fmt(cost(r))}% | ${fmt(projected(r))}% | ${r.found}/${r.planted} | ${per10k(r.buildMs, r.values)} | ${mib(r.indexBytes, r.values)} | ${mib(r.heapBytes, r.values)} |`
       ),
-      `\ntarget: lookup cost ≤ 25% of the engine's throughput at 10,000 values: ${(rows.at(-1)?.costPct ?? 100) <= 25 ? 'met' : 'NOT met'}\n`
+      `\nlookup cost = lookup time / (engine time + lookup time) in the stage = 1 − throughput(engine + lookup) / throughput(engine).`,
+      `target (issue 4), lookup cost ≤ 25% at 10,000 values: ${last !== undefined && cost(last) <= 25 ? 'met' : 'NOT met'}; against a ${ENGINE_TARGET_MBS} MB/s engine: ${last !== undefined && projected(last) <= 25 ? 'met' : 'NOT met'}\n`
     ]
     process.stdout.write(`${out.join('\n')}\n`)
   }

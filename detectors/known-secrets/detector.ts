@@ -89,17 +89,22 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): { d
       if (opts.allowStreams?.some((a) => a.test(chunk.stream)) === true) return []
       const out: Finding[] = []
       let detectedAt: string | undefined
-      // One collector for the whole chunk: a line without a hit (nearly all) allocates nothing.
-      let hits: Hit[] = []
-      const collect = (h: Hit): void => {
-        hits.push(h)
+      // One scan of the whole chunk (its lines encoded once); a chunk without a hit (nearly all) allocates nothing here.
+      let hits: Array<{ line: number; hit: Hit }> | undefined
+      opts.index.scanLines(chunk.lines, (line, hit) => {
+        hits ??= []
+        hits.push({ line, hit })
+      })
+      if (hits === undefined) return out
+      // Hits come in line order (a sample lies inside the span it finds); grouped per line here.
+      const byLine = new Map<number, Hit[]>()
+      for (const { line, hit } of hits) {
+        const list = byLine.get(line)
+        if (list === undefined) byLine.set(line, [hit])
+        else list.push(hit)
       }
-      for (let i = 0; i < chunk.lines.length; i++) {
+      for (const [i, found] of byLine) {
         const line = chunk.lines[i] ?? ''
-        opts.index.scan(line, collect)
-        if (hits.length === 0) continue
-        const found = hits
-        hits = []
         if (line.includes(INLINE_ALLOW)) continue
         // A value found in two forms at one place (its JSON escape contains its raw form) is one finding: keep the widest.
         found.sort((a, b) => a.start - b.start || b.end - a.end)

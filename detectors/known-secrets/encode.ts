@@ -1,7 +1,7 @@
 // The forms in which a secret value leaks, computed from its bytes without
 // ever making a JS string of it: strings cannot be wiped, typed arrays can.
-// Every form is UTF-16 code units, because that is what log lines are once
-// they are JS strings and what the scanner reads with charCodeAt.
+// Forms are built as UTF-16 code units (JSON escaping works on those) and
+// indexed as their UTF-8 bytes, which is what the scanner reads.
 
 /** How a form was derived from the value; carried into the finding's title. */
 export const FORM_KINDS = ['raw', 'line', 'json', 'json2', 'url', 'form', 'base64', 'base64url'] as const
@@ -51,6 +51,40 @@ export function utf8ToUnits(b: Uint8Array): Uint16Array | undefined {
     } else out[n++] = cp
   }
   return out.subarray(0, n)
+}
+
+/**
+ * UTF-16 code units to UTF-8 bytes, as Buffer.write encodes a log line (a lone surrogate becomes
+ * U+FFFD): the scanner matches forms against the UTF-8 bytes of lines.
+ */
+export function unitsToUtf8(u: Uint16Array): Uint8Array {
+  const out = new Uint8Array(u.length * 3)
+  let n = 0
+  for (let i = 0; i < u.length; i++) {
+    let c = u[i] as number
+    if (c < 0x80) out[n++] = c
+    else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6)
+      out[n++] = 0x80 | (c & 0x3f)
+    } else {
+      const d = u[i + 1] ?? 0
+      if (c >= 0xd800 && c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+        i++
+        out[n++] = 0xf0 | (c >> 18)
+        out[n++] = 0x80 | ((c >> 12) & 0x3f)
+      } else {
+        if (c >= 0xd800 && c < 0xe000) c = 0xfffd
+        out[n++] = 0xe0 | (c >> 12)
+      }
+      out[n++] = 0x80 | ((c >> 6) & 0x3f)
+      out[n++] = 0x80 | (c & 0x3f)
+    }
+  }
+  // A copy of the right length; the oversized scratch is wiped, not left to the GC.
+  const exact = out.slice(0, n)
+  out.fill(0)
+  return exact
 }
 
 function wipe(a: Uint16Array): undefined {

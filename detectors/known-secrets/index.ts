@@ -1,31 +1,50 @@
 // The known-secret index: keyed hashes of every form of every value, never
-// the values. Look-ups cost O(line length) whatever the number of values.
+// the values. A look-up costs O(text length) whatever the number of values.
 //
-// Sampling scheme: with q-grams of q = 4 code units and a step s = m − q + 1
-// (m = the minimum form length), any occurrence of a form of length ≥ m covers
-// a text position p ≡ 0 (mod s) at which the form has a q-gram starting at an
-// offset o in [0, s − 1]. So each form is indexed by the keyed hashes of its
-// q-grams at offsets 0..s−1, and a scan hashes only every s-th position of a
-// line. A position whose hash is in the index gives candidates (form, o) whose
-// start is p − o; each is confirmed by a keyed 32-bit check over the span and
-// then by an HMAC. An occurrence is found exactly once (only offsets < s are
-// indexed). The hot path is one bit of a bitmap (1/16 full, an eighth of a
-// byte per indexed q-gram: it stays in cache next to the engine's working
-// set); the table of postings (flat typed arrays, open addressing) is read
-// only on a bitmap hit. Counts per bit, kept beside it, make deletion exact.
+// The scanner reads the UTF-8 bytes of a chunk's lines, encoded once into
+// one reusable, 4-byte aligned buffer (lines separated by '\n', which no
+// indexed form contains, so no match spans two lines). Sampling scheme: with
+// q-grams of q = 4 bytes (3 when the minimum length is 6) and the text
+// sampled at every 4th byte, any occurrence of a form of L ≥ q + 3 bytes
+// covers a sampled position p at which the form has a q-gram starting at an
+// offset o in [0, 3]. So each form is indexed by the keyed hashes of its
+// q-grams at offsets 0..3, and a scan reads one aligned 32-bit word per
+// sample: no per-character work, and the same cost for 10 or 10,000 values.
 //
-// Trade-off, documented for operators: with the index key (process memory),
-// the q-gram hashes of offsets 0..s−1 reveal a value's first m characters to
-// a 4-characters-at-a-time brute force; the rest of a long value is protected
-// by the HMAC. The default key is random per process, so the index means
-// nothing outside it, and no plaintext survives indexing (heap-snapshot test).
+// Per sample, the hot path is a keyed multiply (t = w·kA, a bijection of the
+// q-gram w) and one 32-bit word of a blocked Bloom filter (three bits, chosen
+// by t·kC, of the word t picks): ~24 bits per distinct q-gram, so about 1 in
+// 500 samples of unrelated text gets past it, and the filter (512 KiB at
+// 10,000 values) stays in cache beside the pattern engine's working set. Only
+// then is the table of postings (flat typed arrays, open addressing on t)
+// read; a candidate (form, o) starting at p − o is checked by a keyed 32-bit
+// hash of its first 16 bytes, then of the whole span, then by an HMAC. An
+// occurrence is found exactly once (only offsets < 4 are indexed).
+//
+// Trade-off, documented for operators: with the index keys (process memory),
+// the q-gram hashes reveal a value's first 7 bytes to a 4-bytes-at-a-time
+// brute force; the rest of a long value is protected by the HMAC. The keys
+// are random per process unless set, so the index means nothing outside it,
+// and no plaintext survives indexing (heap-snapshot test). The buffer that
+// held a chunk's text is zeroed after each scan.
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FormKind } from './encode.ts'
-import { FORM_KINDS, formsOf, trimBytes, utf8ToUnits } from './encode.ts'
+import { FORM_KINDS, formsOf, trimBytes, unitsToUtf8, utf8ToUnits } from './encode.ts'
 
-const Q = 4
+/** Sampling step in bytes, and the number of q-gram offsets indexed per form. */
+const STRIDE = 4
+/** Bytes of a form checked first, before its whole span is hashed. */
+const HEAD = 16
 const HMAC_BYTES = 16
+/** Ints per form in `forms`. */
+const FORM = 4
+/** Filter size: the next power of two of 16 bits per distinct q-gram (so 16 to 32 bits each). */
+const BITS_PER_KEY = 16
+/** log2 of the smallest filter, in bits (4 KiB). */
+const MIN_FILTER_BITS = 15
+/** Bytes of text encoded and scanned at a time. */
+const SEGMENT = 1 << 18
 
 /** Where a value came from: what a finding names and what rotation acts on. */
 export type Origin =
@@ -66,6 +85,9 @@ export interface KnownSecretIndex {
   origin: (key: string) => Origin | undefined
   /** Origin keys starting with `prefix` (a Secret's keys, a file's lines). */
   keys: (prefix: string) => string[]
+  /** Every hit in a chunk's lines, in line order; `line` is the index in `lines`. */
+  scanLines: (lines: readonly string[], onHit: (line: number, hit: Hit) => void) => void
+  /** The hits in one text (one line). */
   scan: (text: string, onHit: (hit: Hit) => void) => void
   stats: () => { origins: number; values: number; forms: number; qgrams: number; bytes: number }
   readonly minLength: number
@@ -153,63 +175,87 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
+/** An empty open-addressing table of 2^bits slots: [key, head] each, heads −1. */
+function newTable(bits: number): Int32Array {
+  const t = new Int32Array(2 << bits)
+  for (let i = 1; i < t.length; i += 2) t[i] = -1
+  return t
+}
+
+/** The three filter bits of a q-gram key t, from the top bits of t·kC (a second keyed multiply). */
+function bitsOf(t: number, kC: number): number {
+  const b = Math.imul(t, kC)
+  return (1 << (b >>> 27)) | (1 << (b >>> 22)) | (1 << (b >>> 17))
+}
+
 export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   const m = Math.max(6, opts.minLength ?? 8)
-  const s = m - Q + 1
+  // Forms are at least m bytes; a q-gram at offset 3 must fit in the shortest.
+  const q = Math.min(4, m - 3)
   const maxBytes = opts.maxValueBytes ?? 64 * 1024
   const key = opts.key ?? randomBytes(32)
   const derive = (label: string): Buffer => createHmac('sha256', key).update(label).digest()
-  const qSeed = derive('qgram').readUInt32LE(0)
+  const qKeys = derive('qgram')
+  // Random odd multipliers: t = w·kA is a keyed bijection of the q-gram (the table's exact key, the
+  // filter word from its top bits); t·kC picks the filter bits.
+  const kA = qKeys.readInt32LE(0) | 1
+  const kC = qKeys.readInt32LE(4) | 1
   const cSeed = derive('check').readUInt32LE(0)
-  const verifyKey = derive('verify')
-  const valueKey = derive('value')
+  // KeyObjects made once: a raw key would be imported again by every HMAC.
+  const verifyKey = createSecretKey(derive('verify'))
+  const valueKey = createSecretKey(derive('value'))
   const common = new Set([...COMMON_VALUES, ...(opts.common ?? [])].map((c) => c.toLowerCase()))
   const commonLengths = new Set([...common].map((c) => c.length))
+  // Which bits of a word read from the scan buffer are its first q bytes, on this platform's byte order.
+  const q32 = new Int32Array(1)
+  const q8 = new Uint8Array(q32.buffer)
+  q8.fill(0xff, 0, q)
+  const qMask = q32[0] as number
 
-  // Forms: parallel typed arrays indexed by form id, grown by doubling, ids reused.
+  // What a candidate reads sits together, so a probe costs a cache miss per structure, not per field.
+  // Forms, by id (grown by doubling, ids reused): FORM ints each, [length, head check, check, value id].
   let cap = 0
-  let formValue = new Int32Array(0)
-  let formLen = new Int32Array(0)
-  let formCheck = new Uint32Array(0)
+  let forms = new Int32Array(0)
   let formKind = new Uint8Array(0)
-  let formQ = new Uint32Array(0)
+  let formT = new Int32Array(0)
   let formMac = new Uint8Array(0)
   const freeForms: number[] = []
   let formCount = 0
-  // Postings: (form, offset) chained per q-gram hash.
+  // Postings, chained per q-gram key: [form id × 4 + offset, next posting].
   let pCap = 0
-  let postForm = new Int32Array(0)
-  let postOff = new Uint8Array(0)
-  let postNext = new Int32Array(0)
+  let posts = new Int32Array(0)
   const freePosts: number[] = []
   let postCount = 0
-  // Open addressing table: key → head posting; head −1 empty, −2 deleted.
+  // Open addressing table, [key t, head posting] per slot; head −1 empty, −2 deleted.
   let tBits = 10
-  let tKeys = new Uint32Array(1 << tBits)
-  let tHead = new Int32Array(1 << tBits).fill(-1)
+  let table = newTable(tBits)
   let tUsed = 0
   let tDead = 0
-  // Filter on the high bits of the hash: the bitmap is the only structure the hot path touches on a
-  // miss; `counts` (how many distinct hashes share a bit) is touched only when the index changes.
-  let fBits = 16
-  let filter = new Uint8Array(1 << fBits)
-  let bitmap = new Int32Array(1 << (fBits - 5))
-  const mark = (f: number, on: boolean): void => {
-    if (on) bitmap[f >>> 5] = (bitmap[f >>> 5] as number) | (1 << (f & 31))
-    else bitmap[f >>> 5] = (bitmap[f >>> 5] as number) & ~(1 << (f & 31))
-  }
+  // Blocked Bloom filter over the distinct keys: the only structure a sample without a candidate touches.
+  // Bits cannot be cleared, so a deleted key's bits stay (a false positive, never a miss) until the
+  // filter is rebuilt from the table, which also resizes it to ~24 bits per key.
+  let fShift = 22
+  let filter = new Int32Array(1 << (32 - fShift))
+  let fStale = 0
 
   type Entry = IndexedValue & { id: number; key: string; forms: number[] }
   const values = new Map<string, Entry>()
   const valuesById: Array<Entry | undefined> = []
   const origins = new Map<string, { origin: Origin; value: string }>()
   let nextValue = 0
-  const scratch = { a: new Uint16Array(256) }
 
-  function qhash(get: (i: number) => number, at: number): number {
-    let h = qSeed
-    for (let i = 0; i < Q; i++) h = Math.imul(h ^ get(at + i), 0x01000193)
-    return fmix(h)
+  // The scan buffer: a chunk's lines as UTF-8, in segments of up to SEGMENT bytes (a longer line gets
+  // a buffer of its own size for one scan). `words` views it as aligned 32-bit words.
+  let buf = Buffer.from(new ArrayBuffer(SEGMENT + 8))
+  let words = new Int32Array(buf.buffer)
+  let lineStarts = new Int32Array(1024)
+
+  function keyAt(b: Uint8Array, o: number): number {
+    q8.fill(0)
+    q8.set(b.subarray(o, o + 4))
+    const t = Math.imul((q32[0] as number) & qMask, kA)
+    q8.fill(0)
+    return t
   }
 
   function growForms(): void {
@@ -219,11 +265,9 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       b.set(a)
       return b
     }
-    formValue = grow(formValue, 1, (k) => new Int32Array(k))
-    formLen = grow(formLen, 1, (k) => new Int32Array(k))
-    formCheck = grow(formCheck, 1, (k) => new Uint32Array(k))
+    forms = grow(forms, FORM, (k) => new Int32Array(k))
     formKind = grow(formKind, 1, (k) => new Uint8Array(k))
-    formQ = grow(formQ, s, (k) => new Uint32Array(k))
+    formT = grow(formT, STRIDE, (k) => new Int32Array(k))
     formMac = grow(formMac, HMAC_BYTES, (k) => new Uint8Array(k))
     for (let i = n - 1; i >= cap; i--) freeForms.push(i)
     cap = n
@@ -231,156 +275,145 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
 
   function growPosts(): void {
     const n = Math.max(256, pCap * 2)
-    const a = new Int32Array(n)
-    a.set(postForm)
-    postForm = a
-    const b = new Uint8Array(n)
-    b.set(postOff)
-    postOff = b
-    const c = new Int32Array(n)
-    c.set(postNext)
-    postNext = c
+    const a = new Int32Array(n * 2)
+    a.set(posts)
+    posts = a
     for (let i = n - 1; i >= pCap; i--) freePosts.push(i)
     pCap = n
   }
 
-  function slotOf(h: number): number {
+  function slotOf(t: number): number {
     const mask = (1 << tBits) - 1
-    let i = h & mask
+    let i = fmix(t) & mask
     let firstDead = -1
     for (;;) {
-      const head = tHead[i] as number
+      const head = table[2 * i + 1] as number
       if (head === -1) return firstDead >= 0 ? firstDead : i
       if (head === -2) {
         if (firstDead < 0) firstDead = i
-      } else if (tKeys[i] === h) return i
+      } else if (table[2 * i] === t) return i
       i = (i + 1) & mask
     }
   }
 
   function rehash(): void {
-    const keys = tKeys
-    const heads = tHead
+    const old = table
     while ((tUsed + 1) * 2 > 1 << tBits) tBits++
-    tKeys = new Uint32Array(1 << tBits)
-    tHead = new Int32Array(1 << tBits).fill(-1)
+    table = newTable(tBits)
     tDead = 0
-    for (let i = 0; i < keys.length; i++) {
-      const head = heads[i] as number
+    for (let i = 0; i < old.length; i += 2) {
+      const head = old[i + 1] as number
       if (head < 0) continue
-      const slot = slotOf(keys[i] as number)
-      tKeys[slot] = keys[i] as number
-      tHead[slot] = head
-    }
-    // Keep the bitmap sparse (~1/16 full) so almost every sampled position stops at one bit.
-    const want = Math.max(16, Math.ceil(Math.log2(Math.max(1, tUsed) * 16)))
-    if (want !== fBits) {
-      fBits = want
-      filter = new Uint8Array(1 << fBits)
-      bitmap = new Int32Array(1 << (fBits - 5))
-      for (let i = 0; i < tKeys.length; i++) {
-        if ((tHead[i] as number) < 0) continue
-        const f = (tKeys[i] as number) >>> (32 - fBits)
-        // One count per distinct hash; posting chains carry the multiplicity.
-        if ((filter[f] as number) < 255) filter[f] = (filter[f] as number) + 1
-        mark(f, true)
-      }
+      const slot = slotOf(old[i] as number)
+      table[2 * slot] = old[i] as number
+      table[2 * slot + 1] = head
     }
   }
 
-  function addPosting(h: number, form: number, off: number): void {
+  function rebuildFilter(): void {
+    let bits = 32 - Math.clz32(Math.max(1, tUsed * BITS_PER_KEY) - 1)
+    bits = Math.max(MIN_FILTER_BITS, Math.min(31, bits))
+    fShift = 32 - (bits - 5)
+    filter = new Int32Array(1 << (bits - 5))
+    fStale = 0
+    for (let i = 0; i < table.length; i += 2) {
+      if ((table[i + 1] as number) < 0) continue
+      const t = table[i] as number
+      filter[t >>> fShift] = (filter[t >>> fShift] as number) | bitsOf(t, kC)
+    }
+  }
+
+  function addPosting(t: number, form: number, off: number): void {
     if ((tUsed + tDead + 1) * 2 > 1 << tBits) rehash()
-    const slot = slotOf(h)
-    if ((tHead[slot] as number) < 0) {
-      if (tHead[slot] === -2) tDead--
-      tKeys[slot] = h
-      tHead[slot] = -1
+    const slot = slotOf(t)
+    if ((table[2 * slot + 1] as number) < 0) {
+      if (table[2 * slot + 1] === -2) tDead--
+      table[2 * slot] = t
+      table[2 * slot + 1] = -1
       tUsed++
-      const f = h >>> (32 - fBits)
-      if ((filter[f] as number) < 255) filter[f] = (filter[f] as number) + 1
-      mark(f, true)
+      if (tUsed * BITS_PER_KEY > filter.length * 32) rebuildFilter()
+      else filter[t >>> fShift] = (filter[t >>> fShift] as number) | bitsOf(t, kC)
     }
     if (freePosts.length === 0) growPosts()
     const p = freePosts.pop() as number
-    postForm[p] = form
-    postOff[p] = off
+    posts[2 * p] = form * STRIDE + off
     // Chains are kept in (offset, length) order: a scan then checks every candidate starting at one
     // position by extending a single running hash, however many values share the q-gram.
-    const len = formLen[form] as number
+    const len = forms[form * FORM] as number
     let prev = -1
-    let at = tHead[slot] as number
-    while (at >= 0 && ((postOff[at] as number) < off || (postOff[at] === off && (formLen[postForm[at] as number] as number) < len))) {
+    let at = table[2 * slot + 1] as number
+    while (at >= 0) {
+      const fo = posts[2 * at] as number
+      const o = fo & (STRIDE - 1)
+      if (o > off || (o === off && (forms[(fo >>> 2) * FORM] as number) >= len)) break
       prev = at
-      at = postNext[at] as number
+      at = posts[2 * at + 1] as number
     }
-    postNext[p] = at
-    if (prev < 0) tHead[slot] = p
-    else postNext[prev] = p
+    posts[2 * p + 1] = at
+    if (prev < 0) table[2 * slot + 1] = p
+    else posts[2 * prev + 1] = p
     postCount++
     if (tUsed * 2 > 1 << tBits) rehash()
   }
 
-  function removePosting(h: number, form: number): void {
-    const slot = slotOf(h)
+  function removePosting(t: number, form: number): void {
+    const slot = slotOf(t)
     let prev = -1
-    for (let p = tHead[slot] as number; p >= 0; p = postNext[p] as number) {
-      if (postForm[p] !== form) {
+    for (let p = table[2 * slot + 1] as number; p >= 0; p = posts[2 * p + 1] as number) {
+      if ((posts[2 * p] as number) >>> 2 !== form) {
         prev = p
         continue
       }
-      if (prev < 0) tHead[slot] = postNext[p] as number
-      else postNext[prev] = postNext[p] as number
+      if (prev < 0) table[2 * slot + 1] = posts[2 * p + 1] as number
+      else posts[2 * prev + 1] = posts[2 * p + 1] as number
+      posts[2 * p] = 0
       freePosts.push(p)
       postCount--
       break
     }
-    if (tHead[slot] === -1 && tKeys[slot] === h) {
-      tHead[slot] = -2
+    if (table[2 * slot + 1] === -1 && table[2 * slot] === t) {
+      table[2 * slot + 1] = -2
+      table[2 * slot] = 0
       tUsed--
       tDead++
-      const f = h >>> (32 - fBits)
-      // A saturated count may stand for more keys than it can tell: leave it (a false positive, never a miss).
-      if ((filter[f] as number) < 255) filter[f] = (filter[f] as number) - 1
-      if (filter[f] === 0) mark(f, false)
+      // Its filter bits stay until enough keys went to make a rebuild worth it (or the filter too big).
+      if (++fStale > Math.max(4096, tUsed)) rebuildFilter()
     }
   }
 
   // FNV-style over the span, the length mixed in last: the running value over a prefix extends to longer spans.
-  function check(get: (i: number) => number, start: number, len: number): number {
+  function check(b: Uint8Array, len: number): number {
     let h = cSeed
-    for (let i = 0; i < len; i++) h = Math.imul(h ^ get(start + i), 0x01000193)
-    return fmix(h ^ len)
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193)
+    return fmix(h ^ len) | 0
   }
 
-  function mac(units: Uint16Array): Buffer {
-    return createHmac('sha256', verifyKey)
-      .update(new Uint8Array(units.buffer, units.byteOffset, units.byteLength))
-      .digest()
-      .subarray(0, HMAC_BYTES)
+  function mac(b: Uint8Array): Buffer {
+    return createHmac('sha256', verifyKey).update(b).digest().subarray(0, HMAC_BYTES)
   }
 
-  function addForm(valueId: number, kind: FormKind, units: Uint16Array): number {
+  function addForm(valueId: number, kind: FormKind, b: Uint8Array): number {
     if (freeForms.length === 0) growForms()
     const f = freeForms.pop() as number
-    const get = (i: number): number => units[i] as number
-    formValue[f] = valueId
-    formLen[f] = units.length
+    forms[f * FORM] = b.length
+    forms[f * FORM + 1] = check(b, Math.min(b.length, HEAD))
+    forms[f * FORM + 2] = check(b, b.length)
+    forms[f * FORM + 3] = valueId
     formKind[f] = FORM_KINDS.indexOf(kind)
-    formCheck[f] = check(get, 0, units.length)
-    formMac.set(mac(units), f * HMAC_BYTES)
-    for (let o = 0; o < s && o + Q <= units.length; o++) {
-      const h = qhash(get, o)
-      formQ[f * s + o] = h
-      addPosting(h, f, o)
+    formMac.set(mac(b), f * HMAC_BYTES)
+    for (let o = 0; o < STRIDE; o++) {
+      const t = keyAt(b, o)
+      formT[f * STRIDE + o] = t
+      addPosting(t, f, o)
     }
     formCount++
     return f
   }
 
   function removeForm(f: number): void {
-    const len = formLen[f] as number
-    for (let o = 0; o < s && o + Q <= len; o++) removePosting(formQ[f * s + o] as number, f)
-    formLen[f] = 0
+    for (let o = 0; o < STRIDE; o++) removePosting(formT[f * STRIDE + o] as number, f)
+    forms.fill(0, f * FORM, (f + 1) * FORM)
+    formT.fill(0, f * STRIDE, (f + 1) * STRIDE)
     formMac.fill(0, f * HMAC_BYTES, (f + 1) * HMAC_BYTES)
     freeForms.push(f)
     formCount--
@@ -428,6 +461,148 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     return true
   }
 
+  /** Code units of `line` before its UTF-8 byte `at` (a hit's position in the string the finding points into). */
+  function unitsBefore(line: string, at: number): number {
+    let bytes = 0
+    let i = 0
+    while (i < line.length && bytes < at) {
+      const c = line.charCodeAt(i)
+      if (c < 0x80) bytes += 1
+      else if (c < 0x800) bytes += 2
+      else if (c >= 0xd800 && c < 0xdc00 && i + 1 < line.length && (line.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        bytes += 4
+        i++
+      } else bytes += 3
+      i++
+    }
+    return i
+  }
+
+  /**
+   * The candidates of a sample whose word passed the filter: `p` is the sampled byte, `n` the
+   * segment's length, lines[first + k] starts at byte lineStarts[k] for k < count.
+   */
+  function probe(p: number, t: number, n: number, lines: readonly string[], first: number, count: number, onHit: (line: number, hit: Hit) => void): void {
+    const tab = table
+    const mask = (1 << tBits) - 1
+    let slot = fmix(t) & mask
+    let post: number
+    for (;;) {
+      post = tab[2 * slot + 1] as number
+      if (post === -1) return
+      if (post !== -2 && tab[2 * slot] === t) break
+      slot = (slot + 1) & mask
+    }
+    const b = buf
+    const fs = forms
+    let runStart = -1
+    let runEnd = 0
+    let runHash = 0
+    let headHash = 0
+    let headKnown = false
+    for (; post >= 0; post = posts[2 * post + 1] as number) {
+      const fo = posts[2 * post] as number
+      const f = fo >>> 2
+      const start = p - (fo & (STRIDE - 1))
+      const len = fs[f * FORM] as number
+      if (start < 0 || start + len > n) continue
+      if (start !== runStart || runEnd > start + len) {
+        runStart = start
+        runEnd = start
+        runHash = cSeed
+        headKnown = false
+      }
+      if (len > HEAD) {
+        // The first 16 bytes first: a long form sharing a q-gram with the text costs 16 bytes, not its length.
+        if (!headKnown) {
+          while (runEnd < start + HEAD) runHash = Math.imul(runHash ^ (b[runEnd++] as number), 0x01000193)
+          headHash = fmix(runHash ^ HEAD) | 0
+          headKnown = true
+        }
+        if (headHash !== fs[f * FORM + 1]) continue
+      }
+      while (runEnd < start + len) runHash = Math.imul(runHash ^ (b[runEnd++] as number), 0x01000193)
+      if ((fmix(runHash ^ len) | 0) !== fs[f * FORM + 2]) continue
+      const ok = timingSafeEqual(mac(b.subarray(start, start + len)), formMac.subarray(f * HMAC_BYTES, (f + 1) * HMAC_BYTES))
+      const v = valuesById[fs[f * FORM + 3] as number]
+      if (!ok || v === undefined) continue
+      // The line holding the span: the last line start at or before it (a span never crosses a '\n').
+      let lo = 0
+      let hi = count - 1
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1
+        if ((lineStarts[mid] as number) <= start) lo = mid
+        else hi = mid - 1
+      }
+      const line = lines[first + lo] ?? ''
+      const from = lineStarts[lo] as number
+      const lineBytes = (lo + 1 < count ? (lineStarts[lo + 1] as number) : n) - from - 1
+      // ASCII lines (nearly all) have one byte per code unit.
+      const s = lineBytes === line.length ? start - from : unitsBefore(line, start - from)
+      const e = lineBytes === line.length ? start + len - from : unitsBefore(line, start + len - from)
+      onHit(first + lo, { start: s, end: e, kind: FORM_KINDS[formKind[f] as number] ?? 'raw', value: v })
+    }
+  }
+
+  /** Scans buf[0, n): one aligned word per 4 bytes through the filter, candidates to `probe`. */
+  function scanSegment(n: number, lines: readonly string[], first: number, count: number, onHit: (line: number, hit: Hit) => void): void {
+    // Locals, not closure slots: the loop then keeps them in registers.
+    const w = words
+    const f = filter
+    const shift = fShift
+    const a = kA
+    const c = kC
+    const qm = qMask
+    const end = (n + 3) >>> 2
+    for (let i = 0; i < end; i++) {
+      const t = Math.imul((w[i] as number) & qm, a)
+      const x = Math.imul(t, c)
+      const bits = (1 << (x >>> 27)) | (1 << (x >>> 22)) | (1 << (x >>> 17))
+      if (((f[t >>> shift] as number) & bits) !== bits) continue
+      probe(i << 2, t, n, lines, first, count, onHit)
+    }
+  }
+
+  function scanLines(lines: readonly string[], onHit: (line: number, hit: Hit) => void): void {
+    if (tUsed === 0) return
+    let i = 0
+    while (i < lines.length) {
+      const first = i
+      let n = 0
+      let k = 0
+      while (i < lines.length) {
+        const line = lines[i] ?? ''
+        // Room for the worst case (3 bytes per code unit) and the '\n'.
+        const need = line.length * 3 + 1
+        if (n + need > buf.length - 8) {
+          if (k > 0) break
+          // Whole 32-bit words, and zeros past the text for the last word read.
+          buf = Buffer.from(new ArrayBuffer(Math.ceil(need / 4) * 4 + 8))
+          words = new Int32Array(buf.buffer)
+        }
+        if (k === lineStarts.length) {
+          const grown = new Int32Array(k * 2)
+          grown.set(lineStarts)
+          lineStarts = grown
+        }
+        lineStarts[k++] = n
+        n += buf.write(line, n)
+        buf[n++] = 0x0a
+        i++
+      }
+      try {
+        scanSegment(n, lines, first, k, onHit)
+      } finally {
+        // The words read past n must be zeros, and log text does not outstay its scan.
+        buf.fill(0, 0, n)
+      }
+    }
+    if (buf.length > SEGMENT + 8) {
+      buf = Buffer.from(new ArrayBuffer(SEGMENT + 8))
+      words = new Int32Array(buf.buffer)
+    }
+  }
+
   return {
     minLength: m,
     set(origin, value) {
@@ -448,8 +623,11 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
           const forms = formsOf(b, m)
           v = { id: nextValue++, key: id, fingerprint: opts.fingerprint(b), preview: opts.preview(b), origins: new Set(), forms: [] }
           for (const f of forms) {
-            v.forms.push(addForm(v.id, f.kind, f.units))
+            const bytes = unitsToUtf8(f.units)
             f.units.fill(0)
+            // Lines are split on '\n': a form holding one can never be seen whole (and would break the scan's line separation).
+            if (!bytes.includes(0x0a)) v.forms.push(addForm(v.id, f.kind, bytes))
+            bytes.fill(0)
           }
           values.set(id, v)
           valuesById[v.id] = v
@@ -464,45 +642,9 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     delete: del,
     origin: (key) => origins.get(key)?.origin,
     keys: (prefix) => [...origins.keys()].filter((k) => k.startsWith(prefix)),
+    scanLines,
     scan(text, onHit) {
-      const n = text.length
-      if (n < m || tUsed === 0) return
-      const shift = 32 - fBits
-      const mask = (1 << tBits) - 1
-      for (let p = 0; p + Q <= n; p += s) {
-        // Inlined q-gram hash: this loop is the whole cost of a line without a hit.
-        let h = Math.imul(qSeed ^ text.charCodeAt(p), 0x01000193)
-        h = Math.imul(h ^ text.charCodeAt(p + 1), 0x01000193)
-        h = Math.imul(h ^ text.charCodeAt(p + 2), 0x01000193)
-        h = fmix(Math.imul(h ^ text.charCodeAt(p + 3), 0x01000193))
-        const bit = h >>> shift
-        if (((bitmap[bit >>> 5] as number) & (1 << (bit & 31))) === 0) continue
-        let slot = h & mask
-        while (tHead[slot] !== -1 && (tHead[slot] === -2 || tKeys[slot] !== h)) slot = (slot + 1) & mask
-        let runStart = -1
-        let runEnd = 0
-        let runHash = 0
-        for (let post = tHead[slot] as number; post >= 0; post = postNext[post] as number) {
-          const f = postForm[post] as number
-          const start = p - (postOff[post] as number)
-          const len = formLen[f] as number
-          if (start < 0 || start + len > n) continue
-          if (start !== runStart || runEnd > start + len) {
-            runStart = start
-            runEnd = start
-            runHash = cSeed
-          }
-          while (runEnd < start + len) runHash = Math.imul(runHash ^ text.charCodeAt(runEnd++), 0x01000193)
-          if (fmix(runHash ^ len) !== formCheck[f]) continue
-          if (scratch.a.length < len) scratch.a = new Uint16Array(len * 2)
-          const units = scratch.a.subarray(0, len)
-          for (let i = 0; i < len; i++) units[i] = text.charCodeAt(start + i)
-          const ok = timingSafeEqual(mac(units), formMac.subarray(f * HMAC_BYTES, (f + 1) * HMAC_BYTES))
-          units.fill(0)
-          const v = valuesById[formValue[f] as number]
-          if (ok && v !== undefined) onHit({ start, end: start + len, kind: FORM_KINDS[formKind[f] as number] ?? 'raw', value: v })
-        }
-      }
+      scanLines([text], (_, hit) => onHit(hit))
     },
     stats: () => ({
       origins: origins.size,
@@ -510,19 +652,15 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       forms: formCount,
       qgrams: postCount,
       bytes:
-        formValue.byteLength +
-        formLen.byteLength +
-        formCheck.byteLength +
+        forms.byteLength +
         formKind.byteLength +
-        formQ.byteLength +
+        formT.byteLength +
         formMac.byteLength +
-        postForm.byteLength +
-        postOff.byteLength +
-        postNext.byteLength +
-        tKeys.byteLength +
-        tHead.byteLength +
+        posts.byteLength +
+        table.byteLength +
         filter.byteLength +
-        bitmap.byteLength
+        buf.byteLength +
+        lineStarts.byteLength
     })
   }
 }

@@ -207,3 +207,42 @@ test('inline leakwatch:allow, allowed streams and baseline fingerprints are hono
   const b = createKnownSecretDetector({ index, maxContextChars: 200, fingerprints: new Set([fingerprinter.of(v)]) })
   assert.equal(b.detect(chunk([v])).length, 0)
 })
+
+test('columns count UTF-16 code units whatever precedes the value (accents, emoji, lone surrogates); minimum length 6 is found at every alignment', () => {
+  const { index, detector } = setup()
+  const v = g.base62(20)
+  index.set(k8s('token'), Buffer.from(v))
+  for (const prefix of ['é', '日本語 ', '🔑 key=', '\ud800 lone ', 'ascii ']) {
+    const line = `${prefix}${v} tail`
+    const [f] = detector.detect(chunk([line]))
+    assert.equal(f?.location.column, prefix.length + 1, JSON.stringify(prefix))
+    assert.equal(f?.location.endColumn, prefix.length + v.length + 1, JSON.stringify(prefix))
+  }
+  const short = setup({ minLength: 6 })
+  const s = 'Qz7#kP'
+  assert.equal(short.index.set(k8s('short'), Buffer.from(s)), 'indexed')
+  for (let pad = 0; pad < 8; pad++) {
+    assert.equal(short.detector.detect(chunk([`${'x'.repeat(pad)}${s}`]))[0]?.location.column, pad + 1, `at offset ${pad}`)
+  }
+})
+
+test('a chunk larger than the scan buffer, and a line longer than it, are scanned whole', () => {
+  const { index, detector } = setup()
+  const v = g.password()
+  index.set(k8s('password'), Buffer.from(v))
+  // ~1 MiB of lines (several buffer segments) with the value on the last line of each 2,000.
+  const lines = Array.from({ length: 8000 }, (_, i) => (i % 2000 === 1999 ? `line ${i} pw=${v}` : `line ${i} ${g.hex(100)}`))
+  assert.deepEqual(
+    detector.detect(chunk(lines)).map((f) => f.location.line),
+    [2000, 4000, 6000, 8000]
+  )
+  const long = `${g.hex(400_000)} ${v}`
+  const found = detector.detect(chunk(['before', long, `after ${v}`]))
+  assert.deepEqual(
+    found.map((f) => [f.location.line, f.location.column]),
+    [
+      [2, 400_002],
+      [3, 7]
+    ]
+  )
+})
