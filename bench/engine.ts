@@ -275,6 +275,8 @@ export const benchmark: Benchmark = {
     })
 
     const lwDetectMs = median(lwRuns.map((r) => r.run.detectMs))
+    const lwDetectCpu = median(lwRuns.map((r) => r.run.detectCpuMs))
+    const lwEngine = mb(bytes) / (lwDetectCpu / 1000)
     const lwCpuIn = median(lwRuns.map((r) => r.run.cpuUserMs + r.run.cpuSystemMs))
     const lwPerCore = perCore(lwRow)
     const lwRss = rssMb(lwRow)
@@ -288,8 +290,12 @@ export const benchmark: Benchmark = {
       '',
       resultRows([...rows, ...sampleRows]),
       '',
-      `leakwatch: ${fmt(lwPerCore, 1)} MB/s per core end to end (target ${TARGET_MB_PER_S}: ${lwPerCore >= TARGET_MB_PER_S ? 'met' : 'MISSED'}), ` +
-        `${fmt(lines / (lwCpuIn / 1000), 0)} lines/s, detect() alone ${fmt(mb(bytes) / (lwDetectMs / 1000), 1)} MB/s (wall inside the process); ` +
+      // Two figures against the target: the engine (CPU spent inside detect(), every rule, generic detection and
+      // decoders) and the whole process (Node start-up, TypeScript loading, rule compilation, reading and
+      // splitting the files) — the figure to compare with the peers' whole-process runs.
+      `leakwatch engine: ${fmt(lwEngine, 1)} MB/s per core inside detect() (target ${TARGET_MB_PER_S}: ${lwEngine >= TARGET_MB_PER_S ? 'met' : 'MISSED'}); ` +
+        `${fmt(lwPerCore, 1)} MB/s per core end to end, whole process (${lwPerCore >= TARGET_MB_PER_S ? 'met' : 'MISSED'}); ` +
+        `${fmt(lines / (lwCpuIn / 1000), 0)} lines/s; detect() ${fmt(mb(bytes) / (lwDetectMs / 1000), 1)} MB/s by wall clock; ` +
         `peak RSS ${fmt(lwRss, 0)} MB on ${fmt(mb(bytes), 0)} MB, ${fmt(rssMb(lwSampleRow), 0)} MB on ${fmt(mb(sample.bytes), 0)} MB (target < ${TARGET_RSS_MB}: ${lwRss < TARGET_RSS_MB ? 'met' : 'MISSED'}); ` +
         `with --max-old-space-size=${HEAP_CAP_MB}: ${fmt(rssMb(cappedRow), 0)} MB at ${fmt(perCore(cappedRow), 1)} MB/s per core`,
       '',

@@ -17,9 +17,8 @@ export interface LineBatch {
 
 export function* lineBatches(path: string, maxLines: number): Generator<LineBatch> {
   const fd = openSync(path, 'r')
-  const buf = Buffer.allocUnsafe(READ_BYTES)
-  // Bytes after the last newline of a read: kept as bytes so a UTF-8 sequence cut by the read is decoded whole.
-  let rest: Buffer = Buffer.alloc(0)
+  // Bytes after the last newline of a read stay bytes, so a UTF-8 sequence cut by the read is decoded whole.
+  let buf = Buffer.allocUnsafe(READ_BYTES)
   let batch: string[] = []
   let batchBytes = 0
   let next = 1
@@ -38,19 +37,23 @@ export function* lineBatches(path: string, maxLines: number): Generator<LineBatc
     return out
   }
   try {
+    // The tail of each read (a line not yet complete) moves to the front of the buffer and the next
+    // read lands after it: no copy of the whole block per read.
+    let kept = 0
     for (;;) {
-      const n = readSync(fd, buf, 0, READ_BYTES, null)
-      if (n === 0) break
+      if (kept === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]) // a line longer than the buffer
+      const n = kept + readSync(fd, buf, kept, buf.length - kept, null)
+      if (n === kept) break
       const nl = buf.lastIndexOf(10, n - 1)
       if (nl < 0) {
-        rest = Buffer.concat([rest, buf.subarray(0, n)])
+        kept = n
         continue
       }
-      const head = rest.length === 0 ? buf.subarray(0, nl) : Buffer.concat([rest, buf.subarray(0, nl)])
-      rest = Buffer.from(buf.subarray(nl + 1, n))
-      yield* take(head.toString('utf8'))
+      yield* take(buf.toString('utf8', 0, nl))
+      buf.copy(buf, 0, nl + 1, n)
+      kept = n - nl - 1
     }
-    if (rest.length > 0) yield* take(rest.toString('utf8'))
+    if (kept > 0) yield* take(buf.toString('utf8', 0, kept))
     if (batch.length > 0) yield { lines: batch, startLine: next, bytes: batchBytes }
   } finally {
     closeSync(fd)

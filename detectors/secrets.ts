@@ -372,8 +372,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
    * the base64 run finder over the whole chunk, then the candidate rules and decoded views of the
    * lines that have any. Most lines have neither and cost those two passes only.
    */
-  function scanChunk(rawLines: readonly string[], lines: string[], hits: Hit[]): void {
-    const joined = lines.join('\n')
+  function scanChunk(rawLines: readonly string[], lines: string[], joined: string, hits: Hit[]): void {
     const scanned = keywords.scanText(joined)
     const buf = scanned.bytes
     const n = lines.length
@@ -519,7 +518,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const framing = frameLines(chunk.lines)
       const lines = framing.lines
       lines0 = lines
-      scanChunk(chunk.lines, lines, hits)
+      scanChunk(chunk.lines, lines, framing.joined, hits)
       if (hits.length === 0) return []
       // One finding per secret per place: overlapping windows and decoded views find the same value again,
       // and two rules matching one span keep the more specific (pattern over generic).
@@ -592,6 +591,8 @@ interface Framing {
   prefix: number[]
   /** Lines that lost escape sequences too: per kept character, its column in the written line. */
   kept: Map<number, number[]>
+  /** `lines` joined by newlines: what the chunk scan reads. */
+  joined: string
 }
 
 // The framing a record arrives in, holding nothing a rule looks for: a leading timestamp with
@@ -599,7 +600,7 @@ interface Framing {
 // escape sequences (coloured CI output) and GitLab's collapsible-section markers. Left in place,
 // they glue onto the message: `\x1b[32;1mghp_…` has a letter right before the token, a PEM
 // body line of a CRI file starts with a date, `^\s*password …` never matches.
-const RECORD_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/
+const RECORD_PREFIX = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/y
 const ESC = String.fromCharCode(27)
 const TERMINAL_NOISE = new RegExp(
   `${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}[()][A-Za-z0-9]|section_(?:start|end):\\d+:[A-Za-z0-9_.-]+(?:\\[[^\\]\\r\\n]*\\])?\\r`,
@@ -610,18 +611,27 @@ const TERMINAL_NOISE = new RegExp(
 // findings on few of them, and the closures were a tenth of the engine's garbage.
 function frameLines(raw: readonly string[]): Framing {
   const n = raw.length
-  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map() }
+  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map(), joined: '' }
   for (let i = 0; i < n; i++) {
     const line = raw[i] ?? ''
-    // Most lines do not start with a year: skip the regex for them.
+    // Most lines do not start with a year: skip the regex for them. A sticky test leaves the
+    // prefix's length in lastIndex without making a match array.
     const c = line.charCodeAt(0)
-    const prefix = c >= 48 && c <= 57 && line.charCodeAt(4) === 45 ? (RECORD_PREFIX.exec(line)?.[0].length ?? 0) : 0
-    const body = prefix === 0 ? line : line.slice(prefix)
-    f.prefix[i] = prefix
-    if (!body.includes(ESC) && !body.includes('section_')) {
-      f.lines[i] = body
-      continue
+    let prefix = 0
+    if (c >= 48 && c <= 57 && line.charCodeAt(4) === 45) {
+      RECORD_PREFIX.lastIndex = 0
+      if (RECORD_PREFIX.test(line)) prefix = RECORD_PREFIX.lastIndex
     }
+    f.prefix[i] = prefix
+    f.lines[i] = prefix === 0 ? line : line.slice(prefix)
+  }
+  f.joined = f.lines.join('\n')
+  // Escape sequences are rare outside coloured CI output: looked for in the chunk, then in its lines.
+  if (!f.joined.includes(ESC) && !f.joined.includes('section_')) return f
+  for (let i = 0; i < n; i++) {
+    const body = f.lines[i] ?? ''
+    if (!body.includes(ESC) && !body.includes('section_')) continue
+    const prefix = f.prefix[i] ?? 0
     // Keep what lies between the escapes, remembering where each kept character was.
     let text = ''
     const at: number[] = []
@@ -639,6 +649,7 @@ function frameLines(raw: readonly string[]): Framing {
     f.lines[i] = text
     f.kept.set(i, at)
   }
+  f.joined = f.lines.join('\n')
   return f
 }
 
