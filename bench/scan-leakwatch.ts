@@ -7,12 +7,11 @@
 // production: the manifest holds SHA-256 of the planted secrets, so findings
 // are scored by hash without the plaintext ever leaving this process.
 
+import '../bin/compile-cache.ts'
 import { createHash } from 'node:crypto'
 import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
-import { createSecretDetector } from '../detectors/secrets.ts'
 import type { LogChunk } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import { lineBatches } from './lines.ts'
@@ -34,6 +33,10 @@ export interface LeakwatchRun {
 }
 
 const CHUNK_LINES = 500
+
+// Loaded as the CLI loads them: after Node's compile cache is on (bin/compile-cache.ts).
+const { BUILTIN_RULES } = await import('../detectors/rules/registry.ts')
+const { createSecretDetector } = await import('../detectors/secrets.ts')
 
 function main(): void {
   const { values } = parseArgs({ options: { corpus: { type: 'string' }, files: { type: 'string' }, out: { type: 'string' } } })

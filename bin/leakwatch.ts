@@ -2,6 +2,7 @@
 // The leakwatch command line. Exit codes: 0 ok / no findings, 1 findings,
 // 2 usage or configuration error, 3 runtime failure.
 
+import './compile-cache.ts'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { configSchema } from '../config/schema.ts'

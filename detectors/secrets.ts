@@ -245,6 +245,14 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const e = l.indexOf(block.end)
       if (e >= 0) return body.length >= block.minBodyChars ? { secret: body, endLineIndex: j, end: text.length, endColumn: e + 1 } : undefined
       if (/^\s*[A-Za-z][A-Za-z-]*:\s/.test(l)) continue // PEM headers such as Proc-Type
+      // A body line is base64 and nothing else (or blank, as in PGP armour). Any other line ends the block: a log line that
+      // quotes a BEGIN header ("expected a PEM file starting with -----BEGIN …") is followed by
+      // more log lines, not by a key.
+      if (!/^\s*[A-Za-z0-9+/=]*\s*$/.test(l)) {
+        return body.length >= block.minBodyChars * 4
+          ? { secret: body, endLineIndex: j - 1, end: text.length, endColumn: (lines[j - 1] ?? '').length + 1 }
+          : undefined
+      }
       body += l.replace(/[^A-Za-z0-9+/=]/g, '')
     }
     // A block cut by the chunk boundary: report what we have when it is long enough to be a key.

@@ -25,8 +25,9 @@ export const rules: Rule[] = [
     severity: 'high',
     kind: 'generic',
     // The multi-line form: a line holding only `password <value>`. That line may also be a JSON
-    // string (a structured log's message, a ConfigMap value) or one line of a JSON-escaped text.
-    regex: '(?i)(?:^|"|\\\\n)\\s*password\\s+([^\\s"\'\\\\]{8,})\\s*(?:$|\\\\*"|\\\\+[nr])',
+    // string (a structured log's message, a ConfigMap value), one line of a JSON-escaped text, or
+    // the message of a logger's line (Spring's `c.a.Foo : `, Python's `name - `).
+    regex: '(?i)(?:^|"|\\\\n|\\s[:-]\\s)\\s*password\\s+([^\\s"\'\\\\]{8,})\\s*(?:$|\\\\*"|\\\\+[nr])',
     keywords: ['password'],
     follows: '[^\\S\\n]+[^\\s"\'\\\\]{8}',
     // Passwords people pick (Summer2382%23mm) go under 3.0 one time in 10,000.
@@ -34,9 +35,19 @@ export const rules: Rule[] = [
     examples: {
       positives: (g) => {
         const a = g.password()
-        return [{ line: `  password ${a}`, secret: a }]
+        const b = g.password()
+        return [
+          { line: `  password ${a}`, secret: a },
+          { line: `2025-06-01 01:04:10.598 DEBUG 1 --- [main] c.a.deploy.NetrcWriter :   password ${b}`, secret: b }
+        ]
       },
-      negatives: ['password expired', '  password ${NETRC_PASSWORD}', 'Password Requirements']
+      negatives: [
+        'password expired',
+        '  password ${NETRC_PASSWORD}',
+        'Password Requirements',
+        '2025-06-01 01:04:10.598 INFO 1 --- [main] c.a.auth.Login : password verification-failed',
+        'auth - password changed for user 42'
+      ]
     }
   }
 ]
