@@ -71,8 +71,8 @@ export function decodeViews(line: string, runs?: ReadonlyArray<readonly [number,
     if (text !== line) views.push({ text, via: 'url', start: 0, end: line.length })
   }
   for (const [start, end] of runs ?? base64Runs(line)) {
-    const run = line.slice(start, end)
-    const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
+    // Node's base64 decoder reads the URL-safe alphabet (- _) as well.
+    const text = Buffer.from(line.slice(start, end), 'base64').toString('utf8')
     if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
   }
   return views
