@@ -8,10 +8,13 @@
 // with backoff, the cache keeps what it had, and the collector falls back to
 // what the log path says (namespace, pod, uid, container).
 
-import type { V1Pod } from '@kubernetes/client-node'
-import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node'
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Logger } from '../pipeline/log.ts'
+import { loadInformerClient } from './k8s-client.ts'
+
+// Only the informer's part of the client, not its package index: see k8s-client.ts.
+const client = await loadInformerClient()
 
 export interface PodInfo {
   namespace: string
@@ -88,11 +91,10 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
   let failures = 0
   let timer: NodeJS.Timeout | undefined
   const fieldSelector = opts.nodeName === undefined || opts.nodeName === '' ? undefined : `spec.nodeName=${opts.nodeName}`
-  const api = deps.kubeConfig.makeApiClient(CoreV1Api)
-  const informer = new ListWatch<V1Pod>(
+  const informer = new client.ListWatch<V1Pod>(
     '/api/v1/pods',
-    new Watch(deps.kubeConfig),
-    async () => await api.listPodForAllNamespaces(fieldSelector === undefined ? {} : { fieldSelector }),
+    new client.Watch(deps.kubeConfig),
+    async () => await client.listPods(deps.kubeConfig, fieldSelector),
     false,
     undefined,
     fieldSelector
@@ -205,7 +207,7 @@ export function podMetadataFromConfig(
   deps: { logger: Logger; onState?: (state: MetadataState) => void }
 ): PodMetadata | undefined {
   if (!config.metadata.enabled) return undefined
-  const kc = new KubeConfig()
+  const kc = new client.KubeConfig()
   try {
     if (config.metadata.kubeconfigPath === undefined) kc.loadFromDefault()
     else kc.loadFromFile(config.metadata.kubeconfigPath)
