@@ -1,6 +1,7 @@
 // Benchmark of the node agent as the DaemonSet runs it: the real
 // `node bin/leakwatch.ts run collector` process, with the DaemonSet's
-// NODE_OPTIONS and the ConfigMap's collector settings, pod metadata on (the
+// NODE_OPTIONS and MALLOC_* variables (BENCH_NODE_OPTIONS overrides the
+// former) and the ConfigMap's collector settings, pod metadata on (the
 // @kubernetes/client-node pod informer, field selector spec.nodeName, against
 // a stand-in API server on 127.0.0.1 speaking list/watch), moving CRI log
 // lines from 50 files written concurrently into the real Kafka (acks=all,
@@ -64,6 +65,8 @@ export interface CollectorBenchOptions {
   lineBytes: number
   /** V8 options of the collector process (NODE_OPTIONS). */
   nodeOptions: string
+  /** The DaemonSet's other process settings (MALLOC_*), as it sets them. */
+  processEnv: Record<string, string>
   /** CPU to pin the collector to; undefined runs it unpinned. */
   core: number | undefined
   /** Load bench/heap-probe.ts into the collector. */
@@ -84,6 +87,7 @@ export interface CollectorBenchResult {
   cores: number
   peakRssMiB: number
   nodeOptions: string
+  processEnv: Record<string, string>
   core: number | undefined
   heap: HeapProbe | undefined
   /** --max-old-space-size in MiB, when NODE_OPTIONS sets it. */
@@ -95,17 +99,24 @@ export interface CollectorBenchResult {
   sample: { labels: Record<string, string> | undefined; workload: string | undefined }
 }
 
-/** The collector's NODE_OPTIONS in the DaemonSet manifest; the chart's template must set the same. */
-export function daemonSetNodeOptions(): string {
-  const find = (file: string): string | undefined =>
-    /- name: NODE_OPTIONS\s*\n\s*value: (.+)\n/
-      .exec(readFileSync(join(repoRoot, file), 'utf8'))?.[1]
-      ?.trim()
-      .replace(/^"(.*)"$/, '$1')
+/**
+ * The collector container's process settings in the DaemonSet manifest — NODE_OPTIONS and the C library's
+ * MALLOC_* variables, the ones that change how much memory the process takes — which the chart's template
+ * must set the same.
+ */
+export function daemonSetProcessEnv(): Record<string, string> {
+  const find = (file: string): Record<string, string> => {
+    const text = readFileSync(join(repoRoot, file), 'utf8')
+    const env: Record<string, string> = {}
+    for (const m of text.matchAll(/- name: (NODE_OPTIONS|MALLOC_\w+)\s*\n\s*value: (.+)\n/g))
+      env[m[1] as string] = (m[2] as string).trim().replace(/^"(.*)"$/, '$1')
+    return env
+  }
   const manifest = find('deploy/kubernetes/collector-daemonset.yaml')
   const chart = find('deploy/helm/leakwatch/templates/collector-daemonset.yaml')
-  if (manifest !== chart) throw new Error(`the DaemonSet's NODE_OPTIONS differ: manifest '${manifest}', chart '${chart}'`)
-  return manifest ?? ''
+  if (JSON.stringify(manifest) !== JSON.stringify(chart))
+    throw new Error(`the DaemonSet's process settings differ: manifest ${JSON.stringify(manifest)}, chart ${JSON.stringify(chart)}`)
+  return manifest
 }
 
 /** One block of CRI lines per file, the same bytes appended over and over: the writer must cost next to nothing. */
@@ -259,7 +270,7 @@ export async function runCollectorBench(opts: CollectorBenchOptions): Promise<Co
   const nodeOptions = opts.heapProbe ? `${opts.nodeOptions} --import=${join(import.meta.dirname, 'heap-probe.ts')}`.trim() : opts.nodeOptions
   const node = [process.execPath, join(repoRoot, 'bin', 'leakwatch.ts'), 'run', 'collector']
   const argv = opts.core === undefined ? node : ['taskset', '-c', String(opts.core), ...node]
-  // The environment the DaemonSet gives: its LEAKWATCH_* variables and NODE_OPTIONS, nothing of ours.
+  // The environment the DaemonSet gives: its LEAKWATCH_* variables, NODE_OPTIONS and MALLOC_*, nothing of ours.
   const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), {
     cwd: dir,
     env: {
@@ -271,7 +282,8 @@ export async function runCollectorBench(opts: CollectorBenchOptions): Promise<Co
       LEAKWATCH_CONFIG: configFile,
       LEAKWATCH_KAFKA_PAYLOAD_KEY: PAYLOAD_KEY,
       LEAKWATCH_KAFKA_CLIENT_ID: `leakwatch-${NODE}`,
-      BENCH_HEAP_PROBE_FILE: opts.heapProbe ? probeFile : ''
+      BENCH_HEAP_PROBE_FILE: opts.heapProbe ? probeFile : '',
+      ...opts.processEnv
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -353,6 +365,7 @@ export async function runCollectorBench(opts: CollectorBenchOptions): Promise<Co
       coresPer10kLinesPerSecond: cpuSeconds / seconds / (linesPerSecond / 10_000),
       peakRssMiB: peakRss / 2 ** 20,
       nodeOptions: opts.nodeOptions,
+      processEnv: opts.processEnv,
       core: opts.core,
       heap: opts.heapProbe ? (JSON.parse(await readFile(probeFile, 'utf8')) as HeapProbe) : undefined,
       oldSpaceLimitMiB: oldSpace === undefined ? undefined : Number(oldSpace),
@@ -384,11 +397,15 @@ function format(r: CollectorBenchResult): string {
           limit === undefined
             ? `  headroom     no --max-old-space-size: heap_size_limit ${mib(h.heapSizeLimit)} MiB`
             : `  headroom     ${(limit - h.peakOldUsed / 2 ** 20).toFixed(1)} MiB below --max-old-space-size=${limit} at the peak, ` +
-              `${(limit - h.peakOldLiveAfterFullGc / 2 ** 20).toFixed(1)} MiB after a full GC`
+              `${(limit - h.peakOldLiveAfterFullGc / 2 ** 20).toFixed(1)} MiB after a full GC`,
+          `  at peak RSS  ${mib(h.atPeakRss.rss)} MiB sampled at ${(h.atPeakRss.atMs / 1000).toFixed(1)} s: V8 heap ${mib(h.atPeakRss.heapUsed)} MiB used of ${mib(h.atPeakRss.heapTotal)} committed, ` +
+            `external ${mib(h.atPeakRss.external)} MiB (${mib(h.atPeakRss.arrayBuffers)} in Buffers)`
         ]
   return [
     `leakwatch run collector → Kafka (acks=all, sealed, deflated), ${r.lines.toLocaleString('en')} CRI lines, ${(r.bytes / 2 ** 20).toFixed(0)} MiB from 50 files written concurrently`,
-    `  process      bin/leakwatch.ts run collector, NODE_OPTIONS ${r.nodeOptions === '' ? '(none: V8 defaults)' : r.nodeOptions}, ${r.core === undefined ? 'unpinned' : `pinned to CPU ${r.core}`}`,
+    `  process      bin/leakwatch.ts run collector, NODE_OPTIONS ${r.nodeOptions === '' ? '(none: V8 defaults)' : r.nodeOptions}${Object.entries(r.processEnv)
+      .map(([k, v]) => `, ${k}=${v}`)
+      .join('')}, ${r.core === undefined ? 'unpinned' : `pinned to CPU ${r.core}`}`,
     `  metadata     on: informer ${r.apiLists} list(s) + ${r.apiWatches} watch(es) on the stand-in API server; a record read back carries workload ${r.sample.workload ?? '(none)'}, ${Object.keys(r.sample.labels ?? {}).length} labels`,
     `  throughput   ${Math.round(r.linesPerSecond).toLocaleString('en')} lines/s, ${r.mibPerSecond.toFixed(1)} MiB/s = ${mb(r.mibPerSecond)} MB/s end to end (${r.seconds.toFixed(1)} s)`,
     `  sustained    ${(r.sustainedBytesPerSecond / 2 ** 20).toFixed(1)} MiB/s = ${(r.sustainedBytesPerSecond / 1e6).toFixed(1)} MB/s (10% to 90% of the lines acknowledged)`,
@@ -400,8 +417,9 @@ function format(r: CollectorBenchResult): string {
 }
 
 /** Runs the benchmark against KAFKA_BROKERS, or a broker started for it, and prints the report. */
-async function benchAndPrint(opts: Omit<CollectorBenchOptions, 'brokers' | 'nodeOptions' | 'heapProbe'>): Promise<void> {
-  const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? daemonSetNodeOptions()
+async function benchAndPrint(opts: Omit<CollectorBenchOptions, 'brokers' | 'nodeOptions' | 'processEnv' | 'heapProbe'>): Promise<void> {
+  const { NODE_OPTIONS, ...processEnv } = daemonSetProcessEnv()
+  const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? NODE_OPTIONS ?? ''
   let brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean)
   let stop: (() => Promise<void>) | undefined
   if (brokers === undefined || brokers.length === 0) {
@@ -411,7 +429,7 @@ async function benchAndPrint(opts: Omit<CollectorBenchOptions, 'brokers' | 'node
     stop = k.stop
   }
   try {
-    const r = await runCollectorBench({ brokers, nodeOptions, heapProbe: process.env.BENCH_HEAP_PROBE !== '0', ...opts })
+    const r = await runCollectorBench({ brokers, nodeOptions, processEnv, heapProbe: process.env.BENCH_HEAP_PROBE !== '0', ...opts })
     process.stdout.write(`${format(r)}\n`)
   } finally {
     await stop?.()
@@ -437,7 +455,7 @@ export { format as formatCollectorBench }
 export const benchmark: Benchmark = {
   name: 'collector',
   description:
-    'the real `run collector` process (DaemonSet NODE_OPTIONS, pod metadata on against a stand-in API server) into the real Kafka: MB/s, CPU, peak RSS, V8 heap headroom',
+    'the real `run collector` process (DaemonSet NODE_OPTIONS and MALLOC_*, pod metadata on against a stand-in API server) into the real Kafka: MB/s, CPU, peak RSS, V8 heap headroom',
   options: {
     'collector-mb': { type: 'string', default: '300' },
     'collector-files': { type: 'string', default: '50' }

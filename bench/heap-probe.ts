@@ -22,6 +22,8 @@ export interface HeapProbe {
   peakHeapCommitted: number
   fullGcs: number
   samples: number
+  /** process.memoryUsage() at the sample with the highest RSS: what the peak was made of. */
+  atPeakRss: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; atMs: number }
 }
 
 const file = process.env.BENCH_HEAP_PROBE_FILE
@@ -33,7 +35,8 @@ if (file !== undefined && file !== '') {
     peakHeapUsed: 0,
     peakHeapCommitted: 0,
     fullGcs: 0,
-    samples: 0
+    samples: 0,
+    atPeakRss: { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, atMs: 0 }
   }
   const oldUsed = (): number => {
     let used = 0
@@ -46,6 +49,8 @@ if (file !== undefined && file !== '') {
     p.peakOldUsed = Math.max(p.peakOldUsed, oldUsed())
     p.peakHeapUsed = Math.max(p.peakHeapUsed, h.used_heap_size)
     p.peakHeapCommitted = Math.max(p.peakHeapCommitted, h.total_heap_size)
+    const m = process.memoryUsage()
+    if (m.rss > p.atPeakRss.rss) p.atPeakRss = { ...m, atMs: Math.round(performance.now()) }
   }
   const save = (): void => writeFileSync(file, JSON.stringify(p))
   new PerformanceObserver((list) => {
