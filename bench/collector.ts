@@ -41,6 +41,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { V1Pod } from '@kubernetes/client-node'
 import { Kafka, logLevel } from 'kafkajs'
 import type { CheckpointData } from '../pipeline/checkpoint.ts'
 import { createCodec } from '../pipeline/codec.ts'
@@ -56,6 +57,90 @@ const repoRoot = join(import.meta.dirname, '..')
 const NODE = 'bench-node'
 const PAYLOAD_KEY = 'bench-payload-key-'.padEnd(40, 'b')
 const TS = '2025-06-01T12:00:00.123456789Z'
+const PODS_PER_NODE = 110
+
+/**
+ * A pod as a real API server returns it, ~8 KB of JSON: spec with env, probes and volumes, status, and the
+ * managedFields every object carries. The informer caches what it is sent, so its memory is that of real pods.
+ */
+function fullPod(i: number, name: string, uid: string, node: string): V1Pod {
+  const base = pod({
+    namespace: 'bench',
+    name,
+    uid,
+    node,
+    labels: { app: `app-${i}`, 'pod-template-hash': '7d9f8c6b5', 'app.kubernetes.io/part-of': 'bench', tier: 'backend' },
+    annotations: { 'prometheus.io/scrape': 'true', 'kubectl.kubernetes.io/restartedAt': '2025-06-01T12:00:00Z' },
+    owner: { kind: 'ReplicaSet', name: name.slice(0, name.lastIndexOf('-')) }
+  })
+  const at = '2025-06-01T12:00:00Z'
+  const container = (n: string) => ({
+    name: n,
+    image: `registry.example.com/bench/${n}:1.${i}.0@sha256:${'ab'.repeat(32)}`,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+    env: Array.from({ length: 12 }, (_, k) => ({ name: `SETTING_${k}`, value: `value-${k}-${'x'.repeat(20)}` })),
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+    volumeMounts: [
+      { name: 'config', mountPath: '/etc/app', readOnly: true },
+      { name: 'kube-api-access-abcde', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }
+    ],
+    livenessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
+    readinessProbe: { httpGet: { path: '/readyz', port: 'http', scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 },
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File'
+  })
+  const condition = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: at })
+  return {
+    ...base,
+    metadata: {
+      ...base.metadata,
+      creationTimestamp: at as unknown as Date,
+      generateName: `${name.slice(0, name.lastIndexOf('-'))}-`,
+      managedFields: ['kube-controller-manager', 'kubelet'].map((manager) => ({
+        manager,
+        operation: 'Update',
+        apiVersion: 'v1',
+        time: at as unknown as Date,
+        fieldsType: 'FieldsV1',
+        fieldsV1: Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`f:field${k}`, { '.': {}, [`f:sub${k}`]: {} }]))
+      }))
+    },
+    spec: {
+      ...base.spec,
+      containers: [container('app'), container('sidecar')],
+      volumes: [
+        { name: 'config', configMap: { name: `app-${i}-config`, defaultMode: 420 } },
+        { name: 'kube-api-access-abcde', projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }] } }
+      ],
+      restartPolicy: 'Always',
+      serviceAccountName: 'default',
+      tolerations: [
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }
+      ]
+    },
+    status: {
+      phase: 'Running',
+      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition) as never,
+      hostIP: '10.0.0.10',
+      podIP: `10.244.1.${i}`,
+      podIPs: [{ ip: `10.244.1.${i}` }],
+      startTime: at as unknown as Date,
+      qosClass: 'Burstable',
+      containerStatuses: ['app', 'sidecar'].map((n) => ({
+        name: n,
+        ready: true,
+        restartCount: 0,
+        started: true,
+        image: `registry.example.com/bench/${n}:1.${i}.0`,
+        imageID: `registry.example.com/bench/${n}@sha256:${'cd'.repeat(32)}`,
+        containerID: `containerd://${'ef'.repeat(32)}`,
+        state: { running: { startedAt: at as unknown as Date } }
+      }))
+    }
+  }
+}
 
 export interface CollectorBenchOptions {
   brokers: string[]
@@ -207,27 +292,19 @@ export async function runCollectorBench(opts: CollectorBenchOptions): Promise<Co
   const pods = join(dir, 'pods')
   const checkpointPath = join(dir, 'state', 'pod-logs.json')
   const paths: string[] = []
-  const podObjects = []
+  const podObjects: V1Pod[] = []
   for (let i = 0; i < opts.files; i++) {
     const c = join(pods, `bench_app-${i}-7d9f8c6b5-x${i}_uid-${i}`, 'app')
     await mkdir(c, { recursive: true })
     paths.push(join(c, '0.log'))
     // The containers exist before the clock starts: their discovery (discoveryIntervalMs) is not throughput.
     await writeFile(join(c, '0.log'), '')
-    podObjects.push(
-      pod({
-        namespace: 'bench',
-        name: `app-${i}-7d9f8c6b5-x${i}`,
-        uid: `uid-${i}`,
-        node: NODE,
-        labels: { app: `app-${i}`, 'pod-template-hash': '7d9f8c6b5', 'app.kubernetes.io/part-of': 'bench', tier: 'backend' },
-        annotations: { 'prometheus.io/scrape': 'true', 'kubectl.kubernetes.io/restartedAt': '2025-06-01T12:00:00Z' },
-        owner: { kind: 'ReplicaSet', name: `app-${i}-7d9f8c6b5` }
-      })
-    )
+    podObjects.push(fullPod(i, `app-${i}-7d9f8c6b5-x${i}`, `uid-${i}`, NODE))
   }
+  // A full node (Kubernetes' default is 110 pods): the informer's cache holds every pod on it, logging or not.
+  for (let i = opts.files; i < PODS_PER_NODE; i++) podObjects.push(fullPod(i, `quiet-${i}-7d9f8c6b5-q${i}`, `quiet-uid-${i}`, NODE))
   // Pods on other nodes too: the field selector must keep them out of this agent's cache.
-  for (let i = 0; i < opts.files; i++) podObjects.push(pod({ namespace: 'bench', name: `elsewhere-${i}`, uid: `other-${i}`, node: 'other-node' }))
+  for (let i = 0; i < opts.files; i++) podObjects.push(fullPod(i, `elsewhere-${i}`, `other-${i}`, 'other-node'))
   const api: StandInApiServer = await startStandInApiServer(podObjects)
   const kubeconfig = join(dir, 'kubeconfig.yaml')
   await writeFile(
