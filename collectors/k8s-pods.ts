@@ -8,10 +8,13 @@
 // with backoff, the cache keeps what it had, and the collector falls back to
 // what the log path says (namespace, pod, uid, container).
 
-import type { V1Pod } from '@kubernetes/client-node'
-import { CoreV1Api, KubeConfig, ListWatch, Watch } from '@kubernetes/client-node'
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Logger } from '../pipeline/log.ts'
+import { loadInformerClient } from './k8s-client.ts'
+
+// Only the informer's part of the client, not its package index: see k8s-client.ts.
+const client = await loadInformerClient()
 
 export interface PodInfo {
   namespace: string
@@ -77,6 +80,45 @@ function infoOf(pod: V1Pod): PodInfo {
   }
 }
 
+/**
+ * What the informer keeps of a pod. ListWatch caches every object it is sent, and spec, status and
+ * managedFields make up most of a pod's 5-20 KB; on a full node (110 pods) that is megabytes of a heap
+ * capped at 64 MiB, for fields nothing here reads. Kept: what infoOf and workloadOf read, and what ListWatch
+ * itself uses (name, namespace, resourceVersion).
+ */
+export function slimPod(pod: V1Pod): V1Pod {
+  const m = pod.metadata ?? {}
+  return {
+    metadata: {
+      ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
+      ...(m.name === undefined ? {} : { name: m.name }),
+      ...(m.uid === undefined ? {} : { uid: m.uid }),
+      ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }),
+      ...(m.labels === undefined ? {} : { labels: m.labels }),
+      ...(m.annotations === undefined ? {} : { annotations: m.annotations }),
+      ...(m.ownerReferences === undefined ? {} : { ownerReferences: m.ownerReferences })
+    },
+    ...(pod.spec?.nodeName === undefined ? {} : { spec: { nodeName: pod.spec.nodeName, containers: [] } })
+  }
+}
+
+/** A Watch whose pod events reach ListWatch already slimmed (slimPod); ERROR and BOOKMARK objects pass as they are. */
+class PodWatch extends client.Watch {
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void
+  ): Promise<AbortController> {
+    return await super.watch(
+      path,
+      queryParams,
+      (phase, obj, raw) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimPod(obj as V1Pod) : obj, raw),
+      done
+    )
+  }
+}
+
 export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDeps): PodMetadata {
   const log = deps.logger.child({ component: 'k8s-pods' })
   const now = deps.now ?? Date.now
@@ -88,11 +130,13 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
   let failures = 0
   let timer: NodeJS.Timeout | undefined
   const fieldSelector = opts.nodeName === undefined || opts.nodeName === '' ? undefined : `spec.nodeName=${opts.nodeName}`
-  const api = deps.kubeConfig.makeApiClient(CoreV1Api)
-  const informer = new ListWatch<V1Pod>(
+  const informer = new client.ListWatch<V1Pod>(
     '/api/v1/pods',
-    new Watch(deps.kubeConfig),
-    async () => await api.listPodForAllNamespaces(fieldSelector === undefined ? {} : { fieldSelector }),
+    new PodWatch(deps.kubeConfig),
+    async () => {
+      const list = await client.listPods(deps.kubeConfig, fieldSelector)
+      return { ...list, items: list.items.map(slimPod) }
+    },
     false,
     undefined,
     fieldSelector
@@ -205,7 +249,7 @@ export function podMetadataFromConfig(
   deps: { logger: Logger; onState?: (state: MetadataState) => void }
 ): PodMetadata | undefined {
   if (!config.metadata.enabled) return undefined
-  const kc = new KubeConfig()
+  const kc = new client.KubeConfig()
   try {
     if (config.metadata.kubeconfigPath === undefined) kc.loadFromDefault()
     else kc.loadFromFile(config.metadata.kubeconfigPath)

@@ -5,6 +5,8 @@
 // the given resourceVersion, and answers a resourceVersion it no longer has
 // with an ERROR event carrying a 410 Gone Status, as the real one does after
 // compaction. fieldSelector spec.nodeName=… is honoured. Real HTTP on 127.0.0.1.
+// With a token, requests without `Authorization: Bearer <token>` get 401, as
+// the real one answers a client whose credentials it does not accept.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createServer } from 'node:http'
@@ -32,7 +34,7 @@ interface Event {
   pod: V1Pod
 }
 
-export async function startStandInApiServer(initial: V1Pod[]): Promise<StandInApiServer> {
+export async function startStandInApiServer(initial: V1Pod[], opts: { token?: string } = {}): Promise<StandInApiServer> {
   let rv = 100
   const pods = new Map<string, V1Pod>()
   const history: Event[] = []
@@ -65,6 +67,10 @@ export async function startStandInApiServer(initial: V1Pod[]): Promise<StandInAp
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x')
+    if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 }))
+      return
+    }
     if (req.method !== 'GET' || url.pathname !== '/api/v1/pods') {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404 }))
       return

@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import { KubeConfig } from '@kubernetes/client-node'
 import type { MetadataState } from '../../collectors/k8s-pods.ts'
-import { createPodMetadata, workloadOf } from '../../collectors/k8s-pods.ts'
+import { createPodMetadata, slimPod, workloadOf } from '../../collectors/k8s-pods.ts'
 import type { PodLogsConfig } from '../../collectors/pod-logs.ts'
 import { createPodLogsCollector } from '../../collectors/pod-logs.ts'
 import { configSchema } from '../../config/schema.ts'
@@ -94,6 +94,34 @@ test('owner workloads: a Deployment through its ReplicaSet, StatefulSet, DaemonS
   assert.equal(workloadOf(p('Job', 'migrate')), 'Job/migrate')
   assert.equal(workloadOf(p('Node', NODE)), `Node/${NODE}`)
   assert.equal(workloadOf(pod({ namespace: 'x', name: 'p', uid: 'u', node: NODE })), undefined)
+})
+
+test('the informer keeps of a pod only what enrichment and ListWatch read', () => {
+  const full = pod({
+    namespace: 'shop',
+    name: 'api-5d8f7c9b4-x2x7q',
+    uid: 'uid-api',
+    node: NODE,
+    labels: { app: 'api', 'pod-template-hash': '5d8f7c9b4' },
+    annotations: { 'leakwatch.io/exclude-containers': 'sidecar' },
+    owner: { kind: 'ReplicaSet', name: 'api-5d8f7c9b4' }
+  })
+  full.metadata = { ...full.metadata, resourceVersion: '42', managedFields: [{ manager: 'kubelet', operation: 'Update' }] }
+  full.status = { phase: 'Running', podIP: '10.0.0.1' }
+  const slim = slimPod(full)
+  assert.deepEqual(slim, {
+    metadata: {
+      namespace: 'shop',
+      name: 'api-5d8f7c9b4-x2x7q',
+      uid: 'uid-api',
+      resourceVersion: '42',
+      labels: full.metadata.labels,
+      annotations: full.metadata.annotations,
+      ownerReferences: full.metadata.ownerReferences
+    },
+    spec: { nodeName: NODE, containers: [] }
+  })
+  assert.equal(workloadOf(slim), 'Deployment/api')
 })
 
 test('lines are enriched from a node-scoped informer; static pods through their mirror; annotations over the watch take effect', async (t) => {
