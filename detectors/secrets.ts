@@ -406,6 +406,8 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         if (list?.includes(r) === true) continue
         if (r.follows !== undefined) {
           const line = lines[li] ?? ''
+          // `requires` first: a memchr over the line is cheaper than the sticky test (most URLs have no '@').
+          if (r.rule.requires !== undefined && !r.rule.requires.every((x) => line.includes(x))) continue
           const from = starts[li] ?? 0
           // On a line with multi-byte characters the byte offset is turned into the string's.
           const col = ascii || (starts[li + 1] ?? 0) - from - 1 === line.length ? end - from : buf.subarray(from, end).toString('utf8').length
