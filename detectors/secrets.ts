@@ -380,8 +380,13 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
    * the base64 run finder over the whole chunk, then the candidate rules and decoded views of the
    * lines that have any. Most lines have neither and cost those two passes only.
    */
-  function scanChunk(rawLines: readonly string[], lines: string[], joined: string, hits: Hit[]): void {
-    const scanned = keywords.scanText(joined)
+  function scanChunk(framing: Framing, hits: Hit[]): void {
+    let scanned = keywords.scanText(framing.joined)
+    if (hasTerminalNoise(scanned.bytes)) {
+      stripTerminalNoise(framing)
+      scanned = keywords.scanText(framing.joined)
+    }
+    const { raw: rawLines, lines, joined } = framing
     const buf = scanned.bytes
     const n = lines.length
     const starts = new Array<number>(n + 1)
@@ -528,7 +533,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const framing = frameLines(chunk.lines)
       const lines = framing.lines
       lines0 = lines
-      scanChunk(chunk.lines, lines, framing.joined, hits)
+      scanChunk(framing, hits)
       if (hits.length === 0) return []
       // One finding per secret per place: overlapping windows and decoded views find the same value again,
       // and two rules matching one span keep the more specific (pattern over generic).
@@ -636,8 +641,23 @@ function frameLines(raw: readonly string[]): Framing {
     f.lines[i] = prefix === 0 ? line : line.slice(prefix)
   }
   f.joined = f.lines.join('\n')
-  // Escape sequences are rare outside coloured CI output: looked for in the chunk, then in its lines.
-  if (!f.joined.includes(ESC) && !f.joined.includes('section_')) return f
+  return f
+}
+
+const SECTION = Buffer.from('section_')
+
+/**
+ * Whether the chunk's bytes hold an escape sequence or a GitLab section marker. They are rare
+ * outside coloured CI output, so the chunk is first scanned as if it had none; the buffer's native
+ * search is much cheaper than String.prototype.includes over the joined text was.
+ */
+function hasTerminalNoise(bytes: Buffer): boolean {
+  return bytes.indexOf(27) >= 0 || bytes.indexOf(SECTION) >= 0
+}
+
+/** Takes escape sequences and section markers out of the framed lines, remembering where each kept character was. */
+function stripTerminalNoise(f: Framing): void {
+  const n = f.lines.length
   for (let i = 0; i < n; i++) {
     const body = f.lines[i] ?? ''
     if (!body.includes(ESC) && !body.includes('section_')) continue
@@ -660,7 +680,6 @@ function frameLines(raw: readonly string[]): Framing {
     f.kept.set(i, at)
   }
   f.joined = f.lines.join('\n')
-  return f
 }
 
 /** The column in written line `i` of the framed text's column `col`. */
