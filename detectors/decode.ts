@@ -44,7 +44,7 @@ function unescapeUrl(s: string): string {
 }
 
 /** Share of characters that are printable text; binary noise decoded from a hash scores low. */
-function printable(s: string): boolean {
+export function printable(s: string): boolean {
   if (s.length === 0) return false
   let ok = 0
   for (let i = 0; i < s.length; i++) {
@@ -61,6 +61,17 @@ function printable(s: string): boolean {
  * the whole chunk); without them the line is walked here.
  */
 export function decodeViews(line: string, runs?: ReadonlyArray<readonly [number, number]>): DecodedView[] {
+  const views = escapeViews(line)
+  for (const [start, end] of runs ?? base64Runs(line)) {
+    // Node's base64 decoder reads the URL-safe alphabet (- _) as well.
+    const text = Buffer.from(line.slice(start, end), 'base64').toString('utf8')
+    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
+  }
+  return views
+}
+
+/** The JSON-unescaped and URL-decoded views of a line, when it has such escapes. */
+export function escapeViews(line: string): DecodedView[] {
   const views: DecodedView[] = []
   if (line.includes('\\') && JSON_ESCAPE.test(line)) {
     const text = unescapeJson(line)
@@ -70,16 +81,11 @@ export function decodeViews(line: string, runs?: ReadonlyArray<readonly [number,
     const text = unescapeUrl(line)
     if (text !== line) views.push({ text, via: 'url', start: 0, end: line.length })
   }
-  for (const [start, end] of runs ?? base64Runs(line)) {
-    // Node's base64 decoder reads the URL-safe alphabet (- _) as well.
-    const text = Buffer.from(line.slice(start, end), 'base64').toString('utf8')
-    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
-  }
   return views
 }
 
 /** Runs (24+) of the base64 alphabets that mix lower case, upper case and digits or symbols, with their `=` padding. */
-function base64Runs(line: string): Array<[number, number]> {
+export function base64Runs(line: string): Array<[number, number]> {
   const out: Array<[number, number]> = []
   // One pass over the characters instead of a regex: a regex retries from every position inside the
   // many short alphanumeric runs of a log line.
