@@ -15,25 +15,39 @@ export interface LineBatch {
   bytes: number
 }
 
+function bytesOf(lines: readonly string[]): number {
+  let n = lines.length
+  for (const l of lines) n += l.length
+  return n
+}
+
 export function* lineBatches(path: string, maxLines: number): Generator<LineBatch> {
   const fd = openSync(path, 'r')
   // Bytes after the last newline of a read stay bytes, so a UTF-8 sequence cut by the read is decoded whole.
   let buf = Buffer.allocUnsafe(READ_BYTES)
   let batch: string[] = []
-  let batchBytes = 0
   let next = 1
+  // Whole batches are cut out of the split with slice; only the lines of an unfinished batch are
+  // carried one by one. Byte counts are the text's length (an ASCII corpus; a multi-byte line only
+  // skews the per-batch figure, not the total).
   const take = (text: string): LineBatch[] => {
     const out: LineBatch[] = []
-    for (const line of text.split('\n')) {
-      batch.push(line)
-      batchBytes += line.length + 1 // ASCII corpus; a multi-byte line only skews the per-batch figure, not the total
-      if (batch.length >= maxLines) {
-        out.push({ lines: batch, startLine: next, bytes: batchBytes })
-        next += batch.length
-        batch = []
-        batchBytes = 0
-      }
+    const parts = text.split('\n')
+    let at = 0
+    if (batch.length > 0) {
+      at = Math.min(parts.length, maxLines - batch.length)
+      for (let i = 0; i < at; i++) batch.push(parts[i] as string)
+      if (batch.length < maxLines) return out
+      out.push({ lines: batch, startLine: next, bytes: bytesOf(batch) })
+      next += batch.length
+      batch = []
     }
+    for (; at + maxLines <= parts.length; at += maxLines) {
+      const lines = parts.slice(at, at + maxLines)
+      out.push({ lines, startLine: next, bytes: bytesOf(lines) })
+      next += lines.length
+    }
+    batch = parts.slice(at)
     return out
   }
   try {
@@ -54,7 +68,7 @@ export function* lineBatches(path: string, maxLines: number): Generator<LineBatc
       kept = n - nl - 1
     }
     if (kept > 0) yield* take(buf.toString('utf8', 0, kept))
-    if (batch.length > 0) yield { lines: batch, startLine: next, bytes: batchBytes }
+    if (batch.length > 0) yield { lines: batch, startLine: next, bytes: bytesOf(batch) }
   } finally {
     closeSync(fd)
   }
