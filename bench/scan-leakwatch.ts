@@ -33,6 +33,7 @@ export interface LeakwatchRun {
 }
 
 const CHUNK_LINES = 500
+const GROUP = 32
 
 // Loaded as the CLI loads them: after Node's compile cache is on (bin/compile-cache.ts).
 const { BUILTIN_RULES } = await import('../detectors/rules/registry.ts')
@@ -57,26 +58,37 @@ function main(): void {
     const path = join(values.corpus, name)
     bytes += statSync(path).size
     const stream = `file:${name}`
-    for (const batch of lineBatches(path, CHUNK_LINES)) {
-      const chunk: LogChunk = {
-        v: '1',
-        type: 'log-chunk',
-        stream,
-        source: { type: 'file', path },
-        startLine: batch.startLine,
-        offset: { start: 0, end: 0 },
-        lines: batch.lines,
-        collectedAt: ''
+    // Chunks are read GROUP at a time, then detected, so the CPU clock is read twice per group: a
+    // getrusage call per chunk cost 5% of the run on this VM and landed half inside detect().
+    const batches = lineBatches(path, CHUNK_LINES)
+    for (;;) {
+      const group: LogChunk[] = []
+      for (let b = batches.next(); ; b = batches.next()) {
+        if (b.done === true) break
+        const batch = b.value
+        group.push({
+          v: '1',
+          type: 'log-chunk',
+          stream,
+          source: { type: 'file', path },
+          startLine: batch.startLine,
+          offset: { start: 0, end: 0 },
+          lines: batch.lines,
+          collectedAt: ''
+        })
+        if (group.length === GROUP) break
       }
+      if (group.length === 0) break
       const d0 = performance.now()
       const c0 = process.cpuUsage()
-      const found = detector.detect(chunk)
+      for (const chunk of group) {
+        for (const f of detector.detect(chunk)) findings.push({ file: name, line: f.location.line, rule: f.rule, sha256: f.fingerprint })
+        lines += chunk.lines.length
+        chunks++
+      }
       const c1 = process.cpuUsage(c0)
       detectMs += performance.now() - d0
       detectCpuMs += (c1.user + c1.system) / 1000
-      lines += batch.lines.length
-      chunks++
-      for (const f of found) findings.push({ file: name, line: f.location.line, rule: f.rule, sha256: f.fingerprint })
     }
   }
   const wallMs = performance.now() - t0
