@@ -17,13 +17,13 @@
 // coarse to split a chunk's ~0.1 ms, and a per-chunk minimum drops the
 // chunks that a scavenge or another process interrupted.
 //
-// ioredis is loaded as in the detector process (pipeline/app.ts imports it
-// through responders/wire.ts): its `class VerbatimString extends String`
-// invalidates V8's StringWrapperToPrimitive protector, after which
-// charCodeAt loops run several times slower. Measured without it, the
-// engine looks ~2.5× faster than it runs in production.
-
-import 'ioredis'
+// ioredis is not loaded, as in the detector process (`run detector` loads the
+// responders' modules, and ioredis with them, only in `run all` and `run
+// responder`). Loaded, its `class VerbatimString extends String` invalidates
+// V8's StringWrapperToPrimitive protector, after which charCodeAt loops run
+// several times slower; the engine and the lookup both scan bytes now and lose
+// a few percent to it, and the lookup's share of the stage is then ~1.5
+// points lower (the engine slows more than the lookup).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
