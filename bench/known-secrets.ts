@@ -34,7 +34,7 @@ import type { KnownSecretIndex } from '../detectors/known-secrets/index.ts'
 import { createKnownSecretIndex } from '../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import { createSecretDetector } from '../detectors/secrets.ts'
-import type { LogChunk } from '../pipeline/events.ts'
+import type { Finding, LogChunk } from '../pipeline/events.ts'
 import { createFingerprinter } from '../pipeline/fingerprint.ts'
 import { corpusDir, ensureCorpus } from './corpus.ts'
 import type { BenchContext, Benchmark } from './run.ts'
@@ -174,14 +174,20 @@ export const benchmark: Benchmark = {
       const stage = (): void => {
         gc()
         for (const [i, c] of chunks.entries()) {
+          // As the stage runs them (withKnownSecrets): the lookup scans the bytes the engine wrote, from
+          // inside the engine's callback; its time is taken out of the engine's.
+          let k: Finding[] = []
+          let lookup = 0
           const t0 = performance.now()
-          const a = engine.detect(c)
-          const t1 = performance.now()
-          const k = known.detect(c)
+          const a = engine.detect(c, (framed) => {
+            const t1 = performance.now()
+            k = known.detect(c, framed)
+            lookup = performance.now() - t1
+          })
           const t2 = performance.now()
           foldIntoKnownSecrets([...a, ...k])
-          minEngine[i] = Math.min(minEngine[i] as number, t1 - t0)
-          minKnown[i] = Math.min(minKnown[i] as number, t2 - t1)
+          minEngine[i] = Math.min(minEngine[i] as number, t2 - t0 - lookup)
+          minKnown[i] = Math.min(minKnown[i] as number, lookup)
         }
       }
       // A warm-up pass each, then the passes interleaved, best of `repeat`: JIT warm-up and a busy

@@ -254,7 +254,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
   const detect =
     opts.knownSecrets === undefined
       ? (c: LogChunk): Finding[] => detector.detect(c)
-      : (await withKnownSecretsFile(opts.knownSecrets, (c) => detector.detect(c), { ...opts, fingerprints })).detect
+      : (await withKnownSecretsFile(opts.knownSecrets, detector, { ...opts, fingerprints })).detect
 
   const inputs = opts.paths.length === 0 ? ['-'] : opts.paths
   // Paths named on the command line are checked before anything is scanned: a typo is a usage error, not a partial scan.

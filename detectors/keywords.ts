@@ -117,12 +117,14 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
   let tail = new Int32Array(1 << 12)
   // The bytes of the text being scanned, reused: a new buffer per chunk was external memory that
   // V8 answered with full collections, a third of the engine's first pass over the bench corpus.
-  let space = Buffer.allocUnsafe(1 << 16)
+  // Its own ArrayBuffer from offset 0, with room past the text: the known-secret scan reads the same
+  // bytes as aligned 32-bit words (detectors/known-secrets/index.ts scanBytes).
+  let space = Buffer.from(new ArrayBuffer(1 << 16))
 
   return {
     scanText(text) {
       // UTF-8 takes at most three bytes per UTF-16 code unit.
-      if (space.length < 3 * text.length) space = Buffer.allocUnsafe(3 * text.length)
+      if (space.length < 3 * text.length + 16) space = Buffer.from(new ArrayBuffer(Math.ceil((3 * text.length + 16) / 8) * 8))
       const len = space.write(text, 0, 'utf8')
       const bytes = space.subarray(0, len)
       if (hits.length < 2 * len) {

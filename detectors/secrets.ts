@@ -77,8 +77,28 @@ export function revealedSecret(f: Finding): string | undefined {
   return (f as Finding & { [SECRET]?: string })[SECRET]
 }
 
+/**
+ * A chunk's lines as the engine read them, handed to `detect`'s `framed` callback so that the
+ * known-secret lookup scans the same bytes instead of encoding the lines again. Valid only during
+ * the callback: the next chunk reuses the buffer.
+ */
+export interface FramedChunk {
+  /** The lines joined by '\n', a '\n' after the last, then at least 8 zero bytes; at offset 0 of its ArrayBuffer. */
+  bytes: Buffer
+  /** Bytes of the lines and their newlines (the last one included). */
+  length: number
+  /** Byte offset of each line in `bytes`. */
+  starts: ArrayLike<number>
+  /** The framed lines (record prefix and terminal escapes taken off). */
+  lines: readonly string[]
+  /** Column in written line `line` of the framed column `col`; `toRawEnd` for an exclusive end. */
+  toRaw: (line: number, col: number) => number
+  toRawEnd: (line: number, col: number) => number
+}
+
 export interface SecretDetector {
-  detect: (chunk: LogChunk) => Finding[]
+  /** `framed`, when given, is called with the chunk's bytes once the rules are done with them. */
+  detect: (chunk: LogChunk, framed?: (f: FramedChunk) => void) => Finding[]
   readonly ruleCount: number
 }
 
@@ -380,7 +400,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
    * the base64 run finder over the whole chunk, then the candidate rules and decoded views of the
    * lines that have any. Most lines have neither and cost those two passes only.
    */
-  function scanChunk(rawLines: readonly string[], lines: string[], joined: string, hits: Hit[]): void {
+  function scanChunk(rawLines: readonly string[], lines: string[], joined: string, hits: Hit[], framing: Framing, framed?: (f: FramedChunk) => void): void {
     const scanned = keywords.scanText(joined)
     const buf = scanned.bytes
     const n = lines.length
@@ -467,6 +487,19 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       }
       scanViews(lines, i, line, 0, 0, hits, undefined, charRuns ?? [])
     }
+    if (framed === undefined) return
+    // A newline after the last line and zeros after it, as the known-secret scan reads them.
+    const all = Buffer.from(buf.buffer, buf.byteOffset, buf.length + 9)
+    all[buf.length] = 0x0a
+    all.fill(0, buf.length + 1)
+    framed({
+      bytes: all,
+      length: buf.length + 1,
+      starts,
+      lines,
+      toRaw: (line, col) => toRaw(framing, line, col),
+      toRawEnd: (line, col) => toRawEnd(framing, line, col)
+    })
   }
 
   function place(h: Hit, text: string, view: { via: string; start: number; end: number } | undefined): Hit {
@@ -521,14 +554,14 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
 
   return {
     ruleCount: compiled.length,
-    detect(chunk: LogChunk): Finding[] {
+    detect(chunk: LogChunk, framed?: (f: FramedChunk) => void): Finding[] {
       if (allowStreams.some((a) => a.test(chunk.stream))) return []
       const hits: Hit[] = []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
       const framing = frameLines(chunk.lines)
       const lines = framing.lines
       lines0 = lines
-      scanChunk(chunk.lines, lines, framing.joined, hits)
+      scanChunk(chunk.lines, lines, framing.joined, hits, framing, framed)
       if (hits.length === 0) return []
       // One finding per secret per place: overlapping windows and decoded views find the same value again,
       // and two rules matching one span keep the more specific (pattern over generic).

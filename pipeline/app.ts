@@ -118,14 +118,21 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     }
 
     if (runsDetector) {
-      const [{ createKnownSecrets }, { BUILTIN_RULES }, { createSecretDetector, revealedSecret }, { createDetectorStage }, { createSealHook }] =
-        await Promise.all([
-          import('../detectors/known-secrets/wire.ts'),
-          import('../detectors/rules/registry.ts'),
-          import('../detectors/secrets.ts'),
-          import('../detectors/stage.ts'),
-          import('../responders/seal.ts')
-        ])
+      const [
+        { createKnownSecrets },
+        { withKnownSecrets },
+        { BUILTIN_RULES },
+        { createSecretDetector, revealedSecret },
+        { createDetectorStage },
+        { createSealHook }
+      ] = await Promise.all([
+        import('../detectors/known-secrets/wire.ts'),
+        import('../detectors/known-secrets/detector.ts'),
+        import('../detectors/rules/registry.ts'),
+        import('../detectors/secrets.ts'),
+        import('../detectors/stage.ts'),
+        import('../responders/seal.ts')
+      ])
       const fingerprinter = createFingerprinter(config.detector.fingerprintKey)
       if (fingerprinter.ephemeral) log.warn('no detector.fingerprintKey: fingerprints are random per process and will not match across restarts')
       // GitHub revocation needs the token: those findings carry it sealed to the responder's key, nothing else does.
@@ -151,7 +158,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         stops.push(known.stop)
         await known.start()
       }
-      const detectors = known === undefined ? [secrets] : [secrets, known.detector]
+      const detectors = known === undefined ? [secrets] : [withKnownSecrets(secrets, known.detector)]
       const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors, metrics, ...(seal === undefined ? {} : { seal }) })
       const consumer = await runStage(stage, runner, { fromBeginning: true })
       stops.push(async () => {

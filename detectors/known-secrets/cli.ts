@@ -6,7 +6,8 @@ import RE2 from 're2'
 import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
-import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf } from './detector.ts'
+import type { SecretDetector } from '../secrets.ts'
+import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from './detector.ts'
 import { loadKnownSecretsFile } from './file.ts'
 import { createKnownSecretIndex } from './index.ts'
 
@@ -18,7 +19,7 @@ import { createKnownSecretIndex } from './index.ts'
  */
 export async function withKnownSecretsFile(
   file: string,
-  detect: (c: LogChunk) => Finding[],
+  secrets: SecretDetector,
   setup: { fingerprintKey: string | undefined; maxContextChars: number; allow: { streams: string[] }; fingerprints?: ReadonlySet<string> | undefined }
 ): Promise<{ detect: (c: LogChunk) => Finding[]; indexed: number }> {
   const fingerprinter = createFingerprinter(setup.fingerprintKey)
@@ -36,5 +37,6 @@ export async function withKnownSecretsFile(
     allowStreams: setup.allow.streams.map((p) => new RE2(p, '')),
     ...(setup.fingerprints === undefined ? {} : { fingerprints: setup.fingerprints })
   })
-  return { detect: (c) => foldIntoKnownSecrets([...detect(c), ...known.detect(c)]), indexed: loaded.indexed }
+  const both = withKnownSecrets(secrets, known)
+  return { detect: (c) => foldIntoKnownSecrets(both.detect(c)), indexed: loaded.indexed }
 }

@@ -6,6 +6,7 @@
 
 import type { Finding, LogChunk, Source } from '../../pipeline/events.ts'
 import { mask, stableId } from '../../pipeline/fingerprint.ts'
+import type { FramedChunk, SecretDetector } from '../secrets.ts'
 import { INLINE_ALLOW } from '../secrets.ts'
 import type { FormKind } from './encode.ts'
 import type { Hit, KnownSecretIndex, Origin } from './index.ts'
@@ -66,7 +67,32 @@ const FORM_LABEL: Record<FormKind, string> = {
   base64url: 'base64url'
 }
 
-export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): { detect: (chunk: LogChunk) => Finding[] } {
+export interface KnownSecretDetector {
+  /**
+   * The known values in a chunk. With `framed` (the engine's bytes of the same chunk, from its
+   * `detect` callback) the lines are not encoded again; hits are mapped back to the written columns.
+   */
+  detect: (chunk: LogChunk, framed?: FramedChunk) => Finding[]
+}
+
+/**
+ * The engine and the known-secret lookup over one chunk: the lookup scans the bytes the engine wrote
+ * (writing a chunk's lines as UTF-8 was ~40% of the lookup's time), or its own when the engine
+ * skipped the chunk (an allow-listed stream).
+ */
+export function withKnownSecrets(secrets: SecretDetector, known: KnownSecretDetector): { detect: (chunk: LogChunk) => Finding[] } {
+  return {
+    detect(chunk) {
+      let found: Finding[] | undefined
+      const own = secrets.detect(chunk, (framed) => {
+        found = known.detect(chunk, framed)
+      })
+      return [...own, ...(found ?? known.detect(chunk))]
+    }
+  }
+}
+
+export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): KnownSecretDetector {
   const now = opts.now ?? (() => new Date())
   const max = opts.maxContextChars
 
@@ -85,16 +111,23 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): { d
   }
 
   return {
-    detect(chunk) {
+    detect(chunk, framed) {
       if (opts.allowStreams?.some((a) => a.test(chunk.stream)) === true) return []
       const out: Finding[] = []
       let detectedAt: string | undefined
       // One scan of the whole chunk (its lines encoded once); a chunk without a hit (nearly all) allocates nothing here.
       let hits: Array<{ line: number; hit: Hit }> | undefined
-      opts.index.scanLines(chunk.lines, (line, hit) => {
-        hits ??= []
-        hits.push({ line, hit })
-      })
+      if (framed === undefined) {
+        opts.index.scanLines(chunk.lines, (line, hit) => {
+          hits ??= []
+          hits.push({ line, hit })
+        })
+      } else {
+        opts.index.scanBytes(framed.bytes, framed.length, framed.starts, framed.lines, (line, hit) => {
+          hits ??= []
+          hits.push({ line, hit: { ...hit, start: framed.toRaw(line, hit.start), end: framed.toRawEnd(line, hit.end) } })
+        })
+      }
       if (hits === undefined) return out
       // Hits come in line order (a sample lies inside the span it finds); grouped per line here.
       const byLine = new Map<number, Hit[]>()

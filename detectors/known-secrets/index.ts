@@ -87,6 +87,13 @@ export interface KnownSecretIndex {
   keys: (prefix: string) => string[]
   /** Every hit in a chunk's lines, in line order; `line` is the index in `lines`. */
   scanLines: (lines: readonly string[], onHit: (line: number, hit: Hit) => void) => void
+  /**
+   * `scanLines` over bytes someone already wrote: `bytes` holds `lines` joined by '\n' with a '\n'
+   * after the last (`n` bytes in all, line i at `starts[i]`), then at least 8 zero bytes, at offset 0
+   * of its ArrayBuffer (the detector engine's chunk buffer: the lines are not encoded twice). The
+   * bytes are zeroed afterwards, like the index's own.
+   */
+  scanBytes: (bytes: Buffer, n: number, starts: ArrayLike<number>, lines: readonly string[], onHit: (line: number, hit: Hit) => void) => void
   /** The hits in one text (one line). */
   scan: (text: string, onHit: (hit: Hit) => void) => void
   stats: () => { origins: number; values: number; forms: number; qgrams: number; bytes: number }
@@ -246,8 +253,8 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
 
   // The scan buffer: a chunk's lines as UTF-8, in segments of up to SEGMENT bytes (a longer line gets
   // a buffer of its own size for one scan). `words` views it as aligned 32-bit words.
-  let buf = Buffer.from(new ArrayBuffer(SEGMENT + 8))
-  let words = new Int32Array(buf.buffer)
+  let buf: Buffer = Buffer.from(new ArrayBuffer(SEGMENT + 8))
+  let words: Int32Array = new Int32Array(buf.buffer)
   let lineStarts = new Int32Array(1024)
 
   function keyAt(b: Uint8Array, o: number): number {
@@ -603,6 +610,25 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     }
   }
 
+  function scanBytes(bytes: Buffer, n: number, starts: ArrayLike<number>, lines: readonly string[], onHit: (line: number, hit: Hit) => void): void {
+    if (tUsed === 0 || n === 0) return
+    if (bytes.byteOffset !== 0 || bytes.length < n + 8) throw new RangeError('scanBytes needs its bytes at offset 0 followed by 8 zero bytes')
+    const count = lines.length
+    if (lineStarts.length < count) lineStarts = new Int32Array(2 * count)
+    for (let i = 0; i < count; i++) lineStarts[i] = starts[i] as number
+    const ownBuf = buf
+    const ownWords = words
+    buf = bytes
+    words = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2)
+    try {
+      scanSegment(n, lines, 0, count, onHit)
+    } finally {
+      bytes.fill(0, 0, n)
+      buf = ownBuf
+      words = ownWords
+    }
+  }
+
   return {
     minLength: m,
     set(origin, value) {
@@ -643,6 +669,7 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     origin: (key) => origins.get(key)?.origin,
     keys: (prefix) => [...origins.keys()].filter((k) => k.startsWith(prefix)),
     scanLines,
+    scanBytes,
     scan(text, onHit) {
       scanLines([text], (_, hit) => onHit(hit))
     },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { createGen } from '../../../detectors/gen.ts'
-import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf } from '../../../detectors/known-secrets/detector.ts'
+import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from '../../../detectors/known-secrets/detector.ts'
 import { base64Core, utf8ToUnits } from '../../../detectors/known-secrets/encode.ts'
 import type { Origin } from '../../../detectors/known-secrets/index.ts'
 import { createKnownSecretIndex } from '../../../detectors/known-secrets/index.ts'
@@ -194,6 +194,39 @@ test('a value that also matches a format rule yields one finding: the known secr
   )
   assert.equal(merged.filter((f) => f.location.line === 2).length, 1, 'an unrelated token on another line stays a pattern finding')
   assert.equal(merged.find((f) => f.location.line === 2)?.kind, 'pattern')
+})
+
+test("with the engine (the stage): the lookup scans the engine's framed bytes and points at the written columns, framing and all", () => {
+  const { index, detector } = setup()
+  const engine = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 400 })
+  const both = withKnownSecrets(engine, detector)
+  const v = g.password()
+  const w = g.password()
+  index.set(k8s('password'), Buffer.from(v))
+  index.set(k8s('other'), Buffer.from(w))
+  const esc = String.fromCharCode(27)
+  const lines = [
+    `2025-06-01T12:00:00.123456789Z stdout F connecting with ${v} now`,
+    `2025-06-01T12:00:00.2Z stderr F ${esc}[31mfailed: ${esc}[1m${w}${esc}[0m retrying`,
+    `plain é line ${v}`,
+    'nothing here'
+  ]
+  const c = chunk(lines)
+  const viaEngine = both.detect(c).filter((f) => f.kind === 'known-secret')
+  const alone = detector.detect(c)
+  assert.deepEqual(
+    viaEngine.map((f) => [f.location.line, f.location.column, f.location.endColumn]),
+    alone.map((f) => [f.location.line, f.location.column, f.location.endColumn]),
+    'same places as the lookup over the written lines'
+  )
+  for (const f of viaEngine) {
+    const line = lines[f.location.line - 1] ?? ''
+    assert.equal(line.slice(f.location.column - 1, f.location.endColumn - 1), f.location.line === 2 ? w : v)
+  }
+  assert.equal(viaEngine.length, 3)
+  // An allow-listed stream for the engine: the lookup scans on its own.
+  const skipping = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 400, allow: { streams: ['^k8s/'] } })
+  assert.equal(withKnownSecrets(skipping, detector).detect(c).length, 3)
 })
 
 test('inline leakwatch:allow, allowed streams and baseline fingerprints are honoured', () => {
