@@ -281,12 +281,25 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     return body.length >= block.minBodyChars * 4 ? { secret: body, endLineIndex: last, end: text.length, endColumn: (lines[last] ?? '').length + 1 } : undefined
   }
 
-  /** Whether what follows the keyword that ends at `end` of `text` is what the rule's matches have there. */
-  function followed(c: Compiled, text: string, end: number): boolean {
+  /**
+   * Whether a keyword of `c` that ends at byte `end` of `bytes[from, to)` (the UTF-8 of `text`) makes
+   * `text` a candidate for the rule: its `requires` are in the text (a memchr, cheaper than the sticky
+   * test; most URLs have no '@'), and its `follows` matches right after the keyword.
+   */
+  function admits(c: Compiled, text: string, bytes: Buffer, from: number, to: number, end: number): boolean {
+    if (c.rule.requires !== undefined && !c.rule.requires.every((x) => text.includes(x))) return false
     const f = c.follows
     if (f === undefined) return true
-    f.lastIndex = end
+    // On a line with multi-byte characters the byte offset is turned into the string's.
+    f.lastIndex = to - from === text.length ? end - from : bytes.subarray(from, end).toString('utf8').length
     return f.test(text)
+  }
+
+  /** Base64 runs found in `bytes` (the UTF-8 of `text`), as code-unit offsets of `text`. */
+  function runsOf(text: string, bytes: Buffer, runs: Array<[number, number]>): Array<[number, number]> {
+    if (bytes.length === text.length) return runs
+    const unit = (b: number): number => bytes.subarray(0, b).toString('utf8').length
+    return runs.map(([s, e]): [number, number] => [unit(s), unit(e)])
   }
 
   /** Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to the line. */
@@ -301,21 +314,14 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   ): void {
     const buf = Buffer.from(text, 'utf8')
     const candidates: Compiled[] = []
-    const ascii = buf.length === text.length
     keywords.scan(buf, 0, buf.length, (end, rules) => {
-      for (const r of rules) {
-        if (candidates.includes(r)) continue
-        if (followed(r, text, ascii ? end : buf.subarray(0, end).toString('utf8').length)) candidates.push(r)
-      }
+      for (const r of rules) if (!candidates.includes(r) && admits(r, text, buf, 0, buf.length, end)) candidates.push(r)
     })
     if (candidates.length > 0) runRules(candidates, lines, lineIndex, text, buf, offset, hits, view)
     if (level >= depth) return
-    let runs: Array<[number, number]> | undefined
-    if (buf.length === text.length) {
-      runs = []
-      findBase64Runs(buf, 0, buf.length, (start, end) => runs?.push([start, end]))
-    }
-    scanViews(lines, lineIndex, text, offset, level, hits, view, runs)
+    const runs: Array<[number, number]> = []
+    findBase64Runs(buf, 0, buf.length, (start, end) => runs.push([start, end]))
+    scanViews(lines, lineIndex, text, offset, level, hits, view, runsOf(text, buf, runs))
   }
 
   function scanViews(
@@ -326,7 +332,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     level: number,
     hits: Hit[],
     view: { via: string; start: number; end: number } | undefined,
-    runs: ReadonlyArray<readonly [number, number]> | undefined
+    runs: ReadonlyArray<readonly [number, number]>
   ): void {
     for (const v of decodeViews(text, runs)) {
       // A view's findings point at the encoded span of the line it came from.
@@ -349,7 +355,6 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     const ascii = buf.length === text.length
     const col = (byte: number): number => (ascii ? byte : buf.subarray(0, byte).toString('utf8').length)
     for (const c of candidates) {
-      if (c.rule.requires !== undefined && !c.rule.requires.every((r) => text.includes(r))) continue
       c.re.lastIndex = 0
       for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
         const whole = m[0] as unknown as Buffer
@@ -423,16 +428,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       while ((starts[li + 1] ?? 0) < end) li++
       let list = candidates[li]
       for (const r of rules) {
-        if (list?.includes(r) === true) continue
-        if (r.follows !== undefined) {
-          const line = lines[li] ?? ''
-          // `requires` first: a memchr over the line is cheaper than the sticky test (most URLs have no '@').
-          if (r.rule.requires !== undefined && !r.rule.requires.every((x) => line.includes(x))) continue
-          const from = starts[li] ?? 0
-          // On a line with multi-byte characters the byte offset is turned into the string's.
-          const col = ascii || (starts[li + 1] ?? 0) - from - 1 === line.length ? end - from : buf.subarray(from, end).toString('utf8').length
-          if (!followed(r, line, col)) continue
-        }
+        if (list?.includes(r) === true || !admits(r, lines[li] ?? '', buf, starts[li] ?? 0, (starts[li + 1] ?? 0) - 1, end)) continue
         if (list === undefined) {
           list = []
           candidates[li] = list
@@ -479,13 +475,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const lineBuf = buf.subarray(starts[i], (starts[i + 1] ?? 0) - 1)
       if (cand !== undefined) runRules(cand, lines, i, line, lineBuf, 0, hits, undefined)
       if (depth === 0) continue
-      let charRuns = lineRuns
-      if (lineRuns !== undefined && lineBuf.length !== line.length) {
-        // Byte offsets to code units on a line with non-ASCII text.
-        const unit = (b: number): number => lineBuf.subarray(0, b).toString('utf8').length
-        charRuns = lineRuns.map(([s, e]): [number, number] => [unit(s), unit(e)])
-      }
-      scanViews(lines, i, line, 0, 0, hits, undefined, charRuns ?? [])
+      scanViews(lines, i, line, 0, 0, hits, undefined, lineRuns === undefined ? [] : runsOf(line, lineBuf, lineRuns))
     }
     if (framed === undefined) return
     // A newline after the last line and zeros after it, as the known-secret scan reads them.
