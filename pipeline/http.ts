@@ -1,6 +1,7 @@
 // /metrics, /healthz (the process is alive) and /readyz (its dependencies are
 // reachable: Kubernetes stops routing to, or restarting on, what this says).
 
+import type { Server } from 'node:http'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from './metrics.ts'
@@ -29,6 +30,11 @@ export async function startHttp(opts: { host: string; port: number }, registry: 
       res.writeHead(404).end()
     }
   })
+  return listen(server, opts)
+}
+
+/** Listens on host:port (0 for any free port); `close` also ends idle and half-sent connections. */
+export async function listen(server: Server, opts: { host: string; port: number }): Promise<HttpServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port, opts.host, () => resolve())
@@ -37,8 +43,8 @@ export async function startHttp(opts: { host: string; port: number }, registry: 
     port: (server.address() as AddressInfo).port,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      // Responses are written synchronously, so nothing worth waiting for is in flight; a client holding a
-      // half-sent request (or a keep-alive socket) would otherwise hold up shutdown until its timeout.
+      // Responses are written without waiting on anything, so nothing worth waiting for is in flight; a client
+      // holding a half-sent request (or a keep-alive socket) would otherwise hold up shutdown until its timeout.
       server.closeAllConnections()
       await closed
     }

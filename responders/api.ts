@@ -18,9 +18,10 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SEVERITIES } from '../pipeline/events.ts'
+import type { HttpServer } from '../pipeline/http.ts'
+import { listen } from '../pipeline/http.ts'
 import type { Jobs } from '../pipeline/jobs.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Actions } from './actions.ts'
@@ -48,10 +49,7 @@ export interface ApiDeps {
   now?: () => number
 }
 
-export interface ApiServer {
-  port: number
-  close: () => Promise<void>
-}
+export type ApiServer = HttpServer
 
 const MAX_BODY = 64 * 1024
 
@@ -215,16 +213,5 @@ export async function startApi(opts: ApiOptions, deps: ApiDeps): Promise<ApiServ
       if (!res.headersSent) json(res, status, { error: status === 500 ? 'internal error' : (err as Error).message })
     })
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port, opts.host, () => resolve())
-  })
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeAllConnections()
-      await closed
-    }
-  }
+  return listen(server, opts)
 }

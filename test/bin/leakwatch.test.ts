@@ -1,47 +1,22 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { createGen } from '../../detectors/gen.ts'
 import { envVariables } from '../../pipeline/config.ts'
 import { ERROR_CODES } from '../../pipeline/errors.ts'
 import type { Finding } from '../../pipeline/events.ts'
+import type { Run } from '../support/cli.ts'
+import { repo, cli as run } from '../support/cli.ts'
 
-const repo = fileURLToPath(new URL('../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'lw-cli-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 const gen = createGen()
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the CLI as users do, with an environment free of the caller's LEAKWATCH_* variables. */
+/** Runs the CLI as users do (test/support/cli.ts), in this file's scratch directory. */
 function cli(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repo, 'bin', 'leakwatch.ts'), ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 30_000
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8')
-    })
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8')
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(opts.stdin ?? '')
-  })
+  return run(args, { cwd: dir, ...opts })
 }
 
 function file(name: string, content: string | Buffer): string {
