@@ -205,7 +205,9 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       // Lines read but not acknowledged count as pending: the stream's line count moves on their acknowledgement.
       if (o === t || !o.rel.startsWith(dir) || (o.offset === o.readOffset && (o.offset >= o.size || o.stuckAt === o.size))) continue
       const q = parsePodLogPath(o.rel)
-      if (q !== undefined && (q.restart < p.restart || (q.restart === p.restart && q.rotated && !p.rotated))) return true
+      if (q === undefined) continue
+      // Rotated copies of one restart are older than its live file, and their names sort by rotation time.
+      if (q.restart < p.restart || (q.restart === p.restart && q.rotated && (!p.rotated || o.rel < t.rel))) return true
     }
     return false
   }
@@ -232,8 +234,9 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     }
     pendingSince.delete(t.rel)
     const source = sourceOf(t, p, info)
-    // A file read from its start continues its container's line count.
-    let line = t.readOffset === 0 && t.readLine === 0 ? (streams.get(p.stream) ?? 0) : t.readLine
+    // A file read from its start continues its container's line count; so do lines that reach a rotated copy
+    // after the newer file was read (the runtime's last writes before it reopened): numbers stay unique.
+    let line = Math.max(t.readLine, streams.get(p.stream) ?? 0)
     const startLine = line
     let offset = t.readOffset
     const chunks: LogChunk[] = []

@@ -155,8 +155,16 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
   let retired = new Map<string, FilePosition>()
   // dev:ino of the files tracked this cycle, so that one file is never followed under two names.
   const busy = new Set<string>()
-  // Rotated copies we have nothing to finish in, by path → dev:ino, so they are not opened again every cycle.
-  const ignored = new Map<string, string>()
+  // Rotated copies we have nothing to finish in, by path, with their identity and size when we looked: not
+  // opened again every cycle, unless they grew (the runtime wrote its last lines before reopening the new file).
+  const ignored = new Map<string, { id: string; size: number }>()
+  // Files read to their end (or skipped as history) by dev:ino, saved with the checkpoint: a rotated copy that is
+  // one of them is not read again, after a restart too, and one that is none of them is a file we never saw (it
+  // was written and rotated while we were down or between two listings), read from its start. An entry lives
+  // while a listing still shows its file: `gen` is the listing it was last seen in (or let go after).
+  const done = new Map<string, { pos: FilePosition; gen: number }>()
+  let generation = 0
+  let lastListing: readonly string[] | undefined
   // Round-robin start, so that with a cycle budget smaller than the backlog every file gets its turn.
   let startAt = 0
   let loop: Promise<void> | undefined
@@ -185,14 +193,15 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     const id = idOf(st)
     // A rotated file under its new name while its old entry is still draining it; taken over once that one lets go.
     if (busy.has(id)) return
-    if (rotated && ignored.get(rel) === id) return
-    const candidates = [checkpoint.files[rel], saved.get(id), retired.get(id)].filter(
-      (k): k is FilePosition => k !== undefined && k.ino === st.ino && k.dev === st.dev
-    )
-    if (rotated && candidates.every((k) => k.offset >= st.size)) {
-      ignored.set(rel, id)
+    const skip = ignored.get(rel)
+    if (rotated && skip?.id === id && skip.size === st.size) {
+      const f = done.get(id)
+      if (f !== undefined) f.gen = generation
       return
     }
+    const candidates = [checkpoint.files[rel], saved.get(id), retired.get(id), done.get(id)?.pos].filter(
+      (k): k is FilePosition => k !== undefined && k.ino === st.ino && k.dev === st.dev
+    )
     let fh: FileHandle
     try {
       fh = await open(abs, 'r')
@@ -208,10 +217,19 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
         break
       }
     }
-    if (pos === undefined && rotated) {
-      ignored.set(rel, id)
-      await fh.close().catch(() => {})
-      return
+    if (rotated) {
+      // On the first start with readFrom `end`, rotated copies are history like the rest; otherwise a copy is
+      // passed over only when we read it to its end before.
+      const history = pos === undefined && firstScan && firstRun && opts.readFrom === 'end'
+      if (history || (pos !== undefined && pos.offset >= st.size)) {
+        ignored.set(rel, { id, size: st.size })
+        done.set(id, {
+          pos: pos ?? { dev: st.dev, ino: st.ino, offset: st.size, line: 0, ...(await headHash(fh, st.size)) },
+          gen: generation
+        })
+        await fh.close().catch(() => {})
+        return
+      }
     }
     if (pos === undefined) {
       const startAtEnd = firstScan && firstRun && checkpoint.files[rel] === undefined && opts.readFrom === 'end'
@@ -232,6 +250,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     await t.fh.close().catch(() => {})
     tracked.delete(t.rel)
     retired.set(idOf(t), position(t))
+    done.set(idOf(t), { pos: position(t), gen: generation })
   }
 
   async function persist(): Promise<void> {
@@ -248,6 +267,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
           for (const t of tracked.values()) files[t.rel] = position(t)
           checkpoint = { version: 1, files }
           if (opts.streams !== undefined && opts.streams.size > 0) checkpoint.streams = Object.fromEntries(opts.streams)
+          if (done.size > 0) checkpoint.finished = [...done.values()].map((f) => f.pos)
           await saveCheckpoint(opts.checkpointPath, checkpoint)
           saved = new Map()
         } while (saveAgain)
@@ -349,6 +369,12 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       const present = new Set(listed)
       for (const rel of ignored.keys()) if (!present.has(rel)) ignored.delete(rel)
     }
+    if (listed !== lastListing) {
+      // A new listing: finished files it no longer shows are gone (or renamed out of what we follow).
+      lastListing = listed
+      for (const [id, f] of done) if (f.gen < generation) done.delete(id)
+      generation++
+    }
     retired = new Map()
     const outputs: OutRecord[] = []
     const advance: Advance[] = []
@@ -445,6 +471,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       )
       checkpoint = await loadCheckpoint(opts.checkpointPath)
       saved = new Map(Object.values(checkpoint.files).map((p) => [idOf(p), p]))
+      for (const p of checkpoint.finished ?? []) done.set(idOf(p), { pos: p, gen: 0 })
       if (opts.streams !== undefined) for (const [k, v] of Object.entries(checkpoint.streams ?? {})) opts.streams.set(k, v)
       const onAbort = (): void => stop.abort()
       signal.addEventListener('abort', onAbort, { once: true })

@@ -93,7 +93,7 @@ export const configSchema = s.object({
       readFrom: s.literal(['end', 'beginning'] as const, {
         default: 'beginning',
         description:
-          'Where to start in the log files that exist when the collector first starts on a node (no checkpoint yet). `beginning` finds leaks already on the node; kubelet caps each file (10 MiB by default).'
+          'Where to start in the log files that exist when the collector first starts on a node (no checkpoint yet). `beginning` finds leaks already on the node, rotated copies included, oldest first; kubelet caps each file (10 MiB by default). After that, any file new to the checkpoint is read from its start.'
       }),
       checkpointPath: s.string({
         default: './.leakwatch/pod-logs-checkpoints.json',

@@ -23,6 +23,11 @@ export interface CheckpointData {
   files: Record<string, FilePosition>
   /** Highest line number acknowledged per stream, for collectors whose streams span several files. */
   streams?: Record<string, number>
+  /**
+   * Files read to their end and let go whose copy may still be listed (a rotated `0.log.<time>`), so a restart
+   * tells them from a rotated copy it never saw, which it reads from the start.
+   */
+  finished?: FilePosition[]
 }
 
 export async function loadCheckpoint(path: string): Promise<CheckpointData> {

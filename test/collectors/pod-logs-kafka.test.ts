@@ -190,6 +190,9 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
   const children: ChildProcess[] = []
   try {
     writer.write(50)
+    // Rotated before the collector ever ran: on a slow start the kubelet gets there first (CI once lost these).
+    writer.rotate()
+    writer.write(10)
     for (let round = 0; round < 3; round++) {
       const child = startCollector(env, out)
       children.push(child)
@@ -218,7 +221,16 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
       `all ${writer.total()} lines`,
       90_000,
       250
-    )
+    ).catch(async (err: Error) => {
+      // Which lines are missing, and what the collector said, so a failure here can be diagnosed from its report.
+      const { streams } = account(await readChunks(services.kafkaBrokers, prefix, codec))
+      const missing = writer.containers.map((c) => {
+        const m = streams.get(c.stream)
+        const gaps = Array.from({ length: c.written }, (_, i) => i + 1).filter((n) => m?.get(n) === undefined)
+        return `${c.stream}: ${gaps.length} of ${c.written} missing${gaps.length > 0 ? ` (first ${gaps[0]}, last ${gaps.at(-1)})` : ''}`
+      })
+      throw new Error(`${err.message}\n${missing.join('\n')}\ncollector output (tail):\n${out.text.slice(-4000)}`)
+    })
     await sleep(500)
     const { replayed } = assertExact(writer, await readChunks(services.kafkaBrokers, prefix, codec))
     process.stderr.write(`# kill -9: ${writer.total()} lines written and delivered, ${replayed} replayed after kills\n`)

@@ -506,3 +506,79 @@ test('a rotated file deleted while Kafka is down is held for rotatedHoldMs, then
   await r.settle(8)
   assert.deepEqual(r.lines(), [...numbered('a', 1, 5), ...numbered('b', 1, 3)])
 })
+
+test('files rotated while the collector was down, one of them never seen: each read once, in order, numbers consecutive', async (t) => {
+  const w = workspace()
+  const dir = containerDir(w.pods, 'shop', 'down', 'uid-8', 'app')
+  const file = join(dir, '0.log')
+  const write = (path: string, from: number, to: number) =>
+    appendFileSync(
+      path,
+      numbered('l', from, to)
+        .map((l) => cri(l))
+        .join('')
+    )
+  write(file, 1, 10)
+  const first = run(t, podConfig(w))
+  await first.settle(10)
+  await first.close()
+  // Down: the known file grows and is rotated, the next one is written and rotated before we ever see it, then a third.
+  write(file, 11, 15)
+  renameSync(file, `${file}.20250101-000000`)
+  write(file, 16, 30)
+  renameSync(file, `${file}.20250101-000001`)
+  write(file, 31, 40)
+  const second = run(t, podConfig(w))
+  await second.settle(30)
+  assert.deepEqual(second.lines(), numbered('l', 11, 40))
+  assert.deepEqual(
+    second.numbers('k8s/shop/down/app'),
+    Array.from({ length: 30 }, (_, i) => i + 11)
+  )
+  await second.close()
+  // And once read, the rotated copies are not read again by the next start.
+  write(file, 41, 42)
+  const third = run(t, podConfig(w))
+  await third.settle(2)
+  assert.deepEqual(third.lines(), numbered('l', 41, 42))
+  assert.equal(checkpoint(w.checkpointPath).streams?.['k8s/shop/down/app'], 42)
+})
+
+test('first start on a node: rotated copies are read before the live file with readFrom beginning, skipped with readFrom end', async (t) => {
+  for (const readFrom of ['beginning', 'end'] as const) {
+    const w = workspace()
+    const dir = containerDir(w.pods, 'shop', `first-${readFrom}`, `uid-9${readFrom}`, 'app')
+    const file = join(dir, '0.log')
+    writeFileSync(file, cri('old 1'))
+    renameSync(file, `${file}.20250101-000000`)
+    writeFileSync(file, cri('old 2'))
+    renameSync(file, `${file}.20250101-000001`)
+    writeFileSync(file, cri('live 1'))
+    const r = run(t, podConfig(w, { readFrom }))
+    await r.cycles(3)
+    appendFileSync(file, cri('live 2'))
+    await r.settle(readFrom === 'beginning' ? 4 : 1)
+    assert.deepEqual(r.lines(), readFrom === 'beginning' ? ['old 1', 'old 2', 'live 1', 'live 2'] : ['live 2'])
+    if (readFrom === 'beginning') assert.deepEqual(r.numbers(`k8s/shop/first-${readFrom}/app`), [1, 2, 3, 4])
+    await r.close()
+  }
+})
+
+test('lines the runtime writes to a rotated copy after we finished it (before it reopened the new file) are read too', async (t) => {
+  const w = workspace()
+  const dir = containerDir(w.pods, 'shop', 'late', 'uid-10', 'app')
+  const file = join(dir, '0.log')
+  writeFileSync(file, cri('one'))
+  const r = run(t, podConfig(w))
+  await r.settle(1)
+  renameSync(file, `${file}.20250101-000000`)
+  writeFileSync(file, cri('three'))
+  await r.settle(2)
+  await r.cycles(3)
+  appendFileSync(`${file}.20250101-000000`, cri('two'))
+  await r.settle(3)
+  assert.deepEqual(r.lines(), ['one', 'three', 'two'])
+  assert.deepEqual(r.numbers('k8s/shop/late/app'), [1, 2, 3], 'numbered after the newer file: unique in the stream')
+  await r.cycles(3)
+  assert.equal(r.lines().length, 3)
+})
