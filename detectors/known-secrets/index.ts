@@ -338,8 +338,9 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
       table[2 * slot] = t
       table[2 * slot + 1] = -1
       tUsed++
+      // The rebuild reads keys that have postings, and this one has none yet: its bits are set after it.
       if (tUsed * BITS_PER_KEY > filter.length * 32) rebuildFilter()
-      else filter[t >>> fShift] = (filter[t >>> fShift] as number) | bitsOf(t, kC)
+      filter[t >>> fShift] = (filter[t >>> fShift] as number) | bitsOf(t, kC)
     }
     if (freePosts.length === 0) growPosts()
     const p = freePosts.pop() as number

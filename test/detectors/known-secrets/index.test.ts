@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import { createGen } from '../../../detectors/gen.ts'
 import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from '../../../detectors/known-secrets/detector.ts'
-import { base64Core, utf8ToUnits } from '../../../detectors/known-secrets/encode.ts'
+import { base64Core, formsOf, utf8ToUnits } from '../../../detectors/known-secrets/encode.ts'
 import type { Origin } from '../../../detectors/known-secrets/index.ts'
 import { createKnownSecretIndex } from '../../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../../detectors/rules/registry.ts'
@@ -154,6 +154,21 @@ test('thousands of values: every one found, churn leaves the table consistent, u
   for (let i = 0; i < values.length; i++) assert.equal(found.has(i), i % 2 === 1 || i % 4 === 0, `value ${i}`)
   const noise = Array.from({ length: 2000 }, () => `GET /api/v1/items/${g.base62(20)} 200 ${g.hex(32)} "Mozilla/5.0"`)
   assert.equal(detector.detect(chunk(noise)).length, 0)
+})
+
+test('every form of every value is found at each of the four alignments, including the ones whose key made the filter grow', () => {
+  const { index, detector } = setup()
+  // Enough values for the filter to be rebuilt several times while they are added (a rebuild once lost the key that triggered it).
+  const values = Array.from({ length: 3000 }, () => g.base62(12))
+  for (const [i, v] of values.entries()) index.set({ source: 'file', name: `a#${i}` }, Buffer.from(v))
+  const texts = values.flatMap((v) => formsOf(Buffer.from(v), 8).map((f) => String.fromCharCode(...f.units)))
+  for (const pad of ['', 'x', 'xy', 'xyz']) {
+    // Each line a multiple of 4 bytes long, so every form starts at the same alignment.
+    const lines = texts.map((t) => `${pad}${t}${' '.repeat(3 - pad.length)}`.padEnd(Math.ceil((t.length + 3) / 4) * 4 + 4, ' '))
+    const found = new Set(detector.detect(chunk(lines)).map((f) => f.location.line - 1))
+    const missed = texts.map((_, i) => i).filter((i) => !found.has(i))
+    assert.deepEqual(missed, [], `forms missed at alignment ${pad.length}`)
+  }
 })
 
 test('binary values are indexed in their base64 forms only; base64Core keeps only the determined characters', () => {
