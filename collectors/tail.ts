@@ -150,18 +150,14 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
   // apply. After a restart, a file missing from the checkpoint appeared while we were down and is
   // read from its start, or its first lines (often a config dump) would be skipped.
   let firstRun = true
-  // Files let go last cycle because their path now names another file, by dev:ino: if the rotation
-  // renamed one to a name that is also listed, it is picked up where it was left, not re-read.
-  let retired = new Map<string, FilePosition>()
   // dev:ino of the files tracked this cycle, so that one file is never followed under two names.
   const busy = new Set<string>()
-  // Rotated copies we have nothing to finish in, by path, with their identity and size when we looked: not
-  // opened again every cycle, unless they grew (the runtime wrote its last lines before reopening the new file).
-  const ignored = new Map<string, { id: string; size: number }>()
-  // Files read to their end (or skipped as history) by dev:ino, saved with the checkpoint: a rotated copy that is
-  // one of them is not read again, after a restart too, and one that is none of them is a file we never saw (it
-  // was written and rotated while we were down or between two listings), read from its start. An entry lives
-  // while a listing still shows its file: `gen` is the listing it was last seen in (or let go after).
+  // Files let go (read to their end, or skipped as history) by dev:ino, saved with the checkpoint. A file
+  // renamed to a name that is also listed is picked up where it was left; a rotated copy that is one of them
+  // is not read again, after a restart too, unless it grew (the runtime wrote its last lines before
+  // reopening the new file); and one that is none of them is a file we never saw (written and rotated while
+  // we were down or between two listings), read from its start. An entry lives while a listing still shows
+  // its file: `gen` is the listing it was last seen in (or let go after).
   const done = new Map<string, { pos: FilePosition; gen: number }>()
   let generation = 0
   let lastListing: readonly string[] | undefined
@@ -193,13 +189,13 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     const id = idOf(st)
     // A rotated file under its new name while its old entry is still draining it; taken over once that one lets go.
     if (busy.has(id)) return
-    const skip = ignored.get(rel)
-    if (rotated && skip?.id === id && skip.size === st.size) {
-      const f = done.get(id)
-      if (f !== undefined) f.gen = generation
+    const finished = done.get(id)
+    // A rotated copy we finished, unchanged since: not even opened.
+    if (rotated && finished?.pos.offset === st.size) {
+      finished.gen = generation
       return
     }
-    const candidates = [checkpoint.files[rel], saved.get(id), retired.get(id), done.get(id)?.pos].filter(
+    const candidates = [checkpoint.files[rel], saved.get(id), finished?.pos].filter(
       (k): k is FilePosition => k !== undefined && k.ino === st.ino && k.dev === st.dev
     )
     let fh: FileHandle
@@ -222,7 +218,6 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       // passed over only when we read it to its end before.
       const history = pos === undefined && firstScan && firstRun && opts.readFrom === 'end'
       if (history || (pos !== undefined && pos.offset >= st.size)) {
-        ignored.set(rel, { id, size: st.size })
         done.set(id, {
           pos: pos ?? { dev: st.dev, ino: st.ino, offset: st.size, line: 0, ...(await headHash(fh, st.size)) },
           gen: generation
@@ -241,7 +236,6 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
         ...(await headHash(fh, st.size))
       }
     }
-    ignored.delete(rel)
     tracked.set(rel, { ...pos, rel, abs, fh, size: st.size, readOffset: pos.offset, readLine: pos.line })
     busy.add(id)
   }
@@ -249,7 +243,6 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
   async function letGo(t: TailFile): Promise<void> {
     await t.fh.close().catch(() => {})
     tracked.delete(t.rel)
-    retired.set(idOf(t), position(t))
     done.set(idOf(t), { pos: position(t), gen: generation })
   }
 
@@ -365,17 +358,12 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     for (const rel of listed) {
       if (!tracked.has(rel)) await track(rel, firstScan)
     }
-    if (ignored.size > 0) {
-      const present = new Set(listed)
-      for (const rel of ignored.keys()) if (!present.has(rel)) ignored.delete(rel)
-    }
     if (listed !== lastListing) {
       // A new listing: finished files it no longer shows are gone (or renamed out of what we follow).
       lastListing = listed
       for (const [id, f] of done) if (f.gen < generation) done.delete(id)
       generation++
     }
-    retired = new Map()
     const outputs: OutRecord[] = []
     const advance: Advance[] = []
     const finished: TailFile[] = []

@@ -207,9 +207,6 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   const allowLines = (opts.allow?.lines ?? []).map(make)
   const allowStreams = (opts.allow?.streams ?? []).map(make)
   const baseline = opts.allow?.fingerprints
-  // The lines of the chunk being scanned (detect is synchronous, so one slot suffices).
-  let lines0: string[] = []
-
   // A value that starts like a known format (ghp_, npm_, xoxe., eyJ…) is judged by that format's rule
   // alone: when its checksum or shape check rejected it, a generic rule must not report it anyway.
   // Provider prefixes are written in one case (ghp_, AKIA, xoxb-): compare exactly, in lower and upper
@@ -374,6 +371,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
           if (b === undefined || !passes(c, b.secret, text, whole)) continue
           hits.push(
             place(
+              lines,
               {
                 compiled: c,
                 lineIndex,
@@ -395,7 +393,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         const end = start + secret.length
         const hit: Hit = { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret }
         if (secret !== value) hit.cut = true
-        hits.push(place(hit, text, view))
+        hits.push(place(lines, hit, text, view))
       }
     }
   }
@@ -405,7 +403,8 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
    * the base64 run finder over the whole chunk, then the candidate rules and decoded views of the
    * lines that have any. Most lines have neither and cost those two passes only.
    */
-  function scanChunk(rawLines: readonly string[], lines: string[], joined: string, hits: Hit[], framing: Framing, framed?: (f: FramedChunk) => void): void {
+  function scanChunk(framing: Framing, hits: Hit[], framed?: (f: FramedChunk) => void): void {
+    const { raw: rawLines, lines, joined } = framing
     const scanned = keywords.scanText(joined)
     const buf = scanned.bytes
     const n = lines.length
@@ -492,10 +491,10 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     })
   }
 
-  function place(h: Hit, text: string, view: { via: string; start: number; end: number } | undefined): Hit {
+  function place(lines: readonly string[], h: Hit, text: string, view: { via: string; start: number; end: number } | undefined): Hit {
     if (view === undefined) return h
     // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
-    const line = lines0[h.lineIndex] ?? ''
+    const line = lines[h.lineIndex] ?? ''
     for (const form of [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
       const at = line.indexOf(form, view.start)
       if (at >= 0 && at + form.length <= view.end)
@@ -550,8 +549,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
       const framing = frameLines(chunk.lines)
       const lines = framing.lines
-      lines0 = lines
-      scanChunk(chunk.lines, lines, framing.joined, hits, framing, framed)
+      scanChunk(framing, hits, framed)
       if (hits.length === 0) return []
       // One finding per secret per place: overlapping windows and decoded views find the same value again,
       // and two rules matching one span keep the more specific (pattern over generic).

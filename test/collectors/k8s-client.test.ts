@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
-import { pod, startStandInApiServer } from './pod-logs-apiserver.ts'
+import { deploymentPod, startStandInApiServer } from './pod-logs-apiserver.ts'
 
 const run = promisify(execFile)
 const NODE = 'node-1'
@@ -46,19 +46,7 @@ async function child(server: string, token: string, dir: string): Promise<ChildR
 
 test('the informer syncs through the slim client: KubeConfig, Watch and ListWatch without the generated models and APIs', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'lw-k8s-client-'))
-  const api = await startStandInApiServer(
-    [
-      pod({
-        namespace: 'shop',
-        name: 'api-5d8f7c9b4-x2x7q',
-        uid: 'uid-api',
-        node: NODE,
-        labels: { app: 'api', 'pod-template-hash': '5d8f7c9b4' },
-        owner: { kind: 'ReplicaSet', name: 'api-5d8f7c9b4' }
-      })
-    ],
-    { token: 'agent-token' }
-  )
+  const api = await startStandInApiServer([deploymentPod(NODE)], { token: 'agent-token' })
   t.after(async () => {
     await api.stop()
     await rm(dir, { recursive: true, force: true })

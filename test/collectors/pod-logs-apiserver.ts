@@ -173,3 +173,16 @@ export function pod(opts: {
     spec: { nodeName: opts.node, containers: [{ name: 'app' }] }
   }
 }
+
+/** The pod of a Deployment (owned by its ReplicaSet), shop/api-5d8f7c9b4-x2x7q, on `node`. */
+export function deploymentPod(node: string, annotations?: Record<string, string>): V1Pod {
+  return pod({
+    namespace: 'shop',
+    name: 'api-5d8f7c9b4-x2x7q',
+    uid: 'uid-api',
+    node,
+    labels: { app: 'api', 'pod-template-hash': '5d8f7c9b4' },
+    ...(annotations === undefined ? {} : { annotations }),
+    owner: { kind: 'ReplicaSet', name: 'api-5d8f7c9b4' }
+  })
+}

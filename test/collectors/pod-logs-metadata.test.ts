@@ -22,7 +22,7 @@ import { createMetrics } from '../../pipeline/metrics.ts'
 import { parse } from '../../pipeline/schema.ts'
 import { waitFor } from '../support/wait.ts'
 import type { StandInApiServer } from './pod-logs-apiserver.ts'
-import { pod, startStandInApiServer } from './pod-logs-apiserver.ts'
+import { deploymentPod, pod, startStandInApiServer } from './pod-logs-apiserver.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'lw-pods-meta-'))
 after(() => rmSync(root, { recursive: true, force: true }))
@@ -97,15 +97,7 @@ test('owner workloads: a Deployment through its ReplicaSet, StatefulSet, DaemonS
 })
 
 test('the informer keeps of a pod only what enrichment and ListWatch read', () => {
-  const full = pod({
-    namespace: 'shop',
-    name: 'api-5d8f7c9b4-x2x7q',
-    uid: 'uid-api',
-    node: NODE,
-    labels: { app: 'api', 'pod-template-hash': '5d8f7c9b4' },
-    annotations: { 'leakwatch.io/exclude-containers': 'sidecar' },
-    owner: { kind: 'ReplicaSet', name: 'api-5d8f7c9b4' }
-  })
+  const full = deploymentPod(NODE, { 'leakwatch.io/exclude-containers': 'sidecar' })
   full.metadata = { ...full.metadata, resourceVersion: '42', managedFields: [{ manager: 'kubelet', operation: 'Update' }] }
   full.status = { phase: 'Running', podIP: '10.0.0.1' }
   const slim = slimPod(full)
@@ -126,14 +118,7 @@ test('the informer keeps of a pod only what enrichment and ListWatch read', () =
 
 test('lines are enriched from a node-scoped informer; static pods through their mirror; annotations over the watch take effect', async (t) => {
   const api = await startStandInApiServer([
-    pod({
-      namespace: 'shop',
-      name: 'api-5d8f7c9b4-x2x7q',
-      uid: 'uid-api',
-      node: NODE,
-      labels: { app: 'api', 'pod-template-hash': '5d8f7c9b4' },
-      owner: { kind: 'ReplicaSet', name: 'api-5d8f7c9b4' }
-    }),
+    deploymentPod(NODE),
     pod({
       namespace: 'kube-system',
       name: `etcd-${NODE}`,
