@@ -9,6 +9,7 @@
 // what the log path says (namespace, pod, uid, container).
 
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node'
+import { backoffMs } from '../pipeline/backoff.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Logger } from '../pipeline/log.ts'
 import { loadInformerClient } from './k8s-client.ts'
@@ -196,7 +197,7 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
 
   function schedule(): void {
     if (stopped) return
-    const delay = Math.min(opts.maxRetryDelayMs, 500 * 2 ** Math.min(failures, 10))
+    const delay = backoffMs(failures + 1, { baseMs: 500, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
     clearTimeout(timer)
     timer = setTimeout(run, delay)
     timer.unref()

@@ -16,6 +16,7 @@ import type { Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { access, open, stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffMs } from '../pipeline/backoff.ts'
 import type { CheckpointData, FilePosition } from '../pipeline/checkpoint.ts'
 import { loadCheckpoint, saveCheckpoint } from '../pipeline/checkpoint.ts'
 import type { Logger } from '../pipeline/log.ts'
@@ -483,7 +484,8 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
             log.warn({ code: e.code, reason: e.message, failures }, 'collection cycle failed; positions not advanced, retrying')
           }
           // Keep reading without pause while there is a backlog; back off while the bus fails.
-          const delay = failures > 0 ? Math.min(30_000, opts.pollIntervalMs * 2 ** failures) : read > 0 ? 0 : opts.pollIntervalMs
+          const delay =
+            failures > 0 ? backoffMs(failures + 1, { baseMs: opts.pollIntervalMs, maxMs: 30_000, jitter: 'none' }) : read > 0 ? 0 : opts.pollIntervalMs
           if (delay > 0) await sleep(delay, undefined, { signal: stop.signal }).catch(() => {})
         }
         // Stopping: what is being sent is let finish (its positions are then saved); nothing new is sent.

@@ -6,6 +6,8 @@
 // a time and commits the batch's offsets only after the handler resolved, so a
 // crash anywhere before that replays the batch instead of losing it.
 
+import { backoffMs } from './backoff.ts'
+
 export interface OutMessage {
   key: string | null
   value: Buffer | string
@@ -54,8 +56,7 @@ export interface Bus extends Producer {
   close: () => Promise<void>
 }
 
-/** Backoff for handler retries: exponential with full jitter, capped. */
+/** Backoff for handler retries: exponential with full jitter, capped (`attempt` 0 is the first retry). */
 export function retryDelayMs(attempt: number, baseMs = 200, capMs = 30_000): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16))
-  return Math.floor(Math.random() * ceiling)
+  return backoffMs(attempt + 1, { baseMs, maxMs: capMs, jitter: 'full' })
 }

@@ -16,6 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ConnectionOptions, Job } from 'bullmq'
 import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq'
+import { backoffMs } from './backoff.ts'
 import { isRetriable } from './errors.ts'
 import type { Logger } from './log.ts'
 
@@ -92,11 +93,11 @@ function retryAfterMs(err: unknown): number | undefined {
  * (or an operator) can rely on "at least backoffMs·2^(n-1)". A Retry-After wins, with the same jitter.
  */
 export function retryDelayMs(attempt: number, spec: JobSpec, err: unknown, random: () => number = Math.random): number {
-  const jitter = 1 + random() * 0.25
+  const policy = { baseMs: spec.backoffMs, maxMs: spec.maxBackoffMs ?? Number.POSITIVE_INFINITY, jitter: 'over' } as const
   const after = retryAfterMs(err)
-  if (after !== undefined) return Math.ceil(after * jitter)
-  const base = Math.min(spec.backoffMs * 2 ** Math.max(0, attempt - 1), spec.maxBackoffMs ?? Number.POSITIVE_INFINITY)
-  return Math.ceil(base * jitter)
+  // A Retry-After is the floor instead of the exponential: attempt 1 with its delay as the base.
+  if (after !== undefined) return backoffMs(1, { ...policy, baseMs: after, maxMs: Number.POSITIVE_INFINITY }, random)
+  return backoffMs(attempt, policy, random)
 }
 
 function classify(err: unknown, attempt: number, max: number): 'retrying' | 'failed' | 'dead-lettered' {

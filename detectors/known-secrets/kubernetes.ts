@@ -12,6 +12,7 @@
 
 import type { V1Secret, V1SecretList } from '@kubernetes/client-node'
 import { CoreV1Api, type KubeConfig, ListWatch, Watch } from '@kubernetes/client-node'
+import { backoffMs } from '../../pipeline/backoff.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex, SkipReason } from './index.ts'
 import type { SourceState } from './source-state.ts'
@@ -181,7 +182,7 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
 
   function schedule(entry: (typeof informers)[number]): void {
     if (stopped) return
-    const delay = Math.min(opts.maxRetryDelayMs, 250 * 2 ** Math.min(entry.failures, 10))
+    const delay = backoffMs(entry.failures + 1, { baseMs: 250, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
     clearTimeout(entry.timer)
     entry.timer = setTimeout(() => run(entry), delay)
     entry.timer.unref()
