@@ -15,9 +15,21 @@ test('backoff doubles from the base per failure and stops at the cap', () => {
 
 test("full jitter draws below the ceiling; 'over' adds at most 25% and never goes below it", () => {
   const b = { baseMs: 100, maxMs: 10_000, jitter: 'full' } as const
-  assert.equal(backoffMs(3, b, () => 0), 0)
-  assert.equal(backoffMs(3, b, () => 0.999), 399)
+  assert.equal(
+    backoffMs(3, b, () => 0),
+    0
+  )
+  assert.equal(
+    backoffMs(3, b, () => 0.999),
+    399
+  )
   const o = { ...b, jitter: 'over' } as const
-  assert.equal(backoffMs(3, o, () => 0), 400)
-  assert.equal(backoffMs(3, o, () => 0.999_999), 500)
+  assert.equal(
+    backoffMs(3, o, () => 0),
+    400
+  )
+  assert.equal(
+    backoffMs(3, o, () => 0.999_999),
+    500
+  )
 })
