@@ -53,6 +53,7 @@ export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Coll
   entry({
     name: 'files',
     configSchema: filesConfigSchema,
+    example: { path: '/var/log/myapp', include: '\\.(log|out)$', readFrom: 'beginning', maxLineBytes: 65_536 },
     async create(config, ctx) {
       if (!config.enabled) return undefined
       const { createFilesCollector } = await import('../collectors/files.ts')
@@ -62,6 +63,7 @@ export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Coll
   entry({
     name: 'podLogs',
     configSchema: podLogsConfigSchema,
+    example: { mode: 'on', excludeNamespaces: ['kube-system'], excludePodLabels: ['leakwatch.io/exclude=true'], maxInFlightBytes: 33_554_432 },
     async create(config, ctx) {
       const { existsSync } = await import('node:fs')
       // On by default only for a collector on a Kubernetes node; the embedded mode tails its demo folder.
@@ -114,6 +116,7 @@ export const DETECTORS: ReadonlyArray<Component<DetectorConfig, DetectorContext,
   {
     name: 'knownSecrets',
     configSchema: knownSecretsConfigSchema as Schema<unknown> as Schema<DetectorConfig>,
+    example: { kubernetes: { enabled: true, namespaces: ['payments', 'shop'], excludeTypes: ['kubernetes.io/service-account-token'] }, minLength: 10 },
     async create(config, ctx) {
       const { createKnownSecrets } = await import('./known-secrets.ts')
       const known = createKnownSecrets(config.knownSecrets, {
@@ -140,6 +143,7 @@ export const DETECTORS: ReadonlyArray<Component<DetectorConfig, DetectorContext,
   {
     name: 'secrets',
     configSchema: detectorConfigSchema,
+    example: { maxContextChars: 160, allow: { streams: ['^k8s/ci-fixtures/'], lines: ['test-fixture'] } },
     async create(config, ctx) {
       const [{ BUILTIN_RULES }, { createSecretDetector }] = await Promise.all([import('../detectors/rules/registry.ts'), import('../detectors/secrets.ts')])
       const engine = createSecretDetector({
@@ -179,6 +183,10 @@ export const RESPONDERS: readonly ResponderEntry[] = [
     name: 'github',
     actions: ['github-revoke'],
     configSchema: responderConfigSchema,
+    example: {
+      github: { apiUrl: 'https://api.github.com' },
+      rotation: { policy: [{ match: { rule: '^github-' }, mode: 'auto', actions: [{ type: 'github-revoke' }] }] }
+    },
     async create(rc, ctx) {
       const [{ createGithubRevoker }, { createOpener }] = await Promise.all([import('../responders/github.ts'), import('../pipeline/seal.ts')])
       const opener = rc.sealPrivateKey === undefined ? undefined : createOpener(rc.sealPrivateKey)
@@ -194,6 +202,7 @@ export const RESPONDERS: readonly ResponderEntry[] = [
     name: 'kubernetes',
     actions: ['kubernetes'],
     configSchema: responderConfigSchema,
+    example: { kubernetes: { enabled: true, restartWorkloads: true } },
     async create(rc, ctx) {
       if (!rc.kubernetes.enabled && ctx.kubeConfig === undefined) return undefined
       const [{ KubeConfig }, { createKubernetesRotator }] = await Promise.all([import('@kubernetes/client-node'), import('../responders/kubernetes.ts')])
@@ -211,6 +220,7 @@ export const RESPONDERS: readonly ResponderEntry[] = [
     name: 'vault',
     actions: ['vault-kv-generate', 'vault-revoke-lease', 'vault-rotate-role'],
     configSchema: responderConfigSchema,
+    example: { vault: { address: 'https://vault.example.test:8200', timeoutMs: 5000 } },
     async create(rc, ctx) {
       const v = rc.vault
       if (v.address === undefined || v.token === undefined) return undefined
@@ -226,6 +236,7 @@ export const RESPONDERS: readonly ResponderEntry[] = [
     name: 'webhook',
     actions: ['webhook'],
     configSchema: responderConfigSchema,
+    example: { webhook: { url: 'https://rotate.example.test/leakwatch', attempts: 8 } },
     async create(rc, ctx) {
       // Always present: a policy naming an endpoint that does not exist fails with that endpoint's name.
       const { createWebhookResponder } = await import('../responders/webhook.ts')

@@ -8,12 +8,10 @@ import { parseArgs } from 'node:util'
 import { INCIDENTS_HELP, incidentsCommand } from '../app/incidents-client.ts'
 import type { Role } from '../app/registry.ts'
 import type { ScanFormat } from '../app/scan.ts'
-import { envName, envVariables, loadConfig } from '../config/load.ts'
-import { configSchema } from '../config/schema.ts'
+import { envVariables, loadConfig } from '../config/load.ts'
 import type { ErrorCode } from '../pipeline/errors.ts'
-import { ERROR_CODES, isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
+import { isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
 import { createLogger } from '../pipeline/log.ts'
-import { leaves } from '../pipeline/schema.ts'
 
 const HELP = `leakwatch — finds credentials leaking into logs, alerts and rotates them
 
@@ -62,19 +60,6 @@ function homepage(): string {
   return pkg().homepage ?? new URL('../README.md', import.meta.url).href
 }
 
-function configDocs(): string {
-  const rows = leaves(configSchema).map((l) => {
-    const def = l.schema.defaultValue === undefined ? (l.schema.optional ? '(unset)' : '(required)') : `\`${JSON.stringify(l.schema.defaultValue)}\``
-    return `| \`${l.path}\` | \`${envName(l.path)}\` | ${l.schema.type.replaceAll('|', '\\|')} | ${def} | ${l.schema.description} |`
-  })
-  return `${['| option | environment | type | default | description |', '|---|---|---|---|---|', ...rows].join('\n')}\n`
-}
-
-function errorDocs(): string {
-  const rows = Object.entries(ERROR_CODES).map(([code, e]) => `| \`${code}\` | ${e.retriable ? 'yes' : 'no'} | ${e.description} |`)
-  return `${['| code | retriable | meaning |', '|---|---|---|', ...rows].join('\n')}\n`
-}
-
 async function main(argv: string[]): Promise<number> {
   // Its own flags (--api, --status, …): parsed by app/incidents-client.ts, not mixed into the scan/run options.
   if (argv[0] === 'incidents') return await incidentsCommand(argv.slice(1), { env: process.env, stdout: process.stdout })
@@ -112,12 +97,14 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     if (rest[0] === 'docs') {
+      const { configDocs } = await import('../app/reference.ts')
       process.stdout.write(configDocs())
       return 0
     }
     throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch config env|docs')
   }
   if (command === 'errors') {
+    const { errorDocs } = await import('../app/reference.ts')
     process.stdout.write(errorDocs())
     return 0
   }

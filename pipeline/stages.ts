@@ -65,5 +65,7 @@ export interface Responder<Subject, Action> {
 export interface Component<Config, Context, T> {
   readonly name: string
   readonly configSchema: Schema<Config>
+  /** A typical setting of this component's section, as an operator would write it; a test parses it. */
+  readonly example: Record<string, unknown>
   create: (config: Config, ctx: Context) => Promise<T | undefined>
 }
