@@ -21,6 +21,7 @@ WORKDIR /app
 # cannot rewrite the code or the dependencies it runs.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
+COPY app ./app
 COPY bin ./bin
 COPY collectors ./collectors
 COPY config ./config

@@ -5,15 +5,13 @@
 import './compile-cache.ts'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { configSchema } from '../config/schema.ts'
-import type { Role } from '../pipeline/app.ts'
-import { envName, envVariables, loadConfig } from '../pipeline/config.ts'
+import { INCIDENTS_HELP, incidentsCommand } from '../app/incidents-client.ts'
+import type { Role } from '../app/registry.ts'
+import type { ScanFormat } from '../app/scan.ts'
+import { envVariables, loadConfig } from '../config/load.ts'
 import type { ErrorCode } from '../pipeline/errors.ts'
-import { ERROR_CODES, isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
+import { isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
 import { createLogger } from '../pipeline/log.ts'
-import { leaves } from '../pipeline/schema.ts'
-import { INCIDENTS_HELP, incidentsCommand } from './incidents.ts'
-import type { ScanFormat } from './scan.ts'
 
 const HELP = `leakwatch — finds credentials leaking into logs, alerts and rotates them
 
@@ -62,21 +60,8 @@ function homepage(): string {
   return pkg().homepage ?? new URL('../README.md', import.meta.url).href
 }
 
-function configDocs(): string {
-  const rows = leaves(configSchema).map((l) => {
-    const def = l.schema.defaultValue === undefined ? (l.schema.optional ? '(unset)' : '(required)') : `\`${JSON.stringify(l.schema.defaultValue)}\``
-    return `| \`${l.path}\` | \`${envName(l.path)}\` | ${l.schema.type.replaceAll('|', '\\|')} | ${def} | ${l.schema.description} |`
-  })
-  return `${['| option | environment | type | default | description |', '|---|---|---|---|---|', ...rows].join('\n')}\n`
-}
-
-function errorDocs(): string {
-  const rows = Object.entries(ERROR_CODES).map(([code, e]) => `| \`${code}\` | ${e.retriable ? 'yes' : 'no'} | ${e.description} |`)
-  return `${['| code | retriable | meaning |', '|---|---|---|', ...rows].join('\n')}\n`
-}
-
 async function main(argv: string[]): Promise<number> {
-  // Its own flags (--api, --status, …): parsed by bin/incidents.ts, not mixed into the scan/run options.
+  // Its own flags (--api, --status, …): parsed by app/incidents-client.ts, not mixed into the scan/run options.
   if (argv[0] === 'incidents') return await incidentsCommand(argv.slice(1), { env: process.env, stdout: process.stdout })
   const { values, positionals } = parseArgs({
     args: argv,
@@ -112,12 +97,14 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     if (rest[0] === 'docs') {
+      const { configDocs } = await import('../app/reference.ts')
       process.stdout.write(configDocs())
       return 0
     }
     throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch config env|docs')
   }
   if (command === 'errors') {
+    const { errorDocs } = await import('../app/reference.ts')
     process.stdout.write(errorDocs())
     return 0
   }
@@ -125,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'rules') {
     if (rest[0] !== 'import-gitleaks' || rest[1] === undefined || rest.length > 2)
       throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch rules import-gitleaks gitleaks.toml [-o out.yaml]')
-    const { importGitleaks } = await import('./rules.ts')
+    const { importGitleaks } = await import('../app/rules-import.ts')
     return importGitleaks({ input: rest[1], output: values.output, stdout: process.stdout, stderr: process.stderr })
   }
 
@@ -142,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
 
   // Each command loads what it runs: a `run collector` process holds no detector rules and no scanner.
   if (command === 'scan') {
-    const { SCAN_FORMATS, scan } = await import('./scan.ts')
+    const { SCAN_FORMATS, scan } = await import('../app/scan.ts')
     const format = values.format as ScanFormat
     if (!SCAN_FORMATS.includes(format)) throw new LeakwatchError('LW_ERR_USAGE', `unknown --format ${String(format)} (${SCAN_FORMATS.join(', ')})`)
     return await scan({
@@ -168,14 +155,14 @@ async function main(argv: string[]): Promise<number> {
     for (const flag of ['reveal', 'baseline', 'write-baseline', 'output', 'known-secrets'] as const)
       if (values[flag] !== undefined && values[flag] !== false) throw new LeakwatchError('LW_ERR_USAGE', `--${flag} does not go with mask`)
     if (values.format !== 'text') throw new LeakwatchError('LW_ERR_USAGE', '--format does not go with mask')
-    const { mask } = await import('./mask.ts')
+    const { mask } = await import('../app/mask.ts')
     return await mask({ ...setup, exitCode, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   }
 
   if (command === 'run') {
     // Loaded on demand: scan and mask start in a CI step and need no Kafka, Redis or BullMQ client.
-    const { ROLES, startApp } = await import('../pipeline/app.ts')
-    const { startDemoWriter } = await import('./demo.ts')
+    const [{ ROLES }, { startApp }] = await Promise.all([import('../app/registry.ts'), import('../app/roles.ts')])
+    const { startDemoWriter } = await import('../app/demo.ts')
     const role = rest[0] as Role | undefined
     if (role === undefined || !(ROLES as readonly string[]).includes(role)) throw new LeakwatchError('LW_ERR_USAGE', `usage: leakwatch run ${ROLES.join('|')}`)
     if (values.demo === true && role !== 'all') throw new LeakwatchError('LW_ERR_USAGE', '--demo goes with `run all`')

@@ -7,30 +7,12 @@
 
 import { readdir } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import type { Config } from '../config/schema.ts'
 import type { LogChunk } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
-import type { Logger } from '../pipeline/log.ts'
-import type { Metrics } from '../pipeline/metrics.ts'
-import type { Publish } from '../pipeline/runner.ts'
+import type { Collector, CollectorDeps } from '../pipeline/stages.ts'
+import type { FilesConfig } from './files.config.ts'
 import type { ReadResult, TailFile } from './tail.ts'
 import { createTailer, utf8Boundary } from './tail.ts'
-
-export type FilesConfig = Config['collector']['files']
-
-export interface Collector {
-  start: (signal: AbortSignal) => Promise<void>
-  close: () => Promise<void>
-}
-
-export interface CollectorDeps {
-  publish: Publish
-  logger: Logger
-  metrics: Metrics
-  now?: () => Date
-  /** Called after each cycle whose chunks were acknowledged (tests wait on it). */
-  onCycle?: (delivered: number) => void
-}
 
 async function walk(root: string, include: RegExp): Promise<string[]> {
   const out: string[] = []

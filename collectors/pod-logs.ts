@@ -13,19 +13,17 @@
 import type { Dirent } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Config } from '../config/schema.ts'
 import type { LogChunk, Source } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { Publish } from '../pipeline/runner.ts'
-import type { Collector } from './files.ts'
+import type { Collector } from '../pipeline/stages.ts'
 import type { PodInfo, PodMetadata } from './k8s-pods.ts'
+import type { PodLogsConfig } from './pod-logs.config.ts'
 import { decode } from './pod-logs-decode.ts'
 import type { ReadResult, TailFile } from './tail.ts'
 import { createTailer } from './tail.ts'
-
-export type PodLogsConfig = Config['collector']['podLogs']
 
 export interface PodLogsDeps {
   publish: Publish

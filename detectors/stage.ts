@@ -21,18 +21,15 @@ import { TOPICS } from '../pipeline/events.ts'
 import { stableId } from '../pipeline/fingerprint.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { InRecord, OutRecord, Stage } from '../pipeline/runner.ts'
+import type { Detector } from '../pipeline/stages.ts'
 import { foldIntoKnownSecrets } from './known-secrets/detector.ts'
-
-export interface Detector {
-  detect: (chunk: LogChunk) => Finding[]
-}
 
 export interface DetectorStageDeps {
   detectors: Detector[]
   metrics: Metrics
   /**
    * Seals the secret of findings whose rotation needs the value (GitHub revocation) to the responder's
-   * public key (responders/seal.ts): returns the finding with `sealed` set, or as it was. The detector
+   * public key (pipeline/seal.ts): returns the finding with `sealed` set, or as it was. The detector
    * engine keeps its output unchanged; app.ts builds this from `detector.sealPublicKey`.
    */
   seal?: (f: Finding) => Finding

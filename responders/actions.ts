@@ -15,10 +15,11 @@ import type { ActionRecord } from '../pipeline/events.ts'
 import type { JobContext, JobHandler, JobOutcome, Jobs } from '../pipeline/jobs.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
-import type { ResponderConfig, RotationAction } from './config.ts'
+import type { Responder } from '../pipeline/stages.ts'
+import type { ResponderConfig, RotationAction, RotationActionType } from './config.ts'
 import type { ActionState, Incident, IncidentStore, Resolution, Status } from './incidents.ts'
 import { applyAck, applyActionOutcome, applyRotationStart, applyStatus, TransitionError } from './incidents.ts'
-import type { WebhookSender } from './webhook.ts'
+import type { Senders, WebhookSender } from './webhook.ts'
 import { publicIncident, verify } from './webhook.ts'
 
 export interface ActionsDeps {
@@ -31,10 +32,9 @@ export interface ActionsDeps {
   /** The Slack sync (responders/slack.ts); undefined = Slack off. */
   slack?: ((fingerprint: string) => Promise<string>) | undefined
   /** Webhook senders by endpoint name; '' is `responder.webhook`. */
-  webhooks: Map<string, WebhookSender & { secrets: string[] }>
-  kubernetes?: { rotate: (i: Incident) => Promise<string> } | undefined
-  vault?: { run: (a: RotationAction, i: Incident) => Promise<string> } | undefined
-  github?: { revoke: (i: Incident) => Promise<string> } | undefined
+  webhooks: Senders
+  /** The rotation responders by the action type each carries out (app/registry.ts); a missing one is "not configured". */
+  responders?: ReadonlyMap<RotationActionType, Responder<Incident, RotationAction>> | undefined
   now?: () => number
 }
 
@@ -59,6 +59,14 @@ export interface Actions {
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError'
+}
+
+/** What to configure for a rotation action that has no responder, for the job's error. */
+function configures(type: RotationActionType): string {
+  if (type === 'kubernetes') return 'responder.kubernetes.enabled'
+  if (type === 'github-revoke') return 'responder.sealPrivateKey'
+  if (type === 'webhook') return 'responder.webhook.url or responder.webhookEndpoints'
+  return 'responder.vault.address and token'
 }
 
 export function rotationJobId(fp: string, round: number, index: number, a: RotationAction): string {
@@ -116,53 +124,20 @@ export function createActions(deps: ActionsDeps): Actions {
     if (inc === undefined) return 'skipped: incident no longer exists'
     // Marked a false positive (or rotated by other means) while queued: the rotation is moot.
     if (inc.status !== 'rotating' || inc.rotation.round !== data.round) return `skipped: incident is ${inc.status}`
-    let state: ActionState
-    switch (action.type) {
-      case 'webhook': {
-        const s = sender(action.endpoint)
-        if (s === undefined) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `no webhook endpoint ${action.endpoint ?? '(default)'}`)
-        const callbackUrl = config.api.publicUrl === undefined ? undefined : `${config.api.publicUrl.replace(/\/+$/, '')}/api/v1/callbacks/webhook`
-        const r = await s.send(
-          'rotation.requested',
-          {
-            incident: publicIncident(inc),
-            target: { fingerprint: fp, rule: inc.rule, kind: inc.kind, preview: inc.preview, secretRef: inc.secretRef ?? null, locations: inc.locations },
-            ...(callbackUrl === undefined ? {} : { callback: { url: callbackUrl, webhookId: ctx.id } })
-          },
-          ctx
-        )
-        state = {
-          id: ctx.id,
-          action: 'webhook',
-          outcome: r.accepted ? 'accepted' : 'succeeded',
-          attempt: ctx.attempt,
-          detail: r.detail,
-          at: new Date(now()).toISOString(),
-          endpoint: action.endpoint ?? ''
-        }
-        break
-      }
-      case 'kubernetes':
-        state = await done(ctx, 'kubernetes', () => need(deps.kubernetes, 'responder.kubernetes.enabled').rotate(inc))
-        break
-      case 'github-revoke':
-        state = await done(ctx, 'github-revoke', () => need(deps.github, 'responder.sealPrivateKey').revoke(inc))
-        break
-      default:
-        state = await done(ctx, action.type, () => need(deps.vault, 'responder.vault.address and token').run(action, inc))
+    const responder = deps.responders?.get(action.type)
+    if (responder === undefined) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `not configured: ${configures(action.type)}`)
+    const o = await responder.handle(inc, action, ctx)
+    const state: ActionState = {
+      id: ctx.id,
+      action: action.type,
+      outcome: o.outcome,
+      attempt: ctx.attempt,
+      detail: o.detail,
+      at: new Date(now()).toISOString(),
+      ...(action.type === 'webhook' ? { endpoint: action.endpoint ?? '' } : {})
     }
     await record(inc, state)
     return state.detail
-  }
-
-  async function done(ctx: JobContext, action: string, run: () => Promise<string>): Promise<ActionState> {
-    const detail = await run()
-    return { id: ctx.id, action, outcome: 'succeeded', attempt: ctx.attempt, detail, at: new Date(now()).toISOString() }
-  }
-
-  function need<T>(x: T | undefined, what: string): T {
-    if (x === undefined) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `not configured: ${what}`)
-    return x
   }
 
   const handlers: Record<string, JobHandler> = {

@@ -6,8 +6,8 @@
 // the incident, never the value.
 
 import { LeakwatchError } from '../pipeline/errors.ts'
+import type { Opener } from '../pipeline/seal.ts'
 import type { Incident } from './incidents.ts'
-import type { Opener } from './seal.ts'
 import { parseRetryAfter } from './webhook.ts'
 
 export interface GithubOptions {

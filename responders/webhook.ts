@@ -12,6 +12,7 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { LeakwatchError } from '../pipeline/errors.ts'
+import type { Responder } from '../pipeline/stages.ts'
 import type { Incident } from './incidents.ts'
 
 export interface WebhookEndpoint {
@@ -121,6 +122,39 @@ export function createWebhookSender(endpoint: WebhookEndpoint, deps: WebhookDeps
       throw new LeakwatchError(retriable ? 'LW_ERR_WEBHOOK_FAILED' : 'LW_ERR_WEBHOOK_REJECTED', `webhook ${host} answered HTTP ${res.status}`, {
         ...(retriable && retryAfterMs !== undefined ? { details: { retryAfterMs } } : {})
       })
+    }
+  }
+}
+
+export type Senders = ReadonlyMap<string, WebhookSender & { secrets: string[] }>
+
+/**
+ * Rotation by webhook: `rotation.requested` to the endpoint the action names ('' is `responder.webhook`).
+ * A 202 is `accepted`: the receiver reports completion later through the signed callback, whose URL
+ * (under `responder.api.publicUrl`) the payload carries.
+ */
+export function createWebhookResponder(senders: Senders, opts: { callbackUrl: string | undefined }): Responder<Incident, { endpoint?: string | undefined }> {
+  return {
+    async handle(inc, action, ctx) {
+      const s = senders.get(action.endpoint ?? '')
+      if (s === undefined) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `no webhook endpoint ${action.endpoint ?? '(default)'}`)
+      const r = await s.send(
+        'rotation.requested',
+        {
+          incident: publicIncident(inc),
+          target: {
+            fingerprint: inc.fingerprint,
+            rule: inc.rule,
+            kind: inc.kind,
+            preview: inc.preview,
+            secretRef: inc.secretRef ?? null,
+            locations: inc.locations
+          },
+          ...(opts.callbackUrl === undefined ? {} : { callback: { url: opts.callbackUrl, webhookId: ctx.id } })
+        },
+        ctx
+      )
+      return { outcome: r.accepted ? 'accepted' : 'succeeded', detail: r.detail }
     }
   }
 }

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { test } from 'node:test'
 import { parse as parseYaml } from 'yaml'
+import { ROLES } from '../../app/registry.ts'
+import { envVariables, loadConfig } from '../../config/load.ts'
 import { configSchema } from '../../config/schema.ts'
-import { ROLES } from '../../pipeline/app.ts'
-import { envVariables, loadConfig } from '../../pipeline/config.ts'
 import { leaves } from '../../pipeline/schema.ts'
 
 const root = resolve(import.meta.dirname, '../..')

@@ -17,7 +17,7 @@ import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1'
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1'
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1'
 import { parseAllDocuments } from 'yaml'
-import { loadConfig } from '../../pipeline/config.ts'
+import { loadConfig } from '../../config/load.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const scratch = mkdtempSync(join(tmpdir(), 'lw-deploy-'))

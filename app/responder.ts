@@ -4,7 +4,7 @@
 // BullMQ, shared by every responder replica.
 
 import type { Writable } from 'node:stream'
-import { KubeConfig } from '@kubernetes/client-node'
+import type { KubeConfig } from '@kubernetes/client-node'
 import { Redis } from 'ioredis'
 import type { Config } from '../config/schema.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
@@ -16,20 +16,19 @@ import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { Publish, RunnerDeps } from '../pipeline/runner.ts'
 import { runStage } from '../pipeline/runner.ts'
-import { createActions } from './actions.ts'
-import type { ApiServer } from './api.ts'
-import { startApi } from './api.ts'
-import { createGithubRevoker } from './github.ts'
-import type { IncidentStore } from './incidents.ts'
-import { createMemoryIncidentStore } from './incidents.ts'
-import { createRedisIncidentStore } from './incidents-redis.ts'
-import { createKubernetesRotator } from './kubernetes.ts'
-import { createOpener } from './seal.ts'
-import { createMemoryLimiter, createRedisLimiter, createSlackClient, createSlackSync } from './slack.ts'
-import { createResponderStage } from './stage.ts'
-import { createVaultRotator } from './vault.ts'
-import type { WebhookSender } from './webhook.ts'
-import { createWebhookSender } from './webhook.ts'
+import type { Responder } from '../pipeline/stages.ts'
+import { createActions } from '../responders/actions.ts'
+import type { ApiServer } from '../responders/api.ts'
+import { startApi } from '../responders/api.ts'
+import type { RotationAction, RotationActionType } from '../responders/config.ts'
+import type { Incident, IncidentStore } from '../responders/incidents.ts'
+import { createMemoryIncidentStore } from '../responders/incidents.ts'
+import { createRedisIncidentStore } from '../responders/incidents-redis.ts'
+import { createMemoryLimiter, createRedisLimiter, createSlackClient, createSlackSync } from '../responders/slack.ts'
+import { createResponderStage } from '../responders/stage.ts'
+import type { WebhookSender } from '../responders/webhook.ts'
+import { createWebhookSender } from '../responders/webhook.ts'
+import { RESPONDERS } from './registry.ts'
 
 export interface ResponderDeps {
   log: Logger
@@ -105,22 +104,12 @@ export async function startResponder(config: Config, deps: ResponderDeps): Promi
       redis === undefined ? createMemoryLimiter(rc.slack.channelIntervalMs) : createRedisLimiter(redis, config.redis.keyPrefix, rc.slack.channelIntervalMs)
     const slack = rc.slack.token === undefined ? undefined : createSlackSync({ api: createSlackClient(rc.slack, deps.fetch), store, limiter, metrics })
 
-    let kubernetes: ReturnType<typeof createKubernetesRotator> | undefined
-    if (rc.kubernetes.enabled || deps.kubeConfig !== undefined) {
-      let kc = deps.kubeConfig
-      if (kc === undefined) {
-        kc = new KubeConfig()
-        if (rc.kubernetes.kubeconfig !== undefined) kc.loadFromFile(rc.kubernetes.kubeconfig)
-        else kc.loadFromCluster()
-      }
-      kubernetes = createKubernetesRotator(kc, { restartWorkloads: rc.kubernetes.restartWorkloads })
+    const responders = new Map<RotationActionType, Responder<Incident, RotationAction>>()
+    const ctx = { store, logger: log, fetch: deps.fetch, redis, kubeConfig: deps.kubeConfig, webhooks }
+    for (const entry of RESPONDERS) {
+      const r = await entry.create(rc, ctx)
+      if (r !== undefined) for (const type of entry.actions) responders.set(type, r)
     }
-    const vault =
-      rc.vault.address !== undefined && rc.vault.token !== undefined
-        ? createVaultRotator({ address: rc.vault.address, token: rc.vault.token, namespace: rc.vault.namespace, timeoutMs: rc.vault.timeoutMs }, fetchDep)
-        : undefined
-    const opener = rc.sealPrivateKey === undefined ? undefined : createOpener(rc.sealPrivateKey)
-    const github = createGithubRevoker(rc.github, { opener, sealed: (fp) => store.sealed(fp), ...fetchDep })
 
     const actions = createActions({
       config: rc,
@@ -132,9 +121,7 @@ export async function startResponder(config: Config, deps: ResponderDeps): Promi
       },
       slack,
       webhooks,
-      kubernetes,
-      vault,
-      github
+      responders
     })
     const jobOpts = {
       attempts: rc.webhook.attempts,

@@ -26,8 +26,8 @@ import {
   publicEncrypt,
   randomBytes
 } from 'node:crypto'
-import { LeakwatchError } from '../pipeline/errors.ts'
-import type { Finding } from '../pipeline/events.ts'
+import { LeakwatchError } from './errors.ts'
+import type { Finding } from './events.ts'
 
 const PREFIX = 'lwseal1'
 const INFO = 'leakwatch seal v1'

@@ -6,10 +6,10 @@
 
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
-import type { Config } from '../config/schema.ts'
-import { configSchema } from '../config/schema.ts'
-import { LeakwatchError } from './errors.ts'
-import { leaves, parse } from './schema.ts'
+import { LeakwatchError } from '../pipeline/errors.ts'
+import { leaves, parse } from '../pipeline/schema.ts'
+import type { Config } from './schema.ts'
+import { configSchema } from './schema.ts'
 
 /** Variables that are not options but steer the loader itself. */
 /** LEAKWATCH_API_URL/TOKEN are read by `leakwatch incidents`, which talks to a responder's API. */

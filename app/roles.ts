@@ -2,33 +2,37 @@
 // `all` is the embedded mode (in-process bus and jobs, nothing to install);
 // the other roles are the clustered deployment (Kafka, Redis, BullMQ).
 
-import { existsSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
-import type { Collector } from '../collectors/files.ts'
-import { createFilesCollector } from '../collectors/files.ts'
-import { createPodLogsCollector } from '../collectors/pod-logs.ts'
 import type { Config } from '../config/schema.ts'
+import type { SecretDetector } from '../detectors/secrets.ts'
+import type { Bus } from '../pipeline/bus.ts'
+import { createKafkaBus } from '../pipeline/bus-kafka.ts'
+import { createMemoryBus } from '../pipeline/bus-memory.ts'
+import { createCodec } from '../pipeline/codec.ts'
+import { LeakwatchError } from '../pipeline/errors.ts'
+import type { Finding } from '../pipeline/events.ts'
+import { TOPICS } from '../pipeline/events.ts'
+import { createFingerprinter } from '../pipeline/fingerprint.ts'
+import type { HttpServer } from '../pipeline/http.ts'
+import { startHttp } from '../pipeline/http.ts'
+import type { Logger } from '../pipeline/log.ts'
+import type { Metrics } from '../pipeline/metrics.ts'
+import { createMetrics } from '../pipeline/metrics.ts'
+import type { RunnerDeps } from '../pipeline/runner.ts'
+import { createPublisher, runStage } from '../pipeline/runner.ts'
+import type { Collector } from '../pipeline/stages.ts'
 import type { ApiServer } from '../responders/api.ts'
 import type { IncidentStore } from '../responders/incidents.ts'
 import { createMemoryIncidentStore } from '../responders/incidents.ts'
-import type { Bus } from './bus.ts'
-import { createKafkaBus } from './bus-kafka.ts'
-import { createMemoryBus } from './bus-memory.ts'
-import { createCodec } from './codec.ts'
-import { LeakwatchError } from './errors.ts'
-import { TOPICS } from './events.ts'
-import { createFingerprinter } from './fingerprint.ts'
-import type { HttpServer } from './http.ts'
-import { startHttp } from './http.ts'
-import type { Logger } from './log.ts'
-import type { Metrics } from './metrics.ts'
-import { createMetrics } from './metrics.ts'
-import type { RunnerDeps } from './runner.ts'
-import { createPublisher, runStage } from './runner.ts'
+import type { CollectorContext, DetectorContext, Role, RunningDetector } from './registry.ts'
+import { COLLECTORS, DETECTORS } from './registry.ts'
 
-export const ROLES = ['all', 'collector', 'detector', 'responder'] as const
-export type Role = (typeof ROLES)[number]
+/** Seals the values of findings whose rotation needs them (GitHub revocation) to the responder's public key. */
+async function sealHook(publicKey: string, rules: string): Promise<(f: Finding) => Finding> {
+  const [{ createSealHook }, { revealedSecret }] = await Promise.all([import('../pipeline/seal.ts'), import('../detectors/secrets.ts')])
+  return createSealHook(publicKey, rules, revealedSecret)
+}
 
 export interface AppDeps {
   logger: Logger
@@ -98,7 +102,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     // Each role loads only its own modules: a node's collector would otherwise hold the detector's rules, the
     // responders' clients and the Kubernetes client in memory without using them.
     if (runsResponder) {
-      const { startResponder } = await import('../responders/wire.ts')
+      const { startResponder } = await import('./responder.ts')
       const responder = await startResponder(config, {
         log,
         metrics,
@@ -118,70 +122,43 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     }
 
     if (runsDetector) {
-      const [
-        { createKnownSecrets },
-        { withKnownSecrets },
-        { BUILTIN_RULES },
-        { createSecretDetector, revealedSecret },
-        { createDetectorStage },
-        { createSealHook }
-      ] = await Promise.all([
-        import('../detectors/known-secrets/wire.ts'),
-        import('../detectors/known-secrets/detector.ts'),
-        import('../detectors/rules/registry.ts'),
-        import('../detectors/secrets.ts'),
-        import('../detectors/stage.ts'),
-        import('../responders/seal.ts')
-      ])
       const fingerprinter = createFingerprinter(config.detector.fingerprintKey)
       if (fingerprinter.ephemeral) log.warn('no detector.fingerprintKey: fingerprints are random per process and will not match across restarts')
       // GitHub revocation needs the token: those findings carry it sealed to the responder's key, nothing else does.
-      const seal =
-        config.detector.sealPublicKey === undefined ? undefined : createSealHook(config.detector.sealPublicKey, config.detector.sealRules, revealedSecret)
-      const secrets = createSecretDetector({
-        ...(seal === undefined ? {} : { reveal: true }),
-        rules: BUILTIN_RULES,
-        fingerprinter,
-        maxContextChars: config.detector.maxContextChars,
-        allow: config.detector.allow
-      })
-      // Known secrets (opt-in sources): the index is built before consuming, so a backlog is checked against it.
-      const known = createKnownSecrets(config.detector.knownSecrets, {
-        fingerprinter,
-        metrics,
-        logger: log,
-        maxContextChars: config.detector.maxContextChars,
-        allowStreams: config.detector.allow.streams,
-        ...(deps.fetch === undefined ? {} : { fetch: deps.fetch })
-      })
-      if (known !== undefined) {
-        stops.push(known.stop)
-        await known.start()
+      const seal = config.detector.sealPublicKey === undefined ? undefined : await sealHook(config.detector.sealPublicKey, config.detector.sealRules)
+      const ctx: DetectorContext = { detector: config.detector, fingerprinter, metrics, logger: log, fetch: deps.fetch, reveal: seal !== undefined }
+      // The secret engine first: a detector that scans the bytes it framed wraps it (see DetectorContext.engine).
+      const byName = new Map(DETECTORS.map((d) => [d.name, d]))
+      const engineEntry = byName.get('secrets')
+      if (engineEntry === undefined) throw new TypeError('the registry has no secrets detector')
+      const engine = await engineEntry.create(config.detector, ctx)
+      if (engine === undefined) throw new TypeError('the secrets detector is always on')
+      ctx.engine = engine as RunningDetector & SecretDetector
+      let detectors: RunningDetector[] = [engine]
+      for (const d of DETECTORS) {
+        if (d === engineEntry) continue
+        const running = await d.create(config.detector, ctx)
+        if (running === undefined) continue
+        if (running.stop !== undefined) stops.push(running.stop)
+        // Known secrets: the index is built before consuming, so a backlog is checked against it.
+        await running.start?.()
+        detectors = running.wrapsEngine === true ? [...detectors.filter((x) => x !== engine), running] : [...detectors, running]
       }
-      const detectors = known === undefined ? [secrets] : [withKnownSecrets(secrets, known.detector)]
+      const { createDetectorStage } = await import('../detectors/stage.ts')
       const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors, metrics, ...(seal === undefined ? {} : { seal }) })
       const consumer = await runStage(stage, runner, { fromBeginning: true })
       stops.push(async () => {
         await consumer.stop()
       })
-      log.info({ rules: secrets.ruleCount, knownSecrets: known?.index.stats().values }, 'detector started')
+      log.info(Object.assign({}, ...[engine, ...detectors].map((d) => d.summary?.() ?? {})), 'detector started')
     }
 
     if (runsCollector) {
+      const ctx: CollectorContext = { role, cluster: config.cluster, publish, logger: log, metrics }
       const collectors: Collector[] = []
-      if (config.collector.files.enabled) collectors.push(createFilesCollector(config.collector.files, { publish, logger: log, metrics }))
-      const pods = config.collector.podLogs
-      // On by default only for a collector on a Kubernetes node; the embedded mode tails its demo folder.
-      if (pods.mode === 'on' || (pods.mode === 'auto' && role === 'collector' && existsSync(pods.path))) {
-        const metadata = pods.metadata.enabled
-          ? (await import('../collectors/k8s-pods.ts')).podMetadataFromConfig(pods, {
-              logger: log,
-              onState: (s) => metrics.podMetadataUp.set(s === 'synced' ? 1 : 0)
-            })
-          : undefined
-        collectors.push(
-          createPodLogsCollector(pods, { publish, logger: log, metrics, cluster: config.cluster, ...(metadata === undefined ? {} : { metadata }) })
-        )
+      for (const c of COLLECTORS) {
+        const running = await c.create((config.collector as Record<string, unknown>)[c.name], ctx)
+        if (running !== undefined) collectors.push(running)
       }
       const running = collectors.map(async (c) => {
         await c.start(abort.signal)

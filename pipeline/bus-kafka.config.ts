@@ -1,0 +1,33 @@
+// Configuration of the Kafka bus (`kafka`), shared by every clustered role.
+
+import type { Infer } from './schema.ts'
+import * as s from './schema.ts'
+
+export const kafkaConfigSchema = s.object({
+  brokers: s.array(s.string(), { default: ['localhost:9092'], description: 'Bootstrap brokers, host:port.' }),
+  clientId: s.string({ default: 'leakwatch', description: 'Kafka client id (shows in broker logs and quotas).' }),
+  topicPrefix: s.string({
+    default: '',
+    pattern: /^[A-Za-z0-9._-]*$/,
+    description: 'Prepended to every topic name (e.g. `prod-eu.`), so several installations can share one Kafka cluster.'
+  }),
+  partitions: s.number({ integer: true, min: 1, default: 6, description: 'Partitions of topics leakwatch creates when they are missing.' }),
+  replicationFactor: s.number({ integer: true, min: -1, default: -1, description: 'Replication factor of created topics; -1 uses the broker default.' }),
+  compress: s.boolean({
+    default: true,
+    description: 'Deflate record payloads before sealing (log chunks shrink ~5x); Kafka-level compression would see only ciphertext.'
+  }),
+  payloadKey: s.optional(
+    s.string({
+      minLength: 32,
+      description:
+        'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
+    })
+  ),
+  sessionTimeoutMs: s.number({ integer: true, min: 6000, default: 30_000, description: 'Consumer group session timeout.' }),
+  connectionTimeoutMs: s.number({ integer: true, min: 100, default: 3000, description: 'Timeout of one broker connection attempt.' }),
+  requestTimeoutMs: s.number({ integer: true, min: 100, default: 30_000, description: 'Timeout of one Kafka request.' }),
+  maxBytesPerPartition: s.number({ integer: true, min: 1024, default: 4 * 1024 * 1024, description: 'Most bytes fetched per partition per consumer fetch.' })
+})
+
+export type KafkaConfig = Infer<typeof kafkaConfigSchema>
