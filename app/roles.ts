@@ -144,7 +144,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         await running.start?.()
         detectors = running.wrapsEngine === true ? [...detectors.filter((x) => x !== engine), running] : [...detectors, running]
       }
-      const { createDetectorStage } = await import('../detectors/stage.ts')
+      const { createDetectorStage } = await import('../detectors/detector-stage.ts')
       const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors, metrics, ...(seal === undefined ? {} : { seal }) })
       const consumer = await runStage(stage, runner, { fromBeginning: true })
       stops.push(async () => {

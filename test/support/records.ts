@@ -7,7 +7,7 @@
 // records (bench/).
 
 import { createHash } from 'node:crypto'
-import { auditChunk } from '../../detectors/stage.ts'
+import { auditChunk } from '../../detectors/detector-stage.ts'
 import type { AuditEnvelope } from '../../pipeline/events.ts'
 
 export interface RecordShape {
@@ -46,7 +46,7 @@ export function jsonLogLine(text: string): string {
 
 /**
  * An audit.k8s.io/v1 Event for `kubectl apply` of a ConfigMap whose `app.conf` holds `text`, at
- * RequestResponse level, made into the one-line chunk the detector stage scans (detectors/stage.ts).
+ * RequestResponse level, made into the one-line chunk the detector stage scans (detectors/detector-stage.ts).
  * kubectl apply also writes the whole object into the last-applied-configuration annotation:
  * the text is then a JSON string inside a JSON string.
  */

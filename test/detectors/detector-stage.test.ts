@@ -4,12 +4,12 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { auditChunk, createDetectorStage } from '../../detectors/detector-stage.ts'
 import { createGen } from '../../detectors/gen.ts'
 import { createKnownSecretDetector, previewOf } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import { auditChunk, createDetectorStage } from '../../detectors/stage.ts'
 import type { AuditEnvelope, Finding, LogChunk } from '../../pipeline/events.ts'
 import { auditEnvelopeSchema, findingSchema, TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
