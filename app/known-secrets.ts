@@ -43,7 +43,7 @@ export function createKnownSecrets(
   const ofBytes = deps.fingerprinter.ofBytes
   if (ofBytes === undefined) throw new TypeError('the known-secret index needs a fingerprinter with ofBytes (createFingerprinter)')
   const index = createKnownSecretIndex({
-    minLength: config.minLength,
+    minLength: config.minLengthChars,
     maxValueBytes: config.maxValueBytes,
     common: config.ignoreValues,
     fingerprint: ofBytes,

@@ -116,7 +116,7 @@ export const DETECTORS: ReadonlyArray<Component<DetectorConfig, DetectorContext,
   {
     name: 'knownSecrets',
     configSchema: knownSecretsConfigSchema as Schema<unknown> as Schema<DetectorConfig>,
-    example: { kubernetes: { enabled: true, namespaces: ['payments', 'shop'], excludeTypes: ['kubernetes.io/service-account-token'] }, minLength: 10 },
+    example: { kubernetes: { enabled: true, namespaces: ['payments', 'shop'], excludeTypes: ['kubernetes.io/service-account-token'] }, minLengthChars: 10 },
     async create(config, ctx) {
       const { createKnownSecrets } = await import('./known-secrets.ts')
       const known = createKnownSecrets(config.knownSecrets, {

@@ -9,7 +9,7 @@ import type { Infer } from '../../pipeline/schema.ts'
 import * as s from '../../pipeline/schema.ts'
 
 export const knownSecretsConfigSchema = s.object({
-  minLength: s.number({
+  minLengthChars: s.number({
     integer: true,
     min: 6,
     default: 8,
