@@ -48,6 +48,8 @@ export const HEX = charset('a-f0-9', ALPHABETS.hex)
 /** Hex of either case; examples are lower-case. */
 export const HEX_ANY_CASE = charset('a-fA-F0-9', ALPHABETS.hex)
 export const BASE64URL = charset('A-Za-z0-9_-', ALPHABETS.base64url)
+/** The same class spelled digits first, as the Google and GitLab rules have always written it. */
+export const BASE64URL_DIGITS_FIRST = charset('0-9A-Za-z_-', ALPHABETS.base64url)
 export const DIGITS = charset('0-9', ALPHABETS.digits)
 export const UPPER_DIGITS = charset('A-Z0-9', ALPHABETS.upperDigits)
 

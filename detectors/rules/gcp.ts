@@ -1,10 +1,9 @@
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
-import { charset, format, secretsIn, tokenRule } from './define.ts'
+import { BASE64URL_DIGITS_FIRST, format, secretsIn, tokenRule } from './define.ts'
 import { QUOTE, START_DASH } from './patterns.ts'
 
-// Base64url as Google's formats are spelled here, digits first.
-const B64U = charset('0-9A-Za-z_-', ALPHABETS.base64url)
+const B64U = BASE64URL_DIGITS_FIRST
 
 export const rules: Rule[] = [
   tokenRule({
