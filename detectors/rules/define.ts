@@ -82,6 +82,11 @@ export function format(...parts: (string | Format)[]): Format {
   }
 }
 
+/** A regex piece the examples leave out, or draw with `make`: an alternation, an optional tail. */
+export function re(regex: string, make: (g: Gen) => string = () => ''): Format {
+  return { regex, make, prefix: '', dash: regex.includes('-]') }
+}
+
 /** `body` then a checksum of it: `regex` matches the checksum, `of` computes it from a generated body. */
 export function checksummed(body: Format, regex: string, of: (body: string) => string): Format {
   return { ...body, regex: body.regex + regex, make: (g) => of(body.make(g)) }
