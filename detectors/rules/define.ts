@@ -87,9 +87,16 @@ export function re(regex: string, make: (g: Gen) => string = () => ''): Format {
   return { regex, make, prefix: '', dash: regex.includes('-]') }
 }
 
-/** `body` then a checksum of it: `regex` matches the checksum, `of` computes it from a generated body. */
-export function checksummed(body: Format, regex: string, of: (body: string) => string): Format {
-  return { ...body, regex: body.regex + regex, make: (g) => of(body.make(g)) }
+/** `body` then a checksum of it: `regex` matches the checksum, `sum` computes it from a generated body. */
+export function checksummed(body: Format, regex: string, sum: (body: string) => string): Format {
+  return {
+    ...body,
+    regex: body.regex + regex,
+    make: (g) => {
+      const b = body.make(g)
+      return b + sum(b)
+    }
+  }
 }
 
 /** The same format with examples drawn by `make`: a layout the regex admits but does not spell (GitHub's CRC tail). */
