@@ -22,7 +22,7 @@ export interface Format {
   dash: boolean
 }
 
-/** Runs of one character class: `cs(n)` exactly n, `cs.atLeast(min, draw)`, `cs.between(min, max, draw)`; `draw` is the generated length. */
+/** Runs of one character class: `cs(n)` exactly n (`cs(1)` one character, no count), `cs.atLeast(min, draw)`, `cs.between(min, max, draw)`; `draw` is the generated length. */
 export interface Charset {
   (n: number): Format
   atLeast: (min: number, draw: number) => Format
@@ -32,7 +32,7 @@ export interface Charset {
 /** `cls` is the RE2 class body exactly as the regex spells it; examples are drawn from `alphabet`. */
 export function charset(cls: string, alphabet: string): Charset {
   const run = (count: string, draw: number): Format => ({
-    regex: `[${cls}]{${count}}`,
+    regex: count === '1' ? `[${cls}]` : `[${cls}]{${count}}`,
     make: (g) => g.chars(alphabet, draw),
     prefix: '',
     dash: cls.endsWith('-')
@@ -112,6 +112,9 @@ export function secretsIn(make: (g: Gen) => string, lines: ((secret: string) => 
       return { line: line(secret), secret }
     })
 }
+
+/** A password a person picked (word, digits, symbol): the value of password-shaped rules' examples. */
+export const password = (g: Gen): string => g.password()
 
 type Optional = Pick<Rule, 'follows' | 'minEntropy' | 'validate' | 'allow' | 'tags'>
 
