@@ -8,14 +8,12 @@ const KINDS = [
   { prefix: 'dor_v1_', id: 'digitalocean-refresh-token', title: 'DigitalOcean OAuth refresh token', severity: 'high' }
 ] as const
 
-export const rules = KINDS.map((k) =>
+export const rules = KINDS.map(({ prefix, ...k }) =>
   tokenRule({
-    id: k.id,
-    title: k.title,
-    severity: k.severity,
-    token: format(k.prefix, HEX(64)),
+    ...k,
+    token: format(prefix, HEX(64)),
     minEntropy: 2.5,
     lines: [(s) => `DIGITALOCEAN_ACCESS_TOKEN=${s}`, (s) => `doctl auth init --access-token ${s}`],
-    negatives: [`${k.prefix}${'0'.repeat(64)}`, `DIGITALOCEAN_TOKEN=${k.prefix}<token>`]
+    negatives: [`${prefix}${'0'.repeat(64)}`, `DIGITALOCEAN_TOKEN=${prefix}<token>`]
   })
 )

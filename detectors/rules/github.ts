@@ -2,8 +2,7 @@ import { crc32 } from 'node:zlib'
 import type { Gen } from '../gen.ts'
 import { ALPHABETS, toBase62 } from '../gen.ts'
 import type { Rule } from '../rule.ts'
-import { BASE62, drawnBy, type Format, format, tokenRule } from './define.ts'
-import { END, START } from './patterns.ts'
+import { BASE62, drawnBy, type Format, format, re, tokenRule } from './define.ts'
 
 // Right shape, wrong checksum: the kind of value a test types by hand. Assembled here so the
 // repository holds no token-shaped literal.
@@ -79,48 +78,41 @@ export const rules: Rule[] = [
     lines: [(s) => `{"access_token":"${s}","expires_in":28800,"token_type":"bearer"}`],
     negatives: [`ghu_${'a'.repeat(36)}`, 'user tokens start with ghu_']
   }),
-  {
+  tokenRule({
     id: 'github-app-installation-token',
     title: 'GitHub App installation access token',
     severity: 'high',
-    kind: 'pattern',
     // Classic: ghs_ + 36 with the checksum. Stateless (rolled out from 2026-04): ghs_<app id>_<JWT>, ~520 characters.
-    regex: `${START}(ghs_(?:[0-9]{1,12}_eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{20,}\\.[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{36}))(?:[^A-Za-z0-9_.-]|$)`,
-    keywords: ['ghs_'],
+    token: format('ghs_', re('(?:[0-9]{1,12}_eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{20,}\\.[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{36})')),
+    after: '(?:[^A-Za-z0-9_.-]|$)',
     minEntropy: 3.5,
     validate: checksumIfClassic,
-    examples: {
-      positives: (g) => {
-        const classic = g.githubToken('ghs_')
-        const stateless = statelessInstallationToken(g)
-        return [
-          { line: `2025-06-01T10:00:00Z ##[debug]GITHUB_TOKEN=${classic}`, secret: classic },
-          { line: `git -c http.extraheader="AUTHORIZATION: bearer ${stateless}" fetch origin`, secret: stateless }
-        ]
-      },
-      negatives: [`ghs_${'x'.repeat(36)}`, `token: ghs_${WRONG_CHECKSUM}`, 'installation tokens look like ghs_APPID_JWT']
-    }
-  },
-  {
+    positives: (g) => {
+      const classic = g.githubToken('ghs_')
+      const stateless = statelessInstallationToken(g)
+      return [
+        { line: `2025-06-01T10:00:00Z ##[debug]GITHUB_TOKEN=${classic}`, secret: classic },
+        { line: `git -c http.extraheader="AUTHORIZATION: bearer ${stateless}" fetch origin`, secret: stateless }
+      ]
+    },
+    negatives: [`ghs_${'x'.repeat(36)}`, `token: ghs_${WRONG_CHECKSUM}`, 'installation tokens look like ghs_APPID_JWT']
+  }),
+  tokenRule({
     id: 'github-refresh-token',
     title: 'GitHub App refresh token',
     severity: 'high',
-    kind: 'pattern',
     // Documented at 36 characters after the prefix (checksummed); refresh tokens issued to GitHub Apps are 76.
-    regex: `${START}(ghr_(?:[A-Za-z0-9]{76}|[A-Za-z0-9]{36}))${END}`,
-    keywords: ['ghr_'],
+    token: format('ghr_', re('(?:[A-Za-z0-9]{76}|[A-Za-z0-9]{36})')),
     minEntropy: 4.0,
     validate: checksumIfClassic,
-    examples: {
-      positives: (g) => {
-        const a = g.githubToken('ghr_')
-        const b = `ghr_${g.base62(76)}`
-        return [
-          { line: `refresh_token=${a}&grant_type=refresh_token`, secret: a },
-          { line: `{"refresh_token":"${b}","refresh_token_expires_in":15811200}`, secret: b }
-        ]
-      },
-      negatives: [`ghr_${'x'.repeat(76)}`, `token: ghr_${WRONG_CHECKSUM}`]
-    }
-  }
+    positives: (g) => {
+      const a = g.githubToken('ghr_')
+      const b = `ghr_${g.base62(76)}`
+      return [
+        { line: `refresh_token=${a}&grant_type=refresh_token`, secret: a },
+        { line: `{"refresh_token":"${b}","refresh_token_expires_in":15811200}`, secret: b }
+      ]
+    },
+    negatives: [`ghr_${'x'.repeat(76)}`, `token: ghr_${WRONG_CHECKSUM}`]
+  })
 ]

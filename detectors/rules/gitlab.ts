@@ -3,7 +3,7 @@ import type { Gen } from '../gen.ts'
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
 import { BASE64URL_DIGITS_FIRST, charset, type Format, format, type TokenSpec, tokenRule } from './define.ts'
-import { END, START, START_DASH } from './patterns.ts'
+import { END, END_ALNUM, START, START_DASH } from './patterns.ts'
 
 // GitLab's token prefixes: https://docs.gitlab.com/security/tokens/#token-prefixes
 //
@@ -193,21 +193,16 @@ export const rules: Rule[] = [
     lines: [(s) => `helm upgrade --install agent gitlab/gitlab-agent --set config.token=${s}`],
     negatives: ["Clusters::AgentToken.find_by_token('glagent-xxx')", `config.token=glagent-${'x'.repeat(50)}`]
   }),
-  {
+  tokenRule({
     id: 'gitlab-session-cookie',
     title: 'GitLab session cookie',
     severity: 'high',
-    kind: 'pattern',
-    regex: '(?:^|[^A-Za-z0-9_])_gitlab_session=([0-9a-z]{32})(?:[^A-Za-z0-9]|$)',
+    token: charset('0-9a-z', ALPHABETS.hex)(32),
+    regex: (t) => `${START}_gitlab_session=(${t})${END_ALNUM}`,
     keywords: ['_gitlab_session='],
     // A random 32-hex session id is under 3.0 one time in 10,000; only placeholders are under 2.5.
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const secret = g.hex(32)
-        return [{ line: `Cookie: _gitlab_session=${secret}; preferred_language=en`, secret }]
-      },
-      negatives: [`Cookie: _gitlab_session=${'0'.repeat(32)}`, 'Set-Cookie: _gitlab_session=deleted; expires=Thu, 01 Jan 1970 00:00:00 GMT']
-    }
-  }
+    lines: [(s) => `Cookie: _gitlab_session=${s}; preferred_language=en`],
+    negatives: [`Cookie: _gitlab_session=${'0'.repeat(32)}`, 'Set-Cookie: _gitlab_session=deleted; expires=Thu, 01 Jan 1970 00:00:00 GMT']
+  })
 ]

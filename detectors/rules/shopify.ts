@@ -9,14 +9,12 @@ const KINDS = [
   { prefix: 'shpss_', id: 'shopify-shared-secret', title: 'Shopify app shared secret', severity: 'high' }
 ] as const
 
-export const rules = KINDS.map((k) =>
+export const rules = KINDS.map(({ prefix, ...k }) =>
   tokenRule({
-    id: k.id,
-    title: k.title,
-    severity: k.severity,
-    token: format(k.prefix, HEX_ANY_CASE(32)),
+    ...k,
+    token: format(prefix, HEX_ANY_CASE(32)),
     minEntropy: 2.5,
     lines: [(s) => `SHOPIFY_TOKEN=${s}`, (s) => `curl -H "X-Shopify-Access-Token: ${s}" https://acme.myshopify.com/admin/api/2024-10/shop.json`],
-    negatives: [`${k.prefix}${'0'.repeat(32)}`, `SHOPIFY_TOKEN=${k.prefix}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`, `${k.prefix}<token>`]
+    negatives: [`${prefix}${'0'.repeat(32)}`, `SHOPIFY_TOKEN=${prefix}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`, `${prefix}<token>`]
   })
 )
