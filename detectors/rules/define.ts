@@ -82,7 +82,7 @@ export function format(...parts: (string | Format)[]): Format {
   }
 }
 
-/** A regex piece the examples leave out, or draw with `make`: an alternation, an optional tail. */
+/** A regex piece the examples leave out, or draw with `make`: an alternation, an optional tail. A class ending in '-' admits a dash. */
 export function re(regex: string, make: (g: Gen) => string = () => ''): Format {
   return { regex, make, prefix: '', dash: regex.includes('-]') }
 }
