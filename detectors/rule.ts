@@ -1,7 +1,9 @@
 // What a detection rule is. Rules are data: one object per credential format,
 // grouped in one file per provider under detectors/rules/, listed in
 // detectors/rules/registry.ts. Each rule carries its own examples, which the
-// test suite runs in every record shape leakwatch ingests.
+// test suite runs in every record shape leakwatch ingests. Most are built by
+// detectors/rules/define.ts's tokenRule from a token format, which also draws
+// their true positives.
 
 import type { Severity } from '../pipeline/events.ts'
 import type { Gen } from './gen.ts'

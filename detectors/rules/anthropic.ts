@@ -1,44 +1,24 @@
-import { ALPHABETS } from '../gen.ts'
-import type { Rule } from '../rule.ts'
-import { END_DASH, START } from './patterns.ts'
+import { BASE64URL, format, tokenRule } from './define.ts'
 
 // sk-ant-api03- (API keys) and sk-ant-admin01- (Admin API keys), then 93
 // base64url characters and a closing "AA".
-export const rules: Rule[] = [
-  {
+export const rules = [
+  tokenRule({
     id: 'anthropic-api-key',
     title: 'Anthropic API key',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(sk-ant-api03-[A-Za-z0-9_-]{93}AA)${END_DASH}`,
-    keywords: ['sk-ant-api03-'],
+    token: format('sk-ant-api03-', BASE64URL(93), 'AA'),
     minEntropy: 4.0,
-    examples: {
-      positives: (g) => {
-        const a = `sk-ant-api03-${g.chars(ALPHABETS.base64url, 93)}AA`
-        const b = `sk-ant-api03-${g.chars(ALPHABETS.base64url, 93)}AA`
-        return [
-          { line: `ANTHROPIC_API_KEY=${a}`, secret: a },
-          { line: `curl https://api.anthropic.com/v1/messages -H "x-api-key: ${b}" -H "anthropic-version: 2023-06-01"`, secret: b }
-        ]
-      },
-      negatives: ['ANTHROPIC_API_KEY=sk-ant-api03-...', `sk-ant-api03-${'x'.repeat(93)}AA`, 'ANTHROPIC_API_KEY=sk-ant-<your-key>']
-    }
-  },
-  {
+    lines: [(s) => `ANTHROPIC_API_KEY=${s}`, (s) => `curl https://api.anthropic.com/v1/messages -H "x-api-key: ${s}" -H "anthropic-version: 2023-06-01"`],
+    negatives: ['ANTHROPIC_API_KEY=sk-ant-api03-...', `sk-ant-api03-${'x'.repeat(93)}AA`, 'ANTHROPIC_API_KEY=sk-ant-<your-key>']
+  }),
+  tokenRule({
     id: 'anthropic-admin-key',
     title: 'Anthropic Admin API key',
     severity: 'critical',
-    kind: 'pattern',
-    regex: `${START}(sk-ant-admin01-[A-Za-z0-9_-]{93}AA)${END_DASH}`,
-    keywords: ['sk-ant-admin01-'],
+    token: format('sk-ant-admin01-', BASE64URL(93), 'AA'),
     minEntropy: 4.0,
-    examples: {
-      positives: (g) => {
-        const secret = `sk-ant-admin01-${g.chars(ALPHABETS.base64url, 93)}AA`
-        return [{ line: `{"anthropic":{"admin_key":"${secret}"}}`, secret }]
-      },
-      negatives: [`sk-ant-admin01-${'A'.repeat(95)}`]
-    }
-  }
+    lines: [(s) => `{"anthropic":{"admin_key":"${s}"}}`],
+    negatives: [`sk-ant-admin01-${'A'.repeat(95)}`]
+  })
 ]

@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.ts'
+import { password, secretsIn } from './define.ts'
 import { USERINFO } from './url.ts'
 
 // scheme://user:password@host — the password is group 1. Userinfo may not
@@ -93,10 +94,7 @@ export const rules: Rule[] = [
       follows: `[a-z0-9+]*://${USERINFO}`,
       allow: { secrets: PLACEHOLDERS },
       examples: {
-        positives: (g) => {
-          const pw = g.password()
-          return [{ line: d.example(pw), secret: pw }]
-        },
+        positives: secretsIn(password, [d.example]),
         negatives: [d.negative, `${d.keywords[0]}://host:5432/db`]
       }
     })
@@ -113,14 +111,10 @@ export const rules: Rule[] = [
     keywords: ['password=', 'pwd='],
     allow: { secrets: PLACEHOLDERS },
     examples: {
-      positives: (g) => {
-        const a = g.password()
-        const b = g.password()
-        return [
-          { line: `spring.datasource.url=jdbc:sqlserver://sql.corp:1433;databaseName=hr;user=app;password=${a}`, secret: a },
-          { line: `ConnectionStrings__Main=Server=sql.corp;Database=hr;User Id=app;Password=${b};`, secret: b }
-        ]
-      },
+      positives: secretsIn(password, [
+        (s) => `spring.datasource.url=jdbc:sqlserver://sql.corp:1433;databaseName=hr;user=app;password=${s}`,
+        (s) => `ConnectionStrings__Main=Server=sql.corp;Database=hr;User Id=app;Password=${s};`
+      ]),
       negatives: ['jdbc:postgresql://db:5432/app?user=app&password=${DB_PASSWORD}', 'Server=sql;Database=hr;User Id=app;Password=<password>;']
     }
   }

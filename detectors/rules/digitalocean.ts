@@ -1,5 +1,4 @@
-import type { Rule } from '../rule.ts'
-import { END, START } from './patterns.ts'
+import { format, HEX, tokenRule } from './define.ts'
 
 // Personal access (dop_v1_), OAuth access (doo_v1_) and OAuth refresh
 // (dor_v1_) tokens, each + 64 hex.
@@ -9,25 +8,12 @@ const KINDS = [
   { prefix: 'dor_v1_', id: 'digitalocean-refresh-token', title: 'DigitalOcean OAuth refresh token', severity: 'high' }
 ] as const
 
-export const rules: Rule[] = KINDS.map(
-  (k): Rule => ({
-    id: k.id,
-    title: k.title,
-    severity: k.severity,
-    kind: 'pattern',
-    regex: `${START}(${k.prefix}[a-f0-9]{64})${END}`,
-    keywords: [k.prefix],
+export const rules = KINDS.map(({ prefix, ...k }) =>
+  tokenRule({
+    ...k,
+    token: format(prefix, HEX(64)),
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const a = `${k.prefix}${g.hex(64)}`
-        const b = `${k.prefix}${g.hex(64)}`
-        return [
-          { line: `DIGITALOCEAN_ACCESS_TOKEN=${a}`, secret: a },
-          { line: `doctl auth init --access-token ${b}`, secret: b }
-        ]
-      },
-      negatives: [`${k.prefix}${'0'.repeat(64)}`, `DIGITALOCEAN_TOKEN=${k.prefix}<token>`]
-    }
+    lines: [(s) => `DIGITALOCEAN_ACCESS_TOKEN=${s}`, (s) => `doctl auth init --access-token ${s}`],
+    negatives: [`${prefix}${'0'.repeat(64)}`, `DIGITALOCEAN_TOKEN=${prefix}<token>`]
   })
 )

@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.ts'
+import { password, secretsIn } from './define.ts'
 
 // After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:` or `=>`, and
 // the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
@@ -34,16 +35,7 @@ export const rules: Rule[] = [
       ]
     },
     examples: {
-      positives: (g) => {
-        const a = g.password()
-        const b = g.password()
-        const c = g.password()
-        return [
-          { line: `DB_PASSWORD=${a}`, secret: a },
-          { line: `{"user":"app","password":"${b}"}`, secret: b },
-          { line: `mysql -u root --password=${c} -h db`, secret: c }
-        ]
-      },
+      positives: secretsIn(password, [(s) => `DB_PASSWORD=${s}`, (s) => `{"user":"app","password":"${s}"}`, (s) => `mysql -u root --password=${s} -h db`]),
       negatives: [
         'password=${DB_PASSWORD}',
         'password: {{ .Values.password }}',

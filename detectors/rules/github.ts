@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib'
 import type { Gen } from '../gen.ts'
 import { ALPHABETS, toBase62 } from '../gen.ts'
 import type { Rule } from '../rule.ts'
+import { BASE62, drawnBy, type Format, format, re, tokenRule } from './define.ts'
 
 // Right shape, wrong checksum: the kind of value a test types by hand. Assembled here so the
 // repository holds no token-shaped literal.
@@ -19,135 +20,99 @@ function checksumIfClassic(token: string): boolean {
   return /^gh[a-z]_[A-Za-z0-9]{36}$/.test(token) ? githubChecksumValid(token) : true
 }
 
-const B = '(?:^|[^A-Za-z0-9_])'
-const E = '(?:[^A-Za-z0-9_]|$)'
-
 /** The stateless installation token (2026): ghs_<app id>_<JWT>; the JWT's header always starts with base64 of `{"`. */
 function statelessInstallationToken(g: Gen): string {
   const seg = (n: number): string => g.chars(ALPHABETS.base64url, n)
   return `ghs_${g.digits(7)}_eyJ${seg(40)}.eyJ${seg(320)}.${seg(86)}`
 }
 
+/** The 40-character layout: prefix + 30 random + base62(CRC32(random)) in 6 characters. */
+const classic = (prefix: string): Format => drawnBy(format(prefix, BASE62(36)), (g) => g.githubToken(prefix))
+
 export const rules: Rule[] = [
-  {
+  tokenRule({
     id: 'github-pat-classic',
     title: 'GitHub personal access token (classic)',
     severity: 'critical',
-    kind: 'pattern',
-    regex: '(?:^|[^A-Za-z0-9_])(ghp_[A-Za-z0-9]{36})(?:[^A-Za-z0-9_]|$)',
-    keywords: ['ghp_'],
+    token: classic('ghp_'),
     validate: githubChecksumValid,
-    examples: {
-      positives: (g) => {
-        const secret = g.githubToken('ghp_')
-        return [
-          { line: `git clone https://x-access-token:${secret}@github.com/acme/app.git`, secret },
-          { line: `GITHUB_TOKEN=${secret}`, secret }
-        ]
-      },
-      negatives: [
-        `token: ghp_${'x'.repeat(36)}`,
-        // Right shape, wrong checksum: the kind of string a test writes by hand.
-        `token: ghp_${WRONG_CHECKSUM}`,
-        'see docs for ghp_ prefixed tokens'
+    positives: (g) => {
+      const secret = g.githubToken('ghp_')
+      return [
+        { line: `git clone https://x-access-token:${secret}@github.com/acme/app.git`, secret },
+        { line: `GITHUB_TOKEN=${secret}`, secret }
       ]
-    }
-  },
-  {
+    },
+    negatives: [
+      `token: ghp_${'x'.repeat(36)}`,
+      // Right shape, wrong checksum: the kind of string a test writes by hand.
+      `token: ghp_${WRONG_CHECKSUM}`,
+      'see docs for ghp_ prefixed tokens'
+    ]
+  }),
+  tokenRule({
     id: 'github-pat-fine-grained',
     title: 'GitHub fine-grained personal access token',
     severity: 'critical',
-    kind: 'pattern',
     // github_pat_ + 22 characters (token id) + _ + 59 characters (secret and checksum).
-    regex: `${B}(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})${E}`,
-    keywords: ['github_pat_'],
+    token: format('github_pat_', BASE62(22), '_', BASE62(59)),
     minEntropy: 4.0,
-    examples: {
-      positives: (g) => {
-        const a = `github_pat_${g.base62(22)}_${g.base62(59)}`
-        const b = `github_pat_${g.base62(22)}_${g.base62(59)}`
-        return [
-          { line: `{"level":"debug","msg":"gh api","env":{"GH_TOKEN":"${a}"}}`, secret: a },
-          { line: `  token: ${b}`, secret: b }
-        ]
-      },
-      negatives: [`GH_TOKEN=github_pat_${'x'.repeat(22)}_${'x'.repeat(59)}`, 'GH_TOKEN=github_pat_<your-token>', 'fine-grained tokens start with github_pat_']
-    }
-  },
-  {
+    lines: [(s) => `{"level":"debug","msg":"gh api","env":{"GH_TOKEN":"${s}"}}`, (s) => `  token: ${s}`],
+    negatives: [`GH_TOKEN=github_pat_${'x'.repeat(22)}_${'x'.repeat(59)}`, 'GH_TOKEN=github_pat_<your-token>', 'fine-grained tokens start with github_pat_']
+  }),
+  tokenRule({
     id: 'github-oauth-token',
     title: 'GitHub OAuth access token',
     severity: 'critical',
-    kind: 'pattern',
-    regex: `${B}(gho_[A-Za-z0-9]{36})${E}`,
-    keywords: ['gho_'],
+    token: classic('gho_'),
     validate: githubChecksumValid,
-    examples: {
-      positives: (g) => {
-        const secret = g.githubToken('gho_')
-        return [{ line: `Authorization: token ${secret}`, secret }]
-      },
-      negatives: [`gho_${'0'.repeat(36)}`, `token: gho_${WRONG_CHECKSUM}`]
-    }
-  },
-  {
+    lines: [(s) => `Authorization: token ${s}`],
+    negatives: [`gho_${'0'.repeat(36)}`, `token: gho_${WRONG_CHECKSUM}`]
+  }),
+  tokenRule({
     id: 'github-user-to-server-token',
     title: 'GitHub App user access token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${B}(ghu_[A-Za-z0-9]{36})${E}`,
-    keywords: ['ghu_'],
+    token: classic('ghu_'),
     validate: githubChecksumValid,
-    examples: {
-      positives: (g) => {
-        const secret = g.githubToken('ghu_')
-        return [{ line: `{"access_token":"${secret}","expires_in":28800,"token_type":"bearer"}`, secret }]
-      },
-      negatives: [`ghu_${'a'.repeat(36)}`, 'user tokens start with ghu_']
-    }
-  },
-  {
+    lines: [(s) => `{"access_token":"${s}","expires_in":28800,"token_type":"bearer"}`],
+    negatives: [`ghu_${'a'.repeat(36)}`, 'user tokens start with ghu_']
+  }),
+  tokenRule({
     id: 'github-app-installation-token',
     title: 'GitHub App installation access token',
     severity: 'high',
-    kind: 'pattern',
     // Classic: ghs_ + 36 with the checksum. Stateless (rolled out from 2026-04): ghs_<app id>_<JWT>, ~520 characters.
-    regex: `${B}(ghs_(?:[0-9]{1,12}_eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{20,}\\.[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{36}))(?:[^A-Za-z0-9_.-]|$)`,
-    keywords: ['ghs_'],
+    token: format('ghs_', re('(?:[0-9]{1,12}_eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{20,}\\.[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{36})')),
+    after: '(?:[^A-Za-z0-9_.-]|$)',
     minEntropy: 3.5,
     validate: checksumIfClassic,
-    examples: {
-      positives: (g) => {
-        const classic = g.githubToken('ghs_')
-        const stateless = statelessInstallationToken(g)
-        return [
-          { line: `2025-06-01T10:00:00Z ##[debug]GITHUB_TOKEN=${classic}`, secret: classic },
-          { line: `git -c http.extraheader="AUTHORIZATION: bearer ${stateless}" fetch origin`, secret: stateless }
-        ]
-      },
-      negatives: [`ghs_${'x'.repeat(36)}`, `token: ghs_${WRONG_CHECKSUM}`, 'installation tokens look like ghs_APPID_JWT']
-    }
-  },
-  {
+    positives: (g) => {
+      const classic = g.githubToken('ghs_')
+      const stateless = statelessInstallationToken(g)
+      return [
+        { line: `2025-06-01T10:00:00Z ##[debug]GITHUB_TOKEN=${classic}`, secret: classic },
+        { line: `git -c http.extraheader="AUTHORIZATION: bearer ${stateless}" fetch origin`, secret: stateless }
+      ]
+    },
+    negatives: [`ghs_${'x'.repeat(36)}`, `token: ghs_${WRONG_CHECKSUM}`, 'installation tokens look like ghs_APPID_JWT']
+  }),
+  tokenRule({
     id: 'github-refresh-token',
     title: 'GitHub App refresh token',
     severity: 'high',
-    kind: 'pattern',
     // Documented at 36 characters after the prefix (checksummed); refresh tokens issued to GitHub Apps are 76.
-    regex: `${B}(ghr_(?:[A-Za-z0-9]{76}|[A-Za-z0-9]{36}))${E}`,
-    keywords: ['ghr_'],
+    token: format('ghr_', re('(?:[A-Za-z0-9]{76}|[A-Za-z0-9]{36})')),
     minEntropy: 4.0,
     validate: checksumIfClassic,
-    examples: {
-      positives: (g) => {
-        const a = g.githubToken('ghr_')
-        const b = `ghr_${g.base62(76)}`
-        return [
-          { line: `refresh_token=${a}&grant_type=refresh_token`, secret: a },
-          { line: `{"refresh_token":"${b}","refresh_token_expires_in":15811200}`, secret: b }
-        ]
-      },
-      negatives: [`ghr_${'x'.repeat(76)}`, `token: ghr_${WRONG_CHECKSUM}`]
-    }
-  }
+    positives: (g) => {
+      const a = g.githubToken('ghr_')
+      const b = `ghr_${g.base62(76)}`
+      return [
+        { line: `refresh_token=${a}&grant_type=refresh_token`, secret: a },
+        { line: `{"refresh_token":"${b}","refresh_token_expires_in":15811200}`, secret: b }
+      ]
+    },
+    negatives: [`ghr_${'x'.repeat(76)}`, `token: ghr_${WRONG_CHECKSUM}`]
+  })
 ]

@@ -2,6 +2,8 @@ import { crc32 } from 'node:zlib'
 import type { Gen } from '../gen.ts'
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
+import { BASE64URL_DIGITS_FIRST, charset, type Format, format, type TokenSpec, tokenRule } from './define.ts'
+import { END, END_ALNUM, START, START_DASH } from './patterns.ts'
 
 // GitLab's token prefixes: https://docs.gitlab.com/security/tokens/#token-prefixes
 //
@@ -11,8 +13,6 @@ import type { Rule } from '../rule.ts'
 // them, prefix included. The CRC makes a made-up value fail.
 
 const ROUTABLE = '[0-9A-Za-z_-]{27,}\\.(?:01\\.)?[0-9a-z]{9}'
-const B = '(?:^|[^A-Za-z0-9_-])'
-const E = '(?:[^A-Za-z0-9_-]|$)'
 
 /** Legacy bodies carry no checksum; a routable token must carry a correct CRC-32. */
 export function gitlabRoutableValid(token: string): boolean {
@@ -27,37 +27,27 @@ export function routableToken(g: Gen, prefix: string): string {
   return body + crc32(body).toString(36).padStart(7, '0')
 }
 
-interface Kind {
-  id: string
-  title: string
-  severity: Rule['severity']
+type Kind = Pick<TokenSpec, 'id' | 'title' | 'severity' | 'before' | 'after' | 'lines' | 'positives' | 'negatives'> & {
   /** RE2 source of the prefix. */
   prefix: string
+  /** Also the literal prefix of the examples drawn for `lines`. */
   keyword: string
-  /** RE2 source of the pre-routable body. */
-  legacy: string
-  /** Boundaries, when the token sits inside a larger identifier (an email address). */
-  before?: string
-  after?: string
-  examples: Rule['examples']
+  /** The pre-routable body. */
+  legacy: Format
 }
 
 /** One rule per token kind: the prefix, then either the legacy body or the routable form. */
-function gitlab(k: Kind): Rule {
-  return {
-    id: k.id,
-    title: k.title,
-    severity: k.severity,
-    kind: 'pattern',
-    regex: `${k.before ?? B}(${k.prefix}(?:${ROUTABLE}|${k.legacy}))${k.after ?? E}`,
-    keywords: [k.keyword],
+function gitlab({ prefix, keyword, legacy, ...k }: Kind): Rule {
+  return tokenRule({
+    ...k,
+    token: { regex: `${prefix}(?:${ROUTABLE}|${legacy.regex})`, make: (g) => keyword + legacy.make(g), prefix: keyword, dash: true },
+    before: k.before ?? START_DASH,
     minEntropy: 3.0,
-    validate: gitlabRoutableValid,
-    examples: k.examples
-  }
+    validate: gitlabRoutableValid
+  })
 }
 
-const b64u = ALPHABETS.base64url
+const B64U = BASE64URL_DIGITS_FIRST
 
 export const rules: Rule[] = [
   gitlab({
@@ -66,24 +56,22 @@ export const rules: Rule[] = [
     severity: 'critical',
     prefix: 'glpat-',
     keyword: 'glpat-',
-    legacy: '[0-9A-Za-z_-]{20}',
-    examples: {
-      positives: (g) => {
-        const legacy = `glpat-${g.chars(b64u, 20)}`
-        const routable = routableToken(g, 'glpat-')
-        return [
-          { line: `curl --header "PRIVATE-TOKEN: ${legacy}" https://gitlab.example.com/api/v4/projects`, secret: legacy },
-          { line: `git remote add origin https://oauth2:${routable}@gitlab.com/acme/app.git`, secret: routable }
-        ]
-      },
-      negatives: [
-        'GITLAB_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx',
-        `GITLAB_TOKEN=glpat-${'X'.repeat(11)}-${'X'.repeat(8)}`,
-        'token: glpat-<your-token>',
-        // Routable shape with a CRC that does not match.
-        `token: glpat-${'abcdefghijklmnopqrstuvwxyz'}0123.01.1a0000000`
+    legacy: B64U(20),
+    positives: (g) => {
+      const legacy = `glpat-${g.chars(ALPHABETS.base64url, 20)}`
+      const routable = routableToken(g, 'glpat-')
+      return [
+        { line: `curl --header "PRIVATE-TOKEN: ${legacy}" https://gitlab.example.com/api/v4/projects`, secret: legacy },
+        { line: `git remote add origin https://oauth2:${routable}@gitlab.com/acme/app.git`, secret: routable }
       ]
-    }
+    },
+    negatives: [
+      'GITLAB_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx',
+      `GITLAB_TOKEN=glpat-${'X'.repeat(11)}-${'X'.repeat(8)}`,
+      'token: glpat-<your-token>',
+      // Routable shape with a CRC that does not match.
+      `token: glpat-${'abcdefghijklmnopqrstuvwxyz'}0123.01.1a0000000`
+    ]
   }),
   gitlab({
     id: 'gitlab-deploy-token',
@@ -91,14 +79,9 @@ export const rules: Rule[] = [
     severity: 'high',
     prefix: 'gldt-',
     keyword: 'gldt-',
-    legacy: '[0-9A-Za-z_-]{20}',
-    examples: {
-      positives: (g) => {
-        const secret = `gldt-${g.chars(b64u, 20)}`
-        return [{ line: `docker login registry.gitlab.com -u gitlab+deploy-token-42 -p ${secret}`, secret }]
-      },
-      negatives: ['CI_DEPLOY_PASSWORD=gldt-xxxxxxxxxxxxxxxxxxxx', 'deploy tokens are prefixed gldt-']
-    }
+    legacy: B64U(20),
+    lines: [(s) => `docker login registry.gitlab.com -u gitlab+deploy-token-42 -p ${s}`],
+    negatives: ['CI_DEPLOY_PASSWORD=gldt-xxxxxxxxxxxxxxxxxxxx', 'deploy tokens are prefixed gldt-']
   }),
   gitlab({
     id: 'gitlab-runner-auth-token',
@@ -106,49 +89,36 @@ export const rules: Rule[] = [
     severity: 'high',
     prefix: 'glrtr?-(?:t[0-9]_)?',
     keyword: 'glrt',
-    legacy: '[0-9A-Za-z_-]{20}',
-    examples: {
-      positives: (g) => {
-        const legacy = `glrt-t1_${g.chars(b64u, 20)}`
-        const routable = routableToken(g, 'glrtr-')
-        return [
-          { line: `  token = "${legacy}"`, secret: legacy },
-          { line: `gitlab-runner register --non-interactive --url https://gitlab.com --token ${routable}`, secret: routable }
-        ]
-      },
-      negatives: ['token = "glrt-xxxxxxxxxxxxxxxxxxxx"', 'runner tokens start with glrt- or glrtr-']
-    }
+    legacy: B64U(20),
+    positives: (g) => {
+      const legacy = `glrt-t1_${g.chars(ALPHABETS.base64url, 20)}`
+      const routable = routableToken(g, 'glrtr-')
+      return [
+        { line: `  token = "${legacy}"`, secret: legacy },
+        { line: `gitlab-runner register --non-interactive --url https://gitlab.com --token ${routable}`, secret: routable }
+      ]
+    },
+    negatives: ['token = "glrt-xxxxxxxxxxxxxxxxxxxx"', 'runner tokens start with glrt- or glrtr-']
   }),
-  {
+  tokenRule({
     id: 'gitlab-runner-registration-token',
     title: 'GitLab runner registration token (deprecated)',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${B}(GR1348941[0-9A-Za-z_-]{20})${E}`,
-    keywords: ['gr1348941'],
+    token: format('GR1348941', B64U(20)),
+    before: START_DASH,
     minEntropy: 3.0,
-    examples: {
-      positives: (g) => {
-        const secret = `GR1348941${g.chars(b64u, 20)}`
-        return [{ line: `gitlab-runner register --registration-token "${secret}" --executor docker`, secret }]
-      },
-      negatives: ['GR134894112312312312312312312', 'GR1348941XXXXXXXXXXXXXXXXXXXX']
-    }
-  },
+    lines: [(s) => `gitlab-runner register --registration-token "${s}" --executor docker`],
+    negatives: ['GR134894112312312312312312312', 'GR1348941XXXXXXXXXXXXXXXXXXXX']
+  }),
   gitlab({
     id: 'gitlab-ci-job-token',
     title: 'GitLab CI/CD job token',
     severity: 'medium',
     prefix: 'glcbt-',
     keyword: 'glcbt-',
-    legacy: '[0-9A-Za-z]{1,5}_[0-9A-Za-z_-]{20}',
-    examples: {
-      positives: (g) => {
-        const secret = `glcbt-${g.base62(2)}_${g.chars(b64u, 20)}`
-        return [{ line: `$ curl --header "JOB-TOKEN: ${secret}" "$CI_API_V4_URL/projects/7/packages"`, secret }]
-      },
-      negatives: [`glcbt-64_${'x'.repeat(20)}`, 'the job token is prefixed glcbt-']
-    }
+    legacy: format(charset('0-9A-Za-z', ALPHABETS.base62).between(1, 5, 2), '_', B64U(20)),
+    lines: [(s) => `$ curl --header "JOB-TOKEN: ${s}" "$CI_API_V4_URL/projects/7/packages"`],
+    negatives: [`glcbt-64_${'x'.repeat(20)}`, 'the job token is prefixed glcbt-']
   }),
   gitlab({
     id: 'gitlab-pipeline-trigger-token',
@@ -156,14 +126,9 @@ export const rules: Rule[] = [
     severity: 'high',
     prefix: 'glptt-',
     keyword: 'glptt-',
-    legacy: '[0-9a-f]{40}',
-    examples: {
-      positives: (g) => {
-        const secret = `glptt-${g.hex(40)}`
-        return [{ line: `curl -X POST --fail -F token=${secret} -F ref=main https://gitlab.com/api/v4/projects/9/trigger/pipeline`, secret }]
-      },
-      negatives: [`glptt-${'x'.repeat(40)}`, `glptt-${'0'.repeat(40)}`]
-    }
+    legacy: charset('0-9a-f', ALPHABETS.hex)(40),
+    lines: [(s) => `curl -X POST --fail -F token=${s} -F ref=main https://gitlab.com/api/v4/projects/9/trigger/pipeline`],
+    negatives: [`glptt-${'x'.repeat(40)}`, `glptt-${'0'.repeat(40)}`]
   }),
   gitlab({
     id: 'gitlab-scim-token',
@@ -171,14 +136,9 @@ export const rules: Rule[] = [
     severity: 'high',
     prefix: 'glsoat-',
     keyword: 'glsoat-',
-    legacy: '[0-9A-Za-z_-]{20}',
-    examples: {
-      positives: (g) => {
-        const secret = `glsoat-${g.chars(b64u, 20)}`
-        return [{ line: `{"scim":{"url":"https://gitlab.com/api/scim/v2/groups/acme","token":"${secret}"}}`, secret }]
-      },
-      negatives: ['SCIM_TOKEN=glsoat-xxxxxxxxxxxxxxxxxxxx']
-    }
+    legacy: B64U(20),
+    lines: [(s) => `{"scim":{"url":"https://gitlab.com/api/scim/v2/groups/acme","token":"${s}"}}`],
+    negatives: ['SCIM_TOKEN=glsoat-xxxxxxxxxxxxxxxxxxxx']
   }),
   gitlab({
     id: 'gitlab-feature-flag-client-token',
@@ -186,14 +146,9 @@ export const rules: Rule[] = [
     severity: 'medium',
     prefix: 'glffct-',
     keyword: 'glffct-',
-    legacy: '[0-9A-Za-z_-]{20}',
-    examples: {
-      positives: (g) => {
-        const secret = `glffct-${g.chars(b64u, 20)}`
-        return [{ line: `UNLEASH_INSTANCE_ID=${secret}`, secret }]
-      },
-      negatives: ['UNLEASH_INSTANCE_ID=glffct-xxxxxxxxxxxxxxxxxxxx']
-    }
+    legacy: B64U(20),
+    lines: [(s) => `UNLEASH_INSTANCE_ID=${s}`],
+    negatives: ['UNLEASH_INSTANCE_ID=glffct-xxxxxxxxxxxxxxxxxxxx']
   }),
   gitlab({
     id: 'gitlab-oauth-app-secret',
@@ -201,14 +156,9 @@ export const rules: Rule[] = [
     severity: 'high',
     prefix: 'gloas-',
     keyword: 'gloas-',
-    legacy: '[0-9A-Za-z_-]{64}',
-    examples: {
-      positives: (g) => {
-        const secret = `gloas-${g.chars(b64u, 64)}`
-        return [{ line: `OMNIAUTH_GITLAB_APP_SECRET: "${secret}"`, secret }]
-      },
-      negatives: [`app_secret: gloas-${'x'.repeat(64)}`]
-    }
+    legacy: B64U(64),
+    lines: [(s) => `OMNIAUTH_GITLAB_APP_SECRET: "${s}"`],
+    negatives: [`app_secret: gloas-${'x'.repeat(64)}`]
   }),
   gitlab({
     id: 'gitlab-feed-token',
@@ -216,14 +166,9 @@ export const rules: Rule[] = [
     severity: 'medium',
     prefix: 'glft-',
     keyword: 'glft-',
-    legacy: '[0-9A-Za-z_-]{20}',
-    examples: {
-      positives: (g) => {
-        const secret = `glft-${g.chars(b64u, 20)}`
-        return [{ line: `GET /dashboard/issues.atom?feed_token=${secret}&state=opened 200`, secret }]
-      },
-      negatives: ['feed_token=glft-xxxxxxxxxxxxxxxxxxxx']
-    }
+    legacy: B64U(20),
+    lines: [(s) => `GET /dashboard/issues.atom?feed_token=${s}&state=opened 200`],
+    negatives: ['feed_token=glft-xxxxxxxxxxxxxxxxxxxx']
   }),
   gitlab({
     id: 'gitlab-incoming-mail-token',
@@ -231,17 +176,12 @@ export const rules: Rule[] = [
     severity: 'medium',
     prefix: 'glimt-',
     keyword: 'glimt-',
-    legacy: '[0-9A-Za-z_-]{25}',
+    legacy: B64U(25),
     // The token is one dash-separated part of the project's incoming email address.
-    before: '(?:^|[^A-Za-z0-9_])',
-    after: '(?:[^A-Za-z0-9_]|$)',
-    examples: {
-      positives: (g) => {
-        const secret = `glimt-${g.chars(b64u, 25)}`
-        return [{ line: `forwarding to incoming+acme-app-12-${secret}-issue@incoming.gitlab.com`, secret }]
-      },
-      negatives: ['incoming+acme-app-12-glimt-xxxxxxxxxxxxxxxxxxxxxxxxx-issue@incoming.gitlab.com']
-    }
+    before: START,
+    after: END,
+    lines: [(s) => `forwarding to incoming+acme-app-12-${s}-issue@incoming.gitlab.com`],
+    negatives: ['incoming+acme-app-12-glimt-xxxxxxxxxxxxxxxxxxxxxxxxx-issue@incoming.gitlab.com']
   }),
   gitlab({
     id: 'gitlab-agent-token',
@@ -249,30 +189,20 @@ export const rules: Rule[] = [
     severity: 'high',
     prefix: 'glagent-',
     keyword: 'glagent-',
-    legacy: '[0-9A-Za-z_-]{50}',
-    examples: {
-      positives: (g) => {
-        const secret = `glagent-${g.chars(b64u, 50)}`
-        return [{ line: `helm upgrade --install agent gitlab/gitlab-agent --set config.token=${secret}`, secret }]
-      },
-      negatives: ["Clusters::AgentToken.find_by_token('glagent-xxx')", `config.token=glagent-${'x'.repeat(50)}`]
-    }
+    legacy: B64U(50),
+    lines: [(s) => `helm upgrade --install agent gitlab/gitlab-agent --set config.token=${s}`],
+    negatives: ["Clusters::AgentToken.find_by_token('glagent-xxx')", `config.token=glagent-${'x'.repeat(50)}`]
   }),
-  {
+  tokenRule({
     id: 'gitlab-session-cookie',
     title: 'GitLab session cookie',
     severity: 'high',
-    kind: 'pattern',
-    regex: '(?:^|[^A-Za-z0-9_])_gitlab_session=([0-9a-z]{32})(?:[^A-Za-z0-9]|$)',
+    token: charset('0-9a-z', ALPHABETS.hex)(32),
+    regex: (t) => `${START}_gitlab_session=(${t})${END_ALNUM}`,
     keywords: ['_gitlab_session='],
     // A random 32-hex session id is under 3.0 one time in 10,000; only placeholders are under 2.5.
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const secret = g.hex(32)
-        return [{ line: `Cookie: _gitlab_session=${secret}; preferred_language=en`, secret }]
-      },
-      negatives: [`Cookie: _gitlab_session=${'0'.repeat(32)}`, 'Set-Cookie: _gitlab_session=deleted; expires=Thu, 01 Jan 1970 00:00:00 GMT']
-    }
-  }
+    lines: [(s) => `Cookie: _gitlab_session=${s}; preferred_language=en`],
+    negatives: [`Cookie: _gitlab_session=${'0'.repeat(32)}`, 'Set-Cookie: _gitlab_session=deleted; expires=Thu, 01 Jan 1970 00:00:00 GMT']
+  })
 ]

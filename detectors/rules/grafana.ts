@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib'
-import type { Rule } from '../rule.ts'
-import { decodeJson, END, jsonBase64, START } from './patterns.ts'
+import { BASE62, checksummed, drawnBy, format, re, tokenRule } from './define.ts'
+import { decodeJson, jsonBase64 } from './patterns.ts'
 
 // glc_ Grafana Cloud access policy tokens and legacy eyJrIjoi API keys are
 // base64 JSON ({"o","n","k",...} and {"k","n","id"}): decoding them rejects
@@ -28,69 +28,41 @@ export function grafanaServiceAccountValid(token: string): boolean {
   return serviceAccountChecksum(token.slice(0, sep)) === token.slice(sep + 1).toLowerCase()
 }
 
-export const rules: Rule[] = [
-  {
+export const rules = [
+  tokenRule({
     id: 'grafana-cloud-token',
     title: 'Grafana Cloud access policy token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(glc_eyJ[A-Za-z0-9+/]{32,}={0,2})(?:[^A-Za-z0-9_+/=]|$)`,
+    token: drawnBy(
+      format('glc_eyJ', re('[A-Za-z0-9+/]{32,}={0,2}')),
+      (g) => `glc_${jsonBase64({ o: g.digits(6), n: `stack-${g.digits(6)}-logs-write`, k: g.base62(32), m: { r: 'prod-us-east-0' } })}`
+    ),
     keywords: ['glc_'],
+    after: '(?:[^A-Za-z0-9_+/=]|$)',
     validate: cloudClaimValid,
-    examples: {
-      positives: (g) => {
-        const token = (): string => `glc_${jsonBase64({ o: g.digits(6), n: `stack-${g.digits(6)}-logs-write`, k: g.base62(32), m: { r: 'prod-us-east-0' } })}`
-        const a = token()
-        const b = token()
-        return [
-          { line: `GRAFANA_CLOUD_TOKEN=${a}`, secret: a },
-          { line: `{"grafana_cloud":{"stack":"acme","token":"${b}"}}`, secret: b }
-        ]
-      },
-      negatives: ['GRAFANA_CLOUD_TOKEN=glc_...', `glc_${jsonBase64({ note: 'this is not a grafana token at all' })}`]
-    }
-  },
-  {
+    lines: [(s) => `GRAFANA_CLOUD_TOKEN=${s}`, (s) => `{"grafana_cloud":{"stack":"acme","token":"${s}"}}`],
+    negatives: ['GRAFANA_CLOUD_TOKEN=glc_...', `glc_${jsonBase64({ note: 'this is not a grafana token at all' })}`]
+  }),
+  tokenRule({
     id: 'grafana-service-account-token',
     title: 'Grafana service account token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})${END}`,
-    keywords: ['glsa_'],
+    token: checksummed(format('glsa_', BASE62(32)), '_[A-Fa-f0-9]{8}', (head) => `_${serviceAccountChecksum(head)}`),
     validate: grafanaServiceAccountValid,
-    examples: {
-      positives: (g) => {
-        const token = (): string => {
-          const head = `glsa_${g.base62(32)}`
-          return `${head}_${serviceAccountChecksum(head)}`
-        }
-        const a = token()
-        const b = token()
-        return [
-          { line: `GRAFANA_SERVICE_ACCOUNT_TOKEN=${a}`, secret: a },
-          { line: `curl -H "Authorization: Bearer ${b}" http://grafana:3000/api/dashboards/db`, secret: b }
-        ]
-      },
-      negatives: ['GRAFANA_TOKEN=glsa_xxx', `glsa_${'aB3d'.repeat(8)}_01234567`]
-    }
-  },
-  {
+    lines: [(s) => `GRAFANA_SERVICE_ACCOUNT_TOKEN=${s}`, (s) => `curl -H "Authorization: Bearer ${s}" http://grafana:3000/api/dashboards/db`],
+    negatives: ['GRAFANA_TOKEN=glsa_xxx', `glsa_${'aB3d'.repeat(8)}_01234567`]
+  }),
+  tokenRule({
     id: 'grafana-api-key',
     title: 'Grafana API key (legacy)',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(eyJrIjoi[A-Za-z0-9+/]{40,}={0,2})(?:[^A-Za-z0-9_+/=.]|$)`,
-    keywords: ['eyjrijoi'],
+    token: drawnBy(format('eyJrIjoi', re('[A-Za-z0-9+/]{40,}={0,2}')), (g) => jsonBase64({ k: g.base62(32), n: 'ci-deployer', id: Number(g.digits(3)) + 1 })),
+    after: '(?:[^A-Za-z0-9_+/=.]|$)',
     validate: apiKeyClaimValid,
-    examples: {
-      positives: (g) => {
-        const secret = jsonBase64({ k: g.base62(32), n: 'ci-deployer', id: Number(g.digits(3)) + 1 })
-        return [{ line: `grafana: {url: "https://grafana.acme.io", apiKey: "${secret}"}`, secret }]
-      },
-      negatives: [
-        // A Power BI embed id: the same base64 prefix, a different claim.
-        `https://app.powerbi.com/view?r=${jsonBase64({ k: '00000000-0000-0000-0000-000000000000', t: '11111111-1111-1111-1111-111111111111', c: 3 })}`
-      ]
-    }
-  }
+    lines: [(s) => `grafana: {url: "https://grafana.acme.io", apiKey: "${s}"}`],
+    negatives: [
+      // A Power BI embed id: the same base64 prefix, a different claim.
+      `https://app.powerbi.com/view?r=${jsonBase64({ k: '00000000-0000-0000-0000-000000000000', t: '11111111-1111-1111-1111-111111111111', c: 3 })}`
+    ]
+  })
 ]

@@ -1,26 +1,13 @@
-import type { Rule } from '../rule.ts'
-import { END, START } from './patterns.ts'
+import { BASE62, format, tokenRule } from './define.ts'
 
-// gsk_ + 52 base62.
-export const rules: Rule[] = [
-  {
+export const rules = [
+  tokenRule({
     id: 'groq-api-key',
     title: 'Groq API key',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(gsk_[A-Za-z0-9]{52})${END}`,
-    keywords: ['gsk_'],
+    token: format('gsk_', BASE62(52)),
     minEntropy: 4.0,
-    examples: {
-      positives: (g) => {
-        const a = `gsk_${g.base62(52)}`
-        const b = `gsk_${g.base62(52)}`
-        return [
-          { line: `GROQ_API_KEY=${a}`, secret: a },
-          { line: `client = Groq(api_key="${b}")`, secret: b }
-        ]
-      },
-      negatives: ['GROQ_API_KEY=gsk_...', `gsk_${'x'.repeat(52)}`]
-    }
-  }
+    lines: [(s) => `GROQ_API_KEY=${s}`, (s) => `client = Groq(api_key="${s}")`],
+    negatives: ['GROQ_API_KEY=gsk_...', `gsk_${'x'.repeat(52)}`]
+  })
 ]

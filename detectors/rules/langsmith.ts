@@ -1,43 +1,24 @@
-import type { Rule } from '../rule.ts'
-import { END, START } from './patterns.ts'
+import { format, HEX, tokenRule } from './define.ts'
 
 // lsv2_pt_ (personal access tokens) and lsv2_sk_ (service keys), then 32 hex,
 // _ and 10 hex.
-export const rules: Rule[] = [
-  {
+export const rules = [
+  tokenRule({
     id: 'langsmith-personal-token',
     title: 'LangSmith personal access token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(lsv2_pt_[a-f0-9]{32}_[a-f0-9]{10})${END}`,
-    keywords: ['lsv2_pt_'],
+    token: format('lsv2_pt_', HEX(32), '_', HEX(10)),
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const a = `lsv2_pt_${g.hex(32)}_${g.hex(10)}`
-        const b = `lsv2_pt_${g.hex(32)}_${g.hex(10)}`
-        return [
-          { line: `LANGSMITH_API_KEY=${a}`, secret: a },
-          { line: `{"tracing":{"langchain_api_key":"${b}","project":"default"}}`, secret: b }
-        ]
-      },
-      negatives: ['LANGSMITH_API_KEY=lsv2_pt_...', `lsv2_pt_${'0'.repeat(32)}_${'0'.repeat(10)}`]
-    }
-  },
-  {
+    lines: [(s) => `LANGSMITH_API_KEY=${s}`, (s) => `{"tracing":{"langchain_api_key":"${s}","project":"default"}}`],
+    negatives: ['LANGSMITH_API_KEY=lsv2_pt_...', `lsv2_pt_${'0'.repeat(32)}_${'0'.repeat(10)}`]
+  }),
+  tokenRule({
     id: 'langsmith-service-key',
     title: 'LangSmith service key',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(lsv2_sk_[a-f0-9]{32}_[a-f0-9]{10})${END}`,
-    keywords: ['lsv2_sk_'],
+    token: format('lsv2_sk_', HEX(32), '_', HEX(10)),
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const secret = `lsv2_sk_${g.hex(32)}_${g.hex(10)}`
-        return [{ line: `LANGCHAIN_API_KEY=${secret}`, secret }]
-      },
-      negatives: [`lsv2_sk_${'f'.repeat(32)}_${'f'.repeat(10)}`]
-    }
-  }
+    lines: [(s) => `LANGCHAIN_API_KEY=${s}`],
+    negatives: [`lsv2_sk_${'f'.repeat(32)}_${'f'.repeat(10)}`]
+  })
 ]

@@ -1,42 +1,22 @@
-import type { Rule } from '../rule.ts'
-import { END, START } from './patterns.ts'
+import { BASE62, format, HEX, tokenRule } from './define.ts'
 
-// Personal API keys: lin_api_ + 40 base62. OAuth access tokens: lin_oauth_ + 64 hex.
-export const rules: Rule[] = [
-  {
+export const rules = [
+  tokenRule({
     id: 'linear-api-key',
     title: 'Linear personal API key',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(lin_api_[A-Za-z0-9]{40})${END}`,
-    keywords: ['lin_api_'],
+    token: format('lin_api_', BASE62(40)),
     minEntropy: 3.5,
-    examples: {
-      positives: (g) => {
-        const a = `lin_api_${g.base62(40)}`
-        const b = `lin_api_${g.base62(40)}`
-        return [
-          { line: `LINEAR_API_KEY=${a}`, secret: a },
-          { line: `curl https://api.linear.app/graphql -H "Authorization: ${b}" -d '{"query":"{ viewer { id } }"}'`, secret: b }
-        ]
-      },
-      negatives: [`LINEAR_API_KEY=lin_api_${'x'.repeat(40)}`, 'LINEAR_API_KEY=lin_api_...']
-    }
-  },
-  {
+    lines: [(s) => `LINEAR_API_KEY=${s}`, (s) => `curl https://api.linear.app/graphql -H "Authorization: ${s}" -d '{"query":"{ viewer { id } }"}'`],
+    negatives: [`LINEAR_API_KEY=lin_api_${'x'.repeat(40)}`, 'LINEAR_API_KEY=lin_api_...']
+  }),
+  tokenRule({
     id: 'linear-oauth-token',
     title: 'Linear OAuth access token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(lin_oauth_[a-f0-9]{64})${END}`,
-    keywords: ['lin_oauth_'],
+    token: format('lin_oauth_', HEX(64)),
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const secret = `lin_oauth_${g.hex(64)}`
-        return [{ line: `{"access_token":"${secret}","token_type":"Bearer","expires_in":315705599}`, secret }]
-      },
-      negatives: [`lin_oauth_${'0'.repeat(64)}`]
-    }
-  }
+    lines: [(s) => `{"access_token":"${s}","token_type":"Bearer","expires_in":315705599}`],
+    negatives: [`lin_oauth_${'0'.repeat(64)}`]
+  })
 ]

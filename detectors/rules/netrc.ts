@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.ts'
+import { password, secretsIn } from './define.ts'
 
 export const rules: Rule[] = [
   {
@@ -11,10 +12,7 @@ export const rules: Rule[] = [
     keywords: ['machine'],
     allow: { secrets: ['^\\$\\{?[A-Za-z_]', '^<[^>]*>$', '^\\*+$'] },
     examples: {
-      positives: (g) => {
-        const a = g.password()
-        return [{ line: `+ echo machine artifactory.corp login ci password ${a} > ~/.netrc`, secret: a }]
-      },
+      positives: secretsIn(password, [(s) => `+ echo machine artifactory.corp login ci password ${s} > ~/.netrc`]),
       negatives: ['machine api.heroku.com login me password ${HEROKU_API_KEY}', 'machine learning model password reset flow']
     }
   },
@@ -33,14 +31,7 @@ export const rules: Rule[] = [
     // Passwords people pick (Summer2382%23mm) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
     examples: {
-      positives: (g) => {
-        const a = g.password()
-        const b = g.password()
-        return [
-          { line: `  password ${a}`, secret: a },
-          { line: `2025-06-01 01:04:10.598 DEBUG 1 --- [main] c.a.deploy.NetrcWriter :   password ${b}`, secret: b }
-        ]
-      },
+      positives: secretsIn(password, [(s) => `  password ${s}`, (s) => `2025-06-01 01:04:10.598 DEBUG 1 --- [main] c.a.deploy.NetrcWriter :   password ${s}`]),
       negatives: [
         'password expired',
         '  password ${NETRC_PASSWORD}',

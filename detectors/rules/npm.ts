@@ -1,31 +1,21 @@
 import type { Rule } from '../rule.ts'
+import { BASE62, drawnBy, format, tokenRule } from './define.ts'
 import { githubChecksumValid } from './github.ts'
 import { QUOTE } from './patterns.ts'
 
 export const rules: Rule[] = [
-  {
+  tokenRule({
     id: 'npm-access-token',
     title: 'npm access token',
     severity: 'critical',
-    kind: 'pattern',
     // npm adopted GitHub's layout: npm_ + 30 random + base62(CRC32(random)) in 6 characters.
-    regex: '(?:^|[^A-Za-z0-9_])(npm_[A-Za-z0-9]{36})(?:[^A-Za-z0-9_]|$)',
-    keywords: ['npm_'],
+    token: drawnBy(format('npm_', BASE62(36)), (g) => g.githubToken('npm_')),
     // npm_config_* and npm_package_* variables fill CI logs.
     follows: '[A-Za-z0-9]{36}',
     validate: githubChecksumValid,
-    examples: {
-      positives: (g) => {
-        const a = g.githubToken('npm_')
-        const b = g.githubToken('npm_')
-        return [
-          { line: `//registry.npmjs.org/:_authToken=${a}`, secret: a },
-          { line: `NODE_AUTH_TOKEN=${b} npm publish --access public`, secret: b }
-        ]
-      },
-      negatives: [`//registry.npmjs.org/:_authToken=npm_${'x'.repeat(36)}`, 'NPM_TOKEN=npm_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'npm_config_cache=/tmp/.npm']
-    }
-  },
+    lines: [(s) => `//registry.npmjs.org/:_authToken=${s}`, (s) => `NODE_AUTH_TOKEN=${s} npm publish --access public`],
+    negatives: [`//registry.npmjs.org/:_authToken=npm_${'x'.repeat(36)}`, 'NPM_TOKEN=npm_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'npm_config_cache=/tmp/.npm']
+  }),
   {
     id: 'npm-npmrc-auth-token',
     title: 'Registry auth token in an .npmrc',

@@ -7,6 +7,11 @@ export const START = '(?:^|[^A-Za-z0-9_])'
 export const END = '(?:[^A-Za-z0-9_]|$)'
 /** After a token whose charset includes '-'. */
 export const END_DASH = '(?:[^A-Za-z0-9_-]|$)'
+/** Before a token whose charset includes '-'. */
+export const START_DASH = '(?:^|[^A-Za-z0-9_-])'
+/** Before and after a token that may touch an '_' (a value inside a longer identifier). */
+export const START_ALNUM = '(?:^|[^A-Za-z0-9])'
+export const END_ALNUM = '(?:[^A-Za-z0-9]|$)'
 
 /**
  * A name that mentions the provider followed by an assignment operator, for

@@ -1,29 +1,27 @@
 import { ALPHABETS } from '../gen.ts'
-import type { Rule } from '../rule.ts'
+import { BASE64URL, format, re, tokenRule } from './define.ts'
+import { START_DASH } from './patterns.ts'
 
 // PyPI API tokens are macaroons: "pypi-" + base64url of a binary macaroon
 // whose location field encodes "pypi.org" (AgEIcHlwaS5vcmc) or, on TestPyPI,
 // "test.pypi.org" (AgENdGVzdC5weXBpLm9yZw).
-
-export const rules: Rule[] = [
-  {
+export const rules = [
+  tokenRule({
     id: 'pypi-api-token',
     title: 'PyPI API token',
     severity: 'critical',
-    kind: 'pattern',
-    regex: '(?:^|[^A-Za-z0-9_-])(pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})(?:[^A-Za-z0-9_-]|$)',
+    token: format('pypi-', re('(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)'), BASE64URL.atLeast(50, 160)),
+    before: START_DASH,
     keywords: ['pypi-ageichlwas5vcmc', 'pypi-agendgvzdc5wexbplm9yzw'],
     minEntropy: 4.0,
-    examples: {
-      positives: (g) => {
-        const a = `pypi-AgEIcHlwaS5vcmc${g.chars(ALPHABETS.base64url, 160)}`
-        const b = `pypi-AgENdGVzdC5weXBpLm9yZw${g.chars(ALPHABETS.base64url, 160)}`
-        return [
-          { line: `TWINE_PASSWORD=${a}`, secret: a },
-          { line: `  password = ${b}`, secret: b }
-        ]
-      },
-      negatives: ['tokens begin with pypi-AgEIcHlwaS5vcmc', `pypi-AgEIcHlwaS5vcmc${'x'.repeat(60)}`, 'pip install pypi-simple']
-    }
-  }
+    positives: (g) => {
+      const a = `pypi-AgEIcHlwaS5vcmc${g.chars(ALPHABETS.base64url, 160)}`
+      const b = `pypi-AgENdGVzdC5weXBpLm9yZw${g.chars(ALPHABETS.base64url, 160)}`
+      return [
+        { line: `TWINE_PASSWORD=${a}`, secret: a },
+        { line: `  password = ${b}`, secret: b }
+      ]
+    },
+    negatives: ['tokens begin with pypi-AgEIcHlwaS5vcmc', `pypi-AgEIcHlwaS5vcmc${'x'.repeat(60)}`, 'pip install pypi-simple']
+  })
 ]

@@ -1,5 +1,6 @@
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
+import { format, HEX, tokenRule } from './define.ts'
 import { decodeJson, END, jsonBase64, keyOf, named, START } from './patterns.ts'
 
 // Organization auth tokens: sntrys_ + base64 of a JSON claim ({"iat", "url",
@@ -42,42 +43,30 @@ export const rules: Rule[] = [
       ]
     }
   },
-  {
+  tokenRule({
     id: 'sentry-user-token',
     title: 'Sentry user auth token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(sntryu_[a-f0-9]{64})${END}`,
-    keywords: ['sntryu_'],
+    token: format('sntryu_', HEX(64)),
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const secret = `sntryu_${g.hex(64)}`
-        return [{ line: `{"sentry":{"authToken":"${secret}"}}`, secret }]
-      },
-      negatives: [`sntryu_${'0'.repeat(64)}`, 'SENTRY_AUTH_TOKEN=sntryu_<token>']
-    }
-  },
-  {
+    lines: [(s) => `{"sentry":{"authToken":"${s}"}}`],
+    negatives: [`sntryu_${'0'.repeat(64)}`, 'SENTRY_AUTH_TOKEN=sntryu_<token>']
+  }),
+  tokenRule({
     id: 'sentry-legacy-auth-token',
     title: 'Sentry auth token (legacy, unprefixed)',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${named(keyOf('sentry'))}([a-f0-9]{64})${END}`,
+    token: HEX(64),
+    regex: (t) => `${named(keyOf('sentry'))}(${t})${END}`,
     keywords: ['sentry'],
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const secret = g.hex(64)
-        return [{ line: `SENTRY_AUTH_TOKEN=${secret}`, secret }]
-      },
-      negatives: [
-        `SENTRY_AUTH_TOKEN=${'0'.repeat(64)}`,
-        `sentry_event_digest=${'0123456789abcdef'.repeat(4)}`,
-        'image_digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
-      ]
-    }
-  },
+    lines: [(s) => `SENTRY_AUTH_TOKEN=${s}`],
+    negatives: [
+      `SENTRY_AUTH_TOKEN=${'0'.repeat(64)}`,
+      `sentry_event_digest=${'0123456789abcdef'.repeat(4)}`,
+      'image_digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
+    ]
+  }),
   {
     id: 'sentry-dsn-secret',
     title: 'Sentry DSN with secret key (legacy)',

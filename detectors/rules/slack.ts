@@ -1,6 +1,6 @@
 import { shannonEntropy } from '../entropy.ts'
-import type { Rule } from '../rule.ts'
-import { END, END_DASH } from './patterns.ts'
+import { BASE62, charset, DIGITS, drawnBy, format, re, tokenRule, UPPER_DIGITS } from './define.ts'
+import { END_ALNUM, END_DASH } from './patterns.ts'
 
 // Slack token families by prefix: xoxb bot, xoxp user, xapp app-level,
 // xoxe.xox[bp] rotating config access tokens and xoxe refresh tokens, and the
@@ -13,190 +13,154 @@ const TEAM = 'T[A-Z0-9]{8,12}'
 /** A webhook URL is mostly fixed text: judge the randomness of its final path segment only. */
 const randomTail = (url: string): boolean => shannonEntropy(url.slice(url.lastIndexOf('/') + 1)) >= 2.5
 
-export const rules: Rule[] = [
-  {
+const UP = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+export const rules = [
+  tokenRule({
     id: 'slack-bot-token',
     title: 'Slack bot token',
     severity: 'high',
-    kind: 'pattern',
-    regex: '(?:^|[^A-Za-z0-9-])(xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24})(?:[^A-Za-z0-9]|$)',
-    keywords: ['xoxb-'],
+    token: format('xoxb-', DIGITS.between(10, 13, 12), '-', DIGITS.between(10, 13, 13), '-', BASE62(24)),
+    before: BEFORE,
+    after: END_ALNUM,
     minEntropy: 3.0,
-    examples: {
-      positives: (g) => {
-        const secret = `xoxb-${g.digits(12)}-${g.digits(13)}-${g.base62(24)}`
-        return [{ line: `{"level":"info","msg":"posting to slack","token":"${secret}"}`, secret }]
-      },
-      negatives: ['SLACK_BOT_TOKEN=xoxb-your-token-here', `xoxb-000000000000-0000000000000-${'x'.repeat(24)}`]
-    }
-  },
-  {
+    lines: [(s) => `{"level":"info","msg":"posting to slack","token":"${s}"}`],
+    negatives: ['SLACK_BOT_TOKEN=xoxb-your-token-here', `xoxb-000000000000-0000000000000-${'x'.repeat(24)}`]
+  }),
+  tokenRule({
     id: 'slack-user-token',
     title: 'Slack user token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${BEFORE}(xoxp-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{28,34})${END}`,
-    keywords: ['xoxp-'],
+    token: format('xoxp-', DIGITS.between(10, 13, 12), '-', DIGITS.between(10, 13, 12), '-', DIGITS.between(10, 13, 13), '-', BASE62.between(28, 34, 32)),
+    before: BEFORE,
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const a = `xoxp-${g.digits(12)}-${g.digits(12)}-${g.digits(13)}-${g.hex(32)}`
-        const b = `xoxp-${g.digits(11)}-${g.digits(11)}-${g.digits(12)}-${g.hex(32)}`
-        return [
-          { line: `SLACK_USER_TOKEN=${a}`, secret: a },
-          { line: `curl -H "Authorization: Bearer ${b}" https://slack.com/api/users.list`, secret: b }
-        ]
-      },
-      negatives: [
-        'SLACK_USER_TOKEN=xoxp-<your-token>',
-        `xoxp-000000000000-000000000000-0000000000000-${'0'.repeat(32)}`,
-        'tokens start with xoxp- and are issued per user'
+    positives: (g) => {
+      const a = `xoxp-${g.digits(12)}-${g.digits(12)}-${g.digits(13)}-${g.hex(32)}`
+      const b = `xoxp-${g.digits(11)}-${g.digits(11)}-${g.digits(12)}-${g.hex(32)}`
+      return [
+        { line: `SLACK_USER_TOKEN=${a}`, secret: a },
+        { line: `curl -H "Authorization: Bearer ${b}" https://slack.com/api/users.list`, secret: b }
       ]
-    }
-  },
-  {
+    },
+    negatives: [
+      'SLACK_USER_TOKEN=xoxp-<your-token>',
+      `xoxp-000000000000-000000000000-0000000000000-${'0'.repeat(32)}`,
+      'tokens start with xoxp- and are issued per user'
+    ]
+  }),
+  tokenRule({
     id: 'slack-app-token',
     title: 'Slack app-level token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${BEFORE}(xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[A-Za-z0-9]{32,})${END}`,
-    keywords: ['xapp-'],
+    token: drawnBy(
+      format('xapp-', DIGITS(1), '-', UPPER_DIGITS.between(9, 12, 11), '-', DIGITS.between(10, 13, 13), '-', BASE62.atLeast(32, 64)),
+      (g) => `xapp-1-A${g.chars(UP, 10)}-${g.digits(13)}-${g.hex(64)}`
+    ),
+    before: BEFORE,
     minEntropy: 3.0,
-    examples: {
-      positives: (g) => {
-        const secret = `xapp-1-A${g.chars('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', 10)}-${g.digits(13)}-${g.hex(64)}`
-        return [{ line: `socket_mode: {app_token: "${secret}"}`, secret }]
-      },
-      negatives: ['SLACK_APP_TOKEN=xapp-1-...', `xapp-1-A0000000000-0000000000000-${'0'.repeat(64)}`]
-    }
-  },
-  {
+    lines: [(s) => `socket_mode: {app_token: "${s}"}`],
+    negatives: ['SLACK_APP_TOKEN=xapp-1-...', `xapp-1-A0000000000-0000000000000-${'0'.repeat(64)}`]
+  }),
+  tokenRule({
     id: 'slack-config-access-token',
     title: 'Slack app configuration access token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${BEFORE}(xoxe\\.xox[bp]-[0-9]-[A-Za-z0-9]{155,})${END}`,
-    keywords: ['xoxe.xox'],
+    token: drawnBy(format('xoxe.xox', charset('bp', 'bp')(1), '-', DIGITS(1), '-', BASE62.atLeast(155, 164)), (g) => `xoxe.xoxp-1-${g.base62(164)}`),
+    before: BEFORE,
     minEntropy: 4.0,
-    examples: {
-      positives: (g) => {
-        const secret = `xoxe.xoxp-1-${g.base62(164)}`
-        return [{ line: `slack config token rotated: ${secret}`, secret }]
-      },
-      negatives: [`xoxe.xoxp-1-${'A'.repeat(164)}`, 'export SLACK_CONFIG_TOKEN=xoxe.xoxp-1-REPLACE_ME']
-    }
-  },
-  {
+    lines: [(s) => `slack config token rotated: ${s}`],
+    negatives: [`xoxe.xoxp-1-${'A'.repeat(164)}`, 'export SLACK_CONFIG_TOKEN=xoxe.xoxp-1-REPLACE_ME']
+  }),
+  tokenRule({
     id: 'slack-config-refresh-token',
     title: 'Slack app configuration refresh token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${BEFORE}(xoxe-[0-9]-[A-Za-z0-9]{140,})${END}`,
-    keywords: ['xoxe-'],
+    token: drawnBy(format('xoxe-', DIGITS(1), '-', BASE62.atLeast(140, 146)), (g) => `xoxe-1-${g.base62(146)}`),
+    before: BEFORE,
     minEntropy: 4.0,
-    examples: {
-      positives: (g) => {
-        const secret = `xoxe-1-${g.base62(146)}`
-        return [{ line: `{"refresh_token":"${secret}","exp":43200}`, secret }]
-      },
-      negatives: [`xoxe-1-${'x'.repeat(146)}`, 'refresh_token: xoxe-1-...']
-    }
-  },
-  {
+    lines: [(s) => `{"refresh_token":"${s}","exp":43200}`],
+    negatives: [`xoxe-1-${'x'.repeat(146)}`, 'refresh_token: xoxe-1-...']
+  }),
+  tokenRule({
     id: 'slack-legacy-bot-token',
     title: 'Slack legacy bot token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${BEFORE}(xoxb-[0-9]{8,14}-[A-Za-z0-9]{18,26})${END_DASH}`,
-    keywords: ['xoxb-'],
+    token: format('xoxb-', DIGITS.between(8, 14, 11), '-', BASE62.between(18, 26, 24)),
+    before: BEFORE,
+    after: END_DASH,
     minEntropy: 3.5,
-    examples: {
-      positives: (g) => {
-        const secret = `xoxb-${g.digits(11)}-${g.base62(24)}`
-        return [{ line: `hubot --adapter slack --token ${secret}`, secret }]
-      },
-      negatives: [`HUBOT_SLACK_TOKEN=xoxb-${'0'.repeat(11)}-${'a'.repeat(24)}`, 'HUBOT_SLACK_TOKEN=xoxb-legacy-token']
-    }
-  },
-  {
+    lines: [(s) => `hubot --adapter slack --token ${s}`],
+    negatives: [`HUBOT_SLACK_TOKEN=xoxb-${'0'.repeat(11)}-${'a'.repeat(24)}`, 'HUBOT_SLACK_TOKEN=xoxb-legacy-token']
+  }),
+  tokenRule({
     id: 'slack-legacy-workspace-token',
     title: 'Slack legacy workspace app or refresh token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${BEFORE}(xox[ar]-(?:[0-9]-)?[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]{4,}){0,4})${END_DASH}`,
+    token: re('xox[ar]-(?:[0-9]-)?[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]{4,}){0,4}'),
+    before: BEFORE,
+    after: END_DASH,
     keywords: ['xoxa-', 'xoxr-'],
     minEntropy: 3.2,
-    examples: {
-      positives: (g) => {
-        const a = `xoxa-2-${g.digits(12)}-${g.digits(12)}-${g.digits(12)}-${g.hex(64)}`
-        const b = `xoxr-${g.base62(40)}`
-        return [
-          { line: `workspace_token=${a}`, secret: a },
-          { line: `{"refresh":"${b}"}`, secret: b }
-        ]
-      },
-      negatives: ['xoxa-2-xxxxxxxx', 'token type xoxr-token']
-    }
-  },
-  {
+    positives: (g) => {
+      const a = `xoxa-2-${g.digits(12)}-${g.digits(12)}-${g.digits(12)}-${g.hex(64)}`
+      const b = `xoxr-${g.base62(40)}`
+      return [
+        { line: `workspace_token=${a}`, secret: a },
+        { line: `{"refresh":"${b}"}`, secret: b }
+      ]
+    },
+    negatives: ['xoxa-2-xxxxxxxx', 'token type xoxr-token']
+  }),
+  tokenRule({
     id: 'slack-legacy-token',
     title: 'Slack legacy user token',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${BEFORE}(xox[os]-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[a-fA-F0-9]{16,})${END}`,
+    token: re('xox[os]-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[a-fA-F0-9]{16,}', (g) => `xoxs-${g.digits(10)}-${g.digits(11)}-${g.digits(12)}-${g.hex(64)}`),
+    before: BEFORE,
     keywords: ['xoxo-', 'xoxs-'],
     minEntropy: 2.5,
-    examples: {
-      positives: (g) => {
-        const secret = `xoxs-${g.digits(10)}-${g.digits(11)}-${g.digits(12)}-${g.hex(64)}`
-        return [{ line: `legacy_token: "${secret}"`, secret }]
-      },
-      negatives: [`xoxs-0000000000-00000000000-000000000000-${'0'.repeat(64)}`, 'xoxo-123-legacy']
-    }
-  },
-  {
+    lines: [(s) => `legacy_token: "${s}"`],
+    negatives: [`xoxs-0000000000-00000000000-000000000000-${'0'.repeat(64)}`, 'xoxo-123-legacy']
+  }),
+  tokenRule({
     id: 'slack-webhook-url',
     title: 'Slack incoming webhook URL',
     severity: 'medium',
-    kind: 'pattern',
-    regex: `((?:https?://)?hooks\\.slack\\.com/services/${TEAM}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})${END}`,
+    token: re(`(?:https?://)?hooks\\.slack\\.com/services/${TEAM}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}`),
+    before: '',
     keywords: ['hooks.slack.com/services/'],
     validate: randomTail,
-    examples: {
-      positives: (g) => {
-        const up = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-        const a = `https://hooks.slack.com/services/T${g.chars(up, 8)}/B${g.chars(up, 10)}/${g.base62(24)}`
-        const b = `https://hooks.slack.com/services/T${g.chars(up, 10)}/B${g.chars(up, 11)}/${g.base62(24)}`
-        return [
-          { line: `SLACK_WEBHOOK_URL=${a}`, secret: a },
-          { line: `curl -X POST -d '{"text":"deploy done"}' ${b}`, secret: b }
-        ]
-      },
-      negatives: [
-        'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
-        'webhook: https://hooks.slack.com/services/<team>/<bot>/<token>'
+    positives: (g) => {
+      const a = `https://hooks.slack.com/services/T${g.chars(UP, 8)}/B${g.chars(UP, 10)}/${g.base62(24)}`
+      const b = `https://hooks.slack.com/services/T${g.chars(UP, 10)}/B${g.chars(UP, 11)}/${g.base62(24)}`
+      return [
+        { line: `SLACK_WEBHOOK_URL=${a}`, secret: a },
+        { line: `curl -X POST -d '{"text":"deploy done"}' ${b}`, secret: b }
       ]
-    }
-  },
-  {
+    },
+    negatives: [
+      'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+      'webhook: https://hooks.slack.com/services/<team>/<bot>/<token>'
+    ]
+  }),
+  tokenRule({
     id: 'slack-workflow-webhook-url',
     title: 'Slack workflow webhook URL',
     severity: 'medium',
-    kind: 'pattern',
-    regex: `((?:https?://)?hooks\\.slack\\.com/(?:workflows/${TEAM}/A[A-Z0-9]{8,12}/[0-9]{8,20}/[A-Za-z0-9]{20,32}|triggers/${TEAM}/[0-9]{8,20}/[A-Za-z0-9]{24,32}))${END}`,
+    token: re(
+      `(?:https?://)?hooks\\.slack\\.com/(?:workflows/${TEAM}/A[A-Z0-9]{8,12}/[0-9]{8,20}/[A-Za-z0-9]{20,32}|triggers/${TEAM}/[0-9]{8,20}/[A-Za-z0-9]{24,32})`
+    ),
+    before: '',
     keywords: ['hooks.slack.com/workflows/', 'hooks.slack.com/triggers/'],
     validate: randomTail,
-    examples: {
-      positives: (g) => {
-        const up = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-        const a = `https://hooks.slack.com/workflows/T${g.chars(up, 10)}/A${g.chars(up, 10)}/${g.digits(18)}/${g.base62(24)}`
-        const b = `https://hooks.slack.com/triggers/T${g.chars(up, 9)}/${g.digits(13)}/${g.hex(32)}`
-        return [
-          { line: `notify: {url: "${a}"}`, secret: a },
-          { line: `POST ${b} 200`, secret: b }
-        ]
-      },
-      negatives: ['https://hooks.slack.com/workflows/T00000000/A00000000/000000000000000000/xxxxxxxxxxxxxxxxxxxxxxxx', 'see hooks.slack.com/triggers/ docs']
-    }
-  }
+    positives: (g) => {
+      const a = `https://hooks.slack.com/workflows/T${g.chars(UP, 10)}/A${g.chars(UP, 10)}/${g.digits(18)}/${g.base62(24)}`
+      const b = `https://hooks.slack.com/triggers/T${g.chars(UP, 9)}/${g.digits(13)}/${g.hex(32)}`
+      return [
+        { line: `notify: {url: "${a}"}`, secret: a },
+        { line: `POST ${b} 200`, secret: b }
+      ]
+    },
+    negatives: ['https://hooks.slack.com/workflows/T00000000/A00000000/000000000000000000/xxxxxxxxxxxxxxxxxxxxxxxx', 'see hooks.slack.com/triggers/ docs']
+  })
 ]

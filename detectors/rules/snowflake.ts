@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.ts'
+import { password, secretsIn } from './define.ts'
 
 // Snowflake credentials leak as a password inside a connection string: the
 // SQLAlchemy URL (snowflake://user:password@account/db), the JDBC URL
@@ -28,14 +29,10 @@ export const rules: Rule[] = [
     minEntropy: 2.5,
     allow: ALLOW,
     examples: {
-      positives: (g) => {
-        const a = g.password()
-        const b = g.password()
-        return [
-          { line: `SNOWFLAKE_URL=snowflake://etl_user:${a}@xy12345.eu-central-1/analytics/public?warehouse=etl_wh`, secret: a },
-          { line: `{"sqlalchemy.url":"snowflake://loader:${b}@acme-prod/raw"}`, secret: b }
-        ]
-      },
+      positives: secretsIn(password, [
+        (s) => `SNOWFLAKE_URL=snowflake://etl_user:${s}@xy12345.eu-central-1/analytics/public?warehouse=etl_wh`,
+        (s) => `{"sqlalchemy.url":"snowflake://loader:${s}@acme-prod/raw"}`
+      ]),
       negatives: [
         'snowflake://user:password@account/db',
         'snowflake://${SNOWFLAKE_USER}:${SNOWFLAKE_PASSWORD}@${SNOWFLAKE_ACCOUNT}/db',
@@ -53,14 +50,10 @@ export const rules: Rule[] = [
     minEntropy: 2.5,
     allow: ALLOW,
     examples: {
-      positives: (g) => {
-        const a = g.password()
-        const b = g.password()
-        return [
-          { line: `url=jdbc:snowflake://xy12345.snowflakecomputing.com/?user=etl&password=${a}&warehouse=etl_wh&db=raw`, secret: a },
-          { line: `ConnectionString: account=xy12345;user=loader;password=${b};db=analytics;schema=public`, secret: b }
-        ]
-      },
+      positives: secretsIn(password, [
+        (s) => `url=jdbc:snowflake://xy12345.snowflakecomputing.com/?user=etl&password=${s}&warehouse=etl_wh&db=raw`,
+        (s) => `ConnectionString: account=xy12345;user=loader;password=${s};db=analytics;schema=public`
+      ]),
       negatives: [
         'jdbc:snowflake://xy12345.snowflakecomputing.com/?user=etl&password=<password>',
         'account=xy12345;user=loader;authenticator=externalbrowser;db=analytics'

@@ -1,5 +1,5 @@
-import type { Rule } from '../rule.ts'
-import { END, START } from './patterns.ts'
+import type { Gen } from '../gen.ts'
+import { BASE62, drawnBy, format, re, tokenRule } from './define.ts'
 
 // Live secret and restricted keys are sk_/rk_ + live_ + 24 (older) to 99+ (current) base62
 // characters. Literals with a live prefix are built by concatenation so that
@@ -7,81 +7,67 @@ import { END, START } from './patterns.ts'
 const LIVE = 'live_'
 const TEST = 'test_'
 
-export const rules: Rule[] = [
-  {
+/** A current key: the prefix, "51" and 97 base62 characters. */
+const current =
+  (prefix: string) =>
+  (g: Gen): string =>
+    `${prefix}51${g.base62(97)}`
+
+export const rules = [
+  tokenRule({
     id: 'stripe-secret-key',
     title: 'Stripe live secret key',
     severity: 'critical',
-    kind: 'pattern',
-    regex: `${START}(sk_${LIVE}[A-Za-z0-9]{24,})${END}`,
-    keywords: [`sk_${LIVE}`],
+    token: format(`sk_${LIVE}`, BASE62.atLeast(24, 24)),
     minEntropy: 3.5,
-    examples: {
-      positives: (g) => {
-        const a = `sk_${LIVE}${g.base62(24)}`
-        const b = `sk_${LIVE}51${g.base62(97)}`
-        return [
-          { line: `STRIPE_SECRET_KEY=${a}`, secret: a },
-          { line: `curl https://api.stripe.com/v1/charges -u ${b}:`, secret: b }
-        ]
-      },
-      negatives: [`STRIPE_SECRET_KEY=sk_${LIVE}${'x'.repeat(24)}`, `sk_${LIVE}...`, `stripe key: sk_${LIVE}<redacted>`]
-    }
-  },
-  {
+    positives: (g) => {
+      const a = `sk_${LIVE}${g.base62(24)}`
+      const b = current(`sk_${LIVE}`)(g)
+      return [
+        { line: `STRIPE_SECRET_KEY=${a}`, secret: a },
+        { line: `curl https://api.stripe.com/v1/charges -u ${b}:`, secret: b }
+      ]
+    },
+    negatives: [`STRIPE_SECRET_KEY=sk_${LIVE}${'x'.repeat(24)}`, `sk_${LIVE}...`, `stripe key: sk_${LIVE}<redacted>`]
+  }),
+  tokenRule({
     id: 'stripe-restricted-key',
     title: 'Stripe live restricted key',
     severity: 'high',
-    kind: 'pattern',
-    regex: `${START}(rk_${LIVE}[A-Za-z0-9]{24,})${END}`,
-    keywords: [`rk_${LIVE}`],
+    token: drawnBy(format(`rk_${LIVE}`, BASE62.atLeast(24, 24)), current(`rk_${LIVE}`)),
     minEntropy: 3.5,
-    examples: {
-      positives: (g) => {
-        const secret = `rk_${LIVE}51${g.base62(97)}`
-        return [{ line: `{"stripe":{"restrictedKey":"${secret}"}}`, secret }]
-      },
-      negatives: [`rk_${LIVE}${'0'.repeat(24)}`]
-    }
-  },
-  {
+    lines: [(s) => `{"stripe":{"restrictedKey":"${s}"}}`],
+    negatives: [`rk_${LIVE}${'0'.repeat(24)}`]
+  }),
+  tokenRule({
     // Test-mode keys move no money but expose test data and show where live
     // keys are handled the same careless way.
     id: 'stripe-test-key',
     title: 'Stripe test-mode secret or restricted key',
     severity: 'low',
-    kind: 'pattern',
-    regex: `${START}((?:sk|rk)_test_[A-Za-z0-9]{24,})${END}`,
+    token: drawnBy(format(re('(?:sk|rk)'), '_test_', BASE62.atLeast(24, 97)), current(`sk_${TEST}`)),
     keywords: ['sk_test_', 'rk_test_'],
     minEntropy: 3.5,
     // The keys printed in Stripe's own documentation.
     allow: { secrets: [`^sk_${TEST}4eC39HqLyjWDarjtT1zdp7dc$`, `^sk_${TEST}BQokikJOvBiI2HlWgH4olfQ2$`] },
-    examples: {
-      positives: (g) => {
-        const secret = `sk_${TEST}51${g.base62(97)}`
-        return [{ line: `STRIPE_SECRET_KEY=${secret} npm test`, secret }]
-      },
-      negatives: [`Stripe.api_key = "sk_${TEST}4eC39HqLyjWDarjtT1zdp7dc"`, `sk_${TEST}${'x'.repeat(24)}`]
-    }
-  },
-  {
+    lines: [(s) => `STRIPE_SECRET_KEY=${s} npm test`],
+    negatives: [`Stripe.api_key = "sk_${TEST}4eC39HqLyjWDarjtT1zdp7dc"`, `sk_${TEST}${'x'.repeat(24)}`]
+  }),
+  tokenRule({
     id: 'stripe-webhook-secret',
     title: 'Stripe webhook signing secret',
     severity: 'medium',
-    kind: 'pattern',
-    regex: `${START}(whsec_[A-Za-z0-9+/]{32,}={0,2})(?:[^A-Za-z0-9_+/=]|$)`,
-    keywords: ['whsec_'],
+    token: format('whsec_', re('[A-Za-z0-9+/]{32,}={0,2}')),
+    after: '(?:[^A-Za-z0-9_+/=]|$)',
     minEntropy: 3.2,
-    examples: {
-      positives: (g) => {
-        const a = `whsec_${g.base62(32)}`
-        const b = `whsec_${g.hex(64)}`
-        return [
-          { line: `STRIPE_WEBHOOK_SECRET=${a}`, secret: a },
-          { line: `> Ready! Your webhook signing secret is ${b} (^C to quit)`, secret: b }
-        ]
-      },
-      negatives: [`STRIPE_WEBHOOK_SECRET=whsec_${'x'.repeat(32)}`, 'STRIPE_WEBHOOK_SECRET=whsec_...']
-    }
-  }
+    positives: (g) => {
+      const a = `whsec_${g.base62(32)}`
+      const b = `whsec_${g.hex(64)}`
+      return [
+        { line: `STRIPE_WEBHOOK_SECRET=${a}`, secret: a },
+        { line: `> Ready! Your webhook signing secret is ${b} (^C to quit)`, secret: b }
+      ]
+    },
+    negatives: [`STRIPE_WEBHOOK_SECRET=whsec_${'x'.repeat(32)}`, 'STRIPE_WEBHOOK_SECRET=whsec_...']
+  })
 ]
