@@ -9,6 +9,7 @@
 // Everything is drawn from a seeded PRNG, so a seed gives the same lines on
 // every run and a false positive can be reproduced from its seed.
 
+import { sfc32 } from '../../detectors/gen.ts'
 import { auditEventLine, criLine, githubLine, gitlabLines, jsonLogLine } from './records.ts'
 
 export interface Rng {
@@ -19,16 +20,10 @@ export interface Rng {
   chars: (alphabet: string, n: number) => string
 }
 
-/** mulberry32: tiny and fast; these lines need a reproducible shape, not cryptographic randomness. */
+/** sfc32 (detectors/gen.ts): these lines need a reproducible shape, not cryptographic randomness. */
 export function createRng(seed: number): Rng {
-  let s = seed >>> 0
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const word = sfc32(seed)
+  const next = (): number => word() / 4294967296
   const int = (n: number): number => Math.floor(next() * n)
   return {
     next,
