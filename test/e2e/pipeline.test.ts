@@ -8,7 +8,6 @@ import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import type { App } from '../../pipeline/app.ts'
 import { startApp } from '../../pipeline/app.ts'
 import { loadConfig } from '../../pipeline/config.ts'
@@ -17,6 +16,7 @@ import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
+import { seededGen } from '../support/seed.ts'
 import { capture, dumpKafka, dumpRedis, forms, startReceiver, uniqueId, waitFor } from './helpers.ts'
 
 let services: Services
@@ -32,7 +32,7 @@ after(async () => {
 })
 
 test('a leaked secret travels the whole pipeline and is never stored or printed in plaintext', async () => {
-  const g = createGen()
+  const g = seededGen('g')
   const id = uniqueId()
   const logs = join(dir, `logs-${id}`)
   await mkdir(logs, { recursive: true })

@@ -9,17 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { createGen } from '../../../detectors/gen.ts'
 import { startApp } from '../../../pipeline/app.ts'
 import type { createMemoryBus } from '../../../pipeline/bus-memory.ts'
 import { loadConfig } from '../../../pipeline/config.ts'
 import type { Finding } from '../../../pipeline/events.ts'
 import { TOPICS } from '../../../pipeline/events.ts'
 import { createLogger } from '../../../pipeline/log.ts'
+import { seededGen } from '../../support/seed.ts'
 import { waitFor } from '../../support/wait.ts'
 import { startKubeApi } from './standins.ts'
 
-const g = createGen()
+const g = seededGen('g')
 let dir: string
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lw-known-app-'))
