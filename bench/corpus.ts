@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { createGen } from '../detectors/gen.ts'
+import { createGen, createRng, type Rng } from '../detectors/gen.ts'
 import type { Rule } from '../detectors/rule.ts'
-import type { Rng, Shape } from './shapes.ts'
-import { createRng, LogClock, writerFor } from './shapes.ts'
+import type { Shape } from './shapes.ts'
+import { LogClock, writerFor } from './shapes.ts'
 
 export interface Plant {
   /** File name inside the corpus directory. */

@@ -7,34 +7,7 @@
 // shape; the planted secrets (bench/corpus.ts) come from the rules' own
 // generators, seeded from the same seed, so a corpus is the same on every run.
 
-import { sfc32 } from '../detectors/gen.ts'
-
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next: () => number
-  int: (n: number) => number
-  chance: (p: number) => boolean
-  pick: <T>(items: readonly T[]) => T
-  chars: (alphabet: string, n: number) => string
-}
-
-/** sfc32 (detectors/gen.ts): small, fast, and good enough for shaping text; seeded so corpora are reproducible. */
-export function createRng(seed: number): Rng {
-  const word = sfc32(seed)
-  const next = (): number => word() / 4294967296
-  const int = (n: number): number => Math.floor(next() * n)
-  return {
-    next,
-    int,
-    chance: (p) => next() < p,
-    pick: (items) => items[int(items.length)] as (typeof items)[number],
-    chars: (alphabet, n) => {
-      let out = ''
-      for (let i = 0; i < n; i++) out += alphabet[int(alphabet.length)]
-      return out
-    }
-  }
-}
+import type { Rng } from '../detectors/gen.ts'
 
 const HEX = '0123456789abcdef'
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

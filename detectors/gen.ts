@@ -31,7 +31,7 @@ export function toBase62(n: number, width: number): string {
  * sfc32 (Small Fast Chaotic, 32-bit): uniform 32-bit words, reproducible from a seed (taken mod 2^32).
  * Not cryptographic: for test data and benchmark corpora, where a seed must replay the same values.
  */
-export function sfc32(seed: number): () => number {
+function sfc32(seed: number): () => number {
   let a = 0x9e3779b9
   let b = 0x243f6a88
   let c = 0xb7e15162
@@ -48,6 +48,33 @@ export function sfc32(seed: number): () => number {
   // The first words of neighbouring seeds are alike; these rounds spread them apart.
   for (let i = 0; i < 16; i++) next()
   return next
+}
+
+/** Numbers, picks and strings from sfc32: the shape of generated text (test noise, the benchmark corpus), reproducible from a seed. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next: () => number
+  int: (n: number) => number
+  chance: (p: number) => boolean
+  pick: <T>(items: readonly T[]) => T
+  chars: (alphabet: string, n: number) => string
+}
+
+export function createRng(seed: number): Rng {
+  const word = sfc32(seed)
+  const next = (): number => word() / 4294967296
+  const int = (n: number): number => Math.floor(next() * n)
+  return {
+    next,
+    int,
+    chance: (p) => next() < p,
+    pick: (items) => items[int(items.length)] as (typeof items)[number],
+    chars: (alphabet, n) => {
+      let out = ''
+      for (let i = 0; i < n; i++) out += alphabet[int(alphabet.length)]
+      return out
+    }
+  }
 }
 
 export interface Gen {

@@ -9,33 +9,8 @@
 // Everything is drawn from a seeded PRNG, so a seed gives the same lines on
 // every run and a false positive can be reproduced from its seed.
 
-import { sfc32 } from '../../detectors/gen.ts'
+import { createRng, type Rng } from '../../detectors/gen.ts'
 import { auditEventLine, criLine, githubLine, gitlabLines, jsonLogLine } from './records.ts'
-
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next: () => number
-  int: (n: number) => number
-  pick: <T>(items: readonly T[]) => T
-  chars: (alphabet: string, n: number) => string
-}
-
-/** sfc32 (detectors/gen.ts): these lines need a reproducible shape, not cryptographic randomness. */
-export function createRng(seed: number): Rng {
-  const word = sfc32(seed)
-  const next = (): number => word() / 4294967296
-  const int = (n: number): number => Math.floor(next() * n)
-  return {
-    next,
-    int,
-    pick: (items) => items[int(items.length)] as (typeof items)[number],
-    chars: (alphabet, n) => {
-      let out = ''
-      for (let i = 0; i < n; i++) out += alphabet[int(alphabet.length)]
-      return out
-    }
-  }
-}
 
 const HEX = '0123456789abcdef'
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

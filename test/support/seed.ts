@@ -22,8 +22,7 @@ import { randomInt } from 'node:crypto'
 import { relative } from 'node:path'
 import { afterEach } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { createGen, type Gen } from '../../detectors/gen.ts'
-import { createRng, type Rng } from './noise.ts'
+import { createGen, createRng, type Gen, type Rng } from '../../detectors/gen.ts'
 
 export const SEED_ENV = 'LEAKWATCH_TEST_SEED'
 
@@ -67,7 +66,7 @@ export function seededGen(label: string): Gen {
   return createGen(subSeed(label))
 }
 
-/** test/support/noise.ts's Rng (uniform numbers, picks, strings), seeded like seededGen. */
+/** detectors/gen.ts's Rng (uniform numbers, picks, strings), seeded like seededGen. */
 export function seededRng(label: string): Rng {
   return createRng(subSeed(label))
 }
