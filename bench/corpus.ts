@@ -8,10 +8,10 @@
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { createGen } from '../detectors/gen.ts'
+import { createGen, createRng, type Rng } from '../detectors/gen.ts'
 import type { Rule } from '../detectors/rule.ts'
-import type { Rng, Shape } from './shapes.ts'
-import { createRng, LogClock, writerFor } from './shapes.ts'
+import type { Shape } from './shapes.ts'
+import { LogClock, writerFor } from './shapes.ts'
 
 export interface Plant {
   /** File name inside the corpus directory. */
@@ -201,7 +201,8 @@ export function generateCorpus(opts: CorpusOptions): Manifest {
   mkdirSync(dir, { recursive: true })
   const started = performance.now()
   const bytesPerFile = Math.ceil((opts.sizeMb * 1e6) / LAYOUT.length)
-  const gen = createGen()
+  // Seeded too, apart from the shapes' streams: a seed gives the same planted secrets on every run.
+  const gen = createGen(opts.seed ^ 0x5ec7)
   const pickRng = createRng(opts.seed ^ 0x5eed)
   const pickRule = rulePicker(opts.rules, pickRng)
   const negativeLines = opts.rules.flatMap((rule) => rule.examples.negatives)

@@ -5,46 +5,9 @@
 //
 // Structure comes from a seeded PRNG so two corpora of one seed have the same
 // shape; the planted secrets (bench/corpus.ts) come from the rules' own
-// generators and differ between runs.
+// generators, seeded from the same seed, so a corpus is the same on every run.
 
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next: () => number
-  int: (n: number) => number
-  chance: (p: number) => boolean
-  pick: <T>(items: readonly T[]) => T
-  chars: (alphabet: string, n: number) => string
-}
-
-/** sfc32: small, fast, and good enough for shaping text; seeded so corpora are reproducible. */
-export function createRng(seed: number): Rng {
-  let a = 0x9e3779b9
-  let b = 0x243f6a88
-  let c = 0xb7e15162
-  let d = seed >>> 0
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0
-    d = (d + 1) | 0
-    a = b ^ (b >>> 9)
-    b = (c + (c << 3)) | 0
-    c = (c << 21) | (c >>> 11)
-    c = (c + t) | 0
-    return (t >>> 0) / 4294967296
-  }
-  for (let i = 0; i < 16; i++) next()
-  const int = (n: number): number => Math.floor(next() * n)
-  return {
-    next,
-    int,
-    chance: (p) => next() < p,
-    pick: (items) => items[int(items.length)] as (typeof items)[number],
-    chars: (alphabet, n) => {
-      let out = ''
-      for (let i = 0; i < n; i++) out += alphabet[int(alphabet.length)]
-      return out
-    }
-  }
-}
+import type { Rng } from '../detectors/gen.ts'
 
 const HEX = '0123456789abcdef'
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

@@ -10,14 +10,14 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { after, test } from 'node:test'
 import { mask, maskLines } from '../../app/mask.ts'
-import { createGen } from '../../detectors/gen.ts'
 import type { Finding } from '../../pipeline/events.ts'
 import { bin, cli } from '../support/cli.ts'
+import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-mask-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
-const gen = createGen()
+const gen = seededGen('gen')
 const run = (args: string[], stdin: string) => cli(args, { cwd: dir, stdin })
 
 function pem(bodyBytes: number): { lines: string[]; body: string } {

@@ -10,15 +10,16 @@ import { after, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { shannonEntropy } from '../../detectors/entropy.ts'
-import { ALPHABETS, createGen } from '../../detectors/gen.ts'
+import { ALPHABETS } from '../../detectors/gen.ts'
 import type { Finding } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { assertAbsent, cli } from '../support/cli.ts'
+import { seededGen } from '../support/seed.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-rules-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 const fixture = fileURLToPath(new URL('../detectors/fixtures/gitleaks.toml', import.meta.url))
-const gen = createGen()
+const gen = seededGen('gen')
 const key = gen.base62(40)
 const run = (args: string[]) => cli(args, { cwd: dir, env: { LEAKWATCH_DETECTOR_FINGERPRINT_KEY: key } })
 const IMPORTED = new Set(['acme-api-key', 'widget-token', 'globex-hex-secret', 'initech-session'])

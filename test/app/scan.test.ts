@@ -10,16 +10,16 @@ import { Readable, Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { stringify } from 'yaml'
 import { formatText, scan } from '../../app/scan.ts'
-import { createGen } from '../../detectors/gen.ts'
 import type { Finding } from '../../pipeline/events.ts'
 import { assertAbsent, cli } from '../support/cli.ts'
 import { checkSarif } from '../support/sarif.ts'
+import { seededGen } from '../support/seed.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-scan-'))
 // Readable by an unprivileged user too: one test runs the CLI as nobody.
 chmodSync(dir, 0o755)
 after(() => rmSync(dir, { recursive: true, force: true }))
-const gen = createGen()
+const gen = seededGen('gen')
 const KEY = { LEAKWATCH_DETECTOR_FINGERPRINT_KEY: gen.base62(40) }
 const ESC = String.fromCharCode(27)
 /** Text without its SGR (colour) escape sequences. */

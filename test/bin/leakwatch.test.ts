@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { envVariables } from '../../config/load.ts'
-import { createGen } from '../../detectors/gen.ts'
 import { ERROR_CODES } from '../../pipeline/errors.ts'
 import type { Finding } from '../../pipeline/events.ts'
 import type { Run } from '../support/cli.ts'
 import { repo, cli as run } from '../support/cli.ts'
+import { seededGen } from '../support/seed.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-cli-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
-const gen = createGen()
+const gen = seededGen('gen')
 
 /** Runs the CLI as users do (test/support/cli.ts), in this file's scratch directory. */
 function cli(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {

@@ -4,8 +4,6 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { auditChunk, createDetectorStage } from '../../detectors/detector-stage.ts'
-import { createGen } from '../../detectors/gen.ts'
 import { createKnownSecretDetector, previewOf } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
@@ -16,8 +14,9 @@ import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { InRecord } from '../../pipeline/runner.ts'
 import { safeParse } from '../../pipeline/schema.ts'
+import { seededGen } from '../support/seed.ts'
 
-const g = createGen()
+const g = seededGen('g')
 const fingerprinter = createFingerprinter(g.base62(40))
 
 function setup() {

@@ -5,11 +5,11 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { BASE64_MIN_RUN, createKeywordScanner, findBase64Runs } from '../../detectors/keywords.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { seededGen } from '../support/seed.ts'
 
-const gen = createGen()
+const gen = seededGen('gen')
 /** A whole number in [0, n). */
 const int = (n: number): number => Number.parseInt(gen.digits(6), 10) % n
 

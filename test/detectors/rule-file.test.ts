@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { loadRuleFiles, parseRuleDocument } from '../../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { seededGen } from '../support/seed.ts'
 
-const gen = createGen()
+const gen = seededGen('gen')
 const dir = mkdtempSync(join(tmpdir(), 'lw-rule-file-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 

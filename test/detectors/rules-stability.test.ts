@@ -12,11 +12,11 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import type { Fingerprinter } from '../../pipeline/fingerprint.ts'
+import { seededGen } from '../support/seed.ts'
 
 const DRAWS_PER_RULE = 2000
 
@@ -36,7 +36,7 @@ function chunk(lines: string[]): LogChunk {
 }
 
 test(`every rule finds ${DRAWS_PER_RULE} of ${DRAWS_PER_RULE} generated positives`, () => {
-  const g = createGen()
+  const g = seededGen('g')
   const failures: string[] = []
   let drawn = 0
   for (const rule of BUILTIN_RULES) {

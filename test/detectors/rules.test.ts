@@ -4,11 +4,11 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { seededGen } from '../support/seed.ts'
 
 const fingerprinter = createFingerprinter('k'.repeat(32))
 const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240 })
@@ -43,7 +43,7 @@ test('no built-in regex has a repetition range above 40: RE2 falls back from its
 })
 
 describe('rule examples', () => {
-  const g = createGen()
+  const g = seededGen('g')
   for (const rule of BUILTIN_RULES) {
     test(rule.id, () => {
       const positives = rule.examples.positives(g)

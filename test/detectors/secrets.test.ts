@@ -7,10 +7,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { startApp } from '../../app/roles.ts'
-import { loadConfig } from '../../config/load.ts'
-import { createDetectorStage } from '../../detectors/detector-stage.ts'
-import { createGen } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector, revealedSecret } from '../../detectors/secrets.ts'
 import type { createMemoryBus } from '../../pipeline/bus-memory.ts'
@@ -19,9 +15,10 @@ import { findingSchema, TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
+import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
-const gen = createGen()
+const gen = seededGen('gen')
 const dir = mkdtempSync(join(tmpdir(), 'lw-secrets-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 const FIELDS = Object.keys(findingSchema.fields ?? {}).sort()

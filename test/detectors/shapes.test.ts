@@ -6,12 +6,12 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { RECORD_SHAPES } from '../support/records.ts'
+import { seededGen } from '../support/seed.ts'
 
 const fingerprinter = createFingerprinter('s'.repeat(32))
 const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240 })
@@ -40,7 +40,7 @@ function spellings(v: string): string[] {
 }
 
 describe('rule examples in every record shape', () => {
-  const g = createGen()
+  const g = seededGen('g')
   for (const rule of BUILTIN_RULES) {
     test(rule.id, () => {
       const problems: string[] = []

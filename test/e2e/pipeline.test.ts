@@ -11,12 +11,12 @@ import { after, before, test } from 'node:test'
 import type { App } from '../../app/roles.ts'
 import { startApp } from '../../app/roles.ts'
 import { loadConfig } from '../../config/load.ts'
-import { createGen } from '../../detectors/gen.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
+import { seededGen } from '../support/seed.ts'
 import { capture, dumpKafka, dumpRedis, forms, startReceiver, uniqueId, waitFor } from './helpers.ts'
 
 let services: Services
@@ -32,7 +32,7 @@ after(async () => {
 })
 
 test('a leaked secret travels the whole pipeline and is never stored or printed in plaintext', async () => {
-  const g = createGen()
+  const g = seededGen('g')
   const id = uniqueId()
   const logs = join(dir, `logs-${id}`)
   await mkdir(logs, { recursive: true })

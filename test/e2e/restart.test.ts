@@ -14,12 +14,12 @@ import { Kafka, logLevel } from 'kafkajs'
 import type { App } from '../../app/roles.ts'
 import { startApp } from '../../app/roles.ts'
 import { envName, loadConfig } from '../../config/load.ts'
-import { createGen } from '../../detectors/gen.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
+import { seededGen } from '../support/seed.ts'
 import { capture, dumpKafka, forms, startReceiver, uniqueId, waitFor } from './helpers.ts'
 
 let services: Services
@@ -55,7 +55,7 @@ async function exited(child: ChildProcess): Promise<void> {
 }
 
 test('a detector killed mid-stream and a full replay still give exactly one incident per secret', async () => {
-  const g = createGen()
+  const g = seededGen('g')
   const id = uniqueId()
   const logs = join(dir, 'logs')
   await mkdir(logs, { recursive: true })

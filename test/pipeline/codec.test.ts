@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { createCodec } from '../../pipeline/codec.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
 import { TOPICS } from '../../pipeline/events.ts'
+import { seededGen } from '../support/seed.ts'
 
-const gen = createGen()
+const gen = seededGen('gen')
 const KEY = gen.base62(40)
 
 function logChunk(lines: string[]) {

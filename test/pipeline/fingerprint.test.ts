@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { createFingerprinter, mask, stableId } from '../../pipeline/fingerprint.ts'
+import { seededGen } from '../support/seed.ts'
 
-const gen = createGen()
+const gen = seededGen('gen')
 
 test('fingerprints are keyed HMAC-SHA256: same key same value, different key different value', () => {
   const key = gen.base62(40)

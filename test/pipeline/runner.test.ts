@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import type { Bus, OutMessage } from '../../pipeline/bus.ts'
 import { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import { createCodec } from '../../pipeline/codec.ts'
@@ -13,9 +12,10 @@ import { createLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { InRecord, RunnerDeps, Stage } from '../../pipeline/runner.ts'
 import { createPublisher, runStage } from '../../pipeline/runner.ts'
+import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
-const gen = createGen()
+const gen = seededGen('gen')
 const fingerprinter = createFingerprinter(gen.base62(40))
 
 function chunk(stream: string, lines: string[]): LogChunk {

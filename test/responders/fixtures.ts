@@ -1,13 +1,13 @@
 // Findings and record contexts for responder tests. Secrets are generated at
 // run time (detectors/gen.ts); only their fingerprints and masks go anywhere.
 
-import { createGen } from '../../detectors/gen.ts'
 import type { Finding, Source } from '../../pipeline/events.ts'
 import { createFingerprinter, mask, stableId } from '../../pipeline/fingerprint.ts'
 import type { Incident, RecordContext } from '../../responders/incidents.ts'
 import { fresh } from '../../responders/incidents.ts'
+import { seededGen } from '../support/seed.ts'
 
-export const gen = createGen()
+export const gen = seededGen('fixtures')
 export const fingerprinter = createFingerprinter(gen.base62(40))
 
 export function finding(secret: string, stream: string, line: number, detectedAt: string, extra: Partial<Finding> & { source?: Source } = {}): Finding {

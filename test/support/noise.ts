@@ -9,38 +9,8 @@
 // Everything is drawn from a seeded PRNG, so a seed gives the same lines on
 // every run and a false positive can be reproduced from its seed.
 
+import { createRng, type Rng } from '../../detectors/gen.ts'
 import { auditEventLine, criLine, githubLine, gitlabLines, jsonLogLine } from './records.ts'
-
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next: () => number
-  int: (n: number) => number
-  pick: <T>(items: readonly T[]) => T
-  chars: (alphabet: string, n: number) => string
-}
-
-/** mulberry32: tiny and fast; these lines need a reproducible shape, not cryptographic randomness. */
-export function createRng(seed: number): Rng {
-  let s = seed >>> 0
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number): number => Math.floor(next() * n)
-  return {
-    next,
-    int,
-    pick: (items) => items[int(items.length)] as (typeof items)[number],
-    chars: (alphabet, n) => {
-      let out = ''
-      for (let i = 0; i < n; i++) out += alphabet[int(alphabet.length)]
-      return out
-    }
-  }
-}
 
 const HEX = '0123456789abcdef'
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

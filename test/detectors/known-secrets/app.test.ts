@@ -10,16 +10,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { startApp } from '../../../app/roles.ts'
-import { loadConfig } from '../../../config/load.ts'
-import { createGen } from '../../../detectors/gen.ts'
 import type { createMemoryBus } from '../../../pipeline/bus-memory.ts'
 import type { Finding } from '../../../pipeline/events.ts'
 import { TOPICS } from '../../../pipeline/events.ts'
 import { createLogger } from '../../../pipeline/log.ts'
+import { seededGen } from '../../support/seed.ts'
 import { waitFor } from '../../support/wait.ts'
 import { startKubeApi } from './standins.ts'
 
-const g = createGen()
+const g = seededGen('g')
 let dir: string
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lw-known-app-'))

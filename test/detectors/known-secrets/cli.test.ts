@@ -5,10 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { createGen } from '../../../detectors/gen.ts'
 import { cli } from '../../support/cli.ts'
+import { seededGen } from '../../support/seed.ts'
 
-const g = createGen()
+const g = seededGen('g')
 let dir: string
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lw-known-cli-'))

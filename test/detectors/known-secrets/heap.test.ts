@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
-import { createGen } from '../../../detectors/gen.ts'
+import { seededGen } from '../../support/seed.ts'
 import { startKubeApi, startVault } from './standins.ts'
 
 const run = promisify(execFile)
 
 test('after indexing Kubernetes, Vault and file values, a heap snapshot contains none of them in any form', async () => {
-  const g = createGen()
+  const g = seededGen('g')
   const dir = await mkdtemp(join(tmpdir(), 'lw-heap-'))
   const token = g.base62(32)
   const root = `hvs.${g.base62(24)}`

@@ -3,9 +3,7 @@
 // must not be indexed is not.
 
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
-import { createGen } from '../../../detectors/gen.ts'
 import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from '../../../detectors/known-secrets/detector.ts'
 import { base64Core, formsOf, utf8ToUnits } from '../../../detectors/known-secrets/encode.ts'
 import type { Origin } from '../../../detectors/known-secrets/index.ts'
@@ -16,8 +14,9 @@ import type { Finding, LogChunk } from '../../../pipeline/events.ts'
 import { findingSchema } from '../../../pipeline/events.ts'
 import { createFingerprinter, mask } from '../../../pipeline/fingerprint.ts'
 import { safeParse } from '../../../pipeline/schema.ts'
+import { seededGen } from '../../support/seed.ts'
 
-const g = createGen()
+const g = seededGen('g')
 const fingerprinter = createFingerprinter(g.base62(40))
 const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 
@@ -149,7 +148,7 @@ test('thousands of values: every one found, churn leaves the table consistent, u
   values.forEach((v, i) => {
     if (i % 4 === 0) index.set({ source: 'file', name: `f#${i}` }, Buffer.from(v))
   })
-  const lines = values.map((v, i) => `${i} ${randomBytes(4).toString('hex')}${v}${i % 3 === 0 ? '' : ' trailing'}`)
+  const lines = values.map((v, i) => `${i} ${g.hex(8)}${v}${i % 3 === 0 ? '' : ' trailing'}`)
   const found = new Set(detector.detect(chunk(lines)).map((f) => f.location.line - 1))
   for (let i = 0; i < values.length; i++) assert.equal(found.has(i), i % 2 === 1 || i % 4 === 0, `value ${i}`)
   const noise = Array.from({ length: 2000 }, () => `GET /api/v1/items/${g.base62(20)} 200 ${g.hex(32)} "Mozilla/5.0"`)
@@ -173,7 +172,7 @@ test('every form of every value is found at each of the four alignments, includi
 
 test('binary values are indexed in their base64 forms only; base64Core keeps only the determined characters', () => {
   const { index, detector } = setup()
-  const bin = Buffer.from([0xff, 0xfe, ...randomBytes(30)])
+  const bin = Buffer.from([0xff, 0xfe, ...Buffer.from(g.hex(60), 'hex')])
   const b64 = bin.toString('base64')
   assert.equal(index.set({ source: 'file', name: 'bin' }, Buffer.from(bin)), 'indexed')
   assert.equal(detector.detect(chunk([`keystore=${b64}`])).length, 1)

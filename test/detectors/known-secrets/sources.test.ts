@@ -11,7 +11,6 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
 import { KubeConfig } from '@kubernetes/client-node'
-import { createGen } from '../../../detectors/gen.ts'
 import { createKnownSecretDetector, previewOf } from '../../../detectors/known-secrets/detector.ts'
 import { createFileSource } from '../../../detectors/known-secrets/file.ts'
 import { createKnownSecretIndex } from '../../../detectors/known-secrets/index.ts'
@@ -20,10 +19,11 @@ import { createVaultSource } from '../../../detectors/known-secrets/vault.ts'
 import type { LogChunk } from '../../../pipeline/events.ts'
 import { createFingerprinter } from '../../../pipeline/fingerprint.ts'
 import { createLogger } from '../../../pipeline/log.ts'
+import { seededGen } from '../../support/seed.ts'
 import { waitFor } from '../../support/wait.ts'
 import { startKubeApi, startVault } from './standins.ts'
 
-const g = createGen()
+const g = seededGen('g')
 const fingerprinter = createFingerprinter(g.base62(40))
 const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 let dir: string
