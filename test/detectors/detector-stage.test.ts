@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { auditChunk, createDetectorStage } from '../../detectors/detector-stage.ts'
 import { createKnownSecretDetector, previewOf } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
