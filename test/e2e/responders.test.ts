@@ -136,6 +136,15 @@ test('a Slack outage delays alerts and loses none: every incident is posted exac
     assert.ok(retried.length >= 3, 'the outage shows on the actions topic as retries')
     assert.equal(h.actions().filter((a) => a.action === 'slack' && (a.outcome === 'dead-lettered' || a.outcome === 'failed')).length, 0)
     assert.equal(h.metrics.jobsDeadLetter.get(), 0)
+    // Slack has the messages before the responder has stored their ts (the reply is still on its way back).
+    await waitFor(
+      'every incident to store its message',
+      async () => {
+        const stored = await Promise.all(secrets.map(async (s) => (await h.store.get(finding(s, 'x', 1, '').fingerprint))?.slack?.ts))
+        return stored.every((ts) => ts !== undefined && ts !== '') ? true : undefined
+      },
+      30_000
+    )
     for (const s of secrets) {
       const i = (await h.store.get(finding(s, 'x', 1, '').fingerprint)) as Incident
       assert.ok(i.slack?.ts !== undefined && i.slack.ts !== '', 'the incident remembers its message')
