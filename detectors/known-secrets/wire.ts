@@ -10,12 +10,12 @@ import type { Logger } from '../../pipeline/log.ts'
 import type { Metrics } from '../../pipeline/metrics.ts'
 import type { KnownSecretsConfig } from './config.ts'
 import { createKnownSecretDetector, previewOf } from './detector.ts'
-import { createFileSource } from './file.ts'
+import { createFileSource } from './source-file.ts'
 import type { KnownSecretIndex } from './index.ts'
 import { createKnownSecretIndex } from './index.ts'
-import type { KnownSecretSource } from './kubernetes.ts'
-import { createKubernetesSource } from './kubernetes.ts'
-import { createVaultSource } from './vault.ts'
+import type { KnownSecretSource } from './source-kubernetes.ts'
+import { createKubernetesSource } from './source-kubernetes.ts'
+import { createVaultSource } from './source-vault.ts'
 
 export interface KnownSecrets {
   index: KnownSecretIndex

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path'
 import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex, SkipReason } from './index.ts'
-import type { KnownSecretSource } from './kubernetes.ts'
+import type { KnownSecretSource } from './source-kubernetes.ts'
 import type { SourceState } from './source-state.ts'
 import { createPoller, createSyncState } from './source-state.ts'
 

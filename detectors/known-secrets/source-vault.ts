@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises'
 import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex, SkipReason } from './index.ts'
-import type { KnownSecretSource } from './kubernetes.ts'
+import type { KnownSecretSource } from './source-kubernetes.ts'
 import type { SourceState } from './source-state.ts'
 import { createPoller, createSyncState } from './source-state.ts'
 
