@@ -32,7 +32,7 @@ import { FORM_KINDS, formsOf, trimBytes, unitsToUtf8 } from './encode.ts'
 import { addForm, createFormStore, formKey, formLength, formStoreBytes, removeForm } from './form-store.ts'
 import { deriveIndexKeys, valueId } from './index-keys.ts'
 import type { IndexTables } from './lookup.ts'
-import { createScanBuffer, scanBufferBytes, scanBytes, scanLines } from './lookup.ts'
+import { createLookup, scanBufferBytes } from './lookup.ts'
 import { addPosting, createPostings, forEachKey, removePosting, STRIDE } from './postings.ts'
 import { createQgramFilter, filterAdd, filterForget, filterFull, filterRebuild } from './qgram-filter.ts'
 import type { SkipReason } from './skip.ts'
@@ -115,7 +115,7 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
   const filter = createQgramFilter(keys.kC)
   const valuesById: Array<Entry | undefined> = []
   const tables: IndexTables = { keys, filter, postings, forms, values: valuesById }
-  const buffer = createScanBuffer()
+  const lookup = createLookup(tables)
   const values = new Map<string, Entry>()
   const origins = new Map<string, { origin: Origin; value: string }>()
   let nextValue = 0
@@ -196,20 +196,20 @@ export function createKnownSecretIndex(opts: IndexOptions): KnownSecretIndex {
     origin: (key) => origins.get(key)?.origin,
     keys: (prefix) => [...origins.keys()].filter((k) => k.startsWith(prefix)),
     scanLines(lines, onHit) {
-      if (postings.used > 0) scanLines(tables, buffer, lines, onHit)
+      if (postings.used > 0) lookup.scanLines(lines, onHit)
     },
     scanBytes(bytes, n, starts, lines, onHit) {
-      if (postings.used > 0) scanBytes(tables, buffer, bytes, n, starts, lines, onHit)
+      if (postings.used > 0) lookup.scanBytes(bytes, n, starts, lines, onHit)
     },
     scan(text, onHit) {
-      if (postings.used > 0) scanLines(tables, buffer, [text], (_, hit) => onHit(hit))
+      if (postings.used > 0) lookup.scanLines([text], (_, hit) => onHit(hit))
     },
     stats: () => ({
       origins: origins.size,
       values: values.size,
       forms: forms.count,
       qgrams: postings.count,
-      bytes: formStoreBytes(forms) + postings.posts.byteLength + postings.table.byteLength + filter.words.byteLength + scanBufferBytes(buffer)
+      bytes: formStoreBytes(forms) + postings.posts.byteLength + postings.table.byteLength + filter.words.byteLength + scanBufferBytes(lookup.buffer)
     })
   }
 }

@@ -53,7 +53,7 @@ function ownBytes(size: number): Buffer {
   return Buffer.from(new ArrayBuffer(size))
 }
 
-export function createScanBuffer(): ScanBuffer {
+function createScanBuffer(): ScanBuffer {
   const bytes = ownBytes(SEGMENT + 8)
   return { bytes, words: new Int32Array(bytes.buffer), lineStarts: new Int32Array(1024) }
 }
@@ -86,6 +86,13 @@ export function unitsBefore(line: string, at: number): number {
 function probe(ix: IndexTables, sb: ScanBuffer, p: number, t: number, n: number, lines: readonly string[], first: number, count: number, onHit: OnHit): void {
   let post = headOf(ix.postings, t)
   if (post < 0) return
+  // Imported constants copied to locals: an import is a live binding, loaded (and checked) at every
+  // use, which in the byte loops below cost more than the rest of the probe.
+  const W = FORM
+  const H = HEAD
+  const P = FNV_PRIME
+  const M = HMAC_BYTES
+  const O = STRIDE - 1
   const posts = ix.postings.posts
   const b = sb.bytes
   const fs = ix.forms.data
@@ -98,8 +105,8 @@ function probe(ix: IndexTables, sb: ScanBuffer, p: number, t: number, n: number,
   for (; post >= 0; post = posts[2 * post + 1] as number) {
     const fo = posts[2 * post] as number
     const f = fo >>> 2
-    const start = p - (fo & (STRIDE - 1))
-    const len = fs[f * FORM] as number
+    const start = p - (fo & O)
+    const len = fs[f * W] as number
     if (start < 0 || start + len > n) continue
     // Chains are in (offset, length) order: candidates starting at one byte extend one running hash.
     if (start !== runStart || runEnd > start + len) {
@@ -108,19 +115,19 @@ function probe(ix: IndexTables, sb: ScanBuffer, p: number, t: number, n: number,
       runHash = seed
       headKnown = false
     }
-    if (len > HEAD) {
+    if (len > H) {
       // The first 16 bytes first: a long form sharing a q-gram with the text costs 16 bytes, not its length.
       if (!headKnown) {
-        while (runEnd < start + HEAD) runHash = Math.imul(runHash ^ (b[runEnd++] as number), FNV_PRIME)
-        headHash = fmix(runHash ^ HEAD) | 0
+        while (runEnd < start + H) runHash = Math.imul(runHash ^ (b[runEnd++] as number), P)
+        headHash = fmix(runHash ^ H) | 0
         headKnown = true
       }
-      if (headHash !== fs[f * FORM + 1]) continue
+      if (headHash !== fs[f * W + 1]) continue
     }
-    while (runEnd < start + len) runHash = Math.imul(runHash ^ (b[runEnd++] as number), FNV_PRIME)
-    if ((fmix(runHash ^ len) | 0) !== fs[f * FORM + 2]) continue
-    const ok = timingSafeEqual(verifyMac(ix.keys, b.subarray(start, start + len)), ix.forms.mac.subarray(f * HMAC_BYTES, (f + 1) * HMAC_BYTES))
-    const v = ix.values[fs[f * FORM + 3] as number]
+    while (runEnd < start + len) runHash = Math.imul(runHash ^ (b[runEnd++] as number), P)
+    if ((fmix(runHash ^ len) | 0) !== fs[f * W + 2]) continue
+    const ok = timingSafeEqual(verifyMac(ix.keys, b.subarray(start, start + len)), ix.forms.mac.subarray(f * M, (f + 1) * M))
+    const v = ix.values[fs[f * W + 3] as number]
     if (!ok || v === undefined) continue
     // The line holding the span: the last line start at or before it (a span never crosses a '\n').
     const lineStarts = sb.lineStarts
@@ -141,30 +148,74 @@ function probe(ix: IndexTables, sb: ScanBuffer, p: number, t: number, n: number,
   }
 }
 
-/** Scans sb.bytes[0, n): one aligned word per 4 bytes through the filter, candidates to `probe`. */
-export function scanSegment(ix: IndexTables, sb: ScanBuffer, n: number, lines: readonly string[], first: number, count: number, onHit: OnHit): void {
-  // Locals, not property reads: the loop then keeps them in registers.
-  const w = sb.words
-  const f = ix.filter.words
-  const shift = ix.filter.shift
-  const a = ix.keys.kA
-  const c = ix.keys.kC
-  const qm = ix.keys.qMask
-  const end = (n + 3) >>> 2
-  for (let i = 0; i < end; i++) {
-    const t = Math.imul((w[i] as number) & qm, a)
-    const x = Math.imul(t, c)
-    const bits = (1 << (x >>> 27)) | (1 << (x >>> 22)) | (1 << (x >>> 17))
-    if (((f[t >>> shift] as number) & bits) !== bits) continue
-    probe(ix, sb, i << 2, t, n, lines, first, count, onHit)
+export interface Lookup {
+  /** The index's own scan buffer (scanBytes lends it the caller's bytes for one scan). */
+  readonly buffer: ScanBuffer
+  /** Every hit in `lines`, in line order. */
+  scanLines: (lines: readonly string[], onHit: OnHit) => void
+  /**
+   * `scanLines` over bytes someone already wrote (`lines` joined by '\n' with one after the last, `n`
+   * bytes, line i at `starts[i]`, then at least 8 zero bytes, at offset 0 of their ArrayBuffer); zeroed
+   * afterwards.
+   */
+  scanBytes: (bytes: Buffer, n: number, starts: ArrayLike<number>, lines: readonly string[], onHit: OnHit) => void
+}
+
+/**
+ * The look-up over `ix`. A closure per index on purpose: the keys are constants of the closure, which
+ * V8 folds into the scan loop when the process has one index (the detector's case); read from an
+ * object instead, the loop ran ~5% slower.
+ */
+export function createLookup(ix: IndexTables): Lookup {
+  const sb = createScanBuffer()
+  // `| 0`: an int32 outside the small-integer range is kept as a double, converted again at every use.
+  const kA = ix.keys.kA | 0
+  const kC = ix.keys.kC | 0
+  const qMask = ix.keys.qMask | 0
+
+  // The loop's call with the index and buffer bound: two fewer values live across the loop.
+  const candidates = (p: number, t: number, n: number, lines: readonly string[], first: number, count: number, onHit: OnHit): void =>
+    probe(ix, sb, p, t, n, lines, first, count, onHit)
+
+  /** Scans sb.bytes[0, n): one aligned word per 4 bytes through the filter, candidates to `probe`. */
+  function scanSegment(n: number, lines: readonly string[], first: number, count: number, onHit: OnHit): void {
+    // Locals, not closure slots or properties: the loop then keeps them in registers.
+    const w = sb.words
+    const f = ix.filter.words
+    const shift = ix.filter.shift | 0
+    const a = kA
+    const c = kC
+    const qm = qMask
+    const end = (n + 3) >>> 2
+    for (let i = 0; i < end; i++) {
+      const t = Math.imul((w[i] as number) & qm, a)
+      const x = Math.imul(t, c)
+      const bits = (1 << (x >>> 27)) | (1 << (x >>> 22)) | (1 << (x >>> 17))
+      if (((f[t >>> shift] as number) & bits) !== bits) continue
+      candidates(i << 2, t, n, lines, first, count, onHit)
+    }
+  }
+
+  return {
+    buffer: sb,
+    scanLines(lines, onHit) {
+      encodeLines(sb, lines, (n, first, count) => scanSegment(n, lines, first, count, onHit))
+    },
+    scanBytes(bytes, n, starts, lines, onHit) {
+      if (n === 0) return
+      lendBytes(sb, bytes, n, starts, lines.length, () => scanSegment(n, lines, 0, lines.length, onHit))
+    }
   }
 }
 
 /**
- * Every hit in `lines`, in line order: the lines encoded into sb in segments of up to SEGMENT bytes
- * (a longer line gets a buffer of its own size for one scan), each scanned then zeroed.
+ * Encodes `lines` into sb in segments of up to SEGMENT bytes (a longer line gets a buffer of its own
+ * size for one scan), each handed to `scan` (its length, first line and line count) then zeroed.
  */
-export function scanLines(ix: IndexTables, sb: ScanBuffer, lines: readonly string[], onHit: OnHit): void {
+export function encodeLines(sb: ScanBuffer, lines: readonly string[], scan: (n: number, first: number, count: number) => void): void {
+  // Locals for the encoding loop, written back to sb when replaced.
+  let buf = sb.bytes
+  let starts = sb.lineStarts
   let i = 0
   while (i < lines.length) {
     const first = i
@@ -174,44 +225,40 @@ export function scanLines(ix: IndexTables, sb: ScanBuffer, lines: readonly strin
       const line = lines[i] ?? ''
       // Room for the worst case (3 bytes per code unit) and the '\n'.
       const need = line.length * 3 + 1
-      if (n + need > sb.bytes.length - 8) {
+      if (n + need > buf.length - 8) {
         if (k > 0) break
         // Whole 32-bit words, and zeros past the text for the last word read.
-        sb.bytes = ownBytes(Math.ceil(need / 4) * 4 + 8)
-        sb.words = new Int32Array(sb.bytes.buffer)
+        buf = ownBytes(Math.ceil(need / 4) * 4 + 8)
+        sb.bytes = buf
+        sb.words = new Int32Array(buf.buffer)
       }
-      if (k === sb.lineStarts.length) {
+      if (k === starts.length) {
         const grown = new Int32Array(k * 2)
-        grown.set(sb.lineStarts)
-        sb.lineStarts = grown
+        grown.set(starts)
+        starts = grown
+        sb.lineStarts = starts
       }
-      sb.lineStarts[k++] = n
-      n += sb.bytes.write(line, n)
-      sb.bytes[n++] = 0x0a
+      starts[k++] = n
+      n += buf.write(line, n)
+      buf[n++] = 0x0a
       i++
     }
     try {
-      scanSegment(ix, sb, n, lines, first, k, onHit)
+      scan(n, first, k)
     } finally {
       // The words read past n must be zeros, and log text does not outstay its scan.
-      sb.bytes.fill(0, 0, n)
+      buf.fill(0, 0, n)
     }
   }
-  if (sb.bytes.length > SEGMENT + 8) {
+  if (buf.length > SEGMENT + 8) {
     sb.bytes = ownBytes(SEGMENT + 8)
     sb.words = new Int32Array(sb.bytes.buffer)
   }
 }
 
-/**
- * `scanLines` over bytes someone already wrote (`lines` joined by '\n' with one after the last, `n`
- * bytes, line i at `starts[i]`, then at least 8 zero bytes, at offset 0 of their ArrayBuffer); zeroed
- * afterwards. sb lends its line starts; its own bytes are put back.
- */
-export function scanBytes(ix: IndexTables, sb: ScanBuffer, bytes: Buffer, n: number, starts: ArrayLike<number>, lines: readonly string[], onHit: OnHit): void {
-  if (n === 0) return
+/** Lends sb the caller's `bytes` (and copies its line starts) for one `scan`; zeroes them after. */
+export function lendBytes(sb: ScanBuffer, bytes: Buffer, n: number, starts: ArrayLike<number>, count: number, scan: () => void): void {
   if (bytes.byteOffset !== 0 || bytes.length < n + 8) throw new RangeError('scanBytes needs its bytes at offset 0 followed by 8 zero bytes')
-  const count = lines.length
   if (sb.lineStarts.length < count) sb.lineStarts = new Int32Array(2 * count)
   for (let i = 0; i < count; i++) sb.lineStarts[i] = starts[i] as number
   const own = sb.bytes
@@ -219,7 +266,7 @@ export function scanBytes(ix: IndexTables, sb: ScanBuffer, bytes: Buffer, n: num
   sb.bytes = bytes
   sb.words = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2)
   try {
-    scanSegment(ix, sb, n, lines, 0, count, onHit)
+    scan()
   } finally {
     bytes.fill(0, 0, n)
     sb.bytes = own

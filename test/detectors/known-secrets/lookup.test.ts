@@ -11,7 +11,7 @@ import { addForm, createFormStore } from '../../../detectors/known-secrets/form-
 import type { Hit, IndexedValue } from '../../../detectors/known-secrets/index.ts'
 import { deriveIndexKeys } from '../../../detectors/known-secrets/index-keys.ts'
 import type { IndexTables } from '../../../detectors/known-secrets/lookup.ts'
-import { createScanBuffer, SEGMENT, scanBytes, scanLines, unitsBefore } from '../../../detectors/known-secrets/lookup.ts'
+import { createLookup, SEGMENT, unitsBefore } from '../../../detectors/known-secrets/lookup.ts'
 import { addPosting, createPostings, STRIDE } from '../../../detectors/known-secrets/postings.ts'
 import { createQgramFilter, filterAdd } from '../../../detectors/known-secrets/qgram-filter.ts'
 import { createRng } from '../../support/noise.ts'
@@ -37,7 +37,7 @@ function tables(forms: readonly string[]): { ix: IndexTables; values: IndexedVal
 
 function hits(ix: IndexTables, lines: string[]): Array<{ line: number; text: string; fp: string }> {
   const out: Array<{ line: number; text: string; fp: string }> = []
-  scanLines(ix, createScanBuffer(), lines, (line, h: Hit) => out.push({ line, text: (lines[line] ?? '').slice(h.start, h.end), fp: h.value.fingerprint }))
+  createLookup(ix).scanLines(lines, (line, h: Hit) => out.push({ line, text: (lines[line] ?? '').slice(h.start, h.end), fp: h.value.fingerprint }))
   return out
 }
 
@@ -75,14 +75,14 @@ test(`near misses pass the filter but not the checks: a changed byte, a cut form
 test('the scan buffer is zeroed after each scan; a line longer than a segment gets its own buffer for one scan', () => {
   const secret = randomBytes(18).toString('base64url')
   const { ix } = tables([secret])
-  const sb = createScanBuffer()
-  const own = sb.bytes
+  const lookup = createLookup(ix)
+  const own = lookup.buffer.bytes
   const found: number[] = []
-  scanLines(ix, sb, ['a', `b ${secret}`, 'c'.repeat(SEGMENT), `${'d'.repeat(SEGMENT * 2)}${secret}`], (line) => found.push(line))
+  lookup.scanLines(['a', `b ${secret}`, 'c'.repeat(SEGMENT), `${'d'.repeat(SEGMENT * 2)}${secret}`], (line) => found.push(line))
   assert.deepEqual(found, [1, 3])
-  assert.equal(sb.bytes.length, SEGMENT + 8)
+  assert.equal(lookup.buffer.bytes.length, SEGMENT + 8)
   assert.ok(own.every((b) => b === 0))
-  assert.ok(sb.bytes.every((b) => b === 0))
+  assert.ok(lookup.buffer.bytes.every((b) => b === 0))
 })
 
 test('scanBytes reads the caller’s bytes in place, zeroes them, and refuses bytes not at offset 0 or without the 8 zero bytes', () => {
@@ -93,16 +93,16 @@ test('scanBytes reads the caller’s bytes in place, zeroes them, and refuses by
   const n = Buffer.byteLength(text)
   const bytes = Buffer.from(new ArrayBuffer(Math.ceil((n + 8) / 4) * 4))
   bytes.write(text)
-  const sb = createScanBuffer()
-  const own = sb.bytes
+  const lookup = createLookup(ix)
+  const own = lookup.buffer.bytes
   const found: Array<[number, number, number]> = []
-  scanBytes(ix, sb, bytes, n, [0, 4], lines, (line, h) => found.push([line, h.start, h.end]))
+  lookup.scanBytes(bytes, n, [0, 4], lines, (line, h) => found.push([line, h.start, h.end]))
   assert.deepEqual(found, [[1, 4, 4 + secret.length]])
   assert.ok(bytes.every((b) => b === 0))
-  assert.equal(sb.bytes, own)
+  assert.equal(lookup.buffer.bytes, own)
   const big = Buffer.from(new ArrayBuffer(64))
-  assert.throws(() => scanBytes(ix, sb, big.subarray(4), 8, [0], ['x'], () => {}), RangeError)
-  assert.throws(() => scanBytes(ix, sb, big, 60, [0], ['x'], () => {}), RangeError)
+  assert.throws(() => lookup.scanBytes(big.subarray(4), 8, [0], ['x'], () => {}), RangeError)
+  assert.throws(() => lookup.scanBytes(big, 60, [0], ['x'], () => {}), RangeError)
 })
 
 test('unitsBefore: UTF-16 units before a UTF-8 byte offset', () => {
