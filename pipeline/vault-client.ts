@@ -83,7 +83,6 @@ export function createVaultClient(opts: VaultClientOptions, deps: VaultClientDep
   const { failed, rejected } = opts.codes
   let token: string | undefined = opts.auth.method === 'token' ? opts.auth.token : undefined
   let tokenExpiresAt = Number.POSITIVE_INFINITY
-  let jwt: string | undefined
 
   async function send(method: string, path: string, body: unknown, accept: readonly number[], signal: AbortSignal | undefined): Promise<VaultResponse> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-vault-request': 'true' }
@@ -110,7 +109,8 @@ export function createVaultClient(opts: VaultClientOptions, deps: VaultClientDep
       // The cause is the transport's error (connection refused, abort): it holds neither headers nor body.
       throw new LeakwatchError(failed, `${what}: unreachable or timed out`, { cause: err })
     }
-    const secrets = [...(token === undefined ? [] : [token]), ...(jwt === undefined ? [] : [jwt]), ...stringsOf(body, [])]
+    // The login's body holds the JWT, so it is scrubbed with the rest of the body.
+    const secrets = [...(token === undefined ? [] : [token]), ...stringsOf(body, [])]
     let json: Record<string, unknown> = {}
     let parsed = true
     try {
@@ -136,6 +136,8 @@ export function createVaultClient(opts: VaultClientOptions, deps: VaultClientDep
     if (opts.auth.method !== 'kubernetes') return
     if (token !== undefined && now() < tokenExpiresAt) return
     token = undefined
+    // Read at each login, not kept: the kubelet rotates the projected token.
+    let jwt: string
     try {
       jwt = (await read(opts.auth.jwtPath)).trim()
     } catch (err) {
