@@ -9,6 +9,8 @@
 // 400/403/404 are final. The generated value is never logged or returned.
 
 import { LeakwatchError } from '../pipeline/errors.ts'
+import type { VaultResponse } from '../pipeline/vault-client.ts'
+import { createVaultClient } from '../pipeline/vault-client.ts'
 import type { RotationAction } from './config.ts'
 import type { Incident } from './incidents.ts'
 import { generateValue } from './kubernetes.ts'
@@ -30,41 +32,20 @@ function seg(s: string): string {
 }
 
 export function createVaultRotator(opts: VaultOptions, deps: { fetch?: typeof fetch } = {}) {
-  const doFetch = deps.fetch ?? fetch
-  const base = opts.address.replace(/\/+$/, '')
+  // Rotation jobs retry what is retriable and dead-letter the rest, so the two codes.
+  const vault = createVaultClient(
+    {
+      address: opts.address,
+      auth: { method: 'token', token: opts.token },
+      namespace: opts.namespace,
+      timeoutMs: opts.timeoutMs,
+      codes: { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' }
+    },
+    { ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }), retryAfterMs: (h) => parseRetryAfter(h, Date.now()) }
+  )
 
-  async function call(method: string, path: string, body?: unknown): Promise<Record<string, unknown> | undefined> {
-    const headers: Record<string, string> = { 'x-vault-token': opts.token, 'x-vault-request': 'true' }
-    if (opts.namespace !== undefined) headers['x-vault-namespace'] = opts.namespace
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    let res: Response
-    try {
-      res = await doFetch(`${base}/v1/${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs)
-      })
-    } catch (err) {
-      throw new LeakwatchError('LW_ERR_VAULT_FAILED', `vault ${method} ${path}: unreachable or timed out`, { cause: err })
-    }
-    const text = await res.text()
-    if (res.ok) return text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>)
-    const retriable = res.status === 408 || res.status === 412 || res.status === 429 || res.status >= 472
-    // Vault's error bodies are `{"errors": [...]}` messages about the request, never secret data.
-    let why = ''
-    try {
-      why = ((JSON.parse(text) as { errors?: string[] }).errors ?? []).join('; ').slice(0, 200)
-    } catch {}
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now())
-    throw new LeakwatchError(
-      retriable ? 'LW_ERR_VAULT_FAILED' : 'LW_ERR_VAULT_REJECTED',
-      `vault ${method} ${path}: HTTP ${res.status}${why === '' ? '' : ` (${why})`}`,
-      {
-        ...(retryAfterMs === undefined ? {} : { details: { retryAfterMs } })
-      }
-    )
+  async function call(method: string, path: string, body?: unknown, accept: readonly number[] = []): Promise<VaultResponse> {
+    return await vault.request(method, path, body === undefined ? { accept } : { body, accept })
   }
 
   function need(v: string | undefined, what: string, type: string): string {
@@ -100,21 +81,17 @@ export function createVaultRotator(opts: VaultOptions, deps: { fetch?: typeof fe
               : undefined
           const path = need(action.path ?? named, 'path', action.type)
           const key = need(action.key ?? incident.secretRef?.key, 'key', action.type)
-          let current: Record<string, unknown> = {}
-          let version = 0
-          try {
-            const r = (await call('GET', `${seg(mount)}/data/${seg(path)}`)) as { data?: { data?: Record<string, unknown>; metadata?: { version?: number } } }
-            current = r?.data?.data ?? {}
-            version = r?.data?.metadata?.version ?? 0
-          } catch (err) {
-            // A path that does not exist yet is created (cas 0); anything else is an error.
-            if (!(err instanceof LeakwatchError && / HTTP 404/.test(err.message))) throw err
+          // A path that does not exist yet (404) is created with cas 0.
+          const got = (await call('GET', `${seg(mount)}/data/${seg(path)}`, undefined, [404])).json as {
+            data?: { data?: Record<string, unknown>; metadata?: { version?: number } }
           }
+          const current = got.data?.data ?? {}
+          const version = got.data?.metadata?.version ?? 0
           const value = generateValue(action.lengthChars ?? 32, 'alnum')
-          const r = (await call('POST', `${seg(mount)}/data/${seg(path)}`, { options: { cas: version }, data: { ...current, [key]: value } })) as {
+          const r = (await call('POST', `${seg(mount)}/data/${seg(path)}`, { options: { cas: version }, data: { ...current, [key]: value } })).json as {
             data?: { version?: number }
           }
-          return `wrote version ${r?.data?.version ?? version + 1} of ${mount}/${path} with a new ${key}`
+          return `wrote version ${r.data?.version ?? version + 1} of ${mount}/${path} with a new ${key}`
         }
         default:
           throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `${action.type} is not a Vault action`)

@@ -8,8 +8,8 @@ import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import type { SecretDetector } from '../secrets.ts'
 import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from './detector.ts'
-import { loadKnownSecretsFile } from './file.ts'
 import { createKnownSecretIndex } from './index.ts'
+import { loadKnownSecretsFile } from './source-file.ts'
 
 /**
  * Wraps the engine's detect with the known secrets of `file`: one finding
