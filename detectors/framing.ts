@@ -55,26 +55,33 @@ export function frameLines(raw: readonly string[]): Framing {
   for (let i = 0; i < n; i++) {
     const body = f.lines[i] ?? ''
     if (!body.includes(ESC) && !body.includes('section_')) continue
-    const prefix = f.prefix[i] ?? 0
-    // Keep what lies between the escapes, remembering where each kept character was.
-    let text = ''
-    const at: number[] = []
-    let from = 0
-    const keep = (to: number): void => {
-      for (let j = from; j < to; j++) at.push(prefix + j)
-      text += body.slice(from, to)
-    }
-    TERMINAL_NOISE.lastIndex = 0
-    for (let m = TERMINAL_NOISE.exec(body); m !== null; m = TERMINAL_NOISE.exec(body)) {
-      keep(m.index)
-      from = m.index + m[0].length
-    }
-    keep(body.length)
+    const { text, at } = withoutTerminalNoise(body, f.prefix[i] ?? 0)
     f.lines[i] = text
     f.kept.set(i, at)
   }
   f.joined = f.lines.join('\n')
   return f
+}
+
+/**
+ * `body` without its escape sequences and section markers, and for each character kept its column
+ * in the written line, whose first `prefix` characters were the record prefix.
+ */
+export function withoutTerminalNoise(body: string, prefix: number): { text: string; at: number[] } {
+  let text = ''
+  const at: number[] = []
+  let from = 0
+  const keep = (to: number): void => {
+    for (let j = from; j < to; j++) at.push(prefix + j)
+    text += body.slice(from, to)
+  }
+  TERMINAL_NOISE.lastIndex = 0
+  for (let m = TERMINAL_NOISE.exec(body); m !== null; m = TERMINAL_NOISE.exec(body)) {
+    keep(m.index)
+    from = m.index + m[0].length
+  }
+  keep(body.length)
+  return { text, at }
 }
 
 /** The column in written line `i` of the framed text's column `col`. */

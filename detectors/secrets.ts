@@ -28,6 +28,7 @@ import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from
 import { formatPrefixes, plausibleSecret } from './gates.ts'
 import type { KeywordScanner } from './keywords.ts'
 import { createKeywordScanner, findBase64Runs } from './keywords.ts'
+import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
 import type { Rule } from './rule.ts'
 
@@ -464,18 +465,8 @@ function runRules(
       // Boundary groups consume one character; step back so adjacent secrets are still seen.
       if (c.re.lastIndex > endByte) c.re.lastIndex = endByte
       if (c.rule.block !== undefined) {
-        const b = readBlock(c.rule.block, lines, lineIndex, text, utf16Column(text, buf, m.index + whole.length))
-        if (b === undefined || !passes(engine, c, b.secret, text, whole)) continue
-        const hit: Hit = {
-          compiled: c,
-          lineIndex,
-          start: offset + utf16Column(text, buf, m.index),
-          end: offset + b.end,
-          endLineIndex: b.endLineIndex,
-          endColumn: b.endLineIndex === lineIndex ? offset + b.endColumn : b.endColumn,
-          secret: b.secret
-        }
-        hits.push(place(lines, hit, text, view))
+        const hit = blockHit(scan, c, c.rule.block, lineIndex, text, buf, offset, m.index, whole)
+        if (hit !== undefined) hits.push(place(lines, hit, text, view))
         continue
       }
       const value = captured.toString('utf8')
@@ -487,6 +478,32 @@ function runRules(
       if (secret !== value) hit.cut = true
       hits.push(place(lines, hit, text, view))
     }
+  }
+}
+
+/** The hit of a block rule whose header `header` was found at byte `at` of `buf` (the UTF-8 of `text`): its body, read by pem.ts. */
+function blockHit(
+  scan: ChunkScan,
+  c: Compiled,
+  block: BlockShape,
+  lineIndex: number,
+  text: string,
+  buf: Buffer,
+  offset: number,
+  at: number,
+  header: Buffer
+): Hit | undefined {
+  const b = readBlock(block, scan.lines, lineIndex, text, utf16Column(text, buf, at + header.length))
+  if (b === undefined || !passes(scan.engine, c, b.secret, text, header)) return undefined
+  return {
+    compiled: c,
+    lineIndex,
+    start: offset + utf16Column(text, buf, at),
+    end: offset + b.end,
+    endLineIndex: b.endLineIndex,
+    // On the header's line, a column of `text`; on a following line, of that line.
+    endColumn: b.endLineIndex === lineIndex ? offset + b.endColumn : b.endColumn,
+    secret: b.secret
   }
 }
 

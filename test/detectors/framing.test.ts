@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from '../../detectors/framing.ts'
+import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
 import { criLine, githubLine, gitlabLines } from '../support/records.ts'
 
 const ESC = '\x1b'
@@ -100,4 +100,15 @@ test('byte offsets become code-unit columns, and ASCII spans are returned as the
   const spans: Array<[number, number]> = [[4, 7]]
   assert.equal(utf16Spans(ascii, Buffer.from(ascii), spans), spans)
   assert.equal(utf16Column(ascii, Buffer.from(ascii), 4), 4)
+})
+
+test('withoutTerminalNoise keeps the text between escapes and the written column of each kept character', () => {
+  const body = `${ESC}[0Ksection_start:1795842853:build[collapsed=true]\r${ESC}[0K${ESC}[32;1mok${ESC}[0;m!`
+  const { text, at } = withoutTerminalNoise(body, 10)
+  assert.equal(text, 'ok!')
+  assert.deepEqual(
+    at,
+    [body.indexOf('ok'), body.indexOf('ok') + 1, body.indexOf('!')].map((c) => c + 10)
+  )
+  assert.deepEqual(withoutTerminalNoise('plain', 0), { text: 'plain', at: [0, 1, 2, 3, 4] })
 })
