@@ -26,6 +26,8 @@ import { clipAround, maskSpans } from './excerpt.ts'
 import type { Framing } from './framing.ts'
 import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
 import { formatPrefixes, plausibleSecret } from './gates.ts'
+import type { Hit as HitOf, ViewSpan } from './hits.ts'
+import { distinctHits, place } from './hits.ts'
 import type { KeywordScanner } from './keywords.ts'
 import { createKeywordScanner, findBase64Runs } from './keywords.ts'
 import type { BlockShape } from './pem.ts'
@@ -110,24 +112,8 @@ export interface SecretDetector {
   readonly ruleCount: number
 }
 
-/** A raw match before it becomes a Finding; `secret` never leaves this module. */
-interface Hit {
-  compiled: Compiled
-  lineIndex: number
-  /** Span in the source line (code units), masked in the context. */
-  start: number
-  end: number
-  endLineIndex: number
-  endColumn: number
-  secret: string
-  /** Set when found in a decoded view: the context then shows the masked view. */
-  via?: string
-  viewText?: string
-  viewStart?: number
-  viewEnd?: number
-  /** The value ran into a JSON escape and was cut there: a decoded view's reading of the place is better. */
-  cut?: boolean
-}
+/** A raw match of a compiled rule before it becomes a Finding; `secret` never leaves this module. */
+type Hit = HitOf<Compiled>
 
 /** The inline marker that silences a line, like gitleaks:allow. */
 export const INLINE_ALLOW = 'leakwatch:allow'
@@ -242,13 +228,6 @@ interface ChunkScan {
   engine: Engine
   lines: readonly string[]
   hits: Hit[]
-}
-
-/** The encoded span of the line a decoded view came from, and how it was decoded (json, url+base64, …). */
-interface ViewSpan {
-  via: string
-  start: number
-  end: number
 }
 
 export function createSecretDetector(opts: SecretDetectorOptions): SecretDetector {
@@ -519,58 +498,6 @@ function passes(engine: Engine, c: Compiled, secret: string, line: string, match
   return true
 }
 
-/** A hit found in a decoded view, pointed at the line: at the secret's escaped form if the line holds it, else at the view's whole span. */
-function place(lines: readonly string[], h: Hit, text: string, view: ViewSpan | undefined): Hit {
-  if (view === undefined) return h
-  // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
-  const line = lines[h.lineIndex] ?? ''
-  for (const form of [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
-    const at = line.indexOf(form, view.start)
-    if (at >= 0 && at + form.length <= view.end)
-      return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
-  }
-  return {
-    ...h,
-    via: view.via,
-    viewText: text,
-    viewStart: h.start,
-    viewEnd: h.end,
-    start: view.start,
-    end: view.end,
-    endColumn: view.end + 1,
-    endLineIndex: h.lineIndex
-  }
-}
-
-/**
- * One hit per secret per place, in line and column order: overlapping windows and decoded views
- * find the same value again, and of two rules matching one span the more specific is kept (pattern
- * over generic). Hits placed on the line come before unlocated view hits, which are kept only if
- * they add a value.
- */
-function distinctHits(hits: Hit[]): Hit[] {
-  const unlocated = (h: Hit): number => (h.viewText === undefined ? 0 : 1)
-  hits.sort(
-    (a, b) =>
-      unlocated(a) - unlocated(b) ||
-      a.lineIndex - b.lineIndex ||
-      a.start - b.start ||
-      rank(a) - rank(b) ||
-      reading(a) - reading(b) ||
-      a.compiled.index - b.compiled.index
-  )
-  const kept: Hit[] = []
-  for (const h of hits) {
-    // A view the secret could not be located in spans the whole encoded text: it only duplicates the same value.
-    const overlaps = (k: Hit): boolean => k.viewText === undefined && h.viewText === undefined && k.start < h.end && h.start < k.end
-    // An unlocated view hit of a rule that already matched the raw line is the same value read another way.
-    const sameRule = (k: Hit): boolean => h.viewText !== undefined && k.viewText === undefined && k.compiled === h.compiled
-    const dup = kept.find((k) => k.lineIndex === h.lineIndex && (k.secret === h.secret || overlaps(k) || sameRule(k)))
-    if (dup === undefined) kept.push(h)
-  }
-  return kept.sort((a, b) => a.lineIndex - b.lineIndex || a.start - b.start)
-}
-
 /** The finding of hit `h` of `chunk`, its columns back in the record as written; `kept` are the chunk's hits, masked in the context. */
 function findingOf(
   opts: SecretDetectorOptions,
@@ -623,11 +550,6 @@ function context(line: string, lineHits: readonly Hit[], h: Hit, max: number): s
   return `(${h.via}-decoded) ${clipAround(maskSpans(h.viewText, [[h.viewStart ?? 0, h.viewEnd ?? 0]]), h.viewStart ?? 0, max)}`
 }
 
-/** Of two readings of one place: the line as written, then a decoded view, then a value cut at an escape. */
-function reading(h: Hit): number {
-  return h.cut === true ? 2 : h.via === undefined ? 0 : 1
-}
-
 // A JSON escape inside a value that a permissive charset (passwords, URLs) took in: `pass=Summer9!\n`
 // in a JSON string, `…\u0026password=` from Go's encoder, `pw=s3cr3t\"` one level deeper.
 const VALUE_ESCAPE = /\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})/
@@ -641,13 +563,6 @@ function beforeEscape(value: string, next: number | undefined): string {
   const at = VALUE_ESCAPE.exec(value)?.index
   if (at !== undefined) return value.slice(0, at)
   return next === 0x22 ? value.replace(/\\+$/, '') : value
-}
-
-/** Format rules win over generic rules; catch-alls yield to the specific rules of their kind. */
-function rank(h: Hit): number {
-  const r = h.compiled.rule
-  // Within a kind, a catch-all (any JDBC URL, any secret-ish name) yields to a rule that names its format.
-  return (r.kind === 'pattern' ? 0 : 2) + (r.fallback === true ? 1 : 0)
 }
 
 function confidenceOf(rule: Rule): Finding['confidence'] {
