@@ -13,7 +13,8 @@
 // lines after it (detectors/pem.ts). Decoded views of a line (JSON escapes,
 // URL escapes, base64 runs) are scanned the same way to a bounded depth, and
 // over-long lines are scanned in overlapping windows instead of being cut.
-// Everything that leaves this module is fingerprinted or masked
+// The hits of one place are reduced to one (detectors/hits.ts), and
+// everything that leaves this module is fingerprinted or masked
 // (detectors/excerpt.ts).
 
 import RE2 from 're2'
