@@ -1,0 +1,108 @@
+// The gates a candidate value passes before it is a finding, as pure
+// functions of the value and its rule: entropy, the rule's own check, and the
+// shapes that are never credentials — stopwords, template references, typed
+// sequences, words and identifiers, base64 of any of those, a JWT or a value
+// that starts like a known format (that format's rule judges it). Generic
+// rules (a value next to a secret-ish name) meet these shapes all the time;
+// format rules only the placeholders and references.
+
+import { shannonEntropy } from './entropy.ts'
+import type { Rule } from './rule.ts'
+import { nameLike, referenceLike } from './words.ts'
+
+// Values that generic rules see all the time and that are never credentials.
+const GENERIC_STOPWORDS =
+  /^(?:true|false|null|none|nil|undefined|empty|changeme|change[_-]?it|password|secret|redacted|masked|hidden|example|sample|placeholder|required|optional|string|value|default|test|dummy|todo|tbd|fixme|replace[_-]?me|set[_-]?me|n\/a|xxx+|\*+|\.+|-+)$/i
+// Template references where a value will be substituted, in every templating dialect configs and
+// CI logs use: ${X}, ${X:-default}, $X, {{ .Values.x }}, [[ .x ]], %(x)s, <x>, (hidden), [X], $(cmd),
+// #{x}, %X%, __X__, @@X@@, process.env.X, os.environ["X"], and runs of one x (random base64 has xXxX).
+// No credential format looks like one, so every rule is held to it (and to `referenceLike`, such as
+// var.db_password): the permissive ones (a URL's password, an .npmrc token, a JDBC property) meet them
+// all the time.
+const PLACEHOLDER =
+  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ)\b.*|(?-i:ENV)(?:\[|\.fetch\().*|(?-i:(?:x{4,}|X{4,}).*|.*(?:x{6,}|X{6,}).*))$/i
+
+// Runs of a keyboard or the alphabet, and the words of made-up values: what people type into examples.
+// Each word in one case (dummy, Dummy, DUMMY), not any mix: a random 36-character base62 token holds
+// "dUmMy" somewhere once in a million, and a rule's gate may not refuse real tokens at that rate
+// (test/detectors/rules-stability.test.ts). The short words count only at the start of a word
+// (your-token, YOUR_KEY, fake_secret): inside a camelCase run ("…oFakeK…") they are as likely
+// in random text, and identifiers such as myFakeKey are names (words.ts) anyway.
+const inOneCase = (w: string): string[] => [w, (w[0] ?? '').toUpperCase() + w.slice(1), w.toUpperCase()]
+const SEQUENCES = new RegExp(
+  `0123456|1234567|${['abcdefg', 'bcdefgh', 'qwerty', 'asdfgh', 'example', 'sample', 'dummy', 'redacted', 'changeme', 'placeholder'].flatMap(inOneCase).join('|')}|(?:^|[^A-Za-z0-9])(?:${['fake', 'your'].flatMap(inOneCase).join('|')})`
+)
+
+/**
+ * The prefixes of the format rules among `rules`, as a value starting with one is written: a value
+ * that starts like a known format (ghp_, npm_, xoxe., eyJ…) is judged by that format's rule alone,
+ * and when its checksum or shape check rejected it, a generic rule must not report it anyway.
+ * Provider prefixes are written in one case (ghp_, AKIA, xoxb-): they are compared exactly, in lower
+ * and upper case, so a random value that merely starts with the same letters in another case is not
+ * deferred.
+ */
+export function formatPrefixes(rules: Iterable<Rule>): string[] {
+  const keywords = new Set<string>()
+  for (const r of rules) if (r.kind === 'pattern') for (const k of r.keywords) keywords.add(k)
+  return [...keywords].filter((k) => /^[a-z0-9]/.test(k) && (k.length >= 4 || /[^a-z0-9]/.test(k))).flatMap((k) => [k, k.toUpperCase()])
+}
+
+/**
+ * The rule's gates on a value it captured, allowlists aside: its entropy bar, no template
+ * reference, no name of a secret (for a format rule, unless the value starts with the format's own
+ * prefix), a generic value's plausibility, and the rule's own check.
+ */
+export function plausibleSecret(rule: Rule, secret: string, prefixes: readonly string[]): boolean {
+  if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
+  if (placeholderLike(secret)) return false
+  // A reference to a secret is not one. Generic values are held to any name (genericPlausible); format
+  // values only to names that refer to a secret, and never when they start with the format's own prefix.
+  if (rule.kind === 'pattern' && referenceLike(secret) && !rule.keywords.some((k) => secret.toLowerCase().startsWith(k))) return false
+  if (rule.kind === 'generic' && !genericPlausible(secret, prefixes)) return false
+  if (rule.validate !== undefined && !rule.validate(secret)) return false
+  return true
+}
+
+/** A template reference or a run of x: where a value will be substituted, or has been blanked. */
+export function placeholderLike(value: string): boolean {
+  return PLACEHOLDER.test(value)
+}
+
+/**
+ * The gates every generic value passes: not a stopword or template, not a
+ * typed sequence, not a word or identifier, and not the start of a known format.
+ */
+export function genericPlausible(secret: string, prefixes: readonly string[]): boolean {
+  if (!valuePlausible(secret)) return false
+  // Kubernetes Secret manifests carry values base64-encoded: `password: Y2hhbmdlbWU=` is "changeme".
+  const decoded = decodedText(secret)
+  if (decoded !== undefined && (PLACEHOLDER.test(decoded) || !valuePlausible(decoded))) return false
+  // A JWT, valid or not, is the JWT rules' to judge: base64url of a JSON header (`{"alg":…`). Recognised by
+  // decoding, not by its first letters, which one random token in 240,000 shares.
+  if (jwtLike(secret)) return false
+  return !prefixes.some((p) => secret.startsWith(p))
+}
+
+/** Not a stopword, a typed sequence, a short word or a name. */
+export function valuePlausible(value: string): boolean {
+  if (GENERIC_STOPWORDS.test(value) || SEQUENCES.test(value)) return false
+  // A short run of letters is a word. Longer ones are judged by their shape, not rejected outright:
+  // 1.5% of random 24-character base62 tokens have no digit, and they leak too. A name assigned to a
+  // secret-ish key (payments-db-credentials-v2, var.db_password) is a reference, not the secret.
+  if (/^[A-Za-z]+$/.test(value) && value.length < 20) return false
+  return !nameLike(value)
+}
+
+/** A value whose first segment is base64url of a JSON object's start: a JWT's header. */
+export function jwtLike(value: string): boolean {
+  if (!value.startsWith('eyJ')) return false
+  const head = Buffer.from(value.split('.')[0] ?? '', 'base64url').toString('latin1')
+  return /^\{"[\x20-\x7e]*$/.test(head) && head.includes('":')
+}
+
+/** The text a canonical, padded base64 value decodes to, when that is short printable text. */
+export function decodedText(value: string): string | undefined {
+  if (value.length > 64 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined
+  const text = Buffer.from(value, 'base64').toString('utf8')
+  return /^[\x20-\x7e]+$/.test(text) ? text : undefined
+}

@@ -1,0 +1,107 @@
+// Raw matches (hits) of the secret detector before they become findings: where
+// a hit found in a decoded view points in its line, and which hits stand for
+// the same secret in the same place. Overlapping windows and decoded views find
+// a value again, and several rules can match one span; one finding is made per
+// secret per place, from the most specific rule and the plainest reading.
+
+import type { Rule } from './rule.ts'
+
+/** What a hit needs of the rule that made it: its kind and whether it is a catch-all, and its order among the rules. */
+export interface HitRule {
+  rule: Pick<Rule, 'kind' | 'fallback'>
+  index: number
+}
+
+/** A raw match before it becomes a Finding; `secret` never leaves the detector. */
+export interface Hit<C extends HitRule = HitRule> {
+  compiled: C
+  lineIndex: number
+  /** Span in the source line (code units), masked in the context. */
+  start: number
+  end: number
+  endLineIndex: number
+  endColumn: number
+  secret: string
+  /** Set when found in a decoded view: the context then shows the masked view. */
+  via?: string
+  viewText?: string
+  viewStart?: number
+  viewEnd?: number
+  /** The value ran into a JSON escape and was cut there: a decoded view's reading of the place is better. */
+  cut?: boolean
+}
+
+/** The encoded span of the line a decoded view came from, and how it was decoded (json, url+base64, …). */
+export interface ViewSpan {
+  via: string
+  start: number
+  end: number
+}
+
+/**
+ * A hit found in `text`, a decoded view of line `h.lineIndex` of `lines`, pointed at the line: at
+ * the secret's escaped form where the line holds it, else at the view's whole encoded span (the
+ * context then shows the view). A hit on the line itself (`view` undefined) is returned as it is.
+ */
+export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, text: string, view: ViewSpan | undefined): Hit<C> {
+  if (view === undefined) return h
+  // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
+  const line = lines[h.lineIndex] ?? ''
+  for (const form of [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
+    const at = line.indexOf(form, view.start)
+    if (at >= 0 && at + form.length <= view.end)
+      return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
+  }
+  return {
+    ...h,
+    via: view.via,
+    viewText: text,
+    viewStart: h.start,
+    viewEnd: h.end,
+    start: view.start,
+    end: view.end,
+    endColumn: view.end + 1,
+    endLineIndex: h.lineIndex
+  }
+}
+
+/**
+ * One hit per secret per place, in line and column order: overlapping windows and decoded views
+ * find the same value again, and of two rules matching one span the more specific is kept (pattern
+ * over generic). Hits placed on the line come before unlocated view hits, which are kept only if
+ * they add a value. Sorts `hits` in place.
+ */
+export function distinctHits<C extends HitRule>(hits: Array<Hit<C>>): Array<Hit<C>> {
+  const unlocated = (h: Hit<C>): number => (h.viewText === undefined ? 0 : 1)
+  hits.sort(
+    (a, b) =>
+      unlocated(a) - unlocated(b) ||
+      a.lineIndex - b.lineIndex ||
+      a.start - b.start ||
+      rank(a) - rank(b) ||
+      reading(a) - reading(b) ||
+      a.compiled.index - b.compiled.index
+  )
+  const kept: Array<Hit<C>> = []
+  for (const h of hits) {
+    // A view the secret could not be located in spans the whole encoded text: it only duplicates the same value.
+    const overlaps = (k: Hit<C>): boolean => k.viewText === undefined && h.viewText === undefined && k.start < h.end && h.start < k.end
+    // An unlocated view hit of a rule that already matched the raw line is the same value read another way.
+    const sameRule = (k: Hit<C>): boolean => h.viewText !== undefined && k.viewText === undefined && k.compiled === h.compiled
+    const dup = kept.find((k) => k.lineIndex === h.lineIndex && (k.secret === h.secret || overlaps(k) || sameRule(k)))
+    if (dup === undefined) kept.push(h)
+  }
+  return kept.sort((a, b) => a.lineIndex - b.lineIndex || a.start - b.start)
+}
+
+/** Of two readings of one place: the line as written, then a decoded view, then a value cut at an escape. */
+function reading(h: Hit): number {
+  return h.cut === true ? 2 : h.via === undefined ? 0 : 1
+}
+
+/** Format rules win over generic rules; catch-alls yield to the specific rules of their kind. */
+function rank(h: Hit): number {
+  const r = h.compiled.rule
+  // Within a kind, a catch-all (any JDBC URL, any secret-ish name) yields to a rule that names its format.
+  return (r.kind === 'pattern' ? 0 : 2) + (r.fallback === true ? 1 : 0)
+}

@@ -1,0 +1,72 @@
+// PEM-style blocks (private keys, PGP armour): the rule's regex matches the
+// BEGIN header, and the secret is the base64 body that follows, either on the
+// same line (JSON-escaped "\n" between its parts, the way a key arrives in a
+// JSON log or a Secret manifest) or on the following lines of the chunk, up to
+// the END marker. A body is told apart from a log line that merely quotes a
+// header ("expected a PEM file starting with -----BEGIN …") by what follows it.
+
+import type { Rule } from './rule.ts'
+
+export type BlockShape = NonNullable<Rule['block']>
+
+/** The body of a block and where it ends: `end` on the header's line, `endColumn` (1-based) on `endLineIndex`. */
+export interface BlockSpan {
+  secret: string
+  endLineIndex: number
+  end: number
+  endColumn: number
+}
+
+/** How many lines after the header a block may run: a key is a few dozen; more is a dump to stop at. */
+export const MAX_BLOCK_LINES = 200
+
+const NOT_BODY = /[^A-Za-z0-9+/=]/g
+const ESCAPED_NEWLINE = /\\[nr]/g
+const BODY_RUN = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*/
+const HEADER_FIELD = /^\s*[A-Za-z][A-Za-z-]*:\s/
+const BODY_LINE = /^\s*[A-Za-z0-9+/=]*\s*$/
+
+/**
+ * The block whose header ends at column `afterHeader` of `text`, the piece of line `lineIndex` of
+ * `lines` that the header was found in; undefined when what follows is too short to be a key or is
+ * no block at all.
+ */
+export function readBlock(block: BlockShape, lines: readonly string[], lineIndex: number, text: string, afterHeader: number): BlockSpan | undefined {
+  // Same line (JSON-escaped "\n" between parts) or following lines of the chunk.
+  const sameLine = text.slice(afterHeader)
+  const endAt = sameLine.indexOf(block.end)
+  if (endAt >= 0) {
+    const body = sameLine.slice(0, endAt).replace(ESCAPED_NEWLINE, '').replace(NOT_BODY, '')
+    return body.length >= block.minBodyChars
+      ? { secret: body, endLineIndex: lineIndex, end: afterHeader + endAt, endColumn: afterHeader + endAt + 1 }
+      : undefined
+  }
+  // No END on this line. The body may start here (JSON-escaped, cut short) and go on over the
+  // following lines, but only if nothing else follows it on this line: a header quoted in a
+  // message and followed by the rest of a JSON event is no block.
+  const run = BODY_RUN.exec(sameLine)?.[0] ?? ''
+  let body = run.replace(ESCAPED_NEWLINE, '').replace(NOT_BODY, '')
+  // Without its END marker a body must be four times as long: a fragment of base64 after a quoted header is common.
+  const unterminated = block.minBodyChars * 4
+  if (run.length < sameLine.trimEnd().length) {
+    return body.length >= unterminated
+      ? { secret: body, endLineIndex: lineIndex, end: afterHeader + run.length, endColumn: afterHeader + run.length + 1 }
+      : undefined
+  }
+  for (let j = lineIndex + 1; j < lines.length && j < lineIndex + MAX_BLOCK_LINES; j++) {
+    const l = lines[j] ?? ''
+    const e = l.indexOf(block.end)
+    if (e >= 0) return body.length >= block.minBodyChars ? { secret: body, endLineIndex: j, end: text.length, endColumn: e + 1 } : undefined
+    if (HEADER_FIELD.test(l)) continue // PEM headers such as Proc-Type
+    // A body line is base64 and nothing else (or blank, as in PGP armour). Any other line ends the block: a log line that
+    // quotes a BEGIN header is followed by more log lines, not by a key.
+    if (!BODY_LINE.test(l)) {
+      return body.length >= unterminated ? { secret: body, endLineIndex: j - 1, end: text.length, endColumn: (lines[j - 1] ?? '').length + 1 } : undefined
+    }
+    body += l.replace(NOT_BODY, '')
+  }
+  // A block cut by the chunk boundary: report what we have when it is long enough to be a key.
+  // Its span runs to the end of the last body line seen, so a masker covers every line of it.
+  const last = Math.min(lines.length - 1, lineIndex + MAX_BLOCK_LINES - 1)
+  return body.length >= unterminated ? { secret: body, endLineIndex: last, end: text.length, endColumn: (lines[last] ?? '').length + 1 } : undefined
+}

@@ -1,0 +1,114 @@
+// A record's framing comes off before the rules read it, and every framed
+// column maps back to the column of the line as written: the finding points
+// there and a masker rewrites that line.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
+import { criLine, githubLine, gitlabLines } from '../support/records.ts'
+
+const ESC = '\x1b'
+
+/** Every framed column of every line, mapped back, reads the same character in the written line. */
+function assertMapsBack(raw: readonly string[]): void {
+  const f = frameLines(raw)
+  for (let i = 0; i < raw.length; i++) {
+    const framed = f.lines[i] ?? ''
+    for (let col = 0; col < framed.length; col++) assert.equal(raw[i]?.[toRaw(f, i, col)], framed[col], `line ${i} column ${col}`)
+    assert.equal(toRawEnd(f, i, framed.length) <= (raw[i] ?? '').length, true)
+  }
+}
+
+test('plain lines pass through untouched, with no mapping to keep', () => {
+  const raw = ['starting api', 'listening on :8080', '', '2026 was a year']
+  const f = frameLines(raw)
+  assert.deepEqual(f.lines, raw)
+  assert.deepEqual(f.prefix, [0, 0, 0, 0])
+  assert.equal(f.kept.size, 0)
+  assert.equal(f.joined, raw.join('\n'))
+  assert.equal(toRaw(f, 1, 5), 5)
+  assert.equal(toRawEnd(f, 1, 18), 18)
+})
+
+test('CRI and GitHub Actions timestamps come off, and columns map past them', () => {
+  const raw = [criLine('token=abc'), criLine('err', 'stderr'), githubLine('Run make'), 'no prefix here']
+  const f = frameLines(raw)
+  assert.deepEqual(f.lines, ['token=abc', 'err', 'Run make', 'no prefix here'])
+  const cri = (raw[0] ?? '').length - 'token=abc'.length
+  assert.equal(f.prefix[0], cri)
+  assert.equal(toRaw(f, 0, 6), cri + 6)
+  assert.equal(toRawEnd(f, 0, 9), (raw[0] ?? '').length)
+  assert.equal(f.prefix[3], 0)
+  assertMapsBack(raw)
+})
+
+test('a line that starts like a date but is no record prefix keeps its text', () => {
+  const raw = ['2026-11-24 not a timestamp', '2026-11-24T03:14:13Z', '2026-11-24T03:14:13Z stdout X partial']
+  const f = frameLines(raw)
+  assert.equal(f.lines[0], raw[0])
+  // A timestamp without the space after it is the message itself.
+  assert.equal(f.lines[1], raw[1])
+  // A timestamp is taken off even when the CRI stream and tag that follow it are malformed.
+  assert.equal(f.lines[2], 'stdout X partial')
+})
+
+test('ANSI escapes and GitLab section markers come off; each kept character maps to where it was written', () => {
+  const raw = gitlabLines(['$ make deploy', 'password=hunter2x'])
+  raw.push(`${ESC}[31mred${ESC}[0m and ${ESC}(Bplain`)
+  const f = frameLines(raw)
+  assert.deepEqual(f.lines, ['$ make deploy', 'password=hunter2x', 'red and plain'])
+  assert.equal(f.kept.has(0), true)
+  assert.equal(f.kept.has(1), false, 'a line with a prefix only keeps offsets, not a column table')
+  assert.equal(f.joined, f.lines.join('\n'))
+  assertMapsBack(raw)
+  // The exclusive end of a span lands just after its last written character, not after the escape that follows it.
+  const line = raw[2] ?? ''
+  assert.equal(toRawEnd(f, 2, 3), line.indexOf(`${ESC}[0m`))
+  assert.equal(toRawEnd(f, 2, 0), toRaw(f, 2, 0))
+  // A column past the framed text is the written line's end.
+  assert.equal(toRaw(f, 2, 100), line.length)
+})
+
+test('a carriage return without a section marker changes nothing', () => {
+  const raw = ['progress 10%\r', 'progress 20%\rdone']
+  const f = frameLines(raw)
+  assert.deepEqual(f.lines, raw)
+  assert.equal(f.kept.size, 0)
+})
+
+test('lineStarts gives each line its byte offset in the UTF-8 of the joined text', () => {
+  for (const raw of [['abc', '', 'de'], ['zoë', 'naïve café', '€1', 'x'], []]) {
+    const f = frameLines(raw)
+    const bytes = Buffer.from(f.joined, 'utf8')
+    const starts = lineStarts(f, bytes)
+    assert.equal(starts.length, raw.length + 1)
+    for (let i = 0; i < raw.length; i++) {
+      const end = (starts[i + 1] ?? 0) - 1
+      assert.equal(bytes.subarray(starts[i], end).toString('utf8'), f.lines[i])
+    }
+    assert.equal(starts[raw.length], raw.length === 0 ? 0 : bytes.length + 1, 'one past the newline after the last line')
+  }
+})
+
+test('byte offsets become code-unit columns, and ASCII spans are returned as they are', () => {
+  const text = 'pw=€x9 tok=abc'
+  const bytes = Buffer.from(text, 'utf8')
+  const at = bytes.indexOf('tok')
+  assert.equal(utf16Column(text, bytes, at), text.indexOf('tok'))
+  assert.deepEqual(utf16Spans(text, bytes, [[at, bytes.length]]), [[text.indexOf('tok'), text.length]])
+  const ascii = 'tok=abc'
+  const spans: Array<[number, number]> = [[4, 7]]
+  assert.equal(utf16Spans(ascii, Buffer.from(ascii), spans), spans)
+  assert.equal(utf16Column(ascii, Buffer.from(ascii), 4), 4)
+})
+
+test('withoutTerminalNoise keeps the text between escapes and the written column of each kept character', () => {
+  const body = `${ESC}[0Ksection_start:1795842853:build[collapsed=true]\r${ESC}[0K${ESC}[32;1mok${ESC}[0;m!`
+  const { text, at } = withoutTerminalNoise(body, 10)
+  assert.equal(text, 'ok!')
+  assert.deepEqual(
+    at,
+    [body.indexOf('ok'), body.indexOf('ok') + 1, body.indexOf('!')].map((c) => c + 10)
+  )
+  assert.deepEqual(withoutTerminalNoise('plain', 0), { text: 'plain', at: [0, 1, 2, 3, 4] })
+})
