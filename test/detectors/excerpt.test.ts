@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { clipAround, maskSpans } from '../../detectors/excerpt.ts'
+import { createRng } from '../../detectors/gen.ts'
 import { mask } from '../../pipeline/fingerprint.ts'
-import { createRng } from '../support/noise.ts'
 
 const SEED = 20261208
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

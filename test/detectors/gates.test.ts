@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { decodedText, formatPrefixes, genericPlausible, jwtLike, placeholderLike, plausibleSecret, valuePlausible } from '../../detectors/gates.ts'
+import { createRng } from '../../detectors/gen.ts'
 import type { Rule } from '../../detectors/rule.ts'
-import { createRng } from '../support/noise.ts'
 
 const SEED = 20261206
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

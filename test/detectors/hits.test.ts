@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createRng } from '../../detectors/gen.ts'
 import type { Hit, HitRule } from '../../detectors/hits.ts'
 import { distinctHits, place } from '../../detectors/hits.ts'
-import { createRng } from '../support/noise.ts'
 
 const SEED = 20261209
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'

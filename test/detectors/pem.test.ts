@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createRng } from '../../detectors/gen.ts'
 import { MAX_BLOCK_LINES, readBlock } from '../../detectors/pem.ts'
-import { createRng } from '../support/noise.ts'
 
 const SEED = 20261207
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
