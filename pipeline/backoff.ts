@@ -34,3 +34,15 @@ export function backoffMs(failures: number, b: Backoff, random: () => number = M
   if (b.jitter === 'over') return Math.ceil(ceiling * (1 + random() * 0.25))
   return ceiling
 }
+
+/**
+ * A Retry-After header (delta-seconds or an HTTP date) in milliseconds from `nowMs`; undefined when
+ * absent or unreadable. Every HTTP client that retries (webhooks, GitHub, Vault, the CI collectors)
+ * hands this to its coded error as `details.retryAfterMs`, which the job queue honours.
+ */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
+}

@@ -5,10 +5,10 @@
 // this function's memory and the request body, and nowhere else — errors name
 // the incident, never the value.
 
+import { parseRetryAfter } from '../pipeline/backoff.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Opener } from '../pipeline/seal.ts'
 import type { Incident } from './incidents.ts'
-import { parseRetryAfter } from './webhook.ts'
 
 export interface GithubOptions {
   apiUrl: string

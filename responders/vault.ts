@@ -8,13 +8,13 @@
 // Standby and sealed nodes (429/472/473/503), 5xx and timeouts are retried;
 // 400/403/404 are final. The generated value is never logged or returned.
 
+import { parseRetryAfter } from '../pipeline/backoff.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { VaultResponse } from '../pipeline/vault-client.ts'
 import { createVaultClient } from '../pipeline/vault-client.ts'
 import type { RotationAction } from './config.ts'
 import type { Incident } from './incidents.ts'
 import { generateValue } from './kubernetes.ts'
-import { parseRetryAfter } from './webhook.ts'
 
 export interface VaultOptions {
   address: string

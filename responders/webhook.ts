@@ -11,6 +11,7 @@
 // Payloads carry the masked incident — it holds no value.
 
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { parseRetryAfter } from '../pipeline/backoff.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Responder } from '../pipeline/stages.ts'
 import type { Incident } from './incidents.ts'
@@ -69,14 +70,6 @@ export function verify(
     }
   }
   return false
-}
-
-/** Retry-After is seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (value === null || value.trim() === '') return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
 /** The incident as webhooks, the API and the actions topic show it: without Slack bookkeeping. */

@@ -4,8 +4,9 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
+import { parseRetryAfter } from '../../pipeline/backoff.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
-import { createWebhookSender, parseRetryAfter, publicIncident, sign, verify } from '../../responders/webhook.ts'
+import { createWebhookSender, publicIncident, sign, verify } from '../../responders/webhook.ts'
 import { gen, incidentOf } from './fixtures.ts'
 
 interface Received {
