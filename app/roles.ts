@@ -89,7 +89,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         },
         log
       )
-  const runner: RunnerDeps = { bus, codec, metrics, logger: log }
+  const runner: RunnerDeps = { bus, codec, metrics, logger: log, maxPoisonBatchRetries: config.kafka.maxPoisonBatchRetries }
   const publish = createPublisher(runner)
 
   const stops: Array<() => Promise<void>> = []

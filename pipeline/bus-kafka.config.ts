@@ -24,6 +24,13 @@ export const kafkaConfigSchema = s.object({
         'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
     })
   ),
+  maxPoisonBatchRetries: s.number({
+    integer: true,
+    min: 0,
+    default: 5,
+    description:
+      'Retries of a consumed batch whose stage keeps throwing an uncoded error (a bug some record trips) before the batch is bisected and the records that throw are dead-lettered (`LW_ERR_RECORD_POISON`); coded transient errors (Kafka or Redis unavailable) are retried without limit. Applies to the in-process bus too.'
+  }),
   sessionTimeoutMs: s.number({ integer: true, min: 6000, default: 30_000, description: 'Consumer group session timeout.' }),
   connectionTimeoutMs: s.number({ integer: true, min: 100, default: 3000, description: 'Timeout of one broker connection attempt.' }),
   requestTimeoutMs: s.number({ integer: true, min: 100, default: 30_000, description: 'Timeout of one Kafka request.' }),
