@@ -69,7 +69,14 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
   // The Kafka roles must agree on keys across processes; the embedded mode can use random ones.
   const payloadKey = embedded ? config.kafka.payloadKey : require(config.kafka.payloadKey, 'kafka.payloadKey', role)
   if (role === 'detector') require(config.detector.fingerprintKey, 'detector.fingerprintKey', role)
-  const codec = createCodec({ payloadKey, compress: config.kafka.compress })
+  const codec = createCodec({
+    payloadKey,
+    compress: config.kafka.compress,
+    recordKey: config.kafka.recordKey,
+    recordVerifyKeys: config.kafka.recordVerifyKeys
+  })
+  if (!embedded && role !== 'collector' && config.kafka.recordKey === undefined)
+    log.warn('no kafka.recordKey: findings are authenticated with a key derived from kafka.payloadKey, which collectors hold too')
   if (codec.ephemeral && embedded) log.info('no kafka.payloadKey: in-process records are sealed with a random key')
 
   const bus: Bus = embedded

@@ -24,6 +24,18 @@ export const kafkaConfigSchema = s.object({
         'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
     })
   ),
+  recordKey: s.optional(
+    s.string({
+      minLength: 32,
+      description:
+        'Secret (32+ characters) with which detectors sign findings (HMAC-SHA256 in the `lw-mac` header) and responders verify them before acting; a finding without a valid MAC is dead-lettered. Set it on detectors and responders only: unset, the key is derived from `kafka.payloadKey`, which collectors on every node hold too.'
+    })
+  ),
+  recordVerifyKeys: s.array(s.string({ minLength: 32 }), {
+    default: [],
+    description:
+      "More record keys whose MACs are accepted, for rotation: add the new key here on responders, switch `kafka.recordKey` on detectors, then make it the responders' `recordKey` once the findings signed with the old one are consumed."
+  }),
   maxPoisonBatchRetries: s.number({
     integer: true,
     min: 0,

@@ -15,6 +15,8 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib'
 import { LeakwatchError } from './errors.ts'
 import { TOPICS } from './events.ts'
+import type { RecordMac } from './record-mac.ts'
+import { createRecordMac } from './record-mac.ts'
 
 const MAGIC = 0x4c
 const DEFLATED = 1
@@ -25,6 +27,13 @@ export interface CodecOptions {
   /** Secret from which the sealing key is derived; undefined = random (single process only). */
   payloadKey: string | undefined
   compress: boolean
+  /**
+   * Secret that authenticates records that can cause an action (record-mac.ts); undefined derives one from
+   * `payloadKey` (or, without one, uses a random one like the payload key).
+   */
+  recordKey?: string | undefined
+  /** More record keys whose MACs are accepted, while one is rotated. */
+  recordVerifyKeys?: string[] | undefined
 }
 
 export interface Codec {
@@ -33,6 +42,10 @@ export interface Codec {
   encodeBytes: (topic: string, bytes: Buffer) => Buffer
   decode: (topic: string, bytes: Buffer) => unknown
   decodeBytes: (topic: string, bytes: Buffer) => Buffer
+  /** Headers authenticating an encoded record (record-mac.ts), undefined on topics that need none. */
+  sign: RecordMac['sign']
+  /** Throws LW_ERR_RECORD_UNAUTHENTICATED unless a record that needs a MAC carries a valid one. */
+  verify: RecordMac['verify']
   readonly ephemeral: boolean
 }
 
@@ -44,6 +57,11 @@ export function createCodec(opts: CodecOptions): Codec {
   const secret = opts.payloadKey === undefined ? randomBytes(32) : Buffer.from(opts.payloadKey, 'utf8')
   const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'leakwatch payload v1', 32))
   const keyId = createHash('sha256').update(key).digest().subarray(0, 4)
+  // Without a record key of its own, the MAC key comes from the payload secret under another HKDF label.
+  const recordMac = createRecordMac(
+    opts.recordKey === undefined ? secret : Buffer.from(opts.recordKey, 'utf8'),
+    (opts.recordVerifyKeys ?? []).map((k) => Buffer.from(k, 'utf8'))
+  )
 
   function encodeBytes(topic: string, plain: Buffer): Buffer {
     // Unsealed topics carry plain JSON, byte for byte, so any consumer (a SIEM, kcat) can read them.
@@ -95,6 +113,8 @@ export function createCodec(opts: CodecOptions): Codec {
 
   return {
     ephemeral: opts.payloadKey === undefined,
+    sign: recordMac.sign,
+    verify: recordMac.verify,
     encode: (topic, value) => encodeBytes(topic, Buffer.from(JSON.stringify(value))),
     encodeBytes,
     decodeBytes,

@@ -14,6 +14,11 @@ export const ERROR_CODES = {
     retriable: false,
     description: 'A bus record failed schema validation or is not valid JSON; it is counted and sent to the dead-letter topic.'
   },
+  LW_ERR_RECORD_UNAUTHENTICATED: {
+    retriable: false,
+    description:
+      'A record that can cause an action (a finding) carries no MAC, one by a key id not configured (`kafka.recordKey`, `kafka.recordVerifyKeys`), or one that does not match: it is not acted on, and goes to the dead-letter topic.'
+  },
   LW_ERR_RECORD_POISON: {
     retriable: false,
     description:

@@ -122,6 +122,10 @@ export function createMetrics(registry = new Registry()) {
     recordsIn: registry.counter('leakwatch_records_in_total', 'Records consumed from the bus, by topic.'),
     recordsInvalid: registry.counter('leakwatch_records_invalid_total', 'Records that failed validation and went to the dead-letter topic, by topic.'),
     recordsOut: registry.counter('leakwatch_records_out_total', 'Records produced to the bus, by topic.'),
+    recordsUnauthenticated: registry.counter(
+      'leakwatch_records_unauthenticated_total',
+      'Records without a valid MAC (forged, or signed with a key not configured here) that went to the dead-letter topic, by topic.'
+    ),
     poisonRecords: registry.counter(
       'leakwatch_records_poison_total',
       'Records dead-lettered because handling them kept throwing an uncoded error (LW_ERR_RECORD_POISON), by stage and topic.'

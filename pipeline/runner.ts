@@ -94,7 +94,11 @@ export function createPublisher(deps: RunnerDeps): Publish {
       [...byTopic].map(async ([topic, list]) => {
         await deps.bus.send(
           topic,
-          list.map((r) => ({ key: r.key, value: r.encoded ?? deps.codec.encode(topic, r.value) }))
+          list.map((r) => {
+            const value = r.encoded ?? deps.codec.encode(topic, r.value)
+            const headers = deps.codec.sign(topic, r.key, value)
+            return headers === undefined ? { key: r.key, value } : { key: r.key, value, headers }
+          })
         )
         deps.metrics.recordsOut.inc({ topic }, list.length)
       })
@@ -127,6 +131,7 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
         'record rejected to the dead-letter topic'
       )
       if (problem.code === 'LW_ERR_RECORD_POISON') deps.metrics.poisonRecords.inc({ stage: stage.name, topic: batch.topic })
+      else if (problem.code === 'LW_ERR_RECORD_UNAUTHENTICATED') deps.metrics.recordsUnauthenticated.inc({ topic: batch.topic })
       else deps.metrics.recordsInvalid.inc({ topic: batch.topic })
       dead.push({
         key: m.key,
@@ -209,6 +214,8 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
     for (const m of batch.messages) {
       let problem: { code: string; message: string } | undefined
       try {
+        // Before anything reads it: a forged finding must not reach a stage that acts on it.
+        deps.codec.verify(batch.topic, m.key, m.value, m.headers)
         const value = deps.codec.decode(batch.topic, m.value)
         const r = schema === undefined ? { ok: true as const, value } : safeParse(schema, value)
         if (r.ok) valid.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: r.value })
