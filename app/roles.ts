@@ -73,7 +73,8 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     payloadKey,
     compress: config.kafka.compress,
     recordKey: config.kafka.recordKey,
-    recordVerifyKeys: config.kafka.recordVerifyKeys
+    recordVerifyKeys: config.kafka.recordVerifyKeys,
+    payloadDecryptKeys: config.kafka.payloadDecryptKeys
   })
   if (!embedded && role !== 'collector' && config.kafka.recordKey === undefined)
     log.warn('no kafka.recordKey: findings are authenticated with a key derived from kafka.payloadKey, which collectors hold too')

@@ -21,9 +21,14 @@ export const kafkaConfigSchema = s.object({
     s.string({
       minLength: 32,
       description:
-        'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
+        'Secret (32+ characters) from which the AES-256-GCM keys sealing log and audit records on Kafka are derived (a fresh key per producer session, HKDF-SHA256 with a random salt carried in each record). Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
     })
   ),
+  payloadDecryptKeys: s.array(s.string({ minLength: 32 }), {
+    default: [],
+    description:
+      'More payload keys records are opened with, never sealed with, for rotation: add the new key here on every role, then make it `payloadKey` everywhere and move the old one here until the records sealed with it are consumed.'
+  }),
   recordKey: s.optional(
     s.string({
       minLength: 32,
