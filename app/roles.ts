@@ -69,7 +69,15 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
   // The Kafka roles must agree on keys across processes; the embedded mode can use random ones.
   const payloadKey = embedded ? config.kafka.payloadKey : require(config.kafka.payloadKey, 'kafka.payloadKey', role)
   if (role === 'detector') require(config.detector.fingerprintKey, 'detector.fingerprintKey', role)
-  const codec = createCodec({ payloadKey, compress: config.kafka.compress })
+  const codec = createCodec({
+    payloadKey,
+    compress: config.kafka.compress,
+    recordKey: config.kafka.recordKey,
+    recordVerifyKeys: config.kafka.recordVerifyKeys,
+    payloadDecryptKeys: config.kafka.payloadDecryptKeys
+  })
+  if (!embedded && role !== 'collector' && config.kafka.recordKey === undefined)
+    log.warn('no kafka.recordKey: findings are authenticated with a key derived from kafka.payloadKey, which collectors hold too')
   if (codec.ephemeral && embedded) log.info('no kafka.payloadKey: in-process records are sealed with a random key')
 
   const bus: Bus = embedded
@@ -89,7 +97,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         },
         log
       )
-  const runner: RunnerDeps = { bus, codec, metrics, logger: log }
+  const runner: RunnerDeps = { bus, codec, metrics, logger: log, maxPoisonBatchRetries: config.kafka.maxPoisonBatchRetries }
   const publish = createPublisher(runner)
 
   const stops: Array<() => Promise<void>> = []

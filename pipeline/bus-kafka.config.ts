@@ -21,9 +21,33 @@ export const kafkaConfigSchema = s.object({
     s.string({
       minLength: 32,
       description:
-        'Secret (32+ characters) from which the AES-256-GCM key sealing log and audit records on Kafka is derived. Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
+        'Secret (32+ characters) from which the AES-256-GCM keys sealing log and audit records on Kafka are derived (a fresh key per producer session, HKDF-SHA256 with a random salt carried in each record). Must be the same on every role (collectors seal, detectors open, every Kafka role checks it is set).'
     })
   ),
+  payloadDecryptKeys: s.array(s.string({ minLength: 32 }), {
+    default: [],
+    description:
+      'More payload keys records are opened with, never sealed with, for rotation: add the new key here on every role, then make it `payloadKey` everywhere and move the old one here until the records sealed with it are consumed.'
+  }),
+  recordKey: s.optional(
+    s.string({
+      minLength: 32,
+      description:
+        'Secret (32+ characters) with which detectors sign findings (HMAC-SHA256 in the `lw-mac` header) and responders verify them before acting; a finding without a valid MAC is dead-lettered. Set it on detectors and responders only: unset, the key is derived from `kafka.payloadKey`, which collectors on every node hold too.'
+    })
+  ),
+  recordVerifyKeys: s.array(s.string({ minLength: 32 }), {
+    default: [],
+    description:
+      "More record keys whose MACs are accepted, for rotation: add the new key here on responders, switch `kafka.recordKey` on detectors, then make it the responders' `recordKey` once the findings signed with the old one are consumed."
+  }),
+  maxPoisonBatchRetries: s.number({
+    integer: true,
+    min: 0,
+    default: 5,
+    description:
+      'Retries of a consumed batch whose stage keeps throwing an uncoded error (a bug some record trips) before the batch is bisected and the records that throw are dead-lettered (`LW_ERR_RECORD_POISON`); coded transient errors (Kafka or Redis unavailable) are retried without limit. Applies to the in-process bus too.'
+  }),
   sessionTimeoutMs: s.number({ integer: true, min: 6000, default: 30_000, description: 'Consumer group session timeout.' }),
   connectionTimeoutMs: s.number({ integer: true, min: 100, default: 3000, description: 'Timeout of one broker connection attempt.' }),
   requestTimeoutMs: s.number({ integer: true, min: 100, default: 30_000, description: 'Timeout of one Kafka request.' }),

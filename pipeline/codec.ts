@@ -3,28 +3,90 @@
 // those topics (and the dead-letter topic, which holds their rejects) the
 // payload is sealed with AES-256-GCM: Kafka's disks, its replicas and anyone
 // with read access to the topic see ciphertext only. Findings and actions hold
-// no secret and stay plain JSON so SIEMs can consume them.
+// no secret and stay plain JSON so SIEMs can consume them (they carry a MAC in
+// their headers instead, record-mac.ts).
 //
-// Sealed layout: 'L' | flags | keyId(4) | nonce(12) | ciphertext | tag(16),
-// flags bit0 = deflated before sealing, bit1 = sealed. Other topics: JSON. The header (magic,
-// flags, keyId) and the topic name are the additional authenticated data: a
-// sealed record cannot be replayed into another topic, and a flipped flag bit
-// fails authentication instead of changing how the body is read.
+// Sealed layout (v2, written): 'L' | flags | keyId(4) | salt(16) | nonce(12) | ciphertext | tag(16),
+// flags bit0 = deflated before sealing, bit1 = sealed, bit2 = session key. The
+// AES key is not the master key but a session key, HKDF-SHA256(master secret,
+// salt, "leakwatch payload v2"), with a random salt per codec (producer
+// session) that is renewed every SESSION_RECORDS records. Random 96-bit nonces
+// under one key must stay well below 2^32 messages (NIST SP 800-38D); at
+// 20,000 chunks/s one long-lived key passes that within days, a session key
+// never gets near it (2^24 records: nonce collision odds about 2^-49). The
+// salt travels in the record, so any holder of the master secret opens it.
+// keyId = SHA-256(HKDF(master, "", "leakwatch payload v1"))[0..4] names the
+// master key, so `kafka.payloadKey` can be rotated: a decoder holds several
+// (`kafka.payloadDecryptKeys`) and picks one by id.
+//
+// v1 (read only, what leakwatch wrote before): 'L' | flags | keyId(4) |
+// nonce(12) | ciphertext | tag(16) with the key HKDF(master, "", "leakwatch
+// payload v1") itself. Still opened so records in flight survive an upgrade;
+// upgrade the roles that decode (detectors) before those that seal
+// (collectors), since an older detector cannot open v2.
+//
+// The header (magic, flags, keyId, and in v2 the salt) and the topic name are
+// the additional authenticated data: a sealed record cannot be replayed into
+// another topic, and a flipped flag bit fails authentication instead of
+// changing how the body is read.
 
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
 import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib'
 import { LeakwatchError } from './errors.ts'
 import { TOPICS } from './events.ts'
+import type { RecordMac } from './record-mac.ts'
+import { createRecordMac } from './record-mac.ts'
 
 const MAGIC = 0x4c
 const DEFLATED = 1
 const SEALED = 2
+const SESSION = 4
+const SALT_BYTES = 16
+/** Records sealed under one session key before a new salt is drawn. */
+export const SESSION_RECORDS = 2 ** 24
+/** Session keys a decoder keeps (one per producer session it reads). */
+const SESSION_KEYS_CACHED = 4096
 const SEALED_TOPICS: ReadonlySet<string> = new Set([TOPICS.logs, TOPICS.audit, TOPICS.deadLetter])
+
+interface MasterKey {
+  secret: Buffer
+  /** The v1 record key, HKDF(secret, "", "leakwatch payload v1"). */
+  v1: Buffer
+  id: Buffer
+}
+
+function masterKey(secret: Buffer): MasterKey {
+  const v1 = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'leakwatch payload v1', 32))
+  return { secret, v1, id: createHash('sha256').update(v1).digest().subarray(0, 4) }
+}
+
+/** The AES-256-GCM key of one producer session. */
+export function sessionKey(secret: Buffer, salt: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, salt, 'leakwatch payload v2', 32))
+}
+
+/** Seals one body (v2 layout); exported for the known-answer test, which fixes salt and nonce. */
+export function sealV2(p: { key: Buffer; keyId: Buffer; salt: Buffer; nonce: Buffer; flags: number; topic: string; body: Buffer }): Buffer {
+  const header = Buffer.concat([Buffer.from([MAGIC, p.flags | SEALED | SESSION]), p.keyId, p.salt])
+  const cipher = createCipheriv('aes-256-gcm', p.key, p.nonce)
+  cipher.setAAD(aad(header, p.topic))
+  const ct = Buffer.concat([cipher.update(p.body), cipher.final()])
+  return Buffer.concat([header, p.nonce, ct, cipher.getAuthTag()])
+}
 
 export interface CodecOptions {
   /** Secret from which the sealing key is derived; undefined = random (single process only). */
   payloadKey: string | undefined
   compress: boolean
+  /**
+   * Secret that authenticates records that can cause an action (record-mac.ts); undefined derives one from
+   * `payloadKey` (or, without one, uses a random one like the payload key).
+   */
+  recordKey?: string | undefined
+  /** More record keys whose MACs are accepted, while one is rotated. */
+  recordVerifyKeys?: string[] | undefined
+  /** More payload keys records are opened with (never sealed with), while `payloadKey` is rotated. */
+  payloadDecryptKeys?: string[] | undefined
 }
 
 export interface Codec {
@@ -33,6 +95,10 @@ export interface Codec {
   encodeBytes: (topic: string, bytes: Buffer) => Buffer
   decode: (topic: string, bytes: Buffer) => unknown
   decodeBytes: (topic: string, bytes: Buffer) => Buffer
+  /** Headers authenticating an encoded record (record-mac.ts), undefined on topics that need none. */
+  sign: RecordMac['sign']
+  /** Throws LW_ERR_RECORD_UNAUTHENTICATED unless a record that needs a MAC carries a valid one. */
+  verify: RecordMac['verify']
   readonly ephemeral: boolean
 }
 
@@ -42,22 +108,53 @@ function aad(header: Buffer, topic: string): Buffer {
 
 export function createCodec(opts: CodecOptions): Codec {
   const secret = opts.payloadKey === undefined ? randomBytes(32) : Buffer.from(opts.payloadKey, 'utf8')
-  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'leakwatch payload v1', 32))
-  const keyId = createHash('sha256').update(key).digest().subarray(0, 4)
+  const master = masterKey(secret)
+  // Opening: the sealing key and the keys being rotated, by key id (a collision of ids only costs a failed open).
+  const masters = new Map<string, MasterKey>()
+  for (const k of [...(opts.payloadDecryptKeys ?? []).map((d) => masterKey(Buffer.from(d, 'utf8'))), master]) masters.set(k.id.toString('hex'), k)
+  // Without a record key of its own, the MAC key comes from the payload secret under another HKDF label.
+  const recordMac = createRecordMac(
+    opts.recordKey === undefined ? secret : Buffer.from(opts.recordKey, 'utf8'),
+    (opts.recordVerifyKeys ?? []).map((k) => Buffer.from(k, 'utf8'))
+  )
+
+  let session: { salt: Buffer; key: Buffer; left: number } = { salt: Buffer.alloc(0), key: Buffer.alloc(0), left: 0 }
+  const opened = new Map<string, Buffer>()
 
   function encodeBytes(topic: string, plain: Buffer): Buffer {
     // Unsealed topics carry plain JSON, byte for byte, so any consumer (a SIEM, kcat) can read them.
     if (!SEALED_TOPICS.has(topic)) return plain
+    if (session.left === 0) {
+      const salt = randomBytes(SALT_BYTES)
+      session = { salt, key: sessionKey(secret, salt), left: SESSION_RECORDS }
+    }
+    session.left--
     // Below ~512 bytes deflate saves little and costs a call; chunks are far larger.
     const deflate = opts.compress && plain.length > 512
     const body = deflate ? deflateRawSync(plain, { level: zc.Z_BEST_SPEED }) : plain
-    const flags = (deflate ? DEFLATED : 0) | SEALED
-    const header = Buffer.concat([Buffer.from([MAGIC, flags]), keyId])
-    const nonce = randomBytes(12)
-    const cipher = createCipheriv('aes-256-gcm', key, nonce)
-    cipher.setAAD(aad(header, topic))
-    const ct = Buffer.concat([cipher.update(body), cipher.final()])
-    return Buffer.concat([header, nonce, ct, cipher.getAuthTag()])
+    return sealV2({ key: session.key, keyId: master.id, salt: session.salt, nonce: randomBytes(12), flags: deflate ? DEFLATED : 0, topic, body })
+  }
+
+  function keyFor(topic: string, flags: number, body: Buffer): { key: Buffer; headerBytes: number } {
+    const v2 = (flags & SESSION) !== 0
+    const headerBytes = 2 + 4 + (v2 ? SALT_BYTES : 0)
+    if (body.length < headerBytes - 2 + 12 + 16) throw new LeakwatchError('LW_ERR_RECORD_INVALID', `sealed record on ${topic} is truncated`)
+    const m = masters.get(body.subarray(0, 4).toString('hex'))
+    if (m === undefined)
+      throw new LeakwatchError(
+        'LW_ERR_RECORD_INVALID',
+        `record on ${topic} was sealed with another payload key (check kafka.payloadKey and kafka.payloadDecryptKeys on every role)`
+      )
+    if (!v2) return { key: m.v1, headerBytes }
+    const salt = body.subarray(4, 4 + SALT_BYTES)
+    const cacheKey = `${m.id.toString('hex')}${salt.toString('hex')}`
+    let key = opened.get(cacheKey)
+    if (key === undefined) {
+      if (opened.size >= SESSION_KEYS_CACHED) opened.clear()
+      key = sessionKey(m.secret, salt)
+      opened.set(cacheKey, key)
+    }
+    return { key, headerBytes }
   }
 
   function decodeBytes(topic: string, bytes: Buffer): Buffer {
@@ -69,14 +166,12 @@ export function createCodec(opts: CodecOptions): Codec {
     const flags = bytes[1] ?? 0
     let body = bytes.subarray(2)
     if ((flags & SEALED) !== 0) {
-      if (body.length < 4 + 12 + 16) throw new LeakwatchError('LW_ERR_RECORD_INVALID', `sealed record on ${topic} is truncated`)
-      if (!body.subarray(0, 4).equals(keyId))
-        throw new LeakwatchError('LW_ERR_RECORD_INVALID', `record on ${topic} was sealed with another payload key (check kafka.payloadKey on every role)`)
-      const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(4, 16))
-      decipher.setAAD(aad(bytes.subarray(0, 6), topic))
-      decipher.setAuthTag(body.subarray(body.length - 16))
+      const { key, headerBytes } = keyFor(topic, flags, body)
+      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(headerBytes, headerBytes + 12))
+      decipher.setAAD(aad(bytes.subarray(0, headerBytes), topic))
+      decipher.setAuthTag(bytes.subarray(bytes.length - 16))
       try {
-        body = Buffer.concat([decipher.update(body.subarray(16, body.length - 16)), decipher.final()])
+        body = Buffer.concat([decipher.update(bytes.subarray(headerBytes + 12, bytes.length - 16)), decipher.final()])
       } catch (err) {
         throw new LeakwatchError('LW_ERR_RECORD_INVALID', `sealed record on ${topic} failed authentication`, { cause: err })
       }
@@ -95,6 +190,8 @@ export function createCodec(opts: CodecOptions): Codec {
 
   return {
     ephemeral: opts.payloadKey === undefined,
+    sign: recordMac.sign,
+    verify: recordMac.verify,
     encode: (topic, value) => encodeBytes(topic, Buffer.from(JSON.stringify(value))),
     encodeBytes,
     decodeBytes,

@@ -14,6 +14,16 @@ export const ERROR_CODES = {
     retriable: false,
     description: 'A bus record failed schema validation or is not valid JSON; it is counted and sent to the dead-letter topic.'
   },
+  LW_ERR_RECORD_UNAUTHENTICATED: {
+    retriable: false,
+    description:
+      'A record that can cause an action (a finding) carries no MAC, one by a key id not configured (`kafka.recordKey`, `kafka.recordVerifyKeys`), or one that does not match: it is not acted on, and goes to the dead-letter topic.'
+  },
+  LW_ERR_RECORD_POISON: {
+    retriable: false,
+    description:
+      'Handling a record kept throwing an uncoded error (a bug the record trips) for `kafka.maxPoisonBatchRetries` retries; the batch was bisected and the record dead-lettered with the error class and where it was thrown (never its message, which may quote the record).'
+  },
   LW_ERR_KAFKA_UNAVAILABLE: { retriable: true, description: 'Kafka could not be reached or did not acknowledge a produce or commit in time.' },
   LW_ERR_REDIS_UNAVAILABLE: { retriable: true, description: 'Redis could not be reached or a command failed.' },
   LW_ERR_CHECKPOINT_IO: { retriable: true, description: 'The collector could not read or durably write its checkpoint file.' },
@@ -105,6 +115,23 @@ export class LeakwatchError extends Error {
 
 export function isLeakwatchError(err: unknown, code?: ErrorCode): err is LeakwatchError {
   return err instanceof LeakwatchError && (code === undefined || err.code === code)
+}
+
+// Errors of clients that gave up retrying: an outage, not a bad record (ioredis, fetch timeouts and aborts).
+const TRANSIENT_NAMES: ReadonlySet<string> = new Set(['MaxRetriesPerRequestError', 'AbortError', 'TimeoutError'])
+
+/**
+ * Whether `err` says nothing about itself: not a LeakwatchError, no `retriable` flag of its client, no system
+ * error code (ECONNRESET, ETIMEDOUT …) and not a client's "gave up retrying". Such an error is retried like a
+ * transient one, but when it keeps coming back on the same batch it is most likely a bug tripped by a record.
+ */
+export function isUncoded(err: unknown): boolean {
+  if (err instanceof LeakwatchError) return false
+  if (typeof err !== 'object' || err === null) return true
+  if ('retriable' in err) return false
+  const { code, name } = err as { code?: unknown; name?: unknown }
+  if (typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code)) return false
+  return !(typeof name === 'string' && TRANSIENT_NAMES.has(name))
 }
 
 /** Whether an operation that threw `err` is worth trying again. Unknown errors are assumed transient. */

@@ -122,6 +122,14 @@ export function createMetrics(registry = new Registry()) {
     recordsIn: registry.counter('leakwatch_records_in_total', 'Records consumed from the bus, by topic.'),
     recordsInvalid: registry.counter('leakwatch_records_invalid_total', 'Records that failed validation and went to the dead-letter topic, by topic.'),
     recordsOut: registry.counter('leakwatch_records_out_total', 'Records produced to the bus, by topic.'),
+    recordsUnauthenticated: registry.counter(
+      'leakwatch_records_unauthenticated_total',
+      'Records without a valid MAC (forged, or signed with a key not configured here) that went to the dead-letter topic, by topic.'
+    ),
+    poisonRecords: registry.counter(
+      'leakwatch_records_poison_total',
+      'Records dead-lettered because handling them kept throwing an uncoded error (LW_ERR_RECORD_POISON), by stage and topic.'
+    ),
     batchRetries: registry.counter('leakwatch_batch_retries_total', 'Batches whose handler failed and was retried, by stage.'),
     batchSeconds: registry.histogram('leakwatch_batch_seconds', 'Time to handle one consumed batch, by stage.', [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]),
     linesCollected: registry.counter('leakwatch_lines_collected_total', 'Lines read by collectors, by collector.'),

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Batch, Bus, Consumer, InMessage } from './bus.ts'
 import type { Codec } from './codec.ts'
-import { isLeakwatchError, isRetriable } from './errors.ts'
+import { isLeakwatchError, isRetriable, isUncoded } from './errors.ts'
 import { TOPIC_SCHEMAS, TOPICS } from './events.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -44,6 +44,29 @@ export interface RunnerDeps {
   codec: Codec
   metrics: Metrics
   logger: Logger
+  /** Retries of a batch that keeps throwing an uncoded error before it is bisected (`kafka.maxPoisonBatchRetries`). */
+  maxPoisonBatchRetries?: number
+}
+
+export const DEFAULT_MAX_POISON_BATCH_RETRIES = 5
+
+/** Failing batches remembered at once; more means partitions were lost while failing, and forgetting only costs retries. */
+const MAX_REMEMBERED_BATCHES = 10_000
+
+/**
+ * What may be said of an uncoded error: its class and the frame that threw it. Its message is withheld from
+ * logs and dead letters because an uncoded error may quote what it choked on, and that may be a secret.
+ */
+export function describeUncoded(err: unknown): string {
+  const name = err instanceof Error ? err.name : typeof err
+  const frame = err instanceof Error ? /\n\s+at (?:.*? \()?(?:file:\/\/)?([^\s()]+:\d+:\d+)\)?/.exec(err.stack ?? '')?.[1] : undefined
+  const where = frame === undefined ? '' : ` at ${frame.startsWith(`${process.cwd()}/`) ? frame.slice(process.cwd().length + 1) : frame}`
+  return `${name}${where}`
+}
+
+/** The `lw-error` of a poison record's dead letter. */
+export function describePoison(err: unknown, attempts: number): string {
+  return `${describeUncoded(err)} on ${attempts} attempts (message withheld: it may quote the record)`
 }
 
 export interface Publish {
@@ -71,7 +94,11 @@ export function createPublisher(deps: RunnerDeps): Publish {
       [...byTopic].map(async ([topic, list]) => {
         await deps.bus.send(
           topic,
-          list.map((r) => ({ key: r.key, value: r.encoded ?? deps.codec.encode(topic, r.value) }))
+          list.map((r) => {
+            const value = r.encoded ?? deps.codec.encode(topic, r.value)
+            const headers = deps.codec.sign(topic, r.key, value)
+            return headers === undefined ? { key: r.key, value } : { key: r.key, value, headers }
+          })
         )
         deps.metrics.recordsOut.inc({ topic }, list.length)
       })
@@ -85,6 +112,10 @@ export function createPublisher(deps: RunnerDeps): Publish {
 export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBeginning: boolean }): Promise<Consumer> {
   const log = deps.logger.child({ stage: stage.name })
   const publish = createPublisher(deps)
+  const maxPoisonRetries = deps.maxPoisonBatchRetries ?? DEFAULT_MAX_POISON_BATCH_RETRIES
+  // Attempts of batches that failed with an uncoded error, by topic/partition/first offset; a batch that goes
+  // through is forgotten.
+  const uncodedFailures = new Map<string, number>()
 
   async function handle(batch: Batch): Promise<void> {
     const started = performance.now()
@@ -99,7 +130,9 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
         { topic: m.topic, partition: m.partition, offset: m.offset, code: problem.code, reason: problem.message },
         'record rejected to the dead-letter topic'
       )
-      deps.metrics.recordsInvalid.inc({ topic: batch.topic })
+      if (problem.code === 'LW_ERR_RECORD_POISON') deps.metrics.poisonRecords.inc({ stage: stage.name, topic: batch.topic })
+      else if (problem.code === 'LW_ERR_RECORD_UNAUTHENTICATED') deps.metrics.recordsUnauthenticated.inc({ topic: batch.topic })
+      else deps.metrics.recordsInvalid.inc({ topic: batch.topic })
       dead.push({
         key: m.key,
         value: deps.codec.encodeBytes(TOPICS.deadLetter, m.value),
@@ -133,9 +166,56 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
         return out
       }
     }
+
+    // A batch past its retries for an uncoded error: halve it until the records that throw are alone, dead-letter
+    // those, keep what the rest produced. A coded retriable error on the way (an outage) retries the whole batch.
+    async function bisect(records: InRecord[], err: unknown, attempts: number): Promise<OutRecord[]> {
+      const first = records[0]
+      if (records.length === 1 && first !== undefined) {
+        const m = raw.get(first.offset)
+        const coded = isLeakwatchError(err) ? err : undefined
+        if (m !== undefined) reject(m, coded ?? { code: 'LW_ERR_RECORD_POISON', message: describePoison(err, attempts) })
+        return []
+      }
+      const mid = Math.ceil(records.length / 2)
+      const out: OutRecord[] = []
+      for (const half of [records.slice(0, mid), records.slice(mid)]) {
+        try {
+          out.push(...(await stage.process(half)))
+        } catch (e) {
+          if (isRetriable(e) && !isUncoded(e)) throw e
+          out.push(...(await bisect(half, e, attempts)))
+        }
+      }
+      return out
+    }
+
+    async function processGuarded(records: InRecord[]): Promise<OutRecord[]> {
+      const at = `${batch.topic}/${batch.partition}/${batch.messages[0]?.offset}`
+      try {
+        const out = await processBatch(records)
+        uncodedFailures.delete(at)
+        return out
+      } catch (err) {
+        if (!isUncoded(err)) throw err
+        const attempts = (uncodedFailures.get(at) ?? 0) + 1
+        if (attempts <= maxPoisonRetries) {
+          if (uncodedFailures.size >= MAX_REMEMBERED_BATCHES) uncodedFailures.clear()
+          uncodedFailures.set(at, attempts)
+          throw err
+        }
+        log.error({ topic: batch.topic, partition: batch.partition, offset: batch.messages[0]?.offset, attempts }, 'batch keeps failing; bisecting it')
+        const out = await bisect(records, err, attempts)
+        uncodedFailures.delete(at)
+        return out
+      }
+    }
+
     for (const m of batch.messages) {
       let problem: { code: string; message: string } | undefined
       try {
+        // Before anything reads it: a forged finding must not reach a stage that acts on it.
+        deps.codec.verify(batch.topic, m.key, m.value, m.headers)
         const value = deps.codec.decode(batch.topic, m.value)
         const r = schema === undefined ? { ok: true as const, value } : safeParse(schema, value)
         if (r.ok) valid.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: r.value })
@@ -147,7 +227,7 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
       if (problem !== undefined) reject(m, problem)
     }
     deps.metrics.recordsIn.inc({ topic: batch.topic }, batch.messages.length)
-    const outputs = valid.length > 0 ? await processBatch(valid) : []
+    const outputs = valid.length > 0 ? await processGuarded(valid) : []
     if (dead.length > 0) {
       await deps.bus.send(TOPICS.deadLetter, dead)
       deps.metrics.recordsOut.inc({ topic: TOPICS.deadLetter }, dead.length)
@@ -164,7 +244,7 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
     onRetry: (err, attempt) => {
       deps.metrics.batchRetries.inc({ stage: stage.name })
       const e = err as { code?: string; message?: string }
-      log.warn({ attempt, code: e.code, reason: e.message }, 'batch failed; retrying')
+      log.warn({ attempt, code: e.code, reason: isUncoded(err) ? describeUncoded(err) : e.message }, 'batch failed; retrying')
     }
   })
 }

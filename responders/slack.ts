@@ -12,7 +12,7 @@
 // job for the wait (Retry-After) without using an attempt. Outages (5xx,
 // timeouts) use attempts with capped backoff: alerts are delayed, not lost.
 
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ErrorCode, WebClient } from '@slack/web-api'
 import type { Redis } from 'ioredis'
 import { LeakwatchError } from '../pipeline/errors.ts'
@@ -28,11 +28,22 @@ export interface ChannelLimiter {
   block: (channel: string, ms: number) => Promise<void>
 }
 
-/** Per-incident mutual exclusion of sync jobs, so two of them never both post "the" message. */
+/**
+ * Per-incident mutual exclusion of sync jobs, so two of them never both post "the" message. A lock is a lease:
+ * `take` answers a random token (undefined when the lock is held), and `release` frees the lock only while it
+ * still holds that token, so a sync that outlived its lease cannot free the lock a later sync took since.
+ */
 export interface Locks {
-  take: (key: string, ttlMs: number) => Promise<boolean>
-  release: (key: string) => Promise<void>
+  take: (key: string, ttlMs: number) => Promise<string | undefined>
+  release: (key: string, token: string) => Promise<void>
 }
+
+// Compare-and-delete in one step (single-instance Redlock): a GET then DEL from the client could delete a lock
+// that expired and was taken by another job between the two.
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`
 
 const ACQUIRE_LUA = `
 local t = redis.call('PTTL', KEYS[1])
@@ -52,17 +63,18 @@ export function createRedisLimiter(redis: Redis, prefix: string, intervalMs: num
       await redis.set(k(channel), '1', 'PX', Math.max(1, Math.ceil(ms)))
     },
     async take(key, ttlMs) {
-      return (await redis.set(`${prefix}:lock:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK'
+      const token = randomBytes(16).toString('hex')
+      return (await redis.set(`${prefix}:lock:${key}`, token, 'PX', ttlMs, 'NX')) === 'OK' ? token : undefined
     },
-    async release(key) {
-      await redis.del(`${prefix}:lock:${key}`)
+    async release(key, token) {
+      await redis.eval(RELEASE_LUA, 1, `${prefix}:lock:${key}`, token)
     }
   }
 }
 
 export function createMemoryLimiter(intervalMs: number, now: () => number = Date.now): ChannelLimiter & Locks {
   const free = new Map<string, number>()
-  const locks = new Map<string, number>()
+  const locks = new Map<string, { until: number; token: string }>()
   return {
     async acquire(channel) {
       const t = now()
@@ -76,12 +88,13 @@ export function createMemoryLimiter(intervalMs: number, now: () => number = Date
     },
     async take(key, ttlMs) {
       const t = now()
-      if ((locks.get(key) ?? 0) > t) return false
-      locks.set(key, t + ttlMs)
-      return true
+      if ((locks.get(key)?.until ?? 0) > t) return undefined
+      const token = randomBytes(16).toString('hex')
+      locks.set(key, { until: t + ttlMs, token })
+      return token
     },
-    async release(key) {
-      locks.delete(key)
+    async release(key, token) {
+      if (locks.get(key)?.token === token) locks.delete(key)
     }
   }
 }
@@ -156,7 +169,8 @@ export function createSlackSync(deps: SlackSyncDeps): (fingerprint: string) => P
 
   return async (fp) => {
     const lock = `slack-sync:${fp}`
-    if (!(await deps.limiter.take(lock, 60_000))) throw new JobDeferred(250, 'another sync of this incident is running')
+    const token = await deps.limiter.take(lock, 60_000)
+    if (token === undefined) throw new JobDeferred(250, 'another sync of this incident is running')
     try {
       let inc = await deps.store.get(fp)
       if (inc === undefined) return 'incident no longer exists'
@@ -191,7 +205,7 @@ export function createSlackSync(deps: SlackSyncDeps): (fingerprint: string) => P
       if (replies > 0) done.push(`${replies} thread replies`)
       return done.length === 0 ? 'up to date' : done.join(', ')
     } finally {
-      await deps.limiter.release(lock)
+      await deps.limiter.release(lock, token)
     }
   }
 }

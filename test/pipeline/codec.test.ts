@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createCodec } from '../../pipeline/codec.ts'
+import { createCodec, SESSION_RECORDS, sealV2, sessionKey } from '../../pipeline/codec.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { seededGen } from '../support/seed.ts'
@@ -139,4 +139,73 @@ test('encodeBytes/decodeBytes carry arbitrary bytes (dead-letter copies of rejec
   const sealed = codec.encodeBytes(TOPICS.deadLetter, raw)
   assert.deepEqual(codec.decodeBytes(TOPICS.deadLetter, sealed), raw)
   assert.equal(sealed.includes(Buffer.from('not json at all')), false)
+})
+
+// Known answers, computed once with Python's `cryptography` 48 (pip install cryptography), independently of
+// this code:
+//   from cryptography.hazmat.primitives.kdf.hkdf import HKDF; from cryptography.hazmat.primitives import hashes
+//   from cryptography.hazmat.primitives.ciphers.aead import AESGCM; import hashlib
+//   hkdf = lambda ikm, salt, info: HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)
+//   secret = b'm'*40; salt = bytes(range(16)); nonce = bytes(range(0xa0, 0xac))
+//   topic = b'leakwatch.logs.v1'; body = b'{"lines":["hello"]}'
+//   kid = hashlib.sha256(hkdf(secret, None, b'leakwatch payload v1')).digest()[:4]
+//   sk = hkdf(secret, salt, b'leakwatch payload v2')
+//   v2 = header + nonce + AESGCM(sk).encrypt(nonce, body, header + topic), header = bytes([0x4c, 0x06]) + kid + salt
+//   v1 = h1 + nonce + AESGCM(hkdf(secret, None, b'leakwatch payload v1')).encrypt(nonce, body, h1 + topic),
+//        h1 = bytes([0x4c, 0x02]) + kid
+const KAT = {
+  secret: 'm'.repeat(40),
+  salt: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'),
+  nonce: Buffer.from('a0a1a2a3a4a5a6a7a8a9aaab', 'hex'),
+  body: Buffer.from('{"lines":["hello"]}'),
+  keyId: Buffer.from('1c1c94bb', 'hex'),
+  sessionKey: '0994f04bcfe5da33208c5c579af3edf7103d6b6a4145045ffa665395d130a084',
+  v2: '4c061c1c94bb000102030405060708090a0b0c0d0e0fa0a1a2a3a4a5a6a7a8a9aaabf0dae6bec7265df55603ce2cf06a8726e1c1273ee09fc214e6089641e7ea3e433a3771',
+  v1: '4c021c1c94bba0a1a2a3a4a5a6a7a8a9aaab0f61f9e0022cc023c9be381ac220bf7fd8f3e9108818bbf1fb8a133c692d5b73853eba'
+}
+
+test('known answer: session key derivation and the v2 sealed layout', () => {
+  const key = sessionKey(Buffer.from(KAT.secret), KAT.salt)
+  assert.equal(key.toString('hex'), KAT.sessionKey)
+  const sealed = sealV2({ key, keyId: KAT.keyId, salt: KAT.salt, nonce: KAT.nonce, flags: 0, topic: TOPICS.logs, body: KAT.body })
+  assert.equal(sealed.toString('hex'), KAT.v2)
+  const codec = createCodec({ payloadKey: KAT.secret, compress: false })
+  assert.deepEqual(codec.decodeBytes(TOPICS.logs, sealed), KAT.body)
+  // What the codec writes has the same layout: magic, flags with the session bit, the same key id.
+  const mine = codec.encodeBytes(TOPICS.logs, KAT.body)
+  assert.deepEqual(mine.subarray(0, 6), Buffer.from(KAT.v2.slice(0, 12), 'hex'))
+  assert.equal(mine.length, sealed.length)
+})
+
+test('records in the previous format (v1, one long-lived key) are still read, so records in flight survive an upgrade', () => {
+  const codec = createCodec({ payloadKey: KAT.secret, compress: true })
+  assert.deepEqual(codec.decodeBytes(TOPICS.logs, Buffer.from(KAT.v1, 'hex')), KAT.body)
+  invalid(() => codec.decodeBytes(TOPICS.audit, Buffer.from(KAT.v1, 'hex')), /failed authentication/)
+  invalid(() => createCodec({ payloadKey: KEY, compress: false }).decodeBytes(TOPICS.logs, Buffer.from(KAT.v1, 'hex')), /another payload key/)
+})
+
+test('one session key per codec (a random salt in each record), renewed after SESSION_RECORDS records', () => {
+  const a = createCodec({ payloadKey: KEY, compress: false })
+  const b = createCodec({ payloadKey: KEY, compress: false })
+  const salt = (bytes: Buffer) => bytes.subarray(6, 22).toString('hex')
+  const a1 = a.encode(TOPICS.logs, logChunk(['x']))
+  assert.equal(salt(a.encode(TOPICS.logs, logChunk(['x']))), salt(a1), 'one session, one salt')
+  assert.notEqual(salt(b.encode(TOPICS.logs, logChunk(['x']))), salt(a1), 'another producer session, another salt')
+  assert.equal(SESSION_RECORDS, 2 ** 24)
+})
+
+test('payload key rotation: a decoder with the old key in payloadDecryptKeys opens records of both keys', () => {
+  const oldKey = gen.base62(40)
+  const newKey = gen.base62(40)
+  const oldCollector = createCodec({ payloadKey: oldKey, compress: true })
+  const newCollector = createCodec({ payloadKey: newKey, compress: true })
+  // Mid-rotation: the detector seals (dead letters) with the new key and still opens the old one's records.
+  const detector = createCodec({ payloadKey: newKey, compress: false, payloadDecryptKeys: [oldKey] })
+  const value = logChunk(['hello'])
+  assert.deepEqual(detector.decode(TOPICS.logs, oldCollector.encode(TOPICS.logs, value)), value)
+  assert.deepEqual(detector.decode(TOPICS.logs, newCollector.encode(TOPICS.logs, value)), value)
+  // Step one of a rotation: detectors learn the new key before any collector seals with it.
+  const learning = createCodec({ payloadKey: oldKey, compress: false, payloadDecryptKeys: [newKey] })
+  assert.deepEqual(learning.decode(TOPICS.logs, newCollector.encode(TOPICS.logs, value)), value)
+  invalid(() => createCodec({ payloadKey: newKey, compress: false }).decode(TOPICS.logs, oldCollector.encode(TOPICS.logs, value)), /another payload key/)
 })

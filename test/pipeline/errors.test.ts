@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { ErrorCode } from '../../pipeline/errors.ts'
-import { ERROR_CODES, isLeakwatchError, isRetriable, LeakwatchError } from '../../pipeline/errors.ts'
+import { ERROR_CODES, isLeakwatchError, isRetriable, isUncoded, LeakwatchError } from '../../pipeline/errors.ts'
 
 const codes = Object.keys(ERROR_CODES) as ErrorCode[]
 
@@ -61,4 +61,15 @@ test('the webhook codes agree with what their descriptions promise', () => {
   assert.equal(ERROR_CODES.LW_ERR_WEBHOOK_REJECTED.retriable, false)
   assert.equal(ERROR_CODES.LW_ERR_WEBHOOK_FAILED.retriable, true)
   assert.equal(ERROR_CODES.LW_ERR_RECORD_INVALID.retriable, false)
+})
+
+test('isUncoded: only errors that say nothing about themselves (a bug, not an outage) count', () => {
+  assert.equal(isUncoded(new TypeError('x')), true)
+  assert.equal(isUncoded('a string'), true)
+  assert.equal(isUncoded(new LeakwatchError('LW_ERR_REDIS_UNAVAILABLE', 'x')), false)
+  assert.equal(isUncoded(new LeakwatchError('LW_ERR_RULE_INVALID', 'x')), false)
+  assert.equal(isUncoded(Object.assign(new Error('x'), { retriable: true })), false)
+  assert.equal(isUncoded(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), false)
+  assert.equal(isUncoded(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' })), false)
+  assert.equal(isUncoded(Object.assign(new Error('x'), { code: 'not-a-system-code' })), true)
 })

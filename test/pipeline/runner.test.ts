@@ -355,3 +355,37 @@ test('a non-retriable stage failure dead-letters only the record that causes it;
   assert.equal(deps.metrics.batchRetries.get({ stage: 'detector' }), 0)
   await bus.close()
 })
+
+test('a finding without a valid MAC never reaches the stage: it is dead-lettered and counted', async () => {
+  const bus = createMemoryBus()
+  const { deps } = setup(bus)
+  const publish = createPublisher(deps)
+  const forged = findingFor({ topic: TOPICS.logs, partition: 0, offset: '0', key: null, value: chunk('file/forged.log', ['x']) })
+  const genuine = findingFor({ topic: TOPICS.logs, partition: 0, offset: '1', key: null, value: chunk('file/genuine.log', ['y']) })
+  // Written straight to the bus, as anyone with write access to the topic could.
+  await bus.send(TOPICS.findings, [{ key: forged.fingerprint, value: deps.codec.encode(TOPICS.findings, forged) }])
+  await publish([{ topic: TOPICS.findings, key: genuine.fingerprint, value: genuine }])
+  const handed: string[] = []
+  const consumer = await runStage(
+    {
+      name: 'responder',
+      groupId: 'responders',
+      topics: [TOPICS.findings],
+      process: async (records) => {
+        handed.push(...records.map((r) => (r.value as Finding).stream))
+        return []
+      }
+    },
+    deps,
+    { fromBeginning: true }
+  )
+  await waitFor(() => handed.length === 1 && bus.messages(TOPICS.deadLetter).length === 1, 'the genuine finding and one dead letter')
+  await consumer.stop()
+  assert.deepEqual(handed, ['file/genuine.log'])
+  const [dead] = bus.messages(TOPICS.deadLetter)
+  assert.equal(dead?.headers['lw-error-code'], 'LW_ERR_RECORD_UNAUTHENTICATED')
+  assert.match(dead?.headers['lw-error'] ?? '', /carries no MAC/)
+  assert.equal(deps.metrics.recordsUnauthenticated.get({ topic: TOPICS.findings }), 1)
+  assert.equal(deps.metrics.recordsInvalid.get({ topic: TOPICS.findings }), 0)
+  await bus.close()
+})
