@@ -172,7 +172,7 @@ export const findingSchema = s.object({
   sealed: s.optional(
     s.string({
       // Only ever ciphertext: the envelope's shape is checked at the bus boundary, so a plaintext value put here is refused.
-      pattern: /^lwseal1\.(x25519|rsa)\.[A-Za-z0-9_-]{40,}$/,
+      pattern: /^lwseal[12]\.(x25519|rsa)\.[A-Za-z0-9_-]{40,}$/,
       description: "The secret sealed to the responder's public key (pipeline/seal.ts), set only for rules whose rotation needs the value."
     })
   )

@@ -4,13 +4,18 @@
 // job queue and every other consumer hold ciphertext only and only the
 // process with the private key (mounted from a Secret) can open it.
 //
-//   lwseal1.x25519.<b64url(ephemeral public key 32 | nonce 12 | ciphertext | tag 16)>
-//     key = HKDF-SHA256(X25519(ephemeral, recipient), salt = ephemeral|recipient, "leakwatch seal v1")
+//   lwseal2.x25519.<b64url(enc 32 | ciphertext | tag 16)>
+//     HPKE (RFC 9180) base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+//     AES-256-GCM, info "leakwatch seal v2" (pipeline/hpke.ts, checked against
+//     the RFC's vectors)
 //   lwseal1.rsa.<b64url(wrapped-key length 2 | RSA-OAEP-SHA256(content key) | nonce 12 | ciphertext | tag 16)>
+//     for RSA keys, which HPKE has no KEM for
 //
-// AES-256-GCM in both, with the finding's fingerprint as additional data: a
-// sealed value copied onto another incident fails to open instead of revoking
-// the wrong token.
+// The finding's fingerprint is the additional data in both: a sealed value
+// copied onto another incident fails to open instead of revoking the wrong
+// token. `lwseal1.x25519` (a hand-made HKDF + AES-GCM scheme before HPKE) is
+// still opened, so values sealed by a detector of the previous version and
+// still in Kafka or Redis during an upgrade are not lost; it is never written.
 
 import type { KeyObject } from 'node:crypto'
 import {
@@ -28,9 +33,12 @@ import {
 } from 'node:crypto'
 import { LeakwatchError } from './errors.ts'
 import type { Finding } from './events.ts'
+import { open as hpkeOpen, seal as hpkeSeal } from './hpke.ts'
 
 const PREFIX = 'lwseal1'
 const INFO = 'leakwatch seal v1'
+const HPKE_PREFIX = 'lwseal2'
+const HPKE_INFO = Buffer.from('leakwatch seal v2')
 
 export interface Sealer {
   seal: (secret: string, fingerprint: string) => string
@@ -83,16 +91,12 @@ export function createSealer(publicKeyPem: string): Sealer {
     throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'detector.sealPublicKey is not a PEM public key', { cause: err })
   }
   const kind = keyKind(pub)
-  const recipient = kind === 'x25519' ? rawX25519(pub) : Buffer.alloc(0)
   return {
     seal(secret, fingerprint) {
       const plain = Buffer.from(secret, 'utf8')
       if (kind === 'x25519') {
-        const eph = generateKeyPairSync('x25519')
-        const ephRaw = rawX25519(eph.publicKey)
-        const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: pub })
-        const box = gcmSeal(x25519Key(shared, ephRaw, recipient), plain, fingerprint)
-        return `${PREFIX}.x25519.${Buffer.concat([ephRaw, box]).toString('base64url')}`
+        const s = hpkeSeal('aes-256-gcm', pub, HPKE_INFO, Buffer.from(fingerprint), plain, generateKeyPairSync('x25519'))
+        return `${HPKE_PREFIX}.x25519.${Buffer.concat([s.enc, s.ct]).toString('base64url')}`
       }
       const cek = randomBytes(32)
       const wrapped = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, cek)
@@ -115,9 +119,12 @@ export function createOpener(privateKeyPem: string): Opener {
   return {
     open(sealed, fingerprint) {
       const [prefix, alg, body = ''] = sealed.split('.')
-      if (prefix !== PREFIX || alg !== kind) throw new LeakwatchError('LW_ERR_SEALED_INVALID', `sealed value is not ${PREFIX}.${kind}`)
+      const hpke = prefix === HPKE_PREFIX && kind === 'x25519'
+      if (!(hpke || prefix === PREFIX) || alg !== kind)
+        throw new LeakwatchError('LW_ERR_SEALED_INVALID', `sealed value is not ${kind === 'x25519' ? HPKE_PREFIX : PREFIX}.${kind}`)
       const bytes = Buffer.from(body, 'base64url')
       try {
+        if (hpke) return hpkeOpen('aes-256-gcm', priv, bytes.subarray(0, 32), HPKE_INFO, Buffer.from(fingerprint), bytes.subarray(32)).toString('utf8')
         if (kind === 'x25519') {
           const eph = bytes.subarray(0, 32)
           const ephKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: eph.toString('base64url') }, format: 'jwk' })

@@ -212,7 +212,8 @@ for (const kind of ['x25519', 'rsa'] as const) {
     // The detector side: the engine's plaintext goes through the hook and out sealed; other rules are untouched.
     const hook = createSealHook(keys.publicKey, '^github-', (x) => (x === f ? token : undefined))
     const sealed = hook(f)
-    assert.ok(sealed.sealed?.startsWith(`lwseal1.${kind}.`))
+    // X25519 keys seal with HPKE (lwseal2); RSA keys, which HPKE has no KEM for, with RSA-OAEP (lwseal1).
+    assert.ok(sealed.sealed?.startsWith(`${kind === 'x25519' ? 'lwseal2' : 'lwseal1'}.${kind}.`))
     assert.equal(JSON.stringify(sealed).includes(token), false)
     assert.equal(safeParse(findingSchema, sealed).ok, true)
     assert.equal(safeParse(findingSchema, { ...f, sealed: token }).ok, false, 'a plaintext value is refused at the bus boundary')
