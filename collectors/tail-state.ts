@@ -247,6 +247,18 @@ export interface Advance<F extends FileState = FileState> {
   t: F
   offset: number
   line: number
+  /** The head over more bytes than the file's, hashed when the read was made: the file's identity once acknowledged. */
+  head?: { head: string; headBytes: number }
+}
+
+/**
+ * Over how many bytes to hash the head after a read that reached `offset`, when the file's head was taken over
+ * fewer (the file was (nearly) empty): a short head cannot tell a rewrite from an append. Hashed right after the
+ * read, not when the bus acknowledges it: a file truncated and rewritten past `offset` meanwhile would otherwise
+ * lend its new head to the old position, and the rewrite would go unseen (model test seed 166).
+ */
+export function headToGrow(t: Pick<FileState, 'headBytes'>, offset: number): number | undefined {
+  return t.headBytes < HEAD_BYTES && offset > t.headBytes ? Math.min(offset, HEAD_BYTES) : undefined
 }
 
 export interface ReadDone<F extends FileState> {
@@ -258,12 +270,13 @@ export interface ReadDone<F extends FileState> {
   finished: boolean
 }
 
-/** A read from `t.readOffset` returned `r` (size: this cycle's stat). */
+/** A read from `t.readOffset` returned `r` (size: this cycle's stat; head: hashed after it, over headToGrow()'s bytes). */
 export function readDone<F extends FileState>(
   t: F,
   size: number,
   r: { offset: number; line: number; outputs: number },
-  where: Pick<Whereabouts, 'gone' | 'rotatedCopy'>
+  where: Pick<Whereabouts, 'gone' | 'rotatedCopy'>,
+  head?: { head: string; headBytes: number }
 ): ReadDone<F> {
   const spent = r.offset - t.readOffset
   if (r.offset === t.readOffset) t.stuckAt = size
@@ -273,34 +286,21 @@ export function readDone<F extends FileState>(
   t.readLine = r.line
   // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go.
   const finished = (r.offset === size || r.outputs === 0) && (where.gone || where.rotatedCopy)
-  return moved ? { spent, advance: { t, offset: r.offset, line: r.line }, finished } : { spent, finished }
+  if (!moved) return { spent, finished }
+  return { spent, advance: head === undefined ? { t, offset: r.offset, line: r.line } : { t, offset: r.offset, line: r.line, head }, finished }
 }
 
-export interface Acknowledged<F extends FileState> {
-  /** Files whose position moved. */
-  moved: F[]
-  /** Files whose head was taken over fewer bytes than now acknowledged: hash it again over `offset` bytes. */
-  grow: F[]
-}
-
-/** The bus acknowledged a batch: its files' positions move to where its reads ended. */
-export function acknowledge<F extends FileState>(advance: readonly Advance<F>[]): Acknowledged<F> {
+/** The bus acknowledged a batch: its files' positions move to where its reads ended; returns the files that moved. */
+export function acknowledge<F extends FileState>(advance: readonly Advance<F>[]): F[] {
   const moved: F[] = []
-  const grow: F[] = []
   for (const a of advance) {
+    if (a.head !== undefined && a.head.headBytes > a.t.headBytes) Object.assign(a.t, a.head)
     if (a.offset === a.t.offset && a.line === a.t.line) continue
     a.t.offset = a.offset
     a.t.line = a.line
     moved.push(a.t)
-    // A head taken while the file was (nearly) empty could not tell a rewrite from an append.
-    if (a.t.headBytes < HEAD_BYTES && a.offset > a.t.headBytes) grow.push(a.t)
   }
-  return { moved, grow }
-}
-
-/** The head hashed again over what was acknowledged, unless the file was let go meanwhile. */
-export function grown<F extends FileState>(s: TailState<F>, t: F, head: { head: string; headBytes: number }): void {
-  if (s.tracked.get(t.rel) === t) Object.assign(t, head)
+  return moved
 }
 
 /** The bus failed: nothing after the failed batch was sent, so everything is read again from the acknowledged positions. */

@@ -30,8 +30,8 @@ import {
   discover,
   endListing,
   follow,
-  grown,
   HEAD_BYTES,
+  headToGrow,
   isRewritten,
   letGo,
   locate,
@@ -301,10 +301,8 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
           }
           pending.shift()
           inFlight -= b.bytes
-          const { moved, grow } = acknowledge(b.advance)
-          for (const t of moved) opts.acknowledged?.(t)
+          for (const t of acknowledge(b.advance)) opts.acknowledged?.(t)
           wake()
-          for (const t of grow) grown(state, t, await headHash(t.fh, t.offset))
           // The next batch goes out while this checkpoint is written.
           const saved = persist().then(
             () => deps.onCycle?.(b.outputs.length),
@@ -375,12 +373,14 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
       }
       if (spent >= opts.maxCycleBytes) continue
       const r = await opts.read(t, perFile, tracked)
+      const grow = headToGrow(t, r.offset)
+      const head = grow === undefined ? undefined : await headHash(t.fh, grow)
       // The bus failed while this was read: positions went back to the acknowledged ones, so this read is void.
       if (epoch !== cycleEpoch) await drain()
       // Encoded now, so what waits for the bus is the compact payload, not the lines it was made of.
       const encoded = r.outputs.length > 0 && deps.publish.encode !== undefined ? deps.publish.encode(r.outputs) : r.outputs
       for (const o of encoded) outputs.push(o)
-      const done = readDone(t, size, { offset: r.offset, line: r.line, outputs: r.outputs.length }, where)
+      const done = readDone(t, size, { offset: r.offset, line: r.line, outputs: r.outputs.length }, where, head)
       spent += done.spent
       if (done.advance !== undefined) advance.push(done.advance)
       if (done.finished) finished.push(t)

@@ -14,6 +14,7 @@ import {
   discover,
   endListing,
   follow,
+  headToGrow,
   isRewritten,
   letGo,
   locate,
@@ -108,10 +109,7 @@ test('a position moves on acknowledgement only; a drained rotated copy is let go
   assert.equal(r.finished, true)
   assert.deepEqual([t.offset, t.readOffset], [0, 60], 'read, not yet acknowledged')
   assert.deepEqual(snapshot(s, undefined).files['0.log.1']?.offset, 0)
-  const acked = acknowledge([r.advance as NonNullable<typeof r.advance>])
-  assert.deepEqual(acked.moved, [t])
-  assert.deepEqual(acked.grow, [], 'its head already covers the 60 acknowledged bytes')
-  assert.deepEqual(acknowledge([{ t: { ...t, headBytes: 0 }, offset: 80, line: 4 }]).grow.length, 1, 'a head taken over fewer bytes grows')
+  assert.deepEqual(acknowledge([r.advance as NonNullable<typeof r.advance>]), [t])
   assert.equal(t.offset, 60)
   letGo(s, t)
   const cp = snapshot(s, new Map([['k8s/a/b/c', 3]]))
@@ -137,4 +135,15 @@ test('a read that made no progress marks the file stuck at its size; progress cl
   assert.equal(t.stuckAt, 5)
   readDone(t, 9, { offset: 9, line: 1, outputs: 1 }, { gone: false, rotatedCopy: false })
   assert.equal(t.stuckAt, undefined)
+})
+
+test('a head taken over fewer bytes than were read grows with the head hashed at the read, applied on acknowledgement', () => {
+  const t: FileState = { rel: 'a', dev: 1, ino: 3, offset: 0, line: 0, head: 'empty', headBytes: 0, readOffset: 0, readLine: 0, size: 0 }
+  assert.equal(headToGrow(t, 0), undefined)
+  assert.equal(headToGrow(t, 300), 300)
+  assert.equal(headToGrow(t, 5000), 1024)
+  const r = readDone(t, 300, { offset: 300, line: 6, outputs: 6 }, { gone: false, rotatedCopy: false }, { head: 'read', headBytes: 300 })
+  assert.deepEqual([t.head, t.headBytes], ['empty', 0], 'not before the acknowledgement')
+  acknowledge([r.advance as NonNullable<typeof r.advance>])
+  assert.deepEqual([t.head, t.headBytes, t.offset], ['read', 300, 300])
 })
