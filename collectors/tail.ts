@@ -283,11 +283,25 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     for (const resolve of acked.splice(0)) resolve()
   }
 
+  /** Nothing after a failed batch is sent: everything is read again from the acknowledged positions. */
+  function voidPending(): void {
+    for (const b of pending.splice(0)) inFlight -= b.bytes
+    voidReads(state)
+  }
+
   // Sends batches one after the other, oldest first: the bus sees them in read order, a failed batch is never
   // followed by a later one (no line overtakes another, none is sent twice by the pipeline itself), and
   // positions move only past what was acknowledged.
   function startPump(): void {
     if (pump !== undefined || pending.length === 0) return
+    if (failure !== undefined || stop.signal.aborted) {
+      // Not sent (the bus failed while this was read, or we are stopping). Checked here, not only in the loop
+      // below: an async body that never awaits runs its finally before `pump` is assigned, which left `pump`
+      // set for good and drain() awaiting it in an endless microtask loop (model test seed 13).
+      voidPending()
+      wake()
+      return
+    }
     pump = (async () => {
       try {
         while (pending.length > 0 && failure === undefined && !stop.signal.aborted) {
@@ -314,10 +328,7 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
           if (pending.length === 0) await saved
         }
       } finally {
-        if (failure !== undefined || stop.signal.aborted) {
-          for (const b of pending.splice(0)) inFlight -= b.bytes
-          voidReads(state)
-        }
+        if (failure !== undefined || stop.signal.aborted) voidPending()
         pump = undefined
         wake()
       }
