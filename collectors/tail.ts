@@ -351,22 +351,29 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     const perFile = Math.max(opts.minFileBytes, Math.floor(opts.maxCycleBytes / Math.max(1, files.length)))
     let spent = 0
     startAt = files.length === 0 ? 0 : startAt % files.length
-    // Sizes first, so a read that looks at other files (pod-logs orders a container's files) sees them current.
+    await room(opts.maxCycleBytes)
+    const cycleEpoch = epoch
+    // Sizes first, so a read that looks at other files (pod-logs orders a container's files) sees them current;
+    // and after room(), which may wait for acknowledgements while files change: a file truncated and rewritten
+    // meanwhile, checked against its size from before, was not taken for truncated (model test seed 100238).
     const sizes = new Map<TailFile, number>()
-    for (const t of files) {
+    const measure = async (t: TailFile): Promise<void> => {
       t.size = (await t.fh.stat()).size
       sizes.set(t, t.size)
     }
-    await room(opts.maxCycleBytes)
-    const cycleEpoch = epoch
+    for (const t of files) await measure(t)
+    // A drain() below waits for acknowledgements too: the files after it are measured again.
+    let stale = false
     for (let i = 0; i < files.length; i++) {
       const t = files[(startAt + i) % files.length] as TailFile
+      if (stale) await measure(t)
       const size = sizes.get(t) ?? t.size
       // Taken before the await: an acknowledgement may grow the head meanwhile.
       const was = { readOffset: t.readOffset, head: t.head, headBytes: t.headBytes }
       if (isRewritten(was, size, needsHeadCheck(was, size) ? (await headHash(t.fh, was.headBytes)).head : undefined)) {
         // What is in flight for the old content settles first, so no acknowledgement lands on the new one.
         await drain()
+        stale = true
         log.info({ file: t.rel }, 'file truncated; reading from the start')
         rewind(t, await headHash(t.fh, size))
         changed = true
@@ -375,6 +382,7 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
       const where = locate(t, size, { path: pathNow, rotated: opts.isRotated?.(t.rel) === true, now: now(), holdMs: opts.deletedHoldMs })
       if (where.expired) {
         await drain()
+        stale = true
         // Held as long as we promised; what is still unread is counted, not silently dropped.
         const lines = await countLines(t.fh, t.offset, size)
         opts.onLost?.(t, lines, size - t.offset)

@@ -4,11 +4,13 @@
 // newline in the second), kubelet rotation (0.log renamed to 0.log.<n>, a new
 // 0.log created, the writer moving to it a few operations later so that its
 // last lines land in the rotated copy), copytruncate, deletion of a live file
-// or of an old rotated copy, acknowledgements failing and recovering, and the
-// collector restarted from its checkpoint, gracefully or as if killed. The
-// engine is stepped by hand (createTailerCore: one `cycle` per operation that
-// asks for one, no timers), over an in-memory file system for most seeds and
-// the real one for a few. The model says what each line's fate may be; what
+// or of an old rotated copy, acknowledgements failing and recovering (or, on
+// most in-memory seeds, held by the bus until an operation answers them, as
+// Kafka's latency does), and the collector restarted from its checkpoint,
+// gracefully or as if killed. The engine is stepped by hand
+// (createTailerCore: one `cycle` per operation that asks for one, no timers),
+// over an in-memory file system (inode numbers reused) for most seeds and the
+// real one for a few. The model says what each line's fate may be; what
 // is asserted, per seed, once every writer is flushed and acknowledgements
 // succeed again:
 //
