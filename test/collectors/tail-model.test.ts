@@ -35,7 +35,8 @@
 //      checkpoint write (at-least-once), and may then come in any later run.
 //
 // A failure prints the seed, the engine's settings and the operations;
-// LEAKWATCH_TEST_SEED=<n> runs that seed alone (on both file systems).
+// LEAKWATCH_TEST_SEED=<n> runs that seed alone (on both file systems), with
+// LEAKWATCH_TEST_OPS=<count> operations when the failure says so.
 
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -670,10 +671,19 @@ async function runModel(seed: number, real: boolean, count: number): Promise<{ s
 }
 
 const only = process.env.LEAKWATCH_TEST_SEED === undefined ? undefined : Number(process.env.LEAKWATCH_TEST_SEED)
+const opsWanted = process.env.LEAKWATCH_TEST_OPS === undefined ? undefined : Number(process.env.LEAKWATCH_TEST_OPS)
 
-function report(seed: number, real: boolean, r: { settings: Settings; ops: Op[]; violations: string[] }): string {
+/** Seeds that found bugs (in longer runs too), run every time: the commit that fixed each names its seed. */
+const REGRESSIONS: ReadonlyArray<{ seed: number; ops: number }> = [
+  { seed: 13, ops: 80 },
+  { seed: 166, ops: 80 },
+  { seed: 100238, ops: 150 },
+  { seed: 101427, ops: 120 }
+]
+
+function report(seed: number, ops: number, real: boolean, r: { settings: Settings; ops: Op[]; violations: string[] }): string {
   return [
-    `tail model: seed ${seed} (${real ? 'real' : 'in-memory'} file system) failed; replay with LEAKWATCH_TEST_SEED=${seed}`,
+    `tail model: seed ${seed} (${real ? 'real' : 'in-memory'} file system) failed; replay with LEAKWATCH_TEST_SEED=${seed} LEAKWATCH_TEST_OPS=${ops}`,
     `settings ${JSON.stringify(r.settings)}`,
     ...r.violations.slice(0, 20),
     'operations:',
@@ -681,16 +691,19 @@ function report(seed: number, real: boolean, r: { settings: Settings; ops: Op[];
   ].join('\n')
 }
 
-async function seeds(real: boolean, first: number, n: number, ops: number): Promise<void> {
-  const list = only === undefined ? Array.from({ length: n }, (_, i) => first + i) : [only]
-  for (const seed of list) {
+async function seeds(real: boolean, first: number, n: number, ops: number, regressions: ReadonlyArray<{ seed: number; ops: number }> = []): Promise<void> {
+  const list =
+    only === undefined
+      ? [...Array.from({ length: n }, (_, i) => ({ seed: first + i, ops })), ...regressions]
+      : [{ seed: only, ops: opsWanted ?? regressions.find((x) => x.seed === only)?.ops ?? ops }]
+  for (const { seed, ops } of list) {
     const r = await runModel(seed, real, ops)
-    if (r.violations.length > 0) assert.fail(report(seed, real, r))
+    if (r.violations.length > 0) assert.fail(report(seed, ops, real, r))
   }
 }
 
 test('the tailer against a model of written, rotated, truncated and deleted files, restarts and failing acks (in-memory file system)', async () => {
-  await seeds(false, 1, 200, 80)
+  await seeds(false, 1, 200, 80, REGRESSIONS)
 })
 
 test('the same model on the real file system (inode numbers reused by the kernel)', async () => {
