@@ -247,15 +247,15 @@ export interface Advance<F extends FileState = FileState> {
   t: F
   offset: number
   line: number
-  /** The head over more bytes than the file's, hashed when the read was made: the file's identity once acknowledged. */
-  head?: { head: string; headBytes: number }
 }
 
 /**
  * Over how many bytes to hash the head after a read that reached `offset`, when the file's head was taken over
  * fewer (the file was (nearly) empty): a short head cannot tell a rewrite from an append. Hashed right after the
- * read, not when the bus acknowledges it: a file truncated and rewritten past `offset` meanwhile would otherwise
- * lend its new head to the old position, and the rewrite would go unseen (model test seed 166).
+ * read and taken at once, not when the bus acknowledges the read: a file truncated and rewritten past `offset`
+ * before the acknowledgement would otherwise lend its new head to the old position (model test seed 166), or, with
+ * no head at all yet, be read on from the old offset (seed 102154). The head is over bytes we read, acknowledged or
+ * not: an identity of the content, which a checkpoint may pair with a smaller offset.
  */
 export function headToGrow(t: Pick<FileState, 'headBytes'>, offset: number): number | undefined {
   return t.headBytes < HEAD_BYTES && offset > t.headBytes ? Math.min(offset, HEAD_BYTES) : undefined
@@ -284,17 +284,16 @@ export function readDone<F extends FileState>(
   const moved = r.offset !== t.readOffset || r.line !== t.readLine
   t.readOffset = r.offset
   t.readLine = r.line
+  if (head !== undefined && head.headBytes > t.headBytes) Object.assign(t, head)
   // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go.
   const finished = (r.offset === size || r.outputs === 0) && (where.gone || where.rotatedCopy)
-  if (!moved) return { spent, finished }
-  return { spent, advance: head === undefined ? { t, offset: r.offset, line: r.line } : { t, offset: r.offset, line: r.line, head }, finished }
+  return moved ? { spent, advance: { t, offset: r.offset, line: r.line }, finished } : { spent, finished }
 }
 
 /** The bus acknowledged a batch: its files' positions move to where its reads ended; returns the files that moved. */
 export function acknowledge<F extends FileState>(advance: readonly Advance<F>[]): F[] {
   const moved: F[] = []
   for (const a of advance) {
-    if (a.head !== undefined && a.head.headBytes > a.t.headBytes) Object.assign(a.t, a.head)
     if (a.offset === a.t.offset && a.line === a.t.line) continue
     a.t.offset = a.offset
     a.t.line = a.line

@@ -678,7 +678,8 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; ops: number }> = [
   { seed: 13, ops: 80 },
   { seed: 166, ops: 80 },
   { seed: 100238, ops: 150 },
-  { seed: 101427, ops: 120 }
+  { seed: 101427, ops: 120 },
+  { seed: 102154, ops: 150 }
 ]
 
 function report(seed: number, ops: number, real: boolean, r: { settings: Settings; ops: Op[]; violations: string[] }): string {
