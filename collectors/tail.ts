@@ -8,35 +8,74 @@
 // rotation the old descriptor is drained to EOF before the new file at the
 // path is picked up, and a file whose size drops below our offset, or whose
 // head changed under us, was truncated in place (copytruncate) and is read
-// again from the start. Identity is (dev, ino, sha256 of the head), so a
-// reused inode is never taken for the file it replaced.
+// again from the start. The lifecycle of each file (discovered, followed,
+// rewound, gone, let go, finished) and what it means for the checkpoint are
+// tail-state.ts's pure transitions; here is the I/O around them: stats,
+// reads, the bus, the checkpoint file, and the order in which they happen.
 
 import { createHash } from 'node:crypto'
-import type { Stats } from 'node:fs'
-import type { FileHandle } from 'node:fs/promises'
 import { access, open, stat } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { backoffMs } from '../pipeline/backoff.ts'
-import type { CheckpointData, FilePosition } from '../pipeline/checkpoint.ts'
+import type { CheckpointData } from '../pipeline/checkpoint.ts'
 import { loadCheckpoint, saveCheckpoint } from '../pipeline/checkpoint.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { OutRecord, Publish } from '../pipeline/runner.ts'
+import type { Advance, FileId, FileState, Listed, TailState } from './tail-state.ts'
+import {
+  acknowledge,
+  admit,
+  beginCycle,
+  createTailState,
+  discover,
+  endListing,
+  follow,
+  HEAD_BYTES,
+  headToGrow,
+  isRewritten,
+  letGo,
+  locate,
+  needsHeadCheck,
+  readDone,
+  restore,
+  rewind,
+  snapshot,
+  voidReads,
+  written
+} from './tail-state.ts'
 
-export const HEAD_BYTES = 1024
+/** What the engine needs of an open file (a node FileHandle is one). */
+export interface TailHandle {
+  read: (buffer: Buffer, offset: number, length: number, position: number) => Promise<{ bytesRead: number }>
+  stat: () => Promise<{ size: number }>
+  close: () => Promise<void>
+}
 
-export interface TailFile extends FilePosition {
-  rel: string
+/** The file system as the engine uses it; tests put a model in its place. */
+export interface TailIo {
+  /** Follows symlinks; rejects when the path names nothing. */
+  stat: (path: string) => Promise<FileId & { size: number }>
+  open: (path: string) => Promise<TailHandle>
+  exists: (path: string) => Promise<boolean>
+  loadCheckpoint: (path: string) => Promise<CheckpointData>
+  saveCheckpoint: (path: string, data: CheckpointData) => Promise<void>
+}
+
+export const nodeIo: TailIo = {
+  stat: async (path) => await stat(path),
+  open: async (path) => await open(path, 'r'),
+  exists: async (path) =>
+    await access(path).then(
+      () => true,
+      () => false
+    ),
+  loadCheckpoint,
+  saveCheckpoint
+}
+
+export interface TailFile extends FileState {
   abs: string
-  fh: FileHandle
-  /** Where the next read starts: ahead of `offset` by what was read and is not acknowledged yet. */
-  readOffset: number
-  readLine: number
-  /** Size at this cycle's stat. */
-  size: number
-  /** The size at which a read last made no progress (only an incomplete record left); undefined after progress. */
-  stuckAt?: number
-  /** When the path stopped naming this file while unread bytes were left (ms since epoch). */
-  goneAt?: number
+  fh: TailHandle
 }
 
 export interface ReadResult {
@@ -85,6 +124,8 @@ export interface TailerDeps {
   logger: Logger
   now?: () => number
   onCycle?: (delivered: number) => void
+  /** Default: the node file system. */
+  io?: TailIo
 }
 
 export interface Tailer {
@@ -94,7 +135,7 @@ export interface Tailer {
   files: () => ReadonlyMap<string, TailFile>
 }
 
-export async function headHash(fh: FileHandle, size: number): Promise<{ head: string; headBytes: number }> {
+export async function headHash(fh: TailHandle, size: number): Promise<{ head: string; headBytes: number }> {
   const n = Math.min(size, HEAD_BYTES)
   const buf = Buffer.alloc(n)
   if (n > 0) await fh.read(buf, 0, n, 0)
@@ -102,7 +143,7 @@ export async function headHash(fh: FileHandle, size: number): Promise<{ head: st
 }
 
 /** Newlines in [from, upTo) of a file. */
-export async function countLines(fh: FileHandle, from: number, upTo: number): Promise<number> {
+export async function countLines(fh: TailHandle, from: number, upTo: number): Promise<number> {
   const buf = Buffer.alloc(Math.min(1 << 20, Math.max(1, upTo - from)))
   let lines = 0
   for (let pos = from; pos < upTo; ) {
@@ -121,50 +162,39 @@ export function utf8Boundary(buf: Buffer, limit: number): number {
   return i > 0 ? i : limit
 }
 
-interface Advance {
-  t: TailFile
-  offset: number
-  line: number
-}
-
 /** One cycle's reads: sent as one, and only once it is acknowledged do its files' positions move. */
 interface Batch {
   outputs: OutRecord[]
-  advance: Advance[]
+  advance: Advance<TailFile>[]
   bytes: number
 }
 
-const idOf = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`
-
-function position(t: FilePosition): FilePosition {
-  return { dev: t.dev, ino: t.ino, offset: t.offset, line: t.line, head: t.head, headBytes: t.headBytes }
+/**
+ * The engine stepped by hand: createTailer's loop calls `cycle` and sleeps between cycles; the model test calls
+ * `cycle` itself, between the changes it makes to the files, with no timer involved.
+ */
+export interface TailerCore {
+  state: TailState<TailFile>
+  /** Loads the checkpoint (or notes there is none). */
+  restore: () => Promise<void>
+  /** One pass over the files: reads what the in-flight bound allows and queues it for the bus; returns bytes read. */
+  cycle: (firstScan: boolean) => Promise<number>
+  /** Every batch acknowledged (or the bus failed) and the checkpoint written; throws the bus's failure. */
+  drain: () => Promise<void>
+  /** Nothing more is sent; what is being sent is let finish. */
+  stop: () => void
+  /** Closes every followed file. */
+  closeFiles: () => Promise<void>
 }
 
-export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
+export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerCore {
   const log = deps.logger.child({ collector: opts.name })
   const now = deps.now ?? Date.now
-  const tracked = new Map<string, TailFile>()
-  let checkpoint: CheckpointData = { version: 1, files: {} }
-  // Positions of the checkpoint loaded at start by dev:ino: a file renamed while we were down resumes under its new name.
-  let saved = new Map<string, FilePosition>()
-  // No checkpoint file at start means this collector never ran here: only then does `readFrom: end`
-  // apply. After a restart, a file missing from the checkpoint appeared while we were down and is
-  // read from its start, or its first lines (often a config dump) would be skipped.
-  let firstRun = true
-  // dev:ino of the files tracked this cycle, so that one file is never followed under two names.
-  const busy = new Set<string>()
-  // Files let go (read to their end, or skipped as history) by dev:ino, saved with the checkpoint. A file
-  // renamed to a name that is also listed is picked up where it was left; a rotated copy that is one of them
-  // is not read again, after a restart too, unless it grew (the runtime wrote its last lines before
-  // reopening the new file); and one that is none of them is a file we never saw (written and rotated while
-  // we were down or between two listings), read from its start. An entry lives while a listing still shows
-  // its file: `gen` is the listing it was last seen in (or let go after).
-  const done = new Map<string, { pos: FilePosition; gen: number }>()
-  let generation = 0
-  let lastListing: readonly string[] | undefined
+  const io = deps.io ?? nodeIo
+  const state = createTailState<TailFile>(opts.readFrom)
+  const tracked = state.tracked
   // Round-robin start, so that with a cycle budget smaller than the backlog every file gets its turn.
   let startAt = 0
-  let loop: Promise<void> | undefined
   const stop = new AbortController()
   const maxInFlight = Math.max(opts.maxCycleBytes, opts.maxInFlightBytes ?? opts.maxCycleBytes)
   // Read and not yet acknowledged, oldest first; pending[0] is the one on the wire.
@@ -180,71 +210,35 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
 
   async function track(rel: string, firstScan: boolean): Promise<void> {
     const abs = opts.absolute(rel)
-    const rotated = opts.isRotated?.(rel) === true
-    let st: Stats
+    let st: FileId & { size: number }
     try {
-      st = await stat(abs)
+      st = await io.stat(abs)
     } catch {
       return // gone between listing and now
     }
-    const id = idOf(st)
-    // A rotated file under its new name while its old entry is still draining it; taken over once that one lets go.
-    if (busy.has(id)) return
-    const finished = done.get(id)
-    // A rotated copy we finished, unchanged since: not even opened.
-    if (rotated && finished?.pos.offset === st.size) {
-      finished.gen = generation
-      return
-    }
-    const candidates = [checkpoint.files[rel], saved.get(id), finished?.pos].filter(
-      (k): k is FilePosition => k !== undefined && k.ino === st.ino && k.dev === st.dev
-    )
-    let fh: FileHandle
+    const listed: Listed = { rel, rotated: opts.isRotated?.(rel) === true, st }
+    const d = discover(state, listed, firstScan)
+    if (d.kind === 'skip') return
+    let fh: TailHandle
     try {
-      fh = await open(abs, 'r')
+      fh = await io.open(abs)
     } catch (err) {
       log.warn({ file: rel, code: (err as NodeJS.ErrnoException).code }, 'cannot open file')
       return
     }
-    let pos: FilePosition | undefined
-    for (const known of candidates) {
-      const { head } = await headHash(fh, known.headBytes)
-      if (head === known.head && st.size >= known.offset) {
-        pos = known
-        break
-      }
+    const heads = new Map<number, string>()
+    for (const n of d.headBytes) heads.set(n, (await headHash(fh, n)).head)
+    const a = admit(state, listed, d, { heads, ...(d.countLines ? { lines: await countLines(fh, 0, st.size) } : {}) }, firstScan)
+    if (a.kind === 'close') {
+      await fh.close().catch(() => {})
+      return
     }
-    if (rotated) {
-      // On the first start with readFrom `end`, rotated copies are history like the rest; otherwise a copy is
-      // passed over only when we read it to its end before.
-      const history = pos === undefined && firstScan && firstRun && opts.readFrom === 'end'
-      if (history || (pos !== undefined && pos.offset >= st.size)) {
-        done.set(id, {
-          pos: pos ?? { dev: st.dev, ino: st.ino, offset: st.size, line: 0, ...(await headHash(fh, st.size)) },
-          gen: generation
-        })
-        await fh.close().catch(() => {})
-        return
-      }
-    }
-    if (pos === undefined) {
-      const startAtEnd = firstScan && firstRun && checkpoint.files[rel] === undefined && opts.readFrom === 'end'
-      pos = {
-        dev: st.dev,
-        ino: st.ino,
-        offset: startAtEnd ? st.size : 0,
-        line: startAtEnd ? await countLines(fh, 0, st.size) : 0,
-        ...(await headHash(fh, st.size))
-      }
-    }
-    tracked.set(rel, { ...pos, rel, abs, fh, size: st.size, readOffset: pos.offset, readLine: pos.line })
-    busy.add(id)
+    follow(state, { ...a.file, abs, fh })
   }
 
-  async function letGo(t: TailFile): Promise<void> {
+  async function release(t: TailFile): Promise<void> {
     await t.fh.close().catch(() => {})
-    tracked.delete(t.rel)
-    done.set(idOf(t), { pos: position(t), gen: generation })
+    letGo(state, t)
   }
 
   async function persist(): Promise<void> {
@@ -257,13 +251,8 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       try {
         do {
           saveAgain = false
-          const files: Record<string, FilePosition> = {}
-          for (const t of tracked.values()) files[t.rel] = position(t)
-          checkpoint = { version: 1, files }
-          if (opts.streams !== undefined && opts.streams.size > 0) checkpoint.streams = Object.fromEntries(opts.streams)
-          if (done.size > 0) checkpoint.finished = [...done.values()].map((f) => f.pos)
-          await saveCheckpoint(opts.checkpointPath, checkpoint)
-          saved = new Map()
+          await io.saveCheckpoint(opts.checkpointPath, snapshot(state, opts.streams))
+          written(state)
         } while (saveAgain)
       } finally {
         saving = undefined
@@ -272,7 +261,6 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     return await saving
   }
 
-  /** Every batch acknowledged (or the bus failed) and the checkpoint written; throws the bus's failure. */
   async function drain(): Promise<void> {
     while (pump !== undefined) await pump
     if (saving !== undefined) await saving
@@ -295,11 +283,25 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     for (const resolve of acked.splice(0)) resolve()
   }
 
+  /** Nothing after a failed batch is sent: everything is read again from the acknowledged positions. */
+  function voidPending(): void {
+    for (const b of pending.splice(0)) inFlight -= b.bytes
+    voidReads(state)
+  }
+
   // Sends batches one after the other, oldest first: the bus sees them in read order, a failed batch is never
   // followed by a later one (no line overtakes another, none is sent twice by the pipeline itself), and
   // positions move only past what was acknowledged.
   function startPump(): void {
     if (pump !== undefined || pending.length === 0) return
+    if (failure !== undefined || stop.signal.aborted) {
+      // Not sent (the bus failed while this was read, or we are stopping). Checked here, not only in the loop
+      // below: an async body that never awaits runs its finally before `pump` is assigned, which left `pump`
+      // set for good and drain() awaiting it in an endless microtask loop (model test seed 13).
+      voidPending()
+      wake()
+      return
+    }
     pump = (async () => {
       try {
         while (pending.length > 0 && failure === undefined && !stop.signal.aborted) {
@@ -313,119 +315,94 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
           }
           pending.shift()
           inFlight -= b.bytes
-          const grown: TailFile[] = []
-          for (const a of b.advance) {
-            if (a.offset === a.t.offset && a.line === a.t.line) continue
-            a.t.offset = a.offset
-            a.t.line = a.line
-            opts.acknowledged?.(a.t)
-            if (a.t.headBytes < HEAD_BYTES && a.offset > a.t.headBytes) grown.push(a.t)
-          }
+          for (const t of acknowledge(b.advance)) opts.acknowledged?.(t)
           wake()
-          // Grow each file's identity with what was acknowledged: a head taken while the file was (nearly)
-          // empty could not tell a rewrite from an append.
-          for (const t of grown) if (tracked.get(t.rel) === t) Object.assign(t, await headHash(t.fh, t.offset))
           // The next batch goes out while this checkpoint is written.
-          const written = persist().then(
+          const saved = persist().then(
             () => deps.onCycle?.(b.outputs.length),
             (err: unknown) => {
               const e = err as { code?: string; message?: string }
               log.warn({ code: e.code, reason: e.message }, 'checkpoint not written; retried with the next acknowledgement')
             }
           )
-          if (pending.length === 0) await written
+          if (pending.length === 0) await saved
         }
       } finally {
-        if (failure !== undefined || stop.signal.aborted) {
-          // Nothing after the failed batch was sent: read it all again from the acknowledged positions.
-          for (const b of pending.splice(0)) inFlight -= b.bytes
-          for (const t of tracked.values()) {
-            t.readOffset = t.offset
-            t.readLine = t.line
-          }
-        }
+        if (failure !== undefined || stop.signal.aborted) voidPending()
         pump = undefined
         wake()
       }
     })()
   }
 
-  /** One pass over the files: reads what the in-flight bound allows and queues it for the bus; returns bytes read. */
   async function cycle(firstScan: boolean): Promise<number> {
     if (failure !== undefined) await drain()
-    busy.clear()
-    for (const t of tracked.values()) busy.add(idOf(t))
+    beginCycle(state)
     const listed = await opts.list()
     for (const rel of listed) {
       if (!tracked.has(rel)) await track(rel, firstScan)
     }
-    if (listed !== lastListing) {
-      // A new listing: finished files it no longer shows are gone (or renamed out of what we follow).
-      lastListing = listed
-      for (const [id, f] of done) if (f.gen < generation) done.delete(id)
-      generation++
-    }
+    endListing(state, listed)
     const outputs: OutRecord[] = []
-    const advance: Advance[] = []
+    const advance: Advance<TailFile>[] = []
     const finished: TailFile[] = []
     let changed = false
     const files = [...tracked.values()]
     const perFile = Math.max(opts.minFileBytes, Math.floor(opts.maxCycleBytes / Math.max(1, files.length)))
     let spent = 0
     startAt = files.length === 0 ? 0 : startAt % files.length
-    // Sizes first, so a read that looks at other files (pod-logs orders a container's files) sees them current.
+    await room(opts.maxCycleBytes)
+    const cycleEpoch = epoch
+    // Sizes first, so a read that looks at other files (pod-logs orders a container's files) sees them current;
+    // and after room(), which may wait for acknowledgements while files change: a file truncated and rewritten
+    // meanwhile, checked against its size from before, was not taken for truncated (model test seed 100238).
     const sizes = new Map<TailFile, number>()
-    for (const t of files) {
+    const measure = async (t: TailFile): Promise<void> => {
       t.size = (await t.fh.stat()).size
       sizes.set(t, t.size)
     }
-    await room(opts.maxCycleBytes)
-    const cycleEpoch = epoch
+    for (const t of files) await measure(t)
+    // A drain() below waits for acknowledgements too: the files after it are measured again.
+    let stale = false
     for (let i = 0; i < files.length; i++) {
       const t = files[(startAt + i) % files.length] as TailFile
-      const st = { size: sizes.get(t) ?? t.size }
-      // Truncated in place (copytruncate): shorter than what we read, or, when the writer got past our
-      // offset before we looked, no longer starting with the bytes it started with. The head is taken
-      // before the await: an acknowledgement may grow it meanwhile.
-      const { head, headBytes } = t
-      const rewritten = st.size < t.readOffset || (st.size > t.readOffset && headBytes > 0 && (await headHash(t.fh, headBytes)).head !== head)
-      if (rewritten) {
+      if (stale) await measure(t)
+      const size = sizes.get(t) ?? t.size
+      // Taken before the await: an acknowledgement may grow the head meanwhile.
+      const was = { readOffset: t.readOffset, head: t.head, headBytes: t.headBytes }
+      if (isRewritten(was, size, needsHeadCheck(was, size) ? (await headHash(t.fh, was.headBytes)).head : undefined)) {
         // What is in flight for the old content settles first, so no acknowledgement lands on the new one.
         await drain()
+        stale = true
         log.info({ file: t.rel }, 'file truncated; reading from the start')
-        Object.assign(t, { offset: 0, line: 0, readOffset: 0, readLine: 0, ...(await headHash(t.fh, st.size)) })
+        rewind(t, await headHash(t.fh, size))
         changed = true
       }
-      const pathNow = await stat(t.abs).catch(() => undefined)
-      const gone = pathNow === undefined || pathNow.ino !== t.ino || pathNow.dev !== t.dev
-      const rotatedCopy = !gone && opts.isRotated?.(t.rel) === true
-      if (gone && t.offset < st.size) {
-        t.goneAt ??= now()
-        if (opts.deletedHoldMs !== undefined && now() - t.goneAt > opts.deletedHoldMs) {
-          await drain()
-          // Held as long as we promised; what is still unread is counted, not silently dropped.
-          const lines = await countLines(t.fh, t.offset, st.size)
-          opts.onLost?.(t, lines, st.size - t.offset)
-          log.warn({ file: t.rel, lines, bytes: st.size - t.offset }, 'rotated file let go before its unread lines could be delivered')
-          finished.push(t)
-          continue
-        }
+      const pathNow = await io.stat(t.abs).catch(() => undefined)
+      const where = locate(t, size, { path: pathNow, rotated: opts.isRotated?.(t.rel) === true, now: now(), holdMs: opts.deletedHoldMs })
+      if (where.expired) {
+        await drain()
+        stale = true
+        // Held as long as we promised; what is still unread is counted, not silently dropped.
+        const lines = await countLines(t.fh, t.offset, size)
+        opts.onLost?.(t, lines, size - t.offset)
+        log.warn({ file: t.rel, lines, bytes: size - t.offset }, 'rotated file let go before its unread lines could be delivered')
+        finished.push(t)
+        continue
       }
       if (spent >= opts.maxCycleBytes) continue
       const r = await opts.read(t, perFile, tracked)
+      const grow = headToGrow(t, r.offset)
+      const head = grow === undefined ? undefined : await headHash(t.fh, grow)
       // The bus failed while this was read: positions went back to the acknowledged ones, so this read is void.
       if (epoch !== cycleEpoch) await drain()
-      spent += r.offset - t.readOffset
-      if (r.offset === t.readOffset) t.stuckAt = st.size
-      else delete t.stuckAt
       // Encoded now, so what waits for the bus is the compact payload, not the lines it was made of.
       const encoded = r.outputs.length > 0 && deps.publish.encode !== undefined ? deps.publish.encode(r.outputs) : r.outputs
       for (const o of encoded) outputs.push(o)
-      if (r.offset !== t.readOffset || r.line !== t.readLine) advance.push({ t, offset: r.offset, line: r.line })
-      t.readOffset = r.offset
-      t.readLine = r.line
-      // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go.
-      if ((r.offset === st.size || r.outputs.length === 0) && (gone || rotatedCopy)) finished.push(t)
+      const done = readDone(t, size, { offset: r.offset, line: r.line, outputs: r.outputs.length }, where, head)
+      spent += done.spent
+      if (done.advance !== undefined) advance.push(done.advance)
+      if (done.finished) finished.push(t)
     }
     startAt++
     if (outputs.length > 0) {
@@ -440,7 +417,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     if (finished.length > 0) {
       // A file is let go only once everything read from it is acknowledged.
       await drain()
-      for (const t of finished) await letGo(t)
+      for (const t of finished) await release(t)
       changed = true
     }
     if (changed || firstScan) {
@@ -451,18 +428,38 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
   }
 
   return {
-    files: () => tracked,
+    state,
+    async restore() {
+      const firstRun = !(await io.exists(opts.checkpointPath))
+      const data = await io.loadCheckpoint(opts.checkpointPath)
+      restore(state, data, firstRun)
+      if (opts.streams !== undefined) for (const [k, v] of Object.entries(data.streams ?? {})) opts.streams.set(k, v)
+    },
+    cycle,
+    drain,
+    stop: () => stop.abort(),
+    async closeFiles() {
+      for (const t of tracked.values()) await t.fh.close().catch(() => {})
+      tracked.clear()
+    }
+  }
+}
+
+export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
+  const log = deps.logger.child({ collector: opts.name })
+  const core = createTailerCore(opts, deps)
+  const stop = new AbortController()
+  let loop: Promise<void> | undefined
+
+  return {
+    files: () => core.state.tracked,
 
     async start(signal: AbortSignal): Promise<void> {
-      firstRun = await access(opts.checkpointPath).then(
-        () => false,
-        () => true
-      )
-      checkpoint = await loadCheckpoint(opts.checkpointPath)
-      saved = new Map(Object.values(checkpoint.files).map((p) => [idOf(p), p]))
-      for (const p of checkpoint.finished ?? []) done.set(idOf(p), { pos: p, gen: 0 })
-      if (opts.streams !== undefined) for (const [k, v] of Object.entries(checkpoint.streams ?? {})) opts.streams.set(k, v)
-      const onAbort = (): void => stop.abort()
+      await core.restore()
+      const onAbort = (): void => {
+        stop.abort()
+        core.stop()
+      }
       signal.addEventListener('abort', onAbort, { once: true })
       loop = (async () => {
         let first = true
@@ -470,11 +467,11 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
         while (!stop.signal.aborted) {
           let read = 0
           try {
-            read = await cycle(first)
+            read = await core.cycle(first)
             first = false
             // Nothing new: wait for what is in flight, so each onCycle means all that was read is acknowledged.
             if (read === 0) {
-              await drain()
+              await core.drain()
               deps.onCycle?.(0)
             }
             failures = 0
@@ -489,7 +486,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
           if (delay > 0) await sleep(delay, undefined, { signal: stop.signal }).catch(() => {})
         }
         // Stopping: what is being sent is let finish (its positions are then saved); nothing new is sent.
-        await drain().catch(() => {})
+        await core.drain().catch(() => {})
       })()
       await loop
       signal.removeEventListener('abort', onAbort)
@@ -497,9 +494,9 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
 
     async close(): Promise<void> {
       stop.abort()
+      core.stop()
       await loop
-      for (const t of tracked.values()) await t.fh.close().catch(() => {})
-      tracked.clear()
+      await core.closeFiles()
     }
   }
 }

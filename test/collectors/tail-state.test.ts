@@ -1,0 +1,147 @@
+// The tailer's per-file lifecycle, transition by transition, without a file
+// system: each test gives the observations the shell would make and checks
+// the state and the actions that come out. The whole lifecycle against a
+// model of files is tail-model.test.ts.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { FileState, Listed, TailState } from '../../collectors/tail-state.ts'
+import {
+  acknowledge,
+  admit,
+  beginCycle,
+  createTailState,
+  discover,
+  endListing,
+  follow,
+  headToGrow,
+  isRewritten,
+  letGo,
+  locate,
+  readDone,
+  restore,
+  snapshot
+} from '../../collectors/tail-state.ts'
+
+const listed = (rel: string, ino: number, size: number, rotated = false): Listed => ({ rel, rotated, st: { dev: 1, ino, size } })
+
+/** discover + admit with heads as the test says they hash (`h<bytes>` unless given). */
+function arrive(s: TailState<FileState>, f: Listed, firstScan: boolean, heads: Record<number, string> = {}, lines = 0) {
+  const d = discover(s, f, firstScan)
+  if (d.kind === 'skip') return d
+  const seen = new Map(d.headBytes.map((n) => [n, heads[n] ?? `h${n}`]))
+  const a = admit(s, f, d, { heads: seen, ...(d.countLines ? { lines } : {}) }, firstScan)
+  if (a.kind === 'follow') follow(s, a.file)
+  return a
+}
+
+test("first run, readFrom 'end': a live file is followed from its end with its lines counted; a rotated copy is history, finished unread", () => {
+  const s = createTailState<FileState>('end')
+  restore(s, { version: 1, files: {} }, true)
+  beginCycle(s)
+  const live = arrive(s, listed('0.log', 10, 300), true, {}, 7)
+  assert.equal(live.kind, 'follow')
+  assert.deepEqual(live.kind === 'follow' && [live.file.offset, live.file.line, live.file.readOffset], [300, 7, 300])
+  assert.deepEqual(arrive(s, listed('0.log.1', 11, 500, true), true), { kind: 'close' })
+  assert.equal(s.done.get('1:11')?.pos.offset, 500)
+  // Not on a later scan: a file that appears after the first scan is read from its start.
+  beginCycle(s)
+  const later = arrive(s, listed('1.log', 12, 40), false)
+  assert.equal(later.kind === 'follow' && later.file.offset, 0)
+})
+
+test('after a restart: a rotated copy never seen is read from its start; one finished and unchanged is not opened; one that grew resumes where it was finished', () => {
+  const s = createTailState<FileState>('end')
+  const finished = { dev: 1, ino: 21, offset: 120, line: 4, head: 'h120', headBytes: 120 }
+  restore(s, { version: 1, files: {}, finished: [finished] }, false)
+  beginCycle(s)
+  const unseen = arrive(s, listed('0.log.2', 20, 80, true), true)
+  assert.equal(unseen.kind === 'follow' && unseen.file.offset, 0)
+  assert.deepEqual(discover(s, listed('0.log.1', 21, 120, true), true), { kind: 'skip' }, 'unchanged: skipped without opening it')
+  const grew = arrive(s, listed('0.log.1', 21, 150, true), true)
+  assert.equal(grew.kind, 'follow')
+  assert.deepEqual(grew.kind === 'follow' && [grew.file.offset, grew.file.line], [120, 4])
+})
+
+test('a position is applied only to the file whose head it recorded: a reused inode starts from 0', () => {
+  const s = createTailState<FileState>('beginning')
+  restore(s, { version: 1, files: { 'app.log': { dev: 1, ino: 5, offset: 50, line: 2, head: 'old', headBytes: 50 } } }, false)
+  beginCycle(s)
+  const a = arrive(s, listed('app.log', 5, 90), true, { 50: 'new' })
+  assert.equal(a.kind === 'follow' && a.file.offset, 0)
+})
+
+test('one file is followed under one name: its other name waits while it is busy', () => {
+  const s = createTailState<FileState>('beginning')
+  restore(s, { version: 1, files: {} }, false)
+  beginCycle(s)
+  arrive(s, listed('app.log', 5, 10), true)
+  beginCycle(s)
+  assert.deepEqual(discover(s, listed('app-1.log', 5, 10), false), { kind: 'skip' })
+})
+
+test('truncation: shorter than what was read, or longer with another head; the same size is an unchanged file', () => {
+  const t = { readOffset: 100, head: 'h', headBytes: 64 }
+  assert.equal(isRewritten(t, 40, undefined), true)
+  assert.equal(isRewritten(t, 100, undefined), false)
+  assert.equal(isRewritten(t, 180, 'h'), false)
+  assert.equal(isRewritten(t, 180, 'other'), true)
+  assert.equal(isRewritten({ ...t, headBytes: 0 }, 180, undefined), false, 'no head yet: nothing to compare')
+})
+
+test('a gone file with unread bytes is held from the first time it is seen gone, until the hold expires', () => {
+  const t: FileState = { rel: 'a', dev: 1, ino: 3, offset: 10, line: 1, head: '', headBytes: 0, readOffset: 10, readLine: 1, size: 30 }
+  const seen = (now: number, path = { dev: 1, ino: 4 }) => locate(t, 30, { path, rotated: false, now, holdMs: 500 })
+  assert.deepEqual(seen(1000), { gone: true, rotatedCopy: false, expired: false })
+  assert.equal(t.goneAt, 1000)
+  assert.equal(seen(1400).expired, false)
+  assert.equal(seen(1600).expired, true)
+  assert.deepEqual(locate(t, 30, { path: { dev: 1, ino: 3 }, rotated: true, now: 0, holdMs: undefined }), { gone: false, rotatedCopy: true, expired: false })
+})
+
+test('a position moves on acknowledgement only; a drained rotated copy is let go, kept as finished in the checkpoint while listed', () => {
+  const s = createTailState<FileState>('beginning')
+  restore(s, { version: 1, files: {} }, false)
+  beginCycle(s)
+  arrive(s, listed('0.log.1', 7, 60, true), false)
+  const t = s.tracked.get('0.log.1') as FileState
+  const r = readDone(t, 60, { offset: 60, line: 3, outputs: 3 }, { gone: false, rotatedCopy: true })
+  assert.equal(r.finished, true)
+  assert.deepEqual([t.offset, t.readOffset], [0, 60], 'read, not yet acknowledged')
+  assert.deepEqual(snapshot(s, undefined).files['0.log.1']?.offset, 0)
+  assert.deepEqual(acknowledge([r.advance as NonNullable<typeof r.advance>]), [t])
+  assert.equal(t.offset, 60)
+  letGo(s, t)
+  const cp = snapshot(s, new Map([['k8s/a/b/c', 3]]))
+  assert.deepEqual(cp.files, {})
+  assert.deepEqual(cp.streams, { 'k8s/a/b/c': 3 })
+  assert.deepEqual(
+    cp.finished?.map((p) => [p.ino, p.offset, p.line]),
+    [[7, 60, 3]]
+  )
+  // Listed again (unchanged) it stays; a listing without it forgets it.
+  endListing(s, ['0.log.1'])
+  beginCycle(s)
+  assert.deepEqual(discover(s, listed('0.log.1', 7, 60, true), false), { kind: 'skip' })
+  endListing(s, ['0.log.1'])
+  assert.equal(s.done.size, 1)
+  endListing(s, [])
+  assert.equal(s.done.size, 0)
+})
+
+test('a read that made no progress marks the file stuck at its size; progress clears it', () => {
+  const t: FileState = { rel: 'a', dev: 1, ino: 3, offset: 0, line: 0, head: '', headBytes: 0, readOffset: 0, readLine: 0, size: 5 }
+  assert.deepEqual(readDone(t, 5, { offset: 0, line: 0, outputs: 0 }, { gone: false, rotatedCopy: false }), { spent: 0, finished: false })
+  assert.equal(t.stuckAt, 5)
+  readDone(t, 9, { offset: 9, line: 1, outputs: 1 }, { gone: false, rotatedCopy: false })
+  assert.equal(t.stuckAt, undefined)
+})
+
+test('a head taken over fewer bytes than were read grows with the head hashed right after the read', () => {
+  const t: FileState = { rel: 'a', dev: 1, ino: 3, offset: 0, line: 0, head: 'empty', headBytes: 0, readOffset: 0, readLine: 0, size: 0 }
+  assert.equal(headToGrow(t, 0), undefined)
+  assert.equal(headToGrow(t, 300), 300)
+  assert.equal(headToGrow(t, 5000), 1024)
+  readDone(t, 300, { offset: 300, line: 6, outputs: 6 }, { gone: false, rotatedCopy: false }, { head: 'read', headBytes: 300 })
+  assert.deepEqual([t.head, t.headBytes, t.offset], ['read', 300, 0], 'taken at once; the position waits for the acknowledgement')
+})
