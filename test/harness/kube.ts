@@ -46,6 +46,8 @@ export interface KubeCluster {
 
 export interface StartKubeOptions {
   audit?: KubeAuditOptions
+  /** More kube-apiserver flags, after the harness's own (a later flag wins), e.g. --feature-gates. */
+  apiserverArgs?: string[]
 }
 
 const STARTUP_TIMEOUT_MS = 90_000
@@ -64,17 +66,22 @@ rules:
 /** Paths of the server binaries, building the missing ones first (minutes, once per machine). */
 export function ensureServerBinaries(names: string[]): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
-    // stderr passes through: a cold build is long, and go's own errors are the useful part of a failure.
-    const child = spawn('bash', [buildScript, ...names], { stdio: ['ignore', 'pipe', 'inherit'], timeout: BUILD_TIMEOUT_MS })
+    // stderr is passed on as it comes (a cold build is long) and kept for the error: go's own messages say what failed.
+    const child = spawn('bash', [buildScript, ...names], { stdio: ['ignore', 'pipe', 'pipe'], timeout: BUILD_TIMEOUT_MS })
     let out = ''
+    let err = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d
+    })
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d
+      process.stderr.write(d)
     })
     child.once('error', (err) => reject(new Error(`could not run ${buildScript}: ${err.message}; ${KUBE_HINT}`)))
     child.once('close', (code, signal) => {
       if (code !== 0) {
         reject(
-          new Error(`${buildScript} ${names.join(' ')} failed (${signal ?? `exit ${code}`}); needs go and the Go module proxy, ${KUBE_HINT}\n${tail(out)}`)
+          new Error(`${buildScript} ${names.join(' ')} failed (${signal ?? `exit ${code}`}); needs go and the Go module proxy, ${KUBE_HINT}\n${tail(err)}`)
         )
         return
       }
@@ -235,8 +242,6 @@ async function startApiserver(
       bin,
       [
         `--etcd-servers=${etcd.url}`,
-        // Each start gets its own prefix, so a second cluster on a shared etcd could never see this one's objects.
-        `--etcd-prefix=/registry-${randomBytes(4).toString('hex')}`,
         '--bind-address=127.0.0.1',
         '--advertise-address=127.0.0.1',
         `--secure-port=${port}`,
@@ -250,7 +255,8 @@ async function startApiserver(
         // Without a controller-manager no namespace gets its "default" service account, and this plugin
         // would refuse every pod that does not name an existing one.
         '--disable-admission-plugins=ServiceAccount',
-        ...(audit?.flags ?? [])
+        ...(audit?.flags ?? []),
+        ...(options.apiserverArgs ?? [])
       ],
       dir,
       logFile
