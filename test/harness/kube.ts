@@ -77,7 +77,7 @@ export function ensureServerBinaries(names: string[]): Promise<Record<string, st
       err += d
       process.stderr.write(d)
     })
-    child.once('error', (err) => reject(new Error(`could not run ${buildScript}: ${err.message}; ${KUBE_HINT}`)))
+    child.once('error', (e) => reject(new Error(`could not run ${buildScript}: ${e.message}; ${KUBE_HINT}`)))
     child.once('close', (code, signal) => {
       if (code !== 0) {
         reject(
@@ -231,7 +231,7 @@ async function startApiserver(
     const certDir = join(dir, 'certs')
     const [port] = (await freePorts(1)) as [number]
     const server = `https://127.0.0.1:${port}`
-    // Generated per start, never stored: the service-account signing key and the admin token.
+    // Made per start and kept only in the temp dir: the service-account signing key and the admin token.
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
     writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
     writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }))
