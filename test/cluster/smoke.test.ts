@@ -1,8 +1,8 @@
 // Against a real API server (test/harness/kube.ts; KUBECONFIG for an existing cluster): the Kubernetes
 // calls leakwatch makes are otherwise tested only against stand-ins written here. This file checks the
 // harness itself: objects round-trip, RBAC refuses, and audit events reach the log file and a webhook.
-// `npm run test:cluster`; the first run on a machine builds the servers (minutes, see build-servers.sh).
-// Named *.cluster.ts, not *.test.ts, so that test:unit's "test/**/*.test.ts" glob (npm test) leaves them out.
+// Part of `npm test` (`npm run test:cluster` runs only these). The first run on a machine builds the
+// servers (minutes, see build-servers.sh); .ci/run builds them before the tests.
 
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'

@@ -1,0 +1,124 @@
+// The manifests and the Helm chart against the real API server: `kubectl apply
+// --dry-run=server` runs admission, defaulting and schema validation (what
+// `helm template` and a YAML parser cannot), and the service accounts can do
+// exactly what each role needs, shown with `kubectl auth can-i` — a grant that
+// widens fails here as surely as one that is missing.
+
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, before, test } from 'node:test'
+import type { KubeCluster } from '../harness/kube.ts'
+import { ensureServerBinaries, getKube } from '../harness/kube.ts'
+
+const root = resolve(import.meta.dirname, '../..')
+const scratch = mkdtempSync(join(tmpdir(), 'lw-deploy-cluster-'))
+let kube: KubeCluster
+let kubectlBin: string
+
+function run(cmd: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
+      done({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr })
+    })
+    if (input !== undefined) child.stdin?.end(input)
+  })
+}
+
+async function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return await run(kubectlBin, ['--kubeconfig', kube.kubeconfigPath, ...args], input)
+}
+
+function helmBinary(): string {
+  return process.env.HELM ?? join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin', 'helm')
+}
+
+before(async () => {
+  kube = await getKube()
+  kubectlBin = (await ensureServerBinaries(['kubectl'])).kubectl as string
+  // The namespace exists for real: a dry-run of the namespaced objects is checked against it.
+  const ns = await kubectl(['apply', '-f', join(root, 'deploy/kubernetes/namespace.yaml')])
+  assert.equal(ns.code, 0, ns.stderr)
+})
+
+after(async () => {
+  rmSync(scratch, { recursive: true, force: true })
+  if (kube?.external === true) await kubectl(['delete', 'namespace', 'leakwatch', '--wait=false'])
+})
+
+test('every manifest in deploy/kubernetes passes kubectl apply --dry-run=server', async () => {
+  const files = [
+    ...readdirSync(join(root, 'deploy/kubernetes')).filter((f) => f.endsWith('.yaml')),
+    ...readdirSync(join(root, 'deploy/kubernetes/optional')).map((f) => `optional/${f}`)
+  ]
+  assert.ok(files.length >= 6)
+  for (const f of files) {
+    const r = await kubectl(['apply', '--dry-run=server', '-f', join(root, 'deploy/kubernetes', f)])
+    assert.equal(r.code, 0, `${f}: ${r.stderr}`)
+    assert.match(r.stdout, /\(server dry run\)/, f)
+  }
+})
+
+test('the Helm chart, with default values and with its options set, passes kubectl apply --dry-run=server', async () => {
+  const variants: Record<string, Record<string, unknown>> = {
+    default: {},
+    options: {
+      collector: { dockerContainersPath: '/var/lib/docker/containers', excludeNamespaces: ['kube-system'] },
+      responder: { slack: { existingSecret: 'lw-slack', defaultChannel: 'C0LEAKS' }, webhook: { existingSecret: 'lw-webhook' } }
+    }
+  }
+  for (const [name, values] of Object.entries(variants)) {
+    const file = join(scratch, `${name}.yaml`)
+    writeFileSync(file, JSON.stringify(values))
+    const rendered = await run(helmBinary(), ['template', 'lw', join(root, 'deploy/helm/leakwatch'), '--namespace', 'leakwatch', '--values', file])
+    assert.equal(rendered.code, 0, rendered.stderr)
+    const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], rendered.stdout)
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`)
+  }
+})
+
+/** What `kubectl auth can-i --list` says a service account may do, as `verb resource` lines (cluster scope and in a namespace). */
+async function canI(sa: string, namespace: string, checks: Array<[string, string]>): Promise<string[]> {
+  const allowed: string[] = []
+  for (const [verb, resource] of checks) {
+    const r = await kubectl(['auth', 'can-i', verb, resource, '-n', namespace, `--as=system:serviceaccount:leakwatch:${sa}`])
+    if (r.stdout.trim() === 'yes') allowed.push(`${verb} ${resource}`)
+  }
+  return allowed
+}
+
+const CHECKS: Array<[string, string]> = [
+  ['get', 'pods'],
+  ['list', 'pods'],
+  ['watch', 'pods'],
+  ['get', 'namespaces'],
+  ['list', 'namespaces'],
+  ['get', 'secrets'],
+  ['list', 'secrets'],
+  ['watch', 'secrets'],
+  ['create', 'secrets'],
+  ['patch', 'secrets'],
+  ['delete', 'secrets'],
+  ['patch', 'deployments.apps'],
+  ['create', 'pods'],
+  ['create', 'pods/exec'],
+  ['get', 'configmaps'],
+  ['create', 'serviceaccounts/token'],
+  ['*', '*']
+]
+
+test('each service account can do what its role needs and nothing more (kubectl auth can-i, applied for real)', async () => {
+  for (const f of ['rbac.yaml', 'optional/known-secrets-rbac.yaml']) {
+    const r = await kubectl(['apply', '-f', join(root, 'deploy/kubernetes', f)])
+    assert.equal(r.code, 0, `${f}: ${r.stderr}`)
+  }
+  // The node agent reads pod metadata for the pods on its node and namespaces' labels; nothing else.
+  for (const ns of ['default', 'kube-system', 'leakwatch'])
+    assert.deepEqual(await canI('leakwatch-agent', ns, CHECKS), ['get pods', 'list pods', 'watch pods', 'get namespaces', 'list namespaces'], `agent in ${ns}`)
+  // The detector with the optional known-secrets source reads Secrets, and cannot change them.
+  assert.deepEqual(await canI('leakwatch-detector', 'default', CHECKS), ['get secrets', 'list secrets', 'watch secrets'])
+  // The detector and responder Deployments' account has no Kubernetes API rights at all (no token is mounted).
+  assert.deepEqual(await canI('leakwatch', 'default', CHECKS), [])
+})
