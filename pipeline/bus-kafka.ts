@@ -3,13 +3,21 @@
 // the broker. Consumer: autoCommit off; the offset of a batch is committed only
 // after the handler resolved, and a failing handler is retried in place while
 // heartbeating, so one slow Redis does not cost a group rebalance.
+// Connecting: a broker that is down, refuses the credentials or the
+// certificate, or whose ACLs deny us is retried with backoff rather than
+// crashing the process, so a Deployment does not crash-loop on a wrong Secret;
+// the caller keeps readiness false until this resolves.
 
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Consumer as KafkaConsumer, Producer as KafkaProducer, LogEntry } from 'kafkajs'
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs'
+import type { Backoff } from './backoff.ts'
+import { backoffMs } from './backoff.ts'
 import type { Bus, ConsumeOptions, Consumer, InMessage, OutMessage } from './bus.ts'
 import { retryDelayMs } from './bus.ts'
-import { LeakwatchError } from './errors.ts'
+import type { KafkaSecurity } from './bus-kafka-security.ts'
+import { kafkaError, kafkaFailure } from './bus-kafka-security.ts'
+import type { LeakwatchError } from './errors.ts'
 import type { Logger } from './log.ts'
 
 export interface KafkaBusOptions {
@@ -25,7 +33,17 @@ export interface KafkaBusOptions {
   connectionTimeoutMs: number
   requestTimeoutMs: number
   maxBytesPerPartition: number
+  /** TLS and SASL (`kafkaSecurity()` builds them from `kafka.tls` and `kafka.sasl`). */
+  security?: KafkaSecurity
+  /** Each failed connect attempt, coded (LW_ERR_KAFKA_AUTH, _TLS, _DENIED, _UNAVAILABLE), before the backoff. */
+  onConnectError?: (err: LeakwatchError, failures: number) => void
+  /** Stops the connect retries: createKafkaBus then rejects with the last coded error. */
+  signal?: AbortSignal
+  /** Delay between connect attempts (default 1 s doubling to 60 s). */
+  connectBackoff?: Backoff
 }
+
+const CONNECT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 60_000, jitter: 'over' }
 
 export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Promise<Bus> {
   const log = logger.child({ component: 'kafka' })
@@ -35,6 +53,8 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...(opts.security?.ssl === undefined ? {} : { ssl: opts.security.ssl }),
+    ...(opts.security?.sasl === undefined ? {} : { sasl: opts.security.sasl }),
     connectionTimeout: opts.connectionTimeoutMs,
     requestTimeout: opts.requestTimeoutMs,
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10_000 },
@@ -47,23 +67,32 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
     }
   })
 
-  const admin = kafka.admin()
-  try {
-    await admin.connect()
-    const existing = new Set(await admin.listTopics())
-    const missing = opts.topics.map(physical).filter((t) => !existing.has(t))
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor }))
-      })
+  const where = opts.brokers.join(',')
+  const prepareTopics = async (): Promise<void> => {
+    const admin = kafka.admin()
+    try {
+      await admin.connect()
+      // With topic ACLs a principal lists only the topics it may describe; the others look missing.
+      const existing = new Set(await admin.listTopics())
+      const missing = opts.topics.map(physical).filter((t) => !existing.has(t))
+      if (missing.length > 0) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor }))
+          })
+        } catch (err) {
+          // A least-privilege principal may not create topics: the operator created them, or our first send says it.
+          if (kafkaFailure(err) !== 'denied') throw err
+          log.info({ topics: missing.join(',') }, 'not allowed to create Kafka topics (ACLs); assuming the operator manages them')
+        }
+      }
+    } catch (err) {
+      throw kafkaError(err, `cannot prepare topics on Kafka at ${where}`)
+    } finally {
+      await admin.disconnect().catch(() => {})
     }
-  } catch (err) {
-    await admin.disconnect().catch(() => {})
-    throw new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', `cannot reach Kafka at ${opts.brokers.join(',')} to prepare topics`, { cause: err })
   }
-  await admin.disconnect()
-
   const producer: KafkaProducer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -77,10 +106,31 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
   producer.on(producer.events.DISCONNECT, () => {
     producerUp = false
   })
-  try {
-    await producer.connect()
-  } catch (err) {
-    throw new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', `cannot connect a producer to ${opts.brokers.join(',')}`, { cause: err })
+  const connectProducer = async (): Promise<void> => {
+    try {
+      await producer.connect()
+    } catch (err) {
+      await producer.disconnect().catch(() => {})
+      throw kafkaError(err, `cannot connect a producer to ${where}`)
+    }
+  }
+  for (let failures = 1; ; failures++) {
+    try {
+      await prepareTopics()
+      await connectProducer()
+      break
+    } catch (err) {
+      const coded = kafkaError(err, `cannot connect to Kafka at ${where}`)
+      opts.onConnectError?.(coded, failures)
+      const delayMs = backoffMs(failures, opts.connectBackoff ?? CONNECT_BACKOFF)
+      log.error({ code: coded.code, failures, retryInMs: delayMs }, coded.message)
+      if (opts.signal?.aborted === true) throw coded
+      try {
+        await sleep(delayMs, undefined, opts.signal === undefined ? {} : { signal: opts.signal })
+      } catch {
+        throw coded
+      }
+    }
   }
 
   const consumers = new Set<KafkaConsumer>()
@@ -100,7 +150,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
           messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} }))
         })
       } catch (err) {
-        throw new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${messages.length} message(s) to ${topic}`, { cause: err })
+        throw kafkaError(err, `Kafka did not acknowledge ${messages.length} message(s) to ${topic}`)
       }
     },
 
@@ -114,8 +164,14 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
         retry: { retries: 10 }
       })
       consumers.add(consumer)
-      await consumer.connect()
-      await consumer.subscribe({ topics: o.topics.map(physical), fromBeginning: o.fromBeginning })
+      try {
+        await consumer.connect()
+        await consumer.subscribe({ topics: o.topics.map(physical), fromBeginning: o.fromBeginning })
+      } catch (err) {
+        consumers.delete(consumer)
+        await consumer.disconnect().catch(() => {})
+        throw kafkaError(err, `cannot consume ${o.topics.join(',')} as group ${o.groupId}`)
+      }
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

@@ -123,6 +123,10 @@ export function createMetrics(registry = new Registry()) {
     recordsInvalid: registry.counter('leakwatch_records_invalid_total', 'Records that failed validation and went to the dead-letter topic, by topic.'),
     recordsOut: registry.counter('leakwatch_records_out_total', 'Records produced to the bus, by topic.'),
     batchRetries: registry.counter('leakwatch_batch_retries_total', 'Batches whose handler failed and was retried, by stage.'),
+    kafkaConnectErrors: registry.counter(
+      'leakwatch_kafka_connect_errors_total',
+      'Failed attempts to connect to Kafka, by reason (auth, tls, denied, unavailable); the role retries with backoff and is not ready meanwhile.'
+    ),
     batchSeconds: registry.histogram('leakwatch_batch_seconds', 'Time to handle one consumed batch, by stage.', [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]),
     linesCollected: registry.counter('leakwatch_lines_collected_total', 'Lines read by collectors, by collector.'),
     bytesCollected: registry.counter('leakwatch_bytes_collected_total', 'Bytes read by collectors, by collector.'),
