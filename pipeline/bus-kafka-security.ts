@@ -3,7 +3,6 @@
 // coded errors. Credentials come from files so a Kubernetes Secret can be
 // mounted; they are read here and handed to kafkajs, never logged.
 
-import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import type { ConnectionOptions } from 'node:tls'
 import type { SASLOptions } from 'kafkajs'
@@ -11,6 +10,7 @@ import type { KafkaConfig } from './bus-kafka.config.ts'
 import type { ErrorCode } from './errors.ts'
 import { LeakwatchError } from './errors.ts'
 import type { Logger } from './log.ts'
+import { readSecretFile, tlsOptions } from './tls.ts'
 
 export interface KafkaSecurity {
   ssl?: ConnectionOptions
@@ -27,20 +27,6 @@ const FAILURE_CODES: Record<KafkaFailure, ErrorCode> = {
   unavailable: 'LW_ERR_KAFKA_UNAVAILABLE'
 }
 
-function readSecretFile(path: string, key: string): string {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    // The path is named, the content never is.
-    throw new LeakwatchError('LW_ERR_CONFIG_INVALID', `${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err })
-  }
-  // Secrets written with `echo` or `kubectl create secret --from-file` often end in a newline that is not part of the value.
-  const value = text.replace(/\r?\n$/, '')
-  if (value === '') throw new LeakwatchError('LW_ERR_CONFIG_INVALID', `${key}: ${path} is empty`)
-  return value
-}
-
 function required<T>(value: T | undefined, key: string, mechanism: string): T {
   if (value === undefined) throw new LeakwatchError('LW_ERR_CONFIG_INVALID', `${key} is required with kafka.sasl.mechanism=${mechanism}`)
   return value
@@ -50,22 +36,8 @@ function required<T>(value: T | undefined, key: string, mechanism: string): T {
 export function kafkaSecurity(cfg: Pick<KafkaConfig, 'tls' | 'sasl'>, log: Logger): KafkaSecurity {
   const out: KafkaSecurity = {}
   const { tls, sasl } = cfg
-  if (tls.enabled) {
-    const ssl: ConnectionOptions = { rejectUnauthorized: true }
-    if (tls.caFile !== undefined) ssl.ca = readSecretFile(tls.caFile, 'kafka.tls.caFile')
-    if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
-      throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'kafka.tls.certFile and kafka.tls.keyFile go together (mutual TLS needs both)')
-    if (tls.certFile !== undefined) ssl.cert = readSecretFile(tls.certFile, 'kafka.tls.certFile')
-    if (tls.keyFile !== undefined) ssl.key = readSecretFile(tls.keyFile, 'kafka.tls.keyFile')
-    if (!tls.verifyHostname) {
-      // The chain is still checked; only the name is not. Said at every start so it is not forgotten.
-      log.warn({ key: 'kafka.tls.verifyHostname' }, 'Kafka TLS hostname verification is OFF: any certificate signed by the CA is accepted for any broker')
-      ssl.checkServerIdentity = () => undefined
-    }
-    out.ssl = ssl
-  } else if (tls.caFile !== undefined || tls.certFile !== undefined || tls.keyFile !== undefined) {
-    throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'kafka.tls files are set but kafka.tls.enabled is false')
-  }
+  const ssl = tlsOptions(tls, 'kafka', log)
+  if (ssl !== undefined) out.ssl = ssl
 
   const m = sasl.mechanism
   if (m === 'plain' || m === 'scram-sha-256' || m === 'scram-sha-512') {

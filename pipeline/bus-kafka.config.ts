@@ -2,6 +2,7 @@
 
 import type { Infer } from './schema.ts'
 import * as s from './schema.ts'
+import { tlsConfigSchema } from './tls.config.ts'
 
 export const kafkaConfigSchema = s.object({
   brokers: s.array(s.string(), { default: ['localhost:9092'], description: 'Bootstrap brokers, host:port.' }),
@@ -29,21 +30,7 @@ export const kafkaConfigSchema = s.object({
   requestTimeoutMs: s.number({ integer: true, min: 100, default: 30_000, description: 'Timeout of one Kafka request.' }),
   maxBytesPerPartition: s.number({ integer: true, min: 1024, default: 4 * 1024 * 1024, description: 'Most bytes fetched per partition per consumer fetch.' }),
   // Paths, not values: a Kubernetes Secret is mounted as files, and a value in the config would sit in a ConfigMap.
-  tls: s.object({
-    enabled: s.boolean({ default: false, description: 'Connect to the brokers over TLS (a `SSL` or `SASL_SSL` listener).' }),
-    caFile: s.optional(
-      s.string({
-        description: "PEM file of the CA(s) that signed the brokers' certificates; unset trusts the system CAs (managed Kafka with public certificates)."
-      })
-    ),
-    certFile: s.optional(s.string({ description: 'PEM file of the client certificate, for brokers that require mutual TLS (`ssl.client.auth=required`).' })),
-    keyFile: s.optional(s.string({ description: 'PEM file of the private key of `kafka.tls.certFile`.' })),
-    verifyHostname: s.boolean({
-      default: true,
-      description:
-        "Check that the broker's certificate names the host leakwatch connected to. Turning it off (only for brokers whose certificates name no usable host) is logged as a warning at every start; the chain is still verified."
-    })
-  }),
+  tls: tlsConfigSchema('kafka', 'the brokers', 'Connect to the brokers over TLS (a `SSL` or `SASL_SSL` listener).'),
   sasl: s.object({
     mechanism: s.literal(['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const, {
       default: 'none',

@@ -10,6 +10,7 @@ import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
 import type { KafkaConfig } from 'kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
 import { createPki } from './pki.ts'
@@ -511,6 +512,80 @@ export async function startRedis(): Promise<RedisService> {
     try {
       await waitReady('Redis', proc, logFile, deadline, () => pingRedis(port))
       return { url: `redis://127.0.0.1:${port}`, stop: proc.stop, startupMs: Math.round(performance.now() - t0) }
+    } catch (err) {
+      const bindRace = /Address already in use/.test(readTail(logFile))
+      await proc.stop()
+      if (attempt >= 2 || !bindRace) throw err
+    }
+  }
+}
+
+export interface SecureRedisService extends RedisService {
+  /** rediss://localhost:<tls-port>: the name its certificate holds. The plaintext port is closed. */
+  url: string
+  caFile: string
+  /** A client certificate and key signed by the CA (Redis accepts but does not require one). */
+  clientCertFile: string
+  clientKeyFile: string
+  /** A user allowed everything, for the test's own checks; `default` is disabled. */
+  admin: { username: string; password: string }
+}
+
+/**
+ * A Redis that listens only on a TLS port, with the `default` user disabled and the given ACL users:
+ * `users` maps a name to its password (base64url) and its ACL rules, e.g. `['~lw:*', '+@all', '-@dangerous']`.
+ */
+export async function startSecureRedis(users: Record<string, { password: string; rules: string[] }>): Promise<SecureRedisService> {
+  const t0 = performance.now()
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+  requireCommand('redis-server', ['--version'], "install redis-server (built with TLS, as Debian's is)")
+  const admin = { username: 'harness-admin', password: randomBytes(18).toString('base64url') }
+  const pkiDir = mkdtempSync(join(tmpdir(), 'leakwatch-redis-pki-'))
+  process.once('exit', () => rmSync(pkiDir, { recursive: true, force: true }))
+  const pki = createPki(pkiDir)
+  const server = pki.issue('redis', { dns: ['localhost'], ips: ['127.0.0.1'] })
+  const client = pki.issue('redis-client', { client: true })
+  const ca = readFileSync(pki.caFile, 'utf8')
+  const acl = [
+    ['default', 'off'],
+    [admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all'],
+    ...Object.entries(users).map(([name, u]) => [name, 'on', `>${u.password}`, ...u.rules])
+  ].flatMap((rule) => ['--user', ...rule])
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'leakwatch-redis-'))
+    const logFile = join(dir, 'redis.log')
+    const [port] = (await freePorts(1)) as [number]
+    const proc = spawnGuarded(
+      'redis-server',
+      [
+        ...['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+        ...['--tls-cert-file', server.certFile, '--tls-key-file', server.keyFile, '--tls-ca-cert-file', pki.caFile, '--tls-auth-clients', 'optional'],
+        ...acl
+      ],
+      dir,
+      logFile
+    )
+    const probe = async (): Promise<void> => {
+      const r = new Redis({ host: 'localhost', port, tls: { ca }, ...admin, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+      r.on('error', () => {})
+      try {
+        await r.connect()
+        await r.ping()
+      } finally {
+        r.disconnect()
+      }
+    }
+    try {
+      await waitReady('Redis', proc, logFile, deadline, probe)
+      return {
+        url: `rediss://localhost:${port}`,
+        caFile: pki.caFile,
+        clientCertFile: client.certFile,
+        clientKeyFile: client.keyFile,
+        admin,
+        stop: proc.stop,
+        startupMs: Math.round(performance.now() - t0)
+      }
     } catch (err) {
       const bindRace = /Address already in use/.test(readTail(logFile))
       await proc.stop()

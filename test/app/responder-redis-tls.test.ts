@@ -1,0 +1,160 @@
+// The clustered responder (Redis incidents, Slack limiter and lock, BullMQ jobs) on a Redis that listens only on
+// TLS, with the `default` user off and leakwatch's ACL user limited to its key prefix (test/harness/services.ts
+// startSecureRedis). The rules below are the least the responder needs; docs/security.md gives them to operators.
+
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { after, before, test } from 'node:test'
+import { Redis } from 'ioredis'
+import { startResponder } from '../../app/responder.ts'
+import { loadConfig } from '../../config/load.ts'
+import { createMemoryBus } from '../../pipeline/bus-memory.ts'
+import { createCodec } from '../../pipeline/codec.ts'
+import { isLeakwatchError } from '../../pipeline/errors.ts'
+import { TOPICS } from '../../pipeline/events.ts'
+import { createLogger } from '../../pipeline/log.ts'
+import { createMetrics } from '../../pipeline/metrics.ts'
+import { createPublisher } from '../../pipeline/runner.ts'
+import type { SecureRedisService } from '../harness/services.ts'
+import { startSecureRedis } from '../harness/services.ts'
+import { finding, gen } from '../responders/fixtures.ts'
+import { startSlack, startWebhookReceiver } from '../responders/standins.ts'
+import { waitFor } from '../support/wait.ts'
+
+/** The ACL of leakwatch's Redis user: its keys only, no dangerous commands but INFO, which ioredis's ready check and BullMQ's version check run (found by removing it). */
+export const LEAKWATCH_REDIS_ACL = ['resetchannels', '~lw:*', '+@all', '-@dangerous', '+info']
+
+const password = randomBytes(18).toString('base64url')
+const dir = mkdtempSync(join(tmpdir(), 'lw-redis-tls-'))
+const logLines: string[] = []
+const log = createLogger({
+  level: 'debug',
+  destination: new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk))
+      cb()
+    }
+  })
+})
+let redis: SecureRedisService
+let admin: Redis
+
+before(
+  async () => {
+    redis = await startSecureRedis({ leakwatch: { password, rules: LEAKWATCH_REDIS_ACL } })
+    writeFileSync(join(dir, 'password'), `${password}\n`)
+    writeFileSync(join(dir, 'username'), 'leakwatch\n')
+    const port = Number(new URL(redis.url).port)
+    admin = new Redis({ host: 'localhost', port, tls: { ca: readFileSync(redis.caFile, 'utf8') }, ...redis.admin })
+  },
+  { timeout: 120_000 }
+)
+
+after(async () => {
+  admin?.disconnect()
+  await redis?.stop()
+  rmSync(dir, { recursive: true, force: true })
+  assert.ok(!logLines.join('').includes(password), 'the Redis password appears in the logs')
+})
+
+function redisOverrides(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    'redis.url': redis.url,
+    'redis.keyPrefix': 'lw',
+    'redis.usernameFile': join(dir, 'username'),
+    'redis.passwordFile': join(dir, 'password'),
+    'redis.tls.enabled': true,
+    'redis.tls.caFile': redis.caFile,
+    'redis.tls.certFile': redis.clientCertFile,
+    'redis.tls.keyFile': redis.clientKeyFile,
+    ...extra
+  }
+}
+
+async function responder(overrides: Record<string, unknown>) {
+  const config = loadConfig({ env: {}, overrides: { 'responder.console': false, 'responder.groupId': 'tls', ...overrides } })
+  const bus = createMemoryBus()
+  const codec = createCodec({ payloadKey: undefined, compress: false })
+  const metrics = createMetrics()
+  const runner = { bus, codec, metrics, logger: log }
+  const publish = createPublisher(runner)
+  const r = await startResponder(config, { log, metrics, runner, publish, embedded: false, stdout: undefined })
+  return { ...r, publish }
+}
+
+test('the responder over TLS as an ACL user limited to lw:*: incidents, the Slack limiter and lock, a BullMQ rotation job; no command denied', {
+  timeout: 120_000
+}, async () => {
+  await admin.acl('LOG', 'RESET')
+  const token = `xoxb-${gen.digits(12)}-${gen.base62(24)}`
+  const key = `whsec_${randomBytes(32).toString('base64')}`
+  const slack = await startSlack(token)
+  const receiver = await startWebhookReceiver([key])
+  const r = await responder(
+    redisOverrides({
+      'responder.slack.token': token,
+      'responder.slack.apiUrl': slack.apiUrl,
+      'responder.slack.defaultChannel': 'C0SECURITY',
+      'responder.slack.coalesceMs': 50,
+      'responder.webhook.url': `${receiver.url}/rotate`,
+      'responder.webhook.secrets': [key],
+      'responder.webhook.notify': false,
+      'responder.rotation.defaultMode': 'auto'
+    })
+  )
+  try {
+    const f = finding(gen.githubToken('ghp_'), 'k8s/payments/api/app', 1, new Date().toISOString())
+    await r.publish([{ topic: TOPICS.findings, key: f.fingerprint, value: f }])
+    await waitFor(async () => (await r.incidents.get(f.fingerprint))?.resolution === 'rotated', 'the incident rotated through a BullMQ job', 60_000, 50)
+    await waitFor(() => slack.messages.length === 1, 'the Slack message', 30_000, 50)
+    assert.equal(receiver.processed.length, 1)
+    assert.equal(r.ready.redis?.(), true)
+  } finally {
+    await r.stop()
+    await receiver.close()
+    await slack.close()
+  }
+  // Everything it wrote is under the prefix, and Redis refused it nothing.
+  const keys = await admin.keys('*')
+  assert.ok(keys.length > 0 && keys.every((k) => k.startsWith('lw:')), keys.join(' '))
+  assert.deepEqual(await admin.acl('LOG'), [])
+})
+
+test('the ACL user cannot touch a key outside its prefix nor run a dangerous command', { timeout: 60_000 }, async () => {
+  const port = Number(new URL(redis.url).port)
+  const client = new Redis({ host: 'localhost', port, tls: { ca: readFileSync(redis.caFile, 'utf8') }, username: 'leakwatch', password })
+  try {
+    await client.set('lw:probe', '1')
+    await assert.rejects(client.set('other:key', '1'), /NOPERM/)
+    await assert.rejects(client.get('other:key'), /NOPERM/)
+    await assert.rejects(client.flushall(), /NOPERM/)
+    await assert.rejects(client.config('GET', 'dir'), /NOPERM/)
+  } finally {
+    client.disconnect()
+  }
+})
+
+test('a wrong Redis password fails the start with LW_ERR_REDIS_UNAVAILABLE saying WRONGPASS, without the password', { timeout: 60_000 }, async () => {
+  writeFileSync(join(dir, 'wrong'), 'not-the-password')
+  await assert.rejects(
+    responder(redisOverrides({ 'redis.passwordFile': join(dir, 'wrong') })),
+    (err: unknown) => isLeakwatchError(err, 'LW_ERR_REDIS_UNAVAILABLE') && /WRONGPASS/.test(err.message) && !err.message.includes('not-the-password')
+  )
+})
+
+test('plaintext to the TLS port is refused: redis.tls matters', { timeout: 60_000 }, async () => {
+  await assert.rejects(
+    responder({
+      ...redisOverrides({ 'redis.url': redis.url.replace('rediss:', 'redis:') }),
+      'redis.tls.enabled': false,
+      'redis.tls.caFile': undefined,
+      'redis.tls.certFile': undefined,
+      'redis.tls.keyFile': undefined
+    }),
+    (err: unknown) => isLeakwatchError(err, 'LW_ERR_REDIS_UNAVAILABLE')
+  )
+})
