@@ -98,7 +98,8 @@ export function kafkaFailure(err: unknown): KafkaFailure {
     const code = typeof e.code === 'string' ? e.code : ''
     const message = typeof e.message === 'string' ? e.message : ''
     if (name === 'KafkaJSSASLAuthenticationError' || /^(SASL_AUTHENTICATION_FAILED|UNSUPPORTED_SASL_MECHANISM|ILLEGAL_SASL_STATE)$/.test(type)) return 'auth'
-    if (/AUTHORIZATION_FAILED$/.test(type)) return 'denied'
+    // kafkajs's retrier re-wraps a protocol error it gives up on, keeping its message but not its type.
+    if (/AUTHORIZATION_FAILED$/.test(type) || /^Not authorized to access/.test(message)) return 'denied'
     if (TLS_CODES.has(code) || /certificate|Hostname\/IP does not match|SSL routines|ssl3_get_record|wrong version number/i.test(message)) return 'tls'
   }
   return 'unavailable'

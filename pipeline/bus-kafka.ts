@@ -9,7 +9,7 @@
 // the caller keeps readiness false until this resolves.
 
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Consumer as KafkaConsumer, Producer as KafkaProducer, LogEntry } from 'kafkajs'
+import type { ConsumerRunConfig, Consumer as KafkaConsumer, Producer as KafkaProducer, LogEntry } from 'kafkajs'
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs'
 import type { Backoff } from './backoff.ts'
 import { backoffMs } from './backoff.ts'
@@ -50,6 +50,9 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
   // Stages speak logical topic names; only the broker sees the prefixed ones.
   const physical = (topic: string): string => opts.topicPrefix + topic
   const logical = (topic: string): string => (topic.startsWith(opts.topicPrefix) ? topic.slice(opts.topicPrefix.length) : topic)
+  // kafkajs turns a group the ACLs deny into "Failed to find group coordinator", dropping the broker's answer;
+  // only its log line keeps it. Remembered briefly so the consumer's crash can be coded for what it is.
+  let groupDenied: { message: string; atMs: number } | undefined
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
@@ -62,6 +65,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
     logCreator: () => (entry: LogEntry) => {
       // kafkajs log entries carry broker and topic names, never message payloads.
       const { message, ...extra } = entry.log
+      if (typeof extra.error === 'string' && extra.error.startsWith('Not authorized to access group')) groupDenied = { message: extra.error, atMs: Date.now() }
       const fn = entry.level <= logLevel.ERROR ? log.error : entry.level === logLevel.WARN ? log.warn : log.debug
       fn.call(log, { kafkajs: entry.namespace, ...pickScalars(extra) }, message)
     }
@@ -134,10 +138,12 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
   }
 
   const consumers = new Set<KafkaConsumer>()
+  // Consumers kafkajs gave up on (a non-retriable error, e.g. an ACL denying the group), until they join again.
+  const crashed = new Set<KafkaConsumer>()
 
   return {
     kind: 'kafka',
-    ready: () => producerUp,
+    ready: () => producerUp && crashed.size === 0,
 
     async send(topic: string, messages: OutMessage[]): Promise<void> {
       if (messages.length === 0) return
@@ -172,7 +178,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
         await consumer.disconnect().catch(() => {})
         throw kafkaError(err, `cannot consume ${o.topics.join(',')} as group ${o.groupId}`)
       }
-      await consumer.run({
+      const runConfig: ConsumerRunConfig = {
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
@@ -203,18 +209,59 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
           await heartbeat()
         }
+      }
+      const run = (): Promise<void> => consumer.run(runConfig)
+      let crashes = 0
+      let restart: NodeJS.Timeout | undefined
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        crashes = 0
+        crashed.delete(consumer)
       })
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        crashes++
+        const what = `consumer group ${o.groupId} (${o.topics.join(',')}) stopped`
+        const denied = payload.error.name === 'KafkaJSGroupCoordinatorNotFound' && groupDenied !== undefined && Date.now() - groupDenied.atMs < 10_000
+        const coded = kafkaError(denied ? Object.assign(new Error(groupDenied?.message), { cause: payload.error }) : payload.error, what)
+        // Counted like a refused connect when it is one (credentials, certificate, ACLs), not for a handler's own error.
+        if (coded.details?.failure !== 'unavailable' && coded.details?.failure !== undefined) opts.onConnectError?.(coded, crashes)
+        log.error({ code: coded.code, groupId: o.groupId, kafkajsRestarts: payload.restart }, coded.message)
+        if (payload.restart || !consumers.has(consumer)) return
+        // kafkajs does not restart after a non-retriable error; a fixed ACL or Secret should not need a new pod.
+        crashed.add(consumer)
+        const again = (): void => {
+          restart = setTimeout(
+            () => {
+              if (!consumers.has(consumer)) return
+              consumer
+                .connect()
+                .then(run)
+                .catch((err: unknown) => {
+                  log.error({ code: kafkaError(err, 'restart').code, groupId: o.groupId }, 'consumer restart failed; retrying')
+                  again()
+                })
+            },
+            backoffMs(crashes, opts.connectBackoff ?? CONNECT_BACKOFF)
+          )
+          restart.unref()
+        }
+        again()
+      })
+      await run()
       return {
         async stop() {
           consumers.delete(consumer)
+          crashed.delete(consumer)
+          clearTimeout(restart)
           await consumer.disconnect()
         }
       }
     },
 
     async close() {
-      for (const c of [...consumers]) await c.disconnect().catch(() => {})
+      const all = [...consumers]
       consumers.clear()
+      crashed.clear()
+      for (const c of all) await c.disconnect().catch(() => {})
       await producer.disconnect().catch(() => {})
     }
   }

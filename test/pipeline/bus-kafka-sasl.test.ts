@@ -291,3 +291,36 @@ test("the broker's ACLs: a collector may write logs but neither read nor forge f
   )
   await assert.rejects(b.send(TOPICS.findings, [{ key: null, value: '{"forged":true}' }]), (err: unknown) => isLeakwatchError(err, 'LW_ERR_KAFKA_DENIED'))
 })
+
+test('a consumer group the ACLs deny: LW_ERR_KAFKA_DENIED, not ready, and consuming once the operator adds the ACL', { timeout: 120_000 }, async () => {
+  const reported: LeakwatchError[] = []
+  const b = await bus({
+    security: kafkaSecurity(kafkaSection(scram('leakwatch')), logger),
+    onConnectError: (err) => {
+      reported.push(err)
+    }
+  })
+  const group = `denied-${randomBytes(4).toString('hex')}`
+  const received: string[] = []
+  const marker = randomBytes(8).toString('hex')
+  await b.send(TOPICS.actions, [{ key: null, value: marker }])
+  // The topic is allowed, the group is not: kafkajs gives up on the group and leakwatch keeps trying.
+  const consumer = await b.consume({
+    groupId: group,
+    topics: [TOPICS.actions],
+    fromBeginning: true,
+    handle: async (batch) => {
+      received.push(...batch.messages.map((m) => m.value.toString()))
+    }
+  })
+  try {
+    await waitFor(() => reported.some((e) => e.code === 'LW_ERR_KAFKA_DENIED'), 'the denied group reported', 60_000, 50)
+    assert.match(reported.find((e) => e.code === 'LW_ERR_KAFKA_DENIED')?.message ?? '', new RegExp(`consumer group ${group}`))
+    assert.equal(b.ready(), false, 'not ready while a consumer cannot join')
+    await admin.createAcls({ acl: [acl('leakwatch', AclResourceTypes.GROUP, group, ResourcePatternTypes.LITERAL, AclOperationTypes.READ)] })
+    await waitFor(() => received.includes(marker), 'the record, once the group is allowed', 90_000, 50)
+    await waitFor(() => b.ready(), 'ready again', 10_000, 50)
+  } finally {
+    await consumer.stop()
+  }
+})

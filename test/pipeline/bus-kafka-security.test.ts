@@ -119,6 +119,8 @@ test('kafkajs failures are classified through their causes into coded errors', (
   assert.equal(kafkaFailure({ name: 'KafkaJSConnectionError', message: 'x', cause: tls }), 'tls')
   const acl = Object.assign(new Error('Not authorized to access topics: [Topic authorization failed]'), { type: 'TOPIC_AUTHORIZATION_FAILED' })
   assert.equal(kafkaFailure(acl), 'denied')
+  const bailed = { name: 'KafkaJSNonRetriableError', message: 'Not authorized to access group: Group authorization failed', retriable: false }
+  assert.equal(kafkaFailure(bailed), 'denied', 'a protocol error wrapped by the retrier keeps only its message')
   assert.equal(kafkaFailure(new Error('Connection timeout')), 'unavailable')
   const coded = kafkaError(retried, 'cannot connect')
   assert.equal(coded.code, 'LW_ERR_KAFKA_AUTH')
