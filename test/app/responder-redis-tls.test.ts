@@ -1,6 +1,6 @@
 // The clustered responder (Redis incidents, Slack limiter and lock, BullMQ jobs) on a Redis that listens only on
 // TLS, with the `default` user off and leakwatch's ACL user limited to its key prefix (test/harness/services.ts
-// startSecureRedis). The rules below are the least the responder needs; docs/security.md gives them to operators.
+// startSecureRedis) with LEAKWATCH_REDIS_ACL, the rules docs/security.md gives operators.
 
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -20,13 +20,10 @@ import { createLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import { createPublisher } from '../../pipeline/runner.ts'
 import type { SecureRedisService } from '../harness/services.ts'
-import { startSecureRedis } from '../harness/services.ts'
+import { LEAKWATCH_REDIS_ACL, startSecureRedis } from '../harness/services.ts'
 import { finding, gen } from '../responders/fixtures.ts'
 import { startSlack, startWebhookReceiver } from '../responders/standins.ts'
 import { waitFor } from '../support/wait.ts'
-
-/** The ACL of leakwatch's Redis user: its keys only, no dangerous commands but INFO, which ioredis's ready check and BullMQ's version check run (found by removing it). */
-export const LEAKWATCH_REDIS_ACL = ['resetchannels', '~lw:*', '+@all', '-@dangerous', '+info']
 
 const password = randomBytes(18).toString('base64url')
 const dir = mkdtempSync(join(tmpdir(), 'lw-redis-tls-'))

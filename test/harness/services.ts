@@ -520,6 +520,12 @@ export async function startRedis(): Promise<RedisService> {
   }
 }
 
+/**
+ * The ACL of leakwatch's Redis user, as docs/security.md gives it: its keys only, no dangerous commands but INFO,
+ * which ioredis's ready check and BullMQ's version check run (found by taking it away).
+ */
+export const LEAKWATCH_REDIS_ACL = ['resetchannels', '~lw:*', '+@all', '-@dangerous', '+info']
+
 export interface SecureRedisService extends RedisService {
   /** rediss://localhost:<tls-port>: the name its certificate holds. The plaintext port is closed. */
   url: string
