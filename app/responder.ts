@@ -5,7 +5,7 @@
 
 import type { Writable } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Config } from '../config/schema.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { ActionRecord } from '../pipeline/events.ts'
@@ -15,7 +15,7 @@ import { createBullJobs, createMemoryJobs } from '../pipeline/jobs.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { RedisConnection } from '../pipeline/redis.ts'
-import { redisConnection } from '../pipeline/redis.ts'
+import { connectRedis, redisConnection } from '../pipeline/redis.ts'
 import type { Publish, RunnerDeps } from '../pipeline/runner.ts'
 import { runStage } from '../pipeline/runner.ts'
 import type { Responder } from '../pipeline/stages.ts'
@@ -42,6 +42,8 @@ export interface ResponderDeps {
   fetch?: typeof fetch | undefined
   /** A kubeconfig to use instead of `responder.kubernetes.kubeconfig` / in-cluster (tests). */
   kubeConfig?: KubeConfig | undefined
+  /** Ends the Redis connect retries of a start that cannot connect. */
+  signal?: AbortSignal | undefined
 }
 
 export interface RunningResponder {
@@ -74,23 +76,13 @@ export async function startResponder(config: Config, deps: ResponderDeps): Promi
     if (deps.embedded) {
       store = createMemoryIncidentStore({ retentionMs: rc.incidentRetentionMs, maxOccurrenceIds: rc.maxOccurrenceIdsPerIncident })
     } else {
-      redis = new Redis({ ...connection(), maxRetriesPerRequest: 3, lazyConnect: true })
-      // ioredis reports why (WRONGPASS, NOPERM, a TLS error) in 'error' events; connect() only says the connection closed.
-      let lastError: Error | undefined
-      redis.on('error', (err) => {
-        lastError = err
-        log.warn({ code: (err as { code?: string }).code }, 'redis connection error')
+      redis = await connectRedis(connection(), {
+        log,
+        signal: deps.signal,
+        onConnectError: (err) => {
+          metrics.redisConnectErrors.inc({ reason: String(err.details?.failure ?? 'unavailable') })
+        }
       })
-      try {
-        await redis.connect()
-      } catch (err) {
-        // Or ioredis would go on reconnecting behind a failed start.
-        redis.disconnect()
-        const reason = (lastError ?? (err as Error)).message
-        throw new LeakwatchError('LW_ERR_REDIS_UNAVAILABLE', `cannot connect to Redis (check redis.url, redis.tls, redis.username/passwordFile): ${reason}`, {
-          cause: lastError ?? err
-        })
-      }
       const r = redis
       stops.push(async () => {
         await r.quit().catch(() => {})

@@ -136,7 +136,8 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         embedded,
         stdout: deps.stdout ?? process.stdout,
         fetch: deps.fetch,
-        kubeConfig: deps.kubeConfig
+        kubeConfig: deps.kubeConfig,
+        signal: deps.signal
       })
       incidents = responder.incidents
       api = responder.api

@@ -32,6 +32,16 @@ export const ERROR_CODES = {
       "The broker's ACLs deny this principal an operation (read, write or describe a topic, join a consumer group, create topics); the message names the operation."
   },
   LW_ERR_REDIS_UNAVAILABLE: { retriable: true, description: 'Redis could not be reached or a command failed.' },
+  LW_ERR_REDIS_AUTH: {
+    retriable: true,
+    description:
+      'Redis refused the ACL user or password (`redis.username`/`usernameFile`/`passwordFile`: WRONGPASS, NOAUTH, NOPERM); the responder stays up, not ready, and retries with backoff.'
+  },
+  LW_ERR_REDIS_TLS: {
+    retriable: true,
+    description:
+      'The TLS handshake with Redis failed (`redis.tls`: unknown CA, a certificate that does not name the host, a client certificate Redis wants); retried with backoff, not ready meanwhile.'
+  },
   LW_ERR_CHECKPOINT_IO: { retriable: true, description: 'The collector could not read or durably write its checkpoint file.' },
   LW_ERR_SOURCE_IO: { retriable: true, description: 'A collector could not read a log file or directory.' },
   LW_ERR_RULE_INVALID: { retriable: false, description: 'A detection rule is malformed (bad regex, unknown field, secret group out of range).' },

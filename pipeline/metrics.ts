@@ -123,6 +123,10 @@ export function createMetrics(registry = new Registry()) {
     recordsInvalid: registry.counter('leakwatch_records_invalid_total', 'Records that failed validation and went to the dead-letter topic, by topic.'),
     recordsOut: registry.counter('leakwatch_records_out_total', 'Records produced to the bus, by topic.'),
     batchRetries: registry.counter('leakwatch_batch_retries_total', 'Batches whose handler failed and was retried, by stage.'),
+    redisConnectErrors: registry.counter(
+      'leakwatch_redis_connect_errors_total',
+      'Failed attempts of the responder to connect to Redis, by reason (auth, tls, unavailable); it retries with backoff and is not ready meanwhile.'
+    ),
     kafkaConnectErrors: registry.counter(
       'leakwatch_kafka_connect_errors_total',
       'Failed attempts to connect to Kafka, by reason (auth, tls, denied, unavailable); the role retries with backoff and is not ready meanwhile.'

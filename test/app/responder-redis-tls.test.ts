@@ -72,14 +72,13 @@ function redisOverrides(extra: Record<string, unknown> = {}): Record<string, unk
   }
 }
 
-async function responder(overrides: Record<string, unknown>) {
+async function responder(overrides: Record<string, unknown>, signal?: AbortSignal, metrics = createMetrics()) {
   const config = loadConfig({ env: {}, overrides: { 'responder.console': false, 'responder.groupId': 'tls', ...overrides } })
   const bus = createMemoryBus()
   const codec = createCodec({ payloadKey: undefined, compress: false })
-  const metrics = createMetrics()
   const runner = { bus, codec, metrics, logger: log }
   const publish = createPublisher(runner)
-  const r = await startResponder(config, { log, metrics, runner, publish, embedded: false, stdout: undefined })
+  const r = await startResponder(config, { log, metrics, runner, publish, embedded: false, stdout: undefined, signal })
   return { ...r, publish }
 }
 
@@ -135,23 +134,56 @@ test('the ACL user cannot touch a key outside its prefix nor run a dangerous com
   }
 })
 
-test('a wrong Redis password fails the start with LW_ERR_REDIS_UNAVAILABLE saying WRONGPASS, without the password', { timeout: 60_000 }, async () => {
+test('a wrong Redis password: LW_ERR_REDIS_AUTH saying WRONGPASS and the metric, retried with backoff, not thrown until stopped', {
+  timeout: 60_000
+}, async () => {
   writeFileSync(join(dir, 'wrong'), 'not-the-password')
-  await assert.rejects(
-    responder(redisOverrides({ 'redis.passwordFile': join(dir, 'wrong') })),
-    (err: unknown) => isLeakwatchError(err, 'LW_ERR_REDIS_UNAVAILABLE') && /WRONGPASS/.test(err.message) && !err.message.includes('not-the-password')
+  const abort = new AbortController()
+  const metrics = createMetrics()
+  let outcome: unknown
+  const settled = responder({ ...redisOverrides({ 'redis.passwordFile': join(dir, 'wrong') }) }, abort.signal, metrics).then(
+    () => {
+      outcome = 'started'
+    },
+    (err: unknown) => {
+      outcome = err
+    }
   )
+  // A second refusal counted means the first did not end the start: it backed off and tried again.
+  await waitFor(() => metrics.redisConnectErrors.get({ reason: 'auth' }) >= 2, 'two refused Redis logins', 30_000, 50)
+  assert.equal(outcome, undefined, 'still retrying')
+  abort.abort()
+  await settled
+  assert.ok(isLeakwatchError(outcome, 'LW_ERR_REDIS_AUTH'), String(outcome))
+  assert.match((outcome as Error).message, /WRONGPASS/)
+  assert.ok(!(outcome as Error).message.includes('not-the-password'))
 })
 
 test('plaintext to the TLS port is refused: redis.tls matters', { timeout: 60_000 }, async () => {
-  await assert.rejects(
-    responder({
+  const abort = new AbortController()
+  const metrics = createMetrics()
+  const started = responder(
+    {
       ...redisOverrides({ 'redis.url': redis.url.replace('rediss:', 'redis:') }),
       'redis.tls.enabled': false,
       'redis.tls.caFile': undefined,
       'redis.tls.certFile': undefined,
       'redis.tls.keyFile': undefined
-    }),
-    (err: unknown) => isLeakwatchError(err, 'LW_ERR_REDIS_UNAVAILABLE')
+    },
+    abort.signal,
+    metrics
   )
+  await waitFor(() => metrics.redisConnectErrors.get({ reason: 'unavailable' }) >= 1, 'the refused plaintext connect', 30_000, 50)
+  abort.abort()
+  await assert.rejects(started, (err: unknown) => isLeakwatchError(err, 'LW_ERR_REDIS_UNAVAILABLE'))
+})
+
+test("a CA that did not sign Redis's certificate: LW_ERR_REDIS_TLS", { timeout: 60_000 }, async () => {
+  const abort = new AbortController()
+  const metrics = createMetrics()
+  // The client certificate is no CA of the server's: verification fails.
+  const started = responder(redisOverrides({ 'redis.tls.caFile': redis.clientCertFile }), abort.signal, metrics)
+  await waitFor(() => metrics.redisConnectErrors.get({ reason: 'tls' }) >= 1, 'the refused handshake', 30_000, 50)
+  abort.abort()
+  await assert.rejects(started, (err: unknown) => isLeakwatchError(err, 'LW_ERR_REDIS_TLS'))
 })
