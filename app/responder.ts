@@ -5,7 +5,7 @@
 
 import type { Writable } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Config } from '../config/schema.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { ActionRecord } from '../pipeline/events.ts'
@@ -14,6 +14,8 @@ import type { Jobs } from '../pipeline/jobs.ts'
 import { createBullJobs, createMemoryJobs } from '../pipeline/jobs.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
+import type { RedisConnection } from '../pipeline/redis.ts'
+import { connectRedis, redisConnection } from '../pipeline/redis.ts'
 import type { Publish, RunnerDeps } from '../pipeline/runner.ts'
 import { runStage } from '../pipeline/runner.ts'
 import type { Responder } from '../pipeline/stages.ts'
@@ -40,6 +42,8 @@ export interface ResponderDeps {
   fetch?: typeof fetch | undefined
   /** A kubeconfig to use instead of `responder.kubernetes.kubeconfig` / in-cluster (tests). */
   kubeConfig?: KubeConfig | undefined
+  /** Ends the Redis connect retries of a start that cannot connect. */
+  signal?: AbortSignal | undefined
 }
 
 export interface RunningResponder {
@@ -49,17 +53,9 @@ export interface RunningResponder {
   stop: () => Promise<void>
 }
 
-export function bullConnection(redisUrl: string) {
-  const url = new URL(redisUrl)
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
-    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
-    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-    db: Number(url.pathname.slice(1) || 0),
-    maxRetriesPerRequest: null
-  }
+/** BullMQ's connection: the same host, TLS and ACL user as the ioredis client; BullMQ's blocking commands need no request retry limit. */
+export function bullConnection(conn: RedisConnection) {
+  return { ...conn, maxRetriesPerRequest: null }
 }
 
 export async function startResponder(config: Config, deps: ResponderDeps): Promise<RunningResponder> {
@@ -68,19 +64,25 @@ export async function startResponder(config: Config, deps: ResponderDeps): Promi
   const ready: Record<string, () => boolean> = {}
   const stops: Array<() => Promise<void>> = []
   const fetchDep = deps.fetch === undefined ? {} : { fetch: deps.fetch }
+  // Read once (the credential files too), and only by a clustered responder: the embedded one has no Redis.
+  let conn: RedisConnection | undefined
+  const connection = (): RedisConnection => {
+    conn ??= redisConnection(config.redis, log)
+    return conn
+  }
   try {
     let redis: Redis | undefined
     let store: IncidentStore
     if (deps.embedded) {
       store = createMemoryIncidentStore({ retentionMs: rc.incidentRetentionMs, maxOccurrenceIds: rc.maxOccurrenceIdsPerIncident })
     } else {
-      redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3, lazyConnect: true })
-      redis.on('error', (err) => log.warn({ code: (err as { code?: string }).code }, 'redis connection error'))
-      try {
-        await redis.connect()
-      } catch (err) {
-        throw new LeakwatchError('LW_ERR_REDIS_UNAVAILABLE', 'cannot connect to Redis (redis.url)', { cause: err })
-      }
+      redis = await connectRedis(connection(), {
+        log,
+        signal: deps.signal,
+        onConnectError: (err) => {
+          metrics.redisConnectErrors.inc({ reason: String(err.details?.failure ?? 'unavailable') })
+        }
+      })
       const r = redis
       stops.push(async () => {
         await r.quit().catch(() => {})
@@ -139,7 +141,7 @@ export async function startResponder(config: Config, deps: ResponderDeps): Promi
     }
     const jobs: Jobs = deps.embedded
       ? createMemoryJobs(actions.handlers, jobOpts, log)
-      : await createBullJobs(bullConnection(config.redis.url), config.redis.keyPrefix, actions.handlers, jobOpts, log)
+      : await createBullJobs(bullConnection(connection()), config.redis.keyPrefix, actions.handlers, jobOpts, log)
     actions.bind(jobs)
     stops.push(async () => {
       await jobs.close()

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.ts'
 import type { SecretDetector } from '../detectors/secrets.ts'
 import type { Bus } from '../pipeline/bus.ts'
 import { createKafkaBus } from '../pipeline/bus-kafka.ts'
+import { kafkaSecurity } from '../pipeline/bus-kafka-security.ts'
 import { createMemoryBus } from '../pipeline/bus-memory.ts'
 import { createCodec } from '../pipeline/codec.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
@@ -41,6 +42,8 @@ export interface AppDeps {
   fetch?: typeof fetch
   /** Kubernetes API access for rotation actions instead of in-cluster configuration (tests). */
   kubeConfig?: KubeConfig
+  /** Ends the Kafka connect retries of a start that cannot connect (startApp then rejects with the coded error). */
+  signal?: AbortSignal
 }
 
 export interface App {
@@ -80,28 +83,50 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     log.warn('no kafka.recordKey: findings are authenticated with a key derived from kafka.payloadKey, which collectors hold too')
   if (codec.ephemeral && embedded) log.info('no kafka.payloadKey: in-process records are sealed with a random key')
 
-  const bus: Bus = embedded
-    ? createMemoryBus({ retainMessages: 10_000 })
-    : await createKafkaBus(
-        {
-          brokers: config.kafka.brokers,
-          clientId: `${config.kafka.clientId}-${role}`,
-          topics: Object.values(TOPICS),
-          topicPrefix: config.kafka.topicPrefix,
-          partitions: config.kafka.partitions,
-          replicationFactor: config.kafka.replicationFactor,
-          sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-          connectionTimeoutMs: config.kafka.connectionTimeoutMs,
-          requestTimeoutMs: config.kafka.requestTimeoutMs,
-          maxBytesPerPartition: config.kafka.maxBytesPerPartition
-        },
-        log
-      )
+  const ready: Record<string, () => boolean> = {}
+  // Up before Kafka: while the bus retries a refused credential or an unreachable broker, /metrics shows why and
+  // /readyz says not ready, instead of the process exiting into a crash loop.
+  const http = config.http.enabled
+    ? await startHttp(config.http, metrics.registry, () => Object.fromEntries(Object.entries(ready).map(([k, f]) => [k, f()])))
+    : undefined
+  ready.bus = () => false
+  // Until every stage is up, a connected bus alone does not make the role ready.
+  let started = false
+  ready.started = () => started
+  let bus: Bus
+  try {
+    bus = embedded
+      ? createMemoryBus({ retainMessages: 10_000 })
+      : await createKafkaBus(
+          {
+            brokers: config.kafka.brokers,
+            clientId: `${config.kafka.clientId}-${role}`,
+            topics: Object.values(TOPICS),
+            topicPrefix: config.kafka.topicPrefix,
+            partitions: config.kafka.partitions,
+            replicationFactor: config.kafka.replicationFactor,
+            sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+            connectionTimeoutMs: config.kafka.connectionTimeoutMs,
+            requestTimeoutMs: config.kafka.requestTimeoutMs,
+            maxBytesPerPartition: config.kafka.maxBytesPerPartition,
+            security: kafkaSecurity(config.kafka, log),
+            ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+            onConnectError: (err) => {
+              metrics.kafkaConnectErrors.inc({ reason: String(err.details?.failure ?? 'unavailable') })
+            }
+          },
+          log
+        )
+  } catch (err) {
+    await http?.close()
+    throw err
+  }
+  const connected = bus
+  ready.bus = () => connected.ready()
   const runner: RunnerDeps = { bus, codec, metrics, logger: log, maxPoisonBatchRetries: config.kafka.maxPoisonBatchRetries }
   const publish = createPublisher(runner)
 
   const stops: Array<() => Promise<void>> = []
-  const ready: Record<string, () => boolean> = { bus: () => bus.ready() }
   let incidents: IncidentStore = createMemoryIncidentStore()
   let api: ApiServer | undefined
   const abort = new AbortController()
@@ -119,7 +144,8 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         embedded,
         stdout: deps.stdout ?? process.stdout,
         fetch: deps.fetch,
-        kubeConfig: deps.kubeConfig
+        kubeConfig: deps.kubeConfig,
+        signal: deps.signal
       })
       incidents = responder.incidents
       api = responder.api
@@ -185,12 +211,10 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
   } catch (err) {
     for (const s of stops.reverse()) await s().catch(() => {})
     await bus.close()
+    await http?.close()
     throw err
   }
-
-  const http = config.http.enabled
-    ? await startHttp(config.http, metrics.registry, () => Object.fromEntries(Object.entries(ready).map(([k, f]) => [k, f()])))
-    : undefined
+  started = true
 
   return {
     metrics,

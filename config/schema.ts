@@ -1,6 +1,6 @@
 // The whole configuration schema, assembled from the schemas each component
 // keeps beside itself (`collectors/*.config.ts`, `detectors/config.ts`,
-// `responders/config.ts`, the bus and HTTP endpoint in `pipeline/`). Every
+// `responders/config.ts`, the bus, Redis and HTTP endpoint in `pipeline/`). Every
 // option has its description, default and unit in its name; the configuration
 // reference in docs/ and the environment variable names are generated from
 // this one tree (`leakwatch config docs`). The section names under
@@ -11,6 +11,7 @@ import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import { detectorConfigSchema } from '../detectors/config.ts'
 import { kafkaConfigSchema } from '../pipeline/bus-kafka.config.ts'
 import { httpConfigSchema } from '../pipeline/http.config.ts'
+import { redisConfigSchema } from '../pipeline/redis.config.ts'
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
 import { responderConfigSchema } from '../responders/config.ts'
@@ -25,10 +26,7 @@ export const configSchema = s.object({
   }),
   http: httpConfigSchema,
   kafka: kafkaConfigSchema,
-  redis: s.object({
-    url: s.string({ default: 'redis://localhost:6379', description: 'Redis URL (redis:// or rediss://) for incidents and BullMQ jobs.' }),
-    keyPrefix: s.string({ default: 'lw', description: 'Prefix of every Redis key leakwatch writes.' })
-  }),
+  redis: redisConfigSchema,
   collector: s.object({
     files: filesConfigSchema,
     podLogs: podLogsConfigSchema

@@ -2,6 +2,7 @@
 
 import type { Infer } from './schema.ts'
 import * as s from './schema.ts'
+import { tlsConfigSchema } from './tls.config.ts'
 
 export const kafkaConfigSchema = s.object({
   brokers: s.array(s.string(), { default: ['localhost:9092'], description: 'Bootstrap brokers, host:port.' }),
@@ -51,7 +52,28 @@ export const kafkaConfigSchema = s.object({
   sessionTimeoutMs: s.number({ integer: true, min: 6000, default: 30_000, description: 'Consumer group session timeout.' }),
   connectionTimeoutMs: s.number({ integer: true, min: 100, default: 3000, description: 'Timeout of one broker connection attempt.' }),
   requestTimeoutMs: s.number({ integer: true, min: 100, default: 30_000, description: 'Timeout of one Kafka request.' }),
-  maxBytesPerPartition: s.number({ integer: true, min: 1024, default: 4 * 1024 * 1024, description: 'Most bytes fetched per partition per consumer fetch.' })
+  maxBytesPerPartition: s.number({ integer: true, min: 1024, default: 4 * 1024 * 1024, description: 'Most bytes fetched per partition per consumer fetch.' }),
+  // Paths, not values: a Kubernetes Secret is mounted as files, and a value in the config would sit in a ConfigMap.
+  tls: tlsConfigSchema('kafka', 'the brokers', 'Connect to the brokers over TLS (a `SSL` or `SASL_SSL` listener).'),
+  sasl: s.object({
+    mechanism: s.literal(['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const, {
+      default: 'none',
+      description: 'SASL mechanism of the listener; `none` connects without SASL. Use SASL only with `kafka.tls.enabled` unless the network is trusted.'
+    }),
+    username: s.optional(s.string({ description: 'SASL user (plain, scram-sha-256/512); or `kafka.sasl.usernameFile`.' })),
+    usernameFile: s.optional(s.string({ description: 'File holding the SASL user, read at start (a mounted Secret key); wins over `kafka.sasl.username`.' })),
+    passwordFile: s.optional(
+      s.string({
+        description: 'File holding the SASL password (plain, scram-sha-256/512), read at start; the password is never logged and has no config value.'
+      })
+    ),
+    oauthTokenFile: s.optional(
+      s.string({
+        description:
+          'File holding the OAUTHBEARER token (a JWT), re-read at every (re)authentication so a sidecar or projected token can rotate it without a restart.'
+      })
+    )
+  })
 })
 
 export type KafkaConfig = Infer<typeof kafkaConfigSchema>

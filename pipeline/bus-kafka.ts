@@ -3,13 +3,21 @@
 // the broker. Consumer: autoCommit off; the offset of a batch is committed only
 // after the handler resolved, and a failing handler is retried in place while
 // heartbeating, so one slow Redis does not cost a group rebalance.
+// Connecting: a broker that is down, refuses the credentials or the
+// certificate, or whose ACLs deny us is retried with backoff rather than
+// crashing the process, so a Deployment does not crash-loop on a wrong Secret;
+// the caller keeps readiness false until this resolves.
 
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Consumer as KafkaConsumer, Producer as KafkaProducer, LogEntry } from 'kafkajs'
+import type { ConsumerRunConfig, Consumer as KafkaConsumer, Producer as KafkaProducer, LogEntry } from 'kafkajs'
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs'
+import type { Backoff } from './backoff.ts'
+import { backoffMs } from './backoff.ts'
 import type { Bus, ConsumeOptions, Consumer, InMessage, OutMessage } from './bus.ts'
 import { retryDelayMs } from './bus.ts'
-import { LeakwatchError } from './errors.ts'
+import type { KafkaSecurity } from './bus-kafka-security.ts'
+import { kafkaError, kafkaFailure } from './bus-kafka-security.ts'
+import type { LeakwatchError } from './errors.ts'
 import type { Logger } from './log.ts'
 
 export interface KafkaBusOptions {
@@ -25,16 +33,31 @@ export interface KafkaBusOptions {
   connectionTimeoutMs: number
   requestTimeoutMs: number
   maxBytesPerPartition: number
+  /** TLS and SASL (`kafkaSecurity()` builds them from `kafka.tls` and `kafka.sasl`). */
+  security?: KafkaSecurity
+  /** Each failed connect attempt, coded (LW_ERR_KAFKA_AUTH, _TLS, _DENIED, _UNAVAILABLE), before the backoff. */
+  onConnectError?: (err: LeakwatchError, failures: number) => void
+  /** Stops the connect retries: createKafkaBus then rejects with the last coded error. */
+  signal?: AbortSignal
+  /** Delay between connect attempts (default 1 s doubling to 60 s). */
+  connectBackoff?: Backoff
 }
+
+const CONNECT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 60_000, jitter: 'over' }
 
 export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Promise<Bus> {
   const log = logger.child({ component: 'kafka' })
   // Stages speak logical topic names; only the broker sees the prefixed ones.
   const physical = (topic: string): string => opts.topicPrefix + topic
   const logical = (topic: string): string => (topic.startsWith(opts.topicPrefix) ? topic.slice(opts.topicPrefix.length) : topic)
+  // kafkajs turns a group the ACLs deny into "Failed to find group coordinator", dropping the broker's answer;
+  // only its log line keeps it. Remembered briefly so the consumer's crash can be coded for what it is.
+  let groupDenied: { message: string; atMs: number } | undefined
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...(opts.security?.ssl === undefined ? {} : { ssl: opts.security.ssl }),
+    ...(opts.security?.sasl === undefined ? {} : { sasl: opts.security.sasl }),
     connectionTimeout: opts.connectionTimeoutMs,
     requestTimeout: opts.requestTimeoutMs,
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10_000 },
@@ -42,28 +65,38 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
     logCreator: () => (entry: LogEntry) => {
       // kafkajs log entries carry broker and topic names, never message payloads.
       const { message, ...extra } = entry.log
+      if (typeof extra.error === 'string' && extra.error.startsWith('Not authorized to access group')) groupDenied = { message: extra.error, atMs: Date.now() }
       const fn = entry.level <= logLevel.ERROR ? log.error : entry.level === logLevel.WARN ? log.warn : log.debug
       fn.call(log, { kafkajs: entry.namespace, ...pickScalars(extra) }, message)
     }
   })
 
-  const admin = kafka.admin()
-  try {
-    await admin.connect()
-    const existing = new Set(await admin.listTopics())
-    const missing = opts.topics.map(physical).filter((t) => !existing.has(t))
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor }))
-      })
+  const where = opts.brokers.join(',')
+  const prepareTopics = async (): Promise<void> => {
+    const admin = kafka.admin()
+    try {
+      await admin.connect()
+      // With topic ACLs a principal lists only the topics it may describe; the others look missing.
+      const existing = new Set(await admin.listTopics())
+      const missing = opts.topics.map(physical).filter((t) => !existing.has(t))
+      if (missing.length > 0) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({ topic, numPartitions: opts.partitions, replicationFactor: opts.replicationFactor }))
+          })
+        } catch (err) {
+          // A least-privilege principal may not create topics: the operator created them, or our first send says it.
+          if (kafkaFailure(err) !== 'denied') throw err
+          log.info({ topics: missing.join(',') }, 'not allowed to create Kafka topics (ACLs); assuming the operator manages them')
+        }
+      }
+    } catch (err) {
+      throw kafkaError(err, `cannot prepare topics on Kafka at ${where}`)
+    } finally {
+      await admin.disconnect().catch(() => {})
     }
-  } catch (err) {
-    await admin.disconnect().catch(() => {})
-    throw new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', `cannot reach Kafka at ${opts.brokers.join(',')} to prepare topics`, { cause: err })
   }
-  await admin.disconnect()
-
   const producer: KafkaProducer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -77,17 +110,40 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
   producer.on(producer.events.DISCONNECT, () => {
     producerUp = false
   })
-  try {
-    await producer.connect()
-  } catch (err) {
-    throw new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', `cannot connect a producer to ${opts.brokers.join(',')}`, { cause: err })
+  const connectProducer = async (): Promise<void> => {
+    try {
+      await producer.connect()
+    } catch (err) {
+      await producer.disconnect().catch(() => {})
+      throw kafkaError(err, `cannot connect a producer to ${where}`)
+    }
+  }
+  for (let failures = 1; ; failures++) {
+    try {
+      await prepareTopics()
+      await connectProducer()
+      break
+    } catch (err) {
+      const coded = kafkaError(err, `cannot connect to Kafka at ${where}`)
+      opts.onConnectError?.(coded, failures)
+      const delayMs = backoffMs(failures, opts.connectBackoff ?? CONNECT_BACKOFF)
+      log.error({ code: coded.code, failures, retryInMs: delayMs }, coded.message)
+      if (opts.signal?.aborted === true) throw coded
+      try {
+        await sleep(delayMs, undefined, opts.signal === undefined ? {} : { signal: opts.signal })
+      } catch {
+        throw coded
+      }
+    }
   }
 
   const consumers = new Set<KafkaConsumer>()
+  // Consumers kafkajs gave up on (a non-retriable error, e.g. an ACL denying the group), until they join again.
+  const crashed = new Set<KafkaConsumer>()
 
   return {
     kind: 'kafka',
-    ready: () => producerUp,
+    ready: () => producerUp && crashed.size === 0,
 
     async send(topic: string, messages: OutMessage[]): Promise<void> {
       if (messages.length === 0) return
@@ -100,7 +156,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
           messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} }))
         })
       } catch (err) {
-        throw new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', `Kafka did not acknowledge ${messages.length} message(s) to ${topic}`, { cause: err })
+        throw kafkaError(err, `Kafka did not acknowledge ${messages.length} message(s) to ${topic}`)
       }
     },
 
@@ -114,9 +170,15 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
         retry: { retries: 10 }
       })
       consumers.add(consumer)
-      await consumer.connect()
-      await consumer.subscribe({ topics: o.topics.map(physical), fromBeginning: o.fromBeginning })
-      await consumer.run({
+      try {
+        await consumer.connect()
+        await consumer.subscribe({ topics: o.topics.map(physical), fromBeginning: o.fromBeginning })
+      } catch (err) {
+        consumers.delete(consumer)
+        await consumer.disconnect().catch(() => {})
+        throw kafkaError(err, `cannot consume ${o.topics.join(',')} as group ${o.groupId}`)
+      }
+      const runConfig: ConsumerRunConfig = {
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
@@ -147,18 +209,59 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
           await heartbeat()
         }
+      }
+      const run = (): Promise<void> => consumer.run(runConfig)
+      let crashes = 0
+      let restart: NodeJS.Timeout | undefined
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        crashes = 0
+        crashed.delete(consumer)
       })
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        crashes++
+        const what = `consumer group ${o.groupId} (${o.topics.join(',')}) stopped`
+        const denied = payload.error.name === 'KafkaJSGroupCoordinatorNotFound' && groupDenied !== undefined && Date.now() - groupDenied.atMs < 10_000
+        const coded = kafkaError(denied ? Object.assign(new Error(groupDenied?.message), { cause: payload.error }) : payload.error, what)
+        // Counted like a refused connect when it is one (credentials, certificate, ACLs), not for a handler's own error.
+        if (coded.details?.failure !== 'unavailable' && coded.details?.failure !== undefined) opts.onConnectError?.(coded, crashes)
+        log.error({ code: coded.code, groupId: o.groupId, kafkajsRestarts: payload.restart }, coded.message)
+        if (payload.restart || !consumers.has(consumer)) return
+        // kafkajs does not restart after a non-retriable error; a fixed ACL or Secret should not need a new pod.
+        crashed.add(consumer)
+        const again = (): void => {
+          restart = setTimeout(
+            () => {
+              if (!consumers.has(consumer)) return
+              consumer
+                .connect()
+                .then(run)
+                .catch((err: unknown) => {
+                  log.error({ code: kafkaError(err, 'restart').code, groupId: o.groupId }, 'consumer restart failed; retrying')
+                  again()
+                })
+            },
+            backoffMs(crashes, opts.connectBackoff ?? CONNECT_BACKOFF)
+          )
+          restart.unref()
+        }
+        again()
+      })
+      await run()
       return {
         async stop() {
           consumers.delete(consumer)
+          crashed.delete(consumer)
+          clearTimeout(restart)
           await consumer.disconnect()
         }
       }
     },
 
     async close() {
-      for (const c of [...consumers]) await c.disconnect().catch(() => {})
+      const all = [...consumers]
       consumers.clear()
+      crashed.clear()
+      for (const c of all) await c.disconnect().catch(() => {})
       await producer.disconnect().catch(() => {})
     }
   }

@@ -25,7 +25,33 @@ export const ERROR_CODES = {
       'Handling a record kept throwing an uncoded error (a bug the record trips) for `kafka.maxPoisonBatchRetries` retries; the batch was bisected and the record dead-lettered with the error class and where it was thrown (never its message, which may quote the record).'
   },
   LW_ERR_KAFKA_UNAVAILABLE: { retriable: true, description: 'Kafka could not be reached or did not acknowledge a produce or commit in time.' },
+  // Retriable, like an outage: once the operator fixes the Secret or the ACL, the records wait on the bus instead of being dead-lettered.
+  LW_ERR_KAFKA_AUTH: {
+    retriable: true,
+    description:
+      'Kafka refused the SASL credentials (`kafka.sasl`: wrong user, password or token, or a mechanism the listener does not offer); leakwatch stays up, not ready, and retries with backoff.'
+  },
+  LW_ERR_KAFKA_TLS: {
+    retriable: true,
+    description:
+      "The TLS handshake with a broker failed (`kafka.tls`: unknown CA, the certificate does not name the broker's host, expired, a client certificate the broker wants is missing); retried with backoff, not ready meanwhile."
+  },
+  LW_ERR_KAFKA_DENIED: {
+    retriable: true,
+    description:
+      "The broker's ACLs deny this principal an operation (read, write or describe a topic, join a consumer group, create topics); the message names the operation."
+  },
   LW_ERR_REDIS_UNAVAILABLE: { retriable: true, description: 'Redis could not be reached or a command failed.' },
+  LW_ERR_REDIS_AUTH: {
+    retriable: true,
+    description:
+      'Redis refused the ACL user or password (`redis.username`/`usernameFile`/`passwordFile`: WRONGPASS, NOAUTH, NOPERM); the responder stays up, not ready, and retries with backoff.'
+  },
+  LW_ERR_REDIS_TLS: {
+    retriable: true,
+    description:
+      'The TLS handshake with Redis failed (`redis.tls`: unknown CA, a certificate that does not name the host, a client certificate Redis wants); retried with backoff, not ready meanwhile.'
+  },
   LW_ERR_CHECKPOINT_IO: { retriable: true, description: 'The collector could not read or durably write its checkpoint file.' },
   LW_ERR_SOURCE_IO: { retriable: true, description: 'A collector could not read a log file or directory.' },
   LW_ERR_RULE_INVALID: { retriable: false, description: 'A detection rule is malformed (bad regex, unknown field, secret group out of range).' },

@@ -131,6 +131,14 @@ export function createMetrics(registry = new Registry()) {
       'Records dead-lettered because handling them kept throwing an uncoded error (LW_ERR_RECORD_POISON), by stage and topic.'
     ),
     batchRetries: registry.counter('leakwatch_batch_retries_total', 'Batches whose handler failed and was retried, by stage.'),
+    redisConnectErrors: registry.counter(
+      'leakwatch_redis_connect_errors_total',
+      'Failed attempts of the responder to connect to Redis, by reason (auth, tls, unavailable); it retries with backoff and is not ready meanwhile.'
+    ),
+    kafkaConnectErrors: registry.counter(
+      'leakwatch_kafka_connect_errors_total',
+      'Failed attempts to connect to Kafka, by reason (auth, tls, denied, unavailable); the role retries with backoff and is not ready meanwhile.'
+    ),
     batchSeconds: registry.histogram('leakwatch_batch_seconds', 'Time to handle one consumed batch, by stage.', [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]),
     linesCollected: registry.counter('leakwatch_lines_collected_total', 'Lines read by collectors, by collector.'),
     bytesCollected: registry.counter('leakwatch_bytes_collected_total', 'Bytes read by collectors, by collector.'),

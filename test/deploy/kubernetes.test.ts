@@ -302,3 +302,68 @@ test('a manifest mistake is caught: the schema check and the cross-checks are no
   assert.throws(() => crossCheck(typo, 'broken'), /unknown environment variable/)
   assert.ok(existsSync(join(root, 'deploy/helm/leakwatch/Chart.yaml')))
 })
+
+test('helm template with Kafka TLS/SASL and Redis TLS/ACL: every credential a file from a mounted Secret, a Kafka user per role', () => {
+  const values = {
+    kafka: {
+      tls: { enabled: true, existingSecret: 'kafka-ca', certKey: 'tls.crt', keyKey: 'tls.key' },
+      sasl: { mechanism: 'scram-sha-512', existingSecret: 'kafka-leakwatch' }
+    },
+    redis: { url: 'rediss://redis.leakwatch.svc:6379', tls: { enabled: true, existingSecret: 'redis-ca' }, auth: { existingSecret: 'redis-leakwatch' } },
+    collector: { kafkaSaslSecret: 'kafka-collector' }
+  }
+  const objs = render('secure', 'security', values)
+  validateSchemas(objs, 'chart secure')
+  crossCheck(objs, 'chart secure')
+  const saslSecrets: Record<string, string> = {}
+  for (const w of workloads(objs)) {
+    const spec = w.spec.template.spec
+    const c = spec.containers[0]
+    const role = c.args[1]
+    const config = containerConfig(objs, w, c, 'chart secure')
+    assert.equal(config.kafka.sasl.mechanism, 'scram-sha-512')
+    assert.equal(config.kafka.tls.enabled, true)
+    assert.equal(config.kafka.tls.verifyHostname, true)
+    assert.equal(config.redis.tls.enabled, true)
+    const kafkaFiles = [
+      config.kafka.tls.caFile,
+      config.kafka.tls.certFile,
+      config.kafka.tls.keyFile,
+      config.kafka.sasl.usernameFile,
+      config.kafka.sasl.passwordFile
+    ]
+    const redisFiles = [config.redis.tls.caFile, config.redis.usernameFile, config.redis.passwordFile]
+    // Only the responder talks to Redis: the other roles do not even mount its credentials.
+    const files = role === 'responder' ? [...kafkaFiles, ...redisFiles] : kafkaFiles
+    if (role !== 'responder') assert.ok(!spec.volumes.some((v: Obj) => v.name.startsWith('redis-')), `${role}: no Redis Secret`)
+    for (const file of files) {
+      assert.ok(file, `${role}: every credential is a file`)
+      const dir = file.slice(0, file.lastIndexOf('/'))
+      const mount = c.volumeMounts.find((m: Obj) => m.mountPath === dir)
+      assert.equal(mount?.readOnly, true, `${role}: ${dir} is mounted read-only`)
+      const volume = spec.volumes.find((v: Obj) => v.name === mount.name)
+      assert.ok(volume?.secret?.secretName, `${role}: ${dir} is a Secret`)
+      assert.ok(
+        volume.secret.items.some((i: Obj) => `${dir}/${i.path}` === file),
+        `${role}: ${file} is a key of Secret ${volume.secret.secretName}`
+      )
+      if (mount.name === 'kafka-sasl') saslSecrets[role] = volume.secret.secretName
+    }
+  }
+  assert.deepEqual(saslSecrets, { collector: 'kafka-collector', detector: 'kafka-leakwatch', responder: 'kafka-leakwatch' })
+
+  // OAUTHBEARER: the token file, which leakwatch re-reads, so a rotated Secret needs no restart.
+  const oauth = render('oauth', 'security', { kafka: { tls: { enabled: true }, sasl: { mechanism: 'oauthbearer', existingSecret: 'kafka-token' } } })
+  crossCheck(oauth, 'chart oauth')
+  const d = workloads(oauth).find((w) => w.kind === 'Deployment') as Obj
+  const config = containerConfig(oauth, d, d.spec.template.spec.containers[0], 'chart oauth')
+  assert.equal(config.kafka.sasl.oauthTokenFile, '/var/run/secrets/leakwatch/kafka-sasl/token')
+  assert.equal(config.kafka.tls.caFile, undefined, 'TLS without a Secret trusts the system CAs')
+  assert.ok(!d.spec.template.spec.volumes.some((v: Obj) => v.name === 'kafka-tls'))
+
+  // SASL without a Secret to read it from is refused when rendering, not at the first pod start.
+  assert.throws(
+    () => render('nosecret', 'security', { kafka: { sasl: { mechanism: 'plain' } } }),
+    /kafka\.sasl\.existingSecret \(or \w+\.kafkaSaslSecret\) is required/
+  )
+})

@@ -10,7 +10,10 @@ import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import type { KafkaConfig } from 'kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
+import { createPki } from './pki.ts'
 
 export interface KafkaService {
   brokers: string[]
@@ -255,8 +258,9 @@ function kafkaUuid(): string {
   }
 }
 
-async function probeKafka(brokers: string[]): Promise<void> {
+async function probeKafka(brokers: string[], security: Pick<KafkaConfig, 'ssl' | 'sasl'> = {}): Promise<void> {
   const kafka = new Kafka({
+    ...security,
     clientId: 'leakwatch-harness-probe',
     brokers,
     logLevel: logLevel.NOTHING,
@@ -282,7 +286,7 @@ async function probeKafka(brokers: string[]): Promise<void> {
   }
 }
 
-function kafkaProperties(dir: string, port: number, cport: number): string {
+function kafkaProperties(dir: string, port: number, cport: number, extra: Record<string, string> = {}): string {
   return `${Object.entries({
     'process.roles': 'broker,controller',
     'node.id': '1',
@@ -304,7 +308,8 @@ function kafkaProperties(dir: string, port: number, cport: number): string {
     'transaction.state.log.min.isr': '1',
     'transaction.state.log.num.partitions': '1',
     'share.coordinator.state.topic.replication.factor': '1',
-    'share.coordinator.state.topic.min.isr': '1'
+    'share.coordinator.state.topic.min.isr': '1',
+    ...extra
   })
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`
@@ -321,7 +326,99 @@ logger.started.name = kafka.server.KafkaRaftServer
 logger.started.level = INFO
 `
 
-export async function startKafka(): Promise<KafkaService> {
+interface KafkaSpec {
+  /** Free ports this broker needs beyond its first listener and the controller's. */
+  extraPorts: number
+  /** Broker properties over the plaintext defaults; ports[0] is the client listener, ports[1] the controller's. */
+  properties(dir: string, ports: number[]): Record<string, string>
+  formatArgs: string[]
+  brokers(ports: number[]): string[]
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'>
+}
+
+const PLAINTEXT: KafkaSpec = { extraPorts: 0, properties: () => ({}), formatArgs: [], brokers: ([port]) => [`127.0.0.1:${port}`], security: {} }
+
+export function startKafka(): Promise<KafkaService> {
+  return launchKafka(PLAINTEXT)
+}
+
+export interface SecureKafkaService extends KafkaService {
+  /** The SASL_SSL listener by the name its certificate holds (localhost). */
+  brokers: string[]
+  /** The same listener by IP, which its certificate does not name: hostname verification must refuse it. */
+  brokersByIp: string[]
+  caFile: string
+  /** A client certificate and key signed by the CA (the listener requires one: mutual TLS). */
+  clientCertFile: string
+  clientKeyFile: string
+  /** The super user, which the harness uses to probe the broker and manage ACLs. */
+  admin: { username: string; password: string }
+}
+
+/**
+ * A second, separate broker whose client listener is SASL_SSL (SCRAM-SHA-256/512 users added when the KRaft storage
+ * is formatted, PLAIN, and unsecured OAUTHBEARER for tests), requires a client certificate, and authorizes with
+ * StandardAuthorizer: a user other than the super user can do only what its ACLs allow. Certificates come from a CA
+ * made at start; `users` maps user names to passwords (SCRAM and PLAIN), which must be base64url (no quotes, commas, `=`).
+ */
+export async function startSecureKafka(users: Record<string, string>): Promise<SecureKafkaService> {
+  const admin = { username: 'harness-admin', password: randomBytes(18).toString('base64url') }
+  const all = { ...users, [admin.username]: admin.password }
+  const pkiDir = mkdtempSync(join(tmpdir(), 'leakwatch-pki-'))
+  process.once('exit', () => rmSync(pkiDir, { recursive: true, force: true }))
+  const pki = createPki(pkiDir)
+  const server = pki.issue('broker', { dns: ['localhost'] })
+  const client = pki.issue('client', { client: true })
+  // Kafka reads a PEM keystore as one file: the key, then the chain.
+  const keystore = join(pkiDir, 'broker.pem')
+  writeFileSync(keystore, readFileSync(server.keyFile, 'utf8') + readFileSync(server.certFile, 'utf8'))
+  const plainUsers = Object.entries(all)
+    .map(([u, p]) => `user_${u}="${p}"`)
+    .join(' ')
+  const scram = Object.entries(all).flatMap(([u, p]) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u},password=${p}]`]))
+  const ssl = { ca: readFileSync(pki.caFile, 'utf8'), cert: readFileSync(client.certFile, 'utf8'), key: readFileSync(client.keyFile, 'utf8') }
+  const spec: KafkaSpec = {
+    extraPorts: 1,
+    properties: (_dir, [port, cport, internal]) => ({
+      // Clients only ever see SASL_SSL; the broker's own and the controller's listeners stay on loopback in clear,
+      // their ANONYMOUS principal a super user so the node can manage itself.
+      listeners: `SASL_SSL://127.0.0.1:${port},INTERNAL://127.0.0.1:${internal},CONTROLLER://127.0.0.1:${cport}`,
+      'advertised.listeners': `SASL_SSL://localhost:${port},INTERNAL://127.0.0.1:${internal},CONTROLLER://127.0.0.1:${cport}`,
+      'inter.broker.listener.name': 'INTERNAL',
+      'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER',
+      'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+      // Unsecured tokens (alg none, `sub` is the principal): a test of the mechanism, not of a token issuer.
+      'listener.name.sasl_ssl.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+      'listener.name.sasl_ssl.ssl.client.auth': 'required',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': keystore,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': pki.caFile,
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': `User:${admin.username};User:ANONYMOUS`,
+      'allow.everyone.if.no.acl.found': 'false',
+      'auto.create.topics.enable': 'false'
+    }),
+    formatArgs: scram,
+    brokers: ([port]) => [`localhost:${port}`],
+    security: { ssl, sasl: { mechanism: 'scram-sha-512', ...admin } }
+  }
+  const k = await launchKafka(spec)
+  const port = k.brokers[0]?.split(':')[1] ?? ''
+  return {
+    ...k,
+    brokersByIp: [`127.0.0.1:${port}`],
+    caFile: pki.caFile,
+    clientCertFile: client.certFile,
+    clientKeyFile: client.keyFile,
+    admin
+  }
+}
+
+async function launchKafka(spec: KafkaSpec): Promise<KafkaService> {
   const t0 = performance.now()
   const deadline = Date.now() + STARTUP_TIMEOUT_MS
   requireCommand('java', ['-version'], `install a JDK 17+: apt-get install -y default-jdk-headless, ${KAFKA_HINT}`)
@@ -331,8 +428,9 @@ export async function startKafka(): Promise<KafkaService> {
   for (let attempt = 1; ; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'leakwatch-kafka-'))
     const logFile = join(dir, 'kafka.log')
-    const [port, cport] = (await freePorts(2)) as [number, number]
-    writeFileSync(join(dir, 'server.properties'), kafkaProperties(dir, port, cport))
+    const ports = await freePorts(2 + spec.extraPorts)
+    const [port, cport] = ports as [number, number]
+    writeFileSync(join(dir, 'server.properties'), kafkaProperties(dir, port, cport, spec.properties(dir, ports)))
     writeFileSync(join(dir, 'log4j2.properties'), LOG4J2)
     const jvm = [`-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, '-cp', classpath]
     try {
@@ -349,7 +447,8 @@ export async function startKafka(): Promise<KafkaService> {
           kafkaUuid(),
           '-c',
           'server.properties',
-          '--standalone'
+          '--standalone',
+          ...spec.formatArgs
         ],
         60_000,
         dir
@@ -360,9 +459,9 @@ export async function startKafka(): Promise<KafkaService> {
     }
     const spawnBroker = (): Guarded => spawnGuarded('java', ['-Xmx512m', '-Xms256m', ...jvm, 'kafka.Kafka', 'server.properties'], dir, logFile)
     let proc = spawnBroker()
-    const brokers = [`127.0.0.1:${port}`]
+    const brokers = spec.brokers(ports)
     try {
-      await waitReady('Kafka', proc, logFile, deadline, () => probeKafka(brokers))
+      await waitReady('Kafka', proc, logFile, deadline, () => probeKafka(brokers, spec.security))
       return {
         brokers,
         stop: () => proc.stop(),
@@ -370,7 +469,7 @@ export async function startKafka(): Promise<KafkaService> {
         // Same ports, same data directory: clients see the broker they knew come back.
         async resume() {
           proc = spawnBroker()
-          await waitReady('Kafka', proc, logFile, Date.now() + STARTUP_TIMEOUT_MS, () => probeKafka(brokers))
+          await waitReady('Kafka', proc, logFile, Date.now() + STARTUP_TIMEOUT_MS, () => probeKafka(brokers, spec.security))
         },
         startupMs: Math.round(performance.now() - t0)
       }
@@ -413,6 +512,86 @@ export async function startRedis(): Promise<RedisService> {
     try {
       await waitReady('Redis', proc, logFile, deadline, () => pingRedis(port))
       return { url: `redis://127.0.0.1:${port}`, stop: proc.stop, startupMs: Math.round(performance.now() - t0) }
+    } catch (err) {
+      const bindRace = /Address already in use/.test(readTail(logFile))
+      await proc.stop()
+      if (attempt >= 2 || !bindRace) throw err
+    }
+  }
+}
+
+/**
+ * The ACL of leakwatch's Redis user, as docs/security.md gives it: its keys only, no dangerous commands but INFO,
+ * which ioredis's ready check and BullMQ's version check run (found by taking it away).
+ */
+export const LEAKWATCH_REDIS_ACL = ['resetchannels', '~lw:*', '+@all', '-@dangerous', '+info']
+
+export interface SecureRedisService extends RedisService {
+  /** rediss://localhost:<tls-port>: the name its certificate holds. The plaintext port is closed. */
+  url: string
+  caFile: string
+  /** A client certificate and key signed by the CA (Redis accepts but does not require one). */
+  clientCertFile: string
+  clientKeyFile: string
+  /** A user allowed everything, for the test's own checks; `default` is disabled. */
+  admin: { username: string; password: string }
+}
+
+/**
+ * A Redis that listens only on a TLS port, with the `default` user disabled and the given ACL users:
+ * `users` maps a name to its password (base64url) and its ACL rules, e.g. `['~lw:*', '+@all', '-@dangerous']`.
+ */
+export async function startSecureRedis(users: Record<string, { password: string; rules: string[] }>): Promise<SecureRedisService> {
+  const t0 = performance.now()
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+  requireCommand('redis-server', ['--version'], "install redis-server (built with TLS, as Debian's is)")
+  const admin = { username: 'harness-admin', password: randomBytes(18).toString('base64url') }
+  const pkiDir = mkdtempSync(join(tmpdir(), 'leakwatch-redis-pki-'))
+  process.once('exit', () => rmSync(pkiDir, { recursive: true, force: true }))
+  const pki = createPki(pkiDir)
+  const server = pki.issue('redis', { dns: ['localhost'], ips: ['127.0.0.1'] })
+  const client = pki.issue('redis-client', { client: true })
+  const ca = readFileSync(pki.caFile, 'utf8')
+  const acl = [
+    ['default', 'off'],
+    [admin.username, 'on', `>${admin.password}`, '~*', '&*', '+@all'],
+    ...Object.entries(users).map(([name, u]) => [name, 'on', `>${u.password}`, ...u.rules])
+  ].flatMap((rule) => ['--user', ...rule])
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'leakwatch-redis-'))
+    const logFile = join(dir, 'redis.log')
+    const [port] = (await freePorts(1)) as [number]
+    const proc = spawnGuarded(
+      'redis-server',
+      [
+        ...['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+        ...['--tls-cert-file', server.certFile, '--tls-key-file', server.keyFile, '--tls-ca-cert-file', pki.caFile, '--tls-auth-clients', 'optional'],
+        ...acl
+      ],
+      dir,
+      logFile
+    )
+    const probe = async (): Promise<void> => {
+      const r = new Redis({ host: 'localhost', port, tls: { ca }, ...admin, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+      r.on('error', () => {})
+      try {
+        await r.connect()
+        await r.ping()
+      } finally {
+        r.disconnect()
+      }
+    }
+    try {
+      await waitReady('Redis', proc, logFile, deadline, probe)
+      return {
+        url: `rediss://localhost:${port}`,
+        caFile: pki.caFile,
+        clientCertFile: client.certFile,
+        clientKeyFile: client.keyFile,
+        admin,
+        stop: proc.stop,
+        startupMs: Math.round(performance.now() - t0)
+      }
     } catch (err) {
       const bindRace = /Address already in use/.test(readTail(logFile))
       await proc.stop()
