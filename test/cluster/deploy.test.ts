@@ -123,25 +123,30 @@ test('each service account can do what its role needs and nothing more (kubectl 
   assert.deepEqual(await canI('leakwatch', 'default', CHECKS), [])
 })
 
-/** canI, with `resource/subresource` asked as kubectl wants it (`--subresource`): `deployments.apps/scale` alone would be read as deployments. */
+/**
+ * canI, with `resource/subresource` asked as kubectl wants it (`--subresource`): `deployments.apps/scale` alone would be read
+ * as deployments. Four kubectl processes at a time: each is a short, separate authorization check.
+ */
 async function canISub(sa: string, namespace: string, checks: Array<[string, string]>): Promise<string[]> {
-  const allowed: string[] = []
-  for (const [verb, resource] of checks) {
-    const [res = resource, sub] = resource.split('/')
-    const args = [
-      'auth',
-      'can-i',
-      verb,
-      res,
-      ...(sub === undefined ? [] : [`--subresource=${sub}`]),
-      '-n',
-      namespace,
-      `--as=system:serviceaccount:leakwatch:${sa}`
-    ]
-    const r = await kubectl(args)
-    if (r.stdout.trim() === 'yes') allowed.push(`${verb} ${resource}`)
+  const answers: boolean[] = []
+  for (let i = 0; i < checks.length; i += 4) {
+    const batch = checks.slice(i, i + 4).map(async ([verb, resource]) => {
+      const [res = resource, sub] = resource.split('/')
+      const r = await kubectl([
+        'auth',
+        'can-i',
+        verb,
+        res,
+        ...(sub === undefined ? [] : [`--subresource=${sub}`]),
+        '-n',
+        namespace,
+        `--as=system:serviceaccount:leakwatch:${sa}`
+      ])
+      return r.stdout.trim() === 'yes'
+    })
+    answers.push(...(await Promise.all(batch)))
   }
-  return allowed
+  return checks.filter((_, i) => answers[i]).map(([verb, resource]) => `${verb} ${resource}`)
 }
 
 // Every verb the rotation could be tempted to use on what it touches, and the usual escalations.
@@ -154,11 +159,15 @@ const ROTATION_CHECKS: Array<[string, string]> = [
   ['patch', 'deployments.apps/scale'],
   ['patch', 'externalsecrets.external-secrets.io/status'],
   ['get', 'pods'],
+  ['list', 'pods'],
+  ['watch', 'pods'],
   ['create', 'pods'],
   ['create', 'pods/exec'],
+  ['get', 'namespaces'],
+  ['list', 'namespaces'],
+  ['get', 'configmaps'],
   ['patch', 'configmaps'],
   ['create', 'serviceaccounts/token'],
-  ['list', 'namespaces'],
   ['*', '*']
 ]
 
@@ -190,7 +199,30 @@ test('the optional Kubernetes rotation RBAC gives the responder exactly the call
       `responder in ${ns}`
     )
   // Applying it widens no other account.
-  assert.deepEqual(await canISub('leakwatch-agent', 'default', ROTATION_CHECKS), ['get pods', 'list namespaces'])
+  assert.deepEqual(await canISub('leakwatch-agent', 'default', ROTATION_CHECKS), ['get pods', 'list pods', 'watch pods', 'get namespaces', 'list namespaces'])
   assert.deepEqual(await canISub('leakwatch-detector', 'default', ROTATION_CHECKS), ['get secrets', 'list secrets', 'watch secrets'])
   assert.deepEqual(await canISub('leakwatch', 'default', [...CHECKS, ...ROTATION_CHECKS]), [])
+})
+
+test('the Helm chart with responder.kubernetesRotation.enabled gives its responder account the same grants as the optional manifest', async () => {
+  const file = join(scratch, 'rotation.yaml')
+  writeFileSync(file, JSON.stringify({ responder: { kubernetesRotation: { enabled: true } } }))
+  const rendered = await run(helmBinary(), ['template', 'lwr', join(root, 'deploy/helm/leakwatch'), '--namespace', 'leakwatch', '--values', file])
+  assert.equal(rendered.code, 0, rendered.stderr)
+  assert.match(rendered.stdout, /serviceAccountName: lwr-leakwatch-responder\n\s+automountServiceAccountToken: true/)
+  const r = await kubectl(['apply', '-f', '-'], rendered.stdout)
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(await canISub('lwr-leakwatch-responder', 'default', ROTATION_CHECKS), [
+    'get secrets',
+    'patch secrets',
+    'list deployments.apps',
+    'patch deployments.apps',
+    'list statefulsets.apps',
+    'patch statefulsets.apps',
+    'list daemonsets.apps',
+    'patch daemonsets.apps',
+    'patch externalsecrets.external-secrets.io'
+  ])
+  // The detector keeps the release's shared account, which mounts no token and has no grant.
+  assert.deepEqual(await canISub('lwr-leakwatch', 'default', ROTATION_CHECKS), [])
 })
