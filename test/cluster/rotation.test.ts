@@ -209,6 +209,51 @@ test('a Secret owned by an ExternalSecret is force-synced with a JSON merge patc
   }
 })
 
+test('a Secret whose owner reference still names external-secrets.io/v1beta1, which the CRD no longer serves, is force-synced through v1', async () => {
+  const ns = await namespace()
+  const custom = admin.makeApiClient(CustomObjectsApi)
+  const coords = { group: 'external-secrets.io', version: 'v1', namespace: ns, plural: 'externalsecrets' }
+  const es = (await custom.createNamespacedCustomObject({
+    ...coords,
+    body: { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'legacy' }, spec: { target: { name: 'legacy' } } }
+  })) as KubernetesObject
+  await admin.makeApiClient(CoreV1Api).createNamespacedSecret({
+    namespace: ns,
+    body: {
+      metadata: {
+        name: 'legacy',
+        // As an External Secrets release that served v1beta1 wrote it; owner references are not rewritten on upgrade.
+        ownerReferences: [{ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', name: 'legacy', uid: es.metadata?.uid ?? '', controller: true }]
+      },
+      data: { key: Buffer.from(gen.password()).toString('base64') }
+    }
+  })
+  // What an operator does when the store still holds the same value: a no-op write, which keeps the resourceVersion.
+  const core = admin.makeApiClient(CoreV1Api)
+  const same = await core.readNamespacedSecret({ namespace: ns, name: 'legacy' })
+  const noop = await core.patchNamespacedSecret(
+    { namespace: ns, name: 'legacy', body: { data: same.data } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
+  )
+  assert.equal(noop.metadata?.resourceVersion, same.metadata?.resourceVersion)
+  const tapped = tap.requests.length
+  // No rewrite comes: the rotator waits syncWaitMs, goes on, and says the value may still be the leaked one.
+  const r = createKubernetesRotator(responderConfig(), { restartWorkloads: false, syncWaitMs: 300 })
+  assert.equal(
+    await r.rotate(knownSecretIncident(ns, 'legacy')),
+    'force-synced ExternalSecret legacy (the Secret was not rewritten within 300 ms: its store may still hold the leaked value)'
+  )
+  assert.deepEqual(
+    tap.requests
+      .slice(tapped)
+      .filter((p) => p.method === 'PATCH')
+      .map((p) => `${p.path.split('/')[3]} ${p.status}`),
+    ['v1beta1 404', 'v1 200']
+  )
+  const stored = (await custom.getNamespacedCustomObject({ ...coords, name: 'legacy' })) as KubernetesObject
+  assert.match(String(stored.metadata?.annotations?.['force-sync']), /^\d+$/)
+})
+
 test('the real API server refuses a strategic merge patch on the ExternalSecret (why the force-sync uses merge patch)', async () => {
   const ns = await namespace()
   const custom = admin.makeApiClient(CustomObjectsApi)
