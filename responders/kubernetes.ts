@@ -169,6 +169,8 @@ export function createKubernetesRotator(kc: KubeConfig, opts: KubernetesRotatorO
         const keys = Object.keys(secret.data ?? {})
         const key = ref.key ?? (keys.length === 1 ? keys[0] : undefined)
         if (key === undefined) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `Secret ${namespace}/${name} has several keys and the incident names none`)
+        // A patch would add the key and leave the leaked value where it is, reported as rotated.
+        if (!keys.includes(key)) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `Secret ${namespace}/${name} has no key ${key}`)
         const length = Math.min(4096, Math.max(16, Number(annotations[ANNOTATIONS.length] ?? 32) || 32))
         const value = generateValue(length, annotations[ANNOTATIONS.charset] ?? 'alnum')
         const body = {

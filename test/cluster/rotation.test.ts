@@ -290,6 +290,23 @@ test('Kubernetes rotation refuses what it cannot rotate, and maps API errors to 
   )
 })
 
+test('an incident naming a key the Secret does not have is refused, and the Secret is left as it was', async () => {
+  const ns = await namespace()
+  const core = admin.makeApiClient(CoreV1Api)
+  const data = { token: Buffer.from(gen.password()).toString('base64'), user: Buffer.from('app').toString('base64') }
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db', annotations: { 'leakwatch.io/rotate': 'generate' } }, data } })
+  const r = createKubernetesRotator(responderConfig(), { restartWorkloads: true })
+  await assert.rejects(
+    r.rotate(knownSecretIncident(ns, 'db', 'password')),
+    (e: unknown) => isLeakwatchError(e, 'LW_ERR_ACTION_UNSUPPORTED') && /has no key password/.test(e.message)
+  )
+  await assert.rejects(
+    r.rotate(knownSecretIncident(ns, 'db')),
+    (e: unknown) => isLeakwatchError(e, 'LW_ERR_ACTION_UNSUPPORTED') && /several keys/.test(e.message)
+  )
+  assert.deepEqual((await core.readNamespacedSecret({ namespace: ns, name: 'db' })).data, data)
+})
+
 test('a service account without the rotation RBAC is refused (403), not retried', async () => {
   const ns = await namespace()
   await admin.makeApiClient(CoreV1Api).createNamespacedSecret({
