@@ -7,6 +7,7 @@
 // what was sent (the content type of a patch is not in audit events).
 
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -21,8 +22,11 @@ export const ROTATION_RBAC = resolve(root, 'deploy/kubernetes/optional/kubernete
 export const EXTERNALSECRET_CRD = resolve(root, 'test/fixtures/crds/external-secrets.io_externalsecrets.yaml')
 export const RESPONDER_SA = 'leakwatch-responder'
 
+let kubectlBin: Promise<Record<string, string>> | undefined
+
 export async function kubectl(kube: KubeCluster, args: string[]): Promise<string> {
-  const bin = (await ensureServerBinaries(['kubectl'])).kubectl as string
+  kubectlBin ??= ensureServerBinaries(['kubectl'])
+  const bin = (await kubectlBin).kubectl as string
   return new Promise((done, fail) => {
     execFile(bin, ['--kubeconfig', kube.kubeconfigPath, ...args], { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
       if (err === null) done(stdout)
@@ -94,7 +98,7 @@ export async function startTap(admin: KubeConfig): Promise<Tap> {
   const cluster = admin.getCurrentCluster()
   if (cluster === null) throw new Error('kubeconfig has no current cluster')
   const target = new URL(cluster.server)
-  const ca = cluster.caData === undefined ? undefined : Buffer.from(cluster.caData, 'base64')
+  const ca = cluster.caData ? Buffer.from(cluster.caData, 'base64') : cluster.caFile ? readFileSync(cluster.caFile) : undefined
   const tap: Tap = { url: '', requests: [], before: undefined, close: async () => {} }
   const server = createServer((req, res) => {
     readAll(req)
