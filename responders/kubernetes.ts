@@ -136,30 +136,41 @@ export function createKubernetesRotator(kc: KubeConfig, opts: KubernetesRotatorO
       let did: string
       if (owner !== undefined) {
         const [group = 'external-secrets.io', version = 'v1'] = (owner.apiVersion ?? '').split('/')
+        const body = { metadata: { annotations: { [ANNOTATIONS.forceSync]: String(Math.floor(Date.parse(at) / 1000)) } } }
+        const forceSync = (v: string) =>
+          custom.patchNamespacedCustomObject({ group, version: v, namespace, plural: 'externalsecrets', name: owner.name, body }, merge)
         try {
-          await custom.patchNamespacedCustomObject(
-            {
-              group,
-              version,
-              namespace,
-              plural: 'externalsecrets',
-              name: owner.name,
-              body: { metadata: { annotations: { [ANNOTATIONS.forceSync]: String(Math.floor(Date.parse(at) / 1000)) } } }
-            },
-            merge
-          )
+          try {
+            await forceSync(version)
+          } catch (err) {
+            // An owner reference keeps the apiVersion its controller wrote when it made the Secret: Secrets synced by
+            // an older External Secrets still name v1beta1, which its current CRD no longer serves (404). The object
+            // is the same in every version, so v1 reaches it.
+            if ((err as { code?: unknown }).code !== 404 || version === 'v1') throw err
+            await forceSync('v1')
+          }
         } catch (err) {
           fail(err, `force-sync ExternalSecret ${namespace}/${owner.name}`)
         }
         did = `force-synced ExternalSecret ${owner.name}`
         // Restarting before the operator rewrote the Secret would restart into the leaked value.
         const before = secret.metadata?.resourceVersion
-        const deadline = Date.now() + (opts.syncWaitMs ?? 30_000)
-        while (Date.now() < deadline && (await readSecret(namespace, name)).metadata?.resourceVersion === before) await sleep(250)
+        const waitMs = opts.syncWaitMs ?? 30_000
+        const deadline = Date.now() + waitMs
+        let rewritten = false
+        while (!rewritten && Date.now() < deadline) {
+          rewritten = (await readSecret(namespace, name)).metadata?.resourceVersion !== before
+          if (!rewritten) await sleep(250)
+        }
+        // The operator leaves the Secret untouched when the store still holds the same value (the API server keeps the
+        // resourceVersion of a no-op update): the incident must not read as if the leaked value were gone.
+        if (!rewritten) did += ` (the Secret was not rewritten within ${waitMs} ms: its store may still hold the leaked value)`
       } else if (annotations[ANNOTATIONS.rotate] === 'generate') {
         const keys = Object.keys(secret.data ?? {})
         const key = ref.key ?? (keys.length === 1 ? keys[0] : undefined)
         if (key === undefined) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `Secret ${namespace}/${name} has several keys and the incident names none`)
+        // A patch would add the key and leave the leaked value where it is, reported as rotated.
+        if (!keys.includes(key)) throw new LeakwatchError('LW_ERR_ACTION_UNSUPPORTED', `Secret ${namespace}/${name} has no key ${key}`)
         const length = Math.min(4096, Math.max(16, Number(annotations[ANNOTATIONS.length] ?? 32) || 32))
         const value = generateValue(length, annotations[ANNOTATIONS.charset] ?? 'alnum')
         const body = {

@@ -122,3 +122,107 @@ test('each service account can do what its role needs and nothing more (kubectl 
   // The detector and responder Deployments' account has no Kubernetes API rights at all (no token is mounted).
   assert.deepEqual(await canI('leakwatch', 'default', CHECKS), [])
 })
+
+/**
+ * canI, with `resource/subresource` asked as kubectl wants it (`--subresource`): `deployments.apps/scale` alone would be read
+ * as deployments. Four kubectl processes at a time: each is a short, separate authorization check.
+ */
+async function canISub(sa: string, namespace: string, checks: Array<[string, string]>): Promise<string[]> {
+  const answers: boolean[] = []
+  for (let i = 0; i < checks.length; i += 4) {
+    const batch = checks.slice(i, i + 4).map(async ([verb, resource]) => {
+      const [res = resource, sub] = resource.split('/')
+      const r = await kubectl([
+        'auth',
+        'can-i',
+        verb,
+        res,
+        ...(sub === undefined ? [] : [`--subresource=${sub}`]),
+        '-n',
+        namespace,
+        `--as=system:serviceaccount:leakwatch:${sa}`
+      ])
+      return r.stdout.trim() === 'yes'
+    })
+    answers.push(...(await Promise.all(batch)))
+  }
+  return checks.filter((_, i) => answers[i]).map(([verb, resource]) => `${verb} ${resource}`)
+}
+
+// Every verb the rotation could be tempted to use on what it touches, and the usual escalations.
+const ROTATION_CHECKS: Array<[string, string]> = [
+  ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((v): [string, string] => [v, 'secrets']),
+  ...['deployments.apps', 'statefulsets.apps', 'daemonsets.apps'].flatMap((r) =>
+    ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((v): [string, string] => [v, r])
+  ),
+  ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((v): [string, string] => [v, 'externalsecrets.external-secrets.io']),
+  ['patch', 'deployments.apps/scale'],
+  ['patch', 'externalsecrets.external-secrets.io/status'],
+  ['get', 'pods'],
+  ['list', 'pods'],
+  ['watch', 'pods'],
+  ['create', 'pods'],
+  ['create', 'pods/exec'],
+  ['get', 'namespaces'],
+  ['list', 'namespaces'],
+  ['get', 'configmaps'],
+  ['patch', 'configmaps'],
+  ['create', 'serviceaccounts/token'],
+  ['*', '*']
+]
+
+test('the optional Kubernetes rotation RBAC gives the responder exactly the calls rotation makes, and nobody else anything', async () => {
+  for (const f of ['rbac.yaml', 'optional/known-secrets-rbac.yaml', 'optional/kubernetes-rotation-rbac.yaml']) {
+    const r = await kubectl(['apply', '-f', join(root, 'deploy/kubernetes', f)])
+    assert.equal(r.code, 0, `${f}: ${r.stderr}`)
+  }
+  // kubectl resolves externalsecrets.external-secrets.io through discovery: without the CRD it would answer no for any grant.
+  const crd = await kubectl(['apply', '--server-side', '-f', join(root, 'test/fixtures/crds/external-secrets.io_externalsecrets.yaml')])
+  assert.equal(crd.code, 0, crd.stderr)
+  const established = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/externalsecrets.external-secrets.io'])
+  assert.equal(established.code, 0, established.stderr)
+  // responders/kubernetes.ts: get + patch the Secret an incident names, list + patch workloads, patch the ExternalSecret.
+  for (const ns of ['default', 'leakwatch'])
+    assert.deepEqual(
+      await canISub('leakwatch-responder', ns, ROTATION_CHECKS),
+      [
+        'get secrets',
+        'patch secrets',
+        'list deployments.apps',
+        'patch deployments.apps',
+        'list statefulsets.apps',
+        'patch statefulsets.apps',
+        'list daemonsets.apps',
+        'patch daemonsets.apps',
+        'patch externalsecrets.external-secrets.io'
+      ],
+      `responder in ${ns}`
+    )
+  // Applying it widens no other account.
+  assert.deepEqual(await canISub('leakwatch-agent', 'default', ROTATION_CHECKS), ['get pods', 'list pods', 'watch pods', 'get namespaces', 'list namespaces'])
+  assert.deepEqual(await canISub('leakwatch-detector', 'default', ROTATION_CHECKS), ['get secrets', 'list secrets', 'watch secrets'])
+  assert.deepEqual(await canISub('leakwatch', 'default', [...CHECKS, ...ROTATION_CHECKS]), [])
+})
+
+test('the Helm chart with responder.kubernetesRotation.enabled gives its responder account the same grants as the optional manifest', async () => {
+  const file = join(scratch, 'rotation.yaml')
+  writeFileSync(file, JSON.stringify({ responder: { kubernetesRotation: { enabled: true } } }))
+  const rendered = await run(helmBinary(), ['template', 'lwr', join(root, 'deploy/helm/leakwatch'), '--namespace', 'leakwatch', '--values', file])
+  assert.equal(rendered.code, 0, rendered.stderr)
+  assert.match(rendered.stdout, /serviceAccountName: lwr-leakwatch-responder\n\s+automountServiceAccountToken: true/)
+  const r = await kubectl(['apply', '-f', '-'], rendered.stdout)
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(await canISub('lwr-leakwatch-responder', 'default', ROTATION_CHECKS), [
+    'get secrets',
+    'patch secrets',
+    'list deployments.apps',
+    'patch deployments.apps',
+    'list statefulsets.apps',
+    'patch statefulsets.apps',
+    'list daemonsets.apps',
+    'patch daemonsets.apps',
+    'patch externalsecrets.external-secrets.io'
+  ])
+  // The detector keeps the release's shared account, which mounts no token and has no grant.
+  assert.deepEqual(await canISub('lwr-leakwatch', 'default', ROTATION_CHECKS), [])
+})

@@ -1,6 +1,6 @@
 // Local stand-ins for what responders talk to: the Slack Web API, a rotation
-// webhook receiver, the Kubernetes API server, Vault and GitHub's credential
-// revocation API. Real HTTP on 127.0.0.1 (port 0), speaking each wire format
+// webhook receiver, Vault and GitHub's credential revocation API (Kubernetes
+// rotation is tested against a real API server, test/cluster/rotation.test.ts). Real HTTP on 127.0.0.1 (port 0), speaking each wire format
 // and CHECKING what arrives — token, content type, payload shape, Block Kit
 // limits, signatures, rate limits — so a test fails on a request the real
 // service would refuse. Each records what it accepted for assertions.
@@ -11,7 +11,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { verify } from '../../responders/webhook.ts'
 
-// biome-ignore lint/suspicious/noExplicitAny: stand-ins walk arbitrary JSON documents (Block Kit, Kubernetes objects, Vault bodies)
+// biome-ignore lint/suspicious/noExplicitAny: stand-ins walk arbitrary JSON documents (Block Kit, Vault bodies)
 type J = any
 
 export interface StandIn {
@@ -186,91 +186,6 @@ export async function startWebhookReceiver(secrets: string[], answer: (d: Webhoo
     res.writeHead(status).end()
   })
   return { ...s, deliveries, processed }
-}
-
-// ---------------------------------------------------------------- Kubernetes API server
-
-type Obj = { apiVersion?: string; kind?: string; metadata: Record<string, J>; [k: string]: J }
-
-function mergePatch(target: J, patch: J): J {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch
-  const out = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {}
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k]
-    else out[k] = mergePatch(out[k], v)
-  }
-  return out
-}
-
-/**
- * Enough of the API server for rotation: Secrets (get, patch), Deployments/StatefulSets/DaemonSets (list,
- * patch), ExternalSecrets (patch). Patches must carry the content type the real server accepts for the
- * resource: custom resources refuse strategic merge (415), as kube-apiserver does. resourceVersion in a
- * patch is a precondition (409 on mismatch). Patching an ExternalSecret's force-sync annotation makes the
- * stand-in "operator" rewrite the target Secret, as External Secrets would.
- */
-export async function startKubernetes(token: string) {
-  const objects = new Map<string, Obj>() // `${group}/${plural}/${ns}/${name}`
-  const patches: Array<{ path: string; contentType: string; body: unknown }> = []
-  let rv = 100
-  const s = await serve((req, raw, res) => {
-    if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { kind: 'Status', code: 401, reason: 'Unauthorized' })
-    const url = new URL(req.url ?? '/', 'http://x')
-    const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname)
-    if (m === null) return json(res, 404, { kind: 'Status', code: 404 })
-    const group = m[1] ?? 'core'
-    const [, , , ns, plural, name] = m
-    const key = (n: string): string => `${group}/${plural}/${ns}/${n}`
-    if (req.method === 'GET' && name === undefined) {
-      const items = [...objects.entries()].filter(([k]) => k.startsWith(`${group}/${plural}/${ns}/`)).map(([, o]) => o)
-      return json(res, 200, { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: String(rv) }, items })
-    }
-    const obj = name === undefined ? undefined : objects.get(key(name))
-    if (obj === undefined) return json(res, 404, { kind: 'Status', code: 404, reason: 'NotFound' })
-    if (req.method === 'GET') return json(res, 200, obj)
-    if (req.method === 'PATCH') {
-      const ct = String(req.headers['content-type'] ?? '').split(';')[0] ?? ''
-      const builtin = group === 'core' || group === 'apps'
-      const allowed = builtin
-        ? ['application/strategic-merge-patch+json', 'application/merge-patch+json', 'application/json-patch+json']
-        : ['application/merge-patch+json', 'application/json-patch+json']
-      if (!allowed.includes(ct))
-        return json(res, 415, {
-          kind: 'Status',
-          code: 415,
-          message: `the body of the request was in an unknown format - accepted media types include: ${allowed.join(', ')}`
-        })
-      if (ct === 'application/json-patch+json') return json(res, 422, { kind: 'Status', code: 422, message: 'stand-in does not do JSON patch' })
-      const body = JSON.parse(raw) as Obj
-      patches.push({ path: url.pathname, contentType: ct, body })
-      const pre = body.metadata?.resourceVersion
-      if (pre !== undefined && pre !== obj.metadata.resourceVersion) return json(res, 409, { kind: 'Status', code: 409, reason: 'Conflict' })
-      // For the fields touched here (maps of annotations and data), strategic merge and merge patch agree.
-      const next = mergePatch(obj, body) as Obj
-      next.metadata.resourceVersion = String(++rv)
-      objects.set(key(name as string), next)
-      if (plural === 'externalsecrets' && body.metadata?.annotations?.['force-sync'] !== undefined) {
-        const target = objects.get(`core/secrets/${ns}/${next.spec?.target?.name ?? name}`)
-        if (target !== undefined) {
-          target.data = { ...target.data, synced: Buffer.from(`from-store-${rv}`).toString('base64') }
-          target.metadata.resourceVersion = String(++rv)
-        }
-      }
-      return json(res, 200, next)
-    }
-    return json(res, 405, { kind: 'Status', code: 405 })
-  })
-  return {
-    ...s,
-    patches,
-    put(group: string, plural: string, o: Obj) {
-      o.metadata.resourceVersion = String(++rv)
-      objects.set(`${group}/${plural}/${o.metadata.namespace}/${o.metadata.name}`, o)
-    },
-    get(group: string, plural: string, ns: string, name: string): Obj | undefined {
-      return objects.get(`${group}/${plural}/${ns}/${name}`)
-    }
-  }
 }
 
 // ---------------------------------------------------------------- Vault
