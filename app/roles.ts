@@ -19,6 +19,7 @@ import { startHttp } from '../pipeline/http.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import { createMetrics } from '../pipeline/metrics.ts'
+import { registerProcessMetrics } from '../pipeline/process-metrics.ts'
 import type { RunnerDeps } from '../pipeline/runner.ts'
 import { createPublisher, runStage } from '../pipeline/runner.ts'
 import type { Collector } from '../pipeline/stages.ts'
@@ -95,12 +96,16 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
           requestTimeoutMs: config.kafka.requestTimeoutMs,
           maxBytesPerPartition: config.kafka.maxBytesPerPartition
         },
-        log
+        log,
+        metrics.consumerLag
       )
   const runner: RunnerDeps = { bus, codec, metrics, logger: log, maxPoisonBatchRetries: config.kafka.maxPoisonBatchRetries }
   const publish = createPublisher(runner)
 
   const stops: Array<() => Promise<void>> = []
+  // First in, so stopped last (stops run in reverse): scraped for as long as the process serves /metrics.
+  const processMetrics = registerProcessMetrics(metrics.registry)
+  stops.push(async () => processMetrics.stop())
   const ready: Record<string, () => boolean> = { bus: () => bus.ready() }
   let incidents: IncidentStore = createMemoryIncidentStore()
   let api: ApiServer | undefined

@@ -20,6 +20,7 @@ import { backoffMs } from '../pipeline/backoff.ts'
 import type { CheckpointData, FilePosition } from '../pipeline/checkpoint.ts'
 import { loadCheckpoint, saveCheckpoint } from '../pipeline/checkpoint.ts'
 import type { Logger } from '../pipeline/log.ts'
+import type { Metrics } from '../pipeline/metrics.ts'
 import type { OutRecord, Publish } from '../pipeline/runner.ts'
 
 export const HEAD_BYTES = 1024
@@ -85,6 +86,8 @@ export interface TailerDeps {
   logger: Logger
   now?: () => number
   onCycle?: (delivered: number) => void
+  /** Where the age of the oldest unacknowledged line is reported (read when scraped, labelled with `name`). */
+  metrics?: Pick<Metrics, 'registry' | 'unackedLineAge'>
 }
 
 export interface Tailer {
@@ -132,6 +135,8 @@ interface Batch {
   outputs: OutRecord[]
   advance: Advance[]
   bytes: number
+  /** When it was read (ms since epoch). */
+  at: number
 }
 
 const idOf = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`
@@ -170,6 +175,9 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
   // Read and not yet acknowledged, oldest first; pending[0] is the one on the wire.
   const pending: Batch[] = []
   let inFlight = 0
+  // When the oldest line read and not acknowledged was read: kept across a failed send (its lines are read
+  // again, later), so a collector that cannot ship shows an age that grows.
+  let unackedSince: number | undefined
   let pump: Promise<void> | undefined
   // The bus's failure, held until the loop takes it (drain); `epoch` counts them, so a read that overlapped one is void.
   let failure: unknown
@@ -313,6 +321,7 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
           }
           pending.shift()
           inFlight -= b.bytes
+          unackedSince = pending.find((p) => p.outputs.length > 0)?.at
           const grown: TailFile[] = []
           for (const a of b.advance) {
             if (a.offset === a.t.offset && a.line === a.t.line) continue
@@ -429,12 +438,13 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     }
     startAt++
     if (outputs.length > 0) {
-      pending.push({ outputs, advance, bytes: spent })
+      pending.push({ outputs, advance, bytes: spent, at: now() })
+      unackedSince ??= now()
       inFlight += spent
       startPump()
     } else if (advance.length > 0) {
       // Moved without output (an excluded container skipped): nothing to acknowledge, but it moves in order.
-      pending.push({ outputs, advance, bytes: 0 })
+      pending.push({ outputs, advance, bytes: 0, at: now() })
       startPump()
     }
     if (finished.length > 0) {
@@ -454,6 +464,10 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     files: () => tracked,
 
     async start(signal: AbortSignal): Promise<void> {
+      const label = { collector: opts.name }
+      const unreport = deps.metrics?.registry.collect(() =>
+        deps.metrics?.unackedLineAge.set(unackedSince === undefined ? 0 : Math.max(0, now() - unackedSince) / 1000, label)
+      )
       firstRun = await access(opts.checkpointPath).then(
         () => false,
         () => true
@@ -493,6 +507,8 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       })()
       await loop
       signal.removeEventListener('abort', onAbort)
+      unreport?.()
+      deps.metrics?.unackedLineAge.clear(label)
     },
 
     async close(): Promise<void> {

@@ -11,6 +11,7 @@ import type { Bus, ConsumeOptions, Consumer, InMessage, OutMessage } from './bus
 import { retryDelayMs } from './bus.ts'
 import { LeakwatchError } from './errors.ts'
 import type { Logger } from './log.ts'
+import type { Gauge } from './metrics.ts'
 
 export interface KafkaBusOptions {
   brokers: string[]
@@ -27,7 +28,7 @@ export interface KafkaBusOptions {
   maxBytesPerPartition: number
 }
 
-export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Promise<Bus> {
+export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, consumerLag?: Gauge): Promise<Bus> {
   const log = logger.child({ component: 'kafka' })
   // Stages speak logical topic names; only the broker sees the prefixed ones.
   const physical = (topic: string): string => opts.topicPrefix + topic
@@ -114,6 +115,8 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
         retry: { retries: 10 }
       })
       consumers.add(consumer)
+      // Partitions this member no longer owns would report their last lag for ever; the next batches set the rest.
+      consumer.on(consumer.events.GROUP_JOIN, () => consumerLag?.clear({ group: o.groupId }))
       await consumer.connect()
       await consumer.subscribe({ topics: o.topics.map(physical), fromBeginning: o.fromBeginning })
       await consumer.run({
@@ -121,6 +124,14 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (batch.messages.length === 0) return
+          // High watermark minus the next offset to commit; set before handling too, so a batch stuck in retries shows.
+          const lag = (next: string) =>
+            consumerLag?.set(Number(BigInt(batch.highWatermark) - BigInt(next)), {
+              group: o.groupId,
+              topic: logical(batch.topic),
+              partition: String(batch.partition)
+            })
+          lag(batch.firstOffset() ?? batch.highWatermark)
           const messages: InMessage[] = batch.messages.map((m) => ({
             topic: logical(batch.topic),
             partition: batch.partition,
@@ -145,6 +156,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
           if (last === undefined) return
           resolveOffset(last.offset)
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
+          lag((BigInt(last.offset) + 1n).toString())
           await heartbeat()
         }
       })
