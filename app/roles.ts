@@ -20,6 +20,7 @@ import { startHttp } from '../pipeline/http.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import { createMetrics } from '../pipeline/metrics.ts'
+import { registerProcessMetrics } from '../pipeline/process-metrics.ts'
 import type { RunnerDeps } from '../pipeline/runner.ts'
 import { createPublisher, runStage } from '../pipeline/runner.ts'
 import type { Collector } from '../pipeline/stages.ts'
@@ -115,7 +116,8 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
               metrics.kafkaConnectErrors.inc({ reason: String(err.details?.failure ?? 'unavailable') })
             }
           },
-          log
+          log,
+          metrics.consumerLag
         )
   } catch (err) {
     await http?.close()
@@ -127,6 +129,9 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
   const publish = createPublisher(runner)
 
   const stops: Array<() => Promise<void>> = []
+  // First in, so stopped last (stops run in reverse): scraped for as long as the process serves /metrics.
+  const processMetrics = registerProcessMetrics(metrics.registry)
+  stops.push(async () => processMetrics.stop())
   let incidents: IncidentStore = createMemoryIncidentStore()
   let api: ApiServer | undefined
   const abort = new AbortController()

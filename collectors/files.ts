@@ -110,7 +110,7 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
       absolute: (rel) => join(config.path, rel),
       read: readChunks
     },
-    { publish: deps.publish, logger: deps.logger, ...(deps.onCycle === undefined ? {} : { onCycle: deps.onCycle }) }
+    { publish: deps.publish, logger: deps.logger, metrics: deps.metrics, ...(deps.onCycle === undefined ? {} : { onCycle: deps.onCycle }) }
   )
   return { start: tailer.start, close: tailer.close }
 }

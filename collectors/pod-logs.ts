@@ -309,6 +309,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       publish: deps.publish,
       logger: deps.logger,
       now,
+      metrics: deps.metrics,
       onCycle: (delivered) => {
         if (decisionsLogged.size > 10_000) decisionsLogged = new Set()
         deps.onCycle?.(delivered)

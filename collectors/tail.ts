@@ -20,6 +20,7 @@ import { backoffMs } from '../pipeline/backoff.ts'
 import type { CheckpointData } from '../pipeline/checkpoint.ts'
 import { loadCheckpoint, saveCheckpoint } from '../pipeline/checkpoint.ts'
 import type { Logger } from '../pipeline/log.ts'
+import type { Metrics } from '../pipeline/metrics.ts'
 import type { OutRecord, Publish } from '../pipeline/runner.ts'
 import type { Advance, FileId, FileState, Listed, TailState } from './tail-state.ts'
 import {
@@ -126,6 +127,8 @@ export interface TailerDeps {
   onCycle?: (delivered: number) => void
   /** Default: the node file system. */
   io?: TailIo
+  /** Where the age of the oldest unacknowledged line is reported (read when scraped, labelled with `name`). */
+  metrics?: Pick<Metrics, 'registry' | 'unackedLineAge'>
 }
 
 export interface Tailer {
@@ -167,6 +170,8 @@ interface Batch {
   outputs: OutRecord[]
   advance: Advance<TailFile>[]
   bytes: number
+  /** When it was read (ms since epoch). */
+  at: number
 }
 
 /**
@@ -185,6 +190,8 @@ export interface TailerCore {
   stop: () => void
   /** Closes every followed file. */
   closeFiles: () => Promise<void>
+  /** When the oldest line read and not yet acknowledged was read (ms since epoch); undefined when none is. */
+  unackedSince: () => number | undefined
 }
 
 export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerCore {
@@ -200,6 +207,9 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
   // Read and not yet acknowledged, oldest first; pending[0] is the one on the wire.
   const pending: Batch[] = []
   let inFlight = 0
+  // When the oldest line read and not acknowledged was read: kept across a failed send (its lines are read
+  // again, later), so a collector that cannot ship shows an age that grows.
+  let unackedSince: number | undefined
   let pump: Promise<void> | undefined
   // The bus's failure, held until the loop takes it (drain); `epoch` counts them, so a read that overlapped one is void.
   let failure: unknown
@@ -315,6 +325,7 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
           }
           pending.shift()
           inFlight -= b.bytes
+          unackedSince = pending.find((p) => p.outputs.length > 0)?.at
           for (const t of acknowledge(b.advance)) opts.acknowledged?.(t)
           wake()
           // The next batch goes out while this checkpoint is written.
@@ -406,12 +417,13 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     }
     startAt++
     if (outputs.length > 0) {
-      pending.push({ outputs, advance, bytes: spent })
+      pending.push({ outputs, advance, bytes: spent, at: now() })
+      unackedSince ??= now()
       inFlight += spent
       startPump()
     } else if (advance.length > 0) {
       // Moved without output (an excluded container skipped): nothing to acknowledge, but it moves in order.
-      pending.push({ outputs, advance, bytes: 0 })
+      pending.push({ outputs, advance, bytes: 0, at: now() })
       startPump()
     }
     if (finished.length > 0) {
@@ -441,13 +453,15 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     async closeFiles() {
       for (const t of tracked.values()) await t.fh.close().catch(() => {})
       tracked.clear()
-    }
+    },
+    unackedSince: () => unackedSince
   }
 }
 
 export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
   const log = deps.logger.child({ collector: opts.name })
   const core = createTailerCore(opts, deps)
+  const now = deps.now ?? Date.now
   const stop = new AbortController()
   let loop: Promise<void> | undefined
 
@@ -455,6 +469,11 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
     files: () => core.state.tracked,
 
     async start(signal: AbortSignal): Promise<void> {
+      const label = { collector: opts.name }
+      const unreport = deps.metrics?.registry.collect(() => {
+        const since = core.unackedSince()
+        deps.metrics?.unackedLineAge.set(since === undefined ? 0 : Math.max(0, now() - since) / 1000, label)
+      })
       await core.restore()
       const onAbort = (): void => {
         stop.abort()
@@ -490,6 +509,8 @@ export function createTailer(opts: TailerOptions, deps: TailerDeps): Tailer {
       })()
       await loop
       signal.removeEventListener('abort', onAbort)
+      unreport?.()
+      deps.metrics?.unackedLineAge.clear(label)
     },
 
     async close(): Promise<void> {

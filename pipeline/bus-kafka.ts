@@ -19,6 +19,7 @@ import type { KafkaSecurity } from './bus-kafka-security.ts'
 import { kafkaError, kafkaFailure } from './bus-kafka-security.ts'
 import type { LeakwatchError } from './errors.ts'
 import type { Logger } from './log.ts'
+import type { Gauge } from './metrics.ts'
 
 export interface KafkaBusOptions {
   brokers: string[]
@@ -45,7 +46,7 @@ export interface KafkaBusOptions {
 
 const CONNECT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 60_000, jitter: 'over' }
 
-export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Promise<Bus> {
+export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, consumerLag?: Gauge): Promise<Bus> {
   const log = logger.child({ component: 'kafka' })
   // Stages speak logical topic names; only the broker sees the prefixed ones.
   const physical = (topic: string): string => opts.topicPrefix + topic
@@ -170,6 +171,8 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
         retry: { retries: 10 }
       })
       consumers.add(consumer)
+      // Partitions this member no longer owns would report their last lag for ever; the next batches set the rest.
+      consumer.on(consumer.events.GROUP_JOIN, () => consumerLag?.clear({ group: o.groupId }))
       try {
         await consumer.connect()
         await consumer.subscribe({ topics: o.topics.map(physical), fromBeginning: o.fromBeginning })
@@ -183,6 +186,14 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (batch.messages.length === 0) return
+          // High watermark minus the next offset to commit; set before handling too, so a batch stuck in retries shows.
+          const lag = (next: string) =>
+            consumerLag?.set(Number(BigInt(batch.highWatermark) - BigInt(next)), {
+              group: o.groupId,
+              topic: logical(batch.topic),
+              partition: String(batch.partition)
+            })
+          lag(batch.firstOffset() ?? batch.highWatermark)
           const messages: InMessage[] = batch.messages.map((m) => ({
             topic: logical(batch.topic),
             partition: batch.partition,
@@ -207,6 +218,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger): Pro
           if (last === undefined) return
           resolveOffset(last.offset)
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }])
+          lag((BigInt(last.offset) + 1n).toString())
           await heartbeat()
         }
       }

@@ -1,7 +1,11 @@
 // Prometheus metrics in the text exposition format (version 0.0.4). In-house
-// because counters, gauges and fixed-bucket histograms are all we need and
-// prom-client would bring three transitive dependencies. Label values are
-// stage names, rule ids, topics and outcomes — never content, never a secret.
+// because counters, gauges and fixed-bucket histograms are all we need, and
+// the node agent runs under a 64 MB old generation: this file is the whole
+// cost (no dependency tree resident in every collector), and what changes
+// between scrapes (process, heap, GC, event loop, ages) is read at scrape time
+// by `collect` hooks instead of by timers (pipeline/process-metrics.ts).
+// Label values are stage names, rule ids, topics, partitions and outcomes —
+// never content, never a secret.
 
 type Labels = Record<string, string>
 
@@ -33,6 +37,8 @@ export interface Gauge {
   set: (value: number, labels?: Labels) => void
   inc: (labels?: Labels, by?: number) => void
   get: (labels?: Labels) => number
+  /** Drops every series whose labels include `labels` (a partition this consumer no longer owns). */
+  clear: (labels?: Labels) => void
 }
 export interface Histogram {
   observe: (value: number, labels?: Labels) => void
@@ -40,6 +46,15 @@ export interface Histogram {
 
 export class Registry {
   readonly #families = new Map<string, Family>()
+  readonly #collectors = new Set<() => void>()
+
+  /** Runs `fn` before every render, to read values that are only worth reading when scraped; returns its removal. */
+  collect(fn: () => void): () => void {
+    this.#collectors.add(fn)
+    return () => {
+      this.#collectors.delete(fn)
+    }
+  }
 
   #add(f: Family): void {
     if (this.#families.has(f.name)) throw new Error(`metric ${f.name} registered twice`)
@@ -60,16 +75,31 @@ export class Registry {
 
   gauge(name: string, help: string): Gauge {
     const values = new Map<string, number>()
+    // The labels behind each key, so that clear() matches label values rather than parsing rendered text.
+    const labelsOf = new Map<string, Labels>()
+    const key = (labels: Labels): string => {
+      const k = labelKey(labels)
+      if (!labelsOf.has(k)) labelsOf.set(k, { ...labels })
+      return k
+    }
     this.#add({ name, help, type: 'gauge', render: () => [...values].map(([k, v]) => `${withLabels(name, k)} ${v}`) })
     return {
       set: (value, labels = {}) => {
-        values.set(labelKey(labels), value)
+        values.set(key(labels), value)
       },
       inc: (labels = {}, by = 1) => {
-        const k = labelKey(labels)
+        const k = key(labels)
         values.set(k, (values.get(k) ?? 0) + by)
       },
-      get: (labels = {}) => values.get(labelKey(labels)) ?? 0
+      get: (labels = {}) => values.get(labelKey(labels)) ?? 0,
+      clear: (labels = {}) => {
+        for (const [k, l] of labelsOf) {
+          if (Object.entries(labels).every(([n, v]) => l[n] === v)) {
+            values.delete(k)
+            labelsOf.delete(k)
+          }
+        }
+      }
     }
   }
 
@@ -107,6 +137,7 @@ export class Registry {
   }
 
   render(): string {
+    for (const fn of this.#collectors) fn()
     const out: string[] = []
     for (const f of this.#families.values()) {
       out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.render())
@@ -169,7 +200,15 @@ export function createMetrics(registry = new Registry()) {
       'Responder jobs in the dead-letter list (exhausted or rejected); list and retry them through the incidents API.'
     ),
     incidentsReopened: registry.counter('leakwatch_incidents_reopened_total', 'Resolved incidents reopened because their secret appeared again (regressions).'),
-    slackRequests: registry.counter('leakwatch_slack_requests_total', 'Slack Web API calls, by method and outcome (ok, ratelimited, error).')
+    slackRequests: registry.counter('leakwatch_slack_requests_total', 'Slack Web API calls, by method and outcome (ok, ratelimited, error).'),
+    consumerLag: registry.gauge(
+      'leakwatch_consumer_lag_records',
+      'Records on a partition past what this consumer committed (high watermark minus committed offset) as of its last fetched batch, by group, topic and partition.'
+    ),
+    unackedLineAge: registry.gauge(
+      'leakwatch_collector_unacked_age_seconds',
+      'Seconds since the oldest line a collector read and the bus has not acknowledged was read (0 when all is acknowledged), by collector.'
+    )
   }
 }
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, test } from 'node:test'
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1'
@@ -18,6 +18,7 @@ import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authoriz
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1'
 import { parseAllDocuments } from 'yaml'
 import { loadConfig } from '../../config/load.ts'
+import { helmBinary } from '../support/helm.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const scratch = mkdtempSync(join(tmpdir(), 'lw-deploy-'))
@@ -45,19 +46,6 @@ function parseDocs(text: string, where: string): Obj[] {
       return d.toJS() as Obj | null
     })
     .filter((o): o is Obj => o !== null)
-}
-
-function helmBinary(): string {
-  const candidates = [process.env.HELM, join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin', 'helm'), 'helm'].filter((c): c is string => !!c)
-  for (const c of candidates) {
-    try {
-      execFileSync(c, ['version', '--short'], { stdio: 'ignore' })
-      return c
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error('helm not found: `go install helm.sh/helm/v3/cmd/helm@v3.22.0` (.ci/run does this), or set HELM')
 }
 
 function render(release: string, namespace: string, values: Obj = {}): Obj[] {
