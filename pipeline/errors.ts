@@ -74,6 +74,11 @@ export const ERROR_CODES = {
       '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'
   },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
+  LW_ERR_HTTP_REQUEST: {
+    retriable: false,
+    description:
+      "A request to one of leakwatch's HTTP endpoints (`/metrics`, `/healthz`, `/readyz`, the incidents API) has a request target that is not a valid URL path; it is answered 400 with this code, and the target is never logged."
+  },
   LW_ERR_SCAN_INPUT: {
     retriable: false,
     description:
