@@ -370,7 +370,54 @@ test('detector.allow (config) and the inline leakwatch:allow marker silence find
   )
   const bad = await run(['scan', log], { env: { LEAKWATCH_DETECTOR_ALLOW_SECRETS: '(?<=x)' } })
   assert.equal(bad.code, 2)
-  assert.match(bad.stderr, /^leakwatch: LW_ERR_CONFIG_INVALID: allowlist pattern "\(\?<=x\)" is not valid RE2/)
+  // Issue #12: the pattern is not echoed (config values never are); the option path names it.
+  assert.match(bad.stderr, /^leakwatch: LW_ERR_CONFIG_INVALID: detector\.allow\.secrets\[0\]: invalid RE2 pattern/)
+})
+
+test('invalid allowlist and rule regexes are reported by option path and RE2 error kind, never echoed', async () => {
+  const secret = gen.githubToken('ghp_')
+  const log = file('echo/app.log', 'nothing here\n')
+  const yaml = file('echo/leakwatch.yaml', stringify({ detector: { allow: { lines: ['^fixture:', `(${secret}`] } } }))
+  const cfg = await run(['scan', '--config', yaml, log])
+  assert.equal(cfg.code, 2)
+  assert.match(cfg.stderr, /^leakwatch: LW_ERR_CONFIG_INVALID: detector\.allow\.lines\[1\]: invalid RE2 pattern \(missing \), at character 1 of 41\)/)
+  assertAbsent(cfg, secret)
+
+  const rule = {
+    id: 'echo-key',
+    severity: 'high',
+    kind: 'pattern',
+    regex: `\\b(echo_[a-z]{8})${secret}[z-a]`,
+    keywords: ['echo_']
+  }
+  const regexFile = file('echo/regex.yaml', stringify({ rules: [rule] }))
+  const re = await run(['scan', '--rules', regexFile, log])
+  assert.equal(re.code, 2)
+  assert.match(
+    re.stderr,
+    /LW_ERR_RULE_INVALID: .*regex\.yaml: rule echo-key: invalid RE2 pattern in regex \(invalid character class range, at character 59 of 62\)/
+  )
+  assertAbsent(re, secret)
+
+  const allowFile = file(
+    'echo/allow.yaml',
+    stringify({ allow: { secrets: [`x{2,1}${secret}`] }, rules: [{ ...rule, regex: '\\b(echo_[a-z]{8})\\b', allow: { matches: ['ok', `a**${secret}`] } }] })
+  )
+  const al = await run(['scan', '--rules', allowFile, log])
+  assert.equal(al.code, 2)
+  assert.match(al.stderr, /LW_ERR_RULE_INVALID: .*allow\.yaml: allow\.secrets\[0\]: invalid RE2 pattern \(invalid repetition size, at character 2 of 46\)/)
+  assertAbsent(al, secret)
+  const ruleAllow = file(
+    'echo/rule-allow.yaml',
+    stringify({ rules: [{ ...rule, regex: '\\b(echo_[a-z]{8})\\b', allow: { matches: ['ok', `a**${secret}`] } }] })
+  )
+  const ra = await run(['scan', '--rules', ruleAllow, log])
+  assert.equal(ra.code, 2)
+  assert.match(
+    ra.stderr,
+    /LW_ERR_RULE_INVALID: .*rule-allow\.yaml: rule echo-key: invalid RE2 pattern in allow\.matches\[1\] \(bad repetition operator, at character 2 of 43\)/
+  )
+  assertAbsent(ra, secret)
 })
 
 test('a path named on the command line that is missing exits 2 before anything is scanned', async () => {
