@@ -10,6 +10,7 @@
 import type { Readable, Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
+import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
 import type { DetectorSetup } from './scan.ts'
 import { createCliDetector } from './scan.ts'
@@ -104,7 +105,9 @@ export async function mask(opts: MaskOptions): Promise<number> {
     for (const f of findings) {
       found++
       distinct.add(f.fingerprint)
-      opts.stderr.write(`leakwatch mask: line ${f.location.line}:${f.location.column}  ${f.severity.toUpperCase()}  ${f.rule}  ${f.preview}\n`)
+      opts.stderr.write(
+        `leakwatch mask: line ${f.location.line}:${f.location.column}  ${f.severity.toUpperCase()}  ${escapeControls(f.rule)}  ${escapeControls(f.preview)}\n`
+      )
     }
   }
 

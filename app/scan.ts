@@ -23,6 +23,7 @@ import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { GlobalAllow, SecretDetector } from '../detectors/secrets.ts'
 import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
+import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
 import { createFingerprinter } from '../pipeline/fingerprint.ts'
 import type { Baseline } from './baseline.ts'
@@ -181,8 +182,9 @@ const SEVERITY_STYLE: Record<Severity, Parameters<typeof styleText>[0]> = {
 /** The human format: `where:line:column  SEVERITY  rule  preview` and the masked line. */
 export function formatText(f: Finding, where: string, opts: { color: boolean; secret?: string | undefined }): string {
   const paint = (style: Parameters<typeof styleText>[0], text: string): string => (opts.color ? styleText(style, text, { validateStream: false }) : text)
-  const value = opts.secret ?? f.preview
-  return `${paint('bold', `${where}:${f.location.line}:${f.location.column}`)}  ${paint(SEVERITY_STYLE[f.severity], f.severity.toUpperCase())}  ${f.rule}  ${value}\n    ${paint('dim', f.context)}\n`
+  // Every field may carry what a log writer chose (a file name, a context): escaped, so it cannot drive the terminal or forge a line.
+  const value = escapeControls(opts.secret ?? f.preview)
+  return `${paint('bold', `${escapeControls(where)}:${f.location.line}:${f.location.column}`)}  ${paint(SEVERITY_STYLE[f.severity], f.severity.toUpperCase())}  ${escapeControls(f.rule)}  ${value}\n    ${paint('dim', escapeControls(f.context))}\n`
 }
 
 /** The json/jsonl shape: the flat fields tools filter on, then the whole finding. */
@@ -275,7 +277,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
   const warn = (path: string, err: unknown): void => {
     skipped++
     progress?.clear()
-    opts.stderr.write(`leakwatch: LW_ERR_SCAN_INPUT: cannot read ${path} (${reason(err)}); skipped\n`)
+    opts.stderr.write(`leakwatch: LW_ERR_SCAN_INPUT: cannot read ${escapeControls(path)} (${reason(err)}); skipped\n`)
   }
 
   // The file list comes first: the progress bar needs the total, and it is small next to the bytes.

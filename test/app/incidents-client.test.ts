@@ -96,3 +96,14 @@ test('a malformed request target gets a 400 with a coded reason, unauthenticated
   }
   assert.equal(logged.join('').includes(secret), false, logged.join(''))
 })
+
+test('text output escapes control characters of incident fields (a stream name cannot forge a line)', async () => {
+  const ESC = String.fromCharCode(27)
+  const evil = finding(gen.githubToken('ghp_'), `k8s/ns/pod/app\n${ESC}[2J0000000000000000  critical open\u202e`, 1, '2025-01-01T00:00:00.000Z')
+  await store.record(evil, ctx())
+  const text = await run('get', evil.fingerprint)
+  // The incident's line and its one history line, each whole.
+  assert.equal(text.trimEnd().split('\n').length, 2, JSON.stringify(text))
+  assert.equal(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(text.replaceAll('\n', '')), false, JSON.stringify(text))
+  assert.match(text, /k8s\/ns\/pod\/app\\n\\x1b\[2J0000000000000000 {2}critical open\\u202e/)
+})

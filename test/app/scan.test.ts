@@ -472,3 +472,21 @@ test('a named pipe given on the command line is read as a stream', async () => {
     [['github-pat-classic', 2, fifo]]
   )
 })
+
+test('control characters in file names and contexts are printed escaped: no raw escape sequence, no forged line', async () => {
+  const secret = gen.githubToken('ghp_')
+  const name = `evil\nleak found: forged [critical]\nx.log:1:1  CRITICAL  forged  ${ESC}[2J\u202e.log`
+  file(`ctl/${name}`, `${ESC}]0;title\x07 ${ESC}[8m token=${secret} \u202e\u2066 \x85 done\n`)
+  const out = await run(['scan', join(dir, 'ctl')])
+  assert.equal(out.code, 1, out.stderr)
+  assertAbsent(out, secret)
+  for (const [stream, text] of [
+    ['stdout', out.stdout],
+    ['stderr', out.stderr]
+  ] as const)
+    assert.equal(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(text.replaceAll('\n', '')), false, `${stream}: ${JSON.stringify(text)}`)
+  const lines = out.stdout.trimEnd().split('\n')
+  assert.equal(lines.length, 2, out.stdout)
+  assert.ok(lines[0]?.startsWith(`${join(dir, 'ctl')}/evil\\nleak found: forged [critical]\\nx.log:1:1  CRITICAL  forged  \\x1b[2J\\u202e.log:1:`), lines[0])
+  assert.match(lines[1] ?? '', /^ {4}.*\\x1b\]0;title\\x07 .*token=ghp_\*{8}.. \\u202e\\u2066 \\x85 done$/)
+})
