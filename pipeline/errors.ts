@@ -84,6 +84,11 @@ export const ERROR_CODES = {
     description:
       'A path given to `leakwatch scan` does not exist or cannot be read (exit 2); a file inside a scanned directory that cannot be read is skipped with this code as a warning.'
   },
+  LW_ERR_SCAN_BINARY: {
+    retriable: false,
+    description:
+      'A file inside a directory given to `leakwatch scan` looks binary (not UTF-8 or UTF-16 text: over 10% control bytes in its first 8 KiB); it is skipped with this warning on stderr and counted. A file named on the command line is always scanned.'
+  },
   LW_ERR_BASELINE_INVALID: {
     retriable: false,
     description:
