@@ -163,6 +163,26 @@ export interface ReadOptions {
   progress?: (bytes: number) => void
 }
 
+/** Input that pauses this long has its complete lines scanned and their findings printed. */
+const IDLE_MS = 50
+
+/**
+ * The next piece of a live input; when none comes within IDLE_MS, `idle` runs first (once). A timer rather than
+ * an empty read buffer: a pipe read in 64 KiB pieces is drained between every two of them.
+ */
+async function nextOrIdle<T>(it: AsyncIterator<T>, idle: () => void): Promise<IteratorResult<T>> {
+  const next = it.next()
+  let timer: NodeJS.Timeout | undefined
+  const paused = new Promise<'idle'>((resolve) => {
+    timer = setTimeout(() => resolve('idle'), IDLE_MS)
+  })
+  const first = await Promise.race([next, paused])
+  clearTimeout(timer)
+  if (first !== 'idle') return first
+  idle()
+  return next
+}
+
 /**
  * Scans one input: sniffs its encoding and format, splits it into lines (long ones into overlapping windows,
  * so memory per line is bounded) and hands chunks to the detector. Returns 'binary' when it gave up on a
@@ -256,8 +276,7 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
   write(first)
   o.progress?.(bytes)
   while (!done) {
-    if (o.live && input.readableLength === 0) flush(false)
-    const r = await it.next()
+    const r = o.live && lines.length > 0 ? await nextOrIdle(it, () => flush(false)) : await it.next()
     if (r.done === true) break
     const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value
     bytes += b.length
