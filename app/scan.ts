@@ -411,7 +411,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
       named.set(p, await stat(p))
       await access(p, constants.R_OK)
     } catch (err) {
-      throw new LeakwatchError('LW_ERR_SCAN_INPUT', `cannot read ${p} (${reason(err)})`, { cause: err })
+      throw new LeakwatchError('LW_ERR_SCAN_INPUT', `cannot read ${escapeControls(p)} (${reason(err)})`, { cause: err })
     }
   }
 
@@ -521,7 +521,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
     )
   if (opts.writeBaseline !== undefined) {
     const n = writeBaseline(opts.writeBaseline, baselineEntries, previous, new Date())
-    opts.stderr.write(`leakwatch: wrote ${n} fingerprint(s) to ${opts.writeBaseline}\n`)
+    opts.stderr.write(`leakwatch: wrote ${n} fingerprint(s) to ${escapeControls(opts.writeBaseline)}\n`)
   }
   if (binaries > 0) opts.stderr.write(`leakwatch: LW_ERR_SCAN_BINARY: ${binaries} binary file(s) skipped (name a file to scan it anyway)\n`)
   if (skipped > 0 && found === 0) opts.stderr.write(`leakwatch: LW_ERR_SCAN_INPUT: ${skipped} input(s) could not be read; the scan is incomplete\n`)

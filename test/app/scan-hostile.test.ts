@@ -3,12 +3,11 @@
 // ends, lines too long to hold.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { assertAbsent, bin, cli } from '../support/cli.ts'
+import { assertAbsent, cli, liveCli } from '../support/cli.ts'
 import { seededGen, seededRng } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -138,39 +137,28 @@ test('a secret split across CRI P/F records, or docker json-file pieces, is foun
   for (const s of [a, b, c]) assertAbsent(out, s)
 })
 
-test('scan - prints a finding while its input stays open (kubectl logs -f | leakwatch scan -)', async () => {
-  const child = spawn(process.execPath, [bin, 'scan', '-', '--format', 'jsonl'], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['pipe', 'pipe', 'pipe']
-  })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString('utf8')
-  })
-  child.stderr.on('data', (c: Buffer) => {
-    err += c.toString('utf8')
-  })
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+test('scan - prints a finding while its input stays open (kubectl logs -f | leakwatch scan -)', async (t) => {
+  const child = liveCli(['scan', '-', '--format', 'jsonl'], dir)
+  // A failed wait leaves stdin open: the child must not outlive the test.
+  t.after(child.kill)
   const a = gen.githubToken('ghp_')
   const b = gen.githubToken('ghp_')
   child.stdin.write(`log line\nGITHUB_TOKEN=${a}\n`)
   // stdin stays open: the finding must come without EOF and without 4,096 lines behind it.
-  await waitFor(() => out.includes('\n'), 'the first finding while stdin is open', 15_000)
+  await waitFor(() => child.out().includes('\n'), 'the first finding while stdin is open', 15_000)
   assert.deepEqual(
-    jsonl(out).map((f) => f.line),
+    jsonl(child.out()).map((f) => f.line),
     [2]
   )
   child.stdin.write(`more\nmore\nGITHUB_TOKEN=${b}\n`)
-  await waitFor(() => jsonl(out).length === 2, 'the second finding while stdin is open', 15_000)
+  await waitFor(() => jsonl(child.out()).length === 2, 'the second finding while stdin is open', 15_000)
   assert.deepEqual(
-    jsonl(out).map((f) => f.line),
+    jsonl(child.out()).map((f) => f.line),
     [2, 5]
   )
   child.stdin.end()
-  assert.equal(await closed, 1, err)
-  assert.equal(out.includes(a) || out.includes(b), false)
+  assert.equal(await child.closed, 1, child.err())
+  assert.equal(child.out().includes(a) || child.out().includes(b), false)
 })
 
 test('a 64 MiB line is scanned in bounded memory: findings before, inside (across a window cut) and after it', async () => {
