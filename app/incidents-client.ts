@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { LeakwatchError } from '../pipeline/errors.ts'
+import { escapeControls } from '../pipeline/escape.ts'
 
 export const INCIDENTS_HELP = `  leakwatch incidents list [--status S] [--severity S] [--rule R] [--namespace N] [--limit N]
   leakwatch incidents get|ack ID
@@ -39,7 +40,9 @@ export interface IncidentsCliDeps {
 
 function line(i: Incident): string {
   const status = i.resolution === undefined ? i.status : `${i.status}/${i.resolution}`
-  return `${i.id.slice(0, 16)}  ${i.severity.padEnd(8)} ${status.padEnd(24)} ${String(i.occurrences).padStart(6)}×  ${i.rule}  ${i.preview}  ${i.firstStream}  last ${i.lastSeen}`
+  // Streams, rules and previews come from logs and rule files: escaped, so a stream name cannot forge a line or drive the terminal.
+  const e = escapeControls
+  return `${e(i.id.slice(0, 16))}  ${e(i.severity).padEnd(8)} ${e(status).padEnd(24)} ${String(i.occurrences).padStart(6)}×  ${e(i.rule)}  ${e(i.preview)}  ${e(i.firstStream)}  last ${e(i.lastSeen)}`
 }
 
 export async function incidentsCommand(argv: string[], deps: IncidentsCliDeps): Promise<number> {
@@ -132,7 +135,7 @@ export async function incidentsCommand(argv: string[], deps: IncidentsCliDeps): 
     }
     case 'get': {
       const i = (await call('GET', `/incidents/${await fullId()}`)) as Incident
-      out(i, () => [line(i), ...(i.history ?? []).map((h) => `  ${h.at}  ${h.actor}: ${h.text}`)].join('\n'))
+      out(i, () => [line(i), ...(i.history ?? []).map((h) => `  ${escapeControls(h.at)}  ${escapeControls(h.actor)}: ${escapeControls(h.text)}`)].join('\n'))
       return 0
     }
     case 'resolve':
@@ -161,14 +164,16 @@ export async function incidentsCommand(argv: string[], deps: IncidentsCliDeps): 
         deadLetters: Array<{ id: string; name: string; attempts: number; reason: string; failedAt: string }>
       }
       out(r, () =>
-        r.count === 0 ? 'no dead letters' : r.deadLetters.map((d) => `${d.failedAt}  ${d.name}  ${d.id}  after ${d.attempts}: ${d.reason}`).join('\n')
+        r.count === 0
+          ? 'no dead letters'
+          : r.deadLetters.map((d) => escapeControls(`${d.failedAt}  ${d.name}  ${d.id}  after ${d.attempts}: ${d.reason}`)).join('\n')
       )
       return 0
     }
     case 'retry': {
       if (id === undefined) throw usage('incidents retry needs a job id (see dead-letters)')
       const r = await call('POST', `/dead-letters/${encodeURIComponent(id)}/retry`)
-      out(r, () => `retrying ${id}`)
+      out(r, () => `retrying ${escapeControls(id)}`)
       return 0
     }
     default:

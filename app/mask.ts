@@ -3,16 +3,29 @@
 // the detector reports replaced by its mask; findings go to stderr and into
 // the exit code. The only lines ever held back are those of a private-key
 // block (header through END marker), because the key's body lines carry no
-// marker of their own; the hold is bounded in lines and in time, and once it
-// is cut short, body-looking lines that follow are masked blind until the END
-// marker, so a stalled or oversized block never leaks its body either.
+// marker of their own. The hold is bounded in lines, not in time: a block is
+// written when its END marker arrives, after maxHoldLines lines, or at the end
+// of input, however slowly its lines come (a clock would let a slow writer
+// release the body before the detector saw the whole block). Once a hold is
+// cut short, body-looking lines that follow are masked blind until the END
+// marker, so an oversized block never leaks its body either.
+//
+// A line longer than maxLineChars is masked in overlapping windows
+// (app/line-windows.ts), so memory stays bounded and a secret straddling a
+// cut is still masked; stderr names input lines. UTF-16 input (by BOM or
+// NUL pattern, app/scan-input.ts) is decoded and written back in UTF-16.
 
 import type { Readable, Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
+import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
+import type { LineWindow, LineWindows } from './line-windows.ts'
+import { createLineWindows, windowFindings } from './line-windows.ts'
 import type { DetectorSetup } from './scan.ts'
-import { createCliDetector } from './scan.ts'
+import { blockRules, createCliDetector } from './scan.ts'
+import type { Encoding } from './scan-input.ts'
+import { SNIFF_BYTES, sniff } from './scan-input.ts'
 
 export interface MaskOptions extends DetectorSetup {
   /** Exit code when something was masked. */
@@ -22,24 +35,18 @@ export interface MaskOptions extends DetectorSetup {
   stderr: Writable
   /** Most lines held while waiting for a block's END marker. */
   maxHoldLines?: number
-  /** Longest a block's lines are held waiting for its END marker. */
-  maxHoldMs?: number
-  /** A line longer than this without a line break is processed in pieces of this size. */
+  /** A line longer than this is masked in windows of this size, overlapping by a quarter (at most 16 KiB). */
   maxLineChars?: number
 }
 
 const BLIND = '********'
-// A line of a PEM/PGP body: base64 only (PEM headers such as Proc-Type are not body).
-const BODY_LINE = /^(\s*)([A-Za-z0-9+/=]{16,})(\s*)$/
+// A line of a PEM/PGP body after a cut block: a base64 run to the end of the line, after whatever prefix a
+// logger put before it (`app | `, a timestamp). PEM headers such as Proc-Type are not body. RE2: log content.
+const BODY_LINE = new RE2('^(.*?)([A-Za-z0-9+/=]{16,})(\\s*)$')
 
 interface Line {
   text: string
   /** The line break as it arrived ('\n', '\r\n', '\r', or '' for a cut piece or the last line). */
-  end: string
-}
-
-interface BlockRule {
-  header: RE2
   end: string
 }
 
@@ -79,56 +86,71 @@ function blindBody(text: string): string | undefined {
   return m === null ? undefined : `${m[1] ?? ''}${BLIND}${m[3] ?? ''}`
 }
 
+/** Writes text back in the encoding it came in. */
+function encoder(encoding: Encoding): (s: string) => string | Buffer {
+  if (encoding === 'utf-8') return (s) => s
+  if (encoding === 'utf-16le') return (s) => Buffer.from(s, 'utf16le')
+  return (s) => Buffer.from(s, 'utf16le').swap16()
+}
+
 export async function mask(opts: MaskOptions): Promise<number> {
   const { detector, rules } = createCliDetector(opts)
-  const blocks: BlockRule[] = rules.flatMap((r) => (r.block === undefined ? [] : [{ header: new RE2(r.regex, ''), end: r.block.end }]))
+  const blocks = blockRules(rules)
   const maxHoldLines = opts.maxHoldLines ?? 200
-  const maxHoldMs = opts.maxHoldMs ?? 2000
-  const maxLineChars = opts.maxLineChars ?? 64 * 1024
+  const windowChars = opts.maxLineChars ?? 64 * 1024
 
   let lineNo = 0
   let found = 0
   const distinct = new Set<string>()
-  let held: { lines: Line[]; first: number; end: string; timer: NodeJS.Timeout } | undefined
+  let held: { lines: Line[]; first: number; end: string } | undefined
   // Set after a hold was cut short: the END marker still to come, with body lines before it masked blind.
   let openBody: string | undefined
+  // The current line once it outgrew a window: the rest of it goes through these windows.
+  let long: LineWindows | undefined
   let closed = false
+  let encode: (s: string) => string | Buffer = (s) => s
 
   opts.stdout.on('error', () => {
     // The reader went away (EPIPE): nothing more can be delivered.
     closed = true
   })
-  const write = (s: string): boolean => (closed ? true : opts.stdout.write(s))
+  const write = (s: string): boolean => (closed || s === '' ? true : opts.stdout.write(encode(s)))
 
   const report = (findings: Finding[]): void => {
     for (const f of findings) {
       found++
       distinct.add(f.fingerprint)
-      opts.stderr.write(`leakwatch mask: line ${f.location.line}:${f.location.column}  ${f.severity.toUpperCase()}  ${f.rule}  ${f.preview}\n`)
+      opts.stderr.write(
+        `leakwatch mask: line ${f.location.line}:${f.location.column}  ${f.severity.toUpperCase()}  ${escapeControls(f.rule)}  ${escapeControls(f.preview)}\n`
+      )
     }
   }
 
+  const chunk = (lines: string[], first: number): LogChunk => ({
+    v: '1',
+    type: 'log-chunk',
+    stream: 'stdin',
+    source: { type: 'stdin' },
+    startLine: first,
+    offset: { start: 0, end: 0 },
+    lines,
+    collectedAt: new Date().toISOString()
+  })
+
   const detect = (lines: readonly Line[], first: number): string[] => {
-    const chunk: LogChunk = {
-      v: '1',
-      type: 'log-chunk',
-      stream: 'stdin',
-      source: { type: 'stdin' },
-      startLine: first,
-      offset: { start: 0, end: 0 },
-      lines: lines.map((l) => l.text),
-      collectedAt: new Date().toISOString()
-    }
-    const findings = detector.detect(chunk)
+    const c = chunk(
+      lines.map((l) => l.text),
+      first
+    )
+    const findings = detector.detect(c)
     report(findings)
-    return maskLines(chunk.lines, first, findings)
+    return maskLines(c.lines, first, findings)
   }
 
   const flushHeld = (cut: boolean): void => {
     if (held === undefined) return
     const h = held
     held = undefined
-    clearTimeout(h.timer)
     const masked = detect(h.lines, h.first)
     let out = ''
     for (const [i, l] of h.lines.entries()) {
@@ -160,14 +182,41 @@ export async function mask(opts: MaskOptions): Promise<number> {
     for (const b of blocks) {
       const m = b.header.exec(l.text)
       if (m !== null && !l.text.slice(m.index + m[0].length).includes(b.end)) {
-        held = { lines: [l], first: lineNo, end: b.end, timer: setTimeout(() => flushHeld(true), maxHoldMs) }
+        held = { lines: [l], first: lineNo, end: b.end }
         return
       }
     }
     write((detect([l], lineNo)[0] ?? '') + l.end)
   }
 
-  const decoder = new StringDecoder('utf8')
+  // One window of a long line: what it settled is written, masked; a span begun in an earlier window is blind.
+  const onWindow = (w: LineWindow): number => {
+    const { own, settled } = windowFindings(w, detector.detect(chunk([w.text], lineNo)), windowChars)
+    report(own)
+    const stop = w.final ? w.text.length : settled
+    const spans = own.map((f) => {
+      const start = f.location.column - 1 - w.base
+      return {
+        start: Math.max(start, w.from) - w.from,
+        end: Math.min(f.location.endColumn - 1 - w.base, stop) - w.from,
+        with: start < w.from ? BLIND : f.preview
+      }
+    })
+    write(replaceSpans(w.text.slice(w.from, stop), spans))
+    return settled
+  }
+
+  const startLong = (): LineWindows => {
+    // The held block (if any) ends here: a line this long is no key line.
+    flushHeld(true)
+    openBody = undefined
+    lineNo++
+    return createLineWindows(windowChars, onWindow)
+  }
+
+  let decode: (b: Buffer) => string = () => ''
+  let finish: () => string = () => ''
+  let sniffed = false
   let pending = ''
   const drain = (final: boolean): void => {
     for (;;) {
@@ -184,12 +233,27 @@ export async function mask(opts: MaskOptions): Promise<number> {
         }
       }
       if (at < 0) break
-      onLine({ text: pending.slice(0, at), end: pending.slice(at, at + width) })
+      const text = pending.slice(0, at)
+      const end = pending.slice(at, at + width)
       pending = pending.slice(at + width)
+      if (long === undefined) onLine({ text, end })
+      else {
+        long.append(text)
+        long.end()
+        long = undefined
+        write(end)
+      }
     }
-    while (pending.length > maxLineChars) {
-      onLine({ text: pending.slice(0, maxLineChars), end: '' })
-      pending = pending.slice(maxLineChars)
+    // What is left is part of a line: past a window (or once the line is long) it goes on through windows.
+    const keep = pending.endsWith('\r') && !final ? 1 : 0
+    if (long === undefined && pending.length - keep > windowChars) long = startLong()
+    if (long !== undefined) {
+      long.append(pending.slice(0, pending.length - keep))
+      pending = pending.slice(pending.length - keep)
+      if (final) {
+        long.end()
+        long = undefined
+      }
     }
     if (final && pending.length > 0) {
       onLine({ text: pending, end: '' })
@@ -198,12 +262,30 @@ export async function mask(opts: MaskOptions): Promise<number> {
   }
 
   for await (const data of opts.stdin) {
-    pending += typeof data === 'string' ? data : decoder.write(data as Buffer)
+    if (typeof data === 'string') pending += data
+    else {
+      if (!sniffed) {
+        sniffed = true
+        const kind = sniff((data as Buffer).subarray(0, SNIFF_BYTES))
+        if (kind.encoding === 'utf-8') {
+          const d = new StringDecoder('utf8')
+          decode = (b) => d.write(b)
+          finish = () => d.end()
+        } else {
+          // The BOM, if any, is kept as a character, so it is written back as it came.
+          const d = new TextDecoder(kind.encoding, { ignoreBOM: true })
+          decode = (b) => d.decode(b, { stream: true })
+          finish = () => d.decode()
+          encode = encoder(kind.encoding)
+        }
+      }
+      pending += decode(data as Buffer)
+    }
     drain(false)
     if (closed) break
     if (opts.stdout.writableNeedDrain) await new Promise<void>((resolve) => opts.stdout.once('drain', resolve))
   }
-  pending += decoder.end()
+  pending += finish()
   drain(true)
   flushHeld(true)
   if (found > 0) opts.stderr.write(`leakwatch mask: masked ${found} secret(s), ${distinct.size} distinct\n`)

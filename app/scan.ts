@@ -11,11 +11,11 @@
 
 import type { Dirent } from 'node:fs'
 import { createReadStream } from 'node:fs'
-import { access, constants, open, readdir, stat } from 'node:fs/promises'
+import { access, constants, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { styleText } from 'node:util'
+import RE2 from 're2'
 import { withKnownSecretsFile } from '../detectors/known-secrets/cli.ts'
 import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
@@ -23,12 +23,15 @@ import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { GlobalAllow, SecretDetector } from '../detectors/secrets.ts'
 import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
+import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
 import { createFingerprinter } from '../pipeline/fingerprint.ts'
 import type { Baseline } from './baseline.ts'
 import { baselineEntry, readBaseline, writeBaseline } from './baseline.ts'
+import { createLineWindows, WINDOW_CHARS, windowFindings } from './line-windows.ts'
 import type { SarifTool } from './sarif.ts'
 import { toSarif } from './sarif.ts'
+import { createContainerSplitter, createTextSplitter, SNIFF_BYTES, sniff } from './scan-input.ts'
 
 export type ScanFormat = 'text' | 'json' | 'jsonl' | 'sarif'
 export const SCAN_FORMATS: readonly ScanFormat[] = ['text', 'json', 'jsonl', 'sarif']
@@ -89,36 +92,203 @@ export interface ScanOptions extends DetectorSetup {
   progressMinBytes?: number
   /** Milliseconds clock for progress throttling. */
   clock?: () => number
+  /** A line longer than this is scanned in overlapping windows of this many characters (tests lower it). */
+  maxLineChars?: number
 }
 
 /** Lines per chunk: large enough that a PEM block is rarely split, small enough to bound memory. */
 const CHUNK_LINES = 4096
+/** Characters per chunk: with lines up to a window long, the line count alone would not bound a chunk. */
+const CHUNK_CHARS = 4 * 1024 * 1024
+/** Most lines of an unfinished private-key block carried into the next chunk (as mask holds them). */
+const MAX_BLOCK_LINES = 200
 
 type Located = Finding & { file?: string }
 
 interface Input {
   path: string
   size: number
-  /** Regular files are checked for binary content first; pipes and devices given by name cannot be peeked at. */
+  /** Regular files are read to their end; pipes and devices are live: findings are printed as input pauses. */
   regular: boolean
-}
-
-async function isBinary(path: string): Promise<boolean> {
-  const fh = await open(path, 'r')
-  try {
-    const buf = Buffer.alloc(8192)
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
-    return buf.subarray(0, bytesRead).includes(0)
-  } finally {
-    await fh.close()
-  }
+  /** Named on the command line: scanned even when it looks binary. */
+  named: boolean
 }
 
 function reason(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message
 }
 
-async function* walk(path: string, warn: (path: string, err: unknown) => void): AsyncGenerator<Input> {
+interface BlockRule {
+  header: RE2
+  end: string
+}
+
+export function blockRules(rules: readonly Rule[]): BlockRule[] {
+  return rules.flatMap((r) => (r.block === undefined ? [] : [{ header: new RE2(r.regex, ''), end: r.block.end }]))
+}
+
+/** Index of the first line of a private-key block still open at the end of `lines` (within the last MAX_BLOCK_LINES), or -1. */
+function openBlock(lines: readonly string[], blocks: readonly BlockRule[]): number {
+  let open = -1
+  let end = ''
+  for (let i = Math.max(0, lines.length - MAX_BLOCK_LINES); i < lines.length; i++) {
+    const l = lines[i] as string
+    if (open >= 0) {
+      if (l.includes(end)) open = -1
+      continue
+    }
+    for (const b of blocks) {
+      const m = b.header.exec(l)
+      if (m !== null && !l.slice(m.index + m[0].length).includes(b.end)) {
+        open = i
+        end = b.end
+        break
+      }
+    }
+  }
+  return open
+}
+
+export interface ReadOptions {
+  stream: string
+  path: string | undefined
+  /** Findings are printed as soon as the input pauses (stdin, pipes), not only every CHUNK_LINES lines. */
+  live: boolean
+  /** Give up on an input that looks binary (inside a scanned directory). */
+  skipBinary: boolean
+  windowChars: number
+  blocks: readonly BlockRule[]
+  detect: (c: LogChunk) => Finding[]
+  emit: (f: Finding) => void
+  progress?: (bytes: number) => void
+}
+
+/** Input that pauses this long has its complete lines scanned and their findings printed. */
+const IDLE_MS = 50
+
+/**
+ * The next piece of a live input; when none comes within IDLE_MS, `idle` runs first (once). A timer rather than
+ * an empty read buffer: a pipe read in 64 KiB pieces is drained between every two of them.
+ */
+async function nextOrIdle<T>(it: AsyncIterator<T>, idle: () => void): Promise<IteratorResult<T>> {
+  const next = it.next()
+  let timer: NodeJS.Timeout | undefined
+  const paused = new Promise<'idle'>((resolve) => {
+    timer = setTimeout(() => resolve('idle'), IDLE_MS)
+  })
+  const first = await Promise.race([next, paused])
+  clearTimeout(timer)
+  if (first !== 'idle') return first
+  idle()
+  return next
+}
+
+/**
+ * Scans one input: sniffs its encoding and format, splits it into lines (long ones into overlapping windows,
+ * so memory per line is bounded) and hands chunks to the detector. Returns 'binary' when it gave up on a
+ * binary input (skipBinary).
+ */
+export async function scanInput(input: Readable, o: ReadOptions): Promise<'binary' | undefined> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>
+  const head: Buffer[] = []
+  let headBytes = 0
+  let done = false
+  // Enough to tell text from binary, or what there is when a live input pauses.
+  while (headBytes < SNIFF_BYTES) {
+    const r = await it.next()
+    if (r.done === true) {
+      done = true
+      break
+    }
+    const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value
+    head.push(b)
+    headBytes += b.length
+    if (o.live && input.readableLength === 0) break
+  }
+  const first = Buffer.concat(head)
+  const kind = sniff(first.subarray(0, SNIFF_BYTES))
+  if (kind.binary && o.skipBinary) {
+    input.destroy()
+    return 'binary'
+  }
+
+  let lines: string[] = []
+  let chars = 0
+  let startLine = 1
+  let lineNo = 1
+  const chunk = (ls: string[], start: number): LogChunk => ({
+    v: '1',
+    type: 'log-chunk',
+    stream: o.stream,
+    source: o.path === undefined ? { type: 'stdin' } : { type: 'file', path: o.path },
+    startLine: start,
+    offset: { start: 0, end: 0 },
+    lines: ls,
+    collectedAt: new Date().toISOString()
+  })
+  const flush = (final: boolean): void => {
+    if (lines.length === 0) return
+    // An unfinished private-key block goes into the next chunk whole, unless the input ends here.
+    const open = final ? -1 : openBlock(lines, o.blocks)
+    if (open === 0 && lines.length < MAX_BLOCK_LINES && !final) return
+    const now = open > 0 ? lines.slice(0, open) : lines
+    for (const f of o.detect(chunk(now, startLine))) o.emit(f)
+    const rest = open > 0 ? lines.slice(open) : []
+    startLine += now.length
+    lines = rest
+    chars = rest.reduce((n, l) => n + l.length, 0)
+  }
+  const windows = createLineWindows(o.windowChars, (w) => {
+    if (w.final && w.base === 0) {
+      lines.push(w.text)
+      chars += w.text.length
+      lineNo++
+      if (lines.length >= CHUNK_LINES || chars >= CHUNK_CHARS) flush(false)
+      return w.text.length
+    }
+    // A line longer than a window: the lines before it are scanned first, then each window as a chunk of its own.
+    if (w.base === 0 && w.from === 0) flush(true)
+    const { own, settled } = windowFindings(w, o.detect(chunk([w.text], lineNo)), o.windowChars)
+    for (const f of own) o.emit(f)
+    if (w.final) {
+      lineNo++
+      startLine = lineNo
+    }
+    return settled
+  })
+  const sink = { piece: windows.append, end: windows.end }
+  let write: (b: Buffer) => void
+  let close: () => void
+  if (kind.container) {
+    const c = createContainerSplitter(sink)
+    write = c.write
+    close = c.close
+  } else {
+    const text = new TextDecoder(kind.encoding)
+    const lineSplitter = createTextSplitter(sink)
+    write = (b) => lineSplitter.write(text.decode(b, { stream: true }))
+    close = () => {
+      lineSplitter.write(text.decode())
+      lineSplitter.close()
+    }
+  }
+  let bytes = first.length
+  write(first)
+  o.progress?.(bytes)
+  while (!done) {
+    const r = o.live && lines.length > 0 ? await nextOrIdle(it, () => flush(false)) : await it.next()
+    if (r.done === true) break
+    const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value
+    bytes += b.length
+    write(b)
+    o.progress?.(bytes)
+  }
+  close()
+  flush(true)
+  return undefined
+}
+
+async function* walk(path: string, warn: (path: string, err: unknown) => void, named: boolean): AsyncGenerator<Input> {
   let st: Awaited<ReturnType<typeof stat>>
   try {
     st = await stat(path)
@@ -139,36 +309,11 @@ async function* walk(path: string, warn: (path: string, err: unknown) => void): 
       // Links inside a tree are not followed: a link to a parent loops (each file reported again per level,
       // then ELOOP aborts the scan), and a link out of the tree scans what was not asked for.
       // Sockets, FIFOs and devices inside a tree would block or never end.
-      if (e.isDirectory() || e.isFile()) yield* walk(join(path, e.name), warn)
+      if (e.isDirectory() || e.isFile()) yield* walk(join(path, e.name), warn, false)
     }
   } else if (st.isFile()) {
-    yield { path, size: st.size, regular: true }
+    yield { path, size: st.size, regular: true, named }
   }
-}
-
-async function* chunksOf(input: Readable, stream: string, path: string | undefined): AsyncGenerator<LogChunk> {
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })
-  let lines: string[] = []
-  let start = 1
-  const make = (): LogChunk => ({
-    v: '1',
-    type: 'log-chunk',
-    stream,
-    source: path === undefined ? { type: 'stdin' } : { type: 'file', path },
-    startLine: start,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: new Date().toISOString()
-  })
-  for await (const line of rl) {
-    lines.push(line)
-    if (lines.length >= CHUNK_LINES) {
-      yield make()
-      start += lines.length
-      lines = []
-    }
-  }
-  if (lines.length > 0) yield make()
 }
 
 const SEVERITY_STYLE: Record<Severity, Parameters<typeof styleText>[0]> = {
@@ -181,8 +326,9 @@ const SEVERITY_STYLE: Record<Severity, Parameters<typeof styleText>[0]> = {
 /** The human format: `where:line:column  SEVERITY  rule  preview` and the masked line. */
 export function formatText(f: Finding, where: string, opts: { color: boolean; secret?: string | undefined }): string {
   const paint = (style: Parameters<typeof styleText>[0], text: string): string => (opts.color ? styleText(style, text, { validateStream: false }) : text)
-  const value = opts.secret ?? f.preview
-  return `${paint('bold', `${where}:${f.location.line}:${f.location.column}`)}  ${paint(SEVERITY_STYLE[f.severity], f.severity.toUpperCase())}  ${f.rule}  ${value}\n    ${paint('dim', f.context)}\n`
+  // Every field may carry what a log writer chose (a file name, a context): escaped, so it cannot drive the terminal or forge a line.
+  const value = escapeControls(opts.secret ?? f.preview)
+  return `${paint('bold', `${escapeControls(where)}:${f.location.line}:${f.location.column}`)}  ${paint(SEVERITY_STYLE[f.severity], f.severity.toUpperCase())}  ${escapeControls(f.rule)}  ${value}\n    ${paint('dim', escapeControls(f.context))}\n`
 }
 
 /** The json/jsonl shape: the flat fields tools filter on, then the whole finding. */
@@ -265,7 +411,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
       named.set(p, await stat(p))
       await access(p, constants.R_OK)
     } catch (err) {
-      throw new LeakwatchError('LW_ERR_SCAN_INPUT', `cannot read ${p} (${reason(err)})`, { cause: err })
+      throw new LeakwatchError('LW_ERR_SCAN_INPUT', `cannot read ${escapeControls(p)} (${reason(err)})`, { cause: err })
     }
   }
 
@@ -275,7 +421,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
   const warn = (path: string, err: unknown): void => {
     skipped++
     progress?.clear()
-    opts.stderr.write(`leakwatch: LW_ERR_SCAN_INPUT: cannot read ${path} (${reason(err)}); skipped\n`)
+    opts.stderr.write(`leakwatch: LW_ERR_SCAN_INPUT: cannot read ${escapeControls(path)} (${reason(err)}); skipped\n`)
   }
 
   // The file list comes first: the progress bar needs the total, and it is small next to the bytes.
@@ -283,8 +429,8 @@ export async function scan(opts: ScanOptions): Promise<number> {
   for (const p of inputs) {
     const st = named.get(p)
     if (p === '-') plan.push('-')
-    else if (st !== undefined && !st.isDirectory() && !st.isFile()) plan.push({ path: p, size: 0, regular: false })
-    else for await (const input of walk(p, warn)) plan.push(input)
+    else if (st !== undefined && !st.isDirectory() && !st.isFile()) plan.push({ path: p, size: 0, regular: false, named: true })
+    else for await (const input of walk(p, warn, true)) plan.push(input)
   }
   const totalBytes = plan.reduce((n, i) => n + (i === '-' ? 0 : i.size), 0)
   if (opts.stderr.isTTY === true && totalBytes >= (opts.progressMinBytes ?? 32 * 1024 * 1024))
@@ -306,21 +452,41 @@ export async function scan(opts: ScanOptions): Promise<number> {
 
   let bytesDone = 0
   let filesDone = 0
+  let binaries = 0
+  const blocks = blockRules(rules)
+  const windowChars = opts.maxLineChars ?? WINDOW_CHARS
   for (const input of plan) {
     if (input === '-') {
-      for await (const c of chunksOf(opts.stdin, 'stdin', undefined)) for (const f of detect(c)) emit(f, '(stdin)')
+      await scanInput(opts.stdin, {
+        stream: 'stdin',
+        path: undefined,
+        live: true,
+        skipBinary: false,
+        windowChars,
+        blocks,
+        detect,
+        emit: (f) => emit(f, '(stdin)')
+      })
       continue
     }
     try {
-      if (input.regular && (await isBinary(input.path))) {
-        bytesDone += input.size
-        filesDone++
-        continue
-      }
       const stream = createReadStream(input.path)
-      for await (const c of chunksOf(stream, fileStream(input.path), input.path)) {
-        for (const f of detect(c)) emit(Object.assign(f, { file: input.path }), input.path)
-        progress?.update(bytesDone + stream.bytesRead, filesDone)
+      const done = await scanInput(stream, {
+        stream: fileStream(input.path),
+        path: input.path,
+        live: !input.regular,
+        skipBinary: !input.named,
+        windowChars,
+        blocks,
+        detect,
+        emit: (f) => emit(Object.assign(f, { file: input.path }), input.path),
+        progress: (bytes) => progress?.update(bytesDone + bytes, filesDone)
+      })
+      if (done === 'binary') {
+        // Not silent: each binary file skipped inside a directory is named, and counted at the end.
+        binaries++
+        progress?.clear()
+        opts.stderr.write(`leakwatch: LW_ERR_SCAN_BINARY: ${escapeControls(input.path)} looks binary; skipped\n`)
       }
     } catch (err) {
       // Vanished or unreadable since it was listed: the rest of the scan goes on.
@@ -355,8 +521,9 @@ export async function scan(opts: ScanOptions): Promise<number> {
     )
   if (opts.writeBaseline !== undefined) {
     const n = writeBaseline(opts.writeBaseline, baselineEntries, previous, new Date())
-    opts.stderr.write(`leakwatch: wrote ${n} fingerprint(s) to ${opts.writeBaseline}\n`)
+    opts.stderr.write(`leakwatch: wrote ${n} fingerprint(s) to ${escapeControls(opts.writeBaseline)}\n`)
   }
+  if (binaries > 0) opts.stderr.write(`leakwatch: LW_ERR_SCAN_BINARY: ${binaries} binary file(s) skipped (name a file to scan it anyway)\n`)
   if (skipped > 0 && found === 0) opts.stderr.write(`leakwatch: LW_ERR_SCAN_INPUT: ${skipped} input(s) could not be read; the scan is incomplete\n`)
   // Writing a baseline accepts what was found: the step succeeds unless the scan was incomplete.
   if (opts.writeBaseline !== undefined) return skipped > 0 ? 2 : 0

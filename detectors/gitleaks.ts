@@ -10,6 +10,7 @@ import { parse as parseToml } from 'smol-toml'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Severity } from '../pipeline/events.ts'
 import { SEVERITIES } from '../pipeline/events.ts'
+import { re2Problem } from './re2-compile.ts'
 import type { RuleEntry, RuleFileAllow, RuleFileDocument } from './rule-file.ts'
 import { compileRule } from './secrets.ts'
 
@@ -157,12 +158,13 @@ function convertAllowlist(a: GitleaksAllowlist, where: string, warn: (m: string)
     warn(`${where}: condition AND over several criteria cannot be expressed; allowlist dropped (more findings, none missed)`)
     return undefined
   }
-  const valid = regexes.filter((r) => {
+  const valid = regexes.filter((r, i) => {
     try {
       new RE2(r, '')
       return true
     } catch (err) {
-      warn(`${where}: allowlist regex ${JSON.stringify(r)} does not compile (${(err as Error).message}); dropped`)
+      // Not echoed: an allowlist may hold the value it allows.
+      warn(`${where}: allowlist regexes[${i}] does not compile (${re2Problem(r, err)}); dropped`)
       return false
     }
   })

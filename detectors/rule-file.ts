@@ -15,6 +15,7 @@ import { createFingerprinter, mask } from '../pipeline/fingerprint.ts'
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
 import { createGen } from './gen.ts'
+import { compileRe2 } from './re2-compile.ts'
 import type { Rule, RuleExample } from './rule.ts'
 import { compileRule, createSecretDetector } from './secrets.ts'
 
@@ -129,11 +130,22 @@ export function checkExamples(rule: Rule): string | undefined {
   return undefined
 }
 
+function checkPatterns(file: string, allow: RuleFileAllow | undefined, path: string, rule?: string): void {
+  for (const k of ['secrets', 'matches', 'lines', 'streams'] as const)
+    for (const [i, p] of (allow?.[k] ?? []).entries()) {
+      const field = `${path}.${k}[${i}]`
+      if (rule === undefined) compileRe2(p, '', 'LW_ERR_RULE_INVALID', `${file}: ${field}`)
+      else compileRe2(p, '', 'LW_ERR_RULE_INVALID', `${file}: ${rule}`, field)
+    }
+}
+
 /** Validates a parsed rule file (`file` names it in errors) and returns its rules, examples checked. */
 export function parseRuleDocument(doc: unknown, file: string): Rule[] {
   const issues: s.Issue[] = []
   const top = documentSchema.check(doc, '', issues)
   if (top === undefined || issues.length > 0) throw invalid(file, s.formatIssues(issues))
+  // Each pattern is checked where it was written, before the file's allowlist is merged into every rule's.
+  checkPatterns(file, top.allow, 'allow')
   const rules: Rule[] = []
   for (const [i, raw] of top.rules.entries()) {
     const rawId = (raw as { id?: unknown } | null)?.id
@@ -141,6 +153,8 @@ export function parseRuleDocument(doc: unknown, file: string): Rule[] {
     const ruleIssues: s.Issue[] = []
     const entry = ruleEntrySchema.check(raw, '', ruleIssues)
     if (entry === undefined || ruleIssues.length > 0) throw invalid(file, `${name}: ${s.formatIssues(ruleIssues)}`)
+    compileRe2(entry.regex, '', 'LW_ERR_RULE_INVALID', `${file}: ${name}`, 'regex')
+    checkPatterns(file, entry.allow, 'allow', name)
     const rule = toRule(entry, top.allow)
     try {
       compileRule(rule)

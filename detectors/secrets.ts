@@ -17,7 +17,7 @@
 // everything that leaves this module is fingerprinted or masked
 // (detectors/excerpt.ts).
 
-import RE2 from 're2'
+import type RE2 from 're2'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Finding, LogChunk, Source } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
@@ -33,6 +33,7 @@ import type { KeywordScanner } from './keywords.ts'
 import { createKeywordScanner, findBase64Runs } from './keywords.ts'
 import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
+import { compileRe2 } from './re2-compile.ts'
 import type { Rule } from './rule.ts'
 
 interface Compiled {
@@ -120,15 +121,8 @@ type Hit = HitOf<Compiled>
 export const INLINE_ALLOW = 'leakwatch:allow'
 
 export function compileRule(rule: Rule, index = 0): Compiled {
-  const make = (source: string, flags: string): RE2 => {
-    try {
-      return new RE2(source, flags)
-    } catch (err) {
-      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: invalid RE2 pattern ${JSON.stringify(source)}: ${(err as Error).message}`, {
-        cause: err
-      })
-    }
-  }
+  // The pattern is not echoed in errors (issue #12): rule files and allowlists may hold the values they match.
+  const make = (source: string, flags: string, field = 'regex'): RE2 => compileRe2(source, flags, 'LW_ERR_RULE_INVALID', `rule ${rule.id}`, field)
   if (rule.keywords.length === 0) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: needs at least one keyword`)
   for (const k of rule.keywords) {
     if (k.length === 0 || k !== k.toLowerCase())
@@ -144,10 +138,10 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     re,
     follows: rule.follows === undefined ? undefined : new RegExp(rule.follows, 'iy'),
     group,
-    allowSecrets: (rule.allow?.secrets ?? []).map((p) => make(p, '')),
-    allowMatches: (rule.allow?.matches ?? []).map((p) => make(p, '')),
-    allowLines: (rule.allow?.lines ?? []).map((p) => make(p, '')),
-    allowStreams: (rule.allow?.streams ?? []).map((p) => make(p, ''))
+    allowSecrets: (rule.allow?.secrets ?? []).map((p, i) => make(p, '', `allow.secrets[${i}]`)),
+    allowMatches: (rule.allow?.matches ?? []).map((p, i) => make(p, '', `allow.matches[${i}]`)),
+    allowLines: (rule.allow?.lines ?? []).map((p, i) => make(p, '', `allow.lines[${i}]`)),
+    allowStreams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`))
   }
 }
 
@@ -181,17 +175,15 @@ interface Allowlist {
 }
 
 function compileAllow(allow: GlobalAllow | undefined): Allowlist {
-  const make = (p: string): RE2 => {
-    try {
-      return new RE2(p, '')
-    } catch (err) {
-      throw new LeakwatchError('LW_ERR_CONFIG_INVALID', `allowlist pattern ${JSON.stringify(p)} is not valid RE2: ${(err as Error).message}`, { cause: err })
-    }
-  }
+  // Named by option path, the pattern never echoed (issue #12): an allowlist may hold the value it allows.
+  const make =
+    (list: string) =>
+    (p: string, i: number): RE2 =>
+      compileRe2(p, '', 'LW_ERR_CONFIG_INVALID', `detector.allow.${list}[${i}]`)
   return {
-    secrets: (allow?.secrets ?? []).map(make),
-    lines: (allow?.lines ?? []).map(make),
-    streams: (allow?.streams ?? []).map(make),
+    secrets: (allow?.secrets ?? []).map(make('secrets')),
+    lines: (allow?.lines ?? []).map(make('lines')),
+    streams: (allow?.streams ?? []).map(make('streams')),
     fingerprints: allow?.fingerprints
   }
 }

@@ -110,10 +110,20 @@ export const ERROR_CODES = {
       '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'
   },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
+  LW_ERR_HTTP_REQUEST: {
+    retriable: false,
+    description:
+      "A request to one of leakwatch's HTTP endpoints (`/metrics`, `/healthz`, `/readyz`, the incidents API) has a request target that is not a valid URL path; it is answered 400 with this code, and the target is never logged."
+  },
   LW_ERR_SCAN_INPUT: {
     retriable: false,
     description:
       'A path given to `leakwatch scan` does not exist or cannot be read (exit 2); a file inside a scanned directory that cannot be read is skipped with this code as a warning.'
+  },
+  LW_ERR_SCAN_BINARY: {
+    retriable: false,
+    description:
+      'A file inside a directory given to `leakwatch scan` looks binary (not UTF-8 or UTF-16 text: over 10% control bytes in its first 8 KiB); it is skipped with this warning on stderr and counted. A file named on the command line is always scanned.'
   },
   LW_ERR_BASELINE_INVALID: {
     retriable: false,

@@ -1,9 +1,9 @@
 // /metrics, /healthz (the process is alive) and /readyz (its dependencies are
 // reachable: Kubernetes stops routing to, or restarting on, what this says).
 
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Registry } from './metrics.ts'
 
 export interface HttpServer {
@@ -13,7 +13,9 @@ export interface HttpServer {
 
 export async function startHttp(opts: { host: string; port: number }, registry: Registry, ready: () => Record<string, boolean>): Promise<HttpServer> {
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]
+    const url = requestUrl(req)
+    if (url === undefined) return badTarget(res)
+    const path = url.pathname
     if (req.method !== 'GET') {
       res.writeHead(405).end()
       return
@@ -33,8 +35,44 @@ export async function startHttp(opts: { host: string; port: number }, registry: 
   return listen(server, opts)
 }
 
+// Anyone who can reach a port can send any bytes as a request target; the answer names the code and echoes nothing.
+const BAD_TARGET = JSON.stringify({ error: 'malformed request target', code: 'LW_ERR_HTTP_REQUEST' })
+
+/**
+ * The URL of a request, or undefined when its target is not one (`http://[/…`, `//[/…`): every endpoint answers
+ * that with badTarget, before any routing, authentication or logging sees the target.
+ */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost')
+  } catch {
+    return undefined
+  }
+}
+
+/** 400 LW_ERR_HTTP_REQUEST. */
+export function badTarget(res: ServerResponse): void {
+  res.writeHead(400, { 'content-type': 'application/json', connection: 'close' }).end(BAD_TARGET)
+}
+
+/**
+ * Requests Node's parser refuses (control bytes in the target, a broken request line) get the same coded 400
+ * instead of Node's bare one; nothing of them is logged.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'
+  socket.end(
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(BAD_TARGET)}\r\nconnection: close\r\n\r\n${BAD_TARGET}`
+  )
+}
+
 /** Listens on host:port (0 for any free port); `close` also ends idle and half-sent connections. */
 export async function listen(server: Server, opts: { host: string; port: number }): Promise<HttpServer> {
+  server.on('clientError', onClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port, opts.host, () => resolve())

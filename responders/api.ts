@@ -21,7 +21,7 @@ import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SEVERITIES } from '../pipeline/events.ts'
 import type { HttpServer } from '../pipeline/http.ts'
-import { listen } from '../pipeline/http.ts'
+import { badTarget, listen, requestUrl } from '../pipeline/http.ts'
 import type { Jobs } from '../pipeline/jobs.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Actions } from './actions.ts'
@@ -91,6 +91,15 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], what: string
   return v as T
 }
 
+const ROUTES = new Set(['/api/v1/incidents', '/api/v1/dead-letters', '/api/v1/callbacks', '/slack/interactions'])
+
+/** What of a path may be logged: one of the fixed route prefixes, never what follows. */
+function routeOf(path: string): string {
+  const prefix = path.split('/').slice(0, 4).join('/')
+  for (const r of ROUTES) if (prefix.startsWith(r)) return r
+  return 'other'
+}
+
 export async function startApi(opts: ApiOptions, deps: ApiDeps): Promise<ApiServer> {
   const now = deps.now ?? Date.now
   const tokens = opts.tokens.map((t) => Buffer.from(t))
@@ -141,8 +150,7 @@ export async function startApi(opts: ApiOptions, deps: ApiDeps): Promise<ApiServ
     res.writeHead(200).end()
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x')
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname
     const method = req.method ?? 'GET'
     const body = method === 'POST' ? await readBody(req) : ''
@@ -207,9 +215,12 @@ export async function startApi(opts: ApiOptions, deps: ApiDeps): Promise<ApiServ
   }
 
   const server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
+    const url = requestUrl(req)
+    if (url === undefined) return badTarget(res)
+    route(req, res, url).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : err instanceof NotFoundError ? 404 : err instanceof TransitionError ? 409 : 500
-      if (status === 500) deps.logger.error({ reason: (err as Error).message, path: req.url?.split('?')[0] }, 'incidents API error')
+      // The route's first two segments only: the rest of a target is whatever the client sent (an id, a token).
+      if (status === 500) deps.logger.error({ reason: (err as Error).message, method: req.method, route: routeOf(url.pathname) }, 'incidents API error')
       if (!res.headersSent) json(res, status, { error: status === 500 ? 'internal error' : (err as Error).message })
     })
   })

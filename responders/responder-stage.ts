@@ -6,6 +6,7 @@
 // and the job ids keep that single.
 
 import type { Writable } from 'node:stream'
+import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
@@ -30,7 +31,9 @@ export interface ResponderStageDeps {
 }
 
 export function formatIncident(i: Incident): string {
-  return `leak found: ${i.title} [${i.severity}] ${i.preview} in ${i.firstStream} (rule ${i.rule}, fingerprint ${i.fingerprint.slice(0, 12)})\n`
+  // One line per incident whatever the fields hold: a stream or title with a newline or an escape sequence is shown escaped.
+  const e = escapeControls
+  return `leak found: ${e(i.title)} [${e(i.severity)}] ${e(i.preview)} in ${e(i.firstStream)} (rule ${e(i.rule)}, fingerprint ${e(i.fingerprint.slice(0, 12))})\n`
 }
 
 /** Secrets of one batch handled at once. */

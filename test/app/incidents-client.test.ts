@@ -8,16 +8,18 @@ import { incidentsCommand } from '../../app/incidents-client.ts'
 import { loadConfig } from '../../config/load.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
 import { createMemoryJobs } from '../../pipeline/jobs.ts'
-import { silentLogger } from '../../pipeline/log.ts'
+import { createLogger, silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import { createActions } from '../../responders/actions.ts'
 import type { ApiServer } from '../../responders/api.ts'
 import { startApi } from '../../responders/api.ts'
 import { createMemoryIncidentStore } from '../../responders/incidents.ts'
 import { ctx, finding, gen } from '../responders/fixtures.ts'
+import { rawRequest } from '../support/raw-http.ts'
 
 const token = gen.base62(40)
 const store = createMemoryIncidentStore()
+const logged: string[] = []
 let api: ApiServer
 let close: () => Promise<void>
 const f = finding(gen.githubToken('ghp_'), 'k8s/payments/api/app', 1, '2025-01-01T00:00:00.000Z')
@@ -27,7 +29,15 @@ before(async () => {
   const actions = createActions({ config, store, metrics: createMetrics(), logger: silentLogger(), publish: async () => {}, webhooks: new Map() })
   const jobs = createMemoryJobs(actions.handlers, { attempts: 1, backoffMs: 10, concurrency: 1 }, silentLogger())
   actions.bind(jobs)
-  api = await startApi({ host: '127.0.0.1', port: 0, tokens: [token], slackSigningSecret: undefined }, { store, actions, jobs, logger: silentLogger() })
+  api = await startApi(
+    { host: '127.0.0.1', port: 0, tokens: [token], slackSigningSecret: undefined },
+    {
+      store,
+      actions,
+      jobs,
+      logger: createLogger({ level: 'debug', destination: { write: (s: string) => logged.push(s) } })
+    }
+  )
   close = async () => {
     await api.close()
     await jobs.close()
@@ -74,4 +84,26 @@ test('errors are coded: usage mistakes, a wrong token, an impossible change', as
     incidentsCommand(['rotate', f.fingerprint], { env, stdout }),
     (e: unknown) => isLeakwatchError(e, 'LW_ERR_API_REQUEST') && /HTTP 409/.test(e.message)
   )
+})
+
+test('a malformed request target gets a 400 with a coded reason, unauthenticated, and is never logged', async () => {
+  const secret = gen.githubToken('ghp_')
+  for (const target of [`http://[/${secret}`, `//[/${secret}`, `/api/v1/incidents\x1b[31m${secret}`]) {
+    const r = await rawRequest(api.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    assert.equal(r.status, 400, `${JSON.stringify(target)}: ${r.text}`)
+    assert.match(r.text, /LW_ERR_HTTP_REQUEST/)
+    assert.equal(r.text.includes(secret), false)
+  }
+  assert.equal(logged.join('').includes(secret), false, logged.join(''))
+})
+
+test('text output escapes control characters of incident fields (a stream name cannot forge a line)', async () => {
+  const ESC = String.fromCharCode(27)
+  const evil = finding(gen.githubToken('ghp_'), `k8s/ns/pod/app\n${ESC}[2J0000000000000000  critical open\u202e`, 1, '2025-01-01T00:00:00.000Z')
+  await store.record(evil, ctx())
+  const text = await run('get', evil.fingerprint)
+  // The incident's line and its one history line, each whole.
+  assert.equal(text.trimEnd().split('\n').length, 2, JSON.stringify(text))
+  assert.equal(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(text.replaceAll('\n', '')), false, JSON.stringify(text))
+  assert.match(text, /k8s\/ns\/pod\/app\\n\\x1b\[2J0000000000000000 {2}critical open\\u202e/)
 })

@@ -370,7 +370,54 @@ test('detector.allow (config) and the inline leakwatch:allow marker silence find
   )
   const bad = await run(['scan', log], { env: { LEAKWATCH_DETECTOR_ALLOW_SECRETS: '(?<=x)' } })
   assert.equal(bad.code, 2)
-  assert.match(bad.stderr, /^leakwatch: LW_ERR_CONFIG_INVALID: allowlist pattern "\(\?<=x\)" is not valid RE2/)
+  // Issue #12: the pattern is not echoed (config values never are); the option path names it.
+  assert.match(bad.stderr, /^leakwatch: LW_ERR_CONFIG_INVALID: detector\.allow\.secrets\[0\]: invalid RE2 pattern/)
+})
+
+test('invalid allowlist and rule regexes are reported by option path and RE2 error kind, never echoed', async () => {
+  const secret = gen.githubToken('ghp_')
+  const log = file('echo/app.log', 'nothing here\n')
+  const yaml = file('echo/leakwatch.yaml', stringify({ detector: { allow: { lines: ['^fixture:', `(${secret}`] } } }))
+  const cfg = await run(['scan', '--config', yaml, log])
+  assert.equal(cfg.code, 2)
+  assert.match(cfg.stderr, /^leakwatch: LW_ERR_CONFIG_INVALID: detector\.allow\.lines\[1\]: invalid RE2 pattern \(missing \), at character 1 of 41\)/)
+  assertAbsent(cfg, secret)
+
+  const rule = {
+    id: 'echo-key',
+    severity: 'high',
+    kind: 'pattern',
+    regex: `\\b(echo_[a-z]{8})${secret}[z-a]`,
+    keywords: ['echo_']
+  }
+  const regexFile = file('echo/regex.yaml', stringify({ rules: [rule] }))
+  const re = await run(['scan', '--rules', regexFile, log])
+  assert.equal(re.code, 2)
+  assert.match(
+    re.stderr,
+    /LW_ERR_RULE_INVALID: .*regex\.yaml: rule echo-key: invalid RE2 pattern in regex \(invalid character class range, at character 59 of 62\)/
+  )
+  assertAbsent(re, secret)
+
+  const allowFile = file(
+    'echo/allow.yaml',
+    stringify({ allow: { secrets: [`x{2,1}${secret}`] }, rules: [{ ...rule, regex: '\\b(echo_[a-z]{8})\\b', allow: { matches: ['ok', `a**${secret}`] } }] })
+  )
+  const al = await run(['scan', '--rules', allowFile, log])
+  assert.equal(al.code, 2)
+  assert.match(al.stderr, /LW_ERR_RULE_INVALID: .*allow\.yaml: allow\.secrets\[0\]: invalid RE2 pattern \(invalid repetition size, at character 2 of 46\)/)
+  assertAbsent(al, secret)
+  const ruleAllow = file(
+    'echo/rule-allow.yaml',
+    stringify({ rules: [{ ...rule, regex: '\\b(echo_[a-z]{8})\\b', allow: { matches: ['ok', `a**${secret}`] } }] })
+  )
+  const ra = await run(['scan', '--rules', ruleAllow, log])
+  assert.equal(ra.code, 2)
+  assert.match(
+    ra.stderr,
+    /LW_ERR_RULE_INVALID: .*rule-allow\.yaml: rule echo-key: invalid RE2 pattern in allow\.matches\[1\] \(bad repetition operator, at character 2 of 43\)/
+  )
+  assertAbsent(ra, secret)
 })
 
 test('a path named on the command line that is missing exits 2 before anything is scanned', async () => {
@@ -424,4 +471,22 @@ test('a named pipe given on the command line is read as a stream', async () => {
     jsonl(r.stdout).map((f) => [f.rule, f.line, f.file]),
     [['github-pat-classic', 2, fifo]]
   )
+})
+
+test('control characters in file names and contexts are printed escaped: no raw escape sequence, no forged line', async () => {
+  const secret = gen.githubToken('ghp_')
+  const name = `evil\nleak found: forged [critical]\nx.log:1:1  CRITICAL  forged  ${ESC}[2J\u202e.log`
+  file(`ctl/${name}`, `${ESC}]0;title\x07 ${ESC}[8m token=${secret} \u202e\u2066 \x85 done\n`)
+  const out = await run(['scan', join(dir, 'ctl')])
+  assert.equal(out.code, 1, out.stderr)
+  assertAbsent(out, secret)
+  for (const [stream, text] of [
+    ['stdout', out.stdout],
+    ['stderr', out.stderr]
+  ] as const)
+    assert.equal(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(text.replaceAll('\n', '')), false, `${stream}: ${JSON.stringify(text)}`)
+  const lines = out.stdout.trimEnd().split('\n')
+  assert.equal(lines.length, 2, out.stdout)
+  assert.ok(lines[0]?.startsWith(`${join(dir, 'ctl')}/evil\\nleak found: forged [critical]\\nx.log:1:1  CRITICAL  forged  \\x1b[2J\\u202e.log:1:`), lines[0])
+  assert.match(lines[1] ?? '', /^ {4}.*\\x1b\]0;title\\x07 .*token=ghp_\*{8}.. \\u202e\\u2066 \\x85 done$/)
 })

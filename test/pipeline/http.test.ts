@@ -3,6 +3,8 @@ import { connect } from 'node:net'
 import { test } from 'node:test'
 import { startHttp } from '../../pipeline/http.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
+import { rawRequest } from '../support/raw-http.ts'
+import { seededGen } from '../support/seed.ts'
 
 test('/metrics serves the exposition text, /healthz is always ok, other paths and methods are refused', async (t) => {
   const m = createMetrics()
@@ -70,4 +72,16 @@ test('close does not wait for a client that never finishes its request', async (
   await server.close()
   await closed
   assert.ok(performance.now() - started < 2000, `close took ${Math.round(performance.now() - started)} ms`)
+})
+
+test('a malformed request target gets a 400 with a coded reason on every path, and the target is not echoed', async (t) => {
+  const server = await startHttp({ host: '127.0.0.1', port: 0 }, createMetrics().registry, () => ({}))
+  t.after(() => server.close())
+  const token = seededGen('http').githubToken('ghp_')
+  for (const target of [`http://[/${token}`, `//[/${token}`, `http://[/healthz`, `/metrics\x1b[2J${token}`]) {
+    const r = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    assert.equal(r.status, 400, `${JSON.stringify(target)}: ${r.text}`)
+    assert.match(r.text, /LW_ERR_HTTP_REQUEST/)
+    assert.equal(r.text.includes(token), false)
+  }
 })

@@ -58,3 +58,36 @@ export function assertAbsent(run: Run, secret: string): void {
     assert.equal(text.includes(secret.slice(6, 26)), false, `${name} holds part of the secret`)
   }
 }
+
+export interface LiveCli {
+  /** The child's stdin, left open: a test writes to it and ends it. */
+  stdin: NodeJS.WritableStream
+  out: () => string
+  err: () => string
+  /** The exit code once the child closed. */
+  closed: Promise<number | null>
+  kill: () => void
+}
+
+/** The command line with its stdin open, for commands that must answer before their input ends (mask, scan -). */
+export function liveCli(args: string[], cwd: string): LiveCli {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8')
+  })
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString('utf8')
+  })
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+  return {
+    stdin: child.stdin,
+    out: () => out,
+    err: () => err,
+    closed,
+    kill: () => {
+      if (child.exitCode === null) child.kill()
+    }
+  }
+}

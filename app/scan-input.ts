@@ -1,0 +1,140 @@
+// What `scan` makes of an input's bytes before the detector sees them.
+//
+// Text or binary is decided from the first 8 KiB by more than one byte: a
+// byte-order mark names the encoding; UTF-16 without one shows as NULs at
+// every other position (ASCII text in UTF-16LE is "c\0c\0…"); otherwise the
+// input is binary when more than 10% of its bytes are control characters
+// other than tab, line breaks, form feed and ESC. A log with a few NULs is
+// text. UTF-16 is decoded and scanned like any text.
+//
+// Container logs as the kubelet writes them (CRI, docker json-file) are
+// recognised by their first record and decoded as the pod-log collector
+// decodes them (collectors/pod-logs-decode.ts): P records merge with their F,
+// docker's 16 KiB pieces with their last one, so a secret split across
+// records is found. Line numbers are then those of the container's lines.
+
+import { decode } from '../collectors/pod-logs-decode.ts'
+
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be'
+export interface Sniffed {
+  encoding: Encoding
+  /** Not text by the rules above (a named file is scanned anyway, as UTF-8). */
+  binary: boolean
+  /** CRI or docker json-file records. */
+  container: boolean
+}
+
+export const SNIFF_BYTES = 8192
+
+function isTextControl(b: number): boolean {
+  return b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d || b === 0x1b
+}
+
+export function sniff(head: Buffer): Sniffed {
+  const plain = (binary: boolean): Sniffed => ({ encoding: 'utf-8', binary, container: !binary && looksContainer(head) })
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return plain(false)
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', binary: false, container: false }
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', binary: false, container: false }
+  const pairs = head.length >> 1
+  if (pairs >= 2) {
+    let evenNul = 0
+    let oddNul = 0
+    for (let i = 0; i + 1 < head.length; i += 2) {
+      if (head[i] === 0) evenNul++
+      if (head[i + 1] === 0) oddNul++
+    }
+    // Mostly one NUL per character on one side and almost none on the other: UTF-16 text, not NUL padding.
+    if (oddNul >= pairs * 0.4 && evenNul <= pairs * 0.05) return { encoding: 'utf-16le', binary: false, container: false }
+    if (evenNul >= pairs * 0.4 && oddNul <= pairs * 0.05) return { encoding: 'utf-16be', binary: false, container: false }
+  }
+  let control = 0
+  for (const b of head) if ((b < 0x20 && !isTextControl(b)) || b === 0x7f) control++
+  return plain(head.length > 0 && control > head.length * 0.1)
+}
+
+const CRI_RECORD = /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d) (?:stdout|stderr) [PF](?::\S*)? /
+const DOCKER_RECORD = /^\{"log":"/
+
+/** The first line is a CRI or docker json-file record. */
+function looksContainer(head: Buffer): boolean {
+  const nl = head.indexOf(0x0a)
+  const first = head.toString('utf8', 0, nl < 0 ? head.length : nl)
+  return CRI_RECORD.test(first) || DOCKER_RECORD.test(first)
+}
+
+/** Line pieces from an input's bytes: `piece` adds to the current line, `end` completes it. */
+export interface LineSink {
+  piece: (text: string) => void
+  end: () => void
+}
+
+/** Splits decoded text into lines at \n, \r\n and a lone \r (as readline does), keeping no more than one piece. */
+export function createTextSplitter(sink: LineSink): { write: (text: string) => void; close: () => void } {
+  // A \r at the end of one write may be the first half of \r\n.
+  let pendingCr = false
+  let open = false
+  return {
+    write(text: string): void {
+      let at = 0
+      if (pendingCr) {
+        pendingCr = false
+        if (text.startsWith('\n')) at = 1
+      }
+      for (let i = at; i < text.length; i++) {
+        const c = text.charCodeAt(i)
+        if (c !== 0x0a && c !== 0x0d) continue
+        if (i > at) sink.piece(text.slice(at, i))
+        sink.end()
+        open = false
+        if (c === 0x0d) {
+          if (i + 1 === text.length) pendingCr = true
+          else if (text.charCodeAt(i + 1) === 0x0a) i++
+        }
+        at = i + 1
+      }
+      if (at < text.length) {
+        sink.piece(text.slice(at))
+        open = true
+      }
+    },
+    close(): void {
+      if (open) sink.end()
+      open = false
+    }
+  }
+}
+
+/** Bytes of merged container output handed on at once; longer lines go on as pieces of one line. */
+const CONTAINER_PIECE_BYTES = 1024 * 1024
+
+/** Decodes CRI/docker records from bytes as they arrive (pod-logs-decode.ts), completing lines into `sink`. */
+export function createContainerSplitter(sink: LineSink): { write: (bytes: Buffer) => void; close: () => void } {
+  let buf: Buffer = Buffer.alloc(0)
+  let open = false
+  const run = (full: boolean): void => {
+    for (;;) {
+      const d = decode(buf, buf.length, CONTAINER_PIECE_BYTES, full)
+      for (const l of d.lines) {
+        sink.piece(l.text)
+        open = l.split
+        if (!l.split) sink.end()
+      }
+      if (d.consumed === 0) return
+      buf = buf.subarray(d.consumed)
+      if (buf.length === 0) return
+    }
+  }
+  return {
+    write(bytes: Buffer): void {
+      buf = buf.length === 0 ? bytes : Buffer.concat([buf, bytes])
+      run(buf.length >= 4 * CONTAINER_PIECE_BYTES)
+    },
+    close(): void {
+      if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) buf = Buffer.concat([buf, Buffer.from('\n')])
+      run(true)
+      // A partial record the input ended in is a line of its own.
+      if (open) sink.end()
+      open = false
+    }
+  }
+}

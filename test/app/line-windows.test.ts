@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { LineWindow } from '../../app/line-windows.ts'
+import { createLineWindows, overlapFor, windowFindings } from '../../app/line-windows.ts'
+import { createContainerSplitter, createTextSplitter, sniff } from '../../app/scan-input.ts'
+import type { Finding } from '../../pipeline/events.ts'
+import { seededRng } from '../support/seed.ts'
+
+const rng = seededRng('windows')
+
+test('line windows: bounded, overlapping, and what they settle is the whole line once, whatever the pieces', () => {
+  for (let round = 0; round < 200; round++) {
+    const size = 16 + rng.int(200)
+    const line = rng.chars('abcdefghij', rng.int(size * 8))
+    const windows: LineWindow[] = []
+    let settledText = ''
+    const w = createLineWindows(size, (win) => {
+      windows.push(win)
+      assert.ok(win.text.length <= size, `window of ${win.text.length} > ${size}`)
+      assert.equal(win.text, line.slice(win.base, win.base + win.text.length))
+      const settled = win.final ? win.text.length : size - overlapFor(size) + rng.int(overlapFor(size) + 1)
+      settledText += win.text.slice(win.from, settled)
+      return settled
+    })
+    for (let at = 0; at < line.length; ) {
+      const n = 1 + rng.int(size * 3)
+      w.append(line.slice(at, at + n))
+      at += n
+    }
+    w.end()
+    assert.equal(settledText, line, `round ${round}, window ${size}`)
+    assert.equal(windows.at(-1)?.final, true)
+  }
+})
+
+test('windowFindings: each finding belongs to one window; a span across the cut moves the cut past it; columns are the line', () => {
+  const f = (column: number, endColumn: number): Finding => ({ location: { line: 7, column, endLine: 7, endColumn }, preview: 'p' }) as Finding
+  // Window of 100, overlap 25: the default cut is at 75.
+  const first = windowFindings({ text: 'x'.repeat(100), base: 0, from: 0, final: false }, [f(11, 21), f(71, 81), f(91, 101)], 100)
+  assert.equal(first.settled, 80)
+  assert.deepEqual(
+    first.own.map((x) => [x.location.column, x.location.endColumn]),
+    [
+      [11, 21],
+      [71, 81]
+    ]
+  )
+  // The next window starts 25 before 80: the same secret at 71..80 ends before `from` and is not reported twice.
+  const next = windowFindings({ text: 'x'.repeat(60), base: 55, from: 25, final: true }, [f(16, 26), f(37, 47)], 100)
+  assert.deepEqual(
+    next.own.map((x) => [x.location.column, x.location.endColumn]),
+    [[92, 102]]
+  )
+})
+
+test('sniff tells UTF-8, UTF-16 (BOM or NUL pattern), NUL-sprinkled text, binary and container logs apart', () => {
+  const text = 'GET /healthz 200 ok\nuser logged in\n'.repeat(20)
+  assert.deepEqual(sniff(Buffer.from(text)), { encoding: 'utf-8', binary: false, container: false })
+  assert.equal(sniff(Buffer.from(text, 'utf16le')).encoding, 'utf-16le')
+  assert.equal(sniff(Buffer.from(text, 'utf16le').swap16()).encoding, 'utf-16be')
+  assert.equal(sniff(Buffer.from([0xff, 0xfe, 0x41, 0])).encoding, 'utf-16le')
+  assert.equal(sniff(Buffer.from(`${text.slice(0, 100)}\0\0\0${text}`)).binary, false)
+  assert.equal(sniff(Buffer.alloc(4096)).binary, true)
+  assert.equal(sniff(Buffer.from(Array.from({ length: 4096 }, () => rng.int(256)))).binary, true)
+  assert.equal(sniff(Buffer.from('2025-03-01T10:00:00.123456789Z stdout F hello\n')).container, true)
+  assert.equal(sniff(Buffer.from('{"log":"hello\\n","stream":"stdout","time":"2025-03-01T10:00:00Z"}\n')).container, true)
+  assert.equal(sniff(Buffer.alloc(0)).binary, false)
+})
+
+test('the text splitter breaks at \\n, \\r\\n and a lone \\r across writes; the container splitter merges P/F', () => {
+  const lines: string[] = []
+  let cur = ''
+  const sink = {
+    piece: (t: string) => {
+      cur += t
+    },
+    end: () => {
+      lines.push(cur)
+      cur = ''
+    }
+  }
+  const t = createTextSplitter(sink)
+  for (const part of ['a\r', '\nb\rc', '\n\nd']) t.write(part)
+  t.close()
+  assert.deepEqual(lines, ['a', 'b', 'c', '', 'd'])
+  lines.length = 0
+  const c = createContainerSplitter(sink)
+  c.write(Buffer.from('2025-03-01T10:00:00Z stdout P ab\n2025-03-01T10:00:00Z stdout F cd\n2025-03-01T10:00:00Z stdout P tail'))
+  c.close()
+  assert.deepEqual(lines, ['abcd', 'tail'])
+})
