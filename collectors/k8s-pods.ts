@@ -103,8 +103,24 @@ export function slimPod(pod: V1Pod): V1Pod {
   }
 }
 
-/** A Watch whose pod events reach ListWatch already slimmed (slimPod); ERROR and BOOKMARK objects pass as they are. */
+/** ListWatch's own test for a 410 Gone, on a watch ERROR event's Status or on a failed watch request. */
+export function isGone(x: unknown): boolean {
+  const e = x as { code?: unknown; statusCode?: unknown } | null | undefined
+  return e?.code === 410 || e?.statusCode === 410
+}
+
+/**
+ * A Watch whose pod events reach ListWatch already slimmed (slimPod); ERROR and BOOKMARK objects pass as they
+ * are. ListWatch handles a 410 Gone itself (it lists again) without telling anyone; onGone makes it visible.
+ */
 class PodWatch extends client.Watch {
+  readonly onGone: () => void
+
+  constructor(config: KubeConfig, onGone: () => void) {
+    super(config)
+    this.onGone = onGone
+  }
+
   override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
@@ -114,8 +130,14 @@ class PodWatch extends client.Watch {
     return await super.watch(
       path,
       queryParams,
-      (phase, obj, raw) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimPod(obj as V1Pod) : obj, raw),
-      done
+      (phase, obj, raw) => {
+        if (phase === 'ERROR' && isGone(obj)) this.onGone()
+        callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimPod(obj as V1Pod) : obj, raw)
+      },
+      (err) => {
+        if (isGone(err)) this.onGone()
+        done(err)
+      }
     )
   }
 }
@@ -133,7 +155,11 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
   const fieldSelector = opts.nodeName === undefined || opts.nodeName === '' ? undefined : `spec.nodeName=${opts.nodeName}`
   const informer = new client.ListWatch<V1Pod>(
     '/api/v1/pods',
-    new PodWatch(deps.kubeConfig),
+    new PodWatch(deps.kubeConfig, () =>
+      // Etcd compacted the history the watch would resume from (or the watch cache moved past it): the pods
+      // that changed meanwhile are only in a new list, which ListWatch makes next, reporting what vanished as deletes.
+      log.info({ code: 410 }, 'pod watch expired (410 Gone); listing the pods again')
+    ),
     async () => {
       const list = await client.listPods(deps.kubeConfig, fieldSelector)
       return { ...list, items: list.items.map(slimPod) }
