@@ -214,16 +214,28 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
     failures++
     setState('unavailable')
     const e = err as { code?: unknown; statusCode?: unknown; message?: unknown }
+    const status = e.code ?? e.statusCode
+    // A refusal is not an outage: it lasts until someone changes the RBAC or the credentials, so say what to change.
+    const refused =
+      status === 403
+        ? 'Kubernetes API refused to list/watch pods (403 Forbidden: the service account needs get, list and watch on pods)'
+        : status === 401
+          ? 'Kubernetes API does not accept the credentials (401 Unauthorized)'
+          : undefined
     log.warn(
-      { code: e.code ?? e.statusCode, reason: typeof e.message === 'string' ? e.message.slice(0, 200) : undefined, failures },
-      'Kubernetes API unavailable; pods are enriched from their log path only until it is back'
+      { code: status, reason: typeof e.message === 'string' ? e.message.slice(0, 200) : undefined, failures, retryInMs: retryDelay() },
+      `${refused ?? 'Kubernetes API unavailable'}; pods are enriched from their log path only until it is back`
     )
     schedule()
   })
 
+  function retryDelay(): number {
+    return backoffMs(failures + 1, { baseMs: 500, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
+  }
+
   function schedule(): void {
     if (stopped) return
-    const delay = backoffMs(failures + 1, { baseMs: 500, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
+    const delay = retryDelay()
     clearTimeout(timer)
     timer = setTimeout(run, delay)
     timer.unref()

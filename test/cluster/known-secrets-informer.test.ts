@@ -340,6 +340,31 @@ test('Kubernetes Secrets: cut off while Secrets change and etcd is compacted, th
   }
 })
 
+test('Kubernetes Secrets: a Secret labelled to be ignored after it was indexed leaves the index (the server-side selector sends DELETED), and comes back when the label goes', async () => {
+  const home = await namespace(uniq('lw-sa'))
+  const token = await serviceAccount(home, 'detector', 'cluster')
+  const app = await namespace(uniq('app'))
+  const { index, scan } = setup()
+  const value = g.base62(24)
+  await upsert(app, 'db', { v: value })
+  const source = createKubernetesSource(
+    { namespaces: [app], excludeNamespaces: [], excludeLabels: ['leakwatch.io/ignore'], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
+    { kubeConfig: kubeConfigFor(token), index, logger }
+  )
+  try {
+    source.start()
+    assert.equal(await source.synced(10_000), true)
+    assert.equal(scan(value).length, 1)
+    await upsert(app, 'db', { v: value }, { labels: { 'leakwatch.io/ignore': 'true' } })
+    await waitFor(() => scan(value).length === 0, 'the ignored Secret to leave the index', 10_000)
+    assert.deepEqual(index.keys(`kubernetes/${app}/`), [])
+    await upsert(app, 'db', { v: value })
+    await waitFor(() => scan(value).length === 1, 'the Secret to come back without the label', 10_000)
+  } finally {
+    await source.stop()
+  }
+})
+
 test('RBAC: without list on secrets the source gets a coded 403 error, the source-up metric stays 0, it retries with backoff, and it syncs once granted', async () => {
   const home = await namespace(uniq('lw-sa'))
   const token = await serviceAccount(home, 'nobody', 'none')

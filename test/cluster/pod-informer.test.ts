@@ -252,6 +252,38 @@ test('lines are enriched from a node-scoped informer; static pods through their 
   assert.equal(s.of(`k8s/${ns}/batch/app`).length, 0)
 })
 
+test("a pod bound to this node after it was created (the scheduler's Binding) arrives over the watch; one deleted is kept for its retention", async (t) => {
+  const { ns, node } = await scope()
+  // Created unscheduled, as a Deployment's pods are: no nodeName, so not this node's yet.
+  const pending = await core.createNamespacedPod({
+    namespace: ns,
+    body: { metadata: { name: 'late', labels: { app: 'late' } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/leakwatch/none:0' }] } }
+  })
+  const uid = pending.metadata?.uid ?? ''
+  let clock = Date.now()
+  const s = setup(t, node, kubeConfigFor(cluster.server), {}, () => clock)
+  t.after(() => s.metadata.stop())
+  await waitFor(() => s.metadata.state() === 'synced', 'the informer to sync', 10_000)
+  assert.equal(s.metadata.lookup(ns, 'late', uid), undefined, "an unscheduled pod is no node's")
+  // What the scheduler does: POST pods/binding. The pod starts to match spec.nodeName=<node> and the watch sends it.
+  await core.createNamespacedPodBinding({
+    namespace: ns,
+    name: 'late',
+    body: { metadata: { name: 'late' }, target: { apiVersion: 'v1', kind: 'Node', name: node } }
+  })
+  await waitFor(() => s.metadata.lookup(ns, 'late', uid)?.node === node, 'the bound pod', 10_000)
+  assert.deepEqual(s.metadata.lookup(ns, 'late', uid)?.labels, { app: 'late' })
+  await core.deleteNamespacedPod({ namespace: ns, name: 'late', gracePeriodSeconds: 0 })
+  await waitFor(
+    () => {
+      clock += 61_000
+      return s.metadata.lookup(ns, 'late', uid) === undefined
+    },
+    'the deleted pod to be forgotten after its retention',
+    10_000
+  )
+})
+
 test('cut off while pods change and etcd is compacted: the resumed watch gets 410 Gone, the informer lists again, nothing lost or left over', async (t) => {
   const { ns, node } = await scope()
   const aUid = await createPod(ns, podBody({ name: 'a', node, labels: { app: 'a' } }))
