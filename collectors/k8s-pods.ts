@@ -115,6 +115,11 @@ export function isGone(x: unknown): boolean {
  */
 class PodWatch extends client.Watch {
   readonly onGone: () => void
+  /**
+   * Set by stop(). ListWatch opens its next watch without checking whether it was stopped meanwhile (after
+   * a list that was in flight, after its reconnect delay): that watch would run, and index, after stop().
+   */
+  closed = false
 
   constructor(config: KubeConfig, onGone: () => void) {
     super(config)
@@ -127,6 +132,11 @@ class PodWatch extends client.Watch {
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void
   ): Promise<AbortController> {
+    if (this.closed) {
+      const none = new AbortController()
+      none.abort()
+      return none
+    }
     return await super.watch(
       path,
       queryParams,
@@ -153,13 +163,14 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
   let failures = 0
   let timer: NodeJS.Timeout | undefined
   const fieldSelector = opts.nodeName === undefined || opts.nodeName === '' ? undefined : `spec.nodeName=${opts.nodeName}`
+  const watch = new PodWatch(deps.kubeConfig, () =>
+    // Etcd compacted the history the watch would resume from (or the watch cache moved past it): the pods
+    // that changed meanwhile are only in a new list, which ListWatch makes next, reporting what vanished as deletes.
+    log.info({ code: 410 }, 'pod watch expired (410 Gone); listing the pods again')
+  )
   const informer = new client.ListWatch<V1Pod>(
     '/api/v1/pods',
-    new PodWatch(deps.kubeConfig, () =>
-      // Etcd compacted the history the watch would resume from (or the watch cache moved past it): the pods
-      // that changed meanwhile are only in a new list, which ListWatch makes next, reporting what vanished as deletes.
-      log.info({ code: 410 }, 'pod watch expired (410 Gone); listing the pods again')
-    ),
+    watch,
     async () => {
       const list = await client.listPods(deps.kubeConfig, fieldSelector)
       return { ...list, items: list.items.map(slimPod) }
@@ -272,10 +283,12 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
     state: () => state,
     start() {
       stopped = false
+      watch.closed = false
       run()
     },
     async stop() {
       stopped = true
+      watch.closed = true
       clearTimeout(timer)
       await informer.stop()
     }

@@ -65,6 +65,11 @@ function isGone(x: unknown): boolean {
  */
 class BookmarkWatch extends Watch {
   readonly onGone: () => void
+  /**
+   * Set by stop(). ListWatch opens its next watch without checking whether it was stopped meanwhile (after
+   * a list that was in flight, after its reconnect delay): that watch would run, and index, after stop().
+   */
+  closed = false
 
   constructor(config: KubeConfig, onGone: () => void) {
     super(config)
@@ -77,6 +82,11 @@ class BookmarkWatch extends Watch {
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void
   ): Promise<AbortController> {
+    if (this.closed) {
+      const none = new AbortController()
+      none.abort()
+      return none
+    }
     return await super.watch(
       path,
       { ...params, allowWatchBookmarks: true },
@@ -218,19 +228,13 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
 
   const informers = scopes.map((namespace) => {
     const path = namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`
-    const informer = new ListWatch<V1Secret>(
-      path,
-      new BookmarkWatch(deps.kubeConfig, () =>
-        // The history the watch would resume from is compacted (or out of the watch cache): a new list
-        // follows, and Secrets deleted meanwhile are reported as deletes from it.
-        log.info({ namespace, code: 410 }, 'Secrets watch expired (410 Gone); listing the Secrets again')
-      ),
-      async () => await listAll(namespace),
-      false,
-      labelSelector,
-      fieldSelector
+    const watch = new BookmarkWatch(deps.kubeConfig, () =>
+      // The history the watch would resume from is compacted (or out of the watch cache): a new list
+      // follows, and Secrets deleted meanwhile are reported as deletes from it.
+      log.info({ namespace, code: 410 }, 'Secrets watch expired (410 Gone); listing the Secrets again')
     )
-    const entry = { namespace, informer, failures: 0, synced: false, timer: undefined as NodeJS.Timeout | undefined }
+    const informer = new ListWatch<V1Secret>(path, watch, async () => await listAll(namespace), false, labelSelector, fieldSelector)
+    const entry = { namespace, informer, watch, failures: 0, synced: false, timer: undefined as NodeJS.Timeout | undefined }
     informer.on('add', put)
     informer.on('update', put)
     informer.on('delete', remove)
@@ -279,13 +283,17 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
   return {
     start() {
       stopped = false
-      for (const e of informers) run(e)
+      for (const e of informers) {
+        e.watch.closed = false
+        run(e)
+      }
     },
     synced: sync.synced,
     state: sync.get,
     async stop() {
       stopped = true
       for (const e of informers) {
+        e.watch.closed = true
         clearTimeout(e.timer)
         await e.informer.stop()
       }

@@ -25,13 +25,13 @@ import { startPartition } from './partition.ts'
 const g = seededGen('watch-cache')
 const fingerprinter = createFingerprinter(g.base62(40))
 let cluster: KubeCluster
+const admin = new KubeConfig()
 let core: CoreV1Api
 let rbac: RbacAuthorizationV1Api
 let n = 0
 
 before(async () => {
   cluster = await getKube()
-  const admin = new KubeConfig()
   admin.loadFromFile(cluster.kubeconfigPath)
   core = admin.makeApiClient(CoreV1Api)
   rbac = admin.makeApiClient(RbacAuthorizationV1Api)
@@ -41,14 +41,16 @@ function uniq(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${n++}-${g.base62(4).toLowerCase()}`
 }
 
-function kubeConfigFor(token: string, server: string): KubeConfig {
+/**
+ * The cluster of the admin kubeconfig (server, CA) with another user: a service account's token, or the
+ * admin's own user when token is undefined; `server` points it at the partition relay instead.
+ */
+function kubeConfigFor(token: string | undefined, server?: string): KubeConfig {
+  const current = admin.getCurrentCluster()
+  const user = token === undefined ? admin.getCurrentUser() : { name: 'agent', token }
+  assert.ok(current !== null && user !== null, 'the admin kubeconfig names a cluster and a user')
   const kc = new KubeConfig()
-  kc.loadFromOptions({
-    clusters: [{ name: 'real', server, caData: cluster.caData }],
-    users: [{ name: 'agent', token }],
-    contexts: [{ name: 'real', cluster: 'real', user: 'agent' }],
-    currentContext: 'real'
-  })
+  kc.loadFromClusterAndUser(server === undefined ? current : { ...current, server }, user)
   return kc
 }
 
@@ -104,7 +106,7 @@ test('cut off across a kube-apiserver restart: both informers get 410 Gone from 
   let clock = Date.now()
   const pods = createPodMetadata(
     { nodeName: node, deletedRetentionMs: 1000, maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(cluster.token, partition.server), logger: podLog.logger, now: () => clock }
+    { kubeConfig: kubeConfigFor(undefined, partition.server), logger: podLog.logger, now: () => clock }
   )
   t.after(() => pods.stop())
   const secretLog = capture()
@@ -112,7 +114,7 @@ test('cut off across a kube-apiserver restart: both informers get 410 Gone from 
   const detector = createKnownSecretDetector({ index, maxContextChars: 200 })
   const source = createKubernetesSource(
     { namespaces: [ns], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(cluster.token, partition.server), index, logger: secretLog.logger }
+    { kubeConfig: kubeConfigFor(undefined, partition.server), index, logger: secretLog.logger }
   )
   t.after(() => source.stop())
   pods.start()
@@ -166,7 +168,7 @@ test('the pod informer without RBAC on pods: says what to grant, retries with ba
   const log = capture()
   const pods = createPodMetadata(
     { nodeName: node, deletedRetentionMs: 60_000, maxRetryDelayMs: 30_000 },
-    { kubeConfig: kubeConfigFor(status.token, cluster.server), logger: log.logger }
+    { kubeConfig: kubeConfigFor(status.token), logger: log.logger }
   )
   t.after(() => pods.stop())
   pods.start()
