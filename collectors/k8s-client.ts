@@ -18,7 +18,7 @@
 //
 // The package has no "exports" map, so these deep imports are allowed; the
 // hook matches the importing file and the imported file exactly, and
-// test/collectors/k8s-client.test.ts checks in a fresh process that the
+// test/cluster/pod-informer.test.ts checks in a fresh process that the
 // generated code stays out and the informer still works, so an upgrade that
 // moves these files fails there rather than in a node's memory graph.
 // Modules loaded before the hook (a process that already imported the index,

@@ -103,19 +103,51 @@ export function slimPod(pod: V1Pod): V1Pod {
   }
 }
 
-/** A Watch whose pod events reach ListWatch already slimmed (slimPod); ERROR and BOOKMARK objects pass as they are. */
+/** ListWatch's own test for a 410 Gone, on a watch ERROR event's Status or on a failed watch request. */
+export function isGone(x: unknown): boolean {
+  const e = x as { code?: unknown; statusCode?: unknown } | null | undefined
+  return e?.code === 410 || e?.statusCode === 410
+}
+
+/**
+ * A Watch whose pod events reach ListWatch already slimmed (slimPod); ERROR and BOOKMARK objects pass as they
+ * are. ListWatch handles a 410 Gone itself (it lists again) without telling anyone; onGone makes it visible.
+ */
 class PodWatch extends client.Watch {
+  readonly onGone: () => void
+  /**
+   * Set by stop(). ListWatch opens its next watch without checking whether it was stopped meanwhile (after
+   * a list that was in flight, after its reconnect delay): that watch would run, and index, after stop().
+   */
+  closed = false
+
+  constructor(config: KubeConfig, onGone: () => void) {
+    super(config)
+    this.onGone = onGone
+  }
+
   override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void
   ): Promise<AbortController> {
+    if (this.closed) {
+      const none = new AbortController()
+      none.abort()
+      return none
+    }
     return await super.watch(
       path,
       queryParams,
-      (phase, obj, raw) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimPod(obj as V1Pod) : obj, raw),
-      done
+      (phase, obj, raw) => {
+        if (phase === 'ERROR' && isGone(obj)) this.onGone()
+        callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimPod(obj as V1Pod) : obj, raw)
+      },
+      (err) => {
+        if (isGone(err)) this.onGone()
+        done(err)
+      }
     )
   }
 }
@@ -131,9 +163,14 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
   let failures = 0
   let timer: NodeJS.Timeout | undefined
   const fieldSelector = opts.nodeName === undefined || opts.nodeName === '' ? undefined : `spec.nodeName=${opts.nodeName}`
+  const watch = new PodWatch(deps.kubeConfig, () =>
+    // Etcd compacted the history the watch would resume from (or the watch cache moved past it): the pods
+    // that changed meanwhile are only in a new list, which ListWatch makes next, reporting what vanished as deletes.
+    log.info({ code: 410 }, 'pod watch expired (410 Gone); listing the pods again')
+  )
   const informer = new client.ListWatch<V1Pod>(
     '/api/v1/pods',
-    new PodWatch(deps.kubeConfig),
+    watch,
     async () => {
       const list = await client.listPods(deps.kubeConfig, fieldSelector)
       return { ...list, items: list.items.map(slimPod) }
@@ -188,16 +225,28 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
     failures++
     setState('unavailable')
     const e = err as { code?: unknown; statusCode?: unknown; message?: unknown }
+    const status = e.code ?? e.statusCode
+    // A refusal is not an outage: it lasts until someone changes the RBAC or the credentials, so say what to change.
+    const refused =
+      status === 403
+        ? 'Kubernetes API refused to list/watch pods (403 Forbidden: the service account needs get, list and watch on pods)'
+        : status === 401
+          ? 'Kubernetes API does not accept the credentials (401 Unauthorized)'
+          : undefined
     log.warn(
-      { code: e.code ?? e.statusCode, reason: typeof e.message === 'string' ? e.message.slice(0, 200) : undefined, failures },
-      'Kubernetes API unavailable; pods are enriched from their log path only until it is back'
+      { code: status, reason: typeof e.message === 'string' ? e.message.slice(0, 200) : undefined, failures, retryInMs: retryDelay() },
+      `${refused ?? 'Kubernetes API unavailable'}; pods are enriched from their log path only until it is back`
     )
     schedule()
   })
 
+  function retryDelay(): number {
+    return backoffMs(failures + 1, { baseMs: 500, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
+  }
+
   function schedule(): void {
     if (stopped) return
-    const delay = backoffMs(failures + 1, { baseMs: 500, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
+    const delay = retryDelay()
     clearTimeout(timer)
     timer = setTimeout(run, delay)
     timer.unref()
@@ -234,10 +283,12 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
     state: () => state,
     start() {
       stopped = false
+      watch.closed = false
       run()
     },
     async stop() {
       stopped = true
+      watch.closed = true
       clearTimeout(timer)
       await informer.stop()
     }

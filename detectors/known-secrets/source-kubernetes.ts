@@ -13,6 +13,7 @@
 import type { V1Secret, V1SecretList } from '@kubernetes/client-node'
 import { CoreV1Api, type KubeConfig, ListWatch, Watch } from '@kubernetes/client-node'
 import { backoffMs } from '../../pipeline/backoff.ts'
+import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex } from './index.ts'
 import type { SkipReason } from './skip.ts'
@@ -40,6 +41,8 @@ export interface KubernetesSourceDeps {
   logger: Logger
   onSkip?: (reason: SkipReason | 'excluded-key') => void
   onState?: (state: SourceState) => void
+  /** Each failed list or watch, as the coded error that is logged; the informer is retried after `details.retryInMs`. */
+  onError?: (err: LeakwatchError) => void
 }
 
 export interface KnownSecretSource {
@@ -50,16 +53,90 @@ export interface KnownSecretSource {
   stop: () => Promise<void>
 }
 
-/** Asks for bookmarks on every watch: ListWatch itself passes only resourceVersion and selectors. */
+/** ListWatch's own test for a 410 Gone: a watch ERROR event's Status, or a failed watch request. */
+function isGone(x: unknown): boolean {
+  const e = x as { code?: unknown; statusCode?: unknown } | null | undefined
+  return e?.code === 410 || e?.statusCode === 410
+}
+
+/**
+ * Asks for bookmarks on every watch (ListWatch itself passes only resourceVersion and selectors). ListWatch
+ * handles a 410 Gone itself, listing again without telling anyone; onGone makes it visible.
+ */
 class BookmarkWatch extends Watch {
+  readonly onGone: () => void
+  /**
+   * Set by stop(). ListWatch opens its next watch without checking whether it was stopped meanwhile (after
+   * a list that was in flight, after its reconnect delay): that watch would run, and index, after stop().
+   */
+  closed = false
+
+  constructor(config: KubeConfig, onGone: () => void) {
+    super(config)
+    this.onGone = onGone
+  }
+
   override async watch(
     path: string,
     params: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void
   ): Promise<AbortController> {
-    return await super.watch(path, { ...params, allowWatchBookmarks: true }, callback, done)
+    if (this.closed) {
+      const none = new AbortController()
+      none.abort()
+      return none
+    }
+    return await super.watch(
+      path,
+      { ...params, allowWatchBookmarks: true },
+      (phase, obj, raw) => {
+        if (phase === 'ERROR' && isGone(obj)) this.onGone()
+        callback(phase, obj, raw)
+      },
+      (err) => {
+        if (isGone(err)) this.onGone()
+        done(err)
+      }
+    )
   }
+}
+
+/** The HTTP status and the API server's own message (it names the user and the verb it refused) of a failed list or watch. */
+function describe(err: unknown): { status: number | undefined; reason: string | undefined } {
+  const e = err as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown } | null | undefined
+  const code = e?.code ?? e?.statusCode
+  const status = typeof code === 'number' ? code : undefined
+  let body = e?.body
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body)
+    } catch {
+      /* not a Status */
+    }
+  }
+  const fromBody = (body as { message?: unknown } | undefined)?.message
+  const reason = typeof fromBody === 'string' ? fromBody : typeof e?.message === 'string' ? e.message : undefined
+  return { status, reason: reason?.slice(0, 300) }
+}
+
+/** A failed list or watch as a coded error whose message says what to fix; retriable, as the informer is retried. */
+export function sourceError(err: unknown, namespace: string | undefined, retryInMs: number): LeakwatchError {
+  const { status, reason } = describe(err)
+  const where = namespace === undefined ? 'in all namespaces' : `in namespace ${namespace}`
+  const what =
+    status === 403
+      ? '403 Forbidden: the service account needs get, list and watch on secrets'
+      : status === 401
+        ? '401 Unauthorized: the API server does not accept the credentials'
+        : status === undefined
+          ? 'the API server cannot be reached'
+          : `the API server answered ${status}`
+  return new LeakwatchError(
+    'LW_ERR_KNOWN_SECRETS_SOURCE',
+    `cannot list/watch Secrets ${where} (${what}); the index keeps what it had and the informer is retried in ${retryInMs} ms`,
+    { cause: err, details: { status, namespace, retryInMs, ...(reason === undefined ? {} : { reason }) } }
+  )
 }
 
 /** `key` → `!key`, `key=value` → `key!=value`: the exclusions as a server-side selector. */
@@ -151,39 +228,34 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
 
   const informers = scopes.map((namespace) => {
     const path = namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`
-    const informer = new ListWatch<V1Secret>(
-      path,
-      new BookmarkWatch(deps.kubeConfig),
-      async () => await listAll(namespace),
-      false,
-      labelSelector,
-      fieldSelector
+    const watch = new BookmarkWatch(deps.kubeConfig, () =>
+      // The history the watch would resume from is compacted (or out of the watch cache): a new list
+      // follows, and Secrets deleted meanwhile are reported as deletes from it.
+      log.info({ namespace, code: 410 }, 'Secrets watch expired (410 Gone); listing the Secrets again')
     )
-    const entry = { namespace, informer, failures: 0, synced: false, timer: undefined as NodeJS.Timeout | undefined }
+    const informer = new ListWatch<V1Secret>(path, watch, async () => await listAll(namespace), false, labelSelector, fieldSelector)
+    const entry = { namespace, informer, watch, failures: 0, synced: false, timer: undefined as NodeJS.Timeout | undefined }
     informer.on('add', put)
     informer.on('update', put)
     informer.on('delete', remove)
     informer.on('error', (err: unknown) => {
       entry.failures++
       sync.set('unavailable')
-      const e = err as { code?: unknown; statusCode?: unknown; message?: unknown }
-      log.warn(
-        {
-          namespace,
-          code: e.code ?? e.statusCode,
-          reason: typeof e.message === 'string' ? e.message.slice(0, 200) : undefined,
-          failures: entry.failures
-        },
-        'cannot list/watch Secrets (needs get/list/watch secrets); the index keeps what it had and the informer is restarted'
-      )
+      const coded = sourceError(err, namespace, retryDelay(entry))
+      log.warn({ code: coded.code, ...coded.details, failures: entry.failures }, coded.message)
+      deps.onError?.(coded)
       schedule(entry)
     })
     return entry
   })
 
+  function retryDelay(entry: { failures: number }): number {
+    return backoffMs(entry.failures + 1, { baseMs: 250, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
+  }
+
   function schedule(entry: (typeof informers)[number]): void {
     if (stopped) return
-    const delay = backoffMs(entry.failures + 1, { baseMs: 250, maxMs: opts.maxRetryDelayMs, jitter: 'none' })
+    const delay = retryDelay(entry)
     clearTimeout(entry.timer)
     entry.timer = setTimeout(() => run(entry), delay)
     entry.timer.unref()
@@ -211,13 +283,17 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
   return {
     start() {
       stopped = false
-      for (const e of informers) run(e)
+      for (const e of informers) {
+        e.watch.closed = false
+        run(e)
+      }
     },
     synced: sync.synced,
     state: sync.get,
     async stop() {
       stopped = true
       for (const e of informers) {
+        e.watch.closed = true
         clearTimeout(e.timer)
         await e.informer.stop()
       }

@@ -1,4 +1,4 @@
-// Run by k8s-client.test.ts in a process of its own, so that nothing has
+// Run by test/cluster/pod-informer.test.ts in a process of its own, so that nothing has
 // loaded @kubernetes/client-node before the pod informer does: starts the
 // informer from a kubeconfig file (KUBECONFIG_PATH), waits for it to sync or
 // fail, and prints its states, what it found for the pod in LOOKUP

@@ -7,6 +7,12 @@
 // compaction. fieldSelector spec.nodeName=… is honoured. Real HTTP on 127.0.0.1.
 // With a token, requests without `Authorization: Bearer <token>` get 401, as
 // the real one answers a client whose credentials it does not accept.
+//
+// No test runs against it any more: the pod informer's tests use the real
+// kube-apiserver (test/cluster/pod-informer.test.ts). It stays for the
+// collector benchmark (bench/collector.ts), which measures the collector, not
+// the API server, and must run where no kube-apiserver is built; its pod
+// builders (pod, deploymentPod) serve the unit tests of workloadOf and slimPod.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createServer } from 'node:http'

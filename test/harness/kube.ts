@@ -42,6 +42,14 @@ export interface KubeCluster {
   audit?: KubeAudit
   startupMs: { etcd: number; apiserver: number }
   stop(): Promise<void>
+  /**
+   * Stops kube-apiserver and starts it again on the same port, certificates, tokens and etcd: what a client
+   * sees when the control plane is upgraded or crashes. Resolves when /readyz answers again. Absent for a
+   * KUBECONFIG cluster.
+   */
+  restartApiserver?: (opts?: { whileDown?: () => Promise<void> }) => Promise<void>
+  /** Compacts etcd's history at its current revision (returned): a watch resuming from before it gets 410 Gone. Absent for a KUBECONFIG cluster. */
+  compactEtcd?: () => Promise<number>
 }
 
 export interface StartKubeOptions {
@@ -117,6 +125,39 @@ function get(url: string, token?: string): Promise<string> {
     req.on('error', reject)
     req.end()
   })
+}
+
+/** POST of a JSON body to etcd's gRPC-gateway (/v3/...); resolves with the parsed answer on a 2xx. */
+function etcdPost(url: string, body: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body)
+    const req = httpRequest(url, { method: 'POST', timeout: 5000, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        text += d
+      })
+      res.on('end', () => {
+        const status = res.statusCode ?? 0
+        if (status >= 200 && status < 300) resolve(JSON.parse(text) as Record<string, unknown>)
+        else reject(new Error(`POST ${url}: ${status} ${text.slice(0, 300)}`))
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error(`POST ${url} timed out`)))
+    req.on('error', reject)
+    req.end(data)
+  })
+}
+
+/** Compacts etcd at its current revision through the gRPC-gateway (etcdctl is not built here). */
+async function compactEtcd(etcdUrl: string): Promise<number> {
+  // A range read of one key returns the store's current revision in its header; count_only keeps the answer small.
+  const range = await etcdPost(`${etcdUrl}/v3/kv/range`, { key: Buffer.from('\0').toString('base64'), count_only: true })
+  const revision = Number((range.header as { revision?: string } | undefined)?.revision)
+  if (!Number.isInteger(revision) || revision <= 0) throw new Error(`etcd range: no revision in ${JSON.stringify(range)}`)
+  // physical: the answer comes after the old revisions are gone, not just scheduled to go.
+  await etcdPost(`${etcdUrl}/v3/kv/compaction`, { revision: String(revision), physical: true })
+  return revision
 }
 
 function kubeconfig(server: string, caData: string, token: string): string {
@@ -238,32 +279,29 @@ async function startApiserver(
     const token = randomBytes(32).toString('base64url')
     writeFileSync(join(dir, 'tokens.csv'), `${token},leakwatch-admin,leakwatch-admin,"system:masters"\n`, { mode: 0o600 })
     const audit = options.audit === undefined ? undefined : writeAudit(dir, options.audit)
-    const proc = spawnGuarded(
-      bin,
-      [
-        `--etcd-servers=${etcd.url}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${port}`,
-        `--cert-dir=${certDir}`,
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
-        `--service-account-issuer=${server}`,
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-        // Without a controller-manager no namespace gets its "default" service account, and this plugin
-        // would refuse every pod that does not name an existing one.
-        '--disable-admission-plugins=ServiceAccount',
-        ...(audit?.flags ?? []),
-        ...(options.apiserverArgs ?? [])
-      ],
-      dir,
-      logFile
-    )
+    const args = [
+      `--etcd-servers=${etcd.url}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${certDir}`,
+      `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=${server}`,
+      `--service-account-key-file=${join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      // Without a controller-manager no namespace gets its "default" service account, and this plugin
+      // would refuse every pod that does not name an existing one.
+      '--disable-admission-plugins=ServiceAccount',
+      ...(audit?.flags ?? []),
+      ...(options.apiserverArgs ?? [])
+    ]
+    let proc = spawnGuarded(bin, args, dir, logFile)
+    const ready = (until: number) => waitReady('kube-apiserver', proc, logFile, until, () => get(`${server}/readyz`, token).then(() => undefined))
     try {
       // /readyz turns 200 only after the post-start hooks ran, RBAC's bootstrap roles included.
-      await waitReady('kube-apiserver', proc, logFile, deadline, () => get(`${server}/readyz`, token).then(() => undefined))
+      await ready(deadline)
       // Written by --cert-dir before the port opens: the serving certificate followed by the CA that signed it.
       const caData = readFileSync(join(certDir, 'apiserver.crt')).toString('base64')
       const kubeconfigPath = join(dir, 'kubeconfig')
@@ -280,7 +318,17 @@ async function startApiserver(
         async stop() {
           await proc.stop()
           await etcd.proc.stop()
-        }
+        },
+        async restartApiserver(opts = {}) {
+          // halt, not stop: the directory holds the certificates, keys and token file the new process reuses.
+          await proc.halt()
+          await opts.whileDown?.()
+          proc = spawnGuarded(bin, args, dir, logFile)
+          const t1 = performance.now()
+          await ready(Date.now() + STARTUP_TIMEOUT_MS)
+          process.stderr.write(`[services] kube-apiserver restarted in ${Math.round(performance.now() - t1)} ms at ${server}\n`)
+        },
+        compactEtcd: () => compactEtcd(etcd.url)
       }
       if (audit !== undefined) cluster.audit = audit.audit
       return cluster

@@ -1,5 +1,6 @@
 // Run by heap.test.ts in its own process: builds the known-secret index from
-// the stand-in Kubernetes API, the stand-in Vault and a file, writes a heap
+// the real kube-apiserver (KUBECONFIG_PATH, the namespaces in KUBE_NAMESPACES),
+// the stand-in Vault and a file, writes a heap
 // snapshot, and only then reads the leak lines to prove the index works. The
 // parent searches the snapshot for every value: this process must hold none.
 
@@ -19,15 +20,17 @@ const fingerprinter = createFingerprinter(undefined)
 const logger = createLogger({ level: 'warn', destination: process.stderr })
 const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
 const kc = new KubeConfig()
-kc.loadFromOptions({
-  clusters: [{ name: 's', server: env.KUBE_URL ?? '', skipTLSVerify: true }],
-  users: [{ name: 'u', token: env.KUBE_TOKEN ?? '' }],
-  contexts: [{ name: 's', cluster: 's', user: 'u' }],
-  currentContext: 's'
-})
+kc.loadFromFile(env.KUBECONFIG_PATH ?? '')
 const sources = [
   createKubernetesSource(
-    { namespaces: [], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 1000 },
+    {
+      namespaces: (env.KUBE_NAMESPACES ?? '').split(',').filter(Boolean),
+      excludeNamespaces: [],
+      excludeLabels: [],
+      excludeTypes: [],
+      excludeKeys: [],
+      maxRetryDelayMs: 1000
+    },
     { kubeConfig: kc, index, logger }
   ),
   createVaultSource(

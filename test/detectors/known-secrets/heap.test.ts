@@ -2,7 +2,9 @@
 // from every source, a heap snapshot of the process holds none of the values
 // nor any of the encodings it would find them in. The indexing runs in a
 // child process (heap-child.ts) so the values this test generates, and the
-// stand-ins serving them, are not in the heap that is searched.
+// servers serving them, are not in the heap that is searched. The Secrets come
+// from the real kube-apiserver (test/harness/kube.ts), the Vault values from
+// the stand-in.
 
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -11,25 +13,35 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
+import { getKube } from '../../harness/kube.ts'
 import { seededGen } from '../../support/seed.ts'
-import { startKubeApi, startVault } from './standins.ts'
+import { startVault } from './standins.ts'
 
 const run = promisify(execFile)
 
 test('after indexing Kubernetes, Vault and file values, a heap snapshot contains none of them in any form', async () => {
   const g = seededGen('g')
   const dir = await mkdtemp(join(tmpdir(), 'lw-heap-'))
-  const token = g.base62(32)
   const root = `hvs.${g.base62(24)}`
-  const api = await startKubeApi({ token })
+  const kube = await getKube()
+  const kc = new KubeConfig()
+  kc.loadFromFile(kube.kubeconfigPath)
+  const core = kc.makeApiClient(CoreV1Api)
+  // Namespaces of this run only, so a shared KUBECONFIG cluster's other Secrets are not indexed.
+  const run36 = `${Date.now().toString(36)}-${process.pid}`
+  const namespaces = ['ns0', 'ns1', 'ns2', 'tls'].map((n) => `lw-heap-${n}-${run36}`)
+  for (const name of namespaces) await core.createNamespace({ body: { metadata: { name } } })
+  const upsert = async (ns: string, name: string, values: Record<string, string>): Promise<void> => {
+    const data = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')]))
+    await core.createNamespacedSecret({ namespace: `lw-heap-${ns}-${run36}`, body: { metadata: { name }, data } })
+  }
   const vault = await startVault({ rootToken: root })
   try {
     const k8s = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? g.password() : `${g.base62(20)}/+"${g.base62(6)}`))
     const pem = `-----BEGIN PRIVATE KEY-----\n${g.pemBody(48)}\n${g.pemBody(48)}\n-----END PRIVATE KEY-----\n`
-    k8s.forEach((v, i) => {
-      api.upsert(`ns${i % 3}`, `s${i}`, { value: v })
-    })
-    api.upsert('tls', 'key', { 'tls.key': pem })
+    for (const [i, v] of k8s.entries()) await upsert(`ns${i % 3}`, `s${i}`, { value: v })
+    await upsert('tls', 'key', { 'tls.key': pem })
     const fromVault = Array.from({ length: 5 }, () => g.password())
     fromVault.forEach((v, i) => {
       vault.put(`secret/apps/a${i}`, { password: v })
@@ -46,8 +58,8 @@ test('after indexing Kubernetes, Vault and file values, a heap snapshot contains
     const { stdout } = await run(process.execPath, [join(import.meta.dirname, 'heap-child.ts')], {
       env: {
         ...process.env,
-        KUBE_URL: api.url,
-        KUBE_TOKEN: token,
+        KUBECONFIG_PATH: kube.kubeconfigPath,
+        KUBE_NAMESPACES: namespaces.join(','),
         VAULT_URL: vault.url,
         VAULT_TOKEN: root,
         VALUES_FILE: join(dir, 'values.txt'),
@@ -80,7 +92,6 @@ test('after indexing Kubernetes, Vault and file values, a heap snapshot contains
     assert.ok(!heap.includes(body.slice(0, 40)), 'a PEM body line in the heap snapshot')
     assert.ok(!heap.includes(inSnapshot(Buffer.from(pem).toString('base64').slice(0, 40))), 'the base64 of the PEM key in the heap snapshot')
   } finally {
-    await api.close()
     await vault.close()
     await rm(dir, { recursive: true, force: true })
   }

@@ -1,8 +1,8 @@
-// The sources of known values against stand-ins that speak the real wire
-// formats: a Kubernetes API server (list + chunked watch, bookmarks, 410
-// Gone) and Vault (KV v2, token and Kubernetes auth); and a file reloaded on
-// change. Each test checks the index follows creates, updates and deletes,
-// and that a value is found in every way it leaks.
+// The sources of known values: Vault (KV v2, token and Kubernetes auth) against
+// a stand-in that speaks its wire format, and a file reloaded on change. Each
+// test checks the index follows creates, updates and deletes, and that a value
+// is found in every way it leaks. The Kubernetes Secrets source is tested
+// against the real kube-apiserver in test/cluster/known-secrets-informer.test.ts.
 
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises'
@@ -10,18 +10,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
-import { KubeConfig } from '@kubernetes/client-node'
 import { createKnownSecretDetector, previewOf } from '../../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../../detectors/known-secrets/index.ts'
 import { createFileSource } from '../../../detectors/known-secrets/source-file.ts'
-import { createKubernetesSource } from '../../../detectors/known-secrets/source-kubernetes.ts'
 import { createVaultSource } from '../../../detectors/known-secrets/source-vault.ts'
 import type { LogChunk } from '../../../pipeline/events.ts'
 import { createFingerprinter } from '../../../pipeline/fingerprint.ts'
 import { createLogger } from '../../../pipeline/log.ts'
 import { seededGen } from '../../support/seed.ts'
 import { waitFor } from '../../support/wait.ts'
-import { startKubeApi, startVault } from './standins.ts'
+import { startVault } from './standins.ts'
 
 const g = seededGen('g')
 const fingerprinter = createFingerprinter(g.base62(40))
@@ -62,17 +60,6 @@ function setup() {
   return { index, scan }
 }
 
-function kubeConfig(server: string, token: string): KubeConfig {
-  const kc = new KubeConfig()
-  kc.loadFromOptions({
-    clusters: [{ name: 'standin', server, skipTLSVerify: true }],
-    users: [{ name: 'leakwatch', token }],
-    contexts: [{ name: 'standin', cluster: 'standin', user: 'leakwatch' }],
-    currentContext: 'standin'
-  })
-  return kc
-}
-
 /** The ways a value leaks that issue 4 names, each as a log line. */
 function leaks(value: string): Record<string, string> {
   return {
@@ -83,123 +70,6 @@ function leaks(value: string): Record<string, string> {
     url: `connecting to postgres://app:${encodeURIComponent(value)}@db.prod:5432/app?sslmode=require`
   }
 }
-
-test('Kubernetes Secrets: listed, watched, updated and deleted in the index within seconds; exclusions honoured', async () => {
-  const token = g.base62(32)
-  const api = await startKubeApi({ token })
-  const { index, scan } = setup()
-  const skipped: string[] = []
-  const states: string[] = []
-  const pw = `${g.password()}"\\`
-  const pem = `-----BEGIN PRIVATE KEY-----\n${g.pemBody(48)}\n${g.pemBody(48)}\n-----END PRIVATE KEY-----\n`
-  const hidden = { helm: g.base62(24), label: g.base62(24), ns: g.base62(24), crt: g.pemBody(48) }
-  api.upsert('prod', 'db', { password: `${pw}\n`, username: 'app', host: 'db.prod.svc.cluster.local' })
-  api.upsert('prod', 'tls', { 'tls.key': pem, 'tls.crt': hidden.crt }, { type: 'kubernetes.io/tls' })
-  api.upsert('prod', 'release', { release: hidden.helm }, { type: 'helm.sh/release.v1' })
-  api.upsert('prod', 'ignored', { token: hidden.label }, { labels: { 'leakwatch.io/ignore': 'true' } })
-  api.upsert('kube-system', 'boot', { token: hidden.ns })
-  for (let i = 0; i < 7; i++) api.upsert('bulk', `s${i}`, { value: g.base62(20) })
-  const source = createKubernetesSource(
-    {
-      namespaces: [],
-      excludeNamespaces: ['kube-system'],
-      excludeLabels: ['leakwatch.io/ignore'],
-      excludeTypes: ['helm.sh/release.v1'],
-      excludeKeys: ['ca.crt', 'tls.crt', 'namespace'],
-      maxRetryDelayMs: 500,
-      pageSize: 4
-    },
-    { kubeConfig: kubeConfig(api.url, token), index, logger, onSkip: (r) => skipped.push(r), onState: (s) => states.push(s) }
-  )
-  try {
-    source.start()
-    assert.equal(await source.synced(5000), true)
-    assert.equal(states.at(-1), 'synced')
-    // The password leaked every way issue 4 lists, and a line of the PEM key inside a JSON string.
-    for (const [how, line] of Object.entries(leaks(pw))) {
-      const found = scan(line)
-      assert.equal(found.length, 1, `${how}: ${line}`)
-      assert.deepEqual(found[0]?.origin, { source: 'kubernetes', namespace: 'prod', name: 'db', key: 'password' })
-      assert.equal(found[0]?.fingerprint, fingerprinter.of(pw))
-    }
-    assert.equal(scan(JSON.stringify({ msg: 'loaded key', key: pem })).length >= 1, true, 'a PEM key split across a JSON string')
-    assert.equal(scan(JSON.stringify({ msg: 'loaded key', key: pem }))[0]?.origin?.name, 'tls')
-    for (const [what, v] of Object.entries(hidden)) assert.equal(scan(`x ${v} y`).length, 0, `${what} is excluded`)
-    assert.deepEqual(skipped.sort(), ['excluded-key', 'hostname', 'too-short'])
-    assert.equal(index.keys('kubernetes/bulk/').length, 7, 'every page of the list was read')
-
-    // Create, update, delete: followed through the watch.
-    const next = g.password()
-    const created = g.base62(30)
-    api.upsert('app', 'api', { apiKey: created })
-    await waitFor(() => scan(created).length === 1, 'a created Secret to be indexed')
-    api.upsert('prod', 'db', { password: next })
-    await waitFor(() => scan(next).length === 1 && scan(pw).length === 0, 'an updated value to replace the old one')
-    api.remove('prod', 'db')
-    await waitFor(() => scan(next).length === 0, "a deleted Secret's value to be forgotten")
-    assert.equal(scan(...Object.values(leaks(next))).length, 0)
-
-    // Every watch asked for bookmarks and resumed from a resourceVersion, with the exclusions as selectors.
-    const watches = api.requests.filter((r) => r.query.watch !== undefined)
-    assert.ok(watches.length >= 1)
-    for (const w of watches) {
-      assert.equal(w.query.allowWatchBookmarks, 'true')
-      assert.match(w.query.resourceVersion ?? '', /^\d+$/)
-      assert.equal(w.query.fieldSelector, 'type!=helm.sh/release.v1')
-      assert.equal(w.query.labelSelector, '!leakwatch.io/ignore')
-    }
-    assert.ok(api.requests.some((r) => r.query.watch === undefined && r.query.limit === '4' && r.query.continue !== undefined))
-  } finally {
-    await source.stop()
-    await api.close()
-  }
-})
-
-test('Kubernetes Secrets: 410 Gone (as a watch ERROR event and as HTTP 410) forces a relist that catches up; errors back off and recover', async () => {
-  const token = g.base62(32)
-  const api = await startKubeApi({ token })
-  const { index, scan } = setup()
-  const a = g.base62(24)
-  const b = g.base62(24)
-  api.upsert('app', 'a', { v: a })
-  api.upsert('app', 'b', { v: b })
-  const source = createKubernetesSource(
-    { namespaces: ['app'], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfig(api.url, token), index, logger }
-  )
-  try {
-    source.start()
-    assert.equal(await source.synced(5000), true)
-    await waitFor(() => api.watchers().length === 1, 'the watch to open')
-    for (const as of ['event', 'http'] as const) {
-      // Changes made while the watch is down and history compacted: only a relist can see them.
-      const lists = api.requests.filter((r) => r.query.watch === undefined).length
-      api.cutWatches()
-      const c = g.base62(24)
-      api.upsert('app', `c-${as}`, { v: c })
-      api.remove('app', as === 'event' ? 'a' : 'b')
-      api.compact(as)
-      await waitFor(() => scan(c).length === 1, `a relist after 410 (${as})`, 10_000)
-      await waitFor(() => scan(as === 'event' ? a : b).length === 0, `a Secret deleted during the outage to be forgotten (${as})`, 10_000)
-      assert.ok(api.requests.filter((r) => r.query.watch === undefined).length > lists, 'relisted')
-      assert.ok(
-        api.requests.every((r) => r.path.startsWith('/api/v1/namespaces/app/')),
-        'only the selected namespace'
-      )
-      await waitFor(() => api.watchers().length === 1, 'the watch to reopen')
-    }
-    // The API server failing for a while: the source retries with backoff and keeps its index meanwhile.
-    const d = g.base62(24)
-    api.failNext(3, 503)
-    api.cutWatches()
-    api.upsert('app', 'd', { v: d })
-    await waitFor(() => scan(d).length === 1, 'recovery after 503s', 15_000)
-    assert.ok(logLines.some((l) => l.includes('cannot list/watch Secrets')))
-  } finally {
-    await source.stop()
-    await api.close()
-  }
-})
 
 test('Vault KV v2: token and Kubernetes auth, recursive paths, refresh follows updates and deletes, failures keep the index', async () => {
   const jwt = g.base62(60)
