@@ -11,6 +11,7 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node'
 import { backoffMs } from '../pipeline/backoff.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
+import { guardedWatch } from '../pipeline/k8s-watch.ts'
 import type { Logger } from '../pipeline/log.ts'
 import { loadInformerClient } from './k8s-client.ts'
 
@@ -103,55 +104,6 @@ export function slimPod(pod: V1Pod): V1Pod {
   }
 }
 
-/** ListWatch's own test for a 410 Gone, on a watch ERROR event's Status or on a failed watch request. */
-export function isGone(x: unknown): boolean {
-  const e = x as { code?: unknown; statusCode?: unknown } | null | undefined
-  return e?.code === 410 || e?.statusCode === 410
-}
-
-/**
- * A Watch whose pod events reach ListWatch already slimmed (slimPod); ERROR and BOOKMARK objects pass as they
- * are. ListWatch handles a 410 Gone itself (it lists again) without telling anyone; onGone makes it visible.
- */
-class PodWatch extends client.Watch {
-  readonly onGone: () => void
-  /**
-   * Set by stop(). ListWatch opens its next watch without checking whether it was stopped meanwhile (after
-   * a list that was in flight, after its reconnect delay): that watch would run, and index, after stop().
-   */
-  closed = false
-
-  constructor(config: KubeConfig, onGone: () => void) {
-    super(config)
-    this.onGone = onGone
-  }
-
-  override async watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void
-  ): Promise<AbortController> {
-    if (this.closed) {
-      const none = new AbortController()
-      none.abort()
-      return none
-    }
-    return await super.watch(
-      path,
-      queryParams,
-      (phase, obj, raw) => {
-        if (phase === 'ERROR' && isGone(obj)) this.onGone()
-        callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? slimPod(obj as V1Pod) : obj, raw)
-      },
-      (err) => {
-        if (isGone(err)) this.onGone()
-        done(err)
-      }
-    )
-  }
-}
-
 export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDeps): PodMetadata {
   const log = deps.logger.child({ component: 'k8s-pods' })
   const now = deps.now ?? Date.now
@@ -163,11 +115,13 @@ export function createPodMetadata(opts: PodMetadataOptions, deps: PodMetadataDep
   let failures = 0
   let timer: NodeJS.Timeout | undefined
   const fieldSelector = opts.nodeName === undefined || opts.nodeName === '' ? undefined : `spec.nodeName=${opts.nodeName}`
-  const watch = new PodWatch(deps.kubeConfig, () =>
+  const watch = guardedWatch(client.Watch, deps.kubeConfig, {
     // Etcd compacted the history the watch would resume from (or the watch cache moved past it): the pods
     // that changed meanwhile are only in a new list, which ListWatch makes next, reporting what vanished as deletes.
-    log.info({ code: 410 }, 'pod watch expired (410 Gone); listing the pods again')
-  )
+    onGone: () => log.info({ code: 410 }, 'pod watch expired (410 Gone); listing the pods again'),
+    // Pod events reach ListWatch's cache already slimmed: spec, status and managedFields are most of a pod.
+    map: (obj) => slimPod(obj as V1Pod)
+  })
   const informer = new client.ListWatch<V1Pod>(
     '/api/v1/pods',
     watch,

@@ -14,6 +14,7 @@ import type { V1Secret, V1SecretList } from '@kubernetes/client-node'
 import { CoreV1Api, type KubeConfig, ListWatch, Watch } from '@kubernetes/client-node'
 import { backoffMs } from '../../pipeline/backoff.ts'
 import { LeakwatchError } from '../../pipeline/errors.ts'
+import { guardedWatch } from '../../pipeline/k8s-watch.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { KnownSecretIndex } from './index.ts'
 import type { SkipReason } from './skip.ts'
@@ -51,55 +52,6 @@ export interface KnownSecretSource {
   synced: (timeoutMs: number) => Promise<boolean>
   state: () => SourceState
   stop: () => Promise<void>
-}
-
-/** ListWatch's own test for a 410 Gone: a watch ERROR event's Status, or a failed watch request. */
-function isGone(x: unknown): boolean {
-  const e = x as { code?: unknown; statusCode?: unknown } | null | undefined
-  return e?.code === 410 || e?.statusCode === 410
-}
-
-/**
- * Asks for bookmarks on every watch (ListWatch itself passes only resourceVersion and selectors). ListWatch
- * handles a 410 Gone itself, listing again without telling anyone; onGone makes it visible.
- */
-class BookmarkWatch extends Watch {
-  readonly onGone: () => void
-  /**
-   * Set by stop(). ListWatch opens its next watch without checking whether it was stopped meanwhile (after
-   * a list that was in flight, after its reconnect delay): that watch would run, and index, after stop().
-   */
-  closed = false
-
-  constructor(config: KubeConfig, onGone: () => void) {
-    super(config)
-    this.onGone = onGone
-  }
-
-  override async watch(
-    path: string,
-    params: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void
-  ): Promise<AbortController> {
-    if (this.closed) {
-      const none = new AbortController()
-      none.abort()
-      return none
-    }
-    return await super.watch(
-      path,
-      { ...params, allowWatchBookmarks: true },
-      (phase, obj, raw) => {
-        if (phase === 'ERROR' && isGone(obj)) this.onGone()
-        callback(phase, obj, raw)
-      },
-      (err) => {
-        if (isGone(err)) this.onGone()
-        done(err)
-      }
-    )
-  }
 }
 
 /** The HTTP status and the API server's own message (it names the user and the verb it refused) of a failed list or watch. */
@@ -228,11 +180,13 @@ export function createKubernetesSource(opts: KubernetesSourceOptions, deps: Kube
 
   const informers = scopes.map((namespace) => {
     const path = namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`
-    const watch = new BookmarkWatch(deps.kubeConfig, () =>
+    const watch = guardedWatch(Watch, deps.kubeConfig, {
       // The history the watch would resume from is compacted (or out of the watch cache): a new list
       // follows, and Secrets deleted meanwhile are reported as deletes from it.
-      log.info({ namespace, code: 410 }, 'Secrets watch expired (410 Gone); listing the Secrets again')
-    )
+      onGone: () => log.info({ namespace, code: 410 }, 'Secrets watch expired (410 Gone); listing the Secrets again'),
+      // ListWatch itself passes only resourceVersion and selectors.
+      params: { allowWatchBookmarks: true }
+    })
     const informer = new ListWatch<V1Secret>(path, watch, async () => await listAll(namespace), false, labelSelector, fieldSelector)
     const entry = { namespace, informer, watch, failures: 0, synced: false, timer: undefined as NodeJS.Timeout | undefined }
     informer.on('add', put)
