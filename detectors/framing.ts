@@ -96,6 +96,21 @@ export function toRawEnd(f: Framing, i: number, col: number): number {
   return col <= 0 ? toRaw(f, i, 0) : toRaw(f, i, col - 1) + 1
 }
 
+/** The framed column of written line `i`'s column `col`: the first kept character at or after it (clamped to the framed line). */
+export function fromRaw(f: Framing, i: number, col: number): number {
+  const at = f.kept.get(i)
+  const len = (f.lines[i] ?? '').length
+  if (at === undefined) return Math.min(len, Math.max(0, col - (f.prefix[i] ?? 0)))
+  let lo = 0
+  let hi = at.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((at[mid] ?? 0) < col) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
 /**
  * The byte offset of each framed line in `bytes`, the UTF-8 of `f.joined`, and one past the last
  * line's newline at index `lines.length`. An all-ASCII chunk (the same length in bytes and code

@@ -29,6 +29,18 @@ export interface Hit<C extends HitRule = HitRule> {
   viewEnd?: number
   /** The value ran into a JSON escape and was cut there: a decoded view's reading of the place is better. */
   cut?: boolean
+  /**
+   * Found in a decoded view: its span in that view and, for a view decoded from another view, the
+   * span of its encoded run in each view above. A context that shows any of those views masks it there.
+   */
+  marks?: ViewMark[]
+}
+
+/** A span of a decoded view's text that holds a secret, or its encoded form. */
+export interface ViewMark {
+  text: string
+  start: number
+  end: number
 }
 
 /** The encoded span of the line a decoded view came from, and how it was decoded (json, url+base64, …). */
@@ -36,6 +48,8 @@ export interface ViewSpan {
   via: string
   start: number
   end: number
+  /** For a view decoded from another view: where its run lies in each view above it. */
+  chain?: readonly ViewMark[]
 }
 
 /**
@@ -45,6 +59,7 @@ export interface ViewSpan {
  */
 export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, text: string, view: ViewSpan | undefined): Hit<C> {
   if (view === undefined) return h
+  h = { ...h, marks: [...(view.chain ?? []), { text, start: h.start, end: h.end }] }
   // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
   const line = lines[h.lineIndex] ?? ''
   for (const form of [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {

@@ -23,9 +23,10 @@ import type { Finding, LogChunk, Source } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import { mask, stableId } from '../pipeline/fingerprint.ts'
 import { decodeViews } from './decode.ts'
-import { clipAround, maskSpans } from './excerpt.ts'
+import type { Masked } from './excerpt.ts'
+import { clipAround, maskText } from './excerpt.ts'
 import type { Framing } from './framing.ts'
-import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
+import { frameLines, fromRaw, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
 import { formatPrefixes, plausibleSecret } from './gates.ts'
 import type { Hit as HitOf, ViewSpan } from './hits.ts'
 import { distinctHits, place } from './hits.ts'
@@ -105,6 +106,10 @@ export interface FramedChunk {
   /** Column in written line `line` of the framed column `col`; `toRawEnd` for an exclusive end. */
   toRaw: (line: number, col: number) => number
   toRawEnd: (line: number, col: number) => number
+  /** The spans of written line `line` that hold a secret the engine found (any reading), to mask in the caller's contexts. */
+  secretSpans: (line: number) => ReadonlyArray<readonly [number, number]>
+  /** Spans of written line `line` that hold a secret the caller found: the engine masks them in its contexts of that line. */
+  reportSpans: (line: number, spans: ReadonlyArray<readonly [number, number]>) => void
 }
 
 export interface SecretDetector {
@@ -229,6 +234,8 @@ interface ChunkScan {
   engine: Engine
   lines: readonly string[]
   hits: Hit[]
+  /** Secret spans another detector found (known secrets, through `FramedChunk.reportSpans`), in framed columns, per line. */
+  foreign: Map<number, Array<[number, number]>>
 }
 
 export function createSecretDetector(opts: SecretDetectorOptions): SecretDetector {
@@ -240,9 +247,12 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       if (engine.allow.streams.some((a) => a.test(chunk.stream))) return []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
       const framing = frameLines(chunk.lines)
-      const scan: ChunkScan = { engine, lines: framing.lines, hits: [] }
+      const scan: ChunkScan = { engine, lines: framing.lines, hits: [], foreign: new Map() }
       scanChunk(scan, framing, framed)
       if (scan.hits.length === 0) return []
+      // Every hit masks its span in every context, kept or not: a duplicate, an allow-listed stream's or a
+      // baselined value is still a secret that another finding's context must not show.
+      const masks = createContexts(framing, [...scan.hits], scan.foreign, opts.maxContextChars)
       const kept = distinctHits(scan.hits)
       const detectedAt = now().toISOString()
       const out: Finding[] = []
@@ -250,7 +260,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
         if (h.compiled.allowStreams.some((a) => a.test(chunk.stream))) continue
         const fingerprint = opts.fingerprinter.of(h.secret)
         if (engine.allow.fingerprints?.has(fingerprint) === true) continue
-        out.push(findingOf(opts, chunk, framing, kept, h, fingerprint, detectedAt))
+        out.push(findingOf(opts, chunk, framing, masks, h, fingerprint, detectedAt))
       }
       return out
     }
@@ -287,7 +297,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
     if (engine.depth === 0) continue
     scanViews(scan, i, line, 0, 0, undefined, lineRuns === undefined ? [] : utf16Spans(line, lineBuf, lineRuns))
   }
-  if (framed !== undefined) framed(framedChunk(framing, buf, starts))
+  if (framed !== undefined) framed(framedChunk(scan, framing, buf, starts))
 }
 
 /**
@@ -352,17 +362,35 @@ function escapedLines(buf: Buffer, starts: readonly number[], n: number): Uint8A
 }
 
 /** The chunk's bytes as the known-secret scan reads them: a newline after the last line and zeros after it. */
-function framedChunk(framing: Framing, buf: Buffer, starts: number[]): FramedChunk {
+function framedChunk(scan: ChunkScan, framing: Framing, buf: Buffer, starts: number[]): FramedChunk {
   const all = Buffer.from(buf.buffer, buf.byteOffset, buf.length + 9)
   all[buf.length] = 0x0a
   all.fill(0, buf.length + 1)
+  let byLine: Map<number, Array<[number, number]>> | undefined
   return {
     bytes: all,
     length: buf.length + 1,
     starts,
     lines: framing.lines,
     toRaw: (line, col) => toRaw(framing, line, col),
-    toRawEnd: (line, col) => toRawEnd(framing, line, col)
+    toRawEnd: (line, col) => toRawEnd(framing, line, col),
+    secretSpans: (line) => {
+      if (byLine === undefined) {
+        byLine = new Map()
+        for (const h of scan.hits) {
+          const list = byLine.get(h.lineIndex) ?? []
+          byLine.set(h.lineIndex, list)
+          const end = h.endLineIndex === h.lineIndex ? h.end : (framing.lines[h.lineIndex] ?? '').length
+          list.push([toRaw(framing, h.lineIndex, h.start), toRawEnd(framing, h.lineIndex, end)])
+        }
+      }
+      return byLine.get(line) ?? []
+    },
+    reportSpans: (line, spans) => {
+      const list = scan.foreign.get(line) ?? []
+      scan.foreign.set(line, list)
+      for (const [s, e] of spans) list.push([fromRaw(framing, line, s), fromRaw(framing, line, e)])
+    }
   }
 }
 
@@ -415,7 +443,11 @@ function scanViews(
   for (const v of decodeViews(text, runs)) {
     // A view's findings point at the encoded span of the line it came from.
     const span = view ?? { via: v.via, start: offset + v.start, end: offset + v.end }
-    scanText(scan, lineIndex, v.text, 0, level + 1, { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end })
+    // Under a view, the run this view decodes lies in that view's text: a context showing it masks the run.
+    const chain = view === undefined ? undefined : [...(view.chain ?? []), { text, start: v.start, end: v.end }]
+    const child: ViewSpan = { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end }
+    if (chain !== undefined) child.chain = chain
+    scanText(scan, lineIndex, v.text, 0, level + 1, child)
   }
 }
 
@@ -499,17 +531,16 @@ function passes(engine: Engine, c: Compiled, secret: string, line: string, match
   return true
 }
 
-/** The finding of hit `h` of `chunk`, its columns back in the record as written; `kept` are the chunk's hits, masked in the context. */
+/** The finding of hit `h` of `chunk`, its columns back in the record as written; its context from `contexts`. */
 function findingOf(
   opts: SecretDetectorOptions,
   chunk: LogChunk,
   framing: Framing,
-  kept: readonly Hit[],
+  contexts: Contexts,
   h: Hit,
   fingerprint: string,
   detectedAt: string
 ): Finding {
-  const line = framing.lines[h.lineIndex] ?? ''
   const lineNo = chunk.startLine + h.lineIndex
   // Back to the columns of the record as written (a masker rewrites that, framing and all).
   const start = toRaw(framing, h.lineIndex, h.start)
@@ -528,27 +559,81 @@ function findingOf(
     source: chunk.source satisfies Source,
     location: { line: lineNo, column: start + 1, endLine: chunk.startLine + h.endLineIndex, endColumn },
     preview: mask(h.secret),
-    context: context(
-      line,
-      kept.filter((k) => k.lineIndex === h.lineIndex),
-      h,
-      opts.maxContextChars
-    ),
+    context: contexts.of(h),
     detectedAt
   }
   if (opts.reveal === true) Object.defineProperty(finding, SECRET, { value: h.secret, enumerable: false })
   return finding
 }
 
-/** The line with every hit on it masked, or for a hit in a decoded view the view with its secret masked, clipped around the hit. */
-function context(line: string, lineHits: readonly Hit[], h: Hit, max: number): string {
-  const masked = maskSpans(
-    line,
-    lineHits.map((k): [number, number] => [k.start, k.end])
-  )
-  if (h.viewText === undefined) return clipAround(masked, h.start, max)
-  // Found in a decoded view: show the view with the secret masked, marked as decoded.
-  return `(${h.via}-decoded) ${clipAround(maskSpans(h.viewText, [[h.viewStart ?? 0, h.viewEnd ?? 0]]), h.viewStart ?? 0, max)}`
+/** The contexts of a chunk's findings. */
+interface Contexts {
+  of: (h: Hit) => string
+}
+
+/**
+ * The contexts of a chunk's findings, masked by construction: a line is shown with the span of
+ * every hit on it masked (every rule, every reading, duplicates and baselined values included, and
+ * the spans another detector reported), and a decoded view with every span any hit marked in that
+ * view (a secret found there, or the encoded run of one found in a view below it). Each text is
+ * masked once, however many findings show it, and each context is a clip of it: the work per line
+ * is linear in the line and its hits.
+ */
+function createContexts(framing: Framing, hits: readonly Hit[], foreign: ReadonlyMap<number, Array<[number, number]>>, max: number): Contexts {
+  const lineSpans = new Map<number, Array<[number, number]>>()
+  const viewSpans = new Map<number, Map<string, Array<[number, number]>>>()
+  const spansOf = (i: number): Array<[number, number]> => {
+    let spans = lineSpans.get(i)
+    if (spans === undefined) {
+      spans = [...(foreign.get(i) ?? [])]
+      lineSpans.set(i, spans)
+    }
+    return spans
+  }
+  for (const h of hits) {
+    spansOf(h.lineIndex).push([h.start, h.endLineIndex === h.lineIndex ? h.end : Number.MAX_SAFE_INTEGER])
+    // A block's body on the lines after its header.
+    for (let j = h.lineIndex + 1; j <= h.endLineIndex; j++) spansOf(j).push([0, j === h.endLineIndex ? h.endColumn - 1 : Number.MAX_SAFE_INTEGER])
+    if (h.marks === undefined) continue
+    const views = viewSpans.get(h.lineIndex) ?? new Map<string, Array<[number, number]>>()
+    viewSpans.set(h.lineIndex, views)
+    for (const m of h.marks) {
+      const list = views.get(m.text) ?? []
+      views.set(m.text, list)
+      list.push([m.start, m.end])
+    }
+  }
+  const maskedLines = new Map<number, Masked>()
+  const maskedViews = new Map<number, Map<string, Masked>>()
+  const lineOf = (i: number): Masked => {
+    let m = maskedLines.get(i)
+    if (m === undefined) {
+      m = maskText(framing.lines[i] ?? '', lineSpans.get(i) ?? [])
+      maskedLines.set(i, m)
+    }
+    return m
+  }
+  return {
+    of(h) {
+      const focus = h.start
+      const foreignSpans = foreign.get(h.lineIndex) ?? []
+      // A decoded view is shown only when no other detector's secret lies in its encoded run: those are
+      // masked in the line as written, not in a decoding of it.
+      if (h.viewText === undefined || foreignSpans.some(([s, e]) => s < h.end && h.start < e)) {
+        const m = lineOf(h.lineIndex)
+        return clipAround(m.text, m.at(focus), max)
+      }
+      const views = maskedViews.get(h.lineIndex) ?? new Map<string, Masked>()
+      maskedViews.set(h.lineIndex, views)
+      let m = views.get(h.viewText)
+      if (m === undefined) {
+        m = maskText(h.viewText, viewSpans.get(h.lineIndex)?.get(h.viewText) ?? [])
+        views.set(h.viewText, m)
+      }
+      // Found in a decoded view: show the view with every secret in it masked, marked as decoded.
+      return `(${h.via}-decoded) ${clipAround(m.text, m.at(h.viewStart ?? 0), max)}`
+    }
+  }
 }
 
 // A JSON escape inside a value that a permissive charset (passwords, URLs) took in: `pass=Summer9!\n`

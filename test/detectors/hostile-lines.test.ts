@@ -1,0 +1,111 @@
+// Issue #12, "hostile logs": whoever writes a log line must not be able to make
+// the engine print a secret, hide one, or stall it. Each test here failed on
+// the engine before its fix.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createKnownSecretDetector, previewOf, withKnownSecrets } from '../../detectors/known-secrets/detector.ts'
+import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { createSecretDetector } from '../../detectors/secrets.ts'
+import type { Finding, LogChunk } from '../../pipeline/events.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { seededGen, testSeed } from '../support/seed.ts'
+
+const gen = seededGen('hostile')
+
+function chunk(lines: string[]): LogChunk {
+  return {
+    v: '1',
+    type: 'log-chunk',
+    stream: 'k8s/shop/api-0/api',
+    source: { type: 'k8s', namespace: 'shop' },
+    startLine: 1,
+    offset: { start: 0, end: 0 },
+    lines,
+    collectedAt: new Date(0).toISOString()
+  }
+}
+
+function detector(extra: Partial<Parameters<typeof createSecretDetector>[0]> = {}) {
+  return createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 240, ...extra })
+}
+
+/** The part of a value its mask hides: it may appear in no field of any finding. */
+function hidden(value: string): string {
+  return value.slice(4, -2)
+}
+
+function assertNoLeak(findings: readonly Finding[], values: readonly string[], what: string): void {
+  for (const f of findings) {
+    const text = JSON.stringify(f)
+    for (const v of values) assert.equal(text.includes(hidden(v)), false, `${what}: finding ${f.rule} shows ${v.slice(0, 4)}… in ${text} (seed ${testSeed()})`)
+  }
+}
+
+function awsKeyId(): string {
+  return `AKIA${gen.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`
+}
+
+test('self-leak: every context masks every secret of its line, in every view (base64 .env, URL and JSON escapes)', () => {
+  const d = detector()
+  const aws = awsKeyId()
+  const ghp = gen.githubToken('ghp_')
+  const slack = `xoxb-${gen.digits(12)}-${gen.digits(13)}-${gen.base62(24)}`
+  const env = `AWS_ACCESS_KEY_ID=${aws}\nGITHUB_TOKEN=${ghp}\nSLACK_BOT_TOKEN=${slack}\n`
+  const b64 = Buffer.from(env).toString('base64')
+  const lines: Array<[string, string]> = [
+    ['base64 .env', `loading secret env: ${b64}`],
+    ['base64 .env in JSON', JSON.stringify({ msg: 'env', data: b64 })],
+    ['URL-encoded (%2D)', `GET /hook?env=${encodeURIComponent(env).replaceAll('-', '%2D')} HTTP/1.1`],
+    ['JSON \\u002d', `{"env":"${JSON.stringify(env).slice(1, -1).replaceAll('-', '\\u002d')}"}`],
+    ['JSON in JSON', JSON.stringify({ log: JSON.stringify({ env }) })]
+  ]
+  for (const [what, line] of lines) {
+    const found = d.detect(chunk([line]))
+    assert.ok(found.length >= 2, `${what}: ${found.length} findings in ${line} (seed ${testSeed()})`)
+    // Every encoded form the line holds of each secret, too: a raw context shows the line as written.
+    const forms = [aws, ghp, slack].flatMap((s) => [s, s.replaceAll('-', '%2D'), s.replaceAll('-', '\\u002d')])
+    assertNoLeak(found, forms, what)
+  }
+})
+
+test('self-leak: a base64 view holding a secret no rule located in the line is masked in the raw context too', () => {
+  const d = detector()
+  const ghp = gen.githubToken('ghp_')
+  const b64 = Buffer.from(`GITHUB_TOKEN=${ghp}`).toString('base64')
+  // The raw line's own finding (a generic value) shows the line; the base64 run must be masked in it.
+  const pw = `${gen.base62(10)}Q9${gen.base62(10)}`
+  const found = d.detect(chunk([`password=${pw} blob=${b64}`]))
+  assert.ok(found.length >= 2, JSON.stringify(found))
+  assertNoLeak(found, [ghp, pw, b64], 'raw and base64')
+})
+
+test('self-leak: a known-secret finding and a rule finding on one line each mask the other secret', () => {
+  const fingerprinter = createFingerprinter(gen.base62(40))
+  const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
+  const known = gen.password()
+  index.set({ source: 'kubernetes', namespace: 'prod', name: 'db', key: 'password' }, Buffer.from(known))
+  const both = withKnownSecrets(
+    createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240 }),
+    createKnownSecretDetector({ index, maxContextChars: 240 })
+  )
+  const ghp = gen.githubToken('ghp_')
+  const b64 = Buffer.from(`GITHUB_TOKEN=${ghp}\n`).toString('base64')
+  for (const line of [
+    `db ${known} token ${ghp}`,
+    `env ${b64} db=${Buffer.from(known).toString('base64')}`,
+    `env ${Buffer.from(`GITHUB_TOKEN=${ghp}\nDB=${known}\n`).toString('base64')}`
+  ]) {
+    const found = both.detect(chunk([line]))
+    assert.ok(
+      found.some((f) => f.kind === 'known-secret'),
+      line
+    )
+    assert.ok(
+      found.some((f) => f.rule.startsWith('github')),
+      line
+    )
+    assertNoLeak(found, [known, ghp], 'known and rule')
+  }
+})
