@@ -33,7 +33,8 @@ export const detectorConfigSchema = s.object({
     }),
     lines: s.array(s.string(), {
       default: [],
-      description: 'RE2 patterns; no finding on a line matching one (a line holding `leakwatch:allow` is always skipped).'
+      description:
+        'RE2 patterns; no finding on a line matching one. (Inline, a line accepts one secret with `leakwatch:allow=` and the first 16 hex digits of its fingerprint; a bare `leakwatch:allow` accepts nothing.)'
     }),
     streams: s.array(s.string(), {
       default: [],

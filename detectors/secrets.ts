@@ -121,8 +121,20 @@ export interface SecretDetector {
 /** A raw match of a compiled rule before it becomes a Finding; `secret` never leaves this module. */
 type Hit = HitOf<Compiled>
 
-/** The inline marker that silences a line, like gitleaks:allow. */
-export const INLINE_ALLOW = 'leakwatch:allow'
+/**
+ * The inline marker that accepts one secret on its line: `leakwatch:allow=` and the first
+ * INLINE_ALLOW_HEX hex digits of the secret's keyed fingerprint. A bare `leakwatch:allow` (the
+ * gitleaks form) silenced the whole line, so whoever wrote part of a line (a query string, a user
+ * agent, a user name) could hide any secret in it; writing this one takes the fingerprint key.
+ */
+export const INLINE_ALLOW = 'leakwatch:allow='
+export const INLINE_ALLOW_HEX = 16
+
+/** Whether written line `line` carries the inline marker of the secret whose fingerprint is `fingerprint`. */
+export function inlineAllowed(line: string, fingerprint: string): boolean {
+  // A fingerprint is at least INLINE_ALLOW_HEX hex digits; a shorter one (never made) accepts nothing.
+  return fingerprint.length >= INLINE_ALLOW_HEX && line.includes(INLINE_ALLOW + fingerprint.slice(0, INLINE_ALLOW_HEX))
+}
 
 export function compileRule(rule: Rule, index = 0): Compiled {
   const make = (source: string, flags: string): RE2 => {
@@ -259,7 +271,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       for (const h of kept) {
         if (h.compiled.allowStreams.some((a) => a.test(chunk.stream))) continue
         const fingerprint = opts.fingerprinter.of(h.secret)
-        if (engine.allow.fingerprints?.has(fingerprint) === true) continue
+        if (engine.allow.fingerprints?.has(fingerprint) === true || inlineAllowed(framing.raw[h.lineIndex] ?? '', fingerprint)) continue
         out.push(findingOf(opts, chunk, framing, masks, h, fingerprint, detectedAt))
       }
       return out
@@ -274,7 +286,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
  */
 function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) => void): void {
   const { engine } = scan
-  const { raw: rawLines, lines } = framing
+  const { lines } = framing
   const scanned = engine.keywords.scanText(framing.joined)
   const buf = scanned.bytes
   const n = lines.length
@@ -287,7 +299,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
     const lineRuns = runs[i]
     if (cand === undefined && lineRuns === undefined && escaped[i] === 0) continue
     const line = lines[i] ?? ''
-    if (line.length === 0 || (rawLines[i] ?? '').includes(INLINE_ALLOW)) continue
+    if (line.length === 0) continue
     if (line.length > engine.maxLine) {
       scanWindows(scan, i, line)
       continue

@@ -8,7 +8,7 @@ import type { Finding, LogChunk, Source } from '../../pipeline/events.ts'
 import { stableId } from '../../pipeline/fingerprint.ts'
 import { clipAround, maskText } from '../excerpt.ts'
 import type { FramedChunk, SecretDetector } from '../secrets.ts'
-import { INLINE_ALLOW } from '../secrets.ts'
+import { inlineAllowed } from '../secrets.ts'
 import type { FormKind } from './encode.ts'
 import type { Hit, KnownSecretIndex, Origin } from './index.ts'
 
@@ -125,7 +125,6 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): Kno
       }
       for (const [i, found] of byLine) {
         const line = chunk.lines[i] ?? ''
-        if (line.includes(INLINE_ALLOW)) continue
         // A value found in two forms at one place (its JSON escape contains its raw form) is one finding: keep the widest.
         found.sort((a, b) => a.start - b.start || b.end - a.end)
         const kept = found.filter(
@@ -137,7 +136,7 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): Kno
         framed?.reportSpans(i, spans)
         const masked = maskText(line, [...spans, ...(framed?.secretSpans(i) ?? [])])
         for (const h of kept) {
-          if (opts.fingerprints?.has(h.value.fingerprint) === true) continue
+          if (opts.fingerprints?.has(h.value.fingerprint) === true || inlineAllowed(line, h.value.fingerprint)) continue
           const [firstKey] = h.value.origins
           const origin = firstKey === undefined ? undefined : opts.index.origin(firstKey)
           if (origin === undefined) continue

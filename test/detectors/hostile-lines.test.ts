@@ -109,3 +109,23 @@ test('self-leak: a known-secret finding and a rule finding on one line each mask
     assertNoLeak(found, [known, ghp], 'known and rule')
   }
 })
+
+test('inline allow: a bare leakwatch:allow hides nothing from the engine or the known-secret lookup; the fingerprint marker accepts its own secret only', () => {
+  const key = gen.base62(40)
+  const fingerprinter = createFingerprinter(key)
+  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240 })
+  const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
+  const known = gen.password()
+  index.set({ source: 'kubernetes', namespace: 'prod', name: 'db', key: 'password' }, Buffer.from(known))
+  const both = withKnownSecrets(d, createKnownSecretDetector({ index, maxContextChars: 240 }))
+  const ghp = gen.githubToken('ghp_')
+  for (const line of [`GET /x?u=leakwatch:allow&t=${ghp}&p=${encodeURIComponent(known)}`, `user="leakwatch:allow" token=${ghp} db=${known}`]) {
+    const found = both.detect(chunk([line]))
+    assert.deepEqual(found.map((f) => f.kind).sort(), ['known-secret', 'pattern'], `seed ${testSeed()}: ${line}`)
+  }
+  const ok = `fixture ${ghp} # leakwatch:allow=${fingerprinter.of(ghp).slice(0, 16)} db ${known} # leakwatch:allow=${fingerprinter.of(known).slice(0, 16)}`
+  assert.deepEqual(both.detect(chunk([ok])), [])
+  // A marker accepts its own secret only: another secret on the line is reported.
+  const other = gen.githubToken('ghp_')
+  assert.equal(both.detect(chunk([`${ghp} ${other} leakwatch:allow=${fingerprinter.of(ghp).slice(0, 16)}`])).length, 1)
+})
