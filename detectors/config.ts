@@ -16,6 +16,13 @@ export const detectorConfigSchema = s.object({
     })
   ),
   maxContextChars: s.number({ integer: true, min: 40, default: 240, description: 'Masked context kept around a finding.' }),
+  maxFindingsPerLine: s.number({
+    integer: true,
+    min: 1,
+    default: 1000,
+    description:
+      "Findings one rule makes on one line (a value read raw and decoded counts twice). Past it the rule's further matches on the line are masked in every context but not reported, the other rules still run, and leakwatch_detector_limits_total counts the line."
+  }),
   sealPublicKey: s.optional(
     s.string({
       description:

@@ -50,6 +50,12 @@ export interface ViewSpan {
   end: number
   /** For a view decoded from another view: where its run lies in each view above it. */
   chain?: readonly ViewMark[]
+  /**
+   * The line's column of a column of the view, when every decoding from the line to the view kept
+   * each value in place (JSON and URL escapes; not base64): a value found in the view is then
+   * pointed at its escaped form in the line exactly.
+   */
+  toLine?: (col: number) => number
 }
 
 /**
@@ -61,8 +67,14 @@ export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, te
   if (view === undefined) return h
   h = { ...h, marks: [...(view.chain ?? []), { text, start: h.start, end: h.end }] }
   // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
+  if (view.toLine !== undefined) {
+    const at = view.toLine(h.start)
+    const end = view.toLine(h.end)
+    return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
+  }
+  // Without a map, look for the escaped form (never in a base64 view: the line holds the encoding).
   const line = lines[h.lineIndex] ?? ''
-  for (const form of [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
+  for (const form of view.via.includes('base64') ? [] : [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
     const at = line.indexOf(form, view.start)
     if (at >= 0 && at + form.length <= view.end)
       return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
@@ -97,14 +109,30 @@ export function distinctHits<C extends HitRule>(hits: Array<Hit<C>>): Array<Hit<
       reading(a) - reading(b) ||
       a.compiled.index - b.compiled.index
   )
+  // What the hits kept so far on each line rule out, so each hit is judged in constant time (a line
+  // with thousands of values was quadratic here): the values kept, where the located ones end, and the
+  // rules that matched the line as written.
+  const seen = new Map<number, { secrets: Set<string>; end: number; rules: Set<C> }>()
   const kept: Array<Hit<C>> = []
   for (const h of hits) {
+    let line = seen.get(h.lineIndex)
+    if (line === undefined) {
+      line = { secrets: new Set(), end: -1, rules: new Set() }
+      seen.set(h.lineIndex, line)
+    }
+    if (line.secrets.has(h.secret)) continue
+    if (h.viewText === undefined) {
+      // Sorted by start: a located hit overlaps one kept before it exactly when it starts before the furthest end.
+      if (h.start < line.end) continue
+      line.end = Math.max(line.end, h.end)
+      line.rules.add(h.compiled)
+    } else if (line.rules.has(h.compiled)) {
+      // An unlocated view hit of a rule that already matched the raw line is the same value read another way.
+      continue
+    }
     // A view the secret could not be located in spans the whole encoded text: it only duplicates the same value.
-    const overlaps = (k: Hit<C>): boolean => k.viewText === undefined && h.viewText === undefined && k.start < h.end && h.start < k.end
-    // An unlocated view hit of a rule that already matched the raw line is the same value read another way.
-    const sameRule = (k: Hit<C>): boolean => h.viewText !== undefined && k.viewText === undefined && k.compiled === h.compiled
-    const dup = kept.find((k) => k.lineIndex === h.lineIndex && (k.secret === h.secret || overlaps(k) || sameRule(k)))
-    if (dup === undefined) kept.push(h)
+    line.secrets.add(h.secret)
+    kept.push(h)
   }
   return kept.sort((a, b) => a.lineIndex - b.lineIndex || a.start - b.start)
 }

@@ -49,6 +49,12 @@ interface Compiled {
   allowStreams: RE2[]
 }
 
+/** The per-line caps of the engine, as counted in leakwatch_detector_limits_total. */
+export type DetectorLimit = 'findings-per-line'
+
+/** Hits per line that become findings, by default: a line of a thousand secrets is an attack or a dump, not a log. */
+export const DEFAULT_MAX_FINDINGS_PER_LINE = 1000
+
 /** Allowlists that apply to every rule (configuration, `--baseline`). */
 export interface GlobalAllow {
   /** RE2 patterns on the secret. */
@@ -71,6 +77,15 @@ export interface SecretDetectorOptions {
   windowOverlapChars?: number
   /** Levels of decoding (JSON, URL, base64) applied to a line; 0 disables. */
   decodeDepth?: number
+  /**
+   * Hits of one rule on one line that become findings (every reading counts: a value found raw and in
+   * a decoded view is two); past it the rule's further hits on the line are still masked in every
+   * context but make no finding, the other rules still run, and `onLimit('findings-per-line')` is
+   * called once for the line and rule.
+   */
+  maxFindingsPerLine?: number
+  /** Called when a per-line cap is reached (the detector role counts it in leakwatch_detector_limits_total). */
+  onLimit?: (limit: DetectorLimit) => void
   /** Clock for detectedAt; injected so tests are deterministic. */
   now?: () => Date
   /**
@@ -225,6 +240,9 @@ interface Engine {
   overlap: number
   /** Levels of decoded views scanned below a line. */
   depth: number
+  /** Hits kept for findings per line (every reading counts); the rest only mask. */
+  maxFindings: number
+  onLimit: ((limit: DetectorLimit) => void) | undefined
 }
 
 function createEngine(opts: SecretDetectorOptions): Engine {
@@ -237,7 +255,9 @@ function createEngine(opts: SecretDetectorOptions): Engine {
     allow: compileAllow(opts.allow),
     maxLine,
     overlap: Math.min(opts.windowOverlapChars ?? 1024, Math.floor(maxLine / 2)),
-    depth: opts.decodeDepth ?? 2
+    depth: opts.decodeDepth ?? 2,
+    maxFindings: opts.maxFindingsPerLine ?? DEFAULT_MAX_FINDINGS_PER_LINE,
+    onLimit: opts.onLimit
   }
 }
 
@@ -248,6 +268,9 @@ interface ChunkScan {
   hits: Hit[]
   /** Secret spans another detector found (known secrets, through `FramedChunk.reportSpans`), in framed columns, per line. */
   foreign: Map<number, Array<[number, number]>>
+  /** Hits kept per line and rule, and those past `maxFindingsPerLine`: masked in contexts, never findings. */
+  perLine: Map<number, number>
+  overflow: Hit[]
 }
 
 export function createSecretDetector(opts: SecretDetectorOptions): SecretDetector {
@@ -259,12 +282,12 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       if (engine.allow.streams.some((a) => a.test(chunk.stream))) return []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
       const framing = frameLines(chunk.lines)
-      const scan: ChunkScan = { engine, lines: framing.lines, hits: [], foreign: new Map() }
+      const scan: ChunkScan = { engine, lines: framing.lines, hits: [], foreign: new Map(), perLine: new Map(), overflow: [] }
       scanChunk(scan, framing, framed)
       if (scan.hits.length === 0) return []
       // Every hit masks its span in every context, kept or not: a duplicate, an allow-listed stream's or a
       // baselined value is still a secret that another finding's context must not show.
-      const masks = createContexts(framing, [...scan.hits], scan.foreign, opts.maxContextChars)
+      const masks = createContexts(framing, [...scan.hits, ...scan.overflow], scan.foreign, opts.maxContextChars)
       const kept = distinctHits(scan.hits)
       const detectedAt = now().toISOString()
       const out: Finding[] = []
@@ -389,7 +412,7 @@ function framedChunk(scan: ChunkScan, framing: Framing, buf: Buffer, starts: num
     secretSpans: (line) => {
       if (byLine === undefined) {
         byLine = new Map()
-        for (const h of scan.hits) {
+        for (const h of [...scan.hits, ...scan.overflow]) {
           const list = byLine.get(h.lineIndex) ?? []
           byLine.set(h.lineIndex, list)
           const end = h.endLineIndex === h.lineIndex ? h.end : (framing.lines[h.lineIndex] ?? '').length
@@ -459,6 +482,10 @@ function scanViews(
     const chain = view === undefined ? undefined : [...(view.chain ?? []), { text, start: v.start, end: v.end }]
     const child: ViewSpan = { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end }
     if (chain !== undefined) child.chain = chain
+    // Columns of an escape view map back through every escape view above it; a base64 view ends the map.
+    const src = v.src
+    const up = view === undefined ? (col: number) => offset + col : view.toLine
+    if (src !== undefined && up !== undefined) child.toLine = (col) => up(src[col] ?? src[src.length - 1] ?? 0)
     scanText(scan, lineIndex, v.text, 0, level + 1, child)
   }
 }
@@ -473,7 +500,7 @@ function runRules(
   offset: number,
   view: ViewSpan | undefined
 ): void {
-  const { engine, lines, hits } = scan
+  const { engine, lines } = scan
   for (const c of candidates) {
     c.re.lastIndex = 0
     for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
@@ -490,7 +517,7 @@ function runRules(
       if (c.re.lastIndex > endByte) c.re.lastIndex = endByte
       if (c.rule.block !== undefined) {
         const hit = blockHit(scan, c, c.rule.block, lineIndex, text, buf, offset, m.index, whole)
-        if (hit !== undefined) hits.push(place(lines, hit, text, view))
+        if (hit !== undefined) addHit(scan, place(lines, hit, text, view))
         continue
       }
       const value = captured.toString('utf8')
@@ -500,8 +527,30 @@ function runRules(
       const end = start + secret.length
       const hit: Hit = { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret }
       if (secret !== value) hit.cut = true
-      hits.push(place(lines, hit, text, view))
+      addHit(scan, place(lines, hit, text, view))
     }
+  }
+}
+
+/**
+ * Keeps a hit for a finding while its rule has fewer than `maxFindingsPerLine` on its line; past that,
+ * for the contexts' masks only (no fingerprint, no finding), and the event is counted once per line
+ * and rule through `onLimit`. The rules go on over the line either way: each remaining match costs
+ * its gates, not a finding.
+ */
+function addHit(scan: ChunkScan, h: Hit): void {
+  // Counted per line and rule: a line that one rule floods is still scanned by the others.
+  const key = h.lineIndex * scan.engine.compiled.length + h.compiled.index
+  const n = scan.perLine.get(key) ?? 0
+  if (n < scan.engine.maxFindings) {
+    scan.perLine.set(key, n + 1)
+    scan.hits.push(h)
+    return
+  }
+  scan.overflow.push(h)
+  if (n === scan.engine.maxFindings) {
+    scan.perLine.set(key, n + 1)
+    scan.engine.onLimit?.('findings-per-line')
   }
 }
 

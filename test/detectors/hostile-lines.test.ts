@@ -129,3 +129,49 @@ test('inline allow: a bare leakwatch:allow hides nothing from the engine or the 
   const other = gen.githubToken('ghp_')
   assert.equal(both.detect(chunk([`${ghp} ${other} leakwatch:allow=${fingerprinter.of(ghp).slice(0, 16)}`])).length, 1)
 })
+
+/** The least wall time of `f` over `runs` runs, after one warm-up run: the run a loaded machine disturbed least. */
+function leastMs(f: () => void, runs = 3): number {
+  f()
+  let least = Number.POSITIVE_INFINITY
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    f()
+    least = Math.min(least, performance.now() - t)
+  }
+  return least
+}
+
+function awsLine(n: number, sep = ' '): { line: string; keys: string[] } {
+  const keys = Array.from({ length: n }, awsKeyId)
+  return { line: keys.join(sep), keys }
+}
+
+test('cost: a line of N distinct key-shaped values costs linear time (16x the values: far less than 16^2 the time), raw, URL- and base64-encoded', () => {
+  const d = detector()
+  for (const shape of ['raw', 'url', 'base64'] as const) {
+    const encode = (l: string): string => (shape === 'raw' ? l : shape === 'url' ? l.replaceAll(' ', '%20') : Buffer.from(l).toString('base64'))
+    const small = encode(awsLine(250).line)
+    const large = encode(awsLine(4000).line)
+    const t1 = leastMs(() => d.detect(chunk([small])))
+    const t16 = leastMs(() => d.detect(chunk([large])))
+    // Linear is ~16x; quadratic was ~256x. The bound leaves room for a loaded machine and a small run that fits a cache.
+    assert.ok(t16 < Math.max(t1, 10) * 100, `${shape}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (seed ${testSeed()})`)
+  }
+})
+
+test('cap: past maxFindingsPerLine a line makes no more findings but is still scanned by every rule, its secrets masked in every context, the event reported once', () => {
+  const limits: string[] = []
+  const d = detector({ maxFindingsPerLine: 50, onLimit: (l) => limits.push(l) })
+  const { line, keys } = awsLine(300)
+  const ghp = gen.githubToken('ghp_')
+  const found = d.detect(chunk([`${line} GITHUB_TOKEN=${ghp}`, `next GITHUB_TOKEN=${ghp}`]))
+  assert.deepEqual(limits, ['findings-per-line'])
+  assert.equal(found.filter((f) => f.location.line === 1 && f.rule === 'aws-access-key-id').length <= 50, true)
+  assert.ok(
+    found.some((f) => f.location.line === 1 && f.rule.startsWith('github')),
+    'the rules after the capped one still run on the line'
+  )
+  assert.ok(found.some((f) => f.location.line === 2))
+  assertNoLeak(found, [...keys, ghp], 'capped line')
+})
