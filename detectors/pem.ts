@@ -5,6 +5,7 @@
 // the END marker. A body is told apart from a log line that merely quotes a
 // header ("expected a PEM file starting with -----BEGIN …") by what follows it.
 
+import RE2 from 're2'
 import type { Rule } from './rule.ts'
 
 export type BlockShape = NonNullable<Rule['block']>
@@ -24,7 +25,8 @@ const NOT_BODY = /[^A-Za-z0-9+/=]/g
 const ESCAPED_NEWLINE = /\\[nr]/g
 const BODY_RUN = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*/
 const HEADER_FIELD = /^\s*[A-Za-z][A-Za-z-]*:\s/
-const BODY_LINE = /^\s*[A-Za-z0-9+/=]*\s*$/
+// RE2: two runs of \s around an empty body backtrack quadratically on a line of spaces in a JS regex.
+const BODY_LINE = new RE2('^\\s*[A-Za-z0-9+/=]*\\s*$', '')
 
 /**
  * The block whose header ends at column `afterHeader` of `text`, the piece of line `lineIndex` of

@@ -40,8 +40,14 @@ interface Compiled {
   rule: Rule
   index: number
   re: RE2
-  /** `rule.follows`, sticky: tested right after a keyword occurrence. */
-  follows: RegExp | undefined
+  /**
+   * A keyword of the rule then `rule.follows`, in RE2 (linear time): searched once per line from the
+   * line's first occurrence of one of the rule's keywords, never once per occurrence (a line of
+   * `passpasspass…` made a sticky test per occurrence rescan the rest of the line each time).
+   */
+  follows: RE2 | undefined
+  /** Bytes of the rule's longest keyword: where a search from a keyword's end starts. */
+  keywordBytes: number
   group: number
   allowSecrets: RE2[]
   allowMatches: RE2[]
@@ -174,13 +180,19 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     rule,
     index,
     re,
-    follows: rule.follows === undefined ? undefined : new RegExp(rule.follows, 'iy'),
+    follows: rule.follows === undefined ? undefined : make(`(?:${rule.keywords.map(escapeRe2).join('|')})(?:${rule.follows})`, 'gi'),
+    keywordBytes: Math.max(...rule.keywords.map((k) => Buffer.byteLength(k, 'utf8'))),
     group,
     allowSecrets: (rule.allow?.secrets ?? []).map((p) => make(p, '')),
     allowMatches: (rule.allow?.matches ?? []).map((p) => make(p, '')),
     allowLines: (rule.allow?.lines ?? []).map((p) => make(p, '')),
     allowStreams: (rule.allow?.streams ?? []).map((p) => make(p, ''))
   }
+}
+
+/** `text` as an RE2 pattern that matches it literally. */
+function escapeRe2(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
 }
 
 function countGroups(source: string): number {
@@ -349,13 +361,20 @@ function candidatesByLine(
   const candidates: Array<Compiled[] | undefined> = new Array(lines.length)
   let li = 0
   const hits = scanned.hits
+  // The rules judged on the current line: each is judged once per line, at its first keyword.
+  const judged = new Set<Compiled>()
   for (let h = 0; h < scanned.count; h++) {
     const end = hits[2 * h] ?? 0
     const rules = engine.keywords.rulesAt(hits[2 * h + 1] ?? 0)
-    while ((starts[li + 1] ?? 0) < end) li++
+    if ((starts[li + 1] ?? 0) < end) {
+      while ((starts[li + 1] ?? 0) < end) li++
+      judged.clear()
+    }
     let list = candidates[li]
     for (const r of rules) {
-      if (list?.includes(r) === true || !admits(r, lines[li] ?? '', buf, starts[li] ?? 0, (starts[li + 1] ?? 0) - 1, end)) continue
+      if (judged.has(r)) continue
+      judged.add(r)
+      if (!admits(r, lines[li] ?? '', buf, starts[li] ?? 0, (starts[li + 1] ?? 0) - 1, end)) continue
       if (list === undefined) {
         list = []
         candidates[li] = list
@@ -439,25 +458,30 @@ function scanWindows(scan: ChunkScan, lineIndex: number, line: string): void {
 }
 
 /**
- * Whether a keyword of `c` that ends at byte `end` of `bytes[from, to)` (the UTF-8 of `text`) makes
- * `text` a candidate for the rule: its `requires` are in the text (a memchr, cheaper than the sticky
- * test; most URLs have no '@'), and its `follows` matches right after the keyword.
+ * Whether `text`, the UTF-8 `bytes[from, to)`, is a candidate for rule `c`, judged at the first
+ * keyword of `c` in it (ending at byte `end`) and then never again for the line: its `requires` are
+ * in the text (a memchr, cheaper than the search; most URLs have no '@'), and one of its keywords
+ * from there on is followed by its `follows`. One linear pass over the rest of the line per rule.
  */
 function admits(c: Compiled, text: string, bytes: Buffer, from: number, to: number, end: number): boolean {
   if (c.rule.requires !== undefined && !c.rule.requires.every((x) => text.includes(x))) return false
   const f = c.follows
   if (f === undefined) return true
-  // On a line with multi-byte characters the byte offset is turned into the string's.
-  f.lastIndex = to - from === text.length ? end - from : bytes.subarray(from, end).toString('utf8').length
-  return f.test(text)
+  f.lastIndex = Math.max(0, end - from - c.keywordBytes)
+  return f.test(bytes.subarray(from, to))
 }
 
 /** Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to the line. */
 function scanText(scan: ChunkScan, lineIndex: number, text: string, offset: number, level: number, view?: ViewSpan): void {
   const buf = Buffer.from(text, 'utf8')
   const candidates: Compiled[] = []
+  const judged = new Set<Compiled>()
   scan.engine.keywords.scan(buf, 0, buf.length, (end, rules) => {
-    for (const r of rules) if (!candidates.includes(r) && admits(r, text, buf, 0, buf.length, end)) candidates.push(r)
+    for (const r of rules) {
+      if (judged.has(r)) continue
+      judged.add(r)
+      if (admits(r, text, buf, 0, buf.length, end)) candidates.push(r)
+    }
   })
   if (candidates.length > 0) runRules(scan, candidates, lineIndex, text, buf, offset, view)
   if (level >= scan.engine.depth) return
@@ -699,7 +723,8 @@ function createContexts(framing: Framing, hits: readonly Hit[], foreign: Readonl
 
 // A JSON escape inside a value that a permissive charset (passwords, URLs) took in: `pass=Summer9!\n`
 // in a JSON string, `…\u0026password=` from Go's encoder, `pw=s3cr3t\"` one level deeper.
-const VALUE_ESCAPE = /\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})/
+// RE2: a value may be a long run of backslashes, which a backtracking engine tries at every start.
+const VALUE_ESCAPE = new RE2('\\\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})', '')
 
 /**
  * A captured value up to the first JSON escape in it, or without the backslashes before the quote
@@ -709,7 +734,10 @@ const VALUE_ESCAPE = /\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})/
 function beforeEscape(value: string, next: number | undefined): string {
   const at = VALUE_ESCAPE.exec(value)?.index
   if (at !== undefined) return value.slice(0, at)
-  return next === 0x22 ? value.replace(/\\+$/, '') : value
+  if (next !== 0x22) return value
+  let end = value.length
+  while (end > 0 && value.charCodeAt(end - 1) === 0x5c) end--
+  return value.slice(0, end)
 }
 
 function confidenceOf(rule: Rule): Finding['confidence'] {

@@ -4,10 +4,11 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import RE2 from 're2'
 import { createKnownSecretDetector, previewOf, withKnownSecrets } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
-import { createSecretDetector } from '../../detectors/secrets.ts'
+import { compileRule, createSecretDetector } from '../../detectors/secrets.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { seededGen, testSeed } from '../support/seed.ts'
@@ -174,4 +175,27 @@ test('cap: past maxFindingsPerLine a line makes no more findings but is still sc
   )
   assert.ok(found.some((f) => f.location.line === 2))
   assertNoLeak(found, [...keys, ghp], 'capped line')
+})
+
+test('cost: a line of one keyword repeated (pass, token, secret, postgres) costs linear time in the rules’ follows checks', () => {
+  const d = detector()
+  for (const word of ['pass', 'token', 'secret_', 'password.', 'postgres', 'machine ']) {
+    const small = word.repeat(Math.ceil(4096 / word.length))
+    const large = word.repeat(Math.ceil((16 * 4096) / word.length))
+    const t1 = leastMs(() => d.detect(chunk([small])))
+    const t16 = leastMs(() => d.detect(chunk([large])))
+    // Linear is ~16x; a check that rescans the rest of the line at each occurrence was ~256x (8 s at 64 KB).
+    assert.ok(t16 < Math.max(t1, 5) * 64, `${word}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (seed ${testSeed()})`)
+  }
+})
+
+test('every regex a rule applies to log content is RE2 (linear time): its pattern, its follows check and its allowlists', () => {
+  let follows = 0
+  for (const [i, rule] of BUILTIN_RULES.entries()) {
+    const c = compileRule(rule, i)
+    const all = [c.re, c.follows, ...c.allowSecrets, ...c.allowMatches, ...c.allowLines, ...c.allowStreams].filter((r) => r !== undefined)
+    for (const re of all) assert.ok(re instanceof RE2, `${rule.id}: ${String(re)} is not RE2`)
+    if (c.follows !== undefined) follows++
+  }
+  assert.ok(follows >= 5, 'the rules with a follows check were found')
 })
