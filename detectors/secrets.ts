@@ -590,7 +590,7 @@ function blockHit(
   at: number,
   header: Buffer
 ): Hit | undefined {
-  const b = readBlock(block, scan.lines, lineIndex, text, utf16Column(text, buf, at + header.length))
+  const b = readBlock(block, scan.lines, lineIndex, text, utf16Column(text, buf, at + header.length), utf16Column(text, buf, at))
   if (b === undefined || !passes(scan.engine, c, b.secret, text, header)) return undefined
   return {
     compiled: c,

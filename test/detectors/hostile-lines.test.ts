@@ -199,3 +199,30 @@ test('every regex a rule applies to log content is RE2 (linear time): its patter
   }
   assert.ok(follows >= 5, 'the rules with a follows check were found')
 })
+
+test('a private key whose every line carries a prefix ([app], svc |, INFO, a timestamp, a CRI header) is found, body and all', () => {
+  const d = detector()
+  const body = gen.pemBody(600)
+  const rows = body.match(/.{1,64}/g) ?? []
+  const stamp = (i: number): string => `2026-12-06T10:00:${String(10 + i).padStart(2, '0')}.${String(100 + 7 * i).padStart(3, '0')}Z `
+  const prefixes: Array<[string, (i: number) => string]> = [
+    ['[app] ', () => '[app] '],
+    ['svc | ', () => 'svc | '],
+    ['INFO ', () => 'INFO '],
+    ['a timestamp', stamp],
+    ['a CRI header and [app]', (i) => `${stamp(i)}stdout F [app] `],
+    ['a timestamp and a level', (i) => `${stamp(i)}INFO  `]
+  ]
+  for (const [what, prefix] of prefixes) {
+    const lines = ['-----BEGIN RSA PRIVATE KEY-----', ...rows, '-----END RSA PRIVATE KEY-----'].map((l, i) => `${prefix(i)}${l}`)
+    const found = d.detect(chunk(['starting', ...lines, 'done']))
+    const key = found.find((f) => f.rule === 'private-key')
+    assert.ok(key, `${what}: no private-key finding in ${JSON.stringify(found.map((f) => f.rule))} (seed ${testSeed()})`)
+    assert.deepEqual([key.location.line, key.location.endLine], [2, lines.length + 1], what)
+    assertNoLeak(
+      found,
+      rows.filter((r) => r.length >= 16),
+      what
+    )
+  }
+})
