@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import RE2 from 're2'
+import { frameLines } from '../../detectors/framing.ts'
 import { createKnownSecretDetector, previewOf, withKnownSecrets } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
@@ -224,5 +225,18 @@ test('a private key whose every line carries a prefix ([app], svc |, INFO, a tim
       rows.filter((r) => r.length >= 16),
       what
     )
+  }
+})
+
+test('cost: a line of unclosed GitLab section markers or escape sequences costs linear time in the framing', () => {
+  for (const [what, unit] of [
+    ['section markers', 'section_start:1:a['],
+    ['escape sequences', '\u001b[31mx']
+  ] as const) {
+    const small = `${unit.repeat(Math.ceil(8192 / unit.length))}\r`
+    const large = `${unit.repeat(Math.ceil((16 * 8192) / unit.length))}\r`
+    const t1 = leastMs(() => frameLines([small]))
+    const t16 = leastMs(() => frameLines([large]))
+    assert.ok(t16 < Math.max(t1, 5) * 64, `${what}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms`)
   }
 })
