@@ -67,17 +67,21 @@ export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, te
   if (view === undefined) return h
   h = { ...h, marks: [...(view.chain ?? []), { text, start: h.start, end: h.end }] }
   // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
+  // Only a form an encoder writes counts: `pass%71x` read as `passqx` is a misreading of a value written raw.
+  const line = lines[h.lineIndex] ?? ''
+  const forms = view.via.includes('base64') ? [] : [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]
   if (view.toLine !== undefined) {
+    // The view's column map says where the value came from: one comparison, not a search of the line.
     const at = view.toLine(h.start)
     const end = view.toLine(h.end)
-    return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
-  }
-  // Without a map, look for the escaped form (never in a base64 view: the line holds the encoding).
-  const line = lines[h.lineIndex] ?? ''
-  for (const form of view.via.includes('base64') ? [] : [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
-    const at = line.indexOf(form, view.start)
-    if (at >= 0 && at + form.length <= view.end)
-      return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
+    if (forms.includes(line.slice(at, end))) return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
+  } else {
+    // Without a map (a caller's own view), look for the escaped form (never in a base64 view: the line holds the encoding).
+    for (const form of forms) {
+      const at = line.indexOf(form, view.start)
+      if (at >= 0 && at + form.length <= view.end)
+        return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
+    }
   }
   return {
     ...h,
@@ -120,7 +124,12 @@ export function distinctHits<C extends HitRule>(hits: Array<Hit<C>>): Array<Hit<
       line = { secrets: new Set(), end: -1, rules: new Set() }
       seen.set(h.lineIndex, line)
     }
-    if (line.secrets.has(h.secret)) continue
+    if (line.secrets.has(h.secret)) {
+      // The same value again elsewhere on the line is one finding; its place is still taken, so another
+      // reading of that place (a decoded view that cuts the value short) is not a second value.
+      if (h.viewText === undefined) line.end = Math.max(line.end, h.end)
+      continue
+    }
     if (h.viewText === undefined) {
       // Sorted by start: a located hit overlaps one kept before it exactly when it starts before the furthest end.
       if (h.start < line.end) continue
