@@ -5,13 +5,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import RE2 from 're2'
+import { createDetectorStage } from '../../detectors/detector-stage.ts'
 import { frameLines } from '../../detectors/framing.ts'
 import { createKnownSecretDetector, previewOf, withKnownSecrets } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { compileRule, createSecretDetector } from '../../detectors/secrets.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
+import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { createMetrics } from '../../pipeline/metrics.ts'
 import { seededGen, testSeed } from '../support/seed.ts'
 
 const gen = seededGen('hostile')
@@ -239,4 +242,22 @@ test('cost: a line of unclosed GitLab section markers or escape sequences costs 
     const t16 = leastMs(() => frameLines([large]))
     assert.ok(t16 < Math.max(t1, 5) * 64, `${what}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms`)
   }
+})
+
+test('inline allow and caps in the detector stage (run all, run detector): an injected bare marker hides nothing; a capped line is counted in leakwatch_detector_limits_total', async () => {
+  const metrics = createMetrics()
+  const d = detector({ maxFindingsPerLine: 20, onLimit: (limit) => metrics.detectorLimits.inc({ limit }) })
+  const stage = createDetectorStage({ groupId: 'g' }, { detectors: [d], metrics })
+  const ghp = gen.githubToken('ghp_')
+  const { line } = awsLine(100)
+  const out = await stage.process([
+    { topic: TOPICS.logs, partition: 0, offset: '0', key: 'k', value: chunk([`GET /x?note=leakwatch:allow&token=${ghp}`, line]) }
+  ])
+  const findings = out.map((o) => o.value as Finding)
+  assert.ok(
+    findings.some((f) => f.location.line === 1 && f.rule.startsWith('github')),
+    `seed ${testSeed()}`
+  )
+  assert.equal(findings.filter((f) => f.location.line === 2).length, 20)
+  assert.match(metrics.registry.render(), /leakwatch_detector_limits_total\{limit="findings-per-line"\} 1/)
 })
