@@ -151,6 +151,8 @@ export const DETECTORS: ReadonlyArray<Component<DetectorConfig, DetectorContext,
         rules: BUILTIN_RULES,
         fingerprinter: ctx.fingerprinter,
         maxContextChars: config.maxContextChars,
+        maxFindingsPerLine: config.maxFindingsPerLine,
+        onLimit: (limit) => ctx.metrics.detectorLimits.inc({ limit }),
         allow: config.allow
       })
       return Object.assign(engine, { summary: () => ({ rules: engine.ruleCount }) })

@@ -12,6 +12,7 @@ import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
 import { benchmark as knownSecrets } from './known-secrets.ts'
 import { benchmark as responder } from './responder.ts'
+import { benchmark as worstCase } from './worst-case.ts'
 
 export interface BenchContext {
   /** Flag values: the shared ones and the module's own, as parseArgs returns them. */
@@ -36,7 +37,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [collector, engine, knownSecrets, responder]
+export const BENCHMARKS: readonly Benchmark[] = [collector, engine, knownSecrets, responder, worstCase]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

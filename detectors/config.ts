@@ -16,6 +16,13 @@ export const detectorConfigSchema = s.object({
     })
   ),
   maxContextChars: s.number({ integer: true, min: 40, default: 240, description: 'Masked context kept around a finding.' }),
+  maxFindingsPerLine: s.number({
+    integer: true,
+    min: 1,
+    default: 1000,
+    description:
+      "Findings one rule makes on one line (a value read raw and decoded counts twice). Past it the rule's further matches on the line are masked in every context but not reported, the other rules still run, and leakwatch_detector_limits_total counts the line."
+  }),
   sealPublicKey: s.optional(
     s.string({
       description:
@@ -33,7 +40,8 @@ export const detectorConfigSchema = s.object({
     }),
     lines: s.array(s.string(), {
       default: [],
-      description: 'RE2 patterns; no finding on a line matching one (a line holding `leakwatch:allow` is always skipped).'
+      description:
+        'RE2 patterns; no finding on a line matching one. (Inline, a line accepts one secret with `leakwatch:allow=` and the first 16 hex digits of its fingerprint; a bare `leakwatch:allow` accepts nothing.)'
     }),
     streams: s.array(s.string(), {
       default: [],

@@ -8,6 +8,12 @@
 export interface DecodedView {
   /** The decoded text, scanned like a line. */
   text: string
+  /**
+   * For an escape view (json, url): per code unit of `text`, and one past its end, its column in the
+   * line, so a value found in the view is pointed at its escaped form exactly. A base64 view has none:
+   * its values are only in the run as a whole.
+   */
+  src?: Int32Array
   /** How it was obtained: json, url, base64. */
   via: string
   /** Span of the source line (code units) that the view decodes. */
@@ -18,21 +24,52 @@ export interface DecodedView {
 const JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/
 const URL_ESCAPE = /%[0-9A-Fa-f]{2}/
 
-function unescapeJson(s: string): string {
-  return s.replace(/\\(?:(["\\/])|([bfnrt])|u([0-9a-fA-F]{4}))/g, (_m, lit: string | undefined, ctl: string | undefined, hex: string | undefined) => {
-    if (lit !== undefined) return lit
-    if (ctl !== undefined) return ({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' } as Record<string, string>)[ctl] ?? ''
-    return String.fromCharCode(Number.parseInt(hex ?? '0', 16))
+/** A decoded text and, per code unit of it (and one past its end), its column in the encoded text. */
+interface Decoded {
+  text: string
+  src: Int32Array
+}
+
+/** `s` with each match of `re` replaced by `decode(match)`, and the column each decoded code unit came from. */
+function replaceMapped(s: string, re: RegExp, decode: (m: RegExpExecArray) => string): Decoded {
+  const parts: string[] = []
+  const src: number[] = []
+  let at = 0
+  re.lastIndex = 0
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    for (let i = at; i < m.index; i++) src.push(i)
+    parts.push(s.slice(at, m.index))
+    const out = decode(m)
+    parts.push(out)
+    // The decoded units of one escape all point at its start; the next text starts after it.
+    for (let i = 0; i < out.length; i++) src.push(m.index + Math.floor((i * m[0].length) / out.length))
+    at = m.index + m[0].length
+  }
+  for (let i = at; i <= s.length; i++) src.push(i)
+  parts.push(s.slice(at))
+  return { text: parts.join(''), src: Int32Array.from(src) }
+}
+
+const JSON_ESCAPES = /\\(?:(["\\/])|([bfnrt])|u([0-9a-fA-F]{4}))/g
+const CONTROL: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
+
+function unescapeJson(s: string): Decoded {
+  return replaceMapped(s, JSON_ESCAPES, (m) => {
+    if (m[1] !== undefined) return m[1]
+    if (m[2] !== undefined) return CONTROL[m[2]] ?? ''
+    return String.fromCharCode(Number.parseInt(m[3] ?? '0', 16))
   })
 }
 
-function unescapeUrl(s: string): string {
-  // Decode each %XX run on its own: one malformed sequence must not cancel the rest.
-  return s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+// One %XX at a time where a run does not decode as UTF-8 as a whole: one malformed sequence must not cancel the rest.
+const URL_RUNS = /(?:%[0-9A-Fa-f]{2})+/g
+
+function unescapeUrl(s: string): Decoded {
+  return replaceMapped(s, URL_RUNS, (m) => {
     try {
-      return decodeURIComponent(run)
+      return decodeURIComponent(m[0])
     } catch {
-      return run
+      return m[0]
     }
   })
 }
@@ -67,12 +104,12 @@ export function decodeViews(line: string, runs: ReadonlyArray<readonly [number, 
 function escapeViews(line: string): DecodedView[] {
   const views: DecodedView[] = []
   if (line.includes('\\') && JSON_ESCAPE.test(line)) {
-    const text = unescapeJson(line)
-    if (text !== line) views.push({ text, via: 'json', start: 0, end: line.length })
+    const { text, src } = unescapeJson(line)
+    if (text !== line) views.push({ text, src, via: 'json', start: 0, end: line.length })
   }
   if (line.includes('%') && URL_ESCAPE.test(line)) {
-    const text = unescapeUrl(line)
-    if (text !== line) views.push({ text, via: 'url', start: 0, end: line.length })
+    const { text, src } = unescapeUrl(line)
+    if (text !== line) views.push({ text, src, via: 'url', start: 0, end: line.length })
   }
   return views
 }

@@ -29,6 +29,18 @@ export interface Hit<C extends HitRule = HitRule> {
   viewEnd?: number
   /** The value ran into a JSON escape and was cut there: a decoded view's reading of the place is better. */
   cut?: boolean
+  /**
+   * Found in a decoded view: its span in that view and, for a view decoded from another view, the
+   * span of its encoded run in each view above. A context that shows any of those views masks it there.
+   */
+  marks?: ViewMark[]
+}
+
+/** A span of a decoded view's text that holds a secret, or its encoded form. */
+export interface ViewMark {
+  text: string
+  start: number
+  end: number
 }
 
 /** The encoded span of the line a decoded view came from, and how it was decoded (json, url+base64, …). */
@@ -36,6 +48,14 @@ export interface ViewSpan {
   via: string
   start: number
   end: number
+  /** For a view decoded from another view: where its run lies in each view above it. */
+  chain?: readonly ViewMark[]
+  /**
+   * The line's column of a column of the view, when every decoding from the line to the view kept
+   * each value in place (JSON and URL escapes; not base64): a value found in the view is then
+   * pointed at its escaped form in the line exactly.
+   */
+  toLine?: (col: number) => number
 }
 
 /**
@@ -45,12 +65,23 @@ export interface ViewSpan {
  */
 export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, text: string, view: ViewSpan | undefined): Hit<C> {
   if (view === undefined) return h
+  h = { ...h, marks: [...(view.chain ?? []), { text, start: h.start, end: h.end }] }
   // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
+  // Only a form an encoder writes counts: `pass%71x` read as `passqx` is a misreading of a value written raw.
   const line = lines[h.lineIndex] ?? ''
-  for (const form of [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]) {
-    const at = line.indexOf(form, view.start)
-    if (at >= 0 && at + form.length <= view.end)
-      return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
+  const forms = view.via.includes('base64') ? [] : [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]
+  if (view.toLine !== undefined) {
+    // The view's column map says where the value came from: one comparison, not a search of the line.
+    const at = view.toLine(h.start)
+    const end = view.toLine(h.end)
+    if (forms.includes(line.slice(at, end))) return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
+  } else {
+    // Without a map (a caller's own view), look for the escaped form (never in a base64 view: the line holds the encoding).
+    for (const form of forms) {
+      const at = line.indexOf(form, view.start)
+      if (at >= 0 && at + form.length <= view.end)
+        return { ...h, via: view.via, start: at, end: at + form.length, endColumn: at + form.length + 1, endLineIndex: h.lineIndex }
+    }
   }
   return {
     ...h,
@@ -82,14 +113,35 @@ export function distinctHits<C extends HitRule>(hits: Array<Hit<C>>): Array<Hit<
       reading(a) - reading(b) ||
       a.compiled.index - b.compiled.index
   )
+  // What the hits kept so far on each line rule out, so each hit is judged in constant time (a line
+  // with thousands of values was quadratic here): the values kept, where the located ones end, and the
+  // rules that matched the line as written.
+  const seen = new Map<number, { secrets: Set<string>; end: number; rules: Set<C> }>()
   const kept: Array<Hit<C>> = []
   for (const h of hits) {
+    let line = seen.get(h.lineIndex)
+    if (line === undefined) {
+      line = { secrets: new Set(), end: -1, rules: new Set() }
+      seen.set(h.lineIndex, line)
+    }
+    if (line.secrets.has(h.secret)) {
+      // The same value again elsewhere on the line is one finding; its place is still taken, so another
+      // reading of that place (a decoded view that cuts the value short) is not a second value.
+      if (h.viewText === undefined) line.end = Math.max(line.end, h.end)
+      continue
+    }
+    if (h.viewText === undefined) {
+      // Sorted by start: a located hit overlaps one kept before it exactly when it starts before the furthest end.
+      if (h.start < line.end) continue
+      line.end = Math.max(line.end, h.end)
+      line.rules.add(h.compiled)
+    } else if (line.rules.has(h.compiled)) {
+      // An unlocated view hit of a rule that already matched the raw line is the same value read another way.
+      continue
+    }
     // A view the secret could not be located in spans the whole encoded text: it only duplicates the same value.
-    const overlaps = (k: Hit<C>): boolean => k.viewText === undefined && h.viewText === undefined && k.start < h.end && h.start < k.end
-    // An unlocated view hit of a rule that already matched the raw line is the same value read another way.
-    const sameRule = (k: Hit<C>): boolean => h.viewText !== undefined && k.viewText === undefined && k.compiled === h.compiled
-    const dup = kept.find((k) => k.lineIndex === h.lineIndex && (k.secret === h.secret || overlaps(k) || sameRule(k)))
-    if (dup === undefined) kept.push(h)
+    line.secrets.add(h.secret)
+    kept.push(h)
   }
   return kept.sort((a, b) => a.lineIndex - b.lineIndex || a.start - b.start)
 }

@@ -5,6 +5,7 @@
 // the END marker. A body is told apart from a log line that merely quotes a
 // header ("expected a PEM file starting with -----BEGIN …") by what follows it.
 
+import RE2 from 're2'
 import type { Rule } from './rule.ts'
 
 export type BlockShape = NonNullable<Rule['block']>
@@ -24,14 +25,22 @@ const NOT_BODY = /[^A-Za-z0-9+/=]/g
 const ESCAPED_NEWLINE = /\\[nr]/g
 const BODY_RUN = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*/
 const HEADER_FIELD = /^\s*[A-Za-z][A-Za-z-]*:\s/
-const BODY_LINE = /^\s*[A-Za-z0-9+/=]*\s*$/
+// RE2: two runs of \s around an empty body backtrack quadratically on a line of spaces in a JS regex.
+const BODY_LINE = new RE2('^\\s*[A-Za-z0-9+/=]*\\s*$', '')
 
 /**
  * The block whose header ends at column `afterHeader` of `text`, the piece of line `lineIndex` of
  * `lines` that the header was found in; undefined when what follows is too short to be a key or is
  * no block at all.
  */
-export function readBlock(block: BlockShape, lines: readonly string[], lineIndex: number, text: string, afterHeader: number): BlockSpan | undefined {
+export function readBlock(
+  block: BlockShape,
+  lines: readonly string[],
+  lineIndex: number,
+  text: string,
+  afterHeader: number,
+  headerStart = 0
+): BlockSpan | undefined {
   // Same line (JSON-escaped "\n" between parts) or following lines of the chunk.
   const sameLine = text.slice(afterHeader)
   const endAt = sameLine.indexOf(block.end)
@@ -53,10 +62,17 @@ export function readBlock(block: BlockShape, lines: readonly string[], lineIndex
       ? { secret: body, endLineIndex: lineIndex, end: afterHeader + run.length, endColumn: afterHeader + run.length + 1 }
       : undefined
   }
+  // What the log wrote before the header ([app] , svc | , INFO , a timestamp) it writes before every
+  // line of the key: taken off the lines after it when they start with the same prefix or one of its
+  // shape (the same length, digits where it has digits). Only on the line itself, not in a decoded view.
+  const prefix = text === lines[lineIndex] ? text.slice(0, headerStart) : ''
   for (let j = lineIndex + 1; j < lines.length && j < lineIndex + MAX_BLOCK_LINES; j++) {
-    const l = lines[j] ?? ''
+    const l = withoutPrefix(lines[j] ?? '', prefix)
     const e = l.indexOf(block.end)
-    if (e >= 0) return body.length >= block.minBodyChars ? { secret: body, endLineIndex: j, end: text.length, endColumn: e + 1 } : undefined
+    if (e >= 0)
+      return body.length >= block.minBodyChars
+        ? { secret: body, endLineIndex: j, end: text.length, endColumn: (lines[j] ?? '').length - l.length + e + 1 }
+        : undefined
     if (HEADER_FIELD.test(l)) continue // PEM headers such as Proc-Type
     // A body line is base64 and nothing else (or blank, as in PGP armour). Any other line ends the block: a log line that
     // quotes a BEGIN header is followed by more log lines, not by a key.
@@ -69,4 +85,15 @@ export function readBlock(block: BlockShape, lines: readonly string[], lineIndex
   // Its span runs to the end of the last body line seen, so a masker covers every line of it.
   const last = Math.min(lines.length - 1, lineIndex + MAX_BLOCK_LINES - 1)
   return body.length >= unterminated ? { secret: body, endLineIndex: last, end: text.length, endColumn: (lines[last] ?? '').length + 1 } : undefined
+}
+
+/** `line` without `prefix`, or without a prefix of its shape (digits where it has digits); as it is when it has neither. */
+function withoutPrefix(line: string, prefix: string): string {
+  if (prefix.length === 0 || line.length < prefix.length) return line
+  for (let i = 0; i < prefix.length; i++) {
+    const a = prefix.charCodeAt(i)
+    const b = line.charCodeAt(i)
+    if (a !== b && !(a >= 48 && a <= 57 && b >= 48 && b <= 57)) return line
+  }
+  return line.slice(prefix.length)
 }

@@ -31,11 +31,11 @@ export interface Rule {
   /** Substrings (case-sensitive) that must all be in the line as well as a keyword: a cheap check before the regex. */
   requires?: string[]
   /**
-   * What every match has right after one of its keywords, as a JavaScript pattern tested there
-   * (sticky, case-insensitive): `[\\w.-]*["']?\\s*[=:]` for an assignment. A line is a candidate for
-   * the rule only when one of its keyword occurrences is followed by it. The cheap test spares the
-   * regex on the many lines that merely mention `token` or hold a URL without credentials. It must
-   * be a necessary condition of the regex, and linear (no nested quantifiers). Built-in rules only.
+   * What every match has right after one of its keywords, in RE2 syntax (case-insensitive):
+   * `[\\w.-]*["']?\\s*[=:]` for an assignment. A line is a candidate for the rule only when one of
+   * its keyword occurrences is followed by it (one RE2 search of keyword + follows per line, linear
+   * in the line). The cheap test spares the regex on the many lines that merely mention `token` or
+   * hold a URL without credentials. It must be a necessary condition of the regex. Built-in rules only.
    */
   follows?: string
   /** Capture group holding the secret; 0 is the whole match. Default: 1 when the regex has a group, else 0. */

@@ -17,15 +17,16 @@
 // everything that leaves this module is fingerprinted or masked
 // (detectors/excerpt.ts).
 
-import type RE2 from 're2'
+import RE2 from 're2'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Finding, LogChunk, Source } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import { mask, stableId } from '../pipeline/fingerprint.ts'
 import { decodeViews } from './decode.ts'
-import { clipAround, maskSpans } from './excerpt.ts'
+import type { Masked } from './excerpt.ts'
+import { clipAround, maskText } from './excerpt.ts'
 import type { Framing } from './framing.ts'
-import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
+import { frameLines, fromRaw, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
 import { formatPrefixes, plausibleSecret } from './gates.ts'
 import type { Hit as HitOf, ViewSpan } from './hits.ts'
 import { distinctHits, place } from './hits.ts'
@@ -40,14 +41,26 @@ interface Compiled {
   rule: Rule
   index: number
   re: RE2
-  /** `rule.follows`, sticky: tested right after a keyword occurrence. */
-  follows: RegExp | undefined
+  /**
+   * A keyword of the rule then `rule.follows`, in RE2 (linear time): searched once per line from the
+   * line's first occurrence of one of the rule's keywords, never once per occurrence (a line of
+   * `passpasspass…` made a sticky test per occurrence rescan the rest of the line each time).
+   */
+  follows: RE2 | undefined
+  /** Bytes of the rule's longest keyword: where a search from a keyword's end starts. */
+  keywordBytes: number
   group: number
   allowSecrets: RE2[]
   allowMatches: RE2[]
   allowLines: RE2[]
   allowStreams: RE2[]
 }
+
+/** The per-line caps of the engine, as counted in leakwatch_detector_limits_total. */
+export type DetectorLimit = 'findings-per-line'
+
+/** Hits per line that become findings, by default: a line of a thousand secrets is an attack or a dump, not a log. */
+export const DEFAULT_MAX_FINDINGS_PER_LINE = 1000
 
 /** Allowlists that apply to every rule (configuration, `--baseline`). */
 export interface GlobalAllow {
@@ -71,6 +84,15 @@ export interface SecretDetectorOptions {
   windowOverlapChars?: number
   /** Levels of decoding (JSON, URL, base64) applied to a line; 0 disables. */
   decodeDepth?: number
+  /**
+   * Hits of one rule on one line that become findings (every reading counts: a value found raw and in
+   * a decoded view is two); past it the rule's further hits on the line are still masked in every
+   * context but make no finding, the other rules still run, and `onLimit('findings-per-line')` is
+   * called once for the line and rule.
+   */
+  maxFindingsPerLine?: number
+  /** Called when a per-line cap is reached (the detector role counts it in leakwatch_detector_limits_total). */
+  onLimit?: (limit: DetectorLimit) => void
   /** Clock for detectedAt; injected so tests are deterministic. */
   now?: () => Date
   /**
@@ -106,6 +128,10 @@ export interface FramedChunk {
   /** Column in written line `line` of the framed column `col`; `toRawEnd` for an exclusive end. */
   toRaw: (line: number, col: number) => number
   toRawEnd: (line: number, col: number) => number
+  /** The spans of written line `line` that hold a secret the engine found (any reading), to mask in the caller's contexts. */
+  secretSpans: (line: number) => ReadonlyArray<readonly [number, number]>
+  /** Spans of written line `line` that hold a secret the caller found: the engine masks them in its contexts of that line. */
+  reportSpans: (line: number, spans: ReadonlyArray<readonly [number, number]>) => void
 }
 
 export interface SecretDetector {
@@ -117,8 +143,20 @@ export interface SecretDetector {
 /** A raw match of a compiled rule before it becomes a Finding; `secret` never leaves this module. */
 type Hit = HitOf<Compiled>
 
-/** The inline marker that silences a line, like gitleaks:allow. */
-export const INLINE_ALLOW = 'leakwatch:allow'
+/**
+ * The inline marker that accepts one secret on its line: `leakwatch:allow=` and the first
+ * INLINE_ALLOW_HEX hex digits of the secret's keyed fingerprint. A bare `leakwatch:allow` (the
+ * gitleaks form) silenced the whole line, so whoever wrote part of a line (a query string, a user
+ * agent, a user name) could hide any secret in it; writing this one takes the fingerprint key.
+ */
+export const INLINE_ALLOW = 'leakwatch:allow='
+export const INLINE_ALLOW_HEX = 16
+
+/** Whether written line `line` carries the inline marker of the secret whose fingerprint is `fingerprint`. */
+export function inlineAllowed(line: string, fingerprint: string): boolean {
+  // A fingerprint is at least INLINE_ALLOW_HEX hex digits; a shorter one (never made) accepts nothing.
+  return fingerprint.length >= INLINE_ALLOW_HEX && line.includes(INLINE_ALLOW + fingerprint.slice(0, INLINE_ALLOW_HEX))
+}
 
 export function compileRule(rule: Rule, index = 0): Compiled {
   // The pattern is not echoed in errors (issue #12): rule files and allowlists may hold the values they match.
@@ -136,13 +174,19 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     rule,
     index,
     re,
-    follows: rule.follows === undefined ? undefined : new RegExp(rule.follows, 'iy'),
+    follows: rule.follows === undefined ? undefined : make(`(?:${rule.keywords.map(escapeRe2).join('|')})(?:${rule.follows})`, 'gi'),
+    keywordBytes: Math.max(...rule.keywords.map((k) => Buffer.byteLength(k, 'utf8'))),
     group,
     allowSecrets: (rule.allow?.secrets ?? []).map((p, i) => make(p, '', `allow.secrets[${i}]`)),
     allowMatches: (rule.allow?.matches ?? []).map((p, i) => make(p, '', `allow.matches[${i}]`)),
     allowLines: (rule.allow?.lines ?? []).map((p, i) => make(p, '', `allow.lines[${i}]`)),
     allowStreams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`))
   }
+}
+
+/** `text` as an RE2 pattern that matches it literally. */
+function escapeRe2(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
 }
 
 function countGroups(source: string): number {
@@ -200,6 +244,9 @@ interface Engine {
   overlap: number
   /** Levels of decoded views scanned below a line. */
   depth: number
+  /** Hits kept for findings per line (every reading counts); the rest only mask. */
+  maxFindings: number
+  onLimit: ((limit: DetectorLimit) => void) | undefined
 }
 
 function createEngine(opts: SecretDetectorOptions): Engine {
@@ -212,7 +259,9 @@ function createEngine(opts: SecretDetectorOptions): Engine {
     allow: compileAllow(opts.allow),
     maxLine,
     overlap: Math.min(opts.windowOverlapChars ?? 1024, Math.floor(maxLine / 2)),
-    depth: opts.decodeDepth ?? 2
+    depth: opts.decodeDepth ?? 2,
+    maxFindings: opts.maxFindingsPerLine ?? DEFAULT_MAX_FINDINGS_PER_LINE,
+    onLimit: opts.onLimit
   }
 }
 
@@ -221,6 +270,11 @@ interface ChunkScan {
   engine: Engine
   lines: readonly string[]
   hits: Hit[]
+  /** Secret spans another detector found (known secrets, through `FramedChunk.reportSpans`), in framed columns, per line. */
+  foreign: Map<number, Array<[number, number]>>
+  /** Hits kept per line and rule, and those past `maxFindingsPerLine`: masked in contexts, never findings. */
+  perLine: Map<number, number>
+  overflow: Hit[]
 }
 
 export function createSecretDetector(opts: SecretDetectorOptions): SecretDetector {
@@ -232,17 +286,20 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       if (engine.allow.streams.some((a) => a.test(chunk.stream))) return []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
       const framing = frameLines(chunk.lines)
-      const scan: ChunkScan = { engine, lines: framing.lines, hits: [] }
+      const scan: ChunkScan = { engine, lines: framing.lines, hits: [], foreign: new Map(), perLine: new Map(), overflow: [] }
       scanChunk(scan, framing, framed)
       if (scan.hits.length === 0) return []
+      // Every hit masks its span in every context, kept or not: a duplicate, an allow-listed stream's or a
+      // baselined value is still a secret that another finding's context must not show.
+      const masks = createContexts(framing, [...scan.hits, ...scan.overflow], scan.foreign, opts.maxContextChars)
       const kept = distinctHits(scan.hits)
       const detectedAt = now().toISOString()
       const out: Finding[] = []
       for (const h of kept) {
         if (h.compiled.allowStreams.some((a) => a.test(chunk.stream))) continue
         const fingerprint = opts.fingerprinter.of(h.secret)
-        if (engine.allow.fingerprints?.has(fingerprint) === true) continue
-        out.push(findingOf(opts, chunk, framing, kept, h, fingerprint, detectedAt))
+        if (engine.allow.fingerprints?.has(fingerprint) === true || inlineAllowed(framing.raw[h.lineIndex] ?? '', fingerprint)) continue
+        out.push(findingOf(opts, chunk, framing, masks, h, fingerprint, detectedAt))
       }
       return out
     }
@@ -256,7 +313,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
  */
 function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) => void): void {
   const { engine } = scan
-  const { raw: rawLines, lines } = framing
+  const { lines } = framing
   const scanned = engine.keywords.scanText(framing.joined)
   const buf = scanned.bytes
   const n = lines.length
@@ -269,7 +326,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
     const lineRuns = runs[i]
     if (cand === undefined && lineRuns === undefined && escaped[i] === 0) continue
     const line = lines[i] ?? ''
-    if (line.length === 0 || (rawLines[i] ?? '').includes(INLINE_ALLOW)) continue
+    if (line.length === 0) continue
     if (line.length > engine.maxLine) {
       scanWindows(scan, i, line)
       continue
@@ -279,7 +336,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
     if (engine.depth === 0) continue
     scanViews(scan, i, line, 0, 0, undefined, lineRuns === undefined ? [] : utf16Spans(line, lineBuf, lineRuns))
   }
-  if (framed !== undefined) framed(framedChunk(framing, buf, starts))
+  if (framed !== undefined) framed(framedChunk(scan, framing, buf, starts))
 }
 
 /**
@@ -296,13 +353,20 @@ function candidatesByLine(
   const candidates: Array<Compiled[] | undefined> = new Array(lines.length)
   let li = 0
   const hits = scanned.hits
+  // The rules judged on the current line: each is judged once per line, at its first keyword.
+  const judged = new Set<Compiled>()
   for (let h = 0; h < scanned.count; h++) {
     const end = hits[2 * h] ?? 0
     const rules = engine.keywords.rulesAt(hits[2 * h + 1] ?? 0)
-    while ((starts[li + 1] ?? 0) < end) li++
+    if ((starts[li + 1] ?? 0) < end) {
+      while ((starts[li + 1] ?? 0) < end) li++
+      judged.clear()
+    }
     let list = candidates[li]
     for (const r of rules) {
-      if (list?.includes(r) === true || !admits(r, lines[li] ?? '', buf, starts[li] ?? 0, (starts[li + 1] ?? 0) - 1, end)) continue
+      if (judged.has(r)) continue
+      judged.add(r)
+      if (!admits(r, lines[li] ?? '', buf, starts[li] ?? 0, (starts[li + 1] ?? 0) - 1, end)) continue
       if (list === undefined) {
         list = []
         candidates[li] = list
@@ -344,17 +408,35 @@ function escapedLines(buf: Buffer, starts: readonly number[], n: number): Uint8A
 }
 
 /** The chunk's bytes as the known-secret scan reads them: a newline after the last line and zeros after it. */
-function framedChunk(framing: Framing, buf: Buffer, starts: number[]): FramedChunk {
+function framedChunk(scan: ChunkScan, framing: Framing, buf: Buffer, starts: number[]): FramedChunk {
   const all = Buffer.from(buf.buffer, buf.byteOffset, buf.length + 9)
   all[buf.length] = 0x0a
   all.fill(0, buf.length + 1)
+  let byLine: Map<number, Array<[number, number]>> | undefined
   return {
     bytes: all,
     length: buf.length + 1,
     starts,
     lines: framing.lines,
     toRaw: (line, col) => toRaw(framing, line, col),
-    toRawEnd: (line, col) => toRawEnd(framing, line, col)
+    toRawEnd: (line, col) => toRawEnd(framing, line, col),
+    secretSpans: (line) => {
+      if (byLine === undefined) {
+        byLine = new Map()
+        for (const h of [...scan.hits, ...scan.overflow]) {
+          const list = byLine.get(h.lineIndex) ?? []
+          byLine.set(h.lineIndex, list)
+          const end = h.endLineIndex === h.lineIndex ? h.end : (framing.lines[h.lineIndex] ?? '').length
+          list.push([toRaw(framing, h.lineIndex, h.start), toRawEnd(framing, h.lineIndex, end)])
+        }
+      }
+      return byLine.get(line) ?? []
+    },
+    reportSpans: (line, spans) => {
+      const list = scan.foreign.get(line) ?? []
+      scan.foreign.set(line, list)
+      for (const [s, e] of spans) list.push([fromRaw(framing, line, s), fromRaw(framing, line, e)])
+    }
   }
 }
 
@@ -368,25 +450,30 @@ function scanWindows(scan: ChunkScan, lineIndex: number, line: string): void {
 }
 
 /**
- * Whether a keyword of `c` that ends at byte `end` of `bytes[from, to)` (the UTF-8 of `text`) makes
- * `text` a candidate for the rule: its `requires` are in the text (a memchr, cheaper than the sticky
- * test; most URLs have no '@'), and its `follows` matches right after the keyword.
+ * Whether `text`, the UTF-8 `bytes[from, to)`, is a candidate for rule `c`, judged at the first
+ * keyword of `c` in it (ending at byte `end`) and then never again for the line: its `requires` are
+ * in the text (a memchr, cheaper than the search; most URLs have no '@'), and one of its keywords
+ * from there on is followed by its `follows`. One linear pass over the rest of the line per rule.
  */
 function admits(c: Compiled, text: string, bytes: Buffer, from: number, to: number, end: number): boolean {
   if (c.rule.requires !== undefined && !c.rule.requires.every((x) => text.includes(x))) return false
   const f = c.follows
   if (f === undefined) return true
-  // On a line with multi-byte characters the byte offset is turned into the string's.
-  f.lastIndex = to - from === text.length ? end - from : bytes.subarray(from, end).toString('utf8').length
-  return f.test(text)
+  f.lastIndex = Math.max(0, end - from - c.keywordBytes)
+  return f.test(bytes.subarray(from, to))
 }
 
 /** Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to the line. */
 function scanText(scan: ChunkScan, lineIndex: number, text: string, offset: number, level: number, view?: ViewSpan): void {
   const buf = Buffer.from(text, 'utf8')
   const candidates: Compiled[] = []
+  const judged = new Set<Compiled>()
   scan.engine.keywords.scan(buf, 0, buf.length, (end, rules) => {
-    for (const r of rules) if (!candidates.includes(r) && admits(r, text, buf, 0, buf.length, end)) candidates.push(r)
+    for (const r of rules) {
+      if (judged.has(r)) continue
+      judged.add(r)
+      if (admits(r, text, buf, 0, buf.length, end)) candidates.push(r)
+    }
   })
   if (candidates.length > 0) runRules(scan, candidates, lineIndex, text, buf, offset, view)
   if (level >= scan.engine.depth) return
@@ -407,7 +494,15 @@ function scanViews(
   for (const v of decodeViews(text, runs)) {
     // A view's findings point at the encoded span of the line it came from.
     const span = view ?? { via: v.via, start: offset + v.start, end: offset + v.end }
-    scanText(scan, lineIndex, v.text, 0, level + 1, { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end })
+    // Under a view, the run this view decodes lies in that view's text: a context showing it masks the run.
+    const chain = view === undefined ? undefined : [...(view.chain ?? []), { text, start: v.start, end: v.end }]
+    const child: ViewSpan = { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end }
+    if (chain !== undefined) child.chain = chain
+    // Columns of an escape view map back through every escape view above it; a base64 view ends the map.
+    const src = v.src
+    const up = view === undefined ? (col: number) => offset + col : view.toLine
+    if (src !== undefined && up !== undefined) child.toLine = (col) => up(src[col] ?? src[src.length - 1] ?? 0)
+    scanText(scan, lineIndex, v.text, 0, level + 1, child)
   }
 }
 
@@ -421,7 +516,7 @@ function runRules(
   offset: number,
   view: ViewSpan | undefined
 ): void {
-  const { engine, lines, hits } = scan
+  const { engine, lines } = scan
   for (const c of candidates) {
     c.re.lastIndex = 0
     for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
@@ -438,7 +533,7 @@ function runRules(
       if (c.re.lastIndex > endByte) c.re.lastIndex = endByte
       if (c.rule.block !== undefined) {
         const hit = blockHit(scan, c, c.rule.block, lineIndex, text, buf, offset, m.index, whole)
-        if (hit !== undefined) hits.push(place(lines, hit, text, view))
+        if (hit !== undefined) addHit(scan, place(lines, hit, text, view))
         continue
       }
       const value = captured.toString('utf8')
@@ -448,8 +543,30 @@ function runRules(
       const end = start + secret.length
       const hit: Hit = { compiled: c, lineIndex, start: offset + start, end: offset + end, endLineIndex: lineIndex, endColumn: offset + end + 1, secret }
       if (secret !== value) hit.cut = true
-      hits.push(place(lines, hit, text, view))
+      addHit(scan, place(lines, hit, text, view))
     }
+  }
+}
+
+/**
+ * Keeps a hit for a finding while its rule has fewer than `maxFindingsPerLine` on its line; past that,
+ * for the contexts' masks only (no fingerprint, no finding), and the event is counted once per line
+ * and rule through `onLimit`. The rules go on over the line either way: each remaining match costs
+ * its gates, not a finding.
+ */
+function addHit(scan: ChunkScan, h: Hit): void {
+  // Counted per line and rule: a line that one rule floods is still scanned by the others.
+  const key = h.lineIndex * scan.engine.compiled.length + h.compiled.index
+  const n = scan.perLine.get(key) ?? 0
+  if (n < scan.engine.maxFindings) {
+    scan.perLine.set(key, n + 1)
+    scan.hits.push(h)
+    return
+  }
+  scan.overflow.push(h)
+  if (n === scan.engine.maxFindings) {
+    scan.perLine.set(key, n + 1)
+    scan.engine.onLimit?.('findings-per-line')
   }
 }
 
@@ -465,7 +582,7 @@ function blockHit(
   at: number,
   header: Buffer
 ): Hit | undefined {
-  const b = readBlock(block, scan.lines, lineIndex, text, utf16Column(text, buf, at + header.length))
+  const b = readBlock(block, scan.lines, lineIndex, text, utf16Column(text, buf, at + header.length), utf16Column(text, buf, at))
   if (b === undefined || !passes(scan.engine, c, b.secret, text, header)) return undefined
   return {
     compiled: c,
@@ -491,17 +608,16 @@ function passes(engine: Engine, c: Compiled, secret: string, line: string, match
   return true
 }
 
-/** The finding of hit `h` of `chunk`, its columns back in the record as written; `kept` are the chunk's hits, masked in the context. */
+/** The finding of hit `h` of `chunk`, its columns back in the record as written; its context from `contexts`. */
 function findingOf(
   opts: SecretDetectorOptions,
   chunk: LogChunk,
   framing: Framing,
-  kept: readonly Hit[],
+  contexts: Contexts,
   h: Hit,
   fingerprint: string,
   detectedAt: string
 ): Finding {
-  const line = framing.lines[h.lineIndex] ?? ''
   const lineNo = chunk.startLine + h.lineIndex
   // Back to the columns of the record as written (a masker rewrites that, framing and all).
   const start = toRaw(framing, h.lineIndex, h.start)
@@ -520,32 +636,87 @@ function findingOf(
     source: chunk.source satisfies Source,
     location: { line: lineNo, column: start + 1, endLine: chunk.startLine + h.endLineIndex, endColumn },
     preview: mask(h.secret),
-    context: context(
-      line,
-      kept.filter((k) => k.lineIndex === h.lineIndex),
-      h,
-      opts.maxContextChars
-    ),
+    context: contexts.of(h),
     detectedAt
   }
   if (opts.reveal === true) Object.defineProperty(finding, SECRET, { value: h.secret, enumerable: false })
   return finding
 }
 
-/** The line with every hit on it masked, or for a hit in a decoded view the view with its secret masked, clipped around the hit. */
-function context(line: string, lineHits: readonly Hit[], h: Hit, max: number): string {
-  const masked = maskSpans(
-    line,
-    lineHits.map((k): [number, number] => [k.start, k.end])
-  )
-  if (h.viewText === undefined) return clipAround(masked, h.start, max)
-  // Found in a decoded view: show the view with the secret masked, marked as decoded.
-  return `(${h.via}-decoded) ${clipAround(maskSpans(h.viewText, [[h.viewStart ?? 0, h.viewEnd ?? 0]]), h.viewStart ?? 0, max)}`
+/** The contexts of a chunk's findings. */
+interface Contexts {
+  of: (h: Hit) => string
+}
+
+/**
+ * The contexts of a chunk's findings, masked by construction: a line is shown with the span of
+ * every hit on it masked (every rule, every reading, duplicates and baselined values included, and
+ * the spans another detector reported), and a decoded view with every span any hit marked in that
+ * view (a secret found there, or the encoded run of one found in a view below it). Each text is
+ * masked once, however many findings show it, and each context is a clip of it: the work per line
+ * is linear in the line and its hits.
+ */
+function createContexts(framing: Framing, hits: readonly Hit[], foreign: ReadonlyMap<number, Array<[number, number]>>, max: number): Contexts {
+  const lineSpans = new Map<number, Array<[number, number]>>()
+  const viewSpans = new Map<number, Map<string, Array<[number, number]>>>()
+  const spansOf = (i: number): Array<[number, number]> => {
+    let spans = lineSpans.get(i)
+    if (spans === undefined) {
+      spans = [...(foreign.get(i) ?? [])]
+      lineSpans.set(i, spans)
+    }
+    return spans
+  }
+  for (const h of hits) {
+    spansOf(h.lineIndex).push([h.start, h.endLineIndex === h.lineIndex ? h.end : Number.MAX_SAFE_INTEGER])
+    // A block's body on the lines after its header.
+    for (let j = h.lineIndex + 1; j <= h.endLineIndex; j++) spansOf(j).push([0, j === h.endLineIndex ? h.endColumn - 1 : Number.MAX_SAFE_INTEGER])
+    if (h.marks === undefined) continue
+    const views = viewSpans.get(h.lineIndex) ?? new Map<string, Array<[number, number]>>()
+    viewSpans.set(h.lineIndex, views)
+    for (const m of h.marks) {
+      const list = views.get(m.text) ?? []
+      views.set(m.text, list)
+      list.push([m.start, m.end])
+    }
+  }
+  const maskedLines = new Map<number, Masked>()
+  const maskedViews = new Map<number, Map<string, Masked>>()
+  const lineOf = (i: number): Masked => {
+    let m = maskedLines.get(i)
+    if (m === undefined) {
+      m = maskText(framing.lines[i] ?? '', lineSpans.get(i) ?? [])
+      maskedLines.set(i, m)
+    }
+    return m
+  }
+  return {
+    of(h) {
+      const focus = h.start
+      const foreignSpans = foreign.get(h.lineIndex) ?? []
+      // A decoded view is shown only when no other detector's secret lies in its encoded run: those are
+      // masked in the line as written, not in a decoding of it.
+      if (h.viewText === undefined || foreignSpans.some(([s, e]) => s < h.end && h.start < e)) {
+        const m = lineOf(h.lineIndex)
+        return clipAround(m.text, m.at(focus), max)
+      }
+      const views = maskedViews.get(h.lineIndex) ?? new Map<string, Masked>()
+      maskedViews.set(h.lineIndex, views)
+      let m = views.get(h.viewText)
+      if (m === undefined) {
+        m = maskText(h.viewText, viewSpans.get(h.lineIndex)?.get(h.viewText) ?? [])
+        views.set(h.viewText, m)
+      }
+      // Found in a decoded view: show the view with every secret in it masked, marked as decoded.
+      return `(${h.via}-decoded) ${clipAround(m.text, m.at(h.viewStart ?? 0), max)}`
+    }
+  }
 }
 
 // A JSON escape inside a value that a permissive charset (passwords, URLs) took in: `pass=Summer9!\n`
 // in a JSON string, `…\u0026password=` from Go's encoder, `pw=s3cr3t\"` one level deeper.
-const VALUE_ESCAPE = /\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})/
+// RE2: a value may be a long run of backslashes, which a backtracking engine tries at every start.
+const VALUE_ESCAPE = new RE2('\\\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})', '')
 
 /**
  * A captured value up to the first JSON escape in it, or without the backslashes before the quote
@@ -555,7 +726,10 @@ const VALUE_ESCAPE = /\\+(?:["/bfnrt]|u[0-9a-fA-F]{4})/
 function beforeEscape(value: string, next: number | undefined): string {
   const at = VALUE_ESCAPE.exec(value)?.index
   if (at !== undefined) return value.slice(0, at)
-  return next === 0x22 ? value.replace(/\\+$/, '') : value
+  if (next !== 0x22) return value
+  let end = value.length
+  while (end > 0 && value.charCodeAt(end - 1) === 0x5c) end--
+  return value.slice(0, end)
 }
 
 function confidenceOf(rule: Rule): Finding['confidence'] {

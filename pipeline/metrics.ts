@@ -180,6 +180,10 @@ export function createMetrics(registry = new Registry()) {
     filesFollowed: registry.gauge('leakwatch_files_followed', 'Files collectors hold open and follow, by collector.'),
     podMetadataUp: registry.gauge('leakwatch_pod_metadata_up', '1 while the pod informer has a synced view of this node from the API server, else 0.'),
     findings: registry.counter('leakwatch_findings_total', 'Findings produced, by rule and severity.'),
+    detectorLimits: registry.counter(
+      'leakwatch_detector_limits_total',
+      'Times a per-line cap of the detector was reached, by limit (findings-per-line: a rule matched more than detector.maxFindingsPerLine times on one line; the rest are masked, not reported).'
+    ),
     knownSecretsIndexed: registry.gauge(
       'leakwatch_known_secrets_indexed',
       'Known-secret values held by the index (as keyed hashes), by source; a value in two places counts in each.'

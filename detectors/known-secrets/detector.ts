@@ -5,9 +5,10 @@
 // the same fingerprint the pattern engine gives that value.
 
 import type { Finding, LogChunk, Source } from '../../pipeline/events.ts'
-import { mask, stableId } from '../../pipeline/fingerprint.ts'
+import { stableId } from '../../pipeline/fingerprint.ts'
+import { clipAround, maskText } from '../excerpt.ts'
 import type { FramedChunk, SecretDetector } from '../secrets.ts'
-import { INLINE_ALLOW } from '../secrets.ts'
+import { inlineAllowed } from '../secrets.ts'
 import type { FormKind } from './encode.ts'
 import type { Hit, KnownSecretIndex, Origin } from './index.ts'
 
@@ -96,20 +97,6 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): Kno
   const now = opts.now ?? (() => new Date())
   const max = opts.maxContextChars
 
-  function context(line: string, spans: Array<[number, number]>, focus: number): string {
-    let out = ''
-    let at = 0
-    for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
-      if (s < at) continue
-      out += line.slice(at, s) + mask(line.slice(s, e))
-      at = e
-    }
-    out += line.slice(at)
-    if (out.length <= max) return out
-    const from = Math.max(0, Math.min(focus - Math.floor(max / 2), out.length - max))
-    return (from > 0 ? '…' : '') + out.slice(from, from + max) + (from + max < out.length ? '…' : '')
-  }
-
   return {
     detect(chunk, framed) {
       if (opts.allowStreams?.some((a) => a.test(chunk.stream)) === true) return []
@@ -138,7 +125,6 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): Kno
       }
       for (const [i, found] of byLine) {
         const line = chunk.lines[i] ?? ''
-        if (line.includes(INLINE_ALLOW)) continue
         // A value found in two forms at one place (its JSON escape contains its raw form) is one finding: keep the widest.
         found.sort((a, b) => a.start - b.start || b.end - a.end)
         const kept = found.filter(
@@ -146,8 +132,11 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): Kno
             !found.some((o, j) => j !== k && o.value === h.value && o.start <= h.start && o.end >= h.end && (o.end - o.start > h.end - h.start || j < k))
         )
         const spans = kept.map((h): [number, number] => [h.start, h.end])
+        // The engine's contexts of this line mask these values, and these contexts mask every secret the engine found on it.
+        framed?.reportSpans(i, spans)
+        const masked = maskText(line, [...spans, ...(framed?.secretSpans(i) ?? [])])
         for (const h of kept) {
-          if (opts.fingerprints?.has(h.value.fingerprint) === true) continue
+          if (opts.fingerprints?.has(h.value.fingerprint) === true || inlineAllowed(line, h.value.fingerprint)) continue
           const [firstKey] = h.value.origins
           const origin = firstKey === undefined ? undefined : opts.index.origin(firstKey)
           if (origin === undefined) continue
@@ -168,7 +157,7 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): Kno
             source: chunk.source satisfies Source,
             location: { line: lineNo, column: h.start + 1, endLine: lineNo, endColumn: h.end + 1 },
             preview: h.value.preview,
-            context: context(line, spans, h.start),
+            context: clipAround(masked.text, masked.at(h.start), max),
             detectedAt,
             origin
           }

@@ -11,6 +11,7 @@ import { PassThrough } from 'node:stream'
 import { after, test } from 'node:test'
 import { mask, maskLines } from '../../app/mask.ts'
 import type { Finding } from '../../pipeline/events.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { bin, cli } from '../support/cli.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
@@ -90,10 +91,15 @@ test('multi-line private keys are masked body and all; decoded-view hits are mas
   assert.match(r.stderr, /generic-password-assignment/)
 })
 
-test('a line with leakwatch:allow passes unmasked and unreported; --exit-code sets the code for findings', async () => {
+test('a line with leakwatch:allow=<fingerprint> passes unmasked and unreported; --exit-code sets the code for findings', async () => {
   const t = gen.githubToken('ghp_')
-  const allowed = `fixture GITHUB_TOKEN=${t} # leakwatch:allow\n`
-  assert.deepEqual(await run(['mask'], allowed), { code: 0, stdout: allowed, stderr: '' })
+  const key = gen.base62(40)
+  const allowed = `fixture GITHUB_TOKEN=${t} # leakwatch:allow=${createFingerprinter(key).of(t).slice(0, 16)}\n`
+  assert.deepEqual(await cli(['mask'], { cwd: dir, stdin: allowed, env: { LEAKWATCH_DETECTOR_FINGERPRINT_KEY: key } }), {
+    code: 0,
+    stdout: allowed,
+    stderr: ''
+  })
   const r = await run(['mask', '--exit-code', '0'], `GITHUB_TOKEN=${gen.githubToken('ghp_')}\n`)
   assert.equal(r.code, 0)
   assert.match(r.stdout, /^GITHUB_TOKEN=ghp_\*{8}..\n$/)

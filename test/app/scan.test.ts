@@ -11,6 +11,7 @@ import { after, test } from 'node:test'
 import { stringify } from 'yaml'
 import { formatText, scan } from '../../app/scan.ts'
 import type { Finding } from '../../pipeline/events.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { assertAbsent, cli } from '../support/cli.ts'
 import { checkSarif } from '../support/sarif.ts'
 import { seededGen } from '../support/seed.ts'
@@ -346,24 +347,26 @@ test('baselines: written without secrets, suppress what they list, refuse to wor
   assert.match(b.stderr, /^leakwatch: LW_ERR_BASELINE_INVALID: baseline .*broken\.json is invalid: findings\[0\]\.fingerprint: must match/)
 })
 
-test('detector.allow (config) and the inline leakwatch:allow marker silence findings in scan', async () => {
+test('detector.allow (config) and the inline leakwatch:allow=<fingerprint> marker silence findings in scan', async () => {
   const a = gen.githubToken('ghp_')
   const b = gen.githubToken('ghp_')
   const c = gen.githubToken('ghp_')
   const d = gen.githubToken('ghp_')
   file('allow/vendor/third-party.log', `GITHUB_TOKEN=${d}\n`)
-  const log = file('allow/app.log', [`GITHUB_TOKEN=${a}`, `fixture: GITHUB_TOKEN=${b}`, `GITHUB_TOKEN=${c} # leakwatch:allow`, 'end'].join('\n'))
-  const all = await run(['scan', '--format', 'jsonl', join(dir, 'allow')])
+  // The inline marker names the secret's keyed fingerprint (issue #12: a bare marker could be injected through data).
+  const marker = `leakwatch:allow=${createFingerprinter(KEY.LEAKWATCH_DETECTOR_FINGERPRINT_KEY).of(c).slice(0, 16)}`
+  const log = file('allow/app.log', [`GITHUB_TOKEN=${a}`, `fixture: GITHUB_TOKEN=${b}`, `GITHUB_TOKEN=${c} # ${marker}`, 'end'].join('\n'))
+  const all = await run(['scan', '--format', 'jsonl', join(dir, 'allow')], { env: KEY })
   assert.equal(jsonl(all.stdout).length, 3)
 
   const yaml = file(
     'allow/leakwatch.yaml',
     stringify({ detector: { allow: { secrets: [`^${a.slice(0, 12)}`], lines: ['^fixture:'], streams: ['^file:.*/vendor/'] } } })
   )
-  const allowed = await run(['scan', '--config', yaml, join(dir, 'allow')])
+  const allowed = await run(['scan', '--config', yaml, join(dir, 'allow')], { env: KEY })
   assert.deepEqual(allowed, { code: 0, stdout: '', stderr: '' })
 
-  const viaEnv = await run(['scan', '--format', 'jsonl', log], { env: { LEAKWATCH_DETECTOR_ALLOW_LINES: '["^fixture:"]' } })
+  const viaEnv = await run(['scan', '--format', 'jsonl', log], { env: { ...KEY, LEAKWATCH_DETECTOR_ALLOW_LINES: '["^fixture:"]' } })
   assert.deepEqual(
     jsonl(viaEnv.stdout).map((f) => f.line),
     [1]

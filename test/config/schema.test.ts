@@ -10,7 +10,8 @@ import { leaves } from '../../pipeline/schema.ts'
 
 const UNIT = /(Ms|Bytes|Chars|Lines)(Per[A-Z][A-Za-z]*)?$/
 /** Counts of things, named by the thing: their unit is the noun. */
-const COUNT = /^(max(OccurrenceIds|Locations)PerIncident|maxPoisonBatchRetries|attempts|concurrency|partitions|replicationFactor|port|knownSecretRaise)$/
+const COUNT =
+  /^(max(OccurrenceIds|Locations)PerIncident|maxPoisonBatchRetries|maxFindingsPerLine|attempts|concurrency|partitions|replicationFactor|port|knownSecretRaise)$/
 
 test('every option has a description', () => {
   const missing = leaves(configSchema).filter((l) => l.schema.description.trim().length < 10)

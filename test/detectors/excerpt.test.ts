@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { clipAround, maskSpans } from '../../detectors/excerpt.ts'
+import { clipAround, maskSpans, maskText } from '../../detectors/excerpt.ts'
 import { createRng } from '../../detectors/gen.ts'
 import { mask } from '../../pipeline/fingerprint.ts'
 
@@ -42,4 +42,25 @@ test('clipAround keeps a short text and cuts a long one around the focus, markin
   assert.equal(out, `…${text.slice(40, 60)}…`)
   assert.equal(clipAround(text, 0, 20), `${text.slice(0, 20)}…`, 'no leading mark at the start')
   assert.equal(clipAround(text, 105, 20), `…${text.slice(85)}`, 'no trailing mark at the end')
+})
+
+test('spans that overlap partly are masked as one: no part of either is shown', () => {
+  const rng = createRng(SEED + 1)
+  const a = rng.chars(B62, 30)
+  const line = `k=${a} end`
+  const out = maskSpans(line, [
+    [2, 20],
+    [10, 2 + a.length]
+  ])
+  assert.equal(out, `k=${mask(a)} end`, `seed ${SEED + 1}`)
+})
+
+test('maskText maps a column of the line to the masked text', () => {
+  const rng = createRng(SEED + 2)
+  const a = rng.chars(B62, 30)
+  const line = `k=${a} end`
+  const m = maskText(line, [[2, 2 + a.length]])
+  assert.equal(m.text.slice(m.at(2 + a.length + 1)), 'end', `seed ${SEED + 2}`)
+  assert.equal(m.at(1), 1)
+  assert.equal(m.at(5), 2)
 })

@@ -1,0 +1,137 @@
+// The worst-case inputs of issue #12 ("hostile logs"): lines built to make the
+// detector quadratic — many distinct key-shaped values on one line (raw, URL-
+// and base64-encoded), one keyword repeated (the rules' follows checks),
+// a private key under a prefix, and one huge ordinary line. Each case runs at
+// 1x, 4x and 16x its base size, each size in a process of its own (so peak RSS
+// is that input's), and the report gives the CPU time of detect(), the
+// process's CPU time and peak RSS, and the 16x/1x time ratio: linear is ~16,
+// quadratic ~256. Tokens are generated from a seed, never written to disk.
+//
+//   node bench/run.ts --only worst-case [--worst-case-kb 64] [--seed N] [--core 0]
+
+import { fileURLToPath } from 'node:url'
+import { createGen, type Gen } from '../detectors/gen.ts'
+import { canPin, measure, median } from './measure.ts'
+import type { Benchmark } from './run.ts'
+
+/** A worst-case line of about `bytes` bytes. */
+type Shape = (g: Gen, bytes: number) => string
+
+const AWS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+const awsKeys = (g: Gen, bytes: number, sep: string): string =>
+  Array.from({ length: Math.ceil(bytes / (20 + sep.length)) }, () => `AKIA${g.chars(AWS, 16)}`).join(sep)
+
+export const CASES: Record<string, Shape> = {
+  'distinct AWS key ids': (g, bytes) => awsKeys(g, bytes, ' '),
+  'key ids, URL-encoded': (g, bytes) => awsKeys(g, bytes, '%20'),
+  'key ids, base64 .env': (g, bytes) => Buffer.from(awsKeys(g, Math.floor((bytes * 3) / 4), '\n')).toString('base64'),
+  'password=… pairs': (g, bytes) => Array.from({ length: Math.ceil(bytes / 36) }, (_, i) => `db${i}_password=${g.base62(16)}`).join(' '),
+  'pass repeated': (_g, bytes) => 'pass'.repeat(Math.ceil(bytes / 4)),
+  'token repeated': (_g, bytes) => 'token'.repeat(Math.ceil(bytes / 5)),
+  'huge ordinary line': (g, bytes) =>
+    Array.from({ length: Math.ceil(bytes / 48) }, (_, i) => `GET /api/v1/items/${i} 200 ${g.digits(4)}ms user=${g.base62(6)}`).join(' | ')
+}
+
+const FACTORS = [1, 4, 16]
+
+/** One measured size of one case, in its own process: prints what it measured as JSON on stderr. */
+async function child(name: string, bytes: number, seed: number): Promise<void> {
+  const shape = CASES[name]
+  if (shape === undefined) throw new Error(`unknown case ${name}`)
+  const [{ BUILTIN_RULES }, { createSecretDetector }, { createFingerprinter }] = await Promise.all([
+    import('../detectors/rules/registry.ts'),
+    import('../detectors/secrets.ts'),
+    import('../pipeline/fingerprint.ts')
+  ])
+  const line = shape(createGen(seed), bytes)
+  let limits = 0
+  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 240, onLimit: () => limits++ })
+  const chunk = {
+    v: '1' as const,
+    type: 'log-chunk' as const,
+    stream: 'bench/worst-case',
+    source: { type: 'file' as const, path: 'worst-case' },
+    startLine: 1,
+    offset: { start: 0, end: 0 },
+    lines: [line],
+    collectedAt: new Date(0).toISOString()
+  }
+  // CPU time, not wall time: on a shared machine the wall clock measures the neighbours too.
+  const cpu = process.cpuUsage()
+  const t = performance.now()
+  const found = d.detect(chunk)
+  const wallMs = performance.now() - t
+  const used = process.cpuUsage(cpu)
+  const ms = (used.user + used.system) / 1000
+  process.stderr.write(`${JSON.stringify({ ms, wallMs, bytes: Buffer.byteLength(line), findings: found.length, limits })}\n`)
+}
+
+interface Row {
+  name: string
+  factor: number
+  bytes: number
+  detectMs: number
+  cpuMs: number
+  rssMb: number
+  findings: number
+  limits: number
+}
+
+export const benchmark: Benchmark = {
+  name: 'worst-case',
+  description: 'hostile lines (issue #12): many values per line, repeated keywords, huge lines at 1x/4x/16x: detect() time, CPU, peak RSS, 16x/1x ratio',
+  options: {
+    'worst-case-kb': { type: 'string', default: '64' }
+  },
+  async run(ctx) {
+    const baseKb = Number(ctx.flags['worst-case-kb'])
+    const seed = Number(ctx.flags.seed)
+    const repeat = Math.max(1, Number(ctx.flags.repeat))
+    const core = canPin() ? Number(ctx.flags.core) : undefined
+    const self = fileURLToPath(import.meta.url)
+    const rows: Row[] = []
+    for (const name of Object.keys(CASES)) {
+      for (const factor of FACTORS) {
+        const bytes = baseKb * 1024 * factor
+        const runs: Row[] = []
+        for (let r = 0; r < repeat; r++) {
+          ctx.log(`worst-case: ${name} at ${factor}x (${(bytes / 1024).toFixed(0)} KiB), run ${r + 1}/${repeat}`)
+          const m = await measure(process.execPath, [self, name, String(bytes), String(seed)], { core, cwd: ctx.repo })
+          const reported = m.stderr
+            .trim()
+            .split('\n')
+            .findLast((l) => l.startsWith('{'))
+          const out = JSON.parse(reported ?? '{}') as { ms: number; bytes: number; findings: number; limits: number }
+          if (m.code !== 0 || typeof out.ms !== 'number') throw new Error(`worst-case ${name} ${factor}x failed (exit ${m.code}): ${m.stderr.slice(-500)}`)
+          runs.push({ name, factor, bytes: out.bytes, detectMs: out.ms, cpuMs: m.cpuMs, rssMb: m.maxRssKb / 1024, findings: out.findings, limits: out.limits })
+        }
+        const first = runs[0] as Row
+        rows.push({
+          ...first,
+          detectMs: median(runs.map((x) => x.detectMs)),
+          cpuMs: median(runs.map((x) => x.cpuMs)),
+          rssMb: Math.max(...runs.map((x) => x.rssMb))
+        })
+      }
+    }
+    const lines = [
+      `${ctx.command}`,
+      `worst-case lines, base ${baseKb} KiB, seed ${seed}; medians of ${repeat} run(s), one process per run${core === undefined ? '' : ` (taskset -c ${core})`}; detect CPU ms = CPU time of one detect() of the line; CPU s and peak RSS = the whole process (Node and the rules load in ~100 MB)`,
+      '',
+      '| case | size | line KiB | detect CPU ms | process CPU s | peak RSS MB | findings | capped | time vs 1x |',
+      '| ---- | ---- | -------- | ------------ | ------------- | ----------- | -------- | ------ | ---------- |'
+    ]
+    for (const r of rows) {
+      const base = rows.find((x) => x.name === r.name && x.factor === 1) as Row
+      lines.push(
+        `| ${r.name} | ${r.factor}x | ${(r.bytes / 1024).toFixed(0)} | ${r.detectMs.toFixed(0)} | ${(r.cpuMs / 1000).toFixed(2)} | ${r.rssMb.toFixed(0)} | ${r.findings} | ${r.limits} | ${(r.detectMs / Math.max(base.detectMs, 1)).toFixed(1)}x |`
+      )
+    }
+    process.stdout.write(`${lines.join('\n')}\n`)
+  }
+}
+
+if (import.meta.main) {
+  const [name, bytes, seed] = process.argv.slice(2)
+  await child(name ?? '', Number(bytes), Number(seed))
+}
