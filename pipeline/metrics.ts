@@ -1,7 +1,11 @@
 // Prometheus metrics in the text exposition format (version 0.0.4). In-house
 // because counters, gauges and fixed-bucket histograms are all we need, and
 // the node agent runs under a 64 MB old generation: this file is the whole
-// cost (no dependency tree resident in every collector), and what changes
+// cost (no dependency tree resident in every collector). Measured in a fresh
+// Node 24 process that had already loaded a .ts file, after a full GC:
+// prom-client 15.1.3 with 40 counters adds ~2.1 MB of heap, ~14-20 MB of RSS
+// and ~70 ms of start-up CPU; this registry with leakwatch's metrics ~0.1 MB,
+// ~7 MB and ~15 ms — 3% of the collector's heap budget. What changes
 // between scrapes (process, heap, GC, event loop, ages) is read at scrape time
 // by `collect` hooks instead of by timers (pipeline/process-metrics.ts).
 // Label values are stage names, rule ids, topics, partitions and outcomes —
