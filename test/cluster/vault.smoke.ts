@@ -6,13 +6,15 @@
 //   node --test test/cluster/vault.smoke.ts
 
 import assert from 'node:assert/strict'
+import { readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { after, before, test } from 'node:test'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
 import type { VaultClient } from '../../pipeline/vault-client.ts'
 import { createVaultClient } from '../../pipeline/vault-client.ts'
 import { createVaultRotator } from '../../responders/vault.ts'
 import type { VaultServer } from '../harness/vault.ts'
-import { getVault } from '../harness/vault.ts'
+import { getVault, startVault } from '../harness/vault.ts'
 import { incidentOf } from '../responders/fixtures.ts'
 import { seededGen } from '../support/seed.ts'
 
@@ -119,4 +121,20 @@ test('leases: the rotator revokes one by id and the rest by prefix; a revoked to
   assert.equal(await rotator.run({ type: 'vault-revoke-lease', leasePrefix: prefix }, incidentOf(gen.password())), `revoked every lease under ${prefix}`)
   assert.deepEqual(await leases(), [])
   assert.deepEqual(await Promise.all(tokens.map(alive)), [false, false, false])
+})
+
+test('a Vault that exits at start fails with the tail of its log, and leaves no files', {
+  skip: process.env.VAULT_ADDR ? 'VAULT_ADDR Vault' : false
+}, async () => {
+  const leftovers = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('leakwatch-vault-'))
+  const existing = new Set(leftovers())
+  await assert.rejects(startVault({ args: ['-no-such-flag'] }), (err: Error) => {
+    assert.match(err.message, /vault did not start: process exited with code 1/)
+    assert.match(err.message, /--- tail of .*vault\.log ---\n[\s\S]*no-such-flag/)
+    return true
+  })
+  assert.deepEqual(
+    leftovers().filter((f) => !existing.has(f)),
+    []
+  )
 })
