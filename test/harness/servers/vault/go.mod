@@ -1,3 +1,8 @@
+// Builds Vault from the Go module proxy. Vault's own go.mod points vault/api and vault/sdk at nested
+// modules that are not in its module zip, and no published vault/sdk matches the one inside the release, so
+// build-servers.sh copies the release's source to ./vault-src (never in the repo: BUSL-1.1), applies
+// vault-<version>.patch and builds it through the replace below. The two fork replaces repeat Vault's own:
+// a dependency's replace directives do not apply to the main module.
 module leakwatch.test/servers/vault
 
 go 1.26.0
