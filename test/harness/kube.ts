@@ -71,8 +71,11 @@ rules:
   - level: RequestResponse
 `
 
-/** Paths of the server binaries, building the missing ones first (minutes, once per machine). */
-export function ensureServerBinaries(names: string[]): Promise<Record<string, string>> {
+/**
+ * Paths of the server binaries, building the missing ones first (minutes, once per machine). `hint` ends
+ * each error: how to run the tests without building (vault.ts passes its own).
+ */
+export function ensureServerBinaries(names: string[], hint = KUBE_HINT): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
     // stderr is passed on as it comes (a cold build is long) and kept for the error: go's own messages say what failed.
     const child = spawn('bash', [buildScript, ...names], { stdio: ['ignore', 'pipe', 'pipe'], timeout: BUILD_TIMEOUT_MS })
@@ -85,12 +88,10 @@ export function ensureServerBinaries(names: string[]): Promise<Record<string, st
       err += d
       process.stderr.write(d)
     })
-    child.once('error', (e) => reject(new Error(`could not run ${buildScript}: ${e.message}; ${KUBE_HINT}`)))
+    child.once('error', (e) => reject(new Error(`could not run ${buildScript}: ${e.message}; ${hint}`)))
     child.once('close', (code, signal) => {
       if (code !== 0) {
-        reject(
-          new Error(`${buildScript} ${names.join(' ')} failed (${signal ?? `exit ${code}`}); needs go and the Go module proxy, ${KUBE_HINT}\n${tail(err)}`)
-        )
+        reject(new Error(`${buildScript} ${names.join(' ')} failed (${signal ?? `exit ${code}`}); needs go and the Go module proxy, ${hint}\n${tail(err)}`))
         return
       }
       const paths: Record<string, string> = {}
