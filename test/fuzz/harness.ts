@@ -78,8 +78,14 @@ export async function runCase(target: Target, c: FuzzCase, limits: Limits = DEFA
   }
   let out = await once()
   const limit = timeLimitMs(c.bytes.length, limits) * (target.passes ?? 1)
-  if (out.ms > limit) {
-    // A shared machine stalls now and then: slow only if it is slow twice.
+  if (out.ms > 3 * limit)
+    out.failures.push({
+      property: 'bounded-time',
+      cls: sizeTag(c),
+      detail: `${Math.round(out.ms)} ms on ${c.bytes.length} bytes (limit ${Math.round(limit)} ms)`
+    })
+  else if (out.ms > limit) {
+    // A shared machine stalls now and then: slow only if it is slow twice (or far over the bound once).
     const again = await once()
     if (again.ms > limit)
       again.failures.push({

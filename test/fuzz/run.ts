@@ -25,7 +25,7 @@ const { values } = parseArgs({
     target: { type: 'string' },
     'round-seconds': { type: 'string', default: '60' },
     'max-size': { type: 'string', default: 'huge' },
-    'hang-seconds': { type: 'string', default: '60' },
+    'hang-seconds': { type: 'string', default: '30' },
     stats: { type: 'string' }
   }
 })
