@@ -153,11 +153,21 @@ function report(final: boolean): void {
     )
 }
 
-while (Date.now() < deadline) {
+// Stopped early (Ctrl-C, kill): what ran so far is still reported.
+let stopping = false
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    stopping = true
+    report(true)
+    process.exit(1)
+  })
+
+while (Date.now() < deadline && !stopping) {
   for (const n of names) {
     const until = Math.min(deadline, Date.now() + roundMs)
     if (until <= Date.now()) break
     await round(n, until)
+    if (values.stats !== undefined) report(false)
   }
   report(false)
 }
