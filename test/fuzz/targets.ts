@@ -638,7 +638,15 @@ function httpTarget(name: 'http' | 'api'): Target {
       if (status?.startsWith('5') === true) out.push({ property: 'no-5xx', cls: status, detail: `answered ${status}` })
       if (timedOut) out.push({ property: 'answers', cls: 'timeout', detail: 'no answer and no close within 3 s' })
       const secrets = [...c.secrets, s.apiToken]
-      out.push(...leaks(response, c.secrets, 'response-no-plaintext', status ?? 'none'))
+      // An incident id is a fingerprint, 64 hex digits, and "no incident <id>" names it: a secret of that shape there is no leak.
+      out.push(
+        ...leaks(
+          response,
+          c.secrets.filter((x) => !/^[0-9a-f]{64}$/.test(x)),
+          'response-no-plaintext',
+          status ?? 'none'
+        )
+      )
       const logged = s.logs.slice(before).join('')
       out.push(...leaks(logged, secrets, 'log-no-plaintext', status ?? 'none'))
       if (rawControl(logged) !== undefined) out.push({ property: 'log-no-raw-control', cls: status ?? 'none', detail: 'a raw control character in a log line' })
