@@ -52,6 +52,10 @@ export async function runCase(target: Target, c: FuzzCase, limits: Limits = DEFA
     const heap0 = getHeapStatistics().used_heap_size
     const t0 = performance.now()
     let failures: Failure[]
+    // Process warnings go to stderr (the yaml parser emits some with a source excerpt): they are output too.
+    const warnings: string[] = []
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`)
+    process.on('warning', onWarning)
     try {
       failures = await target.run(c)
     } catch (err) {
@@ -65,6 +69,12 @@ export async function runCase(target: Target, c: FuzzCase, limits: Limits = DEFA
           if (s.length >= 8 && err.message.includes(s))
             failures.push({ property: 'error-no-plaintext', cls: err.code, detail: `${err.code} message holds a planted secret` })
     }
+    // Warnings are emitted on the next tick.
+    await new Promise((resolve) => setImmediate(resolve))
+    process.off('warning', onWarning)
+    for (const s of c.secrets)
+      if (s.length >= 8 && warnings.some((w) => w.includes(s)))
+        failures.push({ property: 'warning-no-plaintext', cls: 'process-warning', detail: 'a process warning (stderr) holds a planted secret' })
     const ms = performance.now() - t0
     const grown = (getHeapStatistics().used_heap_size - heap0) / (1024 * 1024)
     const heapLimit = limits.heapBaseMiB + (limits.heapPerByte * c.bytes.length) / (1024 * 1024)

@@ -409,6 +409,14 @@ const configTarget: Target = {
       doc[`unknownKey${d.g.base62(4)}`] = hostileValue(d)
     }
     let text = stringifyYaml(doc)
+    if (d.r.chance(0.1)) {
+      // An unknown tag or an odd anchor on a value: the parser warns, quoting the line.
+      const p = d.r.pick(paths)
+      const secret = tokenExample(d).secret
+      setAt(doc, p, secret)
+      d.recipe.push(`yaml:tagged:${p.join('.')}`)
+      text = stringifyYaml(doc).replace(secret, `${d.r.pick(['!x ', '!!binary ', '&a: ', '!<tag:x> '])}${secret}`)
+    }
     if (d.r.chance(0.3)) {
       d.recipe.push('yaml:bytes')
       let b: Buffer = Buffer.from(text)
