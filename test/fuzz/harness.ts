@@ -253,7 +253,11 @@ export function issueItem(target: string, f: Failure): string {
   if (f.property === 'scan-no-raw-control') return '#12 blinding: escape sequences and control characters reach the terminal raw'
   if ((target === 'api' || target === 'http') && (f.property === 'no-5xx' || f.property === 'log-no-plaintext'))
     return '#12 self-leak: malformed URL gets a 500 and is logged raw'
-  if (f.property === 'error-no-plaintext') return '#12 self-leak: invalid allowlist or rule regexes echoed in errors'
+  if (f.property === 'error-no-plaintext') return '#12 self-leak: config values echoed in errors (invalid regexes, YAML errors quoting the line)'
+  if (f.property === 'warning-no-plaintext') return '#12 self-leak: config values echoed on stderr (YAML warnings quote the line)'
+  if (target === 'cri' && f.property === 'round-trip') return 'new: a character cut across CRI P records at the merge bound decodes as U+FFFD'
+  if (target === 'rule-file' && f.property === 'no-crash' && f.cls.includes('keywords.ts'))
+    return 'new: a non-ASCII keyword in a rule file throws RangeError, not LW_ERR_RULE_INVALID'
   if (f.property === 'bounded-time' || f.property === 'bounded-heap' || f.property === 'hang' || f.property === 'oom') {
     if (sig.includes('many-values')) return '#12 stalling: N key-shaped values on one line cost quadratic time and memory'
     if (sig.includes('repeat')) return '#12 stalling: backtracking regexes on the hot path'
