@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { LeakwatchError } from '../pipeline/errors.ts'
+import { parseErrorPosition } from '../pipeline/parse-error.ts'
 import { leaves, parse } from '../pipeline/schema.ts'
 import type { Config } from './schema.ts'
 import { configSchema } from './schema.ts'
@@ -61,9 +62,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     }
     let parsed: unknown
     try {
-      parsed = parseYaml(text)
+      // logLevel 'error': the YAML library's warnings (an unknown tag, …) quote the line they are about, on stderr.
+      parsed = parseYaml(text, { logLevel: 'error' })
     } catch (err) {
-      throw new LeakwatchError('LW_ERR_CONFIG_UNREADABLE', `configuration file ${file} is not valid YAML: ${(err as Error).message}`, { cause: err })
+      // Not kept as the cause: the parser's message quotes the line, and config values are never echoed.
+      throw new LeakwatchError('LW_ERR_CONFIG_UNREADABLE', `configuration file ${file} is not valid YAML: ${parseErrorPosition(err)}`)
     }
     if (parsed !== null && parsed !== undefined) {
       if (typeof parsed !== 'object' || Array.isArray(parsed))

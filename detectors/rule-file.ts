@@ -12,12 +12,15 @@ import { LeakwatchError } from '../pipeline/errors.ts'
 import type { LogChunk } from '../pipeline/events.ts'
 import { SEVERITIES } from '../pipeline/events.ts'
 import { createFingerprinter, mask } from '../pipeline/fingerprint.ts'
+import { parseErrorPosition } from '../pipeline/parse-error.ts'
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
 import { createGen } from './gen.ts'
 import { compileRe2 } from './re2-compile.ts'
 import type { Rule, RuleExample } from './rule.ts'
 import { compileRule, createSecretDetector } from './secrets.ts'
+
+const RULE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 
 const patterns = (what: string) => s.optional(s.array(s.string(), { description: `RE2 patterns on the ${what}.` }))
 
@@ -30,7 +33,7 @@ export const allowSchema = s.object({
 export type RuleFileAllow = Infer<typeof allowSchema>
 
 export const ruleEntrySchema = s.object({
-  id: s.string({ pattern: /^[a-z0-9]+(?:-[a-z0-9]+)*$/, description: 'kebab-case, unique among all rules' }),
+  id: s.string({ pattern: RULE_ID, description: 'kebab-case, unique among all rules' }),
   title: s.optional(s.string({ minLength: 1 })),
   severity: s.literal(SEVERITIES, { default: 'high' }),
   kind: s.literal(['pattern', 'generic'] as const, { default: 'pattern' }),
@@ -149,7 +152,9 @@ export function parseRuleDocument(doc: unknown, file: string): Rule[] {
   const rules: Rule[] = []
   for (const [i, raw] of top.rules.entries()) {
     const rawId = (raw as { id?: unknown } | null)?.id
-    const name = typeof rawId === 'string' ? `rule ${rawId}` : `rules[${i}]`
+    // Named by its id only when the id is well formed: a malformed one is whatever the file held there, and
+    // errors do not echo file content.
+    const name = typeof rawId === 'string' && RULE_ID.test(rawId) ? `rule ${rawId}` : `rules[${i}]`
     const ruleIssues: s.Issue[] = []
     const entry = ruleEntrySchema.check(raw, '', ruleIssues)
     if (entry === undefined || ruleIssues.length > 0) throw invalid(file, `${name}: ${s.formatIssues(ruleIssues)}`)
@@ -182,9 +187,11 @@ export function loadRuleFiles(files: readonly string[], existing: readonly Rule[
     }
     let doc: unknown
     try {
-      doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+      // logLevel 'error': the YAML library's warnings (an unknown tag, …) quote the line they are about, on stderr.
+      doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' })
     } catch (err) {
-      throw invalid(file, `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, err)
+      // Not kept as the cause: the parser's message quotes the line, which may hold a secret or a pattern of one.
+      throw invalid(file, `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${parseErrorPosition(err)}`)
     }
     for (const rule of parseRuleDocument(doc, file)) {
       const other = seen.get(rule.id)

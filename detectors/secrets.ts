@@ -162,7 +162,10 @@ export function compileRule(rule: Rule, index = 0): Compiled {
   // The pattern is not echoed in errors (issue #12): rule files and allowlists may hold the values they match.
   const make = (source: string, flags: string, field = 'regex'): RE2 => compileRe2(source, flags, 'LW_ERR_RULE_INVALID', `rule ${rule.id}`, field)
   if (rule.keywords.length === 0) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: needs at least one keyword`)
-  for (const k of rule.keywords) {
+  for (const [i, k] of rule.keywords.entries()) {
+    // The keyword automaton works on ASCII bytes; a non-ASCII keyword is a rule error, not a crash deeper down.
+    if ([...k].some((ch) => ch.charCodeAt(0) >= 128))
+      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be ASCII (a literal prefix of the token)`)
     if (k.length === 0 || k !== k.toLowerCase())
       throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keyword ${JSON.stringify(k)} must be non-empty lower case`)
   }

@@ -456,7 +456,7 @@ const configTarget: Target = {
       // Naming an unknown key is fine, even when a mutation moved a value there: only values must not be echoed.
       let keys: string[] = []
       try {
-        keys = keyNames(parseYaml(c.bytes.toString('utf8')))
+        keys = keyNames(parseYaml(c.bytes.toString('utf8'), { logLevel: 'error' }))
       } catch {}
       return leaks(
         err.message,
@@ -511,7 +511,18 @@ const ruleFileTarget: Target = {
       return []
     } catch (err) {
       if (!(err instanceof LeakwatchError)) throw err
-      return leaks(err.message, c.secrets, 'error-no-plaintext', err.code)
+      // As for config files: naming an unknown key is fine, even when a mutation moved a value there.
+      let keys: string[] = []
+      try {
+        const text = c.bytes.toString('utf8')
+        keys = keyNames(c.recipe.includes('format:json') ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' }))
+      } catch {}
+      return leaks(
+        err.message,
+        c.secrets.filter((s) => !keys.some((k) => k.includes(s))),
+        'error-no-plaintext',
+        err.code
+      )
     }
   }
 }
