@@ -59,6 +59,20 @@ function isDigit(b: number | undefined): boolean {
   return b !== undefined && b >= 0x30 && b <= 0x39
 }
 
+/** The length of `b` without a trailing character whose bytes are not all there yet. */
+function completeUtf8(b: Buffer): number {
+  let i = b.length - 1
+  let continuation = 0
+  while (i >= 0 && continuation < 3 && ((b[i] ?? 0) & 0xc0) === 0x80) {
+    i--
+    continuation++
+  }
+  if (i < 0) return b.length
+  const lead = b[i] ?? 0
+  const needs = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0
+  return needs > continuation ? i : b.length
+}
+
 /** Splits merged bytes into pieces of at most max bytes on character boundaries. */
 function pieces(bytes: Buffer, max: number): string[] {
   const out: string[] = []
@@ -108,8 +122,12 @@ export function decode(buf: Buffer, n: number, maxLineBytes: number, full: boole
       flush(q, end, true)
     } else if (q.bytes >= maxLineBytes) {
       // The bound on merging: what is merged so far goes out as pieces; the rest of the line follows as more pieces.
+      // A character whose bytes continue in the next record stays behind, so no piece ends in half of it (U+FFFD).
       pending.delete(stream)
-      flush(q, end, false)
+      const bytes = q.parts.length === 1 ? (q.parts[0] as Buffer) : Buffer.concat(q.parts, q.bytes)
+      const cut = completeUtf8(bytes)
+      flush({ parts: [bytes.subarray(0, cut)], bytes: cut, start: q.start }, end, false)
+      if (cut < bytes.length) pending.set(stream, { parts: [bytes.subarray(cut)], bytes: bytes.length - cut, start })
     } else if (p === undefined) pending.set(stream, q)
   }
 

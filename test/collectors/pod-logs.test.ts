@@ -196,6 +196,18 @@ test('CRI: a multi-byte character split between P pieces is merged intact; the m
   assert.equal(d.consumed, big.length)
 })
 
+test('CRI: a multi-byte character cut across P records exactly at the merge bound stays whole (no U+FFFD)', () => {
+  const bullet = Buffer.from('•') // 3 bytes: 2 in the first record, 1 in the next
+  const first = Buffer.concat([Buffer.from(`${TS} stdout P `), Buffer.from('a'.repeat(1022)), bullet.subarray(0, 2), Buffer.from('\n')])
+  const second = Buffer.concat([Buffer.from(`${TS} stdout F `), bullet.subarray(2), Buffer.from(' end\n')])
+  const buf = Buffer.concat([first, second])
+  const d = decode(buf, buf.length, 1024, false)
+  const text = d.lines.map((l) => l.text).join('')
+  assert.equal(text, `${'a'.repeat(1022)}• end`)
+  assert.equal(text.includes('\ufffd'), false)
+  assert.ok(d.lines.every((l) => Buffer.byteLength(l.text) <= 1024))
+})
+
 test('docker json-file: 16 KiB pieces merged, streams kept apart, trailing newline removed; other records passed on raw', () => {
   const piece = 'x'.repeat(16 * 1024)
   const text = docker(piece) + docker('err\n', 'stderr') + docker(`${piece}end\n`) + 'not a log record\n' + docker('last\n')
