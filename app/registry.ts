@@ -12,6 +12,7 @@
 
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Redis } from 'ioredis'
+import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import type { DetectorConfig } from '../detectors/config.ts'
@@ -50,6 +51,23 @@ export interface CollectorContext {
 
 /** Mounted at `collector.<name>`. */
 export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Collector>> = [
+  entry({
+    name: 'auditWebhook',
+    configSchema: auditWebhookConfigSchema,
+    example: {
+      enabled: true,
+      port: 8443,
+      certFile: '/etc/leakwatch/audit-tls/tls.crt',
+      keyFile: '/etc/leakwatch/audit-tls/tls.key',
+      clientCaFile: '/etc/leakwatch/audit-tls/client-ca.crt',
+      allowedClientNames: ['kube-apiserver-audit']
+    },
+    async create(config, ctx) {
+      if (!config.enabled) return undefined
+      const { createAuditWebhook } = await import('../collectors/audit/webhook.ts')
+      return createAuditWebhook(config, { ...ctx, cluster: ctx.cluster })
+    }
+  }),
   entry({
     name: 'files',
     configSchema: filesConfigSchema,

@@ -1,0 +1,73 @@
+// Configuration of the audit webhook collector (`collector.auditWebhook`): the
+// HTTPS endpoint the API server's audit webhook backend posts EventLists to.
+// Kept out of webhook.ts so that assembling the whole schema loads no code.
+
+import type { Infer } from '../../pipeline/schema.ts'
+import * as s from '../../pipeline/schema.ts'
+
+export const AUDIT_STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'] as const
+
+export const auditWebhookConfigSchema = s.object({
+  enabled: s.boolean({
+    default: false,
+    description: "Serve the endpoint of the API server's audit webhook backend (`--audit-webhook-config-file`); run it in a Deployment, not on every node."
+  }),
+  host: s.string({ default: '0.0.0.0', description: 'Address to listen on.' }),
+  port: s.number({ integer: true, min: 0, max: 65_535, default: 8443, description: 'HTTPS port (0: any free port).' }),
+  path: s.string({ default: '/audit', description: "The request path the API server posts to (the path of the webhook kubeconfig's `server`)." }),
+  certFile: s.optional(s.string({ description: "PEM file of the endpoint's serving certificate (required when enabled)." })),
+  keyFile: s.optional(s.string({ description: 'PEM file of the private key of `certFile`.' })),
+  clientCaFile: s.optional(
+    s.string({
+      description:
+        "PEM file of the CA that signs the API server's client certificate (the webhook kubeconfig's `client-certificate`): a caller presenting a certificate of this CA, whose CN or DNS SAN is in `allowedClientNames`, is authenticated."
+    })
+  ),
+  allowedClientNames: s.array(s.string({ minLength: 1 }), {
+    default: [],
+    description: 'CNs or DNS SANs of the client certificates accepted; empty accepts any certificate of `clientCaFile` (logged as a warning at start).'
+  }),
+  tokenFiles: s.array(s.string(), {
+    default: [],
+    description:
+      "Files each holding one bearer token (the webhook kubeconfig's `token`) that authenticates the caller, compared in constant time; several during a rotation."
+  }),
+  allowUnauthenticated: s.boolean({
+    default: false,
+    description:
+      'Accept batches from anyone who can reach the port. Only for a port no one else can reach (a sidecar on localhost); logged as a warning at every start. Without it, `clientCaFile` or `tokenFiles` is required.'
+  }),
+  maxBodyBytes: s.number({
+    integer: true,
+    min: 1024,
+    default: 16 * 1024 * 1024,
+    description:
+      'Largest batch body accepted; larger ones are answered 413 (the API server drops that batch: keep it above `--audit-webhook-truncate-max-batch-size`, or turn truncation on).'
+  }),
+  maxEventsPerBatch: s.number({
+    integer: true,
+    min: 1,
+    default: 10_000,
+    description: 'Most events one body may hold (the API server sends `--audit-webhook-batch-max-size`, 400 by default).'
+  }),
+  stages: s.array(s.literal(AUDIT_STAGES), {
+    default: ['ResponseStarted', 'ResponseComplete', 'Panic'],
+    description:
+      'Stages forwarded to the bus; others are counted and dropped. RequestReceived repeats what ResponseComplete says; ResponseStarted is the only event of a long-running watch until it ends.'
+  }),
+  dedupEntries: s.number({
+    integer: true,
+    min: 0,
+    default: 100_000,
+    description:
+      "(auditID, stage) pairs remembered to drop the API server's re-sent events (a batch retried after a lost answer); 0 turns deduplication off. Per process: duplicates across replicas get the same finding ids downstream."
+  }),
+  requestTimeoutMs: s.number({
+    integer: true,
+    min: 1000,
+    default: 30_000,
+    description: 'A request must be received completely within this time (slow senders are cut off).'
+  })
+})
+
+export type AuditWebhookConfig = Infer<typeof auditWebhookConfigSchema>
