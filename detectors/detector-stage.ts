@@ -4,8 +4,12 @@
 // auditID and stage), not on when we ran, so a replay yields the same ids.
 //
 // Audit events are scanned as one line of JSON each, so a Secret's value
-// written into a ConfigMap, a Pod's env or an annotation is found like a
-// value in a log line. Three kinds of object are where credentials belong and
+// written into a ConfigMap, a Pod's env, an annotation or a CRD is found like a
+// value in a log line. The line is written by audit-fields.ts, which keeps the
+// path of every string: a finding names the object (`ConfigMap shop/app`), the
+// field (`data.DB_URL`, through last-applied-configuration too) and who wrote
+// it (verb, user, impersonated user), and a value the event carries several
+// times (request, response, last-applied copy) is one finding. Three kinds of object are where credentials belong and
 // are left out of that line (the rest of the event is still scanned):
 // - Secrets: at RequestResponse level their create/update/get/list events
 //   carry the values in requestObject/responseObject. Reporting those would
@@ -22,6 +26,8 @@ import { stableId } from '../pipeline/fingerprint.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { InRecord, OutRecord, Stage } from '../pipeline/runner.ts'
 import type { Detector } from '../pipeline/stages.ts'
+import type { FieldSpan } from './audit-fields.ts'
+import { spanAt, writeEvent } from './audit-fields.ts'
 import { foldIntoKnownSecrets } from './known-secrets/detector.ts'
 
 export interface DetectorStageDeps {
@@ -44,8 +50,48 @@ function holdsCredentials(ref: AuditEnvelope['event']['objectRef']): { request: 
   return { request: false, response: false }
 }
 
-/** An audit event as a one-line chunk to scan, or undefined when it is not scanned. */
-export function auditChunk(env: AuditEnvelope): LogChunk | undefined {
+/** An audit event as the one-line chunk to scan, with the fields its columns come from; undefined when it is not scanned. */
+export interface AuditScan {
+  chunk: LogChunk
+  spans: FieldSpan[]
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function meta(o: unknown): { kind?: string; namespace?: string; name?: string } {
+  if (typeof o !== 'object' || o === null) return {}
+  const r = o as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } }
+  const out: { kind?: string; namespace?: string; name?: string } = {}
+  const kind = str(r.kind)
+  const namespace = str(r.metadata?.namespace)
+  const name = str(r.metadata?.name)
+  if (kind !== undefined) out.kind = kind
+  if (namespace !== undefined) out.namespace = namespace
+  if (name !== undefined) out.name = name
+  return out
+}
+
+/** `Kind namespace/name` of the event's object: the kind written in the objects, else the resource; a create's name from its body. */
+function objectOf(e: AuditEnvelope['event']): { label: string; namespace?: string } | undefined {
+  const ref = e.objectRef
+  const req = meta(e.requestObject)
+  const res = meta(e.responseObject)
+  const kind = (res.kind !== undefined && !res.kind.endsWith('List') ? res.kind : undefined) ?? req.kind ?? ref?.resource
+  if (kind === undefined) return undefined
+  const namespace = ref?.namespace ?? req.namespace ?? res.namespace
+  const name = ref?.name ?? req.name ?? res.name
+  const sub = ref?.subresource === undefined ? '' : ` (${ref.subresource})`
+  const id = name === undefined ? (namespace === undefined ? '' : ` ${namespace}/*`) : ` ${namespace === undefined ? '' : `${namespace}/`}${name}`
+  return { label: `${kind}${id}${sub}`, ...(namespace === undefined ? {} : { namespace }) }
+}
+
+function impersonated(v: unknown): string | undefined {
+  return typeof v === 'object' && v !== null ? str((v as { username?: unknown }).username) : undefined
+}
+
+export function auditScan(env: AuditEnvelope): AuditScan | undefined {
   const e = env.event
   if (e.stage === 'RequestReceived') return undefined
   const held = holdsCredentials(e.objectRef)
@@ -53,17 +99,82 @@ export function auditChunk(env: AuditEnvelope): LogChunk | undefined {
   const scanned: Record<string, unknown> = { ...rest }
   if (requestObject !== undefined && !held.request) scanned.requestObject = requestObject
   if (responseObject !== undefined && !held.response) scanned.responseObject = responseObject
-  const namespace = e.objectRef?.namespace
+  const written = writeEvent(scanned)
+  const obj = objectOf(e)
+  const namespace = obj?.namespace ?? e.objectRef?.namespace
+  const principal = str(e.user.username)
+  const as = impersonated(e.impersonatedUser)
+  const ref = e.objectRef
+  // One stream per object: an incident's places are the objects its secret was written into.
+  const where = [ref?.resource ?? 'nonresource', namespace ?? '-', ref?.name ?? '-'].join('/')
   return {
-    v: '1',
-    type: 'log-chunk',
-    stream: `audit/${env.cluster}/${e.user.username ?? 'unknown'}`,
-    source: { type: 'audit', cluster: env.cluster, ...(namespace === undefined ? {} : { namespace }) },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines: [JSON.stringify(scanned)],
-    collectedAt: env.receivedAt
+    chunk: {
+      v: '1',
+      type: 'log-chunk',
+      stream: `audit/${env.cluster}/${where}`,
+      source: {
+        type: 'audit',
+        cluster: env.cluster,
+        ...(namespace === undefined ? {} : { namespace }),
+        ...(obj === undefined ? {} : { object: obj.label }),
+        ...(principal === undefined ? {} : { principal }),
+        ...(as === undefined ? {} : { impersonatedUser: as }),
+        verb: e.verb,
+        auditID: e.auditID
+      },
+      startLine: 1,
+      offset: { start: 0, end: 0 },
+      lines: [written.line],
+      collectedAt: env.receivedAt
+    },
+    spans: written.spans
   }
+}
+
+/** An audit event as a one-line chunk to scan, or undefined when it is not scanned. */
+export function auditChunk(env: AuditEnvelope): LogChunk | undefined {
+  return auditScan(env)?.chunk
+}
+
+/** The field of the object a finding is in (`data.DB_URL`), without the event's `requestObject.`/`responseObject.`. */
+function fieldOf(spans: readonly FieldSpan[], f: Finding): { field?: string; rank: number } {
+  const span = spanAt(spans, f.location.column - 1)
+  if (span === undefined) return { rank: 3 }
+  let field = span.path
+  let rank = 2
+  for (const [prefix, r] of [
+    ['requestObject', 0],
+    ['responseObject', 1]
+  ] as const) {
+    if (field === prefix) {
+      rank = r
+      break
+    }
+    if (field.startsWith(prefix) && (field[prefix.length] === '.' || field[prefix.length] === '[')) {
+      field = field.slice(prefix.length + (field[prefix.length] === '.' ? 1 : 0))
+      rank = r
+      break
+    }
+  }
+  // A value also in the last-applied copy is best shown where it is in the object itself.
+  if (field.includes(' → ')) rank += 0.5
+  return { field, rank }
+}
+
+/**
+ * The findings of one audit event, each with its field, one per value and rule: a create's value is in the
+ * request, the response and often the last-applied annotation, and counting it three times says nothing more.
+ */
+function placeAuditFindings(found: Finding[], scan: AuditScan): Finding[] {
+  const best = new Map<string, { f: Finding; rank: number }>()
+  for (const f of found) {
+    const { field, rank } = fieldOf(scan.spans, f)
+    const placed: Finding = field === undefined ? f : { ...f, source: { ...f.source, field } }
+    const key = `${f.fingerprint}\u0000${f.rule}`
+    const had = best.get(key)
+    if (had === undefined || rank < had.rank) best.set(key, { f: placed, rank })
+  }
+  return [...best.values()].map((b) => b.f)
 }
 
 export function createDetectorStage(opts: { groupId: string }, deps: DetectorStageDeps): Stage {
@@ -76,16 +187,19 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
       for (const r of records) {
         let chunk: LogChunk | undefined
         let audit: AuditEnvelope['event'] | undefined
+        let scan: AuditScan | undefined
         if (r.topic.endsWith(TOPICS.audit)) {
           const env = r.value as AuditEnvelope
-          chunk = auditChunk(env)
+          scan = auditScan(env)
+          chunk = scan?.chunk
           audit = env.event
         } else chunk = r.value as LogChunk
         if (chunk === undefined) continue
         const found: Finding[] = []
         for (const d of deps.detectors) for (const f of d.detect(chunk)) found.push(deps.seal === undefined ? f : deps.seal(f))
         // One finding per leaked value: a known secret that a rule also matched is reported once, as the known secret.
-        for (const f of foldIntoKnownSecrets(found)) {
+        const folded = foldIntoKnownSecrets(found)
+        for (const f of scan === undefined ? folded : placeAuditFindings(folded, scan)) {
           // Every audit event is "line 1" of its stream: the event's identity keeps two events' findings apart.
           if (audit !== undefined) f.id = stableId(f.id, audit.auditID, audit.stage)
           deps.metrics.findings.inc({ rule: f.rule, severity: f.severity })

@@ -32,7 +32,19 @@ export const sourceSchema = s.object({
   provider: s.optional(s.string({ description: 'CI provider: github, gitlab, generic.' })),
   repository: s.optional(s.string()),
   job: s.optional(s.string()),
-  url: s.optional(s.string())
+  url: s.optional(s.string()),
+  // Audit events: the object written and who wrote it. Names and paths only, never a value.
+  object: s.optional(s.string({ description: 'Audit: the object of the event as `Kind namespace/name`, e.g. `ConfigMap shop/app-config`.' })),
+  field: s.optional(
+    s.string({
+      description:
+        'Audit: where in the object a finding is, e.g. `data.DB_URL`, `spec.containers[0].env[2].value`, `metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"] → data.DB_URL`.'
+    })
+  ),
+  principal: s.optional(s.string({ description: 'Audit: the authenticated user of the request (user.username).' })),
+  impersonatedUser: s.optional(s.string({ description: 'Audit: the user the principal acted as (impersonatedUser.username).' })),
+  verb: s.optional(s.string({ description: 'Audit: the request verb (create, update, patch, …).' })),
+  auditID: s.optional(s.string({ description: 'Audit: the auditID of the event.' }))
 })
 export type Source = Infer<typeof sourceSchema>
 

@@ -31,6 +31,12 @@ export interface Location {
   repository?: string
   job?: string
   url?: string
+  /** Audit events: the object (`ConfigMap shop/app-config`), the field and who wrote it (see Source). */
+  object?: string
+  field?: string
+  principal?: string
+  impersonatedUser?: string
+  verb?: string
   count: number
   firstSeen: string
   lastSeen: string
@@ -145,7 +151,20 @@ function later(a: string, b: string): boolean {
 function locationOf(f: Finding, cluster: string): Location {
   const s = f.source
   const l: Location = { stream: f.stream, cluster: s.cluster ?? cluster, count: 0, firstSeen: f.detectedAt, lastSeen: f.detectedAt }
-  for (const k of ['namespace', 'pod', 'workload', 'container', 'repository', 'job', 'url'] as const) {
+  for (const k of [
+    'namespace',
+    'pod',
+    'workload',
+    'container',
+    'repository',
+    'job',
+    'url',
+    'object',
+    'field',
+    'principal',
+    'impersonatedUser',
+    'verb'
+  ] as const) {
     const v = s[k]
     if (v !== undefined) l[k] = v
   }

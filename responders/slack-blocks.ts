@@ -30,6 +30,12 @@ function place(l: Location): string {
     const label = esc(`${l.repository}${l.job === undefined ? '' : ` · ${l.job}`}`)
     return l.url !== undefined && /^https?:\/\//.test(l.url) ? `<${esc(l.url)}|${label}>` : label
   }
+  if (l.object !== undefined) {
+    // An audit event: the object, the field, and who wrote it (as whom).
+    const who =
+      l.principal === undefined ? '' : ` · ${l.verb ?? 'written'} by ${l.principal}${l.impersonatedUser === undefined ? '' : ` as ${l.impersonatedUser}`}`
+    return esc(`${l.cluster} / ${l.object}${l.field === undefined ? '' : ` · ${clip(l.field, 300)}`}${who}`)
+  }
   if (l.namespace !== undefined) {
     const parts = [l.cluster, l.namespace, l.workload ?? l.pod, l.container].filter((p) => p !== undefined) as string[]
     return esc(parts.join(' / '))
