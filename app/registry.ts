@@ -12,6 +12,7 @@
 
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Redis } from 'ioredis'
+import { auditFileConfigSchema } from '../collectors/audit/file.config.ts'
 import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
@@ -51,6 +52,16 @@ export interface CollectorContext {
 
 /** Mounted at `collector.<name>`. */
 export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Collector>> = [
+  entry({
+    name: 'auditFile',
+    configSchema: auditFileConfigSchema,
+    example: { enabled: true, path: '/var/log/kubernetes/audit/audit.log', readFrom: 'end', checkpointPath: '/var/lib/leakwatch/audit-checkpoints.json' },
+    async create(config, ctx) {
+      if (!config.enabled) return undefined
+      const { createAuditFileCollector } = await import('../collectors/audit/file.ts')
+      return createAuditFileCollector(config, { ...ctx, cluster: ctx.cluster })
+    }
+  }),
   entry({
     name: 'auditWebhook',
     configSchema: auditWebhookConfigSchema,

@@ -6,6 +6,7 @@
 // this one tree (`leakwatch config docs`). The section names under
 // `collector` are the names in app/registry.ts.
 
+import { auditFileConfigSchema } from '../collectors/audit/file.config.ts'
 import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
@@ -29,6 +30,7 @@ export const configSchema = s.object({
   kafka: kafkaConfigSchema,
   redis: redisConfigSchema,
   collector: s.object({
+    auditFile: auditFileConfigSchema,
     auditWebhook: auditWebhookConfigSchema,
     files: filesConfigSchema,
     podLogs: podLogsConfigSchema

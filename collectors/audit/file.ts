@@ -1,0 +1,156 @@
+// Tails the API server's audit log (`--audit-log-path`, JSON lines), or an
+// exported audit log, onto leakwatch.audit.v1. The tailing engine (../tail.ts)
+// and its checkpoints are the pod-log tailer's: positions advance only after
+// the bus acknowledged the events up to them. The API server rotates by
+// renaming `audit.log` to `audit-<timestamp>.log` (--audit-log-maxsize,
+// --audit-log-maxbackup): the engine drains the renamed file through the
+// descriptor it holds and then picks up the new `audit.log`; the rotated
+// copies in the directory are only ever read to finish a position.
+//
+// Each line goes through the same decoder as the webhook
+// (pipeline/audit-decode.ts), so a provider's export file (GKE sink, EKS
+// CloudWatch export, AKS diagnostic records) is read the same way. A line
+// that is not an audit event is counted and skipped; a line longer than
+// maxLineBytes is skipped whole (a piece of an event is not an event).
+
+import { readdir } from 'node:fs/promises'
+import { basename, dirname, extname, join } from 'node:path'
+import { auditDecodeReason, decodeAudit } from '../../pipeline/audit-decode.ts'
+import type { OutRecord, Publish } from '../../pipeline/runner.ts'
+import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
+import type { ReadResult, TailFile } from '../tail.ts'
+import { createTailer } from '../tail.ts'
+import type { AuditFileConfig } from './file.config.ts'
+import { auditMetrics } from './metrics.ts'
+import { auditRecord } from './records.ts'
+
+export interface AuditFileDeps extends CollectorDeps {
+  cluster: string
+}
+
+export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFileDeps): Collector {
+  const m = auditMetrics(deps.metrics.registry)
+  const log = deps.logger.child({ collector: 'auditFile' })
+  const now = deps.now ?? (() => new Date())
+  const dir = dirname(config.path)
+  const base = basename(config.path)
+  const ext = extname(base)
+  const stem = ext === '' ? base : base.slice(0, -ext.length)
+  const stages = new Set<string>(config.stages)
+  /** Files (dev:ino) whose read position is inside an over-long line: skipped to its newline. */
+  const skipping = new Set<string>()
+
+  const isRotated = (rel: string): boolean => rel !== base && rel.startsWith(`${stem}-`) && rel.endsWith(ext)
+
+  async function list(): Promise<string[]> {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw err
+    }
+    // Rotated copies first, oldest first (their timestamps sort as text), then the live file.
+    const rotated = names.filter(isRotated).sort()
+    return names.includes(base) ? [...rotated, base] : rotated
+  }
+
+  function take(text: string, outputs: OutRecord[], receivedAt: string): void {
+    let decoded: ReturnType<typeof decodeAudit>
+    try {
+      decoded = decodeAudit(text, { maxBytes: config.maxLineBytes, maxEvents: config.maxEventsPerLine })
+    } catch (err) {
+      const reason = auditDecodeReason(err)
+      if (reason === undefined) throw err
+      m.invalid.inc({ collector: 'file', reason })
+      return
+    }
+    for (const r of decoded.rejected) m.invalid.inc({ collector: 'file', reason: r.reason })
+    if (decoded.rejected.length > 0) m.events.inc({ collector: 'file', outcome: 'rejected' }, decoded.rejected.length)
+    let dropped = 0
+    for (const e of decoded.events) {
+      if (!stages.has(e.stage)) {
+        dropped++
+        continue
+      }
+      outputs.push(auditRecord(e, decoded.cluster ?? deps.cluster, receivedAt))
+    }
+    if (dropped > 0) m.events.inc({ collector: 'file', outcome: 'stage-dropped' }, dropped)
+  }
+
+  async function read(t: TailFile, budget: number): Promise<ReadResult> {
+    const outputs: OutRecord[] = []
+    const id = `${t.dev}:${t.ino}`
+    const receivedAt = now().toISOString()
+    let offset = t.readOffset
+    let line = t.readLine
+    // Room for the longest line and its newline; no more than the file holds past our position.
+    const size = Math.max(64 * 1024, Math.min(budget, config.maxLineBytes + 1, t.size - t.readOffset + 1))
+    const buf = Buffer.alloc(size)
+    while (offset - t.readOffset < budget) {
+      const { bytesRead } = await t.fh.read(buf, 0, buf.length, offset)
+      if (bytesRead === 0) break
+      let consumed = 0
+      while (consumed < bytesRead) {
+        const nl = buf.indexOf(10, consumed)
+        if (nl === -1 || nl >= bytesRead) {
+          if (bytesRead - consumed > config.maxLineBytes || skipping.has(id)) {
+            // No newline within maxLineBytes: the rest of this line is skipped as it is read.
+            if (!skipping.has(id)) {
+              skipping.add(id)
+              m.invalid.inc({ collector: 'file', reason: 'too-large' })
+              log.warn({ code: 'LW_ERR_AUDIT_INVALID', reason: 'too-large', path: t.abs, line: line + 1 }, 'audit log line longer than maxLineBytes skipped')
+            }
+            consumed = bytesRead
+          }
+          break
+        }
+        if (skipping.has(id)) skipping.delete(id)
+        else {
+          let end = nl
+          if (end > consumed && buf[end - 1] === 13) end--
+          if (end > consumed) take(buf.toString('utf8', consumed, end), outputs, receivedAt)
+        }
+        consumed = nl + 1
+        line++
+      }
+      if (consumed === 0) break
+      offset += consumed
+      if (bytesRead < buf.length) break
+    }
+    deps.metrics.linesCollected.inc({ collector: 'auditFile' }, line - t.readLine)
+    deps.metrics.bytesCollected.inc({ collector: 'auditFile' }, offset - t.readOffset)
+    return { outputs, offset, line }
+  }
+
+  // Counts what the bus acknowledged; keeps the runner's encode, so queued cycles hold encoded records.
+  const publish: Publish = Object.assign(
+    async (records: OutRecord[]) => {
+      await deps.publish(records)
+      m.events.inc({ collector: 'file', outcome: 'produced' }, records.length)
+    },
+    deps.publish.encode === undefined ? {} : { encode: deps.publish.encode }
+  )
+  const cycleBytes = Math.max(8 * 1024 * 1024, 2 * (config.maxLineBytes + 1))
+  const tailer = createTailer(
+    {
+      name: 'auditFile',
+      checkpointPath: config.checkpointPath,
+      pollIntervalMs: config.pollIntervalMs,
+      readFrom: config.readFrom,
+      maxCycleBytes: cycleBytes,
+      minFileBytes: config.maxLineBytes + 1,
+      list,
+      absolute: (rel) => join(dir, rel),
+      read,
+      isRotated
+    },
+    {
+      publish,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      ...(deps.onCycle === undefined ? {} : { onCycle: deps.onCycle })
+    }
+  )
+  return { start: tailer.start, close: tailer.close }
+}

@@ -1,0 +1,130 @@
+// The audit log file collector in process: the real log backend's lines,
+// rotation by rename, checkpoints across restarts, bad and over-long lines,
+// and provider export lines. The real API server's log backend with rotation
+// is test/cluster/audit-collector.test.ts.
+
+import assert from 'node:assert/strict'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { after, test } from 'node:test'
+import { auditFileConfigSchema } from '../../collectors/audit/file.config.ts'
+import { createAuditFileCollector } from '../../collectors/audit/file.ts'
+import type { AuditEnvelope } from '../../pipeline/events.ts'
+import { auditEnvelopeSchema, TOPICS } from '../../pipeline/events.ts'
+import { silentLogger } from '../../pipeline/log.ts'
+import { createMetrics } from '../../pipeline/metrics.ts'
+import { parse, safeParse } from '../../pipeline/schema.ts'
+import { waitFor } from '../support/wait.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'lw-audit-file-'))
+after(() => rmSync(root, { recursive: true, force: true }))
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'audit')
+const lines = readFileSync(join(FIX, 'kubernetes-rotation.log.jsonl'), 'utf8').split('\n').filter(Boolean)
+const ids = lines.map((l) => (JSON.parse(l) as { auditID: string }).auditID)
+
+let n = 0
+function workspace(): { dir: string; path: string; checkpointPath: string } {
+  const dir = join(root, `w${n++}`)
+  mkdirSync(join(dir, 'log'), { recursive: true })
+  return { dir, path: join(dir, 'log', 'audit.log'), checkpointPath: join(dir, 'state', 'checkpoints.json') }
+}
+
+function run(t: TestContext, w: { path: string; checkpointPath: string }, over: Record<string, unknown> = {}) {
+  const events: AuditEnvelope[] = []
+  const metrics = createMetrics()
+  const config = parse(
+    auditFileConfigSchema,
+    { enabled: true, path: w.path, checkpointPath: w.checkpointPath, readFrom: 'beginning', pollIntervalMs: 10, ...over },
+    'LW_ERR_CONFIG_INVALID',
+    'test'
+  )
+  const c = createAuditFileCollector(config, {
+    cluster: 'lab',
+    publish: async (records) => {
+      for (const r of records) {
+        assert.equal(r.topic, TOPICS.audit)
+        assert.ok(safeParse(auditEnvelopeSchema, r.value).ok)
+        const env = r.value as AuditEnvelope
+        assert.equal(r.key, env.event.user.username)
+        events.push(env)
+      }
+    },
+    logger: silentLogger(),
+    metrics
+  })
+  const ac = new AbortController()
+  const running = c.start(ac.signal)
+  const stop = async (): Promise<void> => {
+    ac.abort()
+    await c.close()
+    await running
+  }
+  t.after(stop)
+  return { events, metrics, stop }
+}
+
+test('the real log backend: every event once, in order, keyed by principal', async (t) => {
+  const w = workspace()
+  writeFileSync(w.path, `${lines.join('\n')}\n`)
+  const r = run(t, w)
+  await waitFor(() => r.events.length >= lines.length, 'all events')
+  assert.deepEqual(
+    r.events.map((e) => e.event.auditID),
+    ids
+  )
+  assert.ok(r.events.every((e) => e.cluster === 'lab'))
+})
+
+test('rotation by rename (audit.log → audit-<timestamp>.log): the old file is drained, the new one followed, nothing twice; a restart resumes', async (t) => {
+  const w = workspace()
+  writeFileSync(w.path, `${lines.slice(0, 5).join('\n')}\n`)
+  const r = run(t, w)
+  await waitFor(() => r.events.length >= 5, 'first five')
+  // Written after we read up to here, then rotated away with the API server's naming: drained from the held descriptor.
+  appendFileSync(w.path, `${lines.slice(5, 8).join('\n')}\n`)
+  renameSync(w.path, join(w.path, '..', 'audit-2026-12-06T13-00-00.000.log'))
+  writeFileSync(w.path, `${lines.slice(8, 12).join('\n')}\n`)
+  await waitFor(() => r.events.length >= 12, 'twelve events')
+  await r.stop()
+  appendFileSync(w.path, `${lines.slice(12).join('\n')}\n`)
+  const again = run(t, w)
+  await waitFor(() => again.events.length >= lines.length - 12, 'the rest after a restart')
+  assert.deepEqual(
+    [...r.events, ...again.events].map((e) => e.event.auditID),
+    ids
+  )
+})
+
+test('a line that is not an event is counted and skipped; an over-long line is skipped whole and the next one read', async (t) => {
+  const w = workspace()
+  const long = `{"kind":"Event","pad":"${'x'.repeat(3000)}"}`
+  writeFileSync(w.path, `${lines[0]}\nnot json at all\n${long}\n{"kind":"Event"}\n\n${lines[1]}\n`)
+  const r = run(t, w, { maxLineBytes: 2048 })
+  await waitFor(() => r.events.length >= 2, 'the two good lines')
+  const text = r.metrics.registry.render()
+  assert.match(text, /leakwatch_audit_invalid_total\{collector="file",reason="not-json"\} 1/)
+  assert.match(text, /leakwatch_audit_invalid_total\{collector="file",reason="too-large"\} 1/)
+  assert.match(text, /leakwatch_audit_invalid_total\{collector="file",reason="invalid-event"\} 1/)
+  assert.deepEqual(
+    r.events.map((e) => e.event.auditID),
+    ids.slice(0, 2)
+  )
+})
+
+test('export files: an EKS S3 export and AKS storage records are read line by line, each with its cluster', async (t) => {
+  const w = workspace()
+  writeFileSync(w.path, readFileSync(join(FIX, 'providers', 'eks-s3-export.log')))
+  const r = run(t, w)
+  await waitFor(() => r.events.length >= 3, 'EKS events')
+  const aks = workspace()
+  writeFileSync(aks.path, readFileSync(join(FIX, 'providers', 'aks-storage.jsonl')))
+  const r2 = run(t, aks)
+  await waitFor(() => r2.events.length >= 3, 'AKS events')
+  assert.ok(
+    r.events.every((e) => e.cluster === 'lab'),
+    'an S3 export line names no cluster'
+  )
+  assert.ok(r2.events.every((e) => e.cluster === 'AKS-PROD'))
+})
