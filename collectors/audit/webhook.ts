@@ -227,6 +227,8 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
       handle(req, res, url).catch((err: unknown) => {
         if (err instanceof Answer) {
           m.requests.inc({ code: String(err.status) })
+          // The API server's webhook client retries a 5xx only when told to come back (Retry-After), or a 500.
+          if (err.status === 503) res.setHeader('retry-after', '1')
           // A body cut short is not read on: the connection goes with the answer.
           answer(res, err.status, err.body, err.status === 413)
           if (err.status === 413) res.on('finish', () => req.destroy())

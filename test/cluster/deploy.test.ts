@@ -50,7 +50,8 @@ after(async () => {
 
 test('every manifest in deploy/kubernetes passes kubectl apply --dry-run=server', async () => {
   const files = [
-    ...readdirSync(join(root, 'deploy/kubernetes')).filter((f) => f.endsWith('.yaml')),
+    // The audit policy is the API server's file, not an object: audit-collector.test.ts starts kube-apiserver with it.
+    ...readdirSync(join(root, 'deploy/kubernetes')).filter((f) => f.endsWith('.yaml') && f !== 'audit-policy.yaml'),
     ...readdirSync(join(root, 'deploy/kubernetes/optional')).map((f) => `optional/${f}`)
   ]
   assert.ok(files.length >= 6)
