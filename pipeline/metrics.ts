@@ -183,6 +183,20 @@ export function createMetrics(registry = new Registry()) {
     ),
     filesFollowed: registry.gauge('leakwatch_files_followed', 'Files collectors hold open and follow, by collector.'),
     podMetadataUp: registry.gauge('leakwatch_pod_metadata_up', '1 while the pod informer has a synced view of this node from the API server, else 0.'),
+    auditEvents: registry.counter(
+      'leakwatch_audit_events_total',
+      'Audit events received, by collector and outcome (produced, duplicate, stage-dropped, rejected).'
+    ),
+    auditInvalid: registry.counter(
+      'leakwatch_audit_invalid_total',
+      'Audit bodies, lines or list items that are not audit events (LW_ERR_AUDIT_INVALID), by collector and reason.'
+    ),
+    auditWebhookRequests: registry.counter('leakwatch_audit_webhook_requests_total', 'Requests to the audit webhook, by HTTP status of the answer.'),
+    auditWebhookSeconds: registry.histogram(
+      'leakwatch_audit_webhook_answer_seconds',
+      "Time from an audit webhook request's arrival to its answer (Kafka's acknowledgement included), by status class.",
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    ),
     findings: registry.counter('leakwatch_findings_total', 'Findings produced, by rule and severity.'),
     detectorLimits: registry.counter(
       'leakwatch_detector_limits_total',

@@ -21,7 +21,6 @@ import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import type { ReadResult, TailFile } from '../tail.ts'
 import { createTailer } from '../tail.ts'
 import type { AuditFileConfig } from './file.config.ts'
-import { auditMetrics } from './metrics.ts'
 import { auditRecord } from './records.ts'
 
 export interface AuditFileDeps extends CollectorDeps {
@@ -29,7 +28,7 @@ export interface AuditFileDeps extends CollectorDeps {
 }
 
 export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFileDeps): Collector {
-  const m = auditMetrics(deps.metrics.registry)
+  const m = { events: deps.metrics.auditEvents, invalid: deps.metrics.auditInvalid }
   const log = deps.logger.child({ collector: 'auditFile' })
   const now = deps.now ?? (() => new Date())
   const dir = dirname(config.path)

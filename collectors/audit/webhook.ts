@@ -33,7 +33,6 @@ import type { OutRecord } from '../../pipeline/runner.ts'
 import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import { readSecretFile } from '../../pipeline/tls.ts'
 import { createSeen } from './dedup.ts'
-import { auditMetrics } from './metrics.ts'
 import { auditRecord } from './records.ts'
 import type { AuditWebhookConfig } from './webhook.config.ts'
 
@@ -73,7 +72,12 @@ function dnsNames(san: string | undefined): string[] {
 
 export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhookDeps): AuditWebhook {
   const log = deps.logger.child({ collector: 'auditWebhook' })
-  const m = auditMetrics(deps.metrics.registry)
+  const m = {
+    events: deps.metrics.auditEvents,
+    invalid: deps.metrics.auditInvalid,
+    requests: deps.metrics.auditWebhookRequests,
+    answerSeconds: deps.metrics.auditWebhookSeconds
+  }
   const now = deps.now ?? (() => new Date())
   const key = 'collector.auditWebhook'
   if (config.certFile === undefined || config.keyFile === undefined)
