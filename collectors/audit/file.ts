@@ -21,7 +21,7 @@ import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import type { ReadResult, TailFile } from '../tail.ts'
 import { createTailer } from '../tail.ts'
 import type { AuditFileConfig } from './file.config.ts'
-import { auditRecord } from './records.ts'
+import { auditRecord, fitRecords } from './records.ts'
 
 export interface AuditFileDeps extends CollectorDeps {
   cluster: string
@@ -117,9 +117,11 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
       offset += consumed
       if (bytesRead < buf.length) break
     }
+    const fit = fitRecords(outputs, deps.publish, config.maxRecordBytes)
+    if (fit.truncated > 0) m.events.inc({ collector: 'file', outcome: 'truncated' }, fit.truncated)
     deps.metrics.linesCollected.inc({ collector: 'auditFile' }, line - t.readLine)
     deps.metrics.bytesCollected.inc({ collector: 'auditFile' }, offset - t.readOffset)
-    return { outputs, offset, line }
+    return { outputs: fit.records, offset, line }
   }
 
   // Counts what the bus acknowledged; keeps the runner's encode, so queued cycles hold encoded records.

@@ -50,6 +50,13 @@ export const auditWebhookConfigSchema = s.object({
     default: 10_000,
     description: 'Most events one body may hold (the API server sends `--audit-webhook-batch-max-size`, 400 by default).'
   }),
+  maxRecordBytes: s.number({
+    integer: true,
+    min: 64 * 1024,
+    default: 1_000_000,
+    description:
+      "Largest sealed record produced (keep it under the brokers' message.max.bytes, 1 MiB by default): an event over it is produced without its request and response objects, annotated `leakwatch.io/truncated` and counted, rather than failing its batch."
+  }),
   stages: s.array(s.literal(AUDIT_STAGES), {
     default: ['ResponseStarted', 'ResponseComplete', 'Panic'],
     description:

@@ -33,7 +33,7 @@ import type { OutRecord } from '../../pipeline/runner.ts'
 import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import { readSecretFile } from '../../pipeline/tls.ts'
 import { createSeen } from './dedup.ts'
-import { auditRecord } from './records.ts'
+import { auditRecord, fitRecords } from './records.ts'
 import type { AuditWebhookConfig } from './webhook.config.ts'
 
 export interface AuditWebhookDeps extends CollectorDeps {
@@ -177,8 +177,10 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     if (dropped > 0) m.events.inc({ collector: 'webhook', outcome: 'stage-dropped' }, dropped)
     if (duplicates > 0) m.events.inc({ collector: 'webhook', outcome: 'duplicate' }, duplicates)
     if (records.length > 0) {
+      const fit = fitRecords(records, deps.publish, config.maxRecordBytes)
+      if (fit.truncated > 0) m.events.inc({ collector: 'webhook', outcome: 'truncated' }, fit.truncated)
       try {
-        await deps.publish(records)
+        await deps.publish(fit.records)
       } catch (err) {
         const code = isLeakwatchError(err) ? err.code : 'LW_ERR_KAFKA_UNAVAILABLE'
         log.warn(

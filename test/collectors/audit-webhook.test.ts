@@ -13,12 +13,15 @@ import { after, test } from 'node:test'
 import type { AuditWebhookConfig } from '../../collectors/audit/webhook.config.ts'
 import { auditWebhookConfigSchema } from '../../collectors/audit/webhook.config.ts'
 import { createAuditWebhook } from '../../collectors/audit/webhook.ts'
+import { createMemoryBus } from '../../pipeline/bus-memory.ts'
+import { createCodec } from '../../pipeline/codec.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
 import type { AuditEnvelope } from '../../pipeline/events.ts'
 import { auditEnvelopeSchema, TOPICS } from '../../pipeline/events.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
+import { createPublisher } from '../../pipeline/runner.ts'
 import { parse, safeParse } from '../../pipeline/schema.ts'
 import { capture } from '../e2e/helpers.ts'
 import { createPki } from '../harness/pki.ts'
@@ -278,4 +281,46 @@ test('provider envelopes are accepted on the same endpoint (an EKS subscription 
   assert.equal(reply.status, 200)
   assert.equal(JSON.parse(reply.body).accepted, 3)
   assert.ok(r.produced.every((p) => (p.value as AuditEnvelope).cluster === 'prod-eu'))
+})
+
+test('an event whose sealed record would exceed maxRecordBytes is produced without its objects, annotated and counted; its batch goes through', async (t) => {
+  const bus = createMemoryBus()
+  const codec = createCodec({ payloadKey: gen.base62(40), compress: true })
+  const metrics = createMetrics()
+  const publish = createPublisher({ bus, codec, metrics, logger: createLogger({ level: 'silent' }) })
+  const hook = createAuditWebhook(config({ maxRecordBytes: 256 * 1024 }), { cluster: 'c', publish, logger: createLogger({ level: 'silent' }), metrics })
+  const ac = new AbortController()
+  const running = hook.start(ac.signal)
+  t.after(async () => {
+    ac.abort()
+    await hook.close()
+    await running
+  })
+  const port = await hook.listening()
+  const small = JSON.parse(logLines[2] ?? '') as Record<string, unknown>
+  // Random text does not deflate: 600 KB in the request and again in the response.
+  const blob = gen.base62(600_000)
+  const big = {
+    ...small,
+    auditID: 'big-one',
+    verb: 'create',
+    objectRef: { resource: 'configmaps', namespace: 'shop', name: 'huge', apiVersion: 'v1' },
+    requestObject: { kind: 'ConfigMap', data: { blob } },
+    responseObject: { kind: 'ConfigMap', data: { blob } }
+  }
+  const reply = await post(port, JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [small, big] }), { cert: apiserverCert })
+  assert.equal(reply.status, 200)
+  assert.equal(JSON.parse(reply.body).accepted, 2)
+  const sent = bus.messages(TOPICS.audit).map((msg) => (codec.decode(TOPICS.audit, msg.value as Buffer) as AuditEnvelope).event)
+  assert.deepEqual(
+    sent.map((e) => e.auditID),
+    [small.auditID, 'big-one']
+  )
+  const cut = sent[1]
+  assert.equal(cut?.requestObject, undefined)
+  assert.equal(cut?.responseObject, undefined)
+  assert.match(cut?.annotations?.['leakwatch.io/truncated'] ?? '', /dropped/)
+  assert.notEqual(sent[0]?.responseObject, undefined, 'the other event keeps its objects')
+  assert.ok(bus.messages(TOPICS.audit).every((msg) => (msg.value as Buffer).length <= 256 * 1024))
+  assert.match(metrics.registry.render(), /leakwatch_audit_events_total\{collector="webhook",outcome="truncated"\} 1/)
 })
