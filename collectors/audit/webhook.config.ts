@@ -69,6 +69,13 @@ export const auditWebhookConfigSchema = s.object({
     description:
       "(auditID, stage) pairs remembered to drop the API server's re-sent events (a batch retried after a lost answer); 0 turns deduplication off. Per process: duplicates across replicas get the same finding ids downstream."
   }),
+  produceTimeoutMs: s.number({
+    integer: true,
+    min: 100,
+    default: 10_000,
+    description:
+      "How long a batch waits for Kafka's acknowledgement before it is answered 503 (the API server retries it); keep it under the API server's webhook timeout (30 s). A produce that completes later is remembered, so the retry is a duplicate."
+  }),
   requestTimeoutMs: s.number({
     integer: true,
     min: 1000,

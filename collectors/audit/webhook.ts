@@ -179,8 +179,23 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     if (records.length > 0) {
       const fit = fitRecords(records, deps.publish, config.maxRecordBytes)
       if (fit.truncated > 0) m.events.inc({ collector: 'webhook', outcome: 'truncated' }, fit.truncated)
+      const produced = deps.publish(fit.records).then(() => {
+        // Remembered only once durable: a batch that failed must not be taken for a duplicate when it is retried.
+        // A produce that outlived its answer is remembered too: the API server's retry of it is a duplicate.
+        for (const k of keys) seen.add(k)
+        m.events.inc({ collector: 'webhook', outcome: 'produced' }, records.length)
+      })
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', `Kafka did not acknowledge within ${config.produceTimeoutMs} ms`)),
+          config.produceTimeoutMs
+        )
+      })
+      produced.catch(() => {})
       try {
-        await deps.publish(fit.records)
+        // The API server's webhook client gives up on a slow answer without retrying it: better a 503 it retries.
+        await Promise.race([produced, late])
       } catch (err) {
         const code = isLeakwatchError(err) ? err.code : 'LW_ERR_KAFKA_UNAVAILABLE'
         log.warn(
@@ -188,10 +203,9 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
           'audit batch not acknowledged by Kafka; answered 503 so the API server retries'
         )
         throw new Answer(503, { error: 'the bus did not acknowledge the batch; retry', code })
+      } finally {
+        clearTimeout(timer)
       }
-      // Remembered only once durable: a batch that failed must not be taken for a duplicate when it is retried.
-      for (const k of keys) seen.add(k)
-      m.events.inc({ collector: 'webhook', outcome: 'produced' }, records.length)
     }
     return { accepted: records.length, duplicates, dropped, rejected: decoded.rejected.length }
   }

@@ -324,3 +324,40 @@ test('an event whose sealed record would exceed maxRecordBytes is produced witho
   assert.ok(bus.messages(TOPICS.audit).every((msg) => (msg.value as Buffer).length <= 256 * 1024))
   assert.match(metrics.registry.render(), /leakwatch_audit_events_total\{collector="webhook",outcome="truncated"\} 1/)
 })
+
+test('Kafka slower than produceTimeoutMs: 503 for the API server to retry; once the late produce lands, the retry is a duplicate', async (t) => {
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const produced: OutRecord[] = []
+  const metrics = createMetrics()
+  const hook = createAuditWebhook(config({ produceTimeoutMs: 200 }), {
+    cluster: 'c',
+    publish: async (records) => {
+      await held
+      produced.push(...records)
+    },
+    logger: createLogger({ level: 'silent' }),
+    metrics
+  })
+  const ac = new AbortController()
+  const running = hook.start(ac.signal)
+  t.after(async () => {
+    ac.abort()
+    await hook.close()
+    await running
+  })
+  const port = await hook.listening()
+  const body = batches[5] ?? ''
+  const n = (JSON.parse(body) as { items: unknown[] }).items.length
+  const slow = await post(port, body, { cert: apiserverCert })
+  assert.equal(slow.status, 503)
+  assert.equal(slow.headers['retry-after'], '1')
+  release()
+  await held
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  assert.equal(produced.length, n)
+  const retry = await post(port, body, { cert: apiserverCert })
+  assert.deepEqual(JSON.parse(retry.body), { accepted: 0, duplicates: n, dropped: 0, rejected: 0 })
+})
