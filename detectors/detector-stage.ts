@@ -54,6 +54,8 @@ function holdsCredentials(ref: AuditEnvelope['event']['objectRef']): { request: 
 export interface AuditScan {
   chunk: LogChunk
   spans: FieldSpan[]
+  /** The object of item `i` of a list response (`ConfigMap shop/app`), for findings under `items[i]`. */
+  listItem: (i: number) => string | undefined
 }
 
 function str(v: unknown): string | undefined {
@@ -127,7 +129,16 @@ export function auditScan(env: AuditEnvelope): AuditScan | undefined {
       lines: [written.line],
       collectedAt: env.receivedAt
     },
-    spans: written.spans
+    spans: written.spans,
+    listItem: (i) => {
+      const items = (responseObject as { items?: unknown } | undefined)?.items
+      if (held.response || !Array.isArray(items)) return undefined
+      const m = meta(items[i])
+      const listKind = meta(responseObject).kind
+      const kind = m.kind ?? (listKind?.endsWith('List') ? listKind.slice(0, -4) : undefined) ?? ref?.resource
+      if (kind === undefined || m.name === undefined) return undefined
+      return `${kind} ${m.namespace === undefined ? '' : `${m.namespace}/`}${m.name}`
+    }
   }
 }
 
@@ -169,7 +180,12 @@ function placeAuditFindings(found: Finding[], scan: AuditScan): Finding[] {
   const best = new Map<string, { f: Finding; rank: number }>()
   for (const f of found) {
     const { field, rank } = fieldOf(scan.spans, f)
-    const placed: Finding = field === undefined ? f : { ...f, source: { ...f.source, field } }
+    let placed: Finding = field === undefined ? f : { ...f, source: { ...f.source, field } }
+    // A list's response: the finding is in one of its items, which names its own object.
+    if (rank >= 1 && rank < 2 && field?.startsWith('items[') === true) {
+      const object = scan.listItem(Number.parseInt(field.slice(6), 10))
+      if (object !== undefined) placed = { ...placed, source: { ...placed.source, object } }
+    }
     const key = `${f.fingerprint}\u0000${f.rule}`
     const had = best.get(key)
     if (had === undefined || rank < had.rank) best.set(key, { f: placed, rank })

@@ -178,3 +178,18 @@ test("Falco's public ConfigMap event with AWS keys (read in place): the field is
   assert.equal(aws.source.field, 'data["access.properties"]')
   assert.equal(aws.source.object, 'ConfigMap default/my-config')
 })
+
+test("a list response: the finding names the item's own object", async () => {
+  const token = g.githubToken('ghp_')
+  const item = (name: string, data: Record<string, string>) => ({ metadata: { name, namespace: 'shop' }, data })
+  const found = await scan({
+    verb: 'list',
+    user: { username: 'system:serviceaccount:tools:reader' },
+    objectRef: { resource: 'configmaps', namespace: 'shop', apiVersion: 'v1' },
+    responseObject: { kind: 'ConfigMapList', apiVersion: 'v1', items: [item('a', { X: '1' }), item('b', {}), item('c', { TOKEN: token })] }
+  })
+  assert.equal(found.length, 1)
+  assert.equal(found[0]?.source.object, 'ConfigMap shop/c')
+  assert.equal(found[0]?.source.field, 'items[2].data.TOKEN')
+  assert.equal(found[0]?.source.verb, 'list')
+})
