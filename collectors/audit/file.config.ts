@@ -4,7 +4,7 @@
 
 import type { Infer } from '../../pipeline/schema.ts'
 import * as s from '../../pipeline/schema.ts'
-import { AUDIT_STAGES } from './webhook.config.ts'
+import { AUDIT_STAGES, maxRecordBytesSchema } from './webhook.config.ts'
 
 export const auditFileConfigSchema = s.object({
   enabled: s.boolean({
@@ -39,13 +39,7 @@ export const auditFileConfigSchema = s.object({
     default: 10_000,
     description: 'Most events one line may hold (an export record such as an EKS subscription payload or AKS `records[]`).'
   }),
-  maxRecordBytes: s.number({
-    integer: true,
-    min: 64 * 1024,
-    default: 1_000_000,
-    description:
-      "Largest sealed record produced (keep it under the brokers' message.max.bytes, 1 MiB by default): an event over it is produced without its request and response objects, annotated `leakwatch.io/truncated` and counted, rather than failing its batch."
-  }),
+  maxRecordBytes: maxRecordBytesSchema(),
   stages: s.array(s.literal(AUDIT_STAGES), {
     default: ['ResponseStarted', 'ResponseComplete', 'Panic'],
     description: 'Stages forwarded to the bus; others are counted and dropped.'

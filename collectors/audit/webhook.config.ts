@@ -7,6 +7,17 @@ import * as s from '../../pipeline/schema.ts'
 
 export const AUDIT_STAGES = ['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic'] as const
 
+/** `maxRecordBytes` of both audit collectors. */
+export function maxRecordBytesSchema() {
+  return s.number({
+    integer: true,
+    min: 64 * 1024,
+    default: 1_000_000,
+    description:
+      "Largest sealed record produced (keep it under the brokers' message.max.bytes, 1 MiB by default): an event over it is produced without its request and response objects, annotated `leakwatch.io/truncated` and counted, rather than failing its batch."
+  })
+}
+
 export const auditWebhookConfigSchema = s.object({
   enabled: s.boolean({
     default: false,
@@ -50,13 +61,7 @@ export const auditWebhookConfigSchema = s.object({
     default: 10_000,
     description: 'Most events one body may hold (the API server sends `--audit-webhook-batch-max-size`, 400 by default).'
   }),
-  maxRecordBytes: s.number({
-    integer: true,
-    min: 64 * 1024,
-    default: 1_000_000,
-    description:
-      "Largest sealed record produced (keep it under the brokers' message.max.bytes, 1 MiB by default): an event over it is produced without its request and response objects, annotated `leakwatch.io/truncated` and counted, rather than failing its batch."
-  }),
+  maxRecordBytes: maxRecordBytesSchema(),
   stages: s.array(s.literal(AUDIT_STAGES), {
     default: ['ResponseStarted', 'ResponseComplete', 'Panic'],
     description:
