@@ -12,6 +12,7 @@
 
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Redis } from 'ioredis'
+import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import type { DetectorConfig } from '../detectors/config.ts'
@@ -21,6 +22,7 @@ import type { SecretDetector } from '../detectors/secrets.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
+import type { RedisConfig } from '../pipeline/redis.config.ts'
 import type { Publish } from '../pipeline/runner.ts'
 import type { Schema } from '../pipeline/schema.ts'
 import type { Collector, Component, Detector, Responder } from '../pipeline/stages.ts'
@@ -46,6 +48,8 @@ export interface CollectorContext {
   publish: Publish
   logger: Logger
   metrics: Metrics
+  /** The `redis` section, for collectors that share state between replicas (CI webhook deliveries). */
+  redis?: RedisConfig | undefined
 }
 
 /** Mounted at `collector.<name>`. */
@@ -58,6 +62,22 @@ export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Coll
       if (!config.enabled) return undefined
       const { createFilesCollector } = await import('../collectors/files.ts')
       return createFilesCollector(config, ctx)
+    }
+  }),
+  entry({
+    name: 'gitlab',
+    configSchema: gitlabConfigSchema,
+    example: {
+      enabled: true,
+      url: 'https://gitlab.example.test',
+      tokenFile: '/var/run/secrets/leakwatch/gitlab-token',
+      webhookTokenFile: '/var/run/secrets/leakwatch/gitlab-webhook-token',
+      port: 9471
+    },
+    async create(config, ctx) {
+      if (!config.enabled) return undefined
+      const { gitlabCollectorFromConfig } = await import('../collectors/ci/gitlab/setup.ts')
+      return gitlabCollectorFromConfig(config, ctx)
     }
   }),
   entry({

@@ -145,7 +145,17 @@ export const ERROR_CODES = {
     description:
       'The baseline of `scan --baseline`/`--write-baseline` cannot be read or written, is not valid JSON, does not match the format, or no fixed `detector.fingerprintKey` is set.'
   },
-  LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' }
+  LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' },
+  LW_ERR_CI_BUSY: {
+    retriable: true,
+    description:
+      'A CI endpoint (the GitLab job hook, the log ingest endpoint) cannot take the request now: its queue of jobs is full, or Redis or Kafka is unavailable. Answered 503 with Retry-After; the sender retries (GitLab does, `leakwatch mask --forward` warns and goes on masking).'
+  },
+  LW_ERR_CI_INGEST_REJECTED: {
+    retriable: false,
+    description:
+      'A request to the log ingest endpoint was refused: 401 missing or wrong bearer token, 400 metadata missing or not understood, 413 body or line over the bound, 415 not text/plain. The answer names the problem, never the request.'
+  }
 } as const satisfies Record<string, { retriable: boolean; description: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
