@@ -13,6 +13,7 @@
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Redis } from 'ioredis'
 import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
+import { ciIngestConfigSchema } from '../collectors/ci/ingest.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import type { DetectorConfig } from '../detectors/config.ts'
@@ -54,6 +55,24 @@ export interface CollectorContext {
 
 /** Mounted at `collector.<name>`. */
 export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Collector>> = [
+  entry({
+    name: 'ciIngest',
+    configSchema: ciIngestConfigSchema,
+    example: { enabled: true, port: 9472, tokensFile: '/var/run/secrets/leakwatch/ingest-tokens', maxBodyBytes: 268_435_456 },
+    async create(config, ctx) {
+      if (!config.enabled) return undefined
+      const [{ createIngestEndpoint }, { readSecretFile }, { LeakwatchError }] = await Promise.all([
+        import('../collectors/ci/ingest.ts'),
+        import('../pipeline/tls.ts'),
+        import('../pipeline/errors.ts')
+      ])
+      const fromFile = config.tokensFile === undefined ? [] : readSecretFile(config.tokensFile, 'collector.ciIngest.tokensFile').split(/\r?\n/)
+      const tokens = [...config.tokens, ...fromFile.map((t) => t.trim()).filter((t) => t !== '')]
+      if (tokens.length === 0 || tokens.some((t) => t.length < 32))
+        throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'collector.ciIngest needs tokens or tokensFile: bearer tokens of 32+ characters')
+      return createIngestEndpoint(config, { ...ctx, tokens })
+    }
+  }),
   entry({
     name: 'files',
     configSchema: filesConfigSchema,

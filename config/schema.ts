@@ -7,6 +7,7 @@
 // `collector` are the names in app/registry.ts.
 
 import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
+import { ciIngestConfigSchema } from '../collectors/ci/ingest.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import { detectorConfigSchema } from '../detectors/config.ts'
@@ -29,6 +30,7 @@ export const configSchema = s.object({
   kafka: kafkaConfigSchema,
   redis: redisConfigSchema,
   collector: s.object({
+    ciIngest: ciIngestConfigSchema,
     files: filesConfigSchema,
     gitlab: gitlabConfigSchema,
     podLogs: podLogsConfigSchema

@@ -21,10 +21,10 @@ export function tokenMatches(presented: string | undefined, accepted: readonly s
 
 /** The bearer token of an Authorization header, if it has one. */
 export function bearer(req: IncomingMessage): string | undefined {
-  const h = req.headers.authorization
-  if (h === undefined) return undefined
-  const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(h)
-  return m?.[1]
+  const h = req.headers.authorization?.trim()
+  if (h === undefined || h.length < 8 || h.slice(0, 7).toLowerCase() !== 'bearer ') return undefined
+  const token = h.slice(7).trim()
+  return token === '' || token.includes(' ') ? undefined : token
 }
 
 /** A header's single value (a repeated header is refused as absent: it is not something a CI system sends). */
@@ -43,7 +43,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   if (Number.isFinite(declared) && declared > maxBytes) throw new BodyTooLarge(`body of ${declared} bytes over ${maxBytes}`)
   const parts: Buffer[] = []
   let size = 0
-  for await (const piece of req as AsyncIterable<Buffer>) {
+  for await (const piece of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += piece.length
     if (size > maxBytes) throw new BodyTooLarge(`body over ${maxBytes} bytes`)
     parts.push(piece)
@@ -57,7 +57,22 @@ export function refuse(res: ServerResponse, status: number, code: string, error:
     res.destroy()
     return
   }
-  res.writeHead(status, { 'content-type': 'application/json', connection: 'close', ...extra }).end(JSON.stringify({ error, code }))
+  res.writeHead(status, { 'content-type': 'application/json', ...extra }).end(JSON.stringify({ error, code }))
+  discardRest(res.req)
+}
+
+/** Bytes of an unread body read and dropped after a refusal, so the client sees the answer rather than a reset. */
+const DISCARD_BYTES = 1024 * 1024
+
+function discardRest(req: IncomingMessage): void {
+  if (req.readableEnded || req.destroyed) return
+  let dropped = 0
+  req.on('data', (c: Buffer) => {
+    dropped += c.length
+    if (dropped > DISCARD_BYTES) req.destroy()
+  })
+  req.on('error', () => {})
+  req.resume()
 }
 
 export function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
