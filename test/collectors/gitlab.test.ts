@@ -14,6 +14,7 @@ import { createGitlabApi } from '../../collectors/ci/gitlab/api.ts'
 import type { GitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
 import { createGitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
 import { createGitlabProvider, jobFromHook } from '../../collectors/ci/gitlab/provider.ts'
+import { gitlabBackfillProvider } from '../../collectors/ci/gitlab/setup.ts'
 import type { GitlabConfig } from '../../collectors/ci/gitlab.config.ts'
 import { gitlabConfigSchema } from '../../collectors/ci/gitlab.config.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
@@ -509,4 +510,14 @@ test('the GitLab provider lists finished jobs since a time across pages, for ci 
   } finally {
     await s.close()
   }
+})
+
+test('ci backfill --provider gitlab: the provider takes GITLAB_TOKEN and an --api-url with or without /api/v4; no token is a usage error', async () => {
+  const j = job(['backfilled line'])
+  const cfg = config()
+  const p = gitlabBackfillProvider({ ...cfg, url: 'https://unused.example.test' }, `${standin.url}/api/v4`, { GITLAB_TOKEN: API_TOKEN })
+  const listed = []
+  for await (const m of p.listJobs('platform/payments-api', new Date('2026-12-01T00:00:00Z'))) listed.push(m.jobId)
+  assert.ok(listed.includes(String(j.id)))
+  assert.throws(() => gitlabBackfillProvider(cfg, undefined, {}), /no GitLab token/)
 })

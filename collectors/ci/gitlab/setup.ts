@@ -10,8 +10,11 @@ import { readSecretFile } from '../../../pipeline/tls.ts'
 import type { DeliveryStore } from '../deliveries.ts'
 import { memoryDeliveryStore, redisDeliveryStore } from '../deliveries.ts'
 import type { GitlabConfig } from '../gitlab.config.ts'
+import type { CiProvider } from '../provider.ts'
+import { createGitlabApi } from './api.ts'
 import type { GitlabCollector } from './collector.ts'
 import { createGitlabCollector } from './collector.ts'
+import { createGitlabProvider } from './provider.ts'
 
 export interface GitlabSetupContext {
   role: string
@@ -40,4 +43,31 @@ export async function gitlabCollectorFromConfig(config: GitlabConfig, ctx: Gitla
     store = redisDeliveryStore(redis, ctx.redis.keyPrefix, 'gitlab')
   }
   return createGitlabCollector(config, { publish: ctx.publish, logger: ctx.logger, metrics: ctx.metrics, webhookTokens, apiToken, store })
+}
+
+/**
+ * The provider of `leakwatch ci backfill --provider gitlab --project ID|group/project`: `collector.gitlab`'s URL and
+ * token (or `--api-url` and GITLAB_TOKEN). A finished job's log is there already, so a missing one is not waited for.
+ */
+export function gitlabBackfillProvider(
+  config: GitlabConfig,
+  apiUrl: string | undefined,
+  env: NodeJS.ProcessEnv,
+  deps: { fetch?: typeof fetch } = {}
+): CiProvider {
+  const token = config.tokenFile !== undefined ? readSecretFile(config.tokenFile, 'collector.gitlab.tokenFile') : (config.token ?? env.GITLAB_TOKEN)
+  if (token === undefined || token === '') throw new LeakwatchError('LW_ERR_USAGE', 'no GitLab token: set collector.gitlab.tokenFile or GITLAB_TOKEN')
+  const api = createGitlabApi(
+    {
+      url: (apiUrl ?? config.url).replace(/\/api\/v4\/?$/, ''),
+      token,
+      tokenHeader: config.tokenHeader,
+      timeoutMs: config.timeoutMs,
+      retryBaseMs: config.retryBaseMs,
+      retryMaxMs: config.retryMaxMs,
+      readyTimeoutMs: Math.min(config.traceReadyTimeoutMs, 30_000)
+    },
+    deps
+  )
+  return createGitlabProvider(api)
 }
