@@ -52,6 +52,8 @@ export interface IngestDeps {
   metrics: Metrics
   tokens: readonly string[]
   now?: () => Date
+  /** Body bytes read so far, at each read (tests check the read-ahead bound). */
+  onRead?: (bytes: number) => void
 }
 
 export interface IngestEndpoint extends Collector {
@@ -153,6 +155,7 @@ export function createIngestEndpoint(config: CiIngestConfig, deps: IngestDeps): 
       const body = (async function* () {
         for await (const piece of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
           bytes += piece.length
+          deps.onRead?.(bytes)
           if (bytes > config.maxBodyBytes) throw new BodyTooLarge(`body over ${config.maxBodyBytes} bytes`)
           yield piece
         }

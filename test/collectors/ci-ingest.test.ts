@@ -64,7 +64,7 @@ const META = { 'x-leakwatch-repository': 'acme/billing', 'x-leakwatch-job-id': '
 
 function send(
   port: number,
-  body: string | Buffer | string[],
+  body: string | Buffer | Array<string | Buffer>,
   headers: Record<string, string>,
   path = INGEST_PATH
 ): { done: Promise<{ status: number; body: string }>; answered: () => boolean } {
@@ -193,6 +193,50 @@ test('a line over maxLineBytes arrives in pieces, nothing dropped; a body over m
     assert.equal(JSON.parse(res.body).code, 'LW_ERR_CI_BUSY')
   } finally {
     await failing.stop()
+  }
+})
+
+test('backpressure: the body is read no further than one chunk past what the bus acknowledged', async () => {
+  let acked = 0
+  let maxAhead = 0
+  let read = 0
+  let blocked: (() => void) | undefined
+  const publish: Publish = async (records) => {
+    // The first chunk waits half a second: long enough for a server that reads ahead to read the whole body.
+    if (blocked === undefined)
+      await new Promise<void>((resolve) => {
+        blocked = resolve
+        setTimeout(resolve, 500)
+      })
+    for (const r of records) acked += Buffer.byteLength((r.value as LogChunk).lines.join('\n')) + (r.value as LogChunk).lines.length
+  }
+  const metrics = createMetrics()
+  const e = createIngestEndpoint(config({ maxChunkBytes: 256 * 1024 }), {
+    publish,
+    logger: silentLogger(),
+    metrics,
+    tokens: [TOKEN],
+    onRead: (bytes) => {
+      read = bytes
+      maxAhead = Math.max(maxAhead, bytes - acked)
+    }
+  })
+  const ac = new AbortController()
+  const started = e.start(ac.signal)
+  await waitFor(() => e.port() !== 0, 'listening')
+  try {
+    const total = 32 * 1024 * 1024
+    const piece = Buffer.from(`${'z'.repeat(1023)}\n`.repeat(64))
+    const pieces = Array.from({ length: total / piece.length }, () => piece)
+    const res = await send(e.port(), pieces, { ...auth, ...META }).done
+    assert.equal(res.status, 202)
+    assert.equal(read, total)
+    // One chunk being cut, one on its way, and the stream buffers between the socket and the reader.
+    assert.ok(maxAhead < 4 * 1024 * 1024, `read ${maxAhead} bytes ahead of the bus`)
+  } finally {
+    ac.abort()
+    await e.close()
+    await started
   }
 })
 
