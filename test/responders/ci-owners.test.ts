@@ -16,6 +16,7 @@ import { ciOwnersConfigSchema } from '../../responders/ci-owners.config.ts'
 import { codeownersPattern, createCiOwners, ownersOf, parseCodeowners, repositoryGlob } from '../../responders/ci-owners.ts'
 import { responderConfigSchema } from '../../responders/config.ts'
 import { ciLineUrl, createMemoryIncidentStore } from '../../responders/incidents.ts'
+import { rotationPlan, subjectOf } from '../../responders/policy.ts'
 import { createResponderStage } from '../../responders/responder-stage.ts'
 import { renderMessage } from '../../responders/slack-blocks.ts'
 import type { StandinJob } from '../support/gitlab-standin.ts'
@@ -191,4 +192,20 @@ test('the responder stage routes a CI finding no Slack route matches to its owne
   assert.deepEqual(routed, ['acme/api'])
   assert.equal((await store.get(a.fingerprint))?.route.channel, 'C0OWNERS')
   assert.equal((await store.get(b.fingerprint))?.route.channel, 'C0SPECIAL')
+})
+
+test('the documented policy sends GitHub tokens leaked in GitHub Actions logs to the revocation responder, and nothing else', () => {
+  const rc = parse(
+    responderConfigSchema,
+    { rotation: { policy: [{ match: { rule: '^github-', stream: '^ci/github/' }, mode: 'auto', actions: [{ type: 'github-revoke' }] }] } },
+    'LW_ERR_CONFIG_INVALID',
+    'responder'
+  )
+  const plan = (f: ReturnType<typeof finding>) => rotationPlan(subjectOf(f), rc.rotation, [])
+  const inActions = finding(gen.githubToken('ghp_'), 'ci/github/acme/api/77', 3, '2026-12-06T00:00:00.000Z', { source: ciSource('github', 'acme/api') })
+  assert.deepEqual(plan(inActions), { mode: 'auto', actions: [{ type: 'github-revoke' }] })
+  const inPod = finding(gen.githubToken('ghp_'), 'k8s/shop/api-1/app', 3, '2026-12-06T00:00:00.000Z', { source: { type: 'k8s', namespace: 'shop' } })
+  assert.equal(plan(inPod).mode, 'alert')
+  const inGitlab = finding(gen.githubToken('ghp_'), 'ci/gitlab/acme/api/77', 3, '2026-12-06T00:00:00.000Z', { source: ciSource('gitlab', 'acme/api') })
+  assert.equal(plan(inGitlab).mode, 'alert')
 })
