@@ -6,9 +6,12 @@
 // every line was published.
 
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { startApp } from '../../app/roles.ts'
 import { memoryDeliveryStore } from '../../collectors/ci/deliveries.ts'
 import { createGitlabApi } from '../../collectors/ci/gitlab/api.ts'
 import type { GitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
@@ -17,7 +20,10 @@ import { createGitlabProvider, jobFromHook } from '../../collectors/ci/gitlab/pr
 import { gitlabBackfillProvider } from '../../collectors/ci/gitlab/setup.ts'
 import type { GitlabConfig } from '../../collectors/ci/gitlab.config.ts'
 import { gitlabConfigSchema } from '../../collectors/ci/gitlab.config.ts'
+import { loadConfig } from '../../config/load.ts'
+import type { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
+import { TOPICS } from '../../pipeline/events.ts'
 import { createLogger, silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord, Publish } from '../../pipeline/runner.ts'
@@ -520,4 +526,56 @@ test('ci backfill --provider gitlab: the provider takes GITLAB_TOKEN and an --ap
   for await (const m of p.listJobs('platform/payments-api', new Date('2026-12-01T00:00:00Z'))) listed.push(m.jobId)
   assert.ok(listed.includes(String(j.id)))
   assert.throws(() => gitlabBackfillProvider(cfg, undefined, {}), /no GitLab token/)
+})
+
+test('run all: a GitLab job event becomes an incident that names the job at its line, the branch, commit and actor; no plaintext on the findings topic', async () => {
+  const secret = gen.githubToken('ghp_')
+  const j = job(['npm test', `  GITHUB_TOKEN=${secret} node deploy.js`, 'ok'], { notFoundFirst: 1 })
+  const dir = mkdtempSync(join(tmpdir(), 'lw-gitlab-all-'))
+  try {
+    const tokenFile = join(dir, 'gitlab-token')
+    const hookFile = join(dir, 'hook-token')
+    writeFileSync(tokenFile, `${API_TOKEN}\n`)
+    writeFileSync(hookFile, `${HOOK_TOKEN}\n`)
+    const cfg = loadConfig({
+      env: {},
+      overrides: {
+        'http.enabled': false,
+        'log.level': 'silent',
+        'responder.console': false,
+        'collector.gitlab.enabled': true,
+        'collector.gitlab.url': standin.url,
+        'collector.gitlab.port': 0,
+        'collector.gitlab.host': '127.0.0.1',
+        'collector.gitlab.tokenFile': tokenFile,
+        'collector.gitlab.webhookTokenFile': hookFile,
+        'collector.gitlab.retryBaseMs': 5
+      }
+    })
+    const ports: number[] = []
+    const app = await startApp('all', cfg, {
+      logger: createLogger({
+        level: 'info',
+        destination: { write: (l: string) => void (l.includes('GitLab job hook listening') && ports.push(JSON.parse(l).port)) }
+      })
+    })
+    try {
+      await waitFor(() => ports.length === 1, 'the hook listening')
+      const res = await post(ports[0] ?? 0, JSON.stringify(jobEvent(j, standin.url)), hookHeaders())
+      assert.equal(res.status, 202)
+      const bus = app.bus as ReturnType<typeof createMemoryBus>
+      await waitFor(async () => (await app.incidents.list()).length > 0, 'the incident', 15_000)
+      const [incident] = await app.incidents.list()
+      const loc = incident?.locations[0]
+      assert.equal(loc?.repository, 'platform/payments-api')
+      assert.equal(loc?.url, `${standin.url}/platform/payments-api/-/jobs/${j.id}#L9`)
+      assert.deepEqual([loc?.branch, loc?.commit, loc?.actor], ['feature/ci-logs', j.sha, 'dev-jane'])
+      for (const m of bus.messages(TOPICS.findings)) assert.equal(m.value.toString('utf8').includes(secret), false)
+      assert.ok(!JSON.stringify(incident).includes(secret))
+    } finally {
+      await app.stop()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
