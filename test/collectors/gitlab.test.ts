@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { startApp } from '../../app/roles.ts'
+import { publishLines } from '../../collectors/ci/chunks.ts'
 import { memoryDeliveryStore } from '../../collectors/ci/deliveries.ts'
 import { createGitlabApi } from '../../collectors/ci/gitlab/api.ts'
 import type { GitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
@@ -20,6 +21,7 @@ import { createGitlabProvider, jobFromHook } from '../../collectors/ci/gitlab/pr
 import { gitlabBackfillProvider } from '../../collectors/ci/gitlab/setup.ts'
 import type { GitlabConfig } from '../../collectors/ci/gitlab.config.ts'
 import { gitlabConfigSchema } from '../../collectors/ci/gitlab.config.ts'
+import { logLines } from '../../collectors/ci/log-lines.ts'
 import { loadConfig } from '../../config/load.ts'
 import type { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
@@ -578,4 +580,29 @@ test('run all: a GitLab job event becomes an incident that names the job at its 
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('a secret the runner split across a `+` continuation is one string again in the chunk, numbered as the job page numbers it', async () => {
+  const secret = gen.githubToken('ghp_')
+  const cut = `${'x'.repeat(2490)}${secret} tail`
+  const trace = runnerTrace(['before', cut, 'after'], { splitAt: 2500 })
+  const rec = recorder()
+  async function* bytes() {
+    yield trace
+  }
+  await publishLines(
+    logLines(bytes(), { format: 'gitlab', maxLineBytes: 256 * 1024 }),
+    'ci/gitlab/a/b/1',
+    { type: 'ci' },
+    { maxChunkLines: 1000, maxChunkBytes: 512 * 1024, maxLineBytes: 256 * 1024 },
+    { publish: rec.publish }
+  )
+  const numbered = rec.chunks.flatMap((c) => c.lines.map((l, i) => [c.startLine + i, l] as const))
+  assert.deepEqual(
+    numbered.filter(([, l]) => l.includes('x'.repeat(10)) || l === 'after'),
+    [
+      [9, cut],
+      [10, 'after']
+    ]
+  )
 })
