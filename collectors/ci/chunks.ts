@@ -1,8 +1,8 @@
 // From a CI job's normalised lines (collectors/ci/log-lines.ts) to LogChunks on
-// `leakwatch.logs.v1`, each one acknowledged by Kafka before the next is built,
-// so a slow or absent broker holds back the reader (backpressure) instead of
-// memory filling up, and the caller learns a job is delivered only when every
-// line of it is.
+// `leakwatch.logs.v1`: one chunk on the wire while the next is cut, and no
+// more, so a slow or absent broker holds back the reader (backpressure)
+// instead of memory filling up; acknowledgements come in order, and the
+// caller learns a job is delivered only when every line of it is.
 //
 // A chunk's lines are consecutive line numbers from `startLine`. A line the
 // runner split (GitLab's `+` continuation, same number) is joined back while
@@ -49,6 +49,7 @@ export async function publishLines(
   let lastEnd = 0
   // Whether the last line taken in may still grow by a continuation piece.
   let lastOpen = false
+  let inflight: Promise<void> | undefined
 
   async function flush(): Promise<void> {
     if (lines.length === 0) return
@@ -65,47 +66,64 @@ export async function publishLines(
     const n = lines.length
     lines = []
     bytes = 0
-    await deps.publish([{ topic: TOPICS.logs, key: stream, value: chunk }])
-    done.chunks++
-    done.lines += n
-    deps.onChunk?.(chunk.offset.end, n)
+    const record = [{ topic: TOPICS.logs, key: stream, value: chunk }]
+    // Encoded now, sent once the chunk before it is acknowledged: one chunk on the wire while the next is cut,
+    // acknowledgements in order, and never more than two chunks held.
+    const records = deps.publish.encode === undefined ? record : deps.publish.encode(record)
+    const previous = inflight
+    inflight = (async () => {
+      await previous
+      await deps.publish(records)
+      done.chunks++
+      done.lines += n
+      deps.onChunk?.(chunk.offset.end, n)
+    })()
+    // A failed send fails here, at the next cut, or at the end; nothing after it is sent.
+    inflight.catch(() => {})
+    await previous
   }
 
-  for await (const batch of batches) {
-    for (const l of batch) {
-      const size = Buffer.byteLength(l.text)
-      const prevEnd = lastEnd
-      if (l.end <= skipThrough) {
-        lastEnd = l.end
-        lastNumber = l.line
-        continue
-      }
-      done.bytes += size
-      const sameLine = l.line === lastNumber && lines.length > 0
-      if (sameLine && lastOpen) {
-        const last = lines.length - 1
-        const joined = (lines[last] ?? '') + l.text
-        if (Buffer.byteLength(joined) <= limits.maxLineBytes) {
-          lines[last] = joined
-          bytes += size
+  try {
+    for await (const batch of batches) {
+      for (const l of batch) {
+        const size = Buffer.byteLength(l.text)
+        const prevEnd = lastEnd
+        if (l.end <= skipThrough) {
           lastEnd = l.end
-          lastOpen = l.split
+          lastNumber = l.line
           continue
         }
+        done.bytes += size
+        const sameLine = l.line === lastNumber && lines.length > 0
+        if (sameLine && lastOpen) {
+          const last = lines.length - 1
+          const joined = (lines[last] ?? '') + l.text
+          if (Buffer.byteLength(joined) <= limits.maxLineBytes) {
+            lines[last] = joined
+            bytes += size
+            lastEnd = l.end
+            lastOpen = l.split
+            continue
+          }
+        }
+        const gap = lines.length > 0 && !sameLine && l.line !== lastNumber + 1
+        if (sameLine || gap || lines.length >= limits.maxChunkLines || (lines.length > 0 && bytes + size > limits.maxChunkBytes)) await flush()
+        if (lines.length === 0) {
+          startLine = l.line
+          startOffset = prevEnd
+        }
+        lines.push(l.text)
+        bytes += size
+        lastNumber = l.line
+        lastEnd = l.end
+        lastOpen = l.split
       }
-      const gap = lines.length > 0 && !sameLine && l.line !== lastNumber + 1
-      if (sameLine || gap || lines.length >= limits.maxChunkLines || (lines.length > 0 && bytes + size > limits.maxChunkBytes)) await flush()
-      if (lines.length === 0) {
-        startLine = l.line
-        startOffset = prevEnd
-      }
-      lines.push(l.text)
-      bytes += size
-      lastNumber = l.line
-      lastEnd = l.end
-      lastOpen = l.split
     }
+    await flush()
+  } finally {
+    // Whatever happened, nothing is left sending behind the caller's back.
+    await inflight?.catch(() => {})
   }
-  await flush()
+  await inflight
   return done
 }
