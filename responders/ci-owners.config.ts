@@ -22,10 +22,16 @@ export const ciOwnersConfigSchema = s.object({
     description:
       'When no route matches, read the repository’s CODEOWNERS (`.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS`) and take the owners of the CI file (`.gitlab-ci.yml`, `.github/workflows/`) or else of `*`.'
   }),
-  teamChannels: s.record(s.string(), {
-    default: {},
-    description: 'Slack channel id of a CODEOWNERS owner (`@org/team`, `@user`); an owner without one is named on the message in `slack.defaultChannel`.'
-  }),
+  teamChannels: s.array(
+    s.object({
+      owner: s.string({ minLength: 1, description: 'A CODEOWNERS owner as written there: `@org/team`, `@user` or an e-mail address.' }),
+      channel: s.string({ description: 'Slack channel id of that owner.' })
+    }),
+    {
+      default: [],
+      description: 'Slack channel of CODEOWNERS owners: `{owner, channel}`; an owner without one is named on the message in `slack.defaultChannel`.'
+    }
+  ),
   github: s.object({
     apiUrl: s.string({
       default: 'https://api.github.com',

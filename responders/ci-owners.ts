@@ -218,8 +218,15 @@ export function createCiOwners(config: CiOwnersConfig, deps: CiOwnersDeps = {}):
           'x'
         )
       if (owners.length === 0) return fallback
-      const mapped = owners.find((o) => config.teamChannels[o] !== undefined)
-      return { channel: mapped === undefined ? fallback.channel : config.teamChannels[mapped], owner: owners.join(' ') }
+      let channel = fallback.channel
+      for (const o of owners) {
+        const team = config.teamChannels.find((t) => t.owner.toLowerCase() === o.toLowerCase())
+        if (team !== undefined) {
+          channel = team.channel
+          break
+        }
+      }
+      return { channel, owner: owners.join(' ') }
     }
   }
 }

@@ -97,7 +97,11 @@ test('a configured glob routes first; else CODEOWNERS from GitLab (token checked
   gitlab.addJob(job)
   gitlab.files.set('CODEOWNERS', CODEOWNERS)
   const o = owners(
-    { routes: [{ repository: 'acme/*', channel: 'C0ACME', owner: '@acme' }], codeowners: true, teamChannels: { '@acme/ci-owners': 'C0CIOWNERS' } },
+    {
+      routes: [{ repository: 'acme/*', channel: 'C0ACME', owner: '@acme' }],
+      codeowners: true,
+      teamChannels: [{ owner: '@acme/ci-owners', channel: 'C0CIOWNERS' }]
+    },
     { gitlabToken: GITLAB_TOKEN }
   )
   assert.deepEqual(await o.route(ciSource('gitlab', 'acme/shop'), FALLBACK), { channel: 'C0ACME', owner: '@acme' })
