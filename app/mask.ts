@@ -37,6 +37,8 @@ export interface MaskOptions extends DetectorSetup {
   maxHoldLines?: number
   /** A line longer than this is masked in windows of this size, overlapping by a quarter (at most 16 KiB). */
   maxLineChars?: number
+  /** `--forward`: the input as read, also streamed to the log ingest endpoint (app/ci-forward.ts). */
+  forward?: { write: (data: Buffer | string) => void; end: () => Promise<void> }
 }
 
 const BLIND = '********'
@@ -262,6 +264,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
   }
 
   for await (const data of opts.stdin) {
+    opts.forward?.write(data as Buffer | string)
     if (typeof data === 'string') pending += data
     else {
       if (!sniffed) {
@@ -288,6 +291,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
   pending += finish()
   drain(true)
   flushHeld(true)
+  await opts.forward?.end()
   if (found > 0) opts.stderr.write(`leakwatch mask: masked ${found} secret(s), ${distinct.size} distinct\n`)
   return found > 0 ? opts.exitCode : 0
 }

@@ -14,6 +14,8 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import type { Redis } from 'ioredis'
 import { auditFileConfigSchema } from '../collectors/audit/file.config.ts'
 import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
+import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
+import { ciIngestConfigSchema } from '../collectors/ci/ingest.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import type { DetectorConfig } from '../detectors/config.ts'
@@ -23,6 +25,7 @@ import type { SecretDetector } from '../detectors/secrets.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
+import type { RedisConfig } from '../pipeline/redis.config.ts'
 import type { Publish } from '../pipeline/runner.ts'
 import type { Schema } from '../pipeline/schema.ts'
 import type { Collector, Component, Detector, Responder } from '../pipeline/stages.ts'
@@ -48,6 +51,8 @@ export interface CollectorContext {
   publish: Publish
   logger: Logger
   metrics: Metrics
+  /** The `redis` section, for collectors that share state between replicas (CI webhook deliveries). */
+  redis?: RedisConfig | undefined
 }
 
 /** Mounted at `collector.<name>`. */
@@ -80,6 +85,24 @@ export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Coll
     }
   }),
   entry({
+    name: 'ciIngest',
+    configSchema: ciIngestConfigSchema,
+    example: { enabled: true, port: 9472, tokensFile: '/var/run/secrets/leakwatch/ingest-tokens', maxBodyBytes: 268_435_456 },
+    async create(config, ctx) {
+      if (!config.enabled) return undefined
+      const [{ createIngestEndpoint }, { readSecretFile }, { LeakwatchError }] = await Promise.all([
+        import('../collectors/ci/ingest.ts'),
+        import('../pipeline/tls.ts'),
+        import('../pipeline/errors.ts')
+      ])
+      const fromFile = config.tokensFile === undefined ? [] : readSecretFile(config.tokensFile, 'collector.ciIngest.tokensFile').split(/\r?\n/)
+      const tokens = [...config.tokens, ...fromFile.map((t) => t.trim()).filter((t) => t !== '')]
+      if (tokens.length === 0 || tokens.some((t) => t.length < 32))
+        throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'collector.ciIngest needs tokens or tokensFile: bearer tokens of 32+ characters')
+      return createIngestEndpoint(config, { ...ctx, tokens })
+    }
+  }),
+  entry({
     name: 'files',
     configSchema: filesConfigSchema,
     example: { path: '/var/log/myapp', include: '\\.(log|out)$', readFrom: 'beginning', maxLineBytes: 65_536 },
@@ -87,6 +110,22 @@ export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Coll
       if (!config.enabled) return undefined
       const { createFilesCollector } = await import('../collectors/files.ts')
       return createFilesCollector(config, ctx)
+    }
+  }),
+  entry({
+    name: 'gitlab',
+    configSchema: gitlabConfigSchema,
+    example: {
+      enabled: true,
+      url: 'https://gitlab.example.test',
+      tokenFile: '/var/run/secrets/leakwatch/gitlab-token',
+      webhookTokenFile: '/var/run/secrets/leakwatch/gitlab-webhook-token',
+      port: 9471
+    },
+    async create(config, ctx) {
+      if (!config.enabled) return undefined
+      const { gitlabCollectorFromConfig } = await import('../collectors/ci/gitlab/setup.ts')
+      return gitlabCollectorFromConfig(config, ctx)
     }
   }),
   entry({

@@ -161,9 +161,22 @@ export async function startResponder(config: Config, deps: ResponderDeps): Promi
       })
     }
 
+    const co = rc.ciOwners
+    const ciOwners =
+      co.routes.length === 0 && !co.codeowners
+        ? undefined
+        : await (async () => {
+            const [{ createCiOwners }, { readSecretFile }] = await Promise.all([import('../responders/ci-owners.ts'), import('../pipeline/tls.ts')])
+            return createCiOwners(co, {
+              ...fetchDep,
+              logger: log,
+              githubToken: co.github.tokenFile === undefined ? undefined : readSecretFile(co.github.tokenFile, 'responder.ciOwners.github.tokenFile'),
+              gitlabToken: co.gitlab.tokenFile === undefined ? undefined : readSecretFile(co.gitlab.tokenFile, 'responder.ciOwners.gitlab.tokenFile')
+            })
+          })()
     const stage = createResponderStage(
       { groupId: rc.groupId, cluster: config.cluster, config: rc, console: rc.console ? deps.stdout : undefined },
-      { store, actions, metrics }
+      { store, actions, metrics, ciOwners }
     )
     const consumer = await runStage(stage, deps.runner, { fromBeginning: true })
     stops.push(async () => {

@@ -27,10 +27,13 @@ Usage:
       fixed detector.fingerprintKey). --known-secrets also finds your own
       values (one per line, or one per file of a directory) raw, base64'd,
       URL-encoded or JSON-escaped; they are hashed, never printed.
-  leakwatch mask [--rules FILE]... [--exit-code N] [--config FILE]
+  leakwatch mask [--rules FILE]... [--exit-code N] [--config FILE] [--forward URL]
       Copy stdin to stdout line by line with every secret masked
       (make test 2>&1 | leakwatch mask); findings go to stderr, and the exit
-      code is 1 (or N) when anything was masked.
+      code is 1 (or N) when anything was masked. --forward also streams the
+      input to leakwatch's log ingest endpoint (token in LEAKWATCH_INGEST_TOKEN;
+      job metadata from the CI environment); if it is down, mask warns and
+      goes on.
   leakwatch rules import-gitleaks gitleaks.toml [-o out.yaml]
       Convert a gitleaks configuration into a rule file for --rules.
   leakwatch run all|collector|detector|responder [--config FILE] [--demo]
@@ -76,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
       baseline: { type: 'string' },
       'write-baseline': { type: 'string' },
       'known-secrets': { type: 'string' },
+      forward: { type: 'string' },
       'exit-code': { type: 'string', default: '1' },
       reveal: { type: 'boolean', default: false },
       output: { type: 'string', short: 'o' }
@@ -128,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   // Each command loads what it runs: a `run collector` process holds no detector rules and no scanner.
+  if (command !== 'mask' && values.forward !== undefined) throw new LeakwatchError('LW_ERR_USAGE', '--forward goes with mask')
   if (command === 'scan') {
     const { SCAN_FORMATS, scan } = await import('../app/scan.ts')
     const format = values.format as ScanFormat
@@ -156,7 +161,18 @@ async function main(argv: string[]): Promise<number> {
       if (values[flag] !== undefined && values[flag] !== false) throw new LeakwatchError('LW_ERR_USAGE', `--${flag} does not go with mask`)
     if (values.format !== 'text') throw new LeakwatchError('LW_ERR_USAGE', '--format does not go with mask')
     const { mask } = await import('../app/mask.ts')
-    return await mask({ ...setup, exitCode, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+    const forward =
+      values.forward === undefined
+        ? undefined
+        : (await import('../app/ci-forward.ts')).createForwarder({ url: values.forward, env: process.env, stderr: process.stderr })
+    return await mask({
+      ...setup,
+      exitCode,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      ...(forward === undefined ? {} : { forward })
+    })
   }
 
   if (command === 'run') {

@@ -13,8 +13,11 @@ import type { Config } from './schema.ts'
 import { configSchema } from './schema.ts'
 
 /** Variables that are not options but steer the loader itself. */
-/** LEAKWATCH_API_URL/TOKEN are read by `leakwatch incidents`, which talks to a responder's API. */
-export const LOADER_ENV = ['LEAKWATCH_CONFIG', 'LEAKWATCH_API_URL', 'LEAKWATCH_API_TOKEN'] as const
+/**
+ * LEAKWATCH_API_URL/TOKEN are read by `leakwatch incidents`, which talks to a responder's API;
+ * LEAKWATCH_INGEST_TOKEN and LEAKWATCH_STEP by `leakwatch mask --forward` (app/ci-forward.ts).
+ */
+export const LOADER_ENV = ['LEAKWATCH_CONFIG', 'LEAKWATCH_API_URL', 'LEAKWATCH_API_TOKEN', 'LEAKWATCH_INGEST_TOKEN', 'LEAKWATCH_STEP'] as const
 
 export function envName(path: string): string {
   return (

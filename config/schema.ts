@@ -8,6 +8,8 @@
 
 import { auditFileConfigSchema } from '../collectors/audit/file.config.ts'
 import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
+import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
+import { ciIngestConfigSchema } from '../collectors/ci/ingest.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import { detectorConfigSchema } from '../detectors/config.ts'
@@ -32,7 +34,9 @@ export const configSchema = s.object({
   collector: s.object({
     auditFile: auditFileConfigSchema,
     auditWebhook: auditWebhookConfigSchema,
+    ciIngest: ciIngestConfigSchema,
     files: filesConfigSchema,
+    gitlab: gitlabConfigSchema,
     podLogs: podLogsConfigSchema
   }),
   detector: detectorConfigSchema,

@@ -109,6 +109,21 @@ export const ERROR_CODES = {
     description:
       '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'
   },
+  LW_ERR_CI_FETCH_FAILED: {
+    retriable: true,
+    description:
+      "A CI provider's API (GitHub, GitLab) could not be reached, timed out, kept answering 404 for a job's log after the job completed, or kept answering 429/5xx or a rate limit after the retries (Retry-After and the rate-limit reset honoured); the job is retried later."
+  },
+  LW_ERR_CI_FETCH_REJECTED: {
+    retriable: false,
+    description:
+      "A CI provider's API refused the request for good (401/403: the token or GitHub App installation lacks `actions:read`, 410: the log expired) or answered something that is not a job log; the job is skipped and counted."
+  },
+  LW_ERR_CI_WEBHOOK_REJECTED: {
+    retriable: false,
+    description:
+      'A CI webhook delivery was refused: its signature or token does not match (401), it is a replay of a delivery already taken or older than the allowed age, its body is over the bound (413), or it is not the JSON the provider sends (400). Counted in leakwatch_ci_webhook_rejected_total; nothing of it is logged.'
+  },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
   LW_ERR_HTTP_REQUEST: {
     retriable: false,
@@ -135,7 +150,17 @@ export const ERROR_CODES = {
     description:
       'An audit body or line is not an audit.k8s.io Event or EventList (v1, v1beta1) nor a GKE, EKS or AKS log record holding one, is larger than the configured bound, or holds too many events; `details.reason` says which (`too-large`, `not-json`, `unknown-shape`, `too-many-events`, `unsupported-version`, `invalid-event`, `not-audit`). The webhook answers 400 with the reason; the file collector counts and skips the line.'
   },
-  LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' }
+  LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' },
+  LW_ERR_CI_BUSY: {
+    retriable: true,
+    description:
+      'A CI endpoint (the GitLab job hook, the log ingest endpoint) cannot take the request now: its queue of jobs is full, or Redis or Kafka is unavailable. Answered 503 with Retry-After; the sender retries (GitLab does, `leakwatch mask --forward` warns and goes on masking).'
+  },
+  LW_ERR_CI_INGEST_REJECTED: {
+    retriable: false,
+    description:
+      'A request to the log ingest endpoint was refused: 401 missing or wrong bearer token, 400 metadata missing or not understood, 413 body or line over the bound, 415 not text/plain. The answer names the problem, never the request.'
+  }
 } as const satisfies Record<string, { retriable: boolean; description: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -9,6 +9,7 @@
 
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
+import { ciOwnersConfigSchema } from './ci-owners.config.ts'
 
 const SEVERITY = ['low', 'medium', 'high', 'critical'] as const
 
@@ -171,6 +172,7 @@ export const responderConfigSchema = s.object({
     backoffMs: s.number({ integer: true, min: 10, default: 1000, description: 'First retry delay of a Slack job after an error; doubles each attempt.' }),
     maxBackoffMs: s.number({ integer: true, min: 10, default: 5 * 60_000, description: 'Ceiling of one Slack retry delay.' })
   }),
+  ciOwners: ciOwnersConfigSchema,
   rotation: s.object({
     defaultMode: s.literal(['auto', 'button', 'alert'] as const, {
       default: 'button',

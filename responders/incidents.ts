@@ -30,6 +30,7 @@ export interface Location {
   container?: string
   repository?: string
   job?: string
+  /** CI: the job's page, at the line where the secret was first seen when the provider's page has line anchors. */
   url?: string
   /** Audit events: the object (`ConfigMap shop/app-config`), the field and who wrote it (see Source). */
   object?: string
@@ -37,6 +38,10 @@ export interface Location {
   principal?: string
   impersonatedUser?: string
   verb?: string
+  /** CI: who ran what: the branch, the commit and the user who triggered the job. */
+  branch?: string
+  commit?: string
+  actor?: string
   count: number
   firstSeen: string
   lastSeen: string
@@ -168,7 +173,30 @@ function locationOf(f: Finding, cluster: string): Location {
     const v = s[k]
     if (v !== undefined) l[k] = v
   }
+  if (s.type === 'ci') {
+    const page = ciLineUrl(s, f.location.line)
+    if (page !== undefined) l.url = page
+    for (const k of ['branch', 'commit', 'actor'] as const) {
+      const v = s.labels?.[k]
+      if (v !== undefined && v !== '') l[k] = v
+    }
+  }
   return l
+}
+
+/**
+ * The page of a CI job at `line` of its log: GitLab's job page anchors lines (`#L<n>`); GitHub's opens a step at its
+ * own line (`#step:<n>:<line in step>`), known when the chunk carries the step that began in it (`step`, `stepLine`
+ * labels of the GitHub collector); otherwise the job page.
+ */
+export function ciLineUrl(s: Source, line: number): string | undefined {
+  if (s.url === undefined || s.url === '') return undefined
+  if (s.provider === 'gitlab') return `${s.url}#L${line}`
+  const step = Number(s.labels?.step)
+  const stepLine = Number(s.labels?.stepLine)
+  if (s.provider === 'github' && Number.isSafeInteger(step) && Number.isSafeInteger(stepLine) && stepLine >= 1 && stepLine <= line)
+    return `${s.url}#step:${step}:${line - stepLine + 1}`
+  return s.url
 }
 
 export function addHistory(i: Incident, e: Omit<HistoryEntry, 'seq' | 'at'> & { at?: string }): Incident {

@@ -12,9 +12,10 @@ import { TOPICS } from '../pipeline/events.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { InRecord, Stage } from '../pipeline/runner.ts'
 import type { Actions } from './actions.ts'
+import type { CiOwners } from './ci-owners.ts'
 import type { ResponderConfig, RotationAction } from './config.ts'
 import type { Incident, IncidentStore, RecordContext } from './incidents.ts'
-import { effectiveSeverity, rotationPlan, route, subjectOf } from './policy.ts'
+import { effectiveSeverity, matches, rotationPlan, route, subjectOf } from './policy.ts'
 
 export interface ResponderStageOptions {
   groupId: string
@@ -28,6 +29,8 @@ export interface ResponderStageDeps {
   store: IncidentStore
   actions: Actions
   metrics: Metrics
+  /** Owners of CI repositories (responder.ciOwners), for CI findings no Slack route matched. */
+  ciOwners?: CiOwners | undefined
 }
 
 export function formatIncident(i: Incident): string {
@@ -46,10 +49,13 @@ export function createResponderStage(opts: ResponderStageOptions, deps: Responde
   async function handle(f: Finding): Promise<void> {
     const subject = subjectOf(f)
     subject.severity = effectiveSeverity(f, cfg.severity)
+    let r = route(subject, cfg.slack)
+    if (deps.ciOwners !== undefined && f.source.type === 'ci' && !cfg.slack.routes.some((x) => matches(x.match, subject)))
+      r = await deps.ciOwners.route(f.source, r)
     const u = await deps.store.record(f, {
       cluster: opts.cluster,
       severity: subject.severity,
-      route: route(subject, cfg.slack),
+      route: r,
       rotation: rotationPlan(subject, cfg.rotation, fallback),
       maxLocations: cfg.maxLocationsPerIncident,
       reopenOn: cfg.reopenOn as RecordContext['reopenOn']

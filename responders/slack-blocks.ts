@@ -28,7 +28,9 @@ function when(iso: string): string {
 function place(l: Location): string {
   if (l.repository !== undefined) {
     const label = esc(`${l.repository}${l.job === undefined ? '' : ` · ${l.job}`}`)
-    return l.url !== undefined && /^https?:\/\//.test(l.url) ? `<${esc(l.url)}|${label}>` : label
+    const linked = l.url !== undefined && /^https?:\/\//.test(l.url) ? `<${esc(l.url)}|${label}>` : label
+    const who = [l.branch, l.commit?.slice(0, 12), l.actor === undefined ? undefined : `by ${l.actor}`].filter((p) => p !== undefined)
+    return who.length === 0 ? linked : `${linked} (${esc(who.join(' · '))})`
   }
   if (l.object !== undefined) {
     // An audit event: the object, the field, and who wrote it (as whom).

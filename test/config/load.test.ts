@@ -66,7 +66,7 @@ test('LEAKWATCH_CONFIG names the file; an explicit file wins over it', () => {
   const b = yamlFile('cluster: from-flag\n')
   assert.equal(loadConfig({ env: { LEAKWATCH_CONFIG: a } }).cluster, 'from-env-file')
   assert.equal(loadConfig({ file: b, env: { LEAKWATCH_CONFIG: a } }).cluster, 'from-flag')
-  assert.deepEqual([...LOADER_ENV], ['LEAKWATCH_CONFIG', 'LEAKWATCH_API_URL', 'LEAKWATCH_API_TOKEN'])
+  assert.deepEqual([...LOADER_ENV], ['LEAKWATCH_CONFIG', 'LEAKWATCH_API_URL', 'LEAKWATCH_API_TOKEN', 'LEAKWATCH_INGEST_TOKEN', 'LEAKWATCH_STEP'])
 })
 
 test('a JSON list in a list variable keeps commas inside items', () => {

@@ -1,0 +1,129 @@
+// From a CI job's normalised lines (collectors/ci/log-lines.ts) to LogChunks on
+// `leakwatch.logs.v1`: one chunk on the wire while the next is cut, and no
+// more, so a slow or absent broker holds back the reader (backpressure)
+// instead of memory filling up; acknowledgements come in order, and the
+// caller learns a job is delivered only when every line of it is.
+//
+// A chunk's lines are consecutive line numbers from `startLine`. A line the
+// runner split (GitLab's `+` continuation, same number) is joined back while
+// it fits `maxLineBytes`, so a secret cut by the runner is one string again;
+// past that bound the next piece starts a new chunk at the same number, so
+// positions still name the line the provider's UI shows.
+
+import type { LogChunk, Source } from '../../pipeline/events.ts'
+import { TOPICS } from '../../pipeline/events.ts'
+import type { Publish } from '../../pipeline/runner.ts'
+import type { CiLine } from './log-lines.ts'
+
+export interface ChunkLimits {
+  maxChunkLines: number
+  maxChunkBytes: number
+  maxLineBytes: number
+}
+
+export interface Delivered {
+  lines: number
+  bytes: number
+  chunks: number
+}
+
+/**
+ * Publishes `batches` as chunks of `stream`; resolves once Kafka acknowledged the last one. `skipThrough` drops
+ * lines whose raw end offset is at or before it (a resumed job whose head Kafka already has).
+ */
+export async function publishLines(
+  batches: AsyncIterable<CiLine[]>,
+  stream: string,
+  source: Source,
+  limits: ChunkLimits,
+  deps: { publish: Publish; now?: () => Date; onChunk?: (endOffset: number, lines: number) => void },
+  skipThrough = -1
+): Promise<Delivered> {
+  const now = deps.now ?? (() => new Date())
+  const done: Delivered = { lines: 0, bytes: 0, chunks: 0 }
+  let lines: string[] = []
+  let bytes = 0
+  let startLine = 1
+  let startOffset = 0
+  let lastNumber = 0
+  let lastEnd = 0
+  // Whether the last line taken in may still grow by a continuation piece.
+  let lastOpen = false
+  let inflight: Promise<void> | undefined
+
+  async function flush(): Promise<void> {
+    if (lines.length === 0) return
+    const chunk: LogChunk = {
+      v: '1',
+      type: 'log-chunk',
+      stream,
+      source,
+      startLine,
+      offset: { start: startOffset, end: lastEnd },
+      lines,
+      collectedAt: now().toISOString()
+    }
+    const n = lines.length
+    lines = []
+    bytes = 0
+    const record = [{ topic: TOPICS.logs, key: stream, value: chunk }]
+    // Encoded now, sent once the chunk before it is acknowledged: one chunk on the wire while the next is cut,
+    // acknowledgements in order, and never more than two chunks held.
+    const records = deps.publish.encode === undefined ? record : deps.publish.encode(record)
+    const previous = inflight
+    inflight = (async () => {
+      await previous
+      await deps.publish(records)
+      done.chunks++
+      done.lines += n
+      deps.onChunk?.(chunk.offset.end, n)
+    })()
+    // A failed send fails here, at the next cut, or at the end; nothing after it is sent.
+    inflight.catch(() => {})
+    await previous
+  }
+
+  try {
+    for await (const batch of batches) {
+      for (const l of batch) {
+        const size = Buffer.byteLength(l.text)
+        const prevEnd = lastEnd
+        if (l.end <= skipThrough) {
+          lastEnd = l.end
+          lastNumber = l.line
+          continue
+        }
+        done.bytes += size
+        const sameLine = l.line === lastNumber && lines.length > 0
+        if (sameLine && lastOpen) {
+          const last = lines.length - 1
+          const joined = (lines[last] ?? '') + l.text
+          if (Buffer.byteLength(joined) <= limits.maxLineBytes) {
+            lines[last] = joined
+            bytes += size
+            lastEnd = l.end
+            lastOpen = l.split
+            continue
+          }
+        }
+        const gap = lines.length > 0 && !sameLine && l.line !== lastNumber + 1
+        if (sameLine || gap || lines.length >= limits.maxChunkLines || (lines.length > 0 && bytes + size > limits.maxChunkBytes)) await flush()
+        if (lines.length === 0) {
+          startLine = l.line
+          startOffset = prevEnd
+        }
+        lines.push(l.text)
+        bytes += size
+        lastNumber = l.line
+        lastEnd = l.end
+        lastOpen = l.split
+      }
+    }
+    await flush()
+  } finally {
+    // Whatever happened, nothing is left sending behind the caller's back.
+    await inflight?.catch(() => {})
+  }
+  await inflight
+  return done
+}
