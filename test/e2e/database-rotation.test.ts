@@ -1,0 +1,196 @@
+// The whole promise, end to end, on real servers only: an application logs its database connection URL
+// with the password Vault gave it; leakwatch's three roles (collector → Kafka → detector → Kafka →
+// responder → Redis/BullMQ, as test/e2e/pipeline.test.ts runs them) turn the line into a finding, an
+// incident and a `vault-rotate-role` job; the job asks a real Vault (test/harness/vault.ts) to rotate the
+// database static role; Vault's postgresql plugin changes the role's password in a real PostgreSQL
+// (test/harness/postgres.ts), which from then on refuses the leaked one. Measured: from the line written
+// to the first refusal of the old password, watched by a probe that logs in with it the whole time.
+//
+// The responder's Vault token carries only a policy for `<mount>/rotate-role/<role>`, the one the docs
+// give (docs/responders.md), so the test also shows that policy is enough.
+
+import assert from 'node:assert/strict'
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { App } from '../../app/roles.ts'
+import { startApp } from '../../app/roles.ts'
+import { loadConfig } from '../../config/load.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { createLogger } from '../../pipeline/log.ts'
+import type { VaultClient } from '../../pipeline/vault-client.ts'
+import { createVaultClient } from '../../pipeline/vault-client.ts'
+import type { PostgresServer } from '../harness/postgres.ts'
+import { postgresSkip, startPostgres } from '../harness/postgres.ts'
+import type { Services } from '../harness/services.ts'
+import { getServices } from '../harness/services.ts'
+import type { VaultServer } from '../harness/vault.ts'
+import { getVault } from '../harness/vault.ts'
+import { seededGen } from '../support/seed.ts'
+import { capture, dumpKafka, dumpRedis, forms, uniqueId, waitFor } from './helpers.ts'
+
+const skip = postgresSkip()
+const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' } as const
+
+let services: Services
+let vault: VaultServer
+let pg: PostgresServer
+let root: VaultClient
+let dir: string
+
+before(async () => {
+  if (skip !== false) return // The three servers start side by side: the test waits for the slowest, not for their sum.
+  ;[services, vault, pg, dir] = await Promise.all([getServices(), getVault(), startPostgres(), mkdtemp(join(tmpdir(), 'leakwatch-e2e-db-'))])
+  root = createVaultClient({ address: vault.address, auth: { method: 'token', token: vault.token }, timeoutMs: 10_000, codes })
+})
+
+after(async () => {
+  await pg?.stop()
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+})
+
+const refused = (r: { ok: boolean; stderr: string }): boolean => !r.ok && /password authentication failed/.test(r.stderr)
+
+test('a database password leaked in a log line ends with Vault rotating the static role and PostgreSQL refusing the old password', { skip }, async () => {
+  const g = seededGen('e2e-database-rotation')
+  const id = uniqueId()
+  const mount = `lw-db-${id}`
+  const role = 'orders-app'
+  const dbUser = `orders_${id}`
+
+  // The application's database role, managed by Vault from here on.
+  assert.deepEqual(await pg.psql(`CREATE ROLE "${dbUser}" LOGIN PASSWORD '${g.hex(24)}'`), { ok: true, stdout: '', stderr: '' })
+  await root.request('POST', `sys/mounts/${mount}`, { body: { type: 'database' } })
+  await root.request('POST', `${mount}/config/pg`, {
+    body: {
+      plugin_name: 'postgresql-database-plugin',
+      connection_url: `postgresql://{{username}}:{{password}}@127.0.0.1:${pg.port}/postgres?sslmode=disable`,
+      username: pg.user,
+      password: pg.password,
+      allowed_roles: [role],
+      verify_connection: true
+    }
+  })
+  // Creating a static role rotates its password at once: from here only Vault knows it.
+  await root.request('POST', `${mount}/static-roles/${role}`, { body: { db_name: 'pg', username: dbUser, rotation_period: '24h' } })
+  const creds = async (): Promise<string> => {
+    const got = (await root.request('GET', `${mount}/static-creds/${role}`)).json as { data: { password: string; username: string } }
+    assert.equal(got.data.username, dbUser)
+    return got.data.password
+  }
+  const leaked = await creds()
+  const asApp = (password: string) => pg.psql('SELECT current_user', { user: dbUser, password })
+  // Without this the end state (old password refused) could hold without any rotation by leakwatch.
+  assert.deepEqual(await asApp(leaked), { ok: true, stdout: `${dbUser}\n`, stderr: '' }, 'the password Vault handed out works before the leak')
+
+  // The responder's token may rotate this one role and do nothing else.
+  await root.request('PUT', `sys/policies/acl/${mount}-rotate`, { body: { policy: `path "${mount}/rotate-role/${role}" { capabilities = ["update"] }` } })
+  const responderToken = (
+    (await root.request('POST', 'auth/token/create', { body: { policies: [`${mount}-rotate`], no_default_policy: true, ttl: '1h' } })).json as {
+      auth: { client_token: string }
+    }
+  ).auth.client_token
+
+  const logs = join(dir, `logs-${id}`)
+  await mkdir(logs, { recursive: true })
+  const fingerprintKey = `fp-key-${id}-`.padEnd(40, 'x')
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      'log.level': 'debug',
+      'http.port': 0,
+      'http.host': '127.0.0.1',
+      'kafka.brokers': services.kafkaBrokers,
+      'kafka.payloadKey': `payload-key-${id}-`.padEnd(40, 'y'),
+      'kafka.topicPrefix': `e2edb${id}.`,
+      'redis.url': services.redisUrl,
+      'redis.keyPrefix': `e2edb${id}`,
+      'collector.files.path': logs,
+      'collector.files.checkpointPath': join(dir, `checkpoint-${id}.json`),
+      'collector.files.readFrom': 'beginning',
+      'collector.files.pollIntervalMs': 50,
+      'detector.fingerprintKey': fingerprintKey,
+      'detector.groupId': `detector-${id}`,
+      'responder.groupId': `responder-${id}`,
+      'responder.console': false,
+      'responder.vault.address': vault.address,
+      'responder.vault.token': responderToken,
+      'responder.rotation.defaultMode': 'alert',
+      'responder.rotation.policy': [{ match: { rule: '^database-url-postgres$' }, mode: 'auto', actions: [{ type: 'vault-rotate-role', mount, role }] }]
+    }
+  })
+  const logOut = capture()
+  const logger = createLogger({ level: 'debug', destination: logOut })
+  const apps: App[] = []
+  let probing = true
+  try {
+    apps.push(await startApp('responder', config, { logger }))
+    apps.push(await startApp('detector', config, { logger }))
+    apps.push(await startApp('collector', config, { logger }))
+
+    // Logs in with the leaked password over and over, as an attacker holding it would, and notes when it stops working.
+    let refusedAt: number | undefined
+    let lastError = ''
+    const t0 = performance.now()
+    const probe = (async () => {
+      while (probing) {
+        const r = await asApp(leaked)
+        if (refused(r)) {
+          refusedAt = performance.now()
+          return
+        }
+        if (!r.ok) lastError = r.stderr
+        await sleep(25)
+      }
+    })()
+    await appendFile(
+      join(logs, 'orders.log'),
+      [
+        '{"level":"info","msg":"orders starting","version":"4.2.1"}',
+        `{"level":"debug","msg":"connecting","dsn":"postgres://${dbUser}:${leaked}@127.0.0.1:${pg.port}/postgres?sslmode=disable"}`,
+        ''
+      ].join('\n')
+    )
+    await waitFor('PostgreSQL to refuse the leaked password', () => (refusedAt === undefined ? undefined : true), 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}; last probe error: ${lastError || 'none, it still logged in'}`)
+    })
+    await probe
+    const ms = Math.round((refusedAt as number) - t0)
+    process.stderr.write(`[e2e] leaked database password refused by PostgreSQL ${ms} ms after the line was written\n`)
+
+    // Rotated by Vault, not locked out some other way: the password Vault now hands out logs in.
+    const fresh = await creds()
+    assert.notEqual(fresh, leaked)
+    assert.deepEqual(await asApp(fresh), { ok: true, stdout: `${dbUser}\n`, stderr: '' })
+
+    const fp = createFingerprinter(fingerprintKey).of(leaked)
+    const incident = await waitFor('the incident resolved as rotated', async () => {
+      const i = (await apps[0]?.incidents.list())?.find((x) => x.fingerprint === fp)
+      return i?.resolution === 'rotated' ? i : undefined
+    })
+    assert.equal(incident.rule, 'database-url-postgres')
+    assert.ok(
+      incident.actions.some((a) => a.outcome === 'succeeded' && a.detail === `rotated static role ${mount}/${role}`),
+      JSON.stringify(incident.actions)
+    )
+
+    for (const app of apps.splice(0).reverse()) await app.stop()
+    // Neither password anywhere leakwatch wrote: Kafka (every topic), Redis, its logs.
+    const places: Record<string, string> = {
+      kafka: (await dumpKafka(services.kafkaBrokers, `e2edb${id}.`))
+        .map((m) => `${m.key?.toString('latin1')} ${m.value?.toString('latin1')} ${m.headers}`)
+        .join('\n'),
+      redis: await dumpRedis(services.redisUrl, `e2edb${id}`),
+      logs: logOut.text()
+    }
+    assert.ok(places.logs?.includes('"msg":"detector started"'), 'logs were captured')
+    for (const s of [leaked, fresh])
+      for (const [where, text] of Object.entries(places)) for (const f of forms(s)) assert.ok(!text.includes(f), `a database password appears in ${where}`)
+  } finally {
+    probing = false
+    for (const app of apps.reverse()) await app.stop().catch(() => {})
+    if (vault.external) await root.request('DELETE', `sys/mounts/${mount}`).catch(() => {})
+  }
+})
