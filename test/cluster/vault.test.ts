@@ -31,8 +31,8 @@ import { adminConfig } from './rotation-setup.ts'
 
 const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' } as const
 // Unique per run, so a shared VAULT_ADDR Vault never sees two runs collide.
-const run = `leakwatch-smoke-${Date.now().toString(36)}-${process.pid}`
-const gen = seededGen('vault-smoke')
+const run = `leakwatch-vault-${Date.now().toString(36)}-${process.pid}`
+const gen = seededGen('vault')
 
 let vault: VaultServer
 let client: VaultClient
