@@ -1,33 +1,22 @@
 // Against a real Vault (test/harness/vault.ts; VAULT_ADDR and VAULT_TOKEN for an existing one): the Vault
-// rotator (KV v2 versions and check-and-set, leases revoked by id and by prefix, static-role errors) and
-// Kubernetes auth — the Vault client's login, re-login and the known-secrets Vault source — with Vault's
-// TokenReview against the real kube-apiserver (test/harness/kube.ts), started alongside Vault. The rotation
-// of a static role that succeeds needs a database: test/e2e/database-rotation.test.ts (real PostgreSQL).
+// rotator (KV v2 versions and check-and-set, leases revoked by id and by prefix, static-role refusals).
+// The rotation of a static role that succeeds needs a database: test/e2e/database-rotation.test.ts (real
+// PostgreSQL). Kubernetes auth, which needs Vault's TokenReview against a kube-apiserver, is in
+// test/cluster/known-secrets-informer.test.ts, on the API server that file starts anyway.
 // The first run on a machine builds Vault (minutes, see test/harness/servers/README.md; .ci/run does it first).
 
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { CoreV1Api } from '@kubernetes/client-node'
-import { previewOf } from '../../detectors/known-secrets/detector.ts'
-import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
-import { createVaultSource } from '../../detectors/known-secrets/source-vault.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
-import { createFingerprinter } from '../../pipeline/fingerprint.ts'
-import { createLogger } from '../../pipeline/log.ts'
 import type { VaultClient } from '../../pipeline/vault-client.ts'
 import { createVaultClient } from '../../pipeline/vault-client.ts'
 import { createVaultRotator } from '../../responders/vault.ts'
-import type { KubeCluster } from '../harness/kube.ts'
-import { getKube } from '../harness/kube.ts'
 import type { VaultServer } from '../harness/vault.ts'
-import { getVault, kvMount, kvPut, startVault } from '../harness/vault.ts'
+import { getVault, startVault } from '../harness/vault.ts'
 import { incidentOf } from '../responders/fixtures.ts'
 import { seededGen } from '../support/seed.ts'
-import { adminConfig } from './rotation-setup.ts'
 
 const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' } as const
 // Unique per run, so a shared VAULT_ADDR Vault never sees two runs collide.
@@ -36,12 +25,8 @@ const gen = seededGen('vault')
 
 let vault: VaultServer
 let client: VaultClient
-// Only the Kubernetes auth test needs the API server: it starts now and comes up while the other tests run.
-let kube: Promise<KubeCluster>
 
 before(async () => {
-  kube = getKube()
-  kube.catch(() => {}) // awaited (and reported) by the test that needs it
   vault = await getVault()
   client = createVaultClient({ address: vault.address, auth: { method: 'token', token: vault.token }, timeoutMs: 5000, codes })
   // Its own KV v2 mount rather than the dev server's secret/: works the same on a VAULT_ADDR Vault.
@@ -173,116 +158,4 @@ test('static roles: the rotator names Vault’s refusal of an unknown role (400,
   )
   await assert.rejects(rotator.run({ type: 'vault-rotate-role', mount }, inc), (e: unknown) => isLeakwatchError(e, 'LW_ERR_ACTION_UNSUPPORTED'))
   if (vault.external) await client.request('DELETE', `sys/mounts/${mount}`)
-})
-
-test('Kubernetes auth: Vault checks the pod’s service-account token with the real API server; one login reused, again at two thirds of the lease and after a revoke; the known-secrets source logs in the same way', {
-  skip: process.env.KUBECONFIG ? 'KUBECONFIG cluster: the harness knows no token and CA to give Vault for its TokenReview' : false
-}, async () => {
-  const k = await kube
-  const admin = adminConfig(k)
-  const core = admin.makeApiClient(CoreV1Api)
-  const ns = `lw-vault-${gen.hex(6)}`
-  await core.createNamespace({ body: { metadata: { name: ns } } })
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'leakwatch' } } })
-  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'other' } } })
-  const saToken = async (name: string): Promise<string> => {
-    const { status } = await core.createNamespacedServiceAccountToken({ namespace: ns, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } })
-    return status?.token ?? ''
-  }
-  const [jwt, otherJwt] = await Promise.all([saToken('leakwatch'), saToken('other')])
-
-  const authMount = `${run}-k8s`
-  const kv = await kvMount(client, `${run}-kv`)
-  await client.request('POST', `sys/auth/${authMount}`, { body: { type: 'kubernetes' } })
-  await client.request('POST', `auth/${authMount}/config`, {
-    body: {
-      kubernetes_host: k.server,
-      kubernetes_ca_cert: Buffer.from(k.caData, 'base64').toString('utf8'),
-      // The admin token may create TokenReviews; Vault is not in a pod, so it has no token of its own to use.
-      token_reviewer_jwt: k.token,
-      disable_local_ca_jwt: true
-    }
-  })
-  await client.request('PUT', `sys/policies/acl/${kv}-read`, {
-    body: { policy: `path "${kv}/data/*" { capabilities = ["read"] }\npath "${kv}/metadata/*" { capabilities = ["list"] }` }
-  })
-  await client.request('POST', `auth/${authMount}/role/leakwatch`, {
-    body: { bound_service_account_names: ['leakwatch'], bound_service_account_namespaces: [ns], policies: [`${kv}-read`], token_ttl: 3600 }
-  })
-  const value = gen.password()
-  await kvPut(client, kv, 'app/db', { password: value })
-
-  // Each login reads the JWT file once: the reads count the logins.
-  let now = 1_000_000
-  let reads = 0
-  const auth = { method: 'kubernetes', role: 'leakwatch', authMount, jwtPath: '/var/run/secrets/kubernetes.io/serviceaccount/token' } as const
-  const deps = {
-    now: () => now,
-    readFile: async (p: string) => {
-      assert.equal(p, auth.jwtPath)
-      reads++
-      return `${jwt}\n`
-    }
-  }
-  const c = createVaultClient({ address: vault.address, auth, timeoutMs: 5000, codes }, deps)
-  const read = async (): Promise<string> => ((await c.request('GET', `${kv}/data/app/db`)).json as { data: { data: { password: string } } }).data.data.password
-  assert.equal(await read(), value)
-  assert.equal(await read(), value)
-  assert.equal(reads, 1, 'one login for both requests')
-  // The lease is the role's 3600 s: past 2400 s the client logs in again before the request.
-  now += 2_401_000
-  await read()
-  assert.equal(reads, 2)
-  // Every token of this auth mount revoked: the next request is refused once, the one after logs in again.
-  await client.request('PUT', `sys/leases/revoke-prefix/auth/${authMount}/login`)
-  await assert.rejects(read(), (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') && e.details?.status === 403)
-  assert.equal(await read(), value)
-  assert.equal(reads, 3)
-
-  // Vault's own verdicts: a service account the role is not bound to, and a role that does not exist.
-  const other = createVaultClient({ address: vault.address, auth, timeoutMs: 5000, codes }, { readFile: async () => otherJwt })
-  await assert.rejects(
-    other.request('GET', `${kv}/data/app/db`),
-    (e: unknown) =>
-      isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') &&
-      e.details?.status === 403 &&
-      new RegExp(`auth/${authMount}/login: HTTP 403`).test(e.message) &&
-      !e.message.includes(otherJwt)
-  )
-  const noRole = createVaultClient({ address: vault.address, auth: { ...auth, role: 'nope' }, timeoutMs: 5000, codes }, deps)
-  await assert.rejects(
-    noRole.request('GET', `${kv}/data/app/db`),
-    (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') && /login: HTTP 400 \(invalid role name/.test(e.message) && !e.message.includes(jwt)
-  )
-
-  // The known-secrets source, configured as a pod would be: the JWT from its file.
-  const dir = await mkdtemp(join(tmpdir(), 'lw-vault-k8s-'))
-  try {
-    const jwtPath = join(dir, 'token')
-    await writeFile(jwtPath, `${jwt}\n`)
-    const fingerprinter = createFingerprinter(gen.base62(40))
-    const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
-    const source = createVaultSource(
-      { address: vault.address, mount: kv, paths: ['app/'], auth: { ...auth, jwtPath }, refreshIntervalMs: 60_000, timeoutMs: 5000 },
-      { index, logger: createLogger({ level: 'silent' }) }
-    )
-    await source.refresh()
-    assert.equal(source.state(), 'synced')
-    assert.equal(index.stats().values, 1)
-    await client.request('PUT', `sys/leases/revoke-prefix/auth/${authMount}/login`)
-    // Refused once (the index is kept), then a new login.
-    await source.refresh()
-    assert.equal(source.state(), 'unavailable')
-    assert.equal(index.stats().values, 1)
-    await source.refresh()
-    assert.equal(source.state(), 'synced')
-    await source.stop()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-  if (k.external) await core.deleteNamespace({ name: ns })
-  if (vault.external) {
-    await client.request('DELETE', `sys/auth/${authMount}`)
-    await client.request('DELETE', `sys/mounts/${kv}`)
-  }
 })

@@ -154,7 +154,8 @@ test('a rate limit of the real Vault (a rate-limit quota) is retriable, with its
 })
 
 // Kubernetes auth (login, re-login at two thirds of the lease and after a 403) runs against the real Vault
-// and kube-apiserver in test/cluster/vault.test.ts. The tests below keep a scripted server: each needs an
+// and kube-apiserver in
+// test/cluster/known-secrets-informer.test.ts. The tests below keep a scripted server: each needs an
 // answer a healthy Vault cannot be made to give on demand — every retriable status (standby and sealed
 // nodes, 412, 5xx), a proxy that echoes the request into its error, a body that is not JSON, a Vault
 // that never answers.

@@ -1,6 +1,6 @@
 // The sources of known values: Vault (KV v2, token auth) against a real Vault
 // (test/harness/vault.ts; Kubernetes auth, which needs a kube-apiserver for
-// Vault's TokenReview, is in test/cluster/vault.test.ts), and a file reloaded
+// Vault's TokenReview, is in test/cluster/known-secrets-informer.test.ts), and a file reloaded
 // on change. Each test checks the index follows creates, updates and deletes, and that a value
 // is found in every way it leaks. The Kubernetes Secrets source is tested
 // against the real kube-apiserver in test/cluster/known-secrets-informer.test.ts.
