@@ -2,12 +2,11 @@
 
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { test } from 'node:test'
-import { postgresSkip, startPostgres } from './postgres.ts'
+import { postgresSkip, postgresTmpBase, startPostgres } from './postgres.ts'
 
 test('postgres: a fresh cluster on loopback, password auth enforced, not run as root, nothing left after stop()', { skip: postgresSkip() }, async () => {
-  const leftovers = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('leakwatch-postgres-'))
+  const leftovers = (): string[] => readdirSync(postgresTmpBase()).filter((f) => f.startsWith('leakwatch-postgres-'))
   const before = new Set(leftovers())
   const pg = await startPostgres()
   try {
