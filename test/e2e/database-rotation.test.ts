@@ -53,6 +53,21 @@ after(async () => {
 
 const refused = (r: { ok: boolean; stderr: string }): boolean => !r.ok && /password authentication failed/.test(r.stderr)
 
+// What the test below relies on the PostgreSQL harness for; here rather than in a file of its own, which
+// would start a PostgreSQL (and a test process) just for this.
+test('the PostgreSQL harness: loopback only, password authentication enforced, the server not run as root', { skip }, async () => {
+  const who = await pg.psql("SELECT current_setting('listen_addresses'), current_setting('server_version_num')::int >= 150000, current_user")
+  assert.deepEqual(who, { ok: true, stdout: `127.0.0.1|t|${pg.user}\n`, stderr: '' })
+  // The server's own process (not psql's): its real uid, read from /proc through the server.
+  const uid = await pg.psql("SELECT split_part(regexp_replace(pg_read_file('/proc/self/status'), '.*\\nUid:\\t([0-9]+).*', '\\1', 's'), E'\\t', 1)")
+  assert.equal(uid.ok, true, uid.stderr)
+  if (process.getuid?.() === 0) assert.match(uid.stdout.trim(), /^[1-9][0-9]*$/, 'postgres runs as an unprivileged user')
+  const wrong = await pg.psql('SELECT 1', { user: pg.user, password: `${pg.password}x` })
+  assert.equal(wrong.ok, false)
+  assert.ok(refused(wrong), wrong.stderr)
+  assert.equal(wrong.stderr.includes(pg.password), false, 'the password is not in the error')
+})
+
 test('a database password leaked in a log line ends with Vault rotating the static role and PostgreSQL refusing the old password', { skip }, async () => {
   const g = seededGen('e2e-database-rotation')
   const id = uniqueId()
