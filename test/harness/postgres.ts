@@ -49,7 +49,7 @@ const FIX = 'install it with `apt-get install -y postgresql` (.ci/run does), or 
 /** The directory with initdb and postgres: LEAKWATCH_POSTGRES_BIN, else the newest Debian major installed. */
 export function postgresBinDir(): string | undefined {
   const set = process.env.LEAKWATCH_POSTGRES_BIN?.trim()
-  if (set) return set
+  if (set) return existsSync(join(set, 'initdb')) && existsSync(join(set, 'postgres')) ? set : undefined
   const root = '/usr/lib/postgresql'
   let majors: string[]
   try {
@@ -112,7 +112,10 @@ function run(file: string, args: string[], opts: RunAs & { cwd?: string; timeout
 /** Starts a PostgreSQL on a free loopback port with a fresh cluster; stop() kills it and removes its files. */
 export async function startPostgres(): Promise<PostgresServer> {
   const binDir = postgresBinDir()
-  if (binDir === undefined) throw new Error(`PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): ${FIX}`)
+  if (binDir === undefined)
+    throw new Error(
+      `PostgreSQL is not installed (no initdb and postgres in ${process.env.LEAKWATCH_POSTGRES_BIN?.trim() || '/usr/lib/postgresql/*/bin'}): ${FIX}`
+    )
   const as = runAs()
   const deadline = Date.now() + STARTUP_TIMEOUT_MS
   const t0 = performance.now()
