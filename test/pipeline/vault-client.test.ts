@@ -53,37 +53,17 @@ async function scripted(answer: (req: Seen, res: ServerResponse) => void) {
  * A pass-through proxy in front of the real Vault that records each request as it arrives: what the client
  * sends (headers, body) is seen here, what it gets back is Vault's own answer.
  */
-async function recording(target: string) {
-  const seen: Seen[] = []
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = []
-    req.on('data', (d: Buffer) => parts.push(d))
-    req.on('end', () => {
-      const body = Buffer.concat(parts)
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: body.toString('utf8') })
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection' && k !== 'content-length')) as Record<
-        string,
-        string
-      >
-      fetch(`${target}${req.url ?? ''}`, { method: req.method ?? 'GET', headers, ...(body.length > 0 ? { body } : {}) }).then(
-        async (r) => {
-          const out = Buffer.from(await r.arrayBuffer())
-          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(out)
-        },
-        (err: Error) => res.writeHead(502).end(err.message)
-      )
-    })
+function recording(target: string) {
+  return scripted((req, res) => {
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection' && k !== 'content-length')) as Record<
+      string,
+      string
+    >
+    fetch(`${target}${req.url}`, { method: req.method, headers, ...(req.body === '' ? {} : { body: req.body }) }).then(
+      async (r) => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await r.arrayBuffer())),
+      (err: Error) => res.writeHead(502).end(err.message)
+    )
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
-  }
 }
 
 test('token auth against the real Vault: token, namespace, accept and content type sent; JSON answered; an accepted 404 returned, an unaccepted one refused', async () => {
