@@ -14,7 +14,7 @@
 import type { ExecFileException } from 'node:child_process'
 import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RunAs } from './proc.ts'
@@ -44,6 +44,7 @@ export interface PsqlResult {
 }
 
 const STARTUP_TIMEOUT_MS = 60_000
+const SHM_NEEDED_BYTES = 512 * 1024 * 1024
 const FIX = 'install it with `apt-get install -y postgresql` (.ci/run does), or set LEAKWATCH_POSTGRES_BIN to the directory holding initdb, postgres and psql'
 
 /** The directory with initdb and postgres: LEAKWATCH_POSTGRES_BIN, else the newest Debian major installed. */
@@ -71,7 +72,9 @@ export function postgresBinDir(): string | undefined {
 export function postgresTmpBase(): string {
   try {
     accessSync('/dev/shm', constants.W_OK)
-    return '/dev/shm'
+    // Containers often get a 64 MB /dev/shm, which one cluster plus PostgreSQL's own shared memory would fill.
+    const { bavail, bsize } = statfsSync('/dev/shm')
+    return bavail * bsize >= SHM_NEEDED_BYTES ? '/dev/shm' : tmpdir()
   } catch {
     return tmpdir()
   }
