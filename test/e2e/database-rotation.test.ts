@@ -3,8 +3,9 @@
 // responder → Redis/BullMQ, as test/e2e/pipeline.test.ts runs them) turn the line into a finding, an
 // incident and a `vault-rotate-role` job; the job asks a real Vault (test/harness/vault.ts) to rotate the
 // database static role; Vault's postgresql plugin changes the role's password in a real PostgreSQL
-// (test/harness/postgres.ts), which from then on refuses the leaked one. Measured: from the line written
-// to the first refusal of the old password, watched by a probe that logs in with it the whole time.
+// (test/harness/postgres.ts), which from then on refuses the leaked one and has ended the session already
+// open with it. Measured: from the line written to the first refusal of the old password, watched by a
+// probe that logs in with it the whole time.
 //
 // The responder's Vault token carries only a policy for `<mount>/rotate-role/<role>`, the one the docs
 // give (docs/responders.md), so the test also shows that policy is enough.
@@ -88,8 +89,20 @@ test('a database password leaked in a log line ends with Vault rotating the stat
       verify_connection: true
     }
   })
-  // Creating a static role rotates its password at once: from here only Vault knows it.
-  await root.request('POST', `${mount}/static-roles/${role}`, { body: { db_name: 'pg', username: dbUser, rotation_period: '24h' } })
+  // Creating a static role rotates its password at once: from here only Vault knows it. A new password
+  // stops new logins only; the second statement (the one docs/responders.md gives) also ends the sessions
+  // already open with the old one.
+  await root.request('POST', `${mount}/static-roles/${role}`, {
+    body: {
+      db_name: 'pg',
+      username: dbUser,
+      rotation_period: '24h',
+      rotation_statements: [
+        `ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}'`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{{name}}' AND pid <> pg_backend_pid()`
+      ]
+    }
+  })
   const creds = async (): Promise<string> => {
     const got = (await root.request('GET', `${mount}/static-creds/${role}`)).json as { data: { password: string; username: string } }
     assert.equal(got.data.username, dbUser)
@@ -99,6 +112,11 @@ test('a database password leaked in a log line ends with Vault rotating the stat
   const asApp = (password: string) => pg.psql('SELECT current_user', { user: dbUser, password })
   // Without this the end state (old password refused) could hold without any rotation by leakwatch.
   assert.deepEqual(await asApp(leaked), { ok: true, stdout: `${dbUser}\n`, stderr: '' }, 'the password Vault handed out works before the leak')
+
+  // Someone already logged in with the leaked password, in a session that would otherwise last minutes.
+  const sessions = async (): Promise<string> => (await pg.psql(`SELECT count(*) FROM pg_stat_activity WHERE usename = '${dbUser}'`)).stdout.trim()
+  const held = pg.psql('SELECT pg_sleep(300)', { user: dbUser, password: leaked, timeoutMs: 320_000 })
+  await waitFor('the held session to be open', async () => ((await sessions()) === '1' ? true : undefined))
 
   // The responder's token may rotate this one role and do nothing else.
   await root.request('PUT', `sys/policies/acl/${mount}-rotate`, { body: { policy: `path "${mount}/rotate-role/${role}" { capabilities = ["update"] }` } })
@@ -179,6 +197,12 @@ test('a database password leaked in a log line ends with Vault rotating the stat
     const fresh = await creds()
     assert.notEqual(fresh, leaked)
     assert.deepEqual(await asApp(fresh), { ok: true, stdout: `${dbUser}\n`, stderr: '' })
+
+    // The session opened with the leaked password was ended by the rotation, not left running.
+    const ended = await held
+    assert.equal(ended.ok, false)
+    assert.match(ended.stderr, /terminating connection due to administrator command/)
+    assert.equal(await sessions(), '0')
 
     const fp = createFingerprinter(fingerprintKey).of(leaked)
     const incident = await waitFor('the incident resolved as rotated', async () => {

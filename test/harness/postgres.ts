@@ -33,7 +33,7 @@ export interface PostgresServer {
    * Runs SQL through psql as `as` (default: the superuser). The password goes in PGPASSWORD, never on the
    * command line (visible in ps) nor in an error message.
    */
-  psql(sql: string, as?: { user: string; password: string; database?: string }): Promise<PsqlResult>
+  psql(sql: string, as?: { user: string; password: string; database?: string; timeoutMs?: number }): Promise<PsqlResult>
   stop(): Promise<void>
 }
 
@@ -178,7 +178,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', who.user, '-d', who.database ?? 'postgres', '-c', sql],
         {
           env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PGPASSWORD: who.password, PGCONNECT_TIMEOUT: '5', PGSSLMODE: 'disable', LC_ALL: 'C' },
-          timeoutMs: 15_000
+          timeoutMs: who.timeoutMs ?? 15_000
         }
       )
     try {
