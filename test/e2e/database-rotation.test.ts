@@ -201,8 +201,10 @@ test('a database password leaked in a log line ends with Vault rotating the stat
     // The session opened with the leaked password was ended by the rotation, not left running.
     const ended = await held
     assert.equal(ended.ok, false)
-    assert.match(ended.stderr, /terminating connection due to administrator command/)
-    assert.equal(await sessions(), '0')
+    // psql prints the server's FATAL when it reads it before the socket closes, else only the closed connection.
+    assert.match(ended.stderr, /terminating connection due to administrator command|server closed the connection unexpectedly/)
+    // The backend leaves pg_stat_activity as it exits, which can be just after psql saw the connection end.
+    await waitFor('no session of the role left', async () => ((await sessions()) === '0' ? true : undefined), 10_000)
 
     const fp = createFingerprinter(fingerprintKey).of(leaked)
     const incident = await waitFor('the incident resolved as rotated', async () => {
