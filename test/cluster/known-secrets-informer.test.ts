@@ -8,6 +8,9 @@
 // The secrets watch goes to etcd (`--watch-cache-sizes=secrets#0`): with the watch cache on, a watch
 // resumed after a short outage is served from the cache's window and etcd compaction has no effect on
 // it, so the 410 that compaction causes could not be forced on demand.
+//
+// Last, Vault's Kubernetes auth (the known-secrets Vault source and the Vault client log in with the pod's
+// service-account token) against a real Vault whose TokenReview goes to this API server.
 
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -22,15 +25,20 @@ import { loadConfig } from '../../config/load.ts'
 import { createKnownSecretDetector, previewOf } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { createKubernetesSource } from '../../detectors/known-secrets/source-kubernetes.ts'
+import { createVaultSource } from '../../detectors/known-secrets/source-vault.ts'
 import type { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import type { LeakwatchError } from '../../pipeline/errors.ts'
+import { isLeakwatchError } from '../../pipeline/errors.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
+import { createVaultClient } from '../../pipeline/vault-client.ts'
 import type { KubeCluster } from '../harness/kube.ts'
 import { getKube } from '../harness/kube.ts'
+import type { VaultServer } from '../harness/vault.ts'
+import { getVault, kvMount, kvPut, vaultAdmin } from '../harness/vault.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 import { startPartition } from './partition.ts'
@@ -44,6 +52,7 @@ rules:
   - level: None
 `
 const g = seededGen('g')
+const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' } as const
 const fingerprinter = createFingerprinter(g.base62(40))
 const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 const dir = mkdtempSync(join(tmpdir(), 'lw-known-cluster-'))
@@ -58,6 +67,7 @@ const logger = createLogger({
   })
 })
 let cluster: KubeCluster
+let vault: VaultServer
 const admin = new KubeConfig()
 let core: CoreV1Api
 let rbac: RbacAuthorizationV1Api
@@ -66,7 +76,8 @@ let n = 0
 const NEEDS_HARNESS = process.env.KUBECONFIG ? 'KUBECONFIG cluster: needs the harness (audit log, etcd, restart)' : false
 
 before(async () => {
-  cluster = await getKube({ audit: { policy: AUDIT_POLICY }, apiserverArgs: ['--watch-cache-sizes=secrets#0'] })
+  // Vault (for the Kubernetes-auth test) comes up while the API server does.
+  ;[cluster, vault] = await Promise.all([getKube({ audit: { policy: AUDIT_POLICY }, apiserverArgs: ['--watch-cache-sizes=secrets#0'] }), getVault()])
   admin.loadFromFile(cluster.kubeconfigPath)
   core = admin.makeApiClient(CoreV1Api)
   rbac = admin.makeApiClient(RbacAuthorizationV1Api)
@@ -560,5 +571,114 @@ test('run all with known secrets from a file and the Kubernetes API: one known-s
     assert.equal(metrics.knownSecretsSourceUp.get({ source: 'kubernetes' }), 1)
   } finally {
     await app.stop()
+  }
+})
+
+test('Kubernetes auth: Vault checks the pod’s service-account token with the real API server; one login reused, again at two thirds of the lease and after a revoke; the known-secrets source logs in the same way', {
+  skip: process.env.KUBECONFIG ? 'KUBECONFIG cluster: the harness knows no token and CA to give Vault for its TokenReview' : false
+}, async () => {
+  const k = cluster
+  const client = vaultAdmin(vault)
+  const run = uniq('lw-vault')
+  const ns = run
+  await core.createNamespace({ body: { metadata: { name: ns } } })
+  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'leakwatch' } } })
+  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'other' } } })
+  const saToken = async (name: string): Promise<string> => {
+    const { status } = await core.createNamespacedServiceAccountToken({ namespace: ns, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } })
+    return status?.token ?? ''
+  }
+  const [jwt, otherJwt] = await Promise.all([saToken('leakwatch'), saToken('other')])
+
+  const authMount = `${run}-k8s`
+  const kv = await kvMount(client, 'lw-vault-kv')
+  await client.request('POST', `sys/auth/${authMount}`, { body: { type: 'kubernetes' } })
+  await client.request('POST', `auth/${authMount}/config`, {
+    body: {
+      kubernetes_host: k.server,
+      kubernetes_ca_cert: Buffer.from(k.caData, 'base64').toString('utf8'),
+      // The admin token may create TokenReviews; Vault is not in a pod, so it has no token of its own to use.
+      token_reviewer_jwt: k.token,
+      disable_local_ca_jwt: true
+    }
+  })
+  await client.request('PUT', `sys/policies/acl/${kv}-read`, {
+    body: { policy: `path "${kv}/data/*" { capabilities = ["read"] }\npath "${kv}/metadata/*" { capabilities = ["list"] }` }
+  })
+  await client.request('POST', `auth/${authMount}/role/leakwatch`, {
+    body: { bound_service_account_names: ['leakwatch'], bound_service_account_namespaces: [ns], policies: [`${kv}-read`], token_ttl: 3600 }
+  })
+  const value = g.password()
+  await kvPut(client, kv, 'app/db', { password: value })
+
+  // Each login reads the JWT file once: the reads count the logins.
+  let now = 1_000_000
+  let reads = 0
+  const auth = { method: 'kubernetes', role: 'leakwatch', authMount, jwtPath: '/var/run/secrets/kubernetes.io/serviceaccount/token' } as const
+  const deps = {
+    now: () => now,
+    readFile: async (p: string) => {
+      assert.equal(p, auth.jwtPath)
+      reads++
+      return `${jwt}\n`
+    }
+  }
+  const c = createVaultClient({ address: vault.address, auth, timeoutMs: 5000, codes }, deps)
+  const read = async (): Promise<string> => ((await c.request('GET', `${kv}/data/app/db`)).json as { data: { data: { password: string } } }).data.data.password
+  assert.equal(await read(), value)
+  assert.equal(await read(), value)
+  assert.equal(reads, 1, 'one login for both requests')
+  // The lease is the role's 3600 s: past 2400 s the client logs in again before the request.
+  now += 2_401_000
+  await read()
+  assert.equal(reads, 2)
+  // Every token of this auth mount revoked: the next request is refused once, the one after logs in again.
+  await client.request('PUT', `sys/leases/revoke-prefix/auth/${authMount}/login`)
+  await assert.rejects(read(), (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') && e.details?.status === 403)
+  assert.equal(await read(), value)
+  assert.equal(reads, 3)
+
+  // Vault's own verdicts: a service account the role is not bound to, and a role that does not exist.
+  const other = createVaultClient({ address: vault.address, auth, timeoutMs: 5000, codes }, { readFile: async () => otherJwt })
+  await assert.rejects(
+    other.request('GET', `${kv}/data/app/db`),
+    (e: unknown) =>
+      isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') &&
+      e.details?.status === 403 &&
+      new RegExp(`auth/${authMount}/login: HTTP 403`).test(e.message) &&
+      !e.message.includes(otherJwt)
+  )
+  const noRole = createVaultClient({ address: vault.address, auth: { ...auth, role: 'nope' }, timeoutMs: 5000, codes }, deps)
+  await assert.rejects(
+    noRole.request('GET', `${kv}/data/app/db`),
+    (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') && /login: HTTP 400 \(invalid role name/.test(e.message) && !e.message.includes(jwt)
+  )
+
+  // The known-secrets source, configured as a pod would be: the JWT from its file.
+  {
+    const jwtPath = join(dir, `${run}-token`)
+    writeFileSync(jwtPath, `${jwt}\n`)
+    const fingerprinter = createFingerprinter(g.base62(40))
+    const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
+    const source = createVaultSource(
+      { address: vault.address, mount: kv, paths: ['app/'], auth: { ...auth, jwtPath }, refreshIntervalMs: 60_000, timeoutMs: 5000 },
+      { index, logger: createLogger({ level: 'silent' }) }
+    )
+    await source.refresh()
+    assert.equal(source.state(), 'synced')
+    assert.equal(index.stats().values, 1)
+    await client.request('PUT', `sys/leases/revoke-prefix/auth/${authMount}/login`)
+    // Refused once (the index is kept), then a new login.
+    await source.refresh()
+    assert.equal(source.state(), 'unavailable')
+    assert.equal(index.stats().values, 1)
+    await source.refresh()
+    assert.equal(source.state(), 'synced')
+    await source.stop()
+  }
+  if (k.external) await core.deleteNamespace({ name: ns })
+  if (vault.external) {
+    await client.request('DELETE', `sys/auth/${authMount}`)
+    await client.request('DELETE', `sys/mounts/${kv}`)
   }
 })

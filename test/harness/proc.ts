@@ -48,14 +48,21 @@ export interface Guarded {
   halt(): Promise<void>
 }
 
+/** The user a server runs as (postgres.ts: PostgreSQL refuses to run as root); unset = this process's own. */
+export interface RunAs {
+  uid?: number
+  gid?: number
+  env?: NodeJS.ProcessEnv
+}
+
 /**
  * Spawns a server in its own process group, killed with the group on stop() and on exit of this process.
  * A watchdog shell holds a pipe from us: if this process dies in a way that skips 'exit' (SIGKILL, an
  * unhandled signal), the pipe closes and the watchdog kills the group, so no orphan server outlives a test run.
  */
-export function spawnGuarded(cmd: string, args: string[], dir: string, logFile: string): Guarded {
+export function spawnGuarded(cmd: string, args: string[], dir: string, logFile: string, as: RunAs = {}): Guarded {
   const log = openSync(logFile, 'a')
-  const child: ChildProcess = spawn(cmd, args, { cwd: dir, detached: true, stdio: ['ignore', log, log] })
+  const child: ChildProcess = spawn(cmd, args, { cwd: dir, detached: true, stdio: ['ignore', log, log], ...as })
   closeSync(log)
   child.unref()
   let code: number | null | undefined

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { VaultClient } from '../../pipeline/vault-client.ts'
+import { createVaultClient } from '../../pipeline/vault-client.ts'
 import { ensureServerBinaries } from './kube.ts'
 import { freePorts, readTail, spawnGuarded, waitReady } from './proc.ts'
 
@@ -91,4 +93,31 @@ export function getVault(options: StartVaultOptions = {}): Promise<VaultServer> 
     return startVault(options)
   })()
   return shared
+}
+
+/** A client with the harness's root token, for a test to set Vault up as an operator would. */
+export function vaultAdmin(vault: VaultServer): VaultClient {
+  return createVaultClient({
+    address: vault.address,
+    auth: { method: 'token', token: vault.token },
+    timeoutMs: 10_000,
+    codes: { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' }
+  })
+}
+
+let mounts = 0
+
+/**
+ * A new KV v2 mount of the test's own, named `<prefix>-<run>-<n>`: tests in one process share the Vault, and
+ * a VAULT_ADDR Vault is shared between runs, so none writes where another reads.
+ */
+export async function kvMount(admin: VaultClient, prefix: string): Promise<string> {
+  const name = `${prefix}-${process.pid.toString(36)}${Date.now().toString(36)}-${++mounts}`
+  await admin.request('POST', `sys/mounts/${name}`, { body: { type: 'kv', options: { version: '2' } } })
+  return name
+}
+
+/** Writes a KV v2 secret (a new version). */
+export async function kvPut(admin: VaultClient, mount: string, path: string, data: Record<string, unknown>): Promise<void> {
+  await admin.request('POST', `${mount}/data/${path}`, { body: { data } })
 }

@@ -1,7 +1,9 @@
-// Built-in rotations against the stand-ins: Vault (static role, leases, KV v2)
-// and GitHub revocation of a token sealed to the responder's key. Kubernetes
-// rotation runs against a real kube-apiserver in test/cluster/rotation.test.ts;
-// only its pure pod-spec matcher is tested here.
+// GitHub revocation of a token sealed to the responder's key, against the
+// GitHub stand-in (a SaaS that cannot run here). Vault rotation runs against a
+// real Vault in test/cluster/vault.test.ts and, for a database static role,
+// end to end in test/e2e/database-rotation.test.ts; Kubernetes rotation against
+// a real kube-apiserver in test/cluster/rotation.test.ts; only its pure
+// pod-spec matcher is tested here.
 
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
@@ -12,54 +14,14 @@ import { safeParse } from '../../pipeline/schema.ts'
 import { createOpener, createSealer, createSealHook } from '../../pipeline/seal.ts'
 import { createGithubRevoker } from '../../responders/github.ts'
 import { usesSecret } from '../../responders/kubernetes.ts'
-import { createVaultRotator } from '../../responders/vault.ts'
 import { finding, gen, incidentOf } from './fixtures.ts'
-import { startGithub, startVault } from './standins.ts'
+import { startGithub } from './standins.ts'
 
 test('usesSecret sees volumes, projected volumes, env, envFrom, init containers and image pull secrets', () => {
   assert.equal(usesSecret({ containers: [{ name: 'a' }], imagePullSecrets: [{ name: 's' }] }, 's'), true)
   assert.equal(usesSecret({ containers: [{ name: 'a' }], initContainers: [{ name: 'i', envFrom: [{ secretRef: { name: 's' } }] }] }, 's'), true)
   assert.equal(usesSecret({ containers: [{ name: 'a', env: [{ name: 'X', value: 's' }] }] }, 's'), false)
   assert.equal(usesSecret(undefined, 's'), false)
-})
-
-test('Vault: rotate a static role, revoke a lease or a prefix, write a new KV v2 version keeping other keys', async () => {
-  const token = gen.base62(26)
-  const vault = await startVault(token)
-  try {
-    const v = createVaultRotator({ address: vault.url, token, timeoutMs: 2000 })
-    const inc = incidentOf(gen.password())
-    assert.equal(await v.run({ type: 'vault-rotate-role', mount: 'database', role: 'payments' }, inc), 'rotated static role database/payments')
-    await assert.rejects(
-      v.run({ type: 'vault-rotate-role', mount: 'database', role: 'unknown' }, inc),
-      (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') && /no static role/.test(e.message)
-    )
-    const leased = incidentOf(gen.password(), { secretRef: { type: 'vault', leaseId: 'database/creds/ro/abc123' } })
-    assert.equal(await v.run({ type: 'vault-revoke-lease' }, leased), 'revoked lease database/creds/ro/abc123')
-    assert.equal(await v.run({ type: 'vault-revoke-lease', leasePrefix: 'database/creds/ro' }, inc), 'revoked every lease under database/creds/ro')
-    vault.kv.set('secret/payments/api', { version: 3, data: { user: 'app', password: 'leaked' } })
-    assert.equal(
-      await v.run({ type: 'vault-kv-generate', mount: 'secret', path: 'payments/api', key: 'password', lengthChars: 24 }, inc),
-      'wrote version 4 of secret/payments/api with a new password'
-    )
-    const now = vault.kv.get('secret/payments/api')
-    assert.equal(now?.data.user, 'app')
-    assert.match(String(now?.data.password), /^[A-Za-z0-9]{24}$/)
-    assert.deepEqual(
-      vault.calls.filter((c) => c.method === 'POST' && c.path === 'secret/data/payments/api').map((c) => (c.body as { options: unknown }).options),
-      [{ cas: 3 }]
-    )
-    // A known-secret incident names the value as the known-secrets detector does (`<mount>/<path>`, field as key).
-    const known = incidentOf(gen.password(), { kind: 'known-secret', secretRef: { type: 'vault', name: 'secret/payments/api', key: 'password' } })
-    assert.equal(await v.run({ type: 'vault-kv-generate', mount: 'secret' }, known), 'wrote version 5 of secret/payments/api with a new password')
-    await assert.rejects(
-      createVaultRotator({ address: vault.url, token: 'nope', timeoutMs: 2000 }).run({ type: 'vault-rotate-role', mount: 'database', role: 'x' }, inc),
-      (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED')
-    )
-    await assert.rejects(v.run({ type: 'vault-rotate-role' }, inc), (e: unknown) => isLeakwatchError(e, 'LW_ERR_ACTION_UNSUPPORTED'))
-  } finally {
-    await vault.close()
-  }
 })
 
 for (const kind of ['x25519', 'rsa'] as const) {

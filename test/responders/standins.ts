@@ -1,6 +1,7 @@
 // Local stand-ins for what responders talk to: the Slack Web API, a rotation
-// webhook receiver, Vault and GitHub's credential revocation API (Kubernetes
-// rotation is tested against a real API server, test/cluster/rotation.test.ts). Real HTTP on 127.0.0.1 (port 0), speaking each wire format
+// webhook receiver and GitHub's credential revocation API (Kubernetes and
+// Vault rotation are tested against the real servers: test/cluster/rotation.test.ts,
+// test/cluster/vault.test.ts). Real HTTP on 127.0.0.1 (port 0), speaking each wire format
 // and CHECKING what arrives — token, content type, payload shape, Block Kit
 // limits, signatures, rate limits — so a test fails on a request the real
 // service would refuse. Each records what it accepted for assertions.
@@ -11,7 +12,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { verify } from '../../responders/webhook.ts'
 
-// biome-ignore lint/suspicious/noExplicitAny: stand-ins walk arbitrary JSON documents (Block Kit, Vault bodies)
+// biome-ignore lint/suspicious/noExplicitAny: stand-ins walk arbitrary JSON documents (Block Kit, webhook bodies)
 type J = any
 
 export interface StandIn {
@@ -186,50 +187,6 @@ export async function startWebhookReceiver(secrets: string[], answer: (d: Webhoo
     res.writeHead(status).end()
   })
   return { ...s, deliveries, processed }
-}
-
-// ---------------------------------------------------------------- Vault
-
-export async function startVault(token: string) {
-  const calls: Array<{ method: string; path: string; body: unknown }> = []
-  const kv = new Map<string, { version: number; data: Record<string, string> }>()
-  const s = await serve((req, raw, res) => {
-    if (req.headers['x-vault-token'] !== token) return json(res, 403, { errors: ['permission denied'] })
-    const path = (req.url ?? '').replace(/^\/v1\//, '')
-    const body = raw === '' ? undefined : (JSON.parse(raw) as Record<string, J>)
-    calls.push({ method: req.method ?? '', path, body })
-    const role = /^([^/]+)\/rotate-role\/([^/]+)$/.exec(path)
-    if (req.method === 'POST' && role !== null) {
-      if (role[2] === 'unknown') return json(res, 400, { errors: ['no static role named "unknown"'] })
-      res.writeHead(204).end()
-      return
-    }
-    if (req.method === 'PUT' && path === 'sys/leases/revoke') {
-      if (!body?.lease_id) return json(res, 400, { errors: ['lease_id required'] })
-      res.writeHead(204).end()
-      return
-    }
-    if (req.method === 'PUT' && path.startsWith('sys/leases/revoke-prefix/')) {
-      res.writeHead(204).end()
-      return
-    }
-    const m = /^([^/]+)\/data\/(.+)$/.exec(path)
-    if (m !== null) {
-      const k = `${m[1]}/${m[2]}`
-      const cur = kv.get(k)
-      if (req.method === 'GET')
-        return cur === undefined ? json(res, 404, { errors: [] }) : json(res, 200, { data: { data: cur.data, metadata: { version: cur.version } } })
-      if (req.method === 'POST') {
-        const cas = body?.options?.cas
-        if (cas !== undefined && cas !== (cur?.version ?? 0)) return json(res, 400, { errors: ['check-and-set parameter did not match the current version'] })
-        const next = { version: (cur?.version ?? 0) + 1, data: body?.data as Record<string, string> }
-        kv.set(k, next)
-        return json(res, 200, { data: { version: next.version } })
-      }
-    }
-    return json(res, 404, { errors: [] })
-  })
-  return { ...s, calls, kv }
 }
 
 // ---------------------------------------------------------------- GitHub credential revocation

@@ -1,6 +1,6 @@
 // Run by heap.test.ts in its own process: builds the known-secret index from
 // the real kube-apiserver (KUBECONFIG_PATH, the namespaces in KUBE_NAMESPACES),
-// the stand-in Vault and a file, writes a heap
+// a real Vault (VAULT_URL, VAULT_TOKEN, the KV v2 mount VAULT_MOUNT) and a file, writes a heap
 // snapshot, and only then reads the leak lines to prove the index works. The
 // parent searches the snapshot for every value: this process must hold none.
 
@@ -36,7 +36,7 @@ const sources = [
   createVaultSource(
     {
       address: env.VAULT_URL ?? '',
-      mount: 'secret',
+      mount: env.VAULT_MOUNT ?? '',
       paths: ['apps/'],
       auth: { method: 'token', token: env.VAULT_TOKEN ?? '' },
       refreshIntervalMs: 60_000,

@@ -4,7 +4,7 @@
 // child process (heap-child.ts) so the values this test generates, and the
 // servers serving them, are not in the heap that is searched. The Secrets come
 // from the real kube-apiserver (test/harness/kube.ts), the Vault values from
-// the stand-in.
+// a real Vault (test/harness/vault.ts), in a KV v2 mount of this test's own.
 
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -15,16 +15,18 @@ import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { getKube } from '../../harness/kube.ts'
+import { getVault, kvMount, kvPut, vaultAdmin } from '../../harness/vault.ts'
 import { seededGen } from '../../support/seed.ts'
-import { startVault } from './standins.ts'
 
 const run = promisify(execFile)
 
 test('after indexing Kubernetes, Vault and file values, a heap snapshot contains none of them in any form', async () => {
   const g = seededGen('g')
   const dir = await mkdtemp(join(tmpdir(), 'lw-heap-'))
-  const root = `hvs.${g.base62(24)}`
-  const kube = await getKube()
+  // Started side by side: the test waits for the slower, not for both.
+  const [kube, vault] = await Promise.all([getKube(), getVault()])
+  const admin = vaultAdmin(vault)
+  const mount = await kvMount(admin, 'lw-heap')
   const kc = new KubeConfig()
   kc.loadFromFile(kube.kubeconfigPath)
   const core = kc.makeApiClient(CoreV1Api)
@@ -36,16 +38,13 @@ test('after indexing Kubernetes, Vault and file values, a heap snapshot contains
     const data = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')]))
     await core.createNamespacedSecret({ namespace: `lw-heap-${ns}-${run36}`, body: { metadata: { name }, data } })
   }
-  const vault = await startVault({ rootToken: root })
   try {
     const k8s = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? g.password() : `${g.base62(20)}/+"${g.base62(6)}`))
     const pem = `-----BEGIN PRIVATE KEY-----\n${g.pemBody(48)}\n${g.pemBody(48)}\n-----END PRIVATE KEY-----\n`
     for (const [i, v] of k8s.entries()) await upsert(`ns${i % 3}`, `s${i}`, { value: v })
     await upsert('tls', 'key', { 'tls.key': pem })
     const fromVault = Array.from({ length: 5 }, () => g.password())
-    fromVault.forEach((v, i) => {
-      vault.put(`secret/apps/a${i}`, { password: v })
-    })
+    for (const [i, v] of fromVault.entries()) await kvPut(admin, mount, `apps/a${i}`, { password: v })
     const fromFile = Array.from({ length: 5 }, () => g.base62(24))
     await writeFile(join(dir, 'values.txt'), `${fromFile.join('\n')}\n`)
     const values = [...k8s, ...fromVault, ...fromFile]
@@ -60,8 +59,9 @@ test('after indexing Kubernetes, Vault and file values, a heap snapshot contains
         ...process.env,
         KUBECONFIG_PATH: kube.kubeconfigPath,
         KUBE_NAMESPACES: namespaces.join(','),
-        VAULT_URL: vault.url,
-        VAULT_TOKEN: root,
+        VAULT_URL: vault.address,
+        VAULT_TOKEN: vault.token,
+        VAULT_MOUNT: mount,
         VALUES_FILE: join(dir, 'values.txt'),
         LINES_FILE: join(dir, 'lines.txt'),
         SNAPSHOT_PATH: snapshotPath,
@@ -92,7 +92,7 @@ test('after indexing Kubernetes, Vault and file values, a heap snapshot contains
     assert.ok(!heap.includes(body.slice(0, 40)), 'a PEM body line in the heap snapshot')
     assert.ok(!heap.includes(inSnapshot(Buffer.from(pem).toString('base64').slice(0, 40))), 'the base64 of the PEM key in the heap snapshot')
   } finally {
-    await vault.close()
+    await admin.request('DELETE', `sys/mounts/${mount}`)
     await rm(dir, { recursive: true, force: true })
   }
 })

@@ -1,6 +1,7 @@
-// The sources of known values: Vault (KV v2, token and Kubernetes auth) against
-// a stand-in that speaks its wire format, and a file reloaded on change. Each
-// test checks the index follows creates, updates and deletes, and that a value
+// The sources of known values: Vault (KV v2, token auth) against a real Vault
+// (test/harness/vault.ts; Kubernetes auth, which needs a kube-apiserver for
+// Vault's TokenReview, is in test/cluster/known-secrets-informer.test.ts), and a file reloaded
+// on change. Each test checks the index follows creates, updates and deletes, and that a value
 // is found in every way it leaks. The Kubernetes Secrets source is tested
 // against the real kube-apiserver in test/cluster/known-secrets-informer.test.ts.
 
@@ -17,14 +18,16 @@ import { createVaultSource } from '../../../detectors/known-secrets/source-vault
 import type { LogChunk } from '../../../pipeline/events.ts'
 import { createFingerprinter } from '../../../pipeline/fingerprint.ts'
 import { createLogger } from '../../../pipeline/log.ts'
+import type { VaultServer } from '../../harness/vault.ts'
+import { getVault, kvMount, kvPut, vaultAdmin } from '../../harness/vault.ts'
 import { seededGen } from '../../support/seed.ts'
 import { waitFor } from '../../support/wait.ts'
-import { startVault } from './standins.ts'
 
 const g = seededGen('g')
 const fingerprinter = createFingerprinter(g.base62(40))
 const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 let dir: string
+let vault: VaultServer
 const logLines: string[] = []
 const logger = createLogger({
   level: 'debug',
@@ -37,7 +40,7 @@ const logger = createLogger({
 })
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lw-known-'))
+  ;[dir, vault] = await Promise.all([mkdtemp(join(tmpdir(), 'lw-known-')), getVault()])
 })
 after(async () => {
   await rm(dir, { recursive: true, force: true })
@@ -71,85 +74,103 @@ function leaks(value: string): Record<string, string> {
   }
 }
 
-test('Vault KV v2: token and Kubernetes auth, recursive paths, refresh follows updates and deletes, failures keep the index', async () => {
-  const jwt = g.base62(60)
-  const vault = await startVault({ rootToken: `hvs.${g.base62(24)}`, kubernetes: { role: 'leakwatch', jwt } })
-  const jwtFile = join(dir, 'sa-token')
-  await writeFile(jwtFile, `${jwt}\n`)
+test('Vault KV v2 (real Vault, token auth): recursive paths, refresh follows updates and deletes, a refused read keeps the index', async () => {
+  const admin = vaultAdmin(vault)
+  const mount = await kvMount(admin, 'lw-src')
+  // The source's token may read this mount and nothing else; the policy is what the test takes away later.
+  const policy = `${mount}-read`
+  const grant = (caps: string, list: string) =>
+    admin.request('PUT', `sys/policies/acl/${policy}`, {
+      body: { policy: `path "${mount}/data/*" { capabilities = [${caps}] }\npath "${mount}/metadata/*" { capabilities = [${list}] }` }
+    })
+  await grant('"read"', '"list"')
+  const token = (
+    (await admin.request('POST', 'auth/token/create', { body: { policies: [policy], no_default_policy: true, ttl: '10m' } })).json as {
+      auth: { client_token: string }
+    }
+  ).auth.client_token
   const { index, scan } = setup()
   const one = g.password()
   const two = g.base62(32)
   const nested = g.base62(28)
-  vault.put('secret/app/db', { password: one, port: 5432, user: 'app' })
-  vault.put('secret/app/api', { key: two })
-  vault.put('secret/team/x/deep', { token: nested })
-  vault.put('secret/other/ignored', { token: g.base62(30) })
+  const ignored = g.base62(30)
+  await kvPut(admin, mount, 'app/db', { password: one, port: 5432, user: 'app' })
+  await kvPut(admin, mount, 'app/api', { key: two })
+  await kvPut(admin, mount, 'team/x/deep', { token: nested })
+  await kvPut(admin, mount, 'other/ignored', { token: ignored })
   const skipped: string[] = []
   const source = createVaultSource(
-    {
-      address: vault.url,
-      mount: 'secret',
-      paths: ['app/', 'team/'],
-      auth: { method: 'kubernetes', role: 'leakwatch', authMount: 'kubernetes', jwtPath: jwtFile },
-      refreshIntervalMs: 60_000,
-      timeoutMs: 2000
-    },
+    { address: vault.address, mount, paths: ['app/', 'team/'], auth: { method: 'token', token }, refreshIntervalMs: 60_000, timeoutMs: 5000 },
     { index, logger, onSkip: (r) => skipped.push(r) }
   )
   try {
     source.start()
-    assert.equal(await source.synced(5000), true)
+    assert.equal(await source.synced(10_000), true)
     for (const [how, line] of Object.entries(leaks(one))) {
       const found = scan(line)
       assert.equal(found.length, 1, `${how}: ${line}`)
-      assert.deepEqual(found[0]?.origin, { source: 'vault', mount: 'secret', path: 'app/db', field: 'password' })
-      assert.deepEqual(found[0]?.secretRef, { type: 'vault', name: 'secret/app/db', key: 'password' })
+      assert.deepEqual(found[0]?.origin, { source: 'vault', mount, path: 'app/db', field: 'password' })
+      assert.deepEqual(found[0]?.secretRef, { type: 'vault', name: `${mount}/app/db`, key: 'password' })
     }
     assert.equal(scan(two).length, 1)
-    assert.equal(scan(nested).length, 1)
+    assert.equal(scan(nested).length, 1, 'team/ is listed recursively down to team/x/deep')
+    assert.equal(scan(ignored).length, 0, 'a path not configured is not read')
+    // Vault keeps JSON types: the port is a number (not text), the user too short to index.
     assert.deepEqual(skipped.sort(), ['not-text', 'too-short'])
-    assert.equal(vault.logins(), 1)
-    const login = vault.requests.find((r) => r.path === '/v1/auth/kubernetes/login')
-    assert.deepEqual(JSON.parse(login?.body ?? '{}'), { role: 'leakwatch', jwt })
-    assert.ok(vault.requests.some((r) => r.method === 'GET' && r.query.list === 'true' && r.path === '/v1/secret/metadata/team/x/'))
 
-    // Vault down: the refresh fails and the index keeps what it had.
-    const closed = vault.url
-    vault.revokeAll()
+    // Vault refuses the token (403): the refresh fails and the index keeps what it had.
+    await grant('"deny"', '"deny"')
     await source.refresh()
     assert.equal(scan(one).length, 1, 'kept through a failed refresh')
     assert.equal(source.state(), 'unavailable')
-    // Back: the token is renewed by a new login, an update and a delete are followed.
+    // Allowed again: an update and a delete are followed.
+    await grant('"read"', '"list"')
     const changed = g.password()
-    vault.put('secret/app/db', { password: changed })
-    vault.remove('secret/app/api')
+    await kvPut(admin, mount, 'app/db', { password: changed })
+    await admin.request('DELETE', `${mount}/metadata/app/api`)
     await source.refresh()
-    assert.equal(vault.logins(), 2)
     assert.equal(source.state(), 'synced')
     assert.equal(scan(changed).length, 1)
     assert.equal(scan(one).length, 0)
     assert.equal(scan(two).length, 0)
-    assert.ok(closed.startsWith('http://127.0.0.1'))
+    assert.equal(scan(nested).length, 1)
   } finally {
     await source.stop()
-    await vault.close()
+    await admin.request('DELETE', `sys/mounts/${mount}`)
+    await admin.request('DELETE', `sys/policies/acl/${policy}`)
   }
 })
 
-test('Vault token auth sends the token; a file and a mounted-Secret directory are reloaded on change', async () => {
-  const root = `hvs.${g.base62(24)}`
-  const vault = await startVault({ rootToken: root })
+test('Vault: a token Vault does not know leaves the source unavailable; a file and a mounted-Secret directory are reloaded on change', async () => {
+  const admin = vaultAdmin(vault)
+  const kv = await kvMount(admin, 'lw-src')
   const { index, scan } = setup()
   const v = g.base62(26)
-  vault.put('kv/ci/deploy', { token: v })
-  const vs = createVaultSource(
-    { address: vault.url, mount: 'kv', paths: ['ci/deploy'], auth: { method: 'token', token: root }, refreshIntervalMs: 60_000, timeoutMs: 2000 },
+  await kvPut(admin, kv, 'ci/deploy', { token: v })
+  const good = createVaultSource(
+    { address: vault.address, mount: kv, paths: ['ci/deploy'], auth: { method: 'token', token: vault.token }, refreshIntervalMs: 60_000, timeoutMs: 5000 },
     { index, logger }
   )
-  await vs.refresh()
+  await good.refresh()
   assert.equal(scan(v).length, 1)
-  assert.ok(vault.requests.every((r) => r.headers['x-vault-token'] === root))
-  await vault.close()
+  const bad = createVaultSource(
+    {
+      address: vault.address,
+      mount: kv,
+      paths: ['ci/deploy'],
+      auth: { method: 'token', token: `hvs.${g.base62(24)}` },
+      refreshIntervalMs: 60_000,
+      timeoutMs: 5000
+    },
+    { index: createKnownSecretIndex({ fingerprint: ofBytes, preview: previewOf }), logger }
+  )
+  await bad.refresh()
+  assert.equal(bad.state(), 'unavailable')
+  assert.ok(
+    logLines.some((l) => l.includes('LW_ERR_KNOWN_SECRETS_SOURCE') && l.includes('HTTP 403')),
+    'the refusal is logged with its code and status'
+  )
+  await admin.request('DELETE', `sys/mounts/${kv}`)
 
   const file = join(dir, 'values.txt')
   const [f1, f2, f3] = [g.password(), g.base62(20), g.base62(22)]

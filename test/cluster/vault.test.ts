@@ -1,9 +1,9 @@
-// Against a real Vault (test/harness/vault.ts; VAULT_ADDR and VAULT_TOKEN for an existing one): the
-// Vault client and the Vault rotator are otherwise tested only against the stand-in in
-// test/detectors/known-secrets/standins.ts. KV v2 versions and check-and-set, and leases revoked by id
-// and by prefix, as the rotator does them. Named *.smoke.ts, not *.test.ts, so `npm test` does not run it
-// yet: the first run on a machine builds Vault (minutes, see test/harness/servers/README.md). Run it with
-//   node --test test/cluster/vault.smoke.ts
+// Against a real Vault (test/harness/vault.ts; VAULT_ADDR and VAULT_TOKEN for an existing one): the Vault
+// rotator (KV v2 versions and check-and-set, leases revoked by id and by prefix, static-role refusals).
+// The rotation of a static role that succeeds needs a database: test/e2e/database-rotation.test.ts (real
+// PostgreSQL). Kubernetes auth, which needs Vault's TokenReview against a kube-apiserver, is in
+// test/cluster/known-secrets-informer.test.ts, on the API server that file starts anyway.
+// The first run on a machine builds Vault (minutes, see test/harness/servers/README.md; .ci/run does it first).
 
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
@@ -20,8 +20,8 @@ import { seededGen } from '../support/seed.ts'
 
 const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' } as const
 // Unique per run, so a shared VAULT_ADDR Vault never sees two runs collide.
-const run = `leakwatch-smoke-${Date.now().toString(36)}-${process.pid}`
-const gen = seededGen('vault-smoke')
+const run = `leakwatch-vault-${Date.now().toString(36)}-${process.pid}`
+const gen = seededGen('vault')
 
 let vault: VaultServer
 let client: VaultClient
@@ -137,4 +137,25 @@ test('a Vault that exits at start fails with the tail of its log, and leaves no 
     leftovers().filter((f) => !existing.has(f)),
     []
   )
+})
+
+test('static roles: the rotator names Vault’s refusal of an unknown role (400, final), of an unknown token (403), and needs mount and role', async () => {
+  const mount = `${run}-db`
+  await client.request('POST', `sys/mounts/${mount}`, { body: { type: 'database' } })
+  const rotator = createVaultRotator({ address: vault.address, token: vault.token, timeoutMs: 5000 })
+  const inc = incidentOf(gen.password())
+  await assert.rejects(
+    rotator.run({ type: 'vault-rotate-role', mount, role: 'unknown' }, inc),
+    (e: unknown) =>
+      isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') &&
+      !e.retriable &&
+      e.details?.status === 400 &&
+      /rotate-role\/unknown: HTTP 400 \(no static role/.test(e.message)
+  )
+  await assert.rejects(
+    createVaultRotator({ address: vault.address, token: `hvs.${gen.base62(24)}`, timeoutMs: 5000 }).run({ type: 'vault-rotate-role', mount, role: 'x' }, inc),
+    (e: unknown) => isLeakwatchError(e, 'LW_ERR_VAULT_REJECTED') && e.details?.status === 403 && /permission denied/.test(e.message)
+  )
+  await assert.rejects(rotator.run({ type: 'vault-rotate-role', mount }, inc), (e: unknown) => isLeakwatchError(e, 'LW_ERR_ACTION_UNSUPPORTED'))
+  if (vault.external) await client.request('DELETE', `sys/mounts/${mount}`)
 })
