@@ -284,7 +284,7 @@ export const benchmark: Benchmark = {
         row(
           s.name,
           t,
-          `   (${s.examples.length - neg} positive, ${neg} negative examples x ${LOG_SHAPES.length} shapes${s.skipped > 0 ? `; ${s.skipped} not extractable` : ''})`
+          `   (${s.examples.length - neg} positive, ${neg} negative examples x ${LOG_SHAPES.length} shapes${s.skipped > 0 ? `; ${s.skipped} not extractable` : ''}${s.relabelled > 0 ? `; ${s.relabelled} negatives relabelled (labels.ts)` : ''})`
         )
       )
     }

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { createRng } from '../../detectors/gen.ts'
 import { gitleaksExamples, gitleaksRuleIds } from './gitleaks-examples.ts'
+import { relabel } from './labels.ts'
 
 /** One labelled example: a positive holds at least one secret, a negative none. */
 export interface Example {
@@ -34,6 +35,8 @@ export interface SourceData {
   cleanLogs: Map<string, string[]>
   /** Examples the extractor could not turn into text (gitleaks expressions of other forms). */
   skipped: number
+  /** Negative examples that hold a credential of another format (labels.ts), counted as positives. */
+  relabelled: number
   /** The source's rule ids (for the coverage table). */
   ruleIds: string[]
 }
@@ -106,7 +109,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
       }
     }
     const ruleIds = gitleaksRuleIds(git(gl.dir, ['show', 'HEAD:config/gitleaks.toml']))
-    sources.push({ name: 'gitleaks', repo: REPOS.gitleaks, commit: gl.commit, licence: 'MIT', examples, cleanLogs: new Map(), skipped, ruleIds })
+    sources.push({ name: 'gitleaks', repo: REPOS.gitleaks, commit: gl.commit, licence: 'MIT', examples, cleanLogs: new Map(), skipped, relabelled: 0, ruleIds })
   }
   for (const [name, repo, pattern] of [
     ['noseyparker', REPOS.noseyparker, /^crates\/noseyparker\/data\/default\/builtin\/rules\/[^/]+\.ya?ml$/],
@@ -115,7 +118,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
     const m = open(repo)
     if (m === undefined) continue
     const { examples, ruleIds } = yamlRules(name, m.dir, pattern)
-    sources.push({ name, repo, commit: m.commit, licence: 'Apache-2.0', examples, cleanLogs: new Map(), skipped: 0, ruleIds })
+    sources.push({ name, repo, commit: m.commit, licence: 'Apache-2.0', examples, cleanLogs: new Map(), skipped: 0, relabelled: 0, ruleIds })
   }
   const lh = open(REPOS.loghub)
   if (lh !== undefined) {
@@ -135,8 +138,14 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
       examples: [],
       cleanLogs,
       skipped: 0,
+      relabelled: 0,
       ruleIds: []
     })
+  }
+  for (const s of sources) {
+    const r = relabel(s.examples)
+    s.examples = r.examples
+    s.relabelled = r.relabelled
   }
   return { sources, missing }
 }

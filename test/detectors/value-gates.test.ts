@@ -70,7 +70,9 @@ function templateValues(g: Gen): string[] {
     `jdbc:postgresql://\${DB_HOST}:5432/${name}`,
     `prefix-{{.${name}}}-suffix`,
     `<%= ENV['${name.toUpperCase()}'] %>`,
-    `pre#{${name}}`
+    `pre#{${name}}`,
+    `ops_${base64(g, 30)}...`,
+    `${g.base62(12)}…`
   ]
 }
 
@@ -86,7 +88,9 @@ function identifierValues(g: Gen): string[] {
     `md5=${g.hex(32)}`,
     `registry.example.io/app@sha256:${g.hex(64)}`,
     `arn:aws:iam::${g.digits(12)}:role/${g.chars('abcdefghij', 8)}`,
-    `urn:uuid:${uuid}`
+    `urn:uuid:${uuid}`,
+    `/en/${g.chars('abcdefghij', 8)}/${g.chars('abcdefghij', 6)}-password`,
+    `com.${g.chars('abcdefghij', 5)}.xpc.${g.chars('abcdefghij', 7)}/${g.digits(4)}`
   ]
 }
 
