@@ -43,13 +43,15 @@ export function measuredPrecision(ruleId: string, table: Readonly<Record<string,
 
 /**
  * The level and score of a rule's findings. Measured: the precision decides (≥ 0.97 high for a format
- * rule, ≥ 0.8 medium, else low; a generic rule never above medium). Unmeasured: a checksum or block
+ * rule, ≥ 0.8 medium, else low; a generic rule or one tagged `unchecked` never above medium). Unmeasured: a checksum or block
  * structure is high, any other format medium, a generic assignment medium.
  */
 export function confidenceOf(rule: Rule, table: Readonly<Record<string, RuleConfidence>> = MEASURED): { level: Finding['confidence']; score?: number } {
   const p = measuredPrecision(rule.id, table)
-  const checked = rule.validate !== undefined || rule.block !== undefined
+  // A rule tagged `unchecked` reports values whose checksum failed: never high, whatever its precision.
+  const unchecked = rule.tags?.includes('unchecked') === true
+  const checked = !unchecked && (rule.validate !== undefined || rule.block !== undefined)
   if (p === undefined) return { level: rule.kind === 'pattern' && checked ? 'high' : 'medium' }
-  const level = p >= HIGH_PRECISION && rule.kind === 'pattern' ? 'high' : p >= MEDIUM_PRECISION ? 'medium' : 'low'
+  const level = p >= HIGH_PRECISION && rule.kind === 'pattern' && !unchecked ? 'high' : p >= MEDIUM_PRECISION ? 'medium' : 'low'
   return { level, score: p }
 }

@@ -76,5 +76,7 @@ test('confidenceOf: measured precision decides the level, generic rules stay bel
   assert.deepEqual(confidenceOf(rule({ kind: 'generic' }), table(1)), { level: 'medium', score: 1 })
   assert.deepEqual(confidenceOf(rule({ validate: () => true }), table(0.5, 2)), { level: 'high' })
   assert.deepEqual(confidenceOf(rule({}), {}), { level: 'medium' })
+  assert.deepEqual(confidenceOf(rule({ tags: ['unchecked'], validate: () => true }), table(1)), { level: 'medium', score: 1 })
+  assert.deepEqual(confidenceOf(rule({ tags: ['unchecked'], validate: () => true }), {}), { level: 'medium' })
   assert.deepEqual(confidenceOf(rule({ kind: 'generic' }), {}), { level: 'medium' })
 })
