@@ -10,8 +10,9 @@ export const rules: Rule[] = [
     kind: 'generic',
     // `curl … -u user:password` / `--user=user:password`, as `set -x` echoes it into CI logs. The user
     // part stops at ':'; an env reference or a bare user (curl prompts) is no match.
-    regex: '(?i)\\bcurl\\b[^\\n]*?\\s(?:-u|--user)(?:\\s+|=)["\']?[^\\s:"\'$][^\\s:"\']*:([^\\s"\']{4,})',
-    keywords: ['curl'],
+    // A continuation line (`  -u user:password`, after `\\`) counts too: curl's options span lines in CI scripts.
+    regex: '(?i)(?:\\bcurl\\b[^\\n]*?\\s|^\\s*)(?:-u|--user)(?:\\s+|=)["\']?[^\\s:"\'$-][^\\s:"\']*:([^\\s"\']{4,})',
+    keywords: ['curl', '-u ', '--user'],
     requires: [':'],
     minEntropy: 2.0,
     examples: {

@@ -46,6 +46,7 @@ import { rules as langsmith } from './langsmith.ts'
 import { rules as linear } from './linear.ts'
 import { rules as mailchimp } from './mailchimp.ts'
 import { rules as mailgun } from './mailgun.ts'
+import { rules as microsoftTeams } from './microsoft-teams.ts'
 import { rules as mistral } from './mistral.ts'
 import { rules as netrc } from './netrc.ts'
 import { rules as newrelic } from './newrelic.ts'
@@ -127,6 +128,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...linear,
   ...mailchimp,
   ...mailgun,
+  ...microsoftTeams,
   ...mistral,
   ...netrc,
   ...newrelic,
