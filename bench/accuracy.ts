@@ -35,7 +35,13 @@ import { score } from './score.ts'
 import { LogClock, writerFor } from './shapes.ts'
 
 export const LOG_SHAPES = ['json', 'plain', 'nginx', 'ci', 'cri', 'audit'] as const
-export type LogShape = (typeof LOG_SHAPES)[number]
+/**
+ * Encodings the example is wrapped in, scored on their own rows (not in the per-source totals): URL-encoded
+ * in an access log's query string, base64 in a JSON field at each of the three alignments (0, 1 or 2
+ * bytes before it), and a JSON document escaped inside another's string.
+ */
+export const ENCODINGS = ['url-query', 'base64', 'json-in-json'] as const
+export type LogShape = (typeof LOG_SHAPES)[number] | (typeof ENCODINGS)[number]
 
 const CHUNK_LINES = 500
 
@@ -67,17 +73,32 @@ function auditLine(r: Rng, clock: LogClock, msg: string[]): string {
   })
 }
 
+/** `text` wrapped in encoding `shape`, the `i`th example (its base64 alignment). */
+function encodedLine(shape: LogShape, text: string, i: number, t: Date): string {
+  const ts = t.toISOString()
+  if (shape === 'url-query')
+    return `10.2.0.7 - - [${ts}] "GET /hooks/callback?state=ok&cfg=${encodeURIComponent(text)} HTTP/1.1" 200 17 "-" "Go-http-client/1.1"`
+  if (shape === 'base64') {
+    // 0, 1 or 2 separator bytes before the text: the text starts at each offset mod 3 of the encoded bytes.
+    const pad = ['', ' ', ': '][i % 3] ?? ''
+    return JSON.stringify({ level: 'debug', ts, msg: 'webhook body', body: Buffer.from(`${pad}${text}`, 'utf8').toString('base64') })
+  }
+  return JSON.stringify({ level: 'info', ts, msg: JSON.stringify({ event: 'config.loaded', content: text }) })
+}
+
 /** Every example of `examples` embedded in `shape`, one record each, and where each landed. */
 export function embed(examples: readonly Example[], shape: LogShape, seed: number): { lines: string[]; units: Unit[] } {
   const r = createRng(seed)
   const clock = new LogClock(Date.UTC(2026, 0, 5, 9))
-  const writer = shape === 'audit' ? undefined : writerFor(shape, 0)
+  const writer = shape === 'json' || shape === 'plain' || shape === 'nginx' || shape === 'ci' || shape === 'cri' ? writerFor(shape, 0) : undefined
   const lines: string[] = []
   const units: Unit[] = []
-  for (const example of examples) {
+  for (const [i, example] of examples.entries()) {
     // Trailing newlines of a YAML block scalar are not part of the message.
-    const msg = example.text.replace(/\n+$/, '').split('\n')
-    const rec = writer === undefined ? [auditLine(r, clock, msg)] : writer.embed(r, clock, msg)
+    const text = example.text.replace(/\n+$/, '')
+    const msg = text.split('\n')
+    const rec =
+      writer !== undefined ? writer.embed(r, clock, msg) : shape === 'audit' ? [auditLine(r, clock, msg)] : [encodedLine(shape, text, i, clock.tick(r))]
     units.push({ example, shape, line: lines.length + 1, endLine: lines.length + rec.length })
     lines.push(...rec)
   }
@@ -148,7 +169,9 @@ export function evaluate(sources: readonly SourceData[], seed: number): Accuracy
     clean: { lines: 0, findings: 0, byRule: new Map() }
   }
   const examples = sources.flatMap((s) => s.examples)
-  for (const shape of LOG_SHAPES) {
+  for (const shape of [...LOG_SHAPES, ...ENCODINGS]) {
+    // The per-source totals are the six log shapes; encodings have their rows only.
+    const counted = (LOG_SHAPES as readonly string[]).includes(shape)
     const { lines, units } = embed(examples, shape, seed)
     const unitAt: Array<Unit | undefined> = []
     for (const u of units) for (let l = u.line; l <= u.endLine; l++) unitAt[l] = u
@@ -164,7 +187,7 @@ export function evaluate(sources: readonly SourceData[], seed: number): Accuracy
       res.bySource.set(u.example.source, bySource)
       const byShape = res.byShape.get(shape) ?? emptyTally()
       res.byShape.set(shape, byShape)
-      return [bySource, byShape, res.total]
+      return counted ? [bySource, byShape, res.total] : [byShape]
     }
     for (const [line, rules] of rulesAt) {
       const u = unitAt[line]
@@ -175,7 +198,7 @@ export function evaluate(sources: readonly SourceData[], seed: number): Accuracy
         t.lineUnits++
         if (!truth) t.falseUnits++
       }
-      for (const rule of rules) {
+      for (const rule of counted ? rules : []) {
         const r = res.byRule.get(rule) ?? { units: 0, true: 0 }
         res.byRule.set(rule, r)
         r.units++
@@ -190,7 +213,7 @@ export function evaluate(sources: readonly SourceData[], seed: number): Accuracy
         t.positives++
         if (found.has(u)) t.found++
       }
-      if (!found.has(u)) res.missed.set(`${u.example.source}:${u.example.rule}`, (res.missed.get(`${u.example.source}:${u.example.rule}`) ?? 0) + 1)
+      if (counted && !found.has(u)) res.missed.set(`${u.example.source}:${u.example.rule}`, (res.missed.get(`${u.example.source}:${u.example.rule}`) ?? 0) + 1)
     }
   }
   for (const s of sources) {
@@ -290,6 +313,7 @@ export const benchmark: Benchmark = {
     }
     out.push(row('all independent', res.total))
     for (const shape of LOG_SHAPES) out.push(row(`  shape ${shape}`, res.byShape.get(shape) ?? emptyTally()))
+    for (const enc of ENCODINGS) out.push(row(`  encoded ${enc}`, res.byShape.get(enc) ?? emptyTally(), '   (not in the totals)'))
     out.push(
       row(
         `in-house (${mb} MB)`,
