@@ -129,7 +129,11 @@ class Parser {
     const [a0, a1] = args
     switch (t.v) {
       case 'append':
-        return args.slice(1).flatMap((a) => (a === undefined ? [] : a))
+        return args.slice(1).flatMap((a) => {
+          if (a !== undefined) return a
+          this.skipped++
+          return []
+        })
       case 'utils.GenerateSampleSecrets':
         return typeof a0 === 'string' && typeof a1 === 'string' ? sampleLines(a0, a1) : undefined
       case 'utils.GenerateSampleSecret':
