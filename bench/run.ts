@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
+import { benchmark as accuracy } from './accuracy.ts'
 import { benchmark as auditWebhook } from './audit-webhook.ts'
 import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
@@ -38,7 +39,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [auditWebhook, collector, engine, knownSecrets, responder, worstCase]
+export const BENCHMARKS: readonly Benchmark[] = [accuracy, auditWebhook, collector, engine, knownSecrets, responder, worstCase]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

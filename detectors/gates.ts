@@ -8,6 +8,7 @@
 
 import { shannonEntropy } from './entropy.ts'
 import type { Rule } from './rule.ts'
+import { identifierValue, secretStoreValue, templateValue } from './value-gates.ts'
 import { nameLike, referenceLike } from './words.ts'
 
 // Values that generic rules see all the time and that are never credentials.
@@ -55,6 +56,8 @@ export function formatPrefixes(rules: Iterable<Rule>): string[] {
 export function plausibleSecret(rule: Rule, secret: string, prefixes: readonly string[]): boolean {
   if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
   if (placeholderLike(secret)) return false
+  // Encrypted values, secret-store references and template placeholders are never the secret, whichever rule took them.
+  if (secretStoreValue(secret) || templateValue(secret)) return false
   // A reference to a secret is not one. Generic values are held to any name (genericPlausible); format
   // values only to names that refer to a secret, and never when they start with the format's own prefix.
   if (rule.kind === 'pattern' && referenceLike(secret) && !rule.keywords.some((k) => secret.toLowerCase().startsWith(k))) return false
@@ -73,7 +76,7 @@ export function placeholderLike(value: string): boolean {
  * typed sequence, not a word or identifier, and not the start of a known format.
  */
 export function genericPlausible(secret: string, prefixes: readonly string[]): boolean {
-  if (!valuePlausible(secret)) return false
+  if (!valuePlausible(secret) || identifierValue(secret)) return false
   // Kubernetes Secret manifests carry values base64-encoded: `password: Y2hhbmdlbWU=` is "changeme".
   const decoded = decodedText(secret)
   if (decoded !== undefined && (PLACEHOLDER.test(decoded) || !valuePlausible(decoded))) return false

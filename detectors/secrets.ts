@@ -22,6 +22,7 @@ import { LeakwatchError } from '../pipeline/errors.ts'
 import type { Finding, LogChunk, Source } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import { mask, stableId } from '../pipeline/fingerprint.ts'
+import { confidenceOf } from './confidence.ts'
 import { decodeViews } from './decode.ts'
 import type { Masked } from './excerpt.ts'
 import { clipAround, maskText } from './excerpt.ts'
@@ -54,6 +55,8 @@ interface Compiled {
   allowMatches: RE2[]
   allowLines: RE2[]
   allowStreams: RE2[]
+  /** The rule's findings' confidence (confidence.ts), computed once. */
+  confidence: ReturnType<typeof confidenceOf>
 }
 
 /** The per-line caps of the engine, as counted in leakwatch_detector_limits_total. */
@@ -183,7 +186,8 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     allowSecrets: (rule.allow?.secrets ?? []).map((p, i) => make(p, '', `allow.secrets[${i}]`)),
     allowMatches: (rule.allow?.matches ?? []).map((p, i) => make(p, '', `allow.matches[${i}]`)),
     allowLines: (rule.allow?.lines ?? []).map((p, i) => make(p, '', `allow.lines[${i}]`)),
-    allowStreams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`))
+    allowStreams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`)),
+    confidence: confidenceOf(rule)
   }
 }
 
@@ -634,7 +638,7 @@ function findingOf(
     title: h.compiled.rule.title,
     kind: h.compiled.rule.kind,
     severity: h.compiled.rule.severity,
-    confidence: confidenceOf(h.compiled.rule),
+    confidence: h.compiled.confidence.level,
     stream: chunk.stream,
     source: chunk.source satisfies Source,
     location: { line: lineNo, column: start + 1, endLine: chunk.startLine + h.endLineIndex, endColumn },
@@ -642,6 +646,7 @@ function findingOf(
     context: contexts.of(h),
     detectedAt
   }
+  if (h.compiled.confidence.score !== undefined) finding.confidenceScore = h.compiled.confidence.score
   if (opts.reveal === true) Object.defineProperty(finding, SECRET, { value: h.secret, enumerable: false })
   return finding
 }
@@ -733,9 +738,4 @@ function beforeEscape(value: string, next: number | undefined): string {
   let end = value.length
   while (end > 0 && value.charCodeAt(end - 1) === 0x5c) end--
   return value.slice(0, end)
-}
-
-function confidenceOf(rule: Rule): Finding['confidence'] {
-  if (rule.validate !== undefined || rule.block !== undefined) return 'high'
-  return rule.kind === 'pattern' ? 'high' : 'medium'
 }

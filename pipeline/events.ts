@@ -145,6 +145,9 @@ export const findingSchema = s.object({
   kind: s.literal(FINDING_KINDS),
   severity: s.literal(SEVERITIES),
   confidence: s.literal(['low', 'medium', 'high'] as const),
+  confidenceScore: s.optional(
+    s.number({ min: 0, max: 1, description: "The rule's measured precision on independent data (detectors/rules/confidence.json), when measured." })
+  ),
   stream: s.string(),
   source: sourceSchema,
   location: s.object({

@@ -178,6 +178,16 @@ export const responderConfigSchema = s.object({
       default: 'button',
       description: 'For incidents no policy entry matches: rotate automatically, offer a Rotate now button, or only alert.'
     }),
+    minConfidence: s.literal(['low', 'medium', 'high'] as const, {
+      default: 'high',
+      description:
+        "Lowest finding confidence that rotates automatically: an `auto` plan for a finding below it offers the Rotate now button instead. Confidence is the rule's measured precision on independent data (docs/detection.md#confidence)."
+    }),
+    generic: s.literal(['auto', 'button', 'alert'] as const, {
+      default: 'alert',
+      description:
+        'The most rotation does for a generic finding (a value next to a secret-ish name, not a recognised format): by default it alerts and does not rotate, whatever the policy entry says.'
+    }),
     policy: s.array(
       s.object({
         match: matchSchema,

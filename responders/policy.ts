@@ -13,6 +13,8 @@ export interface Subject {
   severity: Severity
   stream: string
   source: Source
+  /** The finding's confidence (detectors/confidence.ts); absent for subjects made before it existed. */
+  confidence?: Finding['confidence']
 }
 
 const regexCache = new Map<string, RegExp>()
@@ -49,7 +51,7 @@ export function matches(m: Match, x: Subject): boolean {
 }
 
 export function subjectOf(f: Finding): Subject {
-  return { rule: f.rule, kind: f.kind, severity: f.severity, stream: f.stream, source: f.source }
+  return { rule: f.rule, kind: f.kind, severity: f.severity, stream: f.stream, source: f.source, confidence: f.confidence }
 }
 
 /**
@@ -88,12 +90,30 @@ export interface RotationPlan {
   actions: RotationAction[]
 }
 
-/** The first policy entry that matches decides; an entry without actions (or no entry) only alerts, whatever its mode says. */
+const MODE_RANK: Record<RotationMode, number> = { alert: 0, button: 1, auto: 2 }
+const CONFIDENCE_RANK: Record<Finding['confidence'], number> = { low: 0, medium: 1, high: 2 }
+
+/**
+ * The first policy entry that matches decides; an entry without actions (or no entry) only alerts, whatever its mode says.
+ * Then the confidence caps: a generic finding gets at most `cfg.generic` (default: alert), and an automatic plan for a
+ * finding below `cfg.minConfidence` (default: high) becomes a button, so a person decides.
+ */
 export function rotationPlan(x: Subject, cfg: ResponderConfig['rotation'], fallback: RotationAction[]): RotationPlan {
+  return capped(x, cfg, uncapped(x, cfg, fallback))
+}
+
+function uncapped(x: Subject, cfg: ResponderConfig['rotation'], fallback: RotationAction[]): RotationPlan {
   for (const p of cfg.policy) {
     if (!matches(p.match, x)) continue
     return { mode: p.actions.length === 0 ? 'alert' : p.mode, actions: p.actions }
   }
   // No entry: the default webhook endpoint, when there is one, is the generic rotation target.
   return { mode: fallback.length === 0 ? 'alert' : cfg.defaultMode, actions: fallback }
+}
+
+function capped(x: Subject, cfg: ResponderConfig['rotation'], plan: RotationPlan): RotationPlan {
+  let mode = plan.mode
+  if (x.kind === 'generic' && MODE_RANK[mode] > MODE_RANK[cfg.generic]) mode = cfg.generic
+  if (mode === 'auto' && x.confidence !== undefined && CONFIDENCE_RANK[x.confidence] < CONFIDENCE_RANK[cfg.minConfidence]) mode = 'button'
+  return mode === plan.mode ? plan : { mode, actions: plan.actions }
 }

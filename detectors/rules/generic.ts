@@ -75,6 +75,9 @@ export const rules: Rule[] = [
     // Digests, ids and references are assigned to such names too. Digit-free names are the engine's
     // identifier gate's: a digit-free random token (1.5% of 24-character ones) is still a leak.
     allow: {
+      // Tokens that are public by design (CSRF tokens, publishable and public keys), and Maven coordinates of the
+      // JWT library (`io.jsonwebtoken:jjwt-api:0.11.2`), which Java build logs print by the hundred.
+      matches: ['(?i)(?:^|[^a-z])(?:csrf|xsrf|public|publishable)[_.-]?(?:token|key)', '(?i)jsonwebtoken["\']?\\s*:'],
       secrets: [
         '^[0-9a-f]{40}$',
         '^(?:sha(?:1|256|384|512)|md5)[:-]',

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib'
+import { valuePlausible } from '../gates.ts'
 import type { Gen } from '../gen.ts'
 import { ALPHABETS, toBase62 } from '../gen.ts'
 import type { Rule } from '../rule.ts'
@@ -114,5 +115,29 @@ export const rules: Rule[] = [
       ]
     },
     negatives: [`ghr_${'x'.repeat(76)}`, `token: ghr_${WRONG_CHECKSUM}`]
+  }),
+  tokenRule({
+    id: 'github-token-unchecked',
+    title: 'GitHub token whose checksum does not verify (altered, truncated-and-padded or hand-made)',
+    severity: 'medium',
+    // The 40-character layout with a checksum that fails: not a token GitHub issued as printed, but every
+    // other scanner reports it (gitleaks', Nosey Parker's and Kingfisher's published examples are such
+    // values), and a log that holds one may hold the real one elsewhere. Its own rule, tagged `unchecked`:
+    // confidence stays below high (detectors/confidence.ts), so it alerts and never rotates by default.
+    token: classic('ghp_'),
+    regex: (t) => `(?:^|[^A-Za-z0-9_])(gh[pousr]_${t.slice('ghp_'.length)})(?:[^A-Za-z0-9_]|$)`,
+    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    minEntropy: 3.5,
+    tags: ['unchecked'],
+    // Typed sequences (…0123456789) are examples, not altered tokens.
+    validate: (t) => !githubChecksumValid(t) && valuePlausible(t.slice(4)),
+    positives: (g) => {
+      const valid = g.githubToken('ghp_')
+      // One character of the checksum changed: what an altered token looks like.
+      const last = valid.at(-1) === 'A' ? 'B' : 'A'
+      const secret = `${valid.slice(0, -1)}${last}`
+      return [{ line: `GITHUB_TOKEN=${secret}`, secret }]
+    },
+    negatives: [`token: ghp_${'x'.repeat(36)}`, `token: ghp_${WRONG_CHECKSUM}`, 'see docs for ghp_ prefixed tokens']
   })
 ]

@@ -1,10 +1,10 @@
 import type { Rule } from '../rule.ts'
 
-/** Basic credentials decode to printable `user:password`. */
+/** Basic credentials decode to printable `user:password`, not to a JSON object (a JWT's header after `Basic`). */
 function isBasicCredential(b64: string): boolean {
   const text = Buffer.from(b64, 'base64').toString('utf8')
   const colon = text.indexOf(':')
-  return colon > 0 && colon < text.length - 3 && /^[\x20-\x7e]+$/.test(text)
+  return colon > 0 && colon < text.length - 3 && /^[\x20-\x7e]+$/.test(text) && !text.startsWith('{"')
 }
 
 export const rules: Rule[] = [

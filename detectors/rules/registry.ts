@@ -2,6 +2,9 @@
 // discovery, no side effects: what runs is what is listed here.
 
 import type { Rule } from '../rule.ts'
+import { rules as adafruit } from './adafruit.ts'
+import { rules as age } from './age.ts'
+import { rules as alibaba } from './alibaba.ts'
 import { rules as anthropic } from './anthropic.ts'
 import { rules as atlassian } from './atlassian.ts'
 import { rules as aws } from './aws.ts'
@@ -11,15 +14,20 @@ import { rules as buildkite } from './buildkite.ts'
 import { rules as circleci } from './circleci.ts'
 import { rules as cloudflare } from './cloudflare.ts'
 import { rules as cohere } from './cohere.ts'
+import { rules as curl } from './curl.ts'
 import { rules as database } from './database.ts'
 import { rules as databricks } from './databricks.ts'
 import { rules as datadog } from './datadog.ts'
 import { rules as deepseek } from './deepseek.ts'
+import { rules as dependencyTrack } from './dependency-track.ts'
 import { rules as digitalocean } from './digitalocean.ts'
 import { rules as discord } from './discord.ts'
 import { rules as docker } from './docker.ts'
+import { rules as doppler } from './doppler.ts'
+import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
 import { rules as fireworks } from './fireworks.ts'
+import { rules as flyio } from './flyio.ts'
 import { rules as gcp } from './gcp.ts'
 import { rules as generic } from './generic.ts'
 import { rules as github } from './github.ts'
@@ -29,12 +37,16 @@ import { rules as groq } from './groq.ts'
 import { rules as heroku } from './heroku.ts'
 import { rules as http } from './http.ts'
 import { rules as huggingface } from './huggingface.ts'
+import { rules as infracost } from './infracost.ts'
+import { rules as intra42 } from './intra42.ts'
 import { rules as jfrog } from './jfrog.ts'
+import { rules as jina } from './jina.ts'
 import { rules as jwt } from './jwt.ts'
 import { rules as langsmith } from './langsmith.ts'
 import { rules as linear } from './linear.ts'
 import { rules as mailchimp } from './mailchimp.ts'
 import { rules as mailgun } from './mailgun.ts'
+import { rules as microsoftTeams } from './microsoft-teams.ts'
 import { rules as mistral } from './mistral.ts'
 import { rules as netrc } from './netrc.ts'
 import { rules as newrelic } from './newrelic.ts'
@@ -44,6 +56,7 @@ import { rules as nuget } from './nuget.ts'
 import { rules as okta } from './okta.ts'
 import { rules as openai } from './openai.ts'
 import { rules as openrouter } from './openrouter.ts'
+import { rules as openshift } from './openshift.ts'
 import { rules as pagerduty } from './pagerduty.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
@@ -52,11 +65,14 @@ import { rules as privateKey } from './private-key.ts'
 import { rules as pypi } from './pypi.ts'
 import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
+import { rules as saasUuid } from './saas-uuid.ts'
 import { rules as sendgrid } from './sendgrid.ts'
 import { rules as sentry } from './sentry.ts'
 import { rules as shopify } from './shopify.ts'
 import { rules as slack } from './slack.ts'
 import { rules as snowflake } from './snowflake.ts'
+import { rules as sourcegraph } from './sourcegraph.ts'
+import { rules as square } from './square.ts'
 import { rules as stripe } from './stripe.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
@@ -68,6 +84,9 @@ import { rules as wandb } from './wandb.ts'
 import { rules as xai } from './xai.ts'
 
 export const BUILTIN_RULES: readonly Rule[] = [
+  ...adafruit,
+  ...age,
+  ...alibaba,
   ...anthropic,
   ...atlassian,
   ...aws,
@@ -77,15 +96,20 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...circleci,
   ...cloudflare,
   ...cohere,
+  ...curl,
   ...database,
   ...databricks,
   ...datadog,
   ...deepseek,
+  ...dependencyTrack,
   ...digitalocean,
   ...discord,
   ...docker,
+  ...doppler,
+  ...easypost,
   ...elevenlabs,
   ...fireworks,
+  ...flyio,
   ...gcp,
   ...generic,
   ...github,
@@ -95,12 +119,16 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...heroku,
   ...http,
   ...huggingface,
+  ...infracost,
+  ...intra42,
   ...jfrog,
+  ...jina,
   ...jwt,
   ...langsmith,
   ...linear,
   ...mailchimp,
   ...mailgun,
+  ...microsoftTeams,
   ...mistral,
   ...netrc,
   ...newrelic,
@@ -110,6 +138,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...okta,
   ...openai,
   ...openrouter,
+  ...openshift,
   ...pagerduty,
   ...perplexity,
   ...pinecone,
@@ -118,11 +147,14 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...pypi,
   ...replicate,
   ...rubygems,
+  ...saasUuid,
   ...sendgrid,
   ...sentry,
   ...shopify,
   ...slack,
   ...snowflake,
+  ...sourcegraph,
+  ...square,
   ...stripe,
   ...telegram,
   ...terraform,

@@ -1,0 +1,61 @@
+// Negative examples that hold a credential after all. Nosey Parker's and
+// gitleaks' negative examples are negatives *for one rule* — "not this
+// format" — and some of them are a credential of a sibling format (a Slack
+// bot token under the legacy-bot rule, an Anthropic admin key under the API-key
+// rule) or a random value assigned to a secret's name, which a generic
+// assignment rule reports by design. Counting those as false positives would
+// punish the detection of real credentials, so each is relabelled here, by the
+// SHA-256 of its text (never the text: it is a token literal), with why.
+// Only these; every other negative counts as written, including those we
+// disagree with but cannot call a credential (documentation examples).
+
+import { createHash } from 'node:crypto'
+import type { Example } from './sources.ts'
+
+const SIBLING = 'a credential of a sibling format; negative only for this rule'
+const ASSIGNED = "a random value assigned to a secret's name: a generic assignment rule reports it by design"
+
+/** `source:rule` → the first 12 hex digits of SHA-256(example text) → why it is a credential. */
+export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'gitleaks:anthropic-api-key': { '379cb9fdc9ef': `${SIBLING} (an Anthropic admin key)` },
+  'gitleaks:anthropic-admin-api-key': { '4346ba48a5f0': `${SIBLING} (an Anthropic API key)` },
+  'gitleaks:curl-auth-header': { b9837ff3cbe6: `${SIBLING} (a signed JWT after the header)` },
+  'gitleaks:mailchimp-api-key': { '94d36be7b191': `${SIBLING} (a Mailchimp key in its own format, 32 hex + -usNN)` },
+  'gitleaks:cisco-meraki-api-key': { df6785d57611: ASSIGNED, a9f1472bd1b2: ASSIGNED },
+  'noseyparker:np.auth0.1': { '9dba2fabd278': `${ASSIGNED} (AUTH0_CLIENT_SECRET)` },
+  'noseyparker:np.aws.2': { fe92548249ae: `${ASSIGNED} (AWS_SECRET_ACCESS_KEY, not 40 characters)` },
+  'noseyparker:np.generic.1': { '7dfc4a930379': `${SIBLING} (an Azure AD client secret, Q~ format)` },
+  'noseyparker:np.hashicorp.4': { '8f0307e4997d': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
+  'noseyparker:np.hashicorp.5': { '342ed7cf1c73': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
+  'noseyparker:np.hashicorp.6': { b3d1c2f81344: `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
+  'noseyparker:np.newrelic.2': { '219e084f7396': `${SIBLING} (a New Relic license key, 36 hex + NRAL)` },
+  'noseyparker:np.slack.2': {
+    '40a9fae351b4': `${SIBLING} (a Slack user token)`,
+    c23f96f3c293: `${SIBLING} (a Slack bot token)`,
+    '3c01f69aed4e': `${SIBLING} (a Slack bot token)`
+  },
+  'noseyparker:np.slack.4': {
+    c23f96f3c293: `${SIBLING} (a Slack bot token)`,
+    f8824761f337: `${SIBLING} (a Slack bot token)`,
+    '3c01f69aed4e': `${SIBLING} (a Slack bot token)`
+  },
+  'noseyparker:np.slack.6': {
+    f8824761f337: `${SIBLING} (a Slack bot token)`,
+    '40a9fae351b4': `${SIBLING} (a Slack user token)`,
+    '02f52ae2f3e5': `${SIBLING} (a Slack user token)`,
+    d252ddf9141f: `${SIBLING} (a Slack user token)`
+  }
+}
+
+/** The examples with the relabelled negatives turned positive; `relabelled` counts them. */
+export function relabel(examples: readonly Example[], table = RELABELLED): { examples: Example[]; relabelled: number } {
+  let relabelled = 0
+  const out = examples.map((e) => {
+    if (e.positive) return e
+    const why = table[`${e.source}:${e.rule}`]?.[createHash('sha256').update(e.text).digest('hex').slice(0, 12)]
+    if (why === undefined) return e
+    relabelled++
+    return { ...e, positive: true }
+  })
+  return { examples: out, relabelled }
+}

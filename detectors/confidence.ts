@@ -1,0 +1,57 @@
+// A finding's confidence, calibrated (issue #15): the measured precision of its
+// rule on data the rule authors did not write — other scanners' published
+// examples in log shapes and real secret-free logs — as the accuracy benchmark
+// writes it to detectors/rules/confidence.json (`npm run bench -- --only
+// accuracy --write-confidence`). The level is what responders act on
+// (responders/policy.ts): automatic rotation defaults to `high`, which only a
+// format rule measured at ≥ 0.97 (or, unmeasured, one with a checksum or block
+// structure) reaches; a generic assignment is at most `medium`.
+
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Finding } from '../pipeline/events.ts'
+import type { Rule } from './rule.ts'
+
+export interface RuleConfidence {
+  precision: number
+  /** Line units the rule reported on the independent data: the support of `precision`. */
+  units: number
+}
+
+/** Below this many reported line units a rule's precision is not trusted: it keeps its structural level. */
+export const MIN_UNITS = 5
+export const HIGH_PRECISION = 0.97
+export const MEDIUM_PRECISION = 0.8
+
+function load(): Readonly<Record<string, RuleConfidence>> {
+  try {
+    const file = JSON.parse(readFileSync(join(import.meta.dirname, 'rules', 'confidence.json'), 'utf8')) as { rules?: Record<string, RuleConfidence> }
+    return file.rules ?? {}
+  } catch {
+    // A build without the file (a trimmed image) keeps the structural levels.
+    return {}
+  }
+}
+
+const MEASURED = load()
+
+/** The measured precision of a rule, when it has enough support. */
+export function measuredPrecision(ruleId: string, table: Readonly<Record<string, RuleConfidence>> = MEASURED): number | undefined {
+  const m = table[ruleId]
+  return m !== undefined && m.units >= MIN_UNITS ? m.precision : undefined
+}
+
+/**
+ * The level and score of a rule's findings. Measured: the precision decides (≥ 0.97 high for a format
+ * rule, ≥ 0.8 medium, else low; a generic rule or one tagged `unchecked` never above medium). Unmeasured: a checksum or block
+ * structure is high, any other format medium, a generic assignment medium.
+ */
+export function confidenceOf(rule: Rule, table: Readonly<Record<string, RuleConfidence>> = MEASURED): { level: Finding['confidence']; score?: number } {
+  const p = measuredPrecision(rule.id, table)
+  // A rule tagged `unchecked` reports values whose checksum failed: never high, whatever its precision.
+  const unchecked = rule.tags?.includes('unchecked') === true
+  const checked = !unchecked && (rule.validate !== undefined || rule.block !== undefined)
+  if (p === undefined) return { level: rule.kind === 'pattern' && checked ? 'high' : 'medium' }
+  const level = p >= HIGH_PRECISION && rule.kind === 'pattern' && !unchecked ? 'high' : p >= MEDIUM_PRECISION ? 'medium' : 'low'
+  return { level, score: p }
+}

@@ -1,0 +1,77 @@
+// What a value next to a secret-ish name is when it is not a secret, beyond
+// the stopwords and placeholders of gates.ts (issue #15): a value encrypted at
+// rest or a reference to where the secret is kept, a placeholder of one of the
+// template languages an operator's configs pass through, and an identifier or
+// digest. Each is a pure function of the captured value, run only on candidate
+// hits (after a rule's regex matched), never on whole lines. Patterns are RE2:
+// the value is attacker-controlled text.
+
+import RE2 from 're2'
+
+// SOPS (`ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]`) and its kin: ansible-vault's
+// header, Jasypt's `ENC(…)`, Kubernetes' encrypted-at-rest prefix
+// `k8s:enc:`, and the references that secret managers and their injectors resolve
+// at run time: Vault (`vault:secret/data/x#key`, `vault://`), helm-secrets and vals
+// (`ref+vault://…`, `ref+awssecrets://…`), 1Password (`op://vault/item/field`),
+// AWS (`awssm:`, `ssm:`, `arn:aws:secretsmanager:…`, `{{resolve:secretsmanager:…}}`),
+// Azure Key Vault (`@Microsoft.KeyVault(…)`, `akv:`, `azurekv:`), Google Secret
+// Manager (`sm://`, `gcp:secretmanager:`, `projects/p/secrets/s/versions/n`),
+// Doppler, Infisical, Bitwarden, Kubernetes `secretKeyRef`, and CI secret
+// expressions (`${{ secrets.X }}`, `$(SECRET)`, GitLab `$CI_X`, which the
+// placeholder gate covers).
+const STORE_REFERENCE = new RE2(
+  '^(?:ENC\\[(?:AES256_GCM|PGP|KMS|AGE)|ENC\\(|DEC\\(|\\$ANSIBLE_VAULT;|k8s:enc:|' +
+    '(?i:vault|vaults|ref\\+[a-z0-9]+|op|awssm|awssecrets|awsssm|ssm|secretsmanager|sm|gcpsm|gcpsecrets|gcp:secretmanager|azurekv|akv|keyvault|doppler|infisical|bws|bitwarden|sops|kms|conjur|akeyless|cyberark|onepassword|1password|secret|secrets|k8s|kubernetes|env|file)://|' +
+    '(?i:vault|awssm|ssm|azurekv|akv|gcpsm|sops|kms|doppler|infisical|secretsmanager|secretmanager):[A-Za-z0-9_/.#-]|' +
+    'arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):|@Microsoft\\.KeyVault\\(|\\{\\{resolve:|projects/[^/\\s]+/secrets/[^/\\s]+)'
+)
+// Sealed Secrets' ciphertext: base64 of a blob whose first byte is 2 (the session-key length's high byte), hundreds of bytes long.
+const SEALED = new RE2('^Ag[A-D][A-Za-z0-9+/]{300,}={0,2}$')
+// KMS ciphertext blobs as CLIs print them: AWS KMS (version 1 header 0x01 0x02 0x02 0x00 → "AQICAH"),
+// Google Cloud KMS (a protobuf field 1 of 36 bytes → "CiQA"). Long: the key's id and the IV are inside.
+const KMS_BLOB = new RE2('^(?:AQICAH|AQEDAH|CiQA)[A-Za-z0-9+/]{80,}={0,2}$')
+
+/** A value encrypted at rest (SOPS, sealed-secrets, KMS ciphertext) or a reference to a secret store: not the secret itself. */
+export function secretStoreValue(value: string): boolean {
+  return STORE_REFERENCE.test(value) || SEALED.test(value) || KMS_BLOB.test(value)
+}
+
+// Placeholders of the template languages beyond gates.ts's: Python `{name}`/`{0}`/`{name!r:>10}` and
+// `%(name)s`, printf verbs (`%s`, `%v`, `%-10s`), Jinja statements and comments (`{% … %}`, `{# … #}`),
+// GitHub's `${{ … }}`, Terraform references (`var.x`, `local.x`, `data.a.b.c`, `module.m.out`,
+// `each.value`), Helm's `.Values.x`, Ansible's `lookup(…)`, Mustache triple braces, Razor/`@Model.X`,
+// Go's `{{.X}}` without spaces (gates.ts takes `{{ … }}` whole values only), Spring's `#{…}` and
+// `${…}` inside a longer value (`jdbc:${DB}`: the value holds a substitution, not a secret), and
+// values whose every character is one mask character, and values cut short with an ellipsis (docs and
+// CLIs print `ops_eyJzaWdu...`: what is shown is not the secret).
+const TEMPLATE = new RE2(
+  '^(?:\\{[A-Za-z_][\\w.]*(?:![rsa])?(?::[^{}]*)?\\}?|\\{[0-9]*\\}|%\\([\\w.-]+\\)[a-z]|%[-+ #0-9.]*[sdvqxXfgeEtTpo]|' +
+    '\\{%.*%\\}|\\{#.*#\\}|\\$\\{\\{.*\\}\\}|(?:var|local|data|module|each|count|self|path|terraform)\\.[A-Za-z_][\\w.\\[\\]"-]*|' +
+    '\\.Values\\.[\\w.]+|lookup\\(.*\\)|@Model\\.[\\w.]+|[*•●#?xX]{4,}|.*(?:\\.\\.\\.|…))$'
+)
+// A substitution anywhere in the value: `${…}` (shell, Spring, Terraform, JS), `{{…}}` (Go, Helm, Jinja,
+// Mustache), `<%= … %>` (ERB, EJS), `#{…}` (Ruby, Spring EL). A real secret holds none of these.
+const EMBEDDED = new RE2('\\$\\{[^}\\s]*\\}|\\{\\{[^}]*\\}\\}|<%=?[^%]*%>|#\\{[^}]*\\}')
+
+/** A template or format placeholder of any language an operator's configs and logs pass through. */
+export function templateValue(value: string): boolean {
+  return TEMPLATE.test(value) || EMBEDDED.test(value)
+}
+
+// Identifiers and digests: UUIDs of any version and case (request, session, tenant, trace and
+// correlation ids), W3C trace context, a digest named by its algorithm (`sha256:…`, `sha512-…`
+// subresource integrity, `md5=`), Docker image digests, a lower-case path (`/en/docs/auth`: random
+// base64 of 20+ characters holds an upper-case letter), a reverse-DNS name (`com.apple.xpc.activity/4505`:
+// a TLD, then short segments; dotted tokens such as Dynatrace's have long random segments), and an ARN or a URN that names a
+// resource (the secret's address, not its value).
+const IDENTIFIER = new RE2(
+  '^(?:\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?|' +
+    '[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}|' +
+    '(?i:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3|crc32c?)[:=-][A-Za-z0-9+/=_-]+|' +
+    '[\\w./:-]+@sha256:[0-9a-f]{64}|(?:/[a-z0-9@._-]+){2,}/?|[a-z]{2,6}(?:\\.[a-z][a-z0-9-]{0,19}){2,}(?:/[A-Za-z0-9._-]+)?|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:.+|urn:[a-z0-9-]+:.+)$'
+)
+
+/** An identifier or a digest named as one: never a credential whatever name it is assigned to. */
+export function identifierValue(value: string): boolean {
+  return IDENTIFIER.test(value)
+}
