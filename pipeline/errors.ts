@@ -109,6 +109,21 @@ export const ERROR_CODES = {
     description:
       '`leakwatch incidents` could not reach the incidents API, or it refused the request (401 wrong token, 404 unknown incident, 409 impossible status change).'
   },
+  LW_ERR_CI_FETCH_FAILED: {
+    retriable: true,
+    description:
+      "A CI provider's API (GitHub, GitLab) could not be reached, timed out, kept answering 404 for a job's log after the job completed, or kept answering 429/5xx or a rate limit after the retries (Retry-After and the rate-limit reset honoured); the job is retried later."
+  },
+  LW_ERR_CI_FETCH_REJECTED: {
+    retriable: false,
+    description:
+      "A CI provider's API refused the request for good (401/403: the token or GitHub App installation lacks `actions:read`, 410: the log expired) or answered something that is not a job log; the job is skipped and counted."
+  },
+  LW_ERR_CI_WEBHOOK_REJECTED: {
+    retriable: false,
+    description:
+      'A CI webhook delivery was refused: its signature or token does not match (401), it is a replay of a delivery already taken or older than the allowed age, its body is over the bound (413), or it is not the JSON the provider sends (400). Counted in leakwatch_ci_webhook_rejected_total; nothing of it is logged.'
+  },
   LW_ERR_USAGE: { retriable: false, description: 'The command line was not understood.' },
   LW_ERR_HTTP_REQUEST: {
     retriable: false,

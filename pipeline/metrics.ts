@@ -213,6 +213,18 @@ export function createMetrics(registry = new Registry()) {
       'leakwatch_consumer_lag_records',
       'Records on a partition past what this consumer committed (high watermark minus committed offset) as of its last fetched batch, by group, topic and partition.'
     ),
+    ciWebhookRejected: registry.counter(
+      'leakwatch_ci_webhook_rejected_total',
+      'CI webhook deliveries refused, by provider and reason (signature, token, replay, stale, too-large, malformed).'
+    ),
+    ciJobs: registry.counter(
+      'leakwatch_ci_jobs_total',
+      'CI job logs handled, by provider and outcome (scanned: every line acknowledged by the bus; failed: retried later; rejected: skipped for good).'
+    ),
+    ciFetchRetries: registry.counter(
+      'leakwatch_ci_fetch_retries_total',
+      'Retries of CI provider API calls, by provider and reason (not-ready: 404 right after completion, rate-limit, server, network).'
+    ),
     unackedLineAge: registry.gauge(
       'leakwatch_collector_unacked_age_seconds',
       'Seconds since the oldest line a collector read and the bus has not acknowledged was read (0 when all is acknowledged), by collector.'
