@@ -193,7 +193,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     }
 
     if (runsCollector) {
-      const ctx: CollectorContext = { role, cluster: config.cluster, publish, logger: log, metrics }
+      const ctx: CollectorContext = { role, cluster: config.cluster, publish, logger: log, metrics, redis: config.redis }
       const collectors: Collector[] = []
       for (const c of COLLECTORS) {
         const running = await c.create((config.collector as Record<string, unknown>)[c.name], ctx)

@@ -6,6 +6,7 @@
 // this one tree (`leakwatch config docs`). The section names under
 // `collector` are the names in app/registry.ts.
 
+import { githubCollectorConfigSchema } from '../collectors/ci/github.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
 import { detectorConfigSchema } from '../detectors/config.ts'
@@ -29,6 +30,7 @@ export const configSchema = s.object({
   redis: redisConfigSchema,
   collector: s.object({
     files: filesConfigSchema,
+    github: githubCollectorConfigSchema,
     podLogs: podLogsConfigSchema
   }),
   detector: detectorConfigSchema,

@@ -20,6 +20,7 @@
 //   host is followed without the provider's Authorization header.
 
 import type { Source } from '../../pipeline/events.ts'
+import type { CiLine } from './log-lines.ts'
 
 export const CI_PROVIDERS = ['github', 'gitlab', 'generic'] as const
 export type CiProviderName = (typeof CI_PROVIDERS)[number]
@@ -63,6 +64,12 @@ export interface CiProvider {
   listJobs: (repository: string, since: Date, signal?: AbortSignal) => AsyncIterable<CiJobMeta>
   /** The raw log bytes of one job, retrying while it is not available yet (see the contract above). */
   fetchLog: (job: CiJobMeta, signal?: AbortSignal) => Promise<AsyncIterable<Uint8Array>>
+  /**
+   * Optional: a per-job observer of the normalised lines, for providers whose line links depend on what the log
+   * says (GitHub's steps). It returns labels for a line that starts a new part (a chunk boundary), and it is what
+   * makes `job.lineUrl` precise: call it on every line, in order, before using lineUrl.
+   */
+  observeLines?: (job: CiJobMeta) => ((line: CiLine) => Record<string, string> | undefined) | undefined
 }
 
 /** The bus stream of a job's log: `ci/<provider>/<repository>/<jobId>`, the topic key and part of every finding id. */
