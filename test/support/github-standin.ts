@@ -12,7 +12,7 @@
 // description (test/fixtures/github/openapi-subset.json) and every webhook
 // payload it builds against @octokit/webhooks-schemas, into `schemaErrors`.
 
-import { createHmac, createPublicKey, generateKeyPairSync, randomUUID, verify } from 'node:crypto'
+import { createHmac, generateKeyPairSync, randomUUID, verify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
@@ -147,7 +147,7 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
     const head = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string }
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { iss?: unknown; iat?: number; exp?: number }
     if (head.alg !== 'RS256') return false
-    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey(publicKey), Buffer.from(sig, 'base64url'))) return false
+    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), publicKey, Buffer.from(sig, 'base64url'))) return false
     const t = Math.floor(now() / 1000)
     if (String(claims.iss) !== app.id || claims.iat === undefined || claims.exp === undefined) return false
     // GitHub: iat not in the future (60 s of drift allowed), exp at most 10 minutes after iat, not passed.
@@ -464,7 +464,16 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
       }
       sent += c.length
       served.set(j.id, (served.get(j.id) ?? 0) + c.length)
-      if (!res.write(c)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve))
+      if (!res.write(c))
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done)
+            res.off('close', done)
+            resolve()
+          }
+          res.on('drain', done)
+          res.on('close', done)
+        })
     }
     res.end()
   }
@@ -579,6 +588,15 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
         actor: user(j.actor),
         triggering_actor: user(j.actor)
       }
+      // The webhook's run differs from the REST one a little: previous_attempt_url is there, the repositories are the lite form.
+      run.previous_attempt_url = null
+      for (const k of ['repository', 'head_repository']) {
+        const repo = run[k] as J | undefined
+        if (repo !== undefined) {
+          delete repo.git_url
+          delete repo.ssh_url
+        }
+      }
       const payload: J = {
         action: 'completed',
         workflow_run: run,
@@ -598,6 +616,7 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
         sender: user(j.actor),
         installation: { id: app.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' }
       }
+      schemaErrors.push(...checkWebhook('workflow_run$completed', payload))
       return payload
     },
     async close() {

@@ -106,7 +106,7 @@ export function githubJobMeta(
 }
 
 // RE2: a Link header is the server's text.
-const NEXT_LINK = new RE2('^\\s*<([^>]{1,2048})>\\s*;\\s*rel="next"')
+const NEXT_LINK = new RE2('^\\s*<([^>]{1,1000})>\\s*;\\s*rel="next"')
 
 interface Call {
   path?: string

@@ -248,7 +248,16 @@ export function createGithubCollector(config: GithubCollectorConfig, deps: Githu
         return
       }
       // Uncoded errors are described by their class only: a message may quote what it choked on.
-      log.warn({ job: p.key, code: code ?? (err as Error).name, retryInMs: delay, acknowledgedLine: s.get(p.key)?.ackedLine }, 'job log failed; retried later')
+      log.warn(
+        {
+          job: p.key,
+          code: code ?? (err as Error).name,
+          ...(isLeakwatchError(err) ? { reason: err.message } : {}),
+          retryInMs: delay,
+          acknowledgedLine: s.get(p.key)?.ackedLine
+        },
+        'job log failed; retried later'
+      )
       await s.retryLater(p.key, now() + delay).catch(() => {})
     }
   }
