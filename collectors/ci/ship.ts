@@ -93,7 +93,24 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
     currentBytes = 0
   }
 
+  let readError: unknown
   try {
+    try {
+      await readAll()
+    } catch (err) {
+      // A download that broke off: what was read is complete lines; sent, it becomes progress to resume from.
+      readError = err
+    }
+    await flushBatch()
+  } finally {
+    // A failed send still waits for what is on the wire, so progress is never reported out of order.
+    await inflight?.catch(() => {})
+  }
+  await inflight
+  if (readError !== undefined) throw readError
+  return stats
+
+  async function readAll(): Promise<void> {
     for await (const lines of logLines(bytes, {
       format: opts.format,
       maxLineBytes: opts.maxLineBytes,
@@ -140,11 +157,5 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
         if (batchBytes + currentBytes >= opts.maxBatchBytes) await flushBatch()
       }
     }
-    await flushBatch()
-  } finally {
-    // A failed read still waits for what is on the wire, so progress is never reported out of order.
-    await inflight?.catch(() => {})
   }
-  await inflight
-  return stats
 }

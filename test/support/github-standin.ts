@@ -455,11 +455,12 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
       let c = chunk
       if (cut !== undefined && sent + c.length > cut) {
         c = c.subarray(0, Math.max(0, cut - sent))
-        if (c.length > 0) res.write(c)
         cutAfter.delete(j.id)
         served.set(j.id, (served.get(j.id) ?? 0) + c.length)
-        // The connection drops mid-body, as a storage host under load does.
-        res.destroy()
+        // The connection drops mid-body, as a storage host under load does: after the headers and the first bytes
+        // are on the wire, so the client sees a body broken off, not a connection refused.
+        await new Promise<void>((resolve) => res.write(c, () => resolve()))
+        res.socket?.destroy()
         return
       }
       sent += c.length

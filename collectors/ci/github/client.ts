@@ -288,7 +288,16 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
       res = await fetchUnauthenticated(to, signal)
     }
     if (res.body === null) throw new LeakwatchError('LW_ERR_CI_FETCH_REJECTED', `GitHub ${path}: no log body`)
-    return res.body
+    return coded(res.body, path)
+  }
+
+  /** The body, with a connection lost mid-way turned into a retriable coded error (the job resumes at its acknowledged line). */
+  async function* coded(body: AsyncIterable<Uint8Array>, path: string): AsyncGenerator<Uint8Array> {
+    try {
+      yield* body
+    } catch (err) {
+      throw new LeakwatchError('LW_ERR_CI_FETCH_FAILED', `GitHub ${path}: the log download broke off`, { cause: err })
+    }
   }
 
   async function fetchUnauthenticated(to: URL, signal?: AbortSignal): Promise<Response> {
