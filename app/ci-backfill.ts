@@ -104,14 +104,13 @@ async function githubProvider(config: Config, apiUrl: string | undefined, deps: 
 }
 
 async function kafkaPublish(config: Config, stderr: Writable): Promise<{ publish: Publish; close: () => Promise<void> }> {
-  const [{ createKafkaBus }, { createCodec }, { createPublisher }, { createMetrics }, { createLogger }, { kafkaSecurity }, { TOPICS }] = await Promise.all([
+  const [{ createKafkaBus }, { createCodec }, { createPublisher }, { createMetrics }, { createLogger }, { kafkaBusOptions }] = await Promise.all([
     import('../pipeline/bus-kafka.ts'),
     import('../pipeline/codec.ts'),
     import('../pipeline/runner.ts'),
     import('../pipeline/metrics.ts'),
     import('../pipeline/log.ts'),
-    import('../pipeline/bus-kafka-security.ts'),
-    import('../pipeline/events.ts')
+    import('./roles.ts')
   ])
   if (config.kafka.payloadKey === undefined) throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'kafka.payloadKey is required for `ci backfill --kafka`')
   const logger = createLogger({ level: config.log.level, destination: { write: (s: string) => void stderr.write(s) } })
@@ -123,22 +122,7 @@ async function kafkaPublish(config: Config, stderr: Writable): Promise<{ publish
     recordVerifyKeys: config.kafka.recordVerifyKeys,
     payloadDecryptKeys: config.kafka.payloadDecryptKeys
   })
-  const bus = await createKafkaBus(
-    {
-      brokers: config.kafka.brokers,
-      clientId: `${config.kafka.clientId}-ci-backfill`,
-      topics: Object.values(TOPICS),
-      topicPrefix: config.kafka.topicPrefix,
-      partitions: config.kafka.partitions,
-      replicationFactor: config.kafka.replicationFactor,
-      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-      connectionTimeoutMs: config.kafka.connectionTimeoutMs,
-      requestTimeoutMs: config.kafka.requestTimeoutMs,
-      maxBytesPerPartition: config.kafka.maxBytesPerPartition,
-      security: kafkaSecurity(config.kafka, logger)
-    },
-    logger
-  )
+  const bus = await createKafkaBus(kafkaBusOptions(config, 'ci-backfill', logger), logger)
   return { publish: createPublisher({ bus, codec, metrics, logger }), close: () => bus.close() }
 }
 
@@ -180,7 +164,8 @@ export async function backfill(opts: BackfillOptions, config: Config, deps: Back
     })
 
   const color = opts.format === 'text' && deps.stdout.isTTY === true && (deps.stdout.hasColors?.() ?? false)
-  const collected = opts.format === 'json' || opts.format === 'sarif' ? (state.findings ??= []) : undefined
+  if (opts.format === 'json' || opts.format === 'sarif') state.findings = state.findings ?? []
+  const collected = state.findings
   const sarifFindings: Array<Finding & { url: string }> = []
   let found = 0
   let failed = 0
@@ -207,7 +192,8 @@ export async function backfill(opts: BackfillOptions, config: Config, deps: Back
     for await (const job of provider.listJobs(opts.repository, opts.since)) {
       if (state.done[job.jobId] !== undefined) continue
       jobs++
-      const partial = (state.partial ??= {})
+      state.partial = state.partial ?? {}
+      const partial = state.partial
       const resumeAfter = partial[job.jobId] ?? 0
       const observe = provider.observeLines?.(job)
       const local = detector
