@@ -177,7 +177,8 @@ export async function runCiBench(opts: { brokers: string[]; mb: number; seed: nu
         return true
       },
       600_000,
-      collector.output
+      collector.output,
+      collector.child
     )
     await until(
       'every planted finding on Kafka',
