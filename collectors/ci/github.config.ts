@@ -100,8 +100,10 @@ export const githubCollectorConfigSchema = s.object({
   maxBatchBytes: s.number({
     integer: true,
     min: 1024,
-    default: 4 * 1024 * 1024,
-    description: "Log bytes per produce request; one batch is on the wire while the next is read, so a job's memory stays near twice this."
+    max: 900 * 1024,
+    default: 768 * 1024,
+    description:
+      "Log bytes per produce request. A job's chunks share a key, so one request is one record batch on one partition: it must stay under the broker's `message.max.bytes` (1 MiB by default) even when the lines do not compress. One batch is on the wire while the next is read."
   })
 })
 

@@ -81,6 +81,9 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
       await deps.publish(records)
       await deps.onAcked?.(upTo, raw)
     })()
+    // Awaited by the next flush or at the end; until then a failed send must not count as unhandled (it would end
+    // the process).
+    inflight.catch(() => {})
     if (previous !== undefined) await previous
   }
 

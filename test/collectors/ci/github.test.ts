@@ -342,7 +342,7 @@ test('a spent rate limit: the next call waits for x-ratelimit-reset', async (t) 
 })
 
 test('a 50 MB log streams through with every line, in bounded batches', async (t) => {
-  const r = await rig(t, { config: { maxBatchBytes: 4 * 1024 * 1024 } })
+  const r = await rig(t, { config: { maxBatchBytes: 768 * 1024 } })
   const { log, tokens } = planted('big', 50 * 1024 * 1024, [100, 400_000])
   const job = r.gh.addJob({ id: 401, log })
   const heapBefore = process.memoryUsage().heapUsed
