@@ -149,7 +149,8 @@ export async function backfill(opts: BackfillOptions, config: Config, deps: Back
     maxLineBytes: gh.maxLineBytes,
     maxChunkLines: gh.maxChunkLines,
     maxChunkBytes: gh.maxChunkBytes,
-    maxBatchBytes: gh.maxBatchBytes
+    maxBatchBytes: gh.maxBatchBytes,
+    maxInFlightBytes: gh.maxInFlightBytes
   }
 
   let sink: { publish: Publish; close: () => Promise<void> } | undefined

@@ -103,7 +103,14 @@ export const githubCollectorConfigSchema = s.object({
     max: 900 * 1024,
     default: 768 * 1024,
     description:
-      "Log bytes per produce request. A job's chunks share a key, so one request is one record batch on one partition: it must stay under the broker's `message.max.bytes` (1 MiB by default) even when the lines do not compress. One batch is on the wire while the next is read."
+      "Log bytes per produce request. A job's chunks share a key, so one request is one record batch on one partition: it must stay under the broker's `message.max.bytes` (1 MiB by default) even when the lines do not compress."
+  }),
+  maxInFlightBytes: s.number({
+    integer: true,
+    min: 1024,
+    default: 4 * 1024 * 1024,
+    description:
+      "Log bytes of one job sent and not yet acknowledged by Kafka (in batches of maxBatchBytes); a job's memory stays near this, and more of it hides the produce round trip."
   })
 })
 

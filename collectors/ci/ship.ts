@@ -9,9 +9,8 @@
 // finding's id (fingerprint, stream, line, column) is the same both times, so
 // downstream sees one occurrence.
 //
-// Memory: one batch being sent while the next is cut (at most
-// `maxBatchBytes` each, encoded ahead when the publisher can), whatever the
-// log's size.
+// Memory: up to `maxInFlightBytes` of batches being sent while the next is
+// cut (encoded ahead when the publisher can), whatever the log's size.
 
 import type { LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
@@ -28,6 +27,8 @@ export interface ShipOptions {
   maxChunkBytes: number
   /** Bytes of chunks published in one call (several chunks per produce request). */
   maxBatchBytes: number
+  /** Bytes published and not yet acknowledged: this over maxBatchBytes is how many sends are on the wire at once. */
+  maxInFlightBytes: number
 }
 
 export interface ShipDeps {
@@ -61,6 +62,8 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
   // The last line whose every piece is in a published batch.
   let batchLastLine = resumeAfterLine
   let inflight: Promise<void> | undefined
+  const window: Array<Promise<void>> = []
+  const depth = Math.max(1, Math.floor(opts.maxInFlightBytes / opts.maxBatchBytes))
   let chunkStart = 0
   const stats: Shipped = { lines: 0, bytes: 0, chunks: 0, skipped: 0 }
   let lastComplete = resumeAfterLine
@@ -74,17 +77,18 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
     const raw = rawEnd
     batch = []
     batchBytes = 0
-    // One batch on the wire while the next is cut: acknowledged in order.
-    const previous = inflight
-    inflight = (async () => {
-      await previous
-      await deps.publish(records)
+    // Several batches on the wire while the next is cut (a produce round trip with acks=all, not the CPU, bounds one
+    // job otherwise); progress is still reported in order, and stops at the first batch that failed.
+    const send = deps.publish(records)
+    // Awaited through the chain below; until then a failed send must not count as unhandled (it would end the process).
+    send.catch(() => {})
+    inflight = (inflight ?? Promise.resolve()).then(async () => {
+      await send
       await deps.onAcked?.(upTo, raw)
-    })()
-    // Awaited by the next flush or at the end; until then a failed send must not count as unhandled (it would end
-    // the process).
+    })
     inflight.catch(() => {})
-    if (previous !== undefined) await previous
+    window.push(inflight)
+    if (window.length >= depth) await window.shift()
   }
 
   function closeChunk(): void {

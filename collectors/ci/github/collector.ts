@@ -204,7 +204,8 @@ export function createGithubCollector(config: GithubCollectorConfig, deps: Githu
         maxLineBytes: config.maxLineBytes,
         maxChunkLines: config.maxChunkLines,
         maxChunkBytes: config.maxChunkBytes,
-        maxBatchBytes: config.maxBatchBytes
+        maxBatchBytes: config.maxBatchBytes,
+        maxInFlightBytes: config.maxInFlightBytes
       },
       {
         publish: deps.publish,

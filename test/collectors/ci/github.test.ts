@@ -365,7 +365,7 @@ test('a 50 MB log streams through with every line, in bounded batches', async (t
 test('a log cut mid-body, and a collector stopped mid-log and started again: every line delivered, each finding once', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lw-gh-kill-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const r = await rig(t, { dir, config: { maxBatchBytes: 64 * 1024, maxChunkLines: 200 } })
+  const r = await rig(t, { dir, config: { maxBatchBytes: 64 * 1024, maxInFlightBytes: 128 * 1024, maxChunkLines: 200 } })
   const at = [50, 3000, 9000, 14_000]
   const { log, tokens } = planted('kill', 1_500_000, at)
   const job = r.gh.addJob({ id: 501, log })

@@ -20,7 +20,7 @@ const job: CiJobMeta = {
   url: 'https://github.com/o/r/actions/runs/2/job/1',
   lineUrl: () => ''
 }
-const opts = { format: 'github' as const, maxLineBytes: 1024, maxChunkLines: 10, maxChunkBytes: 4096, maxBatchBytes: 2048 }
+const opts = { format: 'github' as const, maxLineBytes: 1024, maxChunkLines: 10, maxChunkBytes: 4096, maxBatchBytes: 2048, maxInFlightBytes: 8192 }
 
 async function* bytes(n: number, breakAfter?: number): AsyncGenerator<Buffer> {
   for (let i = 1; i <= n; i++) {
