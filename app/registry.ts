@@ -14,6 +14,7 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import type { Redis } from 'ioredis'
 import { auditFileConfigSchema } from '../collectors/audit/file.config.ts'
 import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
+import { githubCollectorConfigSchema } from '../collectors/ci/github.config.ts'
 import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
 import { ciIngestConfigSchema } from '../collectors/ci/ingest.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
@@ -110,6 +111,38 @@ export const COLLECTORS: ReadonlyArray<Component<unknown, CollectorContext, Coll
       if (!config.enabled) return undefined
       const { createFilesCollector } = await import('../collectors/files.ts')
       return createFilesCollector(config, ctx)
+    }
+  }),
+  entry({
+    name: 'github',
+    configSchema: githubCollectorConfigSchema,
+    example: {
+      enabled: true,
+      webhookSecretFile: '/etc/leakwatch/github/webhook-secret',
+      app: { id: '123456', privateKeyFile: '/etc/leakwatch/github/app.pem' },
+      apiUrl: 'https://github.example.com/api/v3',
+      repositories: ['octo-org/payments']
+    },
+    async create(config, ctx) {
+      if (!config.enabled) return undefined
+      const [{ createGithubCollector }, guards] = await Promise.all([
+        import('../collectors/ci/github/collector.ts'),
+        import('../collectors/ci/delivery-guard.ts')
+      ])
+      // Replicas behind one webhook URL must share delivery ids; one process keeps them itself.
+      const shared = config.replayStore === 'redis' || (config.replayStore === 'auto' && ctx.role === 'collector')
+      if (!shared) return createGithubCollector(config, ctx)
+      if (ctx.redis === undefined) throw new TypeError('collector.github.replayStore needs the redis section')
+      const { connectRedis, redisConnection } = await import('../pipeline/redis.ts')
+      const redis = await connectRedis(redisConnection(ctx.redis, ctx.logger), { log: ctx.logger })
+      const collector = createGithubCollector(config, { ...ctx, guard: guards.redisGuard(redis, ctx.redis.keyPrefix) })
+      return {
+        ...collector,
+        async close() {
+          await collector.close()
+          redis.disconnect()
+        }
+      }
     }
   }),
   entry({

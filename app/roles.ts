@@ -7,6 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import type { Config } from '../config/schema.ts'
 import type { SecretDetector } from '../detectors/secrets.ts'
 import type { Bus } from '../pipeline/bus.ts'
+import type { KafkaBusOptions } from '../pipeline/bus-kafka.ts'
 import { createKafkaBus } from '../pipeline/bus-kafka.ts'
 import { kafkaSecurity } from '../pipeline/bus-kafka-security.ts'
 import { createMemoryBus } from '../pipeline/bus-memory.ts'
@@ -62,6 +63,23 @@ function require<T>(value: T | undefined, path: string, role: string): T {
   return value
 }
 
+/** The Kafka bus settings of the configuration, for a client named after `role`. */
+export function kafkaBusOptions(config: Config, role: string, log: Logger): KafkaBusOptions {
+  return {
+    brokers: config.kafka.brokers,
+    clientId: `${config.kafka.clientId}-${role}`,
+    topics: Object.values(TOPICS),
+    topicPrefix: config.kafka.topicPrefix,
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    connectionTimeoutMs: config.kafka.connectionTimeoutMs,
+    requestTimeoutMs: config.kafka.requestTimeoutMs,
+    maxBytesPerPartition: config.kafka.maxBytesPerPartition,
+    security: kafkaSecurity(config.kafka, log)
+  }
+}
+
 export async function startApp(role: Role, config: Config, deps: AppDeps): Promise<App> {
   const log = deps.logger.child({ role })
   const metrics = createMetrics()
@@ -100,17 +118,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
       ? createMemoryBus({ retainMessages: 10_000 })
       : await createKafkaBus(
           {
-            brokers: config.kafka.brokers,
-            clientId: `${config.kafka.clientId}-${role}`,
-            topics: Object.values(TOPICS),
-            topicPrefix: config.kafka.topicPrefix,
-            partitions: config.kafka.partitions,
-            replicationFactor: config.kafka.replicationFactor,
-            sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-            connectionTimeoutMs: config.kafka.connectionTimeoutMs,
-            requestTimeoutMs: config.kafka.requestTimeoutMs,
-            maxBytesPerPartition: config.kafka.maxBytesPerPartition,
-            security: kafkaSecurity(config.kafka, log),
+            ...kafkaBusOptions(config, role, log),
             ...(deps.signal === undefined ? {} : { signal: deps.signal }),
             onConnectError: (err) => {
               metrics.kafkaConnectErrors.inc({ reason: String(err.details?.failure ?? 'unavailable') })

@@ -217,7 +217,7 @@ function block(file: number, lineBytes: number, blockBytes: number): { data: Buf
   return { data: Buffer.from(lines.join('')), lines: lines.length }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = createServer()
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
   const { port } = s.address() as AddressInfo
@@ -226,7 +226,7 @@ async function freePort(): Promise<number> {
 }
 
 /** utime + stime of a process in seconds, from /proc (clock ticks of 10 ms). */
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100
@@ -237,7 +237,7 @@ function peakRssOf(pid: number): number {
   return m === null ? Number.NaN : Number(m[1]) * 1024
 }
 
-async function scrape(port: number): Promise<Map<string, number>> {
+export async function scrape(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
   return new Map(
     text

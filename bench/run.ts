@@ -10,6 +10,7 @@ import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
 import { benchmark as accuracy } from './accuracy.ts'
 import { benchmark as auditWebhook } from './audit-webhook.ts'
+import { benchmark as ci } from './ci.ts'
 import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
 import { benchmark as knownSecrets } from './known-secrets.ts'
@@ -39,7 +40,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [accuracy, auditWebhook, collector, engine, knownSecrets, responder, worstCase]
+export const BENCHMARKS: readonly Benchmark[] = [accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, worstCase]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

@@ -5,6 +5,7 @@
 import './compile-cache.ts'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { CI_HELP } from '../app/ci-help.ts'
 import { INCIDENTS_HELP, incidentsCommand } from '../app/incidents-client.ts'
 import type { Role } from '../app/registry.ts'
 import type { ScanFormat } from '../app/scan.ts'
@@ -41,7 +42,7 @@ Usage:
       in-process bus (no Kafka, no Redis); the other roles are the clustered
       deployment. --demo (with 'all') writes a demo application's logs, with
       made-up leaked credentials, into collector.files.path.
-${INCIDENTS_HELP}  leakwatch config env        List every environment variable the configuration reads.
+${INCIDENTS_HELP}${CI_HELP}  leakwatch config env        List every environment variable the configuration reads.
   leakwatch config docs       Print the configuration reference (Markdown).
   leakwatch errors            Print the error codes (Markdown).
   leakwatch --help | --version
@@ -66,6 +67,15 @@ function homepage(): string {
 async function main(argv: string[]): Promise<number> {
   // Its own flags (--api, --status, …): parsed by app/incidents-client.ts, not mixed into the scan/run options.
   if (argv[0] === 'incidents') return await incidentsCommand(argv.slice(1), { env: process.env, stdout: process.stdout })
+  if (argv[0] === 'ci' && !argv.includes('--help') && !argv.includes('-h'))
+    return await (await import('../app/ci-backfill.ts')).ciCommand(argv.slice(1), {
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      tool: { name: 'leakwatch', version: version(), informationUri: homepage() },
+      cwd: process.cwd(),
+      loadConfig: (file) => loadConfig({ file })
+    })
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -8,6 +8,7 @@
 
 import { auditFileConfigSchema } from '../collectors/audit/file.config.ts'
 import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
+import { githubCollectorConfigSchema } from '../collectors/ci/github.config.ts'
 import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
 import { ciIngestConfigSchema } from '../collectors/ci/ingest.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
@@ -36,6 +37,7 @@ export const configSchema = s.object({
     auditWebhook: auditWebhookConfigSchema,
     ciIngest: ciIngestConfigSchema,
     files: filesConfigSchema,
+    github: githubCollectorConfigSchema,
     gitlab: gitlabConfigSchema,
     podLogs: podLogsConfigSchema
   }),

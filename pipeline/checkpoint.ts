@@ -50,12 +50,17 @@ export async function loadCheckpoint(path: string): Promise<CheckpointData> {
 }
 
 export async function saveCheckpoint(path: string, data: CheckpointData): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(data), 'checkpoint')
+}
+
+/** Writes `text` to `path` so that a crash leaves the old content or the new, never a mix (LW_ERR_CHECKPOINT_IO). */
+export async function writeFileAtomic(path: string, text: string, what = 'state file'): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`
   try {
     await mkdir(dirname(path), { recursive: true })
     const fh = await open(tmp, 'w', 0o600)
     try {
-      await fh.writeFile(JSON.stringify(data))
+      await fh.writeFile(text)
       await fh.sync()
     } finally {
       await fh.close()
@@ -70,6 +75,6 @@ export async function saveCheckpoint(path: string, data: CheckpointData): Promis
   } catch (err) {
     // A failed save is retried every cycle with the same name; do not leave a stray file per failure mode.
     await rm(tmp, { force: true }).catch(() => {})
-    throw new LeakwatchError('LW_ERR_CHECKPOINT_IO', `cannot write checkpoint ${path}`, { cause: err })
+    throw new LeakwatchError('LW_ERR_CHECKPOINT_IO', `cannot write ${what} ${path}`, { cause: err })
   }
 }

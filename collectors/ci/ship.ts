@@ -1,0 +1,168 @@
+// One CI job's log onto the bus: raw bytes → normalised lines
+// (log-lines.ts) → LogChunks of the job's stream → publish, for every CI
+// collector and for `ci backfill` with Kafka.
+//
+// Delivery: `onAcked(line)` is called, in order, once the bus acknowledged
+// every line up to `line`; a collector stores it as the job's progress. A
+// job resumed after a crash fetches its log again and skips lines up to the
+// stored one: chunks may be sent twice around the crash, never skipped, and a
+// finding's id (fingerprint, stream, line, column) is the same both times, so
+// downstream sees one occurrence.
+//
+// Memory: up to `maxInFlightBytes` of batches being sent while the next is
+// cut (encoded ahead when the publisher can), whatever the log's size.
+
+import type { LogChunk } from '../../pipeline/events.ts'
+import { TOPICS } from '../../pipeline/events.ts'
+import type { OutRecord, Publish } from '../../pipeline/runner.ts'
+import type { CiLine } from './log-lines.ts'
+import { logLines } from './log-lines.ts'
+import type { CiJobMeta, CiLogFormat } from './provider.ts'
+import { ciSource, ciStream } from './provider.ts'
+
+export interface ShipOptions {
+  format: CiLogFormat
+  maxLineBytes: number
+  maxChunkLines: number
+  maxChunkBytes: number
+  /** Bytes of chunks published in one call (several chunks per produce request). */
+  maxBatchBytes: number
+  /** Bytes published and not yet acknowledged: this over maxBatchBytes is how many sends are on the wire at once. */
+  maxInFlightBytes: number
+}
+
+export interface ShipDeps {
+  publish: Publish
+  now?: () => number
+  /** In order, after the bus acknowledged every line up to `line`. */
+  onAcked?: (line: number, rawBytes: number) => Promise<void> | void
+  onMask?: (value: string, line: number) => void
+  /** Per line, before it is chunked: labels that start a new chunk when they change (GitHub steps). */
+  labelsOf?: (line: CiLine) => Record<string, string> | undefined
+}
+
+export interface Shipped {
+  lines: number
+  bytes: number
+  chunks: number
+  /** Lines skipped because an earlier attempt had them acknowledged. */
+  skipped: number
+}
+
+export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array>, opts: ShipOptions, deps: ShipDeps, resumeAfterLine = 0): Promise<Shipped> {
+  const now = deps.now ?? Date.now
+  const stream = ciStream(job)
+  const base = ciSource(job)
+  const collectedAt = new Date(now()).toISOString()
+  let source = base
+  let current: LogChunk | undefined
+  let currentBytes = 0
+  let batch: OutRecord[] = []
+  let batchBytes = 0
+  // The last line whose every piece is in a published batch.
+  let batchLastLine = resumeAfterLine
+  let inflight: Promise<void> | undefined
+  const window: Array<Promise<void>> = []
+  const depth = Math.max(1, Math.floor(opts.maxInFlightBytes / opts.maxBatchBytes))
+  let chunkStart = 0
+  const stats: Shipped = { lines: 0, bytes: 0, chunks: 0, skipped: 0 }
+  let lastComplete = resumeAfterLine
+  let rawEnd = 0
+
+  async function flushBatch(): Promise<void> {
+    if (current !== undefined) closeChunk()
+    if (batch.length === 0) return
+    const records = deps.publish.encode === undefined ? batch : deps.publish.encode(batch)
+    const upTo = batchLastLine
+    const raw = rawEnd
+    batch = []
+    batchBytes = 0
+    // Several batches on the wire while the next is cut (a produce round trip with acks=all, not the CPU, bounds one
+    // job otherwise); progress is still reported in order, and stops at the first batch that failed.
+    const send = deps.publish(records)
+    // Awaited through the chain below; until then a failed send must not count as unhandled (it would end the process).
+    send.catch(() => {})
+    inflight = (inflight ?? Promise.resolve()).then(async () => {
+      await send
+      await deps.onAcked?.(upTo, raw)
+    })
+    inflight.catch(() => {})
+    window.push(inflight)
+    if (window.length >= depth) await window.shift()
+  }
+
+  function closeChunk(): void {
+    if (current === undefined) return
+    batch.push({ topic: TOPICS.logs, key: stream, value: current })
+    batchBytes += currentBytes
+    stats.chunks++
+    current = undefined
+    currentBytes = 0
+  }
+
+  let readError: unknown
+  try {
+    try {
+      await readAll()
+    } catch (err) {
+      // A download that broke off: what was read is complete lines; sent, it becomes progress to resume from.
+      readError = err
+    }
+    await flushBatch()
+  } finally {
+    // A failed send still waits for what is on the wire, so progress is never reported out of order.
+    await inflight?.catch(() => {})
+  }
+  await inflight
+  if (readError !== undefined) throw readError
+  return stats
+
+  async function readAll(): Promise<void> {
+    for await (const lines of logLines(bytes, {
+      format: opts.format,
+      maxLineBytes: opts.maxLineBytes,
+      ...(deps.onMask === undefined ? {} : { onMask: deps.onMask })
+    })) {
+      for (const l of lines) {
+        const labels = deps.labelsOf?.(l)
+        if (l.line <= resumeAfterLine) {
+          stats.skipped += l.split ? 0 : 1
+          chunkStart = l.end
+          continue
+        }
+        if (labels !== undefined) {
+          closeChunk()
+          source = { ...base, labels: { ...base.labels, ...labels } }
+        }
+        const size = Buffer.byteLength(l.text) + 1
+        if (current === undefined || current.lines.length >= opts.maxChunkLines || currentBytes + size > opts.maxChunkBytes) {
+          closeChunk()
+          current = {
+            v: '1',
+            type: 'log-chunk',
+            stream,
+            source,
+            startLine: l.line,
+            offset: { start: chunkStart, end: l.end },
+            lines: [],
+            collectedAt
+          }
+        }
+        current.lines.push(l.text)
+        current.offset.end = l.end
+        currentBytes += size
+        chunkStart = l.end
+        rawEnd = l.end
+        stats.bytes += size
+        // A piece of a split line ends its chunk: lines[i] is line startLine + i in every chunk.
+        if (l.split) closeChunk()
+        else {
+          stats.lines++
+          lastComplete = l.line
+        }
+        batchLastLine = l.split ? lastComplete : l.line
+        if (batchBytes + currentBytes >= opts.maxBatchBytes) await flushBatch()
+      }
+    }
+  }
+}

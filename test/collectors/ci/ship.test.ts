@@ -1,0 +1,98 @@
+// One job log onto the bus: progress only after the bus acknowledged, in
+// order; a failed send fails the job (to be retried) without ending the
+// process; the lines read before a download broke off are still sent.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { CiJobMeta } from '../../../collectors/ci/provider.ts'
+import { shipJobLog } from '../../../collectors/ci/ship.ts'
+import type { LogChunk } from '../../../pipeline/events.ts'
+import type { OutRecord } from '../../../pipeline/runner.ts'
+
+const job: CiJobMeta = {
+  provider: 'github',
+  repository: 'o/r',
+  workflow: 'CI',
+  job: 'build',
+  jobId: '1',
+  runId: '2',
+  runAttempt: 1,
+  url: 'https://github.com/o/r/actions/runs/2/job/1',
+  lineUrl: () => ''
+}
+const opts = { format: 'github' as const, maxLineBytes: 1024, maxChunkLines: 10, maxChunkBytes: 4096, maxBatchBytes: 2048, maxInFlightBytes: 8192 }
+
+async function* bytes(n: number, breakAfter?: number): AsyncGenerator<Buffer> {
+  for (let i = 1; i <= n; i++) {
+    if (breakAfter !== undefined && i > breakAfter) throw new Error('socket hang up')
+    // Bytes arrive from the network: the event loop turns between them, as it does while a send is on the wire.
+    await new Promise((resolve) => setImmediate(resolve))
+    yield Buffer.from(`2024-01-01T00:00:00.0000000Z line ${i} ${'x'.repeat(60)}\n`)
+  }
+}
+
+test('progress is reported in order, after each batch was acknowledged, and covers every line', async () => {
+  const acked: number[] = []
+  const sent: LogChunk[] = []
+  const r = await shipJobLog(job, bytes(500), opts, {
+    publish: async (records: OutRecord[]) => {
+      for (const rec of records) sent.push(rec.value as LogChunk)
+    },
+    onAcked: (line) => void acked.push(line)
+  })
+  assert.equal(r.lines, 500)
+  assert.deepEqual(
+    acked,
+    [...acked].sort((a, b) => a - b)
+  )
+  assert.equal(acked.at(-1), 500)
+  assert.equal(
+    sent.reduce((n, c) => n + c.lines.length, 0),
+    500
+  )
+  assert.equal(sent[0]?.stream, 'ci/github/o/r/1')
+})
+
+test('a send that fails rejects the job once, with nothing left unhandled', async () => {
+  let calls = 0
+  const acked: number[] = []
+  await assert.rejects(
+    shipJobLog(job, bytes(500), opts, {
+      publish: async () => {
+        calls++
+        await new Promise((resolve) => setImmediate(resolve))
+        if (calls === 2) throw new Error('broker gone')
+      },
+      onAcked: (line) => void acked.push(line)
+    }),
+    /broker gone/
+  )
+  assert.equal(acked.length, 1, 'only the first batch counts as progress')
+})
+
+test('a download broken off: the complete lines read so far are sent and acknowledged, then the error', async () => {
+  const acked: number[] = []
+  await assert.rejects(shipJobLog(job, bytes(300, 123), opts, { publish: async () => {}, onAcked: (line) => void acked.push(line) }), /socket hang up/)
+  assert.equal(acked.at(-1), 123)
+})
+
+test('a resumed job sends only the lines after the acknowledged one', async () => {
+  const sent: LogChunk[] = []
+  const r = await shipJobLog(
+    job,
+    bytes(100),
+    opts,
+    {
+      publish: async (records: OutRecord[]) => {
+        for (const rec of records) sent.push(rec.value as LogChunk)
+      }
+    },
+    60
+  )
+  assert.equal(r.skipped, 60)
+  assert.equal(sent[0]?.startLine, 61)
+  assert.equal(
+    sent.reduce((n, c) => n + c.lines.length, 0),
+    40
+  )
+})
