@@ -89,6 +89,13 @@ function readState(path: string, provider: string, repository: string): State {
   }
 }
 
+async function providerFor(opts: BackfillOptions, config: Config, deps: BackfillDeps): Promise<CiProvider | undefined> {
+  if (opts.provider === 'github') return githubProvider(config, opts.apiUrl, deps)
+  if (opts.provider === 'gitlab')
+    return (await import('../collectors/ci/gitlab/setup.ts')).gitlabBackfillProvider(config.collector.gitlab, opts.apiUrl, deps.env)
+  return undefined
+}
+
 async function githubProvider(config: Config, apiUrl: string | undefined, deps: BackfillDeps): Promise<CiProvider> {
   const [{ githubAuthFromConfig, githubClientFromConfig }, { tokenAuth }] = await Promise.all([
     import('../collectors/ci/github/collector.ts'),
@@ -139,7 +146,7 @@ export interface BackfillOptions {
 }
 
 export async function backfill(opts: BackfillOptions, config: Config, deps: BackfillDeps): Promise<number> {
-  const provider = deps.provider ?? (opts.provider === 'github' ? await githubProvider(config, opts.apiUrl, deps) : undefined)
+  const provider = deps.provider ?? (await providerFor(opts, config, deps))
   if (provider === undefined) throw new LeakwatchError('LW_ERR_USAGE', `ci backfill: provider ${opts.provider} is not available in this build`)
   const state = readState(opts.statePath, provider.name, opts.repository)
   const save = (): Promise<void> => writeFileAtomic(opts.statePath, JSON.stringify(state), 'backfill state')

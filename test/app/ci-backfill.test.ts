@@ -13,6 +13,7 @@ import { assertAbsent, cli } from '../support/cli.ts'
 import { githubLog } from '../support/github-log.ts'
 import type { Standin } from '../support/github-standin.ts'
 import { startGithubStandin } from '../support/github-standin.ts'
+import { runnerTrace, startGitlabStandin } from '../support/gitlab-standin.ts'
 import { seededGen, subSeed } from '../support/seed.ts'
 
 let gh: Standin
@@ -136,4 +137,57 @@ test('usage errors', async () => {
   const noAuth = await cli(args('x.json'), { cwd: dir })
   assert.equal(noAuth.code, 2)
   assert.match(noAuth.stderr, /GITHUB_TOKEN/)
+})
+
+test('--provider gitlab: the jobs of a project since the window are scanned, each finding names the project and links the job page; the token never printed', async () => {
+  const apiToken = `glpat-${'x'.repeat(20)}`
+  const gl = await startGitlabStandin({ token: apiToken })
+  try {
+    const secret = seededGen('backfill-gitlab').githubToken('ghp_')
+    gl.addJob({
+      projectId: 42,
+      projectPath: 'platform/payments-api',
+      id: 9001,
+      name: 'deploy',
+      status: 'success',
+      ref: 'main',
+      sha: 'a'.repeat(40),
+      pipelineId: 77,
+      username: 'dev',
+      finishedAt: new Date(Date.now() - 600_000).toISOString(),
+      trace: runnerTrace(['npm ci', `export GH_TOKEN=${secret}`, 'npm run deploy'])
+    })
+    const run = await cli(
+      [
+        'ci',
+        'backfill',
+        '--provider',
+        'gitlab',
+        '--project',
+        'platform/payments-api',
+        '--since',
+        '1d',
+        '--api-url',
+        gl.url,
+        '--state',
+        join(dir, 'gl.json'),
+        '--format',
+        'jsonl'
+      ],
+      { cwd: dir, env: { GITLAB_TOKEN: apiToken } }
+    )
+    assert.equal(run.code, 1, run.stderr)
+    const findings = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((f) => f.rule === 'github-pat-classic')
+    assert.equal(findings.length, 1, run.stdout)
+    assert.equal(findings[0]?.repository, 'platform/payments-api')
+    assert.match(String(findings[0]?.url), /\/platform\/payments-api\/-\/jobs\/9001/)
+    assertAbsent(run, secret)
+    assertAbsent(run, apiToken)
+  } finally {
+    await gl.close()
+  }
 })
