@@ -130,6 +130,11 @@ export const ERROR_CODES = {
     description:
       'The baseline of `scan --baseline`/`--write-baseline` cannot be read or written, is not valid JSON, does not match the format, or no fixed `detector.fingerprintKey` is set.'
   },
+  LW_ERR_AUDIT_INVALID: {
+    retriable: false,
+    description:
+      'An audit body or line is not an audit.k8s.io Event or EventList (v1, v1beta1) nor a GKE, EKS or AKS log record holding one, is larger than the configured bound, or holds too many events; `details.reason` says which (`too-large`, `not-json`, `unknown-shape`, `too-many-events`, `unsupported-version`, `invalid-event`, `not-audit`). The webhook answers 400 with the reason; the file collector counts and skips the line.'
+  },
   LW_ERR_SHUTDOWN: { retriable: false, description: 'The operation was abandoned because the process is shutting down.' }
 } as const satisfies Record<string, { retriable: boolean; description: string }>
 
