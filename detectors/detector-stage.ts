@@ -33,6 +33,8 @@ export interface DetectorStageDeps {
    * engine keeps its output unchanged; app.ts builds this from `detector.sealPublicKey`.
    */
   seal?: (f: Finding) => Finding
+  /** Detectors of the audit events themselves (detectors/access/): each batch's events, in order; their findings are produced with the others. */
+  audit?: Array<(events: AuditEnvelope[]) => Promise<Finding[]>>
 }
 
 /** Whether an audit event's request/response objects are where credentials legitimately live. */
@@ -73,6 +75,7 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
     topics: [TOPICS.logs, TOPICS.audit],
     async process(records: InRecord[]): Promise<OutRecord[]> {
       const out: OutRecord[] = []
+      const audits: AuditEnvelope[] = []
       for (const r of records) {
         let chunk: LogChunk | undefined
         let audit: AuditEnvelope['event'] | undefined
@@ -80,6 +83,7 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
           const env = r.value as AuditEnvelope
           chunk = auditChunk(env)
           audit = env.event
+          audits.push(env)
         } else chunk = r.value as LogChunk
         if (chunk === undefined) continue
         const found: Finding[] = []
@@ -92,6 +96,12 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
           out.push({ topic: TOPICS.findings, key: f.fingerprint, value: f })
         }
       }
+      if (audits.length > 0)
+        for (const detect of deps.audit ?? [])
+          for (const f of await detect(audits)) {
+            deps.metrics.findings.inc({ rule: f.rule, severity: f.severity })
+            out.push({ topic: TOPICS.findings, key: f.fingerprint, value: f })
+          }
       return out
     }
   }
