@@ -589,7 +589,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
 
     // First seen: a namespace, else a secret, the principal never read.
     const ownNs = pr.serviceAccount !== undefined && ns !== undefined && pr.serviceAccount.startsWith(`${ns}/`)
-    if (!st.known.has(nsKey)) {
+    // A cluster-wide list is its own rule; it is not also a first-seen namespace.
+    if (clusterWide) know(st, nsKey)
+    else if (!st.known.has(nsKey)) {
       report(c, 'first-seen-namespace', ownNs ? 'low' : pr.kind === 'user' ? 'low' : 'medium', {
         ns,
         item,
