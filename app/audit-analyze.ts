@@ -264,7 +264,7 @@ function textOf(f: AccessFinding): string {
     `    ${accessSummary(f)}`,
     `    baseline: ${JSON.stringify(f.baseline)}`,
     `    first: ${e.first.verb} ${e.first.resource ?? ''}${e.first.namespace === undefined ? '' : ` ${e.first.namespace}`}${e.first.name === undefined ? '' : `/${e.first.name}`} from ${e.first.sourceIP ?? '?'} (${e.first.userAgent ?? '?'}) ${e.first.at}`,
-    `    auditIDs: ${e.auditIDs.join(' ')}`
+    `    auditIDs: ${f.auditIDs.join(' ')}`
   ]
     .map(escapeControls)
     .join('\n')

@@ -65,11 +65,12 @@ export interface AccessFinding {
   score: number
   /** What the principal normally does, as the rule compared it. */
   baseline: Record<string, number | string>
+  /** The events, first ones up to `maxAuditIds` (the last slot holds the latest). */
+  auditIDs: string[]
   evidence: {
     count: number
     first: EventRef
     last: EventRef
-    auditIDs: string[]
     /** Secrets (`ns/name`, `ns/*` for a list), namespaces, networks or agents involved, first ones. */
     items: string[]
     distinctSecrets?: number
@@ -332,11 +333,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       lastSeen: new Date(ep.lastMs).toISOString(),
       score: Math.round(ep.score * 100) / 100,
       baseline: ep.base,
+      auditIDs: ep.ids,
       evidence: {
         count: ep.count,
         first: ep.first,
         last: ep.last,
-        auditIDs: ep.ids,
         items: ep.items,
         ...(ep.ds === undefined ? {} : { distinctSecrets: ep.ds }),
         ...(ep.dn === undefined ? {} : { distinctNamespaces: ep.dn })

@@ -57,7 +57,7 @@ export function toPipelineFinding(f: AccessFinding, o: { cluster: string; finger
       lastSeen: f.lastSeen,
       score: f.score,
       baseline: f.baseline,
-      evidence: f.evidence
+      evidence: { ...f.evidence, auditIDs: f.auditIDs }
     }
   }
 }

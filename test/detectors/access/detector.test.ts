@@ -67,7 +67,7 @@ test('cluster-wide list of secrets: the controller-manager is normal, a new serv
   assert.equal(f.serviceAccount, 'ci/deployer')
   assert.equal(f.severity, 'high')
   assert.equal(f.namespace, undefined)
-  assert.equal(f.evidence.auditIDs.length, 1)
+  assert.equal(f.auditIDs.length, 1)
   assert.equal(f.firstSeen, new Date(AFTER).toISOString())
   assert.deepEqual(rules(fs, 'system:kube-controller-manager'), [])
 })
