@@ -21,11 +21,13 @@ export interface AccessStageDeps {
   logger: Logger
   maxContextChars: number
   redis?: { client: Redis; keyPrefix: string } | undefined
+  /** Ends learning at this event time instead of `learningPeriodMs` after the first event (replays, tests). */
+  learnUntilMs?: number
 }
 
 export function createAccessStage(config: AccessConfig, deps: AccessStageDeps) {
   const store = deps.redis === undefined ? createMemoryAccessStore() : createRedisAccessStore(deps.redis.client, { prefix: `${deps.redis.keyPrefix}:access:` })
-  const detector = createAccessDetector(config, { store, emit: 'open' })
+  const detector = createAccessDetector(config, { store, emit: 'open', ...(deps.learnUntilMs === undefined ? {} : { learnUntilMs: deps.learnUntilMs }) })
   return {
     detect: (): Finding[] => [],
     async audit(envs: AuditEnvelope[]): Promise<Finding[]> {
