@@ -83,7 +83,8 @@ export async function* analyzeAudit(events: AsyncIterable<AuditEvent> | Iterable
     if (detector === undefined) {
       const first = batch.map(timeOf).find(Number.isFinite) ?? 0
       const untilMs = 'untilMs' in learn ? learn.untilMs : first + learn.durationMs
-      detector = createAccessDetector(opts.config, { store, emit: 'close', learnUntilMs: untilMs })
+      // One process, one pass: the state is written to the store once, at the end.
+      detector = createAccessDetector(opts.config, { store, emit: 'close', learnUntilMs: untilMs, saveIntervalMs: Number.POSITIVE_INFINITY })
     }
     const found = await detector.process(batch)
     opts.onBatch?.(batch.length)

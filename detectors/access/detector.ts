@@ -92,6 +92,13 @@ export interface AccessDetectorDeps {
   emit: 'open' | 'close'
   /** Learning ends here (event time) instead of `learningPeriodMs` after the cluster's first event. */
   learnUntilMs?: number
+  /**
+   * How often (wall clock) the changed states are written to the store: each batch would serialise every
+   * principal it touched. A crash loses at most this much learning; findings are not delayed. Default 1000;
+   * `audit analyze` writes only at the end. flush() always writes.
+   */
+  saveIntervalMs?: number
+  clock?: () => number
 }
 
 const TITLES: Record<AccessRule, string> = {
@@ -304,6 +311,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   let skipped = 0
   let out: AccessFinding[] = []
   const pendingFacts: Array<{ hash: string; field: string; value: string }> = []
+  const clock = deps.clock ?? (() => performance.now())
+  const saveIntervalMs = deps.saveIntervalMs ?? 1000
+  let lastSave = clock()
   const halfLife = config.rate.halfLifeMs / HOUR_MS
   const minBaselineHours = config.rate.minBaselineMs / HOUR_MS
 
@@ -656,23 +666,49 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     }
   }
 
-  async function refreshGrants(c: Ctx): Promise<void> {
-    const st = c.st
-    if (c.t - st.grantsAtMs < GRANT_REFRESH_MS) return
-    st.grantsAtMs = c.t
-    if (pendingFacts.length > 0) await flushFacts()
+  const grantHashes = (p: string, groups: readonly string[]): string[] => [`grants:${p}`, ...groups.slice(0, 20).map((g) => `grants:group:${g}`)]
+
+  function parseGrants(hashes: ReadonlyArray<Record<string, string>>): Grant[] {
     const list: Grant[] = []
-    for (const h of [c.p, ...c.groups.slice(0, 20).map((g) => `group:${g}`)]) {
-      for (const v of Object.values(await store.getFacts(`grants:${h}`))) {
+    for (const h of hashes)
+      for (const v of Object.values(h)) {
         try {
           const g = JSON.parse(v) as Grant
-          if (typeof g.atMs === 'number') list.push(g)
+          if (typeof g.atMs === 'number' && typeof g.binding === 'string') list.push(g)
         } catch {
           // A foreign or damaged field: not a grant.
         }
       }
+    return list
+  }
+
+  /** After an RBAC binding in this batch named the principal (or a group): read its grants again now. */
+  async function refreshGrants(c: Ctx): Promise<void> {
+    c.st.grantsAtMs = c.t
+    if (pendingFacts.length > 0) await flushFacts()
+    c.st.grants = parseGrants(await store.getFactsMany(grantHashes(c.p, c.groups)))
+  }
+
+  /** The grants of every principal that reads secrets in the batch and has not had them read for a minute: one round trip. */
+  async function prefetchGrants(work: ReadonlyArray<{ e: AuditEvent; t: number }>): Promise<void> {
+    const due = new Map<string, { st: PState; t: number; hashes: string[] }>()
+    for (const { e, t } of work) {
+      if (e.objectRef?.resource !== 'secrets') continue
+      for (const s of subjects(e)) {
+        const st = states.get(s.p)
+        if (st === undefined || due.has(s.p) || t - st.grantsAtMs < GRANT_REFRESH_MS) continue
+        due.set(s.p, { st, t, hashes: grantHashes(s.p, s.groups) })
+      }
     }
-    st.grants = list
+    if (due.size === 0) return
+    if (pendingFacts.length > 0) await flushFacts()
+    const all = [...new Set([...due.values()].flatMap((d) => d.hashes))]
+    const got = await store.getFactsMany(all)
+    const byHash = new Map(all.map((h, i) => [h, got[i] ?? {}]))
+    for (const d of due.values()) {
+      d.st.grants = parseGrants(d.hashes.map((h) => byHash.get(h) ?? {}))
+      d.st.grantsAtMs = d.t
+    }
   }
 
   async function flushFacts(): Promise<void> {
@@ -703,8 +739,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         report(c, 'anonymous-secret-access', denied ? 'medium' : 'critical', { ns, item: `${ns ?? '*'}/${o?.name ?? '*'}`, base: { expected: 'none' } })
         return
       }
-      if (!denied && st.grants.length === 0 && c.t - st.grantsAtMs >= GRANT_REFRESH_MS) await refreshGrants(c)
-      else if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) await refreshGrants(c)
+      if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) await refreshGrants(c)
       secretRead(c, ns, denied)
       return
     }
@@ -856,6 +891,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           states.set(p, fromStored(s?.core, s?.known ?? [], t))
         }
       }
+      await prefetchGrants(work)
       for (const { e, t } of work) {
         events++
         for (const s of subjects(e)) {
@@ -869,7 +905,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           await observeAs(c)
         }
       }
-      await save()
+      const now = clock()
+      if (now - lastSave >= saveIntervalMs || states.size > MAX_CACHED_PRINCIPALS) {
+        lastSave = now
+        await save()
+      } else if (pendingFacts.length > 0) await flushFacts()
       return out
     },
     async flush() {

@@ -67,6 +67,16 @@ export function createRedisAccessStore(redis: Redis, opts: { prefix: string }): 
       }),
     getFact: (hash, field) => run(async () => (await redis.hget(fact(hash), field)) ?? undefined),
     getFacts: (hash) => run(async () => await redis.hgetall(fact(hash))),
+    getFactsMany: (hashes) =>
+      run(async () => {
+        if (hashes.length === 0) return []
+        const m = redis.multi()
+        for (const h of hashes) m.hgetall(fact(h))
+        return ((await m.exec()) ?? []).map(([err, v]) => {
+          if (err !== null) throw err
+          return (v ?? {}) as Record<string, string>
+        })
+      }),
     learningStart: (candidateMs) =>
       run(async () => {
         const key = `${opts.prefix}learning-start`

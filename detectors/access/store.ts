@@ -33,6 +33,8 @@ export interface AccessStore {
   putFacts: (facts: ReadonlyArray<{ hash: string; field: string; value: string }>, ttlMs: number) => Promise<void>
   getFact: (hash: string, field: string) => Promise<string | undefined>
   getFacts: (hash: string) => Promise<Record<string, string>>
+  /** Several hashes in one round trip, in order. */
+  getFactsMany: (hashes: readonly string[]) => Promise<Array<Record<string, string>>>
   /** The cluster's learning start: the first caller's value wins, every caller gets it. */
   learningStart: (candidateMs: number) => Promise<number>
   close: () => Promise<void>
@@ -80,6 +82,9 @@ export function createMemoryAccessStore(): AccessStore & { principals: () => num
     },
     async getFacts(hash) {
       return Object.fromEntries(facts.get(hash) ?? [])
+    },
+    async getFactsMany(hashes) {
+      return hashes.map((h) => Object.fromEntries(facts.get(h) ?? []))
     },
     async learningStart(candidateMs) {
       start ??= candidateMs

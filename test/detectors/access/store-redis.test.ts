@@ -53,6 +53,8 @@ test('a restarted detector on the same Redis keeps the learned baseline', async 
   // No learnUntilMs: the learning period starts at the first event, as stored in Redis.
   const learnt = background(rng, ev, 3)
   assert.deepEqual(await feed(d1, learnt), [])
+  // A graceful stop (the stage's stop()) writes what the last second learnt.
+  await d1.flush()
   const until = Date.parse(learnt[0]?.stageTimestamp ?? '') + config.learningPeriodMs
   assert.equal(d1.learningUntil(), until)
 
