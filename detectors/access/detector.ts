@@ -206,6 +206,11 @@ function emptyCore(t: number): Core {
   }
 }
 
+/** Names from a hostile log are bounded before they become state, keys or evidence (Kubernetes' own names are ≤ 253). */
+function clip(s: string, max = 256): string {
+  return s.length <= max ? s : `${s.slice(0, max)}…`
+}
+
 function eventTime(e: AuditEvent): number {
   const t = Date.parse(e.stageTimestamp ?? e.requestReceivedTimestamp ?? '')
   return t
@@ -226,10 +231,10 @@ function ref(e: AuditEvent, t: number): EventRef {
     verb: e.verb,
     ...(o?.resource === undefined ? {} : { resource: o.resource }),
     ...(o?.subresource === undefined ? {} : { subresource: o.subresource }),
-    ...(o?.namespace === undefined ? {} : { namespace: o.namespace }),
-    ...(o?.name === undefined ? {} : { name: o.name }),
+    ...(o?.namespace === undefined ? {} : { namespace: clip(o.namespace) }),
+    ...(o?.name === undefined ? {} : { name: clip(o.name) }),
     ...(code === undefined ? {} : { code }),
-    ...(ip === undefined ? {} : { sourceIP: ip }),
+    ...(ip === undefined ? {} : { sourceIP: clip(ip, 64) }),
     ...(e.userAgent === undefined ? {} : { userAgent: e.userAgent.slice(0, 200) })
   }
 }
@@ -401,7 +406,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         ...(o.ns === undefined ? {} : { ns: o.ns }),
         user: c.user,
         ...(c.imp === undefined ? {} : { imp: c.imp }),
-        groups: c.groups.slice(0, 20),
+        groups: c.groups.slice(0, 20).map((g) => clip(g)),
         first: r,
         last: r,
         firstMs: c.t,
@@ -512,7 +517,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
 
   function secretRead(c: Ctx, ns: string | undefined, denied: boolean): void {
     const { st, pr, t, e } = c
-    const name = e.objectRef?.name
+    const name = e.objectRef?.name === undefined ? undefined : clip(e.objectRef.name)
     const item = `${ns ?? '*'}/${name ?? '*'}`
     if (denied) {
       const d = st.core.denied
@@ -521,8 +526,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       if (d.length > config.denied.minDenied * 10) d.splice(0, d.length - config.denied.minDenied * 10)
       st.dirty = true
       if (d.length >= config.denied.minDenied)
+        // One burst across namespaces is one finding: the namespaces are in its items.
         report(c, 'denied-secret-reads', d.length >= config.denied.minDenied * 5 ? 'high' : 'medium', {
-          ns,
           item,
           count: d.length,
           base: { windowMs: config.denied.windowMs, minDenied: config.denied.minDenied }
@@ -730,7 +735,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const o = e.objectRef
     const resource = o?.resource
     const core = o?.apiGroup === undefined || o.apiGroup === ''
-    const ns = o?.namespace === '' ? undefined : o?.namespace
+    const ns = o?.namespace === '' || o?.namespace === undefined ? undefined : clip(o.namespace)
     if (ns !== undefined && config.allow.namespaces.includes(ns)) return
     const code = statusCode(e)
     const denied = code === 401 || code === 403
@@ -818,10 +823,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
 
   /** Which principals an event is about, with the context the rules need. */
   function subjects(e: AuditEvent): Array<{ p: string; groups: string[]; user: string; imp: string | undefined }> {
-    const user = e.user.username ?? '(unknown)'
-    const groups = e.user.groups ?? []
+    const user = clip(e.user.username ?? '(unknown)')
+    const all = e.user.groups ?? []
+    const groups = all.length > 64 ? all.slice(0, 64) : all
     const iu = e.impersonatedUser as { username?: unknown; groups?: unknown } | undefined
-    const imp = typeof iu?.username === 'string' ? iu.username : undefined
+    const imp = typeof iu?.username === 'string' ? clip(iu.username) : undefined
     const out = [{ p: user, groups, user, imp }]
     if (imp !== undefined && imp !== user) {
       const ig = Array.isArray(iu?.groups) ? (iu.groups as unknown[]).filter((g): g is string => typeof g === 'string') : []

@@ -366,3 +366,30 @@ test('principals, networks and user agents are classified as the control plane u
   assert.equal(userAgentFamily('Go-http-client/2.0'), 'go-http-client')
   assert.equal(userAgentFamily(undefined), '(none)')
 })
+
+test('hostile names are bounded before they become state or evidence', async () => {
+  const long = 'n'.repeat(100_000)
+  const fs = await analyze(
+    stream('hostile', (ev) =>
+      Array.from({ length: 12 }, (_, i) =>
+        ev({
+          t: AFTER + i * 1000,
+          user: `u${long}`,
+          groups: Array.from({ length: 10_000 }, (_, j) => `g${j}${long}`),
+          verb: 'get',
+          resource: 'secrets',
+          ns: `${i}${long}`,
+          name: long,
+          code: 403,
+          ip: long,
+          ua: long
+        })
+      )
+    )
+  )
+  assert.deepEqual(
+    fs.map((f) => f.rule),
+    ['access-denied-secret-reads']
+  )
+  assert.ok(JSON.stringify(fs).length < 20_000, String(JSON.stringify(fs).length))
+})
