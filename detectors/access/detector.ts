@@ -153,6 +153,19 @@ interface Episode {
   dn?: number
 }
 
+interface Subject {
+  p: string
+  groups: string[]
+  user: string
+  imp: string | undefined
+}
+
+interface Work {
+  e: AuditEvent
+  t: number
+  subs: Subject[]
+}
+
 interface Grant {
   atMs: number
   role: string
@@ -695,11 +708,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   }
 
   /** The grants of every principal that reads secrets in the batch and has not had them read for a minute: one round trip. */
-  async function prefetchGrants(work: ReadonlyArray<{ e: AuditEvent; t: number }>): Promise<void> {
+  async function prefetchGrants(work: readonly Work[]): Promise<void> {
     const due = new Map<string, { st: PState; t: number; hashes: string[] }>()
-    for (const { e, t } of work) {
+    for (const { e, t, subs } of work) {
       if (e.objectRef?.resource !== 'secrets') continue
-      for (const s of subjects(e)) {
+      for (const s of subs) {
         const st = states.get(s.p)
         if (st === undefined || due.has(s.p) || t - st.grantsAtMs < GRANT_REFRESH_MS) continue
         due.set(s.p, { st, t, hashes: grantHashes(s.p, s.groups) })
@@ -822,7 +835,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   }
 
   /** Which principals an event is about, with the context the rules need. */
-  function subjects(e: AuditEvent): Array<{ p: string; groups: string[]; user: string; imp: string | undefined }> {
+  function subjects(e: AuditEvent): Subject[] {
     const user = clip(e.user.username ?? '(unknown)')
     const all = e.user.groups ?? []
     const groups = all.length > 64 ? all.slice(0, 64) : all
@@ -876,7 +889,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     stats: () => ({ events, skipped, principals: states.size }),
     async process(batch) {
       out = []
-      const work: Array<{ e: AuditEvent; t: number }> = []
+      const work: Work[] = []
       const missing = new Map<string, number>()
       for (const e of batch) {
         if (!counted(e)) continue
@@ -885,8 +898,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           skipped++
           continue
         }
-        work.push({ e, t })
-        for (const s of subjects(e)) if (!states.has(s.p) && !missing.has(s.p)) missing.set(s.p, t)
+        const subs = subjects(e)
+        work.push({ e, t, subs })
+        for (const s of subs) if (!states.has(s.p) && !missing.has(s.p)) missing.set(s.p, t)
       }
       if (work.length === 0) return []
       if (learnUntil === undefined) learnUntil = (await store.learningStart(work[0]?.t ?? 0)) + config.learningPeriodMs
@@ -898,9 +912,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         }
       }
       await prefetchGrants(work)
-      for (const { e, t } of work) {
+      for (const { e, t, subs } of work) {
         events++
-        for (const s of subjects(e)) {
+        for (const s of subs) {
           if (allowed(s.p, s.groups)) continue
           const st = states.get(s.p)
           if (st === undefined) continue
