@@ -175,32 +175,34 @@ export async function* decodeInput(input: Readable, stats: DecodeStats): AsyncGe
     }
     if (line.trim() === '') continue
     stats.lines++
-    try {
-      const d = decodeAudit(line)
-      for (const r of d.rejected) count(stats, r.reason)
-      stats.events += d.events.length
-      yield* d.events
-    } catch (err) {
-      const reason = auditDecodeReason(err)
-      if (reason === undefined) throw err
-      if (first && reason === 'not-json') {
-        body = [line]
-        bodyBytes = line.length
-      } else count(stats, reason)
-    }
+    const d = decoded(line, stats)
+    if (d === 'not-json' && first) {
+      body = [line]
+      bodyBytes = line.length
+    } else if (d === 'not-json') count(stats, d)
+    else yield* d
     first = false
   }
   if (body !== undefined) {
-    try {
-      const d = decodeAudit(body.join('\n'))
-      for (const r of d.rejected) count(stats, r.reason)
-      stats.events += d.events.length
-      yield* d.events
-    } catch (err) {
-      const reason = auditDecodeReason(err)
-      if (reason === undefined) throw err
-      count(stats, reason)
-    }
+    const d = decoded(body.join('\n'), stats)
+    if (d === 'not-json') count(stats, d)
+    else yield* d
+  }
+}
+
+/** The events of one line or body, its rejected items counted; a text that is no audit shape is counted, except not-json (the caller decides). */
+function decoded(text: string, stats: DecodeStats): AuditEvent[] | 'not-json' {
+  try {
+    const d = decodeAudit(text)
+    for (const r of d.rejected) count(stats, r.reason)
+    stats.events += d.events.length
+    return d.events
+  } catch (err) {
+    const reason = auditDecodeReason(err)
+    if (reason === undefined) throw err
+    if (reason === 'not-json') return reason
+    count(stats, reason)
+    return []
   }
 }
 
