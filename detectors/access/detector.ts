@@ -126,6 +126,7 @@ const BUILTIN_SECRET_ROLES = new Set(['ClusterRole:cluster-admin', 'ClusterRole:
 const MAX_CACHED_PRINCIPALS = 100_000
 const MAX_RECENT_IDS = 50_000
 const GRANT_REFRESH_MS = 60_000
+const IDLE_DROP_MS = 30_000
 
 interface Ewma {
   n: number
@@ -201,6 +202,8 @@ interface PState {
   dirty: boolean
   grants: Grant[]
   grantsAtMs: number
+  /** Wall clock of the last event: a state idle in this process is dropped after saving (its partition may have moved). */
+  usedAt: number
 }
 
 function emptyCore(t: number): Core {
@@ -585,7 +588,6 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
             score: z,
             count,
             item,
-            key: String(st.core.hour),
             base: {
               meanPerHour: Math.round(stats.m * 100) / 100,
               stddevPerHour: Math.round(sd * 100) / 100,
@@ -656,6 +658,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       // A patch body is partial: it can add a secrets rule but not prove there is none.
       const grants = roleGrantsSecrets(body)
       if (e.verb === 'patch' && !grants) return
+      if (roles.size >= MAX_CACHED_PRINCIPALS) roles.delete(roles.keys().next().value ?? '')
       roles.set(key, grants)
       pendingFacts.push({ hash: 'roles', field: key, value: grants ? '1' : '0' })
       return
@@ -830,7 +833,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       rewrite: false,
       dirty: core === undefined,
       grants: [],
-      grantsAtMs: Number.NEGATIVE_INFINITY
+      grantsAtMs: Number.NEGATIVE_INFINITY,
+      usedAt: clock()
     }
   }
 
@@ -882,6 +886,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     }
     await store.save(updates, config.stateTtlMs)
     if (states.size > MAX_CACHED_PRINCIPALS) for (const p of [...states.keys()].slice(0, states.size - MAX_CACHED_PRINCIPALS)) states.delete(p)
+    // A principal whose partition moved to another replica is updated there; when it comes back, it is read again.
+    if (Number.isFinite(saveIntervalMs)) {
+      const idle = clock() - IDLE_DROP_MS
+      for (const [p, st] of states) if (st.usedAt < idle) states.delete(p)
+    }
   }
 
   return {
@@ -912,12 +921,14 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         }
       }
       await prefetchGrants(work)
+      const now = clock()
       for (const { e, t, subs } of work) {
         events++
         for (const s of subs) {
           if (allowed(s.p, s.groups)) continue
           const st = states.get(s.p)
           if (st === undefined) continue
+          st.usedAt = now
           const pr = classify(s.p, s.groups, config.controllers)
           const c: Ctx = { p: s.p, pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups }
           // The real user impersonating someone: an operation of its own.
@@ -925,9 +936,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           await observeAs(c)
         }
       }
-      const now = clock()
-      if (now - lastSave >= saveIntervalMs || states.size > MAX_CACHED_PRINCIPALS) {
-        lastSave = now
+      const after = clock()
+      if (after - lastSave >= saveIntervalMs || states.size > MAX_CACHED_PRINCIPALS) {
+        lastSave = after
         await save()
       } else if (pendingFacts.length > 0) await flushFacts()
       return out

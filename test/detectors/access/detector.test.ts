@@ -393,3 +393,21 @@ test('hostile names are bounded before they become state or evidence', async () 
   )
   assert.ok(JSON.stringify(fs).length < 20_000, String(JSON.stringify(fs).length))
 })
+
+test('a state idle in this replica is saved and dropped, then read again from the store (its partition may have moved)', async () => {
+  let now = 0
+  const store = createMemoryAccessStore()
+  const ev = makeEvents(seededRng('idle'))
+  const d = createAccessDetector(config(), { store, emit: 'open', learnUntilMs: LEARN_UNTIL, clock: () => now })
+  await d.process([ev({ t: T0, user: 'alice', verb: 'get', resource: 'secrets', ns: 'shop', name: 'db' })])
+  assert.equal(d.stats().principals, 1)
+  now = 31_000
+  await d.process([ev({ t: T0 + M, user: 'bob', verb: 'get', resource: 'secrets', ns: 'shop', name: 'db' })])
+  assert.equal(d.stats().principals, 1, 'alice dropped, bob kept')
+  // Another replica learnt that alice reads auth: this one sees it after reloading alice.
+  const other = createAccessDetector(config(), { store, emit: 'open', learnUntilMs: LEARN_UNTIL })
+  await other.process([ev({ t: T0 + 2 * M, user: 'alice', verb: 'get', resource: 'secrets', ns: 'auth', name: 'jwt' })])
+  await other.flush()
+  const found = await d.process([ev({ t: AFTER, user: 'alice', verb: 'get', resource: 'secrets', ns: 'auth', name: 'jwt' })])
+  assert.deepEqual(found, [])
+})
