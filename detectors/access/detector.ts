@@ -659,8 +659,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       const grants = roleGrantsSecrets(body)
       if (e.verb === 'patch' && !grants) return
       if (roles.size >= MAX_CACHED_PRINCIPALS) roles.delete(roles.keys().next().value ?? '')
+      const had = roles.get(key) ?? (await store.getFact('roles', key)) === '1'
       roles.set(key, grants)
       pendingFacts.push({ hash: 'roles', field: key, value: grants ? '1' : '0' })
+      // A role changed to grant secrets grants them to whoever is already bound to it.
+      if (grants && !had && e.verb !== 'create') unusualOp(c, 'op:rbac-secret-grant', 'rbac-secret-grant', 'medium', o?.namespace, `${key} now grants secrets`)
       return
     }
     if (!['create', 'update'].includes(e.verb) || body === undefined) return

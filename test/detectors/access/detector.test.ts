@@ -411,3 +411,41 @@ test('a state idle in this replica is saved and dropped, then read again from th
   const found = await d.process([ev({ t: AFTER, user: 'alice', verb: 'get', resource: 'secrets', ns: 'auth', name: 'jwt' })])
   assert.deepEqual(found, [])
 })
+
+test('an update that makes an existing role grant secrets is an RBAC secret grant; creating a role that is not bound is not', async () => {
+  const rbac = 'rbac.authorization.k8s.io'
+  const role = (resources: string[]) => ({
+    kind: 'Role',
+    metadata: { name: 'viewer', namespace: 'shop' },
+    rules: [{ apiGroups: [''], resources, verbs: ['get'] }]
+  })
+  const fs = await analyze(
+    stream('role-change', (ev) => [
+      ev({ t: T0 + H, user: 'ops', verb: 'create', resource: 'roles', apiGroup: rbac, ns: 'shop', name: 'viewer', requestObject: role(['configmaps']) }),
+      ev({
+        t: AFTER,
+        user: 'mallory',
+        verb: 'create',
+        resource: 'roles',
+        apiGroup: rbac,
+        ns: 'shop',
+        name: 'reader',
+        requestObject: { ...role(['secrets']), metadata: { name: 'reader', namespace: 'shop' } }
+      }),
+      ev({
+        t: AFTER + M,
+        user: 'mallory',
+        verb: 'update',
+        resource: 'roles',
+        apiGroup: rbac,
+        ns: 'shop',
+        name: 'viewer',
+        requestObject: role(['configmaps', 'secrets'])
+      })
+    ])
+  )
+  assert.deepEqual(
+    fs.map((f) => `${f.rule} ${f.principal} ${f.evidence.items.join()}`),
+    ['access-rbac-secret-grant mallory Role:shop/viewer now grants secrets']
+  )
+})
