@@ -75,7 +75,6 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
     topics: [TOPICS.logs, TOPICS.audit],
     async process(records: InRecord[]): Promise<OutRecord[]> {
       const out: OutRecord[] = []
-      const audits: AuditEnvelope[] = []
       for (const r of records) {
         let chunk: LogChunk | undefined
         let audit: AuditEnvelope['event'] | undefined
@@ -83,7 +82,6 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
           const env = r.value as AuditEnvelope
           chunk = auditChunk(env)
           audit = env.event
-          audits.push(env)
         } else chunk = r.value as LogChunk
         if (chunk === undefined) continue
         const found: Finding[] = []
@@ -96,6 +94,7 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
           out.push({ topic: TOPICS.findings, key: f.fingerprint, value: f })
         }
       }
+      const audits = deps.audit === undefined ? [] : records.filter((r) => r.topic.endsWith(TOPICS.audit)).map((r) => r.value as AuditEnvelope)
       if (audits.length > 0)
         for (const detect of deps.audit ?? [])
           for (const f of await detect(audits)) {
