@@ -293,8 +293,16 @@ export async function auditAnalyze(o: AnalyzeCliOptions): Promise<number> {
     learn = { untilMs: Number.isFinite(min) ? min + learn.fraction * (max - min) : 0 }
   }
   const stats: DecodeStats = { lines: 0, events: 0, rejected: new Map() }
+  let first = Number.POSITIVE_INFINITY
+  let last = Number.NEGATIVE_INFINITY
   async function* all(): AsyncGenerator<AuditEvent> {
-    for (const p of ordered) yield* decodeInput(openInput(p, o.stdin), stats)
+    for (const p of ordered)
+      for await (const e of decodeInput(openInput(p, o.stdin), stats)) {
+        const t = timeOf(e)
+        if (t < first) first = t
+        if (t > last) last = t
+        yield e
+      }
   }
   const findings: AccessFinding[] = []
   for await (const f of analyzeAudit(all(), { config, learn })) findings.push(f)
@@ -313,5 +321,10 @@ export async function auditAnalyze(o: AnalyzeCliOptions): Promise<number> {
   o.stderr.write(
     `audit analyze: ${stats.events} events from ${stats.lines} lines${rejected === '' ? '' : ` (skipped: ${rejected})`}; ${learnText}; ${findings.length} finding${findings.length === 1 ? '' : 's'}\n`
   )
+  const until = 'untilMs' in learn ? learn.untilMs : first + learn.durationMs
+  if (stats.events > 0 && last < until)
+    o.stderr.write(
+      `audit analyze: every event is within the learning period (the input spans ${Math.round((last - first) / 60_000)} min), so only the rules without a baseline ran; learn for less (--learn 0.5 learns the first half)\n`
+    )
   return findings.length > 0 ? 1 : 0
 }
