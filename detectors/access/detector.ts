@@ -126,6 +126,7 @@ const BUILTIN_SECRET_ROLES = new Set(['ClusterRole:cluster-admin', 'ClusterRole:
 const MAX_CACHED_PRINCIPALS = 100_000
 const MAX_RECENT_IDS = 50_000
 const GRANT_REFRESH_MS = 60_000
+const GRANT_REFRESH_WALL_MS = 5000
 const IDLE_DROP_MS = 30_000
 
 interface Ewma {
@@ -202,6 +203,8 @@ interface PState {
   dirty: boolean
   grants: Grant[]
   grantsAtMs: number
+  /** Wall clock of that read: a replay or a backlog races through event time, and must not re-read grants every batch. */
+  grantsWallMs: number
   /** Wall clock of the last event: a state idle in this process is dropped after saving (its partition may have moved). */
   usedAt: number
 }
@@ -716,11 +719,12 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   /** The grants of every principal that reads secrets in the batch and has not had them read for a minute: one round trip. */
   async function prefetchGrants(work: readonly Work[]): Promise<void> {
     const due = new Map<string, { st: PState; t: number; hashes: string[] }>()
+    const wall = clock()
     for (const { e, t, subs } of work) {
       if (e.objectRef?.resource !== 'secrets') continue
       for (const s of subs) {
         const st = states.get(s.p)
-        if (st === undefined || due.has(s.p) || t - st.grantsAtMs < GRANT_REFRESH_MS) continue
+        if (st === undefined || due.has(s.p) || t - st.grantsAtMs < GRANT_REFRESH_MS || wall - st.grantsWallMs < GRANT_REFRESH_WALL_MS) continue
         due.set(s.p, { st, t, hashes: grantHashes(s.p, s.groups) })
       }
     }
@@ -732,6 +736,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     for (const d of due.values()) {
       d.st.grants = parseGrants(d.hashes.map((h) => byHash.get(h) ?? {}))
       d.st.grantsAtMs = d.t
+      d.st.grantsWallMs = wall
     }
   }
 
@@ -837,6 +842,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       dirty: core === undefined,
       grants: [],
       grantsAtMs: Number.NEGATIVE_INFINITY,
+      grantsWallMs: Number.NEGATIVE_INFINITY,
       usedAt: clock()
     }
   }
