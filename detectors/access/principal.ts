@@ -99,6 +99,8 @@ export function isHandTool(family: string): boolean {
 /** The /24 of an IPv4 address, the /64 of an IPv6 one: one network for a NATed office or a pod CIDR slice. */
 export function sourceNetwork(ip: string | undefined): string {
   if (ip === undefined || ip === '') return '(none)'
+  // The longest IPv6 text with a zone is well under 64 characters: anything longer is not an address.
+  if (ip.length > 64) return '(invalid)'
   const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(v4)) return `${v4.slice(0, v4.lastIndexOf('.'))}.0/24`
   if (!ip.includes(':')) return '(invalid)'
