@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { auditDecodeReason, decodeAudit } from '../../pipeline/audit-decode.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
+import { seededRng } from '../support/seed.ts'
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'audit')
 const PROV = join(FIX, 'providers')
@@ -251,4 +252,49 @@ test('linear work: a 10,000-event list and a deeply nested object decode without
   assert.ok(performance.now() - t0 < 20_000)
   const deep = `{"kind":"Event","auditID":"d","stage":"ResponseComplete","verb":"get","user":{},"requestObject":${'['.repeat(5000)}${']'.repeat(5000)}}`
   assert.equal(decodeAudit(deep).events.length, 1)
+})
+
+test('mutated bodies (seeded): every outcome is events or LW_ERR_AUDIT_INVALID, never another error', () => {
+  const r = seededRng('audit-decode-mutations')
+  const seeds = [
+    ...lines(join(FIX, 'kubernetes-rotation.webhook.jsonl')).slice(0, 2),
+    ...readdirSync(PROV).map((f) => readFileSync(join(PROV, f), 'utf8').split('\n')[0] ?? '')
+  ]
+  const pieces = [
+    '{',
+    '}',
+    '[',
+    ']',
+    '"',
+    ',',
+    ':',
+    'null',
+    '"kind":"EventList"',
+    '"items":',
+    '"protoPayload":{}',
+    '"records":[',
+    '\\u0000',
+    '"@message":"{',
+    '"logEvents":[{"message":1}]',
+    'é'
+  ]
+  let invalid = 0
+  for (let i = 0; i < 3000; i++) {
+    let s = r.pick(seeds)
+    for (let k = 1 + r.int(4); k > 0; k--) {
+      const at = r.int(s.length + 1)
+      const op = r.int(3)
+      if (op === 0) s = s.slice(0, at)
+      else if (op === 1) s = s.slice(0, at) + r.pick(pieces) + s.slice(at)
+      else s = s.slice(0, at) + s.slice(at + 1 + r.int(20))
+    }
+    try {
+      const d = decodeAudit(s, { maxEvents: 1000 })
+      for (const e of d.events) assert.equal(e.apiVersion, 'audit.k8s.io/v1')
+    } catch (err) {
+      assert.ok(isLeakwatchError(err, 'LW_ERR_AUDIT_INVALID'), `case ${i}: ${String(err)}`)
+      invalid++
+    }
+  }
+  assert.ok(invalid > 100, `${invalid} refused`)
 })
