@@ -85,6 +85,11 @@ test('secret-read rate far above the hourly baseline is reported with the baseli
   assert.ok(f.score >= 6, String(f.score))
   assert.ok(typeof f.baseline.meanPerHour === 'number' && f.baseline.meanPerHour > 1 && f.baseline.meanPerHour < 8, JSON.stringify(f.baseline))
   assert.ok(f.evidence.count >= 50)
+  // Three days give each hour of the day three samples: below minBaselineMs, so the all-hours baseline is used…
+  assert.equal(f.baseline.bucket, 'all')
+  // …unless three hours are enough: then the hour of the day's own.
+  const seasonal = (await analyze(stream('rate', burst(300)), { extra: { rate: { minBaselineMs: 3 * H } } })).find((x) => x.rule === 'access-secret-read-rate')
+  assert.equal(seasonal?.baseline.bucket, String(new Date(AFTER + 30 * M).getUTCHours()))
   assert.deepEqual(rules(await analyze(stream('rate', burst(4))), sa), [])
 })
 
