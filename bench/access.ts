@@ -14,8 +14,8 @@
 
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
+import type { AuditEvent } from '../detectors/access/audit-event.ts'
 import { accessConfigSchema } from '../detectors/access/config.ts'
-import type { AuditEvent } from '../detectors/access/detector.ts'
 import { createAccessDetector } from '../detectors/access/detector.ts'
 import type { AccessStore } from '../detectors/access/store.ts'
 import { createMemoryAccessStore } from '../detectors/access/store.ts'

@@ -20,29 +20,16 @@
 // impersonate, and whose credential it is) and the impersonated one (whose
 // permissions were used).
 
-import type { auditEventSchema, Severity } from '../../pipeline/events.ts'
+import type { Severity } from '../../pipeline/events.ts'
 import { stableId } from '../../pipeline/fingerprint.ts'
-import type { Infer } from '../../pipeline/schema.ts'
+import type { AuditEvent, EventRef } from './audit-event.ts'
+import { clip, eventTime, podMountsSecrets, ref, roleGrantsSecrets, statusCode, subjectPrincipal } from './audit-event.ts'
 import type { AccessConfig, AccessRule } from './config.ts'
 import type { ParsedCidr, Principal, PrincipalKind } from './principal.ts'
 import { classify, inNetworks, isHandTool, matchesName, parseCidr, sourceNetwork, userAgentFamily } from './principal.ts'
 import type { AccessStore, PrincipalUpdate } from './store.ts'
-
-export type AuditEvent = Infer<typeof auditEventSchema>
-
-/** One audit event as a finding quotes it: what, where, when, by which tool; never a request or response body. */
-export interface EventRef {
-  auditID: string
-  at: string
-  verb: string
-  resource?: string
-  subresource?: string
-  namespace?: string
-  name?: string
-  code?: number
-  sourceIP?: string
-  userAgent?: string
-}
+import type { Ewma } from './windows.ts'
+import { fold, touch } from './windows.ts'
 
 export interface AccessFinding {
   /** Stable across replays: rule, principal, namespace and the first event's auditID. */
@@ -128,12 +115,6 @@ const MAX_RECENT_IDS = 50_000
 const GRANT_REFRESH_MS = 60_000
 const GRANT_REFRESH_WALL_MS = 5000
 const IDLE_DROP_MS = 30_000
-
-interface Ewma {
-  n: number
-  m: number
-  v: number
-}
 
 interface Episode {
   rule: AccessRule
@@ -223,103 +204,6 @@ function emptyCore(t: number): Core {
     peak: { short: 0, shortNs: 0, slow: 0 },
     episodes: {}
   }
-}
-
-/** Names from a hostile log are bounded before they become state, keys or evidence (Kubernetes' own names are ≤ 253). */
-function clip(s: string, max = 256): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…`
-}
-
-function eventTime(e: AuditEvent): number {
-  const t = Date.parse(e.stageTimestamp ?? e.requestReceivedTimestamp ?? '')
-  return t
-}
-
-function statusCode(e: AuditEvent): number | undefined {
-  const s = e.responseStatus as { code?: unknown } | undefined
-  return typeof s?.code === 'number' ? s.code : undefined
-}
-
-function ref(e: AuditEvent, t: number): EventRef {
-  const o = e.objectRef
-  const code = statusCode(e)
-  const ip = e.sourceIPs?.[0]
-  return {
-    auditID: e.auditID,
-    at: new Date(t).toISOString(),
-    verb: e.verb,
-    ...(o?.resource === undefined ? {} : { resource: o.resource }),
-    ...(o?.subresource === undefined ? {} : { subresource: o.subresource }),
-    ...(o?.namespace === undefined ? {} : { namespace: clip(o.namespace) }),
-    ...(o?.name === undefined ? {} : { name: clip(o.name) }),
-    ...(code === undefined ? {} : { code }),
-    ...(ip === undefined ? {} : { sourceIP: clip(ip, 64) }),
-    ...(e.userAgent === undefined ? {} : { userAgent: e.userAgent.slice(0, 200) })
-  }
-}
-
-/** Keeps a last-touched-ordered window: the oldest entries are dropped first, then past the bound. */
-function touch(w: Map<string, number>, item: string, t: number, windowMs: number, max: number): number {
-  w.delete(item)
-  w.set(item, t)
-  for (const [k, at] of w) {
-    if (at > t - windowMs && w.size <= max) break
-    w.delete(k)
-  }
-  return w.size
-}
-
-function fold(e: Ewma | undefined, x: number, halfLife: number): Ewma {
-  const cur = e ?? { n: 0, m: 0, v: 0 }
-  // A cumulative average until the half-life's worth of samples, then exponential.
-  const alpha = Math.max(1 - 2 ** (-1 / halfLife), 1 / (cur.n + 1))
-  const diff = x - cur.m
-  const inc = alpha * diff
-  return { n: cur.n + 1, m: cur.m + inc, v: (1 - alpha) * (cur.v + diff * inc) }
-}
-
-function roleGrantsSecrets(obj: unknown): boolean {
-  const rules = (obj as { rules?: unknown } | undefined)?.rules
-  if (!Array.isArray(rules)) return false
-  for (const r of rules.slice(0, 500)) {
-    const rr = r as { resources?: unknown; verbs?: unknown; apiGroups?: unknown }
-    const res = Array.isArray(rr.resources) ? rr.resources : []
-    const verbs = Array.isArray(rr.verbs) ? rr.verbs : []
-    const groups = Array.isArray(rr.apiGroups) ? rr.apiGroups : ['']
-    if (!groups.some((g) => g === '' || g === '*')) continue
-    if (!res.some((x) => x === 'secrets' || x === '*')) continue
-    if (verbs.some((v) => v === 'get' || v === 'list' || v === 'watch' || v === '*')) return true
-  }
-  return false
-}
-
-function podMountsSecrets(obj: unknown): boolean {
-  const spec = (obj as { spec?: { volumes?: unknown; containers?: unknown; initContainers?: unknown } } | undefined)?.spec
-  if (spec === undefined || spec === null) return false
-  const vols = Array.isArray(spec.volumes) ? spec.volumes : []
-  for (const v of vols.slice(0, 200)) {
-    const vv = v as { secret?: unknown; projected?: { sources?: unknown } }
-    if (vv.secret !== undefined) return true
-    if (Array.isArray(vv.projected?.sources) && vv.projected.sources.some((s: { secret?: unknown }) => s.secret !== undefined)) return true
-  }
-  for (const list of [spec.containers, spec.initContainers]) {
-    if (!Array.isArray(list)) continue
-    for (const c of list.slice(0, 100)) {
-      const cc = c as { env?: unknown; envFrom?: unknown }
-      if (Array.isArray(cc.envFrom) && cc.envFrom.some((x: { secretRef?: unknown }) => x.secretRef !== undefined)) return true
-      if (Array.isArray(cc.env) && cc.env.some((x: { valueFrom?: { secretKeyRef?: unknown } }) => x.valueFrom?.secretKeyRef !== undefined)) return true
-    }
-  }
-  return false
-}
-
-function subjectPrincipal(s: unknown): string | undefined {
-  const x = s as { kind?: unknown; name?: unknown; namespace?: unknown }
-  if (typeof x.name !== 'string') return undefined
-  if (x.kind === 'User') return x.name
-  if (x.kind === 'Group') return `group:${x.name}`
-  if (x.kind === 'ServiceAccount' && typeof x.namespace === 'string') return `system:serviceaccount:${x.namespace}:${x.name}`
-  return undefined
 }
 
 export function createAccessDetector(config: AccessConfig, deps: AccessDetectorDeps): AccessDetector {

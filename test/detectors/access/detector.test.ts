@@ -5,8 +5,9 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { AuditEvent } from '../../../detectors/access/audit-event.ts'
 import { accessConfigSchema } from '../../../detectors/access/config.ts'
-import type { AccessFinding, AuditEvent } from '../../../detectors/access/detector.ts'
+import type { AccessFinding } from '../../../detectors/access/detector.ts'
 import { createAccessDetector } from '../../../detectors/access/detector.ts'
 import { classify, sourceNetwork, userAgentFamily } from '../../../detectors/access/principal.ts'
 import type { AccessStore } from '../../../detectors/access/store.ts'

@@ -2,7 +2,7 @@
 // like the real kube-apiserver's (test/fixtures/audit: field names, stage,
 // objectRef, responseStatus, user groups of service accounts and nodes).
 
-import type { AuditEvent } from '../../../detectors/access/detector.ts'
+import type { AuditEvent } from '../../../detectors/access/audit-event.ts'
 import type { Rng } from '../../../detectors/gen.ts'
 
 export interface Req {
