@@ -19,10 +19,12 @@ import { gitlabConfigSchema } from '../collectors/ci/gitlab.config.ts'
 import { ciIngestConfigSchema } from '../collectors/ci/ingest.config.ts'
 import { filesConfigSchema } from '../collectors/files.config.ts'
 import { podLogsConfigSchema } from '../collectors/pod-logs.config.ts'
+import { accessConfigSchema } from '../detectors/access/config.ts'
 import type { DetectorConfig } from '../detectors/config.ts'
 import { detectorConfigSchema } from '../detectors/config.ts'
 import { knownSecretsConfigSchema } from '../detectors/known-secrets/config.ts'
 import type { SecretDetector } from '../detectors/secrets.ts'
+import type { AuditEnvelope, Finding } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
@@ -197,6 +199,8 @@ export interface DetectorContext {
    * search the UTF-8 buffer the engine framed) wraps it instead of reading the chunk again.
    */
   engine?: SecretDetector | undefined
+  /** Redis of the clustered detector (the access detector's state); undefined in `run all`, which keeps state in memory. */
+  connectRedis?: (() => Promise<{ client: Redis; keyPrefix: string }>) | undefined
 }
 
 export interface RunningDetector extends Detector {
@@ -207,6 +211,8 @@ export interface RunningDetector extends Detector {
   stop?: () => Promise<void>
   /** Shown in the start-up log line. */
   summary?: () => Record<string, unknown>
+  /** Detects in the audit events themselves (not in their text): a batch in, findings out. */
+  audit?: (events: AuditEnvelope[]) => Promise<Finding[]>
 }
 
 /**
@@ -214,6 +220,17 @@ export interface RunningDetector extends Detector {
  * (`detector.knownSecrets`; the secret engine owns the section's own fields).
  */
 export const DETECTORS: ReadonlyArray<Component<DetectorConfig, DetectorContext, RunningDetector>> = [
+  {
+    name: 'access',
+    configSchema: accessConfigSchema as Schema<unknown> as Schema<DetectorConfig>,
+    example: { enabled: true, learningPeriodMs: 604_800_000, controllers: ['system:serviceaccount:external-secrets:*'], allow: { groups: ['breakglass'] } },
+    async create(config, ctx) {
+      if (!config.access.enabled) return undefined
+      const { createAccessStage } = await import('../detectors/access/stage.ts')
+      const redis = ctx.connectRedis === undefined ? undefined : await ctx.connectRedis()
+      return createAccessStage(config.access, { fingerprinter: ctx.fingerprinter, logger: ctx.logger, maxContextChars: config.maxContextChars, redis })
+    }
+  },
   {
     name: 'knownSecrets',
     configSchema: knownSecretsConfigSchema as Schema<unknown> as Schema<DetectorConfig>,

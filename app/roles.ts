@@ -174,6 +174,17 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
       // GitHub revocation needs the token: those findings carry it sealed to the responder's key, nothing else does.
       const seal = config.detector.sealPublicKey === undefined ? undefined : await sealHook(config.detector.sealPublicKey, config.detector.sealRules)
       const ctx: DetectorContext = { detector: config.detector, fingerprinter, metrics, logger: log, fetch: deps.fetch, reveal: seal !== undefined }
+      // Only the clustered detector keeps state in Redis (the access detector's baselines); `run all` keeps it in memory.
+      if (!embedded)
+        ctx.connectRedis = async () => {
+          const { connectRedis, redisConnection } = await import('../pipeline/redis.ts')
+          const client = await connectRedis(redisConnection(config.redis, log), {
+            log,
+            signal: deps.signal,
+            onConnectError: (err) => metrics.redisConnectErrors.inc({ reason: String(err.details?.failure ?? 'unavailable') })
+          })
+          return { client, keyPrefix: config.redis.keyPrefix }
+        }
       // The secret engine first: a detector that scans the bytes it framed wraps it (see DetectorContext.engine).
       const byName = new Map(DETECTORS.map((d) => [d.name, d]))
       const engineEntry = byName.get('secrets')
@@ -192,7 +203,8 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
         detectors = running.wrapsEngine === true ? [...detectors.filter((x) => x !== engine), running] : [...detectors, running]
       }
       const { createDetectorStage } = await import('../detectors/detector-stage.ts')
-      const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors, metrics, ...(seal === undefined ? {} : { seal }) })
+      const audit = detectors.flatMap((d) => (d.audit === undefined ? [] : [d.audit]))
+      const stage = createDetectorStage({ groupId: config.detector.groupId }, { detectors, metrics, audit, ...(seal === undefined ? {} : { seal }) })
       const consumer = await runStage(stage, runner, { fromBeginning: true })
       stops.push(async () => {
         await consumer.stop()

@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
+import { benchmark as access } from './access.ts'
 import { benchmark as accuracy } from './accuracy.ts'
 import { benchmark as auditWebhook } from './audit-webhook.ts'
 import { benchmark as ci } from './ci.ts'
@@ -40,7 +41,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, worstCase]
+export const BENCHMARKS: readonly Benchmark[] = [access, accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, worstCase]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

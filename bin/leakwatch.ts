@@ -42,7 +42,12 @@ Usage:
       in-process bus (no Kafka, no Redis); the other roles are the clustered
       deployment. --demo (with 'all') writes a demo application's logs, with
       made-up leaked credentials, into collector.files.path.
-${INCIDENTS_HELP}${CI_HELP}  leakwatch config env        List every environment variable the configuration reads.
+${INCIDENTS_HELP}${CI_HELP}  leakwatch audit analyze <audit.log...|-> [--learn 3d|0.5] [--format text|json|jsonl|sarif]
+      Replay Kubernetes audit logs (plain or gzip; Event/EventList lines, the
+      GKE, EKS and AKS export shapes) through the access detector: learn for
+      the first 3d (or that fraction of the time the files span), then report
+      unusual secret access. Exits 1 when anything is found. docs/access.md.
+  leakwatch config env        List every environment variable the configuration reads.
   leakwatch config docs       Print the configuration reference (Markdown).
   leakwatch errors            Print the error codes (Markdown).
   leakwatch --help | --version
@@ -92,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
       forward: { type: 'string' },
       'exit-code': { type: 'string', default: '1' },
       reveal: { type: 'boolean', default: false },
-      output: { type: 'string', short: 'o' }
+      output: { type: 'string', short: 'o' },
+      learn: { type: 'string' }
     }
   })
   const [command, ...rest] = positionals
@@ -139,6 +145,27 @@ async function main(argv: string[]): Promise<number> {
     allow: config.detector.allow,
     ruleFiles: values.rules,
     maxContextChars: config.detector.maxContextChars
+  }
+
+  if (command === 'audit') {
+    if (rest[0] !== 'analyze' || rest.length < 2)
+      throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch audit analyze <audit.log...|-> [--learn 3d|0.5] [--format …]')
+    const { ANALYZE_FORMATS, auditAnalyze } = await import('../app/audit-analyze.ts')
+    const format = values.format as (typeof ANALYZE_FORMATS)[number]
+    if (!ANALYZE_FORMATS.includes(format)) throw new LeakwatchError('LW_ERR_USAGE', `unknown --format ${String(format)} (${ANALYZE_FORMATS.join(', ')})`)
+    return await auditAnalyze({
+      paths: rest.slice(1),
+      format,
+      ...(values.learn === undefined ? {} : { learn: values.learn }),
+      config: config.detector.access,
+      fingerprintKey: config.detector.fingerprintKey,
+      cluster: config.cluster,
+      tool: { name: 'leakwatch', version: version(), informationUri: homepage() },
+      cwd: process.cwd(),
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr
+    })
   }
 
   // Each command loads what it runs: a `run collector` process holds no detector rules and no scanner.

@@ -1,9 +1,11 @@
 // Configuration of the detector role (`detector`): the secret rules' settings, fingerprints,
-// sealing for revocation, allowlists, and the known-secrets index mounted at `knownSecrets`.
+// sealing for revocation, allowlists, the known-secrets index mounted at `knownSecrets` and the
+// access detector at `access`.
 // Kept out of the engine so that assembling the whole schema loads no rules.
 
 import type { Infer } from '../pipeline/schema.ts'
 import * as s from '../pipeline/schema.ts'
+import { accessConfigSchema } from './access/config.ts'
 import { knownSecretsConfigSchema } from './known-secrets/config.ts'
 
 export const detectorConfigSchema = s.object({
@@ -49,7 +51,8 @@ export const detectorConfigSchema = s.object({
         'RE2 patterns on stream ids (`k8s/<ns>/<pod>/<container>`, `ci/<provider>/<repo>/<job>`, `file/<path>` from the collector, `file:<path>` and `stdin` from `scan`); matching streams are not scanned.'
     })
   }),
-  knownSecrets: knownSecretsConfigSchema
+  knownSecrets: knownSecretsConfigSchema,
+  access: accessConfigSchema
 })
 
 export type DetectorConfig = Infer<typeof detectorConfigSchema>

@@ -39,6 +39,8 @@ export interface DetectorStageDeps {
    * engine keeps its output unchanged; app.ts builds this from `detector.sealPublicKey`.
    */
   seal?: (f: Finding) => Finding
+  /** Detectors of the audit events themselves (detectors/access/): each batch's events, in order; their findings are produced with the others. */
+  audit?: Array<(events: AuditEnvelope[]) => Promise<Finding[]>>
 }
 
 /** Whether an audit event's request/response objects are where credentials legitimately live. */
@@ -222,6 +224,13 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
           out.push({ topic: TOPICS.findings, key: f.fingerprint, value: f })
         }
       }
+      const audits = deps.audit === undefined ? [] : records.filter((r) => r.topic.endsWith(TOPICS.audit)).map((r) => r.value as AuditEnvelope)
+      if (audits.length > 0)
+        for (const detect of deps.audit ?? [])
+          for (const f of await detect(audits)) {
+            deps.metrics.findings.inc({ rule: f.rule, severity: f.severity })
+            out.push({ topic: TOPICS.findings, key: f.fingerprint, value: f })
+          }
       return out
     }
   }

@@ -184,6 +184,23 @@ export const findingSchema = s.object({
   alsoMatched: s.optional(
     s.array(s.string(), { description: 'Rules whose finding of the same value was folded into this known-secret finding (one finding per value).' })
   ),
+  access: s.optional(
+    s.object(
+      {
+        principal: s.string({ description: 'The username the access finding is about (service accounts as system:serviceaccount:<ns>:<name>).' }),
+        principalKind: s.string(),
+        user: s.string({ description: 'The authenticated user who sent the requests.' }),
+        impersonatedUser: s.optional(s.string()),
+        namespace: s.optional(s.string()),
+        firstSeen: s.string(),
+        lastSeen: s.string(),
+        score: s.number(),
+        baseline: s.record(s.unknownValue()),
+        evidence: s.unknownValue({ description: 'Counts, first and last event, auditIDs, items (detectors/access/detector.ts).' })
+      },
+      { allowUnknown: true, description: 'Set on kind `access`: the principal, window, score, baseline and evidence; no secret value is ever part of it.' }
+    )
+  ),
   sealed: s.optional(
     s.string({
       // Only ever ciphertext: the envelope's shape is checked at the bus boundary, so a plaintext value put here is refused.

@@ -1,0 +1,103 @@
+// `detector.access`: the access-anomaly detector over Kubernetes audit events
+// (docs/access.md). Every threshold has its unit in its name; every rule can be
+// switched off in `rules`. Defaults are chosen for a cluster of a few thousand
+// principals: a rule that needs a baseline stays silent until it has one.
+
+import type { Infer } from '../../pipeline/schema.ts'
+import * as s from '../../pipeline/schema.ts'
+
+/** The rules, as `rules.<id>: false` switches them off and as findings name them (`access-<id>`). */
+export const ACCESS_RULES = [
+  'secret-read-rate',
+  'first-seen-secret',
+  'first-seen-namespace',
+  'new-source-network',
+  'new-user-agent',
+  'secret-enumeration',
+  'slow-secret-harvest',
+  'cluster-wide-secret-list',
+  'denied-secret-reads',
+  'anonymous-secret-access',
+  'token-request',
+  'pod-exec',
+  'impersonation',
+  'rbac-secret-grant',
+  'secret-read-after-grant'
+] as const
+export type AccessRule = (typeof ACCESS_RULES)[number]
+
+const rulesShape = Object.fromEntries(ACCESS_RULES.map((r) => [r, s.boolean({ default: true, description: `Run the \`access-${r}\` rule.` })])) as Record<
+  AccessRule,
+  s.Schema<boolean>
+>
+
+const ms = (def: number, description: string) => s.number({ integer: true, min: 1000, default: def, description })
+const count = (def: number, description: string, min = 1) => s.number({ integer: true, min, default: def, description })
+
+const HOUR = 3_600_000
+
+export const accessConfigSchema = s.object({
+  enabled: s.boolean({
+    default: false,
+    description: 'Run the access detector on `leakwatch.audit.v1` (state in Redis for `run detector`, in memory for `run all`). `audit analyze` always runs it.'
+  }),
+  learningPeriodMs: ms(
+    3 * 24 * HOUR,
+    'How long after the first audit event the detector only learns (per cluster). Baseline-based rules (rate, first seen, breadth vs peak, unusual sensitive operations) report only after it.'
+  ),
+  rules: s.object(rulesShape),
+  rate: s.object({
+    seasonality: s.literal(['hour-of-week', 'hour-of-day', 'none'] as const, {
+      default: 'hour-of-day',
+      description:
+        "Which hourly baseline a principal's secret reads are compared with: one per hour of the week (needs weeks of history), per hour of the day, or one for all hours. A bucket with fewer than `minBaselineMs` of hours falls back to the all-hours baseline."
+    }),
+    halfLifeMs: ms(72 * HOUR, 'Half-life of the EWMA mean and variance of hourly secret reads, counted in observed hours of the bucket.'),
+    minBaselineMs: ms(24 * HOUR, 'Observed hours a baseline needs before it is compared with (a new principal has none; the first-seen rules cover it).'),
+    zScore: s.number({ min: 1, default: 6, description: "Alert when an hour's secret reads exceed the baseline mean by this many standard deviations…" }),
+    minReadsPerHour: count(50, '…and number at least this many in the hour.'),
+    minStddevReadsPerHour: s.number({
+      min: 0.1,
+      default: 2,
+      description: 'Floor of the standard deviation, so a principal that always reads exactly 3 secrets an hour does not alert on 5.'
+    })
+  }),
+  breadth: s.object({
+    windowMs: ms(10 * 60_000, 'Window of the enumeration rule.'),
+    minSecrets: count(25, 'Distinct secrets (a `list` counts as one per namespace) read in the window that make an enumeration…'),
+    minNamespaces: count(5, '…or distinct namespaces whose secrets were read in the window.'),
+    peakFactor: s.number({ min: 1, default: 2, description: "…and more than this many times the principal's learned peak in such a window." }),
+    slowWindowMs: ms(6 * HOUR, 'Window of the slow-harvest rule: reads spread thinly enough to stay under any per-minute threshold.'),
+    slowMinSecrets: count(15, 'Distinct secrets read in the slow window that make a slow harvest (also above `peakFactor` × the learned peak).'),
+    maxItemsPerWindow: count(2000, 'Distinct items a window keeps per principal; past it the count saturates (bounded memory per principal).', 10)
+  }),
+  denied: s.object({
+    windowMs: ms(5 * 60_000, 'Window of the denied-reads rule.'),
+    minDenied: count(10, 'Denied (401/403) secret requests in the window that make a burst.')
+  }),
+  grantFollowMs: ms(24 * HOUR, 'How long after an RBAC change granted a principal secret access its secret reads are reported (`secret-read-after-grant`).'),
+  episodeGapMs: ms(
+    HOUR,
+    'Further events of a reported anomaly (same rule, principal and namespace) within this gap extend its finding instead of opening another.'
+  ),
+  maxAuditIds: count(20, 'auditIDs a finding keeps as evidence (the first ones, then the last one).'),
+  maxKnownPerPrincipal: count(5000, 'Secrets, namespaces, networks and user agents remembered per principal; past it the oldest are forgotten.', 10),
+  stateTtlMs: ms(30 * 24 * HOUR, "How long a principal's state is kept after its last event (Redis key TTL)."),
+  clusterNetworks: s.array(s.string(), {
+    default: [],
+    description:
+      'CIDRs of the cluster (nodes, pods): a service-account token used from outside them by a hand tool (curl, kubectl, python) is reported as a stolen-token signal at high severity. Empty: any new network counts.'
+  }),
+  controllers: s.array(s.string(), {
+    default: [],
+    description:
+      'More usernames (exact, or prefix ending in `*`) that act as controllers: like kube-controller-manager, they may list and watch secrets cluster-wide (e.g. `system:serviceaccount:external-secrets:*`). They are still watched for new networks and user agents.'
+  }),
+  allow: s.object({
+    principals: s.array(s.string(), { default: [], description: 'Usernames (exact, or prefix ending in `*`) never reported.' }),
+    groups: s.array(s.string(), { default: [], description: 'Groups whose members are never reported.' }),
+    namespaces: s.array(s.string(), { default: [], description: 'Namespaces whose secrets and pods are not watched.' })
+  })
+})
+
+export type AccessConfig = Infer<typeof accessConfigSchema>

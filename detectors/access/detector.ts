@@ -1,0 +1,851 @@
+// The access detector: who reads which secrets, how often, from where, and
+// which sensitive operations they do that they do not normally do (docs/access.md).
+//
+// Programmatic entry point (the pipeline stage, `audit analyze` and the
+// benchmark all use it):
+//
+//   const d = createAccessDetector(config, { store, emit: 'close', learnUntilMs })
+//   for (const batch of batches) for (const f of await d.process(batch)) use(f)
+//   for (const f of await d.flush()) use(f)
+//
+// `process` takes audit.k8s.io/v1 Events in order of event time (per
+// principal); time is the events' stageTimestamp (else
+// requestReceivedTimestamp), never the wall clock, so a replay gives the same
+// findings. Related events of one anomaly (same rule, principal and namespace,
+// no gap longer than `episodeGapMs`) are one finding: `emit: 'open'` returns it
+// when it opens (the pipeline: alert now), `emit: 'close'` when it closes or
+// on flush, with the whole window's evidence (offline analysis).
+//
+// Impersonated requests count for both principals: the real user (who may
+// impersonate, and whose credential it is) and the impersonated one (whose
+// permissions were used).
+
+import type { Severity } from '../../pipeline/events.ts'
+import { stableId } from '../../pipeline/fingerprint.ts'
+import type { AuditEvent, EventRef } from './audit-event.ts'
+import { clip, eventTime, podMountsSecrets, ref, roleGrantsSecrets, statusCode, subjectPrincipal } from './audit-event.ts'
+import type { AccessConfig, AccessRule } from './config.ts'
+import type { ParsedCidr, Principal, PrincipalKind } from './principal.ts'
+import { classify, inNetworks, isHandTool, matchesName, parseCidr, sourceNetwork, userAgentFamily } from './principal.ts'
+import type { AccessStore, PrincipalUpdate } from './store.ts'
+import type { Ewma } from './windows.ts'
+import { fold, touch } from './windows.ts'
+
+export interface AccessFinding {
+  /** Stable across replays: rule, principal, namespace and the first event's auditID. */
+  id: string
+  rule: `access-${AccessRule}`
+  title: string
+  severity: Severity
+  /** The username the finding is about. */
+  principal: string
+  principalKind: PrincipalKind
+  serviceAccount?: string
+  /** The authenticated user who sent the requests (differs from `principal` for the impersonated side). */
+  user: string
+  impersonatedUser?: string
+  groups: string[]
+  namespace?: string
+  firstSeen: string
+  lastSeen: string
+  /** How anomalous: a z-score for rates, the ratio to the learned peak for breadth, 1 for a first occurrence. */
+  score: number
+  /** What the principal normally does, as the rule compared it. */
+  baseline: Record<string, number | string>
+  /** The events, first ones up to `maxAuditIds` (the last slot holds the latest). */
+  auditIDs: string[]
+  evidence: {
+    count: number
+    first: EventRef
+    last: EventRef
+    /** Secrets (`ns/name`, `ns/*` for a list), namespaces, networks or agents involved, first ones. */
+    items: string[]
+    distinctSecrets?: number
+    distinctNamespaces?: number
+  }
+}
+
+export interface AccessDetector {
+  process: (events: readonly AuditEvent[]) => Promise<AccessFinding[]>
+  /** Closes every open finding (emit 'close'), saves state. */
+  flush: () => Promise<AccessFinding[]>
+  /** End of the learning period in event time, once known. */
+  learningUntil: () => number | undefined
+  stats: () => { events: number; skipped: number; principals: number }
+}
+
+export interface AccessDetectorDeps {
+  store: AccessStore
+  emit: 'open' | 'close'
+  /** Learning ends here (event time) instead of `learningPeriodMs` after the cluster's first event. */
+  learnUntilMs?: number
+  /**
+   * How often (wall clock) the changed states are written to the store: each batch would serialise every
+   * principal it touched. A crash loses at most this much learning; findings are not delayed. Default 1000;
+   * `audit analyze` writes only at the end. flush() always writes.
+   */
+  saveIntervalMs?: number
+  clock?: () => number
+}
+
+const TITLES: Record<AccessRule, string> = {
+  'secret-read-rate': 'Secret reads far above the principal’s baseline',
+  'first-seen-secret': 'Principal read a secret it never read before',
+  'first-seen-namespace': 'Principal read secrets in a namespace it never read before',
+  'new-source-network': 'Credential used from a new source network',
+  'new-user-agent': 'Credential used by a new user agent',
+  'secret-enumeration': 'Secret enumeration: many secrets or namespaces in a short window',
+  'slow-secret-harvest': 'Slow secret harvesting: many distinct secrets over hours',
+  'cluster-wide-secret-list': 'Cluster-wide list or watch of secrets',
+  'denied-secret-reads': 'Burst of denied secret requests',
+  'anonymous-secret-access': 'Anonymous request for secrets',
+  'token-request': 'Service-account token requested by an unusual principal',
+  'pod-exec': 'Exec or attach into a pod by an unusual principal',
+  impersonation: 'Unusual impersonation',
+  'rbac-secret-grant': 'RBAC change grants secret access',
+  'secret-read-after-grant': 'Secrets read after an RBAC change granted access'
+}
+
+const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 }
+const HOUR_MS = 3_600_000
+/** Built-in cluster roles that grant reading secrets. */
+const BUILTIN_SECRET_ROLES = new Set(['ClusterRole:cluster-admin', 'ClusterRole:admin', 'ClusterRole:edit'])
+const MAX_CACHED_PRINCIPALS = 100_000
+const MAX_RECENT_IDS = 50_000
+const GRANT_REFRESH_MS = 60_000
+const GRANT_REFRESH_WALL_MS = 5000
+const IDLE_DROP_MS = 30_000
+
+interface Episode {
+  rule: AccessRule
+  sev: Severity
+  score: number
+  base: Record<string, number | string>
+  ns?: string
+  user: string
+  imp?: string
+  groups: string[]
+  first: EventRef
+  last: EventRef
+  firstMs: number
+  lastMs: number
+  count: number
+  ids: string[]
+  items: string[]
+  ds?: number
+  dn?: number
+}
+
+interface Subject {
+  p: string
+  groups: string[]
+  user: string
+  imp: string | undefined
+}
+
+interface Work {
+  e: AuditEvent
+  t: number
+  subs: Subject[]
+}
+
+interface Grant {
+  atMs: number
+  role: string
+  binding: string
+  by: string
+}
+
+interface Core {
+  first: number
+  last: number
+  hour: number
+  hourCount: number
+  buckets: Record<string, Ewma>
+  /** Sliding windows: item → last time seen, in last-touched order. */
+  short: Record<string, number>
+  shortNs: Record<string, number>
+  slow: Record<string, number>
+  denied: number[]
+  peak: { short: number; shortNs: number; slow: number }
+  episodes: Record<string, Episode>
+  /** Adopted silently: the first network and agent of a principal first seen after learning. */
+  adopted?: boolean
+}
+
+interface PState {
+  core: Core
+  short: Map<string, number>
+  shortNs: Map<string, number>
+  slow: Map<string, number>
+  known: Set<string>
+  added: string[]
+  rewrite: boolean
+  dirty: boolean
+  grants: Grant[]
+  grantsAtMs: number
+  /** Wall clock of that read: a replay or a backlog races through event time, and must not re-read grants every batch. */
+  grantsWallMs: number
+  /** Wall clock of the last event: a state idle in this process is dropped after saving (its partition may have moved). */
+  usedAt: number
+}
+
+function emptyCore(t: number): Core {
+  return {
+    first: t,
+    last: t,
+    hour: Math.floor(t / HOUR_MS),
+    hourCount: 0,
+    buckets: {},
+    short: {},
+    shortNs: {},
+    slow: {},
+    denied: [],
+    peak: { short: 0, shortNs: 0, slow: 0 },
+    episodes: {}
+  }
+}
+
+export function createAccessDetector(config: AccessConfig, deps: AccessDetectorDeps): AccessDetector {
+  const { store } = deps
+  const on = config.rules
+  const cidrs = config.clusterNetworks.map(parseCidr).filter((c): c is ParsedCidr => c !== undefined)
+  const states = new Map<string, PState>()
+  const recentStarted = new Set<string>()
+  const roles = new Map<string, boolean>()
+  const pods = new Map<string, boolean>()
+  let learnUntil = deps.learnUntilMs
+  let events = 0
+  let skipped = 0
+  let out: AccessFinding[] = []
+  const pendingFacts: Array<{ hash: string; field: string; value: string }> = []
+  const clock = deps.clock ?? (() => performance.now())
+  const saveIntervalMs = deps.saveIntervalMs ?? 1000
+  let lastSave = clock()
+  const halfLife = config.rate.halfLifeMs / HOUR_MS
+  const minBaselineHours = config.rate.minBaselineMs / HOUR_MS
+
+  const bucketOf = (hour: number): string => {
+    if (config.rate.seasonality === 'none') return 'all'
+    const hod = ((hour % 24) + 24) % 24
+    if (config.rate.seasonality === 'hour-of-day') return String(hod)
+    // 1970-01-01 was a Thursday: day 0 of the epoch is weekday 4.
+    const dow = (Math.floor(hour / 24) + 4) % 7
+    return String(dow * 24 + hod)
+  }
+
+  function finding(p: string, pr: Principal, ep: Episode): AccessFinding {
+    return {
+      id: stableId('access', ep.rule, p, ep.ns ?? '', ep.first.auditID),
+      rule: `access-${ep.rule}`,
+      title: TITLES[ep.rule],
+      severity: ep.sev,
+      principal: p,
+      principalKind: pr.kind,
+      ...(pr.serviceAccount === undefined ? {} : { serviceAccount: pr.serviceAccount }),
+      user: ep.user,
+      ...(ep.imp === undefined ? {} : { impersonatedUser: ep.imp }),
+      groups: ep.groups,
+      ...(ep.ns === undefined ? {} : { namespace: ep.ns }),
+      firstSeen: new Date(ep.firstMs).toISOString(),
+      lastSeen: new Date(ep.lastMs).toISOString(),
+      score: Math.round(ep.score * 100) / 100,
+      baseline: ep.base,
+      auditIDs: ep.ids,
+      evidence: {
+        count: ep.count,
+        first: ep.first,
+        last: ep.last,
+        items: ep.items,
+        ...(ep.ds === undefined ? {} : { distinctSecrets: ep.ds }),
+        ...(ep.dn === undefined ? {} : { distinctNamespaces: ep.dn })
+      }
+    }
+  }
+
+  interface Ctx {
+    p: string
+    pr: Principal
+    st: PState
+    e: AuditEvent
+    t: number
+    user: string
+    imp: string | undefined
+    groups: string[]
+  }
+
+  function report(
+    c: Ctx,
+    rule: AccessRule,
+    sev: Severity,
+    o: {
+      score?: number
+      base?: Record<string, number | string>
+      ns?: string | undefined
+      key?: string
+      item?: string
+      ds?: number
+      dn?: number
+      count?: number
+    } = {}
+  ): void {
+    if (!on[rule]) return
+    const key = `${rule}|${o.ns ?? ''}|${o.key ?? ''}`
+    const eps = c.st.core.episodes
+    let ep = eps[key]
+    if (ep !== undefined && c.t - ep.lastMs > config.episodeGapMs) {
+      if (deps.emit === 'close') out.push(finding(c.p, c.pr, ep))
+      delete eps[key]
+      ep = undefined
+    }
+    const r = ref(c.e, c.t)
+    c.st.dirty = true
+    if (ep === undefined) {
+      ep = {
+        rule,
+        sev,
+        score: o.score ?? 1,
+        base: o.base ?? {},
+        ...(o.ns === undefined ? {} : { ns: o.ns }),
+        user: c.user,
+        ...(c.imp === undefined ? {} : { imp: c.imp }),
+        groups: c.groups.slice(0, 20).map((g) => clip(g)),
+        first: r,
+        last: r,
+        firstMs: c.t,
+        lastMs: c.t,
+        count: o.count ?? 1,
+        ids: [c.e.auditID],
+        items: o.item === undefined ? [] : [o.item],
+        ...(o.ds === undefined ? {} : { ds: o.ds }),
+        ...(o.dn === undefined ? {} : { dn: o.dn })
+      }
+      eps[key] = ep
+      if (deps.emit === 'open') out.push(finding(c.p, c.pr, ep))
+      return
+    }
+    ep.last = r
+    ep.lastMs = c.t
+    ep.count = o.count === undefined ? ep.count + 1 : Math.max(ep.count + 1, o.count)
+    if (RANK[sev] > RANK[ep.sev]) ep.sev = sev
+    if ((o.score ?? 1) > ep.score) {
+      ep.score = o.score ?? 1
+      if (o.base !== undefined) ep.base = o.base
+    }
+    if (o.ds !== undefined) ep.ds = Math.max(ep.ds ?? 0, o.ds)
+    if (o.dn !== undefined) ep.dn = Math.max(ep.dn ?? 0, o.dn)
+    if (ep.ids.length < config.maxAuditIds) ep.ids.push(c.e.auditID)
+    else ep.ids[ep.ids.length - 1] = c.e.auditID
+    if (o.item !== undefined && ep.items.length < config.maxAuditIds && !ep.items.includes(o.item)) ep.items.push(o.item)
+  }
+
+  function know(st: PState, item: string): void {
+    if (st.known.has(item)) return
+    st.known.add(item)
+    st.added.push(item)
+    st.dirty = true
+    if (st.known.size > config.maxKnownPerPrincipal) {
+      // Forget the oldest (a Set iterates in insertion order); the stored set is rewritten.
+      const first = st.known.values().next().value
+      if (first !== undefined) st.known.delete(first)
+      st.rewrite = true
+    }
+  }
+
+  const learning = (t: number): boolean => learnUntil === undefined || t < learnUntil
+
+  function observeNetwork(c: Ctx): void {
+    const { st, pr, t } = c
+    if (pr.kind === 'anonymous') return
+    const ip = c.e.sourceIPs?.[0]
+    const net = `net:${sourceNetwork(ip)}`
+    const fam = userAgentFamily(c.e.userAgent)
+    const ua = `ua:${fam}`
+    if (learning(t)) {
+      know(st, net)
+      know(st, ua)
+      return
+    }
+    const newNet = !st.known.has(net)
+    const newUa = !st.known.has(ua)
+    if (!newNet && !newUa) return
+    const machine = pr.kind !== 'user'
+    const offCluster = cidrs.length > 0 && ip !== undefined && !inNetworks(ip, cidrs)
+    const stolen = machine && isHandTool(fam) && (offCluster || cidrs.length === 0)
+    // A principal first seen after learning has no history: its first network and agent are its baseline, unless they already look stolen.
+    if (st.core.first >= (learnUntil ?? 0) && st.core.adopted !== true && !stolen) {
+      st.core.adopted = true
+      know(st, net)
+      know(st, ua)
+      return
+    }
+    const sev: Severity = stolen ? 'high' : machine ? 'medium' : 'low'
+    const base = {
+      knownNetworks: [...st.known].filter((k) => k.startsWith('net:')).length,
+      knownUserAgents: [...st.known].filter((k) => k.startsWith('ua:')).length
+    }
+    if (newNet) report(c, 'new-source-network', offCluster && machine ? 'high' : sev, { base, key: net, item: net.slice(4) })
+    if (newUa) report(c, 'new-user-agent', sev, { base, key: ua, item: fam })
+    // Reported once: the next use from there is the baseline's.
+    know(st, net)
+    know(st, ua)
+  }
+
+  function unusualOp(c: Ctx, op: string, rule: AccessRule, sev: Severity, ns?: string, item?: string): void {
+    if (learning(c.t)) {
+      know(c.st, op)
+      return
+    }
+    if (c.st.known.has(op)) return
+    report(c, rule, sev, { ns, key: op, ...(item === undefined ? {} : { item }), base: { didBefore: 'no' } })
+    // The episode carries further occurrences; the principal now does this.
+    know(c.st, op)
+  }
+
+  function rollHour(st: PState, t: number): void {
+    const hour = Math.floor(t / HOUR_MS)
+    const core = st.core
+    if (hour <= core.hour) return
+    const gap = Math.min(hour - core.hour, 168)
+    for (let h = hour - gap; h < hour; h++) {
+      const x = h === core.hour ? core.hourCount : 0
+      const b = bucketOf(h)
+      core.buckets[b] = fold(core.buckets[b], x, halfLife)
+      if (b !== 'all') core.buckets.all = fold(core.buckets.all, x, halfLife)
+    }
+    core.hour = hour
+    core.hourCount = 0
+    st.dirty = true
+  }
+
+  function secretRead(c: Ctx, ns: string | undefined, denied: boolean): void {
+    const { st, pr, t, e } = c
+    const name = e.objectRef?.name === undefined ? undefined : clip(e.objectRef.name)
+    const item = `${ns ?? '*'}/${name ?? '*'}`
+    if (denied) {
+      const d = st.core.denied
+      d.push(t)
+      while (d.length > 0 && (d[0] ?? 0) <= t - config.denied.windowMs) d.shift()
+      if (d.length > config.denied.minDenied * 10) d.splice(0, d.length - config.denied.minDenied * 10)
+      st.dirty = true
+      if (d.length >= config.denied.minDenied)
+        // One burst across namespaces is one finding: the namespaces are in its items.
+        report(c, 'denied-secret-reads', d.length >= config.denied.minDenied * 5 ? 'high' : 'medium', {
+          item,
+          count: d.length,
+          base: { windowMs: config.denied.windowMs, minDenied: config.denied.minDenied }
+        })
+      return
+    }
+    // The Node authorizer limits a kubelet's named reads to its own pods' secrets; its lists are not limited that way.
+    if (pr.kind === 'kubelet' && name !== undefined) return
+    if (pr.kind === 'controller') return
+    const clusterWide = ns === undefined && (e.verb === 'list' || e.verb === 'watch')
+    if (clusterWide) unusualOp(c, 'op:cluster-list', 'cluster-wide-secret-list', pr.kind === 'user' ? 'medium' : 'high', undefined, item)
+
+    rollHour(st, t)
+    st.core.hourCount++
+    const short = touch(st.short, item, t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
+    const shortNs = touch(st.shortNs, ns ?? '*', t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
+    const slow = touch(st.slow, item, t, config.breadth.slowWindowMs, config.breadth.maxItemsPerWindow)
+    st.dirty = true
+    const nsKey = `n:${ns ?? '*'}`
+    const sKey = `s:${item}`
+    if (learning(t)) {
+      const pk = st.core.peak
+      pk.short = Math.max(pk.short, short)
+      pk.shortNs = Math.max(pk.shortNs, shortNs)
+      pk.slow = Math.max(pk.slow, slow)
+      know(st, nsKey)
+      know(st, sKey)
+      return
+    }
+
+    // Rate against the hourly baseline.
+    const count = st.core.hourCount
+    if (count >= config.rate.minReadsPerHour) {
+      const b = st.core.buckets[bucketOf(st.core.hour)]
+      const all = st.core.buckets.all
+      const stats = b !== undefined && b.n >= minBaselineHours ? b : all !== undefined && all.n >= minBaselineHours ? all : undefined
+      if (stats !== undefined) {
+        const sd = Math.max(Math.sqrt(stats.v), config.rate.minStddevReadsPerHour)
+        const z = (count - stats.m) / sd
+        if (z >= config.rate.zScore)
+          report(c, 'secret-read-rate', z >= config.rate.zScore * 3 ? 'high' : 'medium', {
+            score: z,
+            count,
+            item,
+            base: {
+              meanPerHour: Math.round(stats.m * 100) / 100,
+              stddevPerHour: Math.round(sd * 100) / 100,
+              hours: stats.n,
+              bucket: stats === b ? bucketOf(st.core.hour) : 'all'
+            }
+          })
+      }
+    }
+
+    // Breadth: enumeration in the short window, slow harvesting in the long one.
+    const pk = st.core.peak
+    const f = config.breadth.peakFactor
+    const enumerating = (short >= config.breadth.minSecrets && short > f * pk.short) || (shortNs >= config.breadth.minNamespaces && shortNs > f * pk.shortNs)
+    if (enumerating)
+      report(c, 'secret-enumeration', shortNs >= config.breadth.minNamespaces ? 'high' : 'medium', {
+        score: Math.max(short / Math.max(pk.short, 1), shortNs / Math.max(pk.shortNs, 1)),
+        ds: short,
+        dn: shortNs,
+        item,
+        base: { peakSecretsPerWindow: pk.short, peakNamespacesPerWindow: pk.shortNs, windowMs: config.breadth.windowMs }
+      })
+    else if (slow >= config.breadth.slowMinSecrets && slow > f * pk.slow && st.core.episodes[`secret-enumeration||`] === undefined)
+      report(c, 'slow-secret-harvest', 'medium', {
+        score: slow / Math.max(pk.slow, 1),
+        ds: slow,
+        item,
+        base: { peakSecretsPerSlowWindow: pk.slow, slowWindowMs: config.breadth.slowWindowMs }
+      })
+
+    // First seen: a namespace, else a secret, the principal never read.
+    const ownNs = pr.serviceAccount !== undefined && ns !== undefined && pr.serviceAccount.startsWith(`${ns}/`)
+    // A cluster-wide list is its own rule; it is not also a first-seen namespace.
+    if (clusterWide) know(st, nsKey)
+    else if (!st.known.has(nsKey)) {
+      report(c, 'first-seen-namespace', ownNs ? 'low' : pr.kind === 'user' ? 'low' : 'medium', {
+        ns,
+        item,
+        base: { knownNamespaces: countPrefix(st.known, 'n:') }
+      })
+      know(st, nsKey)
+    } else if (!st.known.has(sKey)) {
+      report(c, 'first-seen-secret', 'low', { ns, item, base: { knownSecrets: countPrefix(st.known, 's:') } })
+    }
+    know(st, sKey)
+
+    // Reads after a grant of secret access.
+    for (const g of st.grants)
+      if (t >= g.atMs && t - g.atMs <= config.grantFollowMs)
+        report(c, 'secret-read-after-grant', 'high', {
+          ns,
+          item,
+          key: g.binding,
+          base: { grantedAt: new Date(g.atMs).toISOString(), role: g.role, binding: g.binding, grantedBy: g.by }
+        })
+  }
+
+  async function rbac(c: Ctx, resource: string): Promise<void> {
+    const e = c.e
+    const o = e.objectRef
+    const body = e.requestObject ?? e.responseObject
+    if (statusCode(e) !== undefined && (statusCode(e) ?? 0) >= 300) return
+    const kind = resource === 'roles' ? 'Role' : resource === 'clusterroles' ? 'ClusterRole' : undefined
+    const name = o?.name ?? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name as string | undefined)
+    if (kind !== undefined) {
+      if (name === undefined || body === undefined || !['create', 'update', 'patch'].includes(e.verb)) return
+      const key = kind === 'Role' ? `Role:${o?.namespace ?? ''}/${name}` : `ClusterRole:${name}`
+      // A patch body is partial: it can add a secrets rule but not prove there is none.
+      const grants = roleGrantsSecrets(body)
+      if (e.verb === 'patch' && !grants) return
+      if (roles.size >= MAX_CACHED_PRINCIPALS) roles.delete(roles.keys().next().value ?? '')
+      const had = roles.get(key) ?? (await store.getFact('roles', key)) === '1'
+      roles.set(key, grants)
+      pendingFacts.push({ hash: 'roles', field: key, value: grants ? '1' : '0' })
+      // A role changed to grant secrets grants them to whoever is already bound to it.
+      if (grants && !had && e.verb !== 'create') unusualOp(c, 'op:rbac-secret-grant', 'rbac-secret-grant', 'medium', o?.namespace, `${key} now grants secrets`)
+      return
+    }
+    if (!['create', 'update'].includes(e.verb) || body === undefined) return
+    const b = body as { roleRef?: { kind?: unknown; name?: unknown }; subjects?: unknown }
+    if (typeof b.roleRef?.name !== 'string' || typeof b.roleRef.kind !== 'string') return
+    const roleKey = b.roleRef.kind === 'Role' ? `Role:${o?.namespace ?? ''}/${b.roleRef.name}` : `ClusterRole:${b.roleRef.name}`
+    let grants = BUILTIN_SECRET_ROLES.has(roleKey) || roles.get(roleKey)
+    if (grants === undefined) {
+      const f = await store.getFact('roles', roleKey)
+      grants = f === '1'
+      if (f !== undefined) roles.set(roleKey, grants)
+    }
+    if (!grants) return
+    const binding = `${resource === 'rolebindings' ? `RoleBinding:${o?.namespace ?? ''}/` : 'ClusterRoleBinding:'}${name ?? '?'}`
+    const subjects = (Array.isArray(b.subjects) ? b.subjects.slice(0, 100) : []).map(subjectPrincipal).filter((s): s is string => s !== undefined)
+    unusualOp(c, 'op:rbac-secret-grant', 'rbac-secret-grant', 'medium', o?.namespace, `${binding} → ${roleKey}`)
+    const g: Grant = { atMs: c.t, role: roleKey, binding, by: c.user }
+    for (const s of subjects) {
+      pendingFacts.push({ hash: `grants:${s}`, field: binding, value: JSON.stringify(g) })
+      const st = states.get(s)
+      if (st !== undefined) st.grantsAtMs = Number.NEGATIVE_INFINITY
+      // Every cached member of a group: refresh on their next read.
+      if (s.startsWith('group:')) for (const x of states.values()) x.grantsAtMs = Number.NEGATIVE_INFINITY
+    }
+  }
+
+  const grantHashes = (p: string, groups: readonly string[]): string[] => [`grants:${p}`, ...groups.slice(0, 20).map((g) => `grants:group:${g}`)]
+
+  function parseGrants(hashes: ReadonlyArray<Record<string, string>>): Grant[] {
+    const list: Grant[] = []
+    for (const h of hashes)
+      for (const v of Object.values(h)) {
+        try {
+          const g = JSON.parse(v) as Grant
+          if (typeof g.atMs === 'number' && typeof g.binding === 'string') list.push(g)
+        } catch {
+          // A foreign or damaged field: not a grant.
+        }
+      }
+    return list
+  }
+
+  /** After an RBAC binding in this batch named the principal (or a group): read its grants again now. */
+  async function refreshGrants(c: Ctx): Promise<void> {
+    c.st.grantsAtMs = c.t
+    if (pendingFacts.length > 0) await flushFacts()
+    c.st.grants = parseGrants(await store.getFactsMany(grantHashes(c.p, c.groups)))
+  }
+
+  /** The grants of every principal that reads secrets in the batch and has not had them read for a minute: one round trip. */
+  async function prefetchGrants(work: readonly Work[]): Promise<void> {
+    const due = new Map<string, { st: PState; t: number; hashes: string[] }>()
+    const wall = clock()
+    for (const { e, t, subs } of work) {
+      if (e.objectRef?.resource !== 'secrets') continue
+      for (const s of subs) {
+        const st = states.get(s.p)
+        if (st === undefined || due.has(s.p) || t - st.grantsAtMs < GRANT_REFRESH_MS || wall - st.grantsWallMs < GRANT_REFRESH_WALL_MS) continue
+        due.set(s.p, { st, t, hashes: grantHashes(s.p, s.groups) })
+      }
+    }
+    if (due.size === 0) return
+    if (pendingFacts.length > 0) await flushFacts()
+    const all = [...new Set([...due.values()].flatMap((d) => d.hashes))]
+    const got = await store.getFactsMany(all)
+    const byHash = new Map(all.map((h, i) => [h, got[i] ?? {}]))
+    for (const d of due.values()) {
+      d.st.grants = parseGrants(d.hashes.map((h) => byHash.get(h) ?? {}))
+      d.st.grantsAtMs = d.t
+      d.st.grantsWallMs = wall
+    }
+  }
+
+  async function flushFacts(): Promise<void> {
+    const facts = pendingFacts.splice(0)
+    await store.putFacts(facts, config.stateTtlMs)
+  }
+
+  async function observeAs(c: Ctx): Promise<void> {
+    const { e, st, pr, t } = c
+    if (t < st.core.last - config.episodeGapMs) {
+      // Far older than what this principal already did: out of order beyond repair for windows; counted, not learned.
+      skipped++
+      return
+    }
+    if (Math.floor(t / HOUR_MS) > Math.floor(st.core.last / HOUR_MS)) closeQuiet(c)
+    st.core.last = Math.max(st.core.last, t)
+    st.dirty = true
+    observeNetwork(c)
+    const o = e.objectRef
+    const resource = o?.resource
+    const core = o?.apiGroup === undefined || o.apiGroup === ''
+    const ns = o?.namespace === '' || o?.namespace === undefined ? undefined : clip(o.namespace)
+    if (ns !== undefined && config.allow.namespaces.includes(ns)) return
+    const code = statusCode(e)
+    const denied = code === 401 || code === 403
+    if (core && resource === 'secrets' && o?.subresource === undefined && (e.verb === 'get' || e.verb === 'list' || e.verb === 'watch')) {
+      if (pr.kind === 'anonymous') {
+        report(c, 'anonymous-secret-access', denied ? 'medium' : 'critical', { ns, item: `${ns ?? '*'}/${o?.name ?? '*'}`, base: { expected: 'none' } })
+        return
+      }
+      if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) await refreshGrants(c)
+      secretRead(c, ns, denied)
+      return
+    }
+    if (denied || (code !== undefined && code >= 400)) return
+    if (core && resource === 'serviceaccounts' && o?.subresource === 'token' && e.verb === 'create') {
+      // kube-controller-manager and the kubelets mint pods' tokens all day.
+      if (pr.kind !== 'controller' && pr.kind !== 'kubelet') unusualOp(c, 'op:token', 'token-request', 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}`)
+      return
+    }
+    if (core && resource === 'pods' && (o?.subresource === 'exec' || o?.subresource === 'attach')) {
+      if (pr.kind === 'controller') return
+      const mounts = pods.get(`${ns ?? ''}/${o?.name ?? ''}`) ?? (await store.getFact('pods', `${ns ?? ''}/${o?.name ?? ''}`)) === '1'
+      unusualOp(c, 'op:exec', 'pod-exec', mounts ? 'high' : 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}${mounts ? ' (mounts secrets)' : ''}`)
+      return
+    }
+    if (core && resource === 'pods' && o?.subresource === undefined && (e.verb === 'create' || e.verb === 'update')) {
+      const body = e.responseObject ?? e.requestObject
+      const name = o?.name ?? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name as string | undefined)
+      if (body !== undefined && name !== undefined && podMountsSecrets(body)) {
+        const key = `${ns ?? ''}/${name}`
+        if (pods.size >= 100_000) pods.delete(pods.keys().next().value ?? '')
+        pods.set(key, true)
+        pendingFacts.push({ hash: 'pods', field: key, value: '1' })
+      }
+      return
+    }
+    if (
+      o?.apiGroup === 'rbac.authorization.k8s.io' &&
+      resource !== undefined &&
+      ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].includes(resource)
+    )
+      await rbac(c, resource)
+  }
+
+  /** Closes the principal's findings quiet for longer than the gap, so its state does not grow with every finding it ever had. */
+  function closeQuiet(c: Ctx): void {
+    const eps = c.st.core.episodes
+    for (const [k, ep] of Object.entries(eps)) {
+      if (c.t - ep.lastMs <= config.episodeGapMs) continue
+      if (deps.emit === 'close') out.push(finding(c.p, c.pr, ep))
+      delete eps[k]
+    }
+  }
+
+  function countPrefix(set: Set<string>, prefix: string): number {
+    let n = 0
+    for (const k of set) if (k.startsWith(prefix)) n++
+    return n
+  }
+
+  function allowed(username: string, groups: readonly string[]): boolean {
+    return matchesName(username, config.allow.principals) || groups.some((g) => config.allow.groups.includes(g))
+  }
+
+  function fromStored(core: string | undefined, known: string[], t: number): PState {
+    let c: Core
+    try {
+      c = core === undefined ? emptyCore(t) : (JSON.parse(core) as Core)
+      if (typeof c.hour !== 'number' || typeof c.buckets !== 'object') c = emptyCore(t)
+    } catch {
+      c = emptyCore(t)
+    }
+    return {
+      core: c,
+      short: new Map(Object.entries(c.short ?? {})),
+      shortNs: new Map(Object.entries(c.shortNs ?? {})),
+      slow: new Map(Object.entries(c.slow ?? {})),
+      known: new Set(known.slice(0, config.maxKnownPerPrincipal)),
+      added: [],
+      rewrite: false,
+      dirty: core === undefined,
+      grants: [],
+      grantsAtMs: Number.NEGATIVE_INFINITY,
+      grantsWallMs: Number.NEGATIVE_INFINITY,
+      usedAt: clock()
+    }
+  }
+
+  /** Which principals an event is about, with the context the rules need. */
+  function subjects(e: AuditEvent): Subject[] {
+    const user = clip(e.user.username ?? '(unknown)')
+    const all = e.user.groups ?? []
+    const groups = all.length > 64 ? all.slice(0, 64) : all
+    const iu = e.impersonatedUser as { username?: unknown; groups?: unknown } | undefined
+    const imp = typeof iu?.username === 'string' ? clip(iu.username) : undefined
+    const out = [{ p: user, groups, user, imp }]
+    if (imp !== undefined && imp !== user) {
+      const ig = Array.isArray(iu?.groups) ? (iu.groups as unknown[]).filter((g): g is string => typeof g === 'string') : []
+      out.push({ p: imp, groups: ig, user, imp })
+    }
+    return out
+  }
+
+  /** Whether the event is counted: each request once, when its response is known (a watch or exec when it started). */
+  function counted(e: AuditEvent): boolean {
+    if (e.stage === 'ResponseStarted') {
+      const sub = e.objectRef?.subresource
+      if (e.verb !== 'watch' && sub !== 'exec' && sub !== 'attach') return false
+      if (recentStarted.size >= MAX_RECENT_IDS) recentStarted.delete(recentStarted.values().next().value ?? '')
+      recentStarted.add(e.auditID)
+      return true
+    }
+    if (e.stage !== 'ResponseComplete' && e.stage !== 'Panic') return false
+    return !recentStarted.delete(e.auditID)
+  }
+
+  async function save(): Promise<void> {
+    if (pendingFacts.length > 0) await flushFacts()
+    const updates: PrincipalUpdate[] = []
+    for (const [p, st] of states) {
+      if (!st.dirty) continue
+      st.core.short = Object.fromEntries(st.short)
+      st.core.shortNs = Object.fromEntries(st.shortNs)
+      st.core.slow = Object.fromEntries(st.slow)
+      updates.push({
+        principal: p,
+        core: JSON.stringify(st.core),
+        addKnown: st.rewrite ? [...st.known] : st.added,
+        ...(st.rewrite ? { rewriteKnown: true } : {})
+      })
+      st.added = []
+      st.rewrite = false
+      st.dirty = false
+    }
+    await store.save(updates, config.stateTtlMs)
+    if (states.size > MAX_CACHED_PRINCIPALS) for (const p of [...states.keys()].slice(0, states.size - MAX_CACHED_PRINCIPALS)) states.delete(p)
+    // A principal whose partition moved to another replica is updated there; when it comes back, it is read again.
+    if (Number.isFinite(saveIntervalMs)) {
+      const idle = clock() - IDLE_DROP_MS
+      for (const [p, st] of states) if (st.usedAt < idle) states.delete(p)
+    }
+  }
+
+  return {
+    learningUntil: () => learnUntil,
+    stats: () => ({ events, skipped, principals: states.size }),
+    async process(batch) {
+      out = []
+      const work: Work[] = []
+      const missing = new Map<string, number>()
+      for (const e of batch) {
+        if (!counted(e)) continue
+        const t = eventTime(e)
+        if (!Number.isFinite(t)) {
+          skipped++
+          continue
+        }
+        const subs = subjects(e)
+        work.push({ e, t, subs })
+        for (const s of subs) if (!states.has(s.p) && !missing.has(s.p)) missing.set(s.p, t)
+      }
+      if (work.length === 0) return []
+      if (learnUntil === undefined) learnUntil = (await store.learningStart(work[0]?.t ?? 0)) + config.learningPeriodMs
+      if (missing.size > 0) {
+        const loaded = await store.load([...missing.keys()])
+        for (const [p, t] of missing) {
+          const s = loaded.get(p)
+          states.set(p, fromStored(s?.core, s?.known ?? [], t))
+        }
+      }
+      await prefetchGrants(work)
+      const now = clock()
+      for (const { e, t, subs } of work) {
+        events++
+        for (const s of subs) {
+          if (allowed(s.p, s.groups)) continue
+          const st = states.get(s.p)
+          if (st === undefined) continue
+          st.usedAt = now
+          const pr = classify(s.p, s.groups, config.controllers)
+          const c: Ctx = { p: s.p, pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups }
+          // The real user impersonating someone: an operation of its own.
+          if (s.imp !== undefined && s.p === s.user) unusualOp(c, `op:impersonate:${s.imp}`, 'impersonation', 'medium', e.objectRef?.namespace, s.imp)
+          await observeAs(c)
+        }
+      }
+      const after = clock()
+      if (after - lastSave >= saveIntervalMs || states.size > MAX_CACHED_PRINCIPALS) {
+        lastSave = after
+        await save()
+      } else if (pendingFacts.length > 0) await flushFacts()
+      return out
+    },
+    async flush() {
+      out = []
+      if (deps.emit === 'close')
+        for (const [p, st] of states) {
+          for (const ep of Object.values(st.core.episodes)) out.push(finding(p, classify(p, ep.groups, config.controllers), ep))
+          st.core.episodes = {}
+          st.dirty = true
+        }
+      await save()
+      return out.sort((a, b) => a.firstSeen.localeCompare(b.firstSeen) || a.principal.localeCompare(b.principal))
+    }
+  }
+}

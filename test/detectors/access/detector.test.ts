@@ -1,0 +1,457 @@
+// The access rules, each on a seeded stream with the anomaly injected (it must
+// be reported, naming the principal) and without it, or with the legitimate
+// look-alike (it must not): the controller-manager listing every secret is
+// normal, a new service account doing it is not.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { AuditEvent } from '../../../detectors/access/audit-event.ts'
+import { accessConfigSchema } from '../../../detectors/access/config.ts'
+import type { AccessFinding } from '../../../detectors/access/detector.ts'
+import { createAccessDetector } from '../../../detectors/access/detector.ts'
+import { classify, sourceNetwork, userAgentFamily } from '../../../detectors/access/principal.ts'
+import type { AccessStore } from '../../../detectors/access/store.ts'
+import { createMemoryAccessStore } from '../../../detectors/access/store.ts'
+import { parse } from '../../../pipeline/schema.ts'
+import { seededRng } from '../../support/seed.ts'
+import type { Req } from './stream.ts'
+import { background, H, M, makeEvents, T0 } from './stream.ts'
+
+const DAYS = 4
+const LEARN_UNTIL = T0 + 3 * 24 * H
+const AFTER = LEARN_UNTIL + 6 * H
+
+function config(extra: Record<string, unknown> = {}) {
+  return parse(accessConfigSchema, { enabled: true, controllers: ['system:serviceaccount:external-secrets:*'], ...extra }, 'LW_ERR_CONFIG_INVALID', 'access')
+}
+
+async function analyze(
+  events: AuditEvent[],
+  o: { extra?: Record<string, unknown>; store?: AccessStore; emit?: 'open' | 'close' } = {}
+): Promise<AccessFinding[]> {
+  const d = createAccessDetector(config(o.extra), { store: o.store ?? createMemoryAccessStore(), emit: o.emit ?? 'close', learnUntilMs: LEARN_UNTIL })
+  const out: AccessFinding[] = []
+  const sorted = [...events].sort((a, b) => Date.parse(a.stageTimestamp ?? '') - Date.parse(b.stageTimestamp ?? ''))
+  for (let i = 0; i < sorted.length; i += 500) out.push(...(await d.process(sorted.slice(i, i + 500))))
+  out.push(...(await d.flush()))
+  return out
+}
+
+/** Background plus injected requests; the stream's generator is seeded per test label. */
+function stream(label: string, inject: (ev: (r: Req) => AuditEvent) => AuditEvent[], days = DAYS): AuditEvent[] {
+  const rng = seededRng(label)
+  const ev = makeEvents(rng)
+  return [...background(rng, ev, days), ...inject(ev)]
+}
+
+const rules = (fs: AccessFinding[], principal?: string) => fs.filter((f) => principal === undefined || f.principal === principal).map((f) => f.rule)
+
+test('the background alone (controllers, kubelets, an app, an operator) gives no finding', async () => {
+  const fs = await analyze(stream('clean', () => []))
+  assert.deepEqual(
+    fs.map((f) => `${f.rule} ${f.principal}`),
+    []
+  )
+})
+
+test('cluster-wide list of secrets: the controller-manager is normal, a new service account is reported', async () => {
+  const sa = 'system:serviceaccount:ci:deployer'
+  const fs = await analyze(
+    stream('cluster-list', (ev) => [
+      ev({ t: AFTER, user: sa, verb: 'list', resource: 'secrets', ua: 'kubectl/v1.36.0 (linux/amd64) kubernetes/abc', ip: '10.244.3.9' }),
+      ev({ t: AFTER + M, user: 'system:kube-controller-manager', verb: 'list', resource: 'secrets', ip: '10.0.0.10', ua: 'kube-controller-manager/v1.36.3' })
+    ])
+  )
+  const f = fs.find((x) => x.rule === 'access-cluster-wide-secret-list')
+  assert.ok(f, JSON.stringify(rules(fs)))
+  assert.equal(f.principal, sa)
+  assert.equal(f.serviceAccount, 'ci/deployer')
+  assert.equal(f.severity, 'high')
+  assert.equal(f.namespace, undefined)
+  assert.equal(f.auditIDs.length, 1)
+  assert.equal(f.firstSeen, new Date(AFTER).toISOString())
+  assert.deepEqual(rules(fs, 'system:kube-controller-manager'), [])
+})
+
+test('secret-read rate far above the hourly baseline is reported with the baseline; a normal hour is not', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const burst = (n: number) => (ev: (r: Req) => AuditEvent) =>
+    Array.from({ length: n }, (_, i) =>
+      ev({ t: AFTER + 30 * M + i * 1000, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '10.244.1.17' })
+    )
+  const fs = await analyze(stream('rate', burst(300)))
+  const f = fs.find((x) => x.rule === 'access-secret-read-rate')
+  assert.ok(f, JSON.stringify(rules(fs)))
+  assert.equal(f.principal, sa)
+  assert.ok(f.score >= 6, String(f.score))
+  assert.ok(typeof f.baseline.meanPerHour === 'number' && f.baseline.meanPerHour > 1 && f.baseline.meanPerHour < 8, JSON.stringify(f.baseline))
+  assert.ok(f.evidence.count >= 50)
+  // Three days give each hour of the day three samples: below minBaselineMs, so the all-hours baseline is used…
+  assert.equal(f.baseline.bucket, 'all')
+  // …unless three hours are enough: then the hour of the day's own.
+  const seasonal = (await analyze(stream('rate', burst(300)), { extra: { rate: { minBaselineMs: 3 * H } } })).find((x) => x.rule === 'access-secret-read-rate')
+  assert.equal(seasonal?.baseline.bucket, String(new Date(AFTER + 30 * M).getUTCHours()))
+  assert.deepEqual(rules(await analyze(stream('rate', burst(4))), sa), [])
+})
+
+test('first seen: a namespace and a secret the principal never read', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const fs = await analyze(
+    stream('first-seen', (ev) => [
+      ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'payments', name: 'stripe', ip: '10.244.1.17' }),
+      ev({ t: AFTER + H, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'admin-password', ip: '10.244.1.17' })
+    ])
+  )
+  const ns = fs.find((x) => x.rule === 'access-first-seen-namespace')
+  assert.equal(ns?.namespace, 'payments')
+  assert.equal(ns?.severity, 'medium')
+  assert.deepEqual(ns?.evidence.items, ['payments/stripe'])
+  const sec = fs.find((x) => x.rule === 'access-first-seen-secret')
+  assert.deepEqual(sec?.evidence.items, ['shop/admin-password'])
+  assert.deepEqual(rules(fs).sort(), ['access-first-seen-namespace', 'access-first-seen-secret'])
+})
+
+test('a service-account token used by curl from a new network is the stolen-token signal; clusterNetworks makes off-cluster high', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const inject = (ev: (r: Req) => AuditEvent) => [
+    ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '203.0.113.7', ua: 'curl/8.5.0' })
+  ]
+  const fs = await analyze(stream('stolen', inject), { extra: { clusterNetworks: ['10.0.0.0/8'] } })
+  assert.deepEqual(rules(fs, sa).sort(), ['access-new-source-network', 'access-new-user-agent'])
+  for (const f of fs) assert.equal(f.severity, 'high')
+  assert.deepEqual(fs.find((f) => f.rule === 'access-new-source-network')?.evidence.items, ['203.0.113.0/24'])
+  // The same token from its usual pod network and client: nothing.
+  const same = (ev: (r: Req) => AuditEvent) => [ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '10.244.1.99' })]
+  assert.deepEqual(await analyze(stream('stolen', same), { extra: { clusterNetworks: ['10.0.0.0/8'] } }), [])
+})
+
+test('enumeration: many namespaces in minutes is reported; a kubelet reading its pods’ secrets is not', async () => {
+  const user = 'alice'
+  const nss = Array.from({ length: 12 }, (_, i) => `team-${i}`)
+  const fs = await analyze(
+    stream('enum', (ev) => [
+      ev({ t: T0 + H, user, verb: 'get', resource: 'secrets', ns: 'team-0', name: 'x', ua: 'kubectl/v1.36.0' }),
+      ...nss.map((ns, i) => ev({ t: AFTER + i * 5000, user, verb: 'list', resource: 'secrets', ns, ua: 'kubectl/v1.36.0' })),
+      ...Array.from({ length: 60 }, (_, i) =>
+        ev({
+          t: AFTER + i * 5000,
+          user: 'system:node:node-1',
+          verb: 'get',
+          resource: 'secrets',
+          ns: `team-${i % 12}`,
+          name: `s${i}`,
+          ip: '10.0.0.21',
+          ua: 'kubelet/v1.36.3'
+        })
+      )
+    ])
+  )
+  const f = fs.find((x) => x.rule === 'access-secret-enumeration')
+  assert.ok(f, JSON.stringify(rules(fs)))
+  assert.equal(f.principal, user)
+  assert.equal(f.severity, 'high')
+  assert.ok((f.evidence.distinctNamespaces ?? 0) >= 5)
+  assert.deepEqual(rules(fs, 'system:node:node-1'), [])
+})
+
+test('slow harvest: one new secret every 15 minutes for 6 hours stays under the enumeration window but is reported', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const fs = await analyze(
+    stream('slow', (ev) =>
+      Array.from({ length: 24 }, (_, i) =>
+        ev({ t: AFTER + i * 15 * M, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: `s-${i}`, ip: '10.244.1.17' })
+      )
+    ),
+    { extra: { rules: { 'first-seen-secret': false } } }
+  )
+  assert.deepEqual(rules(fs, sa), ['access-slow-secret-harvest'])
+  assert.ok((fs[0]?.evidence.distinctSecrets ?? 0) >= 15)
+})
+
+test('denied bursts are reported; a few denials are not', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const denied = (n: number) => (ev: (r: Req) => AuditEvent) =>
+    Array.from({ length: n }, (_, i) => ev({ t: AFTER + i * 3000, user: sa, verb: 'get', resource: 'secrets', ns: 'payments', name: `p${i}`, code: 403 }))
+  const fs = await analyze(stream('denied', denied(15)))
+  assert.deepEqual(rules(fs, sa), ['access-denied-secret-reads'])
+  assert.equal(fs[0]?.evidence.count, 15)
+  assert.deepEqual(await analyze(stream('denied', denied(3))), [])
+})
+
+test('anonymous access to secrets is critical when allowed, even during learning', async () => {
+  const fs = await analyze(
+    stream('anon', (ev) => [ev({ t: T0 + 5 * H, user: 'system:anonymous', verb: 'list', resource: 'secrets', ns: 'kube-system', ua: 'curl/8.5.0' })])
+  )
+  assert.deepEqual(rules(fs), ['access-anonymous-secret-access'])
+  assert.equal(fs[0]?.severity, 'critical')
+  assert.equal(fs[0]?.principalKind, 'anonymous')
+})
+
+test('token requests and exec by principals that do not normally do them; kubelets mint tokens all day', async () => {
+  const pod = {
+    kind: 'Pod',
+    metadata: { name: 'api-1', namespace: 'shop' },
+    spec: { volumes: [{ name: 'db', secret: { secretName: 'db' } }], containers: [{ name: 'c' }] }
+  }
+  const fs = await analyze(
+    stream('ops', (ev) => [
+      ev({
+        t: T0 + H,
+        user: 'system:serviceaccount:kube-system:replicaset-controller',
+        verb: 'create',
+        resource: 'pods',
+        ns: 'shop',
+        requestObject: pod,
+        responseObject: pod
+      }),
+      ev({
+        t: AFTER,
+        user: 'system:node:node-1',
+        verb: 'create',
+        resource: 'serviceaccounts',
+        ns: 'shop',
+        name: 'api',
+        sub: 'token',
+        ip: '10.0.0.21',
+        ua: 'kubelet/v1.36.3'
+      }),
+      ev({ t: AFTER, user: 'bob', verb: 'create', resource: 'serviceaccounts', ns: 'shop', name: 'api', sub: 'token', ua: 'kubectl/v1.36.0' }),
+      ev({
+        t: AFTER + M,
+        user: 'bob',
+        verb: 'create',
+        resource: 'pods',
+        ns: 'shop',
+        name: 'api-1',
+        sub: 'exec',
+        code: 101,
+        stage: 'ResponseStarted',
+        ua: 'kubectl/v1.36.0'
+      }),
+      ev({ t: AFTER + M, user: 'bob', verb: 'create', resource: 'pods', ns: 'shop', name: 'api-1', sub: 'exec', code: 101, ua: 'kubectl/v1.36.0' })
+    ])
+  )
+  assert.deepEqual(rules(fs, 'system:node:node-1'), [])
+  const bob = fs.filter((f) => f.principal === 'bob')
+  assert.deepEqual(bob.map((f) => f.rule).sort(), ['access-pod-exec', 'access-token-request'])
+  const exec = bob.find((f) => f.rule === 'access-pod-exec')
+  assert.equal(exec?.severity, 'high', 'the pod mounts a secret')
+  assert.equal(exec?.evidence.count, 1, 'ResponseStarted and ResponseComplete of one exec count once')
+})
+
+test('impersonation: attributed to the real and the impersonated user', async () => {
+  const sa = 'system:serviceaccount:payments:billing'
+  const fs = await analyze(
+    stream('imp', (ev) => [
+      ev({
+        t: AFTER,
+        user: 'carol',
+        verb: 'get',
+        resource: 'secrets',
+        ns: 'payments',
+        name: 'stripe',
+        imp: { username: sa, groups: ['system:serviceaccounts'] },
+        ua: 'kubectl/v1.36.0'
+      })
+    ])
+  )
+  const carol = fs.find((f) => f.principal === 'carol' && f.rule === 'access-impersonation')
+  assert.equal(carol?.impersonatedUser, sa)
+  const asSa = fs.find((f) => f.principal === sa && f.rule === 'access-first-seen-namespace')
+  assert.ok(asSa, JSON.stringify(fs.map((f) => `${f.rule} ${f.principal}`)))
+  assert.equal(asSa.user, 'carol')
+  assert.equal(asSa.impersonatedUser, sa)
+})
+
+test('an RBAC change granting secrets, then reads by the grantee', async () => {
+  const sa = 'system:serviceaccount:ci:runner'
+  const role = { kind: 'ClusterRole', metadata: { name: 'read-secrets' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] }
+  const binding = {
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'runner-secrets' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'read-secrets' },
+    subjects: [{ kind: 'ServiceAccount', name: 'runner', namespace: 'ci' }]
+  }
+  const rbac = 'rbac.authorization.k8s.io'
+  const fs = await analyze(
+    stream('rbac', (ev) => [
+      ev({ t: T0 + H, user: sa, verb: 'get', resource: 'configmaps', ns: 'ci', name: 'x' }),
+      ev({ t: AFTER, user: 'mallory', verb: 'create', resource: 'clusterroles', apiGroup: rbac, name: 'read-secrets', requestObject: role }),
+      ev({ t: AFTER + M, user: 'mallory', verb: 'create', resource: 'clusterrolebindings', apiGroup: rbac, name: 'runner-secrets', requestObject: binding }),
+      ev({ t: AFTER + 10 * M, user: sa, verb: 'get', resource: 'secrets', ns: 'payments', name: 'stripe' })
+    ]),
+    { extra: { rules: { 'first-seen-namespace': false, 'first-seen-secret': false } } }
+  )
+  assert.deepEqual(rules(fs, 'mallory'), ['access-rbac-secret-grant'])
+  const read = fs.find((f) => f.rule === 'access-secret-read-after-grant')
+  assert.equal(read?.principal, sa)
+  assert.equal(read?.baseline.binding, 'ClusterRoleBinding:runner-secrets')
+  assert.equal(read?.baseline.grantedBy, 'mallory')
+})
+
+test('switches and allowlists: a rule switched off or an allowlisted principal reports nothing', async () => {
+  const sa = 'system:serviceaccount:ci:deployer'
+  const s = stream('switch', (ev) => [ev({ t: AFTER, user: sa, verb: 'list', resource: 'secrets' })])
+  assert.deepEqual(await analyze(s, { extra: { rules: { 'cluster-wide-secret-list': false, 'new-source-network': false, 'new-user-agent': false } } }), [])
+  assert.deepEqual(await analyze(s, { extra: { allow: { principals: ['system:serviceaccount:ci:*'] } } }), [])
+  assert.deepEqual(await analyze(s, { extra: { allow: { groups: ['system:serviceaccounts:ci'] } } }), [])
+})
+
+test('replay is deterministic, and open mode reports when the anomaly starts', async () => {
+  const s = stream('replay', (ev) =>
+    Array.from({ length: 15 }, (_, i) => ev({ t: AFTER + i * 1000, user: 'eve', verb: 'get', resource: 'secrets', ns: 'shop', name: `x${i}`, code: 403 }))
+  )
+  const a = await analyze(s)
+  const b = await analyze(s)
+  assert.deepEqual(a, b)
+  const open = await analyze(s, { emit: 'open' })
+  assert.equal(open[0]?.id, a[0]?.id)
+  assert.equal(open[0]?.lastSeen, open[0]?.firstSeen, 'reported at the 10th denial, not at the end')
+})
+
+test('a new detector on the same store keeps the baseline (restart)', async () => {
+  const store = createMemoryAccessStore()
+  const rng = seededRng('restart')
+  const ev = makeEvents(rng)
+  const learnt = background(rng, ev, 3)
+  const d1 = createAccessDetector(config(), { store, emit: 'close', learnUntilMs: LEARN_UNTIL })
+  for (let i = 0; i < learnt.length; i += 500) await d1.process(learnt.slice(i, i + 500))
+  await d1.flush()
+  // A fresh instance: the cluster-wide list by the controller-manager and the app's usual read stay quiet; a first-seen namespace is still new.
+  const d2 = createAccessDetector(config(), { store, emit: 'close', learnUntilMs: LEARN_UNTIL })
+  await d2.process([
+    ev({ t: AFTER, user: 'system:kube-controller-manager', verb: 'list', resource: 'secrets', ip: '10.0.0.10', ua: 'kube-controller-manager/v1.36.3' }),
+    ev({ t: AFTER, user: 'system:serviceaccount:shop:api', verb: 'get', resource: 'secrets', ns: 'shop', name: 'db' }),
+    ev({ t: AFTER + M, user: 'system:serviceaccount:shop:api', verb: 'get', resource: 'secrets', ns: 'auth', name: 'jwt' })
+  ])
+  assert.deepEqual(rules(await d2.flush()), ['access-first-seen-namespace'])
+})
+
+test('no finding carries a request or response body (Secret values stay out)', async () => {
+  const value = seededRng('value').chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 40)
+  const secret = {
+    kind: 'Secret',
+    metadata: { name: 'db', namespace: 'payments' },
+    data: { password: Buffer.from(value).toString('base64') },
+    stringData: { password: value }
+  }
+  const fs = await analyze(
+    stream('noleak', (ev) =>
+      Array.from({ length: 30 }, (_, i) =>
+        ev({
+          t: AFTER + i * 1000,
+          user: 'eve',
+          verb: 'get',
+          resource: 'secrets',
+          ns: 'payments',
+          name: 'db',
+          requestObject: secret,
+          responseObject: secret,
+          code: i < 15 ? 403 : 200
+        })
+      )
+    )
+  )
+  assert.ok(fs.length >= 2)
+  const text = JSON.stringify(fs)
+  assert.ok(!text.includes(value) && !text.includes(Buffer.from(value).toString('base64')))
+})
+
+test('principals, networks and user agents are classified as the control plane uses them', () => {
+  assert.equal(classify('system:kube-controller-manager', [], []).kind, 'controller')
+  assert.equal(classify('system:serviceaccount:kube-system:namespace-controller', [], []).kind, 'controller')
+  assert.equal(classify('system:node:ip-10-0-0-1', ['system:nodes'], []).node, 'ip-10-0-0-1')
+  assert.equal(classify('system:serviceaccount:shop:api', [], []).serviceAccount, 'shop/api')
+  assert.equal(classify('system:serviceaccount:es:es', [], ['system:serviceaccount:es:*']).kind, 'controller')
+  assert.equal(classify('x', ['system:unauthenticated'], []).kind, 'anonymous')
+  assert.equal(sourceNetwork('192.168.7.200'), '192.168.7.0/24')
+  assert.equal(sourceNetwork('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64')
+  assert.equal(sourceNetwork('2001:db8::1'), '2001:db8:0:0::/64')
+  assert.equal(sourceNetwork('::ffff:10.1.2.3'), '10.1.2.0/24')
+  assert.equal(userAgentFamily('kubectl/v1.31.0 (linux/amd64) kubernetes/abc'), 'kubectl')
+  assert.equal(userAgentFamily('Go-http-client/2.0'), 'go-http-client')
+  assert.equal(userAgentFamily(undefined), '(none)')
+})
+
+test('hostile names are bounded before they become state or evidence', async () => {
+  const long = 'n'.repeat(100_000)
+  const fs = await analyze(
+    stream('hostile', (ev) =>
+      Array.from({ length: 12 }, (_, i) =>
+        ev({
+          t: AFTER + i * 1000,
+          user: `u${long}`,
+          groups: Array.from({ length: 10_000 }, (_, j) => `g${j}${long}`),
+          verb: 'get',
+          resource: 'secrets',
+          ns: `${i}${long}`,
+          name: long,
+          code: 403,
+          ip: long,
+          ua: long
+        })
+      )
+    )
+  )
+  assert.deepEqual(
+    fs.map((f) => f.rule),
+    ['access-denied-secret-reads']
+  )
+  assert.ok(JSON.stringify(fs).length < 20_000, String(JSON.stringify(fs).length))
+})
+
+test('a state idle in this replica is saved and dropped, then read again from the store (its partition may have moved)', async () => {
+  let now = 0
+  const store = createMemoryAccessStore()
+  const ev = makeEvents(seededRng('idle'))
+  const d = createAccessDetector(config(), { store, emit: 'open', learnUntilMs: LEARN_UNTIL, clock: () => now })
+  await d.process([ev({ t: T0, user: 'alice', verb: 'get', resource: 'secrets', ns: 'shop', name: 'db' })])
+  assert.equal(d.stats().principals, 1)
+  now = 31_000
+  await d.process([ev({ t: T0 + M, user: 'bob', verb: 'get', resource: 'secrets', ns: 'shop', name: 'db' })])
+  assert.equal(d.stats().principals, 1, 'alice dropped, bob kept')
+  // Another replica learnt that alice reads auth: this one sees it after reloading alice.
+  const other = createAccessDetector(config(), { store, emit: 'open', learnUntilMs: LEARN_UNTIL })
+  await other.process([ev({ t: T0 + 2 * M, user: 'alice', verb: 'get', resource: 'secrets', ns: 'auth', name: 'jwt' })])
+  await other.flush()
+  const found = await d.process([ev({ t: AFTER, user: 'alice', verb: 'get', resource: 'secrets', ns: 'auth', name: 'jwt' })])
+  assert.deepEqual(found, [])
+})
+
+test('an update that makes an existing role grant secrets is an RBAC secret grant; creating a role that is not bound is not', async () => {
+  const rbac = 'rbac.authorization.k8s.io'
+  const role = (resources: string[]) => ({
+    kind: 'Role',
+    metadata: { name: 'viewer', namespace: 'shop' },
+    rules: [{ apiGroups: [''], resources, verbs: ['get'] }]
+  })
+  const fs = await analyze(
+    stream('role-change', (ev) => [
+      ev({ t: T0 + H, user: 'ops', verb: 'create', resource: 'roles', apiGroup: rbac, ns: 'shop', name: 'viewer', requestObject: role(['configmaps']) }),
+      ev({
+        t: AFTER,
+        user: 'mallory',
+        verb: 'create',
+        resource: 'roles',
+        apiGroup: rbac,
+        ns: 'shop',
+        name: 'reader',
+        requestObject: { ...role(['secrets']), metadata: { name: 'reader', namespace: 'shop' } }
+      }),
+      ev({
+        t: AFTER + M,
+        user: 'mallory',
+        verb: 'update',
+        resource: 'roles',
+        apiGroup: rbac,
+        ns: 'shop',
+        name: 'viewer',
+        requestObject: role(['configmaps', 'secrets'])
+      })
+    ])
+  )
+  assert.deepEqual(
+    fs.map((f) => `${f.rule} ${f.principal} ${f.evidence.items.join()}`),
+    ['access-rbac-secret-grant mallory Role:shop/viewer now grants secrets']
+  )
+})
