@@ -32,7 +32,7 @@ const VERSION = 1
 /** Not a secret: a fixed key so fingerprints compare across runs and branches. */
 const BENCH_FINGERPRINT_KEY = 'leakwatch-bench-shapes-fixed-fingerprint-key'
 
-const TOOLS = ['leakwatch', 'secretlint', 'gitleaks'] as const
+const TOOLS = ['leakwatch', 'leakwatch-base', 'secretlint', 'gitleaks'] as const
 type Tool = (typeof TOOLS)[number]
 
 interface ShapeSet {
@@ -123,10 +123,10 @@ interface Finding {
 }
 
 /** `leakwatch scan --format jsonl` on the scope's files; findings come back from its stdout. */
-async function runLeakwatch(ctx: BenchContext, scope: Scope, core: number | undefined, out: string): Promise<{ measured: Measured; findings: Finding[] }> {
+async function runLeakwatch(repo: string, scope: Scope, core: number | undefined, out: string): Promise<{ measured: Measured; findings: Finding[] }> {
   const measured = await measure(
     process.execPath,
-    [join(ctx.repo, 'bin', 'leakwatch.ts'), 'scan', '--format', 'jsonl', '--exit-code', '0', ...scope.files.map((f) => join(scope.dir, f))],
+    [join(repo, 'bin', 'leakwatch.ts'), 'scan', '--format', 'jsonl', '--exit-code', '0', ...scope.files.map((f) => join(scope.dir, f))],
     { core, stdout: out, env: { ...process.env, LEAKWATCH_DETECTOR_FINGERPRINT_KEY: BENCH_FINGERPRINT_KEY } }
   )
   if (measured.code !== 0) throw new Error(`leakwatch scan exited with ${measured.code}: ${measured.stderr}`)
@@ -162,7 +162,8 @@ async function run(ctx: BenchContext): Promise<void> {
   const gitleaks = wanted.includes('gitleaks') ? findGitleaks() : undefined
   if (wanted.includes('gitleaks') && gitleaks === undefined)
     ctx.log('shapes: gitleaks not found (GOFLAGS=-mod=mod go install github.com/zricethezav/gitleaks/v8@v8.30.0); its column stays empty')
-  const tools = wanted.filter((t) => t !== 'gitleaks' || gitleaks !== undefined)
+  const baseRepo = ctx.flags['baseline-repo'] === undefined ? undefined : String(ctx.flags['baseline-repo'])
+  const tools = wanted.filter((t) => (t !== 'gitleaks' || gitleaks !== undefined) && (t !== 'leakwatch-base' || baseRepo !== undefined))
   const set = ensureShapeSet(join(ctx.repo, '.cache', 'bench', `shapes-${shapeMb}mb-seed${seed}`), Math.round(shapeMb * 1e6), seed, ctx.log)
   const empty = join(set.dir, 'empty')
   mkdirSync(empty, { recursive: true })
@@ -176,6 +177,8 @@ async function run(ctx: BenchContext): Promise<void> {
   const chosen = scopes.filter((s) => only === undefined || only.includes(s.name))
   const runs = new Map<string, Measured[]>()
   const found = new Map<string, Finding[]>()
+  /** With --baseline-repo: the findings of the leakwatch checked out there, which must equal this one's. */
+  const foundBase = new Map<string, Finding[]>()
   const secretlintrc = join(ctx.repo, 'bench', 'secretlintrc.json')
   const scratch = join(set.dir, `run-${process.pid}`)
   mkdirSync(scratch, { recursive: true })
@@ -188,10 +191,10 @@ async function run(ctx: BenchContext): Promise<void> {
           // gitleaks takes 20-40x leakwatch's CPU here: its own runs are capped so a run stays minutes long.
           if (tool === 'gitleaks' && rep >= Number(ctx.flags['gitleaks-runs'])) continue
           let m: Measured
-          if (tool === 'leakwatch') {
-            const r = await runLeakwatch(ctx, scope, core, join(scratch, 'leakwatch.jsonl'))
+          if (tool === 'leakwatch' || tool === 'leakwatch-base') {
+            const r = await runLeakwatch(tool === 'leakwatch' ? ctx.repo : (baseRepo as string), scope, core, join(scratch, 'leakwatch.jsonl'))
             m = r.measured
-            found.set(scope.name, r.findings)
+            ;(tool === 'leakwatch' ? found : foundBase).set(scope.name, r.findings)
           } else if (tool === 'secretlint') {
             m = (await runSecretlint(secretlintrc, scope.dir, scope.files, join(scratch, 'secretlint.json'), core)).measured
           } else {
@@ -234,8 +237,11 @@ async function run(ctx: BenchContext): Promise<void> {
     writeFileSync(String(ctx.flags['save-findings']), `${JSON.stringify(findings)}\n`)
     ctx.log(`shapes: leakwatch findings written to ${String(ctx.flags['save-findings'])}`)
   }
-  if (ctx.flags.compare !== undefined) {
-    const before = JSON.parse(readFileSync(String(ctx.flags.compare), 'utf8')) as Record<string, Finding[]>
+  const against: Array<[string, Record<string, Finding[]>]> = []
+  if (ctx.flags.compare !== undefined)
+    against.push([String(ctx.flags.compare), JSON.parse(readFileSync(String(ctx.flags.compare), 'utf8')) as Record<string, Finding[]>])
+  if (foundBase.size > 0) against.push([`the leakwatch in ${baseRepo}`, Object.fromEntries(foundBase)])
+  for (const [name, before] of against) {
     const key = (f: Finding): string => `${f.file}:${f.line}:${f.column}:${f.rule}:${f.fingerprint}`
     let differ = 0
     for (const [scope, now] of Object.entries(findings)) {
@@ -254,7 +260,7 @@ async function run(ctx: BenchContext): Promise<void> {
     }
     if (differ > 0) {
       process.exitCode = 1
-    } else process.stdout.write(`findings identical to ${String(ctx.flags.compare)} on every shape compared\n`)
+    } else process.stdout.write(`leakwatch findings identical to ${name} on every shape compared\n`)
   }
 }
 
@@ -266,6 +272,8 @@ export const benchmark: Benchmark = {
     'shape-tools': { type: 'string', default: TOOLS.join(',') },
     'shape-only': { type: 'string' },
     'gitleaks-runs': { type: 'string', default: '1' },
+    /** Another checkout of leakwatch (node_modules linked) measured in the same paired runs: before/after. */
+    'baseline-repo': { type: 'string' },
     'save-findings': { type: 'string' },
     compare: { type: 'string' }
   },

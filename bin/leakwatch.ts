@@ -5,13 +5,17 @@
 import './compile-cache.ts'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { INCIDENTS_HELP, incidentsCommand } from '../app/incidents-client.ts'
 import type { Role } from '../app/registry.ts'
 import type { ScanFormat } from '../app/scan.ts'
-import { envVariables, loadConfig } from '../config/load.ts'
 import type { ErrorCode } from '../pipeline/errors.ts'
-import { isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
-import { createLogger } from '../pipeline/log.ts'
+
+// Imported, not `import … from`: static imports are linked (type-stripped and compiled) before
+// compile-cache.ts runs, so they missed the cache and loaded the TypeScript stripper on every start.
+// Halves the CPU of `leakwatch scan` on an empty file (issue #15, bench/shape-speed.ts).
+const { INCIDENTS_HELP, incidentsCommand } = await import('../app/incidents-client.ts')
+const { envVariables, loadConfig } = await import('../config/load.ts')
+const { isLeakwatchError, LeakwatchError } = await import('../pipeline/errors.ts')
+const { createLogger } = await import('../pipeline/log.ts')
 
 const HELP = `leakwatch — finds credentials leaking into logs, alerts and rotates them
 
