@@ -15,7 +15,6 @@ import type { ErrorCode } from '../pipeline/errors.ts'
 const { INCIDENTS_HELP, incidentsCommand } = await import('../app/incidents-client.ts')
 const { envVariables, loadConfig } = await import('../config/load.ts')
 const { isLeakwatchError, LeakwatchError } = await import('../pipeline/errors.ts')
-const { createLogger } = await import('../pipeline/log.ts')
 
 const HELP = `leakwatch — finds credentials leaking into logs, alerts and rotates them
 
@@ -170,6 +169,8 @@ async function main(argv: string[]): Promise<number> {
     const role = rest[0] as Role | undefined
     if (role === undefined || !(ROLES as readonly string[]).includes(role)) throw new LeakwatchError('LW_ERR_USAGE', `usage: leakwatch run ${ROLES.join('|')}`)
     if (values.demo === true && role !== 'all') throw new LeakwatchError('LW_ERR_USAGE', '--demo goes with `run all`')
+    // Only the long-running roles log through pino: a scan does not load it.
+    const { createLogger } = await import('../pipeline/log.ts')
     const logger = createLogger({ level: config.log.level })
     const app = await startApp(role, config, { logger })
     const demo = values.demo === true ? startDemoWriter(config.collector.files.path) : undefined

@@ -41,7 +41,8 @@ export function frameLines(raw: readonly string[]): Framing {
     // prefix's length in lastIndex without making a match array.
     const c = line.charCodeAt(0)
     let prefix = 0
-    if (c >= 48 && c <= 57 && line.charCodeAt(4) === 45) {
+    // Plain app logs start with a date too (`2026-01-05 10:00:00`): the 'T' rules most of them out.
+    if (c >= 48 && c <= 57 && line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84) {
       RECORD_PREFIX.lastIndex = 0
       if (RECORD_PREFIX.test(line)) prefix = RECORD_PREFIX.lastIndex
     }
