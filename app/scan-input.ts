@@ -78,19 +78,29 @@ export function createTextSplitter(sink: LineSink): { write: (text: string) => v
       let at = 0
       if (pendingCr) {
         pendingCr = false
-        if (text.startsWith('\n')) at = 1
+        if (text.charCodeAt(0) === 0x0a) at = 1
       }
-      for (let i = at; i < text.length; i++) {
-        const c = text.charCodeAt(i)
-        if (c !== 0x0a && c !== 0x0d) continue
+      // Line ends found with the string's native search, not a loop over every character: the
+      // splitter was a twentieth of a `leakwatch scan` of short-lined CI output (issue #15).
+      let nl = text.indexOf('\n', at)
+      let cr = text.indexOf('\r', at)
+      while (nl >= 0 || cr >= 0) {
+        const isCr = cr >= 0 && (nl < 0 || cr < nl)
+        const i = isCr ? cr : nl
         if (i > at) sink.piece(text.slice(at, i))
         sink.end()
         open = false
-        if (c === 0x0d) {
-          if (i + 1 === text.length) pendingCr = true
-          else if (text.charCodeAt(i + 1) === 0x0a) i++
-        }
         at = i + 1
+        if (!isCr) {
+          nl = text.indexOf('\n', at)
+          continue
+        }
+        if (at === text.length) pendingCr = true
+        else if (nl === at) {
+          at++
+          nl = text.indexOf('\n', at)
+        }
+        cr = text.indexOf('\r', at)
       }
       if (at < text.length) {
         sink.piece(text.slice(at))

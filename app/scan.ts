@@ -60,6 +60,8 @@ export function createCliDetector(
     fingerprinter: createFingerprinter(setup.fingerprintKey),
     maxContextChars: setup.maxContextChars,
     allow,
+    // Built-in rules and rule files (compiled by loadRuleFiles as it reads them) are known to compile.
+    lazyPatterns: true,
     ...(extra.reveal === true ? { reveal: true } : {})
   })
   return { detector, rules }

@@ -3,7 +3,7 @@
 // taken the same way.
 
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -21,6 +21,8 @@ export interface MeasureOptions {
   core?: number | undefined
   cwd?: string
   env?: NodeJS.ProcessEnv
+  /** Write the child's stdout to this file (its findings); ignored otherwise. */
+  stdout?: string
 }
 
 const GNU_TIME = '/usr/bin/time'
@@ -36,11 +38,15 @@ export async function measure(cmd: string, args: string[], opts: MeasureOptions 
   const timeFile = join(tmpdir(), `leakwatch-bench-time-${process.pid}-${Date.now()}`)
   const viaTime = existsSync(GNU_TIME)
   const argv = viaTime ? [GNU_TIME, '-f', '%e %U %S %M', '-o', timeFile, ...pinned] : pinned
+  const stdout = opts.stdout === undefined ? 'ignore' : openSync(opts.stdout, 'w')
   const t0 = performance.now()
-  const child = spawn(argv[0] as string, argv.slice(1), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(argv[0] as string, argv.slice(1), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', stdout, 'pipe'] })
+  if (typeof stdout === 'number') closeSync(stdout)
   let stderr = ''
-  child.stderr.setEncoding('utf8')
-  child.stderr.on('data', (d: string) => {
+  // Piped (stdio[2]), so never null; the union of stdio kinds hides that from the type.
+  const errStream = child.stderr as NodeJS.ReadableStream
+  errStream.setEncoding('utf8')
+  errStream.on('data', (d: string) => {
     // Keep the tail only: a chatty tool must not grow the parent.
     stderr = (stderr + d).slice(-8192)
   })

@@ -16,6 +16,7 @@ import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
 import { benchmark as knownSecrets } from './known-secrets.ts'
 import { benchmark as responder } from './responder.ts'
+import { benchmark as shapes } from './shape-speed.ts'
 import { benchmark as worstCase } from './worst-case.ts'
 
 export interface BenchContext {
@@ -41,7 +42,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [access, accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, worstCase]
+export const BENCHMARKS: readonly Benchmark[] = [access, accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, shapes, worstCase]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

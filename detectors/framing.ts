@@ -41,7 +41,8 @@ export function frameLines(raw: readonly string[]): Framing {
     // prefix's length in lastIndex without making a match array.
     const c = line.charCodeAt(0)
     let prefix = 0
-    if (c >= 48 && c <= 57 && line.charCodeAt(4) === 45) {
+    // Plain app logs start with a date too (`2026-01-05 10:00:00`): the 'T' rules most of them out.
+    if (c >= 48 && c <= 57 && line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84) {
       RECORD_PREFIX.lastIndex = 0
       if (RECORD_PREFIX.test(line)) prefix = RECORD_PREFIX.lastIndex
     }
@@ -69,12 +70,15 @@ export function frameLines(raw: readonly string[]): Framing {
  * in the written line, whose first `prefix` characters were the record prefix.
  */
 export function withoutTerminalNoise(body: string, prefix: number): { text: string; at: number[] } {
-  let text = ''
-  const at: number[] = []
+  // Sized once and trimmed: a push per kept character and a string grown per piece were most of the
+  // framing's cost on coloured CI output (issue #15).
+  const at = new Array<number>(body.length)
+  const parts: string[] = []
+  let k = 0
   let from = 0
   const keep = (to: number): void => {
-    for (let j = from; j < to; j++) at.push(prefix + j)
-    text += body.slice(from, to)
+    for (let j = from; j < to; j++) at[k++] = prefix + j
+    parts.push(body.slice(from, to))
   }
   TERMINAL_NOISE.lastIndex = 0
   for (let m = TERMINAL_NOISE.exec(body); m !== null; m = TERMINAL_NOISE.exec(body)) {
@@ -82,7 +86,8 @@ export function withoutTerminalNoise(body: string, prefix: number): { text: stri
     from = m.index + m[0].length
   }
   keep(body.length)
-  return { text, at }
+  at.length = k
+  return { text: parts.join(''), at }
 }
 
 /** The column in written line `i` of the framed text's column `col`. */

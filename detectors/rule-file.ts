@@ -7,7 +7,8 @@
 
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { parse as parseYaml } from 'yaml'
+import { createRequire } from 'node:module'
+import type * as Yaml from 'yaml'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import type { LogChunk } from '../pipeline/events.ts'
 import { SEVERITIES } from '../pipeline/events.ts'
@@ -19,6 +20,16 @@ import { createGen } from './gen.ts'
 import { compileRe2 } from './re2-compile.ts'
 import type { Rule, RuleExample } from './rule.ts'
 import { compileRule, createSecretDetector } from './secrets.ts'
+
+let yaml: typeof Yaml | undefined
+/**
+ * The YAML library, required on first use: loading it was a tenth of the CPU of a `leakwatch scan`
+ * start (issue #15), and most runs read no YAML file. logLevel 'error': its warnings quote the line.
+ */
+function parseYaml(text: string): unknown {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml
+  return yaml.parse(text, { logLevel: 'error' })
+}
 
 const RULE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 
@@ -188,7 +199,7 @@ export function loadRuleFiles(files: readonly string[], existing: readonly Rule[
     let doc: unknown
     try {
       // logLevel 'error': the YAML library's warnings (an unknown tag, …) quote the line they are about, on stderr.
-      doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' })
+      doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
     } catch (err) {
       // Not kept as the cause: the parser's message quotes the line, which may hold a secret or a pattern of one.
       throw invalid(file, `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${parseErrorPosition(err)}`)

@@ -96,6 +96,11 @@ export interface SecretDetectorOptions {
   maxFindingsPerLine?: number
   /** Called when a per-line cap is reached (the detector role counts it in leakwatch_detector_limits_total). */
   onLimit?: (limit: DetectorLimit) => void
+  /**
+   * Compile each rule's patterns when the scan first needs them (see compileRule). Only for rules known
+   * to compile: the built-in rules and rules read by `loadRuleFiles`.
+   */
+  lazyPatterns?: boolean
   /** Clock for detectedAt; injected so tests are deterministic. */
   now?: () => Date
   /**
@@ -161,7 +166,14 @@ export function inlineAllowed(line: string, fingerprint: string): boolean {
   return fingerprint.length >= INLINE_ALLOW_HEX && line.includes(INLINE_ALLOW + fingerprint.slice(0, INLINE_ALLOW_HEX))
 }
 
-export function compileRule(rule: Rule, index = 0): Compiled {
+/**
+ * A rule compiled for the engine. With `lazy`, its RE2 patterns are compiled when first used (a rule
+ * none of whose keywords a scan meets never is): a tenth of the CPU of a short `leakwatch scan` went to
+ * compiling every pattern of every rule up front (issue #15). Only for rules already known to compile —
+ * the built-in rules, whose patterns the test suite compiles, and rule files, which `loadRuleFiles`
+ * compiles eagerly when it reads them — so a bad pattern still fails at start, never mid-scan.
+ */
+export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
   // The pattern is not echoed in errors (issue #12): rule files and allowlists may hold the values they match.
   const make = (source: string, flags: string, field = 'regex'): RE2 => compileRe2(source, flags, 'LW_ERR_RULE_INVALID', `rule ${rule.id}`, field)
   if (rule.keywords.length === 0) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: needs at least one keyword`)
@@ -172,22 +184,70 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     if (k.length === 0 || k !== k.toLowerCase())
       throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keyword ${JSON.stringify(k)} must be non-empty lower case`)
   }
-  const re = make(rule.regex, 'g')
   const groups = countGroups(rule.regex)
   const group = rule.secretGroup ?? (groups > 0 ? 1 : 0)
   if (group > groups) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: secretGroup ${group} but the regex has ${groups} group(s)`)
-  return {
-    rule,
-    index,
-    re,
+  const compile = (): Patterns => ({
+    re: make(rule.regex, 'g'),
     follows: rule.follows === undefined ? undefined : make(`(?:${rule.keywords.map(escapeRe2).join('|')})(?:${rule.follows})`, 'gi'),
-    keywordBytes: Math.max(...rule.keywords.map((k) => Buffer.byteLength(k, 'utf8'))),
-    group,
     allowSecrets: (rule.allow?.secrets ?? []).map((p, i) => make(p, '', `allow.secrets[${i}]`)),
     allowMatches: (rule.allow?.matches ?? []).map((p, i) => make(p, '', `allow.matches[${i}]`)),
     allowLines: (rule.allow?.lines ?? []).map((p, i) => make(p, '', `allow.lines[${i}]`)),
-    allowStreams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`)),
-    confidence: confidenceOf(rule)
+    allowStreams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`))
+  })
+  const keywordBytes = Math.max(...rule.keywords.map((k) => Buffer.byteLength(k, 'utf8')))
+  return new CompiledRule(rule, index, keywordBytes, group, compile, lazy, confidenceOf(rule))
+}
+
+type Patterns = Pick<Compiled, 're' | 'follows' | 'allowSecrets' | 'allowMatches' | 'allowLines' | 'allowStreams'>
+
+/** One class for eager and lazy rules, so the scan loop sees one object shape; a rule's patterns are compiled together. */
+class CompiledRule implements Compiled {
+  readonly rule: Rule
+  readonly index: number
+  readonly keywordBytes: number
+  readonly group: number
+  readonly confidence: ReturnType<typeof confidenceOf>
+  #patterns: Patterns | undefined
+  readonly #compile: () => Patterns
+  constructor(
+    rule: Rule,
+    index: number,
+    keywordBytes: number,
+    group: number,
+    compile: () => Patterns,
+    lazy: boolean,
+    confidence: ReturnType<typeof confidenceOf>
+  ) {
+    this.rule = rule
+    this.confidence = confidence
+    this.index = index
+    this.keywordBytes = keywordBytes
+    this.group = group
+    this.#compile = compile
+    this.#patterns = lazy ? undefined : compile()
+  }
+  #all(): Patterns {
+    this.#patterns ??= this.#compile()
+    return this.#patterns
+  }
+  get re(): RE2 {
+    return this.#all().re
+  }
+  get follows(): RE2 | undefined {
+    return this.#all().follows
+  }
+  get allowSecrets(): RE2[] {
+    return this.#all().allowSecrets
+  }
+  get allowMatches(): RE2[] {
+    return this.#all().allowMatches
+  }
+  get allowLines(): RE2[] {
+    return this.#all().allowLines
+  }
+  get allowStreams(): RE2[] {
+    return this.#all().allowStreams
   }
 }
 
@@ -257,7 +317,7 @@ interface Engine {
 }
 
 function createEngine(opts: SecretDetectorOptions): Engine {
-  const compiled = opts.rules.map((r, i) => compileRule(r, i))
+  const compiled = opts.rules.map((r, i) => compileRule(r, i, opts.lazyPatterns === true))
   const maxLine = opts.maxLineChars ?? 64 * 1024
   return {
     compiled,

@@ -45,7 +45,6 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
   'detectors/decode.ts': [
     ['/\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})/', 'fixed length: linear'],
     ['/%[0-9A-Fa-f]{2}/', 'fixed length: linear'],
-    ['/\\\\(?:(["\\\\/])|([bfnrt])|u([0-9a-fA-F]{4}))/g', 'fixed-length alternatives, global: linear'],
     ['/(?:%[0-9A-Fa-f]{2})+/g', 'greedy run of fixed-length units, no ambiguity: linear']
   ],
   'detectors/entropy.ts': [['/[^\\p{ASCII}]/u', 'single character: linear']],

@@ -1,0 +1,48 @@
+// Rule patterns compiled on first use (`lazyPatterns`, what `leakwatch scan`
+// and `mask` use since issue #15): the same findings as compiling every
+// pattern up front, and a rule's patterns are compiled only once a line
+// holds one of its keywords.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { Rule } from '../../detectors/rule.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { createSecretDetector } from '../../detectors/secrets.ts'
+import type { LogChunk } from '../../pipeline/events.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { seededGen } from '../support/seed.ts'
+
+const chunk = (lines: string[]): LogChunk => ({
+  v: '1',
+  type: 'log-chunk',
+  stream: 'test/lazy',
+  source: { type: 'stdin' },
+  startLine: 1,
+  offset: { start: 0, end: 0 },
+  lines,
+  collectedAt: ''
+})
+
+test('lazily compiled rules find exactly what eagerly compiled rules find, on every rule’s examples', () => {
+  const g = seededGen('lazy-examples')
+  const lines = BUILTIN_RULES.flatMap((r) => [...r.examples.positives(g).flatMap((e) => e.line.split('\n')), ...r.examples.negatives])
+  const fingerprinter = createFingerprinter('lazy-patterns-test-key-0123456789abcdef')
+  const now = () => new Date(Date.UTC(2026, 11, 6))
+  const make = (lazy: boolean) => createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240, lazyPatterns: lazy, now })
+  const eager = make(false).detect(chunk(lines))
+  const lazy = make(true).detect(chunk(lines))
+  assert.ok(eager.length >= BUILTIN_RULES.length, `${eager.length} findings`)
+  assert.deepEqual(lazy, eager)
+})
+
+test('a lazily compiled rule compiles its patterns when a line first holds its keyword', () => {
+  // An invalid pattern shows when compilation happens: never for a rule that passed loadRuleFiles.
+  // Without requires/follows/allow/block, so nothing but the regex decides whether a line is a candidate.
+  const { requires: _requires, follows: _follows, allow: _allow, block: _block, ...plain } = BUILTIN_RULES[0] as Rule
+  const broken: Rule = { ...plain, id: 'zork-broken', keywords: ['zork'], regex: 'zork_([a-z' }
+  const fingerprinter = createFingerprinter(undefined)
+  assert.throws(() => createSecretDetector({ rules: [broken], fingerprinter, maxContextChars: 80 }), { code: 'LW_ERR_RULE_INVALID' })
+  const d = createSecretDetector({ rules: [broken], fingerprinter, maxContextChars: 80, lazyPatterns: true })
+  assert.deepEqual(d.detect(chunk(['nothing to see here', 'token=abc'])), [])
+  assert.throws(() => d.detect(chunk(['zork_abc'])), { code: 'LW_ERR_RULE_INVALID' })
+})
