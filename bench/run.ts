@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
 import { benchmark as access } from './access.ts'
+import { benchmark as accessEval } from './audit-eval.ts'
 import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
 import { benchmark as knownSecrets } from './known-secrets.ts'
@@ -38,7 +39,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [access, collector, engine, knownSecrets, responder, worstCase]
+export const BENCHMARKS: readonly Benchmark[] = [access, accessEval, collector, engine, knownSecrets, responder, worstCase]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },
