@@ -860,7 +860,7 @@ function reasonOf(a: Actor, verb: string, r: Res): string {
   if (a.username.startsWith('system:node:')) return ''
   if (a.username.startsWith('system:serviceaccount:')) {
     const [, , ns, name] = a.username.split(':')
-    return `RBAC: allowed by RoleBinding "${name}" of Role "${name}" to ServiceAccount "${name}/${ns}"`
+    return `RBAC: allowed by RoleBinding "${name}/${ns}" of Role "${name}" to ServiceAccount "${name}/${ns}"`
   }
   void verb
   void r
