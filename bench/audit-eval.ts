@@ -77,6 +77,14 @@ export interface EvalResult {
   eventsPerSecond: number
   eventsPerCpuSecond: number
   store: 'memory' | 'redis'
+  /** The same cluster without the attacks (`clean: true`): every finding is a false alarm. */
+  clean?: {
+    events: number
+    findings: number
+    falseAlarmsPerDay: number
+    alertingFalseAlarmsPerDay: number
+    falseAlarmsByRule: Record<string, Record<string, number>>
+  }
 }
 
 export function matches(f: AccessFinding, s: Scenario): boolean {
@@ -133,6 +141,8 @@ export async function runAuditEval(o: {
   store?: AccessStore
   storeName?: 'memory' | 'redis'
   config?: Partial<AccessConfig>
+  /** Also replay the clean stream (no attacks) and count its findings as false alarms. */
+  clean?: boolean
 }): Promise<EvalResult> {
   const sim = simulateAudit(o.sim)
   const config = parse(accessConfigSchema, { ...EVAL_CONFIG, ...o.config }, 'LW_ERR_CONFIG_INVALID', 'access')
@@ -165,7 +175,29 @@ export async function runAuditEval(o: {
   const wall = performance.now() - t0 - genMs
   const cpu = (c.user + c.system) / 1000 - genCpu
   const detectionDays = o.sim.days - o.sim.learnDays
+  let clean: EvalResult['clean']
+  if (o.clean === true) {
+    const cleanSim = simulateAudit({ ...o.sim, attacks: false })
+    const cf: AccessFinding[] = []
+    let n = 0
+    const counted = function* () {
+      for (const e of cleanSim.events()) {
+        n++
+        yield e
+      }
+    }
+    for await (const f of analyzeAudit(counted(), { config, learn: { untilMs: learnUntil } })) cf.push(f)
+    const s = score(cf, [], learnUntil, detectionDays)
+    clean = {
+      events: n,
+      findings: cf.length,
+      falseAlarmsPerDay: s.falseAlarmsPerDay,
+      alertingFalseAlarmsPerDay: s.alertingFalseAlarmsPerDay,
+      falseAlarmsByRule: s.falseAlarmsByRule
+    }
+  }
   return {
+    ...(clean === undefined ? {} : { clean }),
     events,
     days: o.sim.days,
     detectionDays,
@@ -197,7 +229,12 @@ export function table(r: EvalResult): string {
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `false alarms: ${r.falseAlarms} over ${r.detectionDays} detection days = ${r.falseAlarmsPerDay}/day (medium and above: ${r.alertingFalseAlarmsPerDay}/day)`,
+    `false alarms (findings about no scenario): ${r.falseAlarms} over ${r.detectionDays} detection days = ${r.falseAlarmsPerDay}/day (medium and above: ${r.alertingFalseAlarmsPerDay}/day)`,
+    ...(r.clean === undefined
+      ? []
+      : [
+          `on the clean stream (no attacks, ${r.clean.events} events): ${r.clean.findings} findings = ${r.clean.falseAlarmsPerDay}/day (medium and above: ${r.clean.alertingFalseAlarmsPerDay}/day)`
+        ]),
     '',
     '| rule | false alarms by severity | per day |',
     '| --- | --- | --- |',
@@ -208,7 +245,7 @@ export function table(r: EvalResult): string {
 async function withStores(sim: SimOptions, redis: boolean, log: (l: string) => void): Promise<EvalResult[]> {
   const out: EvalResult[] = []
   log(`access-eval: ${sim.principals} principals, ${sim.days} days (${sim.learnDays} learning), seed ${sim.seed}, in-memory store`)
-  out.push(await runAuditEval({ sim, store: createMemoryAccessStore(), storeName: 'memory' }))
+  out.push(await runAuditEval({ sim, store: createMemoryAccessStore(), storeName: 'memory', clean: true }))
   if (redis) {
     const started = process.env.REDIS_URL ? undefined : await startRedis()
     const client = new Redis(process.env.REDIS_URL ?? started?.url ?? '')

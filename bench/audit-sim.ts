@@ -328,8 +328,9 @@ export function simulateAudit(opts: SimOptions): { scenarios: Scenario[]; events
     const salt = rng.int(250)
     return mkActor(`system:serviceaccount:${ns}:${name}`, saGroups(ns), ua, () => podIp(node, salt), saExtra(pod, node))
   }
+  // external-secrets sends client-go's default agent: its binary is /bin/external-secrets (its Dockerfile), no version stamped.
   const operators = [
-    sa('external-secrets', 'external-secrets', 'external-secrets/v0.14.2 (linux/amd64) kubernetes/$Format', 1),
+    sa('external-secrets', 'external-secrets', 'external-secrets/v0.0.0 (linux/amd64) kubernetes/$Format', 1),
     sa('cert-manager', 'cert-manager', `cert-manager-controller/v1.17.1 (linux/amd64) cert-manager/${COMMIT}`, 2),
     sa('argocd', 'argocd-application-controller', 'argocd-application-controller/v3.0.6 (linux/amd64)', 0)
   ]
