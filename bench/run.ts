@@ -10,6 +10,7 @@ import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
 import { benchmark as access } from './access.ts'
 import { benchmark as accuracy } from './accuracy.ts'
+import { benchmark as accessEval } from './audit-eval.ts'
 import { benchmark as auditWebhook } from './audit-webhook.ts'
 import { benchmark as ci } from './ci.ts'
 import { benchmark as collector } from './collector.ts'
@@ -42,7 +43,7 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [access, accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, shapes, worstCase]
+export const BENCHMARKS: readonly Benchmark[] = [access, accessEval, accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, shapes, worstCase]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },
