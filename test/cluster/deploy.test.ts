@@ -240,8 +240,14 @@ test('the optional Kubernetes rotation RBAC gives the responder exactly the call
   // kubectl resolves externalsecrets.external-secrets.io through discovery: without the CRD it would answer no for any grant.
   const crd = await kubectl(['apply', '--server-side', '-f', join(root, 'test/fixtures/crds/external-secrets.io_externalsecrets.yaml')])
   assert.equal(crd.code, 0, crd.stderr)
-  const established = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/externalsecrets.external-secrets.io'])
-  assert.equal(established.code, 0, established.stderr)
+  // `kubectl wait` fails outright while the CRD has no status.conditions yet (seen on a loaded machine): poll the condition itself.
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const got = await kubectl(['get', 'crd/externalsecrets.external-secrets.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'])
+    if (got.stdout === 'True') break
+    assert.ok(Date.now() < deadline, `the ExternalSecret CRD is not Established after 60 s: ${got.stdout} ${got.stderr}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
   // responders/kubernetes.ts: get + patch the Secret an incident names, list + patch workloads, patch the ExternalSecret.
   for (const ns of ['default', 'leakwatch'])
     assert.deepEqual(
