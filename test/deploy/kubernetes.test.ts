@@ -478,3 +478,85 @@ test('helm template with the network collectors: own Deployments off the node ag
   )
   assert.throws(() => render('lwy', 'leakwatch', { ciCollector: { enabled: true } }), /at least one/)
 })
+
+test('deploy/kubernetes/optional: the CI collectors and the audit webhook load their configuration, off the node agent, secrets as files, no token', () => {
+  const optional = ['ci-collectors.yaml', 'audit-webhook.yaml'].flatMap((f) => parseDocs(readFileSync(join(root, 'deploy/kubernetes/optional', f), 'utf8'), f))
+  // The shared ConfigMap as an operator might extend it: the hooks configured there must still stay off on every node.
+  const objs = structuredClone([...manifests(), ...optional])
+  const cm = objs.find((o) => o.kind === 'ConfigMap') as Obj
+  cm.data['leakwatch.yaml'] = cm.data['leakwatch.yaml'].replace(
+    /^ {2}files:\n/m,
+    '  gitlab:\n    enabled: true\n  ciIngest:\n    enabled: true\n  auditWebhook:\n    enabled: true\n  files:\n'
+  )
+  assert.match(cm.data['leakwatch.yaml'], /ciIngest:/, 'the test config enables the hooks')
+  const where = 'deploy/kubernetes/optional'
+  validateSchemas(objs, where)
+  crossCheck(objs, where)
+  const byName = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name) as Obj
+  const loaded = (w: Obj) => containerConfig(objs, w, w.spec.template.spec.containers[0], where)
+  const agent = loaded(byName('DaemonSet', 'leakwatch-collector'))
+  assert.deepEqual([agent.collector.gitlab.enabled, agent.collector.ciIngest.enabled, agent.collector.auditWebhook.enabled], [false, false, false])
+
+  const ci = byName('Deployment', 'leakwatch-ci-collector')
+  const spec = ci.spec.template.spec
+  const c = spec.containers[0]
+  const config = loaded(ci)
+  assert.equal(ci.spec.replicas, 2)
+  assert.deepEqual([config.collector.gitlab.enabled, config.collector.ciIngest.enabled, config.collector.auditWebhook.enabled], [true, true, false])
+  assert.equal(config.collector.gitlab.deliveries, 'redis')
+  const dir = c.volumeMounts.find((m: Obj) => m.name === 'ci-secrets').mountPath
+  assert.equal(spec.volumes.find((v: Obj) => v.name === 'ci-secrets').secret.secretName, 'leakwatch-ci')
+  for (const file of [config.collector.gitlab.tokenFile, config.collector.gitlab.webhookTokenFile, config.collector.ciIngest.tokensFile])
+    assert.ok(String(file).startsWith(`${dir}/`), `${file} is in the mounted Secret`)
+  assert.deepEqual(
+    c.env.filter((e: Obj) => e.valueFrom?.secretKeyRef !== undefined).map((e: Obj) => e.name),
+    ['LEAKWATCH_KAFKA_PAYLOAD_KEY']
+  )
+  // The Redis credentials the ConfigMap's commented redis section points at are mounted (optional Secrets).
+  for (const name of ['redis-tls', 'redis-auth'])
+    assert.ok(
+      c.volumeMounts.some((m: Obj) => m.name === name && m.mountPath === `/var/run/secrets/leakwatch/${name}`),
+      name
+    )
+  assert.equal(spec.serviceAccountName, 'leakwatch-ci')
+  assert.equal(spec.automountServiceAccountToken, false)
+  assert.equal(byName('ServiceAccount', 'leakwatch-ci').automountServiceAccountToken, false)
+  assert.ok(!objs.some((o) => /Binding$/.test(o.kind) && o.subjects.some((s: Obj) => s.name === 'leakwatch-ci')), 'no grant')
+  const labels = ci.spec.template.metadata.labels
+  const selects = (sel: Obj) => Object.entries(sel).every(([k, v]) => labels[k] === v)
+  const svc = byName('Service', 'leakwatch-ci-collector')
+  assert.ok(selects(svc.spec.selector))
+  const containerPort = (name: string) => c.ports.find((p: Obj) => p.name === name)?.containerPort
+  assert.deepEqual(
+    svc.spec.ports.map((p: Obj) => [p.port, containerPort(p.targetPort)]),
+    [
+      [9470, 9470],
+      [config.collector.gitlab.port, config.collector.gitlab.port],
+      [config.collector.ciIngest.port, config.collector.ciIngest.port]
+    ]
+  )
+  assert.ok(selects(byName('PodDisruptionBudget', 'leakwatch-ci-collector').spec.selector.matchLabels))
+  const np = byName('NetworkPolicy', 'leakwatch-ci-collector')
+  assert.ok(selects(np.spec.podSelector.matchLabels))
+  assert.deepEqual(
+    np.spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)),
+    [9470, 9471, 9472, config.http.port]
+  )
+
+  const audit = byName('Deployment', 'leakwatch-audit-webhook')
+  const auditConfig = loaded(audit)
+  assert.deepEqual(
+    [
+      auditConfig.collector.auditWebhook.enabled,
+      auditConfig.collector.gitlab.enabled,
+      auditConfig.collector.ciIngest.enabled,
+      auditConfig.collector.podLogs.mode
+    ],
+    [true, false, false, 'off']
+  )
+  assert.equal(audit.spec.template.spec.automountServiceAccountToken, false)
+  assert.deepEqual(
+    byName('NetworkPolicy', 'leakwatch-audit-webhook').spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)),
+    [auditConfig.collector.auditWebhook.port, config.http.port]
+  )
+})
