@@ -62,13 +62,29 @@ test('every manifest in deploy/kubernetes passes kubectl apply --dry-run=server'
   }
 })
 
+/** Every network-facing collector of the chart on, each option that adds an object set. */
+const NETWORK_COLLECTORS: Record<string, unknown> = {
+  // A fixed address of the test API server's service range (--service-cluster-ip-range=10.0.0.0/24).
+  auditWebhook: { enabled: true, clusterIP: '10.0.0.50', networkPolicy: { from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] } },
+  ciCollector: {
+    enabled: true,
+    gitlab: { enabled: true, url: 'https://gitlab.example.test' },
+    ingest: { enabled: true },
+    github: { enabled: true, appId: '12345' },
+    networkPolicy: { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] },
+    ingress: { enabled: true, className: 'nginx', host: 'hooks.example.test', tlsSecret: 'leakwatch-hooks-tls' }
+  }
+}
+
 test('the Helm chart, with default values and with its options set, passes kubectl apply --dry-run=server', async () => {
   const variants: Record<string, Record<string, unknown>> = {
     default: {},
     options: {
       collector: { dockerContainersPath: '/var/lib/docker/containers', excludeNamespaces: ['kube-system'] },
       responder: { slack: { existingSecret: 'lw-slack', defaultChannel: 'C0LEAKS' }, webhook: { existingSecret: 'lw-webhook' } }
-    }
+    },
+    // The network-facing collectors: Deployments, Services, PodDisruptionBudgets, NetworkPolicies and the hooks' Ingress.
+    collectors: NETWORK_COLLECTORS
   }
   for (const [name, values] of Object.entries(variants)) {
     const file = join(scratch, `${name}.yaml`)
@@ -124,6 +140,42 @@ test('each service account can do what its role needs and nothing more (kubectl 
   assert.deepEqual(await canI('leakwatch', 'default', CHECKS), [])
 })
 
+test('the CI collectors run under their own account, which can do nothing (manifest and chart, applied for real)', async () => {
+  for (const f of ['rbac.yaml', 'optional/known-secrets-rbac.yaml', 'optional/ci-collectors.yaml']) {
+    const r = await kubectl(['apply', '-f', join(root, 'deploy/kubernetes', f)])
+    assert.equal(r.code, 0, `${f}: ${r.stderr}`)
+  }
+  const file = join(scratch, 'ci.yaml')
+  writeFileSync(file, JSON.stringify(NETWORK_COLLECTORS))
+  const rendered = await run(helmBinary(), ['template', 'lwc', join(root, 'deploy/helm/leakwatch'), '--namespace', 'leakwatch', '--values', file])
+  assert.equal(rendered.code, 0, rendered.stderr)
+  assert.match(rendered.stdout, /serviceAccountName: lwc-leakwatch-ci\n\s+automountServiceAccountToken: false/)
+  const applied = await kubectl(['apply', '-f', '-'], rendered.stdout)
+  assert.equal(applied.code, 0, applied.stderr)
+  // The account exists (a missing one would answer no to everything too) and mounts no token.
+  for (const sa of ['leakwatch-ci', 'lwc-leakwatch-ci']) {
+    const got = await kubectl(['get', 'serviceaccount', sa, '-n', 'leakwatch', '-o', 'jsonpath={.automountServiceAccountToken}'])
+    assert.equal(got.stdout, 'false', `${sa}: ${got.stderr}`)
+  }
+  const deployment = await kubectl([
+    'get',
+    'deployment',
+    'leakwatch-ci-collector',
+    '-n',
+    'leakwatch',
+    '-o',
+    'jsonpath={.spec.template.spec.automountServiceAccountToken}'
+  ])
+  assert.equal(deployment.stdout, 'false', deployment.stderr)
+  for (const sa of ['leakwatch-ci', 'lwc-leakwatch-ci']) {
+    assert.deepEqual(await canISub(sa, 'default', [...CHECKS, ...ROTATION_CHECKS]), [], sa)
+    // Beyond the table: every rule the account has is one every authenticated account has (self reviews, discovery).
+    for (const ns of ['default', 'leakwatch']) assert.deepEqual(await canIList(sa, ns), await canIList('leakwatch', ns), `${sa} in ${ns}`)
+  }
+  // The audit webhook keeps the release's account without grants.
+  assert.deepEqual(await canISub('lwc-leakwatch', 'default', CHECKS), [])
+})
+
 /**
  * canI, with `resource/subresource` asked as kubectl wants it (`--subresource`): `deployments.apps/scale` alone would be read
  * as deployments. Four kubectl processes at a time: each is a short, separate authorization check.
@@ -148,6 +200,14 @@ async function canISub(sa: string, namespace: string, checks: Array<[string, str
     answers.push(...(await Promise.all(batch)))
   }
   return checks.filter((_, i) => answers[i]).map(([verb, resource]) => `${verb} ${resource}`)
+}
+
+/** `kubectl auth can-i --list` of a service account: every rule it has in namespace, as kubectl prints them. */
+async function canIList(sa: string, namespace: string): Promise<string> {
+  const r = await kubectl(['auth', 'can-i', '--list', '-n', namespace, `--as=system:serviceaccount:leakwatch:${sa}`])
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /selfsubjectaccessreviews/, 'the list names at least the rules every account has')
+  return r.stdout
 }
 
 // Every verb the rotation could be tempted to use on what it touches, and the usual escalations.
@@ -180,8 +240,14 @@ test('the optional Kubernetes rotation RBAC gives the responder exactly the call
   // kubectl resolves externalsecrets.external-secrets.io through discovery: without the CRD it would answer no for any grant.
   const crd = await kubectl(['apply', '--server-side', '-f', join(root, 'test/fixtures/crds/external-secrets.io_externalsecrets.yaml')])
   assert.equal(crd.code, 0, crd.stderr)
-  const established = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/externalsecrets.external-secrets.io'])
-  assert.equal(established.code, 0, established.stderr)
+  // `kubectl wait` fails outright while the CRD has no status.conditions yet (seen on a loaded machine): poll the condition itself.
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const got = await kubectl(['get', 'crd/externalsecrets.external-secrets.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'])
+    if (got.stdout === 'True') break
+    assert.ok(Date.now() < deadline, `the ExternalSecret CRD is not Established after 60 s: ${got.stdout} ${got.stderr}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
   // responders/kubernetes.ts: get + patch the Secret an incident names, list + patch workloads, patch the ExternalSecret.
   for (const ns of ['default', 'leakwatch'])
     assert.deepEqual(

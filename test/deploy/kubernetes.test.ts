@@ -14,8 +14,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, test } from 'node:test'
 import { DaemonSet, Deployment } from 'kubernetes-models/apps/v1'
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1'
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1'
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1'
-import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1'
+import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1'
 import { parseAllDocuments } from 'yaml'
 import { loadConfig } from '../../config/load.ts'
 import { helmBinary } from '../support/helm.ts'
@@ -36,7 +38,11 @@ const MODELS: Record<string, Model> = {
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding as unknown as Model,
   'apps/v1/DaemonSet': DaemonSet,
-  'apps/v1/Deployment': Deployment
+  'apps/v1/Deployment': Deployment,
+  'v1/Service': Service,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'networking.k8s.io/v1/Ingress': Ingress
 }
 
 function parseDocs(text: string, where: string): Obj[] {
@@ -159,11 +165,17 @@ function crossCheck(objs: Obj[], where: string): void {
         assert.ok(spec.volumes.find((v: Obj) => v.name === state.name)?.hostPath, `${label}: checkpoints on a hostPath that outlives the pod`)
         assert.ok(spec.serviceAccountName, `${label}: a service account for the informer`)
       } else {
-        assert.ok(['detector', 'responder'].includes(role))
+        assert.ok(['detector', 'responder', 'collector'].includes(role))
         assert.equal(spec.securityContext.runAsNonRoot, true, `${label}: non-root`)
         assert.ok(!c.securityContext.capabilities.add, `${label}: no capabilities`)
         assert.ok(!spec.volumes.some((v: Obj) => v.hostPath), `${label}: no hostPath`)
         if (role === 'detector') assert.ok(config.detector.fingerprintKey, `${label}: fingerprint key from the Secret`)
+        if (role === 'collector') {
+          // A network-facing collector Deployment: no node agent in it, and no API token.
+          assert.equal(config.collector.podLogs.mode, 'off', `${label}: no pod-log tailer`)
+          assert.equal(config.collector.files.enabled, false)
+          assert.equal(spec.automountServiceAccountToken, false, `${label}: no API token`)
+        }
       }
     }
   }
@@ -355,5 +367,199 @@ test('helm template with Kafka TLS/SASL and Redis TLS/ACL: every credential a fi
   assert.throws(
     () => render('nosecret', 'security', { kafka: { sasl: { mechanism: 'plain' } } }),
     /kafka\.sasl\.existingSecret \(or \w+\.kafkaSaslSecret\) is required/
+  )
+})
+
+test('helm template with the network collectors: own Deployments off the node agent, secrets as files, Redis dedup, PDB, NetworkPolicy, TLS Ingress', () => {
+  const values = {
+    redis: { auth: { existingSecret: 'redis-leakwatch' } },
+    auditWebhook: { enabled: true, clusterIP: '10.96.0.50' },
+    ciCollector: {
+      enabled: true,
+      gitlab: { enabled: true, url: 'https://gitlab.example.test' },
+      github: { enabled: true, appId: '123456' },
+      ingest: { enabled: true },
+      ingress: { enabled: true, className: 'nginx', host: 'hooks.example.test', tlsSecret: 'hooks-tls' }
+    },
+    // What an operator might put in the shared config: it must not start the hooks on every node.
+    config: { collector: { github: { enabled: true }, gitlab: { enabled: true }, ciIngest: { enabled: true }, auditWebhook: { enabled: true } } }
+  }
+  const where = 'chart network collectors'
+  const objs = render('lwn', 'leakwatch', values)
+  validateSchemas(objs, where)
+  crossCheck(objs, where)
+  const byName = (kind: string, suffix: string) => objs.find((o) => o.kind === kind && o.metadata.name.endsWith(suffix)) as Obj
+  const loaded = (w: Obj) => containerConfig(objs, w, w.spec.template.spec.containers[0], where)
+
+  const agent = loaded(objs.find((o) => o.kind === 'DaemonSet') as Obj)
+  assert.deepEqual(
+    [agent.collector.gitlab.enabled, agent.collector.ciIngest.enabled, agent.collector.auditWebhook.enabled],
+    [false, false, false],
+    'the node agent never enables a network collector'
+  )
+
+  const ci = byName('Deployment', '-ci-collector')
+  const ciSpec = ci.spec.template.spec
+  const c = ciSpec.containers[0]
+  const config = loaded(ci)
+  assert.equal(ci.spec.replicas, 2)
+  assert.deepEqual([config.collector.gitlab.enabled, config.collector.ciIngest.enabled, config.collector.auditWebhook.enabled], [true, true, false])
+  assert.equal(config.collector.gitlab.url, 'https://gitlab.example.test')
+  assert.equal(config.collector.gitlab.deliveries, 'redis', 'replicas share taken deliveries')
+  // Secrets: files of the Secret's volume, never a variable.
+  const secretDir = c.volumeMounts.find((m: Obj) => m.name === 'ci-secrets')
+  assert.equal(ciSpec.volumes.find((v: Obj) => v.name === 'ci-secrets')?.secret?.secretName, 'leakwatch-ci')
+  for (const file of [config.collector.gitlab.tokenFile, config.collector.gitlab.webhookTokenFile, config.collector.ciIngest.tokensFile])
+    assert.ok(String(file).startsWith(`${secretDir.mountPath}/`), `${file} is in the mounted Secret`)
+  assert.deepEqual(
+    c.env.filter((e: Obj) => e.valueFrom?.secretKeyRef !== undefined).map((e: Obj) => e.name),
+    ['LEAKWATCH_KAFKA_PAYLOAD_KEY'],
+    'no CI secret in a variable'
+  )
+  assert.equal(config.redis.passwordFile, '/var/run/secrets/leakwatch/redis-auth/password')
+  assert.ok(
+    c.volumeMounts.some((m: Obj) => config.redis.passwordFile?.startsWith(`${m.mountPath}/`)),
+    'the Redis password is mounted'
+  )
+  // Its own account, no token, bound to nothing.
+  const sa = objs.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === ciSpec.serviceAccountName) as Obj
+  assert.equal(sa.metadata.name, 'lwn-leakwatch-ci')
+  assert.equal(sa.automountServiceAccountToken, false)
+  assert.ok(!objs.some((o) => /Binding$/.test(o.kind) && o.subjects.some((s: Obj) => s.name === sa.metadata.name)), 'no grant')
+  // The Service, the PodDisruptionBudget and the NetworkPolicy select these pods, on exactly the hook ports.
+  const hookPorts = [config.collector.github.port, config.collector.gitlab.port, config.collector.ciIngest.port]
+  assert.deepEqual(hookPorts, [9470, 9471, 9472])
+  const selects = (sel: Obj) => Object.entries(sel).every(([k, v]) => ci.spec.template.metadata.labels[k] === v)
+  const svc = byName('Service', '-ci-collector')
+  assert.ok(selects(svc.spec.selector))
+  assert.deepEqual(
+    svc.spec.ports.map((p: Obj) => [p.port, c.ports.find((q: Obj) => q.name === p.targetPort)?.containerPort]),
+    hookPorts.map((p) => [p, p])
+  )
+  const pdb = byName('PodDisruptionBudget', '-ci-collector')
+  assert.ok(selects(pdb.spec.selector.matchLabels))
+  assert.equal(pdb.spec.minAvailable, 1)
+  const np = byName('NetworkPolicy', '-ci-collector')
+  assert.ok(selects(np.spec.podSelector.matchLabels))
+  assert.deepEqual(np.spec.policyTypes, ['Ingress'])
+  assert.deepEqual(
+    np.spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)),
+    [...hookPorts, config.http.port]
+  )
+  const ing = byName('Ingress', '-ci-collector')
+  assert.deepEqual(ing.spec.tls, [{ hosts: ['hooks.example.test'], secretName: 'hooks-tls' }])
+  assert.deepEqual(
+    ing.spec.rules[0].http.paths.map((p: Obj) => [p.path, p.backend.service.name, p.backend.service.port.name]),
+    [
+      ['/webhooks/github', svc.metadata.name, 'github'],
+      ['/hooks/gitlab', svc.metadata.name, 'gitlab'],
+      ['/api/v1/ci/logs', svc.metadata.name, 'ingest']
+    ]
+  )
+
+  const audit = byName('Deployment', '-audit-webhook')
+  const auditConfig = loaded(audit)
+  assert.deepEqual(
+    [auditConfig.collector.auditWebhook.enabled, auditConfig.collector.gitlab.enabled, auditConfig.collector.ciIngest.enabled],
+    [true, false, false]
+  )
+  assert.deepEqual(auditConfig.collector.auditWebhook.allowedClientNames, ['kube-apiserver-audit'])
+  const tlsDir = audit.spec.template.spec.containers[0].volumeMounts.find((m: Obj) => m.name === 'audit-tls')
+  for (const f of ['certFile', 'keyFile', 'clientCaFile'] as const)
+    assert.ok(String(auditConfig.collector.auditWebhook[f]).startsWith(`${tlsDir.mountPath}/`), f)
+  assert.equal(byName('Service', '-audit-webhook').spec.clusterIP, '10.96.0.50')
+  assert.deepEqual(
+    byName('NetworkPolicy', '-audit-webhook').spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)),
+    [auditConfig.collector.auditWebhook.port, config.http.port]
+  )
+  assert.equal(audit.spec.template.spec.serviceAccountName, 'lwn-leakwatch')
+
+  // A hook must not go out over plain HTTP, nor a CI Deployment run with nothing in it.
+  assert.throws(
+    () => render('lwx', 'leakwatch', { ciCollector: { enabled: true, ingest: { enabled: true }, ingress: { enabled: true, host: 'h.example.test' } } }),
+    /tlsSecret/
+  )
+  assert.throws(() => render('lwy', 'leakwatch', { ciCollector: { enabled: true } }), /at least one/)
+})
+
+test('deploy/kubernetes/optional: the CI collectors and the audit webhook load their configuration, off the node agent, secrets as files, no token', () => {
+  const optional = ['ci-collectors.yaml', 'audit-webhook.yaml'].flatMap((f) => parseDocs(readFileSync(join(root, 'deploy/kubernetes/optional', f), 'utf8'), f))
+  // The shared ConfigMap as an operator might extend it: the hooks configured there must still stay off on every node.
+  const objs = structuredClone([...manifests(), ...optional])
+  const cm = objs.find((o) => o.kind === 'ConfigMap') as Obj
+  cm.data['leakwatch.yaml'] = cm.data['leakwatch.yaml'].replace(
+    /^ {2}files:\n/m,
+    '  gitlab:\n    enabled: true\n  ciIngest:\n    enabled: true\n  auditWebhook:\n    enabled: true\n  files:\n'
+  )
+  assert.match(cm.data['leakwatch.yaml'], /ciIngest:/, 'the test config enables the hooks')
+  const where = 'deploy/kubernetes/optional'
+  validateSchemas(objs, where)
+  crossCheck(objs, where)
+  const byName = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name) as Obj
+  const loaded = (w: Obj) => containerConfig(objs, w, w.spec.template.spec.containers[0], where)
+  const agent = loaded(byName('DaemonSet', 'leakwatch-collector'))
+  assert.deepEqual([agent.collector.gitlab.enabled, agent.collector.ciIngest.enabled, agent.collector.auditWebhook.enabled], [false, false, false])
+
+  const ci = byName('Deployment', 'leakwatch-ci-collector')
+  const spec = ci.spec.template.spec
+  const c = spec.containers[0]
+  const config = loaded(ci)
+  assert.equal(ci.spec.replicas, 2)
+  assert.deepEqual([config.collector.gitlab.enabled, config.collector.ciIngest.enabled, config.collector.auditWebhook.enabled], [true, true, false])
+  assert.equal(config.collector.gitlab.deliveries, 'redis')
+  const dir = c.volumeMounts.find((m: Obj) => m.name === 'ci-secrets').mountPath
+  assert.equal(spec.volumes.find((v: Obj) => v.name === 'ci-secrets').secret.secretName, 'leakwatch-ci')
+  for (const file of [config.collector.gitlab.tokenFile, config.collector.gitlab.webhookTokenFile, config.collector.ciIngest.tokensFile])
+    assert.ok(String(file).startsWith(`${dir}/`), `${file} is in the mounted Secret`)
+  assert.deepEqual(
+    c.env.filter((e: Obj) => e.valueFrom?.secretKeyRef !== undefined).map((e: Obj) => e.name),
+    ['LEAKWATCH_KAFKA_PAYLOAD_KEY']
+  )
+  // The Redis credentials the ConfigMap's commented redis section points at are mounted (optional Secrets).
+  for (const name of ['redis-tls', 'redis-auth'])
+    assert.ok(
+      c.volumeMounts.some((m: Obj) => m.name === name && m.mountPath === `/var/run/secrets/leakwatch/${name}`),
+      name
+    )
+  assert.equal(spec.serviceAccountName, 'leakwatch-ci')
+  assert.equal(spec.automountServiceAccountToken, false)
+  assert.equal(byName('ServiceAccount', 'leakwatch-ci').automountServiceAccountToken, false)
+  assert.ok(!objs.some((o) => /Binding$/.test(o.kind) && o.subjects.some((s: Obj) => s.name === 'leakwatch-ci')), 'no grant')
+  const labels = ci.spec.template.metadata.labels
+  const selects = (sel: Obj) => Object.entries(sel).every(([k, v]) => labels[k] === v)
+  const svc = byName('Service', 'leakwatch-ci-collector')
+  assert.ok(selects(svc.spec.selector))
+  const containerPort = (name: string) => c.ports.find((p: Obj) => p.name === name)?.containerPort
+  assert.deepEqual(
+    svc.spec.ports.map((p: Obj) => [p.port, containerPort(p.targetPort)]),
+    [
+      [9470, 9470],
+      [config.collector.gitlab.port, config.collector.gitlab.port],
+      [config.collector.ciIngest.port, config.collector.ciIngest.port]
+    ]
+  )
+  assert.ok(selects(byName('PodDisruptionBudget', 'leakwatch-ci-collector').spec.selector.matchLabels))
+  const np = byName('NetworkPolicy', 'leakwatch-ci-collector')
+  assert.ok(selects(np.spec.podSelector.matchLabels))
+  assert.deepEqual(
+    np.spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)),
+    [9470, 9471, 9472, config.http.port]
+  )
+
+  const audit = byName('Deployment', 'leakwatch-audit-webhook')
+  const auditConfig = loaded(audit)
+  assert.deepEqual(
+    [
+      auditConfig.collector.auditWebhook.enabled,
+      auditConfig.collector.gitlab.enabled,
+      auditConfig.collector.ciIngest.enabled,
+      auditConfig.collector.podLogs.mode
+    ],
+    [true, false, false, 'off']
+  )
+  assert.equal(audit.spec.template.spec.automountServiceAccountToken, false)
+  assert.deepEqual(
+    byName('NetworkPolicy', 'leakwatch-audit-webhook').spec.ingress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)),
+    [auditConfig.collector.auditWebhook.port, config.http.port]
   )
 })

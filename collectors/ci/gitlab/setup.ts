@@ -36,13 +36,27 @@ export function gitlabCredentials(config: GitlabConfig): { apiToken: string | un
 export async function gitlabCollectorFromConfig(config: GitlabConfig, ctx: GitlabSetupContext): Promise<GitlabCollector> {
   const { apiToken, webhookTokens } = gitlabCredentials(config)
   let store: DeliveryStore = memoryDeliveryStore()
+  let redis: { disconnect(): void } | undefined
   if (config.deliveries === 'redis' || (config.deliveries === 'auto' && ctx.role === 'collector')) {
     if (ctx.redis === undefined) throw new LeakwatchError('LW_ERR_CONFIG_INVALID', 'collector.gitlab.deliveries is redis but no redis section is configured')
     const { connectRedis, redisConnection } = await import('../../../pipeline/redis.ts')
-    const redis = await connectRedis(redisConnection(ctx.redis, ctx.logger), { log: ctx.logger })
-    store = redisDeliveryStore(redis, ctx.redis.keyPrefix, 'gitlab')
+    const client = await connectRedis(redisConnection(ctx.redis, ctx.logger), { log: ctx.logger })
+    redis = client
+    store = redisDeliveryStore(client, ctx.redis.keyPrefix, 'gitlab')
   }
-  return createGitlabCollector(config, { publish: ctx.publish, logger: ctx.logger, metrics: ctx.metrics, webhookTokens, apiToken, store })
+  const collector = createGitlabCollector(config, { publish: ctx.publish, logger: ctx.logger, metrics: ctx.metrics, webhookTokens, apiToken, store })
+  if (redis === undefined) return collector
+  // The connection is this collector's own: left open, a stopped app (an embedding, a test) never lets its process exit.
+  const close = collector.close.bind(collector)
+  const own = redis
+  collector.close = async () => {
+    try {
+      await close()
+    } finally {
+      own.disconnect()
+    }
+  }
+  return collector
 }
 
 /**

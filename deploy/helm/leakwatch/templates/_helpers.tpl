@@ -62,7 +62,7 @@ readinessProbe:
 Kafka and Redis credentials and certificates: Secrets mounted as files under /var/run/secrets/leakwatch, each key
 projected to a fixed name so the configuration (configmap.yaml) can point at it. "leakwatch.transport" says which
 are on; the mounts and volumes follow it. A role may bring its own Kafka SASL Secret (<role>.kafkaSaslSecret); only
-the responder, the one role that talks to Redis, gets the Redis Secrets.
+the roles that talk to Redis (the responder, the CI collectors' delivery dedup) get the Redis Secrets.
 */}}
 {{- define "leakwatch.transport" -}}
 {{- $v := .Values -}}
@@ -75,7 +75,7 @@ redisAuth: {{ ne $v.redis.auth.existingSecret "" }}
 {{- define "leakwatch.transportMounts" -}}
 {{- $on := include "leakwatch.transport" .root | fromYaml -}}
 {{- $names := list "kafkaTls" "kafkaSasl" -}}
-{{- if eq .role "responder" }}{{ $names = concat $names (list "redisTls" "redisAuth") }}{{ end -}}
+{{- if has .role (list "responder" "ciCollector") }}{{ $names = concat $names (list "redisTls" "redisAuth") }}{{ end -}}
 {{- range $name := $names }}
 {{- if index $on $name }}
 - name: {{ $name | kebabcase }}
@@ -111,7 +111,7 @@ redisAuth: {{ ne $v.redis.auth.existingSecret "" }}
       - { key: {{ $v.kafka.sasl.passwordKey | quote }}, path: password }
       {{- end }}
 {{- end }}
-{{- if and $on.redisTls (eq .role "responder") }}
+{{- if and $on.redisTls (has .role (list "responder" "ciCollector")) }}
 - name: redis-tls
   secret:
     secretName: {{ $v.redis.tls.existingSecret }}
@@ -122,7 +122,7 @@ redisAuth: {{ ne $v.redis.auth.existingSecret "" }}
       - { key: {{ required "redis.tls.keyKey goes with redis.tls.certKey" $v.redis.tls.keyKey | quote }}, path: tls.key }
       {{- end }}
 {{- end }}
-{{- if and $on.redisAuth (eq .role "responder") }}
+{{- if and $on.redisAuth (has .role (list "responder" "ciCollector")) }}
 - name: redis-auth
   secret:
     secretName: {{ $v.redis.auth.existingSecret }}
