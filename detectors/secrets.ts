@@ -134,9 +134,23 @@ export interface FramedChunk {
   reportSpans: (line: number, spans: ReadonlyArray<readonly [number, number]>) => void
 }
 
+/** A span of a written line of the chunk (0-based index, written columns, end exclusive) that holds a secret. */
+export interface SecretSpan {
+  line: number
+  start: number
+  end: number
+  /** The secret's masked preview on the line where it starts; undefined on a block's body lines. */
+  preview: string | undefined
+}
+
 export interface SecretDetector {
-  /** `framed`, when given, is called with the chunk's bytes once the rules are done with them. */
-  detect: (chunk: LogChunk, framed?: (f: FramedChunk) => void) => Finding[]
+  /**
+   * `framed`, when given, is called with the chunk's bytes once the rules are done with them. `spans`,
+   * when given, is called for every span of every secret the rules saw (every reading, duplicates and
+   * hits past `maxFindingsPerLine` included; not those an allowlist accepts): what a masker must
+   * replace, a superset of the findings' locations, which name each secret once per line.
+   */
+  detect: (chunk: LogChunk, framed?: (f: FramedChunk) => void, spans?: (s: SecretSpan) => void) => Finding[]
   readonly ruleCount: number
 }
 
@@ -285,7 +299,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   const now = opts.now ?? (() => new Date())
   return {
     ruleCount: engine.compiled.length,
-    detect(chunk: LogChunk, framed?: (f: FramedChunk) => void): Finding[] {
+    detect(chunk: LogChunk, framed?: (f: FramedChunk) => void, spans?: (s: SecretSpan) => void): Finding[] {
       if (engine.allow.streams.some((a) => a.test(chunk.stream))) return []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
       const framing = frameLines(chunk.lines)
@@ -298,11 +312,19 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const kept = distinctHits(scan.hits)
       const detectedAt = now().toISOString()
       const out: Finding[] = []
+      // Values an allowlist accepted, per line: their other readings and repeats on the line are accepted too.
+      const allowed = new Set<string>()
       for (const h of kept) {
-        if (h.compiled.allowStreams.some((a) => a.test(chunk.stream))) continue
-        const fingerprint = opts.fingerprinter.of(h.secret)
-        if (engine.allow.fingerprints?.has(fingerprint) === true || inlineAllowed(framing.raw[h.lineIndex] ?? '', fingerprint)) continue
+        const fingerprint = h.compiled.allowStreams.some((a) => a.test(chunk.stream)) ? undefined : opts.fingerprinter.of(h.secret)
+        if (fingerprint === undefined || engine.allow.fingerprints?.has(fingerprint) === true || inlineAllowed(framing.raw[h.lineIndex] ?? '', fingerprint)) {
+          allowed.add(`${h.lineIndex}\n${h.secret}`)
+          continue
+        }
         out.push(findingOf(opts, chunk, framing, masks, h, fingerprint, detectedAt))
+      }
+      if (spans !== undefined) {
+        const all = [...scan.hits, ...scan.overflow].filter((h) => allowed.size === 0 || !allowed.has(`${h.lineIndex}\n${h.secret}`))
+        writtenSpans(framing, all, (line, start, end, h) => spans({ line, start, end, preview: line === h.lineIndex ? mask(h.secret) : undefined }))
       }
       return out
     }
@@ -425,13 +447,13 @@ function framedChunk(scan: ChunkScan, framing: Framing, buf: Buffer, starts: num
     toRawEnd: (line, col) => toRawEnd(framing, line, col),
     secretSpans: (line) => {
       if (byLine === undefined) {
-        byLine = new Map()
-        for (const h of [...scan.hits, ...scan.overflow]) {
-          const list = byLine.get(h.lineIndex) ?? []
-          byLine.set(h.lineIndex, list)
-          const end = h.endLineIndex === h.lineIndex ? h.end : (framing.lines[h.lineIndex] ?? '').length
-          list.push([toRaw(framing, h.lineIndex, h.start), toRawEnd(framing, h.lineIndex, end)])
-        }
+        const map = new Map<number, Array<[number, number]>>()
+        writtenSpans(framing, [...scan.hits, ...scan.overflow], (i, start, end) => {
+          const list = map.get(i) ?? []
+          map.set(i, list)
+          list.push([start, end])
+        })
+        byLine = map
       }
       return byLine.get(line) ?? []
     },
@@ -440,6 +462,20 @@ function framedChunk(scan: ChunkScan, framing: Framing, buf: Buffer, starts: num
       scan.foreign.set(line, list)
       for (const [s, e] of spans) list.push([fromRaw(framing, line, s), fromRaw(framing, line, e)])
     }
+  }
+}
+
+/**
+ * The spans of the written lines that hold the secrets of `hits`, in written columns: a block's
+ * header line from its start to the end of the line, then its body lines (whole, the last to the
+ * block's end).
+ */
+function writtenSpans(framing: Framing, hits: readonly Hit[], each: (line: number, start: number, end: number, h: Hit) => void): void {
+  for (const h of hits) {
+    const i = h.lineIndex
+    each(i, toRaw(framing, i, h.start), toRawEnd(framing, i, h.endLineIndex === i ? h.end : (framing.lines[i] ?? '').length), h)
+    for (let j = i + 1; j <= h.endLineIndex; j++)
+      each(j, toRaw(framing, j, 0), toRawEnd(framing, j, j === h.endLineIndex ? h.endColumn - 1 : (framing.lines[j] ?? '').length), h)
   }
 }
 
