@@ -696,6 +696,7 @@ interface Contexts {
  * is linear in the line and its hits.
  */
 function createContexts(framing: Framing, hits: readonly Hit[], foreign: ReadonlyMap<number, Array<[number, number]>>, max: number): Contexts {
+  const elsewhere = createOccurrences(hits)
   const lineSpans = new Map<number, Array<[number, number]>>()
   const viewSpans = new Map<number, Map<string, Array<[number, number]>>>()
   const spansOf = (i: number): Array<[number, number]> => {
@@ -724,7 +725,8 @@ function createContexts(framing: Framing, hits: readonly Hit[], foreign: Readonl
   const lineOf = (i: number): Masked => {
     let m = maskedLines.get(i)
     if (m === undefined) {
-      m = maskText(framing.lines[i] ?? '', lineSpans.get(i) ?? [])
+      const line = framing.lines[i] ?? ''
+      m = maskText(line, [...(lineSpans.get(i) ?? []), ...elsewhere(line)])
       maskedLines.set(i, m)
     }
     return m
@@ -743,12 +745,51 @@ function createContexts(framing: Framing, hits: readonly Hit[], foreign: Readonl
       maskedViews.set(h.lineIndex, views)
       let m = views.get(h.viewText)
       if (m === undefined) {
-        m = maskText(h.viewText, viewSpans.get(h.lineIndex)?.get(h.viewText) ?? [])
+        m = maskText(h.viewText, [...(viewSpans.get(h.lineIndex)?.get(h.viewText) ?? []), ...elsewhere(h.viewText)])
         views.set(h.viewText, m)
       }
       // Found in a decoded view: show the view with every secret in it masked, marked as decoded.
       return `(${h.via}-decoded) ${clipAround(m.text, m.at(h.viewStart ?? 0), max)}`
     }
+  }
+}
+
+/** Characters of a value that index it in createOccurrences (fewer when the chunk's shortest value is shorter). */
+const OCCURRENCE_KEY = 8
+
+/**
+ * Where the values of `hits` stand in a text, wherever they were found: a value reported on one line, or
+ * in one reading of it, can stand in another line or view where no rule sees it (bare, or as the key name
+ * a generic rule took for a value elsewhere), and a context showing that text must not print it. One pass
+ * over the text: the values are indexed by their first characters, and a position whose characters start
+ * a value costs one lookup per distinct length of the values that start so.
+ */
+function createOccurrences(hits: readonly Hit[]): (text: string) => Array<[number, number]> {
+  const values = new Set<string>()
+  let key = OCCURRENCE_KEY
+  for (const h of hits) {
+    if (h.secret.length === 0) continue
+    values.add(h.secret)
+    key = Math.min(key, h.secret.length)
+  }
+  // By first `key` characters, then by length: the values of each length.
+  const index = new Map<string, Map<number, Set<string>>>()
+  for (const v of values) {
+    const k = v.slice(0, key)
+    const byLength = index.get(k) ?? new Map<number, Set<string>>()
+    index.set(k, byLength)
+    const same = byLength.get(v.length) ?? new Set<string>()
+    byLength.set(v.length, same)
+    same.add(v)
+  }
+  return (text) => {
+    const out: Array<[number, number]> = []
+    for (let p = 0; p + key <= text.length; p++) {
+      const byLength = index.get(text.slice(p, p + key))
+      if (byLength === undefined) continue
+      for (const [n, same] of byLength) if (p + n <= text.length && same.has(text.slice(p, p + n))) out.push([p, p + n])
+    }
+    return out
   }
 }
 
