@@ -181,7 +181,8 @@ export function compileRule(rule: Rule, index = 0): Compiled {
     if ([...k].some((ch) => ch.charCodeAt(0) >= 128))
       throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be ASCII (a literal prefix of the token)`)
     if (k.length === 0 || k !== k.toLowerCase())
-      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keyword ${JSON.stringify(k)} must be non-empty lower case`)
+      // Named by position, not echoed (issue #12): a rule file may hold a whole token where a keyword belongs.
+      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be non-empty lower case`)
   }
   const re = make(rule.regex, 'g')
   const groups = countGroups(rule.regex)
