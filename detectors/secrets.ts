@@ -757,13 +757,22 @@ function createContexts(framing: Framing, hits: readonly Hit[], foreign: Readonl
 
 /** Characters of a value that index it in createOccurrences (fewer when the chunk's shortest value is shorter). */
 const OCCURRENCE_KEY = 8
+const HASH_BASE = 0x01000193
+
+/** A hash of text[from, from + n) that rolls: the one of [from + 1, from + n + 1) is `roll`ed from it. */
+function keyHash(text: string, from: number, n: number): number {
+  let h = 0
+  for (let i = from; i < from + n; i++) h = (Math.imul(h, HASH_BASE) + text.charCodeAt(i)) | 0
+  return h
+}
 
 /**
  * Where the values of `hits` stand in a text, wherever they were found: a value reported on one line, or
  * in one reading of it, can stand in another line or view where no rule sees it (bare, or as the key name
  * a generic rule took for a value elsewhere), and a context showing that text must not print it. One pass
- * over the text: the values are indexed by their first characters, and a position whose characters start
- * a value costs one lookup per distinct length of the values that start so.
+ * over the text with a rolling hash of its next few characters: the values are indexed by the hash of
+ * their first ones, and a position whose hash starts a value costs one lookup per distinct length of the
+ * values that start so.
  */
 function createOccurrences(hits: readonly Hit[]): (text: string) => Array<[number, number]> {
   const values = new Set<string>()
@@ -773,22 +782,28 @@ function createOccurrences(hits: readonly Hit[]): (text: string) => Array<[numbe
     values.add(h.secret)
     key = Math.min(key, h.secret.length)
   }
-  // By first `key` characters, then by length: the values of each length.
-  const index = new Map<string, Map<number, Set<string>>>()
+  // By the hash of the first `key` characters, then by length: the values of each length.
+  const index = new Map<number, Map<number, Set<string>>>()
   for (const v of values) {
-    const k = v.slice(0, key)
+    const k = keyHash(v, 0, key)
     const byLength = index.get(k) ?? new Map<number, Set<string>>()
     index.set(k, byLength)
     const same = byLength.get(v.length) ?? new Set<string>()
     byLength.set(v.length, same)
     same.add(v)
   }
+  // HASH_BASE^(key-1): what the character leaving the window weighs.
+  let top = 1
+  for (let i = 1; i < key; i++) top = Math.imul(top, HASH_BASE)
   return (text) => {
     const out: Array<[number, number]> = []
-    for (let p = 0; p + key <= text.length; p++) {
-      const byLength = index.get(text.slice(p, p + key))
-      if (byLength === undefined) continue
-      for (const [n, same] of byLength) if (p + n <= text.length && same.has(text.slice(p, p + n))) out.push([p, p + n])
+    if (text.length < key) return out
+    let h = keyHash(text, 0, key)
+    for (let p = 0; ; p++) {
+      const byLength = index.get(h)
+      if (byLength !== undefined) for (const [n, same] of byLength) if (p + n <= text.length && same.has(text.slice(p, p + n))) out.push([p, p + n])
+      if (p + key >= text.length) break
+      h = (Math.imul(h - Math.imul(text.charCodeAt(p), top), HASH_BASE) + text.charCodeAt(p + key)) | 0
     }
     return out
   }
