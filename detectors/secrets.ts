@@ -326,6 +326,11 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       if (spans !== undefined) {
         const all = [...scan.hits, ...scan.overflow].filter((h) => allowed.size === 0 || !allowed.has(`${h.lineIndex}\n${h.secret}`))
         writtenSpans(framing, all, (line, start, end, h) => spans({ line, start, end, preview: line === h.lineIndex ? mask(h.secret) : undefined }))
+        // And each value wherever else it stands in the chunk's lines, as the contexts mask it.
+        const elsewhere = createOccurrences(all)
+        framing.lines.forEach((text, i) => {
+          for (const [s, e] of elsewhere(text)) spans({ line: i, start: toRaw(framing, i, s), end: toRawEnd(framing, i, e), preview: mask(text.slice(s, e)) })
+        })
       }
       return out
     }

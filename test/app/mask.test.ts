@@ -304,6 +304,17 @@ test('every place of a secret on a line is masked: repeats, and its JSON- and UR
   assert.match(p.err(), /masked 3 secret\(s\), 1 distinct\n$/)
 })
 
+test('a value reported on a line is masked where the line shows it bare too (no keyword, inside a blob)', async () => {
+  const pw = `${gen.base62(10)}Q9${gen.base62(10)}`
+  // Found by the fuzz harness (seed 20261208 case 8): the value inside a base64-looking run, then assigned.
+  const line = `blob=ZWF/Olk${pw}dsEJ6wYCLiPp retry ${pw}; db_password=${pw}`
+  const p = inProcess({})
+  p.stdin.end(`${line}\n`)
+  assert.equal(await p.done, 1)
+  assert.equal(p.out().includes(pw), false, 'the bare value is printed')
+  assert.match(p.err(), /generic-password-assignment/)
+})
+
 test('past the findings cap of a line, the rest of its secrets are still masked, and stderr says the line was capped', async () => {
   // DEFAULT_MAX_FINDINGS_PER_LINE (1000) findings of one rule, then 60 more values of it on the same line.
   const tokens = Array.from({ length: 1060 }, () => gen.githubToken('ghp_'))
