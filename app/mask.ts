@@ -18,9 +18,10 @@
 import type { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
-import { DEFAULT_MAX_FINDINGS_PER_LINE } from '../detectors/secrets.ts'
+import { DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret, valueOccurrences } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
+import { mask as maskValue } from '../pipeline/fingerprint.ts'
 import type { LineWindow, LineWindows } from './line-windows.ts'
 import { createLineWindows, windowFindings } from './line-windows.ts'
 import type { DetectorSetup } from './scan.ts'
@@ -42,6 +43,8 @@ export interface MaskOptions extends DetectorSetup {
 }
 
 const BLIND = '********'
+/** Distinct values found so far that later lines are searched for; the oldest is forgotten past this. */
+const MAX_REMEMBERED = 10_000
 // A line of a PEM/PGP body after a cut block: a base64 run to the end of the line, after whatever prefix a
 // logger put before it (`app | `, a timestamp). PEM headers such as Proc-Type are not body. RE2: log content.
 const BODY_LINE = new RE2('^(.*?)([A-Za-z0-9+/=]{16,})(\\s*)$')
@@ -106,11 +109,35 @@ export async function mask(opts: MaskOptions): Promise<number> {
   // spans, so they are masked like the others; stderr says the line was capped, as the detector's metric does.
   let limited = false
   let cappedLine = 0
+  // Revealed (a slot no output reads) so the values found can be searched for in the lines that follow.
   const { detector, rules } = createCliDetector(opts, {
+    reveal: true,
     onLimit: () => {
       limited = true
     }
   })
+  // A value found on one line is masked wherever a later line shows it, even where no rule would see it
+  // there (bare, inside a blob). Lines already written cannot be taken back: docs/cli.md says so.
+  const remembered = new Set<string>()
+  let recall: (text: string) => Array<[number, number]> = () => []
+  let stale = false
+  const remember = (findings: readonly Finding[]): void => {
+    for (const f of findings) {
+      const v = revealedSecret(f)
+      if (v === undefined || remembered.has(v)) continue
+      remembered.add(v)
+      stale = true
+      if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.values().next().value as string)
+    }
+  }
+  const recalled = (text: string): Span[] => {
+    if (remembered.size === 0) return []
+    if (stale) {
+      recall = valueOccurrences(remembered)
+      stale = false
+    }
+    return recall(text).map(([start, end]) => ({ start, end, with: maskValue(text.slice(start, end)) }))
+  }
   const capped = (from: number, to: number): void => {
     if (!limited) return
     limited = false
@@ -169,9 +196,10 @@ export async function mask(opts: MaskOptions): Promise<number> {
     )
     // Findings name each secret once per line; the engine's spans are every place it saw one (a repeat, another
     // reading such as its JSON-escaped form, a hit past the findings cap): all of them are masked.
-    const more = lines.map(() => [] as Span[])
+    const more = c.lines.map(recalled)
     const findings = detector.detect(c, undefined, (s) => more[s.line]?.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
     report(findings)
+    remember(findings)
     capped(first, first + lines.length - 1)
     return maskLines(c.lines, first, findings, more)
   }
@@ -220,10 +248,11 @@ export async function mask(opts: MaskOptions): Promise<number> {
 
   // One window of a long line: what it settled is written, masked; a span begun in an earlier window is blind.
   const onWindow = (w: LineWindow): number => {
-    const more: Span[] = []
+    const more = recalled(w.text)
     const found = detector.detect(chunk([w.text], lineNo), undefined, (s) => more.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
     const { own, settled } = windowFindings(w, found, windowChars, more)
     report(own)
+    remember(own)
     capped(lineNo, lineNo)
     const stop = w.final ? w.text.length : settled
     // In the window's columns: what this window writes is text[from, stop).

@@ -800,13 +800,19 @@ function keyHash(text: string, from: number, n: number): number {
  * values that start so.
  */
 function createOccurrences(hits: readonly Hit[]): (text: string) => Array<[number, number]> {
+  return valueOccurrences(hits.map((h) => h.secret))
+}
+
+/** Where any of `secrets` stands in a text (createOccurrences): also for `mask`, which remembers the values of earlier lines. */
+export function valueOccurrences(secrets: Iterable<string>): (text: string) => Array<[number, number]> {
   const values = new Set<string>()
   let key = OCCURRENCE_KEY
-  for (const h of hits) {
-    if (h.secret.length === 0) continue
-    values.add(h.secret)
-    key = Math.min(key, h.secret.length)
+  for (const v of secrets) {
+    if (v.length === 0) continue
+    values.add(v)
+    key = Math.min(key, v.length)
   }
+  if (values.size === 0) return () => []
   // By the hash of the first `key` characters, then by length: the values of each length.
   const index = new Map<number, Map<number, Set<string>>>()
   for (const v of values) {

@@ -315,6 +315,17 @@ test('a value reported on a line is masked where the line shows it bare too (no 
   assert.match(p.err(), /generic-password-assignment/)
 })
 
+test('a value found on a line is masked wherever a later line shows it, where no rule would see it', async () => {
+  const pw = `${gen.base62(10)}Q9${gen.base62(10)}`
+  const t = gen.githubToken('ghp_')
+  const p = inProcess({ maxLineChars: 1024 })
+  // The last line is long: it goes through windows, which search for the remembered values too.
+  p.stdin.end(`db_password=${pw} GITHUB_TOKEN=${t}\nretrying with ${pw}\nblob=x${t}x\n${'-'.repeat(1500)} ${pw} ${'-'.repeat(1500)}\n`)
+  assert.equal(await p.done, 1)
+  assert.equal(p.out().includes(pw) || p.out().includes(t), false, 'a later line prints a value found before')
+  assert.equal(p.out().split('\n')[1], `retrying with ${pw.slice(0, 3)}********`)
+})
+
 test('past the findings cap of a line, the rest of its secrets are still masked, and stderr says the line was capped', async () => {
   // DEFAULT_MAX_FINDINGS_PER_LINE (1000) findings of one rule, then 60 more values of it on the same line.
   const tokens = Array.from({ length: 1060 }, () => gen.githubToken('ghp_'))
