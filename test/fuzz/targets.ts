@@ -535,10 +535,19 @@ const ruleFileTarget: Target = {
     } catch (err) {
       if (!(err instanceof LeakwatchError)) throw err
       // As for config files: naming an unknown key is fine, even when a mutation moved a value there.
+      // A well-formed rule id is a name too: errors name the rule by it, as every finding of the rule does in its
+      // `rule` field (an id that held a secret would be in every finding, not only in errors).
       let keys: string[] = []
       try {
         const text = c.bytes.toString('utf8')
-        keys = keyNames(c.recipe.includes('format:json') ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' }))
+        const doc: unknown = c.recipe.includes('format:json') ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' })
+        keys = keyNames(doc)
+        const rules = (doc as { rules?: unknown } | null)?.rules
+        if (Array.isArray(rules))
+          for (const r of rules) {
+            const id = (r as { id?: unknown } | null)?.id
+            if (typeof id === 'string' && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id)) keys.push(id)
+          }
       } catch {}
       return leaks(
         err.message,
