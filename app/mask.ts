@@ -18,7 +18,7 @@
 import type { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
-import { DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret, valueOccurrences } from '../detectors/secrets.ts'
+import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
 import { mask as maskValue } from '../pipeline/fingerprint.ts'
@@ -118,26 +118,24 @@ export async function mask(opts: MaskOptions): Promise<number> {
   })
   // A value found on one line is masked wherever a later line shows it, even where no rule would see it
   // there (bare, inside a blob). Lines already written cannot be taken back: docs/cli.md says so.
+  // The index takes values of 8 characters or more: a shorter one would mask ordinary words in every later line.
   const remembered = new Set<string>()
-  let recall: (text: string) => Array<[number, number]> = () => []
-  let stale = false
+  const recall = createValueIndex()
   const remember = (findings: readonly Finding[]): void => {
     for (const f of findings) {
       const v = revealedSecret(f)
       if (v === undefined || remembered.has(v)) continue
       remembered.add(v)
-      stale = true
-      if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.values().next().value as string)
+      recall.add(v)
+      if (remembered.size > MAX_REMEMBERED) {
+        const oldest = remembered.values().next().value as string
+        remembered.delete(oldest)
+        recall.delete(oldest)
+      }
     }
   }
-  const recalled = (text: string): Span[] => {
-    if (remembered.size === 0) return []
-    if (stale) {
-      recall = valueOccurrences(remembered)
-      stale = false
-    }
-    return recall(text).map(([start, end]) => ({ start, end, with: maskValue(text.slice(start, end)) }))
-  }
+  const recalled = (text: string): Span[] =>
+    remembered.size === 0 ? [] : recall.find(text).map(([start, end]) => ({ start, end, with: maskValue(text.slice(start, end)) }))
   const capped = (from: number, to: number): void => {
     if (!limited) return
     limited = false

@@ -803,7 +803,7 @@ function createOccurrences(hits: readonly Hit[]): (text: string) => Array<[numbe
   return valueOccurrences(hits.map((h) => h.secret))
 }
 
-/** Where any of `secrets` stands in a text (createOccurrences): also for `mask`, which remembers the values of earlier lines. */
+/** Where any of `secrets` stands in a text (createOccurrences). */
 export function valueOccurrences(secrets: Iterable<string>): (text: string) => Array<[number, number]> {
   const values = new Set<string>()
   let key = OCCURRENCE_KEY
@@ -813,30 +813,60 @@ export function valueOccurrences(secrets: Iterable<string>): (text: string) => A
     key = Math.min(key, v.length)
   }
   if (values.size === 0) return () => []
-  // By the hash of the first `key` characters, then by length: the values of each length.
+  const index = createValueIndex(key)
+  for (const v of values) index.add(v)
+  return index.find
+}
+
+/** A set of values (each at least `key` characters) and where they stand in a text; values come and go one at a time. */
+export interface ValueIndex {
+  add: (value: string) => void
+  delete: (value: string) => void
+  find: (text: string) => Array<[number, number]>
+}
+
+/**
+ * The values by the hash of their first `key` characters, then by length; `find` is one pass over the text
+ * with a rolling hash of its next `key` characters. Adding or dropping a value is constant work, so `mask`
+ * keeps one across lines without rebuilding it for each new value.
+ */
+export function createValueIndex(key: number = OCCURRENCE_KEY): ValueIndex {
   const index = new Map<number, Map<number, Set<string>>>()
-  for (const v of values) {
-    const k = keyHash(v, 0, key)
-    const byLength = index.get(k) ?? new Map<number, Set<string>>()
-    index.set(k, byLength)
-    const same = byLength.get(v.length) ?? new Set<string>()
-    byLength.set(v.length, same)
-    same.add(v)
-  }
   // HASH_BASE^(key-1): what the character leaving the window weighs.
   let top = 1
   for (let i = 1; i < key; i++) top = Math.imul(top, HASH_BASE)
-  return (text) => {
-    const out: Array<[number, number]> = []
-    if (text.length < key) return out
-    let h = keyHash(text, 0, key)
-    for (let p = 0; ; p++) {
-      const byLength = index.get(h)
-      if (byLength !== undefined) for (const [n, same] of byLength) if (p + n <= text.length && same.has(text.slice(p, p + n))) out.push([p, p + n])
-      if (p + key >= text.length) break
-      h = (Math.imul(h - Math.imul(text.charCodeAt(p), top), HASH_BASE) + text.charCodeAt(p + key)) | 0
+  return {
+    add(v) {
+      if (v.length < key) return
+      const k = keyHash(v, 0, key)
+      const byLength = index.get(k) ?? new Map<number, Set<string>>()
+      index.set(k, byLength)
+      const same = byLength.get(v.length) ?? new Set<string>()
+      byLength.set(v.length, same)
+      same.add(v)
+    },
+    delete(v) {
+      if (v.length < key) return
+      const k = keyHash(v, 0, key)
+      const byLength = index.get(k)
+      const same = byLength?.get(v.length)
+      if (byLength === undefined || same === undefined) return
+      same.delete(v)
+      if (same.size === 0) byLength.delete(v.length)
+      if (byLength.size === 0) index.delete(k)
+    },
+    find(text) {
+      const out: Array<[number, number]> = []
+      if (index.size === 0 || text.length < key) return out
+      let h = keyHash(text, 0, key)
+      for (let p = 0; ; p++) {
+        const byLength = index.get(h)
+        if (byLength !== undefined) for (const [n, same] of byLength) if (p + n <= text.length && same.has(text.slice(p, p + n))) out.push([p, p + n])
+        if (p + key >= text.length) break
+        h = (Math.imul(h - Math.imul(text.charCodeAt(p), top), HASH_BASE) + text.charCodeAt(p + key)) | 0
+      }
+      return out
     }
-    return out
   }
 }
 
