@@ -77,19 +77,23 @@ function endOf(f: Finding): number {
 
 /**
  * The findings of one window that are its own (ending in (from, settled]), moved to line coordinates. For a
- * window that is not final, `settled` is pushed past any finding that straddles the default cut, so a caller
- * writing text up to `settled` never writes part of a secret unmasked.
+ * window that is not final, `settled` is pushed past any finding, or any of `spans` (other secret spans the
+ * caller masks, in the window's columns), that straddles the default cut, so a caller writing text up to
+ * `settled` never writes part of a secret unmasked.
  */
-export function windowFindings(w: LineWindow, findings: readonly Finding[], windowChars: number): { own: Finding[]; settled: number } {
+export function windowFindings(
+  w: LineWindow,
+  findings: readonly Finding[],
+  windowChars: number,
+  spans: ReadonlyArray<{ start: number; end: number }> = []
+): { own: Finding[]; settled: number } {
   let settled = w.final ? w.text.length : windowChars - overlapFor(windowChars)
-  for (let moved = !w.final; moved; ) {
-    moved = false
-    for (const f of findings) {
-      const end = endOf(f)
-      if (f.location.column - 1 < settled && end > settled && end <= w.text.length) {
-        settled = end
-        moved = true
-      }
+  if (!w.final) {
+    // By start: settled only grows, so one pass sees every span that starts before it (a window may hold thousands).
+    const all = [...findings.map((f) => ({ start: f.location.column - 1, end: endOf(f) })), ...spans].sort((a, b) => a.start - b.start)
+    for (const s of all) {
+      if (s.start >= settled) break
+      if (s.end > settled && s.end <= w.text.length) settled = s.end
     }
   }
   const own: Finding[] = []

@@ -15,11 +15,13 @@
 // cut is still masked; stderr names input lines. UTF-16 input (by BOM or
 // NUL pattern, app/scan-input.ts) is decoded and written back in UTF-16.
 
-import type { Readable, Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
+import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
+import { mask as maskValue } from '../pipeline/fingerprint.ts'
 import type { LineWindow, LineWindows } from './line-windows.ts'
 import { createLineWindows, windowFindings } from './line-windows.ts'
 import type { DetectorSetup } from './scan.ts'
@@ -30,7 +32,8 @@ import { SNIFF_BYTES, sniff } from './scan-input.ts'
 export interface MaskOptions extends DetectorSetup {
   /** Exit code when something was masked. */
   exitCode: number
-  stdin: Readable
+  /** Read piece by piece; the next piece is asked for only once the one before is written out (or held). */
+  stdin: AsyncIterable<Buffer | string>
   stdout: Writable
   stderr: Writable
   /** Most lines held while waiting for a block's END marker. */
@@ -42,9 +45,13 @@ export interface MaskOptions extends DetectorSetup {
 }
 
 const BLIND = '********'
+/** Distinct values found so far that later lines are searched for; the oldest is forgotten past this. */
+const MAX_REMEMBERED = 10_000
 // A line of a PEM/PGP body after a cut block: a base64 run to the end of the line, after whatever prefix a
 // logger put before it (`app | `, a timestamp). PEM headers such as Proc-Type are not body. RE2: log content.
 const BODY_LINE = new RE2('^(.*?)([A-Za-z0-9+/=]{16,})(\\s*)$')
+
+type Span = { start: number; end: number; with: string }
 
 interface Line {
   text: string
@@ -53,7 +60,7 @@ interface Line {
 }
 
 /** Replaces spans of `text`; overlapping spans merge and keep the first one's replacement. */
-function replaceSpans(text: string, spans: Array<{ start: number; end: number; with: string }>): string {
+function replaceSpans(text: string, spans: readonly Span[]): string {
   const sorted = [...spans].sort((a, b) => a.start - b.start)
   let out = ''
   let at = 0
@@ -66,9 +73,12 @@ function replaceSpans(text: string, spans: Array<{ start: number; end: number; w
   return out + text.slice(at)
 }
 
-/** The masked lines of `lines` (numbered from `first`) given the findings on them: every reported span, decoded-view spans included. */
-export function maskLines(lines: readonly string[], first: number, findings: readonly Finding[]): string[] {
-  const spans = lines.map(() => [] as Array<{ start: number; end: number; with: string }>)
+/**
+ * The masked lines of `lines` (numbered from `first`) given the findings on them (every reported span,
+ * decoded-view spans included) and `more` spans per line (the engine's spans of every secret it saw).
+ */
+export function maskLines(lines: readonly string[], first: number, findings: readonly Finding[], more: ReadonlyArray<readonly Span[]> = []): string[] {
+  const spans = lines.map(() => [] as Span[])
   for (const f of findings) {
     const { line, column, endLine, endColumn } = f.location
     for (let n = line; n <= endLine; n++) {
@@ -80,7 +90,8 @@ export function maskLines(lines: readonly string[], first: number, findings: rea
       if (end > start) spans[i]?.push({ start, end, with: n === line ? f.preview : BLIND })
     }
   }
-  return lines.map((text, i) => replaceSpans(text, spans[i] ?? []))
+  // The findings' spans first: where a repeat's span starts at the same column, the finding's preview is kept.
+  return lines.map((text, i) => replaceSpans(text, [...(spans[i] ?? []), ...(more[i] ?? [])]))
 }
 
 function blindBody(text: string): string | undefined {
@@ -96,7 +107,46 @@ function encoder(encoding: Encoding): (s: string) => string | Buffer {
 }
 
 export async function mask(opts: MaskOptions): Promise<number> {
-  const { detector, rules } = createCliDetector(opts)
+  // Past the engine's findings cap a line's further secrets make no finding, but the engine still gives their
+  // spans, so they are masked like the others; stderr says the line was capped, as the detector's metric does.
+  let limited = false
+  let cappedLine = 0
+  // Revealed (a slot no output reads) so the values found can be searched for in the lines that follow.
+  const { detector, rules } = createCliDetector(opts, {
+    reveal: true,
+    onLimit: () => {
+      limited = true
+    }
+  })
+  // A value found on one line is masked wherever a later line shows it, even where no rule would see it
+  // there (bare, inside a blob). Lines already written cannot be taken back: docs/cli.md says so.
+  // The index takes values of 8 characters or more: a shorter one would mask ordinary words in every later line.
+  const remembered = new Set<string>()
+  const recall = createValueIndex()
+  const remember = (findings: readonly Finding[]): void => {
+    for (const f of findings) {
+      const v = revealedSecret(f)
+      if (v === undefined || remembered.has(v)) continue
+      remembered.add(v)
+      recall.add(v)
+      if (remembered.size > MAX_REMEMBERED) {
+        const oldest = remembered.values().next().value as string
+        remembered.delete(oldest)
+        recall.delete(oldest)
+      }
+    }
+  }
+  const recalled = (text: string): Span[] =>
+    remembered.size === 0 ? [] : recall.find(text).map(([start, end]) => ({ start, end, with: maskValue(text.slice(start, end)) }))
+  const capped = (from: number, to: number): void => {
+    if (!limited) return
+    limited = false
+    if (from === cappedLine) return
+    cappedLine = from
+    opts.stderr.write(
+      `leakwatch mask: line ${from === to ? from : `${from}-${to}`}: over ${DEFAULT_MAX_FINDINGS_PER_LINE} secrets of one rule; the rest are masked, not reported\n`
+    )
+  }
   const blocks = blockRules(rules)
   const maxHoldLines = opts.maxHoldLines ?? 200
   const windowChars = opts.maxLineChars ?? 64 * 1024
@@ -144,9 +194,14 @@ export async function mask(opts: MaskOptions): Promise<number> {
       lines.map((l) => l.text),
       first
     )
-    const findings = detector.detect(c)
+    // Findings name each secret once per line; the engine's spans are every place it saw one (a repeat, another
+    // reading such as its JSON-escaped form, a hit past the findings cap): all of them are masked.
+    const more = c.lines.map(recalled)
+    const findings = detector.detect(c, undefined, (s) => more[s.line]?.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
     report(findings)
-    return maskLines(c.lines, first, findings)
+    remember(findings)
+    capped(first, first + lines.length - 1)
+    return maskLines(c.lines, first, findings, more)
   }
 
   const flushHeld = (cut: boolean): void => {
@@ -193,17 +248,20 @@ export async function mask(opts: MaskOptions): Promise<number> {
 
   // One window of a long line: what it settled is written, masked; a span begun in an earlier window is blind.
   const onWindow = (w: LineWindow): number => {
-    const { own, settled } = windowFindings(w, detector.detect(chunk([w.text], lineNo)), windowChars)
+    const more = recalled(w.text)
+    const found = detector.detect(chunk([w.text], lineNo), undefined, (s) => more.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
+    const { own, settled } = windowFindings(w, found, windowChars, more)
     report(own)
+    remember(own)
+    capped(lineNo, lineNo)
     const stop = w.final ? w.text.length : settled
-    const spans = own.map((f) => {
-      const start = f.location.column - 1 - w.base
-      return {
-        start: Math.max(start, w.from) - w.from,
-        end: Math.min(f.location.endColumn - 1 - w.base, stop) - w.from,
-        with: start < w.from ? BLIND : f.preview
-      }
-    })
+    // In the window's columns: what this window writes is text[from, stop).
+    const inWindow = [...own.map((f) => ({ start: f.location.column - 1 - w.base, end: f.location.endColumn - 1 - w.base, with: f.preview })), ...more]
+    const spans = inWindow.map((s) => ({
+      start: Math.max(s.start, w.from) - w.from,
+      end: Math.min(s.end, stop) - w.from,
+      with: s.start < w.from ? BLIND : s.with
+    }))
     write(replaceSpans(w.text.slice(w.from, stop), spans))
     return settled
   }
@@ -269,7 +327,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
     else {
       if (!sniffed) {
         sniffed = true
-        const kind = sniff((data as Buffer).subarray(0, SNIFF_BYTES))
+        const kind = sniff(data.subarray(0, SNIFF_BYTES))
         if (kind.encoding === 'utf-8') {
           const d = new StringDecoder('utf8')
           decode = (b) => d.write(b)
@@ -282,7 +340,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
           encode = encoder(kind.encoding)
         }
       }
-      pending += decode(data as Buffer)
+      pending += decode(data)
     }
     drain(false)
     if (closed) break

@@ -20,7 +20,7 @@ import { withKnownSecretsFile } from '../detectors/known-secrets/cli.ts'
 import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
-import type { GlobalAllow, SecretDetector } from '../detectors/secrets.ts'
+import type { DetectorLimit, GlobalAllow, SecretDetector } from '../detectors/secrets.ts'
 import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { escapeControls } from '../pipeline/escape.ts'
@@ -48,7 +48,7 @@ export interface DetectorSetup {
 
 export function createCliDetector(
   setup: DetectorSetup,
-  extra: { reveal?: boolean; fingerprints?: ReadonlySet<string> } = {}
+  extra: { reveal?: boolean; fingerprints?: ReadonlySet<string>; onLimit?: (limit: DetectorLimit) => void } = {}
 ): {
   detector: SecretDetector
   rules: Rule[]
@@ -62,7 +62,8 @@ export function createCliDetector(
     allow,
     // Built-in rules and rule files (compiled by loadRuleFiles as it reads them) are known to compile.
     lazyPatterns: true,
-    ...(extra.reveal === true ? { reveal: true } : {})
+    ...(extra.reveal === true ? { reveal: true } : {}),
+    ...(extra.onLimit === undefined ? {} : { onLimit: extra.onLimit })
   })
   return { detector, rules }
 }

@@ -41,9 +41,9 @@ const OUTPUT = 0x8000
 export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C[]): KeywordScanner<C> {
   const keywords = new Map<string, C[]>()
   for (const c of compiled) {
-    for (const k of c.rule.keywords) {
+    for (const [i, k] of c.rule.keywords.entries()) {
       if (k.length === 0 || [...k].some((ch) => ch.charCodeAt(0) >= 128 || ch !== ch.toLowerCase()))
-        throw new RangeError(`keyword ${JSON.stringify(k)}: lower-case ASCII expected`)
+        throw new RangeError(`keywords[${i}]: lower-case ASCII expected`) // not echoed: a rule file's keyword may be a secret
       const rules = keywords.get(k) ?? []
       if (!rules.includes(c)) rules.push(c)
       keywords.set(k, rules)

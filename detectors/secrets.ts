@@ -142,9 +142,23 @@ export interface FramedChunk {
   reportSpans: (line: number, spans: ReadonlyArray<readonly [number, number]>) => void
 }
 
+/** A span of a written line of the chunk (0-based index, written columns, end exclusive) that holds a secret. */
+export interface SecretSpan {
+  line: number
+  start: number
+  end: number
+  /** The secret's masked preview on the line where it starts; undefined on a block's body lines. */
+  preview: string | undefined
+}
+
 export interface SecretDetector {
-  /** `framed`, when given, is called with the chunk's bytes once the rules are done with them. */
-  detect: (chunk: LogChunk, framed?: (f: FramedChunk) => void) => Finding[]
+  /**
+   * `framed`, when given, is called with the chunk's bytes once the rules are done with them. `spans`,
+   * when given, is called for every span of every secret the rules saw (every reading, duplicates and
+   * hits past `maxFindingsPerLine` included; not those an allowlist accepts): what a masker must
+   * replace, a superset of the findings' locations, which name each secret once per line.
+   */
+  detect: (chunk: LogChunk, framed?: (f: FramedChunk) => void, spans?: (s: SecretSpan) => void) => Finding[]
   readonly ruleCount: number
 }
 
@@ -159,6 +173,17 @@ type Hit = HitOf<Compiled>
  */
 export const INLINE_ALLOW = 'leakwatch:allow='
 export const INLINE_ALLOW_HEX = 16
+
+/**
+ * The fingerprint prefixes the inline markers of written line `line` name, found in one pass: a hit then
+ * costs a set lookup, where searching the line for each hit's marker was quadratic in a long line's hits.
+ */
+export function inlineMarkers(line: string): ReadonlySet<string> {
+  const out = new Set<string>()
+  const from = INLINE_ALLOW.length
+  for (let at = line.indexOf(INLINE_ALLOW); at >= 0; at = line.indexOf(INLINE_ALLOW, at + from)) out.add(line.slice(at + from, at + from + INLINE_ALLOW_HEX))
+  return out
+}
 
 /** Whether written line `line` carries the inline marker of the secret whose fingerprint is `fingerprint`. */
 export function inlineAllowed(line: string, fingerprint: string): boolean {
@@ -182,7 +207,8 @@ export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
     if ([...k].some((ch) => ch.charCodeAt(0) >= 128))
       throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be ASCII (a literal prefix of the token)`)
     if (k.length === 0 || k !== k.toLowerCase())
-      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keyword ${JSON.stringify(k)} must be non-empty lower case`)
+      // Named by position, not echoed (issue #12): a rule file may hold a whole token where a keyword belongs.
+      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be non-empty lower case`)
   }
   const groups = countGroups(rule.regex)
   const group = rule.secretGroup ?? (groups > 0 ? 1 : 0)
@@ -349,7 +375,7 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   const now = opts.now ?? (() => new Date())
   return {
     ruleCount: engine.compiled.length,
-    detect(chunk: LogChunk, framed?: (f: FramedChunk) => void): Finding[] {
+    detect(chunk: LogChunk, framed?: (f: FramedChunk) => void, spans?: (s: SecretSpan) => void): Finding[] {
       if (engine.allow.streams.some((a) => a.test(chunk.stream))) return []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
       const framing = frameLines(chunk.lines)
@@ -362,11 +388,33 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       const kept = distinctHits(scan.hits)
       const detectedAt = now().toISOString()
       const out: Finding[] = []
+      // Values an allowlist accepted, per line: their other readings and repeats on the line are accepted too.
+      const allowed = new Set<string>()
+      const markers = new Map<number, ReadonlySet<string>>()
+      const marked = (i: number, fingerprint: string): boolean => {
+        let m = markers.get(i)
+        if (m === undefined) {
+          m = inlineMarkers(framing.raw[i] ?? '')
+          markers.set(i, m)
+        }
+        return m.size > 0 && fingerprint.length >= INLINE_ALLOW_HEX && m.has(fingerprint.slice(0, INLINE_ALLOW_HEX))
+      }
       for (const h of kept) {
-        if (h.compiled.allowStreams.some((a) => a.test(chunk.stream))) continue
-        const fingerprint = opts.fingerprinter.of(h.secret)
-        if (engine.allow.fingerprints?.has(fingerprint) === true || inlineAllowed(framing.raw[h.lineIndex] ?? '', fingerprint)) continue
+        const fingerprint = h.compiled.allowStreams.some((a) => a.test(chunk.stream)) ? undefined : opts.fingerprinter.of(h.secret)
+        if (fingerprint === undefined || engine.allow.fingerprints?.has(fingerprint) === true || marked(h.lineIndex, fingerprint)) {
+          allowed.add(`${h.lineIndex}\n${h.secret}`)
+          continue
+        }
         out.push(findingOf(opts, chunk, framing, masks, h, fingerprint, detectedAt))
+      }
+      if (spans !== undefined) {
+        const all = [...scan.hits, ...scan.overflow].filter((h) => allowed.size === 0 || !allowed.has(`${h.lineIndex}\n${h.secret}`))
+        writtenSpans(framing, all, (line, start, end, h) => spans({ line, start, end, preview: line === h.lineIndex ? mask(h.secret) : undefined }))
+        // And each value wherever else it stands in the chunk's lines, as the contexts mask it.
+        const elsewhere = createOccurrences(all)
+        framing.lines.forEach((text, i) => {
+          for (const [s, e] of elsewhere(text)) spans({ line: i, start: toRaw(framing, i, s), end: toRawEnd(framing, i, e), preview: mask(text.slice(s, e)) })
+        })
       }
       return out
     }
@@ -489,13 +537,13 @@ function framedChunk(scan: ChunkScan, framing: Framing, buf: Buffer, starts: num
     toRawEnd: (line, col) => toRawEnd(framing, line, col),
     secretSpans: (line) => {
       if (byLine === undefined) {
-        byLine = new Map()
-        for (const h of [...scan.hits, ...scan.overflow]) {
-          const list = byLine.get(h.lineIndex) ?? []
-          byLine.set(h.lineIndex, list)
-          const end = h.endLineIndex === h.lineIndex ? h.end : (framing.lines[h.lineIndex] ?? '').length
-          list.push([toRaw(framing, h.lineIndex, h.start), toRawEnd(framing, h.lineIndex, end)])
-        }
+        const map = new Map<number, Array<[number, number]>>()
+        writtenSpans(framing, [...scan.hits, ...scan.overflow], (i, start, end) => {
+          const list = map.get(i) ?? []
+          map.set(i, list)
+          list.push([start, end])
+        })
+        byLine = map
       }
       return byLine.get(line) ?? []
     },
@@ -504,6 +552,20 @@ function framedChunk(scan: ChunkScan, framing: Framing, buf: Buffer, starts: num
       scan.foreign.set(line, list)
       for (const [s, e] of spans) list.push([fromRaw(framing, line, s), fromRaw(framing, line, e)])
     }
+  }
+}
+
+/**
+ * The spans of the written lines that hold the secrets of `hits`, in written columns: a block's
+ * header line from its start to the end of the line, then its body lines (whole, the last to the
+ * block's end).
+ */
+function writtenSpans(framing: Framing, hits: readonly Hit[], each: (line: number, start: number, end: number, h: Hit) => void): void {
+  for (const h of hits) {
+    const i = h.lineIndex
+    each(i, toRaw(framing, i, h.start), toRawEnd(framing, i, h.endLineIndex === i ? h.end : (framing.lines[i] ?? '').length), h)
+    for (let j = i + 1; j <= h.endLineIndex; j++)
+      each(j, toRaw(framing, j, 0), toRawEnd(framing, j, j === h.endLineIndex ? h.endColumn - 1 : (framing.lines[j] ?? '').length), h)
   }
 }
 
@@ -725,6 +787,7 @@ interface Contexts {
  * is linear in the line and its hits.
  */
 function createContexts(framing: Framing, hits: readonly Hit[], foreign: ReadonlyMap<number, Array<[number, number]>>, max: number): Contexts {
+  const elsewhere = createOccurrences(hits)
   const lineSpans = new Map<number, Array<[number, number]>>()
   const viewSpans = new Map<number, Map<string, Array<[number, number]>>>()
   const spansOf = (i: number): Array<[number, number]> => {
@@ -753,7 +816,8 @@ function createContexts(framing: Framing, hits: readonly Hit[], foreign: Readonl
   const lineOf = (i: number): Masked => {
     let m = maskedLines.get(i)
     if (m === undefined) {
-      m = maskText(framing.lines[i] ?? '', lineSpans.get(i) ?? [])
+      const line = framing.lines[i] ?? ''
+      m = maskText(line, [...(lineSpans.get(i) ?? []), ...elsewhere(line)])
       maskedLines.set(i, m)
     }
     return m
@@ -772,11 +836,101 @@ function createContexts(framing: Framing, hits: readonly Hit[], foreign: Readonl
       maskedViews.set(h.lineIndex, views)
       let m = views.get(h.viewText)
       if (m === undefined) {
-        m = maskText(h.viewText, viewSpans.get(h.lineIndex)?.get(h.viewText) ?? [])
+        m = maskText(h.viewText, [...(viewSpans.get(h.lineIndex)?.get(h.viewText) ?? []), ...elsewhere(h.viewText)])
         views.set(h.viewText, m)
       }
       // Found in a decoded view: show the view with every secret in it masked, marked as decoded.
       return `(${h.via}-decoded) ${clipAround(m.text, m.at(h.viewStart ?? 0), max)}`
+    }
+  }
+}
+
+/** Characters of a value that index it in createOccurrences (fewer when the chunk's shortest value is shorter). */
+const OCCURRENCE_KEY = 8
+const HASH_BASE = 0x01000193
+
+/** A hash of text[from, from + n) that rolls: the one of [from + 1, from + n + 1) is `roll`ed from it. */
+function keyHash(text: string, from: number, n: number): number {
+  let h = 0
+  for (let i = from; i < from + n; i++) h = (Math.imul(h, HASH_BASE) + text.charCodeAt(i)) | 0
+  return h
+}
+
+/**
+ * Where the values of `hits` stand in a text, wherever they were found: a value reported on one line, or
+ * in one reading of it, can stand in another line or view where no rule sees it (bare, or as the key name
+ * a generic rule took for a value elsewhere), and a context showing that text must not print it. One pass
+ * over the text with a rolling hash of its next few characters: the values are indexed by the hash of
+ * their first ones, and a position whose hash starts a value costs one lookup per distinct length of the
+ * values that start so.
+ */
+function createOccurrences(hits: readonly Hit[]): (text: string) => Array<[number, number]> {
+  return valueOccurrences(hits.map((h) => h.secret))
+}
+
+/** Where any of `secrets` stands in a text (createOccurrences). */
+export function valueOccurrences(secrets: Iterable<string>): (text: string) => Array<[number, number]> {
+  const values = new Set<string>()
+  let key = OCCURRENCE_KEY
+  for (const v of secrets) {
+    if (v.length === 0) continue
+    values.add(v)
+    key = Math.min(key, v.length)
+  }
+  if (values.size === 0) return () => []
+  const index = createValueIndex(key)
+  for (const v of values) index.add(v)
+  return index.find
+}
+
+/** A set of values (each at least `key` characters) and where they stand in a text; values come and go one at a time. */
+export interface ValueIndex {
+  add: (value: string) => void
+  delete: (value: string) => void
+  find: (text: string) => Array<[number, number]>
+}
+
+/**
+ * The values by the hash of their first `key` characters, then by length; `find` is one pass over the text
+ * with a rolling hash of its next `key` characters. Adding or dropping a value is constant work, so `mask`
+ * keeps one across lines without rebuilding it for each new value.
+ */
+export function createValueIndex(key: number = OCCURRENCE_KEY): ValueIndex {
+  const index = new Map<number, Map<number, Set<string>>>()
+  // HASH_BASE^(key-1): what the character leaving the window weighs.
+  let top = 1
+  for (let i = 1; i < key; i++) top = Math.imul(top, HASH_BASE)
+  return {
+    add(v) {
+      if (v.length < key) return
+      const k = keyHash(v, 0, key)
+      const byLength = index.get(k) ?? new Map<number, Set<string>>()
+      index.set(k, byLength)
+      const same = byLength.get(v.length) ?? new Set<string>()
+      byLength.set(v.length, same)
+      same.add(v)
+    },
+    delete(v) {
+      if (v.length < key) return
+      const k = keyHash(v, 0, key)
+      const byLength = index.get(k)
+      const same = byLength?.get(v.length)
+      if (byLength === undefined || same === undefined) return
+      same.delete(v)
+      if (same.size === 0) byLength.delete(v.length)
+      if (byLength.size === 0) index.delete(k)
+    },
+    find(text) {
+      const out: Array<[number, number]> = []
+      if (index.size === 0 || text.length < key) return out
+      let h = keyHash(text, 0, key)
+      for (let p = 0; ; p++) {
+        const byLength = index.get(h)
+        if (byLength !== undefined) for (const [n, same] of byLength) if (p + n <= text.length && same.has(text.slice(p, p + n))) out.push([p, p + n])
+        if (p + key >= text.length) break
+        h = (Math.imul(h - Math.imul(text.charCodeAt(p), top), HASH_BASE) + text.charCodeAt(p + key)) | 0
+      }
+      return out
     }
   }
 }

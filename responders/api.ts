@@ -100,6 +100,16 @@ function routeOf(path: string): string {
   return 'other'
 }
 
+/** A percent-decoded path segment; a malformed escape (a lone `%`) is the client's error, not a 500. */
+function pathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    // Not echoed: the segment is whatever the client sent.
+    throw new HttpError(400, 'malformed percent-encoding in the path')
+  }
+}
+
 export async function startApi(opts: ApiOptions, deps: ApiDeps): Promise<ApiServer> {
   const now = deps.now ?? Date.now
   const tokens = opts.tokens.map((t) => Buffer.from(t))
@@ -208,7 +218,7 @@ export async function startApi(opts: ApiOptions, deps: ApiDeps): Promise<ApiServ
       })
     }
     if (parts[0] === 'dead-letters' && parts[2] === 'retry' && parts[1] !== undefined && method === 'POST') {
-      if (!(await deps.jobs.retryDeadLetter(decodeURIComponent(parts[1])))) throw new HttpError(404, 'no such dead letter')
+      if (!(await deps.jobs.retryDeadLetter(pathSegment(parts[1])))) throw new HttpError(404, 'no such dead letter')
       return json(res, 202, { retried: parts[1] })
     }
     throw new HttpError(404, 'not found')

@@ -97,6 +97,18 @@ test('a malformed request target gets a 400 with a coded reason, unauthenticated
   assert.equal(logged.join('').includes(secret), false, logged.join(''))
 })
 
+test('a dead-letter id with a malformed percent escape gets a 400, not a 500, and is not echoed or logged', async () => {
+  // Found by the fuzz harness (seed 20261207, api case 53458): decodeURIComponent threw on a lone '%'.
+  const secret = `${gen.base62(10)}%zz${gen.base62(8)}`
+  const r = await rawRequest(
+    api.port,
+    `POST /api/v1/dead-letters/${secret}/retry HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`
+  )
+  assert.equal(r.status, 400, r.text)
+  assert.match(r.text, /malformed percent-encoding/)
+  assert.equal(r.text.includes(secret.slice(0, 10)) || logged.join('').includes(secret.slice(0, 10)), false)
+})
+
 test('text output escapes control characters of incident fields (a stream name cannot forge a line)', async () => {
   const ESC = String.fromCharCode(27)
   const evil = finding(gen.githubToken('ghp_'), `k8s/ns/pod/app\n${ESC}[2J0000000000000000  critical open\u202e`, 1, '2025-01-01T00:00:00.000Z')

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { mask, maskLines } from '../../app/mask.ts'
 import type { Finding } from '../../pipeline/events.ts'
@@ -26,8 +26,12 @@ function pem(bodyBytes: number): { lines: string[]; body: string } {
   return { body, lines: ['-----BEGIN RSA PRIVATE KEY-----', ...(body.match(/.{1,64}/g) ?? []), '-----END RSA PRIVATE KEY-----'] }
 }
 
-test('mask writes each line as soon as it is complete, masked, before the next one arrives', async () => {
+test('mask writes each line as soon as it is complete, masked, before the next one arrives', async (t) => {
   const child = spawn(process.execPath, [bin, 'mask'], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] })
+  // Its stdin stays open between steps: a failed step must not leave it running (the test file would never end).
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill()
+  })
   let out = ''
   let err = ''
   child.stdout.on('data', (c: Buffer) => {
@@ -118,17 +122,20 @@ interface Piped {
   done: Promise<number>
 }
 
-function inProcess(limits: { maxHoldLines?: number; maxLineChars?: number }): Piped & { bytes: () => Buffer } {
+function inProcess(limits: { maxHoldLines?: number; maxLineChars?: number }, input?: AsyncIterable<string>): Piped & { bytes: () => Buffer } {
   const stdin = new PassThrough()
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
   let out = ''
   let err = ''
   const raw: Buffer[] = []
-  stdout.on('data', (c: Buffer) => {
-    raw.push(c)
-    out += c.toString('utf8')
+  // Recorded as written (no 'data' event a tick later): what a test reads is exactly what mask wrote so far.
+  const stdout = new Writable({
+    write(c: Buffer, _encoding, done) {
+      raw.push(c)
+      out += c.toString('utf8')
+      done()
+    }
   })
+  const stderr = new PassThrough()
   stderr.on('data', (c: Buffer) => {
     err += c.toString('utf8')
   })
@@ -138,7 +145,7 @@ function inProcess(limits: { maxHoldLines?: number; maxLineChars?: number }): Pi
     ruleFiles: [],
     maxContextChars: 240,
     exitCode: 1,
-    stdin,
+    stdin: input ?? stdin,
     stdout,
     stderr,
     ...limits
@@ -147,18 +154,26 @@ function inProcess(limits: { maxHoldLines?: number; maxLineChars?: number }): Pi
 }
 
 test('a header without its END is held at most maxHoldLines lines', async () => {
-  const p = inProcess({ maxHoldLines: 4 })
-  p.stdin.write('-----BEGIN PRIVATE KEY----- expected in config/tls.key\n')
-  p.stdin.write('line a\nline b\n')
-  await new Promise((r) => setTimeout(r, 50))
-  assert.equal(p.out(), '', 'held while an END marker may still come')
-  p.stdin.write('line c\n')
-  await waitFor(() => p.out().length > 0, 'the hold to be released')
-  assert.equal(p.out(), '-----BEGIN PRIVATE KEY----- expected in config/tls.key\nline a\nline b\nline c\n')
-  p.stdin.write('line d\n')
-  await waitFor(() => p.out().endsWith('line d\n'), 'the next line to pass straight through')
-  p.stdin.end()
+  // mask reads the next piece only once it has handled the one before: each `yield` returns exactly then.
+  let out = (): string => ''
+  const seen: string[] = []
+  async function* input(): AsyncGenerator<string> {
+    yield '-----BEGIN PRIVATE KEY----- expected in config/tls.key\n'
+    yield 'line a\nline b\n'
+    seen.push(out())
+    yield 'line c\n'
+    seen.push(out())
+    yield 'line d\n'
+    seen.push(out())
+  }
+  const p = inProcess({ maxHoldLines: 4 }, input())
+  out = p.out
   assert.equal(await p.done, 0)
+  assert.deepEqual(seen, [
+    '',
+    '-----BEGIN PRIVATE KEY----- expected in config/tls.key\nline a\nline b\nline c\n',
+    '-----BEGIN PRIVATE KEY----- expected in config/tls.key\nline a\nline b\nline c\nline d\n'
+  ])
 })
 
 test('a key block is held however long its body takes (no time limit): the clock passing releases nothing', async (t) => {
@@ -266,4 +281,93 @@ test('maskLines masks every reported span, multi-line spans included, and merges
   assert.deepEqual(maskLines(['a=SECRET1 b=SECRET2'], 1, [f(1, 3, 1, 10, 'S*'), f(1, 13, 1, 20, 'T*')]), ['a=S* b=T*'])
   assert.deepEqual(maskLines(['k: HEAD', 'BODY', 'TAIL-----END'], 10, [f(10, 4, 12, 5, 'P*')]), ['k: P*', '********', '********-----END'])
   assert.deepEqual(maskLines(['xxABCDEFyy'], 1, [f(1, 3, 1, 9, 'A*'), f(1, 5, 1, 11, 'C*')]), ['xxA*'])
+})
+
+test('every place of a secret on a line is masked: repeats, and its JSON- and URL-escaped forms', async () => {
+  const t = gen.githubToken('ghp_')
+  const json = t.replace('_', '\\u005f')
+  const url = t.replace('_', '%5F')
+  const lines = [`GITHUB_TOKEN=${t} retrying with GITHUB_TOKEN=${t}`, `{"env":{"GITHUB_TOKEN":"${t}","copy":"${json}"}}`, `curl -d token=${url}&t2=${t}`]
+  const p = inProcess({})
+  p.stdin.end(`${lines.join('\n')}\n`)
+  assert.equal(await p.done, 1)
+  const body = t.slice(4)
+  for (const [i, line] of p.out().split('\n').entries()) {
+    assert.equal(
+      line.includes(body.slice(0, 12)) || line.includes(body.slice(-12)),
+      false,
+      `line ${i + 1} shows the secret: ${line.replaceAll(body, '<secret>')}`
+    )
+  }
+  assert.equal(p.out().split('\n')[0], `GITHUB_TOKEN=ghp_********${t.slice(-2)} retrying with GITHUB_TOKEN=ghp_********${t.slice(-2)}`)
+  // One finding per secret per line: the repeats are masked without being reported again.
+  assert.match(p.err(), /masked 3 secret\(s\), 1 distinct\n$/)
+})
+
+test('a value reported on a line is masked where the line shows it bare too (no keyword, inside a blob)', async () => {
+  const pw = `${gen.base62(10)}Q9${gen.base62(10)}`
+  // Found by the fuzz harness (seed 20261208 case 8): the value inside a base64-looking run, then assigned.
+  const line = `blob=ZWF/Olk${pw}dsEJ6wYCLiPp retry ${pw}; db_password=${pw}`
+  const p = inProcess({})
+  p.stdin.end(`${line}\n`)
+  assert.equal(await p.done, 1)
+  assert.equal(p.out().includes(pw), false, 'the bare value is printed')
+  assert.match(p.err(), /generic-password-assignment/)
+})
+
+test('a value found on a line is masked wherever a later line shows it, where no rule would see it', async () => {
+  const pw = `${gen.base62(10)}Q9${gen.base62(10)}`
+  const t = gen.githubToken('ghp_')
+  const p = inProcess({ maxLineChars: 1024 })
+  // The last line is long: it goes through windows, which search for the remembered values too.
+  p.stdin.end(`db_password=${pw} GITHUB_TOKEN=${t}\nretrying with ${pw}\nblob=x${t}x\n${'-'.repeat(1500)} ${pw} ${'-'.repeat(1500)}\n`)
+  assert.equal(await p.done, 1)
+  assert.equal(p.out().includes(pw) || p.out().includes(t), false, 'a later line prints a value found before')
+  assert.equal(p.out().split('\n')[1], `retrying with ${pw.slice(0, 3)}********`)
+})
+
+test('cost: remembering the values found is linear in the lines: 16x the lines, each with a new value, is far less than 256x the time', async () => {
+  const lines = (n: number): string => Array.from({ length: n }, (_, i) => `step ${i} GITHUB_TOKEN=${gen.githubToken('ghp_')} ok\n`).join('')
+  const time = async (input: string): Promise<number> => {
+    const p = inProcess({})
+    const t = performance.now()
+    p.stdin.end(input)
+    assert.equal(await p.done, 1)
+    return performance.now() - t
+  }
+  const small = lines(500)
+  const large = lines(8000)
+  await time(small)
+  const t1 = await time(small)
+  const t16 = await time(large)
+  // Rebuilding the index of remembered values for each new one made this several hundred times (16,000 lines: 28 s of CPU).
+  assert.ok(t16 < Math.max(t1, 20) * 40, `1x ${t1.toFixed(0)} ms, 16x ${t16.toFixed(0)} ms`)
+})
+
+test('past the findings cap of a line, the rest of its secrets are still masked, and stderr says the line was capped', async () => {
+  // DEFAULT_MAX_FINDINGS_PER_LINE (1000) findings of one rule, then 60 more values of it on the same line.
+  const tokens = Array.from({ length: 1060 }, () => gen.githubToken('ghp_'))
+  const p = inProcess({})
+  p.stdin.end(`first\nexport TOKENS="${tokens.join(' ')}"\nlast\n`)
+  assert.equal(await p.done, 1)
+  const leaked = tokens.filter((t) => p.out().includes(t.slice(4)))
+  assert.deepEqual(
+    leaked.map((t) => tokens.indexOf(t)),
+    [],
+    'values past the cap printed in plaintext'
+  )
+  assert.equal(p.out(), `first\nexport TOKENS="${tokens.map((t) => `ghp_********${t.slice(-2)}`).join(' ')}"\nlast\n`)
+  assert.match(p.err(), /leakwatch mask: line 2: over 1000 secrets of one rule; the rest are masked, not reported\n/)
+  assert.match(p.err(), /masked 1000 secret\(s\), 1000 distinct\n$/)
+})
+
+test('a long line masked in windows masks every repeat of a secret, across the cuts too', async () => {
+  const t = gen.githubToken('ghp_')
+  // 300 × 57 characters through windows of 2,048 overlapping by 512: repeats fall on both sides of every cut.
+  const long = Array.from({ length: 300 }, (_, i) => `n=${String(i).padStart(3, '0')} GITHUB_TOKEN=${t}`).join(' ')
+  const p = inProcess({ maxLineChars: 2048 })
+  p.stdin.end(`${long}\nok\n`)
+  assert.equal(await p.done, 1)
+  assert.equal(p.out().split(t.slice(4)).length - 1, 0, 'repeats of the secret printed in plaintext')
+  assert.equal(p.out(), `${long.replaceAll(t, `ghp_********${t.slice(-2)}`)}\nok\n`)
 })

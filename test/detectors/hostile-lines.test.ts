@@ -86,6 +86,22 @@ test('self-leak: a base64 view holding a secret no rule located in the line is m
   assertNoLeak(found, [ghp, pw, b64], 'raw and base64')
 })
 
+test('self-leak: a value reported on one line is masked where another line, or a decoded view, shows it without a rule seeing it', () => {
+  const d = detector()
+  const pw = `${gen.base62(10)}Q9${gen.base62(10)}`
+  const aws = awsKeyId()
+  const ghp = gen.githubToken('ghp_')
+  const b64 = Buffer.from(`GITHUB_TOKEN=${ghp} seen ${pw}`).toString('base64')
+  // Line 1 shows the value bare (no keyword: no rule reads it there) beside an AWS key id, line 2 assigns it, line 3
+  // holds it in a base64 view whose context is shown decoded. (Found by the fuzz harness, seed 20261207 case 662.)
+  const found = d.detect(chunk([`retrying ${pw} with key ${aws}`, `password=${pw}`, `blob=${b64}`]))
+  assert.deepEqual(
+    found.map((f) => `${f.location.line} ${f.rule}`),
+    ['1 aws-access-key-id', '2 generic-password-assignment', '3 github-pat-classic']
+  )
+  assertNoLeak(found, [pw, aws, ghp], 'a value shown on another line')
+})
+
 test('self-leak: a known-secret finding and a rule finding on one line each mask the other secret', () => {
   const fingerprinter = createFingerprinter(gen.base62(40))
   const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })

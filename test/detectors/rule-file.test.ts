@@ -63,7 +63,9 @@ test('schema violations name the file, the rule and the field', () => {
 })
 
 test('engine checks: lower-case keywords, a secret group the regex has', () => {
-  rejects({ rules: [rule({ keywords: ['QUUX_'] })] }, /^team\.yaml: rule quux-token: keyword "QUUX_" must be non-empty lower case/)
+  // Named by position, never echoed: a whole token written where a keyword belongs (fuzz: seed 20261207 case 357).
+  const token = `QUUX_${gen.base62(28)}`
+  rejects({ rules: [rule({ keywords: ['quux_', token] })] }, /^team\.yaml: rule quux-token: keywords\[1\] must be non-empty lower case$/)
   rejects({ rules: [rule({ secretGroup: 2 })] }, /^team\.yaml: rule quux-token: secretGroup 2 but the regex has 1 group/)
 })
 
