@@ -435,11 +435,14 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return out
   }
 
-  /** The principal now reads this (`n:<ns>` or `s:<ns>/<name>`); the first time, its peer groups learn that one of them does. */
-  function learnRead(c: Ctx, key: string): void {
+  /**
+   * The principal now reads this (`n:<ns>` or `s:<ns>/<name>`); the first time, its peer groups learn that one of them does —
+   * unless that read was itself reported: an anomaly does not vouch for the next member of its group.
+   */
+  function learnRead(c: Ctx, key: string, vouch = true): void {
     if (c.st.known.has(key)) return
     know(c.st, key)
-    if (!config.firstSeen.peerGroups) return
+    if (!vouch || !config.firstSeen.peerGroups) return
     for (const g of peerGroups(c.groups)) {
       const k = `${g}\n${key}`
       if (peerCache.has(k)) continue
@@ -473,9 +476,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     key: string,
     sev: Severity,
     o: { ns: string | undefined; item: string; base: Record<string, number | string> }
-  ): Promise<void> {
-    if (!on[rule]) return
-    if (config.firstSeen.peerGroups && (await peerRead(c, key))) return
+  ): Promise<boolean> {
+    if (!on[rule]) return false
+    if (config.firstSeen.peerGroups && (await peerRead(c, key))) return false
     const st = c.st
     const signals = [...c.signals]
     if (st.core.first >= (learnUntil ?? 0)) signals.push('new-principal')
@@ -486,13 +489,14 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       st.core.fresh = burst.slice(-MAX_FRESH)
       if (burst.length >= config.firstSeen.burstMinItems) signals.push(`burst:${burst.length}`)
     }
-    if (signals.length === 0 && config.weakSignals === 'off') return
+    if (signals.length === 0 && config.weakSignals === 'off') return false
     report(c, rule, signals.length === 0 ? 'low' : sev, {
       ns: o.ns,
       item: o.item,
       score: signals.length + 1,
       base: { ...o.base, peersRead: 'no', secondSignals: signals.join(',') || 'none' }
     })
+    return true
   }
 
   /** An administrator listing every namespace's secrets is routine; the first time since learning with a second signal is not. */
@@ -628,20 +632,24 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     // First seen: a namespace, else a secret, the principal never read.
     const ownNs = pr.serviceAccount !== undefined && ns !== undefined && pr.serviceAccount.startsWith(`${ns}/`)
     // A cluster-wide list is its own rule; it is not also a first-seen namespace.
-    if (clusterWide) learnRead(c, nsKey)
-    else if (!st.known.has(nsKey)) {
+    if (clusterWide) {
+      learnRead(c, nsKey)
+      learnRead(c, sKey)
+    } else if (!st.known.has(nsKey)) {
       // A service account reading its own namespace is its namespace's peer by definition.
-      if (!ownNs)
-        await firstSeen(c, 'first-seen-namespace', nsKey, pr.kind === 'user' ? 'low' : 'medium', {
+      const reported =
+        !ownNs &&
+        (await firstSeen(c, 'first-seen-namespace', nsKey, 'medium', {
           ns,
           item,
           base: { knownNamespaces: countPrefix(st.known, 'n:') }
-        })
-      learnRead(c, nsKey)
+        }))
+      learnRead(c, nsKey, !reported)
+      learnRead(c, sKey, !reported)
     } else if (!st.known.has(sKey)) {
-      await firstSeen(c, 'first-seen-secret', sKey, 'low', { ns, item, base: { knownSecrets: countPrefix(st.known, 's:') } })
+      const reported = await firstSeen(c, 'first-seen-secret', sKey, 'low', { ns, item, base: { knownSecrets: countPrefix(st.known, 's:') } })
+      learnRead(c, sKey, !reported)
     }
-    learnRead(c, sKey)
 
     // Reads after a grant of secret access.
     for (const g of st.grants)

@@ -176,11 +176,24 @@ test('peers: a new hire reading what the team reads is quiet; a stranger reading
       name: 'stripe',
       ip: '203.0.113.9',
       ua: 'kubectl/v1.36.0'
+    }),
+    // Nina (marketing too) follows Mallory: a reported read does not vouch for the next member of the group.
+    ev({
+      t: AFTER + 5 * M,
+      user: 'nina',
+      groups: ['oidc:marketing', 'system:authenticated'],
+      verb: 'get',
+      resource: 'secrets',
+      ns: 'payments',
+      name: 'stripe',
+      ip: '203.0.113.9',
+      ua: 'kubectl/v1.36.0'
     })
   ])
   const fs = await analyze(s)
   assert.deepEqual(rules(fs, 'erin'), [])
   assert.deepEqual(rules(fs, 'mallory'), ['access-first-seen-namespace'])
+  assert.deepEqual(rules(fs, 'nina'), ['access-first-seen-namespace'])
   assert.equal(fs.find((f) => f.principal === 'mallory')?.baseline.peersRead, 'no')
   // Without the peer model, Erin's first reads have their second signal (she is new) and are reported.
   assert.deepEqual(rules(await analyze(s, { extra: { firstSeen: { peerGroups: false } } }), 'erin').sort(), [
