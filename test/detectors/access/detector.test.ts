@@ -147,49 +147,23 @@ test('first seen with a second signal is reported: a burst of new namespaces, a 
 
 test('peers: a new hire reading what the team reads is quiet; a stranger reading it is not', async () => {
   const team = ['oidc:payments', 'system:authenticated']
-  const s = stream('peers', (ev) => [
-    // Dana (payments team) reads the team's secrets while the detector learns.
-    ev({
-      t: T0 + 10 * H,
-      user: 'dana',
-      groups: team,
-      verb: 'get',
-      resource: 'secrets',
-      ns: 'payments',
-      name: 'stripe',
-      ip: '203.0.113.5',
-      ua: 'kubectl/v1.36.0'
-    }),
-    ev({ t: T0 + 11 * H, user: 'dana', groups: team, verb: 'get', resource: 'secrets', ns: 'payments', name: 'db', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' }),
-    // Erin joins the team after learning: new principal, but her peers read all of these.
-    ...['stripe', 'db'].map((name, i) =>
-      ev({ t: AFTER + i * M, user: 'erin', groups: team, verb: 'get', resource: 'secrets', ns: 'payments', name, ip: '203.0.113.9', ua: 'kubectl/v1.36.0' })
-    ),
-    // Mallory (marketing), also new: nobody in her groups reads payments.
-    ev({
-      t: AFTER,
-      user: 'mallory',
-      groups: ['oidc:marketing', 'system:authenticated'],
-      verb: 'get',
-      resource: 'secrets',
-      ns: 'payments',
-      name: 'stripe',
-      ip: '203.0.113.9',
-      ua: 'kubectl/v1.36.0'
-    }),
-    // Nina (marketing too) follows Mallory: a reported read does not vouch for the next member of the group.
-    ev({
-      t: AFTER + 5 * M,
-      user: 'nina',
-      groups: ['oidc:marketing', 'system:authenticated'],
-      verb: 'get',
-      resource: 'secrets',
-      ns: 'payments',
-      name: 'stripe',
-      ip: '203.0.113.9',
-      ua: 'kubectl/v1.36.0'
-    })
-  ])
+  const marketing = ['oidc:marketing', 'system:authenticated']
+  const s = stream('peers', (ev) => {
+    const read = (t: number, user: string, groups: string[], name: string, ip: string) =>
+      ev({ t, user, groups, verb: 'get', resource: 'secrets', ns: 'payments', name, ip, ua: 'kubectl/v1.36.0' })
+    return [
+      // Dana (payments team) reads the team's secrets while the detector learns.
+      read(T0 + 10 * H, 'dana', team, 'stripe', '203.0.113.5'),
+      read(T0 + 11 * H, 'dana', team, 'db', '203.0.113.5'),
+      // Erin joins the team after learning: new principal, but her peers read all of these.
+      read(AFTER, 'erin', team, 'stripe', '203.0.113.9'),
+      read(AFTER + M, 'erin', team, 'db', '203.0.113.9'),
+      // Mallory (marketing), also new: nobody in her groups reads payments.
+      read(AFTER, 'mallory', marketing, 'stripe', '203.0.113.9'),
+      // Nina (marketing too) follows Mallory: a reported read does not vouch for the next member of the group.
+      read(AFTER + 5 * M, 'nina', marketing, 'stripe', '203.0.113.9')
+    ]
+  })
   const fs = await analyze(s)
   assert.deepEqual(rules(fs, 'erin'), [])
   assert.deepEqual(rules(fs, 'mallory'), ['access-first-seen-namespace'])
