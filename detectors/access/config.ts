@@ -91,13 +91,17 @@ export const accessConfigSchema = s.object({
       default: ['system:authenticated', 'system:unauthenticated', 'system:serviceaccounts', 'system:nodes'],
       description: 'Groups too broad to make their members peers (everyone, every service account, every node).'
     }),
+    newPrincipalMs: ms(
+      HOUR,
+      "A principal first seen after learning counts as new (a second signal for its first namespaces and an admin's first cluster-wide list) for this long after its first event; after that its own history is its baseline."
+    ),
     burstWindowMs: ms(HOUR, "Window of the first-seen burst: a principal's first reads of namespaces that no peer read…"),
     burstMinItems: count(3, '…numbering at least this many in the window are a second signal (breadth) for each of them.', 2)
   }),
   weakSignals: s.literal(['off', 'low'] as const, {
     default: 'off',
     description:
-      "What alone is weak evidence: a first-seen secret or namespace with no peer that read it and no second signal (the principal new since learning, a new network or user-agent family in the same request, a burst of first reads of namespaces), a workload's new network inside `clusterNetworks` (its pod moved to another node), a person's new network, an `adminGroups` member's first cluster-wide secret list. `off`: learned silently, they only count as the second signal of another; `low`: also reported at low severity (a review queue)."
+      "What alone is weak evidence: a first-seen secret or namespace with no peer that read it and no second signal (for a namespace: the principal new since learning, within `firstSeen.newPrincipalMs`, or a burst of first reads of namespaces; for both: a new network or user-agent family in the same request), a workload's new network inside `clusterNetworks` (its pod moved to another node), a person's new network, an `adminGroups` member's first cluster-wide secret list. `off`: learned silently, they only count as the second signal of another; `low`: also reported at low severity (a review queue)."
   }),
   adminGroups: s.array(s.string(), {
     default: ['system:masters'],

@@ -481,9 +481,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (config.firstSeen.peerGroups && (await peerRead(c, key))) return false
     const st = c.st
     const signals = [...c.signals]
-    if (st.core.first >= (learnUntil ?? 0)) signals.push('new-principal')
-    // Breadth is about scope: new namespaces. Many new secrets where it already reads are the enumeration and slow-harvest rules' (against its learned peak).
+    // Within a namespace it already reads, only the request's own novelty (network, agent) backs a new secret: that the principal
+    // is new was the evidence of its first namespace, and many new secrets are the enumeration and slow-harvest rules' (against its peak).
     if (rule === 'first-seen-namespace') {
+      if (isNew(c)) signals.push('new-principal')
       const burst = (st.core.fresh ?? []).filter((x) => x > c.t - config.firstSeen.burstWindowMs)
       burst.push(c.t)
       st.core.fresh = burst.slice(-MAX_FRESH)
@@ -499,6 +500,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return true
   }
 
+  /** A stranger's first hour: first seen after learning, and not long ago (after that its own history is its baseline). */
+  function isNew(c: Ctx): boolean {
+    return c.st.core.first >= (learnUntil ?? 0) && c.t - c.st.core.first <= config.firstSeen.newPrincipalMs
+  }
+
   /** An administrator listing every namespace's secrets is routine; the first time since learning with a second signal is not. */
   function adminClusterList(c: Ctx, item: string): void {
     const op = 'op:cluster-list'
@@ -509,7 +515,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (c.st.known.has(op)) return
     know(c.st, op)
     const signals = [...c.signals]
-    if (c.st.core.first >= (learnUntil ?? 0)) signals.push('new-principal')
+    if (isNew(c)) signals.push('new-principal')
     if (signals.length === 0 && config.weakSignals === 'off') return
     report(c, 'cluster-wide-secret-list', signals.length === 0 ? 'low' : 'medium', {
       key: op,

@@ -169,14 +169,27 @@ test('peers: a new hire reading what the team reads is quiet; a stranger reading
   assert.deepEqual(rules(fs, 'mallory'), ['access-first-seen-namespace'])
   assert.deepEqual(rules(fs, 'nina'), ['access-first-seen-namespace'])
   assert.equal(fs.find((f) => f.principal === 'mallory')?.baseline.peersRead, 'no')
-  // Without the peer model, Erin's first reads have their second signal (she is new) and are reported.
-  assert.deepEqual(rules(await analyze(s, { extra: { firstSeen: { peerGroups: false } } }), 'erin').sort(), [
-    'access-first-seen-namespace',
-    'access-first-seen-secret'
-  ])
+  // Without the peer model, Erin's first namespace has its second signal (she is new) and is reported.
+  assert.deepEqual(rules(await analyze(s, { extra: { firstSeen: { peerGroups: false } } }), 'erin'), ['access-first-seen-namespace'])
   // The group everyone is in does not make peers.
   const everyone = await analyze(s, { extra: { firstSeen: { ignoreGroups: ['system:authenticated', 'oidc:payments'] } } })
-  assert.deepEqual(rules(everyone, 'erin').sort(), ['access-first-seen-namespace', 'access-first-seen-secret'])
+  assert.deepEqual(rules(everyone, 'erin'), ['access-first-seen-namespace'])
+  // Being new is a stranger's first hour, not forever: a day later her own history is her baseline.
+  const later = stream('peers-later', (ev) => [
+    ev({ t: AFTER, user: 'erin', groups: team, verb: 'get', resource: 'configmaps', ns: 'payments', name: 'x', ip: '203.0.113.9', ua: 'kubectl/v1.36.0' }),
+    ev({
+      t: AFTER + 24 * H,
+      user: 'erin',
+      groups: team,
+      verb: 'get',
+      resource: 'secrets',
+      ns: 'payments',
+      name: 'stripe',
+      ip: '203.0.113.9',
+      ua: 'kubectl/v1.36.0'
+    })
+  ])
+  assert.deepEqual(rules(await analyze(later, { extra: { firstSeen: { peerGroups: false } } }), 'erin'), [])
 })
 
 test('a service-account token used by curl from a new network is the stolen-token signal; clusterNetworks makes off-cluster high', async () => {
