@@ -403,7 +403,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       const move = machine && inCluster && !newUa
       // People roam (home, VPN, office): a new network alone is weak; it backs another signal.
       const roam = !machine && !newUa
-      if (!move) c.signals.push(offCluster ? 'off-cluster-network' : 'new-network')
+      if (!move && !roam) c.signals.push(offCluster ? 'off-cluster-network' : 'new-network')
       if (!move && !roam) report(c, 'new-source-network', offCluster && machine ? 'high' : sev, { base: base(), key: net, item: net.slice(4) })
       else if (config.weakSignals === 'low')
         report(c, 'new-source-network', 'low', { base: { ...base(), weak: move ? 'in-cluster move' : 'person roaming' }, key: net, item: net.slice(4) })

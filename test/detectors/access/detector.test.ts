@@ -589,10 +589,16 @@ test('cluster-wide list by an admin group member: routine alone, medium the firs
     low.map((f) => [f.rule, f.severity, f.baseline.adminGroup]),
     [['access-cluster-wide-secret-list', 'low', 'oidc:admins']]
   )
-  const away = await analyze(list('45.155.205.17'), { extra })
+  // A new network alone is roaming (no second signal); a new tool is one.
+  assert.deepEqual(rules(await analyze(list('45.155.205.17'), { extra }), 'root'), [])
+  const tool = stream('admin-list', (ev) => [
+    ev({ t: T0 + 10 * H, user: 'root', groups: admins, verb: 'get', resource: 'namespaces', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' }),
+    ev({ t: AFTER, user: 'root', groups: admins, verb: 'list', resource: 'secrets', ip: '203.0.113.5', ua: 'python-requests/2.32' })
+  ])
+  const away = await analyze(tool, { extra })
   assert.deepEqual(
     away.filter((f) => f.rule === 'access-cluster-wide-secret-list').map((f) => [f.severity, f.baseline.secondSignals, f.evidence.count]),
-    [['medium', 'new-network', 1]]
+    [['medium', 'new-user-agent', 1]]
   )
   // Not an admin: a person's first cluster-wide list is medium on its own, as before.
   const other = await analyze(list('203.0.113.5'))
