@@ -15,7 +15,8 @@
 // span or the six hours after it (the slow-harvest window still holds the
 // attack's reads then: a finding about that principal then is about the attack). The configuration is what an operator of this cluster would
 // set (docs/access.md): its node and pod networks as `clusterNetworks`, the
-// operators that list secrets cluster-wide as `controllers`; every threshold
+// operators that list secrets cluster-wide as `controllers`, its IdP's admin
+// group as `adminGroups`; every threshold
 // is the default.
 
 import { parseArgs } from 'node:util'
@@ -40,6 +41,8 @@ const MATCH_SLACK_MS = 6 * 3_600_000
 export const EVAL_CONFIG = {
   enabled: true,
   clusterNetworks: ['10.0.0.0/16', '10.244.0.0/16'],
+  // The cluster's administrators come from the IdP's group, as an operator would set it.
+  adminGroups: ['system:masters', 'oidc:cluster-admins'],
   controllers: [
     'system:serviceaccount:external-secrets:*',
     'system:serviceaccount:cert-manager:*',

@@ -55,7 +55,13 @@ export const accessConfigSchema = s.object({
     halfLifeMs: ms(72 * HOUR, 'Half-life of the EWMA mean and variance of hourly secret reads, counted in observed hours of the bucket.'),
     minBaselineMs: ms(24 * HOUR, 'Observed hours a baseline needs before it is compared with (a new principal has none; the first-seen rules cover it).'),
     zScore: s.number({ min: 1, default: 6, description: "Alert when an hour's secret reads exceed the baseline mean by this many standard deviations…" }),
-    minReadsPerHour: count(50, '…and number at least this many in the hour.'),
+    minReadsPerHour: count(50, '…and number at least this many in the hour…'),
+    peakFactor: s.number({
+      min: 1,
+      default: 1.5,
+      description:
+        "…and exceed this many times the principal's busiest hour in the learning period (a weekday peak measured against a baseline that still mixes in nights and weekends is not an anomaly)."
+    }),
     minStddevReadsPerHour: s.number({
       min: 0.1,
       default: 2,
@@ -75,6 +81,33 @@ export const accessConfigSchema = s.object({
     windowMs: ms(5 * 60_000, 'Window of the denied-reads rule.'),
     minDenied: count(10, 'Denied (401/403) secret requests in the window that make a burst.')
   }),
+  firstSeen: s.object({
+    peerGroups: s.boolean({
+      default: true,
+      description:
+        "A first read of a secret or namespace that a peer already read is not reported: peers are principals sharing a group (a team's OIDC group, `system:serviceaccounts:<ns>` for a namespace's service accounts), so a new hire reading a team secret stays quiet while a stranger reading prod does not. Peer reads are cluster facts in the store (`peers:<group>`)."
+    }),
+    ignoreGroups: s.array(s.string(), {
+      default: ['system:authenticated', 'system:unauthenticated', 'system:serviceaccounts', 'system:nodes'],
+      description: 'Groups too broad to make their members peers (everyone, every service account, every node).'
+    }),
+    newPrincipalMs: ms(
+      HOUR,
+      "A principal first seen after learning counts as new (a second signal for its first namespaces and an admin's first cluster-wide list) for this long after its first event; after that its own history is its baseline."
+    ),
+    burstWindowMs: ms(HOUR, "Window of the first-seen burst: a principal's first reads of namespaces that no peer read…"),
+    burstMinItems: count(3, '…numbering at least this many in the window are a second signal (breadth) for each of them.', 2)
+  }),
+  weakSignals: s.literal(['off', 'low'] as const, {
+    default: 'off',
+    description:
+      "What alone is weak evidence: a first-seen secret or namespace with no peer that read it and no second signal (for a namespace: the principal new since learning, within `firstSeen.newPrincipalMs`, or a burst of first reads of namespaces; for both: a new network or user-agent family in the same request), a workload's new network inside `clusterNetworks` (its pod moved to another node), a person's new network, an `adminGroups` member's first cluster-wide secret list. `off`: learned silently, they only count as the second signal of another; `low`: also reported at low severity (a review queue)."
+  }),
+  adminGroups: s.array(s.string(), {
+    default: ['system:masters'],
+    description:
+      "Groups of cluster administrators (e.g. your IdP's admin group): a member's cluster-wide list or watch of secrets is routine; it is reported (medium) only the first time after learning and with a second signal (new principal, new network or user-agent family), else per `weakSignals`."
+  }),
   grantFollowMs: ms(24 * HOUR, 'How long after an RBAC change granted a principal secret access its secret reads are reported (`secret-read-after-grant`).'),
   episodeGapMs: ms(
     HOUR,
@@ -86,7 +119,7 @@ export const accessConfigSchema = s.object({
   clusterNetworks: s.array(s.string(), {
     default: [],
     description:
-      'CIDRs of the cluster (nodes, pods): a service-account token used from outside them by a hand tool (curl, kubectl, python) is reported as a stolen-token signal at high severity. Empty: any new network counts.'
+      "CIDRs of the cluster (nodes, pods): a service-account token used from outside them is reported at high severity (the stolen-token signal); a workload's new network inside them with a known user-agent family is its pod landing on another node, learned silently (see `weakSignals`). Empty: any new network of a machine principal counts."
   }),
   controllers: s.array(s.string(), {
     default: [],

@@ -115,6 +115,12 @@ const MAX_RECENT_IDS = 50_000
 const GRANT_REFRESH_MS = 60_000
 const GRANT_REFRESH_WALL_MS = 5000
 const IDLE_DROP_MS = 30_000
+const MAX_PEER_GROUPS = 20
+// apiserver's names.SimpleNameGenerator: generateName cut to 63 − 5 characters, then 5 random ones.
+const GENERATED_SUFFIX = 5
+const GENERATED_NAME_BASE = 58
+const MAX_PEER_CACHE = 200_000
+const MAX_FRESH = 100
 
 interface Episode {
   rule: AccessRule
@@ -167,10 +173,12 @@ interface Core {
   shortNs: Record<string, number>
   slow: Record<string, number>
   denied: number[]
-  peak: { short: number; shortNs: number; slow: number }
+  peak: { short: number; shortNs: number; slow: number; hour?: number }
   episodes: Record<string, Episode>
   /** Adopted silently: the first network and agent of a principal first seen after learning. */
   adopted?: boolean
+  /** Times of recent first reads of a namespace no peer read: a burst of them is breadth, a second signal. */
+  fresh?: number[]
 }
 
 interface PState {
@@ -214,6 +222,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   const recentStarted = new Set<string>()
   const roles = new Map<string, boolean>()
   const pods = new Map<string, boolean>()
+  /** `group\nitem` a peer group is known to have read (positives only; the store is the truth). */
+  const peerCache = new Set<string>()
   let learnUntil = deps.learnUntilMs
   let events = 0
   let skipped = 0
@@ -272,6 +282,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     user: string
     imp: string | undefined
     groups: string[]
+    /** Second signals this request carries (a new network or user-agent family), for the rules that need two. */
+    signals: string[]
   }
 
   function report(
@@ -370,7 +382,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const newUa = !st.known.has(ua)
     if (!newNet && !newUa) return
     const machine = pr.kind !== 'user'
-    const offCluster = cidrs.length > 0 && ip !== undefined && !inNetworks(ip, cidrs)
+    const inCluster = cidrs.length > 0 && ip !== undefined && inNetworks(ip, cidrs)
+    const offCluster = cidrs.length > 0 && ip !== undefined && !inCluster
     const stolen = machine && isHandTool(fam) && (offCluster || cidrs.length === 0)
     // A principal first seen after learning has no history: its first network and agent are its baseline, unless they already look stolen.
     if (st.core.first >= (learnUntil ?? 0) && st.core.adopted !== true && !stolen) {
@@ -380,12 +393,22 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       return
     }
     const sev: Severity = stolen ? 'high' : machine ? 'medium' : 'low'
-    const base = {
-      knownNetworks: [...st.known].filter((k) => k.startsWith('net:')).length,
-      knownUserAgents: [...st.known].filter((k) => k.startsWith('ua:')).length
+    const base = () => ({
+      knownNetworks: countPrefix(st.known, 'net:'),
+      knownUserAgents: countPrefix(st.known, 'ua:')
+    })
+    if (newUa) c.signals.push('new-user-agent')
+    if (newNet) {
+      // Pods move between nodes: a workload's new /24 inside the cluster, same client family, is not a stolen token.
+      const move = machine && inCluster && !newUa
+      // People roam (home, VPN, office): a new network alone is weak; it backs another signal.
+      const roam = !machine && !newUa
+      if (!move && !roam) c.signals.push(offCluster ? 'off-cluster-network' : 'new-network')
+      if (!move && !roam) report(c, 'new-source-network', offCluster && machine ? 'high' : sev, { base: base(), key: net, item: net.slice(4) })
+      else if (config.weakSignals === 'low')
+        report(c, 'new-source-network', 'low', { base: { ...base(), weak: move ? 'in-cluster move' : 'person roaming' }, key: net, item: net.slice(4) })
     }
-    if (newNet) report(c, 'new-source-network', offCluster && machine ? 'high' : sev, { base, key: net, item: net.slice(4) })
-    if (newUa) report(c, 'new-user-agent', sev, { base, key: ua, item: fam })
+    if (newUa) report(c, 'new-user-agent', sev, { base: base(), key: ua, item: fam })
     // Reported once: the next use from there is the baseline's.
     know(st, net)
     know(st, ua)
@@ -402,11 +425,113 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     know(c.st, op)
   }
 
+  /** Groups that make their members peers (a team, a namespace's service accounts), not everyone's. */
+  function peerGroups(groups: readonly string[]): string[] {
+    const out: string[] = []
+    for (const g of groups) {
+      if (out.length >= MAX_PEER_GROUPS) break
+      if (!config.firstSeen.ignoreGroups.includes(g)) out.push(clip(g))
+    }
+    return out
+  }
+
+  /**
+   * The principal now reads this (`n:<ns>` or `s:<ns>/<name>`); the first time, its peer groups learn that one of them does —
+   * unless that read was itself reported: an anomaly does not vouch for the next member of its group.
+   */
+  function learnRead(c: Ctx, key: string, vouch = true): void {
+    if (c.st.known.has(key)) return
+    know(c.st, key)
+    if (!vouch || !config.firstSeen.peerGroups) return
+    for (const g of peerGroups(c.groups)) {
+      const k = `${g}\n${key}`
+      if (peerCache.has(k)) continue
+      if (peerCache.size >= MAX_PEER_CACHE) peerCache.delete(peerCache.values().next().value ?? '')
+      peerCache.add(k)
+      pendingFacts.push({ hash: `peers:${g}`, field: key, value: '1' })
+    }
+  }
+
+  async function peerRead(c: Ctx, key: string): Promise<boolean> {
+    const gs = peerGroups(c.groups)
+    if (gs.length === 0) return false
+    if (gs.some((g) => peerCache.has(`${g}\n${key}`))) return true
+    if (pendingFacts.length > 0) await flushFacts()
+    for (const g of gs)
+      if ((await store.getFact(`peers:${g}`, key)) !== undefined) {
+        if (peerCache.size >= MAX_PEER_CACHE) peerCache.delete(peerCache.values().next().value ?? '')
+        peerCache.add(`${g}\n${key}`)
+        return true
+      }
+    return false
+  }
+
+  /**
+   * A first read is weak evidence on its own: reported when no peer made it and a second signal backs it — the principal is
+   * new since learning, the request came from a new network or user-agent family, or (namespaces) it is one of a burst of such first reads.
+   */
+  async function firstSeen(
+    c: Ctx,
+    rule: 'first-seen-namespace' | 'first-seen-secret',
+    key: string,
+    sev: Severity,
+    o: { ns: string | undefined; item: string; base: Record<string, number | string> }
+  ): Promise<boolean> {
+    if (!on[rule]) return false
+    if (config.firstSeen.peerGroups && (await peerRead(c, key))) return false
+    const st = c.st
+    const signals = [...c.signals]
+    // Within a namespace it already reads, only the request's own novelty (network, agent) backs a new secret: that the principal
+    // is new was the evidence of its first namespace, and many new secrets are the enumeration and slow-harvest rules' (against its peak).
+    if (rule === 'first-seen-namespace') {
+      if (isNew(c)) signals.push('new-principal')
+      const burst = (st.core.fresh ?? []).filter((x) => x > c.t - config.firstSeen.burstWindowMs)
+      burst.push(c.t)
+      st.core.fresh = burst.slice(-MAX_FRESH)
+      if (burst.length >= config.firstSeen.burstMinItems) signals.push(`burst:${burst.length}`)
+    }
+    if (signals.length === 0 && config.weakSignals === 'off') return false
+    report(c, rule, signals.length === 0 ? 'low' : sev, {
+      ns: o.ns,
+      item: o.item,
+      score: signals.length + 1,
+      base: { ...o.base, peersRead: 'no', secondSignals: signals.join(',') || 'none' }
+    })
+    return true
+  }
+
+  /** A stranger's first hour: first seen after learning, and not long ago (after that its own history is its baseline). */
+  function isNew(c: Ctx): boolean {
+    return c.st.core.first >= (learnUntil ?? 0) && c.t - c.st.core.first <= config.firstSeen.newPrincipalMs
+  }
+
+  /** An administrator listing every namespace's secrets is routine; the first time since learning with a second signal is not. */
+  function adminClusterList(c: Ctx, item: string): void {
+    const op = 'op:cluster-list'
+    if (learning(c.t)) {
+      know(c.st, op)
+      return
+    }
+    if (c.st.known.has(op)) return
+    know(c.st, op)
+    const signals = [...c.signals]
+    if (isNew(c)) signals.push('new-principal')
+    if (signals.length === 0 && config.weakSignals === 'off') return
+    report(c, 'cluster-wide-secret-list', signals.length === 0 ? 'low' : 'medium', {
+      key: op,
+      item,
+      score: signals.length + 1,
+      base: { didBefore: 'no', adminGroup: c.groups.find((g) => config.adminGroups.includes(g)) ?? '', secondSignals: signals.join(',') || 'none' }
+    })
+  }
+
   function rollHour(st: PState, t: number): void {
     const hour = Math.floor(t / HOUR_MS)
     const core = st.core
     if (hour <= core.hour) return
     const gap = Math.min(hour - core.hour, 168)
+    // The busiest hour learned: a weekday peak the all-hours baseline (nights included) calls six sigma is still a normal peak.
+    if (learning(core.hour * HOUR_MS)) core.peak.hour = Math.max(core.peak.hour ?? 0, core.hourCount)
     for (let h = hour - gap; h < hour; h++) {
       const x = h === core.hour ? core.hourCount : 0
       const b = bucketOf(h)
@@ -418,7 +543,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     st.dirty = true
   }
 
-  function secretRead(c: Ctx, ns: string | undefined, denied: boolean): void {
+  async function secretRead(c: Ctx, ns: string | undefined, denied: boolean): Promise<void> {
     const { st, pr, t, e } = c
     const name = e.objectRef?.name === undefined ? undefined : clip(e.objectRef.name)
     const item = `${ns ?? '*'}/${name ?? '*'}`
@@ -441,7 +566,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (pr.kind === 'kubelet' && name !== undefined) return
     if (pr.kind === 'controller') return
     const clusterWide = ns === undefined && (e.verb === 'list' || e.verb === 'watch')
-    if (clusterWide) unusualOp(c, 'op:cluster-list', 'cluster-wide-secret-list', pr.kind === 'user' ? 'medium' : 'high', undefined, item)
+    if (clusterWide) {
+      if (c.groups.some((g) => config.adminGroups.includes(g))) adminClusterList(c, item)
+      else unusualOp(c, 'op:cluster-list', 'cluster-wide-secret-list', pr.kind === 'user' ? 'medium' : 'high', undefined, item)
+    }
 
     rollHour(st, t)
     st.core.hourCount++
@@ -456,8 +584,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       pk.short = Math.max(pk.short, short)
       pk.shortNs = Math.max(pk.shortNs, shortNs)
       pk.slow = Math.max(pk.slow, slow)
-      know(st, nsKey)
-      know(st, sKey)
+      learnRead(c, nsKey)
+      learnRead(c, sKey)
       return
     }
 
@@ -470,7 +598,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       if (stats !== undefined) {
         const sd = Math.max(Math.sqrt(stats.v), config.rate.minStddevReadsPerHour)
         const z = (count - stats.m) / sd
-        if (z >= config.rate.zScore)
+        const peakHour = st.core.peak.hour ?? 0
+        if (z >= config.rate.zScore && count > config.rate.peakFactor * peakHour)
           report(c, 'secret-read-rate', z >= config.rate.zScore * 3 ? 'high' : 'medium', {
             score: z,
             count,
@@ -479,7 +608,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
               meanPerHour: Math.round(stats.m * 100) / 100,
               stddevPerHour: Math.round(sd * 100) / 100,
               hours: stats.n,
-              bucket: stats === b ? bucketOf(st.core.hour) : 'all'
+              bucket: stats === b ? bucketOf(st.core.hour) : 'all',
+              peakPerHour: peakHour
             }
           })
       }
@@ -508,18 +638,24 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     // First seen: a namespace, else a secret, the principal never read.
     const ownNs = pr.serviceAccount !== undefined && ns !== undefined && pr.serviceAccount.startsWith(`${ns}/`)
     // A cluster-wide list is its own rule; it is not also a first-seen namespace.
-    if (clusterWide) know(st, nsKey)
-    else if (!st.known.has(nsKey)) {
-      report(c, 'first-seen-namespace', ownNs ? 'low' : pr.kind === 'user' ? 'low' : 'medium', {
-        ns,
-        item,
-        base: { knownNamespaces: countPrefix(st.known, 'n:') }
-      })
-      know(st, nsKey)
+    if (clusterWide) {
+      learnRead(c, nsKey)
+      learnRead(c, sKey)
+    } else if (!st.known.has(nsKey)) {
+      // A service account reading its own namespace is its namespace's peer by definition.
+      const reported =
+        !ownNs &&
+        (await firstSeen(c, 'first-seen-namespace', nsKey, 'medium', {
+          ns,
+          item,
+          base: { knownNamespaces: countPrefix(st.known, 'n:') }
+        }))
+      learnRead(c, nsKey, !reported)
+      learnRead(c, sKey, !reported)
     } else if (!st.known.has(sKey)) {
-      report(c, 'first-seen-secret', 'low', { ns, item, base: { knownSecrets: countPrefix(st.known, 's:') } })
+      const reported = await firstSeen(c, 'first-seen-secret', sKey, 'low', { ns, item, base: { knownSecrets: countPrefix(st.known, 's:') } })
+      learnRead(c, sKey, !reported)
     }
-    know(st, sKey)
 
     // Reads after a grant of secret access.
     for (const g of st.grants)
@@ -653,7 +789,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         return
       }
       if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) await refreshGrants(c)
-      secretRead(c, ns, denied)
+      await secretRead(c, ns, denied)
       return
     }
     if (denied || (code !== undefined && code >= 400)) return
@@ -664,15 +800,21 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     }
     if (core && resource === 'pods' && (o?.subresource === 'exec' || o?.subresource === 'attach')) {
       if (pr.kind === 'controller') return
-      const mounts = pods.get(`${ns ?? ''}/${o?.name ?? ''}`) ?? (await store.getFact('pods', `${ns ?? ''}/${o?.name ?? ''}`)) === '1'
+      const mounts = await podMounts(ns ?? '', o?.name ?? '')
       unusualOp(c, 'op:exec', 'pod-exec', mounts ? 'high' : 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}${mounts ? ' (mounts secrets)' : ''}`)
       return
     }
     if (core && resource === 'pods' && o?.subresource === undefined && (e.verb === 'create' || e.verb === 'update')) {
       const body = e.responseObject ?? e.requestObject
-      const name = o?.name ?? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name as string | undefined)
-      if (body !== undefined && name !== undefined && podMountsSecrets(body)) {
-        const key = `${ns ?? ''}/${name}`
+      if (body === undefined || !podMountsSecrets(body)) return
+      const meta = (body as { metadata?: { name?: unknown; generateName?: unknown } }).metadata
+      const name = o?.name ?? (typeof meta?.name === 'string' ? meta.name : undefined)
+      // At the `Request` level a controller's create (ReplicaSet, Job, DaemonSet) has only generateName: the pod's name is
+      // generateName (cut to 58 characters) plus 5 random ones, so the prefix identifies every pod of that template.
+      const gen = typeof meta?.generateName === 'string' && meta.generateName !== '' ? `${meta.generateName.slice(0, GENERATED_NAME_BASE)}*` : undefined
+      for (const n of [name, gen]) {
+        if (n === undefined) continue
+        const key = `${ns ?? ''}/${clip(n)}`
         if (pods.size >= 100_000) pods.delete(pods.keys().next().value ?? '')
         pods.set(key, true)
         pendingFacts.push({ hash: 'pods', field: key, value: '1' })
@@ -685,6 +827,14 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].includes(resource)
     )
       await rbac(c, resource)
+  }
+
+  /** Whether the pod mounts secrets: recorded by its name, or by its generateName when its create was recorded without the response. */
+  async function podMounts(ns: string, name: string): Promise<boolean> {
+    const keys = [`${ns}/${name}`]
+    if (name.length > GENERATED_SUFFIX) keys.push(`${ns}/${name.slice(0, -GENERATED_SUFFIX)}*`)
+    for (const k of keys) if (pods.get(k) === true || (await store.getFact('pods', k)) === '1') return true
+    return false
   }
 
   /** Closes the principal's findings quiet for longer than the gap, so its state does not grow with every finding it ever had. */
@@ -823,7 +973,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           if (st === undefined) continue
           st.usedAt = now
           const pr = classify(s.p, s.groups, config.controllers)
-          const c: Ctx = { p: s.p, pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups }
+          const c: Ctx = { p: s.p, pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups, signals: [] }
           // The real user impersonating someone: an operation of its own.
           if (s.imp !== undefined && s.p === s.user) unusualOp(c, `op:impersonate:${s.imp}`, 'impersonation', 'medium', e.objectRef?.namespace, s.imp)
           await observeAs(c)

@@ -94,21 +94,102 @@ test('secret-read rate far above the hourly baseline is reported with the baseli
   assert.deepEqual(rules(await analyze(stream('rate', burst(4))), sa), [])
 })
 
-test('first seen: a namespace and a secret the principal never read', async () => {
+test('first seen alone is weak: silent by default, low with weakSignals: low', async () => {
   const sa = 'system:serviceaccount:shop:api'
-  const fs = await analyze(
-    stream('first-seen', (ev) => [
-      ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'payments', name: 'stripe', ip: '10.244.1.17' }),
-      ev({ t: AFTER + H, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'admin-password', ip: '10.244.1.17' })
-    ])
-  )
+  const s = stream('first-seen', (ev) => [
+    ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'payments', name: 'stripe', ip: '10.244.1.17' }),
+    ev({ t: AFTER + 2 * H, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'admin-password', ip: '10.244.1.17' })
+  ])
+  // An established app, its usual pod network and client, one new read at a time: no second signal.
+  assert.deepEqual(rules(await analyze(s)), [])
+  const fs = await analyze(s, { extra: { weakSignals: 'low' } })
   const ns = fs.find((x) => x.rule === 'access-first-seen-namespace')
   assert.equal(ns?.namespace, 'payments')
-  assert.equal(ns?.severity, 'medium')
+  assert.equal(ns?.severity, 'low')
+  assert.equal(ns?.baseline.secondSignals, 'none')
   assert.deepEqual(ns?.evidence.items, ['payments/stripe'])
   const sec = fs.find((x) => x.rule === 'access-first-seen-secret')
   assert.deepEqual(sec?.evidence.items, ['shop/admin-password'])
   assert.deepEqual(rules(fs).sort(), ['access-first-seen-namespace', 'access-first-seen-secret'])
+})
+
+test('first seen with a second signal is reported: a burst of new namespaces, a new principal, a new client', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  // Three namespaces it never read, 10 minutes apart: breadth, though under the enumeration thresholds.
+  const burst = await analyze(
+    stream('first-seen-burst', (ev) =>
+      ['payments', 'auth', 'data'].map((ns, i) => ev({ t: AFTER + i * 10 * M, user: sa, verb: 'get', resource: 'secrets', ns, name: 'db', ip: '10.244.1.17' }))
+    )
+  )
+  assert.deepEqual(rules(burst, sa), ['access-first-seen-namespace'])
+  assert.equal(burst[0]?.namespace, 'data')
+  assert.equal(burst[0]?.severity, 'medium')
+  assert.equal(burst[0]?.baseline.secondSignals, 'burst:3')
+  // A principal never seen before reads another namespace's secret: no history to vouch for it.
+  const stranger = 'system:serviceaccount:default:debug-tools'
+  const fresh = await analyze(
+    stream('first-seen-new', (ev) => [ev({ t: AFTER, user: stranger, verb: 'get', resource: 'secrets', ns: 'payments', name: 'stripe', ua: 'python/3.12' })])
+  )
+  const f = fresh.find((x) => x.rule === 'access-first-seen-namespace')
+  assert.equal(f?.principal, stranger)
+  assert.equal(f?.severity, 'medium')
+  assert.equal(f?.baseline.secondSignals, 'new-principal')
+  // The established app from a new client family in its own pod network: the new agent backs the first read.
+  const client = await analyze(
+    stream('first-seen-ua', (ev) => [
+      ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'payments', name: 'stripe', ip: '10.244.1.17', ua: 'python-kubernetes/31.0' })
+    ]),
+    { extra: { clusterNetworks: ['10.0.0.0/8'] } }
+  )
+  assert.deepEqual(rules(client, sa).sort(), ['access-first-seen-namespace', 'access-new-user-agent'])
+  assert.equal(client.find((x) => x.rule === 'access-first-seen-namespace')?.baseline.secondSignals, 'new-user-agent')
+})
+
+test('peers: a new hire reading what the team reads is quiet; a stranger reading it is not', async () => {
+  const team = ['oidc:payments', 'system:authenticated']
+  const marketing = ['oidc:marketing', 'system:authenticated']
+  const s = stream('peers', (ev) => {
+    const read = (t: number, user: string, groups: string[], name: string, ip: string) =>
+      ev({ t, user, groups, verb: 'get', resource: 'secrets', ns: 'payments', name, ip, ua: 'kubectl/v1.36.0' })
+    return [
+      // Dana (payments team) reads the team's secrets while the detector learns.
+      read(T0 + 10 * H, 'dana', team, 'stripe', '203.0.113.5'),
+      read(T0 + 11 * H, 'dana', team, 'db', '203.0.113.5'),
+      // Erin joins the team after learning: new principal, but her peers read all of these.
+      read(AFTER, 'erin', team, 'stripe', '203.0.113.9'),
+      read(AFTER + M, 'erin', team, 'db', '203.0.113.9'),
+      // Mallory (marketing), also new: nobody in her groups reads payments.
+      read(AFTER, 'mallory', marketing, 'stripe', '203.0.113.9'),
+      // Nina (marketing too) follows Mallory: a reported read does not vouch for the next member of the group.
+      read(AFTER + 5 * M, 'nina', marketing, 'stripe', '203.0.113.9')
+    ]
+  })
+  const fs = await analyze(s)
+  assert.deepEqual(rules(fs, 'erin'), [])
+  assert.deepEqual(rules(fs, 'mallory'), ['access-first-seen-namespace'])
+  assert.deepEqual(rules(fs, 'nina'), ['access-first-seen-namespace'])
+  assert.equal(fs.find((f) => f.principal === 'mallory')?.baseline.peersRead, 'no')
+  // Without the peer model, Erin's first namespace has its second signal (she is new) and is reported.
+  assert.deepEqual(rules(await analyze(s, { extra: { firstSeen: { peerGroups: false } } }), 'erin'), ['access-first-seen-namespace'])
+  // The group everyone is in does not make peers.
+  const everyone = await analyze(s, { extra: { firstSeen: { ignoreGroups: ['system:authenticated', 'oidc:payments'] } } })
+  assert.deepEqual(rules(everyone, 'erin'), ['access-first-seen-namespace'])
+  // Being new is a stranger's first hour, not forever: a day later her own history is her baseline.
+  const later = stream('peers-later', (ev) => [
+    ev({ t: AFTER, user: 'erin', groups: team, verb: 'get', resource: 'configmaps', ns: 'payments', name: 'x', ip: '203.0.113.9', ua: 'kubectl/v1.36.0' }),
+    ev({
+      t: AFTER + 24 * H,
+      user: 'erin',
+      groups: team,
+      verb: 'get',
+      resource: 'secrets',
+      ns: 'payments',
+      name: 'stripe',
+      ip: '203.0.113.9',
+      ua: 'kubectl/v1.36.0'
+    })
+  ])
+  assert.deepEqual(rules(await analyze(later, { extra: { firstSeen: { peerGroups: false } } }), 'erin'), [])
 })
 
 test('a service-account token used by curl from a new network is the stolen-token signal; clusterNetworks makes off-cluster high', async () => {
@@ -165,6 +246,7 @@ test('slow harvest: one new secret every 15 minutes for 6 hours stays under the 
     { extra: { rules: { 'first-seen-secret': false } } }
   )
   assert.deepEqual(rules(fs, sa), ['access-slow-secret-harvest'])
+  assert.equal(fs[0]?.severity, 'medium')
   assert.ok((fs[0]?.evidence.distinctSecrets ?? 0) >= 15)
 })
 
@@ -248,8 +330,8 @@ test('impersonation: attributed to the real and the impersonated user', async ()
         user: 'carol',
         verb: 'get',
         resource: 'secrets',
-        ns: 'payments',
-        name: 'stripe',
+        ns: 'shop',
+        name: 'db',
         imp: { username: sa, groups: ['system:serviceaccounts'] },
         ua: 'kubectl/v1.36.0'
       })
@@ -318,7 +400,7 @@ test('a new detector on the same store keeps the baseline (restart)', async () =
   for (let i = 0; i < learnt.length; i += 500) await d1.process(learnt.slice(i, i + 500))
   await d1.flush()
   // A fresh instance: the cluster-wide list by the controller-manager and the app's usual read stay quiet; a first-seen namespace is still new.
-  const d2 = createAccessDetector(config(), { store, emit: 'close', learnUntilMs: LEARN_UNTIL })
+  const d2 = createAccessDetector(config({ weakSignals: 'low' }), { store, emit: 'close', learnUntilMs: LEARN_UNTIL })
   await d2.process([
     ev({ t: AFTER, user: 'system:kube-controller-manager', verb: 'list', resource: 'secrets', ip: '10.0.0.10', ua: 'kube-controller-manager/v1.36.3' }),
     ev({ t: AFTER, user: 'system:serviceaccount:shop:api', verb: 'get', resource: 'secrets', ns: 'shop', name: 'db' }),
@@ -454,4 +536,118 @@ test('an update that makes an existing role grant secrets is an RBAC secret gran
     fs.map((f) => `${f.rule} ${f.principal} ${f.evidence.items.join()}`),
     ['access-rbac-secret-grant mallory Role:shop/viewer now grants secrets']
   )
+})
+
+test('a workload’s pod moving to another node (a new /24 inside clusterNetworks, same client) is not a stolen token', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const extra = { clusterNetworks: ['10.0.0.0/8'] }
+  const moved = stream('moved', (ev) => [ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '10.244.9.40' })])
+  assert.deepEqual(rules(await analyze(moved, { extra }), sa), [])
+  const weak = await analyze(moved, { extra: { ...extra, weakSignals: 'low' } })
+  assert.deepEqual(
+    weak.map((f) => [f.rule, f.severity, f.baseline.weak]),
+    [['access-new-source-network', 'low', 'in-cluster move']]
+  )
+  // Without clusterNetworks the detector cannot tell a node from the internet: a machine's new network stays medium.
+  assert.deepEqual(
+    (await analyze(moved)).map((f) => [f.rule, f.severity]),
+    [['access-new-source-network', 'medium']]
+  )
+  // Inside the cluster but a new client family (a shell in the pod): the agent is the signal.
+  const shell = stream('moved', (ev) => [
+    ev({ t: AFTER, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '10.244.9.40', ua: 'curl/8.5.0' })
+  ])
+  const fs = await analyze(shell, { extra })
+  assert.deepEqual(fs.map((f) => f.rule).sort(), ['access-new-source-network', 'access-new-user-agent'])
+  assert.ok(fs.every((f) => f.severity === 'medium'))
+})
+
+test('a person’s new network alone is quiet (people roam); with a new tool it is reported', async () => {
+  const user = 'dana'
+  const s = (ua: string) =>
+    stream('roam', (ev) => [
+      ev({ t: T0 + 10 * H, user, verb: 'get', resource: 'configmaps', ns: 'shop', name: 'x', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' }),
+      ev({ t: AFTER, user, verb: 'get', resource: 'configmaps', ns: 'shop', name: 'x', ip: '198.51.100.7', ua })
+    ])
+  assert.deepEqual(rules(await analyze(s('kubectl/v1.36.1')), user), [])
+  assert.deepEqual(rules(await analyze(s('kubectl/v1.36.1'), { extra: { weakSignals: 'low' } }), user), ['access-new-source-network'])
+  assert.deepEqual(rules(await analyze(s('python-requests/2.32')), user).sort(), ['access-new-source-network', 'access-new-user-agent'])
+})
+
+test('cluster-wide list by an admin group member: routine alone, medium the first time with a second signal', async () => {
+  const admins = ['oidc:admins', 'system:authenticated']
+  const extra = { adminGroups: ['oidc:admins'] }
+  const list = (ip: string) =>
+    stream('admin-list', (ev) => [
+      ev({ t: T0 + 10 * H, user: 'root', groups: admins, verb: 'get', resource: 'namespaces', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' }),
+      ev({ t: AFTER, user: 'root', groups: admins, verb: 'list', resource: 'secrets', ip, ua: 'kubectl/v1.36.0' }),
+      ev({ t: AFTER + 3 * H, user: 'root', groups: admins, verb: 'list', resource: 'secrets', ip, ua: 'kubectl/v1.36.0' })
+    ])
+  assert.deepEqual(rules(await analyze(list('203.0.113.5'), { extra }), 'root'), [])
+  const low = await analyze(list('203.0.113.5'), { extra: { ...extra, weakSignals: 'low' } })
+  assert.deepEqual(
+    low.map((f) => [f.rule, f.severity, f.baseline.adminGroup]),
+    [['access-cluster-wide-secret-list', 'low', 'oidc:admins']]
+  )
+  // A new network alone is roaming (no second signal); a new tool is one.
+  assert.deepEqual(rules(await analyze(list('45.155.205.17'), { extra }), 'root'), [])
+  const tool = stream('admin-list', (ev) => [
+    ev({ t: T0 + 10 * H, user: 'root', groups: admins, verb: 'get', resource: 'namespaces', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' }),
+    ev({ t: AFTER, user: 'root', groups: admins, verb: 'list', resource: 'secrets', ip: '203.0.113.5', ua: 'python-requests/2.32' })
+  ])
+  const away = await analyze(tool, { extra })
+  assert.deepEqual(
+    away.filter((f) => f.rule === 'access-cluster-wide-secret-list').map((f) => [f.severity, f.baseline.secondSignals, f.evidence.count]),
+    [['medium', 'new-user-agent', 1]]
+  )
+  // Not an admin: a person's first cluster-wide list is medium on its own, as before.
+  const other = await analyze(list('203.0.113.5'))
+  assert.deepEqual(
+    other.filter((f) => f.rule === 'access-cluster-wide-secret-list').map((f) => f.severity),
+    ['medium']
+  )
+})
+
+test('exec into a pod created at the Request level (generateName only) still knows the pod mounts secrets', async () => {
+  const template = (secret: boolean) => ({
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: { generateName: 'api-7d9f8b6c4-', namespace: 'shop', labels: { app: 'api' } },
+    spec: { containers: [{ name: 'app', ...(secret ? { envFrom: [{ secretRef: { name: 'db' } }] } : {}) }] }
+  })
+  const run = (secret: boolean) =>
+    analyze(
+      stream('exec-gen', (ev) => [
+        // What the ReplicaSet controller's create looks like at `Request`: no objectRef.name, no responseObject.
+        ev({
+          t: T0 + H,
+          user: 'system:serviceaccount:kube-system:replicaset-controller',
+          verb: 'create',
+          resource: 'pods',
+          ns: 'shop',
+          requestObject: template(secret)
+        }),
+        ev({ t: AFTER, user: 'bob', verb: 'create', resource: 'pods', ns: 'shop', name: 'api-7d9f8b6c4-x2k9p', sub: 'exec', code: 101, ua: 'kubectl/v1.36.0' })
+      ])
+    )
+  const mounts = (await run(true)).find((f) => f.rule === 'access-pod-exec')
+  assert.equal(mounts?.severity, 'high')
+  assert.deepEqual(mounts?.evidence.items, ['shop/api-7d9f8b6c4-x2k9p (mounts secrets)'])
+  assert.equal((await run(false)).find((f) => f.rule === 'access-pod-exec')?.severity, 'medium')
+})
+
+test('secret-read rate: a peak no higher than the learned busiest hour is not an anomaly, far above it is', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  // Every learning day at 14:00 the app reads 60 secrets (a weekday peak); the rest of the day 2-6 an hour.
+  const peaks = (ev: (r: Req) => AuditEvent, day: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      ev({ t: T0 + day * 24 * H + 14 * H + i * 30_000, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '10.244.1.17' })
+    )
+  const s = (n: number) => stream('rate-peak', (ev) => [...peaks(ev, 0, 60), ...peaks(ev, 1, 60), ...peaks(ev, 2, 60), ...peaks(ev, 3, n)])
+  assert.deepEqual(rules(await analyze(s(88)), sa), [])
+  // peakFactor 1 would call the same peak an anomaly against the all-hours baseline.
+  assert.deepEqual(rules(await analyze(s(88), { extra: { rate: { peakFactor: 1 } } }), sa), ['access-secret-read-rate'])
+  const f = (await analyze(s(400))).find((x) => x.rule === 'access-secret-read-rate')
+  assert.equal(f?.principal, sa)
+  assert.ok(typeof f?.baseline.peakPerHour === 'number' && f.baseline.peakPerHour >= 60, JSON.stringify(f?.baseline))
 })

@@ -38,7 +38,8 @@ after(async () => {
   await Promise.all(clients.map((c) => c.quit()))
 })
 
-const config = parse(accessConfigSchema, { enabled: true, stateTtlMs: 3_600_000 }, 'LW_ERR_CONFIG_INVALID', 'access')
+// weakSignals: low, so that a first read on its own shows what the restarted detector still knows.
+const config = parse(accessConfigSchema, { enabled: true, stateTtlMs: 3_600_000, weakSignals: 'low' }, 'LW_ERR_CONFIG_INVALID', 'access')
 
 async function feed(d: ReturnType<typeof createAccessDetector>, events: AuditEvent[]) {
   const out = []
@@ -80,8 +81,8 @@ test('a restarted detector on the same Redis keeps the learned baseline', async 
   const d3 = createAccessDetector(config, { store: createRedisAccessStore(connect(), { prefix: `${prefix}empty:` }), emit: 'open', learnUntilMs: LEARN_UNTIL })
   const fresh = await feed(d3, probe(AFTER))
   assert.notDeepEqual(
-    fresh.map((f) => f.rule),
-    found.map((f) => f.rule)
+    fresh.map((f) => `${f.rule} ${f.severity} ${f.baseline.secondSignals}`),
+    found.map((f) => `${f.rule} ${f.severity} ${f.baseline.secondSignals}`)
   )
 })
 
@@ -120,5 +121,24 @@ test('a grant recorded by one replica is seen by the replica that owns the grant
   assert.deepEqual(
     found.map((f) => `${f.rule} ${f.principal} ${f.baseline.binding}`),
     [`access-secret-read-after-grant ${sa} RoleBinding:payments/runner-edit`]
+  )
+})
+
+test('what a peer group read, learned by one replica, keeps a new member quiet on another', async () => {
+  const rng = seededRng('peers')
+  const ev = makeEvents(rng)
+  const cfg = parse(accessConfigSchema, { enabled: true, stateTtlMs: 3_600_000 }, 'LW_ERR_CONFIG_INVALID', 'access')
+  const pfx = `${prefix}peers:`
+  const team = ['oidc:payments', 'system:authenticated']
+  const read = (t: number, user: string, groups: string[]) =>
+    ev({ t, user, groups, verb: 'get', resource: 'secrets', ns: 'payments', name: 'stripe', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' })
+  const d1 = createAccessDetector(cfg, { store: createRedisAccessStore(connect(), { prefix: pfx }), emit: 'open', learnUntilMs: LEARN_UNTIL })
+  assert.deepEqual(await feed(d1, [...background(rng, ev, 3), read(LEARN_UNTIL - H, 'dana', team)]), [])
+  await d1.flush()
+  const d2 = createAccessDetector(cfg, { store: createRedisAccessStore(connect(), { prefix: pfx }), emit: 'open', learnUntilMs: LEARN_UNTIL })
+  const found = await feed(d2, [read(AFTER, 'erin', team), read(AFTER, 'mallory', ['oidc:marketing', 'system:authenticated'])])
+  assert.deepEqual(
+    found.map((f) => `${f.rule} ${f.principal} ${f.baseline.secondSignals}`),
+    ['access-first-seen-namespace mallory new-principal']
   )
 })
