@@ -49,14 +49,16 @@ export function identifierLike(value: string): boolean {
  * A name: every part between punctuation is a number (`2024`), a version (`v2`) or letters, and the
  * letters make an identifier (payments-db-credentials-v2, cart_main_key_v3, var.db_password,
  * secret/data/ci/npm, SecretStr(…)). A name assigned to a secret-ish key is a reference, not the
- * secret. Parts that mix letters and digits are what random tokens are made of, and `+`, `=`, `~`,
+ * secret. Parts that mix letters and digits, and long runs of digits, are what random tokens are made of, and `+`, `=`, `~`,
  * `%` belong to encodings: they do not separate parts. Passphrases of dictionary words
  * (correct-horse-battery-staple) are names too: the known-secrets detector is what catches those.
  */
 export function nameLike(value: string): boolean {
   const words: string[] = []
   for (const part of value.split(/[^A-Za-z0-9+=~%]+/)) {
-    if (part === '' || /^[vV]?[0-9]+$/.test(part)) continue
+    // Names carry short numbers (v2, 2024, 20240101, a 12-digit account id); a longer run of digits is
+    // random material: `key-` + 32 hex that happen to be all digits is a Mailgun key, not a name.
+    if (part === '' || /^[vV]?[0-9]{1,13}$/.test(part)) continue
     if (!/^[A-Za-z]+$/.test(part)) return false
     words.push(part)
   }

@@ -42,6 +42,10 @@ test('names with numbers, versions and references are names', () => {
 test('random strings are not names', () => {
   for (const value of ['uTimIGTytyvOPCHigHHQRThk', 'ZqoLcszoNkigGjyUmwovNuip', 'Summer2068+YWjg', 'a8Xk2-pQ9z_LmN4', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY'])
     assert.ok(!nameLike(value), value)
+  // A long run of digits is random material, not a name's number: a Mailgun `key-` whose 32 hex
+  // digits all came out as digits (CI, 2026-12-06) was refused as a reference named "key".
+  assert.ok(!nameLike(`key-${'51576191905357526977748025205435'}`))
+  assert.ok(nameLike('key-123456789012'))
   // The measured rate: about 1 in 10,000 random 24-letter strings reads as a name; allow ten times that.
   const g = seededGen('g')
   const letters = ALPHABETS.base62.replace(/[0-9]/g, '')
