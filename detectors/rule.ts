@@ -42,6 +42,11 @@ export interface Rule {
   secretGroup?: number
   /** Minimum Shannon entropy (bits per character) of the secret. */
   minEntropy?: number
+  /**
+   * The format's alphabet holds '.' and its regex takes full-length values only: a trailing `...` is
+   * three random characters, not a value cut short for display (which the gates refuse otherwise).
+   */
+  dotsAreData?: boolean
   /** Format checksum or structural check of the secret (e.g. GitHub's CRC32). */
   validate?: (secret: string) => boolean
   /**

@@ -47,15 +47,19 @@ export function secretStoreValue(value: string): boolean {
 const TEMPLATE = new RE2(
   '^(?:\\{[A-Za-z_][\\w.]*(?:![rsa])?(?::[^{}]*)?\\}?|\\{[0-9]*\\}|%\\([\\w.-]+\\)[a-z]|%[-+ #0-9.]*[sdvqxXfgeEtTpo]|' +
     '\\{%.*%\\}|\\{#.*#\\}|\\$\\{\\{.*\\}\\}|(?:var|local|data|module|each|count|self|path|terraform)\\.[A-Za-z_][\\w.\\[\\]"-]*|' +
-    '\\.Values\\.[\\w.]+|lookup\\(.*\\)|@Model\\.[\\w.]+|[*•●#?xX]{4,}|.*(?:\\.\\.\\.|…))$'
+    '\\.Values\\.[\\w.]+|lookup\\(.*\\)|@Model\\.[\\w.]+|[*•●#?xX]{4,})$'
 )
+const CUT_SHORT = new RE2('(?:\\.\\.\\.|…)$')
 // A substitution anywhere in the value: `${…}` (shell, Spring, Terraform, JS), `{{…}}` (Go, Helm, Jinja,
 // Mustache), `<%= … %>` (ERB, EJS), `#{…}` (Ruby, Spring EL). A real secret holds none of these.
 const EMBEDDED = new RE2('\\$\\{[^}\\s]*\\}|\\{\\{[^}]*\\}\\}|<%=?[^%]*%>|#\\{[^}]*\\}')
 
-/** A template or format placeholder of any language an operator's configs and logs pass through. */
-export function templateValue(value: string): boolean {
-  return TEMPLATE.test(value) || EMBEDDED.test(value)
+/**
+ * A template or format placeholder of any language an operator's configs and logs pass through, or
+ * a value cut short with an ellipsis unless `dotsAreData` (a format whose alphabet holds '.').
+ */
+export function templateValue(value: string, dotsAreData = false): boolean {
+  return TEMPLATE.test(value) || EMBEDDED.test(value) || (!dotsAreData && CUT_SHORT.test(value))
 }
 
 // Identifiers and digests: UUIDs of any version and case (request, session, tenant, trace and

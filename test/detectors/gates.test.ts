@@ -165,3 +165,12 @@ test('plausibleSecret holds format values to references, unless they start with 
   assert.equal(plausibleSecret(rule({ kind: 'pattern' }), 'hunterhunter', []), true)
   assert.equal(plausibleSecret(rule({ kind: 'generic' }), 'hunterhunter', []), false)
 })
+
+test('a trailing ellipsis is a value cut short, unless the format’s alphabet holds dots (dotsAreData)', () => {
+  const [v = ''] = randomValues(SEED + 6, 1, 32)
+  // Docs and CLIs print `ops_eyJzaWdu...`: what is shown is not the secret.
+  assert.equal(plausibleSecret(rule({ kind: 'pattern' }), `${v}...`, []), false)
+  assert.equal(plausibleSecret(rule({ kind: 'pattern' }), `${v}…`, []), false)
+  // An Entra ID client secret ends in "..." once in 300,000: three random characters of its alphabet.
+  assert.equal(plausibleSecret(rule({ kind: 'pattern', dotsAreData: true }), `${v}...`, []), true, `seed ${SEED + 6}: ${v}`)
+})
