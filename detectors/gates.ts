@@ -16,12 +16,13 @@ const GENERIC_STOPWORDS =
   /^(?:true|false|null|none|nil|undefined|empty|changeme|change[_-]?it|password|secret|redacted|masked|hidden|example|sample|placeholder|required|optional|string|value|default|test|dummy|todo|tbd|fixme|replace[_-]?me|set[_-]?me|n\/a|xxx+|\*+|\.+|-+)$/i
 // Template references where a value will be substituted, in every templating dialect configs and
 // CI logs use: ${X}, ${X:-default}, $X, {{ .Values.x }}, [[ .x ]], %(x)s, <x>, (hidden), [X], $(cmd),
-// #{x}, %X%, __X__, @@X@@, process.env.X, os.environ["X"], and runs of one x (random base64 has xXxX).
+// #{x}, %X%, __X__, @@X@@, process.env.X, os.environ["X"], and runs of one x (random base64 has xXxX;
+// a run of four counts only as a whole word, `xxxx-xxxx`: one random key in 10 million starts `XXXX`).
 // No credential format looks like one, so every rule is held to it (and to `referenceLike`, such as
 // var.db_password): the permissive ones (a URL's password, an .npmrc token, a JDBC property) meet them
 // all the time.
 const PLACEHOLDER =
-  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ)\b.*|(?-i:ENV)(?:\[|\.fetch\().*|(?-i:(?:x{4,}|X{4,}).*|.*(?:x{6,}|X{6,}).*))$/i
+  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ)\b.*|(?-i:ENV)(?:\[|\.fetch\().*|(?-i:(?:x{4,}|X{4,})(?:[^A-Za-z0-9].*)?|.*(?:x{6,}|X{6,}).*))$/i
 
 // Runs of a keyboard or the alphabet, and the words of made-up values: what people type into examples.
 // Each word in one case (dummy, Dummy, DUMMY), not any mix: a random 36-character base62 token holds
