@@ -16,20 +16,19 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node'
 import { createKnownSecrets } from '../../app/known-secrets.ts'
 import { startApp } from '../../app/roles.ts'
 import { loadConfig } from '../../config/load.ts'
-import { createKnownSecretDetector, previewOf } from '../../detectors/known-secrets/detector.ts'
+import { previewOf } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { createKubernetesSource } from '../../detectors/known-secrets/source-kubernetes.ts'
 import { createVaultSource } from '../../detectors/known-secrets/source-vault.ts'
 import type { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import type { LeakwatchError } from '../../pipeline/errors.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
-import type { Finding, LogChunk } from '../../pipeline/events.ts'
+import type { Finding } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
@@ -39,6 +38,8 @@ import type { KubeCluster } from '../harness/kube.ts'
 import { getKube } from '../harness/kube.ts'
 import type { VaultServer } from '../harness/vault.ts'
 import { getVault, kvMount, kvPut, vaultAdmin } from '../harness/vault.ts'
+import { chunkOf, knownSecretScanner, leaks } from '../support/known-secrets.ts'
+import { captureLog } from '../support/log-capture.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 import { startPartition } from './partition.ts'
@@ -56,16 +57,7 @@ const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED'
 const fingerprinter = createFingerprinter(g.base62(40))
 const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 const dir = mkdtempSync(join(tmpdir(), 'lw-known-cluster-'))
-const logLines: string[] = []
-const logger = createLogger({
-  level: 'debug',
-  destination: new Writable({
-    write(c: Buffer, _e, cb) {
-      logLines.push(c.toString())
-      cb()
-    }
-  })
-})
+const { lines: logLines, logger } = captureLog()
 let cluster: KubeCluster
 let vault: VaultServer
 const admin = new KubeConfig()
@@ -183,33 +175,7 @@ function requestsOf(username: string): Array<{ verb: string; path: string; query
     })
 }
 
-function setup() {
-  const index = createKnownSecretIndex({ fingerprint: ofBytes, preview: previewOf })
-  const detector = createKnownSecretDetector({ index, maxContextChars: 300 })
-  const scan = (...lines: string[]) =>
-    detector.detect({
-      v: '1',
-      type: 'log-chunk',
-      stream: 'k8s/app/api/api',
-      source: { type: 'k8s' },
-      startLine: 1,
-      offset: { start: 0, end: 0 },
-      lines,
-      collectedAt: new Date().toISOString()
-    } satisfies LogChunk)
-  return { index, scan }
-}
-
-/** The ways a value leaks that issue 4 names, each as a log line. */
-function leaks(value: string): Record<string, string> {
-  return {
-    raw: `login ok user=app password=${value}`,
-    base64: `data: {"password": "${Buffer.from(value).toString('base64')}"}`,
-    urlEncoded: `GET /login?user=app&pass=${encodeURIComponent(value)} 200`,
-    jsonEscaped: JSON.stringify({ level: 'debug', config: JSON.stringify({ password: value }) }),
-    url: `connecting to postgres://app:${encodeURIComponent(value)}@db.prod:5432/app?sslmode=require`
-  }
-}
+const setup = () => knownSecretScanner(ofBytes)
 
 // First in the file: it watches every namespace and counts what it skipped, so no other test's Secrets may exist yet.
 test('Kubernetes Secrets: listed, watched, updated and deleted in the index within seconds; exclusions honoured', { skip: NEEDS_HARNESS }, async () => {
@@ -426,7 +392,7 @@ test('RBAC: without list on secrets the source gets a coded 403 error, the sourc
   const value = g.password()
   await upsert(app, 'db', { password: value })
   const metrics = createMetrics()
-  const lines: string[] = []
+  const { lines, logger } = captureLog('info')
   const config = loadConfig({
     env: {},
     overrides: {
@@ -439,15 +405,7 @@ test('RBAC: without list on secrets the source gets a coded 403 error, the sourc
     fingerprinter,
     metrics,
     maxContextChars: 300,
-    logger: createLogger({
-      level: 'info',
-      destination: new Writable({
-        write(c: Buffer, _e, cb) {
-          lines.push(c.toString())
-          cb()
-        }
-      })
-    })
+    logger
   })
   assert.ok(known)
   type Logged = { level: number; code?: string; status?: number; namespace?: string; retryInMs?: number; reason?: string; msg: string }
@@ -500,19 +458,6 @@ test('RBAC: the error handed to onError is a LeakwatchError with its code, statu
     await source.stop()
   }
 })
-
-function chunkOf(line: string): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'k8s/app/api/api',
-    source: { type: 'k8s' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines: [line],
-    collectedAt: new Date().toISOString()
-  }
-}
 
 test('run all with known secrets from a file and the Kubernetes API: one known-secret incident per leaked value, no plaintext on the bus', async () => {
   const home = await namespace(uniq('lw-sa'))

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
@@ -63,6 +64,35 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 
 export function uniqueId(): string {
   return randomBytes(4).toString('hex')
+}
+
+/**
+ * The settings the three clustered roles of one e2e run share: the harness's Kafka and Redis under topic and key
+ * names of the run's own (`<name><id>`), a file collector tailing `logs` from the beginning, and the run's keys
+ * and consumer groups. A test adds what it is about.
+ */
+export function clusteredRun(
+  services: { kafkaBrokers: string[]; redisUrl: string },
+  run: { name: string; id: string; dir: string; logs: string; fingerprintKey: string }
+): Record<string, unknown> {
+  const { name, id } = run
+  return {
+    'log.level': 'debug',
+    'http.port': 0,
+    'http.host': '127.0.0.1',
+    'kafka.brokers': services.kafkaBrokers,
+    'kafka.payloadKey': `payload-key-${id}-`.padEnd(40, 'y'),
+    'kafka.topicPrefix': `${name}${id}.`,
+    'redis.url': services.redisUrl,
+    'redis.keyPrefix': `${name}${id}`,
+    'collector.files.path': run.logs,
+    'collector.files.checkpointPath': join(run.dir, `checkpoint-${id}.json`),
+    'collector.files.readFrom': 'beginning',
+    'collector.files.pollIntervalMs': 50,
+    'detector.fingerprintKey': run.fingerprintKey,
+    'detector.groupId': `detector-${id}`,
+    'responder.groupId': `responder-${id}`
+  }
 }
 
 /** Every message of every leakwatch topic, read from the beginning up to the current end. */
