@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel } from 'kafkajs'
 import { TOPICS } from '../../pipeline/events.ts'
@@ -92,6 +93,42 @@ export function clusteredRun(
     'detector.fingerprintKey': run.fingerprintKey,
     'detector.groupId': `detector-${id}`,
     'responder.groupId': `responder-${id}`
+  }
+}
+
+/**
+ * Resolves once nothing more can reach a webhook receiver: the responder group committed the findings topic up to
+ * its end (it commits a batch only once the batch's incidents and jobs are stored) and no action job waits, runs or
+ * is delayed. What a receiver got by then is all it will get, duplicates included.
+ */
+export async function responderSettled(
+  services: { kafkaBrokers: string[]; redisUrl: string },
+  run: { topicPrefix: string; keyPrefix: string; groupId: string },
+  timeoutMs = 60_000
+): Promise<void> {
+  const kafka = new Kafka({ clientId: 'leakwatch-test-settled', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  const connection = new Redis(services.redisUrl, { maxRetriesPerRequest: null })
+  const queue = new Queue('actions', { connection, prefix: `${run.keyPrefix}:bull` })
+  const topic = run.topicPrefix + TOPICS.findings
+  await admin.connect()
+  try {
+    await waitFor(
+      'the responder to consume every finding and run every action',
+      async () => {
+        const ends = await admin.fetchTopicOffsets(topic)
+        const [committed] = await admin.fetchOffsets({ groupId: run.groupId, topics: [topic] })
+        const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]))
+        if (!ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high))) return undefined
+        const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children')
+        return Object.values(counts).every((n) => n === 0) ? true : undefined
+      },
+      timeoutMs
+    )
+  } finally {
+    await admin.disconnect()
+    await queue.close()
+    connection.disconnect()
   }
 }
 

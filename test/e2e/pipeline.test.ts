@@ -17,7 +17,7 @@ import { createLogger } from '../../pipeline/log.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
 import { seededGen } from '../support/seed.ts'
-import { capture, clusteredRun, dumpKafka, dumpRedis, forms, startReceiver, uniqueId, waitFor } from './helpers.ts'
+import { capture, clusteredRun, dumpKafka, dumpRedis, forms, responderSettled, startReceiver, uniqueId, waitFor } from './helpers.ts'
 
 let services: Services
 let dir: string
@@ -73,8 +73,8 @@ test('a leaked secret travels the whole pipeline and is never stored or printed 
     const fp = createFingerprinter(fingerprintKey)
     const expected = new Set(secrets.map((s) => fp.of(s)))
     await waitFor('three webhook deliveries', () => (receiver.received.length >= 3 ? true : undefined))
-    // Give a duplicate delivery, if there were going to be one, the chance to show up.
-    await new Promise((r) => setTimeout(r, 500))
+    // A duplicate delivery, if there were going to be one, has been made once the responder is idle.
+    await responderSettled(services, { topicPrefix: `e2e${id}.`, keyPrefix: `e2e${id}`, groupId: `responder-${id}` })
     assert.equal(receiver.received.length, 3, 'one webhook per incident')
 
     const got = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { fingerprint: string; preview: string; rule: string } })
