@@ -28,7 +28,7 @@ import { postgresSkip, startPostgres } from '../harness/postgres.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
 import type { VaultServer } from '../harness/vault.ts'
-import { getVault } from '../harness/vault.ts'
+import { getVault, scopedToken } from '../harness/vault.ts'
 import { seededGen } from '../support/seed.ts'
 import { capture, clusteredRun, dumpKafka, dumpRedis, forms, uniqueId, waitFor } from './helpers.ts'
 
@@ -120,11 +120,7 @@ test('a database password leaked in a log line ends with Vault rotating the stat
 
   // The responder's token may rotate this one role and do nothing else.
   await root.request('PUT', `sys/policies/acl/${mount}-rotate`, { body: { policy: `path "${mount}/rotate-role/${role}" { capabilities = ["update"] }` } })
-  const responderToken = (
-    (await root.request('POST', 'auth/token/create', { body: { policies: [`${mount}-rotate`], no_default_policy: true, ttl: '1h' } })).json as {
-      auth: { client_token: string }
-    }
-  ).auth.client_token
+  const responderToken = await scopedToken(root, [`${mount}-rotate`], '1h')
 
   const logs = join(dir, `logs-${id}`)
   await mkdir(logs, { recursive: true })

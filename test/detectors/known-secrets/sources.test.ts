@@ -16,7 +16,7 @@ import { createFileSource } from '../../../detectors/known-secrets/source-file.t
 import { createVaultSource } from '../../../detectors/known-secrets/source-vault.ts'
 import { createFingerprinter } from '../../../pipeline/fingerprint.ts'
 import type { VaultServer } from '../../harness/vault.ts'
-import { getVault, kvMount, kvPut, vaultAdmin } from '../../harness/vault.ts'
+import { getVault, kvMount, kvPut, scopedToken, vaultAdmin } from '../../harness/vault.ts'
 import { knownSecretScanner, leaks } from '../../support/known-secrets.ts'
 import { captureLog } from '../../support/log-capture.ts'
 import { seededGen } from '../../support/seed.ts'
@@ -48,11 +48,7 @@ test('Vault KV v2 (real Vault, token auth): recursive paths, refresh follows upd
       body: { policy: `path "${mount}/data/*" { capabilities = [${caps}] }\npath "${mount}/metadata/*" { capabilities = [${list}] }` }
     })
   await grant('"read"', '"list"')
-  const token = (
-    (await admin.request('POST', 'auth/token/create', { body: { policies: [policy], no_default_policy: true, ttl: '10m' } })).json as {
-      auth: { client_token: string }
-    }
-  ).auth.client_token
+  const token = await scopedToken(admin, [policy], '10m')
   const { index, scan } = setup()
   const one = g.password()
   const two = g.base62(32)
