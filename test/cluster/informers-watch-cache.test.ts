@@ -19,6 +19,7 @@ import { chunkOf } from '../support/known-secrets.ts'
 import { captureLog } from '../support/log-capture.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
+import { kubeConfigFor } from './kube-config.ts'
 import { startPartition } from './partition.ts'
 
 const g = seededGen('watch-cache')
@@ -38,19 +39,6 @@ before(async () => {
 
 function uniq(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${n++}-${g.base62(4).toLowerCase()}`
-}
-
-/**
- * The cluster of the admin kubeconfig (server, CA) with another user: a service account's token, or the
- * admin's own user when token is undefined; `server` points it at the partition relay instead.
- */
-function kubeConfigFor(token: string | undefined, server?: string): KubeConfig {
-  const current = admin.getCurrentCluster()
-  const user = token === undefined ? admin.getCurrentUser() : { name: 'agent', token }
-  assert.ok(current !== null && user !== null, 'the admin kubeconfig names a cluster and a user')
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(server === undefined ? current : { ...current, server }, user)
-  return kc
 }
 
 function podBody(name: string, node: string, labels: Record<string, string>): V1Pod {
@@ -78,7 +66,7 @@ test('cut off across a kube-apiserver restart: both informers get 410 Gone from 
   let clock = Date.now()
   const pods = createPodMetadata(
     { nodeName: node, deletedRetentionMs: 1000, maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(undefined, partition.server), logger: podLog.logger, now: () => clock }
+    { kubeConfig: kubeConfigFor(admin, undefined, partition.server), logger: podLog.logger, now: () => clock }
   )
   t.after(() => pods.stop())
   const secretLog = captureLog()
@@ -86,7 +74,7 @@ test('cut off across a kube-apiserver restart: both informers get 410 Gone from 
   const detector = createKnownSecretDetector({ index, maxContextChars: 200 })
   const source = createKubernetesSource(
     { namespaces: [ns], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(undefined, partition.server), index, logger: secretLog.logger }
+    { kubeConfig: kubeConfigFor(admin, undefined, partition.server), index, logger: secretLog.logger }
   )
   t.after(() => source.stop())
   pods.start()
@@ -140,7 +128,7 @@ test('the pod informer without RBAC on pods: says what to grant, retries with ba
   const log = captureLog()
   const pods = createPodMetadata(
     { nodeName: node, deletedRetentionMs: 60_000, maxRetryDelayMs: 30_000 },
-    { kubeConfig: kubeConfigFor(status.token), logger: log.logger }
+    { kubeConfig: kubeConfigFor(admin, status.token), logger: log.logger }
   )
   t.after(() => pods.stop())
   pods.start()

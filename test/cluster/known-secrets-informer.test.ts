@@ -42,6 +42,7 @@ import { chunkOf, knownSecretScanner, leaks } from '../support/known-secrets.ts'
 import { captureLog } from '../support/log-capture.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
+import { kubeConfigFor } from './kube-config.ts'
 import { startPartition } from './partition.ts'
 
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
@@ -132,19 +133,6 @@ async function grantSecrets(ns: string, name: string): Promise<void> {
   })
 }
 
-/**
- * The cluster of the admin kubeconfig (server, CA) with another user: a service account's token, or the
- * admin's own user when token is undefined; `server` points it at the partition relay instead.
- */
-function kubeConfigFor(token: string | undefined, server?: string): KubeConfig {
-  const current = admin.getCurrentCluster()
-  const user = token === undefined ? admin.getCurrentUser() : { name: 'agent', token }
-  assert.ok(current !== null && user !== null, 'the admin kubeconfig names a cluster and a user')
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(server === undefined ? current : { ...current, server }, user)
-  return kc
-}
-
 function kubeconfigFile(token: string): string {
   const path = join(dir, `kubeconfig-${n++}.json`)
   const cfg = JSON.parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as { users: Array<{ user: Record<string, unknown> }> }
@@ -206,7 +194,7 @@ test('Kubernetes Secrets: listed, watched, updated and deleted in the index with
       maxRetryDelayMs: 500,
       pageSize: 4
     },
-    { kubeConfig: kubeConfigFor(token), index, logger, onSkip: (r) => skipped.push(r), onState: (s) => states.push(s) }
+    { kubeConfig: kubeConfigFor(admin, token), index, logger, onSkip: (r) => skipped.push(r), onState: (s) => states.push(s) }
   )
   try {
     source.start()
@@ -269,7 +257,7 @@ test('Kubernetes Secrets: cut off while Secrets change and etcd is compacted, th
   await upsert(app, 'b', { v: b })
   const source = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(token, partition.server), index, logger }
+    { kubeConfig: kubeConfigFor(admin, token, partition.server), index, logger }
   )
   const watching = () => requestsOf(user).filter((r) => r.verb === 'watch').length
   const lists = () => requestsOf(user).filter((r) => r.verb === 'list').length
@@ -332,7 +320,7 @@ test('Kubernetes Secrets: a Secret labelled to be ignored after it was indexed l
   await upsert(app, 'db', { v: value })
   const source = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: ['leakwatch.io/ignore'], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(token), index, logger }
+    { kubeConfig: kubeConfigFor(admin, token), index, logger }
   )
   try {
     source.start()
@@ -357,7 +345,7 @@ test('Kubernetes Secrets: stopped while its first list is in flight, the source 
   const stopped = setup()
   const source = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(token), index: stopped.index, logger }
+    { kubeConfig: kubeConfigFor(admin, token), index: stopped.index, logger }
   )
   source.start()
   await source.stop()
@@ -367,7 +355,7 @@ test('Kubernetes Secrets: stopped while its first list is in flight, the source 
   const witness = setup()
   const running = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(undefined), index: witness.index, logger }
+    { kubeConfig: kubeConfigFor(admin, undefined), index: witness.index, logger }
   )
   try {
     running.start()
@@ -440,7 +428,7 @@ test('RBAC: the error handed to onError is a LeakwatchError with its code, statu
   const { index } = setup()
   const source = createKubernetesSource(
     { namespaces: [home], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 400 },
-    { kubeConfig: kubeConfigFor(token), index, logger, onError: (e) => errors.push(e) }
+    { kubeConfig: kubeConfigFor(admin, token), index, logger, onError: (e) => errors.push(e) }
   )
   try {
     source.start()
