@@ -2,10 +2,10 @@
 // (plain, gzip, EventList lines, a pretty-printed EventList), learning first,
 // then the findings in each format, with the fields the issue requires. Real
 // shapes: the kube-apiserver's own log (test/fixtures/audit) and Falco's
-// public trace files (test/fixtures/falco-audit, Apache-2.0, see PROVENANCE.md).
+// public trace files (../shared/samples/k8s-audit, Apache-2.0, read in place).
 
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -116,8 +116,8 @@ test('the real kube-apiserver log: reads by the responder and detector service a
   assert.equal(web.events, stats.events)
 })
 
-const falco = join(repo, 'test/fixtures/falco-audit')
-test('Falco’s public audit traces (v1 and v1beta1 events): exec, attach and RBAC shapes are read and reported', async () => {
+const falco = join(repo, '../shared/samples/k8s-audit')
+test('Falco’s public audit traces (v1 and v1beta1 events): exec, attach and RBAC shapes are read and reported', { skip: !existsSync(falco) }, async () => {
   const config = parse(accessConfigSchema, {}, 'LW_ERR_CONFIG_INVALID', 'access')
   const text = readdirSync(falco)
     .filter((f) => f.endsWith('.json'))
