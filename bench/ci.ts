@@ -31,7 +31,7 @@ import { createCodec } from '../pipeline/codec.ts'
 import type { Finding } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
 import { githubLog } from '../test/support/github-log.ts'
-import { deliver, startGithubStandin } from '../test/support/github-standin.ts'
+import { deliver, githubCollectorSection, startGithubStandin } from '../test/support/github-standin.ts'
 import { cpuSecondsOf, freePort, scrape } from './collector.ts'
 import type { Benchmark } from './run.ts'
 
@@ -109,28 +109,13 @@ export async function runCiBench(opts: { brokers: string[]; mb: number; seed: nu
   try {
     const [webhookPort, collectorHttp, detectorHttp] = [await freePort(), await freePort(), await freePort()]
     const prefix = `cibench${Date.now()}.`
-    await writeFile(join(dir, 'token'), gh.token)
-    await writeFile(join(dir, 'secret'), SECRET)
     const base = { log: { level: 'warn' }, kafka: { brokers: opts.brokers, topicPrefix: prefix } }
     await writeFile(
       join(dir, 'collector.yaml'),
       JSON.stringify({
         ...base,
         http: { host: '127.0.0.1', port: collectorHttp },
-        collector: {
-          files: { enabled: false },
-          podLogs: { mode: 'off' },
-          github: {
-            enabled: true,
-            host: '127.0.0.1',
-            port: webhookPort,
-            webhookSecretFile: join(dir, 'secret'),
-            tokenFile: join(dir, 'token'),
-            apiUrl: gh.apiUrl,
-            replayStore: 'memory',
-            statePath: join(dir, 'jobs.json')
-          }
-        }
+        collector: githubCollectorSection(gh, { dir, port: webhookPort, webhookSecret: SECRET, statePath: join(dir, 'jobs.json') })
       })
     )
     await writeFile(join(dir, 'detector.yaml'), JSON.stringify({ ...base, http: { host: '127.0.0.1', port: detectorHttp } }))

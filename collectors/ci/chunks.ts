@@ -14,6 +14,7 @@ import type { LogChunk, Source } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import type { Publish } from '../../pipeline/runner.ts'
 import type { CiLine } from './log-lines.ts'
+import { sendWindow } from './send-window.ts'
 
 export interface ChunkLimits {
   maxChunkLines: number
@@ -49,7 +50,10 @@ export async function publishLines(
   let lastEnd = 0
   // Whether the last line taken in may still grow by a continuation piece.
   let lastOpen = false
-  let inflight: Promise<void> | undefined
+  // Encoded now, sent once the chunk before it is acknowledged: one chunk on the wire while the next is cut,
+  // acknowledgements in order, and never more than two chunks held. A failed send fails here, at the next cut, or
+  // at the end; nothing after it is sent.
+  const sends = sendWindow(deps.publish, { onWire: 1, held: 1 })
 
   async function flush(): Promise<void> {
     if (lines.length === 0) return
@@ -66,24 +70,15 @@ export async function publishLines(
     const n = lines.length
     lines = []
     bytes = 0
-    const record = [{ topic: TOPICS.logs, key: stream, value: chunk }]
-    // Encoded now, sent once the chunk before it is acknowledged: one chunk on the wire while the next is cut,
-    // acknowledgements in order, and never more than two chunks held.
-    const records = deps.publish.encode === undefined ? record : deps.publish.encode(record)
-    const previous = inflight
-    inflight = (async () => {
-      await previous
-      await deps.publish(records)
+    await sends.send([{ topic: TOPICS.logs, key: stream, value: chunk }], () => {
       done.chunks++
       done.lines += n
       deps.onChunk?.(chunk.offset.end, n)
-    })()
-    // A failed send fails here, at the next cut, or at the end; nothing after it is sent.
-    inflight.catch(() => {})
-    await previous
+    })
   }
 
-  try {
+  // Whatever happened, nothing is left sending behind the caller's back.
+  await sends.run(async () => {
     for await (const batch of batches) {
       for (const l of batch) {
         const size = Buffer.byteLength(l.text)
@@ -120,10 +115,6 @@ export async function publishLines(
       }
     }
     await flush()
-  } finally {
-    // Whatever happened, nothing is left sending behind the caller's back.
-    await inflight?.catch(() => {})
-  }
-  await inflight
+  })
   return done
 }

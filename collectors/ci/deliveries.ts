@@ -2,13 +2,15 @@
 // it already took, so a redelivered or replayed event is processed once, and
 // which accepted jobs are not yet on Kafka, so a restart picks them up again.
 // In one process (`run all`) this is memory; collectors that run as several
-// replicas behind one Service share it in Redis (SET NX PX for the claims, a
-// hash for the pending jobs), under the `redis.keyPrefix`.
+// replicas behind one Service share it in Redis (the claims are
+// delivery-guard.ts's, a hash holds the pending jobs), under the
+// `redis.keyPrefix`.
 //
 // Nothing stored here is log content: keys are provider ids, pending values
 // are job metadata.
 
 import type { Redis } from 'ioredis'
+import { memoryGuard, redisGuard } from './delivery-guard.ts'
 
 export interface DeliveryStore {
   /** True the first time `key` is claimed within `ttlMs`; false for a replay. */
@@ -23,27 +25,11 @@ export interface DeliveryStore {
 
 /** Bounded: past `maxKeys` claims the oldest are forgotten first (a replay that old is answered twice, never lost). */
 export function memoryDeliveryStore(opts: { now?: () => number; maxKeys?: number } = {}): DeliveryStore {
-  const now = opts.now ?? Date.now
-  const max = opts.maxKeys ?? 100_000
-  const claims = new Map<string, number>()
+  const guard = memoryGuard(opts.now, opts.maxKeys ?? 100_000)
   const pending = new Map<string, string>()
   return {
-    async claim(key, ttlMs) {
-      const t = now()
-      const until = claims.get(key)
-      if (until !== undefined && until > t) return false
-      claims.delete(key)
-      claims.set(key, t + ttlMs)
-      while (claims.size > max) {
-        const oldest = claims.keys().next().value
-        if (oldest === undefined) break
-        claims.delete(oldest)
-      }
-      return true
-    },
-    async release(key) {
-      claims.delete(key)
-    },
+    claim: guard.claim,
+    release: guard.forget,
     async addPending(id, value) {
       pending.set(id, value)
     },
@@ -57,15 +43,11 @@ export function memoryDeliveryStore(opts: { now?: () => number; maxKeys?: number
 }
 
 export function redisDeliveryStore(redis: Redis, prefix: string, name: string): DeliveryStore {
-  const claimKey = (key: string): string => `${prefix}:ci:${name}:seen:${key}`
+  const guard = redisGuard(redis, prefix, `${name}:seen`)
   const pendingKey = `${prefix}:ci:${name}:pending`
   return {
-    async claim(key, ttlMs) {
-      return (await redis.set(claimKey(key), '1', 'PX', ttlMs, 'NX')) === 'OK'
-    },
-    async release(key) {
-      await redis.del(claimKey(key))
-    },
+    claim: guard.claim,
+    release: guard.forget,
     async addPending(id, value) {
       await redis.hset(pendingKey, id, value)
     },

@@ -1,8 +1,8 @@
 // Delivery ids of CI webhooks, remembered for a while so a replayed delivery
 // is taken once: in Redis when several replicas share the endpoint (SET NX
 // PX: atomic, expires by itself), in memory for one process (`run all`).
-// Only ids are kept (GitHub's X-GitHub-Delivery GUID, GitLab's event UUID),
-// never a payload.
+// Only ids are kept (GitHub's X-GitHub-Delivery GUID, GitLab's event UUID and
+// job ids, through deliveries.ts), never a payload.
 
 import type { Redis } from 'ioredis'
 import { LeakwatchError } from '../../pipeline/errors.ts'
@@ -36,8 +36,9 @@ export function memoryGuard(now: () => number = Date.now, maxEntries = 1_000_000
   }
 }
 
-export function redisGuard(redis: Redis, keyPrefix: string): DeliveryGuard {
-  const key = (id: string): string => `${keyPrefix}:ci:delivery:${id}`
+/** Ids under `<keyPrefix>:ci:<space>:`; each store keeps the space its keys were first written in (a renamed one would take replays twice). */
+export function redisGuard(redis: Redis, keyPrefix: string, space = 'delivery'): DeliveryGuard {
+  const key = (id: string): string => `${keyPrefix}:ci:${space}:${id}`
   return {
     async claim(id, ttlMs) {
       try {

@@ -52,8 +52,8 @@ export interface IngestDeps {
   metrics: Metrics
   tokens: readonly string[]
   now?: () => Date
-  /** Body bytes read so far, at each read (tests check the read-ahead bound). */
-  onRead?: (bytes: number) => void
+  /** Body bytes read so far, at each read, and the request read (tests check the read-ahead bound and that its connection is held). */
+  onRead?: (bytes: number, req: IncomingMessage) => void
 }
 
 export interface IngestEndpoint extends Collector {
@@ -155,7 +155,7 @@ export function createIngestEndpoint(config: CiIngestConfig, deps: IngestDeps): 
       const body = (async function* () {
         for await (const piece of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
           bytes += piece.length
-          deps.onRead?.(bytes)
+          deps.onRead?.(bytes, req)
           if (bytes > config.maxBodyBytes) throw new BodyTooLarge(`body over ${config.maxBodyBytes} bytes`)
           yield piece
         }

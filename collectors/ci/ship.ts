@@ -19,6 +19,7 @@ import type { CiLine } from './log-lines.ts'
 import { logLines } from './log-lines.ts'
 import type { CiJobMeta, CiLogFormat } from './provider.ts'
 import { ciSource, ciStream } from './provider.ts'
+import { sendWindow } from './send-window.ts'
 
 export interface ShipOptions {
   format: CiLogFormat
@@ -61,9 +62,10 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
   let batchBytes = 0
   // The last line whose every piece is in a published batch.
   let batchLastLine = resumeAfterLine
-  let inflight: Promise<void> | undefined
-  const window: Array<Promise<void>> = []
+  // Several batches on the wire while the next is cut (a produce round trip with acks=all, not the CPU, bounds one
+  // job otherwise); progress is still reported in order, and stops at the first batch that failed.
   const depth = Math.max(1, Math.floor(opts.maxInFlightBytes / opts.maxBatchBytes))
+  const sends = sendWindow(deps.publish, { onWire: depth, held: depth - 1 })
   let chunkStart = 0
   const stats: Shipped = { lines: 0, bytes: 0, chunks: 0, skipped: 0 }
   let lastComplete = resumeAfterLine
@@ -72,23 +74,12 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
   async function flushBatch(): Promise<void> {
     if (current !== undefined) closeChunk()
     if (batch.length === 0) return
-    const records = deps.publish.encode === undefined ? batch : deps.publish.encode(batch)
+    const records = batch
     const upTo = batchLastLine
     const raw = rawEnd
     batch = []
     batchBytes = 0
-    // Several batches on the wire while the next is cut (a produce round trip with acks=all, not the CPU, bounds one
-    // job otherwise); progress is still reported in order, and stops at the first batch that failed.
-    const send = deps.publish(records)
-    // Awaited through the chain below; until then a failed send must not count as unhandled (it would end the process).
-    send.catch(() => {})
-    inflight = (inflight ?? Promise.resolve()).then(async () => {
-      await send
-      await deps.onAcked?.(upTo, raw)
-    })
-    inflight.catch(() => {})
-    window.push(inflight)
-    if (window.length >= depth) await window.shift()
+    await sends.send(records, () => deps.onAcked?.(upTo, raw))
   }
 
   function closeChunk(): void {
@@ -101,7 +92,8 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
   }
 
   let readError: unknown
-  try {
+  // A failed send still waits for what is on the wire, so progress is never reported out of order.
+  await sends.run(async () => {
     try {
       await readAll()
     } catch (err) {
@@ -109,11 +101,7 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
       readError = err
     }
     await flushBatch()
-  } finally {
-    // A failed send still waits for what is on the wire, so progress is never reported out of order.
-    await inflight?.catch(() => {})
-  }
-  await inflight
+  })
   if (readError !== undefined) throw readError
   return stats
 

@@ -5,7 +5,6 @@
 // changed meanwhile; and the pod informer without RBAC on pods says what to grant and retries with backoff.
 
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { before, test } from 'node:test'
 import type { V1Pod } from '@kubernetes/client-node'
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node'
@@ -13,13 +12,14 @@ import { createPodMetadata } from '../../collectors/k8s-pods.ts'
 import { createKnownSecretDetector, previewOf } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { createKubernetesSource } from '../../detectors/known-secrets/source-kubernetes.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
-import { createLogger } from '../../pipeline/log.ts'
 import type { KubeCluster } from '../harness/kube.ts'
 import { getKube } from '../harness/kube.ts'
+import { chunkOf } from '../support/known-secrets.ts'
+import { captureLog } from '../support/log-capture.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
+import { kubeConfigFor } from './kube-config.ts'
 import { startPartition } from './partition.ts'
 
 const g = seededGen('watch-cache')
@@ -41,52 +41,12 @@ function uniq(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${n++}-${g.base62(4).toLowerCase()}`
 }
 
-/**
- * The cluster of the admin kubeconfig (server, CA) with another user: a service account's token, or the
- * admin's own user when token is undefined; `server` points it at the partition relay instead.
- */
-function kubeConfigFor(token: string | undefined, server?: string): KubeConfig {
-  const current = admin.getCurrentCluster()
-  const user = token === undefined ? admin.getCurrentUser() : { name: 'agent', token }
-  assert.ok(current !== null && user !== null, 'the admin kubeconfig names a cluster and a user')
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(server === undefined ? current : { ...current, server }, user)
-  return kc
-}
-
-function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
-  const lines: string[] = []
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(c: Buffer, _e, cb) {
-        lines.push(c.toString())
-        cb()
-      }
-    })
-  })
-  return { lines, logger }
-}
-
 function podBody(name: string, node: string, labels: Record<string, string>): V1Pod {
   return { metadata: { name, labels }, spec: { nodeName: node, containers: [{ name: 'app', image: 'registry.invalid/leakwatch/none:0' }] } }
 }
 
 function secretBody(name: string, value: string) {
   return { metadata: { name }, data: { v: Buffer.from(value).toString('base64') } }
-}
-
-function chunkOf(line: string): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'k8s/app/api/api',
-    source: { type: 'k8s' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines: [line],
-    collectedAt: new Date().toISOString()
-  }
 }
 
 test('cut off across a kube-apiserver restart: both informers get 410 Gone from the new watch cache, list again and catch up', {
@@ -102,19 +62,19 @@ test('cut off across a kube-apiserver restart: both informers get 410 Gone from 
 
   const partition = await startPartition(cluster.server)
   t.after(() => partition.close())
-  const podLog = capture()
+  const podLog = captureLog()
   let clock = Date.now()
   const pods = createPodMetadata(
     { nodeName: node, deletedRetentionMs: 1000, maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(undefined, partition.server), logger: podLog.logger, now: () => clock }
+    { kubeConfig: kubeConfigFor(admin, undefined, partition.server), logger: podLog.logger, now: () => clock }
   )
   t.after(() => pods.stop())
-  const secretLog = capture()
+  const secretLog = captureLog()
   const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
   const detector = createKnownSecretDetector({ index, maxContextChars: 200 })
   const source = createKubernetesSource(
     { namespaces: [ns], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(undefined, partition.server), index, logger: secretLog.logger }
+    { kubeConfig: kubeConfigFor(admin, undefined, partition.server), index, logger: secretLog.logger }
   )
   t.after(() => source.stop())
   pods.start()
@@ -165,10 +125,10 @@ test('the pod informer without RBAC on pods: says what to grant, retries with ba
   await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'agent' } } })
   const { status } = await core.createNamespacedServiceAccountToken({ namespace: ns, name: 'agent', body: { spec: { audiences: [] } } })
   assert.ok(status?.token)
-  const log = capture()
+  const log = captureLog()
   const pods = createPodMetadata(
     { nodeName: node, deletedRetentionMs: 60_000, maxRetryDelayMs: 30_000 },
-    { kubeConfig: kubeConfigFor(status.token), logger: log.logger }
+    { kubeConfig: kubeConfigFor(admin, status.token), logger: log.logger }
   )
   t.after(() => pods.stop())
   pods.start()

@@ -16,20 +16,19 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node'
 import { createKnownSecrets } from '../../app/known-secrets.ts'
 import { startApp } from '../../app/roles.ts'
 import { loadConfig } from '../../config/load.ts'
-import { createKnownSecretDetector, previewOf } from '../../detectors/known-secrets/detector.ts'
+import { previewOf } from '../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { createKubernetesSource } from '../../detectors/known-secrets/source-kubernetes.ts'
 import { createVaultSource } from '../../detectors/known-secrets/source-vault.ts'
 import type { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import type { LeakwatchError } from '../../pipeline/errors.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
-import type { Finding, LogChunk } from '../../pipeline/events.ts'
+import type { Finding } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
@@ -39,8 +38,11 @@ import type { KubeCluster } from '../harness/kube.ts'
 import { getKube } from '../harness/kube.ts'
 import type { VaultServer } from '../harness/vault.ts'
 import { getVault, kvMount, kvPut, vaultAdmin } from '../harness/vault.ts'
+import { chunkOf, knownSecretScanner, leaks } from '../support/known-secrets.ts'
+import { captureLog } from '../support/log-capture.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
+import { kubeConfigFor } from './kube-config.ts'
 import { startPartition } from './partition.ts'
 
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
@@ -56,16 +58,7 @@ const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED'
 const fingerprinter = createFingerprinter(g.base62(40))
 const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 const dir = mkdtempSync(join(tmpdir(), 'lw-known-cluster-'))
-const logLines: string[] = []
-const logger = createLogger({
-  level: 'debug',
-  destination: new Writable({
-    write(c: Buffer, _e, cb) {
-      logLines.push(c.toString())
-      cb()
-    }
-  })
-})
+const { lines: logLines, logger } = captureLog()
 let cluster: KubeCluster
 let vault: VaultServer
 const admin = new KubeConfig()
@@ -140,19 +133,6 @@ async function grantSecrets(ns: string, name: string): Promise<void> {
   })
 }
 
-/**
- * The cluster of the admin kubeconfig (server, CA) with another user: a service account's token, or the
- * admin's own user when token is undefined; `server` points it at the partition relay instead.
- */
-function kubeConfigFor(token: string | undefined, server?: string): KubeConfig {
-  const current = admin.getCurrentCluster()
-  const user = token === undefined ? admin.getCurrentUser() : { name: 'agent', token }
-  assert.ok(current !== null && user !== null, 'the admin kubeconfig names a cluster and a user')
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(server === undefined ? current : { ...current, server }, user)
-  return kc
-}
-
 function kubeconfigFile(token: string): string {
   const path = join(dir, `kubeconfig-${n++}.json`)
   const cfg = JSON.parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as { users: Array<{ user: Record<string, unknown> }> }
@@ -183,33 +163,7 @@ function requestsOf(username: string): Array<{ verb: string; path: string; query
     })
 }
 
-function setup() {
-  const index = createKnownSecretIndex({ fingerprint: ofBytes, preview: previewOf })
-  const detector = createKnownSecretDetector({ index, maxContextChars: 300 })
-  const scan = (...lines: string[]) =>
-    detector.detect({
-      v: '1',
-      type: 'log-chunk',
-      stream: 'k8s/app/api/api',
-      source: { type: 'k8s' },
-      startLine: 1,
-      offset: { start: 0, end: 0 },
-      lines,
-      collectedAt: new Date().toISOString()
-    } satisfies LogChunk)
-  return { index, scan }
-}
-
-/** The ways a value leaks that issue 4 names, each as a log line. */
-function leaks(value: string): Record<string, string> {
-  return {
-    raw: `login ok user=app password=${value}`,
-    base64: `data: {"password": "${Buffer.from(value).toString('base64')}"}`,
-    urlEncoded: `GET /login?user=app&pass=${encodeURIComponent(value)} 200`,
-    jsonEscaped: JSON.stringify({ level: 'debug', config: JSON.stringify({ password: value }) }),
-    url: `connecting to postgres://app:${encodeURIComponent(value)}@db.prod:5432/app?sslmode=require`
-  }
-}
+const setup = () => knownSecretScanner(ofBytes)
 
 // First in the file: it watches every namespace and counts what it skipped, so no other test's Secrets may exist yet.
 test('Kubernetes Secrets: listed, watched, updated and deleted in the index within seconds; exclusions honoured', { skip: NEEDS_HARNESS }, async () => {
@@ -240,7 +194,7 @@ test('Kubernetes Secrets: listed, watched, updated and deleted in the index with
       maxRetryDelayMs: 500,
       pageSize: 4
     },
-    { kubeConfig: kubeConfigFor(token), index, logger, onSkip: (r) => skipped.push(r), onState: (s) => states.push(s) }
+    { kubeConfig: kubeConfigFor(admin, token), index, logger, onSkip: (r) => skipped.push(r), onState: (s) => states.push(s) }
   )
   try {
     source.start()
@@ -303,7 +257,7 @@ test('Kubernetes Secrets: cut off while Secrets change and etcd is compacted, th
   await upsert(app, 'b', { v: b })
   const source = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(token, partition.server), index, logger }
+    { kubeConfig: kubeConfigFor(admin, token, partition.server), index, logger }
   )
   const watching = () => requestsOf(user).filter((r) => r.verb === 'watch').length
   const lists = () => requestsOf(user).filter((r) => r.verb === 'list').length
@@ -366,7 +320,7 @@ test('Kubernetes Secrets: a Secret labelled to be ignored after it was indexed l
   await upsert(app, 'db', { v: value })
   const source = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: ['leakwatch.io/ignore'], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(token), index, logger }
+    { kubeConfig: kubeConfigFor(admin, token), index, logger }
   )
   try {
     source.start()
@@ -391,7 +345,7 @@ test('Kubernetes Secrets: stopped while its first list is in flight, the source 
   const stopped = setup()
   const source = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(token), index: stopped.index, logger }
+    { kubeConfig: kubeConfigFor(admin, token), index: stopped.index, logger }
   )
   source.start()
   await source.stop()
@@ -401,7 +355,7 @@ test('Kubernetes Secrets: stopped while its first list is in flight, the source 
   const witness = setup()
   const running = createKubernetesSource(
     { namespaces: [app], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 300 },
-    { kubeConfig: kubeConfigFor(undefined), index: witness.index, logger }
+    { kubeConfig: kubeConfigFor(admin, undefined), index: witness.index, logger }
   )
   try {
     running.start()
@@ -426,7 +380,7 @@ test('RBAC: without list on secrets the source gets a coded 403 error, the sourc
   const value = g.password()
   await upsert(app, 'db', { password: value })
   const metrics = createMetrics()
-  const lines: string[] = []
+  const { lines, logger } = captureLog('info')
   const config = loadConfig({
     env: {},
     overrides: {
@@ -439,15 +393,7 @@ test('RBAC: without list on secrets the source gets a coded 403 error, the sourc
     fingerprinter,
     metrics,
     maxContextChars: 300,
-    logger: createLogger({
-      level: 'info',
-      destination: new Writable({
-        write(c: Buffer, _e, cb) {
-          lines.push(c.toString())
-          cb()
-        }
-      })
-    })
+    logger
   })
   assert.ok(known)
   type Logged = { level: number; code?: string; status?: number; namespace?: string; retryInMs?: number; reason?: string; msg: string }
@@ -482,7 +428,7 @@ test('RBAC: the error handed to onError is a LeakwatchError with its code, statu
   const { index } = setup()
   const source = createKubernetesSource(
     { namespaces: [home], excludeNamespaces: [], excludeLabels: [], excludeTypes: [], excludeKeys: [], maxRetryDelayMs: 400 },
-    { kubeConfig: kubeConfigFor(token), index, logger, onError: (e) => errors.push(e) }
+    { kubeConfig: kubeConfigFor(admin, token), index, logger, onError: (e) => errors.push(e) }
   )
   try {
     source.start()
@@ -500,19 +446,6 @@ test('RBAC: the error handed to onError is a LeakwatchError with its code, statu
     await source.stop()
   }
 })
-
-function chunkOf(line: string): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'k8s/app/api/api',
-    source: { type: 'k8s' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines: [line],
-    collectedAt: new Date().toISOString()
-  }
-}
 
 test('run all with known secrets from a file and the Kubernetes API: one known-secret incident per leaked value, no plaintext on the bus', async () => {
   const home = await namespace(uniq('lw-sa'))

@@ -31,6 +31,7 @@ import type { KubeCluster } from '../harness/kube.ts'
 import { getKube } from '../harness/kube.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
+import { kubeConfigFor } from './kube-config.ts'
 import type { Partition } from './partition.ts'
 import { startPartition } from './partition.ts'
 
@@ -131,19 +132,6 @@ function podRequests(fieldSelector: string): { lists: URLSearchParams[]; watches
   return { lists, watches }
 }
 
-/**
- * The cluster of the admin kubeconfig (server, CA) with another user: a service account's token, or the
- * admin's own user when token is undefined; `server` points it at the partition relay instead.
- */
-function kubeConfigFor(token: string | undefined, server?: string): KubeConfig {
-  const current = admin.getCurrentCluster()
-  const user = token === undefined ? admin.getCurrentUser() : { name: 'agent', token }
-  assert.ok(current !== null && user !== null, 'the admin kubeconfig names a cluster and a user')
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(server === undefined ? current : { ...current, server }, user)
-  return kc
-}
-
 function setup(t: TestContext, node: string, kubeConfig: KubeConfig, overrides: Record<string, unknown> = {}, clock?: () => number) {
   const pods = join(root, `w${n++}`, 'pods')
   mkdirSync(pods, { recursive: true })
@@ -216,7 +204,7 @@ test('lines are enriched from a node-scoped informer; static pods through their 
     })
   )
   const otherUid = await createPod(ns, podBody({ name: 'elsewhere', node: `${node}-2`, labels: { app: 'x' } }))
-  const s = setup(t, node, kubeConfigFor(undefined))
+  const s = setup(t, node, kubeConfigFor(admin, undefined))
   t.after(() => s.metadata.stop())
   await waitFor(() => s.metadata.state() === 'synced', 'the informer to sync', 10_000)
   await waitFor(() => podRequests(`spec.nodeName=${node}`).watches.length > 0, 'the watch in the audit log', 10_000)
@@ -267,7 +255,7 @@ test("a pod bound to this node after it was created (the scheduler's Binding) ar
   })
   const uid = pending.metadata?.uid ?? ''
   let clock = Date.now()
-  const s = setup(t, node, kubeConfigFor(undefined), {}, () => clock)
+  const s = setup(t, node, kubeConfigFor(admin, undefined), {}, () => clock)
   t.after(() => s.metadata.stop())
   await waitFor(() => s.metadata.state() === 'synced', 'the informer to sync', 10_000)
   assert.equal(s.metadata.lookup(ns, 'late', uid), undefined, "an unscheduled pod is no node's")
@@ -295,7 +283,7 @@ test('stopped while its first list is in flight, the informer opens no watch aft
   const firstUid = await createPod(ns, podBody({ name: 'first', node }))
   const stopped = createPodMetadata(
     { nodeName: node, deletedRetentionMs: 60_000, maxRetryDelayMs: 200 },
-    { kubeConfig: kubeConfigFor(undefined), logger: silentLogger() }
+    { kubeConfig: kubeConfigFor(admin, undefined), logger: silentLogger() }
   )
   stopped.start()
   await stopped.stop()
@@ -304,7 +292,7 @@ test('stopped while its first list is in flight, the informer opens no watch aft
   // Cluster-wide (no field selector), so the audit log tells its requests from the stopped informer's.
   const witness = createPodMetadata(
     { nodeName: undefined, deletedRetentionMs: 60_000, maxRetryDelayMs: 200 },
-    { kubeConfig: kubeConfigFor(undefined), logger: silentLogger() }
+    { kubeConfig: kubeConfigFor(admin, undefined), logger: silentLogger() }
   )
   try {
     witness.start()
@@ -330,7 +318,13 @@ test('cut off while pods change and etcd is compacted: the resumed watch gets 41
   let clock = Date.now()
   const partition: Partition = await startPartition(cluster.server)
   t.after(() => partition.close())
-  const s = setup(t, node, kubeConfigFor(undefined, partition.server), { metadata: { enabled: true, waitMs: 60_000, deletedRetentionMs: 60_000 } }, () => clock)
+  const s = setup(
+    t,
+    node,
+    kubeConfigFor(admin, undefined, partition.server),
+    { metadata: { enabled: true, waitMs: 60_000, deletedRetentionMs: 60_000 } },
+    () => clock
+  )
   t.after(() => s.metadata.stop())
   await waitFor(() => s.metadata.state() === 'synced', 'the informer to sync', 10_000)
   const selector = `spec.nodeName=${node}`
@@ -382,7 +376,7 @@ test('the API server restarting: the informer reports it unavailable, keeps its 
 }, async (t) => {
   const { ns, node } = await scope()
   const aUid = await createPod(ns, podBody({ name: 'a', node, labels: { app: 'a' } }))
-  const s = setup(t, node, kubeConfigFor(undefined))
+  const s = setup(t, node, kubeConfigFor(admin, undefined))
   t.after(() => s.metadata.stop())
   await waitFor(() => s.metadata.state() === 'synced', 'the informer to sync', 10_000)
   const restart = cluster.restartApiserver

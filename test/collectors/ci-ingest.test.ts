@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -200,24 +201,28 @@ test('backpressure: the body is read no further than one chunk past what the bus
   let acked = 0
   let maxAhead = 0
   let read = 0
-  let blocked: (() => void) | undefined
+  let req: IncomingMessage | undefined
+  let release: (() => void) | undefined
+  let readWhenHeld = 0
   const publish: Publish = async (records) => {
-    // The first chunk waits half a second: long enough for a server that reads ahead to read the whole body.
-    if (blocked === undefined)
+    // The first chunk is held until the server has stopped reading the connection (or the test fails).
+    if (release === undefined) {
+      readWhenHeld = read
       await new Promise<void>((resolve) => {
-        blocked = resolve
-        setTimeout(resolve, 500)
+        release = resolve
       })
+    }
     for (const r of records) acked += Buffer.byteLength((r.value as LogChunk).lines.join('\n')) + (r.value as LogChunk).lines.length
   }
-  const metrics = createMetrics()
-  const e = createIngestEndpoint(config({ maxChunkBytes: 256 * 1024 }), {
+  const maxChunkBytes = 256 * 1024
+  const e = createIngestEndpoint(config({ maxChunkBytes }), {
     publish,
     logger: silentLogger(),
-    metrics,
+    metrics: createMetrics(),
     tokens: [TOKEN],
-    onRead: (bytes) => {
+    onRead: (bytes, r) => {
       read = bytes
+      req = r
       maxAhead = Math.max(maxAhead, bytes - acked)
     }
   })
@@ -228,12 +233,32 @@ test('backpressure: the body is read no further than one chunk past what the bus
     const total = 32 * 1024 * 1024
     const piece = Buffer.from(`${'z'.repeat(1023)}\n`.repeat(64))
     const pieces = Array.from({ length: total / piece.length }, () => piece)
-    const res = await send(e.port(), pieces, { ...auth, ...META }).done
+    const sent = send(e.port(), pieces, { ...auth, ...META }).done
+    // Awaited below; a test that fails first must not leave its rejection unhandled.
+    sent.catch(() => {})
+    await waitFor(() => release !== undefined, 'the first chunk on the bus')
+    // Held: node pauses the connection once the request's buffer is full and nobody reads it; a reader that
+    // read ahead regardless would resume it within the same turn of the event loop, so paused across a whole
+    // turn, with nothing read meanwhile, is the server waiting for the bus.
+    const held = async (): Promise<boolean> => {
+      assert.ok(read < total, 'the whole body was read while the bus held its first chunk')
+      if (req?.socket.isPaused() !== true) return false
+      const before = read
+      await new Promise((resolve) => setImmediate(resolve))
+      return req.socket.isPaused() && read === before
+    }
+    await waitFor(held, 'the server to stop reading while the bus holds the first chunk', 30_000)
+    // The held chunk, the next one cut, and what sits between the socket and the line reader.
+    assert.ok(read - readWhenHeld <= maxChunkBytes + 256 * 1024, `read ${read - readWhenHeld} bytes past the held chunk`)
+    assert.ok(read < total / 8, `read ${read} of ${total} bytes while nothing was acknowledged`)
+    release?.()
+    const res = await sent
     assert.equal(res.status, 202)
     assert.equal(read, total)
     // One chunk being cut, one on its way, and the stream buffers between the socket and the reader.
     assert.ok(maxAhead < 4 * 1024 * 1024, `read ${maxAhead} bytes ahead of the bus`)
   } finally {
+    release?.()
     ac.abort()
     await e.close()
     await started

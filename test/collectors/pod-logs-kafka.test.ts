@@ -13,16 +13,15 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Kafka, logLevel } from 'kafkajs'
 import { startApp } from '../../app/roles.ts'
 import { envName, loadConfig } from '../../config/load.ts'
-import type { Codec } from '../../pipeline/codec.ts'
 import { createCodec } from '../../pipeline/codec.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { silentLogger } from '../../pipeline/log.ts'
 import type { KafkaService, Services } from '../harness/services.ts'
 import { getServices, startKafka } from '../harness/services.ts'
+import { readLogChunks } from '../support/kafka-read.ts'
 import { waitFor } from '../support/wait.ts'
 
 const repo = resolve(import.meta.dirname, '../..')
@@ -77,35 +76,6 @@ function createWriter(pods: string) {
       c.restart++
     }
   }
-}
-
-async function readChunks(brokers: string[], prefix: string, codec: Codec): Promise<LogChunk[]> {
-  const kafka = new Kafka({ clientId: 'lw-test-read', brokers, logLevel: logLevel.NOTHING })
-  const topic = prefix + TOPICS.logs
-  const admin = kafka.admin()
-  await admin.connect()
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]))
-  await admin.disconnect()
-  const out: LogChunk[] = []
-  if ([...ends.values()].every((e) => e === 0)) return out
-  const consumer = kafka.consumer({ groupId: `read-${uid()}` })
-  await consumer.connect()
-  await consumer.subscribe({ topics: [topic], fromBeginning: true })
-  const seen = new Map<number, number>()
-  let done: () => void = () => {}
-  const finished = new Promise<void>((r) => {
-    done = r
-  })
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      out.push(codec.decode(TOPICS.logs, message.value ?? Buffer.alloc(0)) as LogChunk)
-      seen.set(partition, Number(message.offset) + 1)
-      if ([...ends].every(([p, end]) => (seen.get(p) ?? 0) >= end)) done()
-    }
-  })
-  await Promise.race([finished, sleep(30_000, undefined, { ref: false })])
-  await consumer.disconnect()
-  return out
 }
 
 /** Per stream: line number → text, every copy of a replayed line identical; and how many copies were replays. */
@@ -197,7 +167,7 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
       const child = startCollector(env, out)
       children.push(child)
       // Keep writing while it runs, and kill it at a moment it is busy.
-      const delivered = account(await readChunks(services.kafkaBrokers, prefix, codec).catch(() => [])).distinct
+      const delivered = account(await readLogChunks(services.kafkaBrokers, prefix, codec).catch(() => [])).distinct
       for (let i = 0; i < 20; i++) {
         writer.write(25)
         if (i === 5) writer.rotate()
@@ -205,7 +175,7 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
         await sleep(25)
       }
       await waitFor(
-        async () => account(await readChunks(services.kafkaBrokers, prefix, codec).catch(() => [])).distinct > delivered,
+        async () => account(await readLogChunks(services.kafkaBrokers, prefix, codec).catch(() => [])).distinct > delivered,
         'the collector to deliver something',
         60_000,
         200
@@ -217,13 +187,13 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
     const last = startCollector(env, out)
     children.push(last)
     await waitFor(
-      async () => account(await readChunks(services.kafkaBrokers, prefix, codec)).distinct >= writer.total(),
+      async () => account(await readLogChunks(services.kafkaBrokers, prefix, codec)).distinct >= writer.total(),
       `all ${writer.total()} lines`,
       90_000,
       250
     ).catch(async (err: Error) => {
       // Which lines are missing, and what the collector said, so a failure here can be diagnosed from its report.
-      const { streams } = account(await readChunks(services.kafkaBrokers, prefix, codec))
+      const { streams } = account(await readLogChunks(services.kafkaBrokers, prefix, codec))
       const missing = writer.containers.map((c) => {
         const m = streams.get(c.stream)
         const gaps = Array.from({ length: c.written }, (_, i) => i + 1).filter((n) => m?.get(n) === undefined)
@@ -231,8 +201,10 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
       })
       throw new Error(`${err.message}\n${missing.join('\n')}\ncollector output (tail):\n${out.text.slice(-4000)}`)
     })
-    await sleep(500)
-    const { replayed } = assertExact(writer, await readChunks(services.kafkaBrokers, prefix, codec))
+    // Stopped, it sends nothing more: every copy of every line is on the topic for the check.
+    last.kill('SIGKILL')
+    await exited(last)
+    const { replayed } = assertExact(writer, await readLogChunks(services.kafkaBrokers, prefix, codec))
     process.stderr.write(`# kill -9: ${writer.total()} lines written and delivered, ${replayed} replayed after kills\n`)
     // leakwatch never logs log content.
     assert.ok(!out.text.includes('seq='), 'no log line in the collector output')
@@ -293,12 +265,12 @@ test('Kafka stopped and restarted mid-stream (with a rotation during the outage)
       100
     )
     await waitFor(
-      async () => account(await readChunks(kafka?.brokers ?? [], prefix, codec)).distinct >= writer.total(),
+      async () => account(await readLogChunks(kafka?.brokers ?? [], prefix, codec)).distinct >= writer.total(),
       `all ${writer.total()} lines in Kafka`,
       120_000,
       500
     )
-    const { replayed } = assertExact(writer, await readChunks(kafka.brokers, prefix, codec))
+    const { replayed } = assertExact(writer, await readLogChunks(kafka.brokers, prefix, codec))
     assert.equal(app.metrics.linesLost.get({ collector: 'pod-logs', reason: 'rotated' }), 0)
     process.stderr.write(`# Kafka outage: ${writer.total()} lines written and delivered, ${replayed} replayed\n`)
   } finally {

@@ -13,19 +13,16 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { Kafka, logLevel } from 'kafkajs'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import { createCodec } from '../../pipeline/codec.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
-import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
 import { githubLog } from '../support/github-log.ts'
 import type { Standin } from '../support/github-standin.ts'
-import { deliver, startGithubStandin } from '../support/github-standin.ts'
+import { deliver, githubCollectorSection, startGithubStandin } from '../support/github-standin.ts'
+import { readLogChunks } from '../support/kafka-read.ts'
 import { seededGen, subSeed } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -53,36 +50,6 @@ async function freePort(): Promise<number> {
   return port
 }
 
-async function readChunks(prefix: string): Promise<LogChunk[]> {
-  const codec = createCodec({ payloadKey: PAYLOAD_KEY, compress: true })
-  const kafka = new Kafka({ clientId: 'lw-test-read', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING })
-  const topic = prefix + TOPICS.logs
-  const admin = kafka.admin()
-  await admin.connect()
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]))
-  await admin.disconnect()
-  const out: LogChunk[] = []
-  const consumer = kafka.consumer({ groupId: `read-${randomBytes(4).toString('hex')}` })
-  await consumer.connect()
-  await consumer.subscribe({ topics: [topic], fromBeginning: true })
-  const seen = new Map<number, number>()
-  let done: () => void = () => {}
-  const finished = new Promise<void>((r) => {
-    done = r
-  })
-  if ([...ends.values()].every((e) => e === 0)) done()
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      out.push(codec.decode(TOPICS.logs, message.value ?? Buffer.alloc(0)) as LogChunk)
-      seen.set(partition, Number(message.offset) + 1)
-      if ([...ends].every(([p, end]) => (seen.get(p) ?? 0) >= end)) done()
-    }
-  })
-  await Promise.race([finished, sleep(60_000, undefined, { ref: false })])
-  await consumer.disconnect()
-  return out
-}
-
 test('run collector killed with SIGKILL mid-log and restarted: every line on Kafka, each secret one finding id', async () => {
   const gen = seededGen('e2e-kill')
   const at = [45, 9_000, 30_000, 52_000]
@@ -99,30 +66,19 @@ test('run collector killed with SIGKILL mid-log and restarted: every line on Kaf
   const webhookPort = await freePort()
   const prefix = `ci${randomBytes(4).toString('hex')}.`
   const statePath = join(dir, 'jobs.json')
-  writeFileSync(join(dir, 'token'), gh.token)
-  writeFileSync(join(dir, 'secret'), SECRET)
   writeFileSync(
     join(dir, 'leakwatch.yaml'),
     JSON.stringify({
       log: { level: 'info' },
       http: { enabled: false },
       kafka: { brokers: services.kafkaBrokers, topicPrefix: prefix },
-      collector: {
-        files: { enabled: false },
-        podLogs: { mode: 'off' },
-        github: {
-          enabled: true,
-          host: '127.0.0.1',
-          port: webhookPort,
-          webhookSecretFile: join(dir, 'secret'),
-          tokenFile: join(dir, 'token'),
-          apiUrl: gh.apiUrl,
-          replayStore: 'memory',
-          statePath,
-          maxBatchBytes: 128 * 1024,
-          maxChunkLines: 300
-        }
-      }
+      collector: githubCollectorSection(gh, {
+        dir,
+        port: webhookPort,
+        webhookSecret: SECRET,
+        statePath,
+        github: { maxBatchBytes: 128 * 1024, maxChunkLines: 300 }
+      })
     })
   )
   const env = { PATH: process.env.PATH ?? '', HOME: dir, LEAKWATCH_CONFIG: join(dir, 'leakwatch.yaml'), LEAKWATCH_KAFKA_PAYLOAD_KEY: PAYLOAD_KEY }
@@ -171,7 +127,7 @@ test('run collector killed with SIGKILL mid-log and restarted: every line on Kaf
   assert.equal(gh.requests.filter((q) => q.endsWith('/jobs/8001/logs')).length, 2, 'fetched once per collector start')
   assert.deepEqual(gh.violations, [])
 
-  const chunks = await readChunks(prefix)
+  const chunks = await readLogChunks(services.kafkaBrokers, prefix, createCodec({ payloadKey: PAYLOAD_KEY, compress: true }), 60_000)
   const lines = new Map<number, string>()
   let copies = 0
   for (const c of chunks)

@@ -28,9 +28,9 @@ import { postgresSkip, startPostgres } from '../harness/postgres.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
 import type { VaultServer } from '../harness/vault.ts'
-import { getVault } from '../harness/vault.ts'
+import { getVault, scopedToken } from '../harness/vault.ts'
 import { seededGen } from '../support/seed.ts'
-import { capture, dumpKafka, dumpRedis, forms, uniqueId, waitFor } from './helpers.ts'
+import { capture, clusteredRun, dumpKafka, dumpRedis, forms, uniqueId, waitFor } from './helpers.ts'
 
 const skip = postgresSkip()
 const codes = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' } as const
@@ -120,11 +120,7 @@ test('a database password leaked in a log line ends with Vault rotating the stat
 
   // The responder's token may rotate this one role and do nothing else.
   await root.request('PUT', `sys/policies/acl/${mount}-rotate`, { body: { policy: `path "${mount}/rotate-role/${role}" { capabilities = ["update"] }` } })
-  const responderToken = (
-    (await root.request('POST', 'auth/token/create', { body: { policies: [`${mount}-rotate`], no_default_policy: true, ttl: '1h' } })).json as {
-      auth: { client_token: string }
-    }
-  ).auth.client_token
+  const responderToken = await scopedToken(root, [`${mount}-rotate`], '1h')
 
   const logs = join(dir, `logs-${id}`)
   await mkdir(logs, { recursive: true })
@@ -132,21 +128,7 @@ test('a database password leaked in a log line ends with Vault rotating the stat
   const config = loadConfig({
     env: {},
     overrides: {
-      'log.level': 'debug',
-      'http.port': 0,
-      'http.host': '127.0.0.1',
-      'kafka.brokers': services.kafkaBrokers,
-      'kafka.payloadKey': `payload-key-${id}-`.padEnd(40, 'y'),
-      'kafka.topicPrefix': `e2edb${id}.`,
-      'redis.url': services.redisUrl,
-      'redis.keyPrefix': `e2edb${id}`,
-      'collector.files.path': logs,
-      'collector.files.checkpointPath': join(dir, `checkpoint-${id}.json`),
-      'collector.files.readFrom': 'beginning',
-      'collector.files.pollIntervalMs': 50,
-      'detector.fingerprintKey': fingerprintKey,
-      'detector.groupId': `detector-${id}`,
-      'responder.groupId': `responder-${id}`,
+      ...clusteredRun(services, { name: 'e2edb', id, dir, logs, fingerprintKey }),
       'responder.console': false,
       'responder.vault.address': vault.address,
       'responder.vault.token': responderToken,

@@ -5,8 +5,10 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel } from 'kafkajs'
 import { TOPICS } from '../../pipeline/events.ts'
@@ -63,6 +65,71 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 
 export function uniqueId(): string {
   return randomBytes(4).toString('hex')
+}
+
+/**
+ * The settings the three clustered roles of one e2e run share: the harness's Kafka and Redis under topic and key
+ * names of the run's own (`<name><id>`), a file collector tailing `logs` from the beginning, and the run's keys
+ * and consumer groups. A test adds what it is about.
+ */
+export function clusteredRun(
+  services: { kafkaBrokers: string[]; redisUrl: string },
+  run: { name: string; id: string; dir: string; logs: string; fingerprintKey: string }
+): Record<string, unknown> {
+  const { name, id } = run
+  return {
+    'log.level': 'debug',
+    'http.port': 0,
+    'http.host': '127.0.0.1',
+    'kafka.brokers': services.kafkaBrokers,
+    'kafka.payloadKey': `payload-key-${id}-`.padEnd(40, 'y'),
+    'kafka.topicPrefix': `${name}${id}.`,
+    'redis.url': services.redisUrl,
+    'redis.keyPrefix': `${name}${id}`,
+    'collector.files.path': run.logs,
+    'collector.files.checkpointPath': join(run.dir, `checkpoint-${id}.json`),
+    'collector.files.readFrom': 'beginning',
+    'collector.files.pollIntervalMs': 50,
+    'detector.fingerprintKey': run.fingerprintKey,
+    'detector.groupId': `detector-${id}`,
+    'responder.groupId': `responder-${id}`
+  }
+}
+
+/**
+ * Resolves once nothing more can reach a webhook receiver: the responder group committed the findings topic up to
+ * its end (it commits a batch only once the batch's incidents and jobs are stored) and no action job waits, runs or
+ * is delayed. What a receiver got by then is all it will get, duplicates included.
+ */
+export async function responderSettled(
+  services: { kafkaBrokers: string[]; redisUrl: string },
+  run: { topicPrefix: string; keyPrefix: string; groupId: string },
+  timeoutMs = 60_000
+): Promise<void> {
+  const kafka = new Kafka({ clientId: 'leakwatch-test-settled', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  const connection = new Redis(services.redisUrl, { maxRetriesPerRequest: null })
+  const queue = new Queue('actions', { connection, prefix: `${run.keyPrefix}:bull` })
+  const topic = run.topicPrefix + TOPICS.findings
+  await admin.connect()
+  try {
+    await waitFor(
+      'the responder to consume every finding and run every action',
+      async () => {
+        const ends = await admin.fetchTopicOffsets(topic)
+        const [committed] = await admin.fetchOffsets({ groupId: run.groupId, topics: [topic] })
+        const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]))
+        if (!ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high))) return undefined
+        const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children')
+        return Object.values(counts).every((n) => n === 0) ? true : undefined
+      },
+      timeoutMs
+    )
+  } finally {
+    await admin.disconnect()
+    await queue.close()
+    connection.disconnect()
+  }
 }
 
 /** Every message of every leakwatch topic, read from the beginning up to the current end. */

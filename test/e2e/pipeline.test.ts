@@ -17,7 +17,7 @@ import { createLogger } from '../../pipeline/log.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
 import { seededGen } from '../support/seed.ts'
-import { capture, dumpKafka, dumpRedis, forms, startReceiver, uniqueId, waitFor } from './helpers.ts'
+import { capture, clusteredRun, dumpKafka, dumpRedis, forms, responderSettled, startReceiver, uniqueId, waitFor } from './helpers.ts'
 
 let services: Services
 let dir: string
@@ -43,22 +43,8 @@ test('a leaked secret travels the whole pipeline and is never stored or printed 
   const config = loadConfig({
     env: {},
     overrides: {
-      'log.level': 'debug',
-      'http.port': 0,
-      'http.host': '127.0.0.1',
-      'kafka.brokers': services.kafkaBrokers,
-      'kafka.payloadKey': `payload-key-${id}-`.padEnd(40, 'y'),
+      ...clusteredRun(services, { name: 'e2e', id, dir, logs, fingerprintKey }),
       'kafka.partitions': 3,
-      'kafka.topicPrefix': `e2e${id}.`,
-      'redis.url': services.redisUrl,
-      'redis.keyPrefix': `e2e${id}`,
-      'collector.files.path': logs,
-      'collector.files.checkpointPath': join(dir, `checkpoint-${id}.json`),
-      'collector.files.readFrom': 'beginning',
-      'collector.files.pollIntervalMs': 50,
-      'detector.fingerprintKey': fingerprintKey,
-      'detector.groupId': `detector-${id}`,
-      'responder.groupId': `responder-${id}`,
       'responder.webhook.url': receiver.url,
       'responder.webhook.backoffMs': 50
     }
@@ -87,8 +73,8 @@ test('a leaked secret travels the whole pipeline and is never stored or printed 
     const fp = createFingerprinter(fingerprintKey)
     const expected = new Set(secrets.map((s) => fp.of(s)))
     await waitFor('three webhook deliveries', () => (receiver.received.length >= 3 ? true : undefined))
-    // Give a duplicate delivery, if there were going to be one, the chance to show up.
-    await new Promise((r) => setTimeout(r, 500))
+    // A duplicate delivery, if there were going to be one, has been made once the responder is idle.
+    await responderSettled(services, { topicPrefix: `e2e${id}.`, keyPrefix: `e2e${id}`, groupId: `responder-${id}` })
     assert.equal(receiver.received.length, 3, 'one webhook per incident')
 
     const got = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { fingerprint: string; preview: string; rule: string } })

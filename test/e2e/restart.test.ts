@@ -20,7 +20,7 @@ import { createLogger } from '../../pipeline/log.ts'
 import type { Services } from '../harness/services.ts'
 import { getServices } from '../harness/services.ts'
 import { seededGen } from '../support/seed.ts'
-import { capture, dumpKafka, forms, startReceiver, uniqueId, waitFor } from './helpers.ts'
+import { capture, dumpKafka, forms, responderSettled, startReceiver, uniqueId, waitFor } from './helpers.ts'
 
 let services: Services
 let dir: string
@@ -159,7 +159,7 @@ test('a detector killed mid-stream and a full replay still give exactly one inci
     const final = await incidents()
     assert.equal(final.length, 20, 'one incident per planted secret')
     for (const i of final) assert.equal(i.occurrences, 1, `incident ${i.fingerprint.slice(0, 8)} counted a replay as an occurrence`)
-    await new Promise((r) => setTimeout(r, 500))
+    await responderSettled(services, { topicPrefix: `restart${id}.`, keyPrefix: `restart${id}`, groupId: `responder-${id}` })
     const delivered = receiver.received.map((r) => String(r.headers['webhook-id']))
     assert.equal(delivered.length, 20, 'exactly one webhook per incident')
     assert.equal(new Set(delivered).size, 20)

@@ -121,3 +121,11 @@ export async function kvMount(admin: VaultClient, prefix: string): Promise<strin
 export async function kvPut(admin: VaultClient, mount: string, path: string, data: Record<string, unknown>): Promise<void> {
   await admin.request('POST', `${mount}/data/${path}`, { body: { data } })
 }
+
+/** A token holding `policies` and nothing else (not even `default`): what an operator hands one component. */
+export async function scopedToken(admin: VaultClient, policies: string[], ttl: string): Promise<string> {
+  const created = (await admin.request('POST', 'auth/token/create', { body: { policies, no_default_policy: true, ttl } })).json as {
+    auth: { client_token: string }
+  }
+  return created.auth.client_token
+}

@@ -13,10 +13,11 @@
 // payload it builds against @octokit/webhooks-schemas, into `schemaErrors`.
 
 import { createHmac, generateKeyPairSync, randomUUID, verify } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { check, rootOf } from './json-schema.ts'
 
 type J = Record<string, unknown>
@@ -183,6 +184,25 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
       check_run_url: `${apiUrl}/repos/${j.repo}/check-runs/${j.id}`,
       workflow_name: j.workflow,
       head_branch: j.branch
+    }
+  }
+
+  /** A job's run as the REST API lists it: the published example with the job's own values. */
+  function workflowRun(j: StandinJob): J {
+    const e = (example('workflow-run-paginated') as { workflow_runs: J[] }).workflow_runs[0] as J
+    return {
+      ...e,
+      id: j.runId,
+      name: j.workflow,
+      run_attempt: j.attempt,
+      head_branch: j.branch,
+      head_sha: j.sha,
+      status: 'completed',
+      conclusion: j.conclusion,
+      created_at: j.startedAt,
+      updated_at: j.completedAt,
+      actor: user(j.actor),
+      triggering_actor: user(j.actor)
     }
   }
 
@@ -411,24 +431,7 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
         next.searchParams.set('page', String(page + 1))
         headers.link = `<${next.href}>; rel="next", <${apiUrl}${path}?page=${all.length}>; rel="last"`
       }
-      const e = (example('workflow-run-paginated') as { workflow_runs: J[] }).workflow_runs[0] as J
-      const body = {
-        total_count: all.length,
-        workflow_runs: slice.map((j) => ({
-          ...e,
-          id: j.runId,
-          name: j.workflow,
-          run_attempt: j.attempt,
-          head_branch: j.branch,
-          head_sha: j.sha,
-          status: 'completed',
-          conclusion: j.conclusion,
-          created_at: j.startedAt,
-          updated_at: j.completedAt,
-          actor: user(j.actor),
-          triggering_actor: user(j.actor)
-        }))
-      }
+      const body = { total_count: all.length, workflow_runs: slice.map(workflowRun) }
       return respond(res, 'actions/list-workflow-runs-for-repo', 200, body, headers)
     }
     send(res, 404, { message: 'Not Found' })
@@ -574,21 +577,7 @@ export async function startGithubStandin(opts: StandinOptions = {}): Promise<Sta
       return payload
     },
     workflowRunPayload(j) {
-      const e = (example('workflow-run-paginated') as { workflow_runs: J[] }).workflow_runs[0] as J
-      const run: J = {
-        ...e,
-        id: j.runId,
-        name: j.workflow,
-        run_attempt: j.attempt,
-        head_branch: j.branch,
-        head_sha: j.sha,
-        status: 'completed',
-        conclusion: j.conclusion,
-        created_at: j.startedAt,
-        updated_at: j.completedAt,
-        actor: user(j.actor),
-        triggering_actor: user(j.actor)
-      }
+      const run = workflowRun(j)
       // The webhook's run differs from the REST one a little: previous_attempt_url is there, the repositories are the lite form.
       run.previous_attempt_url = null
       for (const k of ['repository', 'head_repository']) {
@@ -653,4 +642,31 @@ export async function deliver(
     body
   })
   return { status: res.status, body: await res.text() }
+}
+
+/**
+ * The `collector` section of a `run collector` that takes `gh`'s webhooks on `port` and nothing else (no files, no
+ * pod logs), its App token and webhook secret written into `dir` as files; `github` adds or overrides settings.
+ */
+export function githubCollectorSection(
+  gh: Standin,
+  opts: { dir: string; port: number; webhookSecret: string; statePath: string; github?: Record<string, unknown> }
+): Record<string, unknown> {
+  writeFileSync(join(opts.dir, 'token'), gh.token)
+  writeFileSync(join(opts.dir, 'secret'), opts.webhookSecret)
+  return {
+    files: { enabled: false },
+    podLogs: { mode: 'off' },
+    github: {
+      enabled: true,
+      host: '127.0.0.1',
+      port: opts.port,
+      webhookSecretFile: join(opts.dir, 'secret'),
+      tokenFile: join(opts.dir, 'token'),
+      apiUrl: gh.apiUrl,
+      replayStore: 'memory',
+      statePath: opts.statePath,
+      ...opts.github
+    }
+  }
 }

@@ -9,17 +9,16 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
-import { createKnownSecretDetector, previewOf } from '../../../detectors/known-secrets/detector.ts'
+import { previewOf } from '../../../detectors/known-secrets/detector.ts'
 import { createKnownSecretIndex } from '../../../detectors/known-secrets/index.ts'
 import { createFileSource } from '../../../detectors/known-secrets/source-file.ts'
 import { createVaultSource } from '../../../detectors/known-secrets/source-vault.ts'
-import type { LogChunk } from '../../../pipeline/events.ts'
 import { createFingerprinter } from '../../../pipeline/fingerprint.ts'
-import { createLogger } from '../../../pipeline/log.ts'
 import type { VaultServer } from '../../harness/vault.ts'
-import { getVault, kvMount, kvPut, vaultAdmin } from '../../harness/vault.ts'
+import { getVault, kvMount, kvPut, scopedToken, vaultAdmin } from '../../harness/vault.ts'
+import { knownSecretScanner, leaks } from '../../support/known-secrets.ts'
+import { captureLog } from '../../support/log-capture.ts'
 import { seededGen } from '../../support/seed.ts'
 import { waitFor } from '../../support/wait.ts'
 
@@ -28,16 +27,7 @@ const fingerprinter = createFingerprinter(g.base62(40))
 const ofBytes = (b: Uint8Array): string => fingerprinter.ofBytes?.(b) ?? ''
 let dir: string
 let vault: VaultServer
-const logLines: string[] = []
-const logger = createLogger({
-  level: 'debug',
-  destination: new Writable({
-    write(c: Buffer, _e, cb) {
-      logLines.push(c.toString())
-      cb()
-    }
-  })
-})
+const { lines: logLines, logger } = captureLog()
 
 before(async () => {
   ;[dir, vault] = await Promise.all([mkdtemp(join(tmpdir(), 'lw-known-')), getVault()])
@@ -46,33 +36,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-function setup() {
-  const index = createKnownSecretIndex({ fingerprint: ofBytes, preview: previewOf })
-  const detector = createKnownSecretDetector({ index, maxContextChars: 300 })
-  const scan = (...lines: string[]) =>
-    detector.detect({
-      v: '1',
-      type: 'log-chunk',
-      stream: 'k8s/app/api/api',
-      source: { type: 'k8s' },
-      startLine: 1,
-      offset: { start: 0, end: 0 },
-      lines,
-      collectedAt: new Date().toISOString()
-    } satisfies LogChunk)
-  return { index, scan }
-}
-
-/** The ways a value leaks that issue 4 names, each as a log line. */
-function leaks(value: string): Record<string, string> {
-  return {
-    raw: `login ok user=app password=${value}`,
-    base64: `data: {"password": "${Buffer.from(value).toString('base64')}"}`,
-    urlEncoded: `GET /login?user=app&pass=${encodeURIComponent(value)} 200`,
-    jsonEscaped: JSON.stringify({ level: 'debug', config: JSON.stringify({ password: value }) }),
-    url: `connecting to postgres://app:${encodeURIComponent(value)}@db.prod:5432/app?sslmode=require`
-  }
-}
+const setup = () => knownSecretScanner(ofBytes)
 
 test('Vault KV v2 (real Vault, token auth): recursive paths, refresh follows updates and deletes, a refused read keeps the index', async () => {
   const admin = vaultAdmin(vault)
@@ -84,11 +48,7 @@ test('Vault KV v2 (real Vault, token auth): recursive paths, refresh follows upd
       body: { policy: `path "${mount}/data/*" { capabilities = [${caps}] }\npath "${mount}/metadata/*" { capabilities = [${list}] }` }
     })
   await grant('"read"', '"list"')
-  const token = (
-    (await admin.request('POST', 'auth/token/create', { body: { policies: [policy], no_default_policy: true, ttl: '10m' } })).json as {
-      auth: { client_token: string }
-    }
-  ).auth.client_token
+  const token = await scopedToken(admin, [policy], '10m')
   const { index, scan } = setup()
   const one = g.password()
   const two = g.base62(32)
