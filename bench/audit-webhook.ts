@@ -76,7 +76,7 @@ export interface BenchWebhook {
  * The webhook as `run collector` builds it: HTTPS, client certificates required (the API server's), the real
  * Kafka producer behind it with sealing on, acks=all. Shared by the answer-time benches.
  */
-export async function startBenchWebhook(opts: { partitions?: number } = {}): Promise<BenchWebhook> {
+export async function startBenchWebhook(opts: { partitions?: number; compress?: boolean } = {}): Promise<BenchWebhook> {
   const services = await getServices()
   const dir = mkdtempSync(join(tmpdir(), 'lw-bench-audit-'))
   const pki = createPki(dir)
@@ -89,7 +89,8 @@ export async function startBenchWebhook(opts: { partitions?: number } = {}): Pro
       'kafka.brokers': services.kafkaBrokers,
       'kafka.topicPrefix': `bench${id}.`,
       'kafka.partitions': opts.partitions ?? 6,
-      'kafka.payloadKey': randomBytes(32).toString('hex')
+      'kafka.payloadKey': randomBytes(32).toString('hex'),
+      ...(opts.compress === undefined ? {} : { 'kafka.compress': opts.compress })
     }
   })
   const logger = silentLogger()
