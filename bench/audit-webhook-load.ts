@@ -10,9 +10,13 @@
 // partition key).
 //
 // For each offered rate: the answer time (p50/p99/max, from the request's
-// first byte to the end of its answer), the rate achieved, the most batches
-// in flight, and whether it kept up (achieved ≥ 95% of offered and every
-// batch answered 200). The webhook process's CPU per event is the number that
+// first byte to the end of its 200, retries included), the rate achieved, the
+// most batches in flight, and whether it kept up (achieved ≥ 95% of offered
+// and every batch answered 200). The generator treats an answer as the API
+// server's webhook client does: a 429, a 500, a 5xx with Retry-After or a
+// reset connection is retried after --audit-webhook-initial-backoff (1 s here)
+// ×1.5, five attempts in all; anything else, or 30 s without an answer, loses
+// the batch. The webhook process's CPU per event is the number that
 // carries over to a dedicated core; on a shared machine the wall-clock rate
 // also pays for the generator, the Kafka broker and the neighbours.
 //
@@ -20,8 +24,8 @@
 // batches per second (default 10, burst 15): 4,000 events/s at 400 a batch.
 // 50,000 events/s needs that flag at 125 or more.
 //
-//   npm run bench -- --only audit-webhook-load [--load-rates 10000,20000,50000] [--load-seconds 15] [--repeat 3] [--load-profile] [--load-no-compress]
-//   node bench/audit-webhook-load.ts [--rates 10000,50000] [--seconds 15] [--repeat 3] [--level metadata|request-response] [--profile] [--no-compress]
+//   npm run bench -- --only audit-webhook-load [--load-rates 10000,20000,50000] [--load-seconds 15] [--repeat 3] [--load-profile] [--load-no-compress] [--load-max-concurrent 8]
+//   node bench/audit-webhook-load.ts [--rates 10000,50000] [--seconds 15] [--repeat 3] [--level metadata|request-response] [--profile] [--no-compress] [--max-concurrent 8]
 
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -41,6 +45,8 @@ const BATCH = 400
  * after 30 s); past the cap a batch waits, and what has not been sent when the run ends is counted unsent.
  */
 const MAX_IN_FLIGHT = 64
+/** The API server's webhook request timeout (k8s.io/apiserver/pkg/util/webhook: defaultRequestTimeout). */
+const API_SERVER_TIMEOUT_MS = 30_000
 
 interface GeneratorConfig {
   port: number
@@ -52,6 +58,8 @@ interface GeneratorConfig {
   warmupSeconds: number
   level: 'metadata' | 'request-response'
   run: string
+  /** --audit-webhook-initial-backoff of the emulated API server. */
+  initialBackoffMs: number
 }
 
 export interface LoadResult {
@@ -67,6 +75,8 @@ export interface LoadResult {
   maxLateMs: number
   /** Batches never sent: every slot was still taken when the run ended. */
   unsent: number
+  /** Batches that needed more than one attempt (answered 429/503, or reset) before their 200 or the last attempt. */
+  retried: number
   keptUp: boolean
   /** The first answer that was not 200, or the first connection error. */
   firstError?: string
@@ -120,7 +130,7 @@ async function generate(cfg: GeneratorConfig): Promise<LoadResult> {
     key: readFileSync(cfg.keyFile)
   })
   let firstError: string | undefined
-  const post = (text: string): Promise<{ ms: number; status: number }> =>
+  const post = (text: string): Promise<{ ms: number; status: number; reset: boolean; retryAfter: boolean }> =>
     new Promise((resolve) => {
       const t0 = performance.now()
       const req = request(
@@ -130,6 +140,7 @@ async function generate(cfg: GeneratorConfig): Promise<LoadResult> {
           path: '/audit',
           method: 'POST',
           agent,
+          timeout: API_SERVER_TIMEOUT_MS,
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }
         },
         (res) => {
@@ -139,16 +150,33 @@ async function generate(cfg: GeneratorConfig): Promise<LoadResult> {
           })
           res.on('end', () => {
             if (res.statusCode !== 200) firstError ??= `${res.statusCode} ${answer.slice(0, 300)}`
-            resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 })
+            resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, reset: false, retryAfter: res.headers['retry-after'] !== undefined })
           })
         }
       )
+      req.on('timeout', () => req.destroy(new Error('timed out')))
       req.on('error', (err) => {
         firstError ??= err.message
-        resolve({ ms: performance.now() - t0, status: 0 })
+        resolve({ ms: performance.now() - t0, status: 0, reset: (err as NodeJS.ErrnoException).code === 'ECONNRESET', retryAfter: false })
       })
       req.end(text)
     })
+  /**
+   * What the API server's webhook client does with one batch (k8s.io/apiserver/pkg/util/webhook): up to five
+   * attempts, the first wait --audit-webhook-initial-backoff, ×1.5 each; it retries a reset connection, a 429, a
+   * 500, or a 5xx with Retry-After, and gives up on anything else (a timeout included).
+   */
+  const deliver = async (text: string): Promise<{ ms: number; status: number; attempts: number }> => {
+    const t0 = performance.now()
+    let wait = cfg.initialBackoffMs
+    for (let attempt = 1; ; attempt++) {
+      const r = await post(text)
+      const retriable = r.reset || r.status === 429 || r.status === 500 || (r.status >= 500 && r.retryAfter)
+      if (r.status === 200 || !retriable || attempt === 5) return { ms: performance.now() - t0, status: r.status, attempts: attempt }
+      await new Promise((resolve) => setTimeout(resolve, wait * (1 + Math.random() * 0.2)))
+      wait *= 1.5
+    }
+  }
 
   const intervalMs = (BATCH / cfg.rate) * 1000
   const total = Math.ceil(((cfg.warmupSeconds + cfg.seconds) * cfg.rate) / BATCH)
@@ -160,6 +188,7 @@ async function generate(cfg: GeneratorConfig): Promise<LoadResult> {
   let maxLateMs = 0
   let bytes = 0
   let answered = 0
+  let retried = 0
   let measuredFrom = 0
   let lastAnswer = 0
   let freed: (() => void) | undefined
@@ -184,8 +213,9 @@ async function generate(cfg: GeneratorConfig): Promise<LoadResult> {
     inFlight++
     maxInFlight = Math.max(maxInFlight, inFlight)
     pending.push(
-      post(text).then(({ ms, status }) => {
+      deliver(text).then(({ ms, status, attempts }) => {
         inFlight--
+        if (n >= warm && attempts > 1) retried++
         freed?.()
         freed = undefined
         if (n < warm) return
@@ -216,6 +246,7 @@ async function generate(cfg: GeneratorConfig): Promise<LoadResult> {
     maxInFlight,
     maxLateMs: round(maxLateMs),
     unsent,
+    retried,
     keptUp: failed === 0 && unsent === 0 && achieved >= 0.95 * cfg.rate,
     ...(firstError === undefined ? {} : { firstError }),
     meanBodyBytes: Math.round(bytes / Math.max(1, measured))
@@ -232,6 +263,8 @@ export interface LoadBenchOptions {
   profile: boolean
   /** `kafka.compress`: deflate each record before sealing (the default), or not. */
   compress: boolean
+  /** The webhook's `maxConcurrentBatches` (default 8). */
+  maxConcurrentBatches?: number
   log?: (line: string) => void
 }
 
@@ -254,7 +287,10 @@ function runGenerator(cfg: GeneratorConfig): Promise<LoadResult> {
 
 export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`))
-  const hook = await startBenchWebhook({ compress: opts.compress })
+  const hook = await startBenchWebhook({
+    compress: opts.compress,
+    ...(opts.maxConcurrentBatches === undefined ? {} : { maxConcurrentBatches: opts.maxConcurrentBatches })
+  })
   let session: Session | undefined
   if (opts.profile) {
     session = new Session()
@@ -278,6 +314,7 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
           seconds: opts.seconds,
           warmupSeconds: opts.warmupSeconds,
           level: opts.level,
+          initialBackoffMs: 1000,
           run: `${(r * 16 + opts.rates.indexOf(rate)).toString(16).padStart(2, '0')}${Date.now().toString(16).slice(-6)}`
         })
         const cpu = process.cpuUsage(cpu0)
@@ -285,7 +322,7 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
         const row = { ...res, serverCpuUsPerEvent: round((cpu.user + cpu.system) / Math.max(1, events)) }
         rows.set(rate, [...(rows.get(rate) ?? []), row])
         log(
-          `audit-webhook-load: run ${r + 1}/${opts.repeat} offered ${rate}/s → ${res.achievedPerSecond}/s, answer p50 ${res.p50Ms} ms p99 ${res.p99Ms} ms max ${res.maxMs} ms, in flight ≤ ${res.maxInFlight}, ${res.failed} failed, webhook CPU ${row.serverCpuUsPerEvent} µs/event${res.keptUp ? '' : ' — did not keep up'}`
+          `audit-webhook-load: run ${r + 1}/${opts.repeat} offered ${rate}/s → ${res.achievedPerSecond}/s, answer p50 ${res.p50Ms} ms p99 ${res.p99Ms} ms max ${res.maxMs} ms, in flight ≤ ${res.maxInFlight}, ${res.retried} retried, ${res.failed} lost, ${res.unsent} unsent, webhook CPU ${row.serverCpuUsPerEvent} µs/event${res.keptUp ? '' : ' — did not keep up'}`
         )
       }
   } finally {
@@ -310,6 +347,7 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
     maxMsWorst: Math.max(...xs.map((x) => x.maxMs)),
     maxInFlightWorst: Math.max(...xs.map((x) => x.maxInFlight)),
     failed: xs.reduce((n, x) => n + x.failed, 0),
+    retried: xs.reduce((n, x) => n + x.retried, 0),
     ...(xs.some((x) => x.firstError !== undefined) ? { firstError: xs.find((x) => x.firstError !== undefined)?.firstError } : {}),
     webhookCpuUsPerEventMedian: round(median(xs.map((x) => x.serverCpuUsPerEvent))),
     meanBodyBytes: xs[0]?.meanBodyBytes
@@ -336,7 +374,8 @@ export const benchmark: Benchmark = {
     'load-seconds': { type: 'string', default: '15' },
     'load-level': { type: 'string', default: 'metadata' },
     'load-profile': { type: 'boolean', default: false },
-    'load-no-compress': { type: 'boolean', default: false }
+    'load-no-compress': { type: 'boolean', default: false },
+    'load-max-concurrent': { type: 'string' }
   },
   async run(ctx: BenchContext) {
     const r = await runAuditWebhookLoad({
@@ -347,6 +386,7 @@ export const benchmark: Benchmark = {
       level: ctx.flags['load-level'] === 'request-response' ? 'request-response' : 'metadata',
       profile: ctx.flags['load-profile'] === true,
       compress: ctx.flags['load-no-compress'] !== true,
+      ...(ctx.flags['load-max-concurrent'] === undefined ? {} : { maxConcurrentBatches: Number(ctx.flags['load-max-concurrent']) }),
       log: ctx.log
     })
     process.stdout.write(`${JSON.stringify({ benchmark: 'audit-webhook-load', command: ctx.command, ...r }, null, 2)}\n`)
@@ -362,7 +402,8 @@ if (import.meta.main) {
       repeat: { type: 'string', default: '3' },
       level: { type: 'string', default: 'metadata' },
       profile: { type: 'boolean', default: false },
-      'no-compress': { type: 'boolean', default: false }
+      'no-compress': { type: 'boolean', default: false },
+      'max-concurrent': { type: 'string' }
     }
   })
   if (values.generator !== undefined) {
@@ -376,7 +417,8 @@ if (import.meta.main) {
     repeat: Number(values.repeat),
     level: values.level === 'request-response' ? 'request-response' : 'metadata',
     profile: values.profile,
-    compress: values['no-compress'] !== true
+    compress: values['no-compress'] !== true,
+    ...(values['max-concurrent'] === undefined ? {} : { maxConcurrentBatches: Number(values['max-concurrent']) })
   })
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
   process.exit(0)
