@@ -24,8 +24,8 @@
 // batches per second (default 10, burst 15): 4,000 events/s at 400 a batch.
 // 50,000 events/s needs that flag at 125 or more.
 //
-//   npm run bench -- --only audit-webhook-load [--load-rates 10000,20000,50000] [--load-seconds 15] [--repeat 3] [--load-profile] [--load-no-compress] [--load-max-concurrent 8]
-//   node bench/audit-webhook-load.ts [--rates 10000,50000] [--seconds 15] [--repeat 3] [--level metadata|request-response] [--profile] [--no-compress] [--max-concurrent 8]
+//   npm run bench -- --only audit-webhook-load [--load-rates 10000,20000,50000] [--load-seconds 15] [--repeat 3] [--load-profile] [--load-no-compress]
+//   node bench/audit-webhook-load.ts [--rates 10000,50000] [--seconds 15] [--repeat 3] [--level metadata|request-response] [--profile] [--no-compress]
 
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -263,8 +263,6 @@ export interface LoadBenchOptions {
   profile: boolean
   /** `kafka.compress`: deflate each record before sealing (the default), or not. */
   compress: boolean
-  /** The webhook's `maxConcurrentBatches` (default 8). */
-  maxConcurrentBatches?: number
   log?: (line: string) => void
 }
 
@@ -287,10 +285,7 @@ function runGenerator(cfg: GeneratorConfig): Promise<LoadResult> {
 
 export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`))
-  const hook = await startBenchWebhook({
-    compress: opts.compress,
-    ...(opts.maxConcurrentBatches === undefined ? {} : { maxConcurrentBatches: opts.maxConcurrentBatches })
-  })
+  const hook = await startBenchWebhook({ compress: opts.compress })
   let session: Session | undefined
   if (opts.profile) {
     session = new Session()
@@ -374,8 +369,7 @@ export const benchmark: Benchmark = {
     'load-seconds': { type: 'string', default: '15' },
     'load-level': { type: 'string', default: 'metadata' },
     'load-profile': { type: 'boolean', default: false },
-    'load-no-compress': { type: 'boolean', default: false },
-    'load-max-concurrent': { type: 'string' }
+    'load-no-compress': { type: 'boolean', default: false }
   },
   async run(ctx: BenchContext) {
     const r = await runAuditWebhookLoad({
@@ -386,7 +380,6 @@ export const benchmark: Benchmark = {
       level: ctx.flags['load-level'] === 'request-response' ? 'request-response' : 'metadata',
       profile: ctx.flags['load-profile'] === true,
       compress: ctx.flags['load-no-compress'] !== true,
-      ...(ctx.flags['load-max-concurrent'] === undefined ? {} : { maxConcurrentBatches: Number(ctx.flags['load-max-concurrent']) }),
       log: ctx.log
     })
     process.stdout.write(`${JSON.stringify({ benchmark: 'audit-webhook-load', command: ctx.command, ...r }, null, 2)}\n`)
@@ -402,8 +395,7 @@ if (import.meta.main) {
       repeat: { type: 'string', default: '3' },
       level: { type: 'string', default: 'metadata' },
       profile: { type: 'boolean', default: false },
-      'no-compress': { type: 'boolean', default: false },
-      'max-concurrent': { type: 'string' }
+      'no-compress': { type: 'boolean', default: false }
     }
   })
   if (values.generator !== undefined) {
@@ -417,8 +409,7 @@ if (import.meta.main) {
     repeat: Number(values.repeat),
     level: values.level === 'request-response' ? 'request-response' : 'metadata',
     profile: values.profile,
-    compress: values['no-compress'] !== true,
-    ...(values['max-concurrent'] === undefined ? {} : { maxConcurrentBatches: Number(values['max-concurrent']) })
+    compress: values['no-compress'] !== true
   })
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
   process.exit(0)

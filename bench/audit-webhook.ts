@@ -76,7 +76,7 @@ export interface BenchWebhook {
  * The webhook as `run collector` builds it: HTTPS, client certificates required (the API server's), the real
  * Kafka producer behind it with sealing on, acks=all. Shared by the answer-time benches.
  */
-export async function startBenchWebhook(opts: { partitions?: number; compress?: boolean; maxConcurrentBatches?: number } = {}): Promise<BenchWebhook> {
+export async function startBenchWebhook(opts: { partitions?: number; compress?: boolean } = {}): Promise<BenchWebhook> {
   const services = await getServices()
   const dir = mkdtempSync(join(tmpdir(), 'lw-bench-audit-'))
   const pki = createPki(dir)
@@ -131,8 +131,7 @@ export async function startBenchWebhook(opts: { partitions?: number; compress?: 
         certFile: server.certFile,
         keyFile: server.keyFile,
         clientCaFile: pki.caFile,
-        allowedClientNames: ['kube-apiserver-audit'],
-        ...(opts.maxConcurrentBatches === undefined ? {} : { maxConcurrentBatches: opts.maxConcurrentBatches })
+        allowedClientNames: ['kube-apiserver-audit']
       },
       'LW_ERR_CONFIG_INVALID',
       'bench'

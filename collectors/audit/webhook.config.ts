@@ -81,13 +81,6 @@ export const auditWebhookConfigSchema = s.object({
     description:
       "How long a batch waits for Kafka's acknowledgement before it is answered 503 (the API server retries it); keep it under the API server's webhook timeout (30 s). A produce that completes later is remembered, so the retry is a duplicate."
   }),
-  maxConcurrentBatches: s.number({
-    integer: true,
-    min: 1,
-    default: 8,
-    description:
-      "Batches decoded and produced at once; one more is answered 429 with Retry-After at once (the API server retries it after `--audit-webhook-initial-backoff`). Bounds memory (this many bodies of up to `maxBodyBytes`) and keeps answers fast under overload: without it, answers slowed past the API server's 30 s timeout and throughput fell to a third (docs/benchmarks.md)."
-  }),
   requestTimeoutMs: s.number({
     integer: true,
     min: 1000,

@@ -96,7 +96,6 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
   const allowedNames = new Set(config.allowedClientNames)
   const stages = new Set<string>(config.stages)
   const seen = createSeen(config.dedupEntries)
-  let busy = 0
 
   function authenticated(req: IncomingMessage): boolean {
     if (config.allowUnauthenticated) return true
@@ -223,16 +222,8 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     }
     const enc = req.headers['content-encoding']
     if (enc !== undefined && enc !== 'identity') throw new Answer(415, { error: 'content-encoding is not supported' })
-    // Past the cap, work on more batches at once only slows every answer (and holds their bodies): the API server
-    // retries a 429 after its backoff, while a request that outlives its timeout (30 s) is given up, not retried.
-    if (busy >= config.maxConcurrentBatches) throw new Answer(429, { error: `${busy} batches in progress (maxConcurrentBatches); retry` })
-    busy++
-    try {
-      const body = await readBody(req)
-      answer(res, 200, await take(body))
-    } finally {
-      busy--
-    }
+    const body = await readBody(req)
+    answer(res, 200, await take(body))
     m.requests.inc({ code: '200' })
   }
 
@@ -256,8 +247,8 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
       handle(req, res, url).catch((err: unknown) => {
         if (err instanceof Answer) {
           m.requests.inc({ code: String(err.status) })
-          // The API server's webhook client retries a 5xx only when told to come back (Retry-After), or a 500; a 429 always.
-          if (err.status === 503 || err.status === 429) res.setHeader('retry-after', '1')
+          // The API server's webhook client retries a 5xx only when told to come back (Retry-After), or a 500.
+          if (err.status === 503) res.setHeader('retry-after', '1')
           // A body cut short is not read on: the connection goes with the answer.
           answer(res, err.status, err.body, err.status === 413)
           if (err.status === 413) res.on('finish', () => req.destroy())
