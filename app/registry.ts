@@ -228,7 +228,13 @@ export const DETECTORS: ReadonlyArray<Component<DetectorConfig, DetectorContext,
       if (!config.access.enabled) return undefined
       const { createAccessStage } = await import('../detectors/access/stage.ts')
       const redis = ctx.connectRedis === undefined ? undefined : await ctx.connectRedis()
-      return createAccessStage(config.access, { fingerprinter: ctx.fingerprinter, logger: ctx.logger, maxContextChars: config.maxContextChars, redis })
+      return createAccessStage(config.access, {
+        fingerprinter: ctx.fingerprinter,
+        logger: ctx.logger,
+        maxContextChars: config.maxContextChars,
+        redis,
+        metrics: ctx.metrics
+      })
     }
   },
   {

@@ -12,6 +12,7 @@ import { benchmark as access } from './access.ts'
 import { benchmark as accuracy } from './accuracy.ts'
 import { benchmark as accessEval } from './audit-eval.ts'
 import { benchmark as auditWebhook } from './audit-webhook.ts'
+import { benchmark as auditWebhookLoad } from './audit-webhook-load.ts'
 import { benchmark as ci } from './ci.ts'
 import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
@@ -43,7 +44,20 @@ export interface Benchmark {
   run: (ctx: BenchContext) => Promise<void>
 }
 
-export const BENCHMARKS: readonly Benchmark[] = [access, accessEval, accuracy, auditWebhook, ci, collector, engine, knownSecrets, responder, shapes, worstCase]
+export const BENCHMARKS: readonly Benchmark[] = [
+  access,
+  accessEval,
+  accuracy,
+  auditWebhook,
+  auditWebhookLoad,
+  ci,
+  collector,
+  engine,
+  knownSecrets,
+  responder,
+  shapes,
+  worstCase
+]
 
 const SHARED: ParseArgsOptionsConfig = {
   only: { type: 'string', default: BENCHMARKS.map((b) => b.name).join(',') },

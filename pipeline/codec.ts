@@ -30,7 +30,8 @@
 // another topic, and a flipped flag bit fails authentication instead of
 // changing how the body is read.
 
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, randomBytes } from 'node:crypto'
 import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib'
 import { LeakwatchError } from './errors.ts'
 import { TOPICS } from './events.ts'
@@ -66,7 +67,7 @@ export function sessionKey(secret: Buffer, salt: Buffer): Buffer {
 }
 
 /** Seals one body (v2 layout); exported for the known-answer test, which fixes salt and nonce. */
-export function sealV2(p: { key: Buffer; keyId: Buffer; salt: Buffer; nonce: Buffer; flags: number; topic: string; body: Buffer }): Buffer {
+export function sealV2(p: { key: Buffer | KeyObject; keyId: Buffer; salt: Buffer; nonce: Buffer; flags: number; topic: string; body: Buffer }): Buffer {
   const header = Buffer.concat([Buffer.from([MAGIC, p.flags | SEALED | SESSION]), p.keyId, p.salt])
   const cipher = createCipheriv('aes-256-gcm', p.key, p.nonce)
   cipher.setAAD(aad(header, p.topic))
@@ -118,24 +119,29 @@ export function createCodec(opts: CodecOptions): Codec {
     (opts.recordVerifyKeys ?? []).map((k) => Buffer.from(k, 'utf8'))
   )
 
-  let session: { salt: Buffer; key: Buffer; left: number } = { salt: Buffer.alloc(0), key: Buffer.alloc(0), left: 0 }
-  const opened = new Map<string, Buffer>()
+  // Keys as KeyObjects: a raw Buffer key is imported again by every createCipheriv, which cost as much as sealing
+  // a 1 KB audit event (bench/audit-webhook-load.ts profile).
+  let session: { salt: Buffer; key: KeyObject | undefined; left: number } = { salt: Buffer.alloc(0), key: undefined, left: 0 }
+  const opened = new Map<string, KeyObject>()
+  const v1Keys = new Map<MasterKey, KeyObject>()
 
   function encodeBytes(topic: string, plain: Buffer): Buffer {
     // Unsealed topics carry plain JSON, byte for byte, so any consumer (a SIEM, kcat) can read them.
     if (!SEALED_TOPICS.has(topic)) return plain
-    if (session.left === 0) {
+    let key = session.key
+    if (session.left === 0 || key === undefined) {
       const salt = randomBytes(SALT_BYTES)
-      session = { salt, key: sessionKey(secret, salt), left: SESSION_RECORDS }
+      key = createSecretKey(sessionKey(secret, salt))
+      session = { salt, key, left: SESSION_RECORDS }
     }
     session.left--
     // Below ~512 bytes deflate saves little and costs a call; chunks are far larger.
     const deflate = opts.compress && plain.length > 512
     const body = deflate ? deflateRawSync(plain, { level: zc.Z_BEST_SPEED }) : plain
-    return sealV2({ key: session.key, keyId: master.id, salt: session.salt, nonce: randomBytes(12), flags: deflate ? DEFLATED : 0, topic, body })
+    return sealV2({ key, keyId: master.id, salt: session.salt, nonce: randomBytes(12), flags: deflate ? DEFLATED : 0, topic, body })
   }
 
-  function keyFor(topic: string, flags: number, body: Buffer): { key: Buffer; headerBytes: number } {
+  function keyFor(topic: string, flags: number, body: Buffer): { key: KeyObject; headerBytes: number } {
     const v2 = (flags & SESSION) !== 0
     const headerBytes = 2 + 4 + (v2 ? SALT_BYTES : 0)
     if (body.length < headerBytes - 2 + 12 + 16) throw new LeakwatchError('LW_ERR_RECORD_INVALID', `sealed record on ${topic} is truncated`)
@@ -145,13 +151,20 @@ export function createCodec(opts: CodecOptions): Codec {
         'LW_ERR_RECORD_INVALID',
         `record on ${topic} was sealed with another payload key (check kafka.payloadKey and kafka.payloadDecryptKeys on every role)`
       )
-    if (!v2) return { key: m.v1, headerBytes }
+    if (!v2) {
+      let key = v1Keys.get(m)
+      if (key === undefined) {
+        key = createSecretKey(m.v1)
+        v1Keys.set(m, key)
+      }
+      return { key, headerBytes }
+    }
     const salt = body.subarray(4, 4 + SALT_BYTES)
     const cacheKey = `${m.id.toString('hex')}${salt.toString('hex')}`
     let key = opened.get(cacheKey)
     if (key === undefined) {
       if (opened.size >= SESSION_KEYS_CACHED) opened.clear()
-      key = sessionKey(m.secret, salt)
+      key = createSecretKey(sessionKey(m.secret, salt))
       opened.set(cacheKey, key)
     }
     return { key, headerBytes }

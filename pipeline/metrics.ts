@@ -198,6 +198,29 @@ export function createMetrics(registry = new Registry()) {
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     ),
     findings: registry.counter('leakwatch_findings_total', 'Findings produced, by rule and severity.'),
+    accessEvents: registry.counter(
+      'leakwatch_access_events_total',
+      'Audit events the access detector evaluated, by verb (the Kubernetes verbs; anything else is "other") and outcome (allowed, denied: 401/403, failed: another error).'
+    ),
+    accessSkipped: registry.counter(
+      'leakwatch_access_events_skipped_total',
+      "Audit events the access detector counted but could not place in its windows: no timestamp, or older than the principal's state by more than episodeGapMs."
+    ),
+    accessLearning: registry.gauge('leakwatch_access_learning', '1 while the access detector is in its learning period (by event time), else 0.'),
+    accessLearningRemaining: registry.gauge(
+      'leakwatch_access_learning_remaining_seconds',
+      "Event-time seconds until the access detector's learning period ends (0 once it has)."
+    ),
+    accessPrincipals: registry.gauge('leakwatch_access_principals', 'Principals whose baseline this access detector process holds in memory.'),
+    accessStoreSeconds: registry.histogram(
+      'leakwatch_access_store_seconds',
+      'Time of one access-state store operation (Redis round trip), by operation.',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+    ),
+    accessStoreErrors: registry.counter(
+      'leakwatch_access_store_errors_total',
+      'Access-state store operations that failed (LW_ERR_REDIS_UNAVAILABLE), by operation.'
+    ),
     detectorLimits: registry.counter(
       'leakwatch_detector_limits_total',
       'Times a per-line cap of the detector was reached, by limit (findings-per-line: a rule matched more than detector.maxFindingsPerLine times on one line; the rest are masked, not reported).'

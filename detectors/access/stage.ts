@@ -10,11 +10,24 @@ import type { Redis } from 'ioredis'
 import type { AuditEnvelope, Finding } from '../../pipeline/events.ts'
 import type { Fingerprinter } from '../../pipeline/fingerprint.ts'
 import type { Logger } from '../../pipeline/log.ts'
+import type { Metrics } from '../../pipeline/metrics.ts'
+import type { AuditEvent } from './audit-event.ts'
+import { eventTime, statusCode } from './audit-event.ts'
 import type { AccessConfig } from './config.ts'
 import { createAccessDetector } from './detector.ts'
 import { toPipelineFinding } from './finding.ts'
 import { createMemoryAccessStore } from './store.ts'
+import { instrumentStore } from './store-metrics.ts'
 import { createRedisAccessStore } from './store-redis.ts'
+
+/** The verbs a label may carry: an audit event's verb is whatever the request said, and a label must not grow with it. */
+const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'proxy', 'impersonate'])
+
+function outcome(e: AuditEvent): 'allowed' | 'denied' | 'failed' {
+  const code = statusCode(e)
+  if (code === 401 || code === 403) return 'denied'
+  return code === undefined || code >= 400 ? 'failed' : 'allowed'
+}
 
 export interface AccessStageDeps {
   fingerprinter: Fingerprinter
@@ -23,16 +36,51 @@ export interface AccessStageDeps {
   redis?: { client: Redis; keyPrefix: string } | undefined
   /** Ends learning at this event time instead of `learningPeriodMs` after the first event (replays, tests). */
   learnUntilMs?: number
+  /** The process's metrics (docs/metrics.md, leakwatch_access_*); none in tests that do not look. */
+  metrics?: Metrics | undefined
 }
 
 export function createAccessStage(config: AccessConfig, deps: AccessStageDeps) {
-  const store = deps.redis === undefined ? createMemoryAccessStore() : createRedisAccessStore(deps.redis.client, { prefix: `${deps.redis.keyPrefix}:access:` })
+  const m = deps.metrics
+  const raw = deps.redis === undefined ? createMemoryAccessStore() : createRedisAccessStore(deps.redis.client, { prefix: `${deps.redis.keyPrefix}:access:` })
+  const store = m === undefined ? raw : instrumentStore(raw, { seconds: m.accessStoreSeconds, errors: m.accessStoreErrors })
   const detector = createAccessDetector(config, { store, emit: 'open', ...(deps.learnUntilMs === undefined ? {} : { learnUntilMs: deps.learnUntilMs }) })
+  let skipped = 0
+  let latest = Number.NEGATIVE_INFINITY
+
+  /** Counts a batch's events and refreshes the gauges; findings are counted by the detector stage (leakwatch_findings_total). */
+  function observe(events: readonly AuditEvent[]): void {
+    if (m === undefined) return
+    const counts = new Map<string, { verb: string; outcome: string; n: number }>()
+    for (const e of events) {
+      const verb = VERBS.has(e.verb) ? e.verb : 'other'
+      const o = outcome(e)
+      const k = `${verb}/${o}`
+      const c = counts.get(k)
+      if (c === undefined) counts.set(k, { verb, outcome: o, n: 1 })
+      else c.n++
+      const t = eventTime(e)
+      if (t > latest) latest = t
+    }
+    for (const c of counts.values()) m.accessEvents.inc({ verb: c.verb, outcome: c.outcome }, c.n)
+    const stats = detector.stats()
+    if (stats.skipped > skipped) m.accessSkipped.inc({}, stats.skipped - skipped)
+    skipped = stats.skipped
+    m.accessPrincipals.set(stats.principals)
+    const until = detector.learningUntil()
+    if (until !== undefined && Number.isFinite(latest)) {
+      m.accessLearning.set(latest < until ? 1 : 0)
+      m.accessLearningRemaining.set(Math.max(0, (until - latest) / 1000))
+    }
+  }
+
   return {
     detect: (): Finding[] => [],
     async audit(envs: AuditEnvelope[]): Promise<Finding[]> {
       const cluster = envs[0]?.cluster ?? 'default'
-      const found = await detector.process(envs.map((e) => e.event))
+      const events = envs.map((e) => e.event)
+      const found = await detector.process(events)
+      observe(events)
       return found.map((f) => toPipelineFinding(f, { cluster, fingerprinter: deps.fingerprinter, maxContextChars: deps.maxContextChars }))
     },
     async stop(): Promise<void> {
