@@ -26,7 +26,7 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
       'anchored alternation of literals and single-class runs, on a captured value: linear'
     ],
     [
-      '/^(?:\\$[A-Za-z_][\\w.]*|\\$\\{[^}]*\\}|\\{\\{.*\\}\\}|\\[\\[.*\\]\\]|<[^>]*>|\\([^()]*\\)|%\\([^)]*\\)s?|\\[[A-Z_ ]+\\]|\\$\\(.*\\)|#\\{.*\\}|%[A-Za-z_][\\w.]*%|__[A-Za-z][\\w.]*__|@@[A-Za-z][\\w.]*@@|(?:process\\.env|os\\.environ)\\b.*|(?-i:ENV)(?:\\[|\\.fetch\\().*|(?-i:(?:x{4,}|X{4,}).*|.*(?:x{6,}|X{6,}).*))$/i',
+      '/^(?:\\$[A-Za-z_][\\w.]*|\\$\\{[^}]*\\}|\\{\\{.*\\}\\}|\\[\\[.*\\]\\]|<[^>]*>|\\([^()]*\\)|%\\([^)]*\\)s?|\\[[A-Z_ ]+\\]|\\$\\(.*\\)|#\\{.*\\}|%[A-Za-z_][\\w.]*%|__[A-Za-z][\\w.]*__|@@[A-Za-z][\\w.]*@@|(?:process\\.env|os\\.environ)\\b.*|(?-i:ENV)(?:\\[|\\.fetch\\().*|(?-i:(?:x{4,}|X{4,})(?:[^A-Za-z0-9].*)?|.*(?:x{6,}|X{6,}).*))$/i',
       'anchored; each alternative has at most one backtracking .*: linear in the value'
     ],
     ['/^[a-z0-9]/', 'on rule keywords (configuration)'],
@@ -65,7 +65,7 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
     ['/[^aeiouy]{5,}/', 'a run of one class, at most the run per start and runs do not overlap: linear'],
     ['/[^aeiouy]/g', 'a single class or a run of one class, on a captured value or one of its words: linear'],
     ['/[^A-Za-z0-9+=~%]+/', 'a single class or a run of one class, on a captured value or one of its words: linear'],
-    ['/^[vV]?[0-9]+$/', 'a single class or a run of one class, on a captured value or one of its words: linear'],
+    ['/^[vV]?[0-9]{1,13}$/', 'a single class or a run of one class, on a captured value or one of its words: linear'],
     ['/^[A-Za-z]+$/', 'a single class or a run of one class, on a captured value or one of its words: linear'],
     ['/[^A-Za-z]+/', 'a single class or a run of one class, on a captured value or one of its words: linear'],
     ['/[A-Z]+(?![a-z])|[A-Z]?[a-z]+/g', 'a capital run steps back at most one character before a lower-case letter: linear']
