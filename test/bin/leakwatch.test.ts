@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -94,6 +95,40 @@ test('scan of a file holding a secret exits 1 and prints it masked, never in pla
   assert.ok(run.stdout.includes(`${path}:2:21  CRITICAL  github-pat-classic  ghp_********${secret.slice(-2)}`), run.stdout)
   assert.ok(run.stdout.includes(`export GITHUB_TOKEN=ghp_********${secret.slice(-2)}`))
   assertAbsent(run, secret)
+})
+
+test('the installed entry (package.json bin) scans as bin/leakwatch.ts does, and once its compile cache is warm loads no TypeScript stripper', async () => {
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: { leakwatch: string } }
+  const secret = gen.githubToken('ghp_')
+  const path = file('entry/app.log', `booting\nexport GITHUB_TOKEN=${secret}\nready\n`)
+  // Says on stderr, as the process exits, whether Node loaded its TypeScript stripper (amaro).
+  const probe = file(
+    'entry/probe.cjs',
+    `process.on('exit', () => process.stderr.write('stripper:' + process.moduleLoadList.some((m) => m.includes('amaro')) + '\\n'))`
+  )
+  const started = (entry: string): Promise<Run> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-r', probe, join(repo, entry), 'scan', path], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString('utf8')
+      })
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString('utf8')
+      })
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, stdout, stderr }))
+    })
+  const viaTs = await started('bin/leakwatch.ts')
+  await started(pkg.bin.leakwatch)
+  const viaBin = await started(pkg.bin.leakwatch)
+  assert.equal(viaBin.code, 1, viaBin.stderr)
+  assert.equal(viaBin.stdout, viaTs.stdout)
+  assert.ok(viaBin.stdout.includes(`export GITHUB_TOKEN=ghp_********${secret.slice(-2)}`), viaBin.stdout)
+  assertAbsent(viaBin, secret)
+  assert.equal(viaTs.stderr, 'stripper:true\n')
+  assert.equal(viaBin.stderr, 'stripper:false\n')
 })
 
 test('scan --format jsonl and json print valid, masked findings', async () => {
