@@ -131,6 +131,40 @@ test('the installed entry (package.json bin) scans as bin/leakwatch.ts does, and
   assert.equal(viaBin.stderr, 'stripper:false\n')
 })
 
+test('a scan without --known-secrets loads none of the known-secrets engine; with it, it finds the value', async () => {
+  const value = gen.password()
+  const path = file('lean/app.log', `booting\nconnecting with ${value} now\n`)
+  const list = file('lean/known.txt', `${value}\n`)
+  // Prints, as the process exits, how many modules of detectors/known-secrets/ it loaded (its configuration schema aside: every command reads the whole configuration).
+  const hook = `data:text/javascript,${encodeURIComponent(
+    'import { registerHooks } from "node:module"; const seen = []; registerHooks({ load(url, ctx, next) { if (url.includes("/detectors/known-secrets/") && !url.endsWith("/config.ts")) seen.push(url); return next(url, ctx) } }); process.on("exit", () => process.stderr.write(`known-secrets modules: ${seen.length}\\n`))'
+  )}`
+  const started = (args: string[]): Promise<Run> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', hook, join(repo, 'bin', 'leakwatch.ts'), ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', HOME: dir }
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString('utf8')
+      })
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString('utf8')
+      })
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, stdout, stderr }))
+    })
+  const plain = await started(['scan', path])
+  assert.equal(plain.code, 0, plain.stderr)
+  assert.equal(plain.stderr, 'known-secrets modules: 0\n')
+  const known = await started(['scan', '--known-secrets', list, path])
+  assert.equal(known.code, 1, known.stderr)
+  assert.match(known.stderr, /known-secrets modules: [1-9]/)
+  assertAbsent(known, value)
+})
+
 test('scan --format jsonl and json print valid, masked findings', async () => {
   const secret = gen.githubToken('ghp_')
   const path = file('leaky/ci.log', `step 1\ntoken: ${secret}\n`)
