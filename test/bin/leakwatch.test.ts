@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -106,20 +105,7 @@ test('the installed entry (package.json bin) scans as bin/leakwatch.ts does, and
     'entry/probe.cjs',
     `process.on('exit', () => process.stderr.write('stripper:' + process.moduleLoadList.some((m) => m.includes('amaro')) + '\\n'))`
   )
-  const started = (entry: string): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['-r', probe, join(repo, entry), 'scan', path], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString('utf8')
-      })
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString('utf8')
-      })
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
+  const started = (entry: string): Promise<Run> => run(['scan', path], { cwd: dir, node: ['-r', probe], entry })
   const viaTs = await started('bin/leakwatch.ts')
   await started(pkg.bin.leakwatch)
   const viaBin = await started(pkg.bin.leakwatch)
@@ -139,23 +125,7 @@ test('a scan without --known-secrets loads none of the known-secrets engine; wit
   const hook = `data:text/javascript,${encodeURIComponent(
     'import { registerHooks } from "node:module"; const seen = []; registerHooks({ load(url, ctx, next) { if (url.includes("/detectors/known-secrets/") && !url.endsWith("/config.ts")) seen.push(url); return next(url, ctx) } }); process.on("exit", () => process.stderr.write(`known-secrets modules: ${seen.length}\\n`))'
   )}`
-  const started = (args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', hook, join(repo, 'bin', 'leakwatch.ts'), ...args], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '', HOME: dir }
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString('utf8')
-      })
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString('utf8')
-      })
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
+  const started = (args: string[]): Promise<Run> => run(args, { cwd: dir, node: ['--import', hook] })
   const plain = await started(['scan', path])
   assert.equal(plain.code, 0, plain.stderr)
   assert.equal(plain.stderr, 'known-secrets modules: 0\n')
