@@ -122,11 +122,17 @@ interface Finding {
   fingerprint: string
 }
 
+/** The command an installed leakwatch runs: the repository's package.json "bin". */
+function entryOf(repo: string): string {
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: { leakwatch: string } }
+  return join(repo, pkg.bin.leakwatch)
+}
+
 /** `leakwatch scan --format jsonl` on the scope's files; findings come back from its stdout. */
 async function runLeakwatch(repo: string, scope: Scope, core: number | undefined, out: string): Promise<{ measured: Measured; findings: Finding[] }> {
   const measured = await measure(
     process.execPath,
-    [join(repo, 'bin', 'leakwatch.ts'), 'scan', '--format', 'jsonl', '--exit-code', '0', ...scope.files.map((f) => join(scope.dir, f))],
+    [entryOf(repo), 'scan', '--format', 'jsonl', '--exit-code', '0', ...scope.files.map((f) => join(scope.dir, f))],
     { core, stdout: out, env: { ...process.env, LEAKWATCH_DETECTOR_FINGERPRINT_KEY: BENCH_FINGERPRINT_KEY } }
   )
   if (measured.code !== 0) throw new Error(`leakwatch scan exited with ${measured.code}: ${measured.stderr}`)

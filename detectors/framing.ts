@@ -10,8 +10,6 @@
 // The scan reads a chunk's framed lines as one UTF-8 buffer; `lineStarts` and
 // `utf16Column` go between its byte offsets and the lines' string columns.
 
-import RE2 from 're2'
-
 /** The lines of a chunk as rules read them, and the way back to the columns of the lines as written. */
 export interface Framing {
   raw: readonly string[]
@@ -26,9 +24,6 @@ export interface Framing {
 
 const RECORD_PREFIX = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/y
 const ESC = String.fromCharCode(27)
-// RE2: in a backtracking engine the optional `[…]` of a section marker rescanned the rest of the line
-// at every `section_start:` of a line that has no `]` (quadratic: 144 KB took 7 s).
-const TERMINAL_NOISE = new RE2(`\\x1b\\[[0-9;?]*[ -/]*[@-~]|\\x1b[()][A-Za-z0-9]|section_(?:start|end):\\d+:[A-Za-z0-9_.-]+(?:\\[[^\\]\\r\\n]*\\])?\\r`, 'g')
 
 // Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
 // findings on few of them, and the closures were a tenth of the engine's garbage.
@@ -51,7 +46,7 @@ export function frameLines(raw: readonly string[]): Framing {
   }
   f.joined = f.lines.join('\n')
   // Escape sequences are rare outside coloured CI output: looked for in the chunk, then in its lines.
-  // A section marker ends in '\r' (TERMINAL_NOISE): two single characters are found at memchr speed,
+  // A section marker ends in '\r' (createNoiseFinder): two single characters are found at memchr speed,
   // where searching the chunk for "section_" cost 5% of the engine.
   if (!f.joined.includes(ESC) && !f.joined.includes('\r')) return f
   for (let i = 0; i < n; i++) {
@@ -80,14 +75,102 @@ export function withoutTerminalNoise(body: string, prefix: number): { text: stri
     for (let j = from; j < to; j++) at[k++] = prefix + j
     parts.push(body.slice(from, to))
   }
-  TERMINAL_NOISE.lastIndex = 0
-  for (let m = TERMINAL_NOISE.exec(body); m !== null; m = TERMINAL_NOISE.exec(body)) {
-    keep(m.index)
-    from = m.index + m[0].length
+  const noise = createNoiseFinder(body)
+  for (let m = noise.next(0); m >= 0; m = noise.next(from)) {
+    keep(m)
+    from = noise.end
   }
   keep(body.length)
   at.length = k
   return { text: parts.join(''), at }
+}
+
+/**
+ * The terminal noise of `text`, left to right without overlap, as the RE2 pattern
+ * `\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|section_(?:start|end):\d+:[A-Za-z0-9_.-]+(?:\[[^\]\r\n]*\])?\r`
+ * finds it (test/detectors/framing.test.ts holds them to each other), by hand: every part of it
+ * is deterministic, and the RE2 call per coloured line, which converted the line to UTF-8 and each
+ * match back, was a seventh of the CPU of scanning CI output (issue #15). `next(from)` is where the
+ * first noise at or after `from` starts (-1 for none) and leaves its end in `end`. Linear in the
+ * text: the search for a section marker's closing bracket remembers where it stopped, so a line of
+ * unclosed markers (`section_start:1:a[` repeated) is not rescanned per marker.
+ */
+function createNoiseFinder(text: string): { next: (from: number) => number; end: number } {
+  const n = text.length
+  let esc = -2
+  let sec = -2
+  // The first ']', '\r' or '\n' at or after closeFrom is at close (n: none).
+  let closeFrom = n + 1
+  let close = n
+  const closeAfter = (q: number): number => {
+    if (q < closeFrom || q > close) {
+      let j = q
+      while (j < n) {
+        const c = text.charCodeAt(j)
+        if (c === 0x5d || c === 0x0d || c === 0x0a) break
+        j++
+      }
+      closeFrom = q
+      close = j
+    }
+    return close
+  }
+  /** End of the noise starting at `p` (an ESC or 's' of "section_"), or -1. */
+  const endAt = (p: number): number => {
+    if (text.charCodeAt(p) === 0x1b) {
+      const c = text.charCodeAt(p + 1)
+      if (c === 0x5b) {
+        let j = p + 2
+        for (let d = text.charCodeAt(j); (d >= 0x30 && d <= 0x39) || d === 0x3b || d === 0x3f; d = text.charCodeAt(++j));
+        for (let d = text.charCodeAt(j); d >= 0x20 && d <= 0x2f; d = text.charCodeAt(++j));
+        const f = text.charCodeAt(j)
+        return f >= 0x40 && f <= 0x7e ? j + 1 : -1
+      }
+      if (c === 0x28 || c === 0x29) return isAlnum(text.charCodeAt(p + 2)) ? p + 3 : -1
+      return -1
+    }
+    let j = p + 8
+    if (text.startsWith('start:', j)) j += 6
+    else if (text.startsWith('end:', j)) j += 4
+    else return -1
+    const digits = j
+    while (isDigit(text.charCodeAt(j))) j++
+    if (j === digits || text.charCodeAt(j) !== 0x3a) return -1
+    const name = ++j
+    for (let c = text.charCodeAt(j); isAlnum(c) || c === 0x5f || c === 0x2e || c === 0x2d; c = text.charCodeAt(++j));
+    if (j === name) return -1
+    if (text.charCodeAt(j) === 0x5b) {
+      const k = closeAfter(j + 1)
+      return text.charCodeAt(k) === 0x5d && text.charCodeAt(k + 1) === 0x0d ? k + 2 : -1
+    }
+    return text.charCodeAt(j) === 0x0d ? j + 1 : -1
+  }
+  const finder = {
+    end: 0,
+    next(from: number): number {
+      for (let p = from; ; ) {
+        if (esc < p && esc !== -1) esc = text.indexOf(ESC, p)
+        if (sec < p && sec !== -1) sec = text.indexOf('section_', p)
+        const at = esc === -1 ? sec : sec === -1 ? esc : Math.min(esc, sec)
+        if (at === -1) return -1
+        const e = endAt(at)
+        if (e >= 0) {
+          finder.end = e
+          return at
+        }
+        p = at + 1
+      }
+    }
+  }
+  return finder
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39
+}
+
+function isAlnum(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
 }
 
 /** The column in written line `i` of the framed text's column `col`. */

@@ -62,53 +62,73 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
   for (let c = 65; c <= 90; c++) CLASS[c] = CLASS[c + 32] ?? 0
 
   // The trie, then failure links breadth first: a state's transitions and outputs include those of
-  // the longest proper suffix that is also a trie state.
-  const children: Array<Map<number, number>> = [new Map()]
+  // the longest proper suffix that is also a trie state. Built in typed arrays, each row over the
+  // classes in use only, and with each state's rules gathered when the scan first meets the state:
+  // this runs on every start, and the version with a Map per state and an output list per state was a
+  // sixth of the CPU of starting `leakwatch scan` (issue #15).
+  let size = 1
+  for (const k of keywords.keys()) size += k.length
+  if (size > OUTPUT) size = OUTPUT + 1
+  const delta = new Uint16Array(size * ROW)
+  /** Trie edges while building: delta holds the child (a state > 0) or 0. */
   const ends: C[][] = [[]]
+  let states = 1
   for (const [k, rules] of keywords) {
     let s = 0
     for (let i = 0; i < k.length; i++) {
       const cls = CLASS[k.charCodeAt(i)] ?? 0
-      let next = children[s]?.get(cls)
-      if (next === undefined) {
-        next = children.length
-        children.push(new Map())
+      let next = delta[s * ROW + cls] ?? 0
+      if (next === 0) {
+        next = states++
+        if (states >= OUTPUT) throw new RangeError(`keywords need more than ${OUTPUT - 1} automaton states; at most ${OUTPUT - 1} are supported`)
         ends.push([])
-        children[s]?.set(cls, next)
+        delta[s * ROW + cls] = next
       }
       s = next
     }
     ends[s]?.push(...rules)
   }
-  const states = children.length
-  if (states >= OUTPUT) throw new RangeError(`keywords need ${states} automaton states; at most ${OUTPUT - 1} are supported`)
-  const delta = new Uint16Array(states * ROW)
   const fail = new Uint16Array(states)
-  const outputs: C[][] = new Array(states)
-  outputs[0] = []
-  const queue: number[] = []
-  for (const [cls, next] of children[0] ?? []) {
-    delta[cls] = next
-    queue.push(next)
+  /** A keyword ends in the state (its own or one of its suffix's). */
+  const emits = new Uint8Array(states)
+  const queue = new Uint16Array(states)
+  let queued = 0
+  for (let cls = 1; cls < classes; cls++) {
+    const next = delta[cls] ?? 0
+    if (next === 0) continue
+    emits[next] = (ends[next]?.length ?? 0) > 0 ? 1 : 0
+    delta[cls] = next | (emits[next] === 1 ? OUTPUT : 0)
+    queue[queued++] = next
   }
-  for (let head = 0; head < queue.length; head++) {
+  for (let head = 0; head < queued; head++) {
     const s = queue[head] ?? 0
-    const f = fail[s] ?? 0
-    outputs[s] = [...new Set([...(ends[s] ?? []), ...(outputs[f] ?? [])])]
-    for (let cls = 0; cls < ROW; cls++) {
-      const next = children[s]?.get(cls)
-      if (next === undefined) delta[s * ROW + cls] = delta[f * ROW + cls] ?? 0
-      else {
-        fail[next] = s === 0 ? 0 : (delta[f * ROW + cls] ?? 0)
-        delta[s * ROW + cls] = next
-        queue.push(next)
+    const row = s * ROW
+    const failRow = (fail[s] ?? 0) * ROW
+    for (let cls = 0; cls < classes; cls++) {
+      const next = delta[row + cls] ?? 0
+      // The failure state's entry is final (it is shallower) and carries its output flag.
+      const viaFail = delta[failRow + cls] ?? 0
+      if (next === 0 || cls === 0) {
+        delta[row + cls] = viaFail
+        continue
       }
+      const f = viaFail & 0x7fff
+      fail[next] = f
+      emits[next] = (ends[next]?.length ?? 0) > 0 || emits[f] === 1 ? 1 : 0
+      delta[row + cls] = next | (emits[next] === 1 ? OUTPUT : 0)
+      queue[queued++] = next
     }
   }
-  // Flag the transitions into states with outputs.
-  for (let i = 0; i < delta.length; i++) {
-    const t = delta[i] ?? 0
-    if ((outputs[t]?.length ?? 0) > 0) delta[i] = t | OUTPUT
+  const outputs: Array<C[] | undefined> = new Array(states)
+  outputs[0] = []
+  /** The rules of state `s`: its own keywords', then its failure state's, each once. */
+  const outputsOf = (s: number): C[] => {
+    let out = outputs[s]
+    if (out === undefined) {
+      out = [...new Set([...(ends[s] ?? []), ...outputsOf(fail[s] ?? 0)])]
+      outputs[s] = out
+    }
+    return out
   }
   const table = delta
   const classOf = CLASS
@@ -134,13 +154,13 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
       const count = scanPairs(table, classOf, bytes, len, longest, hits, tail)
       return { bytes, hits, count }
     },
-    rulesAt: (state) => outputs[state] ?? [],
+    rulesAt: outputsOf,
     scan(buf, from, to, found) {
       let s = 0
       for (let i = from; i < to; i++) {
         const t = table[(s << 6) | (classOf[buf[i] as number] as number)] as number
         s = t & 0x7fff
-        if (t >= OUTPUT) found(i + 1, outputs[s] as C[])
+        if (t >= OUTPUT) found(i + 1, outputsOf(s))
       }
     }
   }

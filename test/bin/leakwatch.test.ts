@@ -96,6 +96,45 @@ test('scan of a file holding a secret exits 1 and prints it masked, never in pla
   assertAbsent(run, secret)
 })
 
+test('the installed entry (package.json bin) scans as bin/leakwatch.ts does, and once its compile cache is warm loads no TypeScript stripper', async () => {
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: { leakwatch: string } }
+  const secret = gen.githubToken('ghp_')
+  const path = file('entry/app.log', `booting\nexport GITHUB_TOKEN=${secret}\nready\n`)
+  // Says on stderr, as the process exits, whether Node loaded its TypeScript stripper (amaro).
+  const probe = file(
+    'entry/probe.cjs',
+    `process.on('exit', () => process.stderr.write('stripper:' + process.moduleLoadList.some((m) => m.includes('amaro')) + '\\n'))`
+  )
+  const started = (entry: string): Promise<Run> => run(['scan', path], { cwd: dir, node: ['-r', probe], entry })
+  const viaTs = await started('bin/leakwatch.ts')
+  await started(pkg.bin.leakwatch)
+  const viaBin = await started(pkg.bin.leakwatch)
+  assert.equal(viaBin.code, 1, viaBin.stderr)
+  assert.equal(viaBin.stdout, viaTs.stdout)
+  assert.ok(viaBin.stdout.includes(`export GITHUB_TOKEN=ghp_********${secret.slice(-2)}`), viaBin.stdout)
+  assertAbsent(viaBin, secret)
+  assert.equal(viaTs.stderr, 'stripper:true\n')
+  assert.equal(viaBin.stderr, 'stripper:false\n')
+})
+
+test('a scan without --known-secrets loads none of the known-secrets engine; with it, it finds the value', async () => {
+  const value = gen.password()
+  const path = file('lean/app.log', `booting\nconnecting with ${value} now\n`)
+  const list = file('lean/known.txt', `${value}\n`)
+  // Prints, as the process exits, how many modules of detectors/known-secrets/ it loaded (its configuration schema aside: every command reads the whole configuration).
+  const hook = `data:text/javascript,${encodeURIComponent(
+    'import { registerHooks } from "node:module"; const seen = []; registerHooks({ load(url, ctx, next) { if (url.includes("/detectors/known-secrets/") && !url.endsWith("/config.ts")) seen.push(url); return next(url, ctx) } }); process.on("exit", () => process.stderr.write(`known-secrets modules: ${seen.length}\\n`))'
+  )}`
+  const started = (args: string[]): Promise<Run> => run(args, { cwd: dir, node: ['--import', hook] })
+  const plain = await started(['scan', path])
+  assert.equal(plain.code, 0, plain.stderr)
+  assert.equal(plain.stderr, 'known-secrets modules: 0\n')
+  const known = await started(['scan', '--known-secrets', list, path])
+  assert.equal(known.code, 1, known.stderr)
+  assert.match(known.stderr, /known-secrets modules: [1-9]/)
+  assertAbsent(known, value)
+})
+
 test('scan --format jsonl and json print valid, masked findings', async () => {
   const secret = gen.githubToken('ghp_')
   const path = file('leaky/ci.log', `step 1\ntoken: ${secret}\n`)

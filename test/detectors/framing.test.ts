@@ -4,8 +4,10 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import RE2 from 're2'
 import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
 import { criLine, githubLine, gitlabLines } from '../support/records.ts'
+import { seededRng } from '../support/seed.ts'
 
 const ESC = '\x1b'
 
@@ -111,4 +113,64 @@ test('withoutTerminalNoise keeps the text between escapes and the written column
     [body.indexOf('ok'), body.indexOf('ok') + 1, body.indexOf('!')].map((c) => c + 10)
   )
   assert.deepEqual(withoutTerminalNoise('plain', 0), { text: 'plain', at: [0, 1, 2, 3, 4] })
+})
+
+/** The pattern withoutTerminalNoise implements by hand, in RE2: what it must take off, match for match. */
+const NOISE = new RE2(`\\x1b\\[[0-9;?]*[ -/]*[@-~]|\\x1b[()][A-Za-z0-9]|section_(?:start|end):\\d+:[A-Za-z0-9_.-]+(?:\\[[^\\]\\r\\n]*\\])?\\r`, 'g')
+
+function withoutNoiseByRe2(body: string): string {
+  NOISE.lastIndex = 0
+  return body.replace(NOISE as unknown as RegExp, '')
+}
+
+test('withoutTerminalNoise takes off exactly what the RE2 pattern of terminal noise matches', () => {
+  const rng = seededRng('terminal-noise')
+  // Pieces of escapes and markers, whole and broken, so that most strings hold matches and near misses.
+  const pieces = [
+    `${ESC}[`,
+    `${ESC}(`,
+    `${ESC})`,
+    ESC,
+    '0',
+    '32;1',
+    '?25',
+    ';',
+    ' ',
+    '/',
+    '!',
+    'm',
+    'K',
+    '~',
+    ':',
+    '<',
+    'B',
+    'x',
+    '\r',
+    '\n',
+    ']',
+    '[',
+    '[collapsed=true]',
+    '[a',
+    ']\r',
+    '\n]\r',
+    'section_start:',
+    'section_end:',
+    'section_',
+    'section_start:17:',
+    '17',
+    ':build',
+    'step_1.a-b',
+    'é',
+    '😀',
+    'ok '
+  ]
+  for (let n = 0; n < 20000; n++) {
+    let body = ''
+    const len = rng.int(12)
+    for (let i = 0; i < len; i++) body += rng.pick(pieces)
+    const { text, at } = withoutTerminalNoise(body, 3)
+    assert.equal(text, withoutNoiseByRe2(body), JSON.stringify(body))
+    assert.equal(at.length, text.length)
+    for (const [j, col] of at.entries()) assert.equal(body[col - 3], text[j], JSON.stringify(body))
+  }
 })

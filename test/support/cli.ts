@@ -22,11 +22,15 @@ export interface CliOptions {
   /** Run as this user (a root test run checks permissions as nobody). */
   uid?: number
   gid?: number
+  /** Node options before the entry point (`--import`, `-r`). */
+  node?: string[]
+  /** The entry point, from the repository root; bin/leakwatch.ts by default. */
+  entry?: string
 }
 
 export function cli(args: string[], opts: CliOptions): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [...(opts.node ?? []), opts.entry === undefined ? bin : join(repo, opts.entry), ...args], {
       cwd: opts.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: opts.cwd, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The installed command's entry point (package.json "bin", the image's ENTRYPOINT): plain JavaScript,
+// so that Node needs no TypeScript stripper for it. It turns on the compile cache and then loads the
+// command line, bin/leakwatch.ts, whose TypeScript (and that of everything it imports) then comes
+// stripped from the cache. Started as `node bin/leakwatch.ts`, the entry file itself is stripped,
+// which loads the stripper: ~40 ms of CPU on every start (issue #15, bench/shape-speed.ts).
+
+import module from 'node:module'
+
+module.enableCompileCache?.()
+await import('./leakwatch.ts')
