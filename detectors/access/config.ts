@@ -62,6 +62,10 @@ export const accessConfigSchema = s.object({
       description:
         "…and exceed this many times the principal's busiest hour in the learning period (a weekday peak measured against a baseline that still mixes in nights and weekends is not an anomaly)."
     }),
+    peakWindowMs: ms(
+      7 * 24 * HOUR,
+      "The busiest hour `peakFactor` multiplies is the busiest unreported hour of this many last days, learning days included: it keeps learning after the learning period (three learning days hold fewer busy hours than a week), a reported hour does not raise it, and a spike older than the window no longer counts. A week, so a quiet weekend does not lower Monday's bar."
+    ),
     minStddevReadsPerHour: s.number({
       min: 0.1,
       default: 2,

@@ -177,6 +177,10 @@ interface Core {
   episodes: Record<string, Episode>
   /** Adopted silently: the first network and agent of a principal first seen after learning. */
   adopted?: boolean
+  /** The hour (index) whose reads raised a rate finding: not learned into the peak. */
+  rateHit?: number
+  /** Day (index) → its busiest unreported hour of secret reads, over the last `peakWindowMs`. */
+  peakDays?: Record<string, number>
   /** Times of recent first reads of a namespace no peer read: a burst of them is breadth, a second signal. */
   fresh?: number[]
 }
@@ -234,6 +238,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   let lastSave = clock()
   const halfLife = config.rate.halfLifeMs / HOUR_MS
   const minBaselineHours = config.rate.minBaselineMs / HOUR_MS
+  const peakWindowDays = Math.max(1, Math.round(config.rate.peakWindowMs / (24 * HOUR_MS)))
 
   const bucketOf = (hour: number): string => {
     if (config.rate.seasonality === 'none') return 'all'
@@ -530,8 +535,18 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const core = st.core
     if (hour <= core.hour) return
     const gap = Math.min(hour - core.hour, 168)
-    // The busiest hour learned: a weekday peak the all-hours baseline (nights included) calls six sigma is still a normal peak.
-    if (learning(core.hour * HOUR_MS)) core.peak.hour = Math.max(core.peak.hour ?? 0, core.hourCount)
+    // The busiest hour: a weekday peak the all-hours baseline (nights included) calls six sigma is still a normal peak. It keeps
+    // learning after the learning period from the hours that were not reported, over the last `peakWindowMs` of days.
+    const day = Math.floor(core.hour / 24)
+    // A state saved before the peak was kept per day holds only the learned peak: it counts as today's.
+    core.peakDays ??= core.peak.hour === undefined ? {} : { [day]: core.peak.hour }
+    const days = core.peakDays
+    if (core.rateHit !== core.hour) days[day] = Math.max(days[day] ?? 0, core.hourCount)
+    let peak = 0
+    for (const [k, v] of Object.entries(days))
+      if (Number(k) <= Math.floor(hour / 24) - peakWindowDays) delete days[k]
+      else peak = Math.max(peak, v)
+    core.peak.hour = peak
     for (let h = hour - gap; h < hour; h++) {
       const x = h === core.hour ? core.hourCount : 0
       const b = bucketOf(h)
@@ -599,7 +614,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         const sd = Math.max(Math.sqrt(stats.v), config.rate.minStddevReadsPerHour)
         const z = (count - stats.m) / sd
         const peakHour = st.core.peak.hour ?? 0
-        if (z >= config.rate.zScore && count > config.rate.peakFactor * peakHour)
+        if (z >= config.rate.zScore && count > config.rate.peakFactor * peakHour) {
+          st.core.rateHit = st.core.hour
           report(c, 'secret-read-rate', z >= config.rate.zScore * 3 ? 'high' : 'medium', {
             score: z,
             count,
@@ -609,9 +625,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
               stddevPerHour: Math.round(sd * 100) / 100,
               hours: stats.n,
               bucket: stats === b ? bucketOf(st.core.hour) : 'all',
-              peakPerHour: peakHour
+              peakPerHour: Math.round(peakHour * 100) / 100
             }
           })
+        }
       }
     }
 
@@ -638,7 +655,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     // First seen: a namespace, else a secret, the principal never read.
     const ownNs = pr.serviceAccount !== undefined && ns !== undefined && pr.serviceAccount.startsWith(`${ns}/`)
     // A cluster-wide list is its own rule; it is not also a first-seen namespace.
-    if (clusterWide) {
+    // A principal that lists every namespace's secrets has read them all: a namespace or a secret is new to it only if it never did.
+    const listsAll = st.known.has('n:*')
+    if (clusterWide || listsAll) {
       learnRead(c, nsKey)
       learnRead(c, sKey)
     } else if (!st.known.has(nsKey)) {

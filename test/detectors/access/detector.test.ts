@@ -651,3 +651,44 @@ test('secret-read rate: a peak no higher than the learned busiest hour is not an
   assert.equal(f?.principal, sa)
   assert.ok(typeof f?.baseline.peakPerHour === 'number' && f.baseline.peakPerHour >= 60, JSON.stringify(f?.baseline))
 })
+
+test('secret-read rate: the busiest hour keeps learning after learning from unreported hours, not from reported ones', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const peaks = (ev: (r: Req) => AuditEvent, day: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      ev({ t: T0 + day * 24 * H + 14 * H + i * 20_000, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '10.244.1.17' })
+    )
+  // Learned peak 60 (days 0-2); day 3's 80 is under 1.5 × 60 and becomes the peak; day 4's 100 is under 1.5 × 80 (a day's decay: × 0.91).
+  const busier = stream('rate-peak-learns', (ev) => [...[0, 1, 2].flatMap((d) => peaks(ev, d, 60)), ...peaks(ev, 3, 80), ...peaks(ev, 4, 100)], 6)
+  assert.deepEqual(rules(await analyze(busier), sa), [])
+  // Measured against the learning period's peak alone, day 4 would be an anomaly.
+  const day4 = stream('rate-peak-learns', (ev) => [...[0, 1, 2].flatMap((d) => peaks(ev, d, 60)), ...peaks(ev, 4, 100)], 6)
+  assert.deepEqual(rules(await analyze(day4), sa), ['access-secret-read-rate'])
+  // A reported hour does not raise the bar: the same harvest the next day is reported again.
+  const twice = stream('rate-peak-learns', (ev) => [...[0, 1, 2].flatMap((d) => peaks(ev, d, 60)), ...peaks(ev, 3, 400), ...peaks(ev, 4, 400)], 6)
+  const fs = (await analyze(twice)).filter((f) => f.rule === 'access-secret-read-rate')
+  assert.equal(fs.length, 2, JSON.stringify(fs.map((f) => f.firstSeen)))
+  assert.ok(Number(fs[1]?.baseline.peakPerHour) < 90, JSON.stringify(fs[1]?.baseline))
+})
+
+test('a principal that lists every namespace’s secrets has read them all: its named reads there are not first seen', async () => {
+  const extra = { adminGroups: ['oidc:admins'] }
+  const page = (user: string, groups: string[], listsAll: boolean) =>
+    stream('lists-all', (ev) => [
+      ev({ t: T0 + 10 * H, user, groups, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' }),
+      ...(listsAll ? [ev({ t: T0 + 11 * H, user, groups, verb: 'list', resource: 'secrets', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' })] : []),
+      // Paged at night, from home: db secrets of three namespaces it never named, within minutes (a first-seen burst).
+      ...['payments', 'auth', 'data'].map((ns, i) =>
+        ev({ t: AFTER + 20 * H + i * 2 * M, user, groups, verb: 'get', resource: 'secrets', ns, name: 'db', ip: '198.51.100.7', ua: 'kubectl/v1.36.0' })
+      )
+    ])
+  const admin = ['oidc:admins', 'oidc:shop', 'system:authenticated']
+  assert.deepEqual(rules(await analyze(page('root', admin, true), { extra }), 'root'), [])
+  // The same reads by one who never listed them all are a burst of namespaces new to it: reported.
+  const sre = ['oidc:sre', 'oidc:shop', 'system:authenticated']
+  const fs = await analyze(page('sam', sre, false), { extra })
+  assert.deepEqual(
+    fs.filter((f) => f.principal === 'sam').map((f) => [f.rule, f.severity, f.baseline.secondSignals]),
+    [['access-first-seen-namespace', 'medium', 'burst:3']]
+  )
+})
