@@ -496,22 +496,24 @@ export function simulateAudit(opts: SimOptions): { scenarios: Scenario[]; events
         expect: ['first-seen-namespace']
       },
       (from, to, _r, emit) => {
-        // Its pod started half a minute before: the kubelet minted the pod's token.
-        const tMint = s4 - 30_000
-        if (tMint >= from && tMint < to)
-          emit(
-            tMint,
-            kubelets[5 % nodeCount] as Actor,
-            'create',
-            { resource: 'serviceaccounts', ns: 'default', name: 'debug-tools', sub: 'token' },
-            { code: 201 }
-          )
         prod.forEach((ns, k) => {
           const t = s4 + k * 3 * MIN
           if (t >= from && t < to) emit(t, fresh, 'get', { resource: 'secrets', ns, name: `${ns.replace(/-prod$/, '')}-db` })
         })
       }
     )
+    // Its pod started half a minute before it reads: the kubelet minted the pod's token (before the scenario's span).
+    attacks.push((from, to, _r, emit) => {
+      const tMint = s4 - 30_000
+      if (tMint >= from && tMint < to)
+        emit(
+          tMint,
+          kubelets[5 % nodeCount] as Actor,
+          'create',
+          { resource: 'serviceaccounts', ns: 'default', name: 'debug-tools', sub: 'token' },
+          { code: 201 }
+        )
+    })
     // 5. Denied-read burst: an app probing other namespaces' secrets, all forbidden.
     const prober = pickApp(20)
     const s5 = at(0, 11)
