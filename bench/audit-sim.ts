@@ -21,6 +21,9 @@
 // (external-secrets, cert-manager, Argo CD), application service accounts
 // spread over team namespaces (prod and staging), one CI deployer per team,
 // and people (developers, SREs with an on-call rotation, admins, new hires).
+// Every pod's service-account token is requested by its node's kubelet every
+// ~48 minutes (the projected token's refresh), the CI deployers' pods
+// included, whether or not they deploy that day.
 // Rhythm: a diurnal and weekly curve for people and user-facing apps, deploy
 // bursts on weekday working hours (new pods land on other nodes, so a
 // workload's source /24 changes: pods take their node's pod CIDR), controller
