@@ -279,7 +279,15 @@ function report(results: EvalResult[], command: string): void {
       },
       null,
       2
-    )}\n\n${table(first)}\n`
+    )}\n\n${table(first)}\n${results
+      .slice(1)
+      .map(
+        (r) =>
+          `\nthe same stream with the ${r.store} store: ${r.detected}/${r.scenarios.length} detected, ${r.falseAlarmsPerDay} false alarms/day, ${r.findings} findings; time to detect ${
+            r.scenarios.every((x, i) => x.timeToDetectS === first.scenarios[i]?.timeToDetectS) ? 'the same' : 'differs'
+          } as in memory\n`
+      )
+      .join('')}`
   )
 }
 

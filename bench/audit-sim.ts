@@ -21,6 +21,9 @@
 // (external-secrets, cert-manager, Argo CD), application service accounts
 // spread over team namespaces (prod and staging), one CI deployer per team,
 // and people (developers, SREs with an on-call rotation, admins, new hires).
+// Every pod's service-account token is requested by its node's kubelet every
+// ~48 minutes (the projected token's refresh), the CI deployers' pods
+// included, whether or not they deploy that day.
 // Rhythm: a diurnal and weekly curve for people and user-facing apps, deploy
 // bursts on weekday working hours (new pods land on other nodes, so a
 // workload's source /24 changes: pods take their node's pod CIDR), controller
@@ -174,6 +177,8 @@ interface Team {
   namespaces: string[]
   apps: App[]
   deployer: Actor
+  /** The node of the deployer's pod: its kubelet refreshes the pod's token. */
+  deployerNode: number
   deploysPerDay: number
 }
 
@@ -341,11 +346,13 @@ export function simulateAudit(opts: SimOptions): { scenarios: Scenario[]; events
   const appCount = Math.max(10, N - nodeCount - controllers.length - 3 - operators.length - teamCount - peopleCount)
   const teams: Team[] = Array.from({ length: teamCount }, (_, i) => {
     const name = `${TEAM_NAMES[i % TEAM_NAMES.length]}${i >= TEAM_NAMES.length ? `-${Math.floor(i / TEAM_NAMES.length) + 1}` : ''}`
+    const deployerNode = rng.int(nodeCount)
     return {
       name,
       namespaces: [`${name}-prod`, `${name}-staging`],
       apps: [],
-      deployer: sa('ci', `deployer-${name}`, `kubectl/v1.36.0 (linux/amd64) kubernetes/${COMMIT}`, rng.int(nodeCount)),
+      deployer: sa('ci', `deployer-${name}`, `kubectl/v1.36.0 (linux/amd64) kubernetes/${COMMIT}`, deployerNode),
+      deployerNode,
       deploysPerDay: 1 + rng.int(6)
     }
   })
@@ -498,6 +505,18 @@ export function simulateAudit(opts: SimOptions): { scenarios: Scenario[]; events
         })
       }
     )
+    // Its pod started half a minute before it reads: the kubelet minted the pod's token (before the scenario's span).
+    attacks.push((from, to, _r, emit) => {
+      const tMint = s4 - 30_000
+      if (tMint >= from && tMint < to)
+        emit(
+          tMint,
+          kubelets[5 % nodeCount] as Actor,
+          'create',
+          { resource: 'serviceaccounts', ns: 'default', name: 'debug-tools', sub: 'token' },
+          { code: 201 }
+        )
+    })
     // 5. Denied-read burst: an app probing other namespaces' secrets, all forbidden.
     const prober = pickApp(20)
     const s5 = at(0, 11)
@@ -680,8 +699,11 @@ export function simulateAudit(opts: SimOptions): { scenarios: Scenario[]; events
     )
   }
 
-  /** The clean cluster's events in [from, to). */
-  function clean(from: number, to: number, r: Rng, emit: Emit): void {
+  /**
+   * The clean cluster's events in [from, to). `more` draws and emits what was added to the simulation later (the CI
+   * deployers' pod tokens), from a random stream of its own, so that the rest of the stream stays as it was for a seed.
+   */
+  function clean(from: number, to: number, r: Rng, emit: Emit, more: { r: Rng; emit: Emit }): void {
     // Controllers: cluster-wide secret watches (re-listed by their reflectors), service-account token secrets, pod creates on deploys.
     for (const c of [kcm, ...controllers, ...operators]) {
       const watchesSecrets =
@@ -743,6 +765,17 @@ export function simulateAudit(opts: SimOptions): { scenarios: Scenario[]; events
           emit(t, k, 'create', { resource: 'serviceaccounts', ns: a.ns, name: a.sa.split(':')[3] as string, sub: 'token' }, { code: 201 })
       }
     }
+
+    // CI deployers run in a pod too: its kubelet refreshes the pod's token (every ~48 min) whether or not it deploys.
+    for (const team of teams)
+      for (const t of periodic(more.r, from, to, 48 * MIN, team.deployer.uid.charCodeAt(2) * 9000))
+        more.emit(
+          t,
+          kubelets[team.deployerNode] as Actor,
+          'create',
+          { resource: 'serviceaccounts', ns: 'ci', name: `deployer-${team.name}`, sub: 'token' },
+          { code: 201 }
+        )
 
     // Applications: their own secrets through the API (user-facing ones follow the day), configmaps, some list secrets.
     for (const a of apps) {
@@ -844,7 +877,11 @@ export function simulateAudit(opts: SimOptions): { scenarios: Scenario[]; events
       const emit: Emit = (t, a, verb, res, o = {}) => {
         for (const x of build(r, t, a, verb, res, o)) chunk.push(x)
       }
-      clean(from, to, r, emit)
+      const r2 = createRng(((opts.seed ^ Math.floor(from / HOUR)) + 0x9e3779b9) >>> 0)
+      const emit2: Emit = (t, a, verb, res, o = {}) => {
+        for (const x of build(r2, t, a, verb, res, o)) chunk.push(x)
+      }
+      clean(from, to, r, emit, { r: r2, emit: emit2 })
       for (const run of attacks) run(from, to, r, emit)
       carry = chunk.filter((x) => x.t >= to)
       const now = chunk.filter((x) => x.t < to)

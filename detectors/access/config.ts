@@ -60,8 +60,12 @@ export const accessConfigSchema = s.object({
       min: 1,
       default: 1.5,
       description:
-        "…and exceed this many times the principal's busiest hour in the learning period (a weekday peak measured against a baseline that still mixes in nights and weekends is not an anomaly)."
+        "…and exceed this many times the principal's busiest hour (`peakWindowMs`), and that hour by `zScore` times its square root (a count's spread: a peak of 30 is exceeded by chance far more often than 1.5x a peak of 3,000). A weekday peak measured against a baseline that still mixes in nights and weekends is not an anomaly."
     }),
+    peakWindowMs: ms(
+      7 * 24 * HOUR,
+      "The busiest hour `peakFactor` multiplies is the busiest unreported hour of this many last days, learning days included: it keeps learning after the learning period (three learning days hold fewer busy hours than a week), a reported hour does not raise it, and a spike older than the window no longer counts. A week, so a quiet weekend does not lower Monday's bar."
+    ),
     minStddevReadsPerHour: s.number({
       min: 0.1,
       default: 2,
@@ -75,6 +79,10 @@ export const accessConfigSchema = s.object({
     peakFactor: s.number({ min: 1, default: 2, description: "…and more than this many times the principal's learned peak in such a window." }),
     slowWindowMs: ms(6 * HOUR, 'Window of the slow-harvest rule: reads spread thinly enough to stay under any per-minute threshold.'),
     slowMinSecrets: count(15, 'Distinct secrets read in the slow window that make a slow harvest (also above `peakFactor` × the learned peak).'),
+    slowMinNewSecrets: count(
+      8,
+      "…or this many distinct secrets in the slow window that are new to the principal, that no peer read and that it does not write (a deployer applying a Secret reads then patches it): reading secrets one never read, one at a time, is harvesting whatever one's learned peak."
+    ),
     maxItemsPerWindow: count(2000, 'Distinct items a window keeps per principal; past it the count saturates (bounded memory per principal).', 10)
   }),
   denied: s.object({

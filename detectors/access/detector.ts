@@ -27,7 +27,7 @@ import { clip, eventTime, podMountsSecrets, ref, roleGrantsSecrets, statusCode, 
 import type { AccessConfig, AccessRule } from './config.ts'
 import type { ParsedCidr, Principal, PrincipalKind } from './principal.ts'
 import { classify, inNetworks, isHandTool, matchesName, parseCidr, sourceNetwork, userAgentFamily } from './principal.ts'
-import type { AccessStore, PrincipalUpdate } from './store.ts'
+import type { AccessStore, Fact, PrincipalUpdate } from './store.ts'
 import type { Ewma } from './windows.ts'
 import { fold, touch } from './windows.ts'
 
@@ -172,11 +172,17 @@ interface Core {
   short: Record<string, number>
   shortNs: Record<string, number>
   slow: Record<string, number>
+  /** Secrets new to the principal, no peer read and it did not write, in the slow window. */
+  novel?: Record<string, number>
   denied: number[]
   peak: { short: number; shortNs: number; slow: number; hour?: number }
   episodes: Record<string, Episode>
   /** Adopted silently: the first network and agent of a principal first seen after learning. */
   adopted?: boolean
+  /** The hour (index) whose reads raised a rate finding: not learned into the peak. */
+  rateHit?: number
+  /** Day (index) → its busiest unreported hour of secret reads, over the last `peakWindowMs`. */
+  peakDays?: Record<string, number>
   /** Times of recent first reads of a namespace no peer read: a burst of them is breadth, a second signal. */
   fresh?: number[]
 }
@@ -186,6 +192,7 @@ interface PState {
   short: Map<string, number>
   shortNs: Map<string, number>
   slow: Map<string, number>
+  novel: Map<string, number>
   known: Set<string>
   added: string[]
   rewrite: boolean
@@ -228,12 +235,15 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   let events = 0
   let skipped = 0
   let out: AccessFinding[] = []
-  const pendingFacts: Array<{ hash: string; field: string; value: string }> = []
+  const pendingFacts: Fact[] = []
+  /** Service accounts whose first issued token this process already recorded (`issued` facts). */
+  const issuedSeen = new Set<string>()
   const clock = deps.clock ?? (() => performance.now())
   const saveIntervalMs = deps.saveIntervalMs ?? 1000
   let lastSave = clock()
   const halfLife = config.rate.halfLifeMs / HOUR_MS
   const minBaselineHours = config.rate.minBaselineMs / HOUR_MS
+  const peakWindowDays = Math.max(1, Math.round(config.rate.peakWindowMs / (24 * HOUR_MS)))
 
   const bucketOf = (hour: number): string => {
     if (config.rate.seasonality === 'none') return 'all'
@@ -475,16 +485,16 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     rule: 'first-seen-namespace' | 'first-seen-secret',
     key: string,
     sev: Severity,
-    o: { ns: string | undefined; item: string; base: Record<string, number | string> }
+    o: { ns: string | undefined; item: string; base: Record<string, number | string>; peered?: boolean | undefined }
   ): Promise<boolean> {
     if (!on[rule]) return false
-    if (config.firstSeen.peerGroups && (await peerRead(c, key))) return false
+    if (config.firstSeen.peerGroups && (o.peered ?? (await peerRead(c, key)))) return false
     const st = c.st
     const signals = [...c.signals]
     // Within a namespace it already reads, only the request's own novelty (network, agent) backs a new secret: that the principal
     // is new was the evidence of its first namespace, and many new secrets are the enumeration and slow-harvest rules' (against its peak).
     if (rule === 'first-seen-namespace') {
-      if (isNew(c)) signals.push('new-principal')
+      if (await isNew(c)) signals.push('new-principal')
       const burst = (st.core.fresh ?? []).filter((x) => x > c.t - config.firstSeen.burstWindowMs)
       burst.push(c.t)
       st.core.fresh = burst.slice(-MAX_FRESH)
@@ -500,13 +510,33 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return true
   }
 
-  /** A stranger's first hour: first seen after learning, and not long ago (after that its own history is its baseline). */
-  function isNew(c: Ctx): boolean {
-    return c.st.core.first >= (learnUntil ?? 0) && c.t - c.st.core.first <= config.firstSeen.newPrincipalMs
+  /**
+   * A stranger's first hour: first seen after learning, and not long ago (after that its own history is its baseline). A
+   * service account is as old as its first issued token, not its first request: a CI deployer's pod whose token the kubelet
+   * has refreshed all week is no stranger on the day it first deploys, while an account created, minted and used within the
+   * hour is.
+   */
+  async function isNew(c: Ctx): Promise<boolean> {
+    const since = learnUntil ?? 0
+    if (c.st.core.first < since || c.t - c.st.core.first > config.firstSeen.newPrincipalMs) return false
+    if (c.pr.serviceAccount === undefined) return true
+    if (pendingFacts.length > 0) await flushFacts()
+    const at = Number((await store.getFact('issued', c.p)) ?? Number.NaN)
+    return !(at < since || c.t - at > config.firstSeen.newPrincipalMs)
+  }
+
+  /** A token was issued for this service account (the kubelet's for a pod, or anyone's TokenRequest): the account exists since. */
+  function issued(ns: string | undefined, name: string | undefined, t: number): void {
+    if (ns === undefined || name === undefined) return
+    const p = `system:serviceaccount:${ns}:${clip(name)}`
+    if (issuedSeen.has(p)) return
+    if (issuedSeen.size >= MAX_PEER_CACHE) issuedSeen.delete(issuedSeen.values().next().value ?? '')
+    issuedSeen.add(p)
+    pendingFacts.push({ hash: 'issued', field: p, value: String(t), ifAbsent: true })
   }
 
   /** An administrator listing every namespace's secrets is routine; the first time since learning with a second signal is not. */
-  function adminClusterList(c: Ctx, item: string): void {
+  async function adminClusterList(c: Ctx, item: string): Promise<void> {
     const op = 'op:cluster-list'
     if (learning(c.t)) {
       know(c.st, op)
@@ -515,7 +545,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (c.st.known.has(op)) return
     know(c.st, op)
     const signals = [...c.signals]
-    if (isNew(c)) signals.push('new-principal')
+    if (await isNew(c)) signals.push('new-principal')
     if (signals.length === 0 && config.weakSignals === 'off') return
     report(c, 'cluster-wide-secret-list', signals.length === 0 ? 'low' : 'medium', {
       key: op,
@@ -530,8 +560,18 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const core = st.core
     if (hour <= core.hour) return
     const gap = Math.min(hour - core.hour, 168)
-    // The busiest hour learned: a weekday peak the all-hours baseline (nights included) calls six sigma is still a normal peak.
-    if (learning(core.hour * HOUR_MS)) core.peak.hour = Math.max(core.peak.hour ?? 0, core.hourCount)
+    // The busiest hour: a weekday peak the all-hours baseline (nights included) calls six sigma is still a normal peak. It keeps
+    // learning after the learning period from the hours that were not reported, over the last `peakWindowMs` of days.
+    const day = Math.floor(core.hour / 24)
+    // A state saved before the peak was kept per day holds only the learned peak: it counts as today's.
+    core.peakDays ??= core.peak.hour === undefined ? {} : { [day]: core.peak.hour }
+    const days = core.peakDays
+    if (core.rateHit !== core.hour) days[day] = Math.max(days[day] ?? 0, core.hourCount)
+    let peak = 0
+    for (const [k, v] of Object.entries(days))
+      if (Number(k) <= Math.floor(hour / 24) - peakWindowDays) delete days[k]
+      else peak = Math.max(peak, v)
+    core.peak.hour = peak
     for (let h = hour - gap; h < hour; h++) {
       const x = h === core.hour ? core.hourCount : 0
       const b = bucketOf(h)
@@ -567,7 +607,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (pr.kind === 'controller') return
     const clusterWide = ns === undefined && (e.verb === 'list' || e.verb === 'watch')
     if (clusterWide) {
-      if (c.groups.some((g) => config.adminGroups.includes(g))) adminClusterList(c, item)
+      if (c.groups.some((g) => config.adminGroups.includes(g))) await adminClusterList(c, item)
       else unusualOp(c, 'op:cluster-list', 'cluster-wide-secret-list', pr.kind === 'user' ? 'medium' : 'high', undefined, item)
     }
 
@@ -599,7 +639,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         const sd = Math.max(Math.sqrt(stats.v), config.rate.minStddevReadsPerHour)
         const z = (count - stats.m) / sd
         const peakHour = st.core.peak.hour ?? 0
-        if (z >= config.rate.zScore && count > config.rate.peakFactor * peakHour)
+        // The busiest hour was itself one draw of a count: like any count of independent requests its spread is about its
+        // square root, so a small peak (30 an hour) is exceeded by chance far more often than 1.5x a large one.
+        const bar = Math.max(config.rate.peakFactor * peakHour, peakHour + config.rate.zScore * Math.sqrt(peakHour))
+        if (z >= config.rate.zScore && count > bar) {
+          st.core.rateHit = st.core.hour
           report(c, 'secret-read-rate', z >= config.rate.zScore * 3 ? 'high' : 'medium', {
             score: z,
             count,
@@ -609,10 +653,21 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
               stddevPerHour: Math.round(sd * 100) / 100,
               hours: stats.n,
               bucket: stats === b ? bucketOf(st.core.hour) : 'all',
-              peakPerHour: peakHour
+              peakPerHour: Math.round(peakHour * 100) / 100
             }
           })
+        }
       }
+    }
+
+    // A principal that lists every namespace's secrets has read them all: a namespace or a secret is new to it only if it never did.
+    const listsAll = st.known.has('n:*')
+    // Secrets it never read, that no peer read and that it does not write: one at a time over hours, the harvest.
+    let novel = 0
+    let peered: boolean | undefined
+    if (name !== undefined && !clusterWide && !listsAll && !st.known.has(sKey)) {
+      peered = config.firstSeen.peerGroups && (await peerRead(c, sKey))
+      if (!peered) novel = touch(st.novel, item, t, config.breadth.slowWindowMs, config.breadth.maxItemsPerWindow)
     }
 
     // Breadth: enumeration in the short window, slow harvesting in the long one.
@@ -627,18 +682,21 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         item,
         base: { peakSecretsPerWindow: pk.short, peakNamespacesPerWindow: pk.shortNs, windowMs: config.breadth.windowMs }
       })
-    else if (slow >= config.breadth.slowMinSecrets && slow > f * pk.slow && st.core.episodes[`secret-enumeration||`] === undefined)
+    else if (
+      ((slow >= config.breadth.slowMinSecrets && slow > f * pk.slow) || novel >= config.breadth.slowMinNewSecrets) &&
+      st.core.episodes[`secret-enumeration||`] === undefined
+    )
       report(c, 'slow-secret-harvest', 'medium', {
-        score: slow / Math.max(pk.slow, 1),
+        score: Math.max(slow / Math.max(pk.slow, 1), novel / config.breadth.slowMinNewSecrets),
         ds: slow,
         item,
-        base: { peakSecretsPerSlowWindow: pk.slow, slowWindowMs: config.breadth.slowWindowMs }
+        base: { peakSecretsPerSlowWindow: pk.slow, slowWindowMs: config.breadth.slowWindowMs, newSecrets: st.novel.size }
       })
 
     // First seen: a namespace, else a secret, the principal never read.
     const ownNs = pr.serviceAccount !== undefined && ns !== undefined && pr.serviceAccount.startsWith(`${ns}/`)
     // A cluster-wide list is its own rule; it is not also a first-seen namespace.
-    if (clusterWide) {
+    if (clusterWide || listsAll) {
       learnRead(c, nsKey)
       learnRead(c, sKey)
     } else if (!st.known.has(nsKey)) {
@@ -653,7 +711,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       learnRead(c, nsKey, !reported)
       learnRead(c, sKey, !reported)
     } else if (!st.known.has(sKey)) {
-      const reported = await firstSeen(c, 'first-seen-secret', sKey, 'low', { ns, item, base: { knownSecrets: countPrefix(st.known, 's:') } })
+      const reported = await firstSeen(c, 'first-seen-secret', sKey, 'low', { ns, item, base: { knownSecrets: countPrefix(st.known, 's:') }, peered })
       learnRead(c, sKey, !reported)
     }
 
@@ -793,7 +851,15 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       return
     }
     if (denied || (code !== undefined && code >= 400)) return
+    if (core && resource === 'secrets' && o?.subresource === undefined && ns !== undefined && o?.name !== undefined && ['update', 'patch'].includes(e.verb)) {
+      // It writes this secret (a deployer's apply is a get then a patch): it manages it, it does not harvest it.
+      const item = `${ns}/${clip(o.name)}`
+      if (st.novel.delete(item)) st.dirty = true
+      learnRead(c, `s:${item}`)
+      return
+    }
     if (core && resource === 'serviceaccounts' && o?.subresource === 'token' && e.verb === 'create') {
+      issued(ns, o?.name, t)
       // kube-controller-manager and the kubelets mint pods' tokens all day.
       if (pr.kind !== 'controller' && pr.kind !== 'kubelet') unusualOp(c, 'op:token', 'token-request', 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}`)
       return
@@ -870,6 +936,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       short: new Map(Object.entries(c.short ?? {})),
       shortNs: new Map(Object.entries(c.shortNs ?? {})),
       slow: new Map(Object.entries(c.slow ?? {})),
+      novel: new Map(Object.entries(c.novel ?? {})),
       known: new Set(known.slice(0, config.maxKnownPerPrincipal)),
       added: [],
       rewrite: false,
@@ -917,6 +984,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       st.core.short = Object.fromEntries(st.short)
       st.core.shortNs = Object.fromEntries(st.shortNs)
       st.core.slow = Object.fromEntries(st.slow)
+      if (st.novel.size > 0 || st.core.novel !== undefined) st.core.novel = Object.fromEntries(st.novel)
       updates.push({
         principal: p,
         core: JSON.stringify(st.core),

@@ -62,7 +62,8 @@ export function createRedisAccessStore(redis: Redis, opts: { prefix: string }): 
       run(async () => {
         if (facts.length === 0) return
         const m = redis.multi()
-        for (const f of facts) m.hset(fact(f.hash), f.field, f.value).pexpire(fact(f.hash), ttlMs)
+        for (const f of facts)
+          (f.ifAbsent === true ? m.hsetnx(fact(f.hash), f.field, f.value) : m.hset(fact(f.hash), f.field, f.value)).pexpire(fact(f.hash), ttlMs)
         await m.exec()
       }),
     getFact: (hash, field) => run(async () => (await redis.hget(fact(hash), field)) ?? undefined),

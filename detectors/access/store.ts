@@ -26,11 +26,21 @@ export interface PrincipalUpdate {
   rewriteKnown?: boolean
 }
 
+export interface Fact {
+  hash: string
+  field: string
+  value: string
+  ifAbsent?: boolean
+}
+
 export interface AccessStore {
   load: (principals: readonly string[]) => Promise<Map<string, StoredPrincipal>>
   save: (updates: readonly PrincipalUpdate[], ttlMs: number) => Promise<void>
-  /** Sets a field of a cluster-fact hash (`roles`, `grants:<principal>`, `pods`) with the hash's TTL renewed. */
-  putFacts: (facts: ReadonlyArray<{ hash: string; field: string; value: string }>, ttlMs: number) => Promise<void>
+  /**
+   * Sets a field of a cluster-fact hash (`roles`, `grants:<principal>`, `pods`) with the hash's TTL renewed; with `ifAbsent`
+   * the first value written stays (a first time, whichever replica saw it first).
+   */
+  putFacts: (facts: ReadonlyArray<Fact>, ttlMs: number) => Promise<void>
   getFact: (hash: string, field: string) => Promise<string | undefined>
   getFacts: (hash: string) => Promise<Record<string, string>>
   /** Several hashes in one round trip, in order. */
@@ -74,7 +84,7 @@ export function createMemoryAccessStore(): AccessStore & { principals: () => num
           h = new Map()
           facts.set(f.hash, h)
         }
-        h.set(f.field, f.value)
+        if (f.ifAbsent !== true || !h.has(f.field)) h.set(f.field, f.value)
       }
     },
     async getFact(hash, field) {

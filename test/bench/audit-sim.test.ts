@@ -76,3 +76,25 @@ test('a small cluster: the stolen token is detected, and the clean stream has no
   const s = score(findings, attacked.scenarios, learnEnd, 1)
   assert.equal(s.scenarios.find((x) => x.id === 'stolen-token')?.detected, false, 'a finding about the stolen token without the attack')
 })
+
+test('every pod’s token is minted by its kubelet: the CI deployers’ while they are idle, the new debug pod’s just before it reads', () => {
+  const sim = simulateAudit({ ...small(subSeed('tokens')), days: 4 })
+  const minted = new Map<string, number>()
+  const firstRequest = new Map<string, number>()
+  for (const e of sim.events()) {
+    const t = Date.parse(e.stageTimestamp ?? '')
+    const o = e.objectRef
+    if (o?.resource === 'serviceaccounts' && o.subresource === 'token' && e.user.username?.startsWith('system:node:') === true) {
+      const sa = `system:serviceaccount:${o.namespace}:${o.name}`
+      if (!minted.has(sa)) minted.set(sa, t)
+    }
+    const u = e.user.username ?? ''
+    if (u.startsWith('system:serviceaccount:') && !firstRequest.has(u)) firstRequest.set(u, t)
+  }
+  const deployers = [...minted.keys()].filter((sa) => sa.startsWith('system:serviceaccount:ci:deployer-'))
+  assert.ok(deployers.length >= 2, `deployers' tokens minted: ${deployers.length}`)
+  for (const d of deployers) assert.ok((minted.get(d) ?? 0) < Date.parse('2026-11-05T01:00:00Z'), `${d} first minted at ${minted.get(d)}`)
+  const debug = 'system:serviceaccount:default:debug-tools'
+  const gap = (firstRequest.get(debug) ?? 0) - (minted.get(debug) ?? 0)
+  assert.ok(gap > 0 && gap < 60_000, `debug-tools minted ${gap} ms before its first request`)
+})

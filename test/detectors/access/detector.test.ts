@@ -645,9 +645,158 @@ test('secret-read rate: a peak no higher than the learned busiest hour is not an
     )
   const s = (n: number) => stream('rate-peak', (ev) => [...peaks(ev, 0, 60), ...peaks(ev, 1, 60), ...peaks(ev, 2, 60), ...peaks(ev, 3, n)])
   assert.deepEqual(rules(await analyze(s(88)), sa), [])
-  // peakFactor 1 would call the same peak an anomaly against the all-hours baseline.
-  assert.deepEqual(rules(await analyze(s(88), { extra: { rate: { peakFactor: 1 } } }), sa), ['access-secret-read-rate'])
+  // peakFactor 1 (and a z-score of 2 above the peak) would call the same peak an anomaly against the all-hours baseline.
+  assert.deepEqual(rules(await analyze(s(88), { extra: { rate: { peakFactor: 1, zScore: 2 } } }), sa), ['access-secret-read-rate'])
   const f = (await analyze(s(400))).find((x) => x.rule === 'access-secret-read-rate')
   assert.equal(f?.principal, sa)
   assert.ok(typeof f?.baseline.peakPerHour === 'number' && f.baseline.peakPerHour >= 60, JSON.stringify(f?.baseline))
+})
+
+test('secret-read rate: the busiest hour keeps learning after learning from unreported hours, not from reported ones', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const peaks = (ev: (r: Req) => AuditEvent, day: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      ev({
+        t: T0 + day * 24 * H + 14 * H + Math.floor((i * H) / (n + 10)),
+        user: sa,
+        verb: 'get',
+        resource: 'secrets',
+        ns: 'shop',
+        name: 'db',
+        ip: '10.244.1.17'
+      })
+    )
+  // Learned peak 200 (days 0-2); day 3's 280 is under 1.5 × 200 and becomes the peak; day 4's 350 is under 1.5 × 280.
+  const busier = stream('rate-peak-learns', (ev) => [...[0, 1, 2].flatMap((d) => peaks(ev, d, 200)), ...peaks(ev, 3, 280), ...peaks(ev, 4, 350)], 6)
+  assert.deepEqual(rules(await analyze(busier), sa), [])
+  // Measured against the learning period's peak alone, day 4 would be an anomaly.
+  const day4 = stream('rate-peak-learns', (ev) => [...[0, 1, 2].flatMap((d) => peaks(ev, d, 200)), ...peaks(ev, 4, 350)], 6)
+  assert.deepEqual(rules(await analyze(day4), sa), ['access-secret-read-rate'])
+  // A reported hour does not raise the bar: the same harvest the next day is reported again.
+  const twice = stream('rate-peak-learns', (ev) => [...[0, 1, 2].flatMap((d) => peaks(ev, d, 200)), ...peaks(ev, 3, 1000), ...peaks(ev, 4, 1000)], 6)
+  const fs = (await analyze(twice)).filter((f) => f.rule === 'access-secret-read-rate')
+  assert.equal(fs.length, 2, JSON.stringify(fs.map((f) => f.firstSeen)))
+  assert.ok(Number(fs[1]?.baseline.peakPerHour) < 300, JSON.stringify(fs[1]?.baseline))
+})
+
+test('a principal that lists every namespace’s secrets has read them all: its named reads there are not first seen', async () => {
+  const extra = { adminGroups: ['oidc:admins'] }
+  const page = (user: string, groups: string[], listsAll: boolean) =>
+    stream('lists-all', (ev) => [
+      ev({ t: T0 + 10 * H, user, groups, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' }),
+      ...(listsAll ? [ev({ t: T0 + 11 * H, user, groups, verb: 'list', resource: 'secrets', ip: '203.0.113.5', ua: 'kubectl/v1.36.0' })] : []),
+      // Paged at night, from home: db secrets of three namespaces it never named, within minutes (a first-seen burst).
+      ...['payments', 'auth', 'data'].map((ns, i) =>
+        ev({ t: AFTER + 20 * H + i * 2 * M, user, groups, verb: 'get', resource: 'secrets', ns, name: 'db', ip: '198.51.100.7', ua: 'kubectl/v1.36.0' })
+      )
+    ])
+  const admin = ['oidc:admins', 'oidc:shop', 'system:authenticated']
+  assert.deepEqual(rules(await analyze(page('root', admin, true), { extra }), 'root'), [])
+  // The same reads by one who never listed them all are a burst of namespaces new to it: reported.
+  const sre = ['oidc:sre', 'oidc:shop', 'system:authenticated']
+  const fs = await analyze(page('sam', sre, false), { extra })
+  assert.deepEqual(
+    fs.filter((f) => f.principal === 'sam').map((f) => [f.rule, f.severity, f.baseline.secondSignals]),
+    [['access-first-seen-namespace', 'medium', 'burst:3']]
+  )
+})
+
+test('a service account is as old as its first issued token: a deployer idle while learning is no stranger, one minted this hour is', async () => {
+  const deployer = 'system:serviceaccount:ci:deployer-shop'
+  const kubelet = 'system:node:node-7'
+  // kubectl from a pod of the cluster: a deployer, not a stolen token.
+  const extra = { clusterNetworks: ['10.0.0.0/8'] }
+  const mint = (ev: (r: Req) => AuditEvent, t: number) =>
+    ev({
+      t,
+      user: kubelet,
+      verb: 'create',
+      resource: 'serviceaccounts',
+      ns: 'ci',
+      name: 'deployer-shop',
+      sub: 'token',
+      code: 201,
+      ip: '10.0.0.27',
+      ua: 'kubelet/v1.36.3'
+    })
+  const deploy = (ev: (r: Req) => AuditEvent) =>
+    ev({ t: AFTER, user: deployer, verb: 'get', resource: 'secrets', ns: 'payments', name: 'api-db', ip: '10.244.7.12', ua: 'kubectl/v1.36.0' })
+  // Its pod's token refreshed by the kubelet every 48 minutes all week; its first request is after learning.
+  const idle = stream('issued', (ev) => [...Array.from({ length: 100 }, (_, i) => mint(ev, T0 + i * 48 * M)), deploy(ev)])
+  assert.deepEqual(rules(await analyze(idle, { extra }), deployer), [])
+  // No token seen: first seen after learning, it is new (as before).
+  const unknown = await analyze(
+    stream('issued', (ev) => [deploy(ev)]),
+    { extra }
+  )
+  assert.deepEqual(
+    unknown.filter((f) => f.principal === deployer).map((f) => f.baseline.secondSignals),
+    ['new-principal']
+  )
+  // Minted a minute before its first read: a new account, still new.
+  const fresh = await analyze(
+    stream('issued', (ev) => [mint(ev, AFTER - M), deploy(ev)]),
+    { extra }
+  )
+  assert.deepEqual(
+    fresh.filter((f) => f.principal === deployer).map((f) => f.baseline.secondSignals),
+    ['new-principal']
+  )
+  // A token minted after learning but hours before its first read: past its first hour, its own history is its baseline.
+  const older = await analyze(
+    stream('issued', (ev) => [mint(ev, LEARN_UNTIL + M), deploy(ev)]),
+    { extra }
+  )
+  assert.deepEqual(rules(older, deployer), [])
+})
+
+test('slow harvest: secrets new to the principal that no peer read and it does not write count on their own; a deploy that patches what it reads does not', async () => {
+  const sa = 'system:serviceaccount:ci:deployer-shop'
+  const extra = { clusterNetworks: ['10.0.0.0/8'] }
+  const op = (ev: (r: Req) => AuditEvent, t: number, verb: string, name: string) =>
+    ev({ t, user: sa, verb, resource: 'secrets', ns: 'shop', name, ip: '10.244.7.12', ua: 'kubectl/v1.36.0' })
+  // While learning it deploys twice a day: get then patch of the same 10 secrets (its learned slow peak: 10).
+  const deploys = (ev: (r: Req) => AuditEvent) =>
+    [0, 1, 2].flatMap((d) =>
+      [9, 15].flatMap((h) =>
+        Array.from({ length: 10 }, (_, i) => [
+          op(ev, T0 + d * 24 * H + h * H + i * 2000, 'get', `app-${i}`),
+          op(ev, T0 + d * 24 * H + h * H + i * 2000 + 300, 'patch', `app-${i}`)
+        ]).flat()
+      )
+    )
+  // After learning, at night: one secret it never read every 12 minutes, read only.
+  const harvest = stream('slow-new', (ev) => [
+    ...deploys(ev),
+    ...Array.from({ length: 12 }, (_, i) => op(ev, AFTER + 14 * H + i * 12 * M, 'get', `other-${i}`))
+  ])
+  const fs = (await analyze(harvest, { extra })).filter((f) => f.principal === sa)
+  assert.deepEqual(
+    fs.map((f) => f.rule),
+    ['access-slow-secret-harvest']
+  )
+  // The 8th new secret (slowMinNewSecrets), 84 minutes in: far below the 21 distinct secrets 2 × its peak of 10 asks for.
+  assert.equal(fs[0]?.firstSeen, new Date(AFTER + 14 * H + 7 * 12 * M).toISOString())
+  assert.equal(fs[0]?.baseline.peakSecretsPerSlowWindow, 10)
+  // A deploy of 12 new secrets, each read then patched: secrets it manages, not harvest.
+  const deploy = stream('slow-new', (ev) => [
+    ...deploys(ev),
+    ...Array.from({ length: 12 }, (_, i) => [
+      op(ev, AFTER + 14 * H + i * 12 * M, 'get', `other-${i}`),
+      op(ev, AFTER + 14 * H + i * 12 * M + 300, 'patch', `other-${i}`)
+    ]).flat()
+  ])
+  assert.deepEqual(rules(await analyze(deploy, { extra }), sa), [])
+})
+
+test('secret-read rate: a small peak is exceeded by chance more often than 1.5x: the bar is also zScore times its square root above it', async () => {
+  const sa = 'system:serviceaccount:shop:api'
+  const peaks = (ev: (r: Req) => AuditEvent, day: number, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      ev({ t: T0 + day * 24 * H + 14 * H + i * 30_000, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: 'db', ip: '10.244.1.17' })
+    )
+  // Learned peak about 34 (30 + the background's 2-6); 56 is over 1.5 × 34 but within 6 × √34 of it.
+  const s = (n: number) => stream('rate-poisson', (ev) => [...[0, 1, 2].flatMap((d) => peaks(ev, d, 30)), ...peaks(ev, 3, n)])
+  assert.deepEqual(rules(await analyze(s(56)), sa), [])
+  assert.deepEqual(rules(await analyze(s(110)), sa), ['access-secret-read-rate'])
 })

@@ -142,3 +142,15 @@ test('what a peer group read, learned by one replica, keeps a new member quiet o
     ['access-first-seen-namespace mallory new-principal']
   )
 })
+
+test('a first-time fact (ifAbsent) keeps the first replica’s value; a plain fact is overwritten', async () => {
+  const a = createRedisAccessStore(connect(), { prefix })
+  const b = createRedisAccessStore(connect(), { prefix })
+  const account = 'system:serviceaccount:ci:deployer'
+  await a.putFacts([{ hash: 'issued', field: account, value: '1000', ifAbsent: true }], 60_000)
+  await b.putFacts([{ hash: 'issued', field: account, value: '9000', ifAbsent: true }], 60_000)
+  assert.equal(await b.getFact('issued', account), '1000')
+  await b.putFacts([{ hash: 'issued', field: account, value: '9000' }], 60_000)
+  assert.equal(await a.getFact('issued', account), '9000')
+  assert.ok((await connect().pttl(`${prefix}f:issued`)) > 0)
+})
