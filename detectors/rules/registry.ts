@@ -65,6 +65,7 @@ import { rules as privateKey } from './private-key.ts'
 import { rules as pypi } from './pypi.ts'
 import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
+import { rules as saasNamed } from './saas-named.ts'
 import { rules as saasUuid } from './saas-uuid.ts'
 import { rules as sendgrid } from './sendgrid.ts'
 import { rules as sentry } from './sentry.ts'
@@ -147,6 +148,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...pypi,
   ...replicate,
   ...rubygems,
+  ...saasNamed,
   ...saasUuid,
   ...sendgrid,
   ...sentry,
