@@ -1,11 +1,11 @@
 import type { Gen } from '../gen.ts'
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
-import { type Format, re, tokenRule } from './define.ts'
+import { type Format, re, tokenRule, UUID } from './define.ts'
 import { START_ALNUM } from './patterns.ts'
 
 // API keys of the long tail of SaaS providers whose keys have no prefix of their own: a run of
-// letters and digits (or base64, or with - and _) that means a credential only next to the
+// letters and digits (or base64, with - and _, a UUID) that means a credential only next to the
 // provider's name and a credential word, as in PDFLAYER_ACCESS_KEY=…, "clockify_api_key": "…" or
 // `languagelayer secret …`. Alone, the same value is a hash, an id or a commit. One rule per
 // charset, not per provider: the provider's name is what makes the match, and a finding's context
@@ -134,6 +134,7 @@ const ALNUM: Provider[] = [
   ['onfleet', 'onfleet.1 32'],
   ['opencagedata', 'opencagedata.1 32'],
   ['openuv', 'openuv.1 32'],
+  ['openweather', 'openweather.1 32'],
   ['owlbot', 'owlbot.1 40'],
   ['packagecloud', 'packagecloud.1 48'],
   ['pandadoc', 'pandadoc.1 40'],
@@ -152,6 +153,7 @@ const ALNUM: Provider[] = [
   ['postageapp', 'postageapp.1 32'],
   ['powrbot', 'powrbot.1 40'],
   ['prodpad', 'prodpad.1 64'],
+  ['pyowm', 'openweather.1 32'],
   ['qase', 'qase.1 40'],
   ['qubole', 'qubole.1 64'],
   ['rawg', 'rawg.1 32'],
@@ -163,6 +165,7 @@ const ALNUM: Provider[] = [
   ['scraperapi', 'scraperapi.1 32'],
   ['scraperbox', 'scraperbox.1 32'],
   ['scrapestack', 'scrapestack.1 32'],
+  ['scrapfly', 'scrapfly.1 32'],
   ['scrapingant', 'scrapingant.1 32'],
   ['scrapingbee', 'scrapingbee.1 80'],
   ['scrutinizer', 'scrutinizerci.1 64'],
@@ -308,6 +311,29 @@ const BASE64: Provider[] = [
   ['yelp', 'yelp.1 128']
 ]
 
+// Keys that are UUIDs (Kingfisher's classes admit any letter, so segments are any alphanumerics);
+// Snyk, HubSpot and the others of saas-uuid.ts are that rule's.
+const UUID_KEYED: Provider[] = [
+  ['blocknative', 'blocknative.1'],
+  ['bugsnag', 'bugsnag.1'],
+  ['canny', 'cannyio.1'],
+  ['cliengo', 'cliengo.1'],
+  ['collect2', 'collect2.1'],
+  ['interseller', 'interseller.1'],
+  ['loginradius', 'loginradius.1'],
+  ['logz', 'logzio.1'],
+  ['moosend', 'moosend.1'],
+  ['nftport', 'nftport.1'],
+  ['onesignal', 'onesignal.1'],
+  ['opsgenie', 'opsgenie.1'],
+  ['postmark', 'postmark.1'],
+  ['scaleway', 'scaleway.1'],
+  ['shortcut', 'shortcut.1'],
+  ['transferwise', 'transferwise.1'],
+  ['zenscrape', 'zenscrape.1'],
+  ['zipcodebase', 'zipcodebase.1']
+]
+
 // Words that make the key after the name a credential; Kingfisher's five and auth, api, pass.
 const CRED = '(?:key|token|secret|private|access|auth|api|pass)'
 // An assignment (every shape `named` covers, the Kubernetes env shape included) or, as in prose
@@ -333,6 +359,7 @@ const value = (cls: string, alphabet: string, min: number, lengths: number[]): F
 const upTo = (s: string): boolean => s.length <= 128
 
 const ALNUM_CLS = 'A-Za-z0-9'
+const SEGMENTS = '[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}'
 const DASHED_CLS = 'A-Za-z0-9_-'
 const BASE64_CLS = 'A-Za-z0-9+/='
 
@@ -390,5 +417,22 @@ export const rules: Rule[] = [
     tags: ['saas', 'kingfisher'],
     lines: [(s) => `HELLOSIGN_API_KEY=${s}`, (s) => `{"capsulecrm_token":"${s}"}`],
     negatives: [`HELLOSIGN_API_KEY=${'A'.repeat(64)}`, 'hellosign_api_key: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]']
+  }),
+  tokenRule({
+    id: 'saas-named-uuid-key',
+    title: 'API key of a provider whose keys are UUIDs, next to its name (Opsgenie, Postmark, Scaleway, OneSignal, Bugsnag, …)',
+    severity: 'high',
+    token: { ...UUID, regex: SEGMENTS },
+    regex: namedKey(UUID_KEYED, '-A-Za-z0-9_'),
+    keywords: keywords(UUID_KEYED),
+    follows: FOLLOWS,
+    minEntropy: 2.5,
+    tags: ['saas', 'kingfisher'],
+    lines: [(s) => `OPSGENIE_API_KEY=${s}`, (s) => `{"postmark_server_token":"${s}"}`, (s) => `scaleway secret key ${s}`],
+    negatives: [
+      'OPSGENIE_API_KEY=00000000-0000-0000-0000-000000000000',
+      'scaleway access key SCWXXXXXXXXXXXXXXXXX for project 0123abcd-4567-89ef-0123-456789abcdef',
+      'request_id=0123abcd-4567-89ef-0123-456789abcdef'
+    ]
   })
 ]
