@@ -72,6 +72,7 @@ import { rules as openrouter } from './openrouter.ts'
 import { rules as openshift } from './openshift.ts'
 import { rules as pagarme } from './pagarme.ts'
 import { rules as pagerduty } from './pagerduty.ts'
+import { rules as particle } from './particle.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
@@ -97,7 +98,9 @@ import { rules as tailscale } from './tailscale.ts'
 import { rules as teamwork } from './teamwork.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
+import { rules as thingsboard } from './thingsboard.ts'
 import { rules as together } from './together.ts'
+import { rules as truenas } from './truenas.ts'
 import { rules as twilio } from './twilio.ts'
 import { rules as typeform } from './typeform.ts'
 import { rules as ubidots } from './ubidots.ts'
@@ -179,6 +182,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...openshift,
   ...pagarme,
   ...pagerduty,
+  ...particle,
   ...perplexity,
   ...pinecone,
   ...postman,
@@ -204,7 +208,9 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...teamwork,
   ...telegram,
   ...terraform,
+  ...thingsboard,
   ...together,
+  ...truenas,
   ...twilio,
   ...typeform,
   ...ubidots,

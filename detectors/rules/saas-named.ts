@@ -15,9 +15,10 @@ import { START_ALNUM } from './patterns.ts'
 // (github.com/mongodb/kingfisher, data/rules/*.yml, Apache-2.0); each entry lists the Kingfisher
 // rule id (kingfisher.<id>) and the key length it names. The regexes are ours: the name, then
 // within the same identifier (or one space away) a credential word, an assignment or a space, then
-// the value between boundaries. Providers whose names are common words or substrings of them (box,
-// daily, flat, karma, less, envoy, elastic, semaphore, …), or that have a rule file of their own,
-// are left out.
+// the value between boundaries. Providers whose names are common words or substrings of them
+// (daily, flat, karma, less, envoy, elastic, semaphore, …), or that have a rule file of their own,
+// are left out; Box stays (BOX_DEVELOPER_TOKEN), the boundary before the name keeps sandbox and
+// busybox out.
 
 /** [name as it appears in keys, lower-case; Kingfisher rule id(s) and key length]. */
 type Provider = readonly [string, string]
@@ -39,6 +40,7 @@ const ALNUM: Provider[] = [
   ['bitbar', 'bitbar.1 32'],
   ['bitcoinaverage', 'bitcoinaverage.1 43'],
   ['boostnote', 'boostnote.1 64'],
+  ['box', 'box.1 32, box.com.1 32'],
   ['brandfetch', 'brandfetch.1 40'],
   ['browshot', 'browshot.1 28'],
   ['bscscan', 'bscscan.1 34'],
