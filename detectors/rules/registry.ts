@@ -9,11 +9,14 @@ import { rules as anthropic } from './anthropic.ts'
 import { rules as atlassian } from './atlassian.ts'
 import { rules as aws } from './aws.ts'
 import { rules as azure } from './azure.ts'
+import { rules as beamer } from './beamer.ts'
 import { rules as bitbucket } from './bitbucket.ts'
 import { rules as buildkite } from './buildkite.ts'
 import { rules as circleci } from './circleci.ts'
+import { rules as clickup } from './clickup.ts'
 import { rules as cloudflare } from './cloudflare.ts'
 import { rules as cohere } from './cohere.ts'
+import { rules as contentful } from './contentful.ts'
 import { rules as curl } from './curl.ts'
 import { rules as database } from './database.ts'
 import { rules as databricks } from './databricks.ts'
@@ -26,8 +29,13 @@ import { rules as docker } from './docker.ts'
 import { rules as doppler } from './doppler.ts'
 import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
+import { rules as figma } from './figma.ts'
 import { rules as fireworks } from './fireworks.ts'
+import { rules as fleetbase } from './fleetbase.ts'
+import { rules as flexport } from './flexport.ts'
 import { rules as flyio } from './flyio.ts'
+import { rules as frameio } from './frameio.ts'
+import { rules as fullstory } from './fullstory.ts'
 import { rules as gcp } from './gcp.ts'
 import { rules as generic } from './generic.ts'
 import { rules as github } from './github.ts'
@@ -36,9 +44,11 @@ import { rules as grafana } from './grafana.ts'
 import { rules as groq } from './groq.ts'
 import { rules as heroku } from './heroku.ts'
 import { rules as http } from './http.ts'
+import { rules as hubspot } from './hubspot.ts'
 import { rules as huggingface } from './huggingface.ts'
 import { rules as infracost } from './infracost.ts'
 import { rules as intra42 } from './intra42.ts'
+import { rules as ionic } from './ionic.ts'
 import { rules as jfrog } from './jfrog.ts'
 import { rules as jina } from './jina.ts'
 import { rules as jwt } from './jwt.ts'
@@ -46,10 +56,13 @@ import { rules as langsmith } from './langsmith.ts'
 import { rules as linear } from './linear.ts'
 import { rules as mailchimp } from './mailchimp.ts'
 import { rules as mailgun } from './mailgun.ts'
+import { rules as mailsac } from './mailsac.ts'
+import { rules as maxmind } from './maxmind.ts'
 import { rules as microsoftTeams } from './microsoft-teams.ts'
 import { rules as mistral } from './mistral.ts'
 import { rules as netrc } from './netrc.ts'
 import { rules as newrelic } from './newrelic.ts'
+import { rules as nightfall } from './nightfall.ts'
 import { rules as notion } from './notion.ts'
 import { rules as npm } from './npm.ts'
 import { rules as nuget } from './nuget.ts'
@@ -57,15 +70,21 @@ import { rules as okta } from './okta.ts'
 import { rules as openai } from './openai.ts'
 import { rules as openrouter } from './openrouter.ts'
 import { rules as openshift } from './openshift.ts'
+import { rules as pagarme } from './pagarme.ts'
 import { rules as pagerduty } from './pagerduty.ts'
+import { rules as particle } from './particle.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
 import { rules as privateKey } from './private-key.ts'
+import { rules as psexec } from './psexec.ts'
 import { rules as pypi } from './pypi.ts'
+import { rules as readme } from './readme.ts'
 import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
+import { rules as saasNamed } from './saas-named.ts'
 import { rules as saasUuid } from './saas-uuid.ts'
+import { rules as scrapfly } from './scrapfly.ts'
 import { rules as sendgrid } from './sendgrid.ts'
 import { rules as sentry } from './sentry.ts'
 import { rules as shopify } from './shopify.ts'
@@ -74,14 +93,23 @@ import { rules as snowflake } from './snowflake.ts'
 import { rules as sourcegraph } from './sourcegraph.ts'
 import { rules as square } from './square.ts'
 import { rules as stripe } from './stripe.ts'
+import { rules as supabase } from './supabase.ts'
+import { rules as tailscale } from './tailscale.ts'
+import { rules as teamwork } from './teamwork.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
+import { rules as thingsboard } from './thingsboard.ts'
 import { rules as together } from './together.ts'
+import { rules as truenas } from './truenas.ts'
 import { rules as twilio } from './twilio.ts'
+import { rules as typeform } from './typeform.ts'
+import { rules as ubidots } from './ubidots.ts'
 import { rules as url } from './url.ts'
 import { rules as vault } from './vault.ts'
+import { rules as voiceflow } from './voiceflow.ts'
 import { rules as wandb } from './wandb.ts'
 import { rules as xai } from './xai.ts'
+import { rules as zoho } from './zoho.ts'
 
 export const BUILTIN_RULES: readonly Rule[] = [
   ...adafruit,
@@ -91,11 +119,14 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...atlassian,
   ...aws,
   ...azure,
+  ...beamer,
   ...bitbucket,
   ...buildkite,
   ...circleci,
+  ...clickup,
   ...cloudflare,
   ...cohere,
+  ...contentful,
   ...curl,
   ...database,
   ...databricks,
@@ -108,8 +139,13 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...doppler,
   ...easypost,
   ...elevenlabs,
+  ...figma,
   ...fireworks,
+  ...fleetbase,
+  ...flexport,
   ...flyio,
+  ...frameio,
+  ...fullstory,
   ...gcp,
   ...generic,
   ...github,
@@ -118,9 +154,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...groq,
   ...heroku,
   ...http,
+  ...hubspot,
   ...huggingface,
   ...infracost,
   ...intra42,
+  ...ionic,
   ...jfrog,
   ...jina,
   ...jwt,
@@ -128,10 +166,13 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...linear,
   ...mailchimp,
   ...mailgun,
+  ...mailsac,
+  ...maxmind,
   ...microsoftTeams,
   ...mistral,
   ...netrc,
   ...newrelic,
+  ...nightfall,
   ...notion,
   ...npm,
   ...nuget,
@@ -139,15 +180,21 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...openai,
   ...openrouter,
   ...openshift,
+  ...pagarme,
   ...pagerduty,
+  ...particle,
   ...perplexity,
   ...pinecone,
   ...postman,
   ...privateKey,
+  ...psexec,
   ...pypi,
+  ...readme,
   ...replicate,
   ...rubygems,
+  ...saasNamed,
   ...saasUuid,
+  ...scrapfly,
   ...sendgrid,
   ...sentry,
   ...shopify,
@@ -156,12 +203,21 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...sourcegraph,
   ...square,
   ...stripe,
+  ...supabase,
+  ...tailscale,
+  ...teamwork,
   ...telegram,
   ...terraform,
+  ...thingsboard,
   ...together,
+  ...truenas,
   ...twilio,
+  ...typeform,
+  ...ubidots,
   ...url,
   ...vault,
+  ...voiceflow,
   ...wandb,
-  ...xai
+  ...xai,
+  ...zoho
 ]
