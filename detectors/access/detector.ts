@@ -613,6 +613,14 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
 
     rollHour(st, t)
     st.core.hourCount++
+    // Whether this read adds to a window: a secret read again is no new evidence of breadth, and must not open a second
+    // episode of the same harvest after the first went quiet while the window still holds its secrets.
+    const adds = (m: Map<string, number>, k: string, windowMs: number): boolean => {
+      const at = m.get(k)
+      return at === undefined || t - at > windowMs
+    }
+    const widensShort = adds(st.short, item, config.breadth.windowMs) || adds(st.shortNs, ns ?? '*', config.breadth.windowMs)
+    const widensSlow = adds(st.slow, item, config.breadth.slowWindowMs)
     const short = touch(st.short, item, t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
     const shortNs = touch(st.shortNs, ns ?? '*', t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
     const slow = touch(st.slow, item, t, config.breadth.slowWindowMs, config.breadth.maxItemsPerWindow)
@@ -673,7 +681,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     // Breadth: enumeration in the short window, slow harvesting in the long one.
     const pk = st.core.peak
     const f = config.breadth.peakFactor
-    const enumerating = (short >= config.breadth.minSecrets && short > f * pk.short) || (shortNs >= config.breadth.minNamespaces && shortNs > f * pk.shortNs)
+    const enumerating =
+      widensShort && ((short >= config.breadth.minSecrets && short > f * pk.short) || (shortNs >= config.breadth.minNamespaces && shortNs > f * pk.shortNs))
     if (enumerating)
       report(c, 'secret-enumeration', shortNs >= config.breadth.minNamespaces ? 'high' : 'medium', {
         score: Math.max(short / Math.max(pk.short, 1), shortNs / Math.max(pk.shortNs, 1)),
@@ -683,6 +692,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         base: { peakSecretsPerWindow: pk.short, peakNamespacesPerWindow: pk.shortNs, windowMs: config.breadth.windowMs }
       })
     else if (
+      widensSlow &&
       ((slow >= config.breadth.slowMinSecrets && slow > f * pk.slow) || novel >= config.breadth.slowMinNewSecrets) &&
       st.core.episodes[`secret-enumeration||`] === undefined
     )

@@ -250,6 +250,24 @@ test('slow harvest: one new secret every 15 minutes for 6 hours stays under the 
   assert.ok((fs[0]?.evidence.distinctSecrets ?? 0) >= 15)
 })
 
+test('a harvest is one finding: reading its secrets again after it went quiet opens no second episode', async () => {
+  // Not a principal of the background: its routine reads would keep the first episode open across the gap.
+  const sa = 'system:serviceaccount:shop:reporter'
+  const fs = await analyze(
+    stream('slow-again', (ev) => [
+      ...Array.from({ length: 24 }, (_, i) =>
+        ev({ t: AFTER + i * 15 * M, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: `s-${i}`, ip: '10.244.1.17' })
+      ),
+      // Past the episode gap, while the slow window still holds the harvested secrets: the same secrets, read again.
+      ...Array.from({ length: 4 }, (_, i) =>
+        ev({ t: AFTER + 7 * H + i * 20 * M, user: sa, verb: 'get', resource: 'secrets', ns: 'shop', name: `s-${20 + i}`, ip: '10.244.1.17' })
+      )
+    ]),
+    { extra: { rules: { 'first-seen-secret': false } } }
+  )
+  assert.deepEqual(rules(fs, sa), ['access-slow-secret-harvest'])
+})
+
 test('denied bursts are reported; a few denials are not', async () => {
   const sa = 'system:serviceaccount:shop:api'
   const denied = (n: number) => (ev: (r: Req) => AuditEvent) =>
