@@ -58,6 +58,7 @@ import { rules as openai } from './openai.ts'
 import { rules as openrouter } from './openrouter.ts'
 import { rules as openshift } from './openshift.ts'
 import { rules as pagerduty } from './pagerduty.ts'
+import { rules as passwordHash } from './password-hash.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
@@ -69,6 +70,7 @@ import { rules as saasUuid } from './saas-uuid.ts'
 import { rules as sendgrid } from './sendgrid.ts'
 import { rules as sentry } from './sentry.ts'
 import { rules as shopify } from './shopify.ts'
+import { rules as sidekiq } from './sidekiq.ts'
 import { rules as slack } from './slack.ts'
 import { rules as snowflake } from './snowflake.ts'
 import { rules as sourcegraph } from './sourcegraph.ts'
@@ -140,6 +142,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...openrouter,
   ...openshift,
   ...pagerduty,
+  ...passwordHash,
   ...perplexity,
   ...pinecone,
   ...postman,
@@ -151,6 +154,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...sendgrid,
   ...sentry,
   ...shopify,
+  ...sidekiq,
   ...slack,
   ...snowflake,
   ...sourcegraph,
