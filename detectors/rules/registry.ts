@@ -73,9 +73,11 @@ import { rules as shopify } from './shopify.ts'
 import { rules as sidekiq } from './sidekiq.ts'
 import { rules as slack } from './slack.ts'
 import { rules as snowflake } from './snowflake.ts'
+import { rules as sonarqube } from './sonarqube.ts'
 import { rules as sourcegraph } from './sourcegraph.ts'
 import { rules as square } from './square.ts'
 import { rules as stripe } from './stripe.ts'
+import { rules as sumologic } from './sumologic.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
 import { rules as together } from './together.ts'
@@ -157,9 +159,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...sidekiq,
   ...slack,
   ...snowflake,
+  ...sonarqube,
   ...sourcegraph,
   ...square,
   ...stripe,
+  ...sumologic,
   ...telegram,
   ...terraform,
   ...together,
