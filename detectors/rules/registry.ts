@@ -58,11 +58,13 @@ import { rules as openai } from './openai.ts'
 import { rules as openrouter } from './openrouter.ts'
 import { rules as openshift } from './openshift.ts'
 import { rules as pagerduty } from './pagerduty.ts'
+import { rules as particle } from './particle.ts'
 import { rules as passwordHash } from './password-hash.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
 import { rules as privateKey } from './private-key.ts'
+import { rules as psexec } from './psexec.ts'
 import { rules as pypi } from './pypi.ts'
 import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
@@ -78,12 +80,17 @@ import { rules as sourcegraph } from './sourcegraph.ts'
 import { rules as square } from './square.ts'
 import { rules as stripe } from './stripe.ts'
 import { rules as sumologic } from './sumologic.ts'
+import { rules as tavily } from './tavily.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
+import { rules as thingsboard } from './thingsboard.ts'
 import { rules as together } from './together.ts'
+import { rules as truenas } from './truenas.ts'
 import { rules as twilio } from './twilio.ts'
+import { rules as twitch } from './twitch.ts'
 import { rules as url } from './url.ts'
 import { rules as vault } from './vault.ts'
+import { rules as vmware } from './vmware.ts'
 import { rules as wandb } from './wandb.ts'
 import { rules as xai } from './xai.ts'
 
@@ -144,11 +151,13 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...openrouter,
   ...openshift,
   ...pagerduty,
+  ...particle,
   ...passwordHash,
   ...perplexity,
   ...pinecone,
   ...postman,
   ...privateKey,
+  ...psexec,
   ...pypi,
   ...replicate,
   ...rubygems,
@@ -164,12 +173,17 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...square,
   ...stripe,
   ...sumologic,
+  ...tavily,
   ...telegram,
   ...terraform,
+  ...thingsboard,
   ...together,
+  ...truenas,
   ...twilio,
+  ...twitch,
   ...url,
   ...vault,
+  ...vmware,
   ...wandb,
   ...xai
 ]

@@ -18,7 +18,8 @@ export const rules = [
     // The name must hold the provider (case as the product writes it: Sumo, sumo, SUMO), then an assignment.
     // `sumObj = su…` (a sum object) is no match: the capital after `sum` must not be there.
     regex: (t) => assigned('(?-i:[Ss]umo|SUMO)', t),
-    minEntropy: 2.8,
+    // 14 characters, 12 of them random: under 2.5 one time in a million; placeholders (su000…) are near 1.
+    minEntropy: 2.5,
     lines: [(s) => `export SUMO_ACCESS_ID=${s}`, (s) => `{"level":"info","msg":"collector config","sumologic.accessId":"${s}"}`],
     negatives: ['sumObj = suAbCdEfGh1234', 'SUMO_ACCESS_ID=su000000000000', 'SUMO_ACCESS_ID=${SUMO_ACCESS_ID}', 'sumo_collector_name=supplychainsvc1']
   })
