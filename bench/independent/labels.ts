@@ -25,6 +25,11 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'noseyparker:np.auth0.1': { '9dba2fabd278': `${ASSIGNED} (AUTH0_CLIENT_SECRET)` },
   'noseyparker:np.aws.2': { fe92548249ae: `${ASSIGNED} (AWS_SECRET_ACCESS_KEY, not 40 characters)` },
   'noseyparker:np.generic.1': { '7dfc4a930379': `${SIBLING} (an Azure AD client secret, Q~ format)` },
+  // Nosey Parker's rule takes double-quoted values only; the same password unquoted or single-quoted is its negative.
+  'noseyparker:np.generic.5': {
+    '942e454b565a': `${ASSIGNED} (the rule's positive "super$ecret", unquoted)`,
+    dfddc3198bf7: `${ASSIGNED} (the rule's positive "super$ecret", single-quoted)`
+  },
   'noseyparker:np.hashicorp.4': { '8f0307e4997d': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.5': { '342ed7cf1c73': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.6': { b3d1c2f81344: `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
