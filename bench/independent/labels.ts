@@ -30,6 +30,8 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
     '942e454b565a': `${ASSIGNED} (the rule's positive "super$ecret", unquoted)`,
     dfddc3198bf7: `${ASSIGNED} (the rule's positive "super$ecret", single-quoted)`
   },
+  'noseyparker:np.hashicorp.1': { c97e6b719270: `${SIBLING} (a Vault service token, hvs.: np.hashicorp.4's positive)` },
+  'noseyparker:np.hashicorp.3': { '166c209b965b': `${SIBLING} (a Vault recovery token, hvr.: np.hashicorp.6's positive)` },
   'noseyparker:np.hashicorp.4': { '8f0307e4997d': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.5': { '342ed7cf1c73': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.6': { b3d1c2f81344: `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },

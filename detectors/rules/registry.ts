@@ -69,6 +69,7 @@ import { rules as pypi } from './pypi.ts'
 import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
 import { rules as saasUuid } from './saas-uuid.ts'
+import { rules as salesforce } from './salesforce.ts'
 import { rules as sendgrid } from './sendgrid.ts'
 import { rules as sentry } from './sentry.ts'
 import { rules as shopify } from './shopify.ts'
@@ -162,6 +163,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...replicate,
   ...rubygems,
   ...saasUuid,
+  ...salesforce,
   ...sendgrid,
   ...sentry,
   ...shopify,
