@@ -13,13 +13,9 @@ export const rules = [
     regex: (t) => `(?:${named('(?:^|[^A-Za-z])okta|(?-i:Okta|OKTA)')}|(?i:\\bssws)\\s+)(${t})${END_DASH}`,
     keywords: ['okta', 'ssws'],
     minEntropy: 3.5,
-    // A run of the alphabet or the digits is a made-up token (okta_api_key: 00…-ABCDEFGHIJKL-…); 40 random
-    // characters hold one of seven letters once in ten billion tokens.
-    validate: (s) => !/ABCDEFG|abcdefg|1234567/.test(s),
     lines: [(s) => `OKTA_API_TOKEN=${s}`, (s) => `curl -H "Authorization: SSWS ${s}" https://acme.okta.com/api/v1/users?limit=25`],
     negatives: [
       'OKTA_API_TOKEN=00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-      'okta_api_key: 00Qx7Al4MlV-WPXM-ABCDEFGHIJKL-0HmjFx-vbGu-',
       'rookTable = 0023452Lxkq2KqjLBvaxANWEgTd7bqjsxjo8aZj0wd',
       'okta_client_id: 0oa1b2c3d4e5f6g7h8i9',
       'Authorization: SSWS ${OKTA_TOKEN}'
