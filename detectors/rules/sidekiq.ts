@@ -7,6 +7,7 @@
 
 import type { Gen } from '../gen.ts'
 import type { Rule } from '../rule.ts'
+import { secretsIn } from './define.ts'
 import { assignedThen, END } from './patterns.ts'
 
 const PAIR = '[a-f0-9]{8}:[a-f0-9]{8}'
@@ -21,15 +22,11 @@ export const rules: Rule[] = [
     regex: assignedThen('bundle_(?:enterprise|gems)__contribsys__com', PAIR, END),
     keywords: ['contribsys__com'],
     examples: {
-      positives: (g) =>
-        [
-          (s: string) => `export BUNDLE_ENTERPRISE__CONTRIBSYS__COM=${s}`,
-          (s: string) => `  BUNDLE_GEMS__CONTRIBSYS__COM: "${s}"`,
-          (s: string) => `+ bundle config set --global BUNDLE_GEMS__CONTRIBSYS__COM=${s} && bundle install`
-        ].map((line) => {
-          const secret = pair(g)
-          return { line: line(secret), secret }
-        }),
+      positives: secretsIn(pair, [
+        (s) => `export BUNDLE_ENTERPRISE__CONTRIBSYS__COM=${s}`,
+        (s) => `  BUNDLE_GEMS__CONTRIBSYS__COM: "${s}"`,
+        (s) => `+ bundle config set --global BUNDLE_GEMS__CONTRIBSYS__COM=${s} && bundle install`
+      ]),
       negatives: [
         'BUNDLE_GEMS__CONTRIBSYS__COM=${SIDEKIQ_CREDENTIALS}',
         'BUNDLE_GEMS__CONTRIBSYS__COM: <user>:<password>',
@@ -42,18 +39,14 @@ export const rules: Rule[] = [
     title: 'Sidekiq Pro/Enterprise gem source URL with its licence credential',
     severity: 'high',
     kind: 'pattern',
-    regex: `(?i:https?)://(${PAIR})@(?i:gems|enterprise)\\.contribsys\\.com(?:[/:?#\\s"'\`]|$)`,
+    regex: `(?i:https?)://(${PAIR})@(?i:gems|enterprise)\\.contribsys\\.com(?:[^A-Za-z0-9_.-]|$)`,
     keywords: ['contribsys.com'],
     examples: {
-      positives: (g) =>
-        [
-          (s: string) => `source "https://${s}@gems.contribsys.com/" do`,
-          (s: string) => `Fetching gem metadata from https://${s}@enterprise.contribsys.com/..`,
-          (s: string) => `{"level":"info","msg":"bundler source","url":"http://${s}@gems.contribsys.com:443/"}`
-        ].map((line) => {
-          const secret = pair(g)
-          return { line: line(secret), secret }
-        }),
+      positives: secretsIn(pair, [
+        (s) => `source "https://${s}@gems.contribsys.com/" do`,
+        (s) => `Fetching gem metadata from https://${s}@enterprise.contribsys.com/..`,
+        (s) => `{"level":"info","msg":"bundler source","url":"http://${s}@gems.contribsys.com:443/"}`
+      ]),
       negatives: [
         'source "https://gems.contribsys.com/" do',
         'https://user:pass@gems.contribsys.com/',
