@@ -12,11 +12,11 @@ export const rules: Rule[] = [
     title: 'Password assigned in configuration or a command line',
     severity: 'medium',
     kind: 'generic',
-    // NAME=value, NAME: value, "name": "value", --name=value, where NAME ends in
+    // NAME=value, NAME: value, "name": "value", --name=value, name => value (Ruby, Perl), where NAME ends in
     // a password-ish word. The value stops at whitespace, quotes and separators.
     // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
     // `password=` must not take the next line's `jdbc.url=` for its value.
-    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?[ \\t]*(?:=|:)[ \\t]*["\']?([^\\s"\'`,;&<>]{8,})',
+    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?[ \\t]*(?:=>|=|:)[ \\t]*["\']?([^\\s"\'`,;&<>]{8,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
@@ -34,7 +34,9 @@ export const rules: Rule[] = [
         '^\\*+$',
         '^x+$',
         '(?i)^(?:changeme|password|redacted|placeholder|example|null|none|undefined|true|false)',
-        '^\\[?(?:REDACTED|MASKED|FILTERED|HIDDEN)\\]?$'
+        '^\\[?(?:REDACTED|MASKED|FILTERED|HIDDEN)\\]?$',
+        // A lower-case relative path or a Rails route (`'/forgot-password' => "users/passwords#update"`).
+        '^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+(?:#[a-z0-9_]+)?$'
       ]
     },
     examples: {
@@ -45,6 +47,7 @@ export const rules: Rule[] = [
         'PASSWORD=********',
         'password=changeme123',
         'password_reset_url=/account/reset',
+        `put '/forgot-password' => "users/passwords#update"`,
         'password: <your-password>',
         'the password is required'
       ]

@@ -13,6 +13,7 @@ import { rules as bitbucket } from './bitbucket.ts'
 import { rules as buildkite } from './buildkite.ts'
 import { rules as circleci } from './circleci.ts'
 import { rules as cloudflare } from './cloudflare.ts'
+import { rules as codeclimate } from './codeclimate.ts'
 import { rules as cohere } from './cohere.ts'
 import { rules as curl } from './curl.ts'
 import { rules as database } from './database.ts'
@@ -107,6 +108,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...buildkite,
   ...circleci,
   ...cloudflare,
+  ...codeclimate,
   ...cohere,
   ...curl,
   ...database,
