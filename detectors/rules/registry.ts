@@ -59,13 +59,11 @@ import { rules as openai } from './openai.ts'
 import { rules as openrouter } from './openrouter.ts'
 import { rules as openshift } from './openshift.ts'
 import { rules as pagerduty } from './pagerduty.ts'
-import { rules as particle } from './particle.ts'
 import { rules as passwordHash } from './password-hash.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
 import { rules as privateKey } from './private-key.ts'
-import { rules as psexec } from './psexec.ts'
 import { rules as pypi } from './pypi.ts'
 import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
@@ -85,9 +83,7 @@ import { rules as sumologic } from './sumologic.ts'
 import { rules as tavily } from './tavily.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
-import { rules as thingsboard } from './thingsboard.ts'
 import { rules as together } from './together.ts'
-import { rules as truenas } from './truenas.ts'
 import { rules as twilio } from './twilio.ts'
 import { rules as twitch } from './twitch.ts'
 import { rules as url } from './url.ts'
@@ -154,13 +150,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...openrouter,
   ...openshift,
   ...pagerduty,
-  ...particle,
   ...passwordHash,
   ...perplexity,
   ...pinecone,
   ...postman,
   ...privateKey,
-  ...psexec,
   ...pypi,
   ...replicate,
   ...rubygems,
@@ -180,9 +174,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...tavily,
   ...telegram,
   ...terraform,
-  ...thingsboard,
   ...together,
-  ...truenas,
   ...twilio,
   ...twitch,
   ...url,

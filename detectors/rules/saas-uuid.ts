@@ -3,8 +3,8 @@ import { assigned, keyOf } from './patterns.ts'
 
 // Providers whose API keys are bare UUIDs. A UUID means a key only next to the provider's name and a
 // credential word (SNYK_TOKEN, hubspot_api_key): alone it is a request, tenant or session id, which the
-// generic rules' identifier gate refuses. Postmark's server and account tokens from Nosey Parker's np.postmark.1 (Apache-2.0).
-const PROVIDERS = ['snyk', 'hubspot', 'squarespace', 'sendbird', 'kucoin', 'messagebird', 'bitwarden', 'contentful', 'launchdarkly', 'postmark']
+// generic rules' identifier gate refuses.
+const PROVIDERS = ['snyk', 'hubspot', 'squarespace', 'sendbird', 'kucoin', 'messagebird', 'bitwarden', 'contentful', 'launchdarkly']
 
 export const rules = [
   tokenRule({
