@@ -10,8 +10,9 @@ export const rules = [
     title: 'Twitch stream key',
     severity: 'high',
     token: format('live_', DIGITS.between(8, 12, 9), '_', BASE62.between(30, 36, 30)),
-    // `live_` is in other words (is_live_stream): the channel id must follow.
-    follows: '[0-9]{8}',
+    // Keywords are also the prefixes generic rules defer to a format's rule: `live_` (or `live_8`) would take
+    // GoCardless' live_ tokens from them. So the line must name the context: a stream key, Twitch or an RTMP URL.
+    keywords: ['stream_key', 'streamkey', 'stream-key', 'stream key', 'twitch', 'rtmp://'],
     minEntropy: 3.5,
     lines: [(s) => `STREAM_KEY=${s}`, (s) => `ffmpeg -re -i in.mp4 -c copy -f flv rtmp://live.twitch.tv/app/${s}`],
     negatives: [`STREAM_KEY=live_123456789_${'x'.repeat(30)}`, 'is_live_123456789_stream', 'live_stream_key=<your key>']
