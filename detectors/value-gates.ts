@@ -25,8 +25,11 @@ const STORE_REFERENCE = new RE2(
     '(?i:vault|awssm|ssm|azurekv|akv|gcpsm|sops|kms|doppler|infisical|secretsmanager|secretmanager):[A-Za-z0-9_/.#-]|' +
     'arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):|@Microsoft\\.KeyVault\\(|\\{\\{resolve:|projects/[^/\\s]+/secrets/[^/\\s]+)'
 )
-// Sealed Secrets' ciphertext: base64 of a blob whose first byte is 2 (the session-key length's high byte), hundreds of bytes long.
-const SEALED = new RE2('^Ag[A-D][A-Za-z0-9+/]{300,}={0,2}$')
+// Sealed Secrets' ciphertext: base64 of a blob that starts with the RSA-OAEP-encrypted session key's length,
+// two bytes big-endian (512 → "Ag[A-D]" for kubeseal's default 4096-bit key, 256 → "AQ[A-D]" for a 2048-bit
+// one), then that key and the AES-GCM payload: at least 720 or 364 base64 characters. The lengths keep random
+// base64 (an STS session token of 356 characters starting AgD, 1 in 16,000) from reading as one.
+const SEALED = new RE2('^(?:Ag[A-D][A-Za-z0-9+/]{717,}|AQ[A-D][A-Za-z0-9+/]{361,})={0,2}$')
 // KMS ciphertext blobs as CLIs print them: AWS KMS (version 1 header 0x01 0x02 0x02 0x00 → "AQICAH"),
 // Google Cloud KMS (a protobuf field 1 of 36 bytes → "CiQA"). Long: the key's id and the IV are inside.
 const KMS_BLOB = new RE2('^(?:AQICAH|AQEDAH|CiQA)[A-Za-z0-9+/]{80,}={0,2}$')

@@ -45,6 +45,8 @@ export function identifierLike(value: string): boolean {
   return vowels * 4 >= letters
 }
 
+const JOINED_BY_SYMBOL = /[A-Za-z0-9][$!^][A-Za-z0-9]/
+
 /**
  * A name: every part between punctuation is a number (`2024`), a version (`v2`) or letters, and the
  * letters make an identifier (payments-db-credentials-v2, cart_main_key_v3, var.db_password,
@@ -54,6 +56,9 @@ export function identifierLike(value: string): boolean {
  * (correct-horse-battery-staple) are names too: the known-secrets detector is what catches those.
  */
 export function nameLike(value: string): boolean {
+  // `$`, `!` and `^` join no words in any naming convention; between letters or digits (super$ecret,
+  // mycoin!1) they are a person's password. (A `$` template reference is the placeholder gate's.)
+  if (JOINED_BY_SYMBOL.test(value)) return false
   const words: string[] = []
   for (const part of value.split(/[^A-Za-z0-9+=~%]+/)) {
     // Names carry short numbers (v2, 2024, 20240101, a 12-digit account id); a longer run of digits is

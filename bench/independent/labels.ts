@@ -25,6 +25,13 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'noseyparker:np.auth0.1': { '9dba2fabd278': `${ASSIGNED} (AUTH0_CLIENT_SECRET)` },
   'noseyparker:np.aws.2': { fe92548249ae: `${ASSIGNED} (AWS_SECRET_ACCESS_KEY, not 40 characters)` },
   'noseyparker:np.generic.1': { '7dfc4a930379': `${SIBLING} (an Azure AD client secret, Q~ format)` },
+  // Nosey Parker's rule takes double-quoted values only; the same password unquoted or single-quoted is its negative.
+  'noseyparker:np.generic.5': {
+    '942e454b565a': `${ASSIGNED} (the rule's positive "super$ecret", unquoted)`,
+    dfddc3198bf7: `${ASSIGNED} (the rule's positive "super$ecret", single-quoted)`
+  },
+  'noseyparker:np.hashicorp.1': { c97e6b719270: `${SIBLING} (a Vault service token, hvs.: np.hashicorp.4's positive)` },
+  'noseyparker:np.hashicorp.3': { '166c209b965b': `${SIBLING} (a Vault recovery token, hvr.: np.hashicorp.6's positive)` },
   'noseyparker:np.hashicorp.4': { '8f0307e4997d': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.5': { '342ed7cf1c73': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.6': { b3d1c2f81344: `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
@@ -47,15 +54,48 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   }
 }
 
-/** The examples with the relabelled negatives turned positive; `relabelled` counts them. */
-export function relabel(examples: readonly Example[], table = RELABELLED): { examples: Example[]; relabelled: number } {
+// Rules of a source that report identifiers, not credentials, by the source's own account: Nosey
+// Parker files each of these under the category `identifier` and not `secret` (its rule's
+// `categories`). They find a resource's address or a public id — an ARN, a bucket, an account id, an
+// OAuth client id, a shop's domain, a username, an age recipient (a public key) — which grants
+// nothing, so a credential scanner that alerts and rotates must not report them. Their positives are
+// counted as negatives. Rules of that category whose examples also hold a secret (np.aws.1, access key
+// ids next to their secret keys; np.github.5 and np.linkedin.1, client ids next to the client secret) are not listed.
+const IDENTIFIER = "the source's own category for this rule is `identifier`, not `secret`"
+export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
+  'noseyparker:np.arn.1': `${IDENTIFIER}: an Amazon Resource Name`,
+  'noseyparker:np.aws.3': `${IDENTIFIER}: an AWS account id`,
+  'noseyparker:np.s3.1': `${IDENTIFIER}: an S3 bucket's host name`,
+  'noseyparker:np.s3.2': `${IDENTIFIER}: an S3 bucket's path`,
+  'noseyparker:np.gcs.1': `${IDENTIFIER}: a Cloud Storage bucket's host name`,
+  'noseyparker:np.gcs.2': `${IDENTIFIER}: a Cloud Storage bucket's URL`,
+  'noseyparker:np.google.1': `${IDENTIFIER}: a Google OAuth client id (public: it is in every consent URL)`,
+  'noseyparker:np.shopify.1': `${IDENTIFIER}: a shop's myshopify.com domain`,
+  'noseyparker:np.reactapp.1': `${IDENTIFIER}: a username in a React app's environment`,
+  'noseyparker:np.age.1': `${IDENTIFIER}: an age recipient, which is a public key`
+}
+
+/**
+ * The examples with the relabelled negatives turned positive (`relabelled` counts them) and the
+ * positives of rules that report no credential turned negative (`notCredentials` counts them).
+ */
+export function relabel(
+  examples: readonly Example[],
+  table = RELABELLED,
+  identifiers = NOT_CREDENTIALS
+): { examples: Example[]; relabelled: number; notCredentials: number } {
   let relabelled = 0
+  let notCredentials = 0
   const out = examples.map((e) => {
-    if (e.positive) return e
+    if (e.positive) {
+      if (identifiers[`${e.source}:${e.rule}`] === undefined) return e
+      notCredentials++
+      return { ...e, positive: false }
+    }
     const why = table[`${e.source}:${e.rule}`]?.[createHash('sha256').update(e.text).digest('hex').slice(0, 12)]
     if (why === undefined) return e
     relabelled++
     return { ...e, positive: true }
   })
-  return { examples: out, relabelled }
+  return { examples: out, relabelled, notCredentials }
 }

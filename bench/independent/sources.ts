@@ -37,6 +37,8 @@ export interface SourceData {
   skipped: number
   /** Negative examples that hold a credential of another format (labels.ts), counted as positives. */
   relabelled: number
+  /** Positive examples of rules that report identifiers, not credentials (labels.ts), counted as negatives. */
+  notCredentials: number
   /** The source's rule ids (for the coverage table). */
   ruleIds: string[]
 }
@@ -109,7 +111,18 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
       }
     }
     const ruleIds = gitleaksRuleIds(git(gl.dir, ['show', 'HEAD:config/gitleaks.toml']))
-    sources.push({ name: 'gitleaks', repo: REPOS.gitleaks, commit: gl.commit, licence: 'MIT', examples, cleanLogs: new Map(), skipped, relabelled: 0, ruleIds })
+    sources.push({
+      name: 'gitleaks',
+      repo: REPOS.gitleaks,
+      commit: gl.commit,
+      licence: 'MIT',
+      examples,
+      cleanLogs: new Map(),
+      skipped,
+      relabelled: 0,
+      notCredentials: 0,
+      ruleIds
+    })
   }
   for (const [name, repo, pattern] of [
     ['noseyparker', REPOS.noseyparker, /^crates\/noseyparker\/data\/default\/builtin\/rules\/[^/]+\.ya?ml$/],
@@ -118,7 +131,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
     const m = open(repo)
     if (m === undefined) continue
     const { examples, ruleIds } = yamlRules(name, m.dir, pattern)
-    sources.push({ name, repo, commit: m.commit, licence: 'Apache-2.0', examples, cleanLogs: new Map(), skipped: 0, relabelled: 0, ruleIds })
+    sources.push({ name, repo, commit: m.commit, licence: 'Apache-2.0', examples, cleanLogs: new Map(), skipped: 0, relabelled: 0, notCredentials: 0, ruleIds })
   }
   const lh = open(REPOS.loghub)
   if (lh !== undefined) {
@@ -139,6 +152,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
       cleanLogs,
       skipped: 0,
       relabelled: 0,
+      notCredentials: 0,
       ruleIds: []
     })
   }
@@ -146,6 +160,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
     const r = relabel(s.examples)
     s.examples = r.examples
     s.relabelled = r.relabelled
+    s.notCredentials = r.notCredentials
   }
   return { sources, missing }
 }

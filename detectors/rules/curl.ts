@@ -11,20 +11,65 @@ export const rules: Rule[] = [
     // `curl … -u user:password` / `--user=user:password`, as `set -x` echoes it into CI logs. The user
     // part stops at ':'; an env reference or a bare user (curl prompts) is no match.
     // A continuation line (`  -u user:password`, after `\\`) counts too: curl's options span lines in CI scripts.
-    regex: '(?i)(?:\\bcurl\\b[^\\n]*?\\s|^\\s*)(?:-u|--user)(?:\\s+|=)["\']?[^\\s:"\'$-][^\\s:"\']*:([^\\s"\']{4,})',
+    // The user may be empty (`-u ":password"`) and each half quoted on its own (`--user kevin:'pw'`, `"u":"pw"`).
+    regex: '(?i)(?:\\bcurl\\b[^\\n]*?\\s|^\\s*)(?:-u|--user)(?:\\s+|=)["\']?(?:[^\\s:"\'$-][^\\s:"\']*["\']?)?:["\']?([^\\s"\']{4,})',
     keywords: ['curl', '-u ', '--user'],
     requires: [':'],
     minEntropy: 2.0,
     examples: {
       positives: secretsIn(password, [
         (s) => `+ curl -sf -u deploy:${s} https://nexus.example.com/repository/raw/app.tgz`,
-        (s) => `curl --user=admin:${s} -X POST http://localhost:9200/_bulk`
+        (s) => `curl --user=admin:${s} -X POST http://localhost:9200/_bulk`,
+        (s) => `curl -s --user 'api':'${s}' https://api.mailgun.net/v3/domains`
       ]),
       negatives: [
         'curl -u "$USER:$PASS" https://x',
         'curl -u admin https://example.com',
         'curl -u ${NEXUS_USER}:${NEXUS_PASSWORD} https://x',
         'curl -u user:<password> https://x'
+      ]
+    }
+  },
+  {
+    id: 'curl-header-credential',
+    // Provider formats and the Authorization rules (http-basic-auth, jwt, …) win on the same span.
+    fallback: true,
+    title: 'Credential in a request header on a command line (curl -H, wget --header)',
+    severity: 'high',
+    // Any value in an auth header: UUID API keys included, which the generic rules' identifier gate refuses.
+    // Not format-checked, so never high confidence (the `unchecked` tag caps it at medium).
+    kind: 'pattern',
+    tags: ['unchecked'],
+    // `-H "Authorization: [Basic|Api-Token] v"`, `--header 'X-Api-Key: v'`, `-H "apikey: v"`,
+    // `-H "Token: v"`, `-H "X-Octopus-ApiKey: v"`, as `set -x` and runbooks echo them, a continuation line
+    // (`  -H "…" \`) included. The header names and shapes are gitleaks' curl-auth-header rule's (MIT). The value
+    // must end the quoted header: `Authorization: Negotiate …` does not take the scheme for the credential. Bearer
+    // and Token schemes are http-bearer-token's and the providers' (this rule, a format rule, would outrank them).
+    regex:
+      '(?i)(?:^|\\s)(?:-H|--header)(?:=|\\s{1,5})\\\\?["\']?(?:(?:proxy-)?authorization:\\s{0,5}(?:(?:basic|api-token)\\s+)?|(?:x-(?:[a-z]+-)?)?api-?(?:key|token):\\s{0,5}|(?:x-(?:auth|access)-)?token:\\s{0,5})([\\w=~@.+/-]{8,})(?:["\'\\\\]|$)',
+    keywords: ['-h ', '--header'],
+    follows: '[=\\s]{0,5}\\\\?["\']?(?:proxy-authorization|authorization|x-|api|token)',
+    minEntropy: 2.75,
+    examples: {
+      positives: (g) => {
+        const a = g.base62(40)
+        const b = `${g.hex(8)}-${g.hex(4)}-4${g.hex(3)}-a${g.hex(3)}-${g.hex(12)}`
+        const c = g.hex(32)
+        return [
+          { line: `+ curl -sf -H "Authorization: Api-Token ${a}" https://api.internal/v1/jobs`, secret: a },
+          { line: `     -H "apikey: ${b}" \\`, secret: b },
+          { line: `wget -q --header='X-Octopus-ApiKey: ${c}' https://deploy.corp.example/api/projects`, secret: c }
+        ]
+      },
+      negatives: [
+        'curl -H "Authorization: Bearer $API_KEY" https://x',
+        'curl -H "Authorization: Bearer XXXXXXXXXXXX" https://x',
+        'curl -H "Authorization: Basic ..." https://x',
+        'curl -H "Authorization: Token **********" https://x',
+        'curl -H "Authorization: Bearer $(gcloud auth print-access-token)" https://x',
+        'curl -H "Authorization: Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnagMDAuBgkqhkiC9xIBAgIGCSqGSIb3EgECAgYKKwYBBAGCNwICHgYK" https://x',
+        'curl -H "X-Request-Id: 0f8fad5b-d9cb-469f-a165-70867728950e" https://x',
+        'df -h /var/lib/docker'
       ]
     }
   }

@@ -1,9 +1,38 @@
+import { createHash } from 'node:crypto'
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
 import { BASE64URL_DIGITS_FIRST, format, secretsIn, tokenRule } from './define.ts'
 import { QUOTE, START_DASH } from './patterns.ts'
 
 const B64U = BASE64URL_DIGITS_FIRST
+
+// The example API keys that firebase-android-sdk publishes in its test fixtures and samples (the
+// list is gitleaks' gcp-api-key allowlist, MIT): public by publication, so a log line holding one
+// leaks nothing of the operator's. Kept as the first 16 hex digits of each key's SHA-256, never the
+// key itself (no realistic token literal is committed).
+const PUBLISHED_EXAMPLE_KEYS = new Set([
+  'f56e323494a6ffc2',
+  '2037abcaffb2b777',
+  '3f370c9dd8225c63',
+  'e4a5542bb7fd7b67',
+  'a19f89ab3555eac1',
+  '0b476bdf9acf2123',
+  'eb540d2b6ee2a0a4',
+  '37f8f09bdf12c2f2',
+  '8731261cb72d8626',
+  '49f777db995e8260',
+  '27a9a42931dff7eb',
+  'dc0fcf046c61640c',
+  '4c98242dcadc8b29',
+  'ea9bb1082cf95663',
+  '3a8b61d0f636b007',
+  'a6c814bc555ae62c'
+])
+
+/** Not one of the published example keys. */
+export function unpublishedGcpKey(key: string): boolean {
+  return !PUBLISHED_EXAMPLE_KEYS.has(createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16))
+}
 
 export const rules: Rule[] = [
   tokenRule({
@@ -14,6 +43,7 @@ export const rules: Rule[] = [
     token: format('AIza', B64U(35)),
     before: START_DASH,
     minEntropy: 3.5,
+    validate: unpublishedGcpKey,
     lines: [
       (s) => `GET https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key=${s} 200 112ms`,
       (s) => `{"firebase":{"apiKey":"${s}","projectId":"acme-prod"}}`

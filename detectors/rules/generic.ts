@@ -12,9 +12,11 @@ export const rules: Rule[] = [
     title: 'Password assigned in configuration or a command line',
     severity: 'medium',
     kind: 'generic',
-    // NAME=value, NAME: value, "name": "value", --name=value, where NAME ends in
+    // NAME=value, NAME: value, "name": "value", --name=value, name => value (Ruby, Perl), where NAME ends in
     // a password-ish word. The value stops at whitespace, quotes and separators.
-    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?\\s*(?:=|:)\\s*["\']?([^\\s"\'`,;&<>]{8,})',
+    // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
+    // `password=` must not take the next line's `jdbc.url=` for its value.
+    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?[ \\t]*(?:=>|=|:)[ \\t]*["\']?([^\\s"\'`,;&<>]{8,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
@@ -32,7 +34,9 @@ export const rules: Rule[] = [
         '^\\*+$',
         '^x+$',
         '(?i)^(?:changeme|password|redacted|placeholder|example|null|none|undefined|true|false)',
-        '^\\[?(?:REDACTED|MASKED|FILTERED|HIDDEN)\\]?$'
+        '^\\[?(?:REDACTED|MASKED|FILTERED|HIDDEN)\\]?$',
+        // A lower-case relative path or a Rails route (`'/forgot-password' => "users/passwords#update"`).
+        '^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+(?:#[a-z0-9_]+)?$'
       ]
     },
     examples: {
@@ -43,6 +47,7 @@ export const rules: Rule[] = [
         'PASSWORD=********',
         'password=changeme123',
         'password_reset_url=/account/reset',
+        `put '/forgot-password' => "users/passwords#update"`,
         'password: <your-password>',
         'the password is required'
       ]
@@ -55,11 +60,12 @@ export const rules: Rule[] = [
     severity: 'medium',
     kind: 'generic',
     // env (NAME=v), YAML (name: v), JSON ("name": "v"), INI (name = v) where the name ENDS in a
-    // secret-ish word and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
+    // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key),
+    // and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
     // `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
     // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
     regex:
-      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key))["\']?\\s*(?:=|:|=>)\\s*["\']?([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
     follows: assignment('[A-Za-z0-9+/_.~=-]{16}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
@@ -68,6 +74,7 @@ export const rules: Rule[] = [
       'token',
       'bearer',
       'credential',
+      'creds',
       ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
     ],
     // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million.

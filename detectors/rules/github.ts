@@ -3,7 +3,8 @@ import { valuePlausible } from '../gates.ts'
 import type { Gen } from '../gen.ts'
 import { ALPHABETS, toBase62 } from '../gen.ts'
 import type { Rule } from '../rule.ts'
-import { BASE62, drawnBy, type Format, format, re, tokenRule } from './define.ts'
+import { BASE62, drawnBy, type Format, format, HEX, re, tokenRule } from './define.ts'
+import { assigned } from './patterns.ts'
 
 // Right shape, wrong checksum: the kind of value a test types by hand. Assembled here so the
 // repository holds no token-shaped literal.
@@ -139,5 +140,18 @@ export const rules: Rule[] = [
       return [{ line: `GITHUB_TOKEN=${secret}`, secret }]
     },
     negatives: [`token: ghp_${'x'.repeat(36)}`, `token: ghp_${WRONG_CHECKSUM}`, 'see docs for ghp_ prefixed tokens']
+  }),
+  tokenRule({
+    id: 'github-oauth-client-secret',
+    title: 'GitHub OAuth app client secret',
+    severity: 'high',
+    // 40 hex, like a commit id: a secret only under its name (GITHUB_CLIENT_SECRET, GITHUB_SECRET; Nosey Parker's
+    // np.github.6, Apache-2.0). Keywords are the names themselves, not `github`, which half of all CI lines hold.
+    token: HEX(40),
+    regex: (t) => assigned('github_?(?:oauth_?)?(?:client_?)?secret', t),
+    keywords: ['github_secret', 'githubsecret', 'github_client_secret', 'githubclientsecret', 'github_oauth_client_secret'],
+    minEntropy: 3.0,
+    lines: [(s) => `GITHUB_CLIENT_SECRET=${s}`, (s) => `{"level":"debug","msg":"oauth provider","github_secret":"${s}"}`],
+    negatives: [`GITHUB_CLIENT_SECRET=${'0'.repeat(40)}`, 'GITHUB_SECRET=${{ secrets.GITHUB_SECRET }}', `GITHUB_SHA=${'0123456789abcdef'.repeat(2)}01234567`]
   })
 ]

@@ -9,10 +9,16 @@ export const rules = [
     title: 'Okta API token',
     severity: 'critical',
     token: format('00', BASE64URL(40)),
-    regex: (t) => `(?:${named('okta')}|(?i:\\bssws)\\s+)(${t})${END_DASH}`,
+    // `okta` starts a word (okta_, OKTA_, myOktaToken): not a run of letters inside another (rookTable).
+    regex: (t) => `(?:${named('(?:^|[^A-Za-z])okta|(?-i:Okta|OKTA)')}|(?i:\\bssws)\\s+)(${t})${END_DASH}`,
     keywords: ['okta', 'ssws'],
     minEntropy: 3.5,
     lines: [(s) => `OKTA_API_TOKEN=${s}`, (s) => `curl -H "Authorization: SSWS ${s}" https://acme.okta.com/api/v1/users?limit=25`],
-    negatives: ['OKTA_API_TOKEN=00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'okta_client_id: 0oa1b2c3d4e5f6g7h8i9', 'Authorization: SSWS ${OKTA_TOKEN}']
+    negatives: [
+      'OKTA_API_TOKEN=00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      'rookTable = 0023452Lxkq2KqjLBvaxANWEgTd7bqjsxjo8aZj0wd',
+      'okta_client_id: 0oa1b2c3d4e5f6g7h8i9',
+      'Authorization: SSWS ${OKTA_TOKEN}'
+    ]
   })
 ]

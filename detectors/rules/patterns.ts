@@ -18,12 +18,13 @@ export const END_ALNUM = '(?:[^A-Za-z0-9]|$)'
  * formats with no distinctive prefix (32 hex, UUIDs, 40 alnum): on their own
  * they are indistinguishable from hashes and ids, so the provider's name must
  * sit in the key. Covers `NAME=value`, `NAME: value`, `"name": "value"`,
- * `name => value`, `--name=value`, `name := value`, JSON-escaped quotes, and
+ * `name => value`, `--name=value`, `name := value`, Makefile's `::=`, `:::=` and
+ * `?=`, JSON-escaped quotes, and
  * the Kubernetes env shape `"name":"NAME","value":"value"` that audit events
  * carry. `names` is an alternation matched case-insensitively.
  */
 export function named(names: string): string {
-  return `(?i:${names})[\\w.-]{0,30}?[\\s'"\\\\\\]]{0,4}(?:=|:|=>|:=|,\\s*\\\\?"value\\\\?"\\s*:)[\\s'"\\\\]{0,5}`
+  return `(?i:${names})[\\w.-]{0,30}?[\\s'"\\\\\\]]{0,4}(?:=|:{1,3}=|\\?=|:|=>|,\\s*\\\\?"value\\\\?"\\s*:)[\\s'"\\\\]{0,5}`
 }
 
 /**
@@ -53,10 +54,10 @@ export const QUOTE = String.raw`[\\"'\x60]{0,2}`
 /**
  * The tighter separator of `assignedThen`: the rest of the identifier
  * (`_API_TOKEN`, at most 20 characters, no lazy match), closing quotes and
- * backticks, one assignment operator (the Kubernetes env shape included),
+ * backticks, one assignment operator (Makefile's `::=`, `:::=`, `?=` and the Kubernetes env shape included),
  * opening quotes. Unlike `named`, it allows backticks and not `]`.
  */
-export const ASSIGN = String.raw`[\w.-]{0,20}[\\"'\x60\s]{0,4}(?:=|:=|=>|:|,\s*\\?"value\\?"\s*:)[\\"'\x60\s]{0,5}`
+export const ASSIGN = String.raw`[\w.-]{0,20}[\\"'\x60\s]{0,4}(?:=|:{1,3}=|\?=|=>|:|,\s*\\?"value\\?"\s*:)[\\"'\x60\s]{0,5}`
 
 /**
  * `name…=value` with `ASSIGN` between them: the name case-insensitive, the

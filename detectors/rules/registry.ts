@@ -15,6 +15,7 @@ import { rules as buildkite } from './buildkite.ts'
 import { rules as circleci } from './circleci.ts'
 import { rules as clickup } from './clickup.ts'
 import { rules as cloudflare } from './cloudflare.ts'
+import { rules as codeclimate } from './codeclimate.ts'
 import { rules as cohere } from './cohere.ts'
 import { rules as contentful } from './contentful.ts'
 import { rules as curl } from './curl.ts'
@@ -73,6 +74,7 @@ import { rules as openshift } from './openshift.ts'
 import { rules as pagarme } from './pagarme.ts'
 import { rules as pagerduty } from './pagerduty.ts'
 import { rules as particle } from './particle.ts'
+import { rules as passwordHash } from './password-hash.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
@@ -84,17 +86,22 @@ import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
 import { rules as saasNamed } from './saas-named.ts'
 import { rules as saasUuid } from './saas-uuid.ts'
+import { rules as salesforce } from './salesforce.ts'
 import { rules as scrapfly } from './scrapfly.ts'
 import { rules as sendgrid } from './sendgrid.ts'
 import { rules as sentry } from './sentry.ts'
 import { rules as shopify } from './shopify.ts'
+import { rules as sidekiq } from './sidekiq.ts'
 import { rules as slack } from './slack.ts'
 import { rules as snowflake } from './snowflake.ts'
+import { rules as sonarqube } from './sonarqube.ts'
 import { rules as sourcegraph } from './sourcegraph.ts'
 import { rules as square } from './square.ts'
 import { rules as stripe } from './stripe.ts'
+import { rules as sumologic } from './sumologic.ts'
 import { rules as supabase } from './supabase.ts'
 import { rules as tailscale } from './tailscale.ts'
+import { rules as tavily } from './tavily.ts'
 import { rules as teamwork } from './teamwork.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
@@ -102,10 +109,12 @@ import { rules as thingsboard } from './thingsboard.ts'
 import { rules as together } from './together.ts'
 import { rules as truenas } from './truenas.ts'
 import { rules as twilio } from './twilio.ts'
+import { rules as twitch } from './twitch.ts'
 import { rules as typeform } from './typeform.ts'
 import { rules as ubidots } from './ubidots.ts'
 import { rules as url } from './url.ts'
 import { rules as vault } from './vault.ts'
+import { rules as vmware } from './vmware.ts'
 import { rules as voiceflow } from './voiceflow.ts'
 import { rules as wandb } from './wandb.ts'
 import { rules as xai } from './xai.ts'
@@ -125,6 +134,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...circleci,
   ...clickup,
   ...cloudflare,
+  ...codeclimate,
   ...cohere,
   ...contentful,
   ...curl,
@@ -183,6 +193,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...pagarme,
   ...pagerduty,
   ...particle,
+  ...passwordHash,
   ...perplexity,
   ...pinecone,
   ...postman,
@@ -194,17 +205,22 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...rubygems,
   ...saasNamed,
   ...saasUuid,
+  ...salesforce,
   ...scrapfly,
   ...sendgrid,
   ...sentry,
   ...shopify,
+  ...sidekiq,
   ...slack,
   ...snowflake,
+  ...sonarqube,
   ...sourcegraph,
   ...square,
   ...stripe,
+  ...sumologic,
   ...supabase,
   ...tailscale,
+  ...tavily,
   ...teamwork,
   ...telegram,
   ...terraform,
@@ -212,10 +228,12 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...together,
   ...truenas,
   ...twilio,
+  ...twitch,
   ...typeform,
   ...ubidots,
   ...url,
   ...vault,
+  ...vmware,
   ...voiceflow,
   ...wandb,
   ...xai,

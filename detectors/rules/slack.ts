@@ -12,6 +12,12 @@ const TEAM = 'T[A-Z0-9]{8,12}'
 
 /** A webhook URL is mostly fixed text: judge the randomness of its final path segment only. */
 const randomTail = (url: string): boolean => shannonEntropy(url.slice(url.lastIndexOf('/') + 1)) >= 2.5
+/** A workspace token's numeric ids repeat digits (`511111111`): judge its random last segment. */
+const randomLastSegment = (token: string): boolean => shannonEntropy(token.slice(token.lastIndexOf('-') + 1)) >= 3.0
+// The path of a webhook as gitleaks' slack-webhook-url states it (MIT): 43 or more characters of
+// base64 after services/, workflows/ or triggers/, slashes included — ids of any length and the
+// secret, in whatever layout Slack issues next (unbounded: a range above 40 costs RE2 its DFA).
+const WEBHOOK_PATH = '[A-Za-z0-9+/]{43,}'
 
 const UP = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
@@ -20,7 +26,8 @@ export const rules = [
     id: 'slack-bot-token',
     title: 'Slack bot token',
     severity: 'high',
-    token: format('xoxb-', DIGITS.between(10, 13, 12), '-', DIGITS.between(10, 13, 13), '-', BASE62(24)),
+    // The secret part is 24 characters in most tokens; older workspaces issued longer ones (gitleaks admits any run).
+    token: format('xoxb-', DIGITS.between(10, 13, 12), '-', DIGITS.between(10, 13, 13), '-', BASE62.between(24, 34, 24)),
     before: BEFORE,
     after: END_ALNUM,
     minEntropy: 3.0,
@@ -31,7 +38,18 @@ export const rules = [
     id: 'slack-user-token',
     title: 'Slack user token',
     severity: 'high',
-    token: format('xoxp-', DIGITS.between(10, 13, 12), '-', DIGITS.between(10, 13, 12), '-', DIGITS.between(10, 13, 13), '-', BASE62.between(28, 34, 32)),
+    // xoxe- with three numeric ids is the same user token as Slack's file URLs carry it (`?t=xoxe-…`; gitleaks' slack-user-token).
+    token: format(
+      re('xox[pe]-', () => 'xoxp-'),
+      DIGITS.between(10, 13, 12),
+      '-',
+      DIGITS.between(10, 13, 12),
+      '-',
+      DIGITS.between(10, 13, 13),
+      '-',
+      BASE62.between(28, 34, 32)
+    ),
+    keywords: ['xoxp-', 'xoxe-'],
     before: BEFORE,
     minEntropy: 2.5,
     positives: (g) => {
@@ -100,7 +118,7 @@ export const rules = [
     before: BEFORE,
     after: END_DASH,
     keywords: ['xoxa-', 'xoxr-'],
-    minEntropy: 3.2,
+    validate: randomLastSegment,
     positives: (g) => {
       const a = `xoxa-2-${g.digits(12)}-${g.digits(12)}-${g.digits(12)}-${g.hex(64)}`
       const b = `xoxr-${g.base62(40)}`
@@ -115,7 +133,8 @@ export const rules = [
     id: 'slack-legacy-token',
     title: 'Slack legacy user token',
     severity: 'high',
-    token: re('xox[os]-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[a-fA-F0-9]{16,}', (g) => `xoxs-${g.digits(10)}-${g.digits(11)}-${g.digits(12)}-${g.hex(64)}`),
+    // The hex tail is 10 characters in many legacy tokens (gitleaks' examples), 64 in others.
+    token: re('xox[os]-[0-9]{6,15}-[0-9]{6,15}-[0-9]{6,15}-[a-fA-F0-9]{10,}', (g) => `xoxs-${g.digits(10)}-${g.digits(11)}-${g.digits(12)}-${g.hex(64)}`),
     before: BEFORE,
     keywords: ['xoxo-', 'xoxs-'],
     minEntropy: 2.5,
@@ -126,7 +145,7 @@ export const rules = [
     id: 'slack-webhook-url',
     title: 'Slack incoming webhook URL',
     severity: 'medium',
-    token: re(`(?:https?://)?hooks\\.slack\\.com/services/${TEAM}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}`),
+    token: re(`(?:https?://)?hooks\\.slack\\.com/services/(?:${TEAM}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|${WEBHOOK_PATH})`),
     before: '',
     keywords: ['hooks.slack.com/services/'],
     validate: randomTail,
@@ -148,7 +167,7 @@ export const rules = [
     title: 'Slack workflow webhook URL',
     severity: 'medium',
     token: re(
-      `(?:https?://)?hooks\\.slack\\.com/(?:workflows/${TEAM}/A[A-Z0-9]{8,12}/[0-9]{8,20}/[A-Za-z0-9]{20,32}|triggers/${TEAM}/[0-9]{8,20}/[A-Za-z0-9]{24,32})`
+      `(?:https?://)?hooks\\.slack\\.com/(?:workflows/${TEAM}/A[A-Z0-9]{8,12}/[0-9]{8,20}/[A-Za-z0-9]{20,32}|triggers/${TEAM}/[0-9]{8,20}/[A-Za-z0-9]{24,32}|(?:workflows|triggers)/${WEBHOOK_PATH})`
     ),
     before: '',
     keywords: ['hooks.slack.com/workflows/', 'hooks.slack.com/triggers/'],

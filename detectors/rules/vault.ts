@@ -1,4 +1,5 @@
 import { ALPHABETS } from '../gen.ts'
+import type { Rule } from '../rule.ts'
 import { BASE64URL, drawnBy, format, re, tokenRule } from './define.ts'
 import { END_DASH, named } from './patterns.ts'
 
@@ -7,9 +8,11 @@ import { END_DASH, named } from './patterns.ts'
 // generate-root and dev servers), hvb. batch tokens (longer, encrypted) and
 // hvr. recovery tokens. Before that, service tokens were s. + 24 and batch
 // tokens b. + a blob: too short a prefix to match without the Vault name.
-const BLOB_OR_ROOT = re('(?:[A-Za-z0-9_-]{90,}|[A-Za-z0-9]{24})')
+// Any run of 24 or more after hvs./hvr. (Nosey Parker's np.hashicorp.4 and .6 take 37): the prefix is
+// distinctive, and lengths between the root token's 24 and the blob's ~95 turn up (namespaced tokens).
+const BLOB_OR_ROOT = re('[A-Za-z0-9_-]{24,}')
 
-export const rules = [
+export const rules: Rule[] = [
   tokenRule({
     id: 'vault-service-token',
     title: 'HashiCorp Vault service token',
@@ -54,5 +57,33 @@ export const rules = [
     minEntropy: 3.0,
     lines: [(s) => `VAULT_TOKEN=${s}`, (s) => `curl -H "X-Vault-Token: ${s}" https://vault.acme.io:8200/v1/secret/data/app`],
     negatives: ['VAULT_TOKEN=s.xxxxxxxxxxxxxxxxxxxxxxxx', 'vault_addr: s.example.com', 'VAULT_TOKEN=$(cat /run/secrets/token)']
-  })
+  }),
+  {
+    id: 'vault-unseal-key',
+    title: 'HashiCorp Vault unseal or recovery key share',
+    // Enough shares unseal the barrier: every secret in the Vault.
+    severity: 'critical',
+    kind: 'pattern',
+    // `vault operator init` prints `Unseal Key 1: <base64>` (and `Recovery Key 1:` with auto-unseal); runbooks
+    // and CI echo `vault operator unseal <key>`. A share is 33 bytes by default: 44 base64 characters
+    // (Nosey Parker's np.hashicorp.7, Apache-2.0); other share sizes run longer.
+    regex:
+      '(?i)(?:(?:unseal|recovery) key(?: [0-9]{1,2})?:\\s*|vault operator unseal\\s+(?:-[a-z-]+(?:=\\S+)?\\s+)*)([A-Za-z0-9+/]{40,}={0,2})(?:[^A-Za-z0-9+/=]|$)',
+    keywords: ['unseal key', 'recovery key', 'operator unseal'],
+    minEntropy: 3.5,
+    examples: {
+      positives: (g) => {
+        const share = (): string => Buffer.from(g.chars(ALPHABETS.base62, 33), 'latin1').toString('base64')
+        const a = share()
+        const b = share()
+        const c = share()
+        return [
+          { line: `Unseal Key 1: ${a}`, secret: a },
+          { line: `+ kubectl -n vault exec vault-0 -- vault operator unseal ${b}`, secret: b },
+          { line: `{"level":"info","msg":"Recovery Key 3: ${c}"}`, secret: c }
+        ]
+      },
+      negatives: ['Unseal Key 1: <redacted>', 'vault operator unseal -migrate', `Unseal Key 2: ${'A'.repeat(44)}`, 'Unseal Progress: 1/3']
+    }
+  }
 ]

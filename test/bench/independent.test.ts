@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import RE2 from 're2'
 import { gitleaksExamples, gitleaksRuleIds } from '../../bench/independent/gitleaks-examples.ts'
-import { RELABELLED, relabel } from '../../bench/independent/labels.ts'
+import { NOT_CREDENTIALS, RELABELLED, relabel } from '../../bench/independent/labels.ts'
 import { sampleRegex } from '../../bench/independent/regex-sample.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -102,4 +102,25 @@ test('relabel: only a listed negative of the listed source rule turns positive',
   )
   // The committed table holds hashes only: 12 hex digits each, never a token.
   for (const hashes of Object.values(RELABELLED)) for (const h of Object.keys(hashes)) assert.match(h, /^[0-9a-f]{12}$/)
+})
+
+test("relabel: every positive of a rule that reports identifiers turns negative, other rules' stay", () => {
+  const r = relabel(
+    [
+      { source: 'src', rule: 'ids', positive: true, text: 'arn:aws:s3:::bucket' },
+      { source: 'src', rule: 'ids', positive: false, text: 'not an arn' },
+      { source: 'src', rule: 'keys', positive: true, text: 'a key' },
+      { source: 'other', rule: 'ids', positive: true, text: 'same rule id, other source' }
+    ],
+    {},
+    { 'src:ids': 'the source files it as an identifier' }
+  )
+  assert.equal(r.notCredentials, 1)
+  assert.equal(r.relabelled, 0)
+  assert.deepEqual(
+    r.examples.map((e) => e.positive),
+    [false, false, true, true]
+  )
+  // Each listed rule says why.
+  for (const why of Object.values(NOT_CREDENTIALS)) assert.match(why, /\S{10}/)
 })

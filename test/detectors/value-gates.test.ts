@@ -40,7 +40,8 @@ function storeValues(g: Gen): string[] {
     `projects/${g.chars('abcdefghij', 8)}/secrets/${g.chars('abcdefghij', 6)}/versions/3`,
     `sm://${path}`,
     `doppler://${path}`,
-    `Ag${g.chars('ABCD', 1)}${base64(g, 400)}`,
+    `Ag${g.chars('ABCD', 1)}${base64(g, 720)}`,
+    `AQ${g.chars('ABCD', 1)}${base64(g, 364)}`,
     `AQICAH${base64(g, 160)}`,
     `CiQA${base64(g, 120)}`
   ]
@@ -104,6 +105,12 @@ function credentials(g: Gen, n: number): string[] {
 test('secretStoreValue: SOPS, sealed-secrets, KMS ciphertext and secret-store references are refused', () => {
   const g = seededGen('store')
   for (let i = 0; i < 20; i++) for (const v of storeValues(g)) assert.ok(secretStoreValue(v), `not gated: ${v.slice(0, 60)}`)
+})
+
+test('secretStoreValue: random base64 that starts like a sealed secret but is shorter than one is not refused', () => {
+  const g = seededGen('sealed-prefix')
+  // An STS session token is random base64 of a few hundred characters: one in 16,000 starts AgA–AgD.
+  for (const head of ['AgA', 'AgD', 'AQB']) assert.ok(!secretStoreValue(`${head}${base64(g, 353)}`), head)
 })
 
 test('templateValue: placeholders of Python, printf, Jinja, GitHub, Terraform, Helm, ERB, Spring and masks are refused', () => {

@@ -40,7 +40,16 @@ test('names with numbers, versions and references are names', () => {
 })
 
 test('random strings are not names', () => {
-  for (const value of ['uTimIGTytyvOPCHigHHQRThk', 'ZqoLcszoNkigGjyUmwovNuip', 'Summer2068+YWjg', 'a8Xk2-pQ9z_LmN4', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY'])
+  for (const value of [
+    'uTimIGTytyvOPCHigHHQRThk',
+    'ZqoLcszoNkigGjyUmwovNuip',
+    'Summer2068+YWjg',
+    'a8Xk2-pQ9z_LmN4',
+    'wJalrXUtnFEMI/K7MDENG/bPxRfiCY',
+    'super$ecret',
+    'mycoin!1',
+    'open^sesame'
+  ])
     assert.ok(!nameLike(value), value)
   // A long run of digits is random material, not a name's number: a Mailgun `key-` whose 32 hex
   // digits all came out as digits (CI, 2026-12-06) was refused as a reference named "key".

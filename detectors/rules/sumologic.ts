@@ -1,0 +1,26 @@
+// Sumo Logic access ids: `su` then 12 letters and digits, the public half of
+// an access key pair (the 64-character access key is the generic rules'),
+// as AKIA… is for AWS. Alone it is a short random word; it means an access id
+// next to a Sumo Logic name (SUMO_ACCESS_ID, sumologic.accessId). Format from
+// Sumo Logic's access-key documentation and gitleaks' sumologic-access-id
+// rule (MIT).
+
+import { BASE62, format, tokenRule } from './define.ts'
+import { assigned } from './patterns.ts'
+
+export const rules = [
+  tokenRule({
+    id: 'sumologic-access-id',
+    title: 'Sumo Logic access id',
+    severity: 'medium',
+    token: format('su', BASE62(12)),
+    keywords: ['sumo'],
+    // The name must hold the provider (case as the product writes it: Sumo, sumo, SUMO), then an assignment.
+    // `sumObj = su…` (a sum object) is no match: the capital after `sum` must not be there.
+    regex: (t) => assigned('(?-i:[Ss]umo|SUMO)', t),
+    // 14 characters, 12 of them random: under 2.5 one time in a million; placeholders (su000…) are near 1.
+    minEntropy: 2.5,
+    lines: [(s) => `export SUMO_ACCESS_ID=${s}`, (s) => `{"level":"info","msg":"collector config","sumologic.accessId":"${s}"}`],
+    negatives: ['sumObj = suAbCdEfGh1234', 'SUMO_ACCESS_ID=su000000000000', 'SUMO_ACCESS_ID=${SUMO_ACCESS_ID}', 'sumo_collector_name=supplychainsvc1']
+  })
+]
