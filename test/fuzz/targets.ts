@@ -13,6 +13,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { mask } from '../../app/mask.ts'
 import type { ScanOptions } from '../../app/scan.ts'
 import { scan } from '../../app/scan.ts'
+import { CONTAINER_PIECE_BYTES, SNIFF_BYTES, sniff } from '../../app/scan-input.ts'
 import { decode } from '../../collectors/pod-logs-decode.ts'
 import { loadConfig } from '../../config/load.ts'
 import { decodeViews } from '../../detectors/decode.ts'
@@ -69,7 +70,7 @@ function leaks(text: string, secrets: Iterable<string>, property: string, cls: s
   return out
 }
 
-/** Offset of each line of `text`, split as scan and mask split input: at \n, \r\n and a lone \r. */
+/** Offset of each line of `text`, split as mask (and scan, unless the input is container records) split input: at \n, \r\n and a lone \r. */
 function lineStarts(text: string): number[] {
   const starts = [0]
   for (let i = 0; i < text.length; i++) {
@@ -78,6 +79,51 @@ function lineStarts(text: string): number[] {
     if (c === 0x0a || c === 0x0d) starts.push(i + 1)
   }
   return starts
+}
+
+/**
+ * Scan's line `n` as the number of the physical line it starts on (mask numbers physical lines). For text
+ * they are the same; a CRI or docker json-file input (by its first record, as scan sniffs it) is numbered
+ * by the container's lines, each merged from one or more records and none split at a lone \r, so scan's
+ * line 101 may start on physical line 454 (seed 20261209, mask-scan case 550). The records are decoded as
+ * app/scan-input.ts's container splitter decodes a whole input written at once.
+ */
+export function physicalLines(bytes: Buffer): (n: number) => number {
+  if (!sniff(bytes.subarray(0, SNIFF_BYTES)).container) return (n) => n
+  const starts: number[] = []
+  let open = false
+  const run = (buf: Buffer, base: number, full: boolean): number => {
+    let at = 0
+    for (;;) {
+      const d = decode(buf.subarray(at), buf.length - at, CONTAINER_PIECE_BYTES, full)
+      for (const l of d.lines) {
+        if (!open) starts.push(base + at + l.start)
+        open = l.split
+      }
+      if (d.consumed === 0) return at
+      at += d.consumed
+      if (at === buf.length) return at
+    }
+  }
+  let whole = bytes
+  const used = run(whole, 0, whole.length >= 4 * CONTAINER_PIECE_BYTES)
+  if (whole.length > used && whole[whole.length - 1] !== 0x0a) whole = Buffer.concat([whole, Buffer.from('\n')])
+  run(whole.subarray(used), used, true)
+  // The physical line of each start, in one sweep over the bytes: breaks at \n, \r\n and a lone \r (all ASCII).
+  const order = starts.map((_, k) => k).sort((a, b) => (starts[a] as number) - (starts[b] as number))
+  const lineOf: number[] = new Array(starts.length)
+  let line = 1
+  let i = 0
+  for (const k of order) {
+    const s = starts[k] as number
+    for (; i < s && i < bytes.length; i++) {
+      const c = bytes[i]
+      if (c === 0x0d && bytes[i + 1] === 0x0a && i + 1 < s) i++
+      if (c === 0x0a || c === 0x0d) line++
+    }
+    lineOf[k] = line
+  }
+  return (n) => lineOf[n - 1] ?? n
 }
 
 function chunkOf(lines: string[], startLine: number, stream = 'fuzz'): LogChunk {
@@ -265,8 +311,9 @@ const maskScanTarget: Target = {
     // mask writes each line before it reads the next: a value that scan reports first on line L may stand on an
     // earlier line where no rule recognised it, already written (docs/cli.md). From line L on, it must be hidden.
     const first = new Map<string, number>()
+    const physical = physicalLines(c.bytes)
     for (const r of records) {
-      const line = (r.location as { line?: number } | undefined)?.line ?? 1
+      const line = physical((r.location as { line?: number } | undefined)?.line ?? 1)
       if (typeof r.secret === 'string') first.set(r.secret, Math.min(first.get(r.secret) ?? line, line))
     }
     const masked = m.text()
