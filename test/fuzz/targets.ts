@@ -81,23 +81,36 @@ function lineStarts(text: string): number[] {
   return starts
 }
 
+/** Where scan reports a finding: its line, and the line and column (1-based, exclusive) where it ends. */
+export interface ScanPlace {
+  line: number
+  endLine: number
+  endColumn: number
+}
+
 /**
- * Scan's line `n` as the number of the physical line it starts on (mask numbers physical lines). For text
- * they are the same; a CRI or docker json-file input (by its first record, as scan sniffs it) is numbered
- * by the container's lines, each merged from one or more records and none split at a lone \r, so scan's
- * line 101 may start on physical line 454 (seed 20261209, mask-scan case 550). The records are decoded as
+ * The physical line (as mask numbers lines: split at \n, \r\n and a lone \r) from which mask must hide a
+ * value scan reports at `place`. For text that is scan's own line. A CRI or docker json-file input (by its
+ * first record, as scan sniffs it) scan numbers by the container's lines, each merged from one or more
+ * records and none split at a lone \r: scan's line 101 was physical line 454 (seed 20261209, mask-scan case
+ * 550), and one container line held seven physical ones, the value on the seventh (the same case,
+ * minimised). So the place is mapped to the physical line holding the end of what scan found: in a single CRI
+ * record, its message's line breaks before that column; otherwise (merged records, docker json, records
+ * passed on raw) the last physical line of the container line. The records are decoded as
  * app/scan-input.ts's container splitter decodes a whole input written at once.
  */
-export function physicalLines(bytes: Buffer): (n: number) => number {
-  if (!sniff(bytes.subarray(0, SNIFF_BYTES)).container) return (n) => n
-  const starts: number[] = []
+export function physicalLines(bytes: Buffer): (place: ScanPlace) => number {
+  if (!sniff(bytes.subarray(0, SNIFF_BYTES)).container) return (place) => place.line
+  // Container lines: the byte range of their records.
+  const ranges: Array<[number, number]> = []
   let open = false
   const run = (buf: Buffer, base: number, full: boolean): number => {
     let at = 0
     for (;;) {
       const d = decode(buf.subarray(at), buf.length - at, CONTAINER_PIECE_BYTES, full)
       for (const l of d.lines) {
-        if (!open) starts.push(base + at + l.start)
+        if (!open) ranges.push([base + at + l.start, base + at + l.end])
+        else (ranges[ranges.length - 1] as [number, number])[1] = base + at + l.end
         open = l.split
       }
       if (d.consumed === 0) return at
@@ -109,21 +122,58 @@ export function physicalLines(bytes: Buffer): (n: number) => number {
   const used = run(whole, 0, whole.length >= 4 * CONTAINER_PIECE_BYTES)
   if (whole.length > used && whole[whole.length - 1] !== 0x0a) whole = Buffer.concat([whole, Buffer.from('\n')])
   run(whole.subarray(used), used, true)
-  // The physical line of each start, in one sweep over the bytes: breaks at \n, \r\n and a lone \r (all ASCII).
-  const order = starts.map((_, k) => k).sort((a, b) => (starts[a] as number) - (starts[b] as number))
-  const lineOf: number[] = new Array(starts.length)
-  let line = 1
-  let i = 0
-  for (const k of order) {
-    const s = starts[k] as number
-    for (; i < s && i < bytes.length; i++) {
-      const c = bytes[i]
-      if (c === 0x0d && bytes[i + 1] === 0x0a && i + 1 < s) i++
-      if (c === 0x0a || c === 0x0d) line++
-    }
-    lineOf[k] = line
+  // Where each physical line starts: after \n, \r\n and a lone \r (all ASCII, so counted on the bytes).
+  const starts: number[] = []
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]
+    if (c === 0x0d && bytes[i + 1] === 0x0a) i++
+    if (c === 0x0a || c === 0x0d) starts.push(i + 1)
   }
-  return (n) => lineOf[n - 1] ?? n
+  const lineAt = (offset: number): number => {
+    let lo = 0
+    let hi = starts.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((starts[mid] as number) <= offset) lo = mid + 1
+      else hi = mid
+    }
+    return lo + 1
+  }
+  const breaks = (text: string): number => {
+    let n = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++
+      if (c === 0x0a || c === 0x0d) n++
+    }
+    return n
+  }
+  return (place) => {
+    const range = ranges[place.endLine - 1]
+    if (range === undefined) return place.line
+    const [start, end] = range
+    // The record's end: before its \n (and the \r of a \r\n), as the decoder reads it.
+    let nl = bytes.indexOf(0x0a, start)
+    if (nl < 0 || nl > end) nl = Math.min(end, bytes.length)
+    const last = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl
+    const single = nl >= end - 1
+    // A CRI record's message follows its third space (timestamp, stream, tags), as the decoder reads it.
+    const sp1 = bytes.indexOf(0x20, start)
+    const sp2 = sp1 < 0 || sp1 >= last ? -1 : bytes.indexOf(0x20, sp1 + 1)
+    const cri = single && (bytes[start] as number) >= 0x30 && (bytes[start] as number) <= 0x39 && sp2 >= 0 && sp2 < last
+    if (!cri) {
+      // The last character of the container line's last record.
+      let e = Math.min(end, bytes.length)
+      if (e > start && bytes[e - 1] === 0x0a) e--
+      if (e > start && bytes[e - 1] === 0x0d) e--
+      return lineAt(Math.max(start, e - 1))
+    }
+    let tagEnd = bytes.indexOf(0x20, sp2 + 1)
+    if (tagEnd < 0 || tagEnd > last) tagEnd = last
+    const from = Math.min(tagEnd + 1, last)
+    const message = bytes.toString('utf8', from, last)
+    return lineAt(from) + breaks(message.slice(0, Math.max(0, place.endColumn - 2) + 1))
+  }
 }
 
 function chunkOf(lines: string[], startLine: number, stream = 'fuzz'): LogChunk {
@@ -313,7 +363,8 @@ const maskScanTarget: Target = {
     const first = new Map<string, number>()
     const physical = physicalLines(c.bytes)
     for (const r of records) {
-      const line = physical((r.location as { line?: number } | undefined)?.line ?? 1)
+      const loc = (r.location ?? {}) as Partial<ScanPlace>
+      const line = physical({ line: loc.line ?? 1, endLine: loc.endLine ?? loc.line ?? 1, endColumn: loc.endColumn ?? 1 })
       if (typeof r.secret === 'string') first.set(r.secret, Math.min(first.get(r.secret) ?? line, line))
     }
     const masked = m.text()
