@@ -36,32 +36,29 @@ export const CASES: Record<string, Shape> = {
     Array.from({ length: Math.ceil(bytes / 48) }, (_, i) => `GET /api/v1/items/${i} 200 ${g.digits(4)}ms user=${g.base62(6)}`).join(' | ')
 }
 
-/** A line of values the known-secret lookup holds (`values`, indexed before the timing), of about `bytes` bytes. */
-type KnownShape = (g: Gen, bytes: number) => { line: string; values: string[] }
+/**
+ * A line of about `bytes` bytes made of values the known-secret lookup holds. The index is the same at every
+ * size (the values of the largest line, `indexed`), so what grows is the line, as when an attacker writes it:
+ * the look-up's cost per sampled byte depends on how many indexed forms share its q-gram, a property of the
+ * index, and values that start alike (all of these start with a quote, JSON-escaped to `\\\"`) share one.
+ */
+type KnownShape = (values: readonly string[], bytes: number) => string
 
 /** Values that start with a quote: their JSON escapes hold their raw form, so forms nest at one place. */
-const knownValues = (g: Gen, bytes: number, per: number): string[] => Array.from({ length: Math.ceil(bytes / per) }, () => `"${g.base62(23)}`)
 const json2 = (v: string): string => JSON.stringify(JSON.stringify(v).slice(1, -1)).slice(1, -1)
+/** The first values whose written forms fill about `bytes`. */
+const fill = (values: readonly string[], bytes: number, per: number): string[] => values.slice(0, Math.ceil(bytes / per))
 
 export const KNOWN_CASES: Record<string, KnownShape> = {
-  'known values on one line': (g, bytes) => {
-    const values = knownValues(g, bytes, 25)
-    return { line: values.join(' '), values }
-  },
-  'known values, JSON-escaped twice': (g, bytes) => {
-    const values = knownValues(g, bytes, 30)
-    return { line: values.map(json2).join(' '), values }
-  },
-  'known values, non-ASCII line': (g, bytes) => {
-    const values = knownValues(g, bytes, 25)
-    return { line: `é ${values.join(' ')}`, values }
-  }
+  'known values on one line': (values, bytes) => fill(values, bytes, 25).join(' '),
+  'known values, JSON-escaped twice': (values, bytes) => fill(values, bytes, 30).map(json2).join(' '),
+  'known values, non-ASCII line': (values, bytes) => `é ${fill(values, bytes, 25).join(' ')}`
 }
 
 const FACTORS = [1, 4, 16]
 
 /** One measured size of one case, in its own process: prints what it measured as JSON on stderr. */
-async function child(name: string, bytes: number, seed: number): Promise<void> {
+async function child(name: string, bytes: number, seed: number, indexed: number): Promise<void> {
   const shape = CASES[name]
   const known = KNOWN_CASES[name]
   if (shape === undefined && known === undefined) throw new Error(`unknown case ${name}`)
@@ -73,8 +70,8 @@ async function child(name: string, bytes: number, seed: number): Promise<void> {
     import('../detectors/known-secrets/index.ts')
   ])
   const g = createGen(seed)
-  const made = known === undefined ? { line: (shape as Shape)(g, bytes), values: [] } : known(g, bytes)
-  const line = made.line
+  const values = known === undefined ? [] : Array.from({ length: Math.ceil(indexed / 25) }, () => `"${g.base62(23)}`)
+  const line = known === undefined ? (shape as Shape)(g, bytes) : known(values, bytes)
   let limits = 0
   const fingerprinter = createFingerprinter(undefined)
   const engine = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240, onLimit: () => limits++ })
@@ -82,7 +79,7 @@ async function child(name: string, bytes: number, seed: number): Promise<void> {
   if (known !== undefined) {
     // The index is built before the timing: what is measured is the look-up of a hostile line.
     const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: ks.previewOf })
-    for (const [i, v] of made.values.entries()) index.set({ source: 'kubernetes', namespace: 'bench', name: `s${i}`, key: 'v' }, Buffer.from(v))
+    for (const [i, v] of values.entries()) index.set({ source: 'kubernetes', namespace: 'bench', name: `s${i}`, key: 'v' }, Buffer.from(v))
     d = ks.withKnownSecrets(engine, ks.createKnownSecretDetector({ index, maxContextChars: 240 }))
   }
   const chunk: LogChunk = {
@@ -139,7 +136,7 @@ export const benchmark: Benchmark = {
         const runs: Row[] = []
         for (let r = 0; r < repeat; r++) {
           ctx.log(`worst-case: ${name} at ${factor}x (${(bytes / 1024).toFixed(0)} KiB), run ${r + 1}/${repeat}`)
-          const m = await measure(process.execPath, [self, name, String(bytes), String(seed)], { core, cwd: ctx.repo })
+          const m = await measure(process.execPath, [self, name, String(bytes), String(seed), String(baseKb * 1024 * 16)], { core, cwd: ctx.repo })
           const reported = m.stderr
             .trim()
             .split('\n')
@@ -175,6 +172,6 @@ export const benchmark: Benchmark = {
 }
 
 if (import.meta.main) {
-  const [name, bytes, seed] = process.argv.slice(2)
-  await child(name ?? '', Number(bytes), Number(seed))
+  const [name, bytes, seed, indexed] = process.argv.slice(2)
+  await child(name ?? '', Number(bytes), Number(seed), Number(indexed ?? bytes))
 }
