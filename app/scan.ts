@@ -460,7 +460,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
   const detectChunk =
     opts.knownSecrets === undefined
       ? (c: LogChunk): Finding[] => detector.detect(c)
-      : (await withKnownSecretsFile(opts.knownSecrets, detector, { ...opts, fingerprints })).detect
+      : (await withKnownSecretsFile(opts.knownSecrets, detector, { ...opts, fingerprints, onLimit: caps.onLimit })).detect
   const detect = (c: LogChunk): Finding[] => {
     caps.chunk = c
     return detectChunk(c)

@@ -80,7 +80,7 @@ async function child(name: string, bytes: number, seed: number, indexed: number)
     // The index is built before the timing: what is measured is the look-up of a hostile line.
     const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: ks.previewOf })
     for (const [i, v] of values.entries()) index.set({ source: 'kubernetes', namespace: 'bench', name: `s${i}`, key: 'v' }, Buffer.from(v))
-    d = ks.withKnownSecrets(engine, ks.createKnownSecretDetector({ index, maxContextChars: 240 }))
+    d = ks.withKnownSecrets(engine, ks.createKnownSecretDetector({ index, maxContextChars: 240, onLimit: () => limits++ }))
   }
   const chunk: LogChunk = {
     v: '1' as const,

@@ -33,7 +33,10 @@ function chunk(lines: string[]): LogChunk {
 /** JSON-escaped twice: a value that starts with a quote holds its JSON escape and its raw form, at one place. */
 const json2 = (v: string): string => JSON.stringify(JSON.stringify(v).slice(1, -1)).slice(1, -1)
 
-/** An index of `n` distinct generated values (each starting with a quote, which JSON escapes) and its detector. */
+/**
+ * An index of `n` distinct generated values (each starting with a quote, which JSON escapes) and its detector:
+ * uncapped, so that every hit costs what a finding costs (the cap has a test of its own).
+ */
 function indexed(n: number) {
   const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
   const values: string[] = []
@@ -41,7 +44,11 @@ function indexed(n: number) {
     const v = `"${g.base62(23)}`
     if (index.set({ source: 'kubernetes', namespace: 'prod', name: `app-${i}`, key: 'token' }, Buffer.from(v)) === 'indexed') values.push(v)
   }
-  return { values, detector: createKnownSecretDetector({ index, maxContextChars: 240, now: () => new Date(0) }) }
+  return {
+    index,
+    values,
+    detector: createKnownSecretDetector({ index, maxContextChars: 240, maxFindingsPerLine: Number.POSITIVE_INFINITY, now: () => new Date(0) })
+  }
 }
 
 /** The least wall time of `f` over `runs` runs, after one warm-up run: the run a loaded machine disturbed least. */
@@ -57,7 +64,7 @@ function leastMs(f: () => void, runs = 3): number {
 }
 
 const N = 400
-const { values, detector } = indexed(16 * N)
+const { index, values, detector } = indexed(16 * N)
 
 // Lines of k values: raw (one hit each), JSON-escaped twice (three nested hits at one place: the escaped forms
 // hold the raw one; folded into one finding), behind a non-ASCII character (every column converted from UTF-8
@@ -156,4 +163,26 @@ test('foldIntoKnownSecrets: linear in the findings of a line, folding by fingerp
   const t16 = leastMs(() => foldIntoKnownSecrets(structuredClone(large)))
   t.diagnostic(`1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (${(t16 / t1).toFixed(1)}x)`)
   assert.ok(t16 < Math.max(t1, 5) * 64, `1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms`)
+})
+
+test('cap: past maxFindingsPerLine a line makes no more known-secret findings, its further values stay masked in every context, the event is reported once with the line', () => {
+  const limits: Array<[string, number, string]> = []
+  const capped = createKnownSecretDetector({
+    index,
+    maxContextChars: 100_000,
+    maxFindingsPerLine: 50,
+    onLimit: (limit, at) => limits.push([limit, at.lineIndex, at.rule]),
+    now: () => new Date(0)
+  })
+  const many = values.slice(0, 120)
+  const [next] = values.slice(120, 121) as [string]
+  const found = capped.detect(chunk(['boot', many.join(' '), `then ${next}`]))
+  assert.equal(found.filter((f) => f.location.line === 2).length, 50)
+  assert.deepEqual(
+    found.filter((f) => f.location.line === 3).map((f) => f.location.column),
+    [6]
+  )
+  assert.deepEqual(limits, [['findings-per-line', 1, 'known-secret']])
+  // The whole line is in each context (maxContextChars is large): every value on it masked, reported or not.
+  for (const f of found) for (const v of [...many, next]) assert.equal(f.context.includes(v.slice(1)), false, `seed ${testSeed()}: a context shows a value`)
 })
