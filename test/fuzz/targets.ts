@@ -57,15 +57,37 @@ function toCase(d: Draw, bytes: Buffer, env?: Record<string, string>): FuzzCase 
   return { bytes, secrets: [...new Set(d.secrets)], recipe: d.recipe, ...(env === undefined ? {} : { env }) }
 }
 
-/** Secrets of 8 or more characters found in `text`, as failures of `property`. */
-function leaks(text: string, secrets: Iterable<string>, property: string, cls: string): Failure[] {
+/**
+ * What a finding or a command's output shows whatever its input: the built-in rules' ids and titles, longest
+ * first. A secret that is part of one is no leak there: the engine reported the 8 characters `gitlab-r` (a
+ * password cut at a JSON escape) and another finding's rule, `gitlab-runner-registration-token`, holds them
+ * (seed 20261211, engine case 2049).
+ */
+const VOCABULARY: readonly string[] = [...new Set(BUILTIN_RULES.flatMap((r) => [r.id, r.title]))].sort((a, b) => b.length - a.length)
+
+/** `text` with the vocabulary blanked out (one NUL per word, so no secret spans a removed word's place). */
+function withoutVocabulary(text: string): string {
+  let out = text
+  for (const w of VOCABULARY) if (out.includes(w)) out = out.split(w).join('\u0000')
+  return out
+}
+
+/**
+ * Secrets of 8 or more characters found in `text`, as failures of `property`; outside the rules' vocabulary
+ * unless `vocabulary` is false (text that is the input itself, such as mask's output, has none of its own).
+ */
+function leaks(text: string, secrets: Iterable<string>, property: string, cls: string, vocabulary = true): Failure[] {
   const out: Failure[] = []
+  // Blanking the vocabulary costs a pass per word: only done when some secret is in the text at all.
+  let plain: string | undefined
   for (const s of secrets) {
     if (s.length < 8 || !text.includes(s)) continue
-    const at = text.indexOf(s)
+    plain ??= vocabulary ? withoutVocabulary(text) : text
+    if (!plain.includes(s)) continue
+    const at = plain.indexOf(s)
     // FUZZ_EXCERPT=1 shows where (secrets masked by runCase); never set when the corpus is written: a cut token is not masked.
-    const excerpt = process.env.FUZZ_EXCERPT === '1' ? `: ${JSON.stringify(text.slice(Math.max(0, at - 120), at + s.length + 60))}` : ''
-    out.push({ property, cls, detail: `plaintext secret ${masked(s)} at offset ${at} of ${text.length}${excerpt}` })
+    const excerpt = process.env.FUZZ_EXCERPT === '1' ? `: ${JSON.stringify(plain.slice(Math.max(0, at - 120), at + s.length + 60))}` : ''
+    out.push({ property, cls, detail: `plaintext secret ${masked(s)} at offset ${at} of ${plain.length}${excerpt}` })
   }
   return out
 }
@@ -206,7 +228,7 @@ function getEngine(): NonNullable<typeof engine> {
 
 /** Which field of which finding holds the leak: the class of an engine leak. */
 function leakField(f: Finding, s: string): string {
-  for (const [k, v] of Object.entries(f)) if (typeof v === 'string' && v.includes(s)) return k
+  for (const [k, v] of Object.entries(f)) if (typeof v === 'string' && v.includes(s) && withoutVocabulary(v).includes(s)) return k
   return 'other'
 }
 
@@ -233,8 +255,12 @@ const engineTarget: Target = {
       for (const s of c.secrets) if (fps.has(fp(s))) reported.add(s)
       for (const f of findings) {
         const json = JSON.stringify(f)
+        // The rules' vocabulary is in every finding (its rule id and title): blanked, once a secret is in the JSON at all.
+        let plain: string | undefined
         for (const s of reported) {
           if (s.length < 8 || !json.includes(s)) continue
+          plain ??= withoutVocabulary(json)
+          if (!plain.includes(s)) continue
           const own = revealedSecret(f) === s
           out.push({
             property: 'no-plaintext',
@@ -371,7 +397,7 @@ const maskScanTarget: Target = {
     const starts = lineStarts(masked)
     for (const [s, line] of first) {
       const from = starts[line - 1] ?? masked.length
-      if (s.length >= 8 && masked.indexOf(s, from) >= 0) out.push(...leaks(masked.slice(from), [s], 'mask-hides-scanned', 'stdout'))
+      if (s.length >= 8 && masked.indexOf(s, from) >= 0) out.push(...leaks(masked.slice(from), [s], 'mask-hides-scanned', 'stdout', false))
     }
     for (const f of leaks(me.text(), reported, 'mask-hides-scanned', 'stderr')) out.push(f)
     return out
