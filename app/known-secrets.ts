@@ -32,6 +32,8 @@ export function createKnownSecrets(
     metrics: Metrics
     logger: Logger
     maxContextChars: number
+    /** `detector.maxFindingsPerLine`: known-secret findings per line; past it counted in leakwatch_detector_limits_total. */
+    maxFindingsPerLine?: number
     /** `detector.allow.streams`: RE2 patterns on stream ids not scanned. */
     allowStreams?: readonly string[]
     fetch?: typeof fetch
@@ -116,6 +118,8 @@ export function createKnownSecrets(
     detector: createKnownSecretDetector({
       index,
       maxContextChars: deps.maxContextChars,
+      ...(deps.maxFindingsPerLine === undefined ? {} : { maxFindingsPerLine: deps.maxFindingsPerLine }),
+      onLimit: (limit) => m.detectorLimits.inc({ limit }),
       ...(deps.allowStreams === undefined ? {} : { allowStreams: deps.allowStreams.map((p) => new RE2(p, '')) })
     }),
     async start() {

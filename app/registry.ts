@@ -248,6 +248,7 @@ export const DETECTORS: ReadonlyArray<Component<DetectorConfig, DetectorContext,
         metrics: ctx.metrics,
         logger: ctx.logger,
         maxContextChars: config.maxContextChars,
+        maxFindingsPerLine: config.maxFindingsPerLine,
         allowStreams: config.allow.streams,
         ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch })
       })

@@ -28,7 +28,51 @@ function artifact(path: string, cwd: string): { uri: string; uriBaseId?: string 
   return { uri: rel.split(sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' }
 }
 
-export function toSarif(findings: ReadonlyArray<Finding & { file?: string }>, rules: readonly Rule[], tool: SarifTool, cwd: string): unknown {
+/** Lines where a rule reached the per-line findings cap (`scan`): reported as tool execution notifications. */
+export interface SarifNotes {
+  /** Lines capped in all. */
+  capped: number
+  /** The cap: findings of one rule on one line. */
+  perLine: number
+  /** The first capped lines, by input and rule. */
+  notes: ReadonlyArray<{ where: string; line: number; rule: string }>
+}
+
+function invocations(n: SarifNotes | undefined, cwd: string): { invocations?: unknown[] } {
+  if (n === undefined) return {}
+  const note = (text: string, loc?: { where: string; line: number }) => ({
+    level: 'warning',
+    descriptor: { id: 'findings-per-line' },
+    message: { text },
+    ...(loc === undefined
+      ? {}
+      : {
+          locations: [
+            { physicalLocation: { artifactLocation: loc.where === '(stdin)' ? { uri: 'stdin' } : artifact(loc.where, cwd), region: { startLine: loc.line } } }
+          ]
+        })
+  })
+  return {
+    invocations: [
+      {
+        executionSuccessful: true,
+        toolExecutionNotifications: [
+          note(`${n.capped} line(s) over the cap of ${n.perLine} findings of one rule per line; their further matches were masked, not reported`),
+          ...n.notes.map((c) => note(`over ${n.perLine} findings of rule ${c.rule} on this line; the rest are masked, not reported`, c))
+        ],
+        properties: { cappedLines: n.capped }
+      }
+    ]
+  }
+}
+
+export function toSarif(
+  findings: ReadonlyArray<Finding & { file?: string }>,
+  rules: readonly Rule[],
+  tool: SarifTool,
+  cwd: string,
+  notes?: SarifNotes
+): unknown {
   const index = new Map(rules.map((r, i) => [r.id, i]))
   return {
     $schema: SARIF_SCHEMA,
@@ -55,6 +99,7 @@ export function toSarif(findings: ReadonlyArray<Finding & { file?: string }>, ru
             }))
           }
         },
+        ...invocations(notes, cwd),
         originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(cwd.endsWith(sep) ? cwd : cwd + sep).href } },
         columnKind: 'utf16CodeUnits',
         results: findings.map((f) => {

@@ -115,7 +115,7 @@ export function createTextSplitter(sink: LineSink): { write: (text: string) => v
 }
 
 /** Bytes of merged container output handed on at once; longer lines go on as pieces of one line. */
-const CONTAINER_PIECE_BYTES = 1024 * 1024
+export const CONTAINER_PIECE_BYTES = 1024 * 1024
 
 /** Decodes CRI/docker records from bytes as they arrive (pod-logs-decode.ts), completing lines into `sink`. */
 export function createContainerSplitter(sink: LineSink): { write: (bytes: Buffer) => void; close: () => void } {

@@ -19,8 +19,8 @@ import RE2 from 're2'
 import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
-import type { DetectorLimit, GlobalAllow, SecretDetector } from '../detectors/secrets.ts'
-import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
+import type { DetectorLimit, GlobalAllow, LimitAt, SecretDetector } from '../detectors/secrets.ts'
+import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
@@ -28,7 +28,7 @@ import { createFingerprinter } from '../pipeline/fingerprint.ts'
 import type { Baseline } from './baseline.ts'
 import { baselineEntry, readBaseline, writeBaseline } from './baseline.ts'
 import { createLineWindows, WINDOW_CHARS, windowFindings } from './line-windows.ts'
-import type { SarifTool } from './sarif.ts'
+import type { SarifNotes, SarifTool } from './sarif.ts'
 import { toSarif } from './sarif.ts'
 import { createContainerSplitter, createTextSplitter, SNIFF_BYTES, sniff } from './scan-input.ts'
 
@@ -47,7 +47,7 @@ export interface DetectorSetup {
 
 export function createCliDetector(
   setup: DetectorSetup,
-  extra: { reveal?: boolean; fingerprints?: ReadonlySet<string>; onLimit?: (limit: DetectorLimit) => void } = {}
+  extra: { reveal?: boolean; fingerprints?: ReadonlySet<string>; onLimit?: (limit: DetectorLimit, at: LimitAt) => void } = {}
 ): {
   detector: SecretDetector
   rules: Rule[]
@@ -384,6 +384,56 @@ function createProgress(stderr: ScanOptions['stderr'], total: number, files: num
   }
 }
 
+/** Capped lines named one by one on stderr; past this many, only counted (a dump may cap every line). */
+const CAP_NOTES = 20
+
+/** A line where a rule reached the per-line findings cap: where, which line, which rule. */
+export interface CapNote {
+  where: string
+  line: number
+  rule: string
+}
+
+/**
+ * The notes `scan` gives when a line reaches the detector's per-line findings cap: `onLimit` (the
+ * detector's callback) is told the line's index in `chunk`, the chunk being scanned, in input `where`.
+ */
+function createCapNotes(write: (text: string) => void) {
+  const notes: CapNote[] = []
+  let lines = 0
+  const seen = new Set<string>()
+  const state = {
+    chunk: undefined as LogChunk | undefined,
+    where: '(stdin)',
+    onLimit(_limit: DetectorLimit, at: LimitAt): void {
+      const line = (state.chunk?.startLine ?? 1) + at.lineIndex
+      // A long line is scanned in windows: each may reach the cap again.
+      const key = `${state.where}\n${line}\n${at.rule}`
+      if (seen.has(key)) return
+      seen.add(key)
+      lines++
+      if (notes.length >= CAP_NOTES) return
+      const note = { where: state.where, line, rule: at.rule }
+      notes.push(note)
+      write(
+        `leakwatch: ${escapeControls(note.where)}:${line}: over ${DEFAULT_MAX_FINDINGS_PER_LINE} findings of rule ${escapeControls(note.rule)} on one line; the rest are masked, not reported (a line like this is an attack or a dump: treat it as a finding)\n`
+      )
+    },
+    /** The total, when some line was capped. */
+    summary(): void {
+      if (lines === 0) return
+      write(
+        `leakwatch: ${lines} line(s) over the cap of ${DEFAULT_MAX_FINDINGS_PER_LINE} findings of one rule per line${lines > notes.length ? ` (the first ${notes.length} named above)` : ''}; their further matches were masked, not reported\n`
+      )
+    },
+    /** The same, for a SARIF log's toolExecutionNotifications. */
+    sarifNotes(): SarifNotes | undefined {
+      return lines === 0 ? undefined : { capped: lines, perLine: DEFAULT_MAX_FINDINGS_PER_LINE, notes }
+    }
+  }
+  return state
+}
+
 export async function scan(opts: ScanOptions): Promise<number> {
   if ((opts.baseline !== undefined || opts.writeBaseline !== undefined) && opts.fingerprintKey === undefined)
     throw new LeakwatchError(
@@ -393,17 +443,36 @@ export async function scan(opts: ScanOptions): Promise<number> {
   if (opts.reveal && opts.format === 'sarif')
     throw new LeakwatchError('LW_ERR_USAGE', '--reveal does not go with --format sarif: SARIF reports are uploaded and shared')
   const previous: Baseline | undefined = opts.baseline === undefined ? undefined : readBaseline(opts.baseline)
+  // Lines past the per-line findings cap: a rule's further matches there are masked, not reported, so the
+  // operator is told (stderr as met, a total at the end, SARIF notifications), by line and rule, never a value.
+  const caps = createCapNotes((text) => {
+    progress?.clear()
+    opts.stderr.write(text)
+  })
   const { detector, rules } = createCliDetector(opts, {
     reveal: opts.reveal,
+    onLimit: caps.onLimit,
     ...(previous === undefined ? {} : { fingerprints: new Set(previous.findings.map((e) => e.fingerprint)) })
   })
 
   const fingerprints = previous === undefined ? undefined : new Set(previous.findings.map((e) => e.fingerprint))
-  const detect =
+  const detectChunk =
     opts.knownSecrets === undefined
       ? (c: LogChunk): Finding[] => detector.detect(c)
       : // Imported only for --known-secrets: its thirteen modules were a tenth of what every scan loaded at start (issue #15).
-        (await (await import('../detectors/known-secrets/cli.ts')).withKnownSecretsFile(opts.knownSecrets, detector, { ...opts, fingerprints })).detect
+        (
+          await (
+            await import('../detectors/known-secrets/cli.ts')
+          ).withKnownSecretsFile(opts.knownSecrets, detector, {
+            ...opts,
+            fingerprints,
+            onLimit: caps.onLimit
+          })
+        ).detect
+  const detect = (c: LogChunk): Finding[] => {
+    caps.chunk = c
+    return detectChunk(c)
+  }
 
   const inputs = opts.paths.length === 0 ? ['-'] : opts.paths
   // Paths named on the command line are checked before anything is scanned: a typo is a usage error, not a partial scan.
@@ -459,6 +528,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
   const blocks = blockRules(rules)
   const windowChars = opts.maxLineChars ?? WINDOW_CHARS
   for (const input of plan) {
+    caps.where = input === '-' ? '(stdin)' : input.path
     if (input === '-') {
       await scanInput(opts.stdin, {
         stream: 'stdin',
@@ -516,7 +586,8 @@ export async function scan(opts: ScanOptions): Promise<number> {
           collected.map((c) => c.f),
           rules,
           opts.tool,
-          opts.cwd
+          opts.cwd,
+          caps.sarifNotes()
         ),
         null,
         2
@@ -526,6 +597,7 @@ export async function scan(opts: ScanOptions): Promise<number> {
     const n = writeBaseline(opts.writeBaseline, baselineEntries, previous, new Date())
     opts.stderr.write(`leakwatch: wrote ${n} fingerprint(s) to ${escapeControls(opts.writeBaseline)}\n`)
   }
+  caps.summary()
   if (binaries > 0) opts.stderr.write(`leakwatch: LW_ERR_SCAN_BINARY: ${binaries} binary file(s) skipped (name a file to scan it anyway)\n`)
   if (skipped > 0 && found === 0) opts.stderr.write(`leakwatch: LW_ERR_SCAN_INPUT: ${skipped} input(s) could not be read; the scan is incomplete\n`)
   // Writing a baseline accepts what was found: the step succeeds unless the scan was incomplete.

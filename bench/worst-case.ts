@@ -1,16 +1,20 @@
 // The worst-case inputs of issue #12 ("hostile logs"): lines built to make the
 // detector quadratic — many distinct key-shaped values on one line (raw, URL-
 // and base64-encoded), one keyword repeated (the rules' follows checks),
-// a private key under a prefix, and one huge ordinary line. Each case runs at
+// a private key under a prefix, one huge ordinary line, and a line of N values
+// the known-secret lookup holds (raw, JSON-escaped twice so three forms nest at
+// each place, behind a non-ASCII character), through the engine and the lookup
+// as the detector stage runs them. Each case runs at
 // 1x, 4x and 16x its base size, each size in a process of its own (so peak RSS
 // is that input's), and the report gives the CPU time of detect(), the
 // process's CPU time and peak RSS, and the 16x/1x time ratio: linear is ~16,
 // quadratic ~256. Tokens are generated from a seed, never written to disk.
 //
-//   node bench/run.ts --only worst-case [--worst-case-kb 64] [--seed N] [--core 0]
+//   node bench/run.ts --only worst-case [--worst-case-kb 64] [--worst-case-only known] [--seed N] [--core 0]
 
 import { fileURLToPath } from 'node:url'
 import { createGen, type Gen } from '../detectors/gen.ts'
+import type { Finding, LogChunk } from '../pipeline/events.ts'
 import { canPin, measure, median } from './measure.ts'
 import type { Benchmark } from './run.ts'
 
@@ -32,21 +36,53 @@ export const CASES: Record<string, Shape> = {
     Array.from({ length: Math.ceil(bytes / 48) }, (_, i) => `GET /api/v1/items/${i} 200 ${g.digits(4)}ms user=${g.base62(6)}`).join(' | ')
 }
 
+/**
+ * A line of about `bytes` bytes made of values the known-secret lookup holds. The index is the same at every
+ * size (the values of the largest line, `indexed`), so what grows is the line, as when an attacker writes it:
+ * the look-up's cost per sampled byte depends on how many indexed forms share its q-gram, a property of the
+ * index, and values that start alike (all of these start with a quote, JSON-escaped to `\\\"`) share one.
+ */
+type KnownShape = (values: readonly string[], bytes: number) => string
+
+/** Values that start with a quote: their JSON escapes hold their raw form, so forms nest at one place. */
+const json2 = (v: string): string => JSON.stringify(JSON.stringify(v).slice(1, -1)).slice(1, -1)
+/** The first values whose written forms fill about `bytes`. */
+const fill = (values: readonly string[], bytes: number, per: number): string[] => values.slice(0, Math.ceil(bytes / per))
+
+export const KNOWN_CASES: Record<string, KnownShape> = {
+  'known values on one line': (values, bytes) => fill(values, bytes, 25).join(' '),
+  'known values, JSON-escaped twice': (values, bytes) => fill(values, bytes, 30).map(json2).join(' '),
+  'known values, non-ASCII line': (values, bytes) => `é ${fill(values, bytes, 25).join(' ')}`
+}
+
 const FACTORS = [1, 4, 16]
 
 /** One measured size of one case, in its own process: prints what it measured as JSON on stderr. */
-async function child(name: string, bytes: number, seed: number): Promise<void> {
+async function child(name: string, bytes: number, seed: number, indexed: number): Promise<void> {
   const shape = CASES[name]
-  if (shape === undefined) throw new Error(`unknown case ${name}`)
-  const [{ BUILTIN_RULES }, { createSecretDetector }, { createFingerprinter }] = await Promise.all([
+  const known = KNOWN_CASES[name]
+  if (shape === undefined && known === undefined) throw new Error(`unknown case ${name}`)
+  const [{ BUILTIN_RULES }, { createSecretDetector }, { createFingerprinter }, ks, { createKnownSecretIndex }] = await Promise.all([
     import('../detectors/rules/registry.ts'),
     import('../detectors/secrets.ts'),
-    import('../pipeline/fingerprint.ts')
+    import('../pipeline/fingerprint.ts'),
+    import('../detectors/known-secrets/detector.ts'),
+    import('../detectors/known-secrets/index.ts')
   ])
-  const line = shape(createGen(seed), bytes)
+  const g = createGen(seed)
+  const values = known === undefined ? [] : Array.from({ length: Math.ceil(indexed / 25) }, () => `"${g.base62(23)}`)
+  const line = known === undefined ? (shape as Shape)(g, bytes) : known(values, bytes)
   let limits = 0
-  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 240, onLimit: () => limits++ })
-  const chunk = {
+  const fingerprinter = createFingerprinter(undefined)
+  const engine = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 240, onLimit: () => limits++ })
+  let d: { detect: (c: LogChunk) => Finding[] } = engine
+  if (known !== undefined) {
+    // The index is built before the timing: what is measured is the look-up of a hostile line.
+    const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: ks.previewOf })
+    for (const [i, v] of values.entries()) index.set({ source: 'kubernetes', namespace: 'bench', name: `s${i}`, key: 'v' }, Buffer.from(v))
+    d = ks.withKnownSecrets(engine, ks.createKnownSecretDetector({ index, maxContextChars: 240, onLimit: () => limits++ }))
+  }
+  const chunk: LogChunk = {
     v: '1' as const,
     type: 'log-chunk' as const,
     stream: 'bench/worst-case',
@@ -79,9 +115,11 @@ interface Row {
 
 export const benchmark: Benchmark = {
   name: 'worst-case',
-  description: 'hostile lines (issue #12): many values per line, repeated keywords, huge lines at 1x/4x/16x: detect() time, CPU, peak RSS, 16x/1x ratio',
+  description:
+    'hostile lines (issue #12): many values per line (rules and known secrets), repeated keywords, huge lines at 1x/4x/16x: detect() time, CPU, peak RSS, 16x/1x ratio',
   options: {
-    'worst-case-kb': { type: 'string', default: '64' }
+    'worst-case-kb': { type: 'string', default: '64' },
+    'worst-case-only': { type: 'string', default: '' }
   },
   async run(ctx) {
     const baseKb = Number(ctx.flags['worst-case-kb'])
@@ -90,13 +128,15 @@ export const benchmark: Benchmark = {
     const core = canPin() ? Number(ctx.flags.core) : undefined
     const self = fileURLToPath(import.meta.url)
     const rows: Row[] = []
-    for (const name of Object.keys(CASES)) {
+    const only = String(ctx.flags['worst-case-only'] ?? '')
+    const names = [...Object.keys(CASES), ...Object.keys(KNOWN_CASES)].filter((n) => only === '' || n.includes(only))
+    for (const name of names) {
       for (const factor of FACTORS) {
         const bytes = baseKb * 1024 * factor
         const runs: Row[] = []
         for (let r = 0; r < repeat; r++) {
           ctx.log(`worst-case: ${name} at ${factor}x (${(bytes / 1024).toFixed(0)} KiB), run ${r + 1}/${repeat}`)
-          const m = await measure(process.execPath, [self, name, String(bytes), String(seed)], { core, cwd: ctx.repo })
+          const m = await measure(process.execPath, [self, name, String(bytes), String(seed), String(baseKb * 1024 * 16)], { core, cwd: ctx.repo })
           const reported = m.stderr
             .trim()
             .split('\n')
@@ -132,6 +172,6 @@ export const benchmark: Benchmark = {
 }
 
 if (import.meta.main) {
-  const [name, bytes, seed] = process.argv.slice(2)
-  await child(name ?? '', Number(bytes), Number(seed))
+  const [name, bytes, seed, indexed] = process.argv.slice(2)
+  await child(name ?? '', Number(bytes), Number(seed), Number(indexed ?? bytes))
 }

@@ -23,7 +23,7 @@ export const detectorConfigSchema = s.object({
     min: 1,
     default: 1000,
     description:
-      "Findings one rule makes on one line (a value read raw and decoded counts twice). Past it the rule's further matches on the line are masked in every context but not reported, the other rules still run, and leakwatch_detector_limits_total counts the line."
+      "Findings one rule makes on one line (a value read raw and decoded counts twice; the known-secret look-up counts as one rule). Past it the rule's further matches on the line are masked in every context but not reported, the other rules still run, and leakwatch_detector_limits_total counts the line."
   }),
   sealPublicKey: s.optional(
     s.string({

@@ -22,7 +22,7 @@ const GENERIC_STOPWORDS =
 // var.db_password): the permissive ones (a URL's password, an .npmrc token, a JDBC property) meet them
 // all the time.
 const PLACEHOLDER =
-  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ)\b.*|(?-i:ENV)(?:\[|\.fetch\().*|(?-i:(?:x{4,}|X{4,})(?:[^A-Za-z0-9].*)?|.*(?:x{6,}|X{6,}).*))$/i
+  /^(?:\$[A-Za-z_][\w.]*|\$\{[^}]*\}|\{\{.*\}\}|\[\[.*\]\]|<[^>]*>|\([^()]*\)|%\([^)]*\)s?|\[[A-Z_ ]+\]|\$\(.*\)|#\{.*\}|%[A-Za-z_][\w.]*%|__[A-Za-z][\w.]*__|@@[A-Za-z][\w.]*@@|(?:process\.env|os\.environ)\b.*|(?-i:ENV)(?:\[|\.fetch\().*|(?-i:(?:x{4,}|X{4,})(?:[^A-Za-z0-9].*)?|.*(?:x{6,}|X{6,}).*)|\*{3,}.*|.*\*{6,}.*)$/i
 
 // Runs of a keyboard or the alphabet, and the words of made-up values: what people type into examples.
 // Each word in one case (dummy, Dummy, DUMMY), not any mix: a random 36-character base62 token holds
@@ -67,7 +67,13 @@ export function plausibleSecret(rule: Rule, secret: string, prefixes: readonly s
   return true
 }
 
-/** A template reference or a run of x: where a value will be substituted, or has been blanked. */
+/**
+ * A template reference, a run of x, or a masked value (starting with three asterisks, as CI systems mask, or
+ * holding six, as leakwatch's own masks do): where a value will be substituted, or has been blanked. A
+ * masked `DB_PASSWORD=********` followed by a colour reset and a timestamp was reported as the password
+ * `********2026-11-24T…Z` (fuzz seed 20261211, mask-scan case 1710), and scanning mask's own output found
+ * its masks again.
+ */
 export function placeholderLike(value: string): boolean {
   return PLACEHOLDER.test(value)
 }

@@ -62,6 +62,12 @@ interface Compiled {
 /** The per-line caps of the engine, as counted in leakwatch_detector_limits_total. */
 export type DetectorLimit = 'findings-per-line'
 
+/** Where a cap was reached: the line's index in its chunk and the rule's id. */
+export interface LimitAt {
+  lineIndex: number
+  rule: string
+}
+
 /** Hits per line that become findings, by default: a line of a thousand secrets is an attack or a dump, not a log. */
 export const DEFAULT_MAX_FINDINGS_PER_LINE = 1000
 
@@ -94,8 +100,11 @@ export interface SecretDetectorOptions {
    * called once for the line and rule.
    */
   maxFindingsPerLine?: number
-  /** Called when a per-line cap is reached (the detector role counts it in leakwatch_detector_limits_total). */
-  onLimit?: (limit: DetectorLimit) => void
+  /**
+   * Called when a per-line cap is reached (the detector role counts it in leakwatch_detector_limits_total;
+   * `scan` names the line), with the line (index in the chunk) and the rule: never a value.
+   */
+  onLimit?: (limit: DetectorLimit, at: LimitAt) => void
   /**
    * Compile each rule's patterns when the scan first needs them (see compileRule). Only for rules known
    * to compile: the built-in rules and rules read by `loadRuleFiles`.
@@ -183,12 +192,6 @@ export function inlineMarkers(line: string): ReadonlySet<string> {
   const from = INLINE_ALLOW.length
   for (let at = line.indexOf(INLINE_ALLOW); at >= 0; at = line.indexOf(INLINE_ALLOW, at + from)) out.add(line.slice(at + from, at + from + INLINE_ALLOW_HEX))
   return out
-}
-
-/** Whether written line `line` carries the inline marker of the secret whose fingerprint is `fingerprint`. */
-export function inlineAllowed(line: string, fingerprint: string): boolean {
-  // A fingerprint is at least INLINE_ALLOW_HEX hex digits; a shorter one (never made) accepts nothing.
-  return fingerprint.length >= INLINE_ALLOW_HEX && line.includes(INLINE_ALLOW + fingerprint.slice(0, INLINE_ALLOW_HEX))
 }
 
 /**
@@ -339,7 +342,7 @@ interface Engine {
   depth: number
   /** Hits kept for findings per line (every reading counts); the rest only mask. */
   maxFindings: number
-  onLimit: ((limit: DetectorLimit) => void) | undefined
+  onLimit: ((limit: DetectorLimit, at: LimitAt) => void) | undefined
 }
 
 function createEngine(opts: SecretDetectorOptions): Engine {
@@ -695,7 +698,7 @@ function addHit(scan: ChunkScan, h: Hit): void {
   scan.overflow.push(h)
   if (n === scan.engine.maxFindings) {
     scan.perLine.set(key, n + 1)
-    scan.engine.onLimit?.('findings-per-line')
+    scan.engine.onLimit?.('findings-per-line', { lineIndex: h.lineIndex, rule: h.compiled.rule.id })
   }
 }
 

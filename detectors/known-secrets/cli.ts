@@ -6,7 +6,7 @@ import RE2 from 're2'
 import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
-import type { SecretDetector } from '../secrets.ts'
+import type { DetectorLimit, LimitAt, SecretDetector } from '../secrets.ts'
 import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from './detector.ts'
 import { createKnownSecretIndex } from './index.ts'
 import { loadKnownSecretsFile } from './source-file.ts'
@@ -20,7 +20,13 @@ import { loadKnownSecretsFile } from './source-file.ts'
 export async function withKnownSecretsFile(
   file: string,
   secrets: SecretDetector,
-  setup: { fingerprintKey: string | undefined; maxContextChars: number; allow: { streams: string[] }; fingerprints?: ReadonlySet<string> | undefined }
+  setup: {
+    fingerprintKey: string | undefined
+    maxContextChars: number
+    allow: { streams: string[] }
+    fingerprints?: ReadonlySet<string> | undefined
+    onLimit?: ((limit: DetectorLimit, at: LimitAt) => void) | undefined
+  }
 ): Promise<{ detect: (c: LogChunk) => Finding[]; indexed: number }> {
   const fingerprinter = createFingerprinter(setup.fingerprintKey)
   const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
@@ -35,7 +41,8 @@ export async function withKnownSecretsFile(
     index,
     maxContextChars: setup.maxContextChars,
     allowStreams: setup.allow.streams.map((p) => new RE2(p, '')),
-    ...(setup.fingerprints === undefined ? {} : { fingerprints: setup.fingerprints })
+    ...(setup.fingerprints === undefined ? {} : { fingerprints: setup.fingerprints }),
+    ...(setup.onLimit === undefined ? {} : { onLimit: setup.onLimit })
   })
   const both = withKnownSecrets(secrets, known)
   return { detect: (c) => foldIntoKnownSecrets(both.detect(c)), indexed: loaded.indexed }

@@ -45,6 +45,9 @@ export interface ScanBuffer {
   bytes: Buffer
   words: Int32Array
   lineStarts: Int32Array
+  /** The non-ASCII line hits were last placed in, and its code-unit columns (`unitColumns`); dropped after each scan. */
+  unitLine?: string | undefined
+  unitMap?: ((at: number) => number) | undefined
 }
 
 export type OnHit = (line: number, hit: Hit) => void
@@ -64,8 +67,11 @@ export function scanBufferBytes(sb: ScanBuffer): number {
 
 /** Code units of `line` before its UTF-8 byte `at` (a hit's position in the string the finding points into). */
 export function unitsBefore(line: string, at: number): number {
-  let bytes = 0
-  let i = 0
+  return walkTo(line, 0, 0, at)
+}
+
+/** From code unit `i` of `line`, at its UTF-8 byte `bytes` (a character boundary), the first unit at or past byte `at`. */
+function walkTo(line: string, i: number, bytes: number, at: number): number {
   while (i < line.length && bytes < at) {
     const c = line.charCodeAt(i)
     if (c < 0x80) bytes += 1
@@ -77,6 +83,42 @@ export function unitsBefore(line: string, at: number): number {
     i++
   }
   return i
+}
+
+/** Code units between two checkpoints of `unitColumns`. */
+const CHECKPOINT_UNITS = 64
+
+/**
+ * `unitsBefore(line, at)` for any number of byte offsets `at` of one line, in any order, at a cost
+ * linear in the line once plus at most CHECKPOINT_UNITS steps per offset: unitsBefore walks from the
+ * line's start, so a non-ASCII line holding N values cost N walks of the line (quadratic).
+ */
+export function unitColumns(line: string): (at: number) => number {
+  // Every CHECKPOINT_UNITS-th code unit (moved off the second half of a surrogate pair) and its UTF-8 byte;
+  // Buffer.byteLength counts a lone surrogate as U+FFFD, 3 bytes, as walkTo does.
+  const bytesAt: number[] = [0]
+  const unitAt: number[] = [0]
+  let bytes = 0
+  let prev = 0
+  for (let u = CHECKPOINT_UNITS; u < line.length; u += CHECKPOINT_UNITS) {
+    const low = (line.charCodeAt(u) & 0xfc00) === 0xdc00 && (line.charCodeAt(u - 1) & 0xfc00) === 0xd800
+    const at = low ? u + 1 : u
+    bytes += Buffer.byteLength(line.slice(prev, at))
+    bytesAt.push(bytes)
+    unitAt.push(at)
+    prev = at
+  }
+  return (at) => {
+    // The last checkpoint at or before `at`, then unitsBefore's walk from there.
+    let lo = 0
+    let hi = bytesAt.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if ((bytesAt[mid] as number) <= at) lo = mid
+      else hi = mid - 1
+    }
+    return walkTo(line, unitAt[lo] as number, bytesAt[lo] as number, at)
+  }
 }
 
 /**
@@ -141,9 +183,19 @@ function probe(ix: IndexTables, sb: ScanBuffer, p: number, t: number, n: number,
     const line = lines[first + lo] ?? ''
     const from = lineStarts[lo] as number
     const lineBytes = (lo + 1 < count ? (lineStarts[lo + 1] as number) : n) - from - 1
-    // ASCII lines (nearly all) have one byte per code unit.
-    const s = lineBytes === line.length ? start - from : unitsBefore(line, start - from)
-    const e = lineBytes === line.length ? start + len - from : unitsBefore(line, start + len - from)
+    // ASCII lines (nearly all) have one byte per code unit; another line's columns are mapped once per line.
+    let s = start - from
+    let e = start + len - from
+    if (lineBytes !== line.length) {
+      let cols = sb.unitMap
+      if (cols === undefined || sb.unitLine !== line) {
+        cols = unitColumns(line)
+        sb.unitLine = line
+        sb.unitMap = cols
+      }
+      s = cols(s)
+      e = cols(e)
+    }
     onHit(first + lo, { start: s, end: e, kind: FORM_KINDS[ix.forms.kind[f] as number] ?? 'raw', value: v })
   }
 }
@@ -199,11 +251,21 @@ export function createLookup(ix: IndexTables): Lookup {
   return {
     buffer: sb,
     scanLines(lines, onHit) {
-      encodeLines(sb, lines, (n, first, count) => scanSegment(n, lines, first, count, onHit))
+      try {
+        encodeLines(sb, lines, (n, first, count) => scanSegment(n, lines, first, count, onHit))
+      } finally {
+        sb.unitLine = undefined
+        sb.unitMap = undefined
+      }
     },
     scanBytes(bytes, n, starts, lines, onHit) {
       if (n === 0) return
-      lendBytes(sb, bytes, n, starts, lines.length, () => scanSegment(n, lines, 0, lines.length, onHit))
+      try {
+        lendBytes(sb, bytes, n, starts, lines.length, () => scanSegment(n, lines, 0, lines.length, onHit))
+      } finally {
+        sb.unitLine = undefined
+        sb.unitMap = undefined
+      }
     }
   }
 }

@@ -271,7 +271,7 @@ export function issueItem(target: string, f: Failure): string {
   if (target === 'cri' && f.property === 'round-trip') return 'new: a character cut across CRI P records at the merge bound decodes as U+FFFD'
   if (target === 'rule-file' && f.property === 'no-crash' && f.cls.includes('keywords.ts'))
     return 'new: a non-ASCII keyword in a rule file throws RangeError, not LW_ERR_RULE_INVALID'
-  if (f.property === 'bounded-time' || f.property === 'bounded-heap' || f.property === 'hang' || f.property === 'oom') {
+  if (f.property === 'bounded-time' || f.property === 'bounded-heap' || f.property === 'hang' || f.property === 'stall' || f.property === 'oom') {
     if (sig.includes('many-values')) return '#12 stalling: N key-shaped values on one line cost quadratic time and memory'
     if (sig.includes('repeat')) return '#12 stalling: backtracking regexes on the hot path'
     return '#12 stalling: bounds that hold by construction'

@@ -1,8 +1,9 @@
-// `npm run fuzz -- [--seconds N] [--seed S] [--target a,b] [--round-seconds R] [--max-size tiny|normal|big|huge] [--stats FILE]`
+// `npm run fuzz -- [--seconds N] [--seed S] [--target a,b] [--round-seconds R] [--max-size tiny|normal|big|huge] [--hang-seconds H] [--stall-seconds W] [--stats FILE]`
 //
 // Runs the fuzz targets in turn, `--round-seconds` each, until `--seconds`
 // have passed. Each target runs in a worker thread; the main thread stops a
-// worker that spends longer than the hang limit on one case or exhausts its
+// worker that spends more than the hang limit of CPU time on one case, or
+// uses no CPU for the stall limit (test/fuzz/watchdog.ts), or exhausts its
 // heap, records that case, and carries on after it. New failures are
 // minimised and kept in test/fuzz/corpus/ as recipes (status `open`). Prints
 // executions per second per target and every distinct failure; the seed
@@ -16,6 +17,7 @@ import type { CorpusEntry } from './harness.ts'
 import { issueItem, keepInCorpus, readCorpus } from './harness.ts'
 import type { SizeClass } from './inputs.ts'
 import { TARGETS } from './targets.ts'
+import { createWatchdog, workerCpuMs } from './watchdog.ts'
 import type { WorkerInput, WorkerMessage } from './worker.ts'
 
 const { values } = parseArgs({
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     'round-seconds': { type: 'string', default: '60' },
     'max-size': { type: 'string', default: 'huge' },
     'hang-seconds': { type: 'string', default: '30' },
+    'stall-seconds': { type: 'string', default: '120' },
     stats: { type: 'string' }
   }
 })
@@ -34,6 +37,7 @@ const seconds = Number(values.seconds)
 const seed = values.seed === undefined ? randomBytes(4).readUInt32LE(0) : Number(values.seed)
 const roundMs = Number(values['round-seconds']) * 1000
 const hangMs = Number(values['hang-seconds']) * 1000
+const stallMs = Number(values['stall-seconds']) * 1000
 const maxSize = values['max-size'] as SizeClass
 const names = values.target === undefined ? TARGETS.map((t) => t.name) : values.target.split(',')
 for (const n of names) if (!TARGETS.some((t) => t.name === n)) throw new Error(`unknown target ${n}; targets: ${TARGETS.map((t) => t.name).join(', ')}`)
@@ -91,7 +95,7 @@ function round(target: string, until: number): Promise<void> {
   return new Promise((resolve) => {
     const input: WorkerInput = { target, seed, start: s.next, until, maxSize, known: [...known] }
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 2048 } })
-    let current: { index: number; at: number; tag?: string | undefined; recipe?: string[] | undefined } | undefined
+    let current: { index: number; tag?: string | undefined; recipe?: string[] | undefined } | undefined
     let ended = false
     const finish = (): void => {
       if (ended) return
@@ -99,19 +103,33 @@ function round(target: string, until: number): Promise<void> {
       clearInterval(watch)
       resolve()
     }
+    // CPU time of the worker thread, not wall time: a loaded machine slows a case without making it a hang.
+    const dog = createWatchdog({ hangMs, stallMs, idleCpuMs: 50 }, () => workerCpuMs(worker))
     const watch = setInterval(() => {
-      if (current !== undefined && Date.now() - current.at > hangMs) {
+      void dog.check().then((verdict) => {
+        if (verdict === undefined || current === undefined || ended) return
         const c = current
         current = undefined
-        killed(target, c, 'hang', `no answer within ${hangMs / 1000} s`)
+        dog.done()
+        killed(
+          target,
+          c,
+          verdict,
+          verdict === 'hang'
+            ? `more than ${hangMs / 1000} s of CPU time on one case`
+            : `no CPU progress for ${stallMs / 1000} s (waiting on something that never came)`
+        )
         s.next = c.index + 1
         void worker.terminate().then(finish)
-      }
+      })
     }, 1000)
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'start') current = { index: m.index, at: Date.now(), tag: m.tag, recipe: m.recipe }
-      else if (m.type === 'done') {
+      if (m.type === 'start') {
+        current = { index: m.index, tag: m.tag, recipe: m.recipe }
+        dog.start(m.cpuMs)
+      } else if (m.type === 'done') {
         current = undefined
+        dog.done()
         s.executions++
         s.ms += m.ms
         s.bytes += m.bytes
@@ -121,11 +139,16 @@ function round(target: string, until: number): Promise<void> {
         known.add(m.entry.signature)
         if (keepInCorpus(m.entry)) newEntries.push(m.entry)
         console.log(`  ${target} case ${m.entry.index}: ${m.entry.signature} — ${m.entry.detail} (minimised to ${m.entry.bytes} bytes)`)
-      } else if (m.type === 'end') s.next = m.next
+      } else if (m.type === 'end') {
+        current = undefined
+        dog.done()
+        s.next = m.next
+      }
     })
     worker.on('error', (err: Error & { code?: string }) => {
       const c = current
       current = undefined
+      dog.done()
       if (c !== undefined) {
         const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
         killed(target, c, oom ? 'oom' : 'no-crash', oom ? 'the worker ran out of heap (2 GiB)' : `${err.name}: ${err.message.slice(0, 200)}`)

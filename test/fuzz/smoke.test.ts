@@ -23,7 +23,7 @@ const LIMITS: Limits = { ...DEFAULT_LIMITS, baseMs: 10_000, perMiBMs: 10_000 }
 const corpus = readCorpus()
 const open = new Set(corpus.filter((e) => e.status === 'open').map((e) => `${e.target}/${e.property}`))
 // Cases that hang or take seconds by design of their failure are not replayed while open.
-const SLOW = new Set(['hang', 'oom', 'bounded-time', 'bounded-heap'])
+const SLOW = new Set(['hang', 'stall', 'oom', 'bounded-time', 'bounded-heap'])
 
 after(closeTargets)
 

@@ -13,6 +13,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { mask } from '../../app/mask.ts'
 import type { ScanOptions } from '../../app/scan.ts'
 import { scan } from '../../app/scan.ts'
+import { CONTAINER_PIECE_BYTES, SNIFF_BYTES, sniff } from '../../app/scan-input.ts'
 import { decode } from '../../collectors/pod-logs-decode.ts'
 import { loadConfig } from '../../config/load.ts'
 import { decodeViews } from '../../detectors/decode.ts'
@@ -56,20 +57,42 @@ function toCase(d: Draw, bytes: Buffer, env?: Record<string, string>): FuzzCase 
   return { bytes, secrets: [...new Set(d.secrets)], recipe: d.recipe, ...(env === undefined ? {} : { env }) }
 }
 
-/** Secrets of 8 or more characters found in `text`, as failures of `property`. */
-function leaks(text: string, secrets: Iterable<string>, property: string, cls: string): Failure[] {
+/**
+ * What a finding or a command's output shows whatever its input: the built-in rules' ids and titles, longest
+ * first. A secret that is part of one is no leak there: the engine reported the 8 characters `gitlab-r` (a
+ * password cut at a JSON escape) and another finding's rule, `gitlab-runner-registration-token`, holds them
+ * (seed 20261211, engine case 2049).
+ */
+const VOCABULARY: readonly string[] = [...new Set(BUILTIN_RULES.flatMap((r) => [r.id, r.title]))].sort((a, b) => b.length - a.length)
+
+/** `text` with the vocabulary blanked out (one NUL per word, so no secret spans a removed word's place). */
+function withoutVocabulary(text: string): string {
+  let out = text
+  for (const w of VOCABULARY) if (out.includes(w)) out = out.split(w).join('\u0000')
+  return out
+}
+
+/**
+ * Secrets of 8 or more characters found in `text`, as failures of `property`; outside the rules' vocabulary
+ * unless `vocabulary` is false (text that is the input itself, such as mask's output, has none of its own).
+ */
+function leaks(text: string, secrets: Iterable<string>, property: string, cls: string, vocabulary = true): Failure[] {
   const out: Failure[] = []
+  // Blanking the vocabulary costs a pass per word: only done when some secret is in the text at all.
+  let plain: string | undefined
   for (const s of secrets) {
     if (s.length < 8 || !text.includes(s)) continue
-    const at = text.indexOf(s)
+    plain ??= vocabulary ? withoutVocabulary(text) : text
+    if (!plain.includes(s)) continue
+    const at = plain.indexOf(s)
     // FUZZ_EXCERPT=1 shows where (secrets masked by runCase); never set when the corpus is written: a cut token is not masked.
-    const excerpt = process.env.FUZZ_EXCERPT === '1' ? `: ${JSON.stringify(text.slice(Math.max(0, at - 120), at + s.length + 60))}` : ''
-    out.push({ property, cls, detail: `plaintext secret ${masked(s)} at offset ${at} of ${text.length}${excerpt}` })
+    const excerpt = process.env.FUZZ_EXCERPT === '1' ? `: ${JSON.stringify(plain.slice(Math.max(0, at - 120), at + s.length + 60))}` : ''
+    out.push({ property, cls, detail: `plaintext secret ${masked(s)} at offset ${at} of ${plain.length}${excerpt}` })
   }
   return out
 }
 
-/** Offset of each line of `text`, split as scan and mask split input: at \n, \r\n and a lone \r. */
+/** Offset of each line of `text`, split as mask (and scan, unless the input is container records) split input: at \n, \r\n and a lone \r. */
 function lineStarts(text: string): number[] {
   const starts = [0]
   for (let i = 0; i < text.length; i++) {
@@ -78,6 +101,101 @@ function lineStarts(text: string): number[] {
     if (c === 0x0a || c === 0x0d) starts.push(i + 1)
   }
   return starts
+}
+
+/** Where scan reports a finding: its line, and the line and column (1-based, exclusive) where it ends. */
+export interface ScanPlace {
+  line: number
+  endLine: number
+  endColumn: number
+}
+
+/**
+ * The physical line (as mask numbers lines: split at \n, \r\n and a lone \r) from which mask must hide a
+ * value scan reports at `place`. For text that is scan's own line. A CRI or docker json-file input (by its
+ * first record, as scan sniffs it) scan numbers by the container's lines, each merged from one or more
+ * records and none split at a lone \r: scan's line 101 was physical line 454 (seed 20261209, mask-scan case
+ * 550), and one container line held seven physical ones, the value on the seventh (the same case,
+ * minimised). So the place is mapped to the physical line holding the end of what scan found: in a single CRI
+ * record, its message's line breaks before that column; otherwise (merged records, docker json, records
+ * passed on raw) the last physical line of the container line. The records are decoded as
+ * app/scan-input.ts's container splitter decodes a whole input written at once.
+ */
+export function physicalLines(bytes: Buffer): (place: ScanPlace) => number {
+  if (!sniff(bytes.subarray(0, SNIFF_BYTES)).container) return (place) => place.line
+  // Container lines: the byte range of their records.
+  const ranges: Array<[number, number]> = []
+  let open = false
+  const run = (buf: Buffer, base: number, full: boolean): number => {
+    let at = 0
+    for (;;) {
+      const d = decode(buf.subarray(at), buf.length - at, CONTAINER_PIECE_BYTES, full)
+      for (const l of d.lines) {
+        if (!open) ranges.push([base + at + l.start, base + at + l.end])
+        else (ranges[ranges.length - 1] as [number, number])[1] = base + at + l.end
+        open = l.split
+      }
+      if (d.consumed === 0) return at
+      at += d.consumed
+      if (at === buf.length) return at
+    }
+  }
+  let whole = bytes
+  const used = run(whole, 0, whole.length >= 4 * CONTAINER_PIECE_BYTES)
+  if (whole.length > used && whole[whole.length - 1] !== 0x0a) whole = Buffer.concat([whole, Buffer.from('\n')])
+  run(whole.subarray(used), used, true)
+  // Where each physical line starts: after \n, \r\n and a lone \r (all ASCII, so counted on the bytes).
+  const starts: number[] = []
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]
+    if (c === 0x0d && bytes[i + 1] === 0x0a) i++
+    if (c === 0x0a || c === 0x0d) starts.push(i + 1)
+  }
+  const lineAt = (offset: number): number => {
+    let lo = 0
+    let hi = starts.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((starts[mid] as number) <= offset) lo = mid + 1
+      else hi = mid
+    }
+    return lo + 1
+  }
+  const breaks = (text: string): number => {
+    let n = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++
+      if (c === 0x0a || c === 0x0d) n++
+    }
+    return n
+  }
+  return (place) => {
+    const range = ranges[place.endLine - 1]
+    if (range === undefined) return place.line
+    const [start, end] = range
+    // The record's end: before its \n (and the \r of a \r\n), as the decoder reads it.
+    let nl = bytes.indexOf(0x0a, start)
+    if (nl < 0 || nl > end) nl = Math.min(end, bytes.length)
+    const last = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl
+    const single = nl >= end - 1
+    // A CRI record's message follows its third space (timestamp, stream, tags), as the decoder reads it.
+    const sp1 = bytes.indexOf(0x20, start)
+    const sp2 = sp1 < 0 || sp1 >= last ? -1 : bytes.indexOf(0x20, sp1 + 1)
+    const cri = single && (bytes[start] as number) >= 0x30 && (bytes[start] as number) <= 0x39 && sp2 >= 0 && sp2 < last
+    if (!cri) {
+      // The last character of the container line's last record.
+      let e = Math.min(end, bytes.length)
+      if (e > start && bytes[e - 1] === 0x0a) e--
+      if (e > start && bytes[e - 1] === 0x0d) e--
+      return lineAt(Math.max(start, e - 1))
+    }
+    let tagEnd = bytes.indexOf(0x20, sp2 + 1)
+    if (tagEnd < 0 || tagEnd > last) tagEnd = last
+    const from = Math.min(tagEnd + 1, last)
+    const message = bytes.toString('utf8', from, last)
+    return lineAt(from) + breaks(message.slice(0, Math.max(0, place.endColumn - 2) + 1))
+  }
 }
 
 function chunkOf(lines: string[], startLine: number, stream = 'fuzz'): LogChunk {
@@ -110,7 +228,7 @@ function getEngine(): NonNullable<typeof engine> {
 
 /** Which field of which finding holds the leak: the class of an engine leak. */
 function leakField(f: Finding, s: string): string {
-  for (const [k, v] of Object.entries(f)) if (typeof v === 'string' && v.includes(s)) return k
+  for (const [k, v] of Object.entries(f)) if (typeof v === 'string' && v.includes(s) && withoutVocabulary(v).includes(s)) return k
   return 'other'
 }
 
@@ -137,8 +255,12 @@ const engineTarget: Target = {
       for (const s of c.secrets) if (fps.has(fp(s))) reported.add(s)
       for (const f of findings) {
         const json = JSON.stringify(f)
+        // The rules' vocabulary is in every finding (its rule id and title): blanked, once a secret is in the JSON at all.
+        let plain: string | undefined
         for (const s of reported) {
           if (s.length < 8 || !json.includes(s)) continue
+          plain ??= withoutVocabulary(json)
+          if (!plain.includes(s)) continue
           const own = revealedSecret(f) === s
           out.push({
             property: 'no-plaintext',
@@ -265,15 +387,17 @@ const maskScanTarget: Target = {
     // mask writes each line before it reads the next: a value that scan reports first on line L may stand on an
     // earlier line where no rule recognised it, already written (docs/cli.md). From line L on, it must be hidden.
     const first = new Map<string, number>()
+    const physical = physicalLines(c.bytes)
     for (const r of records) {
-      const line = (r.location as { line?: number } | undefined)?.line ?? 1
+      const loc = (r.location ?? {}) as Partial<ScanPlace>
+      const line = physical({ line: loc.line ?? 1, endLine: loc.endLine ?? loc.line ?? 1, endColumn: loc.endColumn ?? 1 })
       if (typeof r.secret === 'string') first.set(r.secret, Math.min(first.get(r.secret) ?? line, line))
     }
     const masked = m.text()
     const starts = lineStarts(masked)
     for (const [s, line] of first) {
       const from = starts[line - 1] ?? masked.length
-      if (s.length >= 8 && masked.indexOf(s, from) >= 0) out.push(...leaks(masked.slice(from), [s], 'mask-hides-scanned', 'stdout'))
+      if (s.length >= 8 && masked.indexOf(s, from) >= 0) out.push(...leaks(masked.slice(from), [s], 'mask-hides-scanned', 'stdout', false))
     }
     for (const f of leaks(me.text(), reported, 'mask-hides-scanned', 'stderr')) out.push(f)
     return out

@@ -20,7 +20,7 @@ export interface WorkerInput {
 }
 
 export type WorkerMessage =
-  | { type: 'start'; index: number; at: number; tag?: string; recipe?: string[] }
+  | { type: 'start'; index: number; at: number; cpuMs: number; tag?: string; recipe?: string[] }
   | { type: 'done'; index: number; ms: number; bytes: number; signatures: string[] }
   | { type: 'entry'; entry: CorpusEntry }
   | { type: 'end'; next: number }
@@ -29,6 +29,11 @@ const input = workerData as WorkerInput
 const port = parentPort
 if (port === null) throw new Error('test/fuzz/worker.ts runs as a worker thread of test/fuzz/run.ts')
 const post = (m: WorkerMessage): void => port.postMessage(m)
+/** This thread's CPU milliseconds: the watchdog's baseline for a case (the main thread reads the same clock). */
+const cpuMs = (): number => {
+  const u = process.threadCpuUsage()
+  return (u.user + u.system) / 1000
+}
 
 const target = targetNamed(input.target)
 const known = new Set(input.known)
@@ -36,7 +41,7 @@ let index = input.start
 for (; Date.now() < input.until; index++) {
   const c = target.generate(caseSeed(input.seed, target.name, index), { maxSize: input.maxSize })
   // The recipe goes with the start: a case that hangs or exhausts the heap is recorded by the main thread.
-  post({ type: 'start', index, at: Date.now(), tag: sizeTag(c), recipe: c.recipe })
+  post({ type: 'start', index, at: Date.now(), cpuMs: cpuMs(), tag: sizeTag(c), recipe: c.recipe })
   const out = await runCase(target, c)
   const sigs = [...new Set(out.failures.map((f) => signature(target.name, f)))]
   post({ type: 'done', index, ms: out.ms, bytes: c.bytes.length, signatures: sigs })
@@ -47,7 +52,7 @@ for (; Date.now() < input.until; index++) {
     // A slow case is kept whole (its recipe says what made it slow): minimising it would take minutes a run.
     // A round-trip failure's oracle is the whole generated input: a cut of it has none.
     const slow = f.property === 'bounded-time' || f.property === 'bounded-heap' || f.property === 'round-trip'
-    post({ type: 'start', index, at: Date.now() })
+    post({ type: 'start', index, at: Date.now(), cpuMs: cpuMs() })
     const keep = slow ? undefined : await minimise(target, c, sig, { runs: 300, ms: 20_000 })
     const bytes = keep === undefined ? c.bytes.length : keep.reduce((n, [s, e]) => n + e - s, 0)
     post({
