@@ -61,7 +61,26 @@ test('run collector killed with SIGKILL mid-log and restarted: every line on Kaf
   const log = Buffer.concat(parts)
   let expected = 0
   for (let i = log.indexOf(10); i !== -1; i = log.indexOf(10, i + 1)) expected++
-  const job = gh.addJob({ id: 8001, log, startedAt: start.toISOString().replace('.000Z', 'Z') })
+  // The first download stops at half the log until the first collector is killed: it cannot have finished the
+  // job when it is killed, however fast it reads (a whole 6 MB job once fitted between two polls under CI).
+  let firstDownload = true
+  let release: () => void = () => {}
+  const killed = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const half = log.indexOf(10, log.length >> 1) + 1
+  const job = gh.addJob({
+    id: 8001,
+    log: async function* () {
+      const held = firstDownload
+      firstDownload = false
+      yield log.subarray(0, held ? half : log.length)
+      if (!held) return
+      await killed
+      yield log.subarray(half)
+    },
+    startedAt: start.toISOString().replace('.000Z', 'Z')
+  })
 
   const webhookPort = await freePort()
   const prefix = `ci${randomBytes(4).toString('hex')}.`
@@ -113,6 +132,7 @@ test('run collector killed with SIGKILL mid-log and restarted: every line on Kaf
     assert.ok(killedAt < expected, `killed mid-log (acknowledged ${killedAt} of ${expected})`)
     first.kill('SIGKILL')
     await new Promise((r) => first.once('exit', r))
+    release()
 
     const second = startCollector()
     try {
@@ -123,6 +143,7 @@ test('run collector killed with SIGKILL mid-log and restarted: every line on Kaf
     }
   } finally {
     if (first.exitCode === null && first.signalCode === null) first.kill('SIGKILL')
+    release()
   }
   assert.equal(gh.requests.filter((q) => q.endsWith('/jobs/8001/logs')).length, 2, 'fetched once per collector start')
   assert.deepEqual(gh.violations, [])
