@@ -83,8 +83,14 @@ export const rules: Rule[] = [
     // identifier gate's: a digit-free random token (1.5% of 24-character ones) is still a leak.
     allow: {
       // Tokens that are public by design (CSRF tokens, publishable and public keys), and Maven coordinates of the
-      // JWT library (`io.jsonwebtoken:jjwt-api:0.11.2`), which Java build logs print by the hundred.
-      matches: ['(?i)(?:^|[^a-z])(?:csrf|xsrf|public|publishable)[_.-]?(?:token|key)', '(?i)jsonwebtoken["\']?\\s*:'],
+      // JWT library (`io.jsonwebtoken:jjwt-api:0.11.2`), which Java build logs print by the hundred. And a
+      // value that is itself an assignment of a scheme, cut at its colon: `client_secret: DATABASE_URL=postgres://…`
+      // took `DATABASE_URL=postgres` (fuzz seed 20261211, mask-scan case 2540); the URL's password is the URL rules'.
+      matches: [
+        '(?i)(?:^|[^a-z])(?:csrf|xsrf|public|publishable)[_.-]?(?:token|key)',
+        '(?i)jsonwebtoken["\']?\\s*:',
+        '(?:=|:|=>)[ \\t]*["\']?[A-Za-z_][A-Za-z0-9_]*=[a-z][a-z0-9+.-]*:$'
+      ],
       secrets: [
         '^[0-9a-f]{40}$',
         '^(?:sha(?:1|256|384|512)|md5)[:-]',

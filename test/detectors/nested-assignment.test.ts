@@ -1,0 +1,70 @@
+// A secret-ish name whose value is itself an assignment of a URL
+// (`client_secret: DATABASE_URL=postgres://app:…@db/…`): the generic rule's
+// value stops at the scheme's colon and took `DATABASE_URL=postgres` for the
+// secret. The fuzz harness (seed 20261211, mask-scan case 2540) met it in a
+// URL-encoded view, and since that "secret" is also written in plaintext on
+// any line holding the URL, scan's contexts then showed it. The URL's
+// password is the database-url rules' to report.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { createSecretDetector, revealedSecret } from '../../detectors/secrets.ts'
+import type { LogChunk } from '../../pipeline/events.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { seededGen, testSeed } from '../support/seed.ts'
+
+const gen = seededGen('nested-assignment')
+const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 240, reveal: true })
+
+function chunk(lines: string[]): LogChunk {
+  return {
+    v: '1',
+    type: 'log-chunk',
+    stream: 'file:app.conf',
+    source: { type: 'stdin' },
+    startLine: 1,
+    offset: { start: 0, end: 0 },
+    lines,
+    collectedAt: new Date(0).toISOString()
+  }
+}
+
+/** Every character percent-encoded, as the fuzz case's ConfigMap held it. */
+const percent = (s: string): string => [...Buffer.from(s)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')
+
+test('a nested NAME=scheme:// assignment is not the secret; the URL password is reported (fuzz seed 20261211, mask-scan case 2540)', () => {
+  for (let i = 0; i < 50; i++) {
+    const pw = gen.base62(16)
+    const url = `DATABASE_URL=postgres://app:${pw}@db.internal:5432/orders?sslmode=require`
+    for (const line of [`client_secret: ${url}`, `# rendered by helm\\nclient_secret: ${percent(url)}\\nmax_connections = 64`]) {
+      const found = detector.detect(chunk([line]))
+      const generic = found.filter((f) => f.rule === 'generic-secret-assignment')
+      assert.deepEqual(
+        generic.map((f) => f.preview),
+        [],
+        `seed ${testSeed()}: the nested assignment's name and scheme are no secret`
+      )
+      assert.ok(
+        found.some((f) => f.rule === 'database-url-postgres' && revealedSecret(f) === pw),
+        `seed ${testSeed()}: the URL's password is still reported (${found.map((f) => f.rule).join(', ')})`
+      )
+      for (const f of found) assert.ok(!f.context.includes(pw), `seed ${testSeed()}`)
+    }
+  }
+})
+
+test('the generic rule still reports a random value, cut at a colon or holding an =', () => {
+  for (let i = 0; i < 50; i++) {
+    const a = gen.base62(24)
+    const b = `${gen.base62(12)}=${gen.base62(12)}`
+    const c = gen.base62(24)
+    const lines = [`client_secret: ${a}:x`, `client_secret: ${b}`, `API_TOKEN=${c}`]
+    const found = detector.detect(chunk(lines)).filter((f) => f.rule === 'generic-secret-assignment')
+    assert.deepEqual(
+      found.map((f) => revealedSecret(f)),
+      [a, b, c],
+      `seed ${testSeed()}`
+    )
+  }
+})
