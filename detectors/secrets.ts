@@ -376,6 +376,7 @@ interface ChunkScan {
 export function createSecretDetector(opts: SecretDetectorOptions): SecretDetector {
   const engine = createEngine(opts)
   const now = opts.now ?? (() => new Date())
+  const earlier = createRememberedValues(REMEMBERED_VALUES)
   return {
     ruleCount: engine.compiled.length,
     detect(chunk: LogChunk, framed?: (f: FramedChunk) => void, spans?: (s: SecretSpan) => void): Finding[] {
@@ -387,7 +388,9 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
       if (scan.hits.length === 0) return []
       // Every hit masks its span in every context, kept or not: a duplicate, an allow-listed stream's or a
       // baselined value is still a secret that another finding's context must not show.
-      const masks = createContexts(framing, [...scan.hits, ...scan.overflow], scan.foreign, opts.maxContextChars)
+      const masks = createContexts(framing, [...scan.hits, ...scan.overflow], scan.foreign, opts.maxContextChars, earlier.find)
+      for (const h of scan.hits) earlier.add(h.secret)
+      for (const h of scan.overflow) earlier.add(h.secret)
       const kept = distinctHits(scan.hits)
       const detectedAt = now().toISOString()
       const out: Finding[] = []
@@ -789,8 +792,15 @@ interface Contexts {
  * masked once, however many findings show it, and each context is a clip of it: the work per line
  * is linear in the line and its hits.
  */
-function createContexts(framing: Framing, hits: readonly Hit[], foreign: ReadonlyMap<number, Array<[number, number]>>, max: number): Contexts {
-  const elsewhere = createOccurrences(hits)
+function createContexts(
+  framing: Framing,
+  hits: readonly Hit[],
+  foreign: ReadonlyMap<number, Array<[number, number]>>,
+  max: number,
+  earlier: (text: string) => Array<[number, number]>
+): Contexts {
+  const inChunk = createOccurrences(hits)
+  const elsewhere = (text: string): Array<[number, number]> => [...inChunk(text), ...earlier(text)]
   const lineSpans = new Map<number, Array<[number, number]>>()
   const viewSpans = new Map<number, Map<string, Array<[number, number]>>>()
   const spansOf = (i: number): Array<[number, number]> => {
@@ -850,6 +860,34 @@ function createContexts(framing: Framing, hits: readonly Hit[], foreign: Readonl
 
 /** Characters of a value that index it in createOccurrences (fewer when the chunk's shortest value is shorter). */
 const OCCURRENCE_KEY = 8
+// Values found in earlier chunks, masked in later chunks' contexts: a value found on a line in one chunk (or
+// one 1 MiB window of a long line) can stand in another chunk where no rule sees it (fuzz seed 20261211,
+// case 2540). The most recent ones, by first sight; what falls out can again show in a later context.
+// (A value found later than the context that shows it is not covered: output is streamed.)
+const REMEMBERED_VALUES = 1024
+
+/** The last `max` distinct values added (of OCCURRENCE_KEY characters or more) and where they stand in a text. */
+function createRememberedValues(max: number): { add: (value: string) => void; find: (text: string) => Array<[number, number]> } {
+  const index = createValueIndex(OCCURRENCE_KEY)
+  const held = new Set<string>()
+  const ring: string[] = []
+  let next = 0
+  return {
+    add(v) {
+      if (v.length < OCCURRENCE_KEY || held.has(v)) return
+      const old = ring[next]
+      if (old !== undefined) {
+        held.delete(old)
+        index.delete(old)
+      }
+      ring[next] = v
+      next = (next + 1) % max
+      held.add(v)
+      index.add(v)
+    },
+    find: (text) => (held.size === 0 ? [] : index.find(text))
+  }
+}
 const HASH_BASE = 0x01000193
 
 /** A hash of text[from, from + n) that rolls: the one of [from + 1, from + n + 1) is `roll`ed from it. */
