@@ -29,6 +29,8 @@ function hashRule(id: string, title: string, hash: string, keywords: string[], m
     keywords,
     // A hash is random salt and digest; a run of one character is a placeholder.
     minEntropy: 3.0,
+    // crypt's base64 holds '.': a digest ending in "..." is three random characters, not a cut.
+    dotsAreData: true,
     tags: ['password-hash'],
     examples: {
       positives: (g) =>
