@@ -18,12 +18,12 @@ import { Agent, request } from 'node:https'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { kafkaBusOptions } from '../app/roles.ts'
 import { auditWebhookConfigSchema } from '../collectors/audit/webhook.config.ts'
 import { createAuditWebhook } from '../collectors/audit/webhook.ts'
 import { loadConfig } from '../config/load.ts'
 import { createKafkaBus } from '../pipeline/bus-kafka.ts'
 import { createCodec } from '../pipeline/codec.ts'
-import { TOPICS } from '../pipeline/events.ts'
 import { silentLogger } from '../pipeline/log.ts'
 import { createMetrics } from '../pipeline/metrics.ts'
 import { createPublisher } from '../pipeline/runner.ts'
@@ -94,21 +94,7 @@ export async function startBenchWebhook(opts: { partitions?: number; compress?: 
     }
   })
   const logger = silentLogger()
-  const bus = await createKafkaBus(
-    {
-      brokers: config.kafka.brokers,
-      clientId: 'bench-audit-webhook',
-      topics: Object.values(TOPICS),
-      topicPrefix: config.kafka.topicPrefix,
-      partitions: config.kafka.partitions,
-      replicationFactor: config.kafka.replicationFactor,
-      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-      connectionTimeoutMs: config.kafka.connectionTimeoutMs,
-      requestTimeoutMs: config.kafka.requestTimeoutMs,
-      maxBytesPerPartition: config.kafka.maxBytesPerPartition
-    },
-    logger
-  )
+  const bus = await createKafkaBus(kafkaBusOptions(config, 'bench-audit-webhook', logger), logger)
   const metrics = createMetrics()
   const kafka = createPublisher({ bus, codec: createCodec({ payloadKey: config.kafka.payloadKey, compress: config.kafka.compress }), metrics, logger })
   // The part of each answer spent sealing and producing (the rest is TLS, reading, decoding and filtering).

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node'
 import type { App } from '../../app/roles.ts'
-import { startApp } from '../../app/roles.ts'
+import { kafkaBusOptions, startApp } from '../../app/roles.ts'
 import { auditFileConfigSchema } from '../../collectors/audit/file.config.ts'
 import { createAuditFileCollector } from '../../collectors/audit/file.ts'
 import { auditWebhookConfigSchema } from '../../collectors/audit/webhook.config.ts'
@@ -134,21 +134,7 @@ before(async () => {
   })
   const logger = createLogger({ level: 'debug', destination: logOut })
   // The collector's side of the bus, as `run collector` builds it, behind a switch that can refuse to acknowledge.
-  bus = await createKafkaBus(
-    {
-      brokers: config.kafka.brokers,
-      clientId: `audit-collector-${id}`,
-      topics: Object.values(TOPICS),
-      topicPrefix: config.kafka.topicPrefix,
-      partitions: config.kafka.partitions,
-      replicationFactor: config.kafka.replicationFactor,
-      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-      connectionTimeoutMs: config.kafka.connectionTimeoutMs,
-      requestTimeoutMs: config.kafka.requestTimeoutMs,
-      maxBytesPerPartition: config.kafka.maxBytesPerPartition
-    },
-    logger
-  )
+  bus = await createKafkaBus(kafkaBusOptions(config, `audit-collector-${id}`, logger), logger)
   const kafka = createPublisher({
     bus,
     codec: createCodec({ payloadKey: config.kafka.payloadKey, compress: config.kafka.compress }),
