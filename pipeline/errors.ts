@@ -138,7 +138,7 @@ export const ERROR_CODES = {
   LW_ERR_SCAN_BINARY: {
     retriable: false,
     description:
-      'A file inside a directory given to `leakwatch scan` looks binary (not UTF-8 or UTF-16 text: over 10% control bytes in its first 8 KiB); it is skipped with this warning on stderr and counted. A file named on the command line is always scanned.'
+      'A file inside a directory given to `leakwatch scan` looks binary (not UTF-8 or UTF-16 text: over 10% control bytes in its first 8 KiB, or 1% control bytes and 20% invalid UTF-8); it is skipped with this warning on stderr and counted. A file named on the command line is always scanned.'
   },
   LW_ERR_BASELINE_INVALID: {
     retriable: false,
