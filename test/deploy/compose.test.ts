@@ -198,7 +198,7 @@ function sourceDirs(entry: string): Set<string> {
   return new Set([...seen].map((f) => relative(root, f).split(sep)[0] as string))
 }
 
-test('the Dockerfile runs bin/leakwatch.ts as a non-root user with every source directory it imports', () => {
+test('the Dockerfile runs bin/leakwatch.js (which loads bin/leakwatch.ts) as a non-root user with every source directory it imports', () => {
   const ins = dockerfile()
   const froms = ins.filter((i) => i.op === 'FROM').map((i) => i.args.split(/\s+/)[0])
   assert.ok(froms.length >= 2, 'multi-stage build')
@@ -206,7 +206,8 @@ test('the Dockerfile runs bin/leakwatch.ts as a non-root user with every source 
 
   const entrypoint = ins.findLast((i) => i.op === 'ENTRYPOINT')
   assert.ok(entrypoint)
-  assert.deepEqual(JSON.parse(entrypoint.args), ['node', 'bin/leakwatch.ts'])
+  assert.deepEqual(JSON.parse(entrypoint.args), ['node', 'bin/leakwatch.js'])
+  assert.match(read('bin/leakwatch.js'), /await import\('\.\/leakwatch\.ts'\)/)
   const cmd = ins.findLast((i) => i.op === 'CMD')
   assert.ok(cmd)
   assert.deepEqual(JSON.parse(cmd.args), ['run', 'all'])
