@@ -25,6 +25,8 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'noseyparker:np.auth0.1': { '9dba2fabd278': `${ASSIGNED} (AUTH0_CLIENT_SECRET)` },
   'noseyparker:np.aws.2': { fe92548249ae: `${ASSIGNED} (AWS_SECRET_ACCESS_KEY, not 40 characters)` },
   'noseyparker:np.generic.1': { '7dfc4a930379': `${SIBLING} (an Azure AD client secret, Q~ format)` },
+  'noseyparker:np.generic.9': { '987cf7d73e72': `${SIBLING} (a TeamCity access token: np.teamcity.1's positive)` },
+  'noseyparker:np.jwt.1': { '987cf7d73e72': `${SIBLING} (a TeamCity access token: np.teamcity.1's positive)` },
   // Nosey Parker's rule takes double-quoted values only; the same password unquoted or single-quoted is its negative.
   'noseyparker:np.generic.5': {
     '942e454b565a': `${ASSIGNED} (the rule's positive "super$ecret", unquoted)`,
@@ -93,6 +95,8 @@ export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<st
   'noseyparker:np.aws.6': {
     '1f40b12d05de': `${PLACEHOLDER} (key id ...ABCDEFGHIJKLMNOP; the 40-character value is all lower-case hex, a SHA-1's shape, not base64)`
   },
+  'noseyparker:np.azure.1': { '36b3c7d8445a': `${ALTERED} (an AccountKey of 73 base64 characters and ==, where a storage account key is 64 bytes: 86 and ==)` },
+  'noseyparker:np.pem.2': { '2798b61195d2': `${ALTERED} (the base64 decodes to an RSA key whose body holds a non-base64 byte, 0x9a)` },
   'noseyparker:np.atlassian.1': { '5e873b2cb02f': `${ALTERED} (its CRC32 suffix does not match the token)` },
   'noseyparker:np.bitbucket.1': { b7c81eb3f52c: `${ALTERED} (its CRC32 suffix does not match the token)` },
   'noseyparker:np.npm.1': { '7a9e8bf50a5d': `${ALTERED} (its CRC32 suffix does not match the token)` },
