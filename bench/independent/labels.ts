@@ -25,6 +25,8 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'noseyparker:np.auth0.1': { '9dba2fabd278': `${ASSIGNED} (AUTH0_CLIENT_SECRET)` },
   'noseyparker:np.aws.2': { fe92548249ae: `${ASSIGNED} (AWS_SECRET_ACCESS_KEY, not 40 characters)` },
   'noseyparker:np.generic.1': { '7dfc4a930379': `${SIBLING} (an Azure AD client secret, Q~ format)` },
+  'noseyparker:np.generic.9': { '987cf7d73e72': `${SIBLING} (a TeamCity access token: np.teamcity.1's positive)` },
+  'noseyparker:np.jwt.1': { '987cf7d73e72': `${SIBLING} (a TeamCity access token: np.teamcity.1's positive)` },
   // Nosey Parker's rule takes double-quoted values only; the same password unquoted or single-quoted is its negative.
   'noseyparker:np.generic.5': {
     '942e454b565a': `${ASSIGNED} (the rule's positive "super$ecret", unquoted)`,
@@ -75,27 +77,125 @@ export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
   'noseyparker:np.age.1': `${IDENTIFIER}: an age recipient, which is a public key`
 }
 
+// Positive examples that hold no credential, each by the SHA-256 of its text (never the text), with why.
+// Nosey Parker's examples are drawn from public code and documentation, and some hold a placeholder
+// where the secret would be, a variable that names where it is kept, the format's own documentation
+// example (an RFC's, a manual's), or a token its authors altered (their examples are defanged: a
+// checksum, a base64 JSON claim or a fixed character no longer holds). A scanner that alerts and
+// rotates is right to stay silent on these, so they count as negatives. Only these; a weak password a
+// person picked (`Rrhh1234`, `whiteduke`) stays positive even where we miss it.
+const PLACEHOLDER = "a placeholder in the secret's place"
+const VARIABLE = 'a variable or template reference, not a literal secret'
+const DOC_EXAMPLE = "the format's own documentation example"
+const ALTERED = 'an altered token that fails the format'
+const NO_SECRET = 'no secret in the text at all'
+export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'noseyparker:np.aws.1': { '24f214eb88bd': `${PLACEHOLDER} (an access key id whose random part is ABCDEFGHIJKLMNOP)` },
+  'noseyparker:np.aws.2': { '4c98d2d258b2': `${PLACEHOLDER} (40 a's)`, f3bfe97bc676: `${PLACEHOLDER} (40 a's)` },
+  'noseyparker:np.aws.6': {
+    '1f40b12d05de': `${PLACEHOLDER} (key id ...ABCDEFGHIJKLMNOP; the 40-character value is all lower-case hex, a SHA-1's shape, not base64)`
+  },
+  'noseyparker:np.azure.1': { '36b3c7d8445a': `${ALTERED} (an AccountKey of 73 base64 characters and ==, where a storage account key is 64 bytes: 86 and ==)` },
+  'noseyparker:np.pem.2': { '2798b61195d2': `${ALTERED} (the base64 decodes to an RSA key whose body holds a non-base64 byte, 0x9a)` },
+  'noseyparker:np.atlassian.1': { '5e873b2cb02f': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'noseyparker:np.bitbucket.1': { b7c81eb3f52c: `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'noseyparker:np.npm.1': { '7a9e8bf50a5d': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'noseyparker:np.grafana.1': { c85843a7202e: `${ALTERED} (the base64 JSON claim reads \`"id";1\`: it does not parse)` },
+  'noseyparker:np.grafana.2': { '8b59d90d8cc9': `${ALTERED} (the base64 JSON claim holds a non-UTF-8 byte and ends \`1|\`)` },
+  'noseyparker:np.grafana.3': {
+    '357f9925837b': `${ALTERED} (its CRC32 suffix does not match the token)`,
+    a97b2a65e3ea: `${ALTERED} (its CRC32 suffix does not match the token)`
+  },
+  'noseyparker:np.jwt.1': { '3bec2b928bd6': `${ALTERED} (the header decodes to \`"HS256",\\x12typ"\`: not JSON; a Supabase anon key, public anyway)` },
+  'noseyparker:np.nuget.1': { ca82ee048c37: `${ALTERED} (a '9' where the format's 21st character is 'a' or 'q')` },
+  'noseyparker:np.mapbox.1': {
+    '89a2ec241e3f': 'a public token by design (Mapbox pk. tokens are read-only and shipped to browsers; the rule has no `secret` category)'
+  },
+  'noseyparker:np.twitter.1': { '26e60b8f3011': "an identifier (TWITTER_ID; the rule's category is `identifier`, its other example holds the secret)" },
+  'noseyparker:np.linkedin.1': { '70baf4df7e54': `${NO_SECRET} (a table header: Email ID, Last 5 Digits of your SSN, LinkedIn ID)` },
+  'noseyparker:np.generic.3': { aa814570045a: `${DOC_EXAMPLE} (RFC 7617's Aladdin / open sesame)` },
+  'noseyparker:np.generic.4': {
+    '481e64b8075f': `${DOC_EXAMPLE} (RFC 7617's Aladdin / open sesame)`,
+    cf73cefe3c4a: `${DOC_EXAMPLE} (RFC 7617's Aladdin / open sesame)`,
+    e1dddff02574: 'a masked value (######)',
+    bb0ac5bee9e7: `${PLACEHOLDER} (thisismypassword)`,
+    '5c27afad75c5': `${PLACEHOLDER} (mypassword)`
+  },
+  'noseyparker:np.generic.5': {
+    bc67372e2642: `${VARIABLE} (a concatenation of appKey and appSecret)`,
+    '1696d85aa54c': `${PLACEHOLDER} (thisismypassword)`,
+    '9a0f2787485d': `${PLACEHOLDER} (thisismypassword)`,
+    '7061355fe2f2': `${PLACEHOLDER} (YOURPASSWROD)`
+  },
+  'noseyparker:np.generic.6': { '7668025edf9b': `${PLACEHOLDER} (thisismypassword)` },
+  'noseyparker:np.generic.8': { ab44d73c49db: `${PLACEHOLDER} ("secret" for domain\\user)` },
+  'noseyparker:np.gradle.1': {
+    cfb68c659a33: `${PLACEHOLDER} (user / password)`,
+    '73385ce96b60': `${PLACEHOLDER} (SOME_USERNAME / SOME_PASSWORD)`,
+    '8bf6888d108e': `${PLACEHOLDER} (user / password)`,
+    '4e883a40fea4': `${PLACEHOLDER} (user / password)`
+  },
+  'noseyparker:np.google.3': { '12d23b0786cd': `${PLACEHOLDER} (a's)` },
+  'noseyparker:np.http.2': { '315dd81a9c51': `${DOC_EXAMPLE} (RFC 6750's bearer token mF_9.B5f-4.1JqM)` },
+  'noseyparker:np.kubernetes.1': { '9201e5f68c07': `${DOC_EXAMPLE} (kubeadm's abcdef.1234567890abcdef)` },
+  'noseyparker:np.newrelic.1': { '1962531faa4c': `${PLACEHOLDER} (a's then NRAL)` },
+  'noseyparker:np.okta.1': { a7b9bcb1ea81: `${PLACEHOLDER} (00 then a's)`, '2cb095a1da7a': `${PLACEHOLDER} (00-, a's and dashes)` },
+  'noseyparker:np.odbc.1': {
+    '181c98dea58c': `${VARIABLE} (Ruby interpolation #{datastore['DBPASSWORD']})`,
+    f808f4ce7a0d: `${DOC_EXAMPLE} (Npgsql's Password=secret)`,
+    '9a8b522fc68d': `${DOC_EXAMPLE} (Npgsql's Password=secret)`,
+    '9b5592fa4444': `${PLACEHOLDER} (myPassword, as connection-string references write it)`,
+    '82b5f7f2edae': `${PLACEHOLDER} (myPassword, as connection-string references write it)`,
+    '63f0f5438a52': `${PLACEHOLDER} (myPassword, as connection-string references write it)`
+  },
+  'noseyparker:np.phpmailer.1': { '97cd40122b56': `${DOC_EXAMPLE} (PHPMailer's README, Password = 'secret')` },
+  'noseyparker:np.postgres.1': Object.fromEntries(
+    ['550f250e6031', '33da8cdd7e55', 'ca5659171ed8', '07f03b9dc96e', '79ad6e7b015a', '5c335dc36c47', '14d9d12f560b', 'ae1ce25fea49'].map((h) => [
+      h,
+      `${DOC_EXAMPLE} (the PostgreSQL manual's connection URIs, user:secret@localhost)`
+    ])
+  ),
+  'noseyparker:np.psexec.1': {
+    f34fb3672692: `${VARIABLE} (-p $Password)`,
+    d0a146223525: `${VARIABLE} (-p %nothing%)`,
+    be3dd8bd43ef: `${PLACEHOLDER} (-p PASSWORD)`
+  },
+  'noseyparker:np.reactapp.2': { '036c57d37d24': `${PLACEHOLDER} (smtp_password, with "Enter your SMTP email password")` },
+  'noseyparker:np.slack.2': { '1a6c4a34e2ce': `${PLACEHOLDER} (zeros and x's)` },
+  'noseyparker:np.tavily.1': { c7e55992f62a: `${PLACEHOLDER} (x's)` },
+  'noseyparker:np.vmware.1': { c6f4abfb2f80: `${VARIABLE} (-Password "$password")`, '5eb05c8a225d': `${VARIABLE} (-password $ESXipass)` }
+}
+
 /**
- * The examples with the relabelled negatives turned positive (`relabelled` counts them) and the
- * positives of rules that report no credential turned negative (`notCredentials` counts them).
+ * The examples with the relabelled negatives turned positive (`relabelled` counts them), the positives
+ * of rules that report no credential turned negative (`notCredentials` counts them), and the listed
+ * positives that hold no credential turned negative (`placeholders` counts them).
  */
 export function relabel(
   examples: readonly Example[],
   table = RELABELLED,
-  identifiers = NOT_CREDENTIALS
-): { examples: Example[]; relabelled: number; notCredentials: number } {
+  identifiers = NOT_CREDENTIALS,
+  notCredentialExamples = NOT_CREDENTIAL_EXAMPLES
+): { examples: Example[]; relabelled: number; notCredentials: number; placeholders: number } {
   let relabelled = 0
   let notCredentials = 0
+  let placeholders = 0
   const out = examples.map((e) => {
+    const key = `${e.source}:${e.rule}`
+    const sha = (): string => createHash('sha256').update(e.text).digest('hex').slice(0, 12)
     if (e.positive) {
-      if (identifiers[`${e.source}:${e.rule}`] === undefined) return e
-      notCredentials++
+      if (identifiers[key] !== undefined) {
+        notCredentials++
+        return { ...e, positive: false }
+      }
+      if (notCredentialExamples[key]?.[sha()] === undefined) return e
+      placeholders++
       return { ...e, positive: false }
     }
-    const why = table[`${e.source}:${e.rule}`]?.[createHash('sha256').update(e.text).digest('hex').slice(0, 12)]
+    const why = table[key]?.[sha()]
     if (why === undefined) return e
     relabelled++
     return { ...e, positive: true }
   })
-  return { examples: out, relabelled, notCredentials }
+  return { examples: out, relabelled, notCredentials, placeholders }
 }

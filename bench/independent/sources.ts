@@ -39,6 +39,8 @@ export interface SourceData {
   relabelled: number
   /** Positive examples of rules that report identifiers, not credentials (labels.ts), counted as negatives. */
   notCredentials: number
+  /** Positive examples that hold a placeholder, a variable, a documentation example or an altered token (labels.ts), counted as negatives. */
+  placeholders: number
   /** The source's rule ids (for the coverage table). */
   ruleIds: string[]
 }
@@ -121,6 +123,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
       skipped,
       relabelled: 0,
       notCredentials: 0,
+      placeholders: 0,
       ruleIds
     })
   }
@@ -131,7 +134,19 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
     const m = open(repo)
     if (m === undefined) continue
     const { examples, ruleIds } = yamlRules(name, m.dir, pattern)
-    sources.push({ name, repo, commit: m.commit, licence: 'Apache-2.0', examples, cleanLogs: new Map(), skipped: 0, relabelled: 0, notCredentials: 0, ruleIds })
+    sources.push({
+      name,
+      repo,
+      commit: m.commit,
+      licence: 'Apache-2.0',
+      examples,
+      cleanLogs: new Map(),
+      skipped: 0,
+      relabelled: 0,
+      notCredentials: 0,
+      placeholders: 0,
+      ruleIds
+    })
   }
   const lh = open(REPOS.loghub)
   if (lh !== undefined) {
@@ -153,6 +168,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
       skipped: 0,
       relabelled: 0,
       notCredentials: 0,
+      placeholders: 0,
       ruleIds: []
     })
   }
@@ -161,6 +177,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
     s.examples = r.examples
     s.relabelled = r.relabelled
     s.notCredentials = r.notCredentials
+    s.placeholders = r.placeholders
   }
   return { sources, missing }
 }

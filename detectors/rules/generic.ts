@@ -1,9 +1,9 @@
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
 
-// After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:` or `=>`, and
+// After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:`, `:=` or `=>`, and
 // the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
-const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|=|:)\\s*["']?${value}`
+const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|:=|=|:)\\s*["']?${value}`
 
 export const rules: Rule[] = [
   {
@@ -12,11 +12,12 @@ export const rules: Rule[] = [
     title: 'Password assigned in configuration or a command line',
     severity: 'medium',
     kind: 'generic',
-    // NAME=value, NAME: value, "name": "value", --name=value, name => value (Ruby, Perl), where NAME ends in
+    // NAME=value, NAME: value, "name": "value", --name=value, name => value (Ruby, Perl), name := value (Go,
+    // Makefiles), where NAME ends in
     // a password-ish word. The value stops at whitespace, quotes and separators.
     // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
     // `password=` must not take the next line's `jdbc.url=` for its value.
-    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?[ \\t]*(?:=>|=|:)[ \\t]*["\']?([^\\s"\'`,;&<>]{8,})',
+    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']?([^\\s"\'`,;&<>]{8,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
@@ -40,12 +41,18 @@ export const rules: Rule[] = [
       ]
     },
     examples: {
-      positives: secretsIn(password, [(s) => `DB_PASSWORD=${s}`, (s) => `{"user":"app","password":"${s}"}`, (s) => `mysql -u root --password=${s} -h db`]),
+      positives: secretsIn(password, [
+        (s) => `DB_PASSWORD=${s}`,
+        (s) => `{"user":"app","password":"${s}"}`,
+        (s) => `mysql -u root --password=${s} -h db`,
+        (s) => `REGISTRY_PASSWORD := ${s}`
+      ]),
       negatives: [
         'password=${DB_PASSWORD}',
         'password: {{ .Values.password }}',
         'PASSWORD=********',
         'password=changeme123',
+        'db_password := os.Getenv("DB_PASSWORD")',
         'password_reset_url=/account/reset',
         `put '/forgot-password' => "users/passwords#update"`,
         'password: <your-password>',

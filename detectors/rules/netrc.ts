@@ -7,12 +7,16 @@ export const rules: Rule[] = [
     title: '.netrc machine credentials',
     severity: 'high',
     kind: 'pattern',
-    // One-line form: machine, login and password on a line.
-    regex: '(?i)(?:^|\\s)machine\\s+\\S+\\s+(?:login\\s+\\S+\\s+)?password\\s+([^\\s"\']{6,})',
+    // One-line form: machine, login and password on a line, which may open a quoted string (a JSON log's
+    // message, a YAML value) or follow a JSON-escaped newline.
+    regex: '(?i)(?:^|[\\s"\'`]|\\\\n)machine\\s+\\S+\\s+(?:login\\s+\\S+\\s+)?password\\s+([^\\s"\']{6,})',
     keywords: ['machine'],
     allow: { secrets: ['^\\$\\{?[A-Za-z_]', '^<[^>]*>$', '^\\*+$'] },
     examples: {
-      positives: secretsIn(password, [(s) => `+ echo machine artifactory.corp login ci password ${s} > ~/.netrc`]),
+      positives: secretsIn(password, [
+        (s) => `+ echo machine artifactory.corp login ci password ${s} > ~/.netrc`,
+        (s) => `{"level":"debug","msg":"machine artifactory.corp login ci password ${s}","step":"auth"}`
+      ]),
       negatives: ['machine api.heroku.com login me password ${HEROKU_API_KEY}', 'machine learning model password reset flow']
     }
   },

@@ -28,6 +28,7 @@ import { rules as digitalocean } from './digitalocean.ts'
 import { rules as discord } from './discord.ts'
 import { rules as docker } from './docker.ts'
 import { rules as doppler } from './doppler.ts'
+import { rules as dotnet } from './dotnet.ts'
 import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
 import { rules as figma } from './figma.ts'
@@ -50,9 +51,11 @@ import { rules as huggingface } from './huggingface.ts'
 import { rules as infracost } from './infracost.ts'
 import { rules as intra42 } from './intra42.ts'
 import { rules as ionic } from './ionic.ts'
+import { rules as jenkinsSetup } from './jenkins-setup.ts'
 import { rules as jfrog } from './jfrog.ts'
 import { rules as jina } from './jina.ts'
 import { rules as jwt } from './jwt.ts'
+import { rules as kubernetes } from './kubernetes.ts'
 import { rules as langsmith } from './langsmith.ts'
 import { rules as linear } from './linear.ts'
 import { rules as mailchimp } from './mailchimp.ts'
@@ -63,6 +66,7 @@ import { rules as microsoftTeams } from './microsoft-teams.ts'
 import { rules as mistral } from './mistral.ts'
 import { rules as netrc } from './netrc.ts'
 import { rules as newrelic } from './newrelic.ts'
+import { rules as newrelicAdmin } from './newrelic-admin.ts'
 import { rules as nightfall } from './nightfall.ts'
 import { rules as notion } from './notion.ts'
 import { rules as npm } from './npm.ts'
@@ -88,6 +92,7 @@ import { rules as saasNamed } from './saas-named.ts'
 import { rules as saasUuid } from './saas-uuid.ts'
 import { rules as salesforce } from './salesforce.ts'
 import { rules as scrapfly } from './scrapfly.ts'
+import { rules as segment } from './segment.ts'
 import { rules as sendgrid } from './sendgrid.ts'
 import { rules as sentry } from './sentry.ts'
 import { rules as shopify } from './shopify.ts'
@@ -102,6 +107,7 @@ import { rules as sumologic } from './sumologic.ts'
 import { rules as supabase } from './supabase.ts'
 import { rules as tailscale } from './tailscale.ts'
 import { rules as tavily } from './tavily.ts'
+import { rules as teamcity } from './teamcity.ts'
 import { rules as teamwork } from './teamwork.ts'
 import { rules as telegram } from './telegram.ts'
 import { rules as terraform } from './terraform.ts'
@@ -117,6 +123,7 @@ import { rules as vault } from './vault.ts'
 import { rules as vmware } from './vmware.ts'
 import { rules as voiceflow } from './voiceflow.ts'
 import { rules as wandb } from './wandb.ts'
+import { rules as wireguard } from './wireguard.ts'
 import { rules as xai } from './xai.ts'
 import { rules as zoho } from './zoho.ts'
 
@@ -146,6 +153,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...digitalocean,
   ...discord,
   ...docker,
+  ...dotnet,
   ...doppler,
   ...easypost,
   ...elevenlabs,
@@ -169,9 +177,11 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...infracost,
   ...intra42,
   ...ionic,
+  ...jenkinsSetup,
   ...jfrog,
   ...jina,
   ...jwt,
+  ...kubernetes,
   ...langsmith,
   ...linear,
   ...mailchimp,
@@ -182,6 +192,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...mistral,
   ...netrc,
   ...newrelic,
+  ...newrelicAdmin,
   ...nightfall,
   ...notion,
   ...npm,
@@ -207,6 +218,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...saasUuid,
   ...salesforce,
   ...scrapfly,
+  ...segment,
   ...sendgrid,
   ...sentry,
   ...shopify,
@@ -221,6 +233,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...supabase,
   ...tailscale,
   ...tavily,
+  ...teamcity,
   ...teamwork,
   ...telegram,
   ...terraform,
@@ -236,6 +249,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...vmware,
   ...voiceflow,
   ...wandb,
+  ...wireguard,
   ...xai,
   ...zoho
 ]

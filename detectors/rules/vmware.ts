@@ -16,6 +16,9 @@ export const rules: Rule[] = [
     regex: '(?i)connect-viserver\\s[^\\n]*?\\s-user\\s+\\S{3,30}\\s+(?:[^\\n]*?\\s)?-password\\s+["\']?([^\\s"\']{3,30})',
     keywords: ['connect-viserver'],
     minEntropy: 2.0,
+    // PowerShell expands an unquoted or double-quoted `$name`: the value is a variable, whatever follows it
+    // (an nginx error log appends `, client: …` right after the command).
+    allow: { secrets: ['^\\$[A-Za-z_]'] },
     examples: {
       positives: secretsIn(password, [
         (s) => `PS> Connect-VIServer -Server vc01.corp.example -User administrator@vsphere.local -Password ${s}`,
@@ -24,6 +27,7 @@ export const rules: Rule[] = [
       negatives: [
         'Connect-VIServer "$endpoint" -User "$username" -Password "$password" | Out-Null',
         'Connect-VIServer $host -user $ESXiUser -password $ESXipass',
+        'Connect-VIServer $host -user $ESXiUser -password $ESXipass, client: 10.0.0.1, server: vc',
         'Connect-VIServer -Server vc01 -Credential $cred'
       ]
     }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import RE2 from 're2'
 import { gitleaksExamples, gitleaksRuleIds } from '../../bench/independent/gitleaks-examples.ts'
-import { NOT_CREDENTIALS, RELABELLED, relabel } from '../../bench/independent/labels.ts'
+import { NOT_CREDENTIAL_EXAMPLES, NOT_CREDENTIALS, RELABELLED, relabel } from '../../bench/independent/labels.ts'
 import { sampleRegex } from '../../bench/independent/regex-sample.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -123,4 +123,32 @@ test("relabel: every positive of a rule that reports identifiers turns negative,
   )
   // Each listed rule says why.
   for (const why of Object.values(NOT_CREDENTIALS)) assert.match(why, /\S{10}/)
+})
+
+test('relabel: only a listed positive of the listed source rule turns negative, counted as a placeholder', () => {
+  const listed = 'password = SOME_PASSWORD'
+  const sha = (t: string): string => createHash('sha256').update(t).digest('hex').slice(0, 12)
+  const r = relabel(
+    [
+      { source: 'src', rule: 'rule-a', positive: true, text: listed },
+      { source: 'src', rule: 'rule-b', positive: true, text: listed },
+      { source: 'src', rule: 'rule-a', positive: true, text: 'another positive' },
+      { source: 'src', rule: 'rule-a', positive: false, text: listed }
+    ],
+    {},
+    {},
+    { 'src:rule-a': { [sha(listed)]: 'a placeholder' } }
+  )
+  assert.equal(r.placeholders, 1)
+  assert.equal(r.relabelled + r.notCredentials, 0)
+  assert.deepEqual(
+    r.examples.map((e) => e.positive),
+    [false, true, true, false]
+  )
+  // The committed table holds hashes only, each with a reason.
+  for (const hashes of Object.values(NOT_CREDENTIAL_EXAMPLES))
+    for (const [h, why] of Object.entries(hashes)) {
+      assert.match(h, /^[0-9a-f]{12}$/)
+      assert.ok(why.length >= 20, why)
+    }
 })
