@@ -10,6 +10,7 @@
 // disagree with but cannot call a credential (documentation examples).
 
 import { createHash } from 'node:crypto'
+import { KINGFISHER_NOT_CREDENTIALS } from './labels-kingfisher.ts'
 import type { Example } from './sources.ts'
 
 const SIBLING = 'a credential of a sibling format; negative only for this rule'
@@ -72,7 +73,8 @@ export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
   'noseyparker:np.google.1': `${IDENTIFIER}: a Google OAuth client id (public: it is in every consent URL)`,
   'noseyparker:np.shopify.1': `${IDENTIFIER}: a shop's myshopify.com domain`,
   'noseyparker:np.reactapp.1': `${IDENTIFIER}: a username in a React app's environment`,
-  'noseyparker:np.age.1': `${IDENTIFIER}: an age recipient, which is a public key`
+  'noseyparker:np.age.1': `${IDENTIFIER}: an age recipient, which is a public key`,
+  ...KINGFISHER_NOT_CREDENTIALS
 }
 
 /**

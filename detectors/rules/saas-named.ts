@@ -1,6 +1,7 @@
 import type { Gen } from '../gen.ts'
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
+import { nameLike } from '../words.ts'
 import { type Format, re, tokenRule, UUID } from './define.ts'
 import { START_ALNUM } from './patterns.ts'
 
@@ -35,6 +36,7 @@ const ALNUM: Provider[] = [
   ['autopilot', 'autopilot.1 32'],
   ['axonaut', 'axonaut.1 32'],
   ['azure_openai', 'azureopenai.1 32'],
+  ['bannerbear', 'bannerbear.1 24'],
   ['beebole', 'beebole.1 40'],
   ['besnappy', 'besnappy.1 64'],
   ['betterstack', 'betterstack.1 24'],
@@ -54,14 +56,17 @@ const ALNUM: Provider[] = [
   ['carboninterface', 'carboninterface.1 21'],
   ['centralstationcrm', 'centralstationcrm.1 30'],
   ['chatfuel', 'chatfuel.1 128'],
+  ['cicero', 'cicero.1 40'],
   ['clarifai', 'clarifai.1 32'],
   ['clockify', 'clockify.1 48'],
   ['clustdoc', 'clustdoc.1 60'],
+  ['codacy', 'codacy.1 20-24'],
   ['codequiry', 'codequiry.1 64'],
   ['coinlayer', 'coinlayer.1 32'],
   ['coinlib', 'coinlib.1 16'],
   ['convertapi', 'convertapi.1 16'],
   ['countrylayer', 'countrylayer.1 32'],
+  ['craftmypdf', 'craftmypdf.1 35'],
   ['crowdin', 'crowdin.1 80'],
   ['cryptocompare', 'cryptocompare.1 64'],
   ['currencyfreaks', 'currencyfreaks.1 32'],
@@ -83,6 +88,7 @@ const ALNUM: Provider[] = [
   ['exchangerate', 'exchangerateapi.1 24'],
   ['extractorapi', 'extractorapi.1 40'],
   ['feedier', 'feedier.1 32'],
+  ['finage', 'finage.1 32'],
   ['financialmodelingprep', 'financialmodelingprep.1 32'],
   ['finnhub', 'finnhub.1 20'],
   ['flickr', 'flickr.1 32'],
@@ -97,6 +103,7 @@ const ALNUM: Provider[] = [
   ['goodday', 'goodday.1 32'],
   ['happyscribe', 'happyscribe.1 24'],
   ['helpscout', 'helpscout.1 40'],
+  ['holistic', 'holistic.1 64'],
   ['html2pdf', 'html2pdf.1 64'],
   ['hybiscus', 'hybiscus.1 43'],
   ['iconfinder', 'iconfinder.1 64'],
@@ -122,6 +129,7 @@ const ALNUM: Provider[] = [
   ['madkudu', 'madkudu.1 32'],
   ['mailboxlayer', 'mailboxlayer.1 32'],
   ['mailerlite', 'mailerlite.1 32'],
+  ['mailjet', 'mailjetsms.1 32'],
   ['mapquest', 'mapquest.1 32'],
   ['marketstack', 'marketstack.1 32'],
   ['mavenlink', 'mavenlink.1 64'],
@@ -185,6 +193,7 @@ const ALNUM: Provider[] = [
   ['simfin', 'simfin.1 32'],
   ['simplesat', 'simplesat.1 40'],
   ['simvoly', 'simvoly.1 33'],
+  ['smartsheet', 'smartsheets.1 37'],
   ['sparkpost', 'sparkpost.1 40'],
   ['speechtext', 'speechtextai.1 32'],
   ['spoonacular', 'spoonacular.1 32'],
@@ -245,12 +254,18 @@ const ALNUM: Provider[] = [
 ]
 
 const DASHED: Provider[] = [
+  ['alchemy', 'alchemy.1 32'],
   ['audd', 'audd.1 32'],
   ['autoklose', 'autoklose.1 32'],
+  ['avaza', 'avaza.1 digits-40'],
+  ['ayrshare', 'ayrshare.1 35'],
   ['besttime', 'besttime.1 36'],
   ['bitly', 'bitly.1 40'],
   ['blitapp', 'blitapp.1 39'],
   ['blogger', 'blogger.1 39'],
+  ['budibase', 'budibase.1 32-80'],
+  ['checio', 'checio.1 48'],
+  ['closecrm', 'closecrm.1 49'],
   ['cloudmersive', 'cloudmersive.1 36'],
   ['cloudplan', 'cloudplan.1 32'],
   ['codemagic', 'codemagic.1 43'],
@@ -275,12 +290,15 @@ const DASHED: Provider[] = [
   ['insightly', 'insightly.1 36'],
   ['ipifi', 'geoipifi.1 32'],
   ['kickbox', 'kickbox.1 69'],
+  ['klaviyo', 'klaviyo.1 37'],
   ['kontent', 'kontent.1 36'],
   ['kylas', 'kylas.1 36'],
   ['leadfeeder', 'leadfeeder.1 43'],
+  ['mailmodo', 'mailmodo.1 31'],
   ['messagebird', 'messagebird.1 25'],
   ['mixmax', 'mixmax.1 36'],
   ['nasdaq', 'nasdaqdatalink.1 20'],
+  ['netlify', 'netlify.2 43-45'],
   ['newscatcher', 'newscatcher.1 43'],
   ['optimizely', 'optimizely.1 54'],
   ['overloop', 'overloop.1 50'],
@@ -293,7 +311,10 @@ const DASHED: Provider[] = [
   ['rapidapi', 'rapidapi.1 50'],
   ['rebrandly', 'rebrandly.1 32'],
   ['recaptcha', 'recaptcha.1 40'],
+  ['requestfinance', 'requestfinance.1 31'],
   ['rocketreach', 'rocketreach.1 39'],
+  ['salesblink', 'salesblink.1 68'],
+  ['screenshotapi', 'screenshotapi.1 31'],
   ['screenshotlayer', 'screenshotlayer.1 32'],
   ['selectpdf', 'selectpdf.1 36'],
   ['statuspage', 'statuspage.1 36'],
@@ -301,13 +322,17 @@ const DASHED: Provider[] = [
   ['storecove', 'storecove.1 43'],
   ['stormglass', 'stormglass.1 73'],
   ['supernotes', 'supernotes.1 43'],
+  ['surveybot', 'surveybot.1 80'],
   ['surveysparrow', 'surveysparrow.1 88'],
+  ['swiftype', 'swiftype.1 20'],
   ['teletype', 'teletype.1 64'],
   ['tickettailor', 'tickettailor.1 46'],
   ['trello', 'trello.1 32'],
   ['uplead', 'uplead.1 32'],
+  ['uptimerobot', 'uptimerobot.1 34'],
   ['urlscan', 'urlscan.1 36'],
-  ['versioneye', 'versioneye.1 40']
+  ['versioneye', 'versioneye.1 40'],
+  ['zenkit', 'zenkit.1 41']
 ]
 
 const BASE64: Provider[] = [
@@ -316,7 +341,9 @@ const BASE64: Provider[] = [
   ['capsulecrm', 'capsulecrm.1 64'],
   ['ccloud', 'confluent.2 64'],
   ['confluent', 'confluent.2 64'],
+  ['d7network', 'd7network.1 24'],
   ['databox', 'databox.1 21'],
+  ['ecostruxureit', 'ecostruxureit.1 53-58'],
   ['fxmarket', 'fxmarket.1 20'],
   ['getgist', 'getgist.1 68'],
   ['hellosign', 'hellosign.1 64'],
@@ -345,6 +372,7 @@ const UUID_KEYED: Provider[] = [
   ['postmark', 'postmark.1'],
   ['scaleway', 'scaleway.1'],
   ['shortcut', 'shortcut.1'],
+  ['tatum', 'tatumio.1'],
   ['transferwise', 'transferwise.1'],
   ['zenscrape', 'zenscrape.1'],
   ['zipcodebase', 'zipcodebase.1']
@@ -353,8 +381,10 @@ const UUID_KEYED: Provider[] = [
 // Words that make the key after the name a credential; Kingfisher's five and auth, api, pass.
 const CRED = '(?:key|token|secret|private|access|auth|api|pass)'
 // An assignment (every shape `named` covers, the Kubernetes env shape included) or, as in prose
-// and CLI output, whitespace or quotes alone.
-const SEP = String.raw`(?:[\s'"\\]{0,4}(?:=>|:=|=|:|,\s*\\?"value\\?"\s*:)[\s'"\\]{0,5}|[\s'"\\]{1,5})`
+// and CLI output, whitespace or quotes alone, or one '-' or '.' joining the key's name to its value
+// (mediastack-SECRET-…, signupgeniusPRIVATE.…: how Kingfisher's examples write a key next to its
+// label, its rules allowing any character between the two).
+const SEP = String.raw`(?:[\s'"\\]{0,4}(?:=>|:=|=|:|,\s*\\?"value\\?"\s*:)[\s'"\\]{0,5}|[\s'"\\]{1,5}|[-.])`
 
 /** The regex of a rule for `providers`: name, credential word, separator, the token, then none of `tail`. */
 function namedKey(providers: readonly Provider[], tail: string): (t: string) => string {
@@ -373,6 +403,14 @@ const value = (cls: string, alphabet: string, min: number, lengths: number[]): F
   re(`[${cls}]{${min},}`, (g: Gen) => g.chars(alphabet, lengths[Number(g.digits(1)) % lengths.length] ?? min))
 /** The providers' longest key is 128 characters: a longer run is a blob, not one of these keys. */
 const upTo = (s: string): boolean => s.length <= 128
+// A name Kubernetes generated: a Deployment's pods are <name>-<hash>-<5 characters>, drawn from the
+// alphabet of k8s.io/apimachinery's rand.String (no vowels, no 0, 1 or 3).
+const GENERATED_NAME = /^[a-z][a-z0-9-]*-[bcdfghjklmnpqrstvwxz2456789]{5}$/
+/**
+ * A value of letters, digits, '-' and '_' after a provider's name may be the rest of a name, not a
+ * key: `trello-token-refresh-scheduler` (words) or a pod `urlscan-api-proxy-6f7d8c9b5-x2k4p`.
+ */
+const dashedKey = (s: string): boolean => upTo(s) && !(/[-_]/.test(s) && nameLike(s)) && !GENERATED_NAME.test(s)
 
 const ALNUM_CLS = 'A-Za-z0-9'
 const SEGMENTS = '[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}'
@@ -395,7 +433,8 @@ export const rules: Rule[] = [
       (s) => `PDFLAYER_ACCESS_KEY=${s}`,
       (s) => `{"level":"debug","msg":"client config","clockify_api_key":"${s}"}`,
       (s) => `deepgram secret ${s}`,
-      (s) => `{"name":"HELPSCOUT_API_TOKEN","value":"${s}"}`
+      (s) => `{"name":"HELPSCOUT_API_TOKEN","value":"${s}"}`,
+      (s) => `mediastack-SECRET-${s}`
     ],
     negatives: [
       `PDFLAYER_ACCESS_KEY=${'0'.repeat(32)}`,
@@ -415,10 +454,16 @@ export const rules: Rule[] = [
     keywords: keywords(DASHED),
     follows: FOLLOWS,
     minEntropy: 2.5,
-    validate: upTo,
+    validate: dashedKey,
     tags: ['saas', 'kingfisher'],
-    lines: [(s) => `COVERALLS_REPO_TOKEN=${s}`, (s) => `{"trello_api_key":"${s}"}`, (s) => `urlscan key ${s}`],
-    negatives: [`COVERALLS_REPO_TOKEN=${'-'.repeat(36)}`, 'trello_token: <your-trello-token>', 'coveralls token missing, skipping upload']
+    lines: [(s) => `COVERALLS_REPO_TOKEN=${s}`, (s) => `{"trello_api_key":"${s}"}`, (s) => `urlscan key ${s}`, (s) => `urlscanPRIVATE.${s}`],
+    negatives: [
+      `COVERALLS_REPO_TOKEN=${'-'.repeat(36)}`,
+      'trello_token: <your-trello-token>',
+      'coveralls token missing, skipping upload',
+      'trello-token-refresh-scheduler-started in 12ms',
+      'Started container urlscan-api-deployment-7d9f8b6c5d-x2k4p'
+    ]
   }),
   tokenRule({
     id: 'saas-named-api-key-base64',
