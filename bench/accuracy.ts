@@ -307,7 +307,7 @@ export const benchmark: Benchmark = {
         row(
           s.name,
           t,
-          `   (${s.examples.length - neg} positive, ${neg} negative examples x ${LOG_SHAPES.length} shapes${s.skipped > 0 ? `; ${s.skipped} not extractable` : ''}${s.relabelled > 0 ? `; ${s.relabelled} negatives relabelled (labels.ts)` : ''}${s.notCredentials > 0 ? `; ${s.notCredentials} positives of identifier rules counted negative (labels.ts)` : ''})`
+          `   (${s.examples.length - neg} positive, ${neg} negative examples x ${LOG_SHAPES.length} shapes${s.skipped > 0 ? `; ${s.skipped} not extractable` : ''}${s.relabelled > 0 ? `; ${s.relabelled} negatives relabelled (labels.ts)` : ''}${s.notCredentials > 0 ? `; ${s.notCredentials} positives of identifier rules or placeholders counted negative (labels.ts)` : ''})`
         )
       )
     }

@@ -42,3 +42,44 @@ export const KINGFISHER_NOT_CREDENTIALS: Readonly<Record<string, string>> = {
   'kingfisher:kingfisher.azuresearch.url.1': 'rule named "Azure Search URL": a service URL, an input of kingfisher.azuresearch.key.1',
   'kingfisher:kingfisher.bitbucket.1': 'rule named "Bitbucket Client ID": an OAuth client id, public in every authorize URL'
 }
+
+// Positive examples whose value is a placeholder, a template or a variable, not a credential: what
+// documentation and boilerplate write where the secret goes. Every rule of ours refuses these on
+// purpose (detectors/gates.ts: placeholders, templates, masks, runs of one character), and so would
+// an operator. By the SHA-256 of the text (first 12 hex digits), with the value that makes it one.
+const WORD = 'the password is a documentation placeholder'
+const VARIABLE = 'the password is a variable, substituted at run time'
+
+/** `source:rule` → first 12 hex digits of SHA-256(example text) → why it holds no credential. */
+export const KINGFISHER_PLACEHOLDERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'kingfisher:kingfisher.odbc.1': {
+    f808f4ce7a0d: `${WORD} (Password=secret)`,
+    '9a8b522fc68d': `${WORD} (Password=secret)`,
+    '9b5592fa4444': `${WORD} (Password=myPassword)`,
+    '82b5f7f2edae': `${WORD} (Password=myPassword)`,
+    '63f0f5438a52': `${WORD} (Pwd=myPassword)`,
+    '181c98dea58c': `${VARIABLE} (a Ruby interpolation, #{datastore['DBPASSWORD']})`
+  },
+  'kingfisher:kingfisher.gradle.1': {
+    cfb68c659a33: `${WORD} ('password')`,
+    '8bf6888d108e': `${WORD} ('password')`,
+    '4e883a40fea4': `${WORD} ("password")`,
+    '73385ce96b60': `${WORD} ("SOME_PASSWORD", under "// your password here")`
+  },
+  'kingfisher:kingfisher.ftp.1': { b20c3f7f263d: `${WORD} (username:password@)`, '48c494b16ed5': `${WORD} (user:secret@)` },
+  'kingfisher:kingfisher.uri.1': { cc4c7de9ed5f: `${WORD} (username:secret@ on example.com)` },
+  'kingfisher:kingfisher.rabbitmq.1': { babbe1b3b417: `${WORD} (user:password@ on example.com)` },
+  'kingfisher:kingfisher.reactapp.2': { '036c57d37d24': `${WORD} (smtp_password, "Enter your SMTP email password")` },
+  'kingfisher:kingfisher.generic.4': { e1dddff02574: 'the password is masked (######)' },
+  'kingfisher:kingfisher.generic.5': {
+    '7061355fe2f2': `${WORD} ("YOURPASSWROD")`,
+    bc67372e2642: 'code that concatenates two variables (appKey, appSecret): no literal value'
+  },
+  'kingfisher:kingfisher.psexec.1': {
+    f34fb3672692: `${VARIABLE} (-p $Password)`,
+    d0a146223525: `${VARIABLE} (-p %nothing%)`,
+    be3dd8bd43ef: `${WORD} (-p PASSWORD)`
+  },
+  'kingfisher:kingfisher.auth0.2': { '4574d12902e6': 'the secret is a placeholder (YOUR_VERY_LONG_AND_SECURE_CLIENT_SECRET_GOES_HERE_…)' },
+  'kingfisher:kingfisher.tmetric.1': { fe04803ca30a: 'the token is a run of one character (A × 64)' }
+}

@@ -10,7 +10,7 @@
 // disagree with but cannot call a credential (documentation examples).
 
 import { createHash } from 'node:crypto'
-import { KINGFISHER_NOT_CREDENTIALS } from './labels-kingfisher.ts'
+import { KINGFISHER_NOT_CREDENTIALS, KINGFISHER_PLACEHOLDERS } from './labels-kingfisher.ts'
 import type { Example } from './sources.ts'
 
 const SIBLING = 'a credential of a sibling format; negative only for this rule'
@@ -77,24 +77,32 @@ export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
   ...KINGFISHER_NOT_CREDENTIALS
 }
 
+// Positive examples that hold a placeholder, not a credential, by the hash of their text, with why
+// (labels-kingfisher.ts). Counted as negatives, with the identifier rules' positives.
+export const PLACEHOLDER_POSITIVES: Readonly<Record<string, Readonly<Record<string, string>>>> = { ...KINGFISHER_PLACEHOLDERS }
+
 /**
  * The examples with the relabelled negatives turned positive (`relabelled` counts them) and the
- * positives of rules that report no credential turned negative (`notCredentials` counts them).
+ * positives of rules that report no credential, or that hold a placeholder, turned negative
+ * (`notCredentials` counts them).
  */
 export function relabel(
   examples: readonly Example[],
   table = RELABELLED,
-  identifiers = NOT_CREDENTIALS
+  identifiers = NOT_CREDENTIALS,
+  placeholders = PLACEHOLDER_POSITIVES
 ): { examples: Example[]; relabelled: number; notCredentials: number } {
   let relabelled = 0
   let notCredentials = 0
+  const hash = (e: Example): string => createHash('sha256').update(e.text).digest('hex').slice(0, 12)
   const out = examples.map((e) => {
     if (e.positive) {
-      if (identifiers[`${e.source}:${e.rule}`] === undefined) return e
+      const key = `${e.source}:${e.rule}`
+      if (identifiers[key] === undefined && placeholders[key]?.[hash(e)] === undefined) return e
       notCredentials++
       return { ...e, positive: false }
     }
-    const why = table[`${e.source}:${e.rule}`]?.[createHash('sha256').update(e.text).digest('hex').slice(0, 12)]
+    const why = table[`${e.source}:${e.rule}`]?.[hash(e)]
     if (why === undefined) return e
     relabelled++
     return { ...e, positive: true }

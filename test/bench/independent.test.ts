@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import RE2 from 're2'
 import { gitleaksExamples, gitleaksRuleIds } from '../../bench/independent/gitleaks-examples.ts'
-import { NOT_CREDENTIALS, RELABELLED, relabel } from '../../bench/independent/labels.ts'
+import { NOT_CREDENTIALS, PLACEHOLDER_POSITIVES, RELABELLED, relabel } from '../../bench/independent/labels.ts'
 import { sampleRegex } from '../../bench/independent/regex-sample.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -123,4 +123,30 @@ test("relabel: every positive of a rule that reports identifiers turns negative,
   )
   // Each listed rule says why.
   for (const why of Object.values(NOT_CREDENTIALS)) assert.match(why, /\S{10}/)
+})
+
+test('relabel: a positive whose text hashes to a listed placeholder turns negative; the same rule’s other positives stay', () => {
+  const placeholder = 'Password=secret;'
+  const h = createHash('sha256').update(placeholder).digest('hex').slice(0, 12)
+  const r = relabel(
+    [
+      { source: 'src', rule: 'odbc', positive: true, text: placeholder },
+      { source: 'src', rule: 'odbc', positive: true, text: 'Password=not-this-one;' },
+      { source: 'other', rule: 'odbc', positive: true, text: placeholder }
+    ],
+    {},
+    {},
+    { 'src:odbc': { [h]: 'a documentation placeholder' } }
+  )
+  assert.equal(r.notCredentials, 1)
+  assert.deepEqual(
+    r.examples.map((e) => e.positive),
+    [false, true, true]
+  )
+  // The committed table holds hashes only, each with why.
+  for (const hashes of Object.values(PLACEHOLDER_POSITIVES))
+    for (const [hash, why] of Object.entries(hashes)) {
+      assert.match(hash, /^[0-9a-f]{12}$/)
+      assert.match(why, /\w+ \w+ \w+/)
+    }
 })
