@@ -1,6 +1,6 @@
 import { ALPHABETS } from '../gen.ts'
 import { BASE62, BASE64URL, charset, format, HEX, HEX_ANY_CASE, re, tokenRule } from './define.ts'
-import { END_DASH } from './patterns.ts'
+import { END_DASH, START_DASH } from './patterns.ts'
 
 // Tokens whose prefix names the provider, for providers with no rule file of their own; until these
 // rules only the generic assignment rule took them, and only after a secret-ish name. Formats are
@@ -138,6 +138,37 @@ export const rules = [
     minEntropy: 3.5,
     lines: [(s) => `TELNYX_API_KEY=${s}`, (s) => `{"msg":"telnyx client ready","api_key":"${s}"}`],
     negatives: ['TELNYX_API_KEY=KEY…', 'telnyx KEY rotation scheduled for messaging profiles']
+  }),
+  tokenRule({
+    // kingfisher.square.1: Square's OAuth and personal access tokens, EAAA then 60. Facebook's tokens
+    // start EAA too, so Square's name must come first (within 16 characters, as Kingfisher's rule has it).
+    id: 'square-access-token-eaaa',
+    title: 'Square access token (EAAA…, after the name Square)',
+    severity: 'critical',
+    token: format('EAAA', charset('A-Za-z0-9_+=-', ALPHABETS.base64url)(60)),
+    keywords: ['square'],
+    regex: (t) => `(?i:square)[^\\n]{0,16}?[^A-Za-z0-9_+-](${t})(?:[^A-Za-z0-9_+=-]|$)`,
+    minEntropy: 3.5,
+    lines: [(s) => `SQUARE_ACCESS_TOKEN=${s}`, (s) => `{"level":"debug","square_access_token":"${s}"}`],
+    negatives: ['SQUARE_ACCESS_TOKEN=EAAA…', `square token EAAA${'A'.repeat(60)}`]
+  }),
+  tokenRule({
+    // kingfisher.pubnub.1: a PubNub publish key, pub-c- then a UUID; secret keys are sec-c- then 48
+    // base64. Subscribe keys (sub-c-) only read and ship in every client: not reported.
+    id: 'pubnub-key',
+    title: 'PubNub publish or secret key (pub-c-, sec-c-)',
+    severity: 'medium',
+    token: format(
+      re('(?:pub-c-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|sec-c-[A-Za-z0-9+/]{48})', (g) =>
+        g.digits(1) < '5' ? `pub-c-${g.hex(8)}-${g.hex(4)}-${g.hex(4)}-${g.hex(4)}-${g.hex(12)}` : `sec-c-${g.chars(ALPHABETS.base64, 48)}`
+      )
+    ),
+    keywords: ['pub-c-', 'sec-c-'],
+    before: START_DASH,
+    after: '(?:[^A-Za-z0-9_+/=-]|$)',
+    minEntropy: 3.0,
+    lines: [(s) => `PUBNUB_KEY=${s}`, (s) => `{"level":"info","msg":"pubnub init","key":"${s}"}`],
+    negatives: ['pub-c-00000000-0000-0000-0000-000000000000', 'sub-c-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d']
   }),
   tokenRule({
     // kingfisher.tineswebhook.1: a Tines webhook's URL, https://<tenant>.tines.com/webhook/<path>/<secret>:
