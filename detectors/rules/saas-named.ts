@@ -33,9 +33,11 @@ const ALNUM: Provider[] = [
   ['appsynergy', 'appsynergy.1 64'],
   ['asana', 'asana.1 16'],
   ['atera', 'atera.1 32'],
+  ['atlassian', 'atlassian.1 24 (legacy API tokens; ATATT… ones are atlassian.ts)'],
   ['autopilot', 'autopilot.1 32'],
   ['axonaut', 'axonaut.1 32'],
   ['azure_openai', 'azureopenai.1 32'],
+  ['azure_search', 'azuresearch.key.1 52'],
   ['bannerbear', 'bannerbear.1 24'],
   ['beebole', 'beebole.1 40'],
   ['besnappy', 'besnappy.1 64'],
@@ -255,6 +257,7 @@ const ALNUM: Provider[] = [
 
 const DASHED: Provider[] = [
   ['alchemy', 'alchemy.1 32'],
+  ['apifonica', 'apifonica.1 11-4-4-4-12'],
   ['audd', 'audd.1 32'],
   ['autoklose', 'autoklose.1 32'],
   ['avaza', 'avaza.1 digits-40'],
@@ -354,6 +357,33 @@ const BASE64: Provider[] = [
   ['yelp', 'yelp.1 128']
 ]
 
+// Keys shorter than the lists above take (11 to 14 letters and digits): a run that short is a word or
+// a number anywhere else, so only these providers' names, with a credential word, make it a key.
+const SHORT: Provider[] = [
+  ['ipinfo', 'ipinfo.1 14'],
+  ['myintervals', 'myintervals.1 11'],
+  ['uclassify', 'uclassify.1 12']
+]
+
+// Long tokens (a JWT or a blob of 120 to 1,200 characters) of providers whose keys are that long.
+const LONG: Provider[] = [
+  ['appfollow', 'appfollow.1 JWT'],
+  ['borgbase', 'borgbase.1 148-152'],
+  ['caflou', 'caflou.1 155'],
+  ['calendly', 'calendly.1 JWT'],
+  ['flightlabs', 'flightlabs.1 JWT'],
+  ['formio', 'formio.1 JWT'],
+  ['helpcrunch', 'helpcrunch.1 328'],
+  ['lemonsqueezy', 'lemonsqueezy.1 JWT'],
+  ['lexigram', 'lexigram.1 301'],
+  ['livestorm', 'livestorm.1 JWT'],
+  ['paperform', 'paperform.1 850-1000'],
+  ['simplynoted', 'simplynoted.1 340-360'],
+  ['storychief', 'storychief.1 940-1000'],
+  ['stripo', 'stripo.1 JWT'],
+  ['zeplin', 'zeplin.1 350-400']
+]
+
 // Keys that are UUIDs (Kingfisher's classes admit any letter, so segments are any alphanumerics);
 // Snyk, HubSpot and the others of saas-uuid.ts are that rule's.
 const UUID_KEYED: Provider[] = [
@@ -416,6 +446,8 @@ const ALNUM_CLS = 'A-Za-z0-9'
 const SEGMENTS = '[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}'
 const DASHED_CLS = 'A-Za-z0-9_-'
 const BASE64_CLS = 'A-Za-z0-9+/='
+const LONG_CLS = 'A-Za-z0-9_.+/=-'
+const LONG_TAIL = '-A-Za-z0-9_.+/='
 
 export const rules: Rule[] = [
   tokenRule({
@@ -478,6 +510,36 @@ export const rules: Rule[] = [
     tags: ['saas', 'kingfisher'],
     lines: [(s) => `HELLOSIGN_API_KEY=${s}`, (s) => `{"capsulecrm_token":"${s}"}`],
     negatives: [`HELLOSIGN_API_KEY=${'A'.repeat(64)}`, 'hellosign_api_key: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]']
+  }),
+  tokenRule({
+    id: 'saas-named-short-key',
+    title: 'Short API key (11 to 14 letters and digits) of a SaaS provider next to its name (ipinfo, uclassify, myintervals)',
+    severity: 'high',
+    token: re(`[${ALNUM_CLS}]{11,14}`, (g: Gen) => g.chars(ALPHABETS.base62, 11 + (Number(g.digits(1)) % 4))),
+    regex: namedKey(SHORT, '-A-Za-z0-9_'),
+    keywords: keywords(SHORT),
+    follows: FOLLOWS,
+    // Entropy says little over 11 characters (one random key in 6,000 is under 2.5): this bar only
+    // refuses runs of one or two characters; the provider's name and a credential word do the rest.
+    minEntropy: 2.0,
+    tags: ['saas', 'kingfisher'],
+    lines: [(s) => `IPINFO_TOKEN=${s}`, (s) => `{"uclassify_read_key":"${s}"}`, (s) => `myintervals token ${s}`],
+    negatives: ['IPINFO_TOKEN=aaaaaaaaaaaaaa', 'ipinfo token refreshed', 'uclassify_key=123456789012345678', 'ipinfo_token_ttl=3600']
+  }),
+  tokenRule({
+    id: 'saas-named-long-token',
+    title: 'Long API token or JWT of a SaaS provider next to its name (zeplin, paperform, calendly, storychief, …)',
+    severity: 'high',
+    token: value(LONG_CLS, `${ALPHABETS.base64url}.`, 120, [155, 301, 400]),
+    regex: namedKey(LONG, LONG_TAIL),
+    keywords: keywords(LONG),
+    follows: FOLLOWS,
+    minEntropy: 3.0,
+    // The longest of these keys is 1,000 characters.
+    validate: (s) => s.length <= 1200,
+    tags: ['saas', 'kingfisher'],
+    lines: [(s) => `ZEPLIN_ACCESS_TOKEN=${s}`, (s) => `{"level":"debug","calendly_token":"${s}"}`],
+    negatives: [`ZEPLIN_ACCESS_TOKEN=${'x'.repeat(200)}`, 'calendly token expired, refreshing', `zeplin token ${'ab12'.repeat(20)}`]
   }),
   tokenRule({
     id: 'saas-named-uuid-key',
