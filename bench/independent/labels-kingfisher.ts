@@ -3,10 +3,12 @@
 // Kingfisher does not report on its own but feeds, as a variable, to the validation of a secret rule
 // that `depends_on_rule` it — an OAuth client id, a tenant's domain, an account name, a username.
 // They grant nothing alone, so a scanner that alerts and rotates must not report them; their positives
-// count as negatives (labels.ts, NOT_CREDENTIALS). Two invisible rules stay positives: kingfisher.aws.1
-// (an access key id, reported with the secret key it pairs with, as np.aws.1 is) and kingfisher.trello.2
-// (named a token), and kingfisher.facebook.1, whose examples hold the app secret next to the
-// app id (as np.linkedin.1's do). A few visible rules whose name says they find a public identifier are listed too, with why.
+// count as negatives (labels.ts, NOT_CREDENTIALS). Three invisible rules stay positives:
+// kingfisher.aws.1 (an access key id, reported with the secret key it pairs with, as np.aws.1 is),
+// kingfisher.trello.2 (named a token) and kingfisher.facebook.1 (one of its examples holds the app
+// secret next to the app id, as np.linkedin.1's do). A few visible rules whose name says they find a
+// public identifier are listed too, with why; twitter.1 and linkedin.1 are not (their examples hold
+// the secret too).
 
 const INVISIBLE = "Kingfisher marks this rule `visible: false` (an input to another rule's validation, not reported)"
 
