@@ -10,6 +10,7 @@
 // disagree with but cannot call a credential (documentation examples).
 
 import { createHash } from 'node:crypto'
+import { KINGFISHER_NOT_CREDENTIALS, KINGFISHER_PLACEHOLDERS } from './labels-kingfisher.ts'
 import type { Example } from './sources.ts'
 
 const SIBLING = 'a credential of a sibling format; negative only for this rule'
@@ -74,7 +75,8 @@ export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
   'noseyparker:np.google.1': `${IDENTIFIER}: a Google OAuth client id (public: it is in every consent URL)`,
   'noseyparker:np.shopify.1': `${IDENTIFIER}: a shop's myshopify.com domain`,
   'noseyparker:np.reactapp.1': `${IDENTIFIER}: a username in a React app's environment`,
-  'noseyparker:np.age.1': `${IDENTIFIER}: an age recipient, which is a public key`
+  'noseyparker:np.age.1': `${IDENTIFIER}: an age recipient, which is a public key`,
+  ...KINGFISHER_NOT_CREDENTIALS
 }
 
 // Positive examples that hold no credential, each by the SHA-256 of its text (never the text), with why.
@@ -163,7 +165,9 @@ export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<st
   'noseyparker:np.reactapp.2': { '036c57d37d24': `${PLACEHOLDER} (smtp_password, with "Enter your SMTP email password")` },
   'noseyparker:np.slack.2': { '1a6c4a34e2ce': `${PLACEHOLDER} (zeros and x's)` },
   'noseyparker:np.tavily.1': { c7e55992f62a: `${PLACEHOLDER} (x's)` },
-  'noseyparker:np.vmware.1': { c6f4abfb2f80: `${VARIABLE} (-Password "$password")`, '5eb05c8a225d': `${VARIABLE} (-password $ESXipass)` }
+  'noseyparker:np.vmware.1': { c6f4abfb2f80: `${VARIABLE} (-Password "$password")`, '5eb05c8a225d': `${VARIABLE} (-password $ESXipass)` },
+  // Kingfisher's, with their reasons, in labels-kingfisher.ts.
+  ...KINGFISHER_PLACEHOLDERS
 }
 
 /**

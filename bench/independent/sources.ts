@@ -88,7 +88,8 @@ function yamlRules(name: string, dir: string, pattern: RegExp): { examples: Exam
 }
 
 /** The sources found under `mirrors`; a missing one is left out (the table says so). */
-export function loadSources(mirrors: string, seed: number): { sources: SourceData[]; missing: string[] } {
+/** `asPublished` keeps every source's own labels: none of labels.ts's corrections. */
+export function loadSources(mirrors: string, seed: number, asPublished = false): { sources: SourceData[]; missing: string[] } {
   const sources: SourceData[] = []
   const missing: string[] = []
   const open = (repo: string): { dir: string; commit: string } | undefined => {
@@ -172,7 +173,7 @@ export function loadSources(mirrors: string, seed: number): { sources: SourceDat
       ruleIds: []
     })
   }
-  for (const s of sources) {
+  for (const s of asPublished ? [] : sources) {
     const r = relabel(s.examples)
     s.examples = r.examples
     s.relabelled = r.relabelled

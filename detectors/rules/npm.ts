@@ -23,7 +23,8 @@ export const rules: Rule[] = [
     // Any registry's token after npm's own `:_authToken=` key: legacy UUID npm tokens and
     // private registries. Formats that have a rule of their own are left to it (allow below).
     kind: 'pattern',
-    regex: `(?:^|[^A-Za-z0-9_])_authToken\\s*=\\s*${QUOTE}([A-Za-z0-9_.~+/=:-]{20,})(?:[^A-Za-z0-9_.~+/=:-]|$)`,
+    // `=` in an .npmrc; `:` where npm prints its config as JSON (`npm config list --json`).
+    regex: `(?:^|[^A-Za-z0-9_])_authToken${QUOTE}\\s*[=:]\\s*${QUOTE}([A-Za-z0-9_.~+/=:-]{20,})(?:[^A-Za-z0-9_.~+/=:-]|$)`,
     keywords: ['_authtoken'],
     // Legacy npm tokens are UUIDs: 1 in 700 of them is under 3.3.
     minEntropy: 2.6,
@@ -43,7 +44,8 @@ export const rules: Rule[] = [
         const other = g.base62(64)
         return [
           { line: `//registry.npmjs.org/:_authToken=${uuid}`, secret: uuid },
-          { line: `//npm.pkg.internal.example/:_authToken="${other}"`, secret: other }
+          { line: `//npm.pkg.internal.example/:_authToken="${other}"`, secret: other },
+          { line: `{"//registry.npmjs.org/:_authToken": "${uuid}"}`, secret: uuid }
         ]
       },
       negatives: [

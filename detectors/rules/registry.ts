@@ -89,6 +89,7 @@ import { rules as readme } from './readme.ts'
 import { rules as replicate } from './replicate.ts'
 import { rules as rubygems } from './rubygems.ts'
 import { rules as saasNamed } from './saas-named.ts'
+import { rules as saasPrefixed } from './saas-prefixed.ts'
 import { rules as saasUuid } from './saas-uuid.ts'
 import { rules as salesforce } from './salesforce.ts'
 import { rules as scrapfly } from './scrapfly.ts'
@@ -215,6 +216,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...replicate,
   ...rubygems,
   ...saasNamed,
+  ...saasPrefixed,
   ...saasUuid,
   ...salesforce,
   ...scrapfly,

@@ -1,6 +1,7 @@
 import type { Gen } from '../gen.ts'
 import { ALPHABETS } from '../gen.ts'
 import type { Rule } from '../rule.ts'
+import { nameLike } from '../words.ts'
 import { type Format, re, tokenRule, UUID } from './define.ts'
 import { START_ALNUM } from './patterns.ts'
 
@@ -32,9 +33,12 @@ const ALNUM: Provider[] = [
   ['appsynergy', 'appsynergy.1 64'],
   ['asana', 'asana.1 16'],
   ['atera', 'atera.1 32'],
+  ['atlassian', 'atlassian.1 24 (legacy API tokens; ATATT… ones are atlassian.ts)'],
   ['autopilot', 'autopilot.1 32'],
   ['axonaut', 'axonaut.1 32'],
   ['azure_openai', 'azureopenai.1 32'],
+  ['azure_search', 'azuresearch.key.1 52'],
+  ['bannerbear', 'bannerbear.1 24'],
   ['beebole', 'beebole.1 40'],
   ['besnappy', 'besnappy.1 64'],
   ['betterstack', 'betterstack.1 24'],
@@ -54,14 +58,17 @@ const ALNUM: Provider[] = [
   ['carboninterface', 'carboninterface.1 21'],
   ['centralstationcrm', 'centralstationcrm.1 30'],
   ['chatfuel', 'chatfuel.1 128'],
+  ['cicero', 'cicero.1 40'],
   ['clarifai', 'clarifai.1 32'],
   ['clockify', 'clockify.1 48'],
   ['clustdoc', 'clustdoc.1 60'],
+  ['codacy', 'codacy.1 20-24'],
   ['codequiry', 'codequiry.1 64'],
   ['coinlayer', 'coinlayer.1 32'],
   ['coinlib', 'coinlib.1 16'],
   ['convertapi', 'convertapi.1 16'],
   ['countrylayer', 'countrylayer.1 32'],
+  ['craftmypdf', 'craftmypdf.1 35'],
   ['crowdin', 'crowdin.1 80'],
   ['cryptocompare', 'cryptocompare.1 64'],
   ['currencyfreaks', 'currencyfreaks.1 32'],
@@ -83,6 +90,7 @@ const ALNUM: Provider[] = [
   ['exchangerate', 'exchangerateapi.1 24'],
   ['extractorapi', 'extractorapi.1 40'],
   ['feedier', 'feedier.1 32'],
+  ['finage', 'finage.1 32'],
   ['financialmodelingprep', 'financialmodelingprep.1 32'],
   ['finnhub', 'finnhub.1 20'],
   ['flickr', 'flickr.1 32'],
@@ -97,6 +105,7 @@ const ALNUM: Provider[] = [
   ['goodday', 'goodday.1 32'],
   ['happyscribe', 'happyscribe.1 24'],
   ['helpscout', 'helpscout.1 40'],
+  ['holistic', 'holistic.1 64'],
   ['html2pdf', 'html2pdf.1 64'],
   ['hybiscus', 'hybiscus.1 43'],
   ['iconfinder', 'iconfinder.1 64'],
@@ -122,6 +131,7 @@ const ALNUM: Provider[] = [
   ['madkudu', 'madkudu.1 32'],
   ['mailboxlayer', 'mailboxlayer.1 32'],
   ['mailerlite', 'mailerlite.1 32'],
+  ['mailjet', 'mailjetsms.1 32'],
   ['mapquest', 'mapquest.1 32'],
   ['marketstack', 'marketstack.1 32'],
   ['mavenlink', 'mavenlink.1 64'],
@@ -185,6 +195,7 @@ const ALNUM: Provider[] = [
   ['simfin', 'simfin.1 32'],
   ['simplesat', 'simplesat.1 40'],
   ['simvoly', 'simvoly.1 33'],
+  ['smartsheet', 'smartsheets.1 37'],
   ['sparkpost', 'sparkpost.1 40'],
   ['speechtext', 'speechtextai.1 32'],
   ['spoonacular', 'spoonacular.1 32'],
@@ -245,12 +256,19 @@ const ALNUM: Provider[] = [
 ]
 
 const DASHED: Provider[] = [
+  ['alchemy', 'alchemy.1 32'],
+  ['apifonica', 'apifonica.1 11-4-4-4-12'],
   ['audd', 'audd.1 32'],
   ['autoklose', 'autoklose.1 32'],
+  ['avaza', 'avaza.1 digits-40'],
+  ['ayrshare', 'ayrshare.1 35'],
   ['besttime', 'besttime.1 36'],
   ['bitly', 'bitly.1 40'],
   ['blitapp', 'blitapp.1 39'],
   ['blogger', 'blogger.1 39'],
+  ['budibase', 'budibase.1 32-80'],
+  ['checio', 'checio.1 48'],
+  ['closecrm', 'closecrm.1 49'],
   ['cloudmersive', 'cloudmersive.1 36'],
   ['cloudplan', 'cloudplan.1 32'],
   ['codemagic', 'codemagic.1 43'],
@@ -275,12 +293,15 @@ const DASHED: Provider[] = [
   ['insightly', 'insightly.1 36'],
   ['ipifi', 'geoipifi.1 32'],
   ['kickbox', 'kickbox.1 69'],
+  ['klaviyo', 'klaviyo.1 37'],
   ['kontent', 'kontent.1 36'],
   ['kylas', 'kylas.1 36'],
   ['leadfeeder', 'leadfeeder.1 43'],
+  ['mailmodo', 'mailmodo.1 31'],
   ['messagebird', 'messagebird.1 25'],
   ['mixmax', 'mixmax.1 36'],
   ['nasdaq', 'nasdaqdatalink.1 20'],
+  ['netlify', 'netlify.2 43-45'],
   ['newscatcher', 'newscatcher.1 43'],
   ['optimizely', 'optimizely.1 54'],
   ['overloop', 'overloop.1 50'],
@@ -293,7 +314,10 @@ const DASHED: Provider[] = [
   ['rapidapi', 'rapidapi.1 50'],
   ['rebrandly', 'rebrandly.1 32'],
   ['recaptcha', 'recaptcha.1 40'],
+  ['requestfinance', 'requestfinance.1 31'],
   ['rocketreach', 'rocketreach.1 39'],
+  ['salesblink', 'salesblink.1 68'],
+  ['screenshotapi', 'screenshotapi.1 31'],
   ['screenshotlayer', 'screenshotlayer.1 32'],
   ['selectpdf', 'selectpdf.1 36'],
   ['statuspage', 'statuspage.1 36'],
@@ -301,13 +325,17 @@ const DASHED: Provider[] = [
   ['storecove', 'storecove.1 43'],
   ['stormglass', 'stormglass.1 73'],
   ['supernotes', 'supernotes.1 43'],
+  ['surveybot', 'surveybot.1 80'],
   ['surveysparrow', 'surveysparrow.1 88'],
+  ['swiftype', 'swiftype.1 20'],
   ['teletype', 'teletype.1 64'],
   ['tickettailor', 'tickettailor.1 46'],
   ['trello', 'trello.1 32'],
   ['uplead', 'uplead.1 32'],
+  ['uptimerobot', 'uptimerobot.1 34'],
   ['urlscan', 'urlscan.1 36'],
-  ['versioneye', 'versioneye.1 40']
+  ['versioneye', 'versioneye.1 40'],
+  ['zenkit', 'zenkit.1 41']
 ]
 
 const BASE64: Provider[] = [
@@ -316,7 +344,9 @@ const BASE64: Provider[] = [
   ['capsulecrm', 'capsulecrm.1 64'],
   ['ccloud', 'confluent.2 64'],
   ['confluent', 'confluent.2 64'],
+  ['d7network', 'd7network.1 24'],
   ['databox', 'databox.1 21'],
+  ['ecostruxureit', 'ecostruxureit.1 53-58'],
   ['fxmarket', 'fxmarket.1 20'],
   ['getgist', 'getgist.1 68'],
   ['hellosign', 'hellosign.1 64'],
@@ -325,6 +355,33 @@ const BASE64: Provider[] = [
   ['instabot', 'instabot.1 44'],
   ['qualaroo', 'qualaroo.1 64'],
   ['yelp', 'yelp.1 128']
+]
+
+// Keys shorter than the lists above take (11 to 14 letters and digits): a run that short is a word or
+// a number anywhere else, so only these providers' names, with a credential word, make it a key.
+const SHORT: Provider[] = [
+  ['ipinfo', 'ipinfo.1 14'],
+  ['myintervals', 'myintervals.1 11'],
+  ['uclassify', 'uclassify.1 12']
+]
+
+// Long tokens (a JWT or a blob of 120 to 1,200 characters) of providers whose keys are that long.
+const LONG: Provider[] = [
+  ['appfollow', 'appfollow.1 JWT'],
+  ['borgbase', 'borgbase.1 148-152'],
+  ['caflou', 'caflou.1 155'],
+  ['calendly', 'calendly.1 JWT'],
+  ['flightlabs', 'flightlabs.1 JWT'],
+  ['formio', 'formio.1 JWT'],
+  ['helpcrunch', 'helpcrunch.1 328'],
+  ['lemonsqueezy', 'lemonsqueezy.1 JWT'],
+  ['lexigram', 'lexigram.1 301'],
+  ['livestorm', 'livestorm.1 JWT'],
+  ['paperform', 'paperform.1 850-1000'],
+  ['simplynoted', 'simplynoted.1 340-360'],
+  ['storychief', 'storychief.1 940-1000'],
+  ['stripo', 'stripo.1 JWT'],
+  ['zeplin', 'zeplin.1 350-400']
 ]
 
 // Keys that are UUIDs (Kingfisher's classes admit any letter, so segments are any alphanumerics);
@@ -345,6 +402,7 @@ const UUID_KEYED: Provider[] = [
   ['postmark', 'postmark.1'],
   ['scaleway', 'scaleway.1'],
   ['shortcut', 'shortcut.1'],
+  ['tatum', 'tatumio.1'],
   ['transferwise', 'transferwise.1'],
   ['zenscrape', 'zenscrape.1'],
   ['zipcodebase', 'zipcodebase.1']
@@ -353,8 +411,10 @@ const UUID_KEYED: Provider[] = [
 // Words that make the key after the name a credential; Kingfisher's five and auth, api, pass.
 const CRED = '(?:key|token|secret|private|access|auth|api|pass)'
 // An assignment (every shape `named` covers, the Kubernetes env shape included) or, as in prose
-// and CLI output, whitespace or quotes alone.
-const SEP = String.raw`(?:[\s'"\\]{0,4}(?:=>|:=|=|:|,\s*\\?"value\\?"\s*:)[\s'"\\]{0,5}|[\s'"\\]{1,5})`
+// and CLI output, whitespace or quotes alone, or one '-' or '.' joining the key's name to its value
+// (mediastack-SECRET-…, signupgeniusPRIVATE.…: how Kingfisher's examples write a key next to its
+// label, its rules allowing any character between the two).
+const SEP = String.raw`(?:[\s'"\\]{0,4}(?:=>|:=|=|:|,\s*\\?"value\\?"\s*:)[\s'"\\]{0,5}|[\s'"\\]{1,5}|[-.])`
 
 /** The regex of a rule for `providers`: name, credential word, separator, the token, then none of `tail`. */
 function namedKey(providers: readonly Provider[], tail: string): (t: string) => string {
@@ -373,11 +433,21 @@ const value = (cls: string, alphabet: string, min: number, lengths: number[]): F
   re(`[${cls}]{${min},}`, (g: Gen) => g.chars(alphabet, lengths[Number(g.digits(1)) % lengths.length] ?? min))
 /** The providers' longest key is 128 characters: a longer run is a blob, not one of these keys. */
 const upTo = (s: string): boolean => s.length <= 128
+// A name Kubernetes generated: a Deployment's pods are <name>-<hash>-<5 characters>, drawn from the
+// alphabet of k8s.io/apimachinery's rand.String (no vowels, no 0, 1 or 3).
+const GENERATED_NAME = /^[a-z][a-z0-9-]*-[bcdfghjklmnpqrstvwxz2456789]{5}$/
+/**
+ * A value of letters, digits, '-' and '_' after a provider's name may be the rest of a name, not a
+ * key: `trello-token-refresh-scheduler` (words) or a pod `urlscan-api-proxy-6f7d8c9b5-x2k4p`.
+ */
+const dashedKey = (s: string): boolean => upTo(s) && !(/[-_]/.test(s) && nameLike(s)) && !GENERATED_NAME.test(s)
 
 const ALNUM_CLS = 'A-Za-z0-9'
 const SEGMENTS = '[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}'
 const DASHED_CLS = 'A-Za-z0-9_-'
 const BASE64_CLS = 'A-Za-z0-9+/='
+const LONG_CLS = 'A-Za-z0-9_.+/=-'
+const LONG_TAIL = '-A-Za-z0-9_.+/='
 
 export const rules: Rule[] = [
   tokenRule({
@@ -395,7 +465,8 @@ export const rules: Rule[] = [
       (s) => `PDFLAYER_ACCESS_KEY=${s}`,
       (s) => `{"level":"debug","msg":"client config","clockify_api_key":"${s}"}`,
       (s) => `deepgram secret ${s}`,
-      (s) => `{"name":"HELPSCOUT_API_TOKEN","value":"${s}"}`
+      (s) => `{"name":"HELPSCOUT_API_TOKEN","value":"${s}"}`,
+      (s) => `mediastack-SECRET-${s}`
     ],
     negatives: [
       `PDFLAYER_ACCESS_KEY=${'0'.repeat(32)}`,
@@ -415,10 +486,16 @@ export const rules: Rule[] = [
     keywords: keywords(DASHED),
     follows: FOLLOWS,
     minEntropy: 2.5,
-    validate: upTo,
+    validate: dashedKey,
     tags: ['saas', 'kingfisher'],
-    lines: [(s) => `COVERALLS_REPO_TOKEN=${s}`, (s) => `{"trello_api_key":"${s}"}`, (s) => `urlscan key ${s}`],
-    negatives: [`COVERALLS_REPO_TOKEN=${'-'.repeat(36)}`, 'trello_token: <your-trello-token>', 'coveralls token missing, skipping upload']
+    lines: [(s) => `COVERALLS_REPO_TOKEN=${s}`, (s) => `{"trello_api_key":"${s}"}`, (s) => `urlscan key ${s}`, (s) => `urlscanPRIVATE.${s}`],
+    negatives: [
+      `COVERALLS_REPO_TOKEN=${'-'.repeat(36)}`,
+      'trello_token: <your-trello-token>',
+      'coveralls token missing, skipping upload',
+      'trello-token-refresh-scheduler-started in 12ms',
+      'Started container urlscan-api-deployment-7d9f8b6c5d-x2k4p'
+    ]
   }),
   tokenRule({
     id: 'saas-named-api-key-base64',
@@ -433,6 +510,36 @@ export const rules: Rule[] = [
     tags: ['saas', 'kingfisher'],
     lines: [(s) => `HELLOSIGN_API_KEY=${s}`, (s) => `{"capsulecrm_token":"${s}"}`],
     negatives: [`HELLOSIGN_API_KEY=${'A'.repeat(64)}`, 'hellosign_api_key: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]']
+  }),
+  tokenRule({
+    id: 'saas-named-short-key',
+    title: 'Short API key (11 to 14 letters and digits) of a SaaS provider next to its name (ipinfo, uclassify, myintervals)',
+    severity: 'high',
+    token: re(`[${ALNUM_CLS}]{11,14}`, (g: Gen) => g.chars(ALPHABETS.base62, 11 + (Number(g.digits(1)) % 4))),
+    regex: namedKey(SHORT, '-A-Za-z0-9_'),
+    keywords: keywords(SHORT),
+    follows: FOLLOWS,
+    // Entropy says little over 11 characters (one random key in 6,000 is under 2.5): this bar only
+    // refuses runs of one or two characters; the provider's name and a credential word do the rest.
+    minEntropy: 2.0,
+    tags: ['saas', 'kingfisher'],
+    lines: [(s) => `IPINFO_TOKEN=${s}`, (s) => `{"uclassify_read_key":"${s}"}`, (s) => `myintervals token ${s}`],
+    negatives: ['IPINFO_TOKEN=aaaaaaaaaaaaaa', 'ipinfo token refreshed', 'uclassify_key=123456789012345678', 'ipinfo_token_ttl=3600']
+  }),
+  tokenRule({
+    id: 'saas-named-long-token',
+    title: 'Long API token or JWT of a SaaS provider next to its name (zeplin, paperform, calendly, storychief, …)',
+    severity: 'high',
+    token: value(LONG_CLS, `${ALPHABETS.base64url}.`, 120, [155, 301, 400]),
+    regex: namedKey(LONG, LONG_TAIL),
+    keywords: keywords(LONG),
+    follows: FOLLOWS,
+    minEntropy: 3.0,
+    // The longest of these keys is 1,000 characters.
+    validate: (s) => s.length <= 1200,
+    tags: ['saas', 'kingfisher'],
+    lines: [(s) => `ZEPLIN_ACCESS_TOKEN=${s}`, (s) => `{"level":"debug","calendly_token":"${s}"}`],
+    negatives: [`ZEPLIN_ACCESS_TOKEN=${'x'.repeat(200)}`, 'calendly token expired, refreshing', `zeplin token ${'ab12'.repeat(20)}`]
   }),
   tokenRule({
     id: 'saas-named-uuid-key',

@@ -2,7 +2,9 @@
 // Public API (api.segmentapis.com) takes as a bearer token; a workspace
 // owner's token reads and changes sources, destinations and tracking plans.
 // Format from Nosey Parker's np.segment.1 (Apache-2.0) and Segment's
-// announcement of the prefix for secret scanning.
+// announcement of the prefix for secret scanning (Kingfisher's
+// kingfisher.segment.1 agrees). Sourcegraph's sgp_ tokens are 40 hex, or 16
+// hex, '_' and 40 hex (sourcegraph.ts): the lengths never meet.
 
 import { BASE62, format, tokenRule } from './define.ts'
 

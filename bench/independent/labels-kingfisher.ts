@@ -1,0 +1,87 @@
+// Kingfisher's rules that report identifiers, not credentials, by Kingfisher's own account: each is
+// `visible: false` in its rule file (data/rules/*.yml at the commit in PROVENANCE.md), a match that
+// Kingfisher does not report on its own but feeds, as a variable, to the validation of a secret rule
+// that `depends_on_rule` it — an OAuth client id, a tenant's domain, an account name, a username.
+// They grant nothing alone, so a scanner that alerts and rotates must not report them; their positives
+// count as negatives (labels.ts, NOT_CREDENTIALS). Three invisible rules stay positives:
+// kingfisher.aws.1 (an access key id, reported with the secret key it pairs with, as np.aws.1 is),
+// kingfisher.trello.2 (named a token) and kingfisher.facebook.1 (one of its examples holds the app
+// secret next to the app id, as np.linkedin.1's do). A few visible rules whose name says they find a
+// public identifier are listed too, with why; twitter.1 and linkedin.1 are not (their examples hold
+// the secret too).
+
+const INVISIBLE = "Kingfisher marks this rule `visible: false` (an input to another rule's validation, not reported)"
+
+export const KINGFISHER_NOT_CREDENTIALS: Readonly<Record<string, string>> = {
+  'kingfisher:kingfisher.adobe.2': `${INVISIBLE}: an Adobe IO product id`,
+  'kingfisher:kingfisher.algolia.2': `${INVISIBLE}: an Algolia application id`,
+  'kingfisher:kingfisher.anypoint.2': `${INVISIBLE}: an Anypoint organization id`,
+  'kingfisher:kingfisher.artifactory.2': `${INVISIBLE}: a JFrog host name`,
+  'kingfisher:kingfisher.auth0.1': `${INVISIBLE}: an Auth0 client id`,
+  'kingfisher:kingfisher.auth0.3': `${INVISIBLE}: an Auth0 tenant domain`,
+  'kingfisher:kingfisher.azure.devops.2': `${INVISIBLE}: an Azure DevOps organization name`,
+  'kingfisher:kingfisher.azureopenai.host.1': `${INVISIBLE}: an Azure OpenAI host name`,
+  'kingfisher:kingfisher.azurestorage.name.1': `${INVISIBLE}: a storage account name`,
+  'kingfisher:kingfisher.confluent.1': `${INVISIBLE}: a Confluent client id`,
+  'kingfisher:kingfisher.databricks.3': `${INVISIBLE}: a Databricks workspace domain`,
+  'kingfisher:kingfisher.discord.3': `${INVISIBLE}: a Discord bot id`,
+  'kingfisher:kingfisher.eagleeyenetworks.2': `${INVISIBLE}: an e-mail address`,
+  'kingfisher:kingfisher.google.1': `${INVISIBLE}: a Google OAuth client id`,
+  'kingfisher:kingfisher.jira.1': `${INVISIBLE}: a Jira site domain`,
+  'kingfisher:kingfisher.mongodb.2': `${INVISIBLE}: a MongoDB Atlas public key (the id half of the pair)`,
+  'kingfisher:kingfisher.okta.2': `${INVISIBLE}: an Okta org domain`,
+  'kingfisher:kingfisher.paypal.1': `${INVISIBLE}: a PayPal OAuth client id`,
+  'kingfisher:kingfisher.planetscale.2': `${INVISIBLE}: a PlanetScale username`,
+  'kingfisher:kingfisher.salesforce.2': `${INVISIBLE}: a Salesforce instance URL`,
+  'kingfisher:kingfisher.shopify.2': `${INVISIBLE}: a shop's myshopify.com domain`,
+  'kingfisher:kingfisher.snowflake.1': `${INVISIBLE}: a Snowflake account identifier`,
+  'kingfisher:kingfisher.snowflake.2': `${INVISIBLE}: a Snowflake username`,
+  'kingfisher:kingfisher.sonarqube.2': `${INVISIBLE}: a SonarQube host URL`,
+  'kingfisher:kingfisher.spotify.2': `${INVISIBLE}: a Spotify client id`,
+  // Visible, but named for an identifier; the same rules in Nosey Parker are category `identifier`.
+  'kingfisher:kingfisher.age.1': 'rule named "Age Recipient (X25519 public key)": a public key (np.age.1 is an identifier)',
+  'kingfisher:kingfisher.reactapp.1': 'rule named "React App Username": a username (np.reactapp.1 is an identifier)',
+  'kingfisher:kingfisher.azuresearch.url.1': 'rule named "Azure Search URL": a service URL, an input of kingfisher.azuresearch.key.1',
+  'kingfisher:kingfisher.bitbucket.1': 'rule named "Bitbucket Client ID": an OAuth client id, public in every authorize URL'
+}
+
+// Positive examples whose value is a placeholder, a template or a variable, not a credential: what
+// documentation and boilerplate write where the secret goes. Every rule of ours refuses these on
+// purpose (detectors/gates.ts: placeholders, templates, masks, runs of one character), and so would
+// an operator. By the SHA-256 of the text (first 12 hex digits), with the value that makes it one.
+const WORD = 'the password is a documentation placeholder'
+const VARIABLE = 'the password is a variable, substituted at run time'
+
+/** `source:rule` → first 12 hex digits of SHA-256(example text) → why it holds no credential. */
+export const KINGFISHER_PLACEHOLDERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'kingfisher:kingfisher.odbc.1': {
+    f808f4ce7a0d: `${WORD} (Password=secret)`,
+    '9a8b522fc68d': `${WORD} (Password=secret)`,
+    '9b5592fa4444': `${WORD} (Password=myPassword)`,
+    '82b5f7f2edae': `${WORD} (Password=myPassword)`,
+    '63f0f5438a52': `${WORD} (Pwd=myPassword)`,
+    '181c98dea58c': `${VARIABLE} (a Ruby interpolation, #{datastore['DBPASSWORD']})`
+  },
+  'kingfisher:kingfisher.gradle.1': {
+    cfb68c659a33: `${WORD} ('password')`,
+    '8bf6888d108e': `${WORD} ('password')`,
+    '4e883a40fea4': `${WORD} ("password")`,
+    '73385ce96b60': `${WORD} ("SOME_PASSWORD", under "// your password here")`
+  },
+  'kingfisher:kingfisher.ftp.1': { b20c3f7f263d: `${WORD} (username:password@)`, '48c494b16ed5': `${WORD} (user:secret@)` },
+  'kingfisher:kingfisher.uri.1': { cc4c7de9ed5f: `${WORD} (username:secret@ on example.com)` },
+  'kingfisher:kingfisher.rabbitmq.1': { babbe1b3b417: `${WORD} (user:password@ on example.com)` },
+  'kingfisher:kingfisher.reactapp.2': { '036c57d37d24': `${WORD} (smtp_password, "Enter your SMTP email password")` },
+  'kingfisher:kingfisher.generic.4': { e1dddff02574: 'the password is masked (######)' },
+  'kingfisher:kingfisher.generic.5': {
+    '7061355fe2f2': `${WORD} ("YOURPASSWROD")`,
+    bc67372e2642: 'code that concatenates two variables (appKey, appSecret): no literal value'
+  },
+  'kingfisher:kingfisher.psexec.1': {
+    f34fb3672692: `${VARIABLE} (-p $Password)`,
+    d0a146223525: `${VARIABLE} (-p %nothing%)`,
+    be3dd8bd43ef: `${WORD} (-p PASSWORD)`
+  },
+  'kingfisher:kingfisher.auth0.2': { '4574d12902e6': 'the secret is a placeholder (YOUR_VERY_LONG_AND_SECURE_CLIENT_SECRET_GOES_HERE_…)' },
+  'kingfisher:kingfisher.tmetric.1': { fe04803ca30a: 'the token is a run of one character (A × 64)' }
+}

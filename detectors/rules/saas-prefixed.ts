@@ -1,0 +1,175 @@
+import { ALPHABETS } from '../gen.ts'
+import { BASE62, BASE64URL, charset, format, HEX, HEX_ANY_CASE, re, tokenRule } from './define.ts'
+import { END_DASH, START_DASH } from './patterns.ts'
+
+// Tokens whose prefix names the provider, for providers with no rule file of their own; until these
+// rules only the generic assignment rule took them, and only after a secret-ish name. Formats are
+// facts from the providers' documentation as Kingfisher's rule files state them (github.com/mongodb/kingfisher,
+// data/rules/*.yml, Apache-2.0; the Kingfisher rule id is in each comment) and, where gitleaks has the
+// rule too, as its config states them (MIT). The regexes are ours.
+
+const LOWER_DIGITS = charset('a-z0-9', ALPHABETS.alnumLower)
+const PSCALE_KINDS = ['tkn', 'pw', 'oauth']
+
+export const rules = [
+  tokenRule({
+    // kingfisher.nvapi.1: NVIDIA API catalog (build.nvidia.com) and NGC keys, nvapi- then 64.
+    id: 'nvidia-api-key',
+    title: 'NVIDIA API key (nvapi-)',
+    severity: 'high',
+    token: format('nvapi-', BASE64URL(64)),
+    minEntropy: 3.5,
+    lines: [(s) => `NVIDIA_API_KEY=${s}`, (s) => `curl -H "Authorization: Bearer ${s}" https://integrate.api.nvidia.com/v1/chat/completions`],
+    negatives: ['NVIDIA_API_KEY=nvapi-…', `nvapi-${'x'.repeat(64)}`]
+  }),
+  tokenRule({
+    // kingfisher.planetscale.1; gitleaks planetscale-api-token, -password, -oauth-token: pscale_tkn_,
+    // pscale_pw_ or pscale_oauth_ then 32 to 64 characters.
+    id: 'planetscale-token',
+    title: 'PlanetScale service token, password or OAuth token (pscale_tkn_, pscale_pw_, pscale_oauth_)',
+    severity: 'critical',
+    token: format(
+      'pscale_',
+      re('(?:tkn|pw|oauth)', (g) => PSCALE_KINDS[Number(g.chars('012', 1))] ?? 'tkn'),
+      '_',
+      charset('A-Za-z0-9_=.-', ALPHABETS.base64url).atLeast(32, 43)
+    ),
+    keywords: PSCALE_KINDS.map((k) => `pscale_${k}_`),
+    minEntropy: 3.5,
+    // At most 64 after the kind (a bounded range that wide leaves RE2's DFA: rules.test.ts).
+    validate: (s) => s.length - s.indexOf('_', 'pscale_'.length) - 1 <= 64,
+    lines: [(s) => `PLANETSCALE_SERVICE_TOKEN=${s}`, (s) => `{"level":"debug","msg":"pscale auth","service_token":"${s}"}`],
+    negatives: ['PLANETSCALE_SERVICE_TOKEN=pscale_tkn_…', `pscale_tkn_${'a'.repeat(43)}`]
+  }),
+  tokenRule({
+    // kingfisher.posthog.1: a personal API key, phx_ then 43 (project keys, phc_, are public).
+    id: 'posthog-personal-api-key',
+    title: 'PostHog personal API key (phx_)',
+    severity: 'high',
+    token: format('phx_', charset('A-Za-z0-9_', ALPHABETS.base62)(43)),
+    minEntropy: 3.5,
+    lines: [(s) => `POSTHOG_PERSONAL_API_KEY=${s}`, (s) => `{"level":"debug","msg":"posthog client","personal_api_key":"${s}"}`],
+    negatives: ['phx_join sent for topic room:lobby', `phx_${'0'.repeat(43)}`]
+  }),
+  tokenRule({
+    // kingfisher.prefect.1, gitleaks prefect-api-token: Prefect Cloud API keys, pnu_ then 36.
+    id: 'prefect-api-key',
+    title: 'Prefect Cloud API key (pnu_)',
+    severity: 'high',
+    token: format('pnu_', BASE62(36)),
+    minEntropy: 3.5,
+    lines: [(s) => `PREFECT_API_KEY=${s}`, (s) => `+ prefect cloud login --key ${s} --workspace acme/prod`],
+    negatives: ['PREFECT_API_KEY=pnu_…', `pnu_${'x'.repeat(36)}`]
+  }),
+  tokenRule({
+    // kingfisher.pulumi.1, gitleaks pulumi-api-token: pul- then 40 hex.
+    id: 'pulumi-access-token',
+    title: 'Pulumi access token (pul-)',
+    severity: 'critical',
+    token: format('pul-', HEX(40)),
+    minEntropy: 3.0,
+    lines: [(s) => `PULUMI_ACCESS_TOKEN=${s}`, (s) => `  env: [{"name":"PULUMI_ACCESS_TOKEN","value":"${s}"}]`],
+    negatives: ['PULUMI_ACCESS_TOKEN=pul-…', `pul-${'0'.repeat(40)}`]
+  }),
+  tokenRule({
+    // kingfisher.sendinblue.1, gitleaks sendinblue-api-token: Brevo (Sendinblue) API keys, xkeysib-
+    // then 64 hex, '-' and 16; SMTP keys are xsmtpsib- in the same shape.
+    id: 'brevo-api-key',
+    title: 'Brevo (Sendinblue) API or SMTP key (xkeysib-, xsmtpsib-)',
+    severity: 'high',
+    token: format(
+      re('(?:xkeysib|xsmtpsib)', (g) => (g.digits(1) < '5' ? 'xkeysib' : 'xsmtpsib')),
+      '-',
+      HEX(64),
+      '-',
+      BASE62(16)
+    ),
+    keywords: ['xkeysib-', 'xsmtpsib-'],
+    minEntropy: 3.0,
+    lines: [(s) => `BREVO_API_KEY=${s}`, (s) => `curl -H "api-key: ${s}" https://api.brevo.com/v3/smtp/email`],
+    negatives: [`xkeysib-${'0'.repeat(64)}-${'0'.repeat(16)}`, 'xkeysib-…']
+  }),
+  tokenRule({
+    // kingfisher.shippo.1, gitleaks shippo-api-token: shippo_live_ or shippo_test_ then 40 hex.
+    id: 'shippo-api-token',
+    title: 'Shippo API token (shippo_live_, shippo_test_)',
+    severity: 'high',
+    token: format(
+      'shippo_',
+      re('(?:live|test)', (g) => (g.digits(1) < '5' ? 'live' : 'test')),
+      '_',
+      HEX_ANY_CASE(40)
+    ),
+    keywords: ['shippo_live_', 'shippo_test_'],
+    minEntropy: 3.0,
+    lines: [(s) => `SHIPPO_API_TOKEN=${s}`, (s) => `curl -H "Authorization: ShippoToken ${s}" https://api.goshippo.com/shipments/`],
+    negatives: [`shippo_live_${'0'.repeat(40)}`]
+  }),
+  tokenRule({
+    // kingfisher.mongodb.4: a MongoDB Atlas service account's client secret, mdb_sa_sk_ then 40.
+    id: 'mongodb-atlas-service-account-secret',
+    title: 'MongoDB Atlas service account secret (mdb_sa_sk_)',
+    severity: 'critical',
+    token: format('mdb_sa_sk_', BASE64URL(6), BASE62(34)),
+    minEntropy: 3.5,
+    lines: [(s) => `MONGODB_ATLAS_CLIENT_SECRET=${s}`, (s) => `{"level":"info","msg":"atlas auth","client_secret":"${s}"}`],
+    negatives: ['MONGODB_ATLAS_CLIENT_SECRET=mdb_sa_sk_…', `mdb_sa_sk_${'x'.repeat(40)}`]
+  }),
+  tokenRule({
+    // kingfisher.telnyx.1: Telnyx API v2 keys, KEY then 55. KEY alone starts many names, so the
+    // provider's name must come first (within 32 characters, as Kingfisher's rule has it).
+    id: 'telnyx-api-key',
+    title: 'Telnyx API key (KEY…, after the name Telnyx)',
+    severity: 'high',
+    token: format('KEY', charset('0-9A-Za-z_-', ALPHABETS.base64url)(55)),
+    keywords: ['telnyx'],
+    regex: (t) => `(?i:telnyx)[^\\n]{0,32}?[^0-9A-Za-z_-](${t})${END_DASH}`,
+    minEntropy: 3.5,
+    lines: [(s) => `TELNYX_API_KEY=${s}`, (s) => `{"msg":"telnyx client ready","api_key":"${s}"}`],
+    negatives: ['TELNYX_API_KEY=KEY…', 'telnyx KEY rotation scheduled for messaging profiles']
+  }),
+  tokenRule({
+    // kingfisher.square.1: Square's OAuth and personal access tokens, EAAA then 60. Facebook's tokens
+    // start EAA too, so Square's name must come first (within 16 characters, as Kingfisher's rule has it).
+    id: 'square-access-token-eaaa',
+    title: 'Square access token (EAAA…, after the name Square)',
+    severity: 'critical',
+    token: format('EAAA', charset('A-Za-z0-9_+=-', ALPHABETS.base64url)(60)),
+    keywords: ['square'],
+    regex: (t) => `(?i:square)[^\\n]{0,16}?[^A-Za-z0-9_+-](${t})(?:[^A-Za-z0-9_+=-]|$)`,
+    minEntropy: 3.5,
+    lines: [(s) => `SQUARE_ACCESS_TOKEN=${s}`, (s) => `{"level":"debug","square_access_token":"${s}"}`],
+    negatives: ['SQUARE_ACCESS_TOKEN=EAAA…', `square token EAAA${'A'.repeat(60)}`]
+  }),
+  tokenRule({
+    // kingfisher.pubnub.1: a PubNub publish key, pub-c- then a UUID; secret keys are sec-c- then 48
+    // base64. Subscribe keys (sub-c-) only read and ship in every client: not reported.
+    id: 'pubnub-key',
+    title: 'PubNub publish or secret key (pub-c-, sec-c-)',
+    severity: 'medium',
+    token: format(
+      re('(?:pub-c-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|sec-c-[A-Za-z0-9+/]{48})', (g) =>
+        g.digits(1) < '5' ? `pub-c-${g.hex(8)}-${g.hex(4)}-${g.hex(4)}-${g.hex(4)}-${g.hex(12)}` : `sec-c-${g.chars(ALPHABETS.base64, 48)}`
+      )
+    ),
+    keywords: ['pub-c-', 'sec-c-'],
+    before: START_DASH,
+    after: '(?:[^A-Za-z0-9_+/=-]|$)',
+    minEntropy: 3.0,
+    lines: [(s) => `PUBNUB_KEY=${s}`, (s) => `{"level":"info","msg":"pubnub init","key":"${s}"}`],
+    negatives: ['pub-c-00000000-0000-0000-0000-000000000000', 'sub-c-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d']
+  }),
+  tokenRule({
+    // kingfisher.tineswebhook.1: a Tines webhook's URL, https://<tenant>.tines.com/webhook/<path>/<secret>:
+    // the last segment is the secret the action checks.
+    id: 'tines-webhook-url',
+    title: 'Tines webhook URL with its secret',
+    severity: 'high',
+    token: format(LOWER_DIGITS(32), '/', LOWER_DIGITS(32)),
+    keywords: ['.tines.com/webhook/'],
+    regex: (t) => `https://[\\w-]+\\.tines\\.com/webhook/(${t})(?:[^a-z0-9]|$)`,
+    minEntropy: 3.0,
+    lines: [(s) => `POST https://acme.tines.com/webhook/${s} 200`, (s) => `{"msg":"forwarding alert","url":"https://sec-ops.tines.com/webhook/${s}"}`],
+    negatives: ['https://acme.tines.com/webhook/<path>/<secret>', 'https://www.tines.com/docs/actions/types/webhook/']
+  })
+]
