@@ -76,7 +76,9 @@ export interface BenchWebhook {
  * The webhook as `run collector` builds it: HTTPS, client certificates required (the API server's), the real
  * Kafka producer behind it with sealing on, acks=all. Shared by the answer-time benches.
  */
-export async function startBenchWebhook(opts: { partitions?: number; compress?: boolean } = {}): Promise<BenchWebhook> {
+export async function startBenchWebhook(
+  opts: { partitions?: number; compress?: boolean; eventsPerRecord?: number; compressMinBytes?: number } = {}
+): Promise<BenchWebhook> {
   const services = await getServices()
   const dir = mkdtempSync(join(tmpdir(), 'lw-bench-audit-'))
   const pki = createPki(dir)
@@ -96,7 +98,12 @@ export async function startBenchWebhook(opts: { partitions?: number; compress?: 
   const logger = silentLogger()
   const bus = await createKafkaBus(kafkaBusOptions(config, 'bench-audit-webhook', logger), logger)
   const metrics = createMetrics()
-  const kafka = createPublisher({ bus, codec: createCodec({ payloadKey: config.kafka.payloadKey, compress: config.kafka.compress }), metrics, logger })
+  const kafka = createPublisher({
+    bus,
+    codec: createCodec({ payloadKey: config.kafka.payloadKey, compress: config.kafka.compress, compressMinBytes: opts.compressMinBytes }),
+    metrics,
+    logger
+  })
   // The part of each answer spent sealing and producing (the rest is TLS, reading, decoding and filtering).
   const produceMs: number[] = []
   const publish = Object.assign(
@@ -117,7 +124,8 @@ export async function startBenchWebhook(opts: { partitions?: number; compress?: 
         certFile: server.certFile,
         keyFile: server.keyFile,
         clientCaFile: pki.caFile,
-        allowedClientNames: ['kube-apiserver-audit']
+        allowedClientNames: ['kube-apiserver-audit'],
+        ...(opts.eventsPerRecord === undefined ? {} : { eventsPerRecord: opts.eventsPerRecord })
       },
       'LW_ERR_CONFIG_INVALID',
       'bench'
