@@ -89,7 +89,11 @@ async function pass(shape: RecordShape, events: AuditEvent[], learnUntilMs: numb
     }
   })
   const logger = silentLogger()
-  const codec = createCodec({ payloadKey: config.kafka.payloadKey, compress: config.kafka.compress, compressMinBytes: opts.compressMinBytes })
+  const codec = createCodec({
+    payloadKey: config.kafka.payloadKey,
+    compress: config.kafka.compress,
+    compressMinBytes: opts.compressMinBytes ?? config.kafka.compressMinBytes
+  })
   // Producing is not measured: the records are on the broker before the consumer starts.
   const producerBus = await createKafkaBus(kafkaBusOptions(config, 'bench-audit-producer', logger), logger)
   const publish = createPublisher({ bus: producerBus, codec, metrics: createMetrics(), logger })

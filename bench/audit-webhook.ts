@@ -100,7 +100,11 @@ export async function startBenchWebhook(
   const metrics = createMetrics()
   const kafka = createPublisher({
     bus,
-    codec: createCodec({ payloadKey: config.kafka.payloadKey, compress: config.kafka.compress, compressMinBytes: opts.compressMinBytes }),
+    codec: createCodec({
+      payloadKey: config.kafka.payloadKey,
+      compress: config.kafka.compress,
+      compressMinBytes: opts.compressMinBytes ?? config.kafka.compressMinBytes
+    }),
     metrics,
     logger
   })

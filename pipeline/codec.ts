@@ -80,9 +80,9 @@ export interface CodecOptions {
   payloadKey: string | undefined
   compress: boolean
   /**
-   * Smallest payload deflated (with `compress`). Deflating costs a fixed ~20 µs a call up to several KB (zlib's
-   * per-call set-up, on the producer and again on the consumer), which is most of the cost of a lone 1.2 KB audit
-   * event; default 512.
+   * Smallest payload deflated (with `compress`; `kafka.compressMinBytes`). Deflating costs a fixed ~20 µs a call up
+   * to several KB (zlib's per-call set-up, on the producer and again on the consumer), which was most of the cost of
+   * a lone 1.2 KB audit event; default 512 (what the codec did before the option).
    */
   compressMinBytes?: number | undefined
   /**
@@ -142,7 +142,7 @@ export function createCodec(opts: CodecOptions): Codec {
       session = { salt, key, left: SESSION_RECORDS }
     }
     session.left--
-    // Below ~512 bytes deflate saves little and costs a call; chunks are far larger.
+    // A deflate call costs about the same from a few hundred bytes to several KB: worth it on larger payloads only.
     const deflate = opts.compress && plain.length > compressMinBytes
     const body = deflate ? deflateRawSync(plain, { level: zc.Z_BEST_SPEED }) : plain
     return sealV2({ key, keyId: master.id, salt: session.salt, nonce: randomBytes(12), flags: deflate ? DEFLATED : 0, topic, body })
