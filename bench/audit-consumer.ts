@@ -10,7 +10,7 @@
 // produced before the clock starts in batches of 400 (the API server's
 // webhook batch) in either record shape: v1, one event a record (the file
 // collector, and the webhook before v2), or v2, a principal's events of a
-// batch in one record (the webhook, `eventsPerRecord` 100). `--consumer-scan`
+// batch in one record (the webhook, `maxEventsPerRecord` 100). `--consumer-scan`
 // runs the secret rules over every event too (the detector role does both);
 // without it the stage runs the access detector only.
 //

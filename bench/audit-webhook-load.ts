@@ -301,7 +301,7 @@ export interface LoadBenchOptions {
   profile: boolean
   /** `kafka.compress`: deflate each record before sealing (the default), or not. */
   compress: boolean
-  /** `collector.auditWebhook.eventsPerRecord` (1: a record per event, as before v2 records). */
+  /** `collector.auditWebhook.maxEventsPerRecord` (1: a record per event, as before v2 records). */
   eventsPerRecord?: number
   /** The codec's `compressMinBytes`: smaller records are sealed without deflating. */
   compressMinBytes?: number

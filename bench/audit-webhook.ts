@@ -129,7 +129,7 @@ export async function startBenchWebhook(
         keyFile: server.keyFile,
         clientCaFile: pki.caFile,
         allowedClientNames: ['kube-apiserver-audit'],
-        ...(opts.eventsPerRecord === undefined ? {} : { eventsPerRecord: opts.eventsPerRecord })
+        ...(opts.eventsPerRecord === undefined ? {} : { maxEventsPerRecord: opts.eventsPerRecord })
       },
       'LW_ERR_CONFIG_INVALID',
       'bench'

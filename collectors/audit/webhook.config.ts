@@ -62,7 +62,7 @@ export const auditWebhookConfigSchema = s.object({
     description: 'Most events one body may hold (the API server sends `--audit-webhook-batch-max-size`, 400 by default).'
   }),
   maxRecordBytes: maxRecordBytesSchema(),
-  eventsPerRecord: s.number({
+  maxEventsPerRecord: s.number({
     integer: true,
     min: 1,
     max: 1000,

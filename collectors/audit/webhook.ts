@@ -178,7 +178,7 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     if (dropped > 0) m.events.inc({ collector: 'webhook', outcome: 'stage-dropped' }, dropped)
     if (duplicates > 0) m.events.inc({ collector: 'webhook', outcome: 'duplicate' }, duplicates)
     if (events.length > 0) {
-      const fit = fitRecords(auditRecords(events, cluster, receivedAt, config.eventsPerRecord), deps.publish, config.maxRecordBytes)
+      const fit = fitRecords(auditRecords(events, cluster, receivedAt, config.maxEventsPerRecord), deps.publish, config.maxRecordBytes)
       if (fit.truncated > 0) m.events.inc({ collector: 'webhook', outcome: 'truncated' }, fit.truncated)
       const produced = deps.publish(fit.records).then(() => {
         // Remembered only once durable: a batch that failed must not be taken for a duplicate when it is retried.

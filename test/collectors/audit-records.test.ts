@@ -42,7 +42,7 @@ function event(user: string, i: number, extra: Partial<AuditEvent> = {}): AuditE
 
 const values = (records: OutRecord[]) => records.map((r) => r.value as AuditEnvelope | AuditGroup)
 
-test('a batch becomes one record per principal (v2), in each principal’s order, at most eventsPerRecord each; a lone event is v1', () => {
+test('a batch becomes one record per principal (v2), in each principal’s order, at most maxEventsPerRecord each; a lone event is v1', () => {
   const users = ['system:node:n1', 'alice', 'system:serviceaccount:ci:deployer']
   // 2 of n1, 1 of alice, 5 of the deployer, interleaved.
   const order = [0, 2, 0, 2, 1, 2, 2, 2]
@@ -69,7 +69,7 @@ test('a batch becomes one record per principal (v2), in each principal’s order
     deployer.map((e) => e.event.auditID),
     events.filter((e) => e.user.username === 'system:serviceaccount:ci:deployer').map((e) => e.auditID)
   )
-  // eventsPerRecord 1: the v1 records every detector version reads.
+  // maxEventsPerRecord 1: the v1 records every detector version reads.
   const v1 = auditRecords(events, 'c1', 't0', 1)
   assert.equal(v1.length, events.length)
   assert.ok(values(v1).every((v) => v.v === '1'))
