@@ -39,7 +39,7 @@ import { createMetrics } from '../pipeline/metrics.ts'
 import { createPublisher, runStage } from '../pipeline/runner.ts'
 import { parse } from '../pipeline/schema.ts'
 import { getServices } from '../test/harness/services.ts'
-import { accessStream } from './access.ts'
+import { accessStream, redisCpu } from './access.ts'
 import { median } from './measure.ts'
 import type { BenchContext, Benchmark } from './run.ts'
 
@@ -69,12 +69,6 @@ interface Pass {
   cpuSeconds: number
   redisCpuSeconds: number
   findings: number
-}
-
-async function redisCpu(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu')
-  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0)
-  return get('used_cpu_user') + get('used_cpu_sys')
 }
 
 async function pass(shape: RecordShape, events: AuditEvent[], learnUntilMs: number, opts: ConsumerBenchOptions, redis: Redis): Promise<Pass> {

@@ -404,6 +404,7 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
     eventsPerRecord: opts.eventsPerRecord ?? 'default',
     compressMinBytes: opts.compressMinBytes ?? 'default',
     eventsPerKafkaRecord: round(produced() / Math.max(1, records)),
+    kafkaBytesPerEvent: Math.round(hook.producedBytes() / Math.max(1, produced())),
     eventsPerBatch: BATCH,
     seconds: opts.seconds,
     repeat: opts.repeat,

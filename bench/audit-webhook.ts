@@ -68,6 +68,8 @@ export interface BenchWebhook {
   clientKeyFile: string
   /** Time of each acknowledged publish (Kafka produce and ack; sealed before, by fitRecords), in order. */
   produceMs: number[]
+  /** Bytes of the sealed records produced (what Kafka stores, before its own framing). */
+  producedBytes: () => number
   metrics: ReturnType<typeof createMetrics>
   stop: () => Promise<void>
 }
@@ -110,11 +112,13 @@ export async function startBenchWebhook(
   })
   // The part of each answer spent sealing and producing (the rest is TLS, reading, decoding and filtering).
   const produceMs: number[] = []
+  let bytes = 0
   const publish = Object.assign(
     async (records: Parameters<typeof kafka>[0]): Promise<void> => {
       const t = performance.now()
       await kafka(records)
       produceMs.push(performance.now() - t)
+      for (const r of records) bytes += r.encoded?.length ?? 0
     },
     kafka.encode === undefined ? {} : { encode: kafka.encode }
   )
@@ -145,6 +149,7 @@ export async function startBenchWebhook(
     clientCertFile: client.certFile,
     clientKeyFile: client.keyFile,
     produceMs,
+    producedBytes: () => bytes,
     metrics,
     async stop() {
       ac.abort()
