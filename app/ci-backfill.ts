@@ -125,6 +125,7 @@ async function kafkaPublish(config: Config, stderr: Writable): Promise<{ publish
   const codec = createCodec({
     payloadKey: config.kafka.payloadKey,
     compress: config.kafka.compress,
+    compressMinBytes: config.kafka.compressMinBytes,
     recordKey: config.kafka.recordKey,
     recordVerifyKeys: config.kafka.recordVerifyKeys,
     payloadDecryptKeys: config.kafka.payloadDecryptKeys

@@ -94,6 +94,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
   const codec = createCodec({
     payloadKey,
     compress: config.kafka.compress,
+    compressMinBytes: config.kafka.compressMinBytes,
     recordKey: config.kafka.recordKey,
     recordVerifyKeys: config.kafka.recordVerifyKeys,
     payloadDecryptKeys: config.kafka.payloadDecryptKeys

@@ -109,7 +109,7 @@ function median(xs: number[]): number {
 }
 
 /** CPU seconds the Redis server has used (INFO cpu): its share of the work, which process.cpuUsage() does not see. */
-async function redisCpu(redis: Redis | undefined): Promise<number> {
+export async function redisCpu(redis: Redis | undefined): Promise<number> {
   if (redis === undefined) return 0
   const info = await redis.info('cpu')
   const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0)

@@ -34,6 +34,8 @@ import { Session } from 'node:inspector/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { TOPICS } from '../pipeline/events.ts'
+import { simulateAudit } from './audit-sim.ts'
 import { fixtureEvents, startBenchWebhook } from './audit-webhook.ts'
 import { median } from './measure.ts'
 import { summarizeProfile } from './profile.ts'
@@ -60,6 +62,32 @@ interface GeneratorConfig {
   run: string
   /** --audit-webhook-initial-backoff of the emulated API server. */
   initialBackoffMs: number
+  /**
+   * Who sent the events: `distinct`, 400 service accounts, one per position in the batch (no two events of a
+   * batch share a principal: the webhook's worst case, a record per event); `sim`, 400-event windows of the
+   * audit simulator's 2,000-principal cluster (bench/audit-sim.ts: 219-274 principals per 400 events, p10-p90).
+   */
+  principals: Principals
+}
+
+export type Principals = 'distinct' | 'sim'
+
+/** Consecutive 400-event windows of the simulated cluster's stream: the usernames (with groups) of each. */
+function simWindows(windows: number): Array<Array<{ username: string; groups: string[] }>> {
+  const sim = simulateAudit({ seed: 20261206, principals: 2000, days: 1, learnDays: 0, attacks: false })
+  const out: Array<Array<{ username: string; groups: string[] }>> = []
+  let cur: Array<{ username: string; groups: string[] }> = []
+  let skip = 20_000
+  for (const e of sim.events()) {
+    // Past the first hours: the stream starts at midnight, quieter than the rest of the day.
+    if (skip-- > 0) continue
+    cur.push({ username: e.user.username ?? 'system:unknown', groups: e.user.groups ?? ['system:authenticated'] })
+    if (cur.length < BATCH) continue
+    out.push(cur)
+    cur = []
+    if (out.length === windows) break
+  }
+  return out
 }
 
 export interface LoadResult {
@@ -93,23 +121,33 @@ const round = (x: number): number => Math.round(x * 10) / 10
 /** The generator process: builds each body from pre-serialised event parts, so its own CPU per batch is a string join. */
 async function generate(cfg: GeneratorConfig): Promise<LoadResult> {
   const base = fixtureEvents(cfg.level)
-  // One template per position in the batch: [text before the auditID, text after it].
-  const templates = Array.from({ length: BATCH }, (_, i) => {
-    const e = structuredClone(base[i % base.length]) as Record<string, unknown> & { user: Record<string, unknown> }
-    const ns = `team-${i % 50}`
-    e.user = {
-      ...e.user,
-      username: `system:serviceaccount:${ns}:app-${i}`,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated']
-    }
-    e.auditID = '@AUDIT-ID@'
-    const [pre, post] = JSON.stringify(e).split('@AUDIT-ID@') as [string, string]
-    return { pre, post }
-  })
+  const users =
+    cfg.principals === 'sim'
+      ? simWindows(16)
+      : [
+          Array.from({ length: BATCH }, (_, i) => {
+            const ns = `team-${i % 50}`
+            return {
+              username: `system:serviceaccount:${ns}:app-${i}`,
+              groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated']
+            }
+          })
+        ]
+  // Per window of principals, one template per position in the batch: [text before the auditID, text after it].
+  const windows = users.map((window) =>
+    window.map((user, i) => {
+      const e = structuredClone(base[i % base.length]) as Record<string, unknown> & { user: Record<string, unknown> }
+      e.user = { ...e.user, ...user }
+      e.auditID = '@AUDIT-ID@'
+      const [pre, post] = JSON.stringify(e).split('@AUDIT-ID@') as [string, string]
+      return { pre, post }
+    })
+  )
   const head = '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":['
   const body = (n: number): string => {
     const parts: string[] = [head]
     const hi = n.toString(16).padStart(8, '0')
+    const templates = windows[n % windows.length] ?? []
     for (let i = 0; i < BATCH; i++) {
       const t = templates[i] as { pre: string; post: string }
       parts.push(
@@ -263,6 +301,11 @@ export interface LoadBenchOptions {
   profile: boolean
   /** `kafka.compress`: deflate each record before sealing (the default), or not. */
   compress: boolean
+  /** `collector.auditWebhook.maxEventsPerRecord` (1: a record per event, as before v2 records). */
+  eventsPerRecord?: number
+  /** The codec's `compressMinBytes`: smaller records are sealed without deflating. */
+  compressMinBytes?: number
+  principals: Principals
   log?: (line: string) => void
 }
 
@@ -285,7 +328,11 @@ function runGenerator(cfg: GeneratorConfig): Promise<LoadResult> {
 
 export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`))
-  const hook = await startBenchWebhook({ compress: opts.compress })
+  const hook = await startBenchWebhook({
+    compress: opts.compress,
+    ...(opts.eventsPerRecord === undefined ? {} : { eventsPerRecord: opts.eventsPerRecord }),
+    ...(opts.compressMinBytes === undefined ? {} : { compressMinBytes: opts.compressMinBytes })
+  })
   let session: Session | undefined
   if (opts.profile) {
     session = new Session()
@@ -310,6 +357,7 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
           warmupSeconds: opts.warmupSeconds,
           level: opts.level,
           initialBackoffMs: 1000,
+          principals: opts.principals,
           run: `${(r * 16 + opts.rates.indexOf(rate)).toString(16).padStart(2, '0')}${Date.now().toString(16).slice(-6)}`
         })
         const cpu = process.cpuUsage(cpu0)
@@ -348,9 +396,15 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
     meanBodyBytes: xs[0]?.meanBodyBytes
   }))
   const sustained = summary.filter((s) => s.keptUpRuns * 2 > s.runs).map((s) => s.offeredPerSecond)
+  const records = hook.metrics.recordsOut.get({ topic: TOPICS.audit })
   return {
     level: opts.level,
     compress: opts.compress,
+    principals: opts.principals,
+    eventsPerRecord: opts.eventsPerRecord ?? 'default',
+    compressMinBytes: opts.compressMinBytes ?? 'default',
+    eventsPerKafkaRecord: round(produced() / Math.max(1, records)),
+    kafkaBytesPerEvent: Math.round(hook.producedBytes() / Math.max(1, produced())),
     eventsPerBatch: BATCH,
     seconds: opts.seconds,
     repeat: opts.repeat,
@@ -369,7 +423,10 @@ export const benchmark: Benchmark = {
     'load-seconds': { type: 'string', default: '15' },
     'load-level': { type: 'string', default: 'metadata' },
     'load-profile': { type: 'boolean', default: false },
-    'load-no-compress': { type: 'boolean', default: false }
+    'load-no-compress': { type: 'boolean', default: false },
+    'load-principals': { type: 'string', default: 'sim' },
+    'load-events-per-record': { type: 'string' },
+    'load-compress-min-bytes': { type: 'string' }
   },
   async run(ctx: BenchContext) {
     const r = await runAuditWebhookLoad({
@@ -380,6 +437,9 @@ export const benchmark: Benchmark = {
       level: ctx.flags['load-level'] === 'request-response' ? 'request-response' : 'metadata',
       profile: ctx.flags['load-profile'] === true,
       compress: ctx.flags['load-no-compress'] !== true,
+      principals: ctx.flags['load-principals'] === 'distinct' ? 'distinct' : 'sim',
+      ...(ctx.flags['load-events-per-record'] === undefined ? {} : { eventsPerRecord: Number(ctx.flags['load-events-per-record']) }),
+      ...(ctx.flags['load-compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(ctx.flags['load-compress-min-bytes']) }),
       log: ctx.log
     })
     process.stdout.write(`${JSON.stringify({ benchmark: 'audit-webhook-load', command: ctx.command, ...r }, null, 2)}\n`)
@@ -395,7 +455,10 @@ if (import.meta.main) {
       repeat: { type: 'string', default: '3' },
       level: { type: 'string', default: 'metadata' },
       profile: { type: 'boolean', default: false },
-      'no-compress': { type: 'boolean', default: false }
+      'no-compress': { type: 'boolean', default: false },
+      principals: { type: 'string', default: 'sim' },
+      'events-per-record': { type: 'string' },
+      'compress-min-bytes': { type: 'string' }
     }
   })
   if (values.generator !== undefined) {
@@ -409,7 +472,10 @@ if (import.meta.main) {
     repeat: Number(values.repeat),
     level: values.level === 'request-response' ? 'request-response' : 'metadata',
     profile: values.profile,
-    compress: values['no-compress'] !== true
+    compress: values['no-compress'] !== true,
+    principals: values.principals === 'distinct' ? 'distinct' : 'sim',
+    ...(values['events-per-record'] === undefined ? {} : { eventsPerRecord: Number(values['events-per-record']) }),
+    ...(values['compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(values['compress-min-bytes']) })
   })
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
   process.exit(0)

@@ -68,6 +68,8 @@ export interface BenchWebhook {
   clientKeyFile: string
   /** Time of each acknowledged publish (Kafka produce and ack; sealed before, by fitRecords), in order. */
   produceMs: number[]
+  /** Bytes of the sealed records produced (what Kafka stores, before its own framing). */
+  producedBytes: () => number
   metrics: ReturnType<typeof createMetrics>
   stop: () => Promise<void>
 }
@@ -76,7 +78,9 @@ export interface BenchWebhook {
  * The webhook as `run collector` builds it: HTTPS, client certificates required (the API server's), the real
  * Kafka producer behind it with sealing on, acks=all. Shared by the answer-time benches.
  */
-export async function startBenchWebhook(opts: { partitions?: number; compress?: boolean } = {}): Promise<BenchWebhook> {
+export async function startBenchWebhook(
+  opts: { partitions?: number; compress?: boolean; eventsPerRecord?: number; compressMinBytes?: number } = {}
+): Promise<BenchWebhook> {
   const services = await getServices()
   const dir = mkdtempSync(join(tmpdir(), 'lw-bench-audit-'))
   const pki = createPki(dir)
@@ -96,14 +100,25 @@ export async function startBenchWebhook(opts: { partitions?: number; compress?: 
   const logger = silentLogger()
   const bus = await createKafkaBus(kafkaBusOptions(config, 'bench-audit-webhook', logger), logger)
   const metrics = createMetrics()
-  const kafka = createPublisher({ bus, codec: createCodec({ payloadKey: config.kafka.payloadKey, compress: config.kafka.compress }), metrics, logger })
+  const kafka = createPublisher({
+    bus,
+    codec: createCodec({
+      payloadKey: config.kafka.payloadKey,
+      compress: config.kafka.compress,
+      compressMinBytes: opts.compressMinBytes ?? config.kafka.compressMinBytes
+    }),
+    metrics,
+    logger
+  })
   // The part of each answer spent sealing and producing (the rest is TLS, reading, decoding and filtering).
   const produceMs: number[] = []
+  let bytes = 0
   const publish = Object.assign(
     async (records: Parameters<typeof kafka>[0]): Promise<void> => {
       const t = performance.now()
       await kafka(records)
       produceMs.push(performance.now() - t)
+      for (const r of records) bytes += r.encoded?.length ?? 0
     },
     kafka.encode === undefined ? {} : { encode: kafka.encode }
   )
@@ -117,7 +132,8 @@ export async function startBenchWebhook(opts: { partitions?: number; compress?: 
         certFile: server.certFile,
         keyFile: server.keyFile,
         clientCaFile: pki.caFile,
-        allowedClientNames: ['kube-apiserver-audit']
+        allowedClientNames: ['kube-apiserver-audit'],
+        ...(opts.eventsPerRecord === undefined ? {} : { maxEventsPerRecord: opts.eventsPerRecord })
       },
       'LW_ERR_CONFIG_INVALID',
       'bench'
@@ -133,6 +149,7 @@ export async function startBenchWebhook(opts: { partitions?: number; compress?: 
     clientCertFile: client.certFile,
     clientKeyFile: client.keyFile,
     produceMs,
+    producedBytes: () => bytes,
     metrics,
     async stop() {
       ac.abort()

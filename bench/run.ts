@@ -10,6 +10,7 @@ import type { ParseArgsOptionsConfig } from 'node:util'
 import { parseArgs } from 'node:util'
 import { benchmark as access } from './access.ts'
 import { benchmark as accuracy } from './accuracy.ts'
+import { benchmark as auditConsumer } from './audit-consumer.ts'
 import { benchmark as accessEval } from './audit-eval.ts'
 import { benchmark as auditWebhook } from './audit-webhook.ts'
 import { benchmark as auditWebhookLoad } from './audit-webhook-load.ts'
@@ -48,6 +49,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   access,
   accessEval,
   accuracy,
+  auditConsumer,
   auditWebhook,
   auditWebhookLoad,
   ci,

@@ -20,8 +20,8 @@
 // ResponseComplete carries the same requestObject, and scanning both would
 // count one leak twice.
 
-import type { AuditEnvelope, Finding, LogChunk } from '../pipeline/events.ts'
-import { TOPICS } from '../pipeline/events.ts'
+import type { AuditEnvelope, AuditGroup, Finding, LogChunk } from '../pipeline/events.ts'
+import { auditEnvelopes, TOPICS } from '../pipeline/events.ts'
 import { stableId } from '../pipeline/fingerprint.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { InRecord, OutRecord, Stage } from '../pipeline/runner.ts'
@@ -202,16 +202,30 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
     topics: [TOPICS.logs, TOPICS.audit],
     async process(records: InRecord[]): Promise<OutRecord[]> {
       const out: OutRecord[] = []
+      // A v2 audit record holds several events; each is scanned and identified on its own, as a v1 record is.
+      const audits: AuditEnvelope[] = []
+      const items: Array<LogChunk | AuditEnvelope> = []
       for (const r of records) {
+        if (!r.topic.endsWith(TOPICS.audit)) {
+          items.push(r.value as LogChunk)
+          continue
+        }
+        for (const env of auditEnvelopes(r.value as AuditEnvelope | AuditGroup)) {
+          items.push(env)
+          audits.push(env)
+        }
+      }
+      for (const item of items) {
         let chunk: LogChunk | undefined
         let audit: AuditEnvelope['event'] | undefined
         let scan: AuditScan | undefined
-        if (r.topic.endsWith(TOPICS.audit)) {
-          const env = r.value as AuditEnvelope
-          scan = auditScan(env)
+        if (item.type === 'audit') {
+          // Writing the scannable line is most of an event's cost here: not for a stage with no detector to run on it.
+          if (deps.detectors.length === 0) continue
+          scan = auditScan(item)
           chunk = scan?.chunk
-          audit = env.event
-        } else chunk = r.value as LogChunk
+          audit = item.event
+        } else chunk = item
         if (chunk === undefined) continue
         const found: Finding[] = []
         for (const d of deps.detectors) for (const f of d.detect(chunk)) found.push(deps.seal === undefined ? f : deps.seal(f))
@@ -224,7 +238,6 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
           out.push({ topic: TOPICS.findings, key: f.fingerprint, value: f })
         }
       }
-      const audits = deps.audit === undefined ? [] : records.filter((r) => r.topic.endsWith(TOPICS.audit)).map((r) => r.value as AuditEnvelope)
       if (audits.length > 0)
         for (const detect of deps.audit ?? [])
           for (const f of await detect(audits)) {

@@ -125,6 +125,37 @@ export const auditEnvelopeSchema = s.object({
 })
 export type AuditEnvelope = Infer<typeof auditEnvelopeSchema>
 
+/**
+ * Several events of one principal (the record's key) in one record, in the order the API server sent them:
+ * what the webhook collector writes. Sealing (deflate + AES-GCM) and producing cost per record, not per byte,
+ * and a Metadata event is ~1.2 KB, so one record per event spent most of the collector's CPU on per-call
+ * overhead. v1 (one event) is still read: Kafka may hold it, and the file collector writes it.
+ */
+export const auditGroupSchema = s.object({
+  v: s.literal(['2'] as const),
+  type: s.literal(['audit'] as const),
+  cluster: s.string(),
+  receivedAt: s.string(),
+  events: s.array(auditEventSchema, { minItems: 1 })
+})
+export type AuditGroup = Infer<typeof auditGroupSchema>
+
+/** A record of leakwatch.audit.v1: v1 (one event) or v2 (a group), told apart by `v`. */
+export const auditRecordSchema: s.Schema<AuditEnvelope | AuditGroup> = {
+  ...auditEnvelopeSchema,
+  check: (value, path, issues) =>
+    typeof value === 'object' && value !== null && (value as { v?: unknown }).v === '2'
+      ? auditGroupSchema.check(value, path, issues)
+      : auditEnvelopeSchema.check(value, path, issues)
+}
+
+/** The events of an audit record as one-event envelopes, in order (a v1 record is its own envelope). */
+export function auditEnvelopes(record: AuditEnvelope | AuditGroup): AuditEnvelope[] {
+  if (record.v === '1') return [record]
+  const { cluster, receivedAt } = record
+  return record.events.map((event) => ({ v: '1', type: 'audit', cluster, receivedAt, event }))
+}
+
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const
 export type Severity = (typeof SEVERITIES)[number]
 
@@ -226,7 +257,7 @@ export type ActionRecord = Infer<typeof actionRecordSchema>
 
 export const TOPIC_SCHEMAS = {
   [TOPICS.logs]: logChunkSchema,
-  [TOPICS.audit]: auditEnvelopeSchema,
+  [TOPICS.audit]: auditRecordSchema,
   [TOPICS.findings]: findingSchema,
   [TOPICS.actions]: actionRecordSchema
 } as const

@@ -62,6 +62,14 @@ export const auditWebhookConfigSchema = s.object({
     description: 'Most events one body may hold (the API server sends `--audit-webhook-batch-max-size`, 400 by default).'
   }),
   maxRecordBytes: maxRecordBytesSchema(),
+  maxEventsPerRecord: s.number({
+    integer: true,
+    min: 1,
+    max: 1000,
+    default: 100,
+    description:
+      'Most events of one principal sealed into one Kafka record (a v2 record; detectors read both shapes). 1 writes one event a record (v1), which detectors older than v2 records need: upgrade the detectors first. A record over `maxRecordBytes` is split.'
+  }),
   stages: s.array(s.literal(AUDIT_STAGES), {
     default: ['ResponseStarted', 'ResponseComplete', 'Panic'],
     description:

@@ -17,23 +17,24 @@
 //   Redis round trip into every answer the API server is waiting on.
 // The API server sends batches one at a time per backend and drops events
 // when its buffer (`--audit-webhook-batch-buffer-size`) fills, so the answer
-// time is what matters: the work per batch is one JSON.parse and one produce.
+// time is what matters: the work per batch is one JSON.parse and one produce,
+// and a principal's events of a batch share one sealed record (records.ts):
+// sealing and producing cost per record far more than per byte.
 
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Server } from 'node:https'
 import { createServer } from 'node:https'
 import type { TLSSocket } from 'node:tls'
-import type { AuditDecoded } from '../../pipeline/audit-decode.ts'
+import type { AuditDecoded, AuditEvent } from '../../pipeline/audit-decode.ts'
 import { auditDecodeReason, decodeAudit } from '../../pipeline/audit-decode.ts'
 import { isLeakwatchError, LeakwatchError } from '../../pipeline/errors.ts'
 import type { HttpServer } from '../../pipeline/http.ts'
 import { badTarget, listen, requestUrl } from '../../pipeline/http.ts'
-import type { OutRecord } from '../../pipeline/runner.ts'
 import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import { readSecretFile } from '../../pipeline/tls.ts'
 import { createSeen } from './dedup.ts'
-import { auditRecord, fitRecords } from './records.ts'
+import { auditRecords, fitRecords } from './records.ts'
 import type { AuditWebhookConfig } from './webhook.config.ts'
 
 export interface AuditWebhookDeps extends CollectorDeps {
@@ -155,7 +156,7 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     }
     const receivedAt = now().toISOString()
     const cluster = decoded.cluster ?? deps.cluster
-    const records: OutRecord[] = []
+    const events: AuditEvent[] = []
     const keys: string[] = []
     const inBatch = new Set<string>()
     let duplicates = 0
@@ -172,18 +173,18 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
       }
       inBatch.add(k)
       keys.push(k)
-      records.push(auditRecord(e, cluster, receivedAt))
+      events.push(e)
     }
     if (dropped > 0) m.events.inc({ collector: 'webhook', outcome: 'stage-dropped' }, dropped)
     if (duplicates > 0) m.events.inc({ collector: 'webhook', outcome: 'duplicate' }, duplicates)
-    if (records.length > 0) {
-      const fit = fitRecords(records, deps.publish, config.maxRecordBytes)
+    if (events.length > 0) {
+      const fit = fitRecords(auditRecords(events, cluster, receivedAt, config.maxEventsPerRecord), deps.publish, config.maxRecordBytes)
       if (fit.truncated > 0) m.events.inc({ collector: 'webhook', outcome: 'truncated' }, fit.truncated)
       const produced = deps.publish(fit.records).then(() => {
         // Remembered only once durable: a batch that failed must not be taken for a duplicate when it is retried.
         // A produce that outlived its answer is remembered too: the API server's retry of it is a duplicate.
         for (const k of keys) seen.add(k)
-        m.events.inc({ collector: 'webhook', outcome: 'produced' }, records.length)
+        m.events.inc({ collector: 'webhook', outcome: 'produced' }, events.length)
       })
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<never>((_, reject) => {
@@ -199,7 +200,7 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
       } catch (err) {
         const code = isLeakwatchError(err) ? err.code : 'LW_ERR_KAFKA_UNAVAILABLE'
         log.warn(
-          { code, reason: (err as Error).message, events: records.length },
+          { code, reason: (err as Error).message, events: events.length },
           'audit batch not acknowledged by Kafka; answered 503 so the API server retries'
         )
         throw new Answer(503, { error: 'the bus did not acknowledge the batch; retry', code })
@@ -207,7 +208,7 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
         clearTimeout(timer)
       }
     }
-    return { accepted: records.length, duplicates, dropped, rejected: decoded.rejected.length }
+    return { accepted: events.length, duplicates, dropped, rejected: decoded.rejected.length }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -37,8 +37,8 @@ import type { Bus } from '../../pipeline/bus.ts'
 import { createKafkaBus } from '../../pipeline/bus-kafka.ts'
 import type { Codec } from '../../pipeline/codec.ts'
 import { createCodec } from '../../pipeline/codec.ts'
-import type { AuditEnvelope } from '../../pipeline/events.ts'
-import { TOPICS } from '../../pipeline/events.ts'
+import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
+import { auditEnvelopes, TOPICS } from '../../pipeline/events.ts'
 import { silentLogger } from '../../pipeline/log.ts'
 import type { Metrics } from '../../pipeline/metrics.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
@@ -83,7 +83,7 @@ async function startHook(): Promise<void> {
     publish: Object.assign(
       async (records: OutRecord[]) => {
         await kafka(records)
-        batches.push(records.map((r) => (codec.decode(TOPICS.audit, r.encoded as Buffer) as AuditEnvelope).event))
+        batches.push(records.flatMap((r) => auditEnvelopes(codec.decode(TOPICS.audit, r.encoded as Buffer) as AuditEnvelope | AuditGroup).map((e) => e.event)))
       },
       { encode: kafka.encode }
     ) as Publish
@@ -122,10 +122,11 @@ async function inKafka(tag: string): Promise<Map<string, number>> {
   const out = new Map<string, number>()
   for (const m of await dumpKafka(services.kafkaBrokers, prefix)) {
     if (m.topic !== TOPICS.audit || m.value === null) continue
-    const e = (codec.decode(TOPICS.audit, m.value) as AuditEnvelope).event
-    if (!tagged(tag)(e)) continue
-    const k = `${e.auditID}/${e.stage}`
-    out.set(k, (out.get(k) ?? 0) + 1)
+    for (const { event: e } of auditEnvelopes(codec.decode(TOPICS.audit, m.value) as AuditEnvelope | AuditGroup)) {
+      if (!tagged(tag)(e)) continue
+      const k = `${e.auditID}/${e.stage}`
+      out.set(k, (out.get(k) ?? 0) + 1)
+    }
   }
   return out
 }

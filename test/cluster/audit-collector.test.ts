@@ -32,8 +32,8 @@ import type { Bus } from '../../pipeline/bus.ts'
 import { createKafkaBus } from '../../pipeline/bus-kafka.ts'
 import { createCodec } from '../../pipeline/codec.ts'
 import { LeakwatchError } from '../../pipeline/errors.ts'
-import type { AuditEnvelope } from '../../pipeline/events.ts'
-import { TOPICS } from '../../pipeline/events.ts'
+import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
+import { auditEnvelopes, TOPICS } from '../../pipeline/events.ts'
 import { createLogger, silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
@@ -168,9 +168,10 @@ before(async () => {
           throw new LeakwatchError('LW_ERR_KAFKA_UNAVAILABLE', 'injected: the broker does not acknowledge')
         }
         await kafka(records)
-        batchSizes.push(records.length)
-        for (const r of records) {
-          const e = (r.value as AuditEnvelope).event
+        // Events, not records: the webhook seals a principal's events of a batch into one record (v2).
+        const envs = records.flatMap((r) => auditEnvelopes(r.value as AuditEnvelope | AuditGroup))
+        batchSizes.push(envs.length)
+        for (const { event: e } of envs) {
           const k = `${e.auditID}/${e.stage}`
           const had = produced.get(k)
           produced.set(k, { event: e, count: (had?.count ?? 0) + 1 })

@@ -16,8 +16,8 @@ import { createAuditWebhook } from '../../collectors/audit/webhook.ts'
 import { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import { createCodec } from '../../pipeline/codec.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
-import type { AuditEnvelope } from '../../pipeline/events.ts'
-import { auditEnvelopeSchema, TOPICS } from '../../pipeline/events.ts'
+import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
+import { auditEnvelopes, auditRecordSchema, TOPICS } from '../../pipeline/events.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
@@ -67,6 +67,11 @@ interface Run {
   state: { fail: boolean; publishes: number }
   metrics: ReturnType<typeof createMetrics>
   logs: () => string
+}
+
+/** The events of produced records, in record order (a v2 record holds several of one principal). */
+function sentEvents(records: OutRecord[]): AuditEnvelope[] {
+  return records.flatMap((r) => auditEnvelopes(r.value as AuditEnvelope | AuditGroup))
 }
 
 async function start(t: TestContext, overrides: Record<string, unknown> = {}): Promise<Run> {
@@ -134,7 +139,7 @@ function post(
   })
 }
 
-test('an EventList from the allowed client certificate is produced whole, keyed by principal, as valid envelopes', async (t) => {
+test('an EventList from the allowed client certificate is produced whole, a record per principal, keyed by it, as valid records', async (t) => {
   const r = await start(t)
   let events = 0
   for (const body of batches) {
@@ -142,18 +147,30 @@ test('an EventList from the allowed client certificate is produced whole, keyed 
     assert.equal(reply.status, 200, reply.body)
     events += (JSON.parse(body) as { items: unknown[] }).items.length
   }
-  assert.equal(r.produced.length, events)
+  assert.equal(sentEvents(r.produced).length, events)
+  assert.ok(r.produced.length < events, 'events of one principal share a record')
+  assert.ok(
+    r.produced.some((rec) => (rec.value as AuditGroup).v === '2'),
+    'the fixture batches hold several events of one principal'
+  )
   for (const rec of r.produced) {
     assert.equal(rec.topic, TOPICS.audit)
-    const env = rec.value as AuditEnvelope
-    assert.ok(safeParse(auditEnvelopeSchema, env).ok)
-    assert.equal(rec.key, env.event.user.username)
-    assert.equal(env.cluster, 'test-cluster')
-    assert.equal(env.receivedAt, '2026-12-06T12:00:00.000Z')
+    assert.ok(safeParse(auditRecordSchema, rec.value).ok)
+    for (const env of auditEnvelopes(rec.value as AuditEnvelope | AuditGroup)) {
+      assert.equal(rec.key, env.event.user.username)
+      assert.equal(env.cluster, 'test-cluster')
+      assert.equal(env.receivedAt, '2026-12-06T12:00:00.000Z')
+    }
+  }
+  // Each principal's events in the order the API server sent them (the access detector's windows rely on it).
+  const byPrincipal = (ids: Array<{ user: string; id: string }>) => {
+    const m = new Map<string, string[]>()
+    for (const x of ids) m.set(x.user, [...(m.get(x.user) ?? []), x.id])
+    return Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)))
   }
   assert.deepEqual(
-    r.produced.map((p) => (p.value as AuditEnvelope).event.auditID),
-    logLines.map((l) => (JSON.parse(l) as { auditID: string }).auditID)
+    byPrincipal(sentEvents(r.produced).map((e) => ({ user: e.event.user.username ?? '', id: e.event.auditID }))),
+    byPrincipal(logLines.map((l) => JSON.parse(l) as { auditID: string; user: { username: string } }).map((e) => ({ user: e.user.username, id: e.auditID })))
   )
   assert.match(r.metrics.registry.render(), /leakwatch_audit_events_total\{collector="webhook",outcome="produced"\} 20/)
 })
@@ -236,7 +253,7 @@ test('a malformed body is 400 with a coded reason and a metric; nothing of it is
   const reply = await post(r.port, mixed, { cert: apiserverCert })
   assert.equal(reply.status, 200)
   assert.deepEqual(JSON.parse(reply.body), { accepted: 1, duplicates: 0, dropped: 0, rejected: 1 })
-  assert.equal(r.produced.length, 1)
+  assert.equal(sentEvents(r.produced).length, 1)
   assert.ok(!r.logs().includes(secret), 'no content in the logs')
   assert.equal((await post(r.port, '{}', { cert: apiserverCert, path: '/other' })).status, 404)
   assert.equal((await post(r.port, '', { cert: apiserverCert, method: 'GET' })).status, 405)
@@ -249,7 +266,7 @@ test('stages: RequestReceived is counted and dropped; ResponseStarted, ResponseC
   const reply = await post(r.port, JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }), { cert: apiserverCert })
   assert.deepEqual(JSON.parse(reply.body), { accepted: 3, duplicates: 0, dropped: 1, rejected: 0 })
   assert.deepEqual(
-    r.produced.map((p) => (p.value as AuditEnvelope).event.stage),
+    sentEvents(r.produced).map((e) => e.event.stage),
     ['ResponseStarted', 'ResponseComplete', 'Panic']
   )
   assert.match(r.metrics.registry.render(), /outcome="stage-dropped"\} 1/)
@@ -267,10 +284,10 @@ test('Kafka not acknowledging → 503 and nothing remembered; the retry is produ
   const retried = await post(r.port, body, { cert: apiserverCert })
   assert.equal(retried.status, 200)
   assert.equal(JSON.parse(retried.body).accepted, n, 'a failed batch is not taken for a duplicate')
-  assert.equal(r.produced.length, n)
+  assert.equal(sentEvents(r.produced).length, n)
   const again = await post(r.port, body, { cert: apiserverCert })
   assert.deepEqual(JSON.parse(again.body), { accepted: 0, duplicates: n, dropped: 0, rejected: 0 })
-  assert.equal(r.produced.length, n)
+  assert.equal(sentEvents(r.produced).length, n)
   assert.equal(r.state.publishes, 2, 'a batch of duplicates is answered without a produce')
 })
 
@@ -280,7 +297,7 @@ test('provider envelopes are accepted on the same endpoint (an EKS subscription 
   const reply = await post(r.port, sub, { cert: apiserverCert })
   assert.equal(reply.status, 200)
   assert.equal(JSON.parse(reply.body).accepted, 3)
-  assert.ok(r.produced.every((p) => (p.value as AuditEnvelope).cluster === 'prod-eu'))
+  assert.ok(sentEvents(r.produced).every((e) => e.cluster === 'prod-eu'))
 })
 
 test('an event whose sealed record would exceed maxRecordBytes is produced without its objects, annotated and counted; its batch goes through', async (t) => {
@@ -357,7 +374,7 @@ test('Kafka slower than produceTimeoutMs: 503 for the API server to retry; once 
   release()
   await held
   await new Promise<void>((resolve) => setImmediate(resolve))
-  assert.equal(produced.length, n)
+  assert.equal(sentEvents(produced).length, n)
   const retry = await post(port, body, { cert: apiserverCert })
   assert.deepEqual(JSON.parse(retry.body), { accepted: 0, duplicates: n, dropped: 0, rejected: 0 })
 })

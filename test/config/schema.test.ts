@@ -11,7 +11,7 @@ import { leaves } from '../../pipeline/schema.ts'
 const UNIT = /(Ms|Bytes|Chars|Lines)(Per[A-Z][A-Za-z]*)?$/
 /** Counts of things, named by the thing: their unit is the noun. */
 const COUNT =
-  /^(max(OccurrenceIds|Locations)PerIncident|maxPoisonBatchRetries|maxFindingsPerLine|maxQueuedJobs|attempts|concurrency|partitions|replicationFactor|port|knownSecretRaise|maxEventsPerBatch|maxEventsPerLine|dedupEntries|zScore|peakFactor|min(Secrets|Namespaces|Denied|ReadsPerHour|StddevReadsPerHour)|slowMin(New)?Secrets|burstMinItems|max(AuditIds|KnownPerPrincipal|ItemsPerWindow))$/
+  /^(max(OccurrenceIds|Locations)PerIncident|maxPoisonBatchRetries|maxFindingsPerLine|maxQueuedJobs|attempts|concurrency|partitions|replicationFactor|port|knownSecretRaise|maxEventsPerBatch|maxEventsPerLine|maxEventsPerRecord|dedupEntries|zScore|peakFactor|min(Secrets|Namespaces|Denied|ReadsPerHour|StddevReadsPerHour)|slowMin(New)?Secrets|burstMinItems|max(AuditIds|KnownPerPrincipal|ItemsPerWindow))$/
 
 test('every option has a description', () => {
   const missing = leaves(configSchema).filter((l) => l.schema.description.trim().length < 10)
