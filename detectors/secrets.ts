@@ -36,6 +36,7 @@ import { createKeywordScanner, findBase64Runs } from './keywords.ts'
 import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
 import { compileRe2 } from './re2-compile.ts'
+import { keywordLead, searchStart } from './regex-lead.ts'
 import type { Rule } from './rule.ts'
 
 interface Compiled {
@@ -50,6 +51,11 @@ interface Compiled {
   follows: RE2 | undefined
   /** Bytes of the rule's longest keyword: where a search from a keyword's end starts. */
   keywordBytes: number
+  /**
+   * Most bytes from a match's start to the end of the keyword it spells (regex-lead.ts), or Infinity:
+   * the rule's search on a line starts that far before the end of the line's first keyword of the rule.
+   */
+  readonly lead: number
   group: number
   allowSecrets: RE2[]
   allowMatches: RE2[]
@@ -239,6 +245,7 @@ class CompiledRule implements Compiled {
   readonly confidence: ReturnType<typeof confidenceOf>
   #patterns: Patterns | undefined
   readonly #compile: () => Patterns
+  #lead: number | undefined
   constructor(
     rule: Rule,
     index: number,
@@ -255,6 +262,11 @@ class CompiledRule implements Compiled {
     this.group = group
     this.#compile = compile
     this.#patterns = lazy ? undefined : compile()
+  }
+  // Read from the regex when the rule first runs: 15 ms for all the built-in rules, most of which a scan never wakes.
+  get lead(): number {
+    this.#lead ??= keywordLead(this.rule.regex, this.rule.keywords) ?? Number.POSITIVE_INFINITY
+    return this.#lead
   }
   #all(): Patterns {
     this.#patterns ??= this.#compile()
@@ -439,7 +451,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
   const buf = scanned.bytes
   const n = lines.length
   const starts = lineStarts(framing, buf)
-  const candidates = candidatesByLine(engine, scanned, lines, starts)
+  const { candidates, firsts } = candidatesByLine(engine, scanned, lines, starts)
   const runs = engine.depth > 0 ? base64RunsByLine(buf, starts, n) : new Array<undefined>(n)
   const escaped = engine.depth > 0 ? escapedLines(buf, starts, n) : new Uint8Array(n)
   for (let i = 0; i < n; i++) {
@@ -453,7 +465,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
       continue
     }
     const lineBuf = buf.subarray(starts[i], (starts[i + 1] ?? 0) - 1)
-    if (cand !== undefined) runRules(scan, cand, i, line, lineBuf, 0, undefined)
+    if (cand !== undefined) runRules(scan, cand, firsts[i], i, line, lineBuf, 0, undefined)
     if (engine.depth === 0) continue
     scanViews(scan, i, line, 0, 0, undefined, lineRuns === undefined ? [] : utf16Spans(line, lineBuf, lineRuns))
   }
@@ -462,16 +474,18 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
 
 /**
  * Per line, the rules one of whose keywords it holds and admits (`admits`), in the order their
- * keywords end; undefined for a line with none.
+ * keywords end, and for each the end of its first keyword on the line (a byte offset of the line);
+ * undefined for a line with none.
  */
 function candidatesByLine(
   engine: Engine,
   scanned: { bytes: Buffer; hits: Int32Array; count: number },
   lines: readonly string[],
   starts: readonly number[]
-): Array<Compiled[] | undefined> {
+): { candidates: Array<Compiled[] | undefined>; firsts: Array<number[] | undefined> } {
   const buf = scanned.bytes
   const candidates: Array<Compiled[] | undefined> = new Array(lines.length)
+  const firsts: Array<number[] | undefined> = new Array(lines.length)
   let li = 0
   const hits = scanned.hits
   // The rules judged on the current line: each is judged once per line, at its first keyword.
@@ -484,18 +498,22 @@ function candidatesByLine(
       judged.clear()
     }
     let list = candidates[li]
+    let ends = firsts[li]
     for (const r of rules) {
       if (judged.has(r)) continue
       judged.add(r)
       if (!admits(r, lines[li] ?? '', buf, starts[li] ?? 0, (starts[li + 1] ?? 0) - 1, end)) continue
-      if (list === undefined) {
+      if (list === undefined || ends === undefined) {
         list = []
+        ends = []
         candidates[li] = list
+        firsts[li] = ends
       }
       list.push(r)
+      ends.push(end - (starts[li] ?? 0))
     }
   }
-  return candidates
+  return { candidates, firsts }
 }
 
 /** Per line, the base64 runs in it worth decoding, as byte offsets of the line. */
@@ -602,15 +620,18 @@ function admits(c: Compiled, text: string, bytes: Buffer, from: number, to: numb
 function scanText(scan: ChunkScan, lineIndex: number, text: string, offset: number, level: number, view?: ViewSpan): void {
   const buf = Buffer.from(text, 'utf8')
   const candidates: Compiled[] = []
+  const firsts: number[] = []
   const judged = new Set<Compiled>()
   scan.engine.keywords.scan(buf, 0, buf.length, (end, rules) => {
     for (const r of rules) {
       if (judged.has(r)) continue
       judged.add(r)
-      if (admits(r, text, buf, 0, buf.length, end)) candidates.push(r)
+      if (!admits(r, text, buf, 0, buf.length, end)) continue
+      candidates.push(r)
+      firsts.push(end)
     }
   })
-  if (candidates.length > 0) runRules(scan, candidates, lineIndex, text, buf, offset, view)
+  if (candidates.length > 0) runRules(scan, candidates, firsts, lineIndex, text, buf, offset, view)
   if (level >= scan.engine.depth) return
   const runs: Array<[number, number]> = []
   findBase64Runs(buf, 0, buf.length, (start, end) => runs.push([start, end]))
@@ -641,10 +662,14 @@ function scanViews(
   }
 }
 
-/** Runs each candidate rule's regex over `buf`, the UTF-8 bytes of `text`. */
+/**
+ * Runs each candidate rule's regex over `buf`, the UTF-8 bytes of `text`, from where its lead before
+ * the end of its first keyword in `buf` allows (`firsts`, in the order of `candidates`; regex-lead.ts).
+ */
 function runRules(
   scan: ChunkScan,
   candidates: readonly Compiled[],
+  firsts: readonly number[] | undefined,
   lineIndex: number,
   text: string,
   buf: Buffer,
@@ -652,8 +677,9 @@ function runRules(
   view: ViewSpan | undefined
 ): void {
   const { engine, lines } = scan
-  for (const c of candidates) {
-    c.re.lastIndex = 0
+  for (let ci = 0; ci < candidates.length; ci++) {
+    const c = candidates[ci] as Compiled
+    c.re.lastIndex = firsts === undefined ? 0 : searchStart(buf, c.lead, firsts[ci] ?? 0)
     for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
       const whole = m[0] as unknown as Buffer
       if (whole.length === 0) {
