@@ -7,6 +7,9 @@ import { test } from 'node:test'
 import RE2 from 're2'
 import { keywordLead, searchStart } from '../../detectors/regex-lead.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { createSecretDetector } from '../../detectors/secrets.ts'
+import type { LogChunk } from '../../pipeline/events.ts'
+import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { seededGen } from '../support/seed.ts'
 
 test('the lead of a prefix rule is its boundary group and its keyword', () => {
@@ -109,4 +112,37 @@ test('on every built-in rule with a lead, a search from its start finds what a s
   }
   assert.ok(withLead >= 100, `${withLead} rules with a lead`)
   assert.ok(compared > withLead * 5, `${compared} lines compared, ${skipped} without a keyword`)
+})
+
+test('the detector finds a Bearer token after many lines that wake its rule, at its column, with multi-byte text before it', () => {
+  // The generic Bearer rule wakes on every audit event's annotation; after LEAD_AFTER_RUNS such lines its search
+  // starts near the line's first keyword, here the header's, after multi-byte text.
+  const g = seededGen('regex-lead-detector')
+  const token = g.base62(40)
+  const event = (i: number, extra: string) =>
+    `{"kind":"Event","auditID":"${i}","user":{"username":"é€😀-${i}"}${extra},"annotations":{"authorization.k8s.io/decision":"allow"}}`
+  const lines = Array.from({ length: 300 }, (_, i) => event(i, ''))
+  const extra = `,"requestHeaders":"é€😀Authorization: Bearer ${token}"`
+  lines[250] = event(250, extra)
+  const detector = createSecretDetector({
+    rules: BUILTIN_RULES,
+    fingerprinter: createFingerprinter('regex-lead-test-key-0123456789abcdef'),
+    maxContextChars: 240,
+    lazyPatterns: true
+  })
+  const chunk: LogChunk = {
+    v: '1',
+    type: 'log-chunk',
+    stream: 'test/lead',
+    source: { type: 'stdin' },
+    startLine: 1,
+    offset: { start: 0, end: 0 },
+    lines,
+    collectedAt: ''
+  }
+  const found = detector.detect(chunk).filter((f) => f.rule === 'http-bearer-token')
+  assert.deepEqual(
+    found.map((f) => [f.location.line, f.location.column]),
+    [[251, (lines[250] as string).indexOf(token) + 1]]
+  )
 })
