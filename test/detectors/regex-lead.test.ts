@@ -8,8 +8,8 @@ import RE2 from 're2'
 import { keywordLead, searchStart } from '../../detectors/regex-lead.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { chunkOf } from '../support/known-secrets.ts'
 import { seededGen } from '../support/seed.ts'
 
 test('the lead of a prefix rule is its boundary group and its keyword', () => {
@@ -130,17 +130,7 @@ test('the detector finds a Bearer token after many lines that wake its rule, at 
     maxContextChars: 240,
     lazyPatterns: true
   })
-  const chunk: LogChunk = {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'test/lead',
-    source: { type: 'stdin' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: ''
-  }
-  const found = detector.detect(chunk).filter((f) => f.rule === 'http-bearer-token')
+  const found = detector.detect(chunkOf(...lines)).filter((f) => f.rule === 'http-bearer-token')
   assert.deepEqual(
     found.map((f) => [f.location.line, f.location.column]),
     [[251, (lines[250] as string).indexOf(token) + 1]]
