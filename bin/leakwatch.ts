@@ -5,6 +5,7 @@
 import './compile-cache.ts'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { setFlagsFromString } from 'node:v8'
 import type { Role } from '../app/registry.ts'
 import type { ScanFormat } from '../app/scan.ts'
 import type { ErrorCode } from '../pipeline/errors.ts'
@@ -174,6 +175,10 @@ async function main(argv: string[]): Promise<number> {
   // Each command loads what it runs: a `run collector` process holds no detector rules and no scanner.
   if (command !== 'mask' && values.forward !== undefined) throw new LeakwatchError('LW_ERR_USAGE', '--forward goes with mask')
   if (command === 'scan') {
+    // A scan is a batch job: V8's efficiency mode (fewer helper threads, later optimising tiers) took a
+    // quarter off the CPU of scanning a 16 MB log (issue #15, bench/shape-speed.ts). Set here, for scan
+    // only: the long-running roles keep V8's defaults.
+    setFlagsFromString('--efficiency-mode')
     const { SCAN_FORMATS, scan } = await import('../app/scan.ts')
     const format = values.format as ScanFormat
     if (!SCAN_FORMATS.includes(format)) throw new LeakwatchError('LW_ERR_USAGE', `unknown --format ${String(format)} (${SCAN_FORMATS.join(', ')})`)

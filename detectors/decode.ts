@@ -21,7 +21,8 @@ export interface DecodedView {
   end: number
 }
 
-const JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/
+// Global so that the test starts at the line's first backslash (lastIndex), not at its start.
+const JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g
 const URL_ESCAPE = /%[0-9A-Fa-f]{2}/
 
 /** A decoded text and, per code unit of it (and one past its end), its column in the encoded text. */
@@ -33,21 +34,32 @@ interface Decoded {
 /** `s` with each match of `re` replaced by `decode(match)`, and the column each decoded code unit came from. */
 function replaceMapped(s: string, re: RegExp, decode: (m: RegExpExecArray) => string): Decoded {
   const parts: string[] = []
-  const src: number[] = []
+  // Sized for the common case (a decoding no longer than its escape, as URL escapes are) and grown if
+  // not: a push per character into an array copied at the end was most of the URL view's cost.
+  let src = new Int32Array(s.length + 1)
+  let k = 0
+  const put = (col: number): void => {
+    if (k === src.length) {
+      const grown = new Int32Array(src.length * 2)
+      grown.set(src)
+      src = grown
+    }
+    src[k++] = col
+  }
   let at = 0
   re.lastIndex = 0
   for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    for (let i = at; i < m.index; i++) src.push(i)
+    for (let i = at; i < m.index; i++) put(i)
     parts.push(s.slice(at, m.index))
     const out = decode(m)
     parts.push(out)
     // The decoded units of one escape all point at its start; the next text starts after it.
-    for (let i = 0; i < out.length; i++) src.push(m.index + Math.floor((i * m[0].length) / out.length))
+    for (let i = 0; i < out.length; i++) put(m.index + Math.floor((i * m[0].length) / out.length))
     at = m.index + m[0].length
   }
-  for (let i = at; i <= s.length; i++) src.push(i)
+  for (let i = at; i <= s.length; i++) put(i)
   parts.push(s.slice(at))
-  return { text: parts.join(''), src: Int32Array.from(src) }
+  return { text: parts.join(''), src: src.subarray(0, k) }
 }
 
 // What each escape character after a backslash decodes to, by its character code. ('\u002f' is '/',
@@ -179,6 +191,7 @@ export function decodeViews(line: string, runs: ReadonlyArray<readonly [number, 
 function escapeViews(line: string): DecodedView[] {
   const views: DecodedView[] = []
   const first = line.indexOf('\\')
+  JSON_ESCAPE.lastIndex = first
   if (first >= 0 && JSON_ESCAPE.test(line)) {
     const [start, end] = escapeWindow(line, first, line.lastIndexOf('\\'))
     const { text, src } = unescapeJson(line, start, end)

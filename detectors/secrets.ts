@@ -36,6 +36,7 @@ import { createKeywordScanner, findBase64Runs } from './keywords.ts'
 import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
 import { compileRe2 } from './re2-compile.ts'
+import { keywordLead, searchStart } from './regex-lead.ts'
 import type { Rule } from './rule.ts'
 
 interface Compiled {
@@ -50,6 +51,11 @@ interface Compiled {
   follows: RE2 | undefined
   /** Bytes of the rule's longest keyword: where a search from a keyword's end starts. */
   keywordBytes: number
+  /**
+   * Most bytes from a match's start to the end of the keyword it spells (regex-lead.ts), or Infinity:
+   * the rule's search on a line starts that far before the end of the line's first keyword of the rule.
+   */
+  readonly lead: number
   group: number
   allowSecrets: RE2[]
   allowMatches: RE2[]
@@ -230,6 +236,9 @@ export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
 
 type Patterns = Pick<Compiled, 're' | 'follows' | 'allowSecrets' | 'allowMatches' | 'allowLines' | 'allowStreams'>
 
+/** Lines or views a rule runs on before its search starts from its lead (regex-lead.ts). */
+const LEAD_AFTER_RUNS = 64
+
 /** One class for eager and lazy rules, so the scan loop sees one object shape; a rule's patterns are compiled together. */
 class CompiledRule implements Compiled {
   readonly rule: Rule
@@ -239,6 +248,8 @@ class CompiledRule implements Compiled {
   readonly confidence: ReturnType<typeof confidenceOf>
   #patterns: Patterns | undefined
   readonly #compile: () => Patterns
+  #lead: number | undefined
+  #runs = 0
   constructor(
     rule: Rule,
     index: number,
@@ -255,6 +266,14 @@ class CompiledRule implements Compiled {
     this.group = group
     this.#compile = compile
     this.#patterns = lazy ? undefined : compile()
+  }
+  // Read from the regex once the rule has run on LEAD_AFTER_RUNS lines: reading every built-in rule's
+  // took 15 ms of a cold start, and a rule woken on a few lines gains nothing from it.
+  get lead(): number {
+    if (this.#lead !== undefined) return this.#lead
+    if (++this.#runs < LEAD_AFTER_RUNS) return Number.POSITIVE_INFINITY
+    this.#lead = keywordLead(this.rule.regex, this.rule.keywords) ?? Number.POSITIVE_INFINITY
+    return this.#lead
   }
   #all(): Patterns {
     this.#patterns ??= this.#compile()
@@ -343,6 +362,22 @@ interface Engine {
   /** Hits kept for findings per line (every reading counts); the rest only mask. */
   maxFindings: number
   onLimit: ((limit: DetectorLimit, at: LimitAt) => void) | undefined
+  /**
+   * Per rule (by index), the pass over a line or view that last judged it (`nextPass`): a rule is judged
+   * once per line, at its first keyword. A stamp per rule instead of a Set cleared per line, which was a
+   * hash lookup per keyword hit.
+   */
+  judged: Int32Array
+  pass: number
+}
+
+/** A new judging pass: rules judged before it count as not judged. */
+function nextPass(engine: Engine): number {
+  if (engine.pass === 0x7fffffff) {
+    engine.judged.fill(0)
+    engine.pass = 0
+  }
+  return ++engine.pass
 }
 
 function createEngine(opts: SecretDetectorOptions): Engine {
@@ -357,7 +392,9 @@ function createEngine(opts: SecretDetectorOptions): Engine {
     overlap: Math.min(opts.windowOverlapChars ?? 1024, Math.floor(maxLine / 2)),
     depth: opts.decodeDepth ?? 2,
     maxFindings: opts.maxFindingsPerLine ?? DEFAULT_MAX_FINDINGS_PER_LINE,
-    onLimit: opts.onLimit
+    onLimit: opts.onLimit,
+    judged: new Int32Array(compiled.length),
+    pass: 0
   }
 }
 
@@ -439,7 +476,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
   const buf = scanned.bytes
   const n = lines.length
   const starts = lineStarts(framing, buf)
-  const candidates = candidatesByLine(engine, scanned, lines, starts)
+  const { candidates, firsts, lineBytes } = candidatesByLine(engine, scanned, lines, starts)
   const runs = engine.depth > 0 ? base64RunsByLine(buf, starts, n) : new Array<undefined>(n)
   const escaped = engine.depth > 0 ? escapedLines(buf, starts, n) : new Uint8Array(n)
   for (let i = 0; i < n; i++) {
@@ -452,8 +489,8 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
       scanWindows(scan, i, line)
       continue
     }
-    const lineBuf = buf.subarray(starts[i], (starts[i + 1] ?? 0) - 1)
-    if (cand !== undefined) runRules(scan, cand, i, line, lineBuf, 0, undefined)
+    const lineBuf = lineBytes[i] ?? buf.subarray(starts[i], (starts[i + 1] ?? 0) - 1)
+    if (cand !== undefined) runRules(scan, cand, firsts[i], i, line, lineBuf, 0, undefined)
     if (engine.depth === 0) continue
     scanViews(scan, i, line, 0, 0, undefined, lineRuns === undefined ? [] : utf16Spans(line, lineBuf, lineRuns))
   }
@@ -462,40 +499,57 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
 
 /**
  * Per line, the rules one of whose keywords it holds and admits (`admits`), in the order their
- * keywords end; undefined for a line with none.
+ * keywords end, and for each the end of its first keyword on the line (a byte offset of the line);
+ * undefined for a line with none.
  */
 function candidatesByLine(
   engine: Engine,
   scanned: { bytes: Buffer; hits: Int32Array; count: number },
   lines: readonly string[],
   starts: readonly number[]
-): Array<Compiled[] | undefined> {
+): { candidates: Array<Compiled[] | undefined>; firsts: Array<number[] | undefined>; lineBytes: Array<Buffer | undefined> } {
   const buf = scanned.bytes
   const candidates: Array<Compiled[] | undefined> = new Array(lines.length)
+  const firsts: Array<number[] | undefined> = new Array(lines.length)
+  // A line's bytes, made once for all its rules' `follows` and kept for their regexes.
+  const lineBytes: Array<Buffer | undefined> = new Array(lines.length)
   let li = 0
   const hits = scanned.hits
-  // The rules judged on the current line: each is judged once per line, at its first keyword.
-  const judged = new Set<Compiled>()
+  const judged = engine.judged
+  let pass = nextPass(engine)
   for (let h = 0; h < scanned.count; h++) {
     const end = hits[2 * h] ?? 0
     const rules = engine.keywords.rulesAt(hits[2 * h + 1] ?? 0)
     if ((starts[li + 1] ?? 0) < end) {
       while ((starts[li + 1] ?? 0) < end) li++
-      judged.clear()
+      pass = nextPass(engine)
     }
     let list = candidates[li]
+    let ends = firsts[li]
     for (const r of rules) {
-      if (judged.has(r)) continue
-      judged.add(r)
-      if (!admits(r, lines[li] ?? '', buf, starts[li] ?? 0, (starts[li + 1] ?? 0) - 1, end)) continue
-      if (list === undefined) {
+      if (judged[r.index] === pass) continue
+      judged[r.index] = pass
+      if (r.rule.requires !== undefined && !holdsAll(lines[li] ?? '', r.rule.requires)) continue
+      if (r.follows !== undefined) {
+        const from = starts[li] ?? 0
+        let lb = lineBytes[li]
+        if (lb === undefined) {
+          lb = buf.subarray(from, (starts[li + 1] ?? 0) - 1)
+          lineBytes[li] = lb
+        }
+        if (!follows(r, r.follows, lb, end - from)) continue
+      }
+      if (list === undefined || ends === undefined) {
         list = []
+        ends = []
         candidates[li] = list
+        firsts[li] = ends
       }
       list.push(r)
+      ends.push(end - (starts[li] ?? 0))
     }
   }
-  return candidates
+  return { candidates, firsts, lineBytes }
 }
 
 /** Per line, the base64 runs in it worth decoding, as byte offsets of the line. */
@@ -585,32 +639,45 @@ function scanWindows(scan: ChunkScan, lineIndex: number, line: string): void {
 }
 
 /**
- * Whether `text`, the UTF-8 `bytes[from, to)`, is a candidate for rule `c`, judged at the first
+ * Whether `text`, the UTF-8 `bytes`, is a candidate for rule `c`, judged at the first
  * keyword of `c` in it (ending at byte `end`) and then never again for the line: its `requires` are
  * in the text (a memchr, cheaper than the search; most URLs have no '@'), and one of its keywords
  * from there on is followed by its `follows`. One linear pass over the rest of the line per rule.
  */
-function admits(c: Compiled, text: string, bytes: Buffer, from: number, to: number, end: number): boolean {
-  if (c.rule.requires !== undefined && !c.rule.requires.every((x) => text.includes(x))) return false
+function admits(c: Compiled, text: string, bytes: Buffer, end: number): boolean {
+  if (c.rule.requires !== undefined && !holdsAll(text, c.rule.requires)) return false
   const f = c.follows
-  if (f === undefined) return true
-  f.lastIndex = Math.max(0, end - from - c.keywordBytes)
-  return f.test(bytes.subarray(from, to))
+  return f === undefined || follows(c, f, bytes, end)
+}
+
+function holdsAll(text: string, parts: readonly string[]): boolean {
+  for (const p of parts) if (!text.includes(p)) return false
+  return true
+}
+
+/** `admits`'s second test: `bytes` holds one of the keywords of `c` then its `follows` (`f`), from the keyword ending at `end`. */
+function follows(c: Compiled, f: RE2, bytes: Buffer, end: number): boolean {
+  f.lastIndex = Math.max(0, end - c.keywordBytes)
+  return f.test(bytes)
 }
 
 /** Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to the line. */
 function scanText(scan: ChunkScan, lineIndex: number, text: string, offset: number, level: number, view?: ViewSpan): void {
   const buf = Buffer.from(text, 'utf8')
   const candidates: Compiled[] = []
-  const judged = new Set<Compiled>()
+  const firsts: number[] = []
+  const { judged } = scan.engine
+  const pass = nextPass(scan.engine)
   scan.engine.keywords.scan(buf, 0, buf.length, (end, rules) => {
     for (const r of rules) {
-      if (judged.has(r)) continue
-      judged.add(r)
-      if (admits(r, text, buf, 0, buf.length, end)) candidates.push(r)
+      if (judged[r.index] === pass) continue
+      judged[r.index] = pass
+      if (!admits(r, text, buf, end)) continue
+      candidates.push(r)
+      firsts.push(end)
     }
   })
-  if (candidates.length > 0) runRules(scan, candidates, lineIndex, text, buf, offset, view)
+  if (candidates.length > 0) runRules(scan, candidates, firsts, lineIndex, text, buf, offset, view)
   if (level >= scan.engine.depth) return
   const runs: Array<[number, number]> = []
   findBase64Runs(buf, 0, buf.length, (start, end) => runs.push([start, end]))
@@ -641,10 +708,14 @@ function scanViews(
   }
 }
 
-/** Runs each candidate rule's regex over `buf`, the UTF-8 bytes of `text`. */
+/**
+ * Runs each candidate rule's regex over `buf`, the UTF-8 bytes of `text`, from where its lead before
+ * the end of its first keyword in `buf` allows (`firsts`, in the order of `candidates`; regex-lead.ts).
+ */
 function runRules(
   scan: ChunkScan,
   candidates: readonly Compiled[],
+  firsts: readonly number[] | undefined,
   lineIndex: number,
   text: string,
   buf: Buffer,
@@ -652,8 +723,9 @@ function runRules(
   view: ViewSpan | undefined
 ): void {
   const { engine, lines } = scan
-  for (const c of candidates) {
-    c.re.lastIndex = 0
+  for (let ci = 0; ci < candidates.length; ci++) {
+    const c = candidates[ci] as Compiled
+    c.re.lastIndex = firsts === undefined ? 0 : searchStart(buf, c.lead, firsts[ci] ?? 0)
     for (let m = c.re.exec(buf); m !== null; m = c.re.exec(buf)) {
       const whole = m[0] as unknown as Buffer
       if (whole.length === 0) {

@@ -43,7 +43,7 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
     ['/^\\s*[A-Za-z][A-Za-z-]*:\\s/', 'anchored; runs separated by disjoint classes: linear']
   ],
   'detectors/decode.ts': [
-    ['/\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})/', 'fixed length: linear'],
+    ['/\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})/g', 'fixed length: linear'],
     ['/%[0-9A-Fa-f]{2}/', 'fixed length: linear'],
     ['/(?:%[0-9A-Fa-f]{2})+/g', 'greedy run of fixed-length units, no ambiguity: linear']
   ],
