@@ -2,7 +2,8 @@
 // it starts with a provider's prefix (ghp_, xoxe.), or the format's pattern matches it. It does not
 // leave it on the first letters alone: format rules' keywords include names (apim, qase, redis), and a
 // random secret starting with one was dropped (one random base62 value in 170,000; CI-seed flakes of
-// context-earlier.test.ts and rules-stability.test.ts).
+// context-earlier.test.ts and rules-stability.test.ts). Nor do the words of allowlists count as a
+// random value's first letters (nONeSNvD…).
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -49,4 +50,12 @@ test('a value in a provider’s prefix or shape stays the format rule’s to jud
   assert.deepEqual(found(`client_secret: ${ghp}`), [['github-token-unchecked', ghp]])
   const akia = `AKIA${gen.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`
   assert.deepEqual(found(`client_secret: ${akia}`), [['aws-access-key-id', akia]])
+})
+
+test('null, none, true and false refuse a password only as a word of their own', () => {
+  for (const w of ['null', 'NONE', 'None', 'true', 'False']) {
+    const pw = `${w}${gen.base62(16)}`
+    assert.deepEqual(found(`DB_PASSWORD=${pw}`), [['generic-password-assignment', pw]])
+    assert.deepEqual(found(`DB_PASSWORD=${w}|${gen.base62(12)}`), [])
+  }
 })
