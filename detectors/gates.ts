@@ -28,11 +28,12 @@ const PLACEHOLDER =
 // Each word in one case (dummy, Dummy, DUMMY), not any mix: a random 36-character base62 token holds
 // "dUmMy" somewhere once in a million, and a rule's gate may not refuse real tokens at that rate
 // (test/detectors/rules-stability.test.ts). The short words count only at the start of a word
-// (your-token, YOUR_KEY, fake_secret): inside a camelCase run ("…oFakeK…") they are as likely
-// in random text, and identifiers such as myFakeKey are names (words.ts) anyway.
+// (your-token, YOUR_KEY, fake_secret) and before a separator: inside a camelCase run ("…oFakeK…")
+// they are as likely in random text, identifiers such as myFakeKey are names (words.ts) anyway, and
+// a password's last letters after its symbol (Harbor4719%YOUR) are one in 2.5 million generated ones.
 const inOneCase = (w: string): string[] => [w, (w[0] ?? '').toUpperCase() + w.slice(1), w.toUpperCase()]
 const SEQUENCES = new RegExp(
-  `0123456|1234567|${['abcdefg', 'bcdefgh', 'qwerty', 'asdfgh', 'example', 'sample', 'dummy', 'redacted', 'changeme', 'placeholder'].flatMap(inOneCase).join('|')}|(?:^|[^A-Za-z0-9])(?:${['fake', 'your'].flatMap(inOneCase).join('|')})`
+  `0123456|1234567|${['abcdefg', 'bcdefgh', 'qwerty', 'asdfgh', 'example', 'sample', 'dummy', 'redacted', 'changeme', 'placeholder'].flatMap(inOneCase).join('|')}|(?:^|[^A-Za-z0-9])(?:${['fake', 'your'].flatMap(inOneCase).join('|')})[-_.]`
 )
 
 /**

@@ -2,12 +2,12 @@
 // it starts with a provider's prefix (ghp_, xoxe.), or the format's pattern matches it. It does not
 // leave it on the first letters alone: format rules' keywords include names (apim, qase, redis), and a
 // random secret starting with one was dropped (one random base62 value in 170,000; CI-seed flakes of
-// context-earlier.test.ts and rules-stability.test.ts). Nor do the words of allowlists count as a
-// random value's first letters (nONeSNvD…).
+// context-earlier.test.ts and rules-stability.test.ts). Nor do the words of gates and allowlists count
+// as a random value's first or last letters (nONeSNvD…, Harbor4719%YOUR).
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatPrefixes } from '../../detectors/gates.ts'
+import { formatPrefixes, valuePlausible } from '../../detectors/gates.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
@@ -58,4 +58,10 @@ test('null, none, true and false refuse a password only as a word of their own',
     assert.deepEqual(found(`DB_PASSWORD=${pw}`), [['generic-password-assignment', pw]])
     assert.deepEqual(found(`DB_PASSWORD=${w}|${gen.base62(12)}`), [])
   }
+})
+
+test('your and fake mark a placeholder before a separator, not as a password’s last letters', () => {
+  for (const v of ['YOUR_KEY_1', 'your-token-here', 'fake_secret_9', 'Fake.secret.9']) assert.equal(valuePlausible(v), false, v)
+  for (const v of ['Harbor4719%YOUR', 'Quartz1234+fake', 'Nimbus5678#Your']) assert.equal(valuePlausible(v), true, v)
+  assert.deepEqual(found('DB_PASSWORD=Harbor4719%YOUR'), [['generic-password-assignment', 'Harbor4719%YOUR']])
 })
