@@ -291,7 +291,15 @@ class CompiledRule implements Compiled {
  */
 function formatClaims(compiled: readonly Compiled[]): FormatClaim {
   const byKeyword = new Map<string, Compiled[]>()
-  for (const c of compiled) if (c.rule.kind === 'pattern') for (const k of c.rule.keywords) byKeyword.set(k, [...(byKeyword.get(k) ?? []), c])
+  const marked = new Set<string>()
+  const alnum = (ch: string): boolean => (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z')
+  for (const c of compiled) {
+    if (c.rule.kind !== 'pattern') continue
+    for (const k of c.rule.keywords) {
+      byKeyword.set(k, [...(byKeyword.get(k) ?? []), c])
+      if (![...k].every(alnum)) marked.add(k)
+    }
+  }
   const whole = new Map<Compiled, RE2>()
   const matches = (c: Compiled, value: string): boolean => {
     let re = whole.get(c)
@@ -301,7 +309,10 @@ function formatClaims(compiled: readonly Compiled[]): FormatClaim {
     }
     return re.test(value)
   }
-  return (value, prefix) => /[^A-Za-z0-9]/.test(prefix) || (byKeyword.get(prefix.toLowerCase()) ?? []).some((c) => matches(c, value))
+  return (value, prefix) => {
+    const k = prefix.toLowerCase()
+    return marked.has(k) || (byKeyword.get(k) ?? []).some((c) => matches(c, value))
+  }
 }
 
 /** `text` as an RE2 pattern that matches it literally. */
