@@ -28,6 +28,7 @@ import type { Masked } from './excerpt.ts'
 import { clipAround, maskText } from './excerpt.ts'
 import type { Framing } from './framing.ts'
 import { frameLines, fromRaw, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
+import type { FormatClaim } from './gates.ts'
 import { formatPrefixes, plausibleSecret } from './gates.ts'
 import type { Hit as HitOf, ViewSpan } from './hits.ts'
 import { distinctHits, place } from './hits.ts'
@@ -299,6 +300,40 @@ class CompiledRule implements Compiled {
   }
 }
 
+/**
+ * A format rule owns a value that starts with one of its keywords when the keyword holds a separator,
+ * the mark of a provider's prefix (ghp_, xoxe., sk-ant-: `xoxe.xoxp-1-REPLACE_ME` is Slack's to judge,
+ * and its rule refuses it), or when the rule's own pattern matches the value. A keyword of letters and
+ * digits alone is as often a name (apilayer, qase, redis) that random values start with: `apimOM1Zi…`
+ * is no Azure APIM key. Asked only of values that start with a keyword, so the patterns are compiled
+ * on first use: a non-global copy, since the rule's own may be mid-search in the scan loop.
+ */
+function formatClaims(compiled: readonly Compiled[]): FormatClaim {
+  const byKeyword = new Map<string, Compiled[]>()
+  const marked = new Set<string>()
+  const alnum = (ch: string): boolean => (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z')
+  for (const c of compiled) {
+    if (c.rule.kind !== 'pattern') continue
+    for (const k of c.rule.keywords) {
+      byKeyword.set(k, [...(byKeyword.get(k) ?? []), c])
+      if (![...k].every(alnum)) marked.add(k)
+    }
+  }
+  const whole = new Map<Compiled, RE2>()
+  const matches = (c: Compiled, value: string): boolean => {
+    let re = whole.get(c)
+    if (re === undefined) {
+      re = compileRe2(c.rule.regex, '', 'LW_ERR_RULE_INVALID', `rule ${c.rule.id}`)
+      whole.set(c, re)
+    }
+    return re.test(value)
+  }
+  return (value, prefix) => {
+    const k = prefix.toLowerCase()
+    return marked.has(k) || (byKeyword.get(k) ?? []).some((c) => matches(c, value))
+  }
+}
+
 /** `text` as an RE2 pattern that matches it literally. */
 function escapeRe2(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
@@ -351,8 +386,9 @@ function compileAllow(allow: GlobalAllow | undefined): Allowlist {
 interface Engine {
   compiled: Compiled[]
   keywords: KeywordScanner<Compiled>
-  /** Prefixes of the format rules, which generic rules leave to them (gates.ts). */
+  /** Prefixes of the format rules, which generic rules leave to them (gates.ts) when the format's pattern matches the value. */
   prefixes: string[]
+  claims: FormatClaim
   allow: Allowlist
   /** Lines longer than this are scanned in windows overlapping by `overlap`. */
   maxLine: number
@@ -387,6 +423,7 @@ function createEngine(opts: SecretDetectorOptions): Engine {
     compiled,
     keywords: createKeywordScanner(compiled),
     prefixes: formatPrefixes(opts.rules),
+    claims: formatClaims(compiled),
     allow: compileAllow(opts.allow),
     maxLine,
     overlap: Math.min(opts.windowOverlapChars ?? 1024, Math.floor(maxLine / 2)),
@@ -805,7 +842,7 @@ function blockHit(
 
 /** A captured value that passes its rule's gates (gates.ts) and no allowlist, the rule's or the detector's. */
 function passes(engine: Engine, c: Compiled, secret: string, line: string, match: Buffer): boolean {
-  if (!plausibleSecret(c.rule, secret, engine.prefixes)) return false
+  if (!plausibleSecret(c.rule, secret, engine.prefixes, engine.claims)) return false
   const allow = engine.allow
   for (const a of c.allowSecrets) if (a.test(secret)) return false
   for (const a of allow.secrets) if (a.test(secret)) return false

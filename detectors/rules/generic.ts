@@ -34,7 +34,10 @@ export const rules: Rule[] = [
         '^<.*>$',
         '^\\*+$',
         '^x+$',
-        '(?i)^(?:changeme|password|redacted|placeholder|example|null|none|undefined|true|false)',
+        '(?i)^(?:changeme|password|redacted|placeholder|example|undefined)',
+        // The short words only as a whole word (`None|…`, `null/…`): as the first letters of a value they are in
+        // one random base62 password in 310,000 (nONeSNvD…), and in people's (Truelove…).
+        '(?i)^(?:null|none|true|false)(?:[^a-z0-9]|$)',
         '^\\[?(?:REDACTED|MASKED|FILTERED|HIDDEN)\\]?$',
         // A lower-case relative path or a Rails route (`'/forgot-password' => "users/passwords#update"`).
         '^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+(?:#[a-z0-9_]+)?$'

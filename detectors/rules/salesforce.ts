@@ -29,6 +29,9 @@ export const rules = [
       negatives: ['Access Token      00D000000000000!<session>', `00D5f000000ABCD!${'x'.repeat(96)}`]
     }),
     // `00d` is in one hex run in a hundred: the org id's case and the `!` are checked before the regex runs.
-    requires: ['00D', '!']
+    requires: ['00D', '!'],
+    // The session part's alphabet holds '.': one in 260,000 ends in "..." (a rules-stability seed), and the
+    // regex takes 80 characters or more after the '!', not a value cut short for display.
+    dotsAreData: true
   }
 ]

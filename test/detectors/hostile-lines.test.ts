@@ -15,6 +15,7 @@ import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
+import { leastCpuMs } from '../support/cost.ts'
 import { seededGen, testSeed } from '../support/seed.ts'
 
 const gen = seededGen('hostile')
@@ -151,18 +152,6 @@ test('inline allow: a bare leakwatch:allow hides nothing from the engine or the 
   assert.equal(both.detect(chunk([`${ghp} ${other} leakwatch:allow=${fingerprinter.of(ghp).slice(0, 16)}`])).length, 1)
 })
 
-/** The least wall time of `f` over `runs` runs, after one warm-up run: the run a loaded machine disturbed least. */
-function leastMs(f: () => void, runs = 3): number {
-  f()
-  let least = Number.POSITIVE_INFINITY
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now()
-    f()
-    least = Math.min(least, performance.now() - t)
-  }
-  return least
-}
-
 function awsLine(n: number, sep = ' '): { line: string; keys: string[] } {
   const keys = Array.from({ length: n }, awsKeyId)
   return { line: keys.join(sep), keys }
@@ -174,8 +163,8 @@ test('cost: a line of N distinct key-shaped values costs linear time (16x the va
     const encode = (l: string): string => (shape === 'raw' ? l : shape === 'url' ? l.replaceAll(' ', '%20') : Buffer.from(l).toString('base64'))
     const small = encode(awsLine(250).line)
     const large = encode(awsLine(4000).line)
-    const t1 = leastMs(() => d.detect(chunk([small])))
-    const t16 = leastMs(() => d.detect(chunk([large])))
+    const t1 = leastCpuMs(() => d.detect(chunk([small])))
+    const t16 = leastCpuMs(() => d.detect(chunk([large])))
     // Linear is ~16x; quadratic was ~256x. The bound leaves room for a loaded machine and a small run that fits a cache.
     assert.ok(t16 < Math.max(t1, 10) * 100, `${shape}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (seed ${testSeed()})`)
   }
@@ -202,8 +191,8 @@ test('cost: a line of one keyword repeated (pass, token, secret, postgres) costs
   for (const word of ['pass', 'token', 'secret_', 'password.', 'postgres', 'machine ']) {
     const small = word.repeat(Math.ceil(4096 / word.length))
     const large = word.repeat(Math.ceil((16 * 4096) / word.length))
-    const t1 = leastMs(() => d.detect(chunk([small])))
-    const t16 = leastMs(() => d.detect(chunk([large])))
+    const t1 = leastCpuMs(() => d.detect(chunk([small])))
+    const t16 = leastCpuMs(() => d.detect(chunk([large])))
     // Linear is ~16x; a check that rescans the rest of the line at each occurrence was ~256x (8 s at 64 KB).
     assert.ok(t16 < Math.max(t1, 5) * 64, `${word}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (seed ${testSeed()})`)
   }
@@ -254,8 +243,8 @@ test('cost: a line of unclosed GitLab section markers or escape sequences costs 
   ] as const) {
     const small = `${unit.repeat(Math.ceil(8192 / unit.length))}\r`
     const large = `${unit.repeat(Math.ceil((16 * 8192) / unit.length))}\r`
-    const t1 = leastMs(() => frameLines([small]))
-    const t16 = leastMs(() => frameLines([large]))
+    const t1 = leastCpuMs(() => frameLines([small]))
+    const t16 = leastCpuMs(() => frameLines([large]))
     assert.ok(t16 < Math.max(t1, 5) * 64, `${what}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms`)
   }
 })

@@ -15,12 +15,12 @@ import kafkajs, { Kafka, logLevel } from 'kafkajs'
 import type { App } from '../../app/roles.ts'
 import { startApp } from '../../app/roles.ts'
 import { loadConfig } from '../../config/load.ts'
-import { createGen } from '../../detectors/gen.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import type { SecureKafkaService, SecureRedisService } from '../harness/services.ts'
 import { LEAKWATCH_REDIS_ACL, startSecureKafka, startSecureRedis } from '../harness/services.ts'
+import { seededGen } from '../support/seed.ts'
 import { capture, startReceiver, waitFor } from './helpers.ts'
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs
@@ -117,7 +117,7 @@ after(async () => {
 test('a leaked secret travels collector → SASL_SSL Kafka → detector → responder → TLS Redis → webhook, each role with only its ACLs', {
   timeout: 300_000
 }, async () => {
-  const g = createGen()
+  const g = seededGen('secure')
   const logs = join(dir, 'logs')
   await mkdir(logs, { recursive: true })
   const receiver = await startReceiver()

@@ -7,13 +7,13 @@ import type { ServerResponse } from 'node:http'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import { createGen } from '../../detectors/gen.ts'
 import { isLeakwatchError, isRetriable } from '../../pipeline/errors.ts'
 import type { VaultClientOptions } from '../../pipeline/vault-client.ts'
 import { createVaultClient, vaultRetriable } from '../../pipeline/vault-client.ts'
 import { getVault, kvMount, kvPut, vaultAdmin } from '../harness/vault.ts'
+import { seededGen } from '../support/seed.ts'
 
-const g = createGen()
+const g = seededGen('vault-client')
 const codes: VaultClientOptions['codes'] = { failed: 'LW_ERR_VAULT_FAILED', rejected: 'LW_ERR_VAULT_REJECTED' }
 
 interface Seen {

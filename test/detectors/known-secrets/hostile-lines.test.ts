@@ -12,6 +12,7 @@ import { createKnownSecretIndex } from '../../../detectors/known-secrets/index.t
 import { unitColumns, unitsBefore } from '../../../detectors/known-secrets/lookup.ts'
 import type { Finding, LogChunk } from '../../../pipeline/events.ts'
 import { createFingerprinter } from '../../../pipeline/fingerprint.ts'
+import { leastCpuMs } from '../../support/cost.ts'
 import { seededGen, testSeed } from '../../support/seed.ts'
 
 const g = seededGen('known-hostile')
@@ -51,18 +52,6 @@ function indexed(n: number) {
   }
 }
 
-/** The least wall time of `f` over `runs` runs, after one warm-up run: the run a loaded machine disturbed least. */
-function leastMs(f: () => void, runs = 3): number {
-  f()
-  let least = Number.POSITIVE_INFINITY
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now()
-    f()
-    least = Math.min(least, performance.now() - t)
-  }
-  return least
-}
-
 const N = 400
 const { index, values, detector } = indexed(16 * N)
 
@@ -84,8 +73,8 @@ for (const [name, shape] of Object.entries(SHAPES)) {
     const places = name === 'each value twice' ? 2 : 1
     assert.equal(found.length, 16 * N * places, `every value found once per place (seed ${testSeed()})`)
     assert.equal(new Set(found.map((f) => f.fingerprint)).size, 16 * N, `every value found (seed ${testSeed()})`)
-    const t1 = leastMs(() => detector.detect(chunk([small])))
-    const t16 = leastMs(() => detector.detect(chunk([large])))
+    const t1 = leastCpuMs(() => detector.detect(chunk([small])))
+    const t16 = leastCpuMs(() => detector.detect(chunk([large])))
     t.diagnostic(`${name}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (${(t16 / t1).toFixed(1)}x)`)
     // Linear is ~16x; the pairwise dedup was ~256x. The bound leaves room for a loaded machine and a small run in cache.
     assert.ok(t16 < Math.max(t1, 5) * 64, `${name}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (seed ${testSeed()})`)
@@ -159,8 +148,8 @@ test('foldIntoKnownSecrets: linear in the findings of a line, folding by fingerp
   )
   const small = make(1000)
   const large = make(16_000)
-  const t1 = leastMs(() => foldIntoKnownSecrets(structuredClone(small)))
-  const t16 = leastMs(() => foldIntoKnownSecrets(structuredClone(large)))
+  const t1 = leastCpuMs(() => foldIntoKnownSecrets(structuredClone(small)))
+  const t16 = leastCpuMs(() => foldIntoKnownSecrets(structuredClone(large)))
   t.diagnostic(`1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (${(t16 / t1).toFixed(1)}x)`)
   assert.ok(t16 < Math.max(t1, 5) * 64, `1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms`)
 })
