@@ -526,21 +526,25 @@ export const rules: Rule[] = [
     lines: [(s) => `IPINFO_TOKEN=${s}`, (s) => `{"uclassify_read_key":"${s}"}`, (s) => `myintervals token ${s}`],
     negatives: ['IPINFO_TOKEN=aaaaaaaaaaaaaa', 'ipinfo token refreshed', 'uclassify_key=123456789012345678', 'ipinfo_token_ttl=3600']
   }),
-  tokenRule({
-    id: 'saas-named-long-token',
-    title: 'Long API token or JWT of a SaaS provider next to its name (zeplin, paperform, calendly, storychief, …)',
-    severity: 'high',
-    token: value(LONG_CLS, `${ALPHABETS.base64url}.`, 120, [155, 301, 400]),
-    regex: namedKey(LONG, LONG_TAIL),
-    keywords: keywords(LONG),
-    follows: FOLLOWS,
-    minEntropy: 3.0,
-    // The longest of these keys is 1,000 characters.
-    validate: (s) => s.length <= 1200,
-    tags: ['saas', 'kingfisher'],
-    lines: [(s) => `ZEPLIN_ACCESS_TOKEN=${s}`, (s) => `{"level":"debug","calendly_token":"${s}"}`],
-    negatives: [`ZEPLIN_ACCESS_TOKEN=${'x'.repeat(200)}`, 'calendly token expired, refreshing', `zeplin token ${'ab12'.repeat(20)}`]
-  }),
+  {
+    ...tokenRule({
+      id: 'saas-named-long-token',
+      title: 'Long API token or JWT of a SaaS provider next to its name (zeplin, paperform, calendly, storychief, …)',
+      severity: 'high',
+      token: value(LONG_CLS, `${ALPHABETS.base64url}.`, 120, [155, 301, 400]),
+      regex: namedKey(LONG, LONG_TAIL),
+      keywords: keywords(LONG),
+      follows: FOLLOWS,
+      minEntropy: 3.0,
+      // The longest of these keys is 1,000 characters.
+      validate: (s) => s.length <= 1200,
+      tags: ['saas', 'kingfisher'],
+      lines: [(s) => `ZEPLIN_ACCESS_TOKEN=${s}`, (s) => `{"level":"debug","calendly_token":"${s}"}`],
+      negatives: [`ZEPLIN_ACCESS_TOKEN=${'x'.repeat(200)}`, 'calendly token expired, refreshing', `zeplin token ${'ab12'.repeat(20)}`]
+    }),
+    // base64url and '.': one token in 65^3 ends in "...", three random characters; the regex takes 120 or more.
+    dotsAreData: true
+  },
   tokenRule({
     id: 'saas-named-uuid-key',
     title: 'API key of a provider whose keys are UUIDs, next to its name (Opsgenie, Postmark, Scaleway, OneSignal, Bugsnag, …)',
