@@ -96,18 +96,24 @@ const CONFIDENCE_RANK: Record<Finding['confidence'], number> = { low: 0, medium:
 /**
  * The first policy entry that matches decides; an entry without actions (or no entry) only alerts, whatever its mode says.
  * Then the confidence caps: a generic finding gets at most `cfg.generic` (default: alert), and an automatic plan for a
- * finding below `cfg.minConfidence` (default: high) becomes a button, so a person decides.
+ * finding below `cfg.minConfidence` (default: high) becomes a button, so a person decides. A password hash
+ * never gets the default webhook (it only alerts unless a policy entry matches it) and at most the button.
  */
 export function rotationPlan(x: Subject, cfg: ResponderConfig['rotation'], fallback: RotationAction[]): RotationPlan {
   return capped(x, cfg, uncapped(x, cfg, fallback))
 }
+
+// A password hash (detectors/rules/password-hash.ts) is not a credential any endpoint can revoke: what
+// ends the exposure is a person changing the password behind it.
+const PASSWORD_HASH = /^(?:password-hash-|kerberos-asrep-hash$)/
 
 function uncapped(x: Subject, cfg: ResponderConfig['rotation'], fallback: RotationAction[]): RotationPlan {
   for (const p of cfg.policy) {
     if (!matches(p.match, x)) continue
     return { mode: p.actions.length === 0 ? 'alert' : p.mode, actions: p.actions }
   }
-  // No entry: the default webhook endpoint, when there is one, is the generic rotation target.
+  // No entry: the default webhook endpoint, when there is one, is the generic rotation target; not for a hash.
+  if (PASSWORD_HASH.test(x.rule)) return { mode: 'alert', actions: [] }
   return { mode: fallback.length === 0 ? 'alert' : cfg.defaultMode, actions: fallback }
 }
 
@@ -115,5 +121,6 @@ function capped(x: Subject, cfg: ResponderConfig['rotation'], plan: RotationPlan
   let mode = plan.mode
   if (x.kind === 'generic' && MODE_RANK[mode] > MODE_RANK[cfg.generic]) mode = cfg.generic
   if (mode === 'auto' && x.confidence !== undefined && CONFIDENCE_RANK[x.confidence] < CONFIDENCE_RANK[cfg.minConfidence]) mode = 'button'
+  if (mode === 'auto' && PASSWORD_HASH.test(x.rule)) mode = 'button'
   return mode === plan.mode ? plan : { mode, actions: plan.actions }
 }

@@ -48,9 +48,14 @@ export const KINGFISHER_NOT_CREDENTIALS: Readonly<Record<string, string>> = {
 // Positive examples whose value is a placeholder, a template or a variable, not a credential: what
 // documentation and boilerplate write where the secret goes. Every rule of ours refuses these on
 // purpose (detectors/gates.ts: placeholders, templates, masks, runs of one character), and so would
-// an operator. By the SHA-256 of the text (first 12 hex digits), with the value that makes it one.
+// an operator. Then tokens altered so that they fail the provider's format (a checksum, a fixed
+// marker, a length), which a format rule refuses as it should. By the SHA-256 of the text (first 12
+// hex digits), with the value that makes it one.
 const WORD = 'the password is a documentation placeholder'
 const VARIABLE = 'the password is a variable, substituted at run time'
+const ALTERED = 'an altered token that fails the format'
+const PLACEHOLDER_TOKEN = "a placeholder in the token's place"
+const DOC_TOKEN = 'a documentation example, not an issued token'
 
 /** `source:rule` → first 12 hex digits of SHA-256(example text) → why it holds no credential. */
 export const KINGFISHER_PLACEHOLDERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -83,5 +88,42 @@ export const KINGFISHER_PLACEHOLDERS: Readonly<Record<string, Readonly<Record<st
     be3dd8bd43ef: `${WORD} (-p PASSWORD)`
   },
   'kingfisher:kingfisher.auth0.2': { '4574d12902e6': 'the secret is a placeholder (YOUR_VERY_LONG_AND_SECURE_CLIENT_SECRET_GOES_HERE_…)' },
-  'kingfisher:kingfisher.tmetric.1': { fe04803ca30a: 'the token is a run of one character (A × 64)' }
+  'kingfisher:kingfisher.tmetric.1': { fe04803ca30a: 'the token is a run of one character (A × 64)' },
+  // Values that fail the provider's format, checked against the format as the provider issues it today
+  // and as gitleaks' and Nosey Parker's rules state it; the same texts under Nosey Parker's rules are
+  // in labels.ts with the same reasons.
+  'kingfisher:kingfisher.azure.1': {
+    '36b3c7d8445a': `${ALTERED} (an AccountKey of 73 base64 characters and ==, where a storage account key is 64 bytes: 86 and ==; its middle is keyboard mashing, sfsdfsdsgfsgfdgfdgfd)`
+  },
+  'kingfisher:kingfisher.buildkite.1': {
+    '8a57da55f4da': `${ALTERED} (bkua_ then a keyboard walk, z x c v b n m / q w e r t y u i o p / l k j, interleaved with 1234567890: Buildkite's API access tokens are bkua_ and 40 hex digits)`
+  },
+  'kingfisher:kingfisher.circleci.1': Object.fromEntries(
+    ['c2f11b5bc813', '6df31006e4a8'].map((h) => [
+      h,
+      `${ALTERED} (CCIPAT_, 24 characters, _, and 40 characters that are not hex: CircleCI's personal tokens are CCIPAT_, 22 base62, _, 40 hex, as gitleaks' circleci-personal-token states it)`
+    ])
+  ),
+  'kingfisher:kingfisher.contentful.1': { '968d73d1929d': `${PLACEHOLDER_TOKEN} (CFPAT- then the alphabet in order, a–z, A–Z, 1–0, _)` },
+  'kingfisher:kingfisher.npm.1': { '7a9e8bf50a5d': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'kingfisher:kingfisher.nuget.1': {
+    '9ac32a4b7b9d': `${ALTERED} (oy2 keys have a fixed layout: the 20th character is a or q and the 32nd e or u; here u and f)`,
+    '5244b35d99d1': `${ALTERED} (oy2 keys have a fixed layout: the 20th character is a or q and the 32nd e or u; here d and 1)`
+  },
+  'kingfisher:kingfisher.nuget.2': Object.fromEntries(
+    ['05ed99567db9', '7590d713b13a'].map((h) => [
+      h,
+      `${ALTERED} (46 characters without NuGet.org's oy2: every NuGet.org API key starts oy2, in the fixed layout of microsoft/security-utilities' NuGetApiKey)`
+    ])
+  ),
+  'kingfisher:kingfisher.openai.1': {
+    '69d7230024fc': `${ALTERED} (T4BlbkFJ where every OpenAI secret key holds T3BlbkFJ, base64 of "OpenAI", as gitleaks' openai-api-key requires)`
+  },
+  'kingfisher:kingfisher.replicate.1': {
+    '4e40b76bc5ff': `${PLACEHOLDER_TOKEN} (r8_ then 12, then the alphabet in order with alternating case, 45 characters where a Replicate token has 37)`
+  },
+  'kingfisher:kingfisher.telegram.1': {
+    d5cf77d457db: `${DOC_TOKEN} (bot id 1234567890, and a secret part without the AA every issued bot token starts with, which gitleaks' and Nosey Parker's rules require)`,
+    e8d963774627: `${DOC_TOKEN} (Apprise's tgram:// URL with bot id 12345678, and a secret part without the AA every issued bot token starts with)`
+  }
 }

@@ -38,6 +38,9 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'noseyparker:np.hashicorp.4': { '8f0307e4997d': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.5': { '342ed7cf1c73': `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
   'noseyparker:np.hashicorp.6': { b3d1c2f81344: `${ASSIGNED} (VAULT_CLIENT_TOKEN)` },
+  'noseyparker:np.npm.1': {
+    '0c0847ca13a0': `${SIBLING} (a legacy npm token, a UUID in NPM_TOKEN, as the rule file's own comment says; kingfisher.npm.2 holds it as a positive)`
+  },
   'noseyparker:np.newrelic.2': { '219e084f7396': `${SIBLING} (a New Relic license key, 36 hex + NRAL)` },
   'noseyparker:np.slack.2': {
     '40a9fae351b4': `${SIBLING} (a Slack user token)`,

@@ -1,7 +1,7 @@
 import type { Rule } from '../rule.ts'
-import { BASE62, drawnBy, format, tokenRule } from './define.ts'
+import { BASE62, drawnBy, format, tokenRule, UUID } from './define.ts'
 import { githubChecksumValid } from './github.ts'
-import { QUOTE } from './patterns.ts'
+import { ASSIGN, assignedThen, QUOTE } from './patterns.ts'
 
 export const rules: Rule[] = [
   tokenRule({
@@ -15,6 +15,22 @@ export const rules: Rule[] = [
     validate: githubChecksumValid,
     lines: [(s) => `//registry.npmjs.org/:_authToken=${s}`, (s) => `NODE_AUTH_TOKEN=${s} npm publish --access public`],
     negatives: [`//registry.npmjs.org/:_authToken=npm_${'x'.repeat(36)}`, 'NPM_TOKEN=npm_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'npm_config_cache=/tmp/.npm']
+  }),
+  tokenRule({
+    id: 'npm-legacy-token',
+    title: 'npm access token (legacy UUID)',
+    severity: 'high',
+    // Before npm_ tokens (2021), npm issued UUIDs; CI still passes them as NPM_TOKEN or, for
+    // actions/setup-node, NODE_AUTH_TOKEN. A UUID means "npm token" only after such a name.
+    token: UUID,
+    regex: (t) => assignedThen('(?:npm|node)[_.-]?(?:auth[_.-]?)?token', t, '(?:[^A-Za-z0-9-]|$)'),
+    keywords: ['npm_token', 'npm-token', 'npmtoken', 'npm_auth_token', 'node_auth_token'],
+    // CI logs name NPM_TOKEN on most lines of a publish job (`NPM_TOKEN: ***`, `secrets.NPM_TOKEN`): only
+    // an assignment of something UUID-shaped is worth the regex.
+    follows: `${ASSIGN}[a-f0-9]{8}-`,
+    minEntropy: 2.5,
+    lines: [(s) => `export NPM_TOKEN="${s}"`, (s) => `env: NODE_AUTH_TOKEN=${s}`, (s) => `{"NPM_AUTH_TOKEN":"${s}"}`],
+    negatives: ['NPM_TOKEN=00000000-0000-0000-0000-000000000000', 'NPM_TOKEN=${NPM_TOKEN}', 'npm_config_cache=/tmp/.npm', 'npm_package_version=1.2.3']
   }),
   {
     id: 'npm-npmrc-auth-token',

@@ -80,3 +80,15 @@ test('confidenceOf: measured precision decides the level, generic rules stay bel
   assert.deepEqual(confidenceOf(rule({ tags: ['unchecked'], validate: () => true }), {}), { level: 'medium' })
   assert.deepEqual(confidenceOf(rule({ kind: 'generic' }), {}), { level: 'medium' })
 })
+
+test('password hashes: no default rotation target, and at most the button even when a policy entry says auto', () => {
+  const hash = (rule: string): Subject => ({ ...subject('pattern', 'high'), rule, severity: 'low' })
+  const cfg = rotation()
+  for (const rule of ['password-hash-bcrypt', 'password-hash-sha512crypt', 'password-hash-md5crypt', 'kerberos-asrep-hash']) {
+    assert.deepEqual(rotationPlan(hash(rule), cfg, webhook), { mode: 'alert', actions: [] }, rule)
+    const policy = rotation({ policy: [{ match: { rule: '^password-hash-|^kerberos-' }, mode: 'auto', actions: webhook }] })
+    assert.equal(rotationPlan(hash(rule), policy, []).mode, 'button', rule)
+  }
+  // A rule whose id merely contains the words is not a hash.
+  assert.equal(rotationPlan(hash('vault-password-hash-token'), cfg, webhook).mode, 'auto')
+})

@@ -445,7 +445,7 @@ export const NOISE_KINDS: Record<string, Maker> = {
       `using credentials from ~/.aws/credentials profile=${word(r)}`,
       `tls: private key does not match public key`,
       `openssl genrsa -out /tmp/${word(r)}.key 2048`,
-      `password_hash=$2b$12$${r.chars(`${B62}./`, 53)}`,
+      `password_hash_algorithm=bcrypt cost=${r.pick(['10', '12', '14'])}`,
       `Masked secrets: ***, *** and ***`
     ]),
   jwt: (r) =>
