@@ -146,7 +146,11 @@ export const auditRecordSchema: s.Schema<AuditEnvelope | AuditGroup> = {
   check: (value, path, issues) =>
     typeof value === 'object' && value !== null && (value as { v?: unknown }).v === '2'
       ? auditGroupSchema.check(value, path, issues)
-      : auditEnvelopeSchema.check(value, path, issues)
+      : auditEnvelopeSchema.check(value, path, issues),
+  is: (value) =>
+    typeof value === 'object' && value !== null && (value as { v?: unknown }).v === '2'
+      ? auditGroupSchema.is?.(value) === true
+      : auditEnvelopeSchema.is?.(value) === true
 }
 
 /** The events of an audit record as one-event envelopes, in order (a v1 record is its own envelope). */

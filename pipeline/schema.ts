@@ -21,6 +21,13 @@ export interface Schema<T> {
   readonly optional: boolean
   /** Validates `value`; pushes issues and returns undefined on failure. */
   check(value: unknown, path: string, issues: Issue[]): T | undefined
+  /**
+   * True only when `check` would accept `value` and return it unchanged (no default to fill in), without
+   * allocating: the bus's hot path (safeParse) hands such a value on as it is instead of copying it and writing a
+   * path string per field. False is always safe (the full check decides). A schema that replaces `check` must
+   * replace or drop `is`.
+   */
+  is?: (value: unknown) => boolean
   /** Converts an environment variable's text to the input of `check`. */
   fromEnv(text: string): unknown
   /** For objects, the field schemas; used to walk the tree for env mapping and docs. */
@@ -38,7 +45,8 @@ function leaf<T>(
   type: string,
   opts: Common<T>,
   test: (v: unknown, path: string, issues: Issue[]) => T | undefined,
-  fromEnv: (t: string) => unknown
+  fromEnv: (t: string) => unknown,
+  is?: (v: unknown) => boolean
 ): Schema<T> {
   return {
     type,
@@ -47,9 +55,12 @@ function leaf<T>(
     defaultValue: opts.default,
     optional: false,
     check: test,
-    fromEnv
+    fromEnv,
+    ...(is === undefined ? {} : { is })
   }
 }
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function describeValue(v: unknown): string {
   if (v === null) return 'null'
@@ -80,7 +91,12 @@ export function string(opts: Common<string> & { minLength?: number; maxLength?: 
       }
       return v
     },
-    (t) => t
+    (t) => t,
+    (v) =>
+      typeof v === 'string' &&
+      (opts.minLength === undefined || v.length >= opts.minLength) &&
+      (opts.maxLength === undefined || v.length <= opts.maxLength) &&
+      (opts.pattern === undefined || opts.pattern.test(v))
   )
 }
 
@@ -108,7 +124,13 @@ export function number(opts: Common<number> & { min?: number; max?: number; inte
       return v
     },
     // Text that is not a number stays text, so the message reads "got string" rather than "got number" for NaN.
-    (t) => (t.trim() === '' || Number.isNaN(Number(t)) ? t : Number(t))
+    (t) => (t.trim() === '' || Number.isNaN(Number(t)) ? t : Number(t)),
+    (v) =>
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (opts.integer !== true || Number.isInteger(v)) &&
+      (opts.min === undefined || v >= opts.min) &&
+      (opts.max === undefined || v <= opts.max)
   )
 }
 
@@ -123,7 +145,8 @@ export function boolean(opts: Common<boolean> = {}): Schema<boolean> {
       }
       return v
     },
-    (t) => (t === 'true' ? true : t === 'false' ? false : t)
+    (t) => (t === 'true' ? true : t === 'false' ? false : t),
+    (v) => typeof v === 'boolean'
   )
 }
 
@@ -138,7 +161,8 @@ export function literal<const L extends readonly string[]>(values: L, opts: Comm
       }
       return v as L[number]
     },
-    (t) => t
+    (t) => t,
+    (v) => typeof v === 'string' && values.includes(v)
   )
 }
 
@@ -148,7 +172,8 @@ export function unknownValue(opts: { description?: string } = {}): Schema<unknow
     'any',
     opts,
     (v) => v,
-    (t) => JSON.parse(t)
+    (t) => JSON.parse(t),
+    (v) => v !== undefined
   )
 }
 
@@ -185,7 +210,15 @@ export function array<T>(item: Schema<T>, opts: Common<T[]> & { maxItems?: numbe
             .split(',')
             .map((s) => s.trim())
             .filter((s) => s !== '')
-            .map((s) => item.fromEnv(s))
+            .map((s) => item.fromEnv(s)),
+    (v) => {
+      const is = item.is
+      if (is === undefined || !Array.isArray(v)) return false
+      if ((opts.maxItems !== undefined && v.length > opts.maxItems) || (opts.minItems !== undefined && v.length < opts.minItems)) return false
+      // A hole reads as undefined, which no item schema returns unchanged.
+      for (let i = 0; i < v.length; i++) if (v[i] === undefined || !is(v[i])) return false
+      return true
+    }
   )
 }
 
@@ -206,12 +239,26 @@ export function record<T>(value: Schema<T>, opts: Common<Record<string, T>> = {}
       }
       return issues.length === before ? out : undefined
     },
-    (t) => JSON.parse(t)
+    (t) => JSON.parse(t),
+    (v) => {
+      const is = value.is
+      if (is === undefined || !isMap(v)) return false
+      for (const k in v) if (Object.hasOwn(v, k) && !is(v[k])) return false
+      // Inherited enumerable keys would be skipped by the loop's own-key test but are not in a JSON value anyway; a
+      // prototype other than Object's means the value was not made by JSON.parse: let the full check copy it.
+      return Object.getPrototypeOf(v) === Object.prototype
+    }
   )
 }
 
 export function optional<T>(inner: Schema<T>): Schema<T | undefined> & { readonly optional: true } {
-  return { ...inner, optional: true as const, check: (v, path, issues) => (v === undefined ? undefined : inner.check(v, path, issues)) }
+  const is = inner.is
+  return {
+    ...inner,
+    optional: true as const,
+    check: (v, path, issues) => (v === undefined ? undefined : inner.check(v, path, issues)),
+    ...(is === undefined ? {} : { is: (v: unknown) => v === undefined || is(v) })
+  }
 }
 
 type Shape = Record<string, Schema<unknown>>
@@ -226,6 +273,12 @@ type Flat<T> = { [K in keyof T]: T[K] } & {}
  */
 export function object<S extends Shape>(shape: S, opts: { description?: string; allowUnknown?: boolean } = {}): Schema<Flat<ObjectOf<S>>> {
   const allDefaulted = Object.values(shape).every((f) => f.hasDefault || f.optional)
+  const fields = Object.entries(shape)
+  // Only when every field can be tested without copying; a field with a default must be filled in, so a value
+  // missing one goes the full way.
+  const fieldIs = fields.every(([, f]) => f.is !== undefined)
+    ? fields.map(([k, f]) => ({ k, is: f.is as (v: unknown) => boolean, absentOk: f.optional && !(f.hasDefault && f.defaultValue !== undefined) }))
+    : undefined
   const self: Schema<Flat<ObjectOf<S>>> = {
     type: 'object',
     description: opts.description ?? '',
@@ -264,7 +317,21 @@ export function object<S extends Shape>(shape: S, opts: { description?: string; 
         if (r !== undefined) out[k] = r
       }
       return issues.length === before ? (out as Flat<ObjectOf<S>>) : undefined
-    }
+    },
+    ...(fieldIs === undefined
+      ? {}
+      : {
+          is(v: unknown): boolean {
+            if (!isMap(v) || Object.getPrototypeOf(v) !== Object.prototype) return false
+            for (const f of fieldIs) {
+              const x = v[f.k]
+              if (x === undefined ? !f.absentOk : !f.is(x)) return false
+            }
+            if (opts.allowUnknown === true) return true
+            for (const k in v) if (!Object.hasOwn(shape, k)) return false
+            return true
+          }
+        })
   }
   return self
 }

@@ -126,6 +126,31 @@ for (const compress of [false, true]) {
   })
 }
 
+test('a decoder that already opened a producer session’s records still refuses every tampered record of it', () => {
+  // The decoder remembers the headers it opened (key and additional data); that must not skip authentication.
+  const producer = createCodec({ payloadKey: KEY, compress: true, compressMinBytes: 64 })
+  const consumer = createCodec({ payloadKey: KEY, compress: false })
+  const genuine = producer.encode(TOPICS.audit, logChunk(Array.from({ length: 20 }, (_, i) => `line ${i}`)))
+  const next = producer.encode(TOPICS.audit, logChunk(['y']))
+  assert.deepEqual(consumer.decode(TOPICS.audit, genuine), logChunk(Array.from({ length: 20 }, (_, i) => `line ${i}`)))
+  for (let i = 0; i < next.length; i++) {
+    const tampered = Buffer.from(next)
+    tampered[i] = (tampered[i] ?? 0) ^ 0x01
+    invalid(() => consumer.decode(TOPICS.audit, tampered))
+  }
+  invalid(() => consumer.decode(TOPICS.logs, next), /failed authentication/)
+  invalid(() => consumer.decode(TOPICS.audit, next.subarray(0, 30)), /truncated/)
+  assert.deepEqual(consumer.decode(TOPICS.audit, next), logChunk(['y']))
+})
+
+test('records of many producer sessions interleaved all open (more sessions than the decoder remembers headers of)', () => {
+  const producers = Array.from({ length: 20 }, () => createCodec({ payloadKey: KEY, compress: false }))
+  const consumer = createCodec({ payloadKey: KEY, compress: false })
+  for (let round = 0; round < 3; round++)
+    for (const [i, p] of producers.entries())
+      assert.deepEqual(consumer.decode(TOPICS.audit, p.encode(TOPICS.audit, logChunk([`${round}/${i}`]))), logChunk([`${round}/${i}`]))
+})
+
 test('truncated sealed records are invalid', () => {
   const codec = createCodec({ payloadKey: KEY, compress: false })
   const bytes = codec.encode(TOPICS.logs, logChunk(['x']))
