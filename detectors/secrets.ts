@@ -37,6 +37,7 @@ import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
 import { compileRe2 } from './re2-compile.ts'
 import type { Rule } from './rule.ts'
+import { secretShapedRuns } from './secret-shape.ts'
 
 interface Compiled {
   rule: Rule
@@ -800,7 +801,9 @@ function createContexts(
   earlier: (text: string) => Array<[number, number]>
 ): Contexts {
   const inChunk = createOccurrences(hits)
-  const elsewhere = (text: string): Array<[number, number]> => [...inChunk(text), ...earlier(text)]
+  // Values found in this chunk or an earlier one wherever they stand, and every run shaped like a credential:
+  // a value that only a later chunk will find is already in this context when it is printed (secret-shape.ts).
+  const elsewhere = (text: string): Array<[number, number]> => [...inChunk(text), ...earlier(text), ...secretShapedRuns(text)]
   const lineSpans = new Map<number, Array<[number, number]>>()
   const viewSpans = new Map<number, Map<string, Array<[number, number]>>>()
   const spansOf = (i: number): Array<[number, number]> => {
