@@ -26,7 +26,7 @@ const MIN_ENTROPY = 2.5
 const ALWAYS_MASKED = 4096
 // The share of neighbouring letters and digits that change class at or above which a run is random (secretShaped).
 const RANDOM_SWITCHES = 0.3
-const MIXED_SWITCHES = 0.2
+const MIXED_SWITCHES = 0.12
 // A part of a run between separators is judged on its own from this many characters.
 const SEGMENT_MIN = 12
 

@@ -866,7 +866,7 @@ const OCCURRENCE_KEY = 8
 // Values found in earlier chunks, masked in later chunks' contexts: a value found on a line in one chunk (or
 // one 1 MiB window of a long line) can stand in another chunk where no rule sees it (fuzz seed 20261211,
 // case 2540). The most recent ones, by first sight; what falls out can again show in a later context.
-// (A value found later than the context that shows it is not covered: output is streamed.)
+// A value found later than the context that shows it is covered only if it looks random: secret-shape.ts.
 const REMEMBERED_VALUES = 1024
 
 /** The last `max` distinct values added (of OCCURRENCE_KEY characters or more) and where they stand in a text. */
