@@ -19,6 +19,7 @@ import { benchmark as collector } from './collector.ts'
 import { benchmark as engine } from './engine.ts'
 import { benchmark as knownSecrets } from './known-secrets.ts'
 import { benchmark as responder } from './responder.ts'
+import { benchmark as secretShape } from './secret-shape.ts'
 import { benchmark as shapes } from './shape-speed.ts'
 import { benchmark as worstCase } from './worst-case.ts'
 
@@ -57,6 +58,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   engine,
   knownSecrets,
   responder,
+  secretShape,
   shapes,
   worstCase
 ]

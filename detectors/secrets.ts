@@ -39,6 +39,7 @@ import { readBlock } from './pem.ts'
 import { compileRe2 } from './re2-compile.ts'
 import { keywordLead, searchStart } from './regex-lead.ts'
 import type { Rule } from './rule.ts'
+import { secretShapedRuns } from './secret-shape.ts'
 
 interface Compiled {
   rule: Rule
@@ -909,7 +910,9 @@ function createContexts(
   earlier: (text: string) => Array<[number, number]>
 ): Contexts {
   const inChunk = createOccurrences(hits)
-  const elsewhere = (text: string): Array<[number, number]> => [...inChunk(text), ...earlier(text)]
+  // Values found in this chunk or an earlier one wherever they stand, and every run shaped like a credential:
+  // a value that only a later chunk will find is already in this context when it is printed (secret-shape.ts).
+  const elsewhere = (text: string): Array<[number, number]> => [...inChunk(text), ...earlier(text), ...secretShapedRuns(text)]
   const lineSpans = new Map<number, Array<[number, number]>>()
   const viewSpans = new Map<number, Map<string, Array<[number, number]>>>()
   const spansOf = (i: number): Array<[number, number]> => {
@@ -972,7 +975,7 @@ const OCCURRENCE_KEY = 8
 // Values found in earlier chunks, masked in later chunks' contexts: a value found on a line in one chunk (or
 // one 1 MiB window of a long line) can stand in another chunk where no rule sees it (fuzz seed 20261211,
 // case 2540). The most recent ones, by first sight; what falls out can again show in a later context.
-// (A value found later than the context that shows it is not covered: output is streamed.)
+// A value found later than the context that shows it is covered only if it looks random: secret-shape.ts.
 const REMEMBERED_VALUES = 1024
 
 /** The last `max` distinct values added (of OCCURRENCE_KEY characters or more) and where they stand in a text. */

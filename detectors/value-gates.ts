@@ -68,14 +68,16 @@ export function templateValue(value: string, dotsAreData = false): boolean {
 // Identifiers and digests: UUIDs of any version and case (request, session, tenant, trace and
 // correlation ids), W3C trace context, a digest named by its algorithm (`sha256:…`, `sha512-…`
 // subresource integrity, `md5=`), Docker image digests, a lower-case path (`/en/docs/auth`: random
-// base64 of 20+ characters holds an upper-case letter), a reverse-DNS name (`com.apple.xpc.activity/4505`:
+// base64 of 20+ characters holds an upper-case letter), a lower-case network-path reference (`//registry.npmjs.org/`,
+// an .npmrc key that a generic value cut at its ':' took: fuzz seed 20261212, mask-scan case 1601; base64 has
+// no '.', base64url no '/'), a reverse-DNS name (`com.apple.xpc.activity/4505`:
 // a TLD, then short segments; dotted tokens such as Dynatrace's have long random segments), and an ARN or a URN that names a
 // resource (the secret's address, not its value).
 const IDENTIFIER = new RE2(
   '^(?:\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?|' +
     '[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}|' +
     '(?i:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3|crc32c?)[:=-][A-Za-z0-9+/=_-]+|' +
-    '[\\w./:-]+@sha256:[0-9a-f]{64}|(?:/[a-z0-9@._-]+){2,}/?|[a-z]{2,6}(?:\\.[a-z][a-z0-9-]{0,19}){2,}(?:/[A-Za-z0-9._-]+)?|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:.+|urn:[a-z0-9-]+:.+)$'
+    '[\\w./:-]+@sha256:[0-9a-f]{64}|(?:/[a-z0-9@._-]+){2,}/?|//[a-z0-9-]+(?:\\.[a-z0-9-]+)+(?::[0-9]{1,5})?(?:/[a-z0-9._~%-]*)*|[a-z]{2,6}(?:\\.[a-z][a-z0-9-]{0,19}){2,}(?:/[A-Za-z0-9._-]+)?|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:.+|urn:[a-z0-9-]+:.+)$'
 )
 
 /** An identifier or a digest named as one: never a credential whatever name it is assigned to. */

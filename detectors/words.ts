@@ -50,9 +50,9 @@ const JOINED_BY_SYMBOL = /[A-Za-z0-9][$!^][A-Za-z0-9]/
 /**
  * A name: every part between punctuation is a number (`2024`), a version (`v2`) or letters, and the
  * letters make an identifier (payments-db-credentials-v2, cart_main_key_v3, var.db_password,
- * secret/data/ci/npm, SecretStr(…)). A name assigned to a secret-ish key is a reference, not the
- * secret. Parts that mix letters and digits, and long runs of digits, are what random tokens are made of, and `+`, `=`, `~`,
- * `%` belong to encodings: they do not separate parts. Passphrases of dictionary words
+ * secret/data/ci/npm, SecretStr(…), HostName=acme.azure-devices.net). A name assigned to a secret-ish key is a reference, not the
+ * secret. Parts that mix letters and digits, and long runs of digits, are what random tokens are made of, and `+`, `~`, `%`
+ * and a trailing `=` belong to encodings: they do not separate parts. Passphrases of dictionary words
  * (correct-horse-battery-staple) are names too: the known-secrets detector is what catches those.
  */
 export function nameLike(value: string): boolean {
@@ -60,7 +60,10 @@ export function nameLike(value: string): boolean {
   // mycoin!1) they are a person's password. (A `$` template reference is the placeholder gate's.)
   if (JOINED_BY_SYMBOL.test(value)) return false
   const words: string[] = []
-  for (const part of value.split(/[^A-Za-z0-9+=~%]+/)) {
+  // An '=' with more after it is an assignment (HostName=acme.azure-devices.net, DATABASE_URL=postgres): a
+  // generic rule's value cut at ';' or ':' inside a connection string or a nested NAME=value holds the name
+  // (fuzz seed 20261212, mask-scan case 1726). Only base64's trailing padding stays joined to its part.
+  for (const part of value.split(/[^A-Za-z0-9+=~%]+|=+(?=[^=])/)) {
     // Names carry short numbers (v2, 2024, 20240101, a 12-digit account id); a longer run of digits is
     // random material: `key-` + 32 hex that happen to be all digits is a Mailgun key, not a name.
     if (part === '' || /^[vV]?[0-9]{1,13}$/.test(part)) continue

@@ -7,6 +7,7 @@
 import type { Finding, LogChunk, Source } from '../../pipeline/events.ts'
 import { stableId } from '../../pipeline/fingerprint.ts'
 import { clipAround, maskText } from '../excerpt.ts'
+import { secretShapedRuns } from '../secret-shape.ts'
 import type { DetectorLimit, FramedChunk, LimitAt, SecretDetector } from '../secrets.ts'
 import { DEFAULT_MAX_FINDINGS_PER_LINE, INLINE_ALLOW, INLINE_ALLOW_HEX, inlineMarkers } from '../secrets.ts'
 import type { FormKind } from './encode.ts'
@@ -137,7 +138,8 @@ export function createKnownSecretDetector(opts: KnownSecretDetectorOptions): Kno
         const spans = kept.map((h): [number, number] => [h.start, h.end])
         // The engine's contexts of this line mask these values, and these contexts mask every secret the engine found on it.
         framed?.reportSpans(i, spans)
-        const masked = maskText(line, [...spans, ...(framed?.secretSpans(i) ?? [])])
+        // And every run shaped like a credential, which a later chunk may find (../secret-shape.ts).
+        const masked = maskText(line, [...spans, ...(framed?.secretSpans(i) ?? []), ...secretShapedRuns(line)])
         // The line's inline markers, read once: a search of the line per hit was quadratic in a line of many values.
         const markers = line.includes(INLINE_ALLOW) ? inlineMarkers(line) : undefined
         let made = 0

@@ -68,3 +68,51 @@ test('the generic rule still reports a random value, cut at a colon or holding a
     )
   }
 })
+
+/** Every character JSON-escaped (`\u002f`), as the fuzz case's UTF-16 line held it. */
+const jsonEscaped = (s: string): string => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
+
+test('a connection string assigned to a secret-ish name: its HostName=… head is no secret; its key is reported (fuzz seed 20261212, mask-scan case 1726)', () => {
+  for (let i = 0; i < 50; i++) {
+    const key = `${gen.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 43)}=`
+    const conn = `HostName=acme.azure-devices.net;DeviceId=sensor-1;SharedAccessKey=${key}`
+    for (const line of [`token: ${conn}`, `token: ${percent(conn)}`, `{"config":"token: ${jsonEscaped(conn)}"}`]) {
+      const found = detector.detect(chunk([line]))
+      const heads = found.filter((f) => revealedSecret(f)?.startsWith('HostName') === true)
+      assert.deepEqual(
+        heads.map((f) => `${f.rule} ${f.preview}`),
+        [],
+        `seed ${testSeed()}: the connection string's host assignment is no secret (${line.slice(0, 40)})`
+      )
+      assert.ok(
+        found.some((f) => revealedSecret(f) === key),
+        `seed ${testSeed()}: the shared access key is still reported (${found.map((f) => f.rule).join(', ')})`
+      )
+      for (const f of found) assert.ok(!f.context.includes(key), `seed ${testSeed()}`)
+    }
+  }
+})
+
+test('an .npmrc line assigned to a secret-ish name: its //registry/ key is no secret; its token is reported (fuzz seed 20261212, mask-scan case 1601)', () => {
+  for (let i = 0; i < 50; i++) {
+    const token = gen.base62(36)
+    const npmrc = `//registry.npmjs.org/:_authToken=${token}`
+    for (const line of [
+      `client_secret: ${npmrc}`,
+      `{"msg":"client_secret: ${jsonEscaped(npmrc)}"}`,
+      `client_secret: //npm.pkg.example.com:8443/repo/:_authToken=${token}`
+    ]) {
+      const found = detector.detect(chunk([line]))
+      const keys = found.filter((f) => revealedSecret(f)?.startsWith('//') === true)
+      assert.deepEqual(
+        keys.map((f) => `${f.rule} ${f.preview}`),
+        [],
+        `seed ${testSeed()}: the registry address is no secret (${line.slice(0, 40)})`
+      )
+      assert.ok(
+        found.some((f) => revealedSecret(f) === token),
+        `seed ${testSeed()}: the registry token is still reported (${found.map((f) => f.rule).join(', ')})`
+      )
+    }
+  }
+})
