@@ -27,7 +27,7 @@ import { createLineWindows, windowFindings } from './line-windows.ts'
 import type { DetectorSetup } from './scan.ts'
 import { blockRules, createCliDetector } from './scan.ts'
 import type { Encoding } from './scan-input.ts'
-import { SNIFF_BYTES, sniff } from './scan-input.ts'
+import { createInputDecoder, SNIFF_BYTES, sniff } from './scan-input.ts'
 
 export interface MaskOptions extends DetectorSetup {
   /** Exit code when something was masked. */
@@ -333,11 +333,13 @@ export async function mask(opts: MaskOptions): Promise<number> {
           decode = (b) => d.write(b)
           finish = () => d.end()
         } else {
-          // The BOM, if any, is kept as a character, so it is written back as it came.
-          const d = new TextDecoder(kind.encoding, { ignoreBOM: true })
-          decode = (b) => d.decode(b, { stream: true })
-          finish = () => d.decode()
-          encode = encoder(kind.encoding)
+          // The BOM, if any, is kept as a character, so it is written back as it came. Input that goes on
+          // in UTF-8 after a UTF-16 start is written on as UTF-8 (lines already held then too).
+          const d = createInputDecoder(kind.encoding, { ignoreBOM: true })
+          decode = (b) => d.decode(b)
+          finish = () => d.end()
+          const utf16 = encoder(kind.encoding)
+          encode = (s) => (d.switched ? s : utf16(s))
         }
       }
       pending += decode(data)

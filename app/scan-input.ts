@@ -189,3 +189,67 @@ export function createContainerSplitter(sink: LineSink): { write: (bytes: Buffer
     }
   }
 }
+
+/** A streaming decoder for an input's bytes; `switched` is true once UTF-16 input has turned into UTF-8. */
+export interface InputDecoder {
+  decode: (b: Buffer) => string
+  end: () => string
+  readonly switched: boolean
+}
+
+// A UTF-16 code unit of ASCII text holds a NUL byte; one of other scripts a byte outside printable ASCII,
+// nearly always (CJK: both bytes printable for ~22% of units). 16 units in a row with neither are bytes
+// of another encoding: what an appending writer added after a UTF-16 start (16 CJK units all printable:
+// ~3e-11).
+const SWITCH_UNITS = 16
+const asciiByte = (b: number): boolean => (b >= 0x20 && b <= 0x7e) || b === 0x09 || b === 0x0a || b === 0x0d
+
+/**
+ * Decodes an input in the encoding sniffed from its head. UTF-16 is watched to the end: a file that starts
+ * in UTF-16 and goes on in UTF-8 (a Windows tool's line, then another writer's) is decoded as UTF-8 from
+ * where the UTF-16 stops, instead of as UTF-16 garbage that would hide every secret after it — whoever
+ * writes a log's first line must not blind the rest of it.
+ */
+export function createInputDecoder(encoding: Encoding, opts: { ignoreBOM?: boolean } = {}): InputDecoder {
+  const utf8 = new TextDecoder('utf-8')
+  if (encoding === 'utf-8') return { decode: (b) => utf8.decode(b, { stream: true }), end: () => utf8.decode(), switched: false }
+  const utf16 = new TextDecoder(encoding, { ignoreBOM: opts.ignoreBOM === true })
+  let switched = false
+  let pending: Buffer = Buffer.alloc(0)
+  return {
+    get switched() {
+      return switched
+    },
+    decode(b: Buffer): string {
+      if (switched) return utf8.decode(b, { stream: true })
+      const buf = pending.length === 0 ? b : Buffer.concat([pending, b])
+      let run = 0
+      let runStart = 0
+      let i = 0
+      for (; i + 1 < buf.length; i += 2) {
+        const x = buf[i] as number
+        const y = buf[i + 1] as number
+        if (x === 0 || y === 0 || !asciiByte(x) || !asciiByte(y)) {
+          run = 0
+          runStart = i + 2
+          continue
+        }
+        if (++run >= SWITCH_UNITS) {
+          switched = true
+          pending = Buffer.alloc(0)
+          return utf16.decode(buf.subarray(0, runStart)) + utf8.decode(buf.subarray(runStart), { stream: true })
+        }
+      }
+      // Undecided units (a run shorter than the bar) and an odd last byte wait for the next bytes.
+      const keep = run > 0 ? runStart : i
+      pending = Buffer.from(buf.subarray(keep))
+      return utf16.decode(buf.subarray(0, keep), { stream: true })
+    },
+    end(): string {
+      if (switched) return utf8.decode()
+      const rest = pending
+      pending = Buffer.alloc(0)
+      return utf16.decode(rest)
+    }
+  }
+}

@@ -30,7 +30,7 @@ import { baselineEntry, readBaseline, writeBaseline } from './baseline.ts'
 import { createLineWindows, WINDOW_CHARS, windowFindings } from './line-windows.ts'
 import type { SarifNotes, SarifTool } from './sarif.ts'
 import { toSarif } from './sarif.ts'
-import { createContainerSplitter, createTextSplitter, SNIFF_BYTES, sniff } from './scan-input.ts'
+import { createContainerSplitter, createInputDecoder, createTextSplitter, SNIFF_BYTES, sniff } from './scan-input.ts'
 
 export type ScanFormat = 'text' | 'json' | 'jsonl' | 'sarif'
 export const SCAN_FORMATS: readonly ScanFormat[] = ['text', 'json', 'jsonl', 'sarif']
@@ -271,11 +271,11 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     write = c.write
     close = c.close
   } else {
-    const text = new TextDecoder(kind.encoding)
+    const text = createInputDecoder(kind.encoding)
     const lineSplitter = createTextSplitter(sink)
-    write = (b) => lineSplitter.write(text.decode(b, { stream: true }))
+    write = (b) => lineSplitter.write(text.decode(b))
     close = () => {
-      lineSplitter.write(text.decode())
+      lineSplitter.write(text.end())
       lineSplitter.close()
     }
   }

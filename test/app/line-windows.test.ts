@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { LineWindow } from '../../app/line-windows.ts'
 import { createLineWindows, overlapFor, windowFindings } from '../../app/line-windows.ts'
-import { createContainerSplitter, createTextSplitter, sniff } from '../../app/scan-input.ts'
+import { createContainerSplitter, createInputDecoder, createTextSplitter, sniff } from '../../app/scan-input.ts'
 import type { Finding } from '../../pipeline/events.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -81,6 +81,35 @@ test('random bytes are binary whatever their length from 256 bytes, with or with
     const bom = [[], [0xef, 0xbb, 0xbf], [0xff, 0xfe], [0xfe, 0xff]][draw % 4] as number[]
     const head = Buffer.concat([Buffer.from(bom), bytes]).subarray(0, 8192)
     assert.equal(sniff(head).binary, true, `draw ${draw}: ${head.length} bytes after [${bom.join(',')}]`)
+  }
+})
+
+test('UTF-16 that goes on in UTF-8 is decoded as UTF-8 from there, wherever the reads cut; UTF-16 text of any script never switches', () => {
+  const decodeAll = (bytes: Buffer, encoding: 'utf-16le' | 'utf-16be'): { text: string; switched: boolean } => {
+    const d = createInputDecoder(encoding)
+    let text = ''
+    for (let at = 0; at < bytes.length; ) {
+      const n = 1 + rng.int(40)
+      text += d.decode(bytes.subarray(at, at + n))
+      at += n
+    }
+    return { text: text + d.end(), switched: d.switched }
+  }
+  const be = (s: string): Buffer => Buffer.from(s, 'utf16le').swap16()
+  for (let round = 0; round < 200; round++) {
+    const head = `\ufeffhello from a windows tool ${round}\r\n`
+    const tail = `GITHUB_TOKEN=ghp_${rng.chars('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 36)} and on\n`
+    const le = decodeAll(Buffer.concat([Buffer.from(head, 'utf16le'), Buffer.from(tail)]), 'utf-16le')
+    assert.deepEqual(le, { text: head.slice(1) + tail, switched: true }, `round ${round}`)
+    const big = decodeAll(Buffer.concat([be(head), Buffer.from(tail)]), 'utf-16be')
+    assert.deepEqual(big, { text: head.slice(1) + tail, switched: true }, `round ${round}`)
+    // Random characters of the Basic Multilingual Plane (CJK, Cyrillic, ASCII, …), no surrogates: UTF-16 to the end.
+    const chars = Array.from({ length: 400 }, () => {
+      const c = rng.int(0xd800)
+      return String.fromCharCode(c < 0x20 ? 0x20 + c : c)
+    }).join('')
+    assert.deepEqual(decodeAll(Buffer.from(chars, 'utf16le'), 'utf-16le'), { text: chars, switched: false }, `round ${round}`)
+    assert.deepEqual(decodeAll(be(chars), 'utf-16be'), { text: chars, switched: false }, `round ${round}`)
   }
 })
 

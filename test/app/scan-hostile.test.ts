@@ -97,6 +97,31 @@ test('NULs in the first 8 KiB and UTF-16 (with and without BOM) are scanned as t
   assertAbsent(blob, s[5] as string)
 })
 
+test('a file that starts in UTF-16 and goes on in UTF-8 does not hide its secrets: scan finds them, mask masks them', async () => {
+  const secret = gen.githubToken('ghp_')
+  const tail = `connecting\nGITHUB_TOKEN=${secret}\n`
+  for (const [name, head] of [
+    ['mixed-le.log', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('started by a windows tool\r\n', 'utf16le')])],
+    ['mixed-be.log', Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be('started by a windows tool\r\n')])],
+    ['mixed-bare.log', Buffer.from('started by a windows tool\r\n'.repeat(4), 'utf16le')]
+  ] as const) {
+    const path = file(`mixed/${name}`, Buffer.concat([head, Buffer.from(tail)]))
+    const out = await run(['scan', '--format', 'jsonl', path])
+    assert.equal(out.code, 1, `${name}: ${out.stderr}`)
+    assert.deepEqual(
+      jsonl(out.stdout).map((f) => [f.rule, f.column]),
+      [['github-pat-classic', 14]],
+      name
+    )
+    assertAbsent(out, secret)
+    const m = liveCli(['mask'], dir)
+    m.stdin.end(Buffer.concat([head, Buffer.from(tail)]))
+    await m.closed
+    assert.ok(!m.out().includes(secret) && !m.err().includes(secret), `${name}: mask printed the secret`)
+    assert.match(m.out(), /GITHUB_TOKEN=ghp_\*+/, name)
+  }
+})
+
 test('a secret split across CRI P/F records, or docker json-file pieces, is found by scan as by the pod-log collector', async () => {
   const a = gen.githubToken('ghp_')
   const b = gen.githubToken('ghp_')
