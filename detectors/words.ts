@@ -63,7 +63,8 @@ export function nameLike(value: string): boolean {
   // An '=' with more after it is an assignment (HostName=acme.azure-devices.net, DATABASE_URL=postgres): a
   // generic rule's value cut at ';' or ':' inside a connection string or a nested NAME=value holds the name
   // (fuzz seed 20261212, mask-scan case 1726). Only base64's trailing padding stays joined to its part.
-  for (const part of value.split(/[^A-Za-z0-9+=~%]+|=+(?=[^=])/)) {
+  // The lookbehind starts a run of '=' only at its first one, so a long run at the end costs its length once.
+  for (const part of value.split(/[^A-Za-z0-9+=~%]+|(?<!=)=+(?=[^=])/)) {
     // Names carry short numbers (v2, 2024, 20240101, a 12-digit account id); a longer run of digits is
     // random material: `key-` + 32 hex that happen to be all digits is a Mailgun key, not a name.
     if (part === '' || /^[vV]?[0-9]{1,13}$/.test(part)) continue
