@@ -249,7 +249,8 @@ test('a wrong or missing X-Gitlab-Token is refused with 401, counted, and nothin
   const c = createGitlabCollector(config(), { publish: recorder().publish, logger: silentLogger(), metrics, webhookTokens: [HOOK_TOKEN], apiToken: API_TOKEN })
   const r = await running(c)
   try {
-    const wrong = `${HOOK_TOKEN.slice(0, -1)}x`
+    // Another last character: a token that ends in x (one in 62) would otherwise be its own wrong one.
+    const wrong = `${HOOK_TOKEN.slice(0, -1)}${HOOK_TOKEN.endsWith('x') ? 'y' : 'x'}`
     const a = await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders({ 'x-gitlab-token': wrong }))
     assert.equal(a.status, 401)
     assert.equal(JSON.parse(a.body).code, 'LW_ERR_CI_WEBHOOK_REJECTED')
