@@ -9,24 +9,13 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
 import { seededGen } from '../support/seed.ts'
 
 const gen = seededGen('context-earlier')
 
-function chunk(lines: string[], startLine: number): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'file:app.log',
-    source: { type: 'stdin' },
-    startLine,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: new Date(0).toISOString()
-  }
-}
+const chunk = (lines: string[], startLine: number) => stdinChunk(lines, startLine)
 
 test('a value found in an earlier chunk is masked in a later chunk’s contexts', () => {
   const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 400 })

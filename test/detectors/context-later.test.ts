@@ -11,24 +11,13 @@ import { test } from 'node:test'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { secretShaped, secretShapedRuns } from '../../detectors/secret-shape.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
 import { seededGen, testSeed } from '../support/seed.ts'
 
 const gen = seededGen('context-later')
 
-function chunk(lines: string[], startLine: number): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'file:app.log',
-    source: { type: 'stdin' },
-    startLine,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: new Date(0).toISOString()
-  }
-}
+const chunk = (lines: string[], startLine: number) => stdinChunk(lines, startLine)
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { Finding, LogChunk } from '../../pipeline/events.ts'
+import type { Finding } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
 import { NOISE_KINDS, noiseLines, noiseRecords } from '../support/noise.ts'
 
 const LINES = 100_000
@@ -17,18 +18,7 @@ const CHUNK_LINES = 250
 
 const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter('n'.repeat(32)), maxContextChars: 200 })
 
-function chunk(lines: string[], startLine: number): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'test/noise',
-    source: { type: 'stdin' },
-    startLine,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: new Date(0).toISOString()
-  }
-}
+const chunk = (lines: string[], startLine: number) => stdinChunk(lines, startLine, 'test/noise')
 
 test('the noise covers every kind in every shape, reproducibly', () => {
   const records = noiseRecords(LINES, SEED)
