@@ -85,6 +85,7 @@ export function createKnownSecrets(
           address: v.address,
           mount: v.mount,
           paths: v.paths,
+          staticRoles: v.staticRoles,
           auth:
             v.authMethod === 'token'
               ? { method: 'token', token: v.token ?? '' }

@@ -31,7 +31,9 @@ export const rotationActionSchema = s.object({
   type: s.literal(ROTATION_ACTIONS, { description: 'What to do.' }),
   endpoint: s.optional(s.string({ description: 'webhook: name of a `responder.webhookEndpoints` entry; unset = `responder.webhook`.' })),
   mount: s.optional(s.string({ description: 'vault-*: secrets engine mount (`database`, `secret`).' })),
-  role: s.optional(s.string({ description: 'vault-rotate-role: static role name.' })),
+  role: s.optional(
+    s.string({ description: 'vault-rotate-role: static role name; unset = the role of a known-secret finding read from `<mount>/static-creds/<role>`.' })
+  ),
   leasePrefix: s.optional(
     s.string({ description: 'vault-revoke-lease: revoke every lease under this prefix (e.g. `database/creds/app`) when the incident names no lease id.' })
   ),

@@ -58,7 +58,11 @@ export function createVaultRotator(opts: VaultOptions, deps: { fetch?: typeof fe
       switch (action.type) {
         case 'vault-rotate-role': {
           const mount = need(action.mount, 'mount', action.type)
-          const role = need(action.role, 'role', action.type)
+          // Unset: the role whose password the known-secrets index found (its Vault source reads
+          // `<mount>/static-creds/<role>`), so one policy entry covers every role of the mount.
+          const ref = incident.secretRef?.type === 'vault' ? incident.secretRef.name : undefined
+          const fromRef = ref?.startsWith(`${mount}/static-creds/`) === true ? ref.slice(mount.length + '/static-creds/'.length) : undefined
+          const role = need(action.role ?? fromRef, "role (or a known-secret finding of the mount's static-creds)", action.type)
           await call('POST', `${seg(mount)}/rotate-role/${encodeURIComponent(role)}`)
           return `rotated static role ${mount}/${role}`
         }

@@ -58,6 +58,17 @@ export const knownSecretsConfigSchema = s.object({
     address: s.string({ default: 'http://127.0.0.1:8200', pattern: /^https?:\/\//, description: 'Vault address.' }),
     mount: s.string({ default: 'secret', description: 'KV v2 mount path.' }),
     paths: s.array(s.string(), { default: [], description: 'Secret paths in the mount; a trailing `/` reads every secret below it (LIST on metadata).' }),
+    staticRoles: s.array(
+      s.object({
+        mount: s.string({ description: 'Mount path of a database secrets engine.' }),
+        roles: s.optional(s.array(s.string(), { description: 'Static roles to read; unset = every static role of the mount (LIST on static-roles).' }))
+      }),
+      {
+        default: [],
+        description:
+          'Database static roles whose current password is indexed (`<mount>/static-creds/<role>`): a finding names the role, which `vault-rotate-role` rotates when its own `role` is unset.'
+      }
+    ),
     authMethod: s.literal(['kubernetes', 'token'] as const, {
       default: 'kubernetes',
       description: "`kubernetes`: log in with the pod's service-account token; `token`: use `token`."

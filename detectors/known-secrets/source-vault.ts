@@ -1,6 +1,10 @@
 // Vault KV v2 as a source of known values, re-read on an interval (KV has no
 // watch). Paths ending in `/` are listed recursively through the metadata
-// endpoint. Auth is a token, or Kubernetes auth (pipeline/vault-client.ts
+// endpoint. Database static roles' current passwords (`<mount>/static-creds/<role>`)
+// are read the same way: Vault rotates them on its own schedule and only Vault
+// knows them, so an application logging one is caught by value wherever it
+// lands, not only inside a connection URL a rule recognises, and the finding
+// names the role to rotate. Auth is a token, or Kubernetes auth (pipeline/vault-client.ts
 // logs in and renews). A refresh that fails leaves the index as it was; a secret or
 // field that is gone from Vault leaves the index at the next good refresh.
 //
@@ -29,6 +33,8 @@ export interface VaultSourceOptions {
   timeoutMs: number
   /** Most secrets read per refresh: a path that lists far more than expected is cut, not followed for ever. */
   maxSecrets?: number
+  /** Database secrets engines whose static roles' passwords are indexed; `roles` unset = every static role (LIST). */
+  staticRoles?: ReadonlyArray<{ mount: string; roles?: readonly string[] | undefined }>
 }
 
 export interface VaultSourceDeps {
@@ -82,6 +88,32 @@ export function createVaultSource(opts: VaultSourceOptions, deps: VaultSourceDep
         else paths.push(clean)
       }
       const seen = new Set<string>()
+      const dbMounts = new Set<string>()
+      for (const db of opts.staticRoles ?? []) {
+        const dbMount = db.mount.replace(/^\/+|\/+$/g, '')
+        dbMounts.add(dbMount)
+        let roles = db.roles
+        if (roles === undefined) {
+          const listed = await call(`${dbMount}/static-roles?list=true`)
+          const keys = listed.status === 404 ? [] : (((listed.json.data as { keys?: unknown } | undefined)?.keys ?? []) as unknown[])
+          roles = keys.filter((k): k is string => typeof k === 'string').slice(0, opts.maxSecrets ?? 10_000)
+        }
+        for (const role of roles) {
+          const { status, json } = await call(`${dbMount}/static-creds/${encodeURIComponent(role)}`)
+          if (status === 404) continue
+          const password = (json.data as { password?: unknown } | undefined)?.password
+          if (typeof password !== 'string') {
+            deps.onSkip?.('not-text')
+            continue
+          }
+          // The same origin shape as a KV field, so findings, secretRef and the rotation action need no new kind:
+          // the path `static-creds/<role>` is what `vault-rotate-role` reads the role from.
+          const origin = { source: 'vault' as const, mount: dbMount, path: `static-creds/${role}`, field: 'password' }
+          const r = deps.index.set(origin, Buffer.from(password, 'utf8'))
+          if (r !== 'indexed') deps.onSkip?.(r)
+          seen.add(`vault/${dbMount}/static-creds/${role}#password`)
+        }
+      }
       for (const path of paths) {
         const { status, json } = await call(`${mount}/data/${path}`)
         if (status === 404) continue
@@ -98,7 +130,7 @@ export function createVaultSource(opts: VaultSourceOptions, deps: VaultSourceDep
         }
       }
       // Only a complete refresh may forget: a failed read above threw before this line.
-      for (const k of deps.index.keys(`vault/${mount}/`)) if (!seen.has(k)) deps.index.delete(k)
+      for (const m of [mount, ...dbMounts]) for (const k of deps.index.keys(`vault/${m}/`)) if (!seen.has(k)) deps.index.delete(k)
       sync.set('synced')
     } catch (err) {
       sync.set('unavailable')
