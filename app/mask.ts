@@ -321,10 +321,14 @@ export async function mask(opts: MaskOptions): Promise<number> {
     }
   }
 
+  // The ingest endpoint reads UTF-8: UTF-8 input is forwarded as it came (the exact bytes), UTF-16 input
+  // as the text it decodes to, else the pipeline would scan NUL-interleaved bytes and find nothing.
+  let forwardDecoded = false
   for await (const data of opts.stdin) {
-    opts.forward?.write(data as Buffer | string)
-    if (typeof data === 'string') pending += data
-    else {
+    if (typeof data === 'string') {
+      opts.forward?.write(data)
+      pending += data
+    } else {
       if (!sniffed) {
         sniffed = true
         const kind = sniff(data.subarray(0, SNIFF_BYTES))
@@ -340,15 +344,20 @@ export async function mask(opts: MaskOptions): Promise<number> {
           finish = () => d.end()
           const utf16 = encoder(kind.encoding)
           encode = (s) => (d.switched ? s : utf16(s))
+          forwardDecoded = true
         }
       }
-      pending += decode(data)
+      const text = decode(data)
+      opts.forward?.write(forwardDecoded ? text : data)
+      pending += text
     }
     drain(false)
     if (closed) break
     if (opts.stdout.writableNeedDrain) await new Promise<void>((resolve) => opts.stdout.once('drain', resolve))
   }
-  pending += finish()
+  const rest = finish()
+  if (forwardDecoded && rest !== '') opts.forward?.write(rest)
+  pending += rest
   drain(true)
   flushHeld(true)
   await opts.forward?.end()

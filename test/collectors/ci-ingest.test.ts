@@ -337,3 +337,30 @@ test('mask --forward streams what the step printed, with the CI job from the env
     await s.stop()
   }
 })
+
+test('mask --forward of UTF-16 output (a Windows runner step) forwards the text it decodes, so the pipeline sees the secret', async () => {
+  const rec = recorder()
+  const s = await serving(rec.publish)
+  try {
+    const secret = gen.githubToken('ghp_')
+    const text = `compiling\r\nexport T=${secret}\r\ndone\r\n`
+    for (const [name, bytes] of [
+      ['utf-16le with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+      ['utf-16le without BOM', Buffer.from(text, 'utf16le')]
+    ] as const) {
+      rec.chunks.length = 0
+      const run = await cli(['mask', '--forward', `http://127.0.0.1:${s.port}${INGEST_PATH}`], {
+        cwd: dir,
+        stdin: bytes,
+        env: { ...GITHUB_ENV, LEAKWATCH_INGEST_TOKEN: TOKEN }
+      })
+      assert.equal(run.code, 1, name)
+      assert.equal(run.stderr.includes('warning'), false, `${name}: ${run.stderr}`)
+      const lines = rec.chunks.flatMap((c) => c.lines)
+      assert.ok(lines.includes(`export T=${secret}`), `${name}: forwarded ${JSON.stringify(lines.map((l) => l.length))}`)
+      assert.ok(!lines.some((l) => l.includes('\u0000')), `${name}: no NUL reached the pipeline`)
+    }
+  } finally {
+    await s.stop()
+  }
+})

@@ -18,7 +18,7 @@ export interface Run {
 export interface CliOptions {
   cwd: string
   env?: Record<string, string>
-  stdin?: string
+  stdin?: string | Buffer
   /** Run as this user (a root test run checks permissions as nobody). */
   uid?: number
   gid?: number
