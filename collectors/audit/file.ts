@@ -15,13 +15,14 @@
 
 import { readdir } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
+import type { AuditEvent } from '../../pipeline/audit-decode.ts'
 import { auditDecodeReason, decodeAudit } from '../../pipeline/audit-decode.ts'
 import type { OutRecord, Publish } from '../../pipeline/runner.ts'
 import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import type { ReadResult, TailFile } from '../tail.ts'
 import { createTailer } from '../tail.ts'
 import type { AuditFileConfig } from './file.config.ts'
-import { auditRecord, fitRecords } from './records.ts'
+import { auditRecords, fitRecords } from './records.ts'
 
 export interface AuditFileDeps extends CollectorDeps {
   cluster: string
@@ -54,7 +55,7 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
     return names.includes(base) ? [...rotated, base] : rotated
   }
 
-  function take(text: string, outputs: OutRecord[], receivedAt: string): void {
+  function take(text: string, outputs: Map<string, AuditEvent[]>): void {
     let decoded: ReturnType<typeof decodeAudit>
     try {
       decoded = decodeAudit(text, { maxBytes: config.maxLineBytes, maxEvents: config.maxEventsPerLine })
@@ -72,13 +73,19 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
         dropped++
         continue
       }
-      outputs.push(auditRecord(e, decoded.cluster ?? deps.cluster, receivedAt))
+      const cluster = decoded.cluster ?? deps.cluster
+      const list = outputs.get(cluster)
+      if (list === undefined) outputs.set(cluster, [e])
+      else list.push(e)
     }
     if (dropped > 0) m.events.inc({ collector: 'file', outcome: 'stage-dropped' }, dropped)
   }
 
   async function read(t: TailFile, budget: number): Promise<ReadResult> {
-    const outputs: OutRecord[] = []
+    // A read's events by cluster (a managed-cluster envelope names its own), sealed as v2 records of one
+    // principal each, like the webhook's: the detector opens and checks one record for up to
+    // maxEventsPerRecord events instead of one per event.
+    const events = new Map<string, AuditEvent[]>()
     const id = `${t.dev}:${t.ino}`
     const receivedAt = now().toISOString()
     let offset = t.readOffset
@@ -108,7 +115,7 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
         else {
           let end = nl
           if (end > consumed && buf[end - 1] === 13) end--
-          if (end > consumed) take(buf.toString('utf8', consumed, end), outputs, receivedAt)
+          if (end > consumed) take(buf.toString('utf8', consumed, end), events)
         }
         consumed = nl + 1
         line++
@@ -117,18 +124,30 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
       offset += consumed
       if (bytesRead < buf.length) break
     }
+    const outputs: OutRecord[] = []
+    let count = 0
+    for (const [cluster, list] of events) {
+      outputs.push(...auditRecords(list, cluster, receivedAt, config.maxEventsPerRecord))
+      count += list.length
+    }
     const fit = fitRecords(outputs, deps.publish, config.maxRecordBytes)
     if (fit.truncated > 0) m.events.inc({ collector: 'file', outcome: 'truncated' }, fit.truncated)
+    // The records are sealed by now: what a read's records hold is remembered for the count of acknowledged events.
+    if (fit.records.length > 0) eventsIn.set(fit.records[0] as OutRecord, count)
     deps.metrics.linesCollected.inc({ collector: 'auditFile' }, line - t.readLine)
     deps.metrics.bytesCollected.inc({ collector: 'auditFile' }, offset - t.readOffset)
     return { outputs: fit.records, offset, line }
   }
 
   // Counts what the bus acknowledged; keeps the runner's encode, so queued cycles hold encoded records.
+  // A read's event count is kept on its first record (sealed records no longer say how many events they hold).
+  const eventsIn = new WeakMap<OutRecord, number>()
   const publish: Publish = Object.assign(
     async (records: OutRecord[]) => {
       await deps.publish(records)
-      m.events.inc({ collector: 'file', outcome: 'produced' }, records.length)
+      let n = 0
+      for (const r of records) n += eventsIn.get(r) ?? 0
+      m.events.inc({ collector: 'file', outcome: 'produced' }, n)
     },
     deps.publish.encode === undefined ? {} : { encode: deps.publish.encode }
   )

@@ -1,9 +1,9 @@
 // The records both audit collectors produce on leakwatch.audit.v1, keyed by
 // principal so one principal's events stay in order on one partition (the
-// access detector's windows are per principal): the file collector writes one
-// event a record (v1, an AuditEnvelope), the webhook several events of one
-// principal a record (v2, an AuditGroup). The codec seals the topic's payloads
-// (pipeline/codec.ts).
+// access detector's windows are per principal): several events of one principal
+// a record (v2, an AuditGroup; the webhook's batch or the file collector's read),
+// or one (v1, an AuditEnvelope) when maxEventsPerRecord is 1 or a principal has
+// one event. The codec seals the topic's payloads (pipeline/codec.ts).
 
 import type { AuditEvent } from '../../pipeline/audit-decode.ts'
 import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'

@@ -324,8 +324,7 @@ test('the log backend rotated at 1 MB: the file collector follows audit.log thro
       logger: silentLogger(),
       metrics: createMetrics(),
       publish: async (records) => {
-        for (const r of records) {
-          const e = (r.value as AuditEnvelope).event
+        for (const { event: e } of records.flatMap((r) => auditEnvelopes(r.value as AuditEnvelope | AuditGroup))) {
           if (e.verb === 'create' && e.objectRef?.namespace === ns && (e.objectRef.name ?? '').startsWith('big-')) {
             const key = `${e.auditID}/${e.stage}`
             events.set(key, (events.get(key) ?? 0) + 1)

@@ -11,8 +11,8 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import { auditFileConfigSchema } from '../../collectors/audit/file.config.ts'
 import { createAuditFileCollector } from '../../collectors/audit/file.ts'
-import type { AuditEnvelope } from '../../pipeline/events.ts'
-import { auditEnvelopeSchema, TOPICS } from '../../pipeline/events.ts'
+import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
+import { auditEnvelopes, auditRecordSchema, TOPICS } from '../../pipeline/events.ts'
 import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import { parse, safeParse } from '../../pipeline/schema.ts'
@@ -33,6 +33,7 @@ function workspace(): { dir: string; path: string; checkpointPath: string } {
 
 function run(t: TestContext, w: { path: string; checkpointPath: string }, over: Record<string, unknown> = {}) {
   const events: AuditEnvelope[] = []
+  const sealed: Array<AuditEnvelope | AuditGroup> = []
   const metrics = createMetrics()
   const config = parse(
     auditFileConfigSchema,
@@ -45,10 +46,13 @@ function run(t: TestContext, w: { path: string; checkpointPath: string }, over: 
     publish: async (records) => {
       for (const r of records) {
         assert.equal(r.topic, TOPICS.audit)
-        assert.ok(safeParse(auditEnvelopeSchema, r.value).ok)
-        const env = r.value as AuditEnvelope
-        assert.equal(r.key, env.event.user.username)
-        events.push(env)
+        assert.ok(safeParse(auditRecordSchema, r.value).ok)
+        const value = r.value as AuditEnvelope | AuditGroup
+        sealed.push(value)
+        for (const env of auditEnvelopes(value)) {
+          assert.equal(r.key, env.event.user.username, 'a record holds one principal, its key')
+          events.push(env)
+        }
       }
     },
     logger: silentLogger(),
@@ -62,19 +66,48 @@ function run(t: TestContext, w: { path: string; checkpointPath: string }, over: 
     await running
   }
   t.after(stop)
-  return { events, metrics, stop }
+  return { events, records: sealed, metrics, stop }
 }
+
+/** The auditIDs per principal, in order: what the topic promises (one principal's events on one partition, in order). */
+function byPrincipal(events: ReadonlyArray<{ event: { auditID: string; user: { username?: string | undefined } } }>): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const e of events) {
+    const k = e.event.user.username ?? ''
+    out.set(k, [...(out.get(k) ?? []), e.event.auditID])
+  }
+  return out
+}
+const parsed = lines.map((l) => ({ event: JSON.parse(l) as { auditID: string; user: { username?: string } } }))
 
 test('the real log backend: every event once, in order, keyed by principal', async (t) => {
   const w = workspace()
   writeFileSync(w.path, `${lines.join('\n')}\n`)
   const r = run(t, w)
   await waitFor(() => r.events.length >= lines.length, 'all events')
+  assert.deepEqual(r.events.map((e) => e.event.auditID).sort(), [...ids].sort(), 'every event once')
+  assert.deepEqual(byPrincipal(r.events), byPrincipal(parsed), "each principal's events in the order written")
+  assert.ok(r.events.every((e) => e.cluster === 'lab'))
+  // One principal's events of a read share a record (v2), as the webhook writes them: fewer records than events.
+  const principals = byPrincipal(parsed).size
+  assert.equal(r.records.length, principals, `${r.records.length} records for ${lines.length} events of ${principals} principals`)
+  await waitFor(
+    () => /leakwatch_audit_events_total\{collector="file",outcome="produced"\} (\d+)/.exec(r.metrics.registry.render())?.[1] === String(lines.length),
+    'the produced count to be the events, not the records'
+  )
+})
+
+test('maxEventsPerRecord 1 writes one event a record (v1), for detectors older than v2 records', async (t) => {
+  const w = workspace()
+  writeFileSync(w.path, `${lines.join('\n')}\n`)
+  const r = run(t, w, { maxEventsPerRecord: 1 })
+  await waitFor(() => r.events.length >= lines.length, 'all events')
+  assert.equal(r.records.length, lines.length)
+  assert.ok(r.records.every((x) => x.v === '1'))
   assert.deepEqual(
     r.events.map((e) => e.event.auditID),
     ids
   )
-  assert.ok(r.events.every((e) => e.cluster === 'lab'))
 })
 
 test('rotation by rename (audit.log → audit-<timestamp>.log): the old file is drained, the new one followed, nothing twice; a restart resumes', async (t) => {
@@ -91,10 +124,9 @@ test('rotation by rename (audit.log → audit-<timestamp>.log): the old file is 
   appendFileSync(w.path, `${lines.slice(12).join('\n')}\n`)
   const again = run(t, w)
   await waitFor(() => again.events.length >= lines.length - 12, 'the rest after a restart')
-  assert.deepEqual(
-    [...r.events, ...again.events].map((e) => e.event.auditID),
-    ids
-  )
+  const all = [...r.events, ...again.events]
+  assert.deepEqual(all.map((e) => e.event.auditID).sort(), [...ids].sort(), 'every event once')
+  assert.deepEqual(byPrincipal(all), byPrincipal(parsed), "each principal's events in the order written, across the rotation and the restart")
 })
 
 test('a line that is not an event is counted and skipped; an over-long line is skipped whole and the next one read', async (t) => {
@@ -107,10 +139,7 @@ test('a line that is not an event is counted and skipped; an over-long line is s
   assert.match(text, /leakwatch_audit_invalid_total\{collector="file",reason="not-json"\} 1/)
   assert.match(text, /leakwatch_audit_invalid_total\{collector="file",reason="too-large"\} 1/)
   assert.match(text, /leakwatch_audit_invalid_total\{collector="file",reason="invalid-event"\} 1/)
-  assert.deepEqual(
-    r.events.map((e) => e.event.auditID),
-    ids.slice(0, 2)
-  )
+  assert.deepEqual(r.events.map((e) => e.event.auditID).sort(), ids.slice(0, 2).sort())
 })
 
 test('export files: an EKS S3 export and AKS storage records are read line by line, each with its cluster', async (t) => {
