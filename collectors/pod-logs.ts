@@ -212,6 +212,8 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
 
   async function read(t: TailFile, budget: number, files: ReadonlyMap<string, TailFile>): Promise<ReadResult> {
     const stay: ReadResult = { outputs: [], offset: t.readOffset, line: t.readLine }
+    // Not read now, with lines left: a rotated file is not let go meanwhile (tail-state.ts readDone).
+    const held: ReadResult = { ...stay, held: true }
     const p = parsePodLogPath(t.rel)
     if (p === undefined || t.readOffset >= t.size) return stay
     const info = meta?.lookup(p.namespace, p.pod, p.uid)
@@ -222,13 +224,13 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     }
     // Excluded: moved past without reading, so an excluded container's output never enters this process.
     if (decision === 'skip') return { outputs: [], offset: t.size, line: t.readLine }
-    if (decision === 'wait') return stay
-    if (olderPending(t, p, files)) return stay
+    if (decision === 'wait') return held
+    if (olderPending(t, p, files)) return held
     // A file that still grows waits up to flushIntervalMs for enough lines to fill a chunk.
     if (t.size - t.readOffset < config.maxChunkBytes && t.goneAt === undefined && config.flushIntervalMs > 0) {
       const since = pendingSince.get(t.rel) ?? now()
       pendingSince.set(t.rel, since)
-      if (now() - since < config.flushIntervalMs) return stay
+      if (now() - since < config.flushIntervalMs) return held
     }
     pendingSince.delete(t.rel)
     const source = sourceOf(t, p, info)

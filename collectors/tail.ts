@@ -84,6 +84,8 @@ export interface ReadResult {
   /** Position after what `outputs` cover; applied only once the bus acknowledged them. */
   offset: number
   line: number
+  /** Not read now on purpose (an older file of its stream goes first, or metadata or a fuller chunk is awaited): not drained. */
+  held?: boolean
 }
 
 export interface TailerOptions {
@@ -410,7 +412,7 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
       // Encoded now, so what waits for the bus is the compact payload, not the lines it was made of.
       const encoded = r.outputs.length > 0 && deps.publish.encode !== undefined ? deps.publish.encode(r.outputs) : r.outputs
       for (const o of encoded) outputs.push(o)
-      const done = readDone(t, size, { offset: r.offset, line: r.line, outputs: r.outputs.length }, where, head)
+      const done = readDone(t, size, { offset: r.offset, line: r.line, outputs: r.outputs.length, held: r.held === true }, where, head)
       spent += done.spent
       if (done.advance !== undefined) advance.push(done.advance)
       if (done.finished) finished.push(t)
