@@ -197,15 +197,21 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   }
 
   /** Whether an older file of the same container (previous restart, rotated copy) still has lines to give. */
-  function olderPending(t: TailFile, p: PodLogPath, files: ReadonlyMap<string, TailFile>): boolean {
+  function olderPending(t: TailFile, files: ReadonlyMap<string, TailFile>): boolean {
     const dir = t.rel.slice(0, t.rel.lastIndexOf('/') + 1)
+    // A file still followed under the live name it was rotated away from is ordered by its rotated name: it is
+    // older than the copies rotated after it, which may be found while it is drained.
+    const name = t.alias ?? t.rel
+    const p = parsePodLogPath(name)
+    if (p === undefined) return false
     for (const o of files.values()) {
       // Lines read but not acknowledged count as pending: the stream's line count moves on their acknowledgement.
       if (o === t || !o.rel.startsWith(dir) || (o.offset === o.readOffset && (o.offset >= o.size || o.stuckAt === o.size))) continue
-      const q = parsePodLogPath(o.rel)
+      const other = o.alias ?? o.rel
+      const q = parsePodLogPath(other)
       if (q === undefined) continue
       // Rotated copies of one restart are older than its live file, and their names sort by rotation time.
-      if (q.restart < p.restart || (q.restart === p.restart && q.rotated && (!p.rotated || o.rel < t.rel))) return true
+      if (q.restart < p.restart || (q.restart === p.restart && q.rotated && (!p.rotated || other < name))) return true
     }
     return false
   }
@@ -225,7 +231,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     // Excluded: moved past without reading, so an excluded container's output never enters this process.
     if (decision === 'skip') return { outputs: [], offset: t.size, line: t.readLine }
     if (decision === 'wait') return held
-    if (olderPending(t, p, files)) return held
+    if (olderPending(t, files)) return held
     // A file that still grows waits up to flushIntervalMs for enough lines to fill a chunk.
     if (t.size - t.readOffset < config.maxChunkBytes && t.goneAt === undefined && config.flushIntervalMs > 0) {
       const since = pendingSince.get(t.rel) ?? now()

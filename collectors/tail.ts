@@ -33,6 +33,7 @@ import {
   follow,
   HEAD_BYTES,
   headToGrow,
+  idOf,
   isRewritten,
   letGo,
   locate,
@@ -77,6 +78,8 @@ export const nodeIo: TailIo = {
 export interface TailFile extends FileState {
   abs: string
   fh: TailHandle
+  /** The name a listing shows this file under while it is followed under the name it was rotated away from. */
+  alias?: string
 }
 
 export interface ReadResult {
@@ -230,7 +233,11 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     }
     const listed: Listed = { rel, rotated: opts.isRotated?.(rel) === true, st }
     const d = discover(state, listed, firstScan)
-    if (d.kind === 'skip') return
+    if (d.kind === 'skip') {
+      // Followed under its old name: its new one tells a reader where it stands among the other rotated copies.
+      if (listed.rotated && state.busy.has(idOf(st))) for (const t of tracked.values()) if (t.rel !== rel && idOf(t) === idOf(st)) t.alias = rel
+      return
+    }
     let fh: TailHandle
     try {
       fh = await io.open(abs)

@@ -156,3 +156,25 @@ for (const oldest of [8_000, 9_000, 10_000, 11_000]) {
     assert.equal(r.numbering().size, all, 'every line delivered')
   })
 }
+
+test('two rotations while an older copy is being delivered: the file held under 0.log goes before the newer copy found under its rotated name', async (t) => {
+  const dir = join(root, 'two-rotations')
+  const pods = join(dir, 'pods')
+  const app = join(pods, 'shop_api_uid-1', 'api')
+  mkdirSync(app, { recursive: true })
+  const live = join(app, '0.log')
+  writeFileSync(join(app, '0.log.20250101-000000'), lines(1, 10_000))
+  writeFileSync(live, lines(10_001, 10_010))
+  // Listed every cycle: the second rotation's copy is found under its rotated name while the first is held as 0.log.
+  const r = gated(t, { ...config(pods, dir), discoveryIntervalMs: 0 })
+  await waitFor(() => r.calls() >= 1, 'the first publish')
+  renameSync(live, `${live}.20250101-000001`)
+  writeFileSync(live, lines(10_011, 10_020))
+  renameSync(live, `${live}.20250101-000002`)
+  writeFileSync(live, lines(10_021, 10_030))
+  r.release(true)
+  await waitFor(() => r.numbering().size >= 10_030 || [...r.numbering().values()].includes(10_030), 'the live file delivered', 10_000)
+  const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
+  assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
+  assert.equal(r.numbering().size, 10_030, 'every line delivered')
+})
