@@ -22,7 +22,7 @@ import type { Collector } from '../pipeline/stages.ts'
 import type { PodInfo, PodMetadata } from './k8s-pods.ts'
 import type { PodLogsConfig } from './pod-logs.config.ts'
 import { decode } from './pod-logs-decode.ts'
-import type { ReadResult, TailFile } from './tail.ts'
+import type { ReadResult, TailFile, TailIo } from './tail.ts'
 import { createTailer } from './tail.ts'
 
 export interface PodLogsDeps {
@@ -35,6 +35,8 @@ export interface PodLogsDeps {
   now?: () => number
   /** Called after each cycle whose chunks were acknowledged (tests wait on it). */
   onCycle?: (delivered: number) => void
+  /** The file system as the tailer sees it; tests change files at chosen points of a cycle through it. */
+  io?: TailIo
 }
 
 export const EXCLUDE_ANNOTATION = 'leakwatch.io/exclude'
@@ -318,6 +320,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       logger: deps.logger,
       now,
       metrics: deps.metrics,
+      ...(deps.io === undefined ? {} : { io: deps.io }),
       onCycle: (delivered) => {
         if (decisionsLogged.size > 10_000) decisionsLogged = new Set()
         deps.onCycle?.(delivered)

@@ -387,7 +387,7 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     for (let i = 0; i < files.length; i++) {
       const t = files[(startAt + i) % files.length] as TailFile
       if (stale) await measure(t)
-      const size = sizes.get(t) ?? t.size
+      let size = sizes.get(t) ?? t.size
       // Taken before the await: an acknowledgement may grow the head meanwhile.
       const was = { readOffset: t.readOffset, head: t.head, headBytes: t.headBytes }
       if (isRewritten(was, size, needsHeadCheck(was, size) ? (await headHash(t.fh, was.headBytes)).head : undefined)) {
@@ -400,6 +400,17 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
       }
       const pathNow = await io.stat(t.abs).catch(() => undefined)
       const where = locate(t, size, { path: pathNow, rotated: opts.isRotated?.(t.rel) === true, now: now(), holdMs: opts.deletedHoldMs })
+      if (where.gone || where.rotatedCopy) {
+        // Drained to its size now, not the one measured before its path moved on: lines written between that
+        // measure and the rotation would otherwise be left behind when the file is let go, and the new file
+        // would be read before them (and take their line numbers).
+        const grown = (await t.fh.stat()).size
+        if (grown > size) {
+          size = grown
+          t.size = grown
+          sizes.set(t, grown)
+        }
+      }
       if (where.expired) {
         await drain()
         stale = true

@@ -14,6 +14,8 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import type { PodLogsConfig } from '../../collectors/pod-logs.config.ts'
 import { createPodLogsCollector } from '../../collectors/pod-logs.ts'
+import type { TailIo } from '../../collectors/tail.ts'
+import { nodeIo } from '../../collectors/tail.ts'
 import { configSchema } from '../../config/schema.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { silentLogger } from '../../pipeline/log.ts'
@@ -31,7 +33,7 @@ const lines = (from: number, to: number): string =>
   Array.from({ length: to - from + 1 }, (_, i) => `${TS} stdout F seq=${from + i} ${'x'.repeat(80)}\n`).join('')
 
 /** A collector whose every publish waits until the test lets it through. */
-function gated(t: TestContext, config: PodLogsConfig) {
+function gated(t: TestContext, config: PodLogsConfig, io?: TailIo) {
   const chunks: LogChunk[] = []
   const waiting: Array<() => void> = []
   let open = false
@@ -43,7 +45,8 @@ function gated(t: TestContext, config: PodLogsConfig) {
       for (const r of records) chunks.push(structuredClone(r.value as LogChunk))
     },
     logger: silentLogger(),
-    metrics: createMetrics()
+    metrics: createMetrics(),
+    ...(io === undefined ? {} : { io })
   })
   const ac = new AbortController()
   const running = collector.start(ac.signal)
@@ -177,4 +180,39 @@ test('two rotations while an older copy is being delivered: the file held under 
   const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
   assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
   assert.equal(r.numbering().size, 10_030, 'every line delivered')
+})
+
+test('lines written just before a rotation that the cycle had measured without are read from the rotated file before the new one', async (t) => {
+  const dir = join(root, 'write-then-rotate')
+  const pods = join(dir, 'pods')
+  const app = join(pods, 'shop_api_uid-1', 'api')
+  mkdirSync(app, { recursive: true })
+  const live = join(app, '0.log')
+  writeFileSync(live, lines(1, 10))
+  let armed = false
+  let rotated = false
+  // The container writes its last lines to 0.log and the kubelet rotates it between the cycle's measure of the
+  // file and its look at the path: here, at that look.
+  const io: TailIo = {
+    ...nodeIo,
+    stat: async (path) => {
+      if (armed && path === live) {
+        armed = false
+        appendFileSync(live, lines(11, 20))
+        renameSync(live, `${live}.20250101-000000`)
+        writeFileSync(live, lines(21, 30))
+        rotated = true
+      }
+      return await nodeIo.stat(path)
+    }
+  }
+  const r = gated(t, config(pods, dir), io)
+  r.release(true)
+  await waitFor(() => r.numbering().size >= 10, 'the first lines delivered')
+  armed = true
+  await waitFor(() => rotated, 'the rotation')
+  await waitFor(() => r.numbering().size >= 30 || [...r.numbering().values()].includes(30), 'the new live file delivered', 10_000)
+  const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
+  assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
+  assert.equal(r.numbering().size, 30, 'every line delivered')
 })
