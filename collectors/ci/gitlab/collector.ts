@@ -310,6 +310,7 @@ export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollecto
   return {
     api,
     port: () => server?.port ?? 0,
+    ready: () => server !== undefined && !abort.signal.aborted,
     async start(signal) {
       const s = createServer((req, res) => {
         const url = requestUrl(req)
