@@ -98,96 +98,79 @@ function config(pods: string, dir: string): PodLogsConfig {
   } as PodLogsConfig
 }
 
-test('a file rotated away while an older copy is still being delivered is drained before the new live file: line numbers stay those written', async (t) => {
-  const dir = join(root, 'gone-waiting')
+/** A pod directory with one container (`shop/api`), in a workspace of its own. */
+function workspace(name: string): { dir: string; pods: string; app: string } {
+  const dir = join(root, name)
   const pods = join(dir, 'pods')
   const app = join(pods, 'shop_api_uid-1', 'api')
   mkdirSync(app, { recursive: true })
-  const live = join(app, '0.log')
+  return { dir, pods, app }
+}
+
+/** Waits for line `all` to be delivered, then: every line 1..all delivered, each under the number it was written with. */
+async function assertNumbered(r: ReturnType<typeof gated>, all: number): Promise<void> {
+  await waitFor(() => r.numbering().size >= all || [...r.numbering().values()].includes(all), `line ${all} delivered`, 10_000)
+  const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
+  assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
+  assert.equal(r.numbering().size, all, 'every line delivered')
+}
+
+test('a file rotated away while an older copy is still being delivered is drained before the new live file: line numbers stay those written', async (t) => {
+  const w = workspace('gone-waiting')
+  const live = join(w.app, '0.log')
   // An old rotated copy large enough to take several reads (lines 1-10,000), and the live file after it (10,001-10,010).
-  writeFileSync(join(app, '0.log.20250101-000000'), lines(1, 10_000))
+  writeFileSync(join(w.app, '0.log.20250101-000000'), lines(1, 10_000))
   writeFileSync(live, lines(10_001, 10_010))
-  const r = gated(t, config(pods, dir))
+  const r = gated(t, config(w.pods, w.dir))
   // The first read of the old copy is on the wire and held; the next cycle waits for room.
   await waitFor(() => r.calls() >= 1, 'the first publish')
   // The kubelet rotates the live file while the old copy is still being delivered; the container goes on in a new 0.log.
   renameSync(live, `${live}.20250101-000001`)
   appendFileSync(live, lines(10_011, 10_030))
   r.release(true)
-  await waitFor(() => r.numbering().size >= 10_030 || [...r.numbering().values()].includes(10_030), 'the new live file delivered', 10_000)
-  const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
-  assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
-  assert.equal(r.numbering().size, 10_030, 'every line delivered')
+  await assertNumbered(r, 10_030)
 })
 
-// Sizes of the oldest copy a read apart: which file a cycle visits first after it is done depends on them.
-for (const oldest of [8_000, 9_000, 10_000, 11_000]) {
-  test(`two rotated copies and the live file while the oldest (${oldest} lines) is being delivered: each waits for the one before it`, async (t) => {
-    const dir = join(root, `two-copies-${oldest}`)
-    const pods = join(dir, 'pods')
-    const app = join(pods, 'shop_api_uid-1', 'api')
-    mkdirSync(app, { recursive: true })
-    writeFileSync(join(app, '0.log.20250101-000000'), lines(1, oldest))
-    writeFileSync(join(app, '0.log.20250101-000001'), lines(oldest + 1, oldest + 10))
-    writeFileSync(join(app, '0.log'), lines(oldest + 11, oldest + 30))
-    const r = gated(t, config(pods, dir))
-    r.release(true)
-    const all = oldest + 30
-    await waitFor(() => r.numbering().size >= all || [...r.numbering().values()].includes(all), 'the live file delivered', 10_000)
-    const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
-    assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
-    assert.equal(r.numbering().size, all, 'every line delivered')
-  })
-}
-
-// The same with a container restart: 0.log waits for its rotated copy, 1.log for both.
-for (const oldest of [8_000, 9_000, 10_000, 11_000]) {
-  test(`a restarted container (1.log) while restart 0's rotated copy (${oldest} lines) is being delivered: 1.log goes after 0.log`, async (t) => {
-    const dir = join(root, `restart-${oldest}`)
-    const pods = join(dir, 'pods')
-    const app = join(pods, 'shop_api_uid-1', 'api')
-    mkdirSync(app, { recursive: true })
-    writeFileSync(join(app, '0.log.20250101-000000'), lines(1, oldest))
-    writeFileSync(join(app, '0.log'), lines(oldest + 1, oldest + 10))
-    writeFileSync(join(app, '1.log'), lines(oldest + 11, oldest + 30))
-    const r = gated(t, config(pods, dir))
-    r.release(true)
-    const all = oldest + 30
-    await waitFor(() => r.numbering().size >= all || [...r.numbering().values()].includes(all), 'the restarted container file delivered', 10_000)
-    const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
-    assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
-    assert.equal(r.numbering().size, all, 'every line delivered')
-  })
+// Every file there before the collector starts, the oldest a rotated copy being delivered while the others wait
+// for it: a second rotated copy before the live file, or restart 0's live file before restart 1's. The oldest
+// copy's sizes are a read apart: which file a cycle visits first once it is done depends on them.
+const layouts: Array<{ name: string; files: [string, string] }> = [
+  { name: 'two rotated copies and the live file', files: ['0.log.20250101-000001', '0.log'] },
+  { name: "a restarted container (1.log) after restart 0's live file", files: ['0.log', '1.log'] }
+]
+for (const { name, files } of layouts) {
+  for (const oldest of [8_000, 9_000, 10_000, 11_000]) {
+    test(`${name}, while the oldest copy (${oldest} lines) is being delivered: each file waits for the one before it`, async (t) => {
+      const w = workspace(`${files[1]}-${oldest}`)
+      writeFileSync(join(w.app, '0.log.20250101-000000'), lines(1, oldest))
+      writeFileSync(join(w.app, files[0]), lines(oldest + 1, oldest + 10))
+      writeFileSync(join(w.app, files[1]), lines(oldest + 11, oldest + 30))
+      const r = gated(t, config(w.pods, w.dir))
+      r.release(true)
+      await assertNumbered(r, oldest + 30)
+    })
+  }
 }
 
 test('two rotations while an older copy is being delivered: the file held under 0.log goes before the newer copy found under its rotated name', async (t) => {
-  const dir = join(root, 'two-rotations')
-  const pods = join(dir, 'pods')
-  const app = join(pods, 'shop_api_uid-1', 'api')
-  mkdirSync(app, { recursive: true })
-  const live = join(app, '0.log')
-  writeFileSync(join(app, '0.log.20250101-000000'), lines(1, 10_000))
+  const w = workspace('two-rotations')
+  const live = join(w.app, '0.log')
+  writeFileSync(join(w.app, '0.log.20250101-000000'), lines(1, 10_000))
   writeFileSync(live, lines(10_001, 10_010))
   // Listed every cycle: the second rotation's copy is found under its rotated name while the first is held as 0.log.
-  const r = gated(t, { ...config(pods, dir), discoveryIntervalMs: 0 })
+  const r = gated(t, { ...config(w.pods, w.dir), discoveryIntervalMs: 0 })
   await waitFor(() => r.calls() >= 1, 'the first publish')
   renameSync(live, `${live}.20250101-000001`)
   writeFileSync(live, lines(10_011, 10_020))
   renameSync(live, `${live}.20250101-000002`)
   writeFileSync(live, lines(10_021, 10_030))
   r.release(true)
-  await waitFor(() => r.numbering().size >= 10_030 || [...r.numbering().values()].includes(10_030), 'the live file delivered', 10_000)
-  const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
-  assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
-  assert.equal(r.numbering().size, 10_030, 'every line delivered')
+  await assertNumbered(r, 10_030)
 })
 
 test('lines written just before a rotation that the cycle had measured without are read from the rotated file before the new one', async (t) => {
-  const dir = join(root, 'write-then-rotate')
-  const pods = join(dir, 'pods')
-  const app = join(pods, 'shop_api_uid-1', 'api')
-  mkdirSync(app, { recursive: true })
-  const live = join(app, '0.log')
+  const w = workspace('write-then-rotate')
+  const live = join(w.app, '0.log')
   writeFileSync(live, lines(1, 10))
   let armed = false
   let rotated = false
@@ -206,13 +189,10 @@ test('lines written just before a rotation that the cycle had measured without a
       return await nodeIo.stat(path)
     }
   }
-  const r = gated(t, config(pods, dir), io)
+  const r = gated(t, config(w.pods, w.dir), io)
   r.release(true)
   await waitFor(() => r.numbering().size >= 10, 'the first lines delivered')
   armed = true
   await waitFor(() => rotated, 'the rotation')
-  await waitFor(() => r.numbering().size >= 30 || [...r.numbering().values()].includes(30), 'the new live file delivered', 10_000)
-  const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
-  assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
-  assert.equal(r.numbering().size, 30, 'every line delivered')
+  await assertNumbered(r, 30)
 })
