@@ -15,7 +15,7 @@ import { startApp } from '../../app/roles.ts'
 import { publishLines } from '../../collectors/ci/chunks.ts'
 import { memoryDeliveryStore } from '../../collectors/ci/deliveries.ts'
 import { createGitlabApi } from '../../collectors/ci/gitlab/api.ts'
-import type { GitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
+import type { GitlabCollector, GitlabCollectorDeps } from '../../collectors/ci/gitlab/collector.ts'
 import { createGitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
 import { createGitlabProvider, jobFromHook } from '../../collectors/ci/gitlab/provider.ts'
 import { gitlabBackfillProvider } from '../../collectors/ci/gitlab/setup.ts'
@@ -608,6 +608,11 @@ test('a secret the runner split across a `+` continuation is one string again in
   )
 })
 
+/** A collector of the stand-in's jobs with the test's tokens; `deps` adds to the rest. */
+function gitlabCollector(over: Partial<GitlabConfig>, deps: Partial<GitlabCollectorDeps> & { publish: Publish }): GitlabCollector {
+  return createGitlabCollector(config(over), { logger: silentLogger(), metrics: createMetrics(), webhookTokens: [HOOK_TOKEN], apiToken: API_TOKEN, ...deps })
+}
+
 /** Every line number delivered for `jobId`'s stream, with how many times each was sent. */
 function sentLines(chunks: LogChunk[], jobId: number): Map<number, number> {
   const m = new Map<number, number>()
@@ -644,18 +649,17 @@ test('a download of the log that breaks off: the job is fetched again and only t
     return new Response(body, { status: res.status, headers: res.headers })
   }
   let delivered = 0
-  const c = createGitlabCollector(config({ maxChunkLines: 10 }), {
-    publish: rec.publish,
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    webhookTokens: [HOOK_TOKEN],
-    apiToken: API_TOKEN,
-    fetch: breaking,
-    sleep: async () => {},
-    onJob: () => {
-      delivered++
+  const c = gitlabCollector(
+    { maxChunkLines: 10 },
+    {
+      publish: rec.publish,
+      fetch: breaking,
+      sleep: async () => {},
+      onJob: () => {
+        delivered++
+      }
     }
-  })
+  )
   const r = await running(c)
   try {
     assert.equal((await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
@@ -698,14 +702,13 @@ test('a collector stopped after some chunks were acknowledged: the next one with
     })
     throw new Error('stopped')
   }
-  const first = createGitlabCollector(config({ maxChunkLines: 5 }), {
-    publish: third,
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    webhookTokens: [HOOK_TOKEN],
-    apiToken: API_TOKEN,
-    store
-  })
+  const first = gitlabCollector(
+    { maxChunkLines: 5 },
+    {
+      publish: third,
+      store
+    }
+  )
   const r1 = await running(first)
   try {
     assert.equal((await post(first.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
@@ -723,17 +726,16 @@ test('a collector stopped after some chunks were acknowledged: the next one with
 
   const rec = recorder()
   let delivered = 0
-  const second = createGitlabCollector(config({ maxChunkLines: 5 }), {
-    publish: rec.publish,
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    webhookTokens: [HOOK_TOKEN],
-    apiToken: API_TOKEN,
-    store,
-    onJob: () => {
-      delivered++
+  const second = gitlabCollector(
+    { maxChunkLines: 5 },
+    {
+      publish: rec.publish,
+      store,
+      onJob: () => {
+        delivered++
+      }
     }
-  })
+  )
   const r2 = await running(second)
   try {
     await waitFor(() => delivered === 1, 'the resumed job delivered')
