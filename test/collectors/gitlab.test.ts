@@ -618,7 +618,7 @@ function sentLines(chunks: LogChunk[], jobId: number): Map<number, number> {
   const m = new Map<number, number>()
   for (const ch of chunks) {
     if (!ch.stream.endsWith(`/${jobId}`)) continue
-    ch.lines.forEach((_, i) => m.set(ch.startLine + i, (m.get(ch.startLine + i) ?? 0) + 1))
+    for (let n = ch.startLine; n < ch.startLine + ch.lines.length; n++) m.set(n, (m.get(n) ?? 0) + 1)
   }
   return m
 }
