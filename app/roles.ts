@@ -218,7 +218,11 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
       const collectors: Collector[] = []
       for (const c of COLLECTORS) {
         const running = await c.create((config.collector as Record<string, unknown>)[c.name], ctx)
-        if (running !== undefined) collectors.push(running)
+        if (running === undefined) continue
+        collectors.push(running)
+        // A collector that is sent its input (GitHub, GitLab, the ingest endpoint) is not ready until its port
+        // listens: a Service would otherwise route webhooks to a pod that refuses them.
+        if (running.ready !== undefined) ready[`collector.${c.name}`] = running.ready
       }
       const running = collectors.map(async (c) => {
         await c.start(abort.signal)

@@ -22,7 +22,7 @@ import type { Collector } from '../pipeline/stages.ts'
 import type { PodInfo, PodMetadata } from './k8s-pods.ts'
 import type { PodLogsConfig } from './pod-logs.config.ts'
 import { decode } from './pod-logs-decode.ts'
-import type { ReadResult, TailFile } from './tail.ts'
+import type { ReadResult, TailFile, TailIo } from './tail.ts'
 import { createTailer } from './tail.ts'
 
 export interface PodLogsDeps {
@@ -35,6 +35,8 @@ export interface PodLogsDeps {
   now?: () => number
   /** Called after each cycle whose chunks were acknowledged (tests wait on it). */
   onCycle?: (delivered: number) => void
+  /** The file system as the tailer sees it; tests change files at chosen points of a cycle through it. */
+  io?: TailIo
 }
 
 export const EXCLUDE_ANNOTATION = 'leakwatch.io/exclude'
@@ -197,21 +199,29 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   }
 
   /** Whether an older file of the same container (previous restart, rotated copy) still has lines to give. */
-  function olderPending(t: TailFile, p: PodLogPath, files: ReadonlyMap<string, TailFile>): boolean {
+  function olderPending(t: TailFile, files: ReadonlyMap<string, TailFile>): boolean {
     const dir = t.rel.slice(0, t.rel.lastIndexOf('/') + 1)
+    // A file still followed under the live name it was rotated away from is ordered by its rotated name: it is
+    // older than the copies rotated after it, which may be found while it is drained.
+    const name = t.alias ?? t.rel
+    const p = parsePodLogPath(name)
+    if (p === undefined) return false
     for (const o of files.values()) {
       // Lines read but not acknowledged count as pending: the stream's line count moves on their acknowledgement.
       if (o === t || !o.rel.startsWith(dir) || (o.offset === o.readOffset && (o.offset >= o.size || o.stuckAt === o.size))) continue
-      const q = parsePodLogPath(o.rel)
+      const other = o.alias ?? o.rel
+      const q = parsePodLogPath(other)
       if (q === undefined) continue
       // Rotated copies of one restart are older than its live file, and their names sort by rotation time.
-      if (q.restart < p.restart || (q.restart === p.restart && q.rotated && (!p.rotated || o.rel < t.rel))) return true
+      if (q.restart < p.restart || (q.restart === p.restart && q.rotated && (!p.rotated || other < name))) return true
     }
     return false
   }
 
   async function read(t: TailFile, budget: number, files: ReadonlyMap<string, TailFile>): Promise<ReadResult> {
     const stay: ReadResult = { outputs: [], offset: t.readOffset, line: t.readLine }
+    // Not read now, with lines left: a rotated file is not let go meanwhile (tail-state.ts readDone).
+    const held: ReadResult = { ...stay, held: true }
     const p = parsePodLogPath(t.rel)
     if (p === undefined || t.readOffset >= t.size) return stay
     const info = meta?.lookup(p.namespace, p.pod, p.uid)
@@ -222,13 +232,13 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     }
     // Excluded: moved past without reading, so an excluded container's output never enters this process.
     if (decision === 'skip') return { outputs: [], offset: t.size, line: t.readLine }
-    if (decision === 'wait') return stay
-    if (olderPending(t, p, files)) return stay
+    if (decision === 'wait') return held
+    if (olderPending(t, files)) return held
     // A file that still grows waits up to flushIntervalMs for enough lines to fill a chunk.
     if (t.size - t.readOffset < config.maxChunkBytes && t.goneAt === undefined && config.flushIntervalMs > 0) {
       const since = pendingSince.get(t.rel) ?? now()
       pendingSince.set(t.rel, since)
-      if (now() - since < config.flushIntervalMs) return stay
+      if (now() - since < config.flushIntervalMs) return held
     }
     pendingSince.delete(t.rel)
     const source = sourceOf(t, p, info)
@@ -310,6 +320,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       logger: deps.logger,
       now,
       metrics: deps.metrics,
+      ...(deps.io === undefined ? {} : { io: deps.io }),
       onCycle: (delivered) => {
         if (decisionsLogged.size > 10_000) decisionsLogged = new Set()
         deps.onCycle?.(delivered)

@@ -270,23 +270,32 @@ export interface ReadDone<F extends FileState> {
   finished: boolean
 }
 
-/** A read from `t.readOffset` returned `r` (size: this cycle's stat; head: hashed after it, over headToGrow()'s bytes). */
+/**
+ * A read from `t.readOffset` returned `r` (size: this cycle's stat; head: hashed after it, over headToGrow()'s bytes).
+ * `held`: the reader did not read this file now (it waits for an older file of the same stream, or for metadata),
+ * so no output does not mean drained.
+ */
 export function readDone<F extends FileState>(
   t: F,
   size: number,
-  r: { offset: number; line: number; outputs: number },
+  r: { offset: number; line: number; outputs: number; held?: boolean },
   where: Pick<Whereabouts, 'gone' | 'rotatedCopy'>,
   head?: { head: string; headBytes: number }
 ): ReadDone<F> {
   const spent = r.offset - t.readOffset
-  if (r.offset === t.readOffset) t.stuckAt = size
-  else delete t.stuckAt
+  // Stuck means read and unable to go on, which a newer file of its stream need not wait for; held is not stuck: a
+  // file held for an older one and taken as stuck let the newest file go first (pod-logs-order.test.ts).
+  if (r.offset !== t.readOffset) delete t.stuckAt
+  else if (r.held !== true) t.stuckAt = size
   const moved = r.offset !== t.readOffset || r.line !== t.readLine
   t.readOffset = r.offset
   t.readLine = r.line
   if (head !== undefined && head.headBytes > t.headBytes) Object.assign(t, head)
-  // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go.
-  const finished = (r.offset === size || r.outputs === 0) && (where.gone || where.rotatedCopy)
+  // Drained: if the path now names another file (rotation) or nothing (deletion), let this one go. No output from
+  // a read that was made is drained too (only an incomplete record is left); from a read held back it is not: a
+  // file let go with unread lines loses its place in its stream's order, and a newer file of the stream would
+  // take the line numbers of those lines (pod-logs-order.test.ts).
+  const finished = (r.offset === size || (r.outputs === 0 && r.held !== true)) && (where.gone || where.rotatedCopy)
   return moved ? { spent, advance: { t, offset: r.offset, line: r.line }, finished } : { spent, finished }
 }
 

@@ -33,6 +33,7 @@ import {
   follow,
   HEAD_BYTES,
   headToGrow,
+  idOf,
   isRewritten,
   letGo,
   locate,
@@ -77,6 +78,8 @@ export const nodeIo: TailIo = {
 export interface TailFile extends FileState {
   abs: string
   fh: TailHandle
+  /** The name a listing shows this file under while it is followed under the name it was rotated away from. */
+  alias?: string
 }
 
 export interface ReadResult {
@@ -84,6 +87,8 @@ export interface ReadResult {
   /** Position after what `outputs` cover; applied only once the bus acknowledged them. */
   offset: number
   line: number
+  /** Not read now on purpose (an older file of its stream goes first, or metadata or a fuller chunk is awaited): not drained. */
+  held?: boolean
 }
 
 export interface TailerOptions {
@@ -228,7 +233,11 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     }
     const listed: Listed = { rel, rotated: opts.isRotated?.(rel) === true, st }
     const d = discover(state, listed, firstScan)
-    if (d.kind === 'skip') return
+    if (d.kind === 'skip') {
+      // Followed under its old name: its new one tells a reader where it stands among the other rotated copies.
+      if (listed.rotated && state.busy.has(idOf(st))) for (const t of tracked.values()) if (t.rel !== rel && idOf(t) === idOf(st)) t.alias = rel
+      return
+    }
     let fh: TailHandle
     try {
       fh = await io.open(abs)
@@ -378,7 +387,7 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     for (let i = 0; i < files.length; i++) {
       const t = files[(startAt + i) % files.length] as TailFile
       if (stale) await measure(t)
-      const size = sizes.get(t) ?? t.size
+      let size = sizes.get(t) ?? t.size
       // Taken before the await: an acknowledgement may grow the head meanwhile.
       const was = { readOffset: t.readOffset, head: t.head, headBytes: t.headBytes }
       if (isRewritten(was, size, needsHeadCheck(was, size) ? (await headHash(t.fh, was.headBytes)).head : undefined)) {
@@ -391,6 +400,17 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
       }
       const pathNow = await io.stat(t.abs).catch(() => undefined)
       const where = locate(t, size, { path: pathNow, rotated: opts.isRotated?.(t.rel) === true, now: now(), holdMs: opts.deletedHoldMs })
+      if (where.gone || where.rotatedCopy) {
+        // Drained to its size now, not the one measured before its path moved on: lines written between that
+        // measure and the rotation would otherwise be left behind when the file is let go, and the new file
+        // would be read before them (and take their line numbers).
+        const grown = (await t.fh.stat()).size
+        if (grown > size) {
+          size = grown
+          t.size = grown
+          sizes.set(t, grown)
+        }
+      }
       if (where.expired) {
         await drain()
         stale = true
@@ -410,7 +430,7 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
       // Encoded now, so what waits for the bus is the compact payload, not the lines it was made of.
       const encoded = r.outputs.length > 0 && deps.publish.encode !== undefined ? deps.publish.encode(r.outputs) : r.outputs
       for (const o of encoded) outputs.push(o)
-      const done = readDone(t, size, { offset: r.offset, line: r.line, outputs: r.outputs.length }, where, head)
+      const done = readDone(t, size, { offset: r.offset, line: r.line, outputs: r.outputs.length, held: r.held === true }, where, head)
       spent += done.spent
       if (done.advance !== undefined) advance.push(done.advance)
       if (done.finished) finished.push(t)

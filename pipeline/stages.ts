@@ -25,6 +25,8 @@ export interface Collector {
   start: (signal: AbortSignal) => Promise<void>
   /** Lets in-flight records finish and saves the checkpoint. */
   close: () => Promise<void>
+  /** Whether it takes input now, for /readyz: a collector that is sent its input (a webhook, an ingest endpoint) is ready once its port listens. */
+  ready?: () => boolean
 }
 
 /** What every collector is handed; a component may take more in its own deps. */

@@ -125,6 +125,7 @@ export function createIngestEndpoint(config: CiIngestConfig, deps: IngestDeps): 
   const rejected = (reason: string): void => deps.metrics.ciWebhookRejected.inc({ provider: 'generic', reason })
   let active = 0
   let server: HttpServer | undefined
+  let closed = false
 
   async function onLog(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!tokenMatches(bearer(req), deps.tokens)) {
@@ -188,6 +189,7 @@ export function createIngestEndpoint(config: CiIngestConfig, deps: IngestDeps): 
 
   return {
     port: () => server?.port ?? 0,
+    ready: () => server !== undefined && !closed,
     async start(signal) {
       const s = createServer((req, res) => {
         const url = requestUrl(req)
@@ -210,6 +212,7 @@ export function createIngestEndpoint(config: CiIngestConfig, deps: IngestDeps): 
       })
     },
     async close() {
+      closed = true
       await server?.close()
     }
   }

@@ -15,7 +15,7 @@ import { startApp } from '../../app/roles.ts'
 import { publishLines } from '../../collectors/ci/chunks.ts'
 import { memoryDeliveryStore } from '../../collectors/ci/deliveries.ts'
 import { createGitlabApi } from '../../collectors/ci/gitlab/api.ts'
-import type { GitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
+import type { GitlabCollector, GitlabCollectorDeps } from '../../collectors/ci/gitlab/collector.ts'
 import { createGitlabCollector } from '../../collectors/ci/gitlab/collector.ts'
 import { createGitlabProvider, jobFromHook } from '../../collectors/ci/gitlab/provider.ts'
 import { gitlabBackfillProvider } from '../../collectors/ci/gitlab/setup.ts'
@@ -606,4 +606,150 @@ test('a secret the runner split across a `+` continuation is one string again in
       [10, 'after']
     ]
   )
+})
+
+/** A collector of the stand-in's jobs with the test's tokens; `deps` adds to the rest. */
+function gitlabCollector(over: Partial<GitlabConfig>, deps: Partial<GitlabCollectorDeps> & { publish: Publish }): GitlabCollector {
+  return createGitlabCollector(config(over), { logger: silentLogger(), metrics: createMetrics(), webhookTokens: [HOOK_TOKEN], apiToken: API_TOKEN, ...deps })
+}
+
+/** Every line number delivered for `jobId`'s stream, with how many times each was sent. */
+function sentLines(chunks: LogChunk[], jobId: number): Map<number, number> {
+  const m = new Map<number, number>()
+  for (const ch of chunks) {
+    if (!ch.stream.endsWith(`/${jobId}`)) continue
+    for (let n = ch.startLine; n < ch.startLine + ch.lines.length; n++) m.set(n, (m.get(n) ?? 0) + 1)
+  }
+  return m
+}
+
+test('a download of the log that breaks off: the job is fetched again and only the lines after the last acknowledged one are sent', async () => {
+  const j = job(Array.from({ length: 200 }, (_, i) => `build output ${i}`))
+  const rec = recorder()
+  let cut = 0
+  // The first answer for the trace stops after a third of the log, as a connection reset would stop it.
+  const breaking: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init)
+    if (!String(input).endsWith(`/jobs/${j.id}/trace`) || res.status !== 200 || cut > 0 || res.body === null) return res
+    cut++
+    const reader = res.body.getReader()
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read()
+        if (done || sent > j.trace.length / 3) {
+          await reader.cancel().catch(() => {})
+          controller.error(Object.assign(new TypeError('terminated'), { cause: { code: 'ECONNRESET' } }))
+          return
+        }
+        sent += value.byteLength
+        controller.enqueue(value)
+      }
+    })
+    return new Response(body, { status: res.status, headers: res.headers })
+  }
+  let delivered = 0
+  const c = gitlabCollector(
+    { maxChunkLines: 10 },
+    {
+      publish: rec.publish,
+      fetch: breaking,
+      sleep: async () => {},
+      onJob: () => {
+        delivered++
+      }
+    }
+  )
+  const r = await running(c)
+  try {
+    assert.equal((await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
+    await waitFor(() => delivered === 1, 'the job delivered')
+  } finally {
+    await r.stop()
+  }
+  assert.equal(cut, 1, 'the first download broke off')
+  const sent = sentLines(rec.chunks, j.id)
+  const total = j.trace.toString('utf8').split('\n').length - 1
+  assert.deepEqual(
+    [...sent.keys()].sort((a, b) => a - b),
+    Array.from({ length: total }, (_, i) => i + 1),
+    'every line, numbered as the job page numbers it'
+  )
+  assert.deepEqual(
+    [...sent].filter(([, n]) => n > 1),
+    [],
+    'no line sent twice: the second download skips what Kafka acknowledged'
+  )
+  assert.ok(
+    rec.chunks.some((ch) => ch.startLine > 20 && ch.lines[0]?.startsWith('build output')),
+    'resumed in the middle'
+  )
+})
+
+test('a collector stopped after some chunks were acknowledged: the next one with the same store sends from the line after the last one', async () => {
+  const j = job(Array.from({ length: 60 }, (_, i) => `step ${i}`))
+  const store = memoryDeliveryStore()
+  const firstChunks: LogChunk[] = []
+  let release: (() => void) | undefined
+  // Kafka acknowledges three chunks, then hangs until the collector is stopped.
+  const third: Publish = async (records) => {
+    if (firstChunks.length < 3) {
+      for (const r of records) firstChunks.push(r.value as LogChunk)
+      return
+    }
+    await new Promise<void>((resolve) => {
+      release = resolve
+    })
+    throw new Error('stopped')
+  }
+  const first = gitlabCollector(
+    { maxChunkLines: 5 },
+    {
+      publish: third,
+      store
+    }
+  )
+  const r1 = await running(first)
+  try {
+    assert.equal((await post(first.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
+    await waitFor(() => release !== undefined, 'the fourth chunk in flight')
+    // The position is saved as acknowledgements come, not only at the end.
+    await waitFor(async () => (await store.pending())[0]?.[1].includes('"ackedEnd"') === true, 'the acknowledged position saved')
+  } finally {
+    const stopping = r1.stop()
+    release?.()
+    await stopping
+  }
+  const saved = JSON.parse((await store.pending())[0]?.[1] ?? '{}') as { ackedEnd?: number }
+  assert.equal(saved.ackedEnd, firstChunks.at(-1)?.offset.end, 'the pending job holds the end of the last acknowledged chunk')
+  for (const v of (await store.pending()).map(([, value]) => value)) assert.ok(!v.includes('step '), 'no log content in the store')
+
+  const rec = recorder()
+  let delivered = 0
+  const second = gitlabCollector(
+    { maxChunkLines: 5 },
+    {
+      publish: rec.publish,
+      store,
+      onJob: () => {
+        delivered++
+      }
+    }
+  )
+  const r2 = await running(second)
+  try {
+    await waitFor(() => delivered === 1, 'the resumed job delivered')
+  } finally {
+    await r2.stop()
+  }
+  const lastAcked = (firstChunks.at(-1)?.startLine ?? 0) + (firstChunks.at(-1)?.lines.length ?? 0) - 1
+  assert.equal(rec.chunks[0]?.startLine, lastAcked + 1, 'resumed after the last acknowledged line')
+  const both = sentLines([...firstChunks, ...rec.chunks], j.id)
+  const total = j.trace.toString('utf8').split('\n').length - 1
+  assert.equal(both.size, total, 'every line once over the two runs')
+  assert.deepEqual(
+    [...both].filter(([, n]) => n > 1),
+    []
+  )
+  assert.deepEqual(await store.pending(), [])
 })

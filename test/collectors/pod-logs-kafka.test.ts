@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before, test } from 'node:test'
@@ -78,9 +78,10 @@ function createWriter(pods: string) {
   }
 }
 
-/** Per stream: line number → text, every copy of a replayed line identical; and how many copies were replays. */
+/** Per stream: line number → text (the first copy), how many copies were replays, and replays whose text differed. */
 function account(chunks: LogChunk[]) {
   const streams = new Map<string, Map<number, string>>()
+  const conflicts: string[] = []
   let copies = 0
   for (const c of chunks) {
     let m = streams.get(c.stream)
@@ -92,25 +93,87 @@ function account(chunks: LogChunk[]) {
       copies++
       const n = c.startLine + i
       const had = m.get(n)
-      if (had !== undefined) assert.equal(had, text, `a replay of ${c.stream} line ${n} has the same text`)
-      m.set(n, text)
+      if (had === undefined) m.set(n, text)
+      else if (had !== text) conflicts.push(`${c.stream} line ${n}: seq ${seqOf(had, c.stream)} and seq ${seqOf(text, c.stream)}`)
     })
   }
   const distinct = [...streams.values()].reduce((s, m) => s + m.size, 0)
-  return { streams, distinct, replayed: copies - distinct }
+  return { streams, distinct, replayed: copies - distinct, conflicts }
 }
 
-function assertExact(writer: ReturnType<typeof createWriter>, chunks: LogChunk[]): { replayed: number } {
-  const { streams, distinct, replayed } = account(chunks)
-  assert.equal(distinct, writer.total(), `lines delivered (distinct) equal lines written (${writer.total()})`)
+/** The writer's sequence number in a delivered line (generated text, never a secret); NaN when it has none. */
+function seqOf(text: string, stream: string): number {
+  return text.startsWith(`${stream} seq=`) ? Number.parseInt(text.slice(stream.length + 5), 10) : Number.NaN
+}
+
+/** `[1,2,3,7,9,10]` → `1-3,7,9-10`, at most `max` ranges. */
+function ranges(ns: number[], max = 12): string {
+  const out: string[] = []
+  let from: number | undefined
+  let to = 0
+  for (const n of [...ns].sort((a, b) => a - b)) {
+    if (from !== undefined && n === to + 1) {
+      to = n
+      continue
+    }
+    if (from !== undefined) out.push(from === to ? `${from}` : `${from}-${to}`)
+    from = n
+    to = n
+  }
+  if (from !== undefined) out.push(from === to ? `${from}` : `${from}-${to}`)
+  return out.length > max ? `${out.slice(0, max).join(',')},… (${out.length} ranges)` : out.join(',')
+}
+
+/**
+ * Why delivered lines disagree with the written ones, per stream: which line numbers are missing, which carry
+ * another line's text or lie beyond the last line written, and for those, every chunk that delivered them (the
+ * file, its byte range, its line and seq ranges): enough to tell a renumbering from a replay. Only the writer's
+ * generated text is looked at, and only its seq numbers are printed.
+ */
+function diagnose(writer: ReturnType<typeof createWriter>, chunks: LogChunk[]): string {
+  const { streams, conflicts } = account(chunks)
+  const out: string[] = []
   for (const c of writer.containers) {
-    const m = streams.get(c.stream)
-    assert.ok(m, `stream ${c.stream} delivered`)
+    const m = streams.get(c.stream) ?? new Map<number, string>()
+    const missing: number[] = []
+    const wrong: number[] = []
+    const beyond: number[] = []
     for (let n = 1; n <= c.written; n++) {
       const text = m.get(n)
-      assert.ok(text?.startsWith(`${c.stream} seq=${n} `), `${c.stream} line ${n} is seq ${n}`)
+      if (text === undefined) missing.push(n)
+      else if (seqOf(text, c.stream) !== n) wrong.push(n)
+    }
+    for (const n of m.keys()) if (n > c.written) beyond.push(n)
+    out.push(
+      `${c.stream}: ${c.written} written (restart ${c.restart}), ${m.size} distinct delivered; missing [${ranges(missing)}]; other seq [${ranges(wrong)}]; beyond the last [${ranges(beyond)}]`
+    )
+    const bad = new Set([...wrong, ...beyond])
+    if (bad.size === 0) continue
+    for (const [i, k] of chunks.entries()) {
+      if (k.stream !== c.stream) continue
+      const nums = k.lines.map((_, j) => k.startLine + j)
+      if (!nums.some((n) => bad.has(n))) continue
+      const seqs = k.lines.map((t) => seqOf(t, c.stream))
+      out.push(
+        `  chunk #${i} ${k.source.path?.slice(k.source.path.lastIndexOf('/') + 1)} bytes ${k.offset.start}-${k.offset.end}: lines ${ranges(nums, 4)} carry seq ${ranges(seqs, 4)}`
+      )
     }
   }
+  if (conflicts.length > 0) out.push(`${conflicts.length} line numbers delivered with two texts, e.g. ${conflicts.slice(0, 5).join('; ')}`)
+  return out.join('\n')
+}
+
+function assertExact(writer: ReturnType<typeof createWriter>, chunks: LogChunk[], more = ''): { replayed: number } {
+  const { streams, distinct, replayed, conflicts } = account(chunks)
+  const exact =
+    conflicts.length === 0 &&
+    distinct === writer.total() &&
+    writer.containers.every((c) => {
+      const m = streams.get(c.stream)
+      for (let n = 1; n <= c.written; n++) if (m === undefined || seqOf(m.get(n) ?? '', c.stream) !== n) return false
+      return true
+    })
+  assert.ok(exact, `lines delivered (${distinct} distinct) are exactly the ${writer.total()} written:\n${diagnose(writer, chunks)}${more}`)
   return { replayed }
 }
 
@@ -158,6 +221,14 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
   const writer = createWriter(pods)
   const codec = createCodec({ payloadKey, compress: true })
   const children: ChildProcess[] = []
+  const kills: string[] = []
+  const checkpointNow = (): string => {
+    try {
+      return readFileSync(settings['collector.podLogs.checkpointPath'] ?? '', 'utf8').replaceAll(pods, '<pods>')
+    } catch (err) {
+      return `unreadable (${(err as NodeJS.ErrnoException).code})`
+    }
+  }
   try {
     writer.write(50)
     // Rotated before the collector ever ran: on a slow start the kubelet gets there first (CI once lost these).
@@ -182,29 +253,25 @@ test('kill -9 of the collector process, three times mid-stream: every line deliv
       )
       child.kill('SIGKILL')
       await exited(child)
+      // Where each kill left the files and the checkpoint (positions and hashes only), for a failure's report.
+      kills.push(`kill ${round + 1}: written ${writer.containers.map((c) => `${c.written}@${c.restart}.log`).join(' ')}; checkpoint ${checkpointNow()}`)
       writer.write(30) // while no collector runs
     }
     const last = startCollector(env, out)
     children.push(last)
+    const report = (): string => `\n${kills.join('\n')}\nfinal checkpoint ${checkpointNow()}\ncollector output (tail):\n${out.text.slice(-4000)}`
     await waitFor(
       async () => account(await readLogChunks(services.kafkaBrokers, prefix, codec)).distinct >= writer.total(),
       `all ${writer.total()} lines`,
       90_000,
       250
     ).catch(async (err: Error) => {
-      // Which lines are missing, and what the collector said, so a failure here can be diagnosed from its report.
-      const { streams } = account(await readLogChunks(services.kafkaBrokers, prefix, codec))
-      const missing = writer.containers.map((c) => {
-        const m = streams.get(c.stream)
-        const gaps = Array.from({ length: c.written }, (_, i) => i + 1).filter((n) => m?.get(n) === undefined)
-        return `${c.stream}: ${gaps.length} of ${c.written} missing${gaps.length > 0 ? ` (first ${gaps[0]}, last ${gaps.at(-1)})` : ''}`
-      })
-      throw new Error(`${err.message}\n${missing.join('\n')}\ncollector output (tail):\n${out.text.slice(-4000)}`)
+      throw new Error(`${err.message}\n${diagnose(writer, await readLogChunks(services.kafkaBrokers, prefix, codec))}${report()}`)
     })
     // Stopped, it sends nothing more: every copy of every line is on the topic for the check.
     last.kill('SIGKILL')
     await exited(last)
-    const { replayed } = assertExact(writer, await readLogChunks(services.kafkaBrokers, prefix, codec))
+    const { replayed } = assertExact(writer, await readLogChunks(services.kafkaBrokers, prefix, codec), report())
     process.stderr.write(`# kill -9: ${writer.total()} lines written and delivered, ${replayed} replayed after kills\n`)
     // leakwatch never logs log content.
     assert.ok(!out.text.includes('seq='), 'no log line in the collector output')

@@ -137,6 +137,16 @@ test('a read that made no progress marks the file stuck at its size; progress cl
   assert.equal(t.stuckAt, undefined)
 })
 
+test('a read held back (an older file of its stream goes first) neither finishes a gone or rotated file nor marks it stuck', () => {
+  const t: FileState = { rel: '0.log', dev: 1, ino: 4, offset: 0, line: 0, head: '', headBytes: 0, readOffset: 0, readLine: 0, size: 50 }
+  const held = readDone(t, 50, { offset: 0, line: 0, outputs: 0, held: true }, { gone: true, rotatedCopy: false })
+  assert.deepEqual(held, { spent: 0, finished: false }, 'its unread lines keep it followed, and in its place in the stream')
+  assert.equal(t.stuckAt, undefined, 'a newer file still waits for it')
+  // Read and still nothing (only an incomplete record left): drained as far as it goes, let go.
+  assert.equal(readDone(t, 50, { offset: 0, line: 0, outputs: 0 }, { gone: true, rotatedCopy: false }).finished, true)
+  assert.equal(t.stuckAt, 50)
+})
+
 test('a head taken over fewer bytes than were read grows with the head hashed right after the read', () => {
   const t: FileState = { rel: 'a', dev: 1, ino: 3, offset: 0, line: 0, head: 'empty', headBytes: 0, readOffset: 0, readLine: 0, size: 0 }
   assert.equal(headToGrow(t, 0), undefined)

@@ -290,6 +290,7 @@ export function createGithubCollector(config: GithubCollectorConfig, deps: Githu
   return {
     port: () => port,
     listening,
+    ready: () => port !== 0 && !abort.signal.aborted,
     async start(signal) {
       signal.addEventListener('abort', () => abort.abort(), { once: true })
       abort.signal.addEventListener('abort', () => wake?.(), { once: true })

@@ -7,9 +7,13 @@
 // for replicated collectors), not after the log is on Kafka: GitLab gives a
 // hook a few seconds, a log may take minutes to become available. A pending job
 // leaves the list only once Kafka acknowledged its last line (or GitLab refused
-// the log for good), so a collector killed mid-log starts the job again after a
-// restart; line numbers and stream are the same, so the findings and their ids
-// are too, and nothing is duplicated at the incident level.
+// the log for good), so a collector killed mid-log takes the job up again after
+// a restart. The pending entry also holds the raw byte offset just after the
+// last line Kafka acknowledged: a job started again (a download that broke
+// off, Kafka failing, a restart) fetches the log again but sends only the lines
+// after it. A finished job's log does not change, and line numbers and stream
+// are the same, so whatever is sent twice around a crash makes the same
+// findings with the same ids, never a second incident.
 //
 // A delivery is taken once: by its `Idempotency-Key` (constant across GitLab's
 // retries), else `X-Gitlab-Event-UUID`, and by the job id, so a manual resend
@@ -65,6 +69,13 @@ interface Pending {
   key: string
   projectId: number
   job: CiJobMeta
+  /** Raw byte offset just after the last line Kafka acknowledged; -1 when none was. */
+  ackedEnd: number
+}
+
+/** The pending entry: what a restart needs to take the job up again (job metadata and a position, no log content). */
+function pendingValue(p: Pick<Pending, 'projectId' | 'job' | 'ackedEnd'>): string {
+  return JSON.stringify({ projectId: p.projectId, job: jobRecord(p.job), ...(p.ackedEnd >= 0 ? { ackedEnd: p.ackedEnd } : {}) })
 }
 
 export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollectorDeps): GitlabCollector {
@@ -106,7 +117,41 @@ export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollecto
     idle.shift()?.()
   }
 
+  /**
+   * Writes `p.ackedEnd` to the pending entry as acknowledgements come: one write at a time, the newest position
+   * each time. settle() waits for the last one, so an entry is never written back after donePending removed it.
+   */
+  function progressWriter(p: Pending) {
+    let writing: Promise<void> | undefined
+    let written = p.ackedEnd
+    const write = (): void => {
+      if (writing !== undefined || written === p.ackedEnd) return
+      written = p.ackedEnd
+      writing = store
+        .addPending(p.key, pendingValue(p))
+        .catch((err: unknown) => {
+          // Not fatal: a restart would then start from an earlier line, sending some again.
+          log.warn({ job: p.job.jobId, reason: (err as Error).message }, 'GitLab job progress not saved')
+        })
+        .finally(() => {
+          writing = undefined
+          write()
+        })
+    }
+    return {
+      acked(end: number): void {
+        if (end <= p.ackedEnd) return
+        p.ackedEnd = end
+        write()
+      },
+      async settle(): Promise<void> {
+        while (writing !== undefined) await writing
+      }
+    }
+  }
+
   async function runJob(p: Pending, signal: AbortSignal): Promise<void> {
+    const progress = progressWriter(p)
     for (let failures = 1; !signal.aborted; failures++) {
       try {
         const body = await api.trace(p.projectId, p.job.jobId, signal)
@@ -117,17 +162,34 @@ export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollecto
             yield b
           }
         })()
-        const done = await publishLines(logLines(counted, { format: 'gitlab', maxLineBytes: config.maxLineBytes }), ciStream(p.job), ciSource(p.job), config, {
-          publish: deps.publish
-        })
+        const resumedAfter = p.ackedEnd
+        const done = await publishLines(
+          logLines(counted, { format: 'gitlab', maxLineBytes: config.maxLineBytes }),
+          ciStream(p.job),
+          ciSource(p.job),
+          config,
+          { publish: deps.publish, onChunk: (end) => progress.acked(end) },
+          resumedAfter
+        )
         deps.metrics.linesCollected.inc({ collector: 'gitlab' }, done.lines)
         deps.metrics.bytesCollected.inc({ collector: 'gitlab' }, bytes)
+        await progress.settle()
         await store.donePending(p.key)
         jobsDone('scanned')
-        log.info({ repository: p.job.repository, job: p.job.jobId, lines: done.lines, chunks: done.chunks }, 'GitLab job log delivered')
+        log.info(
+          {
+            repository: p.job.repository,
+            job: p.job.jobId,
+            lines: done.lines,
+            chunks: done.chunks,
+            ...(resumedAfter >= 0 ? { resumedAfterByte: resumedAfter } : {})
+          },
+          'GitLab job log delivered'
+        )
         deps.onJob?.(p.job, 'delivered', done.lines)
         return
       } catch (err) {
+        await progress.settle()
         if (signal.aborted) return
         if (!isRetriable(err)) {
           await store.donePending(p.key)
@@ -142,8 +204,15 @@ export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollecto
         jobsDone('failed')
         const delayMs = backoffMs(failures, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs, jitter: 'over' })
         log.warn(
-          { repository: p.job.repository, job: p.job.jobId, code: isLeakwatchError(err) ? err.code : undefined, failures, retryInMs: delayMs },
-          'GitLab job log failed; starting it again'
+          {
+            repository: p.job.repository,
+            job: p.job.jobId,
+            code: isLeakwatchError(err) ? err.code : undefined,
+            failures,
+            retryInMs: delayMs,
+            ...(p.ackedEnd >= 0 ? { resumeAfterByte: p.ackedEnd } : {})
+          },
+          'GitLab job log failed; resuming it after its last acknowledged line'
         )
         await sleep(delayMs, signal).catch(() => {})
       }
@@ -215,21 +284,22 @@ export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollecto
         claimed.push(key)
       }
       if (inQueue.size >= config.maxQueuedJobs) throw new Error('queue full')
-      await store.addPending(jobKey, JSON.stringify({ projectId, job: jobRecord(job) }))
+      await store.addPending(jobKey, pendingValue({ projectId, job, ackedEnd: -1 }))
     } catch (err) {
       for (const k of claimed) await store.release(k).catch(() => {})
       log.warn({ code: 'LW_ERR_CI_BUSY', reason: (err as Error).message }, 'GitLab job event not accepted')
       return refuse(res, 503, 'LW_ERR_CI_BUSY', 'cannot take the job now; GitLab will retry', { 'retry-after': '30' })
     }
-    enqueue({ key: jobKey, projectId, job })
+    enqueue({ key: jobKey, projectId, job, ackedEnd: -1 })
     reply(res, 202, { status: 'accepted', job: job.jobId })
   }
 
   async function resumePending(): Promise<void> {
     for (const [key, value] of await store.pending()) {
       try {
-        const parsed = JSON.parse(value) as { projectId: number; job: CiJobRecord }
-        enqueue({ key, projectId: parsed.projectId, job: { ...parsed.job, lineUrl: gitlabLineUrl(parsed.job.url) } })
+        const parsed = JSON.parse(value) as { projectId: number; job: CiJobRecord; ackedEnd?: unknown }
+        const ackedEnd = typeof parsed.ackedEnd === 'number' && Number.isSafeInteger(parsed.ackedEnd) && parsed.ackedEnd >= 0 ? parsed.ackedEnd : -1
+        enqueue({ key, projectId: parsed.projectId, job: { ...parsed.job, lineUrl: gitlabLineUrl(parsed.job.url) }, ackedEnd })
       } catch {
         await store.donePending(key)
       }
@@ -240,6 +310,7 @@ export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollecto
   return {
     api,
     port: () => server?.port ?? 0,
+    ready: () => server !== undefined && !abort.signal.aborted,
     async start(signal) {
       const s = createServer((req, res) => {
         const url = requestUrl(req)
