@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import { embed } from '../accuracy.ts'
+import { NOT_CREDENTIAL_EXAMPLES } from './labels.ts'
 import { DEFAULT_MIRRORS, loadSources } from './sources.ts'
 
 /** gitleaks rules that have no meaning for log lines, and why. */
@@ -70,7 +71,9 @@ function rows(mirrors: string, seed: number): { rows: TableRow[]; commit: string
       na !== undefined
         ? `not applicable to logs: ${na}`
         : status === 'unmeasured'
-          ? 'gitleaks states no example the extractor can read'
+          ? NOT_CREDENTIAL_EXAMPLES[`gitleaks:${id}`] !== undefined
+            ? 'every positive gitleaks states holds no credential (labels.ts says why for each)'
+            : 'gitleaks states no example the extractor can read'
           : status === 'gap'
             ? 'not covered yet'
             : ''

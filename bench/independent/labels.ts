@@ -169,6 +169,30 @@ export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<st
   'noseyparker:np.slack.2': { '1a6c4a34e2ce': `${PLACEHOLDER} (zeros and x's)` },
   'noseyparker:np.tavily.1': { c7e55992f62a: `${PLACEHOLDER} (x's)` },
   'noseyparker:np.vmware.1': { c6f4abfb2f80: `${VARIABLE} (-Password "$password")`, '5eb05c8a225d': `${VARIABLE} (-password $ESXipass)` },
+  // gitleaks' literal examples (its regex-drawn ones change with the seed and are not listed).
+  'gitleaks:age-secret-key': Object.fromEntries(
+    ['987e536dac69', '2cbd8e622222'].map((h) => [h, `${PLACEHOLDER} (AGE-SECRET-KEY-1 then 58 Q's: bech32's zero digit, an all-zero key whose checksum fails)`])
+  ),
+  'gitleaks:heroku-api-key': { af245954f104: `${PLACEHOLDER} (12345678-ABCD-ABCD-ABCD-1234567890AB)` },
+  'gitleaks:messagebird-client-id': { b62ea1ce641d: `${PLACEHOLDER} (12345678-ABCD-ABCD-ABCD-1234567890AB)` },
+  'gitleaks:aws-amazon-bedrock-api-key-long-lived': { '51d6e90bb88e': `${PLACEHOLDER} (ABSK, base64 of "BedrockAPIKey-", then EXAMPLE repeated)` },
+  'gitleaks:aws-amazon-bedrock-api-key-short-lived': Object.fromEntries(
+    ['7cbfa4c8c3d7', '952eefa17077'].map((h) => [
+      h,
+      `${ALTERED} (bedrock-api-key- then base64 of "bedrock.amazonaws.com" alone: a short-term key is base64 of a whole presigned URL, signature included; this holds none)`
+    ])
+  ),
+  'gitleaks:gcp-service-account': { f8c792f8e908: `${NO_SECRET} (a key file's "type": "service_account" line, without the key)` },
+  'gitleaks:grafana-cloud-api-token': {
+    '9a2e7bcbaf43': `${ALTERED} (the base64 JSON claim reads \`"n";"staik…\` and holds non-ASCII bytes: it does not parse)`
+  },
+  'gitleaks:grafana-service-account-token': { '112fcef619c2': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'gitleaks:jwt': {
+    '0902dfd07007': `${ALTERED} (the header decodes to \`{"alg":'z","typ":"JWT"}\`: not JSON)`,
+    '898fe98c2bc6': `${ALTERED} (the header decodes to \`{"alg":'z","typ":"JWT"}\`: not JSON)`,
+    '2d9c6606212a': 'an unsigned JWT (alg "none", empty signature): anyone can write one, it proves nothing and holds no secret',
+    '0acb883c40f8': 'an unsigned JWT (alg "none", empty signature): anyone can write one, it proves nothing and holds no secret'
+  },
   // Kingfisher's, with their reasons, in labels-kingfisher.ts.
   ...KINGFISHER_PLACEHOLDERS
 }

@@ -31,6 +31,7 @@ import { rules as doppler } from './doppler.ts'
 import { rules as dotnet } from './dotnet.ts'
 import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
+import { rules as facebook } from './facebook.ts'
 import { rules as figma } from './figma.ts'
 import { rules as fireworks } from './fireworks.ts'
 import { rules as fleetbase } from './fleetbase.ts'
@@ -72,6 +73,7 @@ import { rules as notion } from './notion.ts'
 import { rules as npm } from './npm.ts'
 import { rules as nuget } from './nuget.ts'
 import { rules as okta } from './okta.ts'
+import { rules as onepassword } from './onepassword.ts'
 import { rules as openai } from './openai.ts'
 import { rules as openrouter } from './openrouter.ts'
 import { rules as openshift } from './openshift.ts'
@@ -82,6 +84,7 @@ import { rules as passwordHash } from './password-hash.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
+import { rules as powershell } from './powershell.ts'
 import { rules as privateKey } from './private-key.ts'
 import { rules as psexec } from './psexec.ts'
 import { rules as pypi } from './pypi.ts'
@@ -158,6 +161,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...doppler,
   ...easypost,
   ...elevenlabs,
+  ...facebook,
   ...figma,
   ...fireworks,
   ...fleetbase,
@@ -199,6 +203,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...npm,
   ...nuget,
   ...okta,
+  ...onepassword,
   ...openai,
   ...openrouter,
   ...openshift,
@@ -210,6 +215,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...pinecone,
   ...postman,
   ...privateKey,
+  ...powershell,
   ...psexec,
   ...pypi,
   ...readme,
