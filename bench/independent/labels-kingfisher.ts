@@ -67,6 +67,7 @@ const SEQUENCES: ReadonlyArray<readonly [rule: string, sha: string, what: string
   ['adobe.1', '294207e68506', '1a2b3c4d5e6f7890abcdef1234567890'],
   ['airtable.2', '8647bea8e7ea', 'example.v1.XYZ123_ABC.abcdef123456'],
   ['anypoint.1', 'c7f564b05e00', '33333333-cccc-dddd-eeee-444444444444'],
+  ['asana.2', '5bc98ff1d797', '1234567890abcdef twice, then 12'],
   ['auth0.2', 'ddaba862dbf8', 'abcdef1234567890 four times'],
   ['azurestorage.key.1', '59b546c5ce41', 'Xy9aB8cD7eF6gH5iJ4kL3mN2… : letter pairs counting up against digits counting down'],
   ['blazemeter.1', '42810dade65d', "RFC 4122's example UUID"],
@@ -129,6 +130,7 @@ const SEQUENCES: ReadonlyArray<readonly [rule: string, sha: string, what: string
   ['lob.1', '1568e0931e41', 'QWERTYUIOPASDFGHJKLZXCVBNM1234567890ABCD: the keyboard rows in order'],
   ['magnetic.1', '5120530e2000', "RFC 4122's example UUID"],
   ['mailjetsms.1', '61b938fced0d', 'the alphabet in order, then 012345'],
+  ['mockaroo.1', 'cb7ebf586474', 'abcd1234'],
   ['microsoftteamswebhook.1', 'b11444ad7332', '12345678-abcd-1234-efgh-56789abcdef0 (efgh is not hex) in every id'],
   ['newrelic.1', 'd6e354ed0f61', 'abcd-1234567890abcdef repeated'],
   ['newrelic.1', 'cddba6c49a3b', '1234- then the alphabet in order'],
@@ -202,6 +204,8 @@ const LISTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'kingfisher:kingfisher.rabbitmq.1': { babbe1b3b417: `${WORD} (user:password@ on example.com)` },
   'kingfisher:kingfisher.reactapp.2': { '036c57d37d24': `${WORD} (smtp_password, "Enter your SMTP email password")` },
   'kingfisher:kingfisher.generic.5': {
+    '1696d85aa54c': `${WORD} ("thisismypassword"; labels.ts says the same of np.generic.5's copy)`,
+    '9a0f2787485d': `${WORD} ("thisismypassword"; labels.ts says the same of np.generic.5's copy)`,
     '7061355fe2f2': `${WORD} ("YOURPASSWROD")`,
     bc67372e2642: 'code that concatenates two variables (appKey, appSecret): no literal value'
   },
@@ -280,6 +284,10 @@ const LISTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'kingfisher:kingfisher.privkey.2': {
     '3cd86d67f906': `${ALTERED} (an ENCRYPTED PRIVATE KEY block of 40 base64 characters: 30 bytes cannot hold a PKCS#8 encrypted key)`,
     f50bef495111: `${ALTERED} (an ENCRYPTED PRIVATE KEY BLOCK of 64 base64 characters: 48 bytes cannot hold an encrypted key)`
+  },
+  'kingfisher:kingfisher.gcp.1': {
+    c6e61a300b2f: 'no secret in the text at all (a Firebase credential block with the certificate URLs, client id and e-mail, and no private_key)',
+    '23bdafb87364': 'no secret in the text at all (auth_provider_x509_cert_url, a public certificate URL field, holding unquoted hex)'
   },
   'kingfisher:kingfisher.rentman.1': {
     '6afb7eaeded8': `${DOC_TOKEN} (a JWT header and payload without a signature; the payload is jwt.io's John Doe example)`

@@ -169,6 +169,7 @@ const ALNUM: Provider[] = [
   ['powrbot', 'powrbot.1 40'],
   ['prodpad', 'prodpad.1 64'],
   ['pyowm', 'openweather.1 32'],
+  ['prospect', "prospectcrm.1 32 (the CRM's name; the word alone is too common, the credential word after it is required)"],
   ['qase', 'qase.1 40'],
   ['qubole', 'qubole.1 64'],
   ['rawg', 'rawg.1 32'],
