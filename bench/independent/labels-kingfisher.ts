@@ -95,6 +95,10 @@ const SEQUENCES: ReadonlyArray<readonly [rule: string, sha: string, what: string
   ['enigma.1', '9720f574898a', 'the alphabet in order in mixed case, then 01234 and more of it'],
   ['envoy.1', '9abec199b137', 'the alphabet in order, repeated'],
   ['everhour.1', 'f10820f20498', 'ABCD-1234-123456-abcdef-12345678'],
+  ['eventbrite.1', '3122925730ea', 'ZXC2JK3HV4TY5UIO6PLK: the keyboard walked, z x c, j k, t y, u i o, p l k, between digits counting up'],
+  ['elasticemail.1', 'd7b1b7e9a77f', 'keyboard mashing, sdfh, sdfksj, kdsfjall, its halves repeated'],
+  ['documo.1', 'c234b0d5fe2e', 'one 21-character run, eyA1ZXWmv5R8rysmZi54N…, repeated six times with a letter changed'],
+  ['fullstory.1', 'e197d61927bd', 'base64 of made-up text ending in the alphabet in order: user:{confirmed:true,"kura":"elenive … abcdefghijklmnopqrstuvwxyz'],
   ['facebook.1', '1d31f7a19185', 'an app id written 123456789012345 (and an app id is public)'],
   ['facebook.1', 'da64da562887', 'an app id written 123456789012345 (and an app id is public)'],
   ['facebook.3', '5663ce142b91', 'EAACEdEose0cBAMZD then 123456789 and the alphabet in order'],
@@ -288,6 +292,9 @@ const LISTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'kingfisher:kingfisher.gcp.1': {
     c6e61a300b2f: 'no secret in the text at all (a Firebase credential block with the certificate URLs, client id and e-mail, and no private_key)',
     '23bdafb87364': 'no secret in the text at all (auth_provider_x509_cert_url, a public certificate URL field, holding unquoted hex)'
+  },
+  'kingfisher:kingfisher.twitter.1': {
+    '26e60b8f3011': "an identifier (TWITTER_ID, the same text as np.twitter.1's, whose rule's category is `identifier`; its other example holds the secret)"
   },
   'kingfisher:kingfisher.rentman.1': {
     '6afb7eaeded8': `${DOC_TOKEN} (a JWT header and payload without a signature; the payload is jwt.io's John Doe example)`

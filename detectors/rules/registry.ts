@@ -31,6 +31,7 @@ import { rules as doppler } from './doppler.ts'
 import { rules as dotnet } from './dotnet.ts'
 import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
+import { rules as envPassword } from './env-password.ts'
 import { rules as facebook } from './facebook.ts'
 import { rules as figma } from './figma.ts'
 import { rules as fireworks } from './fireworks.ts'
@@ -161,6 +162,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...doppler,
   ...easypost,
   ...elevenlabs,
+  ...envPassword,
   ...facebook,
   ...figma,
   ...fireworks,
