@@ -82,6 +82,7 @@ import { rules as pagarme } from './pagarme.ts'
 import { rules as pagerduty } from './pagerduty.ts'
 import { rules as particle } from './particle.ts'
 import { rules as passwordHash } from './password-hash.ts'
+import { rules as passwordProse } from './password-prose.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
@@ -210,6 +211,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...openrouter,
   ...openshift,
   ...pagarme,
+  ...passwordProse,
   ...pagerduty,
   ...particle,
   ...passwordHash,
