@@ -6,6 +6,7 @@ import { rules as adafruit } from './adafruit.ts'
 import { rules as age } from './age.ts'
 import { rules as alibaba } from './alibaba.ts'
 import { rules as anthropic } from './anthropic.ts'
+import { rules as asanaAirtable } from './asana-airtable.ts'
 import { rules as atlassian } from './atlassian.ts'
 import { rules as aws } from './aws.ts'
 import { rules as azure } from './azure.ts'
@@ -138,6 +139,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...age,
   ...alibaba,
   ...anthropic,
+  ...asanaAirtable,
   ...atlassian,
   ...aws,
   ...azure,
