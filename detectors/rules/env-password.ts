@@ -40,7 +40,8 @@ export const rules: Rule[] = [
     keywords: ['password=', 'passwd=', 'pass=', 'pwd='],
     minEntropy: 2.5,
     validate: (s) => s.length <= 40 && !madeUpValue(s) && !STATUS.test(s) && !/pass|pwd|secret|token/i.test(s),
-    tags: ['password'],
+    // A word, not a format: never high confidence (the `unchecked` tag caps it at medium), so it alerts but does not rotate by default.
+    tags: ['password', 'unchecked'],
     examples: {
       positives: (g) => {
         const a = wordPassword(g)

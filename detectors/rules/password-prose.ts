@@ -20,7 +20,8 @@ export const rules: Rule[] = [
     keywords: ['password is', 'password was', 'passwd is', 'password for'],
     minEntropy: 2.5,
     validate: (s) => s.length <= 64 && !madeUpValue(s) && !/passw(?:or)?d|^your[-_ ]|^<|\$\{|\{\{/i.test(s),
-    tags: ['password'],
+    // Not format-checked: never high confidence (the `unchecked` tag caps it at medium).
+    tags: ['password', 'unchecked'],
     examples: {
       positives: secretsIn(password, [
         (s) => `The password is '${s}'`,

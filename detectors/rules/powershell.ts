@@ -32,6 +32,7 @@ export const rules = [
       `$pw = ConvertTo-SecureString "01000000d08c9ddf0115d1118c7a00c04fc297eb01000000${'a1'.repeat(40)}"`,
       '$pw = ConvertTo-SecureString "<password>" -AsPlainText -Force'
     ],
-    tags: ['kingfisher']
+    // A password people pick, not a format: never high confidence (the `unchecked` tag caps it at medium).
+    tags: ['kingfisher', 'password', 'unchecked']
   })
 ]
