@@ -104,6 +104,11 @@ export function genericPlausible(secret: string, prefixes: readonly string[], cl
   return !prefixes.some((p) => secret.startsWith(p) && (claims === undefined || claims(secret, p)))
 }
 
+/** A stopword (changeme, redacted, …) or a run of a keyboard or the alphabet: what people type into examples. */
+export function madeUpValue(value: string): boolean {
+  return GENERIC_STOPWORDS.test(value) || SEQUENCES.test(value)
+}
+
 /** Not a stopword, a typed sequence, a short word or a name. */
 export function valuePlausible(value: string): boolean {
   if (GENERIC_STOPWORDS.test(value) || SEQUENCES.test(value)) return false

@@ -17,6 +17,8 @@ export interface GitleaksExamples {
   negatives: string[]
   /** Elements of the lists that were not literal text or a supported expression. */
   skipped: number
+  /** The positives that hold a value drawn from a regex (they change with the seed). */
+  drawn: Set<string>
 }
 
 type Tok = { k: 'str'; v: string } | { k: 'id'; v: string } | { k: 'p'; v: string }
@@ -86,6 +88,8 @@ class Parser {
   readonly toks: Tok[]
   readonly r: Rng
   readonly vars: Map<string, string[]>
+  /** Every value drawn from a regex while evaluating this rule's lists. */
+  readonly drawn = new Set<string>()
   constructor(toks: Tok[], r: Rng, vars: Map<string, string[]>) {
     this.toks = toks
     this.r = r
@@ -139,8 +143,11 @@ class Parser {
       case 'utils.GenerateSampleSecret':
         return typeof a0 === 'string' && typeof a1 === 'string' ? `${a0}_api_token = "${a1}"` : undefined
       case 'secrets.NewSecret':
-      case 'newPlausibleSecret':
-        return typeof a0 === 'string' ? sampleRegex(a0, this.r) : undefined
+      case 'newPlausibleSecret': {
+        const v = typeof a0 === 'string' ? sampleRegex(a0, this.r) : undefined
+        if (v !== undefined) this.drawn.add(v)
+        return v
+      }
       case 'utils.Hex8_4_4_4_12':
         return '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
       case 'strings.Repeat':
@@ -220,7 +227,9 @@ export function gitleaksExamples(go: string, r: Rng): GitleaksExamples[] {
       vars.set(t.v, [...(next.v === '=' ? (vars.get(t.v) ?? []) : []), ...list])
       p.i--
     }
-    out.push({ rule: id, positives: vars.get('tps') ?? [], negatives: vars.get('fps') ?? [], skipped: p.skipped })
+    const positives = vars.get('tps') ?? []
+    const drawn = new Set(positives.filter((t) => [...p.drawn].some((v) => v !== '' && t.includes(v))))
+    out.push({ rule: id, positives, negatives: vars.get('fps') ?? [], skipped: p.skipped, drawn })
   }
   return out
 }

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import { embed } from '../accuracy.ts'
+import { DRAWN_NOT_ISSUED, NOT_CREDENTIAL_EXAMPLES, NOT_CREDENTIALS } from './labels.ts'
 import { DEFAULT_MIRRORS, loadSources } from './sources.ts'
 
 /** gitleaks rules that have no meaning for log lines, and why. */
@@ -70,7 +71,11 @@ function rows(mirrors: string, seed: number): { rows: TableRow[]; commit: string
       na !== undefined
         ? `not applicable to logs: ${na}`
         : status === 'unmeasured'
-          ? 'gitleaks states no example the extractor can read'
+          ? NOT_CREDENTIALS[`gitleaks:${id}`] !== undefined
+            ? 'the rule reports an identifier, not a credential (labels.ts)'
+            : DRAWN_NOT_ISSUED[`gitleaks:${id}`] !== undefined || NOT_CREDENTIAL_EXAMPLES[`gitleaks:${id}`] !== undefined
+              ? 'every positive gitleaks states holds no credential: a placeholder, or a value drawn from its regex that the issued format does not admit (labels.ts says why)'
+              : 'gitleaks states no example the extractor can read'
           : status === 'gap'
             ? 'not covered yet'
             : ''
@@ -93,7 +98,7 @@ function markdown(rs: readonly TableRow[], commit: string): string {
     'gaps, unless they have no meaning for log lines. See bench/independent/PROVENANCE.md for the source and its licence',
     '(MIT), and `npm run bench -- --only accuracy` for precision and recall on every source.',
     '',
-    `${rs.length} ids: ${count('covered')} covered, ${count('partial')} partly covered, ${count('gap')} gaps, ${count('not-applicable')} not applicable to logs, ${count('unmeasured')} without an extractable example.`,
+    `${rs.length} ids: ${count('covered')} covered, ${count('partial')} partly covered, ${count('gap')} gaps, ${count('not-applicable')} not applicable to logs, ${count('unmeasured')} unmeasured (no example the extractor reads, or none that holds a credential).`,
     '',
     '| gitleaks rule id | leakwatch rule ids | found | status |',
     '| --- | --- | --- | --- |'

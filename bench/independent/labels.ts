@@ -79,6 +79,11 @@ export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
   'noseyparker:np.shopify.1': `${IDENTIFIER}: a shop's myshopify.com domain`,
   'noseyparker:np.reactapp.1': `${IDENTIFIER}: a username in a React app's environment`,
   'noseyparker:np.age.1': `${IDENTIFIER}: an age recipient, which is a public key`,
+  // gitleaks' rule names say what they find; an OAuth client id is public in every authorize URL.
+  'gitleaks:discord-client-id':
+    "the rule's name says it finds an OAuth client id (discord-client-id, a Discord application id): public, it grants nothing alone",
+  'gitleaks:linkedin-client-id':
+    "the rule's name says it finds an OAuth client id (linkedin-client-id): public in every authorize URL, it grants nothing alone",
   ...KINGFISHER_NOT_CREDENTIALS
 }
 
@@ -169,8 +174,48 @@ export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<st
   'noseyparker:np.slack.2': { '1a6c4a34e2ce': `${PLACEHOLDER} (zeros and x's)` },
   'noseyparker:np.tavily.1': { c7e55992f62a: `${PLACEHOLDER} (x's)` },
   'noseyparker:np.vmware.1': { c6f4abfb2f80: `${VARIABLE} (-Password "$password")`, '5eb05c8a225d': `${VARIABLE} (-password $ESXipass)` },
+  // gitleaks' literal examples (its regex-drawn ones change with the seed and are not listed).
+  'gitleaks:age-secret-key': Object.fromEntries(
+    ['987e536dac69', '2cbd8e622222'].map((h) => [h, `${PLACEHOLDER} (AGE-SECRET-KEY-1 then 58 Q's: bech32's zero digit, an all-zero key whose checksum fails)`])
+  ),
+  'gitleaks:heroku-api-key': { af245954f104: `${PLACEHOLDER} (12345678-ABCD-ABCD-ABCD-1234567890AB)` },
+  'gitleaks:messagebird-client-id': { b62ea1ce641d: `${PLACEHOLDER} (12345678-ABCD-ABCD-ABCD-1234567890AB)` },
+  'gitleaks:aws-amazon-bedrock-api-key-long-lived': { '51d6e90bb88e': `${PLACEHOLDER} (ABSK, base64 of "BedrockAPIKey-", then EXAMPLE repeated)` },
+  'gitleaks:aws-amazon-bedrock-api-key-short-lived': Object.fromEntries(
+    ['7cbfa4c8c3d7', '952eefa17077'].map((h) => [
+      h,
+      `${ALTERED} (bedrock-api-key- then base64 of "bedrock.amazonaws.com" alone: a short-term key is base64 of a whole presigned URL, signature included; this holds none)`
+    ])
+  ),
+  'gitleaks:gcp-service-account': { f8c792f8e908: `${NO_SECRET} (a key file's "type": "service_account" line, without the key)` },
+  'gitleaks:grafana-cloud-api-token': {
+    '9a2e7bcbaf43': `${ALTERED} (the base64 JSON claim reads \`"n";"staik…\` and holds non-ASCII bytes: it does not parse)`
+  },
+  'gitleaks:grafana-service-account-token': { '112fcef619c2': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'gitleaks:jwt': {
+    '0902dfd07007': `${ALTERED} (the header decodes to \`{"alg":'z","typ":"JWT"}\`: not JSON)`,
+    '898fe98c2bc6': `${ALTERED} (the header decodes to \`{"alg":'z","typ":"JWT"}\`: not JSON)`,
+    '2d9c6606212a': 'an unsigned JWT (alg "none", empty signature): anyone can write one, it proves nothing and holds no secret',
+    '0acb883c40f8': 'an unsigned JWT (alg "none", empty signature): anyone can write one, it proves nothing and holds no secret'
+  },
   // Kingfisher's, with their reasons, in labels-kingfisher.ts.
   ...KINGFISHER_PLACEHOLDERS
+}
+
+// gitleaks rules whose test draws its positives from the rule's regex (secrets.NewSecret), for formats
+// whose issued tokens that regex does not describe: a checksum, an encoded claim or a fixed layout the
+// drawn value cannot have. Such a drawn value is no token the provider issues, so it counts as a
+// negative; by rule, as the drawn values change with the seed. Literal examples of these rules count as written.
+const DRAWN = "a value drawn from gitleaks' regex, which the issued format does not admit"
+export const DRAWN_NOT_ISSUED: Readonly<Record<string, string>> = {
+  'gitleaks:gitlab-pat-routable': `${DRAWN}: a routable GitLab token ends in the CRC-32 of the rest`,
+  'gitleaks:gitlab-runner-authentication-token-routable': `${DRAWN}: a routable GitLab token ends in the CRC-32 of the rest`,
+  'gitleaks:grafana-service-account-token': `${DRAWN}: glsa_ tokens end in the CRC32 of glsa_ and the random part`,
+  'gitleaks:grafana-cloud-api-token': `${DRAWN}: glc_ tokens are base64 of a JSON claim ({"o":…,"n":…,"k":…}); letters and digits drawn at random decode to none`,
+  'gitleaks:npm-access-token': `${DRAWN}: npm_ tokens end in a base62 CRC-32 of the 30 random characters`,
+  'gitleaks:github-fine-grained-pat': `${DRAWN}: github_pat_ is followed by 22 letters and digits, '_', then 59; the regex draws 82 word characters`,
+  'gitleaks:new-relic-user-api-key': `${DRAWN}: NRAK- is followed by 27 upper-case letters and digits; the case-insensitive regex draws lower case`,
+  'gitleaks:sendgrid-api-token': `${DRAWN}: SG. is followed by a 22-character key id, '.', and a 43-character secret; the regex draws 66 characters with '.' anywhere`
 }
 
 /**
@@ -182,7 +227,8 @@ export function relabel(
   examples: readonly Example[],
   table = RELABELLED,
   identifiers = NOT_CREDENTIALS,
-  notCredentialExamples = NOT_CREDENTIAL_EXAMPLES
+  notCredentialExamples = NOT_CREDENTIAL_EXAMPLES,
+  drawnNotIssued = DRAWN_NOT_ISSUED
 ): { examples: Example[]; relabelled: number; notCredentials: number; placeholders: number } {
   let relabelled = 0
   let notCredentials = 0
@@ -195,7 +241,7 @@ export function relabel(
         notCredentials++
         return { ...e, positive: false }
       }
-      if (notCredentialExamples[key]?.[sha()] === undefined) return e
+      if (notCredentialExamples[key]?.[sha()] === undefined && !(e.drawn === true && drawnNotIssued[key] !== undefined)) return e
       placeholders++
       return { ...e, positive: false }
     }

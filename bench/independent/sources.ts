@@ -23,6 +23,8 @@ export interface Example {
   positive: boolean
   /** The example's text; may span lines. */
   text: string
+  /** The text holds a value gitleaks' test draws from its rule's regex, not one written out (it changes with the seed). */
+  drawn?: true
 }
 
 export interface SourceData {
@@ -109,7 +111,8 @@ export function loadSources(mirrors: string, seed: number, asPublished = false):
       if (path.endsWith('_test.go')) continue
       for (const e of gitleaksExamples(git(gl.dir, ['show', `HEAD:${path}`]), r)) {
         skipped += e.skipped
-        for (const text of e.positives) examples.push({ source: 'gitleaks', rule: e.rule, positive: true, text })
+        for (const text of e.positives)
+          examples.push({ source: 'gitleaks', rule: e.rule, positive: true, text, ...(e.drawn.has(text) ? { drawn: true as const } : {}) })
         for (const text of e.negatives) examples.push({ source: 'gitleaks', rule: e.rule, positive: false, text })
       }
     }

@@ -34,8 +34,9 @@ const DATABASES: Db[] = [
   {
     id: 'postgres',
     title: 'PostgreSQL',
-    schemes: 'postgres|postgresql',
-    keywords: ['postgres'],
+    // postgis:// is the PostGIS backends' scheme (Django's and GeoDjango's DATABASE_URL, Kingfisher's kingfisher.postgres.1).
+    schemes: 'postgres|postgresql|postgis',
+    keywords: ['postgres', 'postgis'],
     example: (pw) => `DATABASE_URL=postgres://app:${pw}@db.internal:5432/orders?sslmode=require`,
     negative: 'DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/orders'
   },

@@ -6,6 +6,7 @@ import { rules as adafruit } from './adafruit.ts'
 import { rules as age } from './age.ts'
 import { rules as alibaba } from './alibaba.ts'
 import { rules as anthropic } from './anthropic.ts'
+import { rules as asanaAirtable } from './asana-airtable.ts'
 import { rules as atlassian } from './atlassian.ts'
 import { rules as aws } from './aws.ts'
 import { rules as azure } from './azure.ts'
@@ -31,6 +32,8 @@ import { rules as doppler } from './doppler.ts'
 import { rules as dotnet } from './dotnet.ts'
 import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
+import { rules as envPassword } from './env-password.ts'
+import { rules as facebook } from './facebook.ts'
 import { rules as figma } from './figma.ts'
 import { rules as fireworks } from './fireworks.ts'
 import { rules as fleetbase } from './fleetbase.ts'
@@ -72,6 +75,7 @@ import { rules as notion } from './notion.ts'
 import { rules as npm } from './npm.ts'
 import { rules as nuget } from './nuget.ts'
 import { rules as okta } from './okta.ts'
+import { rules as onepassword } from './onepassword.ts'
 import { rules as openai } from './openai.ts'
 import { rules as openrouter } from './openrouter.ts'
 import { rules as openshift } from './openshift.ts'
@@ -79,9 +83,11 @@ import { rules as pagarme } from './pagarme.ts'
 import { rules as pagerduty } from './pagerduty.ts'
 import { rules as particle } from './particle.ts'
 import { rules as passwordHash } from './password-hash.ts'
+import { rules as passwordProse } from './password-prose.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
+import { rules as powershell } from './powershell.ts'
 import { rules as privateKey } from './private-key.ts'
 import { rules as psexec } from './psexec.ts'
 import { rules as pypi } from './pypi.ts'
@@ -133,6 +139,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...age,
   ...alibaba,
   ...anthropic,
+  ...asanaAirtable,
   ...atlassian,
   ...aws,
   ...azure,
@@ -158,6 +165,8 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...doppler,
   ...easypost,
   ...elevenlabs,
+  ...envPassword,
+  ...facebook,
   ...figma,
   ...fireworks,
   ...fleetbase,
@@ -199,10 +208,12 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...npm,
   ...nuget,
   ...okta,
+  ...onepassword,
   ...openai,
   ...openrouter,
   ...openshift,
   ...pagarme,
+  ...passwordProse,
   ...pagerduty,
   ...particle,
   ...passwordHash,
@@ -210,6 +221,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...pinecone,
   ...postman,
   ...privateKey,
+  ...powershell,
   ...psexec,
   ...pypi,
   ...readme,

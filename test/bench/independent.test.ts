@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import RE2 from 're2'
 import { gitleaksExamples, gitleaksRuleIds } from '../../bench/independent/gitleaks-examples.ts'
-import { NOT_CREDENTIAL_EXAMPLES, NOT_CREDENTIALS, RELABELLED, relabel } from '../../bench/independent/labels.ts'
+import { DRAWN_NOT_ISSUED, NOT_CREDENTIAL_EXAMPLES, NOT_CREDENTIALS, RELABELLED, relabel } from '../../bench/independent/labels.ts'
 import { sampleRegex } from '../../bench/independent/regex-sample.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -76,6 +76,8 @@ test('gitleaksExamples: literals, concatenation, generated samples and append ar
   assert.match(ex.positives[1] ?? '', /^EXAMPLE_TOKEN=ext_[a-z0-9]{8}$/)
   assert.deepEqual(ex.positives.slice(2), ['token = "ext_abcd1234"', 'quoted "ext_zzzz9999"'])
   assert.deepEqual(ex.negatives, ['ext_xxxxxxxx', 'ext_00000000'])
+  // The sample lines hold a value drawn from the regex; the literals are written out.
+  assert.deepEqual([...ex.drawn], ex.positives.slice(0, 2))
   assert.equal(ex.skipped, 1)
   assert.equal(other.positives.length, 1)
   assert.match(other.positives[0] ?? '', /^other_api_token = "oth_[A-Z]{4}"$/)
@@ -151,4 +153,25 @@ test('relabel: only a listed positive of the listed source rule turns negative, 
       assert.match(h, /^[0-9a-f]{12}$/)
       assert.ok(why.length >= 20, why)
     }
+})
+
+test("relabel: a positive drawn from gitleaks' regex turns negative only for a listed rule; the same text written out stays", () => {
+  const text = 'GITLAB_TOKEN=glpat-abc.01.0a0000000'
+  const r = relabel(
+    [
+      { source: 'gitleaks', rule: 'routable', positive: true, text, drawn: true },
+      { source: 'gitleaks', rule: 'routable', positive: true, text },
+      { source: 'gitleaks', rule: 'other', positive: true, text, drawn: true }
+    ],
+    {},
+    {},
+    {},
+    { 'gitleaks:routable': 'a drawn value fails the CRC' }
+  )
+  assert.equal(r.placeholders, 1)
+  assert.deepEqual(
+    r.examples.map((e) => e.positive),
+    [false, true, true]
+  )
+  for (const why of Object.values(DRAWN_NOT_ISSUED)) assert.ok(why.length >= 40, why)
 })

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodedText, formatPrefixes, genericPlausible, jwtLike, placeholderLike, plausibleSecret, valuePlausible } from '../../detectors/gates.ts'
+import { decodedText, formatPrefixes, genericPlausible, jwtLike, madeUpValue, placeholderLike, plausibleSecret, valuePlausible } from '../../detectors/gates.ts'
 import { createRng } from '../../detectors/gen.ts'
 import type { Rule } from '../../detectors/rule.ts'
 
@@ -175,4 +175,15 @@ test('a trailing ellipsis is a value cut short, unless the format’s alphabet h
   assert.equal(plausibleSecret(rule({ kind: 'pattern' }), `${v}…`, []), false)
   // An Entra ID client secret ends in "..." once in 300,000: three random characters of its alphabet.
   assert.equal(plausibleSecret(rule({ kind: 'pattern', dotsAreData: true }), `${v}...`, []), true, `seed ${SEED + 6}: ${v}`)
+})
+
+test('madeUpValue: stopwords and typed runs are made up; words people pick and random letters are not', () => {
+  for (const v of ['changeme', 'REDACTED', 'qwertyuiop', 'abcdefghij', 'Placeholder', 'xxxxxxxx']) assert.ok(madeUpValue(v), v)
+  for (const v of ['whiteduke', 'goodspec', 'centipede']) assert.equal(madeUpValue(v), false, v)
+  const r = createRng(SEED)
+  // Random letters hold a keyboard or alphabet run of six or seven about once in 10^8: none in 2,000.
+  for (let i = 0; i < 2000; i++) {
+    const v = r.chars(LETTERS, 12)
+    assert.equal(madeUpValue(v), false, `seed ${SEED}: ${v}`)
+  }
 })

@@ -1,0 +1,57 @@
+import type { Gen } from '../gen.ts'
+import { ALPHABETS } from '../gen.ts'
+import { BASE62, DIGITS, format, re, tokenRule } from './define.ts'
+import { END_DASH } from './patterns.ts'
+
+// Facebook (Meta) Graph API tokens. Page and user access tokens start EAA and a letter of the app's
+// kind (EAAM and EAAC in gitleaks' facebook-page-access-token, MIT), then 100 or more letters and
+// digits; an app access token is the app id (15 or 16 digits), '|' (URL-encoded %7C in a query
+// string) and the app secret's 27 to 40 characters (gitleaks' facebook-access-token). The regexes
+// are ours.
+
+// Not after a base64 character either: `/EAAM…` inside a certificate or a blob is not a token.
+const NOT_B64 = '(?:^|[^A-Za-z0-9_+/])'
+const APP_SECRET = re('[A-Za-z0-9_-]{27,40}', (g: Gen) => g.chars(ALPHABETS.base64url, 27))
+
+export const rules = [
+  tokenRule({
+    id: 'facebook-access-token',
+    title: 'Facebook (Meta) page or user access token (EAAM, EAAC)',
+    severity: 'critical',
+    token: format(
+      re('EAA[MC]', (g: Gen) => (g.digits(1) < '5' ? 'EAAM' : 'EAAC')),
+      BASE62.atLeast(100, 180)
+    ),
+    keywords: ['eaam', 'eaac'],
+    before: NOT_B64,
+    minEntropy: 4.0,
+    validate: (s) => s.length <= 512,
+    lines: [
+      (s) => `FACEBOOK_PAGE_TOKEN=${s}`,
+      (s) => `GET https://graph.facebook.com/v19.0/me/accounts?access_token=${s} 200`,
+      (s) => `{"name":"FACEBOOK_TOKEN","value":"${s}"}`
+    ],
+    negatives: [`FACEBOOK_PAGE_TOKEN=EAAM${'x'.repeat(120)}`, 'FACEBOOK_PAGE_TOKEN=EAAM…', `cert: MIIB/EAAM${'Ab1'.repeat(40)}+xyz`]
+  }),
+  tokenRule({
+    id: 'facebook-app-access-token',
+    title: 'Facebook (Meta) app access token (app id|app secret)',
+    severity: 'critical',
+    token: format(
+      DIGITS.between(15, 16, 16),
+      re('(?:\\||%7[Cc])', () => '|'),
+      APP_SECRET
+    ),
+    // The token has no literal prefix: the Graph API's parameter, or the provider's name, on the line.
+    keywords: ['access_token', 'facebook', 'graph.facebook'],
+    before: '(?:^|[^A-Za-z0-9_.-])',
+    after: END_DASH,
+    minEntropy: 3.5,
+    lines: [
+      (s) => `GET https://graph.facebook.com/debug_token?input_token=abc&access_token=${s} 200`,
+      (s) => `{"facebook access_token":"${s}","token_type":"bearer"}`,
+      (s) => `facebook ${s}`
+    ],
+    negatives: ['facebook 1308742762612587|<app-secret>', `access_token=123456789012345|${'x'.repeat(27)}`, 'access_token rotated | 1234567890123456 | ok']
+  })
+]
