@@ -203,6 +203,22 @@ interface PState {
   grantsWallMs: number
   /** Wall clock of the last event: a state idle in this process is dropped after saving (its partition may have moved). */
   usedAt: number
+  /** What the principal's name and groups make of it, for the groups it came with last (they rarely change). */
+  who?: Who
+}
+
+interface Who {
+  groups: readonly string[]
+  allowed: boolean
+  pr: Principal
+  peers: string[]
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function emptyCore(t: number): Core {
@@ -294,6 +310,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     groups: string[]
     /** Second signals this request carries (a new network or user-agent family), for the rules that need two. */
     signals: string[]
+    /** peerGroups(groups). */
+    peers: string[]
   }
 
   function report(
@@ -453,7 +471,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (c.st.known.has(key)) return
     know(c.st, key)
     if (!vouch || !config.firstSeen.peerGroups) return
-    for (const g of peerGroups(c.groups)) {
+    for (const g of c.peers) {
       const k = `${g}\n${key}`
       if (peerCache.has(k)) continue
       if (peerCache.size >= MAX_PEER_CACHE) peerCache.delete(peerCache.values().next().value ?? '')
@@ -463,7 +481,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   }
 
   async function peerRead(c: Ctx, key: string): Promise<boolean> {
-    const gs = peerGroups(c.groups)
+    const gs = c.peers
     if (gs.length === 0) return false
     if (gs.some((g) => peerCache.has(`${g}\n${key}`))) return true
     if (pendingFacts.length > 0) await flushFacts()
@@ -933,6 +951,15 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return matchesName(username, config.allow.principals) || groups.some((g) => config.allow.groups.includes(g))
   }
 
+  /** Classified once per principal and set of groups: the same few strings compared, not matched again, on every event. */
+  function whoOf(st: PState, p: string, groups: readonly string[]): Who {
+    const had = st.who
+    if (had !== undefined && sameList(had.groups, groups)) return had
+    const who = { groups, allowed: allowed(p, groups), pr: classify(p, groups, config.controllers), peers: peerGroups(groups) }
+    st.who = who
+    return who
+  }
+
   function fromStored(core: string | undefined, known: string[], t: number): PState {
     let c: Core
     try {
@@ -1046,12 +1073,12 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       for (const { e, t, subs } of work) {
         events++
         for (const s of subs) {
-          if (allowed(s.p, s.groups)) continue
           const st = states.get(s.p)
           if (st === undefined) continue
+          const who = whoOf(st, s.p, s.groups)
+          if (who.allowed) continue
           st.usedAt = now
-          const pr = classify(s.p, s.groups, config.controllers)
-          const c: Ctx = { p: s.p, pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups, signals: [] }
+          const c: Ctx = { p: s.p, pr: who.pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups, signals: [], peers: who.peers }
           // The real user impersonating someone: an operation of its own.
           if (s.imp !== undefined && s.p === s.user) unusualOp(c, `op:impersonate:${s.imp}`, 'impersonation', 'medium', e.objectRef?.namespace, s.imp)
           await observeAs(c)
