@@ -205,6 +205,8 @@ interface PState {
   usedAt: number
   /** What the principal's name and groups make of it, for the groups it came with last (they rarely change). */
   who?: Who
+  /** The last event's source address and user agent, with their known-set keys. */
+  seen?: { ip: string | undefined; net: string; agent: string | undefined; fam: string; ua: string }
 }
 
 interface Who {
@@ -398,9 +400,18 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const { st, pr, t } = c
     if (pr.kind === 'anonymous') return
     const ip = c.e.sourceIPs?.[0]
-    const net = `net:${sourceNetwork(ip)}`
-    const fam = userAgentFamily(c.e.userAgent)
-    const ua = `ua:${fam}`
+    // A principal comes from the same address with the same client event after event: their keys are kept, not rebuilt.
+    let seen = st.seen
+    if (seen === undefined || seen.ip !== ip) {
+      seen = { ip, net: `net:${sourceNetwork(ip)}`, agent: seen?.agent, fam: seen?.fam ?? '', ua: seen?.ua ?? '' }
+      st.seen = seen
+    }
+    if (seen.agent !== c.e.userAgent || seen.ua === '') {
+      seen.agent = c.e.userAgent
+      seen.fam = userAgentFamily(seen.agent)
+      seen.ua = `ua:${seen.fam}`
+    }
+    const { net, fam, ua } = seen
     if (learning(t)) {
       know(st, net)
       know(st, ua)
