@@ -207,6 +207,13 @@ interface PState {
   who?: Who
   /** The last event's source address and user agent, with their known-set keys. */
   seen?: { ip: string | undefined; net: string; agent: string | undefined; fam: string; ua: string }
+  /**
+   * The saved document's two largest parts as JSON, kept from the last save until they change: most principals
+   * saved in a second did something that touches neither (two reads in three are not of secrets, and the baselines
+   * change once an hour), and serialising them again was most of what saving cost.
+   */
+  bucketsJson?: string | undefined
+  windowsJson?: string | undefined
 }
 
 interface Who {
@@ -589,6 +596,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const core = st.core
     if (hour <= core.hour) return
     const gap = Math.min(hour - core.hour, 168)
+    st.bucketsJson = undefined
     // The busiest hour: a weekday peak the all-hours baseline (nights included) calls six sigma is still a normal peak. It keeps
     // learning after the learning period from the hours that were not reported, over the last `peakWindowMs` of days.
     const day = Math.floor(core.hour / 24)
@@ -650,6 +658,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     }
     const widensShort = adds(st.short, item, config.breadth.windowMs) || adds(st.shortNs, ns ?? '*', config.breadth.windowMs)
     const widensSlow = adds(st.slow, item, config.breadth.slowWindowMs)
+    st.windowsJson = undefined
     const short = touch(st.short, item, t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
     const shortNs = touch(st.shortNs, ns ?? '*', t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
     const slow = touch(st.slow, item, t, config.breadth.slowWindowMs, config.breadth.maxItemsPerWindow)
@@ -893,7 +902,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (core && resource === 'secrets' && o?.subresource === undefined && ns !== undefined && o?.name !== undefined && ['update', 'patch'].includes(e.verb)) {
       // It writes this secret (a deployer's apply is a get then a patch): it manages it, it does not harvest it.
       const item = `${ns}/${clip(o.name)}`
-      if (st.novel.delete(item)) st.dirty = true
+      if (st.novel.delete(item)) {
+        st.dirty = true
+        st.windowsJson = undefined
+      }
       learnRead(c, `s:${item}`)
       return
     }
@@ -1024,18 +1036,31 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return !recentStarted.delete(e.auditID)
   }
 
+  /** The state document: what JSON.stringify(core) with the windows written into it gives, the same members in another order. */
+  function coreJson(st: PState): string {
+    const { buckets, short: _short, shortNs: _shortNs, slow: _slow, novel: _novel, ...rest } = st.core
+    st.bucketsJson ??= JSON.stringify(buckets)
+    if (st.windowsJson === undefined) {
+      let w = `"short":${JSON.stringify(Object.fromEntries(st.short))},"shortNs":${JSON.stringify(Object.fromEntries(st.shortNs))},"slow":${JSON.stringify(Object.fromEntries(st.slow))}`
+      // Once written, the novel window stays in the document (empty or not), as it did when it was a member of core.
+      if (st.novel.size > 0 || st.core.novel !== undefined) {
+        st.core.novel ??= {}
+        w += `,"novel":${JSON.stringify(Object.fromEntries(st.novel))}`
+      }
+      st.windowsJson = w
+    }
+    const head = JSON.stringify(rest)
+    return `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"buckets":${st.bucketsJson},${st.windowsJson}}`
+  }
+
   async function save(): Promise<void> {
     if (pendingFacts.length > 0) await flushFacts()
     const updates: PrincipalUpdate[] = []
     for (const [p, st] of states) {
       if (!st.dirty) continue
-      st.core.short = Object.fromEntries(st.short)
-      st.core.shortNs = Object.fromEntries(st.shortNs)
-      st.core.slow = Object.fromEntries(st.slow)
-      if (st.novel.size > 0 || st.core.novel !== undefined) st.core.novel = Object.fromEntries(st.novel)
       updates.push({
         principal: p,
-        core: JSON.stringify(st.core),
+        core: coreJson(st),
         addKnown: st.rewrite ? [...st.known] : st.added,
         ...(st.rewrite ? { rewriteKnown: true } : {})
       })
