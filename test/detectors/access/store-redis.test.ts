@@ -221,3 +221,25 @@ test('a client with a key prefix keeps every key under it', async () => {
   assert.deepEqual((await connect().keys(`${prefix}d:*`)).sort(), [`${prefix}d:inner:k:carol`, `${prefix}d:inner:p:carol`])
   assert.equal((await store.load(['carol'])).get('carol')?.core, '{"v":1}')
 })
+
+test('many fact hashes read in one go are what reading each gives, a missing hash empty and a __proto__ field an own one', async () => {
+  const store = createRedisAccessStore(connect(), { prefix: `${prefix}e:` })
+  const hashes = Array.from({ length: 1203 }, (_, i) => `grants:system:serviceaccount:ns-${i % 30}:app-${i}`)
+  await store.putFacts(
+    hashes.flatMap((hash, i) =>
+      i % 3 === 2
+        ? []
+        : [
+            { hash, field: `RoleBinding:ns/b-${i}`, value: `{"atMs":${i}}` },
+            { hash, field: '__proto__', value: String(i) }
+          ]
+    ),
+    60_000
+  )
+  const many = await store.getFactsMany(hashes)
+  assert.equal(many.length, hashes.length)
+  for (const [i, hash] of hashes.entries()) assert.deepEqual(many[i], await store.getFacts(hash), hash)
+  assert.deepEqual(Object.keys(many[0] ?? {}).sort(), ['RoleBinding:ns/b-0', '__proto__'])
+  assert.equal(Object.getPrototypeOf(many[0]), Object.prototype)
+  assert.deepEqual(many[2], {})
+})
