@@ -12,10 +12,13 @@
 // collector, and the webhook before v2), or v2, a principal's events of a
 // batch in one record (the webhook, `maxEventsPerRecord` 100). `--consumer-scan`
 // runs the secret rules over every event too (the detector role does both);
-// without it the stage runs the access detector only.
+// without it the stage runs the access detector only. `--no-access` runs no
+// detector at all (the events are counted and dropped): what fetching,
+// unsealing, parsing and checking the records cost by themselves, the floor
+// under the other two.
 //
 //   npm run bench -- --only audit-consumer [--consumer-events 200000] [--consumer-shapes v1,v2] [--consumer-scan] [--repeat 3]
-//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2] [--scan] [--repeat 3]
+//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2] [--scan] [--no-access] [--repeat 3]
 
 import { randomBytes } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
@@ -56,6 +59,8 @@ export interface ConsumerBenchOptions {
   shapes: RecordShape[]
   /** Run the secret rules over every event as well (the detector role), not only the access detector. */
   scan: boolean
+  /** Run no access detector (and, without `scan`, no detector at all): the transport's own cost. */
+  noAccess?: boolean
   /** The codec's `compressMinBytes`: smaller records are sealed without deflating (and so opened without inflating). */
   compressMinBytes?: number
   log?: (line: string) => void
@@ -119,7 +124,7 @@ async function pass(shape: RecordShape, events: AuditEvent[], learnUntilMs: numb
   let findings = 0
   let seen = 0
   const audit = async (envs: Parameters<typeof access.audit>[0]) => {
-    const found = await access.audit(envs)
+    const found = opts.noAccess === true ? [] : await access.audit(envs)
     findings += found.length
     seen += envs.length
     return found
@@ -169,6 +174,7 @@ export async function runAuditConsumerBench(opts: ConsumerBenchOptions) {
     principals: opts.principals,
     meanEventBytes,
     scan: opts.scan,
+    access: opts.noAccess !== true,
     compressMinBytes: opts.compressMinBytes ?? 'default',
     repeat: opts.repeat,
     loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
@@ -222,6 +228,7 @@ if (import.meta.main) {
       events: { type: 'string', default: '200000' },
       shapes: { type: 'string', default: 'v1,v2' },
       scan: { type: 'boolean', default: false },
+      'no-access': { type: 'boolean', default: false },
       'compress-min-bytes': { type: 'string' },
       seed: { type: 'string', default: '20250601' },
       repeat: { type: 'string', default: '3' }
@@ -234,6 +241,7 @@ if (import.meta.main) {
     repeat: Number(values.repeat),
     shapes: shapesOf(values.shapes),
     scan: values.scan,
+    noAccess: values['no-access'],
     ...(values['compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(values['compress-min-bytes']) })
   })
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)

@@ -211,7 +211,8 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
           continue
         }
         for (const env of auditEnvelopes(r.value as AuditEnvelope | AuditGroup)) {
-          items.push(env)
+          // With no detector to scan them, the events only go to the audit detectors.
+          if (deps.detectors.length > 0) items.push(env)
           audits.push(env)
         }
       }
@@ -220,8 +221,6 @@ export function createDetectorStage(opts: { groupId: string }, deps: DetectorSta
         let audit: AuditEnvelope['event'] | undefined
         let scan: AuditScan | undefined
         if (item.type === 'audit') {
-          // Writing the scannable line is most of an event's cost here: not for a stage with no detector to run on it.
-          if (deps.detectors.length === 0) continue
           scan = auditScan(item)
           chunk = scan?.chunk
           audit = item.event

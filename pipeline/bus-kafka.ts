@@ -282,6 +282,13 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
 function headersOf(h: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   if (h === undefined) return out
+  // Most records (sealed logs and audit events) carry none: no entries array for them.
+  let any = false
+  for (const _ in h) {
+    any = true
+    break
+  }
+  if (!any) return out
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue
     const first = Array.isArray(v) ? v[0] : v

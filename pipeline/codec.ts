@@ -244,14 +244,15 @@ export function createCodec(opts: CodecOptions): Codec {
       throw new LeakwatchError('LW_ERR_RECORD_INVALID', `record on ${topic} is not sealed`)
     }
     const flags = bytes[1] ?? 0
-    let body = bytes.subarray(2)
+    // A view costs an object: the sealed path makes the ones it needs, not this one.
+    let body: Buffer
     if ((flags & SEALED) !== 0) {
       const headerBytes = 2 + 4 + ((flags & SESSION) !== 0 ? SALT_BYTES : 0)
       const seen = bytes.length >= headerBytes + 12 + 16 ? recentOf(topic, bytes, headerBytes) : undefined
       let fresh: Opened | undefined
       if (seen === undefined) {
         const header = Buffer.from(bytes.subarray(0, headerBytes))
-        fresh = { topic, header, key: keyFor(topic, flags, body).key, aad: aad(header, topic) }
+        fresh = { topic, header, key: keyFor(topic, flags, bytes.subarray(2)).key, aad: aad(header, topic) }
       }
       const known = seen ?? (fresh as Opened)
       const decipher = createDecipheriv('aes-256-gcm', known.key, bytes.subarray(headerBytes, headerBytes + 12))
@@ -272,7 +273,7 @@ export function createCodec(opts: CodecOptions): Codec {
       }
     } else if (SEALED_TOPICS.has(topic)) {
       throw new LeakwatchError('LW_ERR_RECORD_INVALID', `record on ${topic} is not sealed`)
-    }
+    } else body = bytes.subarray(2)
     if ((flags & DEFLATED) !== 0) {
       try {
         body = inflateRawSync(body, { maxOutputLength: 64 * 1024 * 1024 })

@@ -122,7 +122,14 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
     const schema: Schema<unknown> | undefined = (TOPIC_SCHEMAS as Record<string, Schema<unknown>>)[batch.topic]
     const valid: InRecord[] = []
     const dead: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
-    const raw = new Map(batch.messages.map((m) => [m.offset, m]))
+    // Only a record that fails needs its raw message back: built on the first such lookup, not an entry per record.
+    let byOffset: Map<string, InMessage> | undefined
+    const raw = {
+      get(offset: string): InMessage | undefined {
+        byOffset ??= new Map(batch.messages.map((m) => [m.offset, m]))
+        return byOffset.get(offset)
+      }
+    }
 
     function reject(m: InMessage, problem: { code: string; message: string }): void {
       // Log the position and the reason, never the payload: it may be a log line holding a secret.

@@ -203,6 +203,31 @@ interface PState {
   grantsWallMs: number
   /** Wall clock of the last event: a state idle in this process is dropped after saving (its partition may have moved). */
   usedAt: number
+  /** What the principal's name and groups make of it, for the groups it came with last (they rarely change). */
+  who?: Who
+  /** The last event's source address and user agent, with their known-set keys. */
+  seen?: { ip: string | undefined; net: string; agent: string | undefined; fam: string; ua: string }
+  /**
+   * The saved document's two largest parts as JSON, kept from the last save until they change: most principals
+   * saved in a second did something that touches neither (two reads in three are not of secrets, and the baselines
+   * change once an hour), and serialising them again was most of what saving cost.
+   */
+  bucketsJson?: string | undefined
+  windowsJson?: string | undefined
+}
+
+interface Who {
+  groups: readonly string[]
+  allowed: boolean
+  pr: Principal
+  peers: string[]
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function emptyCore(t: number): Core {
@@ -294,6 +319,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     groups: string[]
     /** Second signals this request carries (a new network or user-agent family), for the rules that need two. */
     signals: string[]
+    /** peerGroups(groups). */
+    peers: string[]
   }
 
   function report(
@@ -380,9 +407,18 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const { st, pr, t } = c
     if (pr.kind === 'anonymous') return
     const ip = c.e.sourceIPs?.[0]
-    const net = `net:${sourceNetwork(ip)}`
-    const fam = userAgentFamily(c.e.userAgent)
-    const ua = `ua:${fam}`
+    // A principal comes from the same address with the same client event after event: their keys are kept, not rebuilt.
+    let seen = st.seen
+    if (seen === undefined || seen.ip !== ip) {
+      seen = { ip, net: `net:${sourceNetwork(ip)}`, agent: seen?.agent, fam: seen?.fam ?? '', ua: seen?.ua ?? '' }
+      st.seen = seen
+    }
+    if (seen.agent !== c.e.userAgent || seen.ua === '') {
+      seen.agent = c.e.userAgent
+      seen.fam = userAgentFamily(seen.agent)
+      seen.ua = `ua:${seen.fam}`
+    }
+    const { net, fam, ua } = seen
     if (learning(t)) {
       know(st, net)
       know(st, ua)
@@ -453,7 +489,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (c.st.known.has(key)) return
     know(c.st, key)
     if (!vouch || !config.firstSeen.peerGroups) return
-    for (const g of peerGroups(c.groups)) {
+    for (const g of c.peers) {
       const k = `${g}\n${key}`
       if (peerCache.has(k)) continue
       if (peerCache.size >= MAX_PEER_CACHE) peerCache.delete(peerCache.values().next().value ?? '')
@@ -463,7 +499,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   }
 
   async function peerRead(c: Ctx, key: string): Promise<boolean> {
-    const gs = peerGroups(c.groups)
+    const gs = c.peers
     if (gs.length === 0) return false
     if (gs.some((g) => peerCache.has(`${g}\n${key}`))) return true
     if (pendingFacts.length > 0) await flushFacts()
@@ -560,6 +596,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const core = st.core
     if (hour <= core.hour) return
     const gap = Math.min(hour - core.hour, 168)
+    st.bucketsJson = undefined
     // The busiest hour: a weekday peak the all-hours baseline (nights included) calls six sigma is still a normal peak. It keeps
     // learning after the learning period from the hours that were not reported, over the last `peakWindowMs` of days.
     const day = Math.floor(core.hour / 24)
@@ -621,6 +658,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     }
     const widensShort = adds(st.short, item, config.breadth.windowMs) || adds(st.shortNs, ns ?? '*', config.breadth.windowMs)
     const widensSlow = adds(st.slow, item, config.breadth.slowWindowMs)
+    st.windowsJson = undefined
     const short = touch(st.short, item, t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
     const shortNs = touch(st.shortNs, ns ?? '*', t, config.breadth.windowMs, config.breadth.maxItemsPerWindow)
     const slow = touch(st.slow, item, t, config.breadth.slowWindowMs, config.breadth.maxItemsPerWindow)
@@ -864,7 +902,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (core && resource === 'secrets' && o?.subresource === undefined && ns !== undefined && o?.name !== undefined && ['update', 'patch'].includes(e.verb)) {
       // It writes this secret (a deployer's apply is a get then a patch): it manages it, it does not harvest it.
       const item = `${ns}/${clip(o.name)}`
-      if (st.novel.delete(item)) st.dirty = true
+      if (st.novel.delete(item)) {
+        st.dirty = true
+        st.windowsJson = undefined
+      }
       learnRead(c, `s:${item}`)
       return
     }
@@ -933,6 +974,15 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return matchesName(username, config.allow.principals) || groups.some((g) => config.allow.groups.includes(g))
   }
 
+  /** Classified once per principal and set of groups: the same few strings compared, not matched again, on every event. */
+  function whoOf(st: PState, p: string, groups: readonly string[]): Who {
+    const had = st.who
+    if (had !== undefined && sameList(had.groups, groups)) return had
+    const who = { groups, allowed: allowed(p, groups), pr: classify(p, groups, config.controllers), peers: peerGroups(groups) }
+    st.who = who
+    return who
+  }
+
   function fromStored(core: string | undefined, known: string[], t: number): PState {
     let c: Core
     try {
@@ -986,18 +1036,31 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return !recentStarted.delete(e.auditID)
   }
 
+  /** The state document: what JSON.stringify(core) with the windows written into it gives, the same members in another order. */
+  function coreJson(st: PState): string {
+    const { buckets, short: _short, shortNs: _shortNs, slow: _slow, novel: _novel, ...rest } = st.core
+    st.bucketsJson ??= JSON.stringify(buckets)
+    if (st.windowsJson === undefined) {
+      let w = `"short":${JSON.stringify(Object.fromEntries(st.short))},"shortNs":${JSON.stringify(Object.fromEntries(st.shortNs))},"slow":${JSON.stringify(Object.fromEntries(st.slow))}`
+      // Once written, the novel window stays in the document (empty or not), as it did when it was a member of core.
+      if (st.novel.size > 0 || st.core.novel !== undefined) {
+        st.core.novel ??= {}
+        w += `,"novel":${JSON.stringify(Object.fromEntries(st.novel))}`
+      }
+      st.windowsJson = w
+    }
+    const head = JSON.stringify(rest)
+    return `${head.length > 2 ? `${head.slice(0, -1)},` : '{'}"buckets":${st.bucketsJson},${st.windowsJson}}`
+  }
+
   async function save(): Promise<void> {
     if (pendingFacts.length > 0) await flushFacts()
     const updates: PrincipalUpdate[] = []
     for (const [p, st] of states) {
       if (!st.dirty) continue
-      st.core.short = Object.fromEntries(st.short)
-      st.core.shortNs = Object.fromEntries(st.shortNs)
-      st.core.slow = Object.fromEntries(st.slow)
-      if (st.novel.size > 0 || st.core.novel !== undefined) st.core.novel = Object.fromEntries(st.novel)
       updates.push({
         principal: p,
-        core: JSON.stringify(st.core),
+        core: coreJson(st),
         addKnown: st.rewrite ? [...st.known] : st.added,
         ...(st.rewrite ? { rewriteKnown: true } : {})
       })
@@ -1046,12 +1109,12 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       for (const { e, t, subs } of work) {
         events++
         for (const s of subs) {
-          if (allowed(s.p, s.groups)) continue
           const st = states.get(s.p)
           if (st === undefined) continue
+          const who = whoOf(st, s.p, s.groups)
+          if (who.allowed) continue
           st.usedAt = now
-          const pr = classify(s.p, s.groups, config.controllers)
-          const c: Ctx = { p: s.p, pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups, signals: [] }
+          const c: Ctx = { p: s.p, pr: who.pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups, signals: [], peers: who.peers }
           // The real user impersonating someone: an operation of its own.
           if (s.imp !== undefined && s.p === s.user) unusualOp(c, `op:impersonate:${s.imp}`, 'impersonation', 'medium', e.objectRef?.namespace, s.imp)
           await observeAs(c)

@@ -21,12 +21,16 @@ import { instrumentStore } from './store-metrics.ts'
 import { createRedisAccessStore } from './store-redis.ts'
 
 /** The verbs a label may carry: an audit event's verb is whatever the request said, and a label must not grow with it. */
-const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'proxy', 'impersonate'])
+const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'proxy', 'impersonate', 'other'] as const
+const VERB_INDEX = new Map<string, number>(VERBS.map((v, i) => [v, i]))
+const OTHER = VERBS.length - 1
+const OUTCOMES = ['allowed', 'denied', 'failed'] as const
 
-function outcome(e: AuditEvent): 'allowed' | 'denied' | 'failed' {
+/** Index into OUTCOMES. */
+function outcome(e: AuditEvent): number {
   const code = statusCode(e)
-  if (code === 401 || code === 403) return 'denied'
-  return code === undefined || code >= 400 ? 'failed' : 'allowed'
+  if (code === 401 || code === 403) return 1
+  return code === undefined || code >= 400 ? 2 : 0
 }
 
 export interface AccessStageDeps {
@@ -51,18 +55,18 @@ export function createAccessStage(config: AccessConfig, deps: AccessStageDeps) {
   /** Counts a batch's events and refreshes the gauges; findings are counted by the detector stage (leakwatch_findings_total). */
   function observe(events: readonly AuditEvent[]): void {
     if (m === undefined) return
-    const counts = new Map<string, { verb: string; outcome: string; n: number }>()
+    // Counted in a table, not a map of label strings: this runs for every event.
+    const counts = new Array<number>(VERBS.length * OUTCOMES.length).fill(0)
     for (const e of events) {
-      const verb = VERBS.has(e.verb) ? e.verb : 'other'
-      const o = outcome(e)
-      const k = `${verb}/${o}`
-      const c = counts.get(k)
-      if (c === undefined) counts.set(k, { verb, outcome: o, n: 1 })
-      else c.n++
+      const i = (VERB_INDEX.get(e.verb) ?? OTHER) * OUTCOMES.length + outcome(e)
+      counts[i] = (counts[i] ?? 0) + 1
       const t = eventTime(e)
       if (t > latest) latest = t
     }
-    for (const c of counts.values()) m.accessEvents.inc({ verb: c.verb, outcome: c.outcome }, c.n)
+    for (let i = 0; i < counts.length; i++) {
+      const n = counts[i] ?? 0
+      if (n > 0) m.accessEvents.inc({ verb: VERBS[Math.floor(i / OUTCOMES.length)] ?? 'other', outcome: OUTCOMES[i % OUTCOMES.length] ?? 'failed' }, n)
+    }
     const stats = detector.stats()
     if (stats.skipped > skipped) m.accessSkipped.inc({}, stats.skipped - skipped)
     skipped = stats.skipped

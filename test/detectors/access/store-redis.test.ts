@@ -1,7 +1,11 @@
 // The access state in the real Redis: a restarted detector (a new instance, a
 // new connection, the same Redis) keeps its baselines, so a learned principal
 // stays quiet and a new behaviour is still new; keys carry TTLs; a grant
-// written by one replica is seen by another.
+// written by one replica is seen by another. The Lua scripts that load and
+// save the state: more principals than one call takes, a known set larger
+// than one SADD takes, a set replaced when the detector trimmed it, a Redis
+// that lost its scripts, a client with its own key prefix (ioredis prefixes a
+// script's KEYS too).
 
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
@@ -9,6 +13,7 @@ import { Redis } from 'ioredis'
 import type { AuditEvent } from '../../../detectors/access/audit-event.ts'
 import { accessConfigSchema } from '../../../detectors/access/config.ts'
 import { createAccessDetector } from '../../../detectors/access/detector.ts'
+import type { PrincipalUpdate } from '../../../detectors/access/store.ts'
 import { createRedisAccessStore } from '../../../detectors/access/store-redis.ts'
 import { parse } from '../../../pipeline/schema.ts'
 import { getServices } from '../../harness/services.ts'
@@ -153,4 +158,88 @@ test('a first-time fact (ifAbsent) keeps the first replica’s value; a plain fa
   await b.putFacts([{ hash: 'issued', field: account, value: '9000' }], 60_000)
   assert.equal(await a.getFact('issued', account), '9000')
   assert.ok((await connect().pttl(`${prefix}f:issued`)) > 0)
+})
+
+test('1,201 principals saved and loaded back whole, one of them with 2,500 known items', async () => {
+  const rng = seededRng('store-script')
+  const store = createRedisAccessStore(connect(), { prefix: `${prefix}a:` })
+  const principals = Array.from({ length: 1201 }, (_, i) => `system:serviceaccount:ns-${i % 40}:app-${i}-${rng.int(1000)}`)
+  const updates: PrincipalUpdate[] = principals.map((principal, i) => ({
+    principal,
+    core: JSON.stringify({ first: i, text: `"quoted" \\ ${principal}` }),
+    addKnown: i === 7 ? Array.from({ length: 2500 }, (_, j) => `s:ns/${j}`) : [`net:10.0.${i % 250}.0/24`, `ua:app`]
+  }))
+  await store.save(updates, 60_000)
+  const loaded = await store.load([...principals, 'never-seen'])
+  assert.equal(loaded.size, principals.length + 1)
+  for (const u of updates) {
+    const got = loaded.get(u.principal)
+    assert.equal(got?.core, u.core, u.principal)
+    assert.deepEqual([...(got?.known ?? [])].sort(), [...u.addKnown].sort(), u.principal)
+  }
+  assert.deepEqual(loaded.get('never-seen'), { known: [] })
+
+  const r = connect()
+  const p = principals[7] as string
+  for (const key of [`${prefix}a:p:${p}`, `${prefix}a:k:${p}`]) {
+    const ttl = await r.pttl(key)
+    assert.ok(ttl > 0 && ttl <= 60_000, `${key}: TTL ${ttl}`)
+  }
+})
+
+test('a trimmed set replaces the stored one; added items join it', async () => {
+  const store = createRedisAccessStore(connect(), { prefix: `${prefix}b:` })
+  await store.save([{ principal: 'alice', core: '{"v":1}', addKnown: ['a', 'b', 'c'] }], 60_000)
+  await store.save([{ principal: 'alice', core: '{"v":2}', addKnown: ['d'] }], 60_000)
+  assert.deepEqual([...((await store.load(['alice'])).get('alice')?.known ?? [])].sort(), ['a', 'b', 'c', 'd'])
+  await store.save([{ principal: 'alice', core: '{"v":3}', addKnown: ['c', 'd', 'e'], rewriteKnown: true }], 60_000)
+  const got = (await store.load(['alice'])).get('alice')
+  assert.equal(got?.core, '{"v":3}')
+  assert.deepEqual([...(got?.known ?? [])].sort(), ['c', 'd', 'e'])
+  // Emptied: nothing stays of the old set.
+  await store.save([{ principal: 'alice', core: '{"v":4}', addKnown: [], rewriteKnown: true }], 60_000)
+  assert.deepEqual((await store.load(['alice'])).get('alice')?.known, [])
+})
+
+test('a Redis that lost its scripts is sent them again', async () => {
+  const client = connect()
+  const store = createRedisAccessStore(client, { prefix: `${prefix}c:` })
+  await store.save([{ principal: 'bob', core: '{"v":1}', addKnown: ['x'] }], 60_000)
+  await client.script('FLUSH')
+  await store.save([{ principal: 'bob', core: '{"v":2}', addKnown: ['y'] }], 60_000)
+  await client.script('FLUSH')
+  const got = (await store.load(['bob'])).get('bob')
+  assert.equal(got?.core, '{"v":2}')
+  assert.deepEqual([...(got?.known ?? [])].sort(), ['x', 'y'])
+})
+
+test('a client with a key prefix keeps every key under it', async () => {
+  const client = new Redis(url, { keyPrefix: `${prefix}d:` })
+  clients.push(client)
+  const store = createRedisAccessStore(client, { prefix: 'inner:' })
+  await store.save([{ principal: 'carol', core: '{"v":1}', addKnown: ['z'] }], 60_000)
+  assert.deepEqual((await connect().keys(`${prefix}d:*`)).sort(), [`${prefix}d:inner:k:carol`, `${prefix}d:inner:p:carol`])
+  assert.equal((await store.load(['carol'])).get('carol')?.core, '{"v":1}')
+})
+
+test('many fact hashes read in one go are what reading each gives, a missing hash empty and a __proto__ field an own one', async () => {
+  const store = createRedisAccessStore(connect(), { prefix: `${prefix}e:` })
+  const hashes = Array.from({ length: 1203 }, (_, i) => `grants:system:serviceaccount:ns-${i % 30}:app-${i}`)
+  await store.putFacts(
+    hashes.flatMap((hash, i) =>
+      i % 3 === 2
+        ? []
+        : [
+            { hash, field: `RoleBinding:ns/b-${i}`, value: `{"atMs":${i}}` },
+            { hash, field: '__proto__', value: String(i) }
+          ]
+    ),
+    60_000
+  )
+  const many = await store.getFactsMany(hashes)
+  assert.equal(many.length, hashes.length)
+  for (const [i, hash] of hashes.entries()) assert.deepEqual(many[i], await store.getFacts(hash), hash)
+  assert.deepEqual(Object.keys(many[0] ?? {}).sort(), ['RoleBinding:ns/b-0', '__proto__'])
+  assert.equal(Object.getPrototypeOf(many[0]), Object.prototype)
+  assert.deepEqual(many[2], {})
 })
