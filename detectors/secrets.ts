@@ -336,7 +336,7 @@ function formatClaims(compiled: readonly Compiled[]): FormatClaim {
 }
 
 /** `text` as an RE2 pattern that matches it literally. */
-function escapeRe2(text: string): string {
+export function escapeRe2(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
 }
 
