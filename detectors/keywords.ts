@@ -158,13 +158,13 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
       if (space.length < 3 * text.length + 16) space = Buffer.from(new ArrayBuffer(Math.ceil((3 * text.length + 16) / 8) * 8))
       const len = space.write(text, 0, 'utf8')
       const bytes = space.subarray(0, len)
-      if (hits.length < 2 * len) {
-        hits = new Int32Array(2 * len)
-        tail = new Int32Array(2 * len)
-      }
       if (wasm !== undefined) {
         const pairs = wasm(bytes, len, halfOf(len, longest))
         return { bytes, hits: pairs, count: pairs.length / 2 }
+      }
+      if (hits.length < 2 * len) {
+        hits = new Int32Array(2 * len)
+        tail = new Int32Array(2 * len)
       }
       const count = scanPairs(table, classOf, bytes, len, longest, hits, tail)
       return { bytes, hits, count }
