@@ -11,8 +11,13 @@
 // states, a separate output table, per-line calls) ran at half the speed;
 // bench/prefilter.ts measures this against RE2.Set on the corpus.
 //
+// In `scan`, V8 runs in efficiency mode, where this loop stays in its lower tiers: scanText runs it as
+// WebAssembly (keywords-wasm.ts), the JavaScript loop below where WebAssembly is not available.
+//
 // The same module finds the runs of base64 characters long enough to hide a
 // credential, so the decoder does not walk every line a second time.
+
+import { createWasmPairs } from './keywords-wasm.ts'
 
 /** A rule as the prefilter sees it: its keywords, and anything else the caller carries along. */
 export interface KeywordRule {
@@ -33,12 +38,17 @@ export interface KeywordScanner<C extends KeywordRule> {
   scanText(text: string): { bytes: Buffer; hits: Int32Array; count: number }
   /** The rules whose keywords end in automaton state `state`. */
   rulesAt(state: number): readonly C[]
+  /** What runs scanText's automaton: WebAssembly (keywords-wasm.ts), or JavaScript where that is not available. */
+  readonly pairs: 'wasm' | 'js'
 }
 
 const ROW = 64
+/** Shorter ranges stay in JavaScript: the call into WebAssembly and the copy cost more than they save. */
+const WASM_MIN_BYTES = 64
 const OUTPUT = 0x8000
 
-export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C[]): KeywordScanner<C> {
+/** `wasm: false` keeps scanText in JavaScript (the tests compare the two). */
+export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C[], opts: { wasm?: boolean } = {}): KeywordScanner<C> {
   const keywords = new Map<string, C[]>()
   for (const c of compiled) {
     for (const [i, k] of c.rule.keywords.entries()) {
@@ -140,6 +150,7 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
   // Its own ArrayBuffer from offset 0, with room past the text: the known-secret scan reads the same
   // bytes as aligned 32-bit words (detectors/known-secrets/index.ts scanBytes).
   let space = Buffer.from(new ArrayBuffer(1 << 16))
+  const wasm = opts.wasm === false ? undefined : createWasmPairs(table, classOf)
 
   return {
     scanText(text) {
@@ -147,6 +158,10 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
       if (space.length < 3 * text.length + 16) space = Buffer.from(new ArrayBuffer(Math.ceil((3 * text.length + 16) / 8) * 8))
       const len = space.write(text, 0, 'utf8')
       const bytes = space.subarray(0, len)
+      if (wasm !== undefined) {
+        const pairs = wasm(bytes, len, halfOf(len, longest))
+        return { bytes, hits: pairs, count: pairs.length / 2 }
+      }
       if (hits.length < 2 * len) {
         hits = new Int32Array(2 * len)
         tail = new Int32Array(2 * len)
@@ -155,7 +170,14 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
       return { bytes, hits, count }
     },
     rulesAt: outputsOf,
+    pairs: wasm === undefined ? 'js' : 'wasm',
     scan(buf, from, to, found) {
+      if (wasm !== undefined && to - from >= WASM_MIN_BYTES) {
+        // A copy: `found` may scan again, and the module's memory is reused by the next call.
+        const pairs = wasm(buf.subarray(from, to), to - from, halfOf(to - from, longest)).slice()
+        for (let h = 0; h < pairs.length; h += 2) found(from + (pairs[h] as number), outputsOf(pairs[h + 1] as number))
+        return
+      }
       let s = 0
       for (let i = from; i < to; i++) {
         const t = table[(s << 6) | (classOf[buf[i] as number] as number)] as number
@@ -178,7 +200,7 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
  */
 function scanPairs(table: Uint16Array, classOf: Uint8Array, bytes: Uint8Array, len: number, longest: number, hits: Int32Array, tail: Int32Array): number {
   // The first automaton takes ends in (0, half], the second ends in (half, len].
-  const half = Math.min(len, Math.ceil((len + longest - 1) / 2))
+  const half = halfOf(len, longest)
   const from2 = len - half
   let n = 0
   let m = 0
@@ -200,6 +222,11 @@ function scanPairs(table: Uint16Array, classOf: Uint8Array, bytes: Uint8Array, l
   }
   hits.set(tail.subarray(0, m), n)
   return (n + m) / 2
+}
+
+/** Where scanPairs' first automaton stops: the second starts `longest - 1` bytes before it. */
+function halfOf(len: number, longest: number): number {
+  return Math.min(len, Math.ceil((len + longest - 1) / 2))
 }
 
 // Per byte: 0 outside the base64 alphabets (standard and URL-safe), else a bit for its class

@@ -26,6 +26,7 @@ import { confidenceOf } from './confidence.ts'
 import { decodeViews } from './decode.ts'
 import type { Masked } from './excerpt.ts'
 import { clipAround, maskText } from './excerpt.ts'
+import { type FollowsGate, followsGate } from './follows-gate.ts'
 import type { Framing } from './framing.ts'
 import { frameLines, fromRaw, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
 import type { FormatClaim } from './gates.ts'
@@ -51,6 +52,8 @@ interface Compiled {
    * `passpasspass…` made a sticky test per occurrence rescan the rest of the line each time).
    */
   follows: RE2 | undefined
+  /** A byte test at a keyword's end that rules out `follows` there without RE2 (follows-gate.ts), if its shape has one. */
+  followsGate: FollowsGate | undefined
   /** Bytes of the rule's longest keyword: where a search from a keyword's end starts. */
   keywordBytes: number
   /**
@@ -247,6 +250,7 @@ class CompiledRule implements Compiled {
   readonly index: number
   readonly keywordBytes: number
   readonly group: number
+  readonly followsGate: FollowsGate | undefined
   readonly confidence: ReturnType<typeof confidenceOf>
   #patterns: Patterns | undefined
   readonly #compile: () => Patterns
@@ -262,6 +266,7 @@ class CompiledRule implements Compiled {
     confidence: ReturnType<typeof confidenceOf>
   ) {
     this.rule = rule
+    this.followsGate = rule.follows === undefined ? undefined : followsGate(rule.follows)
     this.confidence = confidence
     this.index = index
     this.keywordBytes = keywordBytes
@@ -336,7 +341,7 @@ function formatClaims(compiled: readonly Compiled[]): FormatClaim {
 }
 
 /** `text` as an RE2 pattern that matches it literally. */
-function escapeRe2(text: string): string {
+export function escapeRe2(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
 }
 
@@ -405,6 +410,12 @@ interface Engine {
    * hash lookup per keyword hit.
    */
   judged: Int32Array
+  /**
+   * Per rule with a follows gate, the pass of the line where its first keyword was met (`gated`) and that
+   * keyword's end (`gatedEnd`): the rule is judged at the first keyword whose gate passes, from the first.
+   */
+  gated: Int32Array
+  gatedEnd: Int32Array
   pass: number
 }
 
@@ -412,6 +423,7 @@ interface Engine {
 function nextPass(engine: Engine): number {
   if (engine.pass === 0x7fffffff) {
     engine.judged.fill(0)
+    engine.gated.fill(0)
     engine.pass = 0
   }
   return ++engine.pass
@@ -432,6 +444,8 @@ function createEngine(opts: SecretDetectorOptions): Engine {
     maxFindings: opts.maxFindingsPerLine ?? DEFAULT_MAX_FINDINGS_PER_LINE,
     onLimit: opts.onLimit,
     judged: new Int32Array(compiled.length),
+    gated: new Int32Array(compiled.length),
+    gatedEnd: new Int32Array(compiled.length),
     pass: 0
   }
 }
@@ -553,29 +567,46 @@ function candidatesByLine(
   const lineBytes: Array<Buffer | undefined> = new Array(lines.length)
   let li = 0
   const hits = scanned.hits
-  const judged = engine.judged
+  const { judged, gated, gatedEnd } = engine
   let pass = nextPass(engine)
+  /** Whether line li is ASCII text (its UTF-8 as long as its UTF-16): -1 not known yet. */
+  let ascii = -1
   for (let h = 0; h < scanned.count; h++) {
     const end = hits[2 * h] ?? 0
     const rules = engine.keywords.rulesAt(hits[2 * h + 1] ?? 0)
     if ((starts[li + 1] ?? 0) < end) {
       while ((starts[li + 1] ?? 0) < end) li++
       pass = nextPass(engine)
+      ascii = -1
     }
     let list = candidates[li]
     let ends = firsts[li]
+    const from = starts[li] ?? 0
     for (const r of rules) {
       if (judged[r.index] === pass) continue
+      // Judged from the line's first keyword of the rule, as always; with a follows gate, only once a
+      // keyword whose next bytes pass the gate is met: a line where none does cannot pass `follows`.
+      let first = end
+      const gate = r.followsGate
+      if (gate !== undefined) {
+        const lb = lineBytes[li] ?? buf.subarray(from, (starts[li + 1] ?? 0) - 1)
+        lineBytes[li] = lb
+        if (ascii === -1) ascii = lb.length === (lines[li] ?? '').length ? 1 : 0
+        if (ascii === 1) {
+          if (gated[r.index] !== pass) {
+            gated[r.index] = pass
+            gatedEnd[r.index] = end
+          }
+          if (!gate(lb, end - from)) continue
+          first = gatedEnd[r.index] ?? end
+        }
+      }
       judged[r.index] = pass
       if (r.rule.requires !== undefined && !holdsAll(lines[li] ?? '', r.rule.requires)) continue
       if (r.follows !== undefined) {
-        const from = starts[li] ?? 0
-        let lb = lineBytes[li]
-        if (lb === undefined) {
-          lb = buf.subarray(from, (starts[li + 1] ?? 0) - 1)
-          lineBytes[li] = lb
-        }
-        if (!follows(r, r.follows, lb, end - from)) continue
+        const lb = lineBytes[li] ?? buf.subarray(from, (starts[li + 1] ?? 0) - 1)
+        lineBytes[li] = lb
+        if (!follows(r, r.follows, lb, first - from)) continue
       }
       if (list === undefined || ends === undefined) {
         list = []
@@ -584,7 +615,7 @@ function candidatesByLine(
         firsts[li] = ends
       }
       list.push(r)
-      ends.push(end - (starts[li] ?? 0))
+      ends.push(first - from)
     }
   }
   return { candidates, firsts, lineBytes }

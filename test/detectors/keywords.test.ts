@@ -101,3 +101,80 @@ test('base64 runs: every run of 24+ mixing the three classes, with its padding, 
     assert.deepEqual(got, naiveRuns(text), text)
   }
 })
+
+type Scanner = ReturnType<typeof createKeywordScanner<{ rule: { keywords: readonly string[] } }>>
+
+/**
+ * scanText's (end, rules) in order, as strings; `scan`'s over the same bytes; and the byte-at-a-time
+ * JavaScript loop's (`reference`, a scanner made with wasm: false).
+ */
+function pairsOf(scanner: Scanner, reference: Scanner, text: string): { pairs: string[]; scanned: string[]; expected: string[] } {
+  const { bytes, hits, count } = scanner.scanText(text)
+  const pairs: string[] = []
+  for (let h = 0; h < count; h++)
+    pairs.push(
+      `${hits[2 * h]}:${scanner
+        .rulesAt(hits[2 * h + 1] ?? 0)
+        .map((r) => r.rule.keywords.join())
+        .join()}`
+    )
+  const copy = Buffer.from(bytes)
+  const scanned: string[] = []
+  scanner.scan(copy, 0, copy.length, (end, rules) => scanned.push(`${end}:${rules.map((r) => r.rule.keywords.join()).join()}`))
+  const expected: string[] = []
+  reference.scan(copy, 0, copy.length, (end, rules) => expected.push(`${end}:${rules.map((r) => r.rule.keywords.join()).join()}`))
+  return { pairs, scanned, expected }
+}
+
+test('a chunk’s automaton runs as WebAssembly and reports what the byte-at-a-time scan does, at every length and position', () => {
+  const scanner = createKeywordScanner(BUILTIN_RULES.map((rule) => ({ rule })))
+  const reference = createKeywordScanner(
+    BUILTIN_RULES.map((rule) => ({ rule })),
+    { wasm: false }
+  )
+  assert.equal(scanner.pairs, 'wasm')
+  const keywords = BUILTIN_RULES.flatMap((r) => r.keywords)
+  const pieces = () => [
+    keywords[int(keywords.length)] ?? '',
+    (keywords[int(keywords.length)] ?? '').toUpperCase(),
+    gen.base62(int(12)),
+    ' ',
+    '\n',
+    'é',
+    '"',
+    ':'
+  ]
+  // Lengths around the two automata's meeting point, short texts (shorter than the longest keyword), and
+  // texts that grow the module's memory more than once.
+  for (let round = 0; round < 400; round++) {
+    const p = pieces()
+    let text = ''
+    const n = round < 300 ? int(30) : 2000 + int(40000)
+    while (text.length < n) text += p[int(p.length)]
+    const { pairs, scanned, expected } = pairsOf(scanner, reference, text)
+    assert.deepEqual(pairs, expected, `round ${round}, ${text.length} characters`)
+    assert.deepEqual(scanned, expected, `round ${round}, ${text.length} characters`)
+  }
+  const big = 'x '.repeat(600_000) + keywords.join(' ')
+  const { pairs, scanned, expected } = pairsOf(scanner, reference, big)
+  assert.ok(expected.length >= keywords.length)
+  assert.deepEqual(pairs, expected)
+  assert.deepEqual(scanned, expected)
+})
+
+test('the JavaScript loop, kept for a Node without WebAssembly, reports the same pairs as the WebAssembly one', () => {
+  const rules = BUILTIN_RULES.map((rule) => ({ rule }))
+  const wasm = createKeywordScanner(rules)
+  const js = createKeywordScanner(rules, { wasm: false })
+  assert.equal(js.pairs, 'js')
+  const keywords = BUILTIN_RULES.flatMap((r) => r.keywords)
+  for (let round = 0; round < 200; round++) {
+    let text = ''
+    const n = int(round < 150 ? 40 : 5000)
+    while (text.length < n) text += int(3) === 0 ? (keywords[int(keywords.length)] ?? '') : gen.base62(int(8))
+    const a = pairsOf(wasm, js, text)
+    const b = pairsOf(js, js, text)
+    assert.deepEqual(b.pairs, a.expected, `round ${round}`)
+    assert.deepEqual(a.pairs, a.expected, `round ${round}`)
+  }
+})

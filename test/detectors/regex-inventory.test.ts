@@ -85,6 +85,8 @@ const FILES = [
   'detectors/excerpt.ts',
   'detectors/decode.ts',
   'detectors/keywords.ts',
+  'detectors/keywords-wasm.ts',
+  'detectors/follows-gate.ts',
   'detectors/entropy.ts',
   'detectors/words.ts',
   'detectors/known-secrets/detector.ts',

@@ -1,0 +1,146 @@
+// A byte test at one keyword occurrence that tells, without RE2, when a rule's `follows` cannot match
+// right after it (issue #15). The engine admits a candidate rule on a line by one RE2 search for a
+// keyword then `follows`; the generic assignment rules' keywords (`token`, `secret`, `pass`, …) are in a
+// tenth of all CI, plain and container log lines, and nine in ten of those searches failed: `"msg":"token
+// refreshed"`, `secrets.NPM_TOKEN` at a line's end. Each cost an RE2 call (60,000 on a 16 MB CI log).
+//
+// Two shapes of `follows`, read from its source; anything else gets no gate and is searched as before:
+// - an assignment head, `[\w.-]*["']?\s*(?:=>|:=|=|:)` (generic.ts): the rest of a name, an optional
+//   quote, blanks, then `=` or `:`. Every part is a run of one class followed by a byte outside it, so
+//   one forward walk decides it.
+// - a run of one class, `[…]{n}` or `[…]{n,m}` (npm_, Twilio, Zoho keys): the next n bytes are in it.
+//
+// The gate is a necessary condition only: where it says yes, the RE2 search still decides. It is asked
+// on lines of ASCII text only (the caller's check): under `(?i)` RE2 also matches a keyword or a name
+// spelled with the Kelvin sign or the long s, which the byte automaton does not report.
+
+/** False when no match of `follows` can start at bytes[at]. */
+export type FollowsGate = (bytes: Uint8Array, at: number) => boolean
+
+/** The assignment head that generic.ts's `assignment` puts before a value. */
+export const ASSIGNMENT_HEAD = `[\\w.-]*["']?\\s*(?:=>|:=|=|:)`
+
+const NAME = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c)
+  if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch === '_' || ch === '.' || ch === '-') NAME[c] = 1
+}
+/** RE2's \s: tab, newline, form feed, carriage return, space (and vertical tab here: a superset is safe). */
+const BLANK = new Uint8Array(128)
+for (const c of [9, 10, 11, 12, 13, 32]) BLANK[c] = 1
+
+const isQuote = (c: number | undefined): boolean => c === 0x22 || c === 0x27
+
+/**
+ * The assignment head's test, and with `value` (the class run generic.ts's `\s*["']?` is followed by)
+ * the value's: after `=`, `:`, `=>` or `:=` (both readings of `:=` and `=>` are tried), blanks, an
+ * optional quote, then `value.count` bytes of its class.
+ */
+function assignmentGate(value: ClassRun | undefined): FollowsGate {
+  const valueAt = (bytes: Uint8Array, from: number): boolean => {
+    if (value === undefined) return true
+    let j = from
+    while (j < bytes.length && BLANK[bytes[j] as number] === 1) j++
+    if (isQuote(bytes[j])) j++
+    return runAt(value, bytes, j)
+  }
+  return (bytes, at) => {
+    let i = at
+    const n = bytes.length
+    while (i < n && NAME[bytes[i] as number] === 1) i++
+    if (isQuote(bytes[i])) i++
+    while (i < n && BLANK[bytes[i] as number] === 1) i++
+    const op = bytes[i]
+    if (op !== 0x3d && op !== 0x3a) return false // '=' ':'
+    if (valueAt(bytes, i + 1)) return true
+    const second = bytes[i + 1]
+    return ((op === 0x3d && second === 0x3e) || (op === 0x3a && second === 0x3d)) && valueAt(bytes, i + 2) // '=>' ':='
+  }
+}
+
+interface ClassRun {
+  set: Uint8Array
+  count: number
+}
+
+function runAt(run: ClassRun, bytes: Uint8Array, at: number): boolean {
+  if (at + run.count > bytes.length) return false
+  for (let i = at; i < at + run.count; i++) if (run.set[bytes[i] as number] !== 1) return false
+  return true
+}
+
+/**
+ * The bytes of an RE2 character class body (between the brackets), case-folded as `(?i)` reads it, or
+ * undefined for what this reader does not take (negation, escapes other than of punctuation, non-ASCII).
+ */
+function classBytes(body: string): Uint8Array | undefined {
+  if (body.startsWith('^') || body.length === 0) return undefined
+  const chars: number[] = []
+  for (let i = 0; i < body.length; i++) {
+    let c = body.charCodeAt(i)
+    if (c === 0x5c) {
+      // An escaped punctuation character stands for itself; \d, \w, \s and the rest are not read here.
+      const next = body.charCodeAt(i + 1)
+      if (Number.isNaN(next) || NAME[next] === 1) return undefined
+      c = next
+      i++
+    }
+    if (c >= 128) return undefined
+    if (body[i + 1] === '-' && i + 2 < body.length && body[i + 2] !== '\\') {
+      const to = body.charCodeAt(i + 2)
+      if (to >= 128 || to < c) return undefined
+      for (let x = c; x <= to; x++) chars.push(x)
+      i += 2
+      continue
+    }
+    chars.push(c)
+  }
+  const set = new Uint8Array(128)
+  for (const c of chars) {
+    set[c] = 1
+    if (c >= 65 && c <= 90) set[c + 32] = 1
+    if (c >= 97 && c <= 122) set[c - 32] = 1
+  }
+  return set
+}
+
+/** `[body]{min}` or `[body]{min,…}` at the start of `source`: its class body, least count and the source after it. */
+function leadingRun(source: string): { body: string; min: number; rest: string } | undefined {
+  if (source[0] !== '[') return undefined
+  let i = 1
+  while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1
+  if (i >= source.length || i === 1 || source[i + 1] !== '{') return undefined
+  const body = source.slice(1, i)
+  let j = i + 2
+  let min = 0
+  while (j < source.length && source.charCodeAt(j) >= 48 && source.charCodeAt(j) <= 57) min = min * 10 + source.charCodeAt(j++) - 48
+  if (j === i + 2 || (source[j] !== '}' && source[j] !== ',')) return undefined
+  const close = source.indexOf('}', j)
+  if (close < 0) return undefined
+  return { body, min, rest: source.slice(close + 1) }
+}
+
+/** A class run `[…]{n}` / `[…]{n,…}` at the start of `source` that this reader takes, and what follows it. */
+function classRun(source: string): (ClassRun & { rest: string }) | undefined {
+  const run = leadingRun(source)
+  if (run === undefined) return undefined
+  const set = classBytes(run.body)
+  if (set === undefined || run.min < 1) return undefined
+  return { set, count: run.min, rest: run.rest }
+}
+
+/** Between an assignment's operator and its value, in generic.ts. */
+const BEFORE_VALUE = `\\s*["']?`
+
+/** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
+export function followsGate(follows: string): FollowsGate | undefined {
+  if (follows.startsWith(ASSIGNMENT_HEAD)) {
+    const after = follows.slice(ASSIGNMENT_HEAD.length)
+    const value = after.startsWith(BEFORE_VALUE) ? classRun(after.slice(BEFORE_VALUE.length)) : undefined
+    // The value is read after blanks and a quote: a class that holds either would make that ambiguous.
+    const plain = value !== undefined && [9, 10, 11, 12, 13, 32, 0x22, 0x27].every((c) => value.set[c] !== 1)
+    return assignmentGate(plain ? value : undefined)
+  }
+  const run = classRun(follows)
+  return run === undefined ? undefined : (bytes, at) => runAt(run, bytes, at)
+}

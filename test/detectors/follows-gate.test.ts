@@ -1,0 +1,48 @@
+// The follows gate (detectors/follows-gate.ts) may only say no where RE2 finds no match of a rule's
+// `follows` right after a keyword: on text drawn to sit at its edges (names, quotes, blanks, operators,
+// class runs one byte short), it is held to RE2 itself for every built-in rule that has a gate.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import RE2 from 're2'
+import { ASSIGNMENT_HEAD, followsGate } from '../../detectors/follows-gate.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { seededGen } from '../support/seed.ts'
+
+const gen = seededGen('follows-gate')
+const int = (n: number): number => Number.parseInt(gen.digits(6), 10) % n
+
+test('where the gate says no, RE2 finds no match of the rule’s follows there; and it says no often', () => {
+  const gatedRules = BUILTIN_RULES.filter((r) => r.follows !== undefined && followsGate(r.follows) !== undefined)
+  const ids = gatedRules.map((r) => r.id)
+  // The shapes it reads: the generic assignment rules' head, and the runs of one class after a prefix.
+  for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'npm-access-token', 'twilio-api-key']) assert.ok(ids.includes(id), id)
+  const pieces = ['_KEY', '.x', '-', '"', "'", ' ', '\t', '=', ':', '=>', ':=', '***', 'refreshed', '}', ',', '/', '+', '~', 'abc', 'ABC', '0123', 'f00d']
+  for (const r of gatedRules) {
+    const gate = followsGate(r.follows ?? '')
+    assert.ok(gate !== undefined)
+    const re = new RE2(`^(?:${r.follows})`, 'i')
+    let no = 0
+    for (let round = 0; round < 3000; round++) {
+      let text = ''
+      const n = 1 + int(8)
+      for (let i = 0; i < n; i++) text += int(4) === 0 ? gen.base62(1 + int(40)) : (pieces[int(pieces.length)] ?? '')
+      const bytes = Buffer.from(text, 'latin1')
+      if (!gate(bytes, 0)) {
+        no++
+        assert.equal(re.test(text), false, `${r.id}: the gate refused ${JSON.stringify(text)}, which RE2 matches`)
+      }
+    }
+    assert.ok(no > 300, `${r.id}: the gate refused ${no} of 3000`)
+  }
+})
+
+test('the assignment head is the one generic.ts writes before a value', () => {
+  for (const id of ['generic-secret-assignment', 'generic-password-assignment']) {
+    const r = BUILTIN_RULES.find((x) => x.id === id)
+    assert.ok(r?.follows?.startsWith(ASSIGNMENT_HEAD), id)
+  }
+  assert.equal(followsGate('[^a-z]{8}'), undefined)
+  assert.equal(followsGate('\\s+token'), undefined)
+  assert.equal(followsGate('[\\d]{4}'), undefined)
+})
