@@ -4,7 +4,7 @@
 
 import type { Infer } from '../../pipeline/schema.ts'
 import * as s from '../../pipeline/schema.ts'
-import { AUDIT_STAGES, maxRecordBytesSchema } from './webhook.config.ts'
+import { AUDIT_STAGES, maxEventsPerRecordSchema, maxRecordBytesSchema } from './webhook.config.ts'
 
 export const auditFileConfigSchema = s.object({
   enabled: s.boolean({
@@ -40,14 +40,7 @@ export const auditFileConfigSchema = s.object({
     description: 'Most events one line may hold (an export record such as an EKS subscription payload or AKS `records[]`).'
   }),
   maxRecordBytes: maxRecordBytesSchema(),
-  maxEventsPerRecord: s.number({
-    integer: true,
-    min: 1,
-    max: 1000,
-    default: 100,
-    description:
-      'Most events of one principal (read in one cycle) sealed into one Kafka record (v2, as the webhook writes). 1 writes one event a record (v1), for detectors older than v2 records: upgrade the detectors first.'
-  }),
+  maxEventsPerRecord: maxEventsPerRecordSchema('of one read of the log'),
   stages: s.array(s.literal(AUDIT_STAGES), {
     default: ['ResponseStarted', 'ResponseComplete', 'Panic'],
     description: 'Stages forwarded to the bus; others are counted and dropped.'

@@ -18,6 +18,17 @@ export function maxRecordBytesSchema() {
   })
 }
 
+/** Both collectors group a principal's events into v2 records; `of` says what one record's events come from. */
+export function maxEventsPerRecordSchema(of: string) {
+  return s.number({
+    integer: true,
+    min: 1,
+    max: 1000,
+    default: 100,
+    description: `Most events of one principal (${of}) sealed into one Kafka record (a v2 record; detectors read both shapes). 1 writes one event a record (v1), which detectors older than v2 records need: upgrade the detectors first. A record over \`maxRecordBytes\` is split.`
+  })
+}
+
 export const auditWebhookConfigSchema = s.object({
   enabled: s.boolean({
     default: false,
@@ -62,14 +73,7 @@ export const auditWebhookConfigSchema = s.object({
     description: 'Most events one body may hold (the API server sends `--audit-webhook-batch-max-size`, 400 by default).'
   }),
   maxRecordBytes: maxRecordBytesSchema(),
-  maxEventsPerRecord: s.number({
-    integer: true,
-    min: 1,
-    max: 1000,
-    default: 100,
-    description:
-      'Most events of one principal sealed into one Kafka record (a v2 record; detectors read both shapes). 1 writes one event a record (v1), which detectors older than v2 records need: upgrade the detectors first. A record over `maxRecordBytes` is split.'
-  }),
+  maxEventsPerRecord: maxEventsPerRecordSchema('of one batch'),
   stages: s.array(s.literal(AUDIT_STAGES), {
     default: ['ResponseStarted', 'ResponseComplete', 'Panic'],
     description:

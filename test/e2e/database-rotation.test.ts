@@ -56,6 +56,21 @@ after(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true })
 })
 
+/** A database secrets engine at `mount`, connected to the test's PostgreSQL as its superuser, for `roles`. */
+async function databaseEngine(mount: string, roles: string[]): Promise<void> {
+  await root.request('POST', `sys/mounts/${mount}`, { body: { type: 'database' } })
+  await root.request('POST', `${mount}/config/pg`, {
+    body: {
+      plugin_name: 'postgresql-database-plugin',
+      connection_url: `postgresql://{{username}}:{{password}}@127.0.0.1:${pg.port}/postgres?sslmode=disable`,
+      username: pg.user,
+      password: pg.password,
+      allowed_roles: roles,
+      verify_connection: true
+    }
+  })
+}
+
 const refused = (r: { ok: boolean; stderr: string }): boolean => !r.ok && /password authentication failed/.test(r.stderr)
 
 // What the test below relies on the PostgreSQL harness for; here rather than in a file of its own, which
@@ -82,17 +97,7 @@ test('a database password leaked in a log line ends with Vault rotating the stat
 
   // The application's database role, managed by Vault from here on.
   assert.deepEqual(await pg.psql(`CREATE ROLE "${dbUser}" LOGIN PASSWORD '${g.hex(24)}'`), { ok: true, stdout: '', stderr: '' })
-  await root.request('POST', `sys/mounts/${mount}`, { body: { type: 'database' } })
-  await root.request('POST', `${mount}/config/pg`, {
-    body: {
-      plugin_name: 'postgresql-database-plugin',
-      connection_url: `postgresql://{{username}}:{{password}}@127.0.0.1:${pg.port}/postgres?sslmode=disable`,
-      username: pg.user,
-      password: pg.password,
-      allowed_roles: [role],
-      verify_connection: true
-    }
-  })
+  await databaseEngine(mount, [role])
   // Creating a static role rotates its password at once: from here only Vault knows it. A new password
   // stops new logins only; the second statement (the one docs/responders.md gives) also ends the sessions
   // already open with the old one.
@@ -231,16 +236,7 @@ test('a Vault-managed database password is a known secret wherever it leaks, and
   const roles = ['billing-app', 'reports-app']
   const users = roles.map((r) => `${r.replace('-app', '')}_${id}`)
   for (const u of users) assert.equal((await pg.psql(`CREATE ROLE "${u}" LOGIN PASSWORD '${g.hex(24)}'`)).ok, true)
-  await root.request('POST', `sys/mounts/${mount}`, { body: { type: 'database' } })
-  await root.request('POST', `${mount}/config/pg`, {
-    body: {
-      plugin_name: 'postgresql-database-plugin',
-      connection_url: `postgresql://{{username}}:{{password}}@127.0.0.1:${pg.port}/postgres?sslmode=disable`,
-      username: pg.user,
-      password: pg.password,
-      allowed_roles: roles
-    }
-  })
+  await databaseEngine(mount, roles)
   for (const [i, role] of roles.entries())
     await root.request('POST', `${mount}/static-roles/${role}`, { body: { db_name: 'pg', username: users[i], rotation_period: '24h' } })
   const creds = async (role: string): Promise<string> =>
