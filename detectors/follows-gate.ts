@@ -44,10 +44,22 @@ function assignmentGate(value: ClassRun | undefined): FollowsGate {
     if (isQuote(bytes[j])) j++
     return runAt(value, bytes, j)
   }
+  // The name run from a keyword's end is remembered: every later keyword inside it ends at the same byte.
+  // Walking it again at each keyword was quadratic on a line of one keyword repeated (`passpass…`,
+  // test/detectors/hostile-lines.test.ts), where the whole line is one run.
+  let runOf: Uint8Array | undefined
+  let runFrom = 0
+  let runEnd = 0
   return (bytes, at) => {
     let i = at
     const n = bytes.length
-    while (i < n && NAME[bytes[i] as number] === 1) i++
+    if (bytes === runOf && at >= runFrom && at <= runEnd) i = runEnd
+    else {
+      while (i < n && NAME[bytes[i] as number] === 1) i++
+      runOf = bytes
+      runFrom = at
+      runEnd = i
+    }
     if (isQuote(bytes[i])) i++
     while (i < n && BLANK[bytes[i] as number] === 1) i++
     const op = bytes[i]
