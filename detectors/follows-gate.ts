@@ -134,6 +134,8 @@ const BEFORE_VALUE = `\\s*["']?`
 
 /** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
 export function followsGate(follows: string): FollowsGate | undefined {
+  // `a|b` at the top level: what the shapes read is only the first way to match, and the gate would refuse the others.
+  if (topLevelAlternative(follows)) return undefined
   if (follows.startsWith(ASSIGNMENT_HEAD)) {
     const after = follows.slice(ASSIGNMENT_HEAD.length)
     const value = after.startsWith(BEFORE_VALUE) ? classRun(after.slice(BEFORE_VALUE.length)) : undefined
@@ -143,4 +145,20 @@ export function followsGate(follows: string): FollowsGate | undefined {
   }
   const run = classRun(follows)
   return run === undefined ? undefined : (bytes, at) => runAt(run, bytes, at)
+}
+
+/** Whether `source` has a `|` outside every group and class. */
+function topLevelAlternative(source: string): boolean {
+  let depth = 0
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') i++
+    else if (inClass) inClass = c !== ']'
+    else if (c === '[') inClass = true
+    else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (c === '|' && depth === 0) return true
+  }
+  return false
 }

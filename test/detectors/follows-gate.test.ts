@@ -46,3 +46,15 @@ test('the assignment head is the one generic.ts writes before a value', () => {
   assert.equal(followsGate('\\s+token'), undefined)
   assert.equal(followsGate('[\\d]{4}'), undefined)
 })
+
+test('a follows with an alternative at its top level gets no gate: the run it starts with is only one of the ways to match', () => {
+  // `(?:kw)(?:[a-z]{8}|\s*=)` matches `tok =` though no run of 8 letters follows the keyword.
+  for (const follows of ['[a-z]{8}|\\s*=', `${ASSIGNMENT_HEAD}\\s*["']?[a-z]{8}|\\s+x`, '[a-z]{8}(?:x)?|y']) {
+    const gate = followsGate(follows)
+    const re = new RE2(`tok(?:${follows})`, 'i')
+    for (const text of ['tok =', 'tok x', 'toky'])
+      if (re.test(text)) assert.ok(gate === undefined || gate(Buffer.from(text), 3), `${follows}: the gate refused ${JSON.stringify(text)}, which RE2 matches`)
+  }
+  // An alternation inside a group or a class is not one at the top level.
+  assert.notEqual(followsGate('[a-z|]{8}(?:x|y)'), undefined)
+})
