@@ -31,6 +31,9 @@ for (const c of [9, 10, 11, 12, 13, 32]) BLANK[c] = 1
 
 const isQuote = (c: number | undefined): boolean => c === 0x22 || c === 0x27
 
+/** Most bytes one run (a name, blanks) is walked before the gate gives up and says yes. */
+const MAX_WALK = 256
+
 /**
  * The assignment head's test, and with `value` (the class run generic.ts's `\s*["']?` is followed by)
  * the value's: after `=`, `:`, `=>` or `:=` (both readings of `:=` and `=>` are tried), blanks, an
@@ -40,16 +43,24 @@ function assignmentGate(value: ClassRun | undefined): FollowsGate {
   const valueAt = (bytes: Uint8Array, from: number): boolean => {
     if (value === undefined) return true
     let j = from
-    while (j < bytes.length && BLANK[bytes[j] as number] === 1) j++
+    const stop = Math.min(bytes.length, from + MAX_WALK)
+    while (j < stop && BLANK[bytes[j] as number] === 1) j++
+    if (j === stop && stop < bytes.length) return true
     if (isQuote(bytes[j])) j++
     return runAt(value, bytes, j)
   }
   return (bytes, at) => {
     let i = at
     const n = bytes.length
-    while (i < n && NAME[bytes[i] as number] === 1) i++
+    // A walk past MAX_WALK bytes says yes (RE2 decides): each keyword of a run like `tokentoken…` would
+    // otherwise walk to the run's end, quadratic in the line (hostile-lines.test.ts, `pass` repeated).
+    let stop = Math.min(n, at + MAX_WALK)
+    while (i < stop && NAME[bytes[i] as number] === 1) i++
+    if (i === stop && stop < n) return true
     if (isQuote(bytes[i])) i++
-    while (i < n && BLANK[bytes[i] as number] === 1) i++
+    stop = Math.min(n, i + MAX_WALK)
+    while (i < stop && BLANK[bytes[i] as number] === 1) i++
+    if (i === stop && stop < n) return true
     const op = bytes[i]
     if (op !== 0x3d && op !== 0x3a) return false // '=' ':'
     if (valueAt(bytes, i + 1)) return true
