@@ -31,6 +31,9 @@ for (const c of [9, 10, 11, 12, 13, 32]) BLANK[c] = 1
 
 const isQuote = (c: number | undefined): boolean => c === 0x22 || c === 0x27
 
+/** Most bytes one run (a name, blanks) is walked before the gate gives up and says yes. */
+const MAX_WALK = 256
+
 /**
  * The assignment head's test, and with `value` (the class run generic.ts's `\s*["']?` is followed by)
  * the value's: after `=`, `:`, `=>` or `:=` (both readings of `:=` and `=>` are tried), blanks, an
@@ -40,28 +43,24 @@ function assignmentGate(value: ClassRun | undefined): FollowsGate {
   const valueAt = (bytes: Uint8Array, from: number): boolean => {
     if (value === undefined) return true
     let j = from
-    while (j < bytes.length && BLANK[bytes[j] as number] === 1) j++
+    const stop = Math.min(bytes.length, from + MAX_WALK)
+    while (j < stop && BLANK[bytes[j] as number] === 1) j++
+    if (j === stop && stop < bytes.length) return true
     if (isQuote(bytes[j])) j++
     return runAt(value, bytes, j)
   }
-  // The name run from a keyword's end is remembered: every later keyword inside it ends at the same byte.
-  // Walking it again at each keyword was quadratic on a line of one keyword repeated (`passpass…`,
-  // test/detectors/hostile-lines.test.ts), where the whole line is one run.
-  let runOf: Uint8Array | undefined
-  let runFrom = 0
-  let runEnd = 0
   return (bytes, at) => {
     let i = at
     const n = bytes.length
-    if (bytes === runOf && at >= runFrom && at <= runEnd) i = runEnd
-    else {
-      while (i < n && NAME[bytes[i] as number] === 1) i++
-      runOf = bytes
-      runFrom = at
-      runEnd = i
-    }
+    // A walk past MAX_WALK bytes says yes (RE2 decides): each keyword of a run like `tokentoken…` would
+    // otherwise walk to the run's end, quadratic in the line (hostile-lines.test.ts, `pass` repeated).
+    let stop = Math.min(n, at + MAX_WALK)
+    while (i < stop && NAME[bytes[i] as number] === 1) i++
+    if (i === stop && stop < n) return true
     if (isQuote(bytes[i])) i++
-    while (i < n && BLANK[bytes[i] as number] === 1) i++
+    stop = Math.min(n, i + MAX_WALK)
+    while (i < stop && BLANK[bytes[i] as number] === 1) i++
+    if (i === stop && stop < n) return true
     const op = bytes[i]
     if (op !== 0x3d && op !== 0x3a) return false // '=' ':'
     if (valueAt(bytes, i + 1)) return true
@@ -146,6 +145,8 @@ const BEFORE_VALUE = `\\s*["']?`
 
 /** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
 export function followsGate(follows: string): FollowsGate | undefined {
+  // `a|b` at the top level: what the shapes read is only the first way to match, and the gate would refuse the others.
+  if (topLevelAlternative(follows)) return undefined
   if (follows.startsWith(ASSIGNMENT_HEAD)) {
     const after = follows.slice(ASSIGNMENT_HEAD.length)
     const value = after.startsWith(BEFORE_VALUE) ? classRun(after.slice(BEFORE_VALUE.length)) : undefined
@@ -155,4 +156,20 @@ export function followsGate(follows: string): FollowsGate | undefined {
   }
   const run = classRun(follows)
   return run === undefined ? undefined : (bytes, at) => runAt(run, bytes, at)
+}
+
+/** Whether `source` has a `|` outside every group and class. */
+function topLevelAlternative(source: string): boolean {
+  let depth = 0
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') i++
+    else if (inClass) inClass = c !== ']'
+    else if (c === '[') inClass = true
+    else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (c === '|' && depth === 0) return true
+  }
+  return false
 }

@@ -149,7 +149,20 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
       for (const r of records) n += eventsIn.get(r) ?? 0
       m.events.inc({ collector: 'file', outcome: 'produced' }, n)
     },
-    deps.publish.encode === undefined ? {} : { encode: deps.publish.encode }
+    // The bus's encode makes new records (the tailer queues those): the count moves to them, else it is lost.
+    deps.publish.encode === undefined
+      ? {}
+      : {
+          encode: (records: OutRecord[]): OutRecord[] => {
+            const out = (deps.publish.encode as (r: OutRecord[]) => OutRecord[])(records)
+            for (let i = 0; i < records.length; i++) {
+              const n = eventsIn.get(records[i] as OutRecord)
+              const o = out[i]
+              if (n !== undefined && o !== undefined) eventsIn.set(o, n)
+            }
+            return out
+          }
+        }
   )
   const cycleBytes = Math.max(8 * 1024 * 1024, 2 * (config.maxLineBytes + 1))
   const tailer = createTailer(

@@ -11,10 +11,13 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import { auditFileConfigSchema } from '../../collectors/audit/file.config.ts'
 import { createAuditFileCollector } from '../../collectors/audit/file.ts'
+import type { Bus } from '../../pipeline/bus.ts'
+import { createCodec } from '../../pipeline/codec.ts'
 import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
 import { auditEnvelopes, auditRecordSchema, TOPICS } from '../../pipeline/events.ts'
 import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
+import { createPublisher } from '../../pipeline/runner.ts'
 import { parse, safeParse } from '../../pipeline/schema.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -156,4 +159,44 @@ test('export files: an EKS S3 export and AKS storage records are read line by li
     'an S3 export line names no cluster'
   )
   assert.ok(r2.events.every((e) => e.cluster === 'AKS-PROD'))
+})
+
+test("with the runner's publisher (records encoded ahead, as the tailer queues them), the produced count is still the events", async (t) => {
+  // The runner's Publish.encode returns new record objects: a count kept on the records the collector made is lost
+  // unless it follows them through the encode (it did not, and `produced` stayed 0 in a real deployment).
+  const w = workspace()
+  writeFileSync(w.path, `${lines.join('\n')}\n`)
+  const metrics = createMetrics()
+  const codec = createCodec({ payloadKey: 'audit-file-test-payload-key-0123456789', compress: false })
+  const sent: Buffer[] = []
+  const bus = {
+    send: async (_topic: string, messages: Array<{ value: Buffer }>) => {
+      for (const m of messages) sent.push(m.value)
+    }
+  } as unknown as Bus
+  const config = parse(
+    auditFileConfigSchema,
+    { enabled: true, path: w.path, checkpointPath: w.checkpointPath, readFrom: 'beginning', pollIntervalMs: 10 },
+    'LW_ERR_CONFIG_INVALID',
+    'test'
+  )
+  const c = createAuditFileCollector(config, {
+    cluster: 'lab',
+    publish: createPublisher({ bus, codec, metrics, logger: silentLogger() }),
+    logger: silentLogger(),
+    metrics
+  })
+  const ac = new AbortController()
+  const running = c.start(ac.signal)
+  t.after(async () => {
+    ac.abort()
+    await c.close()
+    await running
+  })
+  const delivered = () => sent.reduce((n, b) => n + auditEnvelopes(codec.decode(TOPICS.audit, b) as AuditEnvelope | AuditGroup).length, 0)
+  await waitFor(() => delivered() >= lines.length, 'all events on the bus')
+  await waitFor(
+    () => /leakwatch_audit_events_total\{collector="file",outcome="produced"\} (\d+)/.exec(metrics.registry.render())?.[1] === String(lines.length),
+    `the produced count to be ${lines.length}`
+  )
 })

@@ -46,3 +46,38 @@ test('the assignment head is the one generic.ts writes before a value', () => {
   assert.equal(followsGate('\\s+token'), undefined)
   assert.equal(followsGate('[\\d]{4}'), undefined)
 })
+
+test('a follows with an alternative at its top level gets no gate: the run it starts with is only one of the ways to match', () => {
+  // `(?:kw)(?:[a-z]{8}|\s*=)` matches `tok =` though no run of 8 letters follows the keyword.
+  for (const follows of ['[a-z]{8}|\\s*=', `${ASSIGNMENT_HEAD}\\s*["']?[a-z]{8}|\\s+x`, '[a-z]{8}(?:x)?|y']) {
+    const gate = followsGate(follows)
+    const re = new RE2(`tok(?:${follows})`, 'i')
+    for (const text of ['tok =', 'tok x', 'toky'])
+      if (re.test(text)) assert.ok(gate === undefined || gate(Buffer.from(text), 3), `${follows}: the gate refused ${JSON.stringify(text)}, which RE2 matches`)
+  }
+  // An alternation inside a group or a class is not one at the top level.
+  assert.notEqual(followsGate('[a-z|]{8}(?:x|y)'), undefined)
+})
+
+test('a line of one keyword repeated: the gates at all its keywords read a bounded number of bytes each, not the rest of the line', () => {
+  // Counted, not timed: each gate was walking the name run to its end, quadratic in the line (`pass` × 16,000).
+  const gates = BUILTIN_RULES.flatMap((r) => (r.follows?.startsWith(ASSIGNMENT_HEAD) === true ? [followsGate(r.follows)] : []))
+  assert.ok(gates.length >= 2)
+  for (const word of ['pass', 'token', 'secret_']) {
+    const line = Buffer.from(word.repeat(16_000))
+    let reads = 0
+    const counted = new Proxy(line, {
+      get(target, key) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++
+        const v = Reflect.get(target, key)
+        return typeof v === 'function' ? v.bind(target) : v
+      }
+    })
+    for (const gate of gates) for (let end = word.length; end <= line.length; end += word.length) gate?.(counted, end)
+    const perKeyword = reads / (gates.length * 16_000)
+    assert.ok(perKeyword < 600, `${word}: ${perKeyword.toFixed(0)} bytes read per keyword`)
+  }
+  // A name longer than the walk still passes (the gate only says yes past it): RE2 decides.
+  const long = Buffer.from(`token${'_x'.repeat(400)}="${'a'.repeat(40)}"`)
+  for (const gate of gates) assert.equal(gate?.(long, 5), true)
+})
