@@ -61,10 +61,12 @@ export function createVaultRotator(opts: VaultOptions, deps: { fetch?: typeof fe
           // Unset: the role whose password the known-secrets index found (its Vault source reads
           // `<mount>/static-creds/<role>`), so one policy entry covers every role of the mount.
           const ref = incident.secretRef?.type === 'vault' ? incident.secretRef.name : undefined
-          const fromRef = ref?.startsWith(`${mount}/static-creds/`) === true ? ref.slice(mount.length + '/static-creds/'.length) : undefined
+          // The known-secrets source names the mount without slashes at either end; `database/` is the same mount.
+          const bare = mount.replace(/^\/+|\/+$/g, '')
+          const fromRef = ref?.startsWith(`${bare}/static-creds/`) === true ? ref.slice(bare.length + '/static-creds/'.length) : undefined
           const role = need(action.role ?? fromRef, "role (or a known-secret finding of the mount's static-creds)", action.type)
           await call('POST', `${seg(mount)}/rotate-role/${encodeURIComponent(role)}`)
-          return `rotated static role ${mount}/${role}`
+          return `rotated static role ${bare}/${role}`
         }
         case 'vault-revoke-lease': {
           const lease = incident.secretRef?.type === 'vault' ? incident.secretRef.leaseId : undefined
