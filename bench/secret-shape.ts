@@ -16,6 +16,7 @@ import { SECRET_SHAPE_MIN, secretShaped, secretShapedRuns } from '../detectors/s
 import { createSecretDetector, revealedSecret } from '../detectors/secrets.ts'
 import type { LogChunk } from '../pipeline/events.ts'
 import { createFingerprinter } from '../pipeline/fingerprint.ts'
+import { stdinChunk } from '../test/support/log-chunk.ts'
 import { DEFAULT_MIRRORS, loadSources } from './independent/sources.ts'
 import type { Benchmark } from './run.ts'
 
@@ -27,18 +28,7 @@ const ALPHABETS: Record<string, string> = {
   base32: 'abcdefghijklmnopqrstuvwxyz234567'
 }
 
-function chunk(lines: string[]): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'bench:secret-shape',
-    source: { type: 'stdin' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: new Date(0).toISOString()
-  }
-}
+const chunk = (lines: string[]): LogChunk => stdinChunk(lines, 1, 'bench:secret-shape')
 
 const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)}%`)
 

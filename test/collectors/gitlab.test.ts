@@ -85,6 +85,17 @@ function recorder(opts: { failFirst?: number } = {}) {
   return { chunks, publish, calls: () => calls }
 }
 
+/** Runs the collector, sends the job's event, waits until `delivered()` says the job went out, then stops it. */
+async function deliverOnce(c: GitlabCollector, j: StandinJob, delivered: () => boolean): Promise<void> {
+  const r = await running(c)
+  try {
+    assert.equal((await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
+    await waitFor(delivered, 'the job delivered')
+  } finally {
+    await r.stop()
+  }
+}
+
 async function running(c: GitlabCollector): Promise<{ stop: () => Promise<void> }> {
   const ac = new AbortController()
   const started = c.start(ac.signal)
@@ -347,13 +358,7 @@ test('Kafka refusing the first chunks: the job is started again and stays pendin
       delivered++
     }
   })
-  const r = await running(c)
-  try {
-    assert.equal((await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
-    await waitFor(() => delivered === 1, 'the job delivered')
-  } finally {
-    await r.stop()
-  }
+  await deliverOnce(c, j, () => delivered === 1)
   assert.equal(rec.chunks.flatMap((ch) => ch.lines).filter((l) => l.startsWith('line ')).length, 50)
   assert.deepEqual(await store.pending(), [])
 })
@@ -660,13 +665,7 @@ test('a download of the log that breaks off: the job is fetched again and only t
       }
     }
   )
-  const r = await running(c)
-  try {
-    assert.equal((await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
-    await waitFor(() => delivered === 1, 'the job delivered')
-  } finally {
-    await r.stop()
-  }
+  await deliverOnce(c, j, () => delivered === 1)
   assert.equal(cut, 1, 'the first download broke off')
   const sent = sentLines(rec.chunks, j.id)
   const total = j.trace.toString('utf8').split('\n').length - 1

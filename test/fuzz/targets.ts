@@ -32,6 +32,7 @@ import { createMetrics } from '../../pipeline/metrics.ts'
 import { createActions } from '../../responders/actions.ts'
 import { startApi } from '../../responders/api.ts'
 import { createMemoryIncidentStore } from '../../responders/incidents.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
 import type { Draw, FuzzCase, SizeClass } from './inputs.ts'
 import { draw, encode, hostileLog, logLines, masked, mutate, sizeClass, tokenExample } from './inputs.ts'
 
@@ -198,18 +199,7 @@ export function physicalLines(bytes: Buffer): (place: ScanPlace) => number {
   }
 }
 
-function chunkOf(lines: string[], startLine: number, stream = 'fuzz'): LogChunk {
-  return {
-    v: '1',
-    type: 'log-chunk',
-    stream,
-    source: { type: 'stdin' },
-    startLine,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: '2026-12-06T00:00:00.000Z'
-  }
-}
+const chunkOf = (lines: string[], startLine: number, stream = 'fuzz'): LogChunk => stdinChunk(lines, startLine, stream)
 
 const FINGERPRINT_KEY = 'fuzz-fingerprint-key-not-a-secret-0123456789'
 
