@@ -85,15 +85,22 @@ function recorder(opts: { failFirst?: number } = {}) {
   return { chunks, publish, calls: () => calls }
 }
 
-/** Runs the collector, sends the job's event, waits until `delivered()` says the job went out, then stops it. */
-async function deliverOnce(c: GitlabCollector, j: StandinJob, delivered: () => boolean): Promise<void> {
+/** Runs the collector until `done()` (after `first`, if given), then stops it. */
+async function runUntil(c: GitlabCollector, done: () => boolean, what: string, first?: () => Promise<void>): Promise<void> {
   const r = await running(c)
   try {
-    assert.equal((await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
-    await waitFor(delivered, 'the job delivered')
+    await first?.()
+    await waitFor(done, what)
   } finally {
     await r.stop()
   }
+}
+
+/** Runs the collector, sends the job's event, waits until `delivered()` says the job went out, then stops it. */
+async function deliverOnce(c: GitlabCollector, j: StandinJob, delivered: () => boolean): Promise<void> {
+  await runUntil(c, delivered, 'the job delivered', async () => {
+    assert.equal((await post(c.port(), JSON.stringify(jobEvent(j, standin.url)), hookHeaders())).status, 202)
+  })
 }
 
 async function running(c: GitlabCollector): Promise<{ stop: () => Promise<void> }> {
@@ -402,12 +409,7 @@ test('a collector stopped mid-log leaves the job pending; the next one with the 
       delivered++
     }
   })
-  const r2 = await running(second)
-  try {
-    await waitFor(() => delivered === 1, 'the resumed job delivered')
-  } finally {
-    await r2.stop()
-  }
+  await runUntil(second, () => delivered === 1, 'the resumed job delivered')
   assert.equal(rec.chunks[0]?.startLine, 1)
   assert.equal(rec.chunks.flatMap((ch) => ch.lines).filter((l) => l.startsWith('step ')).length, 30)
   assert.deepEqual(await store.pending(), [])
@@ -735,12 +737,7 @@ test('a collector stopped after some chunks were acknowledged: the next one with
       }
     }
   )
-  const r2 = await running(second)
-  try {
-    await waitFor(() => delivered === 1, 'the resumed job delivered')
-  } finally {
-    await r2.stop()
-  }
+  await runUntil(second, () => delivered === 1, 'the resumed job delivered')
   const lastAcked = (firstChunks.at(-1)?.startLine ?? 0) + (firstChunks.at(-1)?.lines.length ?? 0) - 1
   assert.equal(rec.chunks[0]?.startLine, lastAcked + 1, 'resumed after the last acknowledged line')
   const both = sentLines([...firstChunks, ...rec.chunks], j.id)
