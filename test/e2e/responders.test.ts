@@ -176,6 +176,10 @@ test('a rotation webhook that fails 3 times then succeeds rotates once, signed, 
     const f = finding(secret, 'k8s/payments/api/app', 1, new Date().toISOString())
     await h.send([f])
     await waitFor('the incident resolved as rotated', async () => ((await h.store.get(f.fingerprint))?.resolution === 'rotated' ? true : undefined), 30_000)
+    // The action record is published after the incident is stored: the last one may still be on its way.
+    await waitFor('the successful rotation on the actions topic', async () =>
+      h.actions().some((a) => a.action === 'rotate' && a.outcome === 'succeeded') ? true : undefined
+    )
     assert.equal(receiver.deliveries.length, 4)
     assert.deepEqual(new Set(receiver.deliveries.map((d) => d.id)), new Set([`rotate-${f.fingerprint}-r1-0-webhook`]), 'webhook-id is stable across retries')
     assert.ok(receiver.deliveries.every((d) => d.validSignature))
