@@ -111,6 +111,18 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   const buf = Buffer.allocUnsafe(Math.max(config.maxChunkBytes, 2 * config.maxLineBytes + 64 * 1024))
   let listing: { at: number; files: string[] } | undefined
   let decisionsLogged = new Set<string>()
+  // A listing is a snapshot of names, and a live name (<restart>.log) may name another file by the time the
+  // tailer opens it: rotated meanwhile, once or more, its copies in no listing yet, so that nothing older of
+  // its container is known to olderPending. A live file is therefore read only once its container directory
+  // was listed after the file was first seen (so after it was opened): that listing shows every copy rotated
+  // before it (the kubelet renames 0.log before the runtime opens the new one). `tick` orders the two events.
+  let tick = 0
+  // Container directory (`<ns>_<pod>_<uid>/<container>`) → tick taken just before its last readdir.
+  let dirListed = new Map<string, number>()
+  // A followed file → tick when read() first saw it.
+  const seenAt = new WeakMap<TailFile, number>()
+  // Container directories to list again at the next cycle, the cached listing notwithstanding.
+  const relist = new Set<string>()
 
   async function entries(dir: string): Promise<Dirent[]> {
     try {
@@ -120,10 +132,46 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     }
   }
 
+  /** The log files of one container directory (`<ns>_<pod>_<uid>/<container>`), as paths relative to config.path. */
+  async function containerFiles(dir: string, listed: Map<string, number>): Promise<string[]> {
+    listed.set(dir, ++tick)
+    const files: string[] = []
+    for (const f of await entries(join(config.path, dir))) {
+      if (!FILE.test(f.name)) continue
+      // With docker (cri-dockerd) the kubelet links these names to the json-file logs: follow the link.
+      if (
+        f.isSymbolicLink() &&
+        !(await stat(join(config.path, dir, f.name)).then(
+          (s) => s.isFile(),
+          () => false
+        ))
+      )
+        continue
+      if (!f.isFile() && !f.isSymbolicLink()) continue
+      files.push(`${dir}/${f.name}`)
+    }
+    return files
+  }
+
   async function list(): Promise<string[]> {
-    if (listing !== undefined && now() - listing.at < config.discoveryIntervalMs) return listing.files
+    if (listing !== undefined && now() - listing.at < config.discoveryIntervalMs) {
+      if (relist.size === 0) return listing.files
+      // Only the directories asked for are read again, into the listing in use, in place: the tailer takes the
+      // same array for the same listing, so finished files elsewhere are not forgotten on account of these.
+      const dirs = new Set(relist)
+      relist.clear()
+      const files = listing.files
+      const fresh: string[] = []
+      for (const dir of dirs) for (const f of await containerFiles(dir, dirListed)) fresh.push(f)
+      const keep = files.filter((f) => !dirs.has(f.slice(0, f.lastIndexOf('/'))))
+      files.splice(0, files.length, ...keep, ...fresh)
+      files.sort()
+      return files
+    }
+    relist.clear()
     const files: string[] = []
     const pods = new Set<string>()
+    const listed = new Map<string, number>()
     for (const podDir of await entries(config.path)) {
       const [ns] = podDir.name.split('_')
       if (ns === undefined || !namespaceSelected(ns)) continue
@@ -131,22 +179,10 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       pods.add(podDir.name)
       for (const c of await entries(join(config.path, podDir.name))) {
         if (!c.isDirectory()) continue
-        for (const f of await entries(join(config.path, podDir.name, c.name))) {
-          if (!FILE.test(f.name)) continue
-          // With docker (cri-dockerd) the kubelet links these names to the json-file logs: follow the link.
-          if (
-            f.isSymbolicLink() &&
-            !(await stat(join(config.path, podDir.name, c.name, f.name)).then(
-              (s) => s.isFile(),
-              () => false
-            ))
-          )
-            continue
-          if (!f.isFile() && !f.isSymbolicLink()) continue
-          files.push(`${podDir.name}/${c.name}/${f.name}`)
-        }
+        for (const f of await containerFiles(`${podDir.name}/${c.name}`, listed)) files.push(f)
       }
     }
+    dirListed = listed
     // Streams and waits of pods whose directory the kubelet removed are forgotten.
     for (const k of firstSeen.keys()) if (!pods.has(k)) firstSeen.delete(k)
     const present = new Set<string>()
@@ -222,6 +258,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     const stay: ReadResult = { outputs: [], offset: t.readOffset, line: t.readLine }
     // Not read now, with lines left: a rotated file is not let go meanwhile (tail-state.ts readDone).
     const held: ReadResult = { ...stay, held: true }
+    if (!seenAt.has(t)) seenAt.set(t, ++tick)
     const p = parsePodLogPath(t.rel)
     if (p === undefined || t.readOffset >= t.size) return stay
     const info = meta?.lookup(p.namespace, p.pod, p.uid)
@@ -233,6 +270,14 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     // Excluded: moved past without reading, so an excluded container's output never enters this process.
     if (decision === 'skip') return { outputs: [], offset: t.size, line: t.readLine }
     if (decision === 'wait') return held
+    if (!p.rotated) {
+      // See `tick`: a copy of this container rotated before this file was opened may be in no listing yet.
+      const dir = t.rel.slice(0, t.rel.lastIndexOf('/'))
+      if ((dirListed.get(dir) ?? 0) < (seenAt.get(t) ?? 0)) {
+        relist.add(dir)
+        return held
+      }
+    }
     if (olderPending(t, files)) return held
     // A file that still grows waits up to flushIntervalMs for enough lines to fill a chunk.
     if (t.size - t.readOffset < config.maxChunkBytes && t.goneAt === undefined && config.flushIntervalMs > 0) {

@@ -58,8 +58,6 @@ export interface TailState<F extends FileState> {
   firstRun: boolean
   /** The positions by path of the checkpoint last loaded or written. */
   checkpointFiles: Record<string, FilePosition>
-  /** Positions of the checkpoint loaded at start by dev:ino, until the first save: a file renamed while we were down resumes under its new name. */
-  saved: Map<string, FilePosition>
   /**
    * Files let go (read to their end, or skipped as history) by dev:ino, saved with the checkpoint. A file renamed
    * to a name that is also listed is picked up where it was left; a rotated copy that is one of them is not read
@@ -68,6 +66,14 @@ export interface TailState<F extends FileState> {
    * listings), read from its start. An entry lives while a listing still shows its file.
    */
   done: Map<string, Finished>
+  /**
+   * Positions of the checkpoint loaded at start (and the ones it carried over as `moved`) by dev:ino, until their
+   * file is followed or finished again, or a second listing did not show it: a file renamed while we were down
+   * resumes under its new name, also when the first listing missed that name (renamed between the listing and our
+   * look at the old name) and checkpoints were written before a later listing showed it. Apart from `done`: these
+   * were not read to an end, and are applied only where the file's head still matches.
+   */
+  saved: Map<string, Finished>
   generation: number
   lastListing: readonly string[] | undefined
   /** dev:ino of the files tracked this cycle, so that one file is never followed under two names. */
@@ -96,7 +102,7 @@ export function position(t: FilePosition): FilePosition {
 export function restore<F extends FileState>(s: TailState<F>, data: CheckpointData, firstRun: boolean): void {
   s.firstRun = firstRun
   s.checkpointFiles = data.files
-  s.saved = new Map(Object.values(data.files).map((p) => [idOf(p), p]))
+  s.saved = new Map([...(data.moved ?? []), ...Object.values(data.files)].map((p) => [idOf(p), { pos: p, gen: 0 }]))
   for (const p of data.finished ?? []) s.done.set(idOf(p), { pos: p, gen: 0 })
 }
 
@@ -131,7 +137,7 @@ export function discover<F extends FileState>(s: TailState<F>, f: Listed, firstS
     finished.gen = s.generation
     return { kind: 'skip' }
   }
-  const candidates = [s.checkpointFiles[rel], s.saved.get(id), finished?.pos].filter(
+  const candidates = [s.checkpointFiles[rel], s.saved.get(id)?.pos, finished?.pos].filter(
     (k): k is FilePosition => k !== undefined && k.ino === st.ino && k.dev === st.dev
   )
   const headBytes = [...new Set([...candidates.map((k) => k.headBytes), Math.min(st.size, HEAD_BYTES)])]
@@ -171,6 +177,7 @@ export function admit<F extends FileState>(
     // passed over only when we read it to its end before.
     const history = pos === undefined && firstScan && s.firstRun && s.readFrom === 'end'
     if (history || (pos !== undefined && pos.offset >= st.size)) {
+      s.saved.delete(idOf(st))
       s.done.set(idOf(st), { pos: pos ?? { dev: st.dev, ino: st.ino, offset: st.size, line: 0, ...whole }, gen: s.generation })
       return { kind: 'close' }
     }
@@ -186,6 +193,7 @@ export function admit<F extends FileState>(
 export function follow<F extends FileState>(s: TailState<F>, t: F): void {
   s.tracked.set(t.rel, t)
   s.busy.add(idOf(t))
+  s.saved.delete(idOf(t))
 }
 
 /** After the listing's paths were discovered: a new listing forgets finished files it no longer shows. */
@@ -193,6 +201,7 @@ export function endListing<F extends FileState>(s: TailState<F>, listed: readonl
   if (listed === s.lastListing) return
   s.lastListing = listed
   for (const [id, f] of s.done) if (f.gen < s.generation) s.done.delete(id)
+  for (const [id, f] of s.saved) if (f.gen < s.generation) s.saved.delete(id)
   s.generation++
 }
 
@@ -333,10 +342,6 @@ export function snapshot<F extends FileState>(s: TailState<F>, streams: Readonly
   const data: CheckpointData = { version: 1, files }
   if (streams !== undefined && streams.size > 0) data.streams = Object.fromEntries(streams)
   if (s.done.size > 0) data.finished = [...s.done.values()].map((f) => f.pos)
+  if (s.saved.size > 0) data.moved = [...s.saved.values()].map((f) => f.pos)
   return data
-}
-
-/** A checkpoint was written: positions loaded at start are superseded. */
-export function written<F extends FileState>(s: TailState<F>): void {
-  s.saved = new Map()
 }

@@ -42,8 +42,7 @@ import {
   restore,
   rewind,
   snapshot,
-  voidReads,
-  written
+  voidReads
 } from './tail-state.ts'
 
 /** What the engine needs of an open file (a node FileHandle is one). */
@@ -271,7 +270,6 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
         do {
           saveAgain = false
           await io.saveCheckpoint(opts.checkpointPath, snapshot(state, opts.streams))
-          written(state)
         } while (saveAgain)
       } finally {
         saving = undefined

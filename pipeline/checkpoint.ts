@@ -28,6 +28,11 @@ export interface CheckpointData {
    * tells them from a rotated copy it never saw, which it reads from the start.
    */
   finished?: FilePosition[]
+  /**
+   * Positions loaded at the last start whose file no listing has shown again yet (renamed while the collector was
+   * down, and missed by its first listing): resumed where the file turns up, if its head still matches.
+   */
+  moved?: FilePosition[]
 }
 
 export async function loadCheckpoint(path: string): Promise<CheckpointData> {

@@ -32,9 +32,14 @@ const TS = '2025-01-01T00:00:00.123456789Z'
 const lines = (from: number, to: number): string =>
   Array.from({ length: to - from + 1 }, (_, i) => `${TS} stdout F seq=${from + i} ${'x'.repeat(80)}\n`).join('')
 
+/** The seq a delivered line carries (NaN for text without one). */
+const seqOf = (text: string): number => {
+  const at = text.indexOf('seq=')
+  return at === -1 ? Number.NaN : Number.parseInt(text.slice(at + 4), 10)
+}
+
 /** A collector whose every publish waits until the test lets it through. */
-function gated(t: TestContext, config: PodLogsConfig, io?: TailIo) {
-  const chunks: LogChunk[] = []
+function gated(t: TestContext, config: PodLogsConfig, io?: TailIo, chunks: LogChunk[] = []) {
   const waiting: Array<() => void> = []
   let open = false
   let calls = 0
@@ -50,14 +55,21 @@ function gated(t: TestContext, config: PodLogsConfig, io?: TailIo) {
   })
   const ac = new AbortController()
   const running = collector.start(ac.signal)
-  t.after(async () => {
-    open = true
-    for (const r of waiting.splice(0)) r()
-    await collector.close()
-    await running
-  })
+  let closed: Promise<void> | undefined
+  // A graceful stop: what is on the wire is let through and acknowledged, the checkpoint written.
+  const close = async (): Promise<void> => {
+    closed ??= (async () => {
+      open = true
+      for (const r of waiting.splice(0)) r()
+      await collector.close()
+      await running
+    })()
+    await closed
+  }
+  t.after(close)
   return {
     chunks,
+    close,
     calls: () => calls,
     /** Lets the publish calls waiting now through; later ones wait again unless `all`. */
     release(all = false) {
@@ -69,8 +81,7 @@ function gated(t: TestContext, config: PodLogsConfig, io?: TailIo) {
       const m = new Map<number, number>()
       for (const c of chunks) {
         c.lines.forEach((text, i) => {
-          const at = text.indexOf('seq=')
-          m.set(c.startLine + i, at === -1 ? Number.NaN : Number.parseInt(text.slice(at + 4), 10))
+          m.set(c.startLine + i, seqOf(text))
         })
       }
       return m
@@ -107,10 +118,13 @@ function workspace(name: string): { dir: string; pods: string; app: string } {
   return { dir, pods, app }
 }
 
-/** Waits for line `all` to be delivered, then: every line 1..all delivered, each under the number it was written with. */
+/**
+ * Waits for line `all` to be delivered, then: every line 1..all delivered, each under the number it was written with,
+ * replays (a later run's copies in the same array) included.
+ */
 async function assertNumbered(r: ReturnType<typeof gated>, all: number): Promise<void> {
   await waitFor(() => r.numbering().size >= all || [...r.numbering().values()].includes(all), `line ${all} delivered`, 10_000)
-  const wrong = [...r.numbering()].filter(([n, seq]) => n !== seq)
+  const wrong = r.chunks.flatMap((c) => c.lines.map((text, i) => [c.startLine + i, seqOf(text)] as const)).filter(([n, seq]) => n !== seq)
   assert.deepEqual(wrong.slice(0, 5), [], `every line delivered under the number it was written with (${wrong.length} were not; [number, seq] shown)`)
   assert.equal(r.numbering().size, all, 'every line delivered')
 }
@@ -195,4 +209,224 @@ test('lines written just before a rotation that the cycle had measured without a
   armed = true
   await waitFor(() => rotated, 'the rotation')
   await assertNumbered(r, 30)
+})
+
+// The kill -9 test's failure in CI (ci8-6): the collector's first listing showed 0.log, the kubelet rotated it
+// before the tailer opened it (the collector logged ENOENT for 0.log), and the tailer followed the new 0.log
+// that the path named by then. Its rotated copy was in no listing yet, so no file of the container was older
+// that the order knew of: the new 0.log was read first and took the copy's line numbers (lines 51-100 carried
+// seq 211-260), and the copy was read from its start when the next listing showed it (lines 126-285, seq 51-210).
+
+/**
+ * The node's file system as the tailer sees it, with `change` made once, just before the tailer's first stat
+ * (or open) of `path` after `armed` (default: at once): as a rotation lands between a listing and that look.
+ */
+function changeAt(path: string, at: 'stat' | 'open', change: () => void, armed = () => true): { io: TailIo; changed: () => boolean } {
+  let done = false
+  const hook = (p: string): void => {
+    if (!done && p === path && armed()) {
+      done = true
+      change()
+    }
+  }
+  return {
+    io: {
+      ...nodeIo,
+      stat: async (p) => {
+        if (at === 'stat') hook(p)
+        return await nodeIo.stat(p)
+      },
+      open: async (p) => {
+        if (at === 'open') hook(p)
+        return await nodeIo.open(p)
+      }
+    },
+    changed: () => done
+  }
+}
+
+/** The kubelet's rotation: 0.log renamed to its rotated name (the runtime then opens a new 0.log with `next`). */
+function rotate(live: string, stamp: string, next?: string): void {
+  renameSync(live, `${live}.${stamp}`)
+  if (next !== undefined) writeFileSync(live, next)
+}
+
+for (const interval of [3_600_000, 0]) {
+  const listing = interval === 0 ? 'listed every cycle' : 'listing kept'
+  test(`first start, 0.log rotated between the listing and the tailer's stat of it (${listing}): the rotated copy, in no listing yet, goes first`, async (t) => {
+    const w = workspace(`race-stat-${interval}`)
+    const live = join(w.app, '0.log')
+    writeFileSync(live, lines(1, 10))
+    const fs = changeAt(live, 'stat', () => {
+      appendFileSync(live, lines(11, 160))
+      rotate(live, '20250101-000001', lines(161, 210))
+    })
+    const r = gated(t, { ...config(w.pods, w.dir), discoveryIntervalMs: interval }, fs.io)
+    r.release(true)
+    await assertNumbered(r, 210)
+  })
+
+  test(`first start, as in CI: an older copy being delivered, 0.log rotated between the listing and the tailer's stat of it (${listing})`, async (t) => {
+    const w = workspace(`race-ci-${interval}`)
+    const live = join(w.app, '0.log')
+    writeFileSync(join(w.app, '0.log.20250101-000000'), lines(1, 50))
+    writeFileSync(live, lines(51, 60))
+    const fs = changeAt(live, 'stat', () => {
+      appendFileSync(live, lines(61, 210))
+      rotate(live, '20250101-000001', lines(211, 260))
+    })
+    const r = gated(t, { ...config(w.pods, w.dir), discoveryIntervalMs: interval }, fs.io)
+    r.release(true)
+    await assertNumbered(r, 260)
+  })
+
+  test(`first start, 0.log rotated twice between the listing and the tailer's stat of it (${listing}): both copies go first, oldest first`, async (t) => {
+    const w = workspace(`race-twice-${interval}`)
+    const live = join(w.app, '0.log')
+    writeFileSync(live, lines(1, 10))
+    const fs = changeAt(live, 'stat', () => {
+      appendFileSync(live, lines(11, 60))
+      rotate(live, '20250101-000001', lines(61, 110))
+      rotate(live, '20250101-000002', lines(111, 160))
+    })
+    const r = gated(t, { ...config(w.pods, w.dir), discoveryIntervalMs: interval }, fs.io)
+    r.release(true)
+    await assertNumbered(r, 160)
+  })
+}
+
+test("first start, 0.log rotated between the tailer's stat and its open (ENOENT), the new 0.log written after: the copy goes first", async (t) => {
+  const w = workspace('race-open')
+  const live = join(w.app, '0.log')
+  writeFileSync(live, lines(1, 10))
+  let reopened = false
+  // The kubelet renames; the runtime opens the new 0.log a little later (by the tailer's next stat of the path).
+  const fs = changeAt(live, 'open', () => {
+    appendFileSync(live, lines(11, 160))
+    rotate(live, '20250101-000001')
+  })
+  const io: TailIo = {
+    ...fs.io,
+    stat: async (p) => {
+      if (fs.changed() && !reopened && p === live) {
+        reopened = true
+        writeFileSync(live, lines(161, 210))
+      }
+      return await fs.io.stat(p)
+    }
+  }
+  const r = gated(t, config(w.pods, w.dir), io)
+  r.release(true)
+  await assertNumbered(r, 210)
+})
+
+test('two rotations between two cycles while the listing is kept: the new 0.log waits for the copy rotated in between', async (t) => {
+  const w = workspace('steady-twice')
+  const live = join(w.app, '0.log')
+  writeFileSync(live, lines(1, 10))
+  let armed = false
+  // At the cycle's look at the followed 0.log's path: drained and let go in this cycle, the new 0.log tracked in the next.
+  const fs = changeAt(
+    live,
+    'stat',
+    () => {
+      appendFileSync(live, lines(11, 20))
+      rotate(live, '20250101-000001', lines(21, 30))
+      rotate(live, '20250101-000002', lines(31, 40))
+    },
+    () => armed
+  )
+  const r = gated(t, config(w.pods, w.dir), fs.io)
+  r.release(true)
+  await waitFor(() => r.numbering().size >= 10, 'the first lines delivered')
+  armed = true
+  await waitFor(fs.changed, 'the rotations')
+  await assertNumbered(r, 40)
+})
+
+// After a restart from a checkpoint that holds 0.log at lines 1-60: the rotations the collector was down for,
+// or that land between its first listing and its first look at 0.log.
+const restarts: Array<{ name: string; at: 'down' | 'stat'; twice: boolean }> = [
+  { name: 'rotated once while down', at: 'down', twice: false },
+  { name: 'rotated twice while down', at: 'down', twice: true },
+  { name: "rotated once between the restart's listing and its stat of 0.log", at: 'stat', twice: false },
+  { name: "rotated twice between the restart's listing and its stat of 0.log", at: 'stat', twice: true }
+]
+for (const { name, at, twice } of restarts) {
+  test(`restart, the checkpointed 0.log ${name}: read on from its position under its rotated name, before the new 0.log`, async (t) => {
+    const w = workspace(`restart-${at}-${twice}`)
+    const live = join(w.app, '0.log')
+    writeFileSync(live, lines(1, 60))
+    const chunks: LogChunk[] = []
+    const first = gated(t, config(w.pods, w.dir), undefined, chunks)
+    first.release(true)
+    await waitFor(() => first.numbering().size >= 60, 'the first run to deliver lines 1-60')
+    await first.close()
+    appendFileSync(live, lines(61, 110))
+    const rotations = (): void => {
+      appendFileSync(live, lines(111, 160))
+      rotate(live, '20250101-000001', lines(161, 210))
+      if (twice) rotate(live, '20250101-000002', lines(211, 260))
+    }
+    if (at === 'down') rotations()
+    const fs = changeAt(live, 'stat', at === 'stat' ? rotations : () => {})
+    const second = gated(t, config(w.pods, w.dir), fs.io, chunks)
+    second.release(true)
+    await assertNumbered(second, twice ? 260 : 210)
+  })
+}
+
+test('restart between the rename and the runtime opening the new 0.log: the copy is read on from its position, then the new file', async (t) => {
+  const w = workspace('restart-mid-rotation')
+  const live = join(w.app, '0.log')
+  writeFileSync(live, lines(1, 60))
+  const chunks: LogChunk[] = []
+  const first = gated(t, config(w.pods, w.dir), undefined, chunks)
+  first.release(true)
+  await waitFor(() => first.numbering().size >= 60, 'the first run to deliver lines 1-60')
+  await first.close()
+  appendFileSync(live, lines(61, 110))
+  rotate(live, '20250101-000001')
+  // The runtime writes its last lines to the renamed file and opens the new 0.log once the tailer has the copy.
+  const copy = `${live}.20250101-000001`
+  const fs = changeAt(copy, 'open', () => {
+    appendFileSync(copy, lines(111, 120))
+    writeFileSync(live, lines(121, 130))
+  })
+  const second = gated(t, { ...config(w.pods, w.dir), discoveryIntervalMs: 0 }, fs.io, chunks)
+  second.release(true)
+  await assertNumbered(second, 130)
+})
+
+test('restart after two rotations while down, the older copy compressed by the kubelet: the lines left are delivered in order', async (t) => {
+  const w = workspace('restart-compressed')
+  const live = join(w.app, '0.log')
+  writeFileSync(live, lines(1, 60))
+  const chunks: LogChunk[] = []
+  const first = gated(t, config(w.pods, w.dir), undefined, chunks)
+  first.release(true)
+  await waitFor(() => first.numbering().size >= 60, 'the first run to deliver lines 1-60')
+  await first.close()
+  appendFileSync(live, lines(61, 110))
+  rotate(live, '20250101-000001', lines(111, 160))
+  rotate(live, '20250101-000002', lines(161, 210))
+  // The kubelet gzips every rotated copy but the newest (0.log.<time>.gz, not a name we follow) and removes it:
+  // lines 61-110 are gone with it.
+  writeFileSync(`${live}.20250101-000001.gz`, 'not followed')
+  rmSync(`${live}.20250101-000001`)
+  const second = gated(t, config(w.pods, w.dir), undefined, chunks)
+  second.release(true)
+  await waitFor(() => second.numbering().size >= 160, 'lines 111-210 delivered')
+  const delivered = [...second.numbering()].sort(([a], [b]) => a - b)
+  const expected = [...Array.from({ length: 60 }, (_, i) => i + 1), ...Array.from({ length: 100 }, (_, i) => i + 111)]
+  assert.deepEqual(
+    delivered.map(([, seq]) => seq),
+    expected,
+    'lines 1-60, then 111-210 in the order written'
+  )
+  assert.deepEqual(
+    delivered.map(([n]) => n),
+    Array.from({ length: 160 }, (_, i) => i + 1),
+    'numbered on without a gap'
+  )
 })

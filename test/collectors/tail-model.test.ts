@@ -23,8 +23,8 @@
 //      with readFrom 'end', the lines already there (never delivered, 6).
 //   3. Within one run of the engine, each file's lines (per truncation) are
 //      delivered in the order they were written, none twice.
-//   4. After a restart, no line the loaded checkpoint covers (a files or
-//      finished entry whose dev:ino and head hash match the file, the line
+//   4. After a restart, no line the loaded checkpoint covers (a files,
+//      finished or moved entry whose dev:ino and head hash match the file, the line
 //      ending at or before its offset) is delivered again; and
 //   5. every line it covers had been delivered (or skipped as history by
 //      readFrom 'end'): the checkpoint never runs ahead of the bus's
@@ -511,7 +511,7 @@ async function runModel(seed: number, real: boolean, count: number): Promise<{ s
   /** Lines a checkpoint covers: their file matches an entry by dev:ino and head, and they end within its offset. */
   function coveredBy(data: CheckpointData): Set<Line> {
     const out = new Set<Line>()
-    const entries: FilePosition[] = [...Object.values(data.files), ...(data.finished ?? [])]
+    const entries: FilePosition[] = [...Object.values(data.files), ...(data.finished ?? []), ...(data.moved ?? [])]
     for (const e of entries) {
       const n = nodes.find((x) => x.name !== undefined && x.ino === e.ino && x.dev === e.dev)
       if (n === undefined || n.content.length < e.offset || sha(n.content.slice(0, e.headBytes)) !== e.head) continue

@@ -155,3 +155,35 @@ test('a head taken over fewer bytes than were read grows with the head hashed ri
   readDone(t, 300, { offset: 300, line: 6, outputs: 6 }, { gone: false, rotatedCopy: false }, { head: 'read', headBytes: 300 })
   assert.deepEqual([t.head, t.headBytes, t.offset], ['read', 300, 0], 'taken at once; the position waits for the acknowledgement')
 })
+
+test('a checkpointed file renamed while we were down and missed by the first listing resumes from its position when a later listing shows it, across a checkpoint written meanwhile', () => {
+  const s = createTailState<FileState>('beginning')
+  const pos = { dev: 1, ino: 30, offset: 600, line: 60, head: 'h1024', headBytes: 1024 }
+  restore(s, { version: 1, files: { '0.log': pos } }, false)
+  // First listing: 0.log already names the new file (the old one was renamed between the listing and the look).
+  beginCycle(s)
+  const live = arrive(s, listed('0.log', 31, 50), true)
+  assert.equal(live.kind === 'follow' && live.file.offset, 0)
+  endListing(s, ['0.log'])
+  // The checkpoint written now carries the position on; a restart from it would still find it.
+  const saved = snapshot(s, undefined)
+  assert.deepEqual(saved.moved, [pos])
+  const again = createTailState<FileState>('beginning')
+  restore(again, saved, false)
+  assert.deepEqual(again.saved.get('1:30')?.pos, pos)
+  // The next listing shows the old file under its rotated name: read on from where it was.
+  beginCycle(s)
+  const copy = arrive(s, listed('0.log.20250101-000001', 30, 900, true), false)
+  assert.deepEqual(copy.kind === 'follow' && [copy.file.offset, copy.file.line], [600, 60])
+  endListing(s, ['0.log', '0.log.20250101-000001'])
+  assert.equal(snapshot(s, undefined).moved, undefined, 'claimed: no longer carried')
+})
+
+test('a checkpointed position whose file no second listing shows is dropped', () => {
+  const s = createTailState<FileState>('beginning')
+  restore(s, { version: 1, files: { 'gone.log': { dev: 1, ino: 40, offset: 10, line: 1, head: 'h10', headBytes: 10 } } }, false)
+  endListing(s, [])
+  assert.equal(s.saved.size, 1, 'kept through the first listing')
+  endListing(s, ['other.log'])
+  assert.equal(s.saved.size, 0)
+})
