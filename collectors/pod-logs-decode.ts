@@ -89,9 +89,10 @@ function pieces(bytes: Buffer, max: number): string[] {
 /**
  * Decodes the complete records of buf[0..n). `full` says the buffer was read to its capacity: if nothing could
  * be consumed then (a record or a merge longer than the buffer), what is there is emitted anyway so reading
- * never stalls.
+ * never stalls. `ended` says buf[0..n) runs to the end of a file its writer has left (rotated away): a line
+ * whose partial records end it goes out as pieces too, for its rest follows in the next file.
  */
-export function decode(buf: Buffer, n: number, maxLineBytes: number, full: boolean): Decoded {
+export function decode(buf: Buffer, n: number, maxLineBytes: number, full: boolean, ended = false): Decoded {
   const lines: DecodedLine[] = []
   const pending = new Map<string, Pending>()
   let consumed = 0
@@ -180,8 +181,10 @@ export function decode(buf: Buffer, n: number, maxLineBytes: number, full: boole
       committed = lines.length
     }
   }
-  if (pending.size > 0 && consumed === 0 && full) {
-    // Merges that do not fit the buffer: emit them as pieces rather than re-read the same bytes forever.
+  if (pending.size > 0 && consumed === 0 && (full || (ended && pos === n))) {
+    // Merges that do not fit the buffer: emit them as pieces rather than re-read the same bytes forever. Or the
+    // runtime reopened the log between a line's P records and its F: the pieces left here are not lost with the
+    // file, and they keep the line's number, which the rest in the new file takes too (read() counts no split piece).
     for (const p of pending.values()) flush(p, pos, false)
     return { lines, consumed: pos, malformed }
   }

@@ -297,12 +297,14 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     let currentBytes = 0
     let malformed = 0
     const collectedAt = new Date(now()).toISOString()
+    // Rotated away (or deleted): the runtime writes on in a new file, so a line still open at this file's end goes on there.
+    const left = p.rotated || t.alias !== undefined || t.goneAt !== undefined
     while (offset - t.readOffset < budget) {
       const want = Math.min(buf.length, t.size - offset)
       if (want <= 0) break
       const { bytesRead } = await t.fh.read(buf, 0, want, offset)
       if (bytesRead === 0) break
-      const d = decode(buf, bytesRead, config.maxLineBytes, bytesRead === buf.length)
+      const d = decode(buf, bytesRead, config.maxLineBytes, bytesRead === buf.length, left && offset + bytesRead >= t.size)
       malformed += d.malformed
       for (const l of d.lines) {
         const bytes = Buffer.byteLength(l.text) + 1

@@ -430,3 +430,23 @@ test('restart after two rotations while down, the older copy compressed by the k
     'numbered on without a gap'
   )
 })
+
+test("a line whose P records end a rotated copy and whose F opens the new 0.log: its first piece is delivered, not left behind, under the line's number", async (t) => {
+  const w = workspace('split-at-rotation')
+  const live = join(w.app, '0.log')
+  const rec = (tag: 'P' | 'F', text: string): string => `${TS} stdout ${tag} ${text}\n`
+  // containerd writes a line over 16 KiB as P records and one F; the kubelet's reopen may land between them.
+  writeFileSync(live, lines(1, 10) + rec('P', 'seq=11 first half, ') + rec('P', 'second part, '))
+  rotate(live, '20250101-000000', rec('F', 'and the end') + lines(12, 20))
+  const r = gated(t, config(w.pods, w.dir))
+  r.release(true)
+  await waitFor(() => r.numbering().get(20) !== undefined, 'line 20 delivered')
+  const eleven = r.chunks.flatMap((c) => c.lines.map((text, i) => [c.startLine + i, text] as const)).filter(([n]) => n === 11)
+  assert.deepEqual(
+    eleven.map(([, text]) => text),
+    ['seq=11 first half, second part, ', 'and the end'],
+    'line 11 in two pieces, the rotated copy its first'
+  )
+  const wrong = [...r.numbering()].filter(([n, seq]) => n !== 11 && n !== seq)
+  assert.deepEqual(wrong, [], 'the lines after it keep their numbers')
+})

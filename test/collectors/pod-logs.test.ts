@@ -171,6 +171,27 @@ test('CRI: a partial line without its F is not consumed (it waits for more data)
   assert.equal(d.consumed, Buffer.byteLength(head))
 })
 
+test('CRI: at the end of a file its writer left (rotated away), a line of P records only goes out as a piece; a record cut short still waits', () => {
+  const head = cri('done')
+  const open = cri('start of ', 'stdout', 'P') + cri('more ', 'stdout', 'P')
+  const buf = Buffer.from(head + open)
+  const rest = Buffer.from(open)
+  // The complete line first (as read() calls it: the lines before, then what is left on its own).
+  assert.deepEqual(
+    decode(buf, buf.length, 1024, false, true).lines.map((l) => l.text),
+    ['done']
+  )
+  const d = decode(rest, rest.length, 1024, false, true)
+  assert.deepEqual(
+    d.lines.map((l) => [l.text, l.split]),
+    [['start of more ', true]]
+  )
+  assert.equal(d.consumed, rest.length)
+  assert.equal(decode(rest, rest.length, 1024, false, false).consumed, 0, 'a file still written: waits for its F')
+  const cut = Buffer.from(`${open}${TS} stdout F no newline yet`)
+  assert.equal(decode(cut, cut.length, 1024, false, true).consumed, 0, 'a record without its newline is not taken apart')
+})
+
 test('CRI: a multi-byte character split between P pieces is merged intact; the merge bound emits pieces, never drops', () => {
   const euro = Buffer.from('€') // 3 bytes
   const a = Buffer.concat([Buffer.from(`${TS} stdout P price: 10`), euro.subarray(0, 1), Buffer.from('\n')])
