@@ -121,6 +121,10 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   let dirListed = new Map<string, number>()
   // A followed file → tick when read() first saw it.
   const seenAt = new WeakMap<TailFile, number>()
+  // Container directory → the paths its last listing showed.
+  let dirFiles = new Map<string, string[]>()
+  // A live file → the newest copy of its restart the listing that let it be read showed ('' for none): see `older`.
+  const validAfter = new WeakMap<TailFile, string>()
   // Container directories to list again at the next cycle, the cached listing notwithstanding.
   const relist = new Set<string>()
 
@@ -133,7 +137,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   }
 
   /** The log files of one container directory (`<ns>_<pod>_<uid>/<container>`), as paths relative to config.path. */
-  async function containerFiles(dir: string, listed: Map<string, number>): Promise<string[]> {
+  async function containerFiles(dir: string, listed: Map<string, number>, shown: Map<string, string[]>): Promise<string[]> {
     listed.set(dir, ++tick)
     const files: string[] = []
     for (const f of await entries(join(config.path, dir))) {
@@ -150,6 +154,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       if (!f.isFile() && !f.isSymbolicLink()) continue
       files.push(`${dir}/${f.name}`)
     }
+    shown.set(dir, files)
     return files
   }
 
@@ -162,7 +167,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       relist.clear()
       const files = listing.files
       const fresh: string[] = []
-      for (const dir of dirs) for (const f of await containerFiles(dir, dirListed)) fresh.push(f)
+      for (const dir of dirs) for (const f of await containerFiles(dir, dirListed, dirFiles)) fresh.push(f)
       const keep = files.filter((f) => !dirs.has(f.slice(0, f.lastIndexOf('/'))))
       files.splice(0, files.length, ...keep, ...fresh)
       files.sort()
@@ -172,6 +177,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     const files: string[] = []
     const pods = new Set<string>()
     const listed = new Map<string, number>()
+    const shown = new Map<string, string[]>()
     for (const podDir of await entries(config.path)) {
       const [ns] = podDir.name.split('_')
       if (ns === undefined || !namespaceSelected(ns)) continue
@@ -179,10 +185,11 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       pods.add(podDir.name)
       for (const c of await entries(join(config.path, podDir.name))) {
         if (!c.isDirectory()) continue
-        for (const f of await containerFiles(`${podDir.name}/${c.name}`, listed)) files.push(f)
+        for (const f of await containerFiles(`${podDir.name}/${c.name}`, listed, shown)) files.push(f)
       }
     }
     dirListed = listed
+    dirFiles = shown
     // Streams and waits of pods whose directory the kubelet removed are forgotten.
     for (const k of firstSeen.keys()) if (!pods.has(k)) firstSeen.delete(k)
     const present = new Set<string>()
@@ -234,22 +241,45 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     }
   }
 
+  /**
+   * Whether file `a` of a container is older than its file `b`: one order over its files, so no two wait for each
+   * other. Files of earlier restarts first; a restart's rotated copies by name (their rotation time), a file still
+   * followed under the live name it was rotated away from by its rotated name once a listing showed it (`alias`).
+   * The live file comes after the copies there were when it was let be read (`validAfter`), and before any copy
+   * named after those: such a copy was rotated later, so from this file, whose own copy the kubelet may have
+   * gzipped away (it compresses every copy but the newest at its next rotation) before a listing showed its name.
+   */
+  function older(a: TailFile, b: TailFile): boolean {
+    const an = a.alias ?? a.rel
+    const bn = b.alias ?? b.rel
+    const p = parsePodLogPath(an)
+    const q = parsePodLogPath(bn)
+    if (p === undefined || q === undefined) return false
+    if (p.restart !== q.restart) return p.restart < q.restart
+    if (p.rotated && q.rotated) return an < bn
+    if (p.rotated === q.rotated) return false
+    const after = validAfter.get(p.rotated ? b : a)
+    const liveFirst = after !== undefined && (p.rotated ? an : bn) > after
+    return p.rotated ? !liveFirst : liveFirst
+  }
+
+  /** The newest rotated copy of `restart` the last listing of `dir` showed; '' for none. */
+  function newestCopy(dir: string, restart: number): string {
+    let newest = ''
+    for (const rel of dirFiles.get(dir) ?? []) {
+      const q = parsePodLogPath(rel)
+      if (q?.rotated === true && q.restart === restart && rel > newest) newest = rel
+    }
+    return newest
+  }
+
   /** Whether an older file of the same container (previous restart, rotated copy) still has lines to give. */
   function olderPending(t: TailFile, files: ReadonlyMap<string, TailFile>): boolean {
     const dir = t.rel.slice(0, t.rel.lastIndexOf('/') + 1)
-    // A file still followed under the live name it was rotated away from is ordered by its rotated name: it is
-    // older than the copies rotated after it, which may be found while it is drained.
-    const name = t.alias ?? t.rel
-    const p = parsePodLogPath(name)
-    if (p === undefined) return false
     for (const o of files.values()) {
       // Lines read but not acknowledged count as pending: the stream's line count moves on their acknowledgement.
       if (o === t || !o.rel.startsWith(dir) || (o.offset === o.readOffset && (o.offset >= o.size || o.stuckAt === o.size))) continue
-      const other = o.alias ?? o.rel
-      const q = parsePodLogPath(other)
-      if (q === undefined) continue
-      // Rotated copies of one restart are older than its live file, and their names sort by rotation time.
-      if (q.restart < p.restart || (q.restart === p.restart && q.rotated && (!p.rotated || other < name))) return true
+      if (older(o, t)) return true
     }
     return false
   }
@@ -277,6 +307,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
         relist.add(dir)
         return held
       }
+      if (!validAfter.has(t)) validAfter.set(t, newestCopy(dir, p.restart))
     }
     if (olderPending(t, files)) return held
     // A file that still grows waits up to flushIntervalMs for enough lines to fill a chunk.

@@ -450,3 +450,25 @@ test("a line whose P records end a rotated copy and whose F opens the new 0.log:
   const wrong = [...r.numbering()].filter(([n, seq]) => n !== 11 && n !== seq)
   assert.deepEqual(wrong, [], 'the lines after it keep their numbers')
 })
+
+test('two rotations while an older copy is being delivered, the first copy compressed away by the kubelet before any listing showed it: the file held under 0.log still goes before the second copy', async (t) => {
+  const w = workspace('two-rotations-compressed')
+  const live = join(w.app, '0.log')
+  writeFileSync(join(w.app, '0.log.20250101-000000'), lines(1, 10_000))
+  writeFileSync(live, lines(10_001, 10_010))
+  const r = gated(t, { ...config(w.pods, w.dir), discoveryIntervalMs: 0 })
+  await waitFor(() => r.calls() >= 1, 'the first publish')
+  // A few cycles later 0.log has been let be read (and held back for the older copy, whose 5th read is on the wire).
+  for (let n = 2; n <= 5; n++) {
+    r.release()
+    await waitFor(() => r.calls() >= n, `publish ${n}`)
+  }
+  // The kubelet gzips the rotated copies there are before it rotates the live file (and removes them): the
+  // file still followed under 0.log never shows up under its rotated name, so its place is not known by name.
+  rotate(live, '20250101-000001', lines(10_011, 10_020))
+  writeFileSync(`${live}.20250101-000001.gz`, 'not followed')
+  rmSync(`${live}.20250101-000001`)
+  rotate(live, '20250101-000002', lines(10_021, 10_030))
+  r.release(true)
+  await assertNumbered(r, 10_030)
+})
