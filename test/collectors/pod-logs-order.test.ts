@@ -129,6 +129,51 @@ async function assertNumbered(r: ReturnType<typeof gated>, all: number): Promise
   assert.equal(r.numbering().size, all, 'every line delivered')
 }
 
+/**
+ * The node's file system as the tailer sees it, with `change` made once, just before the tailer's first stat
+ * (or open) of `path` after `armed` (default: at once): as a rotation lands between a listing and that look.
+ */
+function changeAt(path: string, at: 'stat' | 'open', change: () => void, armed = () => true): { io: TailIo; changed: () => boolean } {
+  let done = false
+  const hook = (p: string): void => {
+    if (!done && p === path && armed()) {
+      done = true
+      change()
+    }
+  }
+  return {
+    io: {
+      ...nodeIo,
+      stat: async (p) => {
+        if (at === 'stat') hook(p)
+        return await nodeIo.stat(p)
+      },
+      open: async (p) => {
+        if (at === 'open') hook(p)
+        return await nodeIo.open(p)
+      }
+    },
+    changed: () => done
+  }
+}
+
+/** The kubelet's rotation: 0.log renamed to its rotated name (the runtime then opens a new 0.log with `next`). */
+function rotate(live: string, stamp: string, next?: string): void {
+  renameSync(live, `${live}.${stamp}`)
+  if (next !== undefined) writeFileSync(live, next)
+}
+
+/** A first run that delivers lines 1-60 of 0.log and stops gracefully (checkpoint written); its chunks, for the next run to add to. */
+async function deliveredUpTo60(t: TestContext, w: ReturnType<typeof workspace>, live: string): Promise<LogChunk[]> {
+  writeFileSync(live, lines(1, 60))
+  const chunks: LogChunk[] = []
+  const first = gated(t, config(w.pods, w.dir), undefined, chunks)
+  first.release(true)
+  await waitFor(() => first.numbering().size >= 60, 'the first run to deliver lines 1-60')
+  await first.close()
+  return chunks
+}
+
 test('a file rotated away while an older copy is still being delivered is drained before the new live file: line numbers stay those written', async (t) => {
   const w = workspace('gone-waiting')
   const live = join(w.app, '0.log')
@@ -182,74 +227,42 @@ test('two rotations while an older copy is being delivered: the file held under 
   await assertNumbered(r, 10_030)
 })
 
-test('lines written just before a rotation that the cycle had measured without are read from the rotated file before the new one', async (t) => {
-  const w = workspace('write-then-rotate')
-  const live = join(w.app, '0.log')
-  writeFileSync(live, lines(1, 10))
-  let armed = false
-  let rotated = false
-  // The container writes its last lines to 0.log and the kubelet rotates it between the cycle's measure of the
-  // file and its look at the path: here, at that look.
-  const io: TailIo = {
-    ...nodeIo,
-    stat: async (path) => {
-      if (armed && path === live) {
-        armed = false
+// The container writes its last lines to 0.log and the kubelet rotates it between the cycle's measure of the file
+// and its look at the path (here, at that look): the file is drained and let go in this cycle. Rotated twice, the
+// listing kept, the new 0.log tracked in the next cycle must also wait for the copy rotated in between.
+for (const twice of [false, true]) {
+  const name = twice
+    ? 'two rotations between two cycles while the listing is kept: the new 0.log waits for the copy rotated in between'
+    : 'lines written just before a rotation that the cycle had measured without are read from the rotated file before the new one'
+  test(name, async (t) => {
+    const w = workspace(`write-then-rotate-${twice}`)
+    const live = join(w.app, '0.log')
+    writeFileSync(live, lines(1, 10))
+    let armed = false
+    const fs = changeAt(
+      live,
+      'stat',
+      () => {
         appendFileSync(live, lines(11, 20))
-        renameSync(live, `${live}.20250101-000000`)
-        writeFileSync(live, lines(21, 30))
-        rotated = true
-      }
-      return await nodeIo.stat(path)
-    }
-  }
-  const r = gated(t, config(w.pods, w.dir), io)
-  r.release(true)
-  await waitFor(() => r.numbering().size >= 10, 'the first lines delivered')
-  armed = true
-  await waitFor(() => rotated, 'the rotation')
-  await assertNumbered(r, 30)
-})
+        rotate(live, '20250101-000001', lines(21, 30))
+        if (twice) rotate(live, '20250101-000002', lines(31, 40))
+      },
+      () => armed
+    )
+    const r = gated(t, config(w.pods, w.dir), fs.io)
+    r.release(true)
+    await waitFor(() => r.numbering().size >= 10, 'the first lines delivered')
+    armed = true
+    await waitFor(fs.changed, 'the rotation')
+    await assertNumbered(r, twice ? 40 : 30)
+  })
+}
 
 // The kill -9 test's failure in CI (ci8-6): the collector's first listing showed 0.log, the kubelet rotated it
 // before the tailer opened it (the collector logged ENOENT for 0.log), and the tailer followed the new 0.log
 // that the path named by then. Its rotated copy was in no listing yet, so no file of the container was older
 // that the order knew of: the new 0.log was read first and took the copy's line numbers (lines 51-100 carried
 // seq 211-260), and the copy was read from its start when the next listing showed it (lines 126-285, seq 51-210).
-
-/**
- * The node's file system as the tailer sees it, with `change` made once, just before the tailer's first stat
- * (or open) of `path` after `armed` (default: at once): as a rotation lands between a listing and that look.
- */
-function changeAt(path: string, at: 'stat' | 'open', change: () => void, armed = () => true): { io: TailIo; changed: () => boolean } {
-  let done = false
-  const hook = (p: string): void => {
-    if (!done && p === path && armed()) {
-      done = true
-      change()
-    }
-  }
-  return {
-    io: {
-      ...nodeIo,
-      stat: async (p) => {
-        if (at === 'stat') hook(p)
-        return await nodeIo.stat(p)
-      },
-      open: async (p) => {
-        if (at === 'open') hook(p)
-        return await nodeIo.open(p)
-      }
-    },
-    changed: () => done
-  }
-}
-
-/** The kubelet's rotation: 0.log renamed to its rotated name (the runtime then opens a new 0.log with `next`). */
-function rotate(live: string, stamp: string, next?: string): void {
-  renameSync(live, `${live}.${stamp}`)
-  if (next !== undefined) writeFileSync(live, next)
-}
 
 for (const interval of [3_600_000, 0]) {
   const listing = interval === 0 ? 'listed every cycle' : 'listing kept'
@@ -320,30 +333,6 @@ test("first start, 0.log rotated between the tailer's stat and its open (ENOENT)
   await assertNumbered(r, 210)
 })
 
-test('two rotations between two cycles while the listing is kept: the new 0.log waits for the copy rotated in between', async (t) => {
-  const w = workspace('steady-twice')
-  const live = join(w.app, '0.log')
-  writeFileSync(live, lines(1, 10))
-  let armed = false
-  // At the cycle's look at the followed 0.log's path: drained and let go in this cycle, the new 0.log tracked in the next.
-  const fs = changeAt(
-    live,
-    'stat',
-    () => {
-      appendFileSync(live, lines(11, 20))
-      rotate(live, '20250101-000001', lines(21, 30))
-      rotate(live, '20250101-000002', lines(31, 40))
-    },
-    () => armed
-  )
-  const r = gated(t, config(w.pods, w.dir), fs.io)
-  r.release(true)
-  await waitFor(() => r.numbering().size >= 10, 'the first lines delivered')
-  armed = true
-  await waitFor(fs.changed, 'the rotations')
-  await assertNumbered(r, 40)
-})
-
 // After a restart from a checkpoint that holds 0.log at lines 1-60: the rotations the collector was down for,
 // or that land between its first listing and its first look at 0.log.
 const restarts: Array<{ name: string; at: 'down' | 'stat'; twice: boolean }> = [
@@ -356,12 +345,7 @@ for (const { name, at, twice } of restarts) {
   test(`restart, the checkpointed 0.log ${name}: read on from its position under its rotated name, before the new 0.log`, async (t) => {
     const w = workspace(`restart-${at}-${twice}`)
     const live = join(w.app, '0.log')
-    writeFileSync(live, lines(1, 60))
-    const chunks: LogChunk[] = []
-    const first = gated(t, config(w.pods, w.dir), undefined, chunks)
-    first.release(true)
-    await waitFor(() => first.numbering().size >= 60, 'the first run to deliver lines 1-60')
-    await first.close()
+    const chunks = await deliveredUpTo60(t, w, live)
     appendFileSync(live, lines(61, 110))
     const rotations = (): void => {
       appendFileSync(live, lines(111, 160))
@@ -379,12 +363,7 @@ for (const { name, at, twice } of restarts) {
 test('restart between the rename and the runtime opening the new 0.log: the copy is read on from its position, then the new file', async (t) => {
   const w = workspace('restart-mid-rotation')
   const live = join(w.app, '0.log')
-  writeFileSync(live, lines(1, 60))
-  const chunks: LogChunk[] = []
-  const first = gated(t, config(w.pods, w.dir), undefined, chunks)
-  first.release(true)
-  await waitFor(() => first.numbering().size >= 60, 'the first run to deliver lines 1-60')
-  await first.close()
+  const chunks = await deliveredUpTo60(t, w, live)
   appendFileSync(live, lines(61, 110))
   rotate(live, '20250101-000001')
   // The runtime writes its last lines to the renamed file and opens the new 0.log once the tailer has the copy.
@@ -401,12 +380,7 @@ test('restart between the rename and the runtime opening the new 0.log: the copy
 test('restart after two rotations while down, the older copy compressed by the kubelet: the lines left are delivered in order', async (t) => {
   const w = workspace('restart-compressed')
   const live = join(w.app, '0.log')
-  writeFileSync(live, lines(1, 60))
-  const chunks: LogChunk[] = []
-  const first = gated(t, config(w.pods, w.dir), undefined, chunks)
-  first.release(true)
-  await waitFor(() => first.numbering().size >= 60, 'the first run to deliver lines 1-60')
-  await first.close()
+  const chunks = await deliveredUpTo60(t, w, live)
   appendFileSync(live, lines(61, 110))
   rotate(live, '20250101-000001', lines(111, 160))
   rotate(live, '20250101-000002', lines(161, 210))
