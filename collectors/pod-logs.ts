@@ -169,7 +169,10 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       const fresh: string[] = []
       for (const dir of dirs) for (const f of await containerFiles(dir, dirListed, dirFiles)) fresh.push(f)
       const keep = files.filter((f) => !dirs.has(f.slice(0, f.lastIndexOf('/'))))
-      files.splice(0, files.length, ...keep, ...fresh)
+      // Not splice(0, n, ...keep): a node's listing can exceed the number of arguments a call may take.
+      files.length = 0
+      for (const f of keep) files.push(f)
+      for (const f of fresh) files.push(f)
       files.sort()
       return files
     }
