@@ -43,7 +43,7 @@ export interface KeywordScanner<C extends KeywordRule> {
 }
 
 /** Every UTF-16 unit below 128 (a loop: spreading each of ~800 keywords into characters was a tenth of building the automaton). */
-function isAscii(k: string): boolean {
+export function isAscii(k: string): boolean {
   for (let i = 0; i < k.length; i++) if (k.charCodeAt(i) >= 128) return false
   return true
 }

@@ -34,7 +34,7 @@ import { formatPrefixes, plausibleSecret } from './gates.ts'
 import type { Hit as HitOf, ViewSpan } from './hits.ts'
 import { distinctHits, place } from './hits.ts'
 import type { KeywordScanner } from './keywords.ts'
-import { createKeywordScanner, findBase64Runs } from './keywords.ts'
+import { createKeywordScanner, findBase64Runs, isAscii } from './keywords.ts'
 import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
 import { compileRe2 } from './re2-compile.ts'
@@ -218,7 +218,7 @@ export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
   if (rule.keywords.length === 0) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: needs at least one keyword`)
   for (const [i, k] of rule.keywords.entries()) {
     // The keyword automaton works on ASCII bytes; a non-ASCII keyword is a rule error, not a crash deeper down.
-    if ([...k].some((ch) => ch.charCodeAt(0) >= 128))
+    if (!isAscii(k))
       throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be ASCII (a literal prefix of the token)`)
     if (k.length === 0 || k !== k.toLowerCase())
       // Named by position, not echoed (issue #12): a rule file may hold a whole token where a keyword belongs.
