@@ -87,8 +87,8 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
   for (const k of keywords.keys()) size += k.length
   if (size > OUTPUT) size = OUTPUT + 1
   const delta = new Uint16Array(size * ROW)
-  /** Trie edges while building: delta holds the child (a state > 0) or 0. */
-  const ends: C[][] = [[]]
+  /** Trie edges while building: delta holds the child (a state > 0) or 0. The rules of the keywords ending in a state, for the states where one does. */
+  const ends: Array<C[] | undefined> = []
   /** Each state's parent in the trie, and the class of the edge into it. */
   const parent = new Uint16Array(size)
   const edge = new Uint8Array(size)
@@ -101,14 +101,15 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
       if (next === 0) {
         next = states++
         if (states >= OUTPUT) throw new RangeError(`keywords need more than ${OUTPUT - 1} automaton states; at most ${OUTPUT - 1} are supported`)
-        ends.push([])
         delta[s * ROW + cls] = next
         parent[next] = s
         edge[next] = cls
       }
       s = next
     }
-    ends[s]?.push(...rules)
+    const own = ends[s] ?? []
+    own.push(...rules)
+    ends[s] = own
   }
   // Each state's children, contiguous (children[firstChild[s], firstChild[s + 1])): a state's row is
   // then its failure state's row, copied whole, with its own children written over it. Most states
