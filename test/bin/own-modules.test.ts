@@ -51,6 +51,27 @@ test("everything else goes to Node's resolver unchanged", () => {
   }
 })
 
+test("a dependency's bare specifier is resolved by Node once, then answered the same for the package's other modules", () => {
+  const hook = ownModulesResolver(root)
+  const asked: string[] = []
+  const ask = (specifier: string, parentURL: string, conditions: string[] = ['node', 'import'], importAttributes: Record<string, string> = {}) =>
+    hook(specifier, { conditions, importAttributes, parentURL }, (s, ctx) => {
+      asked.push(`${s} from ${ctx?.parentURL}`)
+      return { url: `file:///opt/leakwatch/node_modules/${s}/index.js`, format: 'commonjs' }
+    })
+  const first = ask('re2', `${root}detectors/secrets.ts`)
+  assert.deepEqual(first, { url: 'file:///opt/leakwatch/node_modules/re2/index.js', format: 'commonjs' })
+  assert.deepEqual(ask('re2', `${root}app/scan.ts`), { ...first, shortCircuit: true })
+  assert.deepEqual(asked, [`re2 from ${root}detectors/secrets.ts`])
+  // Other conditions, import attributes, a dependency's own imports and builtins are Node's every time.
+  ask('re2', `${root}app/scan.ts`, ['node', 'require'])
+  ask('re2', `${root}app/scan.ts`, ['node', 'import'], { type: 'json' })
+  ask('re2', `${root}node_modules/other/index.js`)
+  ask('node:fs', `${root}app/scan.ts`)
+  ask('node:fs', `${root}app/scan.ts`)
+  assert.equal(asked.length, 6)
+})
+
 test('the installed entry loads the same modules, at the same URLs, as Node resolves them, without asking Node for its own', async () => {
   // Lists, as the process exits, every module URL it loaded and how many relative .ts imports reached the
   // hooks registered before the entry's (hooks run last-registered first: the entry's answers first).
