@@ -12,7 +12,8 @@ import { TOPICS } from '../pipeline/events.ts'
 import type { Collector, CollectorDeps } from '../pipeline/stages.ts'
 import type { FilesConfig } from './files.config.ts'
 import type { ReadResult, TailFile } from './tail.ts'
-import { createTailer, utf8Boundary } from './tail.ts'
+import { createTailer } from './tail.ts'
+import { utf8Boundary } from './utf8.ts'
 
 async function walk(root: string, include: RegExp): Promise<string[]> {
   const out: string[] = []

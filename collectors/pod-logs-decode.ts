@@ -12,7 +12,7 @@
 // longer than `maxLineBytes` is emitted in pieces marked `split` (a secret in
 // its tail is still scanned); the pieces keep the line's number.
 
-import { utf8Boundary } from './tail.ts'
+import { utf8Boundary } from './utf8.ts'
 
 export interface DecodedLine {
   text: string

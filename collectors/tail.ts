@@ -162,13 +162,6 @@ export async function countLines(fh: TailHandle, from: number, upTo: number): Pr
   return lines
 }
 
-/** The byte length of the longest prefix of buf[0..limit) that does not split a UTF-8 sequence. */
-export function utf8Boundary(buf: Buffer, limit: number): number {
-  let i = limit
-  while (i > 0 && i > limit - 4 && ((buf[i] ?? 0) & 0xc0) === 0x80) i--
-  return i > 0 ? i : limit
-}
-
 /** One cycle's reads: sent as one, and only once it is acknowledged do its files' positions move. */
 interface Batch {
   outputs: OutRecord[]

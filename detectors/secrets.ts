@@ -34,7 +34,7 @@ import { formatPrefixes, plausibleSecret } from './gates.ts'
 import type { Hit as HitOf, ViewSpan } from './hits.ts'
 import { distinctHits, place } from './hits.ts'
 import type { KeywordScanner } from './keywords.ts'
-import { createKeywordScanner, findBase64Runs } from './keywords.ts'
+import { createKeywordScanner, findBase64Runs, isAscii } from './keywords.ts'
 import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
 import { compileRe2 } from './re2-compile.ts'
@@ -218,8 +218,7 @@ export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
   if (rule.keywords.length === 0) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: needs at least one keyword`)
   for (const [i, k] of rule.keywords.entries()) {
     // The keyword automaton works on ASCII bytes; a non-ASCII keyword is a rule error, not a crash deeper down.
-    if ([...k].some((ch) => ch.charCodeAt(0) >= 128))
-      throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be ASCII (a literal prefix of the token)`)
+    if (!isAscii(k)) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be ASCII (a literal prefix of the token)`)
     if (k.length === 0 || k !== k.toLowerCase())
       // Named by position, not echoed (issue #12): a rule file may hold a whole token where a keyword belongs.
       throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: keywords[${i}] must be non-empty lower case`)
@@ -227,24 +226,34 @@ export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
   const groups = countGroups(rule.regex)
   const group = rule.secretGroup ?? (groups > 0 ? 1 : 0)
   if (group > groups) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: secretGroup ${group} but the regex has ${groups} group(s)`)
-  const compile = (): Patterns => ({
-    re: make(rule.regex, 'g'),
-    follows: rule.follows === undefined ? undefined : make(`(?:${rule.keywords.map(escapeRe2).join('|')})(?:${rule.follows})`, 'gi'),
-    allowSecrets: (rule.allow?.secrets ?? []).map((p, i) => make(p, '', `allow.secrets[${i}]`)),
-    allowMatches: (rule.allow?.matches ?? []).map((p, i) => make(p, '', `allow.matches[${i}]`)),
-    allowLines: (rule.allow?.lines ?? []).map((p, i) => make(p, '', `allow.lines[${i}]`)),
-    allowStreams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`))
-  })
+  // Each pattern on its own first use: a line that meets a keyword of a rule with `follows` asks for that
+  // pattern only, and most such lines fail it (two in three of the rule regexes a 16 MB log compiled were
+  // for rules whose `follows` had failed on every line; issue #15). The order is that of an eager compile.
+  const patterns: Patterns = {
+    re: () => make(rule.regex, 'g'),
+    follows: rule.follows === undefined ? undefined : () => make(`(?:${rule.keywords.map(escapeRe2).join('|')})(?:${rule.follows})`, 'gi'),
+    allow: () => ({
+      secrets: (rule.allow?.secrets ?? []).map((p, i) => make(p, '', `allow.secrets[${i}]`)),
+      matches: (rule.allow?.matches ?? []).map((p, i) => make(p, '', `allow.matches[${i}]`)),
+      lines: (rule.allow?.lines ?? []).map((p, i) => make(p, '', `allow.lines[${i}]`)),
+      streams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`))
+    })
+  }
   const keywordBytes = Math.max(...rule.keywords.map((k) => Buffer.byteLength(k, 'utf8')))
-  return new CompiledRule(rule, index, keywordBytes, group, compile, lazy, confidenceOf(rule))
+  return new CompiledRule(rule, index, keywordBytes, group, patterns, lazy, confidenceOf(rule))
 }
 
-type Patterns = Pick<Compiled, 're' | 'follows' | 'allowSecrets' | 'allowMatches' | 'allowLines' | 'allowStreams'>
+/** How to compile a rule's patterns: its regex, its `follows` (if any), and its allowlists. */
+interface Patterns {
+  re: () => RE2
+  follows: (() => RE2) | undefined
+  allow: () => { secrets: RE2[]; matches: RE2[]; lines: RE2[]; streams: RE2[] }
+}
 
 /** Lines or views a rule runs on before its search starts from its lead (regex-lead.ts). */
 const LEAD_AFTER_RUNS = 64
 
-/** One class for eager and lazy rules, so the scan loop sees one object shape; a rule's patterns are compiled together. */
+/** One class for eager and lazy rules, so the scan loop sees one object shape; each of a lazy rule's patterns is compiled on first use. */
 class CompiledRule implements Compiled {
   readonly rule: Rule
   readonly index: number
@@ -252,27 +261,25 @@ class CompiledRule implements Compiled {
   readonly group: number
   readonly followsGate: FollowsGate | undefined
   readonly confidence: ReturnType<typeof confidenceOf>
-  #patterns: Patterns | undefined
-  readonly #compile: () => Patterns
+  readonly #patterns: Patterns
+  #re: RE2 | undefined
+  #follows: RE2 | undefined
+  #allow: ReturnType<Patterns['allow']> | undefined
   #lead: number | undefined
   #runs = 0
-  constructor(
-    rule: Rule,
-    index: number,
-    keywordBytes: number,
-    group: number,
-    compile: () => Patterns,
-    lazy: boolean,
-    confidence: ReturnType<typeof confidenceOf>
-  ) {
+  constructor(rule: Rule, index: number, keywordBytes: number, group: number, patterns: Patterns, lazy: boolean, confidence: ReturnType<typeof confidenceOf>) {
     this.rule = rule
     this.followsGate = rule.follows === undefined ? undefined : followsGate(rule.follows)
     this.confidence = confidence
     this.index = index
     this.keywordBytes = keywordBytes
     this.group = group
-    this.#compile = compile
-    this.#patterns = lazy ? undefined : compile()
+    this.#patterns = patterns
+    if (!lazy) {
+      this.#re = patterns.re()
+      this.#follows = patterns.follows?.()
+      this.#allow = patterns.allow()
+    }
   }
   // Read from the regex once the rule has run on LEAD_AFTER_RUNS lines: reading every built-in rule's
   // took 15 ms of a cold start, and a rule woken on a few lines gains nothing from it.
@@ -282,27 +289,29 @@ class CompiledRule implements Compiled {
     this.#lead = keywordLead(this.rule.regex, this.rule.keywords) ?? Number.POSITIVE_INFINITY
     return this.#lead
   }
-  #all(): Patterns {
-    this.#patterns ??= this.#compile()
-    return this.#patterns
-  }
   get re(): RE2 {
-    return this.#all().re
+    this.#re ??= this.#patterns.re()
+    return this.#re
   }
   get follows(): RE2 | undefined {
-    return this.#all().follows
+    if (this.#follows === undefined && this.#patterns.follows !== undefined) this.#follows = this.#patterns.follows()
+    return this.#follows
+  }
+  #allowed(): ReturnType<Patterns['allow']> {
+    this.#allow ??= this.#patterns.allow()
+    return this.#allow
   }
   get allowSecrets(): RE2[] {
-    return this.#all().allowSecrets
+    return this.#allowed().secrets
   }
   get allowMatches(): RE2[] {
-    return this.#all().allowMatches
+    return this.#allowed().matches
   }
   get allowLines(): RE2[] {
-    return this.#all().allowLines
+    return this.#allowed().lines
   }
   get allowStreams(): RE2[] {
-    return this.#all().allowStreams
+    return this.#allowed().streams
   }
 }
 

@@ -25,7 +25,7 @@
 //   log skips lines up to the last one Kafka acknowledged.
 
 import RE2 from 're2'
-import { utf8Boundary } from '../tail.ts'
+import { utf8Boundary } from '../utf8.ts'
 import type { CiLogFormat } from './provider.ts'
 
 /** The pod-log collector's `maxLineBytes` default: one bound on a line for every collector. */

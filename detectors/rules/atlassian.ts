@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib'
+import { crc32 } from '../crc32.ts'
 import { BASE64URL, checksummed, format, tokenRule } from './define.ts'
 
 // Atlassian account API tokens: ATATT3xFfGF0, a base64url body, '=' and the

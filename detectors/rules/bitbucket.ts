@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib'
+import { crc32 } from '../crc32.ts'
 import { BASE62, BASE64URL, checksummed, format, tokenRule } from './define.ts'
 import { END_ALNUM, START_ALNUM, START_DASH } from './patterns.ts'
 

@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib'
+import { crc32 } from '../crc32.ts'
 import { valuePlausible } from '../gates.ts'
 import type { Gen } from '../gen.ts'
 import { ALPHABETS, toBase62 } from '../gen.ts'

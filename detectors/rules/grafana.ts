@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib'
+import { crc32 } from '../crc32.ts'
 import { BASE62, checksummed, drawnBy, format, re, tokenRule } from './define.ts'
 import { decodeJson, jsonBase64 } from './patterns.ts'
 

@@ -46,3 +46,19 @@ test('a lazily compiled rule compiles its patterns when a line first holds its k
   assert.deepEqual(d.detect(chunk(['nothing to see here', 'token=abc'])), [])
   assert.throws(() => d.detect(chunk(['zork_abc'])), { code: 'LW_ERR_RULE_INVALID' })
 })
+
+test('a lazily compiled rule compiles each pattern when first needed: `follows` before its regex, allowlists at a match', () => {
+  const { requires: _requires, follows: _follows, allow: _allow, block: _block, ...plain } = BUILTIN_RULES[0] as Rule
+  const fingerprinter = createFingerprinter(undefined)
+  const detector = (rule: Rule) => createSecretDetector({ rules: [rule], fingerprinter, maxContextChars: 80, lazyPatterns: true })
+  // The regex is broken: only a line whose keyword passes `follows` may compile it.
+  const gated = detector({ ...plain, id: 'zork-gated', keywords: ['zork'], follows: '\\s*=', regex: 'zork_([a-z' })
+  assert.deepEqual(gated.detect(chunk(['zork is not assigned here', 'a zork, then another zork.'])), [])
+  assert.throws(() => gated.detect(chunk(['zork = 1'])), { code: 'LW_ERR_RULE_INVALID' })
+  // The allowlist is broken: only a match of the regex (that passes the gates) may compile it.
+  const { minEntropy: _minEntropy, ...ungated } = plain
+  const allowed = detector({ ...ungated, id: 'zork-allowed', keywords: ['zork_'], regex: 'zork_([a-z0-9]{16})', allow: { secrets: ['(unclosed'] } })
+  assert.deepEqual(allowed.detect(chunk(['zork_ but nothing after it', 'zork_1234'])), [])
+  const value = seededGen('lazy-allow').chars('abcdefghijklmnopqrstuvwxyz0123456789', 16)
+  assert.throws(() => allowed.detect(chunk([`zork_${value}`])), { code: 'LW_ERR_RULE_INVALID' })
+})

@@ -1,0 +1,188 @@
+// The built-in rules as one module. detectors/rules/registry.ts imports 135 provider files, and Node's
+// ES module loader costs ~0.15 ms a module before a line of them runs (read, cache lookup, link,
+// instantiate): a fifth of the CPU of starting `leakwatch scan` (issue #15). bin/leakwatch.js serves
+// registry.ts through a load hook as the text this builds: each provider file's code in a function of
+// its own (its top-level names stay its own), its imports of shared modules (define.ts, patterns.ts,
+// gen.ts, node:zlib, …) hoisted as namespace imports, then the registry's own list. Node strips the
+// types and caches the compiled result like any module, keyed by its text, so a changed rule file is
+// picked up on the next start.
+//
+// Only the plain shape every provider file has is bundled: named imports, `export const|function|let|class`
+// declarations and exported types. Anything else (a default or star export, a dynamic import,
+// import.meta, a loop between provider files) makes `bundleRegistry` return undefined and the registry
+// loads file by file as written, so a new rule can never be lost to the bundle; a test holds every
+// built-in provider file to the bundled shape and the bundle to the same rules.
+
+import { readFileSync } from 'node:fs'
+import type { LoadHookSync } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+/** `import [type] { a, b as c } from '…'`, possibly over several lines. */
+const IMPORT = /^import\s+(type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'\s*;?[ \t]*$/gm
+const EXPORT = /^export (?:(const|let|function|class)\s+([A-Za-z_$][\w$]*)|(?:interface|type)\s)/
+const REGISTRY_IMPORT = /^import\s*\{\s*rules\s+as\s+([A-Za-z_$][\w$]*)\s*\}\s*from\s*'(\.\/[\w.-]+\.ts)'\s*;?[ \t]*$/
+
+interface Parsed {
+  url: string
+  /**
+   * Value imports: the module's URL (or node: specifier), the specifier as written (relative to the
+   * registry's folder, as the bundle is), and `name` or `name: local` pairs for a destructuring.
+   */
+  imports: Array<{ from: string; spec: string; bindings: string[] }>
+  exported: string[]
+  body: string
+}
+
+/** A provider file's imports, exports and code with both taken out; undefined outside the bundled shape. */
+function parse(url: string, text: string, resolve: (from: string) => string): Parsed | undefined {
+  // Every line, the first included, starts after a newline.
+  const source = `\n${text}`
+  // Plain searches, not regular expressions over the whole text: this runs on every start.
+  for (const word of ['import(', 'import (', 'import.meta', 'require(', '\nexport default', '\nexport {', '\nexport *'])
+    if (source.includes(word)) return undefined
+  // The imports come first: the head is every line up to the first that is not blank, a comment or part of an import.
+  let head = 0
+  let inImport = false
+  while (head < source.length) {
+    const eol = source.indexOf('\n', head)
+    const next = eol < 0 ? source.length : eol + 1
+    const line = source.slice(head, next).trim()
+    if (inImport) inImport = !line.includes('}')
+    else if (line.startsWith('import')) inImport = !line.includes('}')
+    else if (line !== '' && !line.startsWith('//')) break
+    head = next
+  }
+  const imports: Parsed['imports'] = []
+  let statements = 0
+  const rest = source.slice(0, head).replace(IMPORT, (_all, type: string | undefined, names: string, from: string) => {
+    statements++
+    if (type !== undefined) return ''
+    const bindings: string[] = []
+    for (const raw of names.split(',')) {
+      const spec = raw.trim()
+      if (spec === '' || spec.startsWith('type ')) continue
+      const m = /^([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?$/.exec(spec)
+      if (m === null) return '\u0000'
+      bindings.push(m[2] === undefined ? (m[1] as string) : `${m[1]}: ${m[2]}`)
+    }
+    const target = from.startsWith('.') ? resolve(from) : from
+    if (bindings.length > 0) imports.push({ from: target, spec: from, bindings })
+    return ''
+  })
+  // Every import statement is in the head and of the shape above.
+  if (rest.includes('\u0000') || /^import\s/m.test(rest) || source.indexOf('\nimport ', head - 1) >= 0) return undefined
+  if (statements === 0 && head > 0 && source.slice(0, head).includes('import')) return undefined
+  // Exported declarations lose their `export` (the file's function returns the values).
+  const exported: string[] = []
+  let body = ''
+  let from = head
+  for (let at = source.indexOf('\nexport ', head - 1); at >= 0; at = source.indexOf('\nexport ', at + 1)) {
+    const m = EXPORT.exec(source.slice(at + 1, at + 200))
+    if (m === null) return undefined
+    if (m[1] !== undefined && m[2] !== undefined) exported.push(m[2])
+    body += source.slice(from, at + 1)
+    from = at + 1 + 'export '.length
+  }
+  body += source.slice(from)
+  return { url, imports, exported, body: rest.trim() === '' ? body : `${rest}\n${body}` }
+}
+
+/**
+ * The text of `registry` (a file: URL) with its provider files inlined, or undefined when the registry
+ * or a provider file is not in the bundled shape (or cannot be read): the caller then loads it as written.
+ */
+export function bundleRegistry(registry: string): string | undefined {
+  try {
+    return bundle(registry)
+  } catch {
+    return undefined
+  }
+}
+
+function bundle(registry: string): string | undefined {
+  // Paths and URLs by string: every provider file sits beside the registry, and URL objects for ~400
+  // specifiers were a tenth of this function.
+  const dirUrl = registry.slice(0, registry.lastIndexOf('/') + 1)
+  const registryPath = fileURLToPath(registry)
+  const dirPath = registryPath.slice(0, registryPath.length - (registry.length - dirUrl.length))
+  const resolved = new Map<string, string>()
+  const resolve = (from: string): string => {
+    let url = resolved.get(from)
+    if (url === undefined) {
+      url = new URL(from, dirUrl).href
+      resolved.set(from, url)
+    }
+    return url
+  }
+  const source = readFileSync(registryPath, 'utf8')
+  const lines = source.split('\n')
+  const providers: Array<{ local: string; url: string }> = []
+  const rest: string[] = []
+  for (const line of lines) {
+    if (!line.startsWith('import')) {
+      rest.push(line)
+      continue
+    }
+    if (/^import\s+type\s/.test(line)) continue
+    const m = REGISTRY_IMPORT.exec(line)
+    if (m === null) return undefined
+    providers.push({ local: m[1] as string, url: resolve(m[2] as string) })
+  }
+  const files = new Map<string, Parsed>()
+  for (const { url } of providers) {
+    const parsed = parse(url, readFileSync(dirPath + url.slice(dirUrl.length), 'utf8'), resolve)
+    if (parsed === undefined) return undefined
+    files.set(url, parsed)
+  }
+  // Provider files import each other (url.ts's helpers, github.ts's checksum): one before its importers.
+  const order: Parsed[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (file: Parsed): boolean => {
+    const s = state.get(file.url)
+    if (s === 'done') return true
+    if (s === 'visiting') return false
+    state.set(file.url, 'visiting')
+    for (const i of file.imports) {
+      const dep = files.get(i.from)
+      if (dep !== undefined && !visit(dep)) return false
+    }
+    state.set(file.url, 'done')
+    order.push(file)
+    return true
+  }
+  for (const file of files.values()) if (!visit(file)) return undefined
+
+  const shared = new Map<string, string>()
+  const scope = new Map<string, string>([...files.keys()].map((url, i) => [url, `__provider${i}`]))
+  const out: string[] = []
+  const head: string[] = []
+  for (const file of order) {
+    const parts: string[] = []
+    for (const i of file.imports) {
+      let name = scope.get(i.from)
+      if (name === undefined) {
+        name = shared.get(i.from)
+        if (name === undefined) {
+          name = `__shared${shared.size}`
+          shared.set(i.from, name)
+          head.push(`import * as ${name} from ${JSON.stringify(i.spec)}`)
+        }
+      }
+      parts.push(`const { ${i.bindings.join(', ')} } = ${name}`)
+    }
+    out.push(`// ${file.url}`, `const ${scope.get(file.url)} = (() => {`, ...parts, file.body, `return { ${file.exported.join(', ')} }`, '})()')
+  }
+  for (const { local, url } of providers) out.push(`const ${local} = ${scope.get(url)}.rules`)
+  return [...head, ...out, ...rest].join('\n')
+}
+
+/** The load hook that serves `registry` (a file: URL) bundled, and everything else as Node loads it. */
+export function rulesBundleLoader(registry: string): LoadHookSync {
+  return (url, context, nextLoad) => {
+    if (url === registry) {
+      const source = bundleRegistry(url)
+      if (source !== undefined) return { format: 'module-typescript', source, shortCircuit: true }
+    }
+    return nextLoad(url, context)
+  }
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict'
+import type { ResolveFnOutput, ResolveHookContext } from 'node:module'
+import { test } from 'node:test'
+import { ownModulesResolver } from '../../bin/own-modules.ts'
+import { cli, repo } from '../support/cli.ts'
+
+const root = 'file:///opt/leakwatch/'
+const resolve = ownModulesResolver(root)
+const DEFAULT = { url: 'default:', shortCircuit: true }
+
+/** What the hook answers, and whether it handed the specifier to Node's resolver. */
+function resolved(specifier: string, parentURL: string | undefined): { out: ResolveFnOutput; delegated: boolean } {
+  let delegated = false
+  const context: ResolveHookContext = { conditions: ['node', 'import'], importAttributes: {}, parentURL }
+  const out = resolve(specifier, context, () => {
+    delegated = true
+    return DEFAULT
+  })
+  return { out, delegated }
+}
+
+test("a relative .ts import inside the package resolves to its URL as TypeScript, without Node's resolver", () => {
+  for (const [specifier, parent, url] of [
+    ['./scan.ts', `${root}app/roles.ts`, `${root}app/scan.ts`],
+    ['../detectors/rules/registry.ts', `${root}app/scan.ts`, `${root}detectors/rules/registry.ts`],
+    ['./leakwatch.ts', `${root}bin/leakwatch.js`, `${root}bin/leakwatch.ts`]
+  ] as const) {
+    const { out, delegated } = resolved(specifier, parent)
+    assert.equal(delegated, false, specifier)
+    assert.deepEqual(out, { url, format: 'module-typescript', shortCircuit: true })
+  }
+})
+
+test("everything else goes to Node's resolver unchanged", () => {
+  for (const [specifier, parent] of [
+    ['re2', `${root}detectors/secrets.ts`],
+    ['node:fs', `${root}app/scan.ts`],
+    ['./confidence.json', `${root}detectors/confidence.ts`],
+    ['./util.js', `${root}app/scan.ts`],
+    // A dependency's own files, and climbing out of the package or into node_modules.
+    ['./index.ts', `${root}node_modules/some-dep/lib/main.ts`],
+    ['../../../elsewhere/x.ts', `${root}app/scan.ts`],
+    ['../node_modules/dep/x.ts', `${root}app/scan.ts`],
+    // Another package's files, and the entry point itself (no parent).
+    ['./x.ts', 'file:///opt/other/app.ts'],
+    ['./x.ts', undefined]
+  ] as const) {
+    const { out, delegated } = resolved(specifier, parent)
+    assert.equal(delegated, true, `${specifier} from ${String(parent)}`)
+    assert.equal(out, DEFAULT)
+  }
+})
+
+test("a dependency's bare specifier is resolved by Node once, then answered the same for the package's other modules", () => {
+  const hook = ownModulesResolver(root)
+  const asked: string[] = []
+  const ask = (specifier: string, parentURL: string, conditions: string[] = ['node', 'import'], importAttributes: Record<string, string> = {}) =>
+    hook(specifier, { conditions, importAttributes, parentURL }, (s, ctx) => {
+      asked.push(`${s} from ${ctx?.parentURL}`)
+      return { url: `file:///opt/leakwatch/node_modules/${s}/index.js`, format: 'commonjs' }
+    })
+  const first = ask('re2', `${root}detectors/secrets.ts`)
+  assert.deepEqual(first, { url: 'file:///opt/leakwatch/node_modules/re2/index.js', format: 'commonjs' })
+  assert.deepEqual(ask('re2', `${root}app/scan.ts`), { ...first, shortCircuit: true })
+  assert.deepEqual(asked, [`re2 from ${root}detectors/secrets.ts`])
+  // Other conditions, import attributes, a dependency's own imports and builtins are Node's every time.
+  ask('re2', `${root}app/scan.ts`, ['node', 'require'])
+  ask('re2', `${root}app/scan.ts`, ['node', 'import'], { type: 'json' })
+  ask('re2', `${root}node_modules/other/index.js`)
+  ask('node:fs', `${root}app/scan.ts`)
+  ask('node:fs', `${root}app/scan.ts`)
+  assert.equal(asked.length, 6)
+})
+
+test('the installed entry loads the same modules, at the same URLs, as Node resolves them, without asking Node for its own', async () => {
+  // Lists, as the process exits, every module URL it loaded and how many relative .ts imports reached the
+  // hooks registered before the entry's (hooks run last-registered first: the entry's answers first).
+  const hook = `data:text/javascript,${encodeURIComponent(
+    'import { registerHooks } from "node:module"; const seen = new Set(); let asked = 0; registerHooks({ resolve(s, ctx, next) { if (s.startsWith(".") && s.endsWith(".ts")) asked++; return next(s, ctx) }, load(url, ctx, next) { seen.add(url); return next(url, ctx) } }); process.on("exit", () => process.stderr.write(`asked ${asked}\\n` + [...seen].filter((u) => !u.endsWith("/bin/leakwatch.js") && !u.endsWith("/bin/own-modules.ts") && !u.endsWith("/bin/rules-bundle.ts")).sort().join("\\n")))'
+  )}`
+  const viaBin = await cli(['scan', '/dev/null'], { cwd: repo, node: ['--import', hook], entry: 'bin/leakwatch.js' })
+  const viaTs = await cli(['scan', '/dev/null'], { cwd: repo, node: ['--import', hook] })
+  assert.equal(viaBin.code, 0, viaBin.stderr)
+  assert.equal(viaTs.code, 0, viaTs.stderr)
+  const [askedBin, ...modulesBin] = viaBin.stderr.split('\n')
+  const [askedTs, ...modulesTs] = viaTs.stderr.split('\n')
+  assert.ok(
+    modulesTs.some((u) => u.endsWith('/detectors/rules/registry.ts')),
+    viaTs.stderr
+  )
+  // The built-in rules' provider files come bundled into registry.ts, whose text the entry's own load hook
+  // serves without asking the earlier ones (bin/rules-bundle.ts, its own test).
+  const provider = /\/detectors\/rules\/(?!define\.ts$|patterns\.ts$)[\w-]+\.ts$/
+  assert.deepEqual(
+    modulesBin,
+    modulesTs.filter((u) => !provider.test(u))
+  )
+  assert.equal(askedBin, 'asked 2', 'only bin/own-modules.ts and bin/rules-bundle.ts, imported before the hooks are registered, reach the earlier hooks')
+  assert.ok(Number(askedTs?.slice('asked '.length)) > 100, askedTs)
+})
