@@ -118,6 +118,86 @@ export function writeEvent(event: Record<string, unknown>): WrittenEvent {
   return { line: parts.join(''), spans }
 }
 
+/** Deeper than this, eventLine leaves the event to writeEvent: the subtree checks below repeat once per level. */
+const MAX_LINE_DEPTH = 32
+
+/**
+ * Whether JSON.stringify writes `v` as writeEvent does: no object with a key after `metadata` (writeEvent moves
+ * it last; a Status is `{"metadata":{},"code":200}`), no `metadata.managedFields`, no last-applied annotation,
+ * only plain objects and arrays. Conservative: `false` only means the level is written by hand. No allocation.
+ */
+function stringifiesAlike(v: unknown, parentKey: string | undefined, grandKey: string | undefined): boolean {
+  if (typeof v === 'string') return !(parentKey === LAST_APPLIED && grandKey === 'annotations')
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return true
+  if (typeof v !== 'object') return false
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!stringifiesAlike(v[i], undefined, parentKey)) return false
+    return true
+  }
+  // toJSON, getters or inherited keys would make the two writers differ; JSON.parse makes none of them.
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false
+  let metadataSeen = false
+  for (const k in v) {
+    if (metadataSeen) return false
+    if (k === 'metadata') metadataSeen = true
+    else if (k === 'managedFields' && parentKey === 'metadata') return false
+    if (!stringifiesAlike((v as Record<string, unknown>)[k], k, parentKey)) return false
+  }
+  return true
+}
+
+/** writeEvent's line of `v`, or undefined past MAX_LINE_DEPTH: JSON.stringify for every subtree it writes alike, by hand above those. */
+function lineOf(v: unknown, parentKey: string | undefined, grandKey: string | undefined, depth: number): string | undefined {
+  if (depth > MAX_LINE_DEPTH) return undefined
+  if (stringifiesAlike(v, parentKey, grandKey)) return JSON.stringify(v) ?? 'null'
+  if (typeof v === 'string') {
+    // writeEvent's rule for the last-applied annotation, as it applies it.
+    if (v.length <= MAX_LAST_APPLIED_CHARS && v.trimStart().startsWith('{')) {
+      let inner: unknown
+      try {
+        inner = JSON.parse(v)
+      } catch {
+        inner = undefined
+      }
+      if (typeof inner === 'object' && inner !== null) return lineOf(inner, undefined, undefined, depth + 1)
+    }
+    return JSON.stringify(v)
+  }
+  if (Array.isArray(v)) {
+    let out = '['
+    for (let i = 0; i < v.length; i++) {
+      const x = lineOf(v[i] ?? null, undefined, parentKey, depth + 1)
+      if (x === undefined) return undefined
+      out += i > 0 ? `,${x}` : x
+    }
+    return `${out}]`
+  }
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? 'null'
+  const entries = Object.entries(v)
+  const m = entries.findIndex(([k]) => k === 'metadata')
+  if (m >= 0 && m < entries.length - 1) entries.push(...entries.splice(m, 1))
+  let out = '{'
+  let first = true
+  for (const [k, x] of entries) {
+    if (x === undefined) continue
+    if (k === 'managedFields' && parentKey === 'metadata') continue
+    const w = lineOf(x, k, parentKey, depth + 1)
+    if (w === undefined) return undefined
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${w}`
+    first = false
+  }
+  return `${out}}`
+}
+
+/**
+ * `writeEvent(event).line`, without the spans: the scanners need the line of every event, the spans only for an
+ * event with a finding (rare), and recording a path per string was most of what scanning an audit event cost
+ * (bench/audit-consumer.ts --scan profile). Most of an event is written by JSON.stringify itself.
+ */
+export function eventLine(event: Record<string, unknown>): string {
+  return lineOf(event, undefined, undefined, 0) ?? writeEvent(event).line
+}
+
 /** The span holding index `at` of the line (0-based), if `at` is inside a string. */
 export function spanAt(spans: readonly FieldSpan[], at: number): FieldSpan | undefined {
   let lo = 0
