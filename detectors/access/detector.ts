@@ -875,7 +875,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     await store.putFacts(facts, config.stateTtlMs)
   }
 
-  async function observeAs(c: Ctx): Promise<void> {
+  /**
+   * A promise only where the rule reads the store: two events in three are not secret reads, and awaiting an async
+   * function for each of them cost a promise and a trip through the microtask queue per event.
+   */
+  function observeAs(c: Ctx): Promise<void> | undefined {
     const { e, st, pr, t } = c
     if (t < st.core.last - config.episodeGapMs) {
       // Far older than what this principal already did: out of order beyond repair for windows; counted, not learned.
@@ -898,9 +902,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         report(c, 'anonymous-secret-access', denied ? 'medium' : 'critical', { ns, item: `${ns ?? '*'}/${o?.name ?? '*'}`, base: { expected: 'none' } })
         return
       }
-      if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) await refreshGrants(c)
-      await secretRead(c, ns, denied)
-      return
+      if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) return refreshGrants(c).then(() => secretRead(c, ns, denied))
+      return secretRead(c, ns, denied)
     }
     if (denied || (code !== undefined && code >= 400)) return
     if (core && resource === 'secrets' && o?.subresource === undefined && ns !== undefined && o?.name !== undefined && ['update', 'patch'].includes(e.verb)) {
@@ -921,9 +924,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     }
     if (core && resource === 'pods' && (o?.subresource === 'exec' || o?.subresource === 'attach')) {
       if (pr.kind === 'controller') return
-      const mounts = await podMounts(ns ?? '', o?.name ?? '')
-      unusualOp(c, 'op:exec', 'pod-exec', mounts ? 'high' : 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}${mounts ? ' (mounts secrets)' : ''}`)
-      return
+      return podMounts(ns ?? '', o?.name ?? '').then((mounts) =>
+        unusualOp(c, 'op:exec', 'pod-exec', mounts ? 'high' : 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}${mounts ? ' (mounts secrets)' : ''}`)
+      )
     }
     if (core && resource === 'pods' && o?.subresource === undefined && (e.verb === 'create' || e.verb === 'update')) {
       const body = e.responseObject ?? e.requestObject
@@ -947,7 +950,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       resource !== undefined &&
       ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].includes(resource)
     )
-      await rbac(c, resource)
+      return rbac(c, resource)
   }
 
   /** Whether the pod mounts secrets: recorded by its name, or by its generateName when its create was recorded without the response. */
@@ -1125,7 +1128,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           const c: Ctx = { p: s.p, pr: who.pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups, signals: [], peers: who.peers }
           // The real user impersonating someone: an operation of its own.
           if (s.imp !== undefined && s.p === s.user) unusualOp(c, `op:impersonate:${s.imp}`, 'impersonation', 'medium', e.objectRef?.namespace, s.imp)
-          await observeAs(c)
+          const pending = observeAs(c)
+          if (pending !== undefined) await pending
         }
       }
       const after = clock()
