@@ -99,10 +99,15 @@ export function auditScan(env: AuditEnvelope): AuditScan | undefined {
   const e = env.event
   if (e.stage === 'RequestReceived') return undefined
   const held = holdsCredentials(e.objectRef)
-  const { requestObject, responseObject, ...rest } = e
-  const scanned: Record<string, unknown> = { ...rest }
-  if (requestObject !== undefined && !held.request) scanned.requestObject = requestObject
-  if (responseObject !== undefined && !held.response) scanned.responseObject = responseObject
+  const { requestObject, responseObject } = e
+  let scanned = e as Record<string, unknown>
+  // Most events (Metadata level, or a Secret's) carry no objects: the event is its own line, no copy of it is made.
+  if ('requestObject' in e || 'responseObject' in e) {
+    const { requestObject: _req, responseObject: _res, ...rest } = e
+    scanned = rest
+    if (requestObject !== undefined && !held.request) scanned.requestObject = requestObject
+    if (responseObject !== undefined && !held.response) scanned.responseObject = responseObject
+  }
   const line = eventLine(scanned)
   // Worked out when a finding needs its field: writeEvent writes the same line, recording where each string is.
   let spans: FieldSpan[] | undefined
