@@ -146,10 +146,16 @@ function stringifiesAlike(v: unknown, parentKey: string | undefined, grandKey: s
   return true
 }
 
-/** writeEvent's line of `v`, or undefined past MAX_LINE_DEPTH: JSON.stringify for every subtree it writes alike, by hand above those. */
-function lineOf(v: unknown, parentKey: string | undefined, grandKey: string | undefined, depth: number): string | undefined {
-  if (depth > MAX_LINE_DEPTH) return undefined
-  if (stringifiesAlike(v, parentKey, grandKey)) return JSON.stringify(v) ?? 'null'
+const UNWRITABLE = Symbol('unwritable')
+
+/**
+ * `v`, or a copy of it that JSON.stringify writes as writeEvent writes `v` (metadata last, no managedFields, the
+ * last-applied annotation decoded): only the levels that differ are copied. UNWRITABLE past MAX_LINE_DEPTH or on a
+ * value JSON.parse does not make (writeEvent is then left to write it).
+ */
+function stringifiable(v: unknown, parentKey: string | undefined, grandKey: string | undefined, depth: number): unknown {
+  if (depth > MAX_LINE_DEPTH) return UNWRITABLE
+  if (stringifiesAlike(v, parentKey, grandKey)) return v
   if (typeof v === 'string') {
     // writeEvent's rule for the last-applied annotation, as it applies it.
     if (v.length <= MAX_LAST_APPLIED_CHARS && v.trimStart().startsWith('{')) {
@@ -159,43 +165,44 @@ function lineOf(v: unknown, parentKey: string | undefined, grandKey: string | un
       } catch {
         inner = undefined
       }
-      if (typeof inner === 'object' && inner !== null) return lineOf(inner, undefined, undefined, depth + 1)
+      if (typeof inner === 'object' && inner !== null) return stringifiable(inner, undefined, undefined, depth + 1)
     }
-    return JSON.stringify(v)
+    return v
   }
   if (Array.isArray(v)) {
-    let out = '['
+    const out: unknown[] = new Array(v.length)
     for (let i = 0; i < v.length; i++) {
-      const x = lineOf(v[i] ?? null, undefined, parentKey, depth + 1)
-      if (x === undefined) return undefined
-      out += i > 0 ? `,${x}` : x
+      const x = stringifiable(v[i] ?? null, undefined, parentKey, depth + 1)
+      if (x === UNWRITABLE) return UNWRITABLE
+      out[i] = x
     }
-    return `${out}]`
+    return out
   }
-  if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? 'null'
+  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return UNWRITABLE
   const entries = Object.entries(v)
   const m = entries.findIndex(([k]) => k === 'metadata')
   if (m >= 0 && m < entries.length - 1) entries.push(...entries.splice(m, 1))
-  let out = '{'
-  let first = true
+  // No prototype: a `__proto__` key of the event is a key of the copy too, not its prototype.
+  const out = Object.create(null) as Record<string, unknown>
   for (const [k, x] of entries) {
     if (x === undefined) continue
     if (k === 'managedFields' && parentKey === 'metadata') continue
-    const w = lineOf(x, k, parentKey, depth + 1)
-    if (w === undefined) return undefined
-    out += `${first ? '' : ','}${JSON.stringify(k)}:${w}`
-    first = false
+    const y = stringifiable(x, k, parentKey, depth + 1)
+    if (y === UNWRITABLE) return UNWRITABLE
+    out[k] = y
   }
-  return `${out}}`
+  return out
 }
 
 /**
  * `writeEvent(event).line`, without the spans: the scanners need the line of every event, the spans only for an
  * event with a finding (rare), and recording a path per string was most of what scanning an audit event cost
- * (bench/audit-consumer.ts --scan profile). Most of an event is written by JSON.stringify itself.
+ * (bench/audit-consumer.ts --scan profile). The line is one JSON.stringify of the event, or of a copy of the levels
+ * writeEvent writes differently (every Status is `{"metadata":{},"code":…}`).
  */
 export function eventLine(event: Record<string, unknown>): string {
-  return lineOf(event, undefined, undefined, 0) ?? writeEvent(event).line
+  const v = stringifiable(event, undefined, undefined, 0)
+  return v === UNWRITABLE ? writeEvent(event).line : JSON.stringify(v)
 }
 
 /** The span holding index `at` of the line (0-based), if `at` is inside a string. */
