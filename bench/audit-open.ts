@@ -8,10 +8,17 @@
 // per event, median of the rounds; bench/audit-consumer.ts measures the whole
 // path through the real Kafka and Redis.
 //
+// With the secret rules on, each event is also written as the one line they
+// scan (detectors/audit-fields.ts): `lineWithSpans` is writeEvent, which also
+// records every string's span and path (what the detector stage did for every
+// event), `line` is eventLine (what it does now; the spans are worked out only
+// for an event with a finding), over the same events in the same process.
+//
 //   node bench/audit-open.ts [--events 50000] [--rounds 7] [--full] [--compress-min-bytes 2048]
 
 import { parseArgs } from 'node:util'
 import { auditRecords } from '../collectors/audit/records.ts'
+import { eventLine, writeEvent } from '../detectors/audit-fields.ts'
 import type { AuditEvent } from '../pipeline/audit-decode.ts'
 import { createCodec } from '../pipeline/codec.ts'
 import { TOPIC_SCHEMAS, TOPICS } from '../pipeline/events.ts'
@@ -37,6 +44,9 @@ export function runAuditOpenBench(opts: { events: number; rounds: number; full: 
   const open: number[] = []
   const parse: number[] = []
   const check: number[] = []
+  const withSpans: number[] = []
+  const line: number[] = []
+  const plain = events as unknown as Array<Record<string, unknown>>
   for (let r = 0; r < opts.rounds; r++) {
     open.push(
       perEvent(() => {
@@ -57,13 +67,25 @@ export function runAuditOpenBench(opts: { events: number; rounds: number; full: 
         }
       })
     )
+    let chars = 0
+    withSpans.push(
+      perEvent(() => {
+        for (const e of plain) chars += writeEvent(e).line.length
+      })
+    )
+    line.push(
+      perEvent(() => {
+        for (const e of plain) chars -= eventLine(e).length
+      })
+    )
+    if (chars !== 0) throw new Error('the two writers wrote different lines')
   }
   const us = (xs: number[]) => Math.round(median(xs) * 100) / 100
   return {
     events: events.length,
     records: records.length,
     check: opts.full ? 'full' : 'fast test, full check where it says no',
-    usPerEvent: { open: us(open), openAndParse: us(parse), openParseAndCheck: us(check) },
+    usPerEvent: { open: us(open), openAndParse: us(parse), openParseAndCheck: us(check), lineWithSpans: us(withSpans), line: us(line) },
     rounds: opts.rounds
   }
 }

@@ -118,6 +118,93 @@ export function writeEvent(event: Record<string, unknown>): WrittenEvent {
   return { line: parts.join(''), spans }
 }
 
+/** Deeper than this, eventLine leaves the event to writeEvent: the subtree checks below repeat once per level. */
+const MAX_LINE_DEPTH = 32
+
+/**
+ * Whether JSON.stringify writes `v` as writeEvent does: no object with a key after `metadata` (writeEvent moves
+ * it last; a Status is `{"metadata":{},"code":200}`), no `metadata.managedFields`, no last-applied annotation,
+ * only plain objects and arrays. Conservative: `false` only means the level is written by hand. No allocation.
+ */
+function stringifiesAlike(v: unknown, parentKey: string | undefined, grandKey: string | undefined): boolean {
+  if (typeof v === 'string') return !(parentKey === LAST_APPLIED && grandKey === 'annotations')
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return true
+  if (typeof v !== 'object') return false
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!stringifiesAlike(v[i], undefined, parentKey)) return false
+    return true
+  }
+  // toJSON, getters or inherited keys would make the two writers differ; JSON.parse makes none of them.
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false
+  let metadataSeen = false
+  for (const k in v) {
+    if (metadataSeen) return false
+    if (k === 'metadata') metadataSeen = true
+    else if (k === 'managedFields' && parentKey === 'metadata') return false
+    if (!stringifiesAlike((v as Record<string, unknown>)[k], k, parentKey)) return false
+  }
+  return true
+}
+
+const UNWRITABLE = Symbol('unwritable')
+
+/**
+ * `v`, or a copy of it that JSON.stringify writes as writeEvent writes `v` (metadata last, no managedFields, the
+ * last-applied annotation decoded): only the levels that differ are copied. UNWRITABLE past MAX_LINE_DEPTH or on a
+ * value JSON.parse does not make (writeEvent is then left to write it).
+ */
+function stringifiable(v: unknown, parentKey: string | undefined, grandKey: string | undefined, depth: number): unknown {
+  if (depth > MAX_LINE_DEPTH) return UNWRITABLE
+  if (stringifiesAlike(v, parentKey, grandKey)) return v
+  if (typeof v === 'string') {
+    // writeEvent's rule for the last-applied annotation, as it applies it.
+    if (v.length <= MAX_LAST_APPLIED_CHARS && v.trimStart().startsWith('{')) {
+      let inner: unknown
+      try {
+        inner = JSON.parse(v)
+      } catch {
+        inner = undefined
+      }
+      if (typeof inner === 'object' && inner !== null) return stringifiable(inner, undefined, undefined, depth + 1)
+    }
+    return v
+  }
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const x = stringifiable(v[i] ?? null, undefined, parentKey, depth + 1)
+      if (x === UNWRITABLE) return UNWRITABLE
+      out[i] = x
+    }
+    return out
+  }
+  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return UNWRITABLE
+  const entries = Object.entries(v)
+  const m = entries.findIndex(([k]) => k === 'metadata')
+  if (m >= 0 && m < entries.length - 1) entries.push(...entries.splice(m, 1))
+  // No prototype: a `__proto__` key of the event is a key of the copy too, not its prototype.
+  const out = Object.create(null) as Record<string, unknown>
+  for (const [k, x] of entries) {
+    if (x === undefined) continue
+    if (k === 'managedFields' && parentKey === 'metadata') continue
+    const y = stringifiable(x, k, parentKey, depth + 1)
+    if (y === UNWRITABLE) return UNWRITABLE
+    out[k] = y
+  }
+  return out
+}
+
+/**
+ * `writeEvent(event).line`, without the spans: the scanners need the line of every event, the spans only for an
+ * event with a finding (rare), and recording a path per string was most of what scanning an audit event cost
+ * (bench/audit-consumer.ts --scan profile). The line is one JSON.stringify of the event, or of a copy of the levels
+ * writeEvent writes differently (every Status is `{"metadata":{},"code":…}`).
+ */
+export function eventLine(event: Record<string, unknown>): string {
+  const v = stringifiable(event, undefined, undefined, 0)
+  return v === UNWRITABLE ? writeEvent(event).line : JSON.stringify(v)
+}
+
 /** The span holding index `at` of the line (0-based), if `at` is inside a string. */
 export function spanAt(spans: readonly FieldSpan[], at: number): FieldSpan | undefined {
   let lo = 0

@@ -27,7 +27,7 @@ import type { Metrics } from '../pipeline/metrics.ts'
 import type { InRecord, OutRecord, Stage } from '../pipeline/runner.ts'
 import type { Detector } from '../pipeline/stages.ts'
 import type { FieldSpan } from './audit-fields.ts'
-import { spanAt, writeEvent } from './audit-fields.ts'
+import { eventLine, spanAt, writeEvent } from './audit-fields.ts'
 import { foldIntoKnownSecrets } from './known-secrets/detector.ts'
 
 export interface DetectorStageDeps {
@@ -99,11 +99,18 @@ export function auditScan(env: AuditEnvelope): AuditScan | undefined {
   const e = env.event
   if (e.stage === 'RequestReceived') return undefined
   const held = holdsCredentials(e.objectRef)
-  const { requestObject, responseObject, ...rest } = e
-  const scanned: Record<string, unknown> = { ...rest }
-  if (requestObject !== undefined && !held.request) scanned.requestObject = requestObject
-  if (responseObject !== undefined && !held.response) scanned.responseObject = responseObject
-  const written = writeEvent(scanned)
+  const { requestObject, responseObject } = e
+  let scanned = e as Record<string, unknown>
+  // Most events (Metadata level, or a Secret's) carry no objects: the event is its own line, no copy of it is made.
+  if ('requestObject' in e || 'responseObject' in e) {
+    const { requestObject: _req, responseObject: _res, ...rest } = e
+    scanned = rest
+    if (requestObject !== undefined && !held.request) scanned.requestObject = requestObject
+    if (responseObject !== undefined && !held.response) scanned.responseObject = responseObject
+  }
+  const line = eventLine(scanned)
+  // Worked out when a finding needs its field: writeEvent writes the same line, recording where each string is.
+  let spans: FieldSpan[] | undefined
   const obj = objectOf(e)
   const namespace = obj?.namespace ?? e.objectRef?.namespace
   const principal = str(e.user.username)
@@ -128,10 +135,13 @@ export function auditScan(env: AuditEnvelope): AuditScan | undefined {
       },
       startLine: 1,
       offset: { start: 0, end: 0 },
-      lines: [written.line],
+      lines: [line],
       collectedAt: env.receivedAt
     },
-    spans: written.spans,
+    get spans(): FieldSpan[] {
+      spans ??= writeEvent(scanned).spans
+      return spans
+    },
     listItem: (i) => {
       const items = (responseObject as { items?: unknown } | undefined)?.items
       if (held.response || !Array.isArray(items)) return undefined

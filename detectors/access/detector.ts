@@ -121,6 +121,8 @@ const GENERATED_SUFFIX = 5
 const GENERATED_NAME_BASE = 58
 const MAX_PEER_CACHE = 200_000
 const MAX_FRESH = 100
+/** The hour-of-week buckets' names, made once: a principal seen every few hours rolls (and names) several per read. */
+const BUCKET_NAMES = Array.from({ length: 168 }, (_, i) => String(i))
 
 interface Episode {
   rule: AccessRule
@@ -147,6 +149,8 @@ interface Subject {
   groups: string[]
   user: string
   imp: string | undefined
+  /** The principal's state, looked up once per event (a username fresh from JSON.parse is hashed on each lookup). */
+  st?: PState | undefined
 }
 
 interface Work {
@@ -273,10 +277,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   const bucketOf = (hour: number): string => {
     if (config.rate.seasonality === 'none') return 'all'
     const hod = ((hour % 24) + 24) % 24
-    if (config.rate.seasonality === 'hour-of-day') return String(hod)
+    if (config.rate.seasonality === 'hour-of-day') return BUCKET_NAMES[hod] ?? String(hod)
     // 1970-01-01 was a Thursday: day 0 of the epoch is weekday 4.
     const dow = (Math.floor(hour / 24) + 4) % 7
-    return String(dow * 24 + hod)
+    return BUCKET_NAMES[dow * 24 + hod] ?? String(dow * 24 + hod)
   }
 
   function finding(p: string, pr: Principal, ep: Episode): AccessFinding {
@@ -849,7 +853,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     for (const { e, t, subs } of work) {
       if (e.objectRef?.resource !== 'secrets') continue
       for (const s of subs) {
-        const st = states.get(s.p)
+        const st = s.st
         if (st === undefined || due.has(s.p) || t - st.grantsAtMs < GRANT_REFRESH_MS || wall - st.grantsWallMs < GRANT_REFRESH_WALL_MS) continue
         due.set(s.p, { st, t, hashes: grantHashes(s.p, s.groups) })
       }
@@ -871,7 +875,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     await store.putFacts(facts, config.stateTtlMs)
   }
 
-  async function observeAs(c: Ctx): Promise<void> {
+  /**
+   * A promise only where the rule reads the store: two events in three are not secret reads, and awaiting an async
+   * function for each of them cost a promise and a trip through the microtask queue per event.
+   */
+  function observeAs(c: Ctx): Promise<void> | undefined {
     const { e, st, pr, t } = c
     if (t < st.core.last - config.episodeGapMs) {
       // Far older than what this principal already did: out of order beyond repair for windows; counted, not learned.
@@ -894,9 +902,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         report(c, 'anonymous-secret-access', denied ? 'medium' : 'critical', { ns, item: `${ns ?? '*'}/${o?.name ?? '*'}`, base: { expected: 'none' } })
         return
       }
-      if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) await refreshGrants(c)
-      await secretRead(c, ns, denied)
-      return
+      if (!denied && st.grantsAtMs === Number.NEGATIVE_INFINITY) return refreshGrants(c).then(() => secretRead(c, ns, denied))
+      return secretRead(c, ns, denied)
     }
     if (denied || (code !== undefined && code >= 400)) return
     if (core && resource === 'secrets' && o?.subresource === undefined && ns !== undefined && o?.name !== undefined && ['update', 'patch'].includes(e.verb)) {
@@ -917,9 +924,9 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     }
     if (core && resource === 'pods' && (o?.subresource === 'exec' || o?.subresource === 'attach')) {
       if (pr.kind === 'controller') return
-      const mounts = await podMounts(ns ?? '', o?.name ?? '')
-      unusualOp(c, 'op:exec', 'pod-exec', mounts ? 'high' : 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}${mounts ? ' (mounts secrets)' : ''}`)
-      return
+      return podMounts(ns ?? '', o?.name ?? '').then((mounts) =>
+        unusualOp(c, 'op:exec', 'pod-exec', mounts ? 'high' : 'medium', ns, `${ns ?? ''}/${o?.name ?? ''}${mounts ? ' (mounts secrets)' : ''}`)
+      )
     }
     if (core && resource === 'pods' && o?.subresource === undefined && (e.verb === 'create' || e.verb === 'update')) {
       const body = e.responseObject ?? e.requestObject
@@ -943,7 +950,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       resource !== undefined &&
       ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].includes(resource)
     )
-      await rbac(c, resource)
+      return rbac(c, resource)
   }
 
   /** Whether the pod mounts secrets: recorded by its name, or by its generateName when its create was recorded without the response. */
@@ -1015,10 +1022,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     const groups = all.length > 64 ? all.slice(0, 64) : all
     const iu = e.impersonatedUser as { username?: unknown; groups?: unknown } | undefined
     const imp = typeof iu?.username === 'string' ? clip(iu.username) : undefined
-    const out = [{ p: user, groups, user, imp }]
+    const out: Subject[] = [{ p: user, groups, user, imp, st: undefined }]
     if (imp !== undefined && imp !== user) {
       const ig = Array.isArray(iu?.groups) ? (iu.groups as unknown[]).filter((g): g is string => typeof g === 'string') : []
-      out.push({ p: imp, groups: ig, user, imp })
+      out.push({ p: imp, groups: ig, user, imp, st: undefined })
     }
     return out
   }
@@ -1093,7 +1100,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
         }
         const subs = subjects(e)
         work.push({ e, t, subs })
-        for (const s of subs) if (!states.has(s.p) && !missing.has(s.p)) missing.set(s.p, t)
+        for (const s of subs) {
+          s.st = states.get(s.p)
+          if (s.st === undefined && !missing.has(s.p)) missing.set(s.p, t)
+        }
       }
       if (work.length === 0) return []
       if (learnUntil === undefined) learnUntil = (await store.learningStart(work[0]?.t ?? 0)) + config.learningPeriodMs
@@ -1103,13 +1113,14 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           const s = loaded.get(p)
           states.set(p, fromStored(s?.core, s?.known ?? [], t))
         }
+        for (const { subs } of work) for (const s of subs) s.st ??= states.get(s.p)
       }
       await prefetchGrants(work)
       const now = clock()
       for (const { e, t, subs } of work) {
         events++
         for (const s of subs) {
-          const st = states.get(s.p)
+          const st = s.st
           if (st === undefined) continue
           const who = whoOf(st, s.p, s.groups)
           if (who.allowed) continue
@@ -1117,7 +1128,8 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
           const c: Ctx = { p: s.p, pr: who.pr, st, e, t, user: s.user, imp: s.imp, groups: s.groups, signals: [], peers: who.peers }
           // The real user impersonating someone: an operation of its own.
           if (s.imp !== undefined && s.p === s.user) unusualOp(c, `op:impersonate:${s.imp}`, 'impersonation', 'medium', e.objectRef?.namespace, s.imp)
-          await observeAs(c)
+          const pending = observeAs(c)
+          if (pending !== undefined) await pending
         }
       }
       const after = clock()

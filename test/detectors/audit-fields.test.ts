@@ -3,11 +3,11 @@
 // the principal, once per value, and never carries the value.
 
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { childPath, spanAt, writeEvent } from '../../detectors/audit-fields.ts'
-import { createDetectorStage } from '../../detectors/detector-stage.ts'
+import { childPath, eventLine, spanAt, writeEvent } from '../../detectors/audit-fields.ts'
+import { auditScan, createDetectorStage } from '../../detectors/detector-stage.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import { decodeAudit } from '../../pipeline/audit-decode.ts'
@@ -16,8 +16,8 @@ import { findingSchema, TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import { safeParse } from '../../pipeline/schema.ts'
-import { FALCO_SAMPLES, handWrittenEvents } from '../support/audit-samples.ts'
-import { seededGen } from '../support/seed.ts'
+import { FALCO_SAMPLES, falcoEvents, handWrittenEvents } from '../support/audit-samples.ts'
+import { seededGen, seededRng } from '../support/seed.ts'
 
 const g = seededGen('audit-fields')
 const fingerprinter = createFingerprinter(g.base62(40))
@@ -208,4 +208,51 @@ test("a list response: the finding names the item's own object", async () => {
   assert.equal(found[0]?.source.object, 'ConfigMap shop/c')
   assert.equal(found[0]?.source.field, 'items[2].data.TOKEN')
   assert.equal(found[0]?.source.verb, 'list')
+})
+
+test('the line without spans is the line with them: every fixture event, its objects reordered and annotated, and random objects', () => {
+  const fixtures = join(import.meta.dirname, '..', 'fixtures', 'audit')
+  const lines = [
+    ...readdirSync(fixtures)
+      .filter((f) => f.endsWith('.jsonl'))
+      .flatMap((f) => readFileSync(join(fixtures, f), 'utf8').split('\n')),
+    ...falcoEvents().map((s) => s.line)
+  ].filter((l) => l.trim().startsWith('{'))
+  assert.ok(lines.length > 50, `${lines.length} fixture events`)
+  const events: Array<Record<string, unknown>> = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+  // The shapes writeEvent writes differently from JSON.stringify, each on its own.
+  const cm = { kind: 'ConfigMap', metadata: { name: 'a', namespace: 'b' }, data: { k: 'v' } }
+  events.push(
+    { requestObject: cm },
+    { requestObject: { ...cm, metadata: { ...cm.metadata, managedFields: [{ manager: 'kubectl' }] } } },
+    { requestObject: { ...cm, metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(cm) } } } },
+    { requestObject: { metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'not json' } } } },
+    { requestObject: { metadata: { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': ['in', 'a list'] } } } },
+    { '2': 'integer keys first', metadata: { x: 1 }, '1': ['é', '\u2028', '\ud800', null, 1.5e300, -0, true] },
+    { a: Object.create(null) as Record<string, unknown>, b: [undefined, { c: undefined }] }
+  )
+  const rng = seededRng('audit-fields-line')
+  const keys = ['metadata', 'managedFields', 'annotations', 'kubectl.kubernetes.io/last-applied-configuration', 'data', 'spec', 'a.b', '0', '"q"', 'é']
+  const value = (depth: number): unknown => {
+    const r = rng.int(depth > 3 ? 4 : 6)
+    if (r === 0) return rng.pick(['', 'x', '{"data":{"k":"v"}}', '\n"\\', '\u0000'])
+    if (r === 1) return rng.pick([0, -1.25, 1e21, true, false, null])
+    if (r === 2) return JSON.stringify({ metadata: { name: 'n' }, data: { k: 'v' } })
+    if (r === 3) return rng.pick(['s', 'metadata'])
+    if (r === 4) return Array.from({ length: rng.int(4) }, () => value(depth + 1))
+    const o: Record<string, unknown> = {}
+    for (let i = rng.int(5); i > 0; i--) o[rng.pick(keys)] = value(depth + 1)
+    return o
+  }
+  for (let i = 0; i < 3000; i++) events.push({ objectRef: { resource: 'configmaps' }, requestObject: value(0) })
+  for (const [i, e] of events.entries()) assert.equal(eventLine(e), writeEvent(e).line, `event ${i}`)
+})
+
+test('the spans of a scanned event are there when a finding asks for them, and map the line that was scanned', () => {
+  const cm = { kind: 'ConfigMap', metadata: { name: 'app', namespace: 'shop' }, data: { KEY: 'value' } }
+  const s = auditScan(envelope({ objectRef: { resource: 'configmaps', namespace: 'shop', name: 'app' }, requestObject: cm }))
+  assert.ok(s)
+  const line = s.chunk.lines[0] ?? ''
+  assert.equal(spanAt(s.spans, line.indexOf('"value"'))?.path, 'requestObject.data.KEY')
+  assert.equal(spanAt(s.spans, line.lastIndexOf('"shop"'))?.path, 'requestObject.metadata.namespace')
 })

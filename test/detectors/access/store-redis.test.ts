@@ -201,6 +201,30 @@ test('a trimmed set replaces the stored one; added items join it', async () => {
   assert.deepEqual((await store.load(['alice'])).get('alice')?.known, [])
 })
 
+test('1,203 facts written in script calls of 500: each field once, a first-time fact not overwritten, every hash with its TTL, after Redis lost the script too', async () => {
+  const client = connect()
+  const store = createRedisAccessStore(client, { prefix: `${prefix}f:` })
+  const facts = Array.from({ length: 1203 }, (_, i) => ({ hash: `peers:group-${i % 7}`, field: `s:ns-${i}/secret`, value: String(i) }))
+  await store.putFacts([...facts, { hash: 'issued', field: 'sa', value: '1', ifAbsent: true }], 60_000)
+  await client.script('FLUSH')
+  await store.putFacts(
+    [
+      { hash: 'issued', field: 'sa', value: '2', ifAbsent: true },
+      { hash: 'peers:group-0', field: 's:ns-0/secret', value: 'again' }
+    ],
+    60_000
+  )
+  for (let g = 0; g < 7; g++) {
+    const h = await store.getFacts(`peers:group-${g}`)
+    const want = Object.fromEntries(facts.filter((_, i) => i % 7 === g).map((f) => [f.field, f.value]))
+    if (g === 0) want['s:ns-0/secret'] = 'again'
+    assert.deepEqual(h, want, `group-${g}`)
+    const ttl = await client.pttl(`${prefix}f:f:peers:group-${g}`)
+    assert.ok(ttl > 0 && ttl <= 60_000, `group-${g} TTL ${ttl}`)
+  }
+  assert.equal(await store.getFact('issued', 'sa'), '1')
+})
+
 test('a Redis that lost its scripts is sent them again', async () => {
   const client = connect()
   const store = createRedisAccessStore(client, { prefix: `${prefix}c:` })
