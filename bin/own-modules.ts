@@ -28,8 +28,10 @@ export function ownModulesResolver(root: string): ResolveHookSync {
     }
     // A bare specifier of a package (not a builtin, a path or a URL), without import attributes: what Node
     // answered for one of the package's modules it answers for all of them under the same conditions (the
-    // package has no node_modules of its own below its root).
-    if (/^[@a-z]/.test(specifier) && !specifier.includes(':') && Object.keys(context.importAttributes).length === 0) {
+    // package has no node_modules of its own below its root). A require() (createRequire, for yaml) comes
+    // without importAttributes at all.
+    const attributes: object | undefined = context.importAttributes
+    if (/^[@a-z]/.test(specifier) && !specifier.includes(':') && (attributes === undefined || Object.keys(attributes).length === 0)) {
       const key = `${specifier}\u0000${context.conditions.join()}`
       const known = dependencies.get(key)
       if (known !== undefined) return { ...known, shortCircuit: true }

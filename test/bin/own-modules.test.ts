@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { ResolveFnOutput, ResolveHookContext } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { ownModulesResolver } from '../../bin/own-modules.ts'
 import { cli, repo } from '../support/cli.ts'
@@ -97,4 +100,38 @@ test('the installed entry loads the same modules, at the same URLs, as Node reso
   )
   assert.equal(askedBin, 'asked 2', 'only bin/own-modules.ts and bin/rules-bundle.ts, imported before the hooks are registered, reach the earlier hooks')
   assert.ok(Number(askedTs?.slice('asked '.length)) > 100, askedTs)
+})
+
+test('a require() of a dependency from the package (no import attributes in its context) resolves as Node resolves it', () => {
+  // createRequire(import.meta.url)('yaml') (config/load.ts, detectors/rule-file.ts) reaches the hook with
+  // importAttributes undefined.
+  const hook = ownModulesResolver(root)
+  const asked: string[] = []
+  const ask = (parentURL: string) =>
+    hook('yaml', { conditions: ['require', 'node'], importAttributes: undefined as unknown as Record<string, string>, parentURL }, (s) => {
+      asked.push(s)
+      return { url: 'file:///opt/leakwatch/node_modules/yaml/dist/index.js', format: 'commonjs' }
+    })
+  assert.equal(ask(`${root}config/load.ts`).url, 'file:///opt/leakwatch/node_modules/yaml/dist/index.js')
+  assert.equal(ask(`${root}detectors/rule-file.ts`).url, 'file:///opt/leakwatch/node_modules/yaml/dist/index.js')
+})
+
+test('the installed entry reads a YAML configuration and a YAML rule file as bin/leakwatch.ts does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-own-modules-'))
+  try {
+    writeFileSync(join(dir, 'leakwatch.yaml'), 'detector:\n  fingerprintKey: own-modules-test-fixed-fingerprint-key\n')
+    // An empty rule list: the schema's own error names it, where a YAML library that failed to load reads as a syntax error.
+    writeFileSync(join(dir, 'rules.yaml'), 'rules: []\n')
+    for (const args of [
+      ['scan', '--config', 'leakwatch.yaml', '/dev/null'],
+      ['scan', '--rules', 'rules.yaml', '/dev/null']
+    ]) {
+      const viaBin = await cli(args, { cwd: dir, entry: 'bin/leakwatch.js' })
+      const viaTs = await cli(args, { cwd: dir })
+      assert.doesNotMatch(viaTs.stderr, /not valid YAML/, viaTs.stderr)
+      assert.deepEqual({ code: viaBin.code, stderr: viaBin.stderr }, { code: viaTs.code, stderr: viaTs.stderr }, args.join(' '))
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
