@@ -12,8 +12,12 @@ import module from 'node:module'
 
 module.enableCompileCache?.()
 if (module.registerHooks !== undefined) {
-  const [{ ownModulesResolver }, { rulesBundleLoader }] = await Promise.all([import('./own-modules.ts'), import('./rules-bundle.ts')])
-  const root = new URL('../', import.meta.url).href
-  module.registerHooks({ resolve: ownModulesResolver(root), load: rulesBundleLoader(`${root}detectors/rules/registry.ts`) })
+  // The hooks only save start-up time: where they cannot be registered (registerHooks is still a release
+  // candidate API, and a preloaded tool may wrap it), the command line loads the same modules without them.
+  try {
+    const [{ ownModulesResolver }, { rulesBundleLoader }] = await Promise.all([import('./own-modules.ts'), import('./rules-bundle.ts')])
+    const root = new URL('../', import.meta.url).href
+    module.registerHooks({ resolve: ownModulesResolver(root), load: rulesBundleLoader(`${root}detectors/rules/registry.ts`) })
+  } catch {}
 }
 await import('./leakwatch.ts')

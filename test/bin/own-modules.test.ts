@@ -135,3 +135,15 @@ test('the installed entry reads a YAML configuration and a YAML rule file as bin
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('where module.registerHooks throws, the installed entry runs without its hooks', async () => {
+  const breaks = `data:text/javascript,${encodeURIComponent('import m from "node:module"; m.registerHooks = () => { throw new Error("registerHooks unavailable") }')}`
+  const log = join(mkdtempSync(join(tmpdir(), 'lw-own-modules-')), 'empty.log')
+  writeFileSync(log, 'nothing to see\n')
+  try {
+    const run = await cli(['scan', log], { cwd: repo, node: ['--import', breaks], entry: 'bin/leakwatch.js' })
+    assert.deepEqual({ code: run.code, stderr: run.stderr }, { code: 0, stderr: '' })
+  } finally {
+    rmSync(join(log, '..'), { recursive: true, force: true })
+  }
+})
