@@ -55,6 +55,8 @@ export interface PodLogPath {
 
 // Namespaces and pod names are DNS names and cannot hold `_`, so the directory name splits unambiguously.
 const FILE = /^(\d+)\.log(\.\d{8}-\d{6})?$/
+/** How long a live file waits on a container directory that cannot be listed before it is read all the same. */
+const UNLISTABLE_HOLD_MS = 60_000
 
 export function parsePodLogPath(rel: string): PodLogPath | undefined {
   const [dir, container, file] = rel.split('/')
@@ -127,6 +129,8 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
   const validAfter = new WeakMap<TailFile, string>()
   // Container directories to list again at the next cycle, the cached listing notwithstanding.
   const relist = new Set<string>()
+  // Container directory whose readdir fails (EMFILE, EIO, …) → when it first failed, until one succeeds.
+  const unlistable = new Map<string, number>()
 
   async function entries(dir: string): Promise<Dirent[]> {
     try {
@@ -136,11 +140,38 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     }
   }
 
-  /** The log files of one container directory (`<ns>_<pod>_<uid>/<container>`), as paths relative to config.path. */
-  async function containerFiles(dir: string, listed: Map<string, number>, shown: Map<string, string[]>): Promise<string[]> {
-    listed.set(dir, ++tick)
+  /**
+   * The log files of one container directory (`<ns>_<pod>_<uid>/<container>`), as paths relative to config.path;
+   * undefined when it could not be read (EMFILE, EIO, …). Such a directory does not count as listed: a live file it
+   * holds is not let be read on a listing that showed none of its rotated copies.
+   */
+  async function containerFiles(dir: string, listed: Map<string, number>, shown: Map<string, string[]>): Promise<string[] | undefined> {
+    const at = ++tick
+    let dirents: Dirent[]
+    try {
+      dirents = await readdir(join(config.path, dir), { withFileTypes: true })
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      // Gone, or not a directory: nothing is there to follow.
+      if (code === 'ENOENT' || code === 'ENOTDIR') dirents = []
+      else {
+        let since = unlistable.get(dir)
+        if (since === undefined) {
+          since = now()
+          unlistable.set(dir, since)
+          log.warn({ dir, code }, 'cannot list container log directory')
+        }
+        // What it showed last stands; and a live file is not held for ever on a directory that stays unreadable.
+        const last = dirFiles.get(dir)
+        if (last !== undefined) shown.set(dir, last)
+        if (now() - since >= UNLISTABLE_HOLD_MS) listed.set(dir, at)
+        return undefined
+      }
+    }
+    unlistable.delete(dir)
+    listed.set(dir, at)
     const files: string[] = []
-    for (const f of await entries(join(config.path, dir))) {
+    for (const f of dirents) {
       if (!FILE.test(f.name)) continue
       // With docker (cri-dockerd) the kubelet links these names to the json-file logs: follow the link.
       if (
@@ -167,7 +198,12 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       relist.clear()
       const files = listing.files
       const fresh: string[] = []
-      for (const dir of dirs) for (const f of await containerFiles(dir, dirListed, dirFiles)) fresh.push(f)
+      for (const dir of [...dirs]) {
+        const found = await containerFiles(dir, dirListed, dirFiles)
+        // Unreadable now: what the listing had of it stays.
+        if (found === undefined) dirs.delete(dir)
+        else for (const f of found) fresh.push(f)
+      }
       const keep = files.filter((f) => !dirs.has(f.slice(0, f.lastIndexOf('/'))))
       // Not splice(0, n, ...keep): a node's listing can exceed the number of arguments a call may take.
       files.length = 0
@@ -188,13 +224,16 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       pods.add(podDir.name)
       for (const c of await entries(join(config.path, podDir.name))) {
         if (!c.isDirectory()) continue
-        for (const f of await containerFiles(`${podDir.name}/${c.name}`, listed, shown)) files.push(f)
+        const dir = `${podDir.name}/${c.name}`
+        // Unreadable now: what it showed last stays listed, so its finished files are not forgotten.
+        for (const f of (await containerFiles(dir, listed, shown)) ?? shown.get(dir) ?? []) files.push(f)
       }
     }
     dirListed = listed
     dirFiles = shown
     // Streams and waits of pods whose directory the kubelet removed are forgotten.
     for (const k of firstSeen.keys()) if (!pods.has(k)) firstSeen.delete(k)
+    for (const d of unlistable.keys()) if (!pods.has(d.slice(0, d.indexOf('/')))) unlistable.delete(d)
     const present = new Set<string>()
     for (const p of pods) {
       const [ns, pod] = p.split('_')

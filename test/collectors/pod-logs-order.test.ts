@@ -8,6 +8,8 @@
 
 import assert from 'node:assert/strict'
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import fsp from 'node:fs/promises'
+import { syncBuiltinESMExports } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
@@ -39,7 +41,7 @@ const seqOf = (text: string): number => {
 }
 
 /** A collector whose every publish waits until the test lets it through. */
-function gated(t: TestContext, config: PodLogsConfig, io?: TailIo, chunks: LogChunk[] = []) {
+function gated(t: TestContext, config: PodLogsConfig, io?: TailIo, chunks: LogChunk[] = [], now?: () => number) {
   const waiting: Array<() => void> = []
   let open = false
   let calls = 0
@@ -51,7 +53,8 @@ function gated(t: TestContext, config: PodLogsConfig, io?: TailIo, chunks: LogCh
     },
     logger: silentLogger(),
     metrics: createMetrics(),
-    ...(io === undefined ? {} : { io })
+    ...(io === undefined ? {} : { io }),
+    ...(now === undefined ? {} : { now })
   })
   const ac = new AbortController()
   const running = collector.start(ac.signal)
@@ -445,4 +448,69 @@ test('two rotations while an older copy is being delivered, the first copy compr
   rotate(live, '20250101-000002', lines(10_021, 10_030))
   r.release(true)
   await assertNumbered(r, 10_030)
+})
+
+// readdir of one container directory failing once (EMFILE: the collector holds a descriptor per followed file), at
+// the listing that was to let the new 0.log be read. pod-logs.ts imports readdir from node:fs/promises: the builtin's
+// binding is swapped for one that fails for that directory when armed (module.syncBuiltinESMExports).
+let failReaddir: ((dir: string) => boolean) | undefined
+const realReaddir = fsp.readdir
+fsp.readdir = ((dir: Parameters<typeof realReaddir>[0], ...rest: unknown[]) => {
+  if (failReaddir?.(String(dir)) === true)
+    return Promise.reject(Object.assign(new Error(`EMFILE: too many open files, scandir '${String(dir)}'`), { code: 'EMFILE' }))
+  return (realReaddir as (...a: unknown[]) => Promise<unknown>)(dir, ...rest)
+}) as typeof realReaddir
+syncBuiltinESMExports()
+
+test("first start, 0.log rotated before the tailer's stat of it, the container directory's next readdir failing once: the copy still goes first", async (t) => {
+  const w = workspace('race-readdir-fails')
+  const live = join(w.app, '0.log')
+  writeFileSync(live, lines(1, 10))
+  const fs = changeAt(live, 'stat', () => {
+    appendFileSync(live, lines(11, 160))
+    rotate(live, '20250101-000001', lines(161, 210))
+  })
+  let failed = false
+  failReaddir = (dir) => {
+    if (failed || !fs.changed() || dir !== w.app) return false
+    failed = true
+    return true
+  }
+  t.after(() => {
+    failReaddir = undefined
+  })
+  const r = gated(t, config(w.pods, w.dir), fs.io)
+  r.release(true)
+  await waitFor(() => failed, 'the failed readdir')
+  await assertNumbered(r, 210)
+})
+
+test('a container directory that stays unreadable holds its new live file a minute, not for ever', async (t) => {
+  const w = workspace('readdir-keeps-failing')
+  const live = join(w.app, '0.log')
+  writeFileSync(live, lines(1, 10))
+  let offset = 0
+  let failures = 0
+  // The directory is listed once (0.log); every later readdir of it fails.
+  let listedOnce = false
+  failReaddir = (dir) => {
+    if (dir !== w.app) return false
+    if (!listedOnce) {
+      listedOnce = true
+      return false
+    }
+    failures++
+    return true
+  }
+  t.after(() => {
+    failReaddir = undefined
+  })
+  // 0.log is replaced before the tailer's look at it, so the file it follows waits for a listing of the directory.
+  const fs = changeAt(live, 'stat', () => rotate(live, '20250101-000001', lines(1, 10)))
+  const r = gated(t, config(w.pods, w.dir), fs.io, [], () => Date.now() + offset)
+  r.release(true)
+  await waitFor(() => failures >= 3, 'readdir failing at each cycle')
+  assert.equal(r.numbering().size, 0, 'held while the directory cannot be listed')
+  offset = 60_000
+  await waitFor(() => r.numbering().size >= 10, 'the live file read once the directory stayed unreadable for a minute')
 })
