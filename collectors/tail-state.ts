@@ -102,7 +102,11 @@ export function position(t: FilePosition): FilePosition {
 export function restore<F extends FileState>(s: TailState<F>, data: CheckpointData, firstRun: boolean): void {
   s.firstRun = firstRun
   s.checkpointFiles = data.files
-  s.saved = new Map([...(data.moved ?? []), ...Object.values(data.files)].map((p) => [idOf(p), { pos: p, gen: 0 }]))
+  // Carried over as `moved` already: kept through this run's first listing only (gen -1), so that positions of files
+  // gone for good do not pile up in a collector that keeps restarting before its second listing.
+  s.saved = new Map()
+  for (const p of data.moved ?? []) s.saved.set(idOf(p), { pos: p, gen: -1 })
+  for (const p of Object.values(data.files)) s.saved.set(idOf(p), { pos: p, gen: 0 })
   for (const p of data.finished ?? []) s.done.set(idOf(p), { pos: p, gen: 0 })
 }
 

@@ -30,7 +30,8 @@ export interface CheckpointData {
   finished?: FilePosition[]
   /**
    * Positions loaded at the last start whose file no listing has shown again yet (renamed while the collector was
-   * down, and missed by its first listing): resumed where the file turns up, if its head still matches.
+   * down, and missed by its first listing): resumed where the file turns up, if its head still matches. Carried
+   * over one restart only: the next run keeps them through its first listing.
    */
   moved?: FilePosition[]
 }

@@ -22,6 +22,7 @@ import {
   restore,
   snapshot
 } from '../../collectors/tail-state.ts'
+import type { CheckpointData } from '../../pipeline/checkpoint.ts'
 
 const listed = (rel: string, ino: number, size: number, rotated = false): Listed => ({ rel, rotated, st: { dev: 1, ino, size } })
 
@@ -186,4 +187,22 @@ test('a checkpointed position whose file no second listing shows is dropped', ()
   assert.equal(s.saved.size, 1, 'kept through the first listing')
   endListing(s, ['other.log'])
   assert.equal(s.saved.size, 0)
+})
+
+test('moved positions are carried over one restart, not for ever: a collector restarting before its second listing keeps a bounded checkpoint', () => {
+  // Each run: restored, a first listing that shows none of the checkpoint's files (all gone), a checkpoint written, a crash.
+  let data: CheckpointData = { version: 1, files: {} }
+  const sizes: number[] = []
+  for (let run = 0; run < 6; run++) {
+    const s = createTailState<FileState>('beginning')
+    restore(s, data, false)
+    beginCycle(s)
+    // This run follows one file of its own, gone by the next run.
+    const own = arrive(s, listed(`run${run}.log`, 100 + run, 50), true)
+    assert.equal(own.kind, 'follow')
+    endListing(s, [`run${run}.log`])
+    data = snapshot(s, undefined)
+    sizes.push(data.moved?.length ?? 0)
+  }
+  assert.deepEqual(sizes, [0, 1, 1, 1, 1, 1], "the previous run's file only")
 })
