@@ -12,6 +12,10 @@
 // import.meta, a loop between provider files) makes `bundleRegistry` return undefined and the registry
 // loads file by file as written, so a new rule can never be lost to the bundle; a test holds every
 // built-in provider file to the bundled shape and the bundle to the same rules.
+//
+// A stack through a rule's code names registry.ts at a line of the bundle; the bundle carries a source map,
+// so with NODE_OPTIONS=--enable-source-maps it names the rule file and line. Not turned on by the entry:
+// Node's source map support cost ~10 ms of CPU per start (more than this bundle saves).
 
 import { readFileSync } from 'node:fs'
 import type { LoadHookSync } from 'node:module'
@@ -31,6 +35,9 @@ interface Parsed {
   imports: Array<{ from: string; spec: string; bindings: string[] }>
   exported: string[]
   body: string
+  /** The line of the file (1-based) where `body`'s first line is, and how many lines of the head (imports taken out) precede it. */
+  bodyLine: number
+  headLines: number
 }
 
 /** A provider file's imports, exports and code with both taken out; undefined outside the bundled shape. */
@@ -84,7 +91,11 @@ function parse(url: string, text: string, resolve: (from: string) => string): Pa
     from = at + 1 + 'export '.length
   }
   body += source.slice(from)
-  return { url, imports, exported, body: rest.trim() === '' ? body : `${rest}\n${body}` }
+  // `source` starts with a newline: the count of those before `head` is the file's line (1-based) at `head`.
+  let bodyLine = 0
+  for (let i = source.indexOf('\n'); i >= 0 && i < head; i = source.indexOf('\n', i + 1)) bodyLine++
+  const kept = rest.trim() === ''
+  return { url, imports, exported, body: kept ? body : `${rest}\n${body}`, bodyLine, headLines: kept ? 0 : rest.split('\n').length }
 }
 
 /**
@@ -156,7 +167,9 @@ function bundle(registry: string): string | undefined {
   const scope = new Map<string, string>([...files.keys()].map((url, i) => [url, `__provider${i}`]))
   const out: string[] = []
   const head: string[] = []
-  for (const file of order) {
+  // Each line of `out`: the provider file (index in `order`) and line it comes from, for the source map.
+  const origin: Array<readonly [number, number] | undefined> = []
+  for (const [n, file] of order.entries()) {
     const parts: string[] = []
     for (const i of file.imports) {
       let name = scope.get(i.from)
@@ -170,10 +183,49 @@ function bundle(registry: string): string | undefined {
       }
       parts.push(`const { ${i.bindings.join(', ')} } = ${name}`)
     }
-    out.push(`// ${file.url}`, `const ${scope.get(file.url)} = (() => {`, ...parts, file.body, `return { ${file.exported.join(', ')} }`, '})()')
+    out.push(`// ${file.url}`, `const ${scope.get(file.url)} = (() => {`, ...parts)
+    for (let i = 0; i < 2 + parts.length; i++) origin.push(undefined)
+    const bodyLines = file.body.split('\n')
+    for (let i = 0; i < bodyLines.length; i++) origin.push([n, i < file.headLines ? 1 : file.bodyLine + i - file.headLines])
+    out.push(...bodyLines, `return { ${file.exported.join(', ')} }`, '})()')
+    origin.push(undefined, undefined)
   }
   for (const { local, url } of providers) out.push(`const ${local} = ${scope.get(url)}.rules`)
-  return [...head, ...out, ...rest].join('\n')
+  const text = [...head, ...out, ...rest]
+  const map = sourceMap(
+    order.map((f) => f.url),
+    [...head.map(() => undefined), ...origin]
+  )
+  return `${text.join('\n')}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}`
+}
+
+/**
+ * A source map (v3) from the bundle's lines to the provider files': with source maps on, a stack trace through a
+ * rule's code names its file and line, not a line of registry.ts the file does not have. One segment per line, at
+ * its first column.
+ */
+function sourceMap(sources: string[], origin: ReadonlyArray<readonly [number, number] | undefined>): string {
+  const vlq = (n: number): string => {
+    let v = n < 0 ? (-n << 1) | 1 : n << 1
+    let s = ''
+    do {
+      let digit = v & 31
+      v >>>= 5
+      if (v > 0) digit |= 32
+      s += 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[digit]
+    } while (v > 0)
+    return s
+  }
+  let source = 0
+  let line = 0
+  const mappings = origin.map((o) => {
+    if (o === undefined) return ''
+    const segment = `A${vlq(o[0] - source)}${vlq(o[1] - 1 - line)}A`
+    source = o[0]
+    line = o[1] - 1
+    return segment
+  })
+  return JSON.stringify({ version: 3, sources, names: [], mappings: mappings.join(';') })
 }
 
 /** The load hook that serves `registry` (a file: URL) bundled, and everything else as Node loads it. */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { bundleRegistry } from '../../bin/rules-bundle.ts'
 import type { Rule } from '../../detectors/rule.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
@@ -126,4 +127,78 @@ test('the installed entry loads the built-in rules as one module and finds what 
       .map((l) => ({ ...(JSON.parse(l) as Record<string, unknown>), detectedAt: undefined }))
   assert.ok(findings(viaBin.stdout).length > BUILTIN_RULES.length / 2, 'most rules found their example')
   assert.deepEqual(findings(viaBin.stdout), findings(viaTs.stdout))
+})
+
+/** The bundle's source map, decoded: bundle line (0-based) → [provider file URL, its line (1-based)]. */
+function decodeMap(source: string): Map<number, [string, number]> {
+  const url = /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)$/.exec(source)
+  assert.ok(url !== null, 'a source map at the end of the bundle')
+  const map = JSON.parse(Buffer.from(url[1] ?? '', 'base64').toString('utf8')) as { sources: string[]; mappings: string }
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  const out = new Map<number, [string, number]>()
+  let src = 0
+  let line = 0
+  for (const [g, segments] of map.mappings.split(';').entries()) {
+    if (segments === '') continue
+    const values: number[] = []
+    let v = 0
+    let shift = 0
+    for (const ch of segments.split(',')[0] ?? '') {
+      const d = B64.indexOf(ch)
+      v += (d & 31) << shift
+      shift += 5
+      if ((d & 32) === 0) {
+        values.push(v & 1 ? -(v >>> 1) : v >>> 1)
+        v = 0
+        shift = 0
+      }
+    }
+    src += values[1] ?? 0
+    line += values[2] ?? 0
+    out.set(g, [map.sources[src] ?? '', line + 1])
+  }
+  return out
+}
+
+test("the bundle's source map names each line's rule file and line: every mapped line is that line of that file", () => {
+  const source = bundleRegistry(registry)
+  assert.ok(source !== undefined)
+  const lines = source.split('\n')
+  const files = new Map<string, string[]>()
+  let checked = 0
+  for (const [g, [url, line]] of decodeMap(source)) {
+    let text = files.get(url)
+    if (text === undefined) {
+      text = readFileSync(fileURLToPath(url), 'utf8').split('\n')
+      files.set(url, text)
+    }
+    const bundled = lines[g] ?? ''
+    const original = text[line - 1] ?? ''
+    // The head's leftovers (comments, blank lines where imports were) map to line 1; an `export ` is taken off.
+    if (line === 1 && !original.startsWith('export ')) continue
+    assert.ok(
+      bundled === original || `export ${bundled}` === original,
+      `bundle line ${g + 1} mapped to ${url}:${line}: ${JSON.stringify(bundled)} vs ${JSON.stringify(original)}`
+    )
+    checked++
+  }
+  assert.ok(checked > 5000, `${checked} lines checked`)
+})
+
+test("with --enable-source-maps, an error thrown in a bundled rule's code is reported at its rule file's line", () => {
+  const script = [
+    'import module from "node:module"',
+    `const { ownModulesResolver } = await import(${JSON.stringify(new URL('../../bin/own-modules.ts', import.meta.url).href)})`,
+    `const { rulesBundleLoader } = await import(${JSON.stringify(new URL('../../bin/rules-bundle.ts', import.meta.url).href)})`,
+    `const root = ${JSON.stringify(pathToFileURL(repo).href)}`,
+    'module.registerHooks({ resolve: ownModulesResolver(root), load: rulesBundleLoader(`${root}detectors/rules/registry.ts`) })',
+    'const { BUILTIN_RULES } = await import(`${root}detectors/rules/registry.ts`)',
+    'try { BUILTIN_RULES.find((r) => r.id === "github-pat-classic").validate(undefined) } catch (e) { process.stdout.write(e.stack.split("\\n")[1]) }'
+  ].join('\n')
+  const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], { encoding: 'utf8' })
+  assert.equal(run.status, 0, run.stderr)
+  const github = readFileSync(join(repo, 'detectors/rules/github.ts'), 'utf8').split('\n')
+  const line = github.findIndex((l) => l.includes("token.indexOf('_')")) + 1
+  assert.ok(line > 0)
+  assert.match(run.stdout, new RegExp(`githubChecksumValid \\(.*detectors/rules/github\\.ts:${line}:`))
 })
