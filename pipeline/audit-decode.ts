@@ -23,6 +23,7 @@
 // in `rejected` and the rest of the list is kept (nothing else in a batch is
 // lost). Messages name the reason and the position, never the content.
 
+import { boundNesting } from './audit-nesting.ts'
 import { LeakwatchError } from './errors.ts'
 import type { AuditEnvelope } from './events.ts'
 import { auditEventSchema } from './events.ts'
@@ -293,7 +294,7 @@ function toEvent(v: unknown, what: string): AuditEvent {
   e.apiVersion = 'audit.k8s.io/v1'
   const r = safeParse(auditEventSchema, e)
   if (!r.ok) throw new Invalid('invalid-event', `${what} is not an audit event: ${formatIssues(r.issues.slice(0, 3)).slice(0, 300)}`)
-  return r.value
+  return boundNesting(r.value)
 }
 
 // ---- GKE ------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { createKnownSecretDetector, previewOf } from '../../detectors/known-secr
 import { createKnownSecretIndex } from '../../detectors/known-secrets/index.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
+import { decodeAudit } from '../../pipeline/audit-decode.ts'
 import type { AuditEnvelope, Finding, LogChunk } from '../../pipeline/events.ts'
 import { auditEnvelopeSchema, findingSchema, TOPICS } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
@@ -135,6 +136,24 @@ test("a known value leaked into a ConfigMap, a Pod env and an annotation is foun
   // The rest of a Secret's event is still scanned: a value pasted into its request URI is a leak.
   const uri = audit({ verb: 'get', objectRef: secretRef, requestURI: `/api/v1/namespaces/shop/secrets/db?note=${encodeURIComponent(pw)}` })
   assert.equal((await findings(stage, record(TOPICS.audit, uri))).length, 1)
+})
+
+test('a value leaked at the bottom of an object nested 9,000 deep is found; the event neither fails the batch nor hides the others', async () => {
+  const { index, stage } = setup()
+  const pw = g.password()
+  index.set({ source: 'kubernetes', namespace: 'shop', name: 'db', key: 'password' }, Buffer.from(pw))
+  const depth = 9_000
+  const body = `{"kind":"Event","auditID":"deep","stage":"ResponseComplete","verb":"create","user":{"username":"mallory"},"objectRef":{"resource":"widgets","apiGroup":"example.com","namespace":"shop","name":"w"},"requestObject":{"spec":${'{"a":['.repeat(depth)}{"password":${JSON.stringify(pw)}}${']}'.repeat(depth)}}}`
+  const [deep] = decodeAudit(body, { maxBytes: body.length + 1 }).events
+  assert.ok(deep !== undefined)
+  const shallow = audit({
+    objectRef: { resource: 'configmaps', namespace: 'shop', name: 'app-config', apiVersion: 'v1' },
+    requestObject: { kind: 'ConfigMap', data: { DB_PASSWORD: pw } }
+  })
+  const found = await findings(stage, record(TOPICS.audit, audit({ ...deep })), record(TOPICS.audit, shallow))
+  assert.equal(found.length, 2, JSON.stringify(found.map((f) => f.stream)))
+  assert.deepEqual(found.map((f) => f.stream).sort(), ['audit/prod-eu/configmaps/shop/app-config', 'audit/prod-eu/widgets/shop/w'])
+  for (const f of found) assert.ok(!JSON.stringify(f).includes(pw))
 })
 
 test('tokens that legitimately cross the API (TokenRequest responses, TokenReviews) are not pattern findings', async () => {

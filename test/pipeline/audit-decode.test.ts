@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { auditDecodeReason, decodeAudit } from '../../pipeline/audit-decode.ts'
+import { FLATTENED_ANNOTATION, MAX_AUDIT_NESTING } from '../../pipeline/audit-nesting.ts'
 import { isLeakwatchError } from '../../pipeline/errors.ts'
 import { falcoEvents, handWrittenEvents } from '../support/audit-samples.ts'
 import { seededRng } from '../support/seed.ts'
@@ -263,6 +264,37 @@ test('linear work: a 10,000-event list and a deeply nested object decode without
   assert.ok(performance.now() - t0 < 20_000)
   const deep = `{"kind":"Event","auditID":"d","stage":"ResponseComplete","verb":"get","user":{},"requestObject":${'['.repeat(5000)}${']'.repeat(5000)}}`
   assert.equal(decodeAudit(deep).events.length, 1)
+})
+
+test('an object nested deeper than JSON.stringify can write (the API server accepts 10,000 levels) is flattened below MAX_AUDIT_NESTING, every leaf kept', () => {
+  const depth = 9_000
+  const leaf = 'the-leaf-value'
+  const deep = `{"kind":"Event","auditID":"d","stage":"ResponseComplete","verb":"create","user":{"username":"u"},"requestObject":{"spec":${'{"a":['.repeat(depth)}{"v":"${leaf}","n":1}${']}'.repeat(depth)}}}`
+  // Without the bound the codec's JSON.stringify of this event throws RangeError and the whole batch fails.
+  const [e] = decodeAudit(deep, { maxBytes: deep.length + 1 }).events
+  assert.ok(e !== undefined)
+  const written = JSON.stringify(e)
+  assert.ok(written.includes(leaf))
+  assert.equal(e.annotations?.[FLATTENED_ANNOTATION], 'requestObject')
+  // The kept levels are untouched; the flattened subtree holds each leaf once, under the end of its path.
+  let node: unknown = (e.requestObject as { spec: unknown }).spec
+  let levels = 1
+  while (typeof node === 'object' && node !== null && 'a' in node) {
+    node = (node as { a: unknown[] }).a[0]
+    levels += 2
+  }
+  assert.ok(levels < MAX_AUDIT_NESTING && levels > MAX_AUDIT_NESTING - 4, `kept ${levels} levels`)
+  const flat = Object.entries(node as Record<string, unknown>)
+  assert.deepEqual(
+    flat.map(([, v]) => v),
+    [leaf, 1]
+  )
+  for (const [k] of flat) assert.ok(k.length <= 257 && /\.a\[0\]\.[vn]$/.test(k), k)
+  // Shallow objects (every fixture) are not touched: see 'the real log backend' above.
+  const shallow = decodeAudit('{"kind":"Event","auditID":"s","stage":"ResponseComplete","verb":"get","user":{},"requestObject":{"a":{"b":[1,{"c":"d"}]}}}')
+    .events[0]
+  assert.deepEqual(shallow?.requestObject, { a: { b: [1, { c: 'd' }] } })
+  assert.equal(shallow?.annotations, undefined)
 })
 
 test('mutated bodies (seeded): every outcome is events or LW_ERR_AUDIT_INVALID, never another error', () => {
