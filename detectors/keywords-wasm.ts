@@ -36,6 +36,11 @@ const END = 0x0b
 const BR = 0x0c
 const BR_IF = 0x0d
 const I32 = 0x7f
+const EQZ = 0x45
+const NE = 0x47
+const LE_S = 0x4c
+const EQ = 0x46
+const GE_S = 0x4e
 
 // Parameters, then locals.
 const TBL = 0
@@ -133,16 +138,83 @@ const BODY = [
   END
 ]
 
+// runs(cls, bytes, len, out) → (start, end) pairs of findBase64Runs (keywords.ts) over bytes[0, len), at `out`.
+// Parameters, then locals.
+const B_CLS = 0
+const B_BYTES = 1
+const B_LEN = 2
+const B_OUT = 3
+const LAST = 4
+const P = 5
+const RS = 6
+const RE = 7
+const MX = 8
+const K = 9
+const RN = 10
+const PD = 11
+const MIN_RUN = 24
+const PAD = 0x3d
+
+/** K = class of bytes[pos + delta]. */
+const classAt = (pos: number, delta: number): number[] => [
+  ...get(B_CLS),
+  ...[...get(B_BYTES), ...get(pos), ADD, ...(delta === 0 ? [] : [...num(delta), ADD]), LOAD8_U, 0, 0],
+  ADD,
+  LOAD8_U,
+  0,
+  0,
+  ...set(K)
+]
+
+/** The same skip-ahead walk as findBase64Runs, whose comment says why it reads so few bytes. */
+const RUNS_BODY = [
+  ...[1, 8, I32],
+  ...[...num(-1), ...set(LAST)],
+  ...[BLOCK, VOID, LOOP, VOID],
+  ...[...get(LAST), ...num(MIN_RUN), ADD, TEE, P, ...get(B_LEN), GE_S, BR_IF, 1],
+  ...classAt(P, 0),
+  ...[...get(K), EQZ, IF, VOID, ...get(P), ...set(LAST), BR, 1, END],
+  ...[...get(P), ...set(RS), ...get(K), ...set(MX)],
+  // Back from the probe while the bytes are in the alphabet, not past `last`.
+  ...[BLOCK, VOID, LOOP, VOID],
+  ...[...get(RS), ...num(1), SUB, ...get(LAST), LE_S, BR_IF, 1],
+  ...classAt(RS, -1),
+  ...[...get(K), EQZ, BR_IF, 1],
+  ...[...get(MX), ...get(K), OR, ...set(MX), ...get(RS), ...num(1), SUB, ...set(RS), BR, 0, END, END],
+  // Forward from the probe to the end of the run.
+  ...[...get(P), ...num(1), ADD, ...set(RE)],
+  ...[BLOCK, VOID, LOOP, VOID],
+  ...[...get(RE), ...get(B_LEN), GE_U, BR_IF, 1],
+  ...classAt(RE, 0),
+  ...[...get(K), EQZ, BR_IF, 1],
+  ...[...get(MX), ...get(K), OR, ...set(MX), ...get(RE), ...num(1), ADD, ...set(RE), BR, 0, END, END],
+  ...[...get(RE), ...get(RS), SUB, ...num(MIN_RUN), GE_U, ...get(MX), ...num(7), EQ, AND, IF, VOID],
+  // Up to two '=' after it.
+  ...[...get(RE), ...set(PD)],
+  ...[BLOCK, VOID, LOOP, VOID],
+  ...[...get(PD), ...get(B_LEN), GE_U, BR_IF, 1],
+  ...[...get(PD), ...get(RE), SUB, ...num(2), GE_U, BR_IF, 1],
+  ...[...get(B_BYTES), ...get(PD), ADD, LOAD8_U, 0, 0, ...num(PAD), NE, BR_IF, 1],
+  ...[...get(PD), ...num(1), ADD, ...set(PD), BR, 0, END, END],
+  ...[...get(B_OUT), ...get(RN), ...num(2), SHL, ADD, ...get(RS), STORE, 2, 0],
+  ...[...get(B_OUT), ...get(RN), ...num(2), SHL, ADD, ...get(PD), STORE, 2, 4],
+  ...[...get(RN), ...num(2), ADD, ...set(RN)],
+  END,
+  ...[...get(RE), ...set(LAST), BR, 0, END, END],
+  ...[...get(RN), ...num(1), SHR_U],
+  END
+]
+
 const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content]
 const name = (s: string): number[] => [s.length, ...Buffer.from(s, 'latin1')]
 
 const MODULE = new Uint8Array([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32]),
+  ...section(1, [2, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]),
   ...section(2, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]),
-  ...section(3, [1, 0]),
-  ...section(7, [1, ...name('scan'), 0x00, 0]),
-  ...section(10, [1, ...uleb(BODY.length), ...BODY])
+  ...section(3, [2, 0, 1]),
+  ...section(7, [2, ...name('scan'), 0x00, 0, ...name('runs'), 0x00, 1]),
+  ...section(10, [2, ...uleb(BODY.length), ...BODY, ...uleb(RUNS_BODY.length), ...RUNS_BODY])
 ])
 
 const PAGE = 65536
@@ -155,35 +227,49 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
 }
 
+/** The module's two loops over a chunk's bytes; each call's result is a view that the next call may invalidate. */
+export interface WasmScans {
+  /** The same (end, state) pairs as keywords.ts scanPairs over bytes[0, len). */
+  pairs: (bytes: Uint8Array, len: number, half: number) => Int32Array
+  /** The same (start, end) pairs as keywords.ts findBase64Runs over bytes[0, len). */
+  runs: (bytes: Uint8Array, len: number) => Int32Array
+}
+
 /**
- * The automaton of `table` and `classOf` (keywords.ts) over a chunk's bytes in WebAssembly, or undefined
- * where WebAssembly is not available (node --jitless): the caller keeps its JavaScript loop for that.
- * The returned function writes the same (end, state) pairs as scanPairs and returns them as a view that
- * the next call may invalidate.
+ * The automaton of `table` and `classOf` (keywords.ts) and the base64 run finder of `base64Class` over a
+ * chunk's bytes in WebAssembly, or undefined where WebAssembly is not available (node --jitless): the
+ * caller keeps its JavaScript loops for that. The run finder was a twentieth of a `leakwatch scan` of an
+ * access log in JavaScript, where efficiency mode keeps it in V8's lower tiers (issue #15).
  */
-export function createWasmPairs(table: Uint16Array, classOf: Uint8Array): ((bytes: Uint8Array, len: number, half: number) => Int32Array) | undefined {
+export function createWasmScans(table: Uint16Array, classOf: Uint8Array, base64Class: Uint8Array): WasmScans | undefined {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
   if (api === undefined) return undefined
   let memory: InstanceType<WasmApi['Memory']>
   let scan: (tbl: number, cls: number, bytes: number, len: number, half: number, hits: number, tail: number) => number
+  let runs: (cls: number, bytes: number, len: number, out: number) => number
   try {
     memory = new api.Memory({ initial: 1 })
     const instance = new api.Instance(new api.Module(MODULE), { m: { mem: memory } })
     scan = instance.exports.scan as typeof scan
+    runs = instance.exports.runs as typeof runs
   } catch {
     return undefined
   }
   const cls = table.byteLength
-  const bytesAt = align8(cls + 256)
+  const b64 = cls + 256
+  const bytesAt = align8(b64 + 256)
   let capacity = 0
   let hitsAt = 0
   let tailAt = 0
+  let runsAt = 0
   const ensure = (len: number): void => {
     if (len <= capacity && capacity > 0) return
     capacity = Math.max(len, 2 * capacity, PAGE)
     hitsAt = align8(bytesAt + capacity)
     tailAt = hitsAt + 8 * capacity
-    const pages = Math.ceil((tailAt + 8 * capacity) / PAGE)
+    runsAt = tailAt + 8 * capacity
+    // A run is at least MIN_RUN bytes and one byte outside the alphabet ends it.
+    const pages = Math.ceil((runsAt + 8 * (Math.ceil(capacity / MIN_RUN) + 1)) / PAGE)
     const have = memory.buffer.byteLength / PAGE
     if (pages > have) memory.grow(pages - have)
   }
@@ -191,11 +277,20 @@ export function createWasmPairs(table: Uint16Array, classOf: Uint8Array): ((byte
   const all = new Uint8Array(memory.buffer)
   all.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), 0)
   all.set(classOf.subarray(0, 256), cls)
-  return (bytes, len, half) => {
-    ensure(len)
-    // A grown memory has a new buffer: the views are made per call.
-    new Uint8Array(memory.buffer, bytesAt, len).set(bytes.subarray(0, len))
-    const count = scan(0, cls, bytesAt, len, half, hitsAt, tailAt)
-    return new Int32Array(memory.buffer, hitsAt, 2 * count)
+  all.set(base64Class.subarray(0, 256), b64)
+  return {
+    pairs(bytes, len, half) {
+      ensure(len)
+      // A grown memory has a new buffer: the views are made per call.
+      new Uint8Array(memory.buffer, bytesAt, len).set(bytes.subarray(0, len))
+      const count = scan(0, cls, bytesAt, len, half, hitsAt, tailAt)
+      return new Int32Array(memory.buffer, hitsAt, 2 * count)
+    },
+    runs(bytes, len) {
+      ensure(len)
+      new Uint8Array(memory.buffer, bytesAt, len).set(bytes.subarray(0, len))
+      const count = runs(b64, bytesAt, len, runsAt)
+      return new Int32Array(memory.buffer, runsAt, 2 * count)
+    }
   }
 }

@@ -17,7 +17,7 @@
 // The same module finds the runs of base64 characters long enough to hide a
 // credential, so the decoder does not walk every line a second time.
 
-import { createWasmPairs } from './keywords-wasm.ts'
+import { createWasmScans } from './keywords-wasm.ts'
 
 /** A rule as the prefilter sees it: its keywords, and anything else the caller carries along. */
 export interface KeywordRule {
@@ -38,6 +38,11 @@ export interface KeywordScanner<C extends KeywordRule> {
   scanText(text: string): { bytes: Buffer; hits: Int32Array; count: number }
   /** The rules whose keywords end in automaton state `state`. */
   rulesAt(state: number): readonly C[]
+  /**
+   * findBase64Runs over bytes[0, len) at once, as `runs[2j]` (start) and `runs[2j + 1]` (end, padding
+   * included), for j < count; `runs` is reused by the next call.
+   */
+  base64Runs(bytes: Uint8Array, len: number): { runs: Int32Array; count: number }
   /** What runs scanText's automaton: WebAssembly (keywords-wasm.ts), or JavaScript where that is not available. */
   readonly pairs: 'wasm' | 'js'
 }
@@ -150,7 +155,9 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
   // Its own ArrayBuffer from offset 0, with room past the text: the known-secret scan reads the same
   // bytes as aligned 32-bit words (detectors/known-secrets/index.ts scanBytes).
   let space = Buffer.from(new ArrayBuffer(1 << 16))
-  const wasm = opts.wasm === false ? undefined : createWasmPairs(table, classOf)
+  const scans = opts.wasm === false ? undefined : createWasmScans(table, classOf, B64)
+  const wasm = scans?.pairs
+  let runs = new Int32Array(64)
 
   return {
     scanText(text) {
@@ -170,6 +177,24 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
       return { bytes, hits, count }
     },
     rulesAt: outputsOf,
+    base64Runs(bytes, len) {
+      if (scans !== undefined) {
+        const found = scans.runs(bytes, len)
+        return { runs: found, count: found.length / 2 }
+      }
+      let count = 0
+      findBase64Runs(bytes, 0, len, (start, end) => {
+        if (runs.length < 2 * count + 2) {
+          const grown = new Int32Array(2 * runs.length)
+          grown.set(runs)
+          runs = grown
+        }
+        runs[2 * count] = start
+        runs[2 * count + 1] = end
+        count++
+      })
+      return { runs, count }
+    },
     pairs: wasm === undefined ? 'js' : 'wasm',
     scan(buf, from, to, found) {
       if (wasm !== undefined && to - from >= WASM_MIN_BYTES) {

@@ -529,7 +529,7 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
   const n = lines.length
   const starts = lineStarts(framing, buf)
   const { candidates, firsts, lineBytes } = candidatesByLine(engine, scanned, lines, starts)
-  const runs = engine.depth > 0 ? base64RunsByLine(buf, starts, n) : new Array<undefined>(n)
+  const runs = engine.depth > 0 ? base64RunsByLine(engine, buf, starts, n) : new Array<undefined>(n)
   const escaped = engine.depth > 0 ? escapedLines(buf, starts, n) : new Uint8Array(n)
   for (let i = 0; i < n; i++) {
     const cand = candidates[i]
@@ -622,16 +622,19 @@ function candidatesByLine(
 }
 
 /** Per line, the base64 runs in it worth decoding, as byte offsets of the line. */
-function base64RunsByLine(buf: Buffer, starts: readonly number[], n: number): Array<Array<[number, number]> | undefined> {
+function base64RunsByLine(engine: Engine, buf: Buffer, starts: readonly number[], n: number): Array<Array<[number, number]> | undefined> {
   const runs: Array<Array<[number, number]> | undefined> = new Array(n)
   let ri = 0
-  findBase64Runs(buf, 0, buf.length, (start, end) => {
+  const found = engine.keywords.base64Runs(buf, buf.length)
+  for (let j = 0; j < found.count; j++) {
+    const start = found.runs[2 * j] as number
+    const end = found.runs[2 * j + 1] as number
     while ((starts[ri + 1] ?? 0) <= start) ri++
     const base = starts[ri] ?? 0
     const list = runs[ri] ?? []
     runs[ri] = list
     list.push([start - base, end - base])
-  })
+  }
   return runs
 }
 

@@ -78,6 +78,9 @@ function naiveRuns(text: string): string[] {
 }
 
 test('base64 runs: every run of 24+ mixing the three classes, with its padding, wherever it lies', () => {
+  const wasmScanner = createKeywordScanner([{ rule: { keywords: ['token'] } }])
+  const jsScanner = createKeywordScanner([{ rule: { keywords: ['token'] } }], { wasm: false })
+  assert.equal(wasmScanner.pairs, 'wasm')
   const pieces = () => [
     gen.base62(int(40)),
     `${gen.base62(int(30))}==`,
@@ -98,7 +101,15 @@ test('base64 runs: every run of 24+ mixing the three classes, with its padding, 
     const buf = Buffer.from(text, 'latin1')
     const got: string[] = []
     findBase64Runs(buf, 0, buf.length, (s, e) => got.push(`${s}-${e}`))
-    assert.deepEqual(got, naiveRuns(text), text)
+    const expected = naiveRuns(text)
+    assert.deepEqual(got, expected, text)
+    // The chunk pass: WebAssembly, and the JavaScript loop where that is missing.
+    for (const scanner of [wasmScanner, jsScanner]) {
+      const { runs, count } = scanner.base64Runs(buf, buf.length)
+      const pairs: string[] = []
+      for (let j = 0; j < count; j++) pairs.push(`${runs[2 * j]}-${runs[2 * j + 1]}`)
+      assert.deepEqual(pairs, expected, `${scanner.pairs}: ${text}`)
+    }
   }
 })
 
