@@ -18,8 +18,8 @@ export interface Framing {
   prefix: number[]
   /** Lines that lost escape sequences too: per kept character, its column in the written line. */
   kept: Map<number, number[]>
-  /** `lines` joined by newlines: what the chunk scan reads. */
-  joined: string
+  /** `lines` joined by newlines: what the chunk scan reads (made when first read). */
+  readonly joined: string
 }
 
 const RECORD_PREFIX = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/y
@@ -27,9 +27,24 @@ const ESC = String.fromCharCode(27)
 
 // Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
 // findings on few of them, and the closures were a tenth of the engine's garbage.
-export function frameLines(raw: readonly string[]): Framing {
+/**
+ * `source`, when given, is the UTF-8 of `raw.join('\n')` exactly (the input's own bytes, app/scan.ts):
+ * the noise is then looked for in it at memchr speed, and `joined` is built only if someone reads it —
+ * the chunk scan reads the bytes instead (detectors/secrets.ts framedBytes).
+ */
+export function frameLines(raw: readonly string[], source?: Uint8Array): Framing {
   const n = raw.length
-  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map(), joined: '' }
+  let joined: string | undefined
+  const f: Framing = {
+    raw,
+    lines: new Array<string>(n),
+    prefix: new Array<number>(n),
+    kept: new Map(),
+    get joined(): string {
+      joined ??= f.lines.join('\n')
+      return joined
+    }
+  }
   for (let i = 0; i < n; i++) {
     const line = raw[i] ?? ''
     // Most lines do not start with a year: skip the regex for them. A sticky test leaves the
@@ -44,11 +59,10 @@ export function frameLines(raw: readonly string[]): Framing {
     f.prefix[i] = prefix
     f.lines[i] = prefix === 0 ? line : line.slice(prefix)
   }
-  f.joined = f.lines.join('\n')
   // Escape sequences are rare outside coloured CI output: looked for in the chunk, then in its lines.
   // A section marker ends in '\r' (createNoiseFinder): two single characters are found at memchr speed,
-  // where searching the chunk for "section_" cost 5% of the engine.
-  if (!f.joined.includes(ESC) && !f.joined.includes('\r')) return f
+  // where searching the chunk for "section_" cost 5% of the engine. A record prefix holds neither.
+  if (source !== undefined ? source.indexOf(0x1b) < 0 && source.indexOf(0x0d) < 0 : !f.joined.includes(ESC) && !f.joined.includes('\r')) return f
   for (let i = 0; i < n; i++) {
     const body = f.lines[i] ?? ''
     if (!body.includes(ESC) && !body.includes('section_')) continue
@@ -56,7 +70,7 @@ export function frameLines(raw: readonly string[]): Framing {
     f.lines[i] = text
     f.kept.set(i, at)
   }
-  f.joined = f.lines.join('\n')
+  joined = undefined
   return f
 }
 

@@ -36,6 +36,11 @@ export interface KeywordScanner<C extends KeywordRule> {
    * state there, see `rulesAt`), for j < count. `bytes` and `hits` are reused by the next call.
    */
   scanText(text: string): { bytes: Buffer; hits: Int32Array; count: number }
+  /**
+   * The same over bytes that `fill` writes into the scanner's buffer (at least `capacity` bytes long,
+   * with 16 to spare after them) and whose length it returns; -1 from `fill` returns undefined.
+   */
+  scanBytes(capacity: number, fill: (space: Buffer) => number): { bytes: Buffer; hits: Int32Array; count: number } | undefined
   /** The rules whose keywords end in automaton state `state`. */
   rulesAt(state: number): readonly C[]
   /**
@@ -159,23 +164,29 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
   const wasm = scans?.pairs
   let runs = new Int32Array(64)
 
+  const scanBytes: KeywordScanner<C>['scanBytes'] = (capacity, fill) => {
+    if (space.length < capacity + 16) space = Buffer.from(new ArrayBuffer(Math.ceil((capacity + 16) / 8) * 8))
+    const len = fill(space)
+    if (len < 0) return undefined
+    const bytes = space.subarray(0, len)
+    if (wasm !== undefined) {
+      const pairs = wasm(bytes, len, halfOf(len, longest))
+      return { bytes, hits: pairs, count: pairs.length / 2 }
+    }
+    if (hits.length < 2 * len) {
+      hits = new Int32Array(2 * len)
+      tail = new Int32Array(2 * len)
+    }
+    const count = scanPairs(table, classOf, bytes, len, longest, hits, tail)
+    return { bytes, hits, count }
+  }
+
   return {
     scanText(text) {
-      // UTF-8 takes at most three bytes per UTF-16 code unit.
-      if (space.length < 3 * text.length + 16) space = Buffer.from(new ArrayBuffer(Math.ceil((3 * text.length + 16) / 8) * 8))
-      const len = space.write(text, 0, 'utf8')
-      const bytes = space.subarray(0, len)
-      if (wasm !== undefined) {
-        const pairs = wasm(bytes, len, halfOf(len, longest))
-        return { bytes, hits: pairs, count: pairs.length / 2 }
-      }
-      if (hits.length < 2 * len) {
-        hits = new Int32Array(2 * len)
-        tail = new Int32Array(2 * len)
-      }
-      const count = scanPairs(table, classOf, bytes, len, longest, hits, tail)
-      return { bytes, hits, count }
+      // UTF-8 takes at most three bytes per UTF-16 code unit; this fill never refuses.
+      return scanBytes(3 * text.length, (into) => into.write(text, 0, 'utf8')) as { bytes: Buffer; hits: Int32Array; count: number }
     },
+    scanBytes,
     rulesAt: outputsOf,
     base64Runs(bytes, len) {
       if (scans !== undefined) {

@@ -471,9 +471,10 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     detect(chunk: LogChunk, framed?: (f: FramedChunk) => void, spans?: (s: SecretSpan) => void): Finding[] {
       if (engine.allow.streams.some((a) => a.test(chunk.stream))) return []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
-      const framing = frameLines(chunk.lines)
+      const source = SOURCES.get(chunk)
+      const framing = frameLines(chunk.lines, source)
       const scan: ChunkScan = { engine, lines: framing.lines, hits: [], foreign: new Map(), perLine: new Map(), overflow: [] }
-      scanChunk(scan, framing, framed)
+      scanChunk(scan, framing, framed, source)
       if (scan.hits.length === 0) return []
       // Every hit masks its span in every context, kept or not: a duplicate, an allow-listed stream's or a
       // baselined value is still a secret that another finding's context must not show.
@@ -516,18 +517,82 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   }
 }
 
+/** The typed array's own search: Buffer's indexOf checks its arguments in JavaScript first, per line. */
+const indexOfByte = Uint8Array.prototype.indexOf
+
+/** Chunks whose lines' bytes the caller holds (withSourceBytes). */
+const SOURCES = new WeakMap<LogChunk, Buffer>()
+
+/**
+ * Hands the detector the bytes that `chunk.lines` were decoded from, when they are exactly the UTF-8 of
+ * `chunk.lines.join('\n')` (valid UTF-8, lines ended by '\n' alone, no byte-order mark): the chunk scan
+ * then copies the lines' bytes past their record prefixes instead of joining the lines into one string
+ * and encoding it again, which was a tenth of a `leakwatch scan` (issue #15). Kept in a WeakMap, not on
+ * the chunk: a chunk that goes on to the bus carries no copy of its bytes.
+ */
+export function withSourceBytes(chunk: LogChunk, bytes: Buffer): LogChunk {
+  SOURCES.set(chunk, bytes)
+  return chunk
+}
+
+/** The bytes handed with `chunk` by withSourceBytes, if any. */
+export function sourceBytesOf(chunk: LogChunk): Buffer | undefined {
+  return SOURCES.get(chunk)
+}
+
+/**
+ * The framed lines' bytes from `source` (the UTF-8 of the written lines joined by '\n') into `into`, each
+ * line followed by '\n', and each framed line's offset in `starts` (one past the last newline at index
+ * n); returns the bytes' length without the last newline, or -1 when `source` does not hold exactly the
+ * chunk's lines. One copy of the whole, then each line moved down over the record prefixes taken off
+ * before it (a prefix is ASCII: its characters are its bytes); a line that lost terminal noise is written
+ * from its framed text, never longer than the written line, so it never reaches bytes not yet moved.
+ */
+function framedBytes(f: Framing, source: Buffer, into: Buffer, starts: number[]): number {
+  const { raw } = f
+  const n = raw.length
+  let chars = n - 1
+  for (let i = 0; i < n; i++) chars += (raw[i] ?? '').length
+  // All ASCII when it has a byte per character: the lines end where their characters do.
+  const ascii = chars === source.length
+  source.copy(into, 0)
+  let from = 0
+  let at = 0
+  for (let i = 0; i < n; i++) {
+    let end = ascii ? from + (raw[i] ?? '').length : indexOfByte.call(source, 0x0a, from)
+    if (end < 0) {
+      if (i !== n - 1) return -1
+      end = source.length
+    }
+    starts[i] = at
+    const body = from + (f.prefix[i] ?? 0)
+    if (f.kept.has(i)) at += into.write(f.lines[i] ?? '', at, 'utf8')
+    else {
+      if (at !== body) into.copyWithin(at, body, end)
+      at += end - body
+    }
+    into[at++] = 0x0a
+    from = end + 1
+  }
+  if (from !== source.length + 1) return -1
+  starts[n] = at
+  return Math.max(0, at - 1)
+}
+
 /**
  * Scans the lines of a chunk as one UTF-8 buffer: one pass of the keyword automaton and one of
  * the base64 run finder over the whole chunk, then the candidate rules and decoded views of the
  * lines that have any. Most lines have neither and cost those two passes only.
  */
-function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) => void): void {
+function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) => void, source?: Buffer): void {
   const { engine } = scan
   const { lines } = framing
-  const scanned = engine.keywords.scanText(framing.joined)
-  const buf = scanned.bytes
   const n = lines.length
-  const starts = lineStarts(framing, buf)
+  let starts = new Array<number>(n + 1)
+  const fromSource = source === undefined ? undefined : engine.keywords.scanBytes(source.length + 1, (into) => framedBytes(framing, source, into, starts))
+  const scanned = fromSource ?? engine.keywords.scanText(framing.joined)
+  const buf = scanned.bytes
+  if (fromSource === undefined) starts = lineStarts(framing, buf)
   const { candidates, firsts, lineBytes } = candidatesByLine(engine, scanned, lines, starts)
   const runs = engine.depth > 0 ? base64RunsByLine(engine, buf, starts, n) : new Array<undefined>(n)
   const escaped = engine.depth > 0 ? escapedLines(buf, starts, n) : new Uint8Array(n)
