@@ -28,7 +28,8 @@ const ESC = String.fromCharCode(27)
 // Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
 // findings on few of them, and the closures were a tenth of the engine's garbage.
 /**
- * `source`, when given, is the UTF-8 of `raw.join('\n')` exactly (the input's own bytes, app/scan.ts):
+ * `source`, when given, is the UTF-8 of the lines joined by '\n' or '\r\n', none holding a '\r' (the
+ * input's own bytes, app/scan.ts):
  * the noise is then looked for in it at memchr speed, and `joined` is built only if someone reads it —
  * the chunk scan reads the bytes instead (detectors/secrets.ts framedBytes).
  */
@@ -62,7 +63,8 @@ export function frameLines(raw: readonly string[], source?: Uint8Array): Framing
   // Escape sequences are rare outside coloured CI output: looked for in the chunk, then in its lines.
   // A section marker ends in '\r' (createNoiseFinder): two single characters are found at memchr speed,
   // where searching the chunk for "section_" cost 5% of the engine. A record prefix holds neither.
-  if (source !== undefined ? source.indexOf(0x1b) < 0 && source.indexOf(0x0d) < 0 : !f.joined.includes(ESC) && !f.joined.includes('\r')) return f
+  // The lines of `source` hold no '\r' (its '\r's are halves of line breaks, withSourceBytes).
+  if (source !== undefined ? source.indexOf(0x1b) < 0 : !f.joined.includes(ESC) && !f.joined.includes('\r')) return f
   for (let i = 0; i < n; i++) {
     const body = f.lines[i] ?? ''
     if (!body.includes(ESC) && !body.includes('section_')) continue

@@ -525,7 +525,8 @@ const SOURCES = new WeakMap<LogChunk, Buffer>()
 
 /**
  * Hands the detector the bytes that `chunk.lines` were decoded from, when they are exactly the UTF-8 of
- * `chunk.lines.join('\n')` (valid UTF-8, lines ended by '\n' alone, no byte-order mark): the chunk scan
+ * the lines joined by '\n' or '\r\n' and no line holds a '\r' (valid UTF-8, no byte-order mark, no lone
+ * '\r' in the input, as a text splitter cuts it): the chunk scan
  * then copies the lines' bytes past their record prefixes instead of joining the lines into one string
  * and encoding it again, which was a tenth of a `leakwatch scan` (issue #15). Kept in a WeakMap, not on
  * the chunk: a chunk that goes on to the bus carries no copy of its bytes.
@@ -560,16 +561,19 @@ function framedBytes(f: Framing, source: Buffer, into: Buffer, starts: number[])
   let at = 0
   for (let i = 0; i < n; i++) {
     let end = ascii ? from + (raw[i] ?? '').length : indexOfByte.call(source, 0x0a, from)
+    // The line stops before its '\r\n' or '\n'.
+    let stop = end > from && source[end - 1] === 0x0d ? end - 1 : end
     if (end < 0) {
       if (i !== n - 1) return -1
       end = source.length
+      stop = end
     }
     starts[i] = at
     const body = from + (f.prefix[i] ?? 0)
     if (f.kept.has(i)) at += into.write(f.lines[i] ?? '', at, 'utf8')
     else {
-      if (at !== body) into.copyWithin(at, body, end)
-      at += end - body
+      if (at !== body) into.copyWithin(at, body, stop)
+      at += stop - body
     }
     into[at++] = 0x0a
     from = end + 1

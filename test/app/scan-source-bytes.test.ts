@@ -3,7 +3,7 @@
 // (issue #15). Both readings must be the same: every chunk is scanned twice here, with its bytes and as a
 // copy without them, and the findings and masked spans must be equal. Inputs mix what could make the bytes
 // disagree with the lines: record prefixes and ANSI colours taken off, non-ASCII text, characters split
-// across reads, invalid UTF-8, a byte-order mark, \r\n line ends, a line long enough to be windowed, a key
+// across reads, invalid UTF-8, a byte-order mark, \r\n and lone \r line ends, a line long enough to be windowed, a key
 // block carried into the next chunk, an input without a final newline.
 
 import assert from 'node:assert/strict'
@@ -83,7 +83,8 @@ async function scanBoth(bytes: Buffer, windowChars = 1024 * 1024): Promise<{ see
       const source = sourceBytesOf(c)
       if (source !== undefined) {
         seen.sourced++
-        assert.equal(source.toString('utf8'), c.lines.join('\n'), `chunk at line ${c.startLine}: its bytes are its lines`)
+        // Lines hold no '\r': every one in the bytes is half of a '\r\n'.
+        assert.equal(source.toString('utf8').replaceAll('\r\n', '\n'), c.lines.join('\n'), `chunk at line ${c.startLine}: its bytes are its lines`)
       }
       const spansA: SecretSpan[] = []
       const spansB: SecretSpan[] = []
@@ -118,12 +119,21 @@ test('input without a final newline, with invalid UTF-8 in one chunk, is still s
   assert.equal(seen.sourced, seen.chunks - 1)
 })
 
-test('a byte-order mark, \\r\\n line ends or a windowed line turn the bytes off, and nothing else changes', async () => {
+test('\\r\\n line ends keep the bytes, cut anywhere between reads', async () => {
+  for (let round = 0; round < 3; round++) {
+    const crlf = await scanBoth(Buffer.from(`${lines(9000).join('\r\n')}\r\n`, 'utf8'))
+    assert.equal(crlf.seen.sourced, crlf.seen.chunks)
+  }
+})
+
+test('a byte-order mark, a lone \\r or a windowed line turn the bytes off, and nothing else changes', async () => {
   const text = lines(6000).join('\n')
   const bom = await scanBoth(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]))
   assert.equal(bom.seen.sourced, 0)
-  const crlf = await scanBoth(Buffer.from(text.replaceAll('\n', '\r\n'), 'utf8'))
-  assert.equal(crlf.seen.sourced, 0)
+  const cr = await scanBoth(Buffer.from(`a\rb\n${text}`, 'utf8'))
+  assert.equal(cr.seen.sourced, 0)
+  const lastCr = await scanBoth(Buffer.from(`${text}\r`, 'utf8'))
+  assert.equal(lastCr.seen.sourced, lastCr.seen.chunks - 1)
   // A line longer than the window: the chunks before it keep their bytes, none after it has them.
   const long = lines(6000)
   long.splice(5000, 0, `key=${'x'.repeat(5000)}`)
