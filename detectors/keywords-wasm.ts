@@ -40,24 +40,8 @@ const EQZ = 0x45
 const NE = 0x47
 const LE_S = 0x4c
 const EQ = 0x46
+const LT_U = 0x49
 const GE_S = 0x4e
-
-// Parameters, then locals.
-const TBL = 0
-const CLS = 1
-const BYTES = 2
-const LEN = 3
-const HALF = 4
-const HITS = 5
-const TAIL = 6
-const I = 7
-const J = 8
-const S = 9
-const S2 = 10
-const T = 11
-const T2 = 12
-const N = 13
-const M = 14
 
 function sleb(v: number): number[] {
   const out: number[] = []
@@ -87,12 +71,29 @@ const get = (x: number): number[] => [GET, x]
 const set = (x: number): number[] => [SET, x]
 const num = (v: number): number[] => [CONST, ...sleb(v)]
 
-/** One automaton's step at byte `pos`: state = table[state << 6 | class[byte]]; on an output, (pos + 1, state) at out[count]. */
-function step(pos: number, state: number, t: number, out: number, count: number, alsoIf: number[]): number[] {
+// scan(tbl, cls, bytes, q, meta): four automata side by side (see createWasmScans). Parameters, then locals.
+const TBL = 0
+const CLS = 1
+const BYTES = 2
+const Q = 3
+const META = 4
+const T = 5
+const X = 6
+/** Per automaton k: its state, where its bytes start, its first reporting step, its reporting span, its write pointer. */
+const STATE = 7
+const FROM = 11
+const MIN = 15
+const SPAN = 19
+const OUT = 23
+const AUTOMATA = 4
+const LOCALS = OUT + AUTOMATA - T
+
+/** Automaton k's step t: state = table[state << 6 | class[byte]]; on an output within its span, (its position + 1, state) at its pointer. */
+function step(k: number): number[] {
   return [
     ...get(TBL),
-    ...[...get(state), ...num(6), SHL],
-    ...[...get(CLS), ...get(BYTES), ...get(pos), ADD, LOAD8_U, 0, 0, ADD, LOAD8_U, 0, 0],
+    ...[...get(STATE + k), ...num(6), SHL],
+    ...[...get(CLS), ...get(FROM + k), ...get(T), ADD, LOAD8_U, 0, 0, ADD, LOAD8_U, 0, 0],
     OR,
     ...num(1),
     SHL,
@@ -101,40 +102,38 @@ function step(pos: number, state: number, t: number, out: number, count: number,
     1,
     0,
     TEE,
-    t,
+    X,
     ...num(0x7fff),
     AND,
-    ...set(state),
-    ...[...get(t), ...num(OUTPUT), GE_U, ...alsoIf],
-    IF,
-    VOID,
-    ...[...get(out), ...get(count), ...num(2), SHL, ADD, ...get(pos), ...num(1), ADD, STORE, 2, 0],
-    ...[...get(out), ...get(count), ...num(2), SHL, ADD, ...get(state), STORE, 2, 4],
-    ...[...get(count), ...num(2), ADD, ...set(count)],
+    ...set(STATE + k),
+    // The span is tested only on an output: the loop's one branch per step stays the output flag.
+    ...[...get(X), ...num(OUTPUT), GE_U, IF, VOID],
+    ...[...get(T), ...get(MIN + k), SUB, ...get(SPAN + k), LT_U, IF, VOID],
+    ...[...get(OUT + k), ...get(FROM + k), ...get(T), ADD, ...num(1), ADD, ...get(BYTES), SUB, STORE, 2, 0],
+    ...[...get(OUT + k), ...get(STATE + k), STORE, 2, 4],
+    ...[...get(OUT + k), ...num(8), ADD, ...set(OUT + k)],
+    END,
     END
   ]
 }
 
-/** scan(tbl, cls, bytes, len, half, hits, tail) → hits written at `hits`, in increasing order. */
+const metaAt = (k: number, field: number): number[] => [...get(META), LOAD, 2, 16 * k + 4 * field]
+
 const BODY = [
-  ...[1, 8, I32], // eight i32 locals
-  ...[...get(LEN), ...get(HALF), SUB, ...set(J)],
+  ...[1, LOCALS, I32],
+  ...Array.from({ length: AUTOMATA }, (_, k) => [
+    ...[...get(BYTES), ...metaAt(k, 0), ADD, ...set(FROM + k)],
+    ...[...metaAt(k, 1), ...set(MIN + k)],
+    ...[...metaAt(k, 2), ...set(SPAN + k)],
+    ...[...metaAt(k, 3), ...set(OUT + k)]
+  ]).flat(),
   ...[BLOCK, VOID, LOOP, VOID],
-  ...[...get(I), ...get(HALF), GE_U, BR_IF, 1],
-  ...step(I, S, T, HITS, N, []),
-  // The second automaton reports only ends in (half, len]: the first one reports the rest.
-  ...step(J, S2, T2, TAIL, M, [...get(J), ...get(HALF), GE_U, AND]),
-  ...[...get(I), ...num(1), ADD, ...set(I), ...get(J), ...num(1), ADD, ...set(J)],
-  ...[BR, 0, END, END],
-  // The second automaton's hits after the first's.
-  ...[...num(0), ...set(I)],
-  ...[BLOCK, VOID, LOOP, VOID],
-  ...[...get(I), ...get(M), GE_U, BR_IF, 1],
-  ...[...get(HITS), ...get(N), ...get(I), ADD, ...num(2), SHL, ADD],
-  ...[...get(TAIL), ...get(I), ...num(2), SHL, ADD, LOAD, 2, 0],
-  ...[STORE, 2, 0],
-  ...[...get(I), ...num(1), ADD, ...set(I), BR, 0, END, END],
-  ...[...get(N), ...get(M), ADD, ...num(1), SHR_U],
+  ...[...get(T), ...get(Q), GE_U, BR_IF, 1],
+  ...Array.from({ length: AUTOMATA }, (_, k) => step(k)).flat(),
+  ...[...get(T), ...num(1), ADD, ...set(T), BR, 0, END, END],
+  // Where each automaton's writing stopped, for the caller.
+  ...Array.from({ length: AUTOMATA }, (_, k) => [...get(META), ...get(OUT + k), STORE, 2, 16 * k + 12]).flat(),
+  ...num(0),
   END
 ]
 
@@ -210,7 +209,7 @@ const name = (s: string): number[] => [s.length, ...Buffer.from(s, 'latin1')]
 
 const MODULE = new Uint8Array([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, [2, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]),
+  ...section(1, [2, 0x60, 5, I32, I32, I32, I32, I32, 1, I32, 0x60, 4, I32, I32, I32, I32, 1, I32]),
   ...section(2, [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1]),
   ...section(3, [2, 0, 1]),
   ...section(7, [2, ...name('scan'), 0x00, 0, ...name('runs'), 0x00, 1]),
@@ -227,10 +226,27 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
 }
 
+/**
+ * The four automata's shares of bytes[0, len): automaton k steps over bytes[from[k], from[k] + q) and reports the
+ * keywords that end in (lo[k], hi[k]]. Each starts `longest - 1` bytes before the ends it reports, so it sees
+ * every keyword ending there whole; the ranges (lo, hi] cover (0, len] once, in order. Four chains of table
+ * reads in one loop overlap their waits, where two left the CPU idle half the time (keywords.ts scanPairs):
+ * the automaton was a tenth of a `leakwatch scan` of an access log (issue #15). Short inputs are the first
+ * automaton's alone.
+ */
+export function quarters(len: number, longest: number): { q: number; from: number[]; lo: number[]; hi: number[] } {
+  const lead = Math.max(0, longest - 1)
+  if (len < 4 * lead + 64) return { q: len, from: [0, 0, 0, 0], lo: [0, len, len, len], hi: [len, len, len, len] }
+  const q = Math.ceil((len + 3 * lead) / 4)
+  const from = [0, q - lead, 2 * (q - lead), len - q]
+  const lo = [0, (from[1] as number) + lead, (from[2] as number) + lead, (from[3] as number) + lead]
+  return { q, from, lo, hi: [lo[1] as number, lo[2] as number, lo[3] as number, len] }
+}
+
 /** The module's two loops over a chunk's bytes; each call's result is a view that the next call may invalidate. */
 export interface WasmScans {
-  /** The same (end, state) pairs as keywords.ts scanPairs over bytes[0, len). */
-  pairs: (bytes: Uint8Array, len: number, half: number) => Int32Array
+  /** The same (end, state) pairs as keywords.ts scanPairs over bytes[0, len), `longest` the longest keyword's bytes. */
+  pairs: (bytes: Uint8Array, len: number, longest: number) => Int32Array
   /** The same (start, end) pairs as keywords.ts findBase64Runs over bytes[0, len). */
   runs: (bytes: Uint8Array, len: number) => Int32Array
 }
@@ -245,7 +261,7 @@ export function createWasmScans(table: Uint16Array, classOf: Uint8Array, base64C
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
   if (api === undefined) return undefined
   let memory: InstanceType<WasmApi['Memory']>
-  let scan: (tbl: number, cls: number, bytes: number, len: number, half: number, hits: number, tail: number) => number
+  let scan: (tbl: number, cls: number, bytes: number, q: number, meta: number) => number
   let runs: (cls: number, bytes: number, len: number, out: number) => number
   try {
     memory = new api.Memory({ initial: 1 })
@@ -259,15 +275,15 @@ export function createWasmScans(table: Uint16Array, classOf: Uint8Array, base64C
   const b64 = cls + 256
   const bytesAt = align8(b64 + 256)
   let capacity = 0
+  let metaAt = 0
   let hitsAt = 0
-  let tailAt = 0
   let runsAt = 0
   const ensure = (len: number): void => {
     if (len <= capacity && capacity > 0) return
     capacity = Math.max(len, 2 * capacity, PAGE)
-    hitsAt = align8(bytesAt + capacity)
-    tailAt = hitsAt + 8 * capacity
-    runsAt = tailAt + 8 * capacity
+    metaAt = align8(bytesAt + capacity)
+    hitsAt = metaAt + 16 * AUTOMATA
+    runsAt = hitsAt + 8 * capacity
     // A run is at least MIN_RUN bytes and one byte outside the alphabet ends it.
     const pages = Math.ceil((runsAt + 8 * (Math.ceil(capacity / MIN_RUN) + 1)) / PAGE)
     const have = memory.buffer.byteLength / PAGE
@@ -279,12 +295,24 @@ export function createWasmScans(table: Uint16Array, classOf: Uint8Array, base64C
   all.set(classOf.subarray(0, 256), cls)
   all.set(base64Class.subarray(0, 256), b64)
   return {
-    pairs(bytes, len, half) {
+    pairs(bytes, len, longest) {
       ensure(len)
       // A grown memory has a new buffer: the views are made per call.
       new Uint8Array(memory.buffer, bytesAt, len).set(bytes.subarray(0, len))
-      const count = scan(0, cls, bytesAt, len, half, hitsAt, tailAt)
-      return new Int32Array(memory.buffer, hitsAt, 2 * count)
+      const { q, from, lo, hi } = quarters(len, longest)
+      const meta = new Int32Array(memory.buffer, metaAt, 4 * AUTOMATA)
+      for (let k = 0; k < AUTOMATA; k++)
+        meta.set([from[k] as number, (lo[k] as number) - (from[k] as number), (hi[k] as number) - (lo[k] as number), hitsAt + 8 * (lo[k] as number)], 4 * k)
+      scan(0, cls, bytesAt, q, metaAt)
+      // Each automaton wrote its hits where its range starts: moved down after the previous ones.
+      const hits = new Int32Array(memory.buffer, hitsAt, 2 * Math.max(len, 1))
+      let n = 0
+      for (let k = 0; k < AUTOMATA; k++) {
+        const count = ((meta[4 * k + 3] as number) - (hitsAt + 8 * (lo[k] as number))) / 8
+        if (n !== lo[k]) hits.copyWithin(2 * n, 2 * (lo[k] as number), 2 * ((lo[k] as number) + count))
+        n += count
+      }
+      return hits.subarray(0, 2 * n)
     },
     runs(bytes, len) {
       ensure(len)

@@ -170,7 +170,7 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
     if (len < 0) return undefined
     const bytes = space.subarray(0, len)
     if (wasm !== undefined) {
-      const pairs = wasm(bytes, len, halfOf(len, longest))
+      const pairs = wasm(bytes, len, longest)
       return { bytes, hits: pairs, count: pairs.length / 2 }
     }
     if (hits.length < 2 * len) {
@@ -210,7 +210,7 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
     scan(buf, from, to, found) {
       if (wasm !== undefined && to - from >= WASM_MIN_BYTES) {
         // A copy: `found` may scan again, and the module's memory is reused by the next call.
-        const pairs = wasm(buf.subarray(from, to), to - from, halfOf(to - from, longest)).slice()
+        const pairs = wasm(buf.subarray(from, to), to - from, longest).slice()
         for (let h = 0; h < pairs.length; h += 2) found(from + (pairs[h] as number), outputsOf(pairs[h + 1] as number))
         return
       }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { BASE64_MIN_RUN, createKeywordScanner, findBase64Runs } from '../../detectors/keywords.ts'
+import { quarters } from '../../detectors/keywords-wasm.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { seededGen } from '../support/seed.ts'
 
@@ -187,5 +188,37 @@ test('the JavaScript loop, kept for a Node without WebAssembly, reports the same
     const b = pairsOf(js, js, text)
     assert.deepEqual(b.pairs, a.expected, `round ${round}`)
     assert.deepEqual(a.pairs, a.expected, `round ${round}`)
+  }
+})
+
+test('the four automata hand over without losing or doubling a keyword that straddles where one stops reporting', () => {
+  const scanner = createKeywordScanner(BUILTIN_RULES.map((rule) => ({ rule })))
+  const reference = createKeywordScanner(
+    BUILTIN_RULES.map((rule) => ({ rule })),
+    { wasm: false }
+  )
+  const keywords = BUILTIN_RULES.flatMap((r) => r.keywords)
+  const longest = keywords.reduce((a, b) => (b.length > a.length ? b : a))
+  const shortest = keywords.reduce((a, b) => (b.length < a.length ? b : a))
+  // Below this the first automaton scans alone (quarters).
+  const alone = 4 * (longest.length - 1) + 64
+  for (const len of [alone - 1, alone, alone + 1, alone + 7, 1000, 4099]) {
+    const { lo } = quarters(len, longest.length)
+    for (const k of [1, 2, 3]) {
+      for (const word of [longest, shortest]) {
+        for (let d = -word.length - 1; d <= 2; d++) {
+          const end = (lo[k] ?? 0) + d
+          if (end - word.length < 0 || end > len) continue
+          const text = `${'x'.repeat(end - word.length)}${word}${'x'.repeat(len - end)}`
+          const { pairs, scanned, expected } = pairsOf(scanner, reference, text)
+          assert.ok(
+            expected.some((e) => e.startsWith(`${end}:`)),
+            `${word} ending at ${end}`
+          )
+          assert.deepEqual(pairs, expected, `length ${len}, automaton ${k}, ${word} ending at ${end}`)
+          assert.deepEqual(scanned, expected, `length ${len}, automaton ${k}, ${word} ending at ${end}`)
+        }
+      }
+    }
   }
 })
