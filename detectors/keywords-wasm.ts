@@ -1,14 +1,16 @@
-// The keyword automaton's chunk loop (keywords.ts scanPairs) as WebAssembly. `leakwatch scan` runs V8 in
-// efficiency mode, where TurboFan waits until a function has run 15,000 times: the JavaScript loop, called
-// once per chunk, stays in V8's lower tiers at about 300 MB/s. WebAssembly is compiled before it first runs
-// and does not depend on those tiers: about twice as fast there, copying the chunk's bytes in included
-// (issue #15). The module is a few hundred bytes, assembled below rather than shipped as a binary so
-// that it can be read and reviewed; the same two-automata loop as scanPairs, whose comment says why.
+// The keyword automaton's chunk loop (keywords.ts scanPairs) and the base64 run finder (keywords.ts
+// findBase64Runs) as WebAssembly. `leakwatch scan` runs V8 in efficiency mode, where TurboFan waits until a
+// function has run 15,000 times: a JavaScript loop called once per chunk stays in V8's lower tiers (the
+// automaton at about 300 MB/s). WebAssembly is compiled before it first runs and does not depend on those
+// tiers (issue #15). The module is a few hundred bytes, assembled below rather than shipped as a binary so
+// that it can be read and reviewed. The automaton runs as four automata over four shares of the chunk
+// (`quarters`), for the reason scanPairs gives for its two.
 //
-// Memory: the transition table at 0, the byte classes after it, then the chunk's bytes, then the hits and
-// the second automaton's hits (two 32-bit words per hit, at most one hit per byte). Every access is inside
-// what `ensure` has grown the memory to, and WebAssembly checks bounds anyway: a bug traps, never reads
-// outside the module's memory.
+// Memory: the transition table at 0, the byte classes and the base64 classes after it, then the chunk's
+// bytes, then the four automata's shares (start, first step, steps, where to write) and where they stopped,
+// then the hits (two 32-bit words per hit, at most one hit per byte), then the base64 runs. Every access is
+// inside what `ensure` has grown the memory to, and WebAssembly checks bounds anyway: a bug traps, never
+// reads outside the module's memory.
 
 const OUTPUT = 0x8000
 
@@ -243,7 +245,7 @@ export function quarters(len: number, longest: number): { q: number; from: numbe
   return { q, from, lo, hi: [lo[1] as number, lo[2] as number, lo[3] as number, len] }
 }
 
-/** The module's two loops over a chunk's bytes; each call's result is a view that the next call may invalidate. */
+/** The module's two scans of a chunk's bytes; each call's result is a view that the next call may invalidate. */
 export interface WasmScans {
   /** The same (end, state) pairs as keywords.ts scanPairs over bytes[0, len), `longest` the longest keyword's bytes. */
   pairs: (bytes: Uint8Array, len: number, longest: number) => Int32Array

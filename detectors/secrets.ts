@@ -842,9 +842,13 @@ function scanViews(
     const child: ViewSpan = { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end }
     if (chain !== undefined) child.chain = chain
     // Columns of an escape view map back through every escape view above it; a base64 view ends the map.
-    const src = v.src
     const up = view === undefined ? (col: number) => offset + col : view.toLine
-    if (src !== undefined && up !== undefined) child.toLine = (col) => up(src[col] ?? src[src.length - 1] ?? 0)
+    // `src` read only when a column is mapped: the JSON view makes its map then (decode.ts).
+    if ('src' in v && up !== undefined)
+      child.toLine = (col) => {
+        const src = v.src ?? new Int32Array(1)
+        return up(src[col] ?? src[src.length - 1] ?? 0)
+      }
     scanText(scan, lineIndex, v.text, 0, level + 1, child)
   }
 }
