@@ -274,6 +274,8 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
   }
   /** The last read ended in '\r': the next one must start with '\n'. */
   let crPending = false
+  /** Some line ended in '\r\n': a chunk's bytes are then more than its characters and newlines. */
+  let crSeen = false
   const hold = (b: Buffer): void => {
     if (!sourced) return
     if (crPending && b[0] !== 0x0a) {
@@ -281,7 +283,8 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
       return
     }
     crPending = false
-    for (let i = indexOfByte.call(b, 0x0d); i >= 0; i = indexOfByte.call(b, 0x0d, i + 1)) {
+    for (let i = b.indexOf(0x0d); i >= 0; i = indexOfByte.call(b, 0x0d, i + 1)) {
+      crSeen = true
       if (i === b.length - 1) crPending = true
       else if (b[i + 1] !== 0x0a) {
         unsource()
@@ -305,8 +308,8 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     if (!sourced) return { c, next: -1 }
     let chars = now.length - 1
     for (const l of now) chars += l.length
-    // ASCII: a character per byte, and the lines end where their characters do.
-    if (chars <= heldLength && isAscii(held.subarray(0, chars)) && (held[chars] === 0x0a || (final && chars === heldLength)))
+    // ASCII with '\n' line ends: a character per byte, and the lines end where their characters do.
+    if (!crSeen && chars <= heldLength && isAscii(held.subarray(0, chars)) && (held[chars] === 0x0a || (final && chars === heldLength)))
       return { c: withSourceBytes(c, held.subarray(0, chars)), next: Math.min(chars + 1, heldLength) }
     let at = 0
     let end = -1

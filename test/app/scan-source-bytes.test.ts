@@ -124,6 +124,10 @@ test('\\r\\n line ends keep the bytes, cut anywhere between reads', async () => 
     const crlf = await scanBoth(Buffer.from(`${lines(9000).join('\r\n')}\r\n`, 'utf8'))
     assert.equal(crlf.seen.sourced, crlf.seen.chunks)
   }
+  // Lines of two characters: a chunk's characters and newlines (3 per line) fall on a '\n' of the bytes
+  // (4 per line) whenever its line count is a multiple of 4, which must not pass for an ASCII chunk's end.
+  const twos = await scanBoth(Buffer.from(`${'ab\r\n'.repeat(9000)}password=${gen.base62(20)}\r\n`, 'utf8'))
+  assert.equal(twos.seen.sourced, twos.seen.chunks)
 })
 
 test('a byte-order mark, a lone \\r or a windowed line turn the bytes off, and nothing else changes', async () => {
