@@ -229,20 +229,27 @@ interface WasmApi {
 }
 
 /**
- * The four automata's shares of bytes[0, len): automaton k steps over bytes[from[k], from[k] + q) and reports the
- * keywords that end in (lo[k], hi[k]]. Each starts `longest - 1` bytes before the ends it reports, so it sees
+ * The four automata's shares of bytes[0, len), into `out`: q, then from[0..3], then lo[0..3] and len (lo[4]).
+ * Automaton k steps over bytes[from[k], from[k] + q) and reports the keywords that end in (lo[k], lo[k + 1]]. Each starts `longest - 1` bytes before the ends it reports, so it sees
  * every keyword ending there whole; the ranges (lo, hi] cover (0, len] once, in order. Four chains of table
  * reads in one loop overlap their waits, where two left the CPU idle half the time (keywords.ts scanPairs):
  * the automaton was a tenth of a `leakwatch scan` of an access log (issue #15). Short inputs are the first
  * automaton's alone.
  */
-export function quarters(len: number, longest: number): { q: number; from: number[]; lo: number[]; hi: number[] } {
+export function quarters(len: number, longest: number, out: Int32Array): void {
   const lead = Math.max(0, longest - 1)
-  if (len < 4 * lead + 64) return { q: len, from: [0, 0, 0, 0], lo: [0, len, len, len], hi: [len, len, len, len] }
+  if (len < 4 * lead + 64) {
+    out.set([len, 0, 0, 0, 0, 0, len, len, len, len])
+    return
+  }
   const q = Math.ceil((len + 3 * lead) / 4)
-  const from = [0, q - lead, 2 * (q - lead), len - q]
-  const lo = [0, (from[1] as number) + lead, (from[2] as number) + lead, (from[3] as number) + lead]
-  return { q, from, lo, hi: [lo[1] as number, lo[2] as number, lo[3] as number, len] }
+  out[0] = q
+  out[1] = 0
+  out[2] = q - lead
+  out[3] = 2 * (q - lead)
+  out[4] = len - q
+  for (let k = 0; k < AUTOMATA; k++) out[5 + k] = k === 0 ? 0 : (out[1 + k] as number) + lead
+  out[9] = len
 }
 
 /** The module's two scans of a chunk's bytes; each call's result is a view that the next call may invalidate. */
@@ -292,6 +299,12 @@ export function createWasmScans(table: Uint16Array, classOf: Uint8Array, base64C
     if (pages > have) memory.grow(pages - have)
   }
   ensure(0)
+  const share = new Int32Array(2 + 2 * AUTOMATA)
+  let viewsOf: ArrayBuffer | undefined
+  let viewsAt = -1
+  let meta = new Int32Array(0)
+  let hits = new Int32Array(0)
+  let space = new Uint8Array(0)
   const all = new Uint8Array(memory.buffer)
   all.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), 0)
   all.set(classOf.subarray(0, 256), cls)
@@ -299,19 +312,32 @@ export function createWasmScans(table: Uint16Array, classOf: Uint8Array, base64C
   return {
     pairs(bytes, len, longest) {
       ensure(len)
-      // A grown memory has a new buffer: the views are made per call.
-      new Uint8Array(memory.buffer, bytesAt, len).set(bytes.subarray(0, len))
-      const { q, from, lo, hi } = quarters(len, longest)
-      const meta = new Int32Array(memory.buffer, metaAt, 4 * AUTOMATA)
-      for (let k = 0; k < AUTOMATA; k++)
-        meta.set([from[k] as number, (lo[k] as number) - (from[k] as number), (hi[k] as number) - (lo[k] as number), hitsAt + 8 * (lo[k] as number)], 4 * k)
-      scan(0, cls, bytesAt, q, metaAt)
+      // Views made again only when the memory grew (a new buffer) or moved its parts: this runs per decoded
+      // view too, where allocating them per call cost more than the scan.
+      if (viewsOf !== memory.buffer || viewsAt !== hitsAt) {
+        viewsOf = memory.buffer
+        viewsAt = hitsAt
+        meta = new Int32Array(viewsOf, metaAt, 4 * AUTOMATA)
+        hits = new Int32Array(viewsOf, hitsAt, 2 * capacity)
+        space = new Uint8Array(viewsOf, bytesAt, capacity)
+      }
+      space.set(bytes.length === len ? bytes : bytes.subarray(0, len))
+      quarters(len, longest, share)
+      for (let k = 0; k < AUTOMATA; k++) {
+        const from = share[1 + k] as number
+        const lo = share[5 + k] as number
+        meta[4 * k] = from
+        meta[4 * k + 1] = lo - from
+        meta[4 * k + 2] = (share[6 + k] as number) - lo
+        meta[4 * k + 3] = hitsAt + 8 * lo
+      }
+      scan(0, cls, bytesAt, share[0] as number, metaAt)
       // Each automaton wrote its hits where its range starts: moved down after the previous ones.
-      const hits = new Int32Array(memory.buffer, hitsAt, 2 * Math.max(len, 1))
       let n = 0
       for (let k = 0; k < AUTOMATA; k++) {
-        const count = ((meta[4 * k + 3] as number) - (hitsAt + 8 * (lo[k] as number))) / 8
-        if (n !== lo[k]) hits.copyWithin(2 * n, 2 * (lo[k] as number), 2 * ((lo[k] as number) + count))
+        const lo = share[5 + k] as number
+        const count = ((meta[4 * k + 3] as number) - (hitsAt + 8 * lo)) / 8
+        if (n !== lo && count > 0) hits.copyWithin(2 * n, 2 * lo, 2 * (lo + count))
         n += count
       }
       return hits.subarray(0, 2 * n)
