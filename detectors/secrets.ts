@@ -594,7 +594,8 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
   const n = lines.length
   let starts = new Array<number>(n + 1)
   const fromSource = source === undefined ? undefined : engine.keywords.scanBytes(source.length + 1, (into) => framedBytes(framing, source, into, starts))
-  const scanned = fromSource ?? engine.keywords.scanText(framing.joined)
+  if (fromSource === undefined) framing.joined ??= framing.lines.join('\n')
+  const scanned = fromSource ?? engine.keywords.scanText(framing.joined ?? '')
   const buf = scanned.bytes
   if (fromSource === undefined) starts = lineStarts(framing, buf)
   const { candidates, firsts, lineBytes } = candidatesByLine(engine, scanned, lines, starts)
