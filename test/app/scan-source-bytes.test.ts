@@ -119,25 +119,24 @@ test('input without a final newline, with invalid UTF-8 in one chunk, is still s
   assert.equal(seen.sourced, seen.chunks - 1)
 })
 
-test('\\r\\n line ends keep the bytes, cut anywhere between reads', async () => {
-  for (let round = 0; round < 3; round++) {
-    const crlf = await scanBoth(Buffer.from(`${lines(9000).join('\r\n')}\r\n`, 'utf8'))
-    assert.equal(crlf.seen.sourced, crlf.seen.chunks)
-  }
+test('\\r\\n line ends turn the bytes off, and nothing else changes', async () => {
+  const crlf = await scanBoth(Buffer.from(`${lines(9000).join('\r\n')}\r\n`, 'utf8'))
+  assert.equal(crlf.seen.sourced, 0)
   // Lines of two characters: a chunk's characters and newlines (3 per line) fall on a '\n' of the bytes
-  // (4 per line) whenever its line count is a multiple of 4, which must not pass for an ASCII chunk's end.
+  // (4 per line) whenever its line count is a multiple of 4: no shortcut may take that for the chunk's end.
   const twos = await scanBoth(Buffer.from(`${'ab\r\n'.repeat(9000)}password=${gen.base62(20)}\r\n`, 'utf8'))
-  assert.equal(twos.seen.sourced, twos.seen.chunks)
+  assert.equal(twos.seen.sourced, 0)
 })
 
-test('a byte-order mark, a lone \\r or a windowed line turn the bytes off, and nothing else changes', async () => {
+test('a byte-order mark, a \\r or a windowed line turn the bytes off, and nothing else changes', async () => {
   const text = lines(6000).join('\n')
   const bom = await scanBoth(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]))
   assert.equal(bom.seen.sourced, 0)
   const cr = await scanBoth(Buffer.from(`a\rb\n${text}`, 'utf8'))
   assert.equal(cr.seen.sourced, 0)
+  // Off from the read that holds the first '\r' on: the chunks before it keep their bytes.
   const lastCr = await scanBoth(Buffer.from(`${text}\r`, 'utf8'))
-  assert.equal(lastCr.seen.sourced, lastCr.seen.chunks - 1)
+  assert.ok(lastCr.seen.sourced < lastCr.seen.chunks, JSON.stringify(lastCr.seen))
   // A line longer than the window: the chunks before it keep their bytes, none after it has them.
   const long = lines(6000)
   long.splice(5000, 0, `key=${'x'.repeat(5000)}`)
