@@ -9,6 +9,7 @@
 // named on the command line that does not exist or cannot be read is a usage
 // error: nothing is scanned, exit 2.
 
+import { isAscii, isUtf8 } from 'node:buffer'
 import type { Dirent } from 'node:fs'
 import { createReadStream } from 'node:fs'
 import { access, constants, readdir, stat } from 'node:fs/promises'
@@ -20,7 +21,7 @@ import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { DetectorLimit, GlobalAllow, LimitAt, SecretDetector } from '../detectors/secrets.ts'
-import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, revealedSecret } from '../detectors/secrets.ts'
+import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
@@ -188,6 +189,12 @@ export interface ReadOptions {
   progress?: (bytes: number) => void
 }
 
+/**
+ * A byte's next position by the typed array's own search: Buffer's indexOf validates its arguments in
+ * JavaScript first, which per line of a chunk cost twice the search.
+ */
+const indexOfByte = Uint8Array.prototype.indexOf
+
 /** Input that pauses this long has its complete lines scanned and their findings printed. */
 const IDLE_MS = 50
 
@@ -251,13 +258,80 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     lines: ls,
     collectedAt: new Date().toISOString()
   })
+  // The bytes the lines were decoded from, handed to the detector with each chunk (withSourceBytes) while
+  // they are exactly the UTF-8 of its lines joined by '\n': UTF-8 input, not a container log, no byte-order
+  // mark (the decoder drops it), no '\r' and no line long enough to be windowed. Input with '\r\n' line
+  // ends is read from its lines: finding each line's end in the bytes, a search per line in V8's lower
+  // tiers, cost more than the join and encoding it saved (loghub's sample logs, in-process A/B).
+  // `held[0, heldLength)` is the input from the first byte of `lines` on, the line being read included:
+  // one buffer, reused, where a concatenation per chunk was garbage that V8 collected for.
+  let sourced = !kind.container && kind.encoding === 'utf-8' && !(first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf)
+  let held = Buffer.alloc(0)
+  let heldLength = 0
+  const unsource = (): void => {
+    sourced = false
+    held = Buffer.alloc(0)
+    heldLength = 0
+  }
+  const hold = (b: Buffer): void => {
+    if (!sourced) return
+    if (b.indexOf(0x0d) >= 0) {
+      unsource()
+      return
+    }
+    if (heldLength + b.length > held.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * held.length, heldLength + b.length, READ_BYTES))
+      held.copy(grown, 0, 0, heldLength)
+      held = grown
+    }
+    b.copy(held, heldLength)
+    heldLength += b.length
+  }
+  /**
+   * The chunk of `now` (the first `now.length` of `lines`), with its bytes when they are known, and where
+   * the bytes of the lines after it start in `held` (-1 when not known).
+   */
+  const sourcedChunk = (now: string[], start: number, final: boolean): { c: LogChunk; next: number } => {
+    const c = chunk(now, start)
+    if (!sourced) return { c, next: -1 }
+    let chars = now.length - 1
+    for (const l of now) chars += l.length
+    // ASCII: a character per byte, and the lines end where their characters do.
+    if (chars <= heldLength && isAscii(held.subarray(0, chars)) && (held[chars] === 0x0a || (final && chars === heldLength)))
+      return { c: withSourceBytes(c, held.subarray(0, chars)), next: Math.min(chars + 1, heldLength) }
+    let at = 0
+    let end = -1
+    for (let k = 0; k < now.length; k++) {
+      const nl = indexOfByte.call(held, 0x0a, at)
+      if (nl < 0 || nl >= heldLength) {
+        // Only the input's last line ends without a newline.
+        if (!final || k !== now.length - 1) {
+          unsource()
+          return { c, next: -1 }
+        }
+        end = heldLength
+        at = heldLength
+        break
+      }
+      end = nl
+      at = nl + 1
+    }
+    const bytes = held.subarray(0, end)
+    return { c: isUtf8(bytes) ? withSourceBytes(c, bytes) : c, next: at }
+  }
   const flush = (final: boolean): void => {
     if (lines.length === 0) return
     // An unfinished private-key block goes into the next chunk whole, unless the input ends here.
     const open = final ? -1 : openBlock(lines, o.blocks, o.blockKeywords)
     if (open === 0 && lines.length < MAX_BLOCK_LINES && !final) return
     const now = open > 0 ? lines.slice(0, open) : lines
-    for (const f of o.detect(chunk(now, startLine))) o.emit(f)
+    const { c, next } = sourcedChunk(now, startLine, final)
+    for (const f of o.detect(c)) o.emit(f)
+    // The chunk's bytes were read during detect only: the rest moves to the front.
+    if (next >= 0) {
+      held.copyWithin(0, next, heldLength)
+      heldLength -= next
+    }
     const rest = open > 0 ? lines.slice(open) : []
     startLine += now.length
     lines = rest
@@ -272,6 +346,8 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
       return w.text.length
     }
     // A line longer than a window: the lines before it are scanned first, then each window as a chunk of its own.
+    // The detector reads them from their text from here on (`held` would have to skip the long line).
+    unsource()
     if (w.base === 0 && w.from === 0) flush(true)
     const { own, settled } = windowFindings(w, o.detect(chunk([w.text], lineNo)), o.windowChars)
     for (const f of own) o.emit(f)
@@ -291,7 +367,10 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
   } else {
     const text = createInputDecoder(kind.encoding)
     const lineSplitter = createTextSplitter(sink)
-    write = (b) => lineSplitter.write(text.decode(b))
+    write = (b) => {
+      hold(b)
+      lineSplitter.write(text.decode(b))
+    }
     close = () => {
       lineSplitter.write(text.end())
       lineSplitter.close()

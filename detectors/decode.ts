@@ -11,9 +11,9 @@ export interface DecodedView {
   /**
    * For an escape view (json, url): per code unit of `text`, and one past its end, its column in the
    * line, so a value found in the view is pointed at its escaped form exactly. A base64 view has none:
-   * its values are only in the run as a whole.
+   * its values are only in the run as a whole. The JSON view's is made when first read.
    */
-  src?: Int32Array
+  readonly src?: Int32Array
   /** How it was obtained: json, url, base64. */
   via: string
   /** Span of the source line (code units) that the view decodes. */
@@ -85,13 +85,16 @@ function hexDigit(c: number): number {
 
 /**
  * `s` with its JSON escapes (`\"`, `\\`, `\/`, `\b…\t`, `\uXXXX`) decoded, left to right; a backslash
- * that starts none stays as it is. One pass from backslash to backslash with the native search and a
- * typed column map: the regular-expression replace with a per-character array it replaced was a
- * seventh of the engine on audit events, which escape whole objects (issue #15).
+ * that starts none stays as it is. One pass from backslash to backslash with the native search: the
+ * regular-expression replace with a per-character array it replaced was a seventh of the engine on audit
+ * events, which escape whole objects (issue #15). The column map is filled in from the escapes' places
+ * when first read: only a view that a rule finds something in needs it, and filling it per character for
+ * every view was a twentieth of a scan of audit events.
  */
 function unescapeJson(s: string, from = 0, to = s.length): Decoded {
-  const src = new Int32Array(to - from + 1)
   const parts: string[] = []
+  /** Per escape: its decoded unit's index in the text, its column in `s` and its length. */
+  const escapes: number[] = []
   let at = from
   let k = 0
   for (let i = s.indexOf('\\', from); i >= 0 && i < to; i = s.indexOf('\\', i)) {
@@ -112,16 +115,34 @@ function unescapeJson(s: string, from = 0, to = s.length): Decoded {
       i++
       continue
     }
-    for (let j = at; j < i; j++) src[k++] = j
-    // The decoded unit points at its escape's start.
-    src[k++] = i
+    k += i - at
+    escapes.push(k, i, len)
+    k++
     parts.push(s.slice(at, i), ch)
     at = i + len
     i = at
   }
-  for (let j = at; j <= to; j++) src[k++] = j
   parts.push(s.slice(at, to))
-  return { text: parts.join(''), src: src.subarray(0, k) }
+  const text = parts.join('')
+  let src: Int32Array | undefined
+  return {
+    text,
+    get src(): Int32Array {
+      if (src !== undefined) return src
+      src = new Int32Array(text.length + 1)
+      let d = 0
+      let col = from
+      for (let e = 0; e < escapes.length; e += 3) {
+        const unit = escapes[e] as number
+        while (d < unit) src[d++] = col++
+        // The decoded unit points at its escape's start.
+        src[d++] = escapes[e + 1] as number
+        col = (escapes[e + 1] as number) + (escapes[e + 2] as number)
+      }
+      while (d <= text.length) src[d++] = col++
+      return src
+    }
+  }
 }
 
 /**
@@ -194,8 +215,19 @@ function escapeViews(line: string): DecodedView[] {
   JSON_ESCAPE.lastIndex = first
   if (first >= 0 && JSON_ESCAPE.test(line)) {
     const [start, end] = escapeWindow(line, first, line.lastIndexOf('\\'))
-    const { text, src } = unescapeJson(line, start, end)
-    if (text.length !== end - start || text !== line.slice(start, end)) views.push({ text, src, via: 'json', start, end })
+    const json = unescapeJson(line, start, end)
+    const { text } = json
+    // The column map stays unread (and unmade) until a rule finds something in the view.
+    if (text.length !== end - start || text !== line.slice(start, end))
+      views.push({
+        text,
+        get src() {
+          return json.src
+        },
+        via: 'json',
+        start,
+        end
+      })
   }
   if (line.includes('%') && URL_ESCAPE.test(line)) {
     const { text, src } = unescapeUrl(line)

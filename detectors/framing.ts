@@ -18,8 +18,8 @@ export interface Framing {
   prefix: number[]
   /** Lines that lost escape sequences too: per kept character, its column in the written line. */
   kept: Map<number, number[]>
-  /** `lines` joined by newlines: what the chunk scan reads. */
-  joined: string
+  /** `lines` joined by newlines, what the chunk scan reads; not made when the chunk's bytes were given (frameLines). */
+  joined: string | undefined
 }
 
 const RECORD_PREFIX = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/y
@@ -27,9 +27,16 @@ const ESC = String.fromCharCode(27)
 
 // Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
 // findings on few of them, and the closures were a tenth of the engine's garbage.
-export function frameLines(raw: readonly string[]): Framing {
+/**
+ * `source`, when given, is the UTF-8 of the lines joined by '\n' or '\r\n', none holding a '\r' (the
+ * input's own bytes, app/scan.ts): the noise is then looked for in it at memchr speed, and `joined` is
+ * not made — the chunk scan reads the bytes instead (detectors/secrets.ts framedBytes).
+ */
+export function frameLines(raw: readonly string[], source?: Buffer): Framing {
   const n = raw.length
-  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map(), joined: '' }
+  // A plain property, not a getter made on first read: the accessor made V8's collector work half again
+  // as long on container logs (issue #15).
+  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map(), joined: undefined }
   for (let i = 0; i < n; i++) {
     const line = raw[i] ?? ''
     // Most lines do not start with a year: skip the regex for them. A sticky test leaves the
@@ -44,11 +51,13 @@ export function frameLines(raw: readonly string[]): Framing {
     f.prefix[i] = prefix
     f.lines[i] = prefix === 0 ? line : line.slice(prefix)
   }
-  f.joined = f.lines.join('\n')
+  if (source === undefined) f.joined = f.lines.join('\n')
   // Escape sequences are rare outside coloured CI output: looked for in the chunk, then in its lines.
   // A section marker ends in '\r' (createNoiseFinder): two single characters are found at memchr speed,
-  // where searching the chunk for "section_" cost 5% of the engine.
-  if (!f.joined.includes(ESC) && !f.joined.includes('\r')) return f
+  // where searching the chunk for "section_" cost 5% of the engine. A record prefix holds neither, and
+  // the lines of `source` hold no '\r' (its '\r's are halves of line breaks, withSourceBytes).
+  const noise = source !== undefined ? source.indexOf(0x1b) >= 0 : f.joined?.includes(ESC) === true || f.joined?.includes('\r') === true
+  if (!noise) return f
   for (let i = 0; i < n; i++) {
     const body = f.lines[i] ?? ''
     if (!body.includes(ESC) && !body.includes('section_')) continue
@@ -56,7 +65,7 @@ export function frameLines(raw: readonly string[]): Framing {
     f.lines[i] = text
     f.kept.set(i, at)
   }
-  f.joined = f.lines.join('\n')
+  if (source === undefined) f.joined = f.lines.join('\n')
   return f
 }
 
@@ -210,7 +219,7 @@ export function lineStarts(f: Framing, bytes: Uint8Array): number[] {
   const n = lines.length
   const starts = new Array<number>(n + 1)
   let at = 0
-  const ascii = bytes.length === joined.length
+  const ascii = bytes.length === joined?.length
   for (let i = 0; i < n; i++) {
     starts[i] = at
     const line = lines[i] ?? ''

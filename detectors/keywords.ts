@@ -17,7 +17,7 @@
 // The same module finds the runs of base64 characters long enough to hide a
 // credential, so the decoder does not walk every line a second time.
 
-import { createWasmPairs } from './keywords-wasm.ts'
+import { createWasmScans } from './keywords-wasm.ts'
 
 /** A rule as the prefilter sees it: its keywords, and anything else the caller carries along. */
 export interface KeywordRule {
@@ -36,8 +36,18 @@ export interface KeywordScanner<C extends KeywordRule> {
    * state there, see `rulesAt`), for j < count. `bytes` and `hits` are reused by the next call.
    */
   scanText(text: string): { bytes: Buffer; hits: Int32Array; count: number }
+  /**
+   * The same over bytes that `fill` writes into the scanner's buffer (at least `capacity` bytes long,
+   * with 16 to spare after them) and whose length it returns; -1 from `fill` returns undefined.
+   */
+  scanBytes(capacity: number, fill: (space: Buffer) => number): { bytes: Buffer; hits: Int32Array; count: number } | undefined
   /** The rules whose keywords end in automaton state `state`. */
   rulesAt(state: number): readonly C[]
+  /**
+   * findBase64Runs over bytes[0, len) at once, as `runs[2j]` (start) and `runs[2j + 1]` (end, padding
+   * included), for j < count; `runs` is reused by the next call.
+   */
+  base64Runs(bytes: Uint8Array, len: number): { runs: Int32Array; count: number }
   /** What runs scanText's automaton: WebAssembly (keywords-wasm.ts), or JavaScript where that is not available. */
   readonly pairs: 'wasm' | 'js'
 }
@@ -175,31 +185,57 @@ export function createKeywordScanner<C extends KeywordRule>(compiled: readonly C
   // Its own ArrayBuffer from offset 0, with room past the text: the known-secret scan reads the same
   // bytes as aligned 32-bit words (detectors/known-secrets/index.ts scanBytes).
   let space = Buffer.from(new ArrayBuffer(1 << 16))
-  const wasm = opts.wasm === false ? undefined : createWasmPairs(table, classOf)
+  const scans = opts.wasm === false ? undefined : createWasmScans(table, classOf, B64)
+  const wasm = scans?.pairs
+  let runs = new Int32Array(64)
+
+  const scanBytes: KeywordScanner<C>['scanBytes'] = (capacity, fill) => {
+    if (space.length < capacity + 16) space = Buffer.from(new ArrayBuffer(Math.ceil((capacity + 16) / 8) * 8))
+    const len = fill(space)
+    if (len < 0) return undefined
+    const bytes = space.subarray(0, len)
+    if (wasm !== undefined) {
+      const pairs = wasm(bytes, len, longest)
+      return { bytes, hits: pairs, count: pairs.length / 2 }
+    }
+    if (hits.length < 2 * len) {
+      hits = new Int32Array(2 * len)
+      tail = new Int32Array(2 * len)
+    }
+    const count = scanPairs(table, classOf, bytes, len, longest, hits, tail)
+    return { bytes, hits, count }
+  }
 
   return {
     scanText(text) {
-      // UTF-8 takes at most three bytes per UTF-16 code unit.
-      if (space.length < 3 * text.length + 16) space = Buffer.from(new ArrayBuffer(Math.ceil((3 * text.length + 16) / 8) * 8))
-      const len = space.write(text, 0, 'utf8')
-      const bytes = space.subarray(0, len)
-      if (wasm !== undefined) {
-        const pairs = wasm(bytes, len, halfOf(len, longest))
-        return { bytes, hits: pairs, count: pairs.length / 2 }
-      }
-      if (hits.length < 2 * len) {
-        hits = new Int32Array(2 * len)
-        tail = new Int32Array(2 * len)
-      }
-      const count = scanPairs(table, classOf, bytes, len, longest, hits, tail)
-      return { bytes, hits, count }
+      // UTF-8 takes at most three bytes per UTF-16 code unit; this fill never refuses.
+      return scanBytes(3 * text.length, (into) => into.write(text, 0, 'utf8')) as { bytes: Buffer; hits: Int32Array; count: number }
     },
+    scanBytes,
     rulesAt: outputsOf,
+    base64Runs(bytes, len) {
+      if (scans !== undefined) {
+        const found = scans.runs(bytes, len)
+        return { runs: found, count: found.length / 2 }
+      }
+      let count = 0
+      findBase64Runs(bytes, 0, len, (start, end) => {
+        if (runs.length < 2 * count + 2) {
+          const grown = new Int32Array(2 * runs.length)
+          grown.set(runs)
+          runs = grown
+        }
+        runs[2 * count] = start
+        runs[2 * count + 1] = end
+        count++
+      })
+      return { runs, count }
+    },
     pairs: wasm === undefined ? 'js' : 'wasm',
     scan(buf, from, to, found) {
       if (wasm !== undefined && to - from >= WASM_MIN_BYTES) {
         // A copy: `found` may scan again, and the module's memory is reused by the next call.
-        const pairs = wasm(buf.subarray(from, to), to - from, halfOf(to - from, longest)).slice()
+        const pairs = wasm(buf.subarray(from, to), to - from, longest).slice()
         for (let h = 0; h < pairs.length; h += 2) found(from + (pairs[h] as number), outputsOf(pairs[h + 1] as number))
         return
       }

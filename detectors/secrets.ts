@@ -480,9 +480,10 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
     detect(chunk: LogChunk, framed?: (f: FramedChunk) => void, spans?: (s: SecretSpan) => void): Finding[] {
       if (engine.allow.streams.some((a) => a.test(chunk.stream))) return []
       // Rules read the message, not its framing: columns are in the framed text until the findings are made.
-      const framing = frameLines(chunk.lines)
+      const source = SOURCES.get(chunk)
+      const framing = frameLines(chunk.lines, source)
       const scan: ChunkScan = { engine, lines: framing.lines, hits: [], foreign: new Map(), perLine: new Map(), overflow: [] }
-      scanChunk(scan, framing, framed)
+      scanChunk(scan, framing, framed, source)
       if (scan.hits.length === 0) return []
       // Every hit masks its span in every context, kept or not: a duplicate, an allow-listed stream's or a
       // baselined value is still a secret that another finding's context must not show.
@@ -525,20 +526,89 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   }
 }
 
+/** The typed array's own search: Buffer's indexOf checks its arguments in JavaScript first, per line. */
+const indexOfByte = Uint8Array.prototype.indexOf
+
+/** Chunks whose lines' bytes the caller holds (withSourceBytes). */
+const SOURCES = new WeakMap<LogChunk, Buffer>()
+
+/**
+ * Hands the detector the bytes that `chunk.lines` were decoded from, when they are exactly the UTF-8 of
+ * the lines joined by '\n' or '\r\n' and no line holds a '\r' (valid UTF-8, no byte-order mark, no lone
+ * '\r' in the input, as a text splitter cuts it): the chunk scan
+ * then copies the lines' bytes past their record prefixes instead of joining the lines into one string
+ * and encoding it again, which was a tenth of a `leakwatch scan` (issue #15). Kept in a WeakMap, not on
+ * the chunk: a chunk that goes on to the bus carries no copy of its bytes.
+ */
+export function withSourceBytes(chunk: LogChunk, bytes: Buffer): LogChunk {
+  SOURCES.set(chunk, bytes)
+  return chunk
+}
+
+/** The bytes handed with `chunk` by withSourceBytes, if any. */
+export function sourceBytesOf(chunk: LogChunk): Buffer | undefined {
+  return SOURCES.get(chunk)
+}
+
+/**
+ * The framed lines' bytes from `source` (the UTF-8 of the written lines joined by '\n') into `into`, each
+ * line followed by '\n', and each framed line's offset in `starts` (one past the last newline at index
+ * n); returns the bytes' length without the last newline, or -1 when `source` does not hold exactly the
+ * chunk's lines. One copy of the whole, then each line moved down over the record prefixes taken off
+ * before it (a prefix is ASCII: its characters are its bytes); a line that lost terminal noise is written
+ * from its framed text, never longer than the written line, so it never reaches bytes not yet moved.
+ */
+function framedBytes(f: Framing, source: Buffer, into: Buffer, starts: number[]): number {
+  const { raw } = f
+  const n = raw.length
+  let chars = n - 1
+  for (let i = 0; i < n; i++) chars += (raw[i] ?? '').length
+  // All ASCII when it has a byte per character: the lines end where their characters do.
+  const ascii = chars === source.length
+  source.copy(into, 0)
+  let from = 0
+  let at = 0
+  for (let i = 0; i < n; i++) {
+    let end = ascii ? from + (raw[i] ?? '').length : indexOfByte.call(source, 0x0a, from)
+    // The line stops before its '\r\n' or '\n'.
+    let stop = end > from && source[end - 1] === 0x0d ? end - 1 : end
+    if (end < 0) {
+      if (i !== n - 1) return -1
+      end = source.length
+      stop = end
+    }
+    starts[i] = at
+    const body = from + (f.prefix[i] ?? 0)
+    if (f.kept.has(i)) at += into.write(f.lines[i] ?? '', at, 'utf8')
+    else {
+      if (at !== body) into.copyWithin(at, body, stop)
+      at += stop - body
+    }
+    into[at++] = 0x0a
+    from = end + 1
+  }
+  if (from !== source.length + 1) return -1
+  starts[n] = at
+  return Math.max(0, at - 1)
+}
+
 /**
  * Scans the lines of a chunk as one UTF-8 buffer: one pass of the keyword automaton and one of
  * the base64 run finder over the whole chunk, then the candidate rules and decoded views of the
  * lines that have any. Most lines have neither and cost those two passes only.
  */
-function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) => void): void {
+function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) => void, source?: Buffer): void {
   const { engine } = scan
   const { lines } = framing
-  const scanned = engine.keywords.scanText(framing.joined)
-  const buf = scanned.bytes
   const n = lines.length
-  const starts = lineStarts(framing, buf)
+  let starts = new Array<number>(n + 1)
+  const fromSource = source === undefined ? undefined : engine.keywords.scanBytes(source.length + 1, (into) => framedBytes(framing, source, into, starts))
+  if (fromSource === undefined) framing.joined ??= framing.lines.join('\n')
+  const scanned = fromSource ?? engine.keywords.scanText(framing.joined ?? '')
+  const buf = scanned.bytes
+  if (fromSource === undefined) starts = lineStarts(framing, buf)
   const { candidates, firsts, lineBytes } = candidatesByLine(engine, scanned, lines, starts)
-  const runs = engine.depth > 0 ? base64RunsByLine(buf, starts, n) : new Array<undefined>(n)
+  const runs = engine.depth > 0 ? base64RunsByLine(engine, buf, starts, n) : new Array<undefined>(n)
   const escaped = engine.depth > 0 ? escapedLines(buf, starts, n) : new Uint8Array(n)
   for (let i = 0; i < n; i++) {
     const cand = candidates[i]
@@ -631,16 +701,19 @@ function candidatesByLine(
 }
 
 /** Per line, the base64 runs in it worth decoding, as byte offsets of the line. */
-function base64RunsByLine(buf: Buffer, starts: readonly number[], n: number): Array<Array<[number, number]> | undefined> {
+function base64RunsByLine(engine: Engine, buf: Buffer, starts: readonly number[], n: number): Array<Array<[number, number]> | undefined> {
   const runs: Array<Array<[number, number]> | undefined> = new Array(n)
   let ri = 0
-  findBase64Runs(buf, 0, buf.length, (start, end) => {
+  const found = engine.keywords.base64Runs(buf, buf.length)
+  for (let j = 0; j < found.count; j++) {
+    const start = found.runs[2 * j] as number
+    const end = found.runs[2 * j + 1] as number
     while ((starts[ri + 1] ?? 0) <= start) ri++
     const base = starts[ri] ?? 0
     const list = runs[ri] ?? []
     runs[ri] = list
     list.push([start - base, end - base])
-  })
+  }
   return runs
 }
 
@@ -779,9 +852,13 @@ function scanViews(
     const child: ViewSpan = { via: view === undefined ? v.via : `${view.via}+${v.via}`, start: span.start, end: span.end }
     if (chain !== undefined) child.chain = chain
     // Columns of an escape view map back through every escape view above it; a base64 view ends the map.
-    const src = v.src
     const up = view === undefined ? (col: number) => offset + col : view.toLine
-    if (src !== undefined && up !== undefined) child.toLine = (col) => up(src[col] ?? src[src.length - 1] ?? 0)
+    // `src` read only when a column is mapped: the JSON view makes its map then (decode.ts).
+    if ('src' in v && up !== undefined)
+      child.toLine = (col) => {
+        const src = v.src ?? new Int32Array(1)
+        return up(src[col] ?? src[src.length - 1] ?? 0)
+      }
     scanText(scan, lineIndex, v.text, 0, level + 1, child)
   }
 }

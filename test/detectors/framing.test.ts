@@ -81,7 +81,7 @@ test('a carriage return without a section marker changes nothing', () => {
 test('lineStarts gives each line its byte offset in the UTF-8 of the joined text', () => {
   for (const raw of [['abc', '', 'de'], ['zoë', 'naïve café', '€1', 'x'], []]) {
     const f = frameLines(raw)
-    const bytes = Buffer.from(f.joined, 'utf8')
+    const bytes = Buffer.from(f.joined ?? '', 'utf8')
     const starts = lineStarts(f, bytes)
     assert.equal(starts.length, raw.length + 1)
     for (let i = 0; i < raw.length; i++) {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { BASE64_MIN_RUN, createKeywordScanner, findBase64Runs } from '../../detectors/keywords.ts'
+import { quarters } from '../../detectors/keywords-wasm.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { seededGen } from '../support/seed.ts'
 
@@ -78,6 +79,9 @@ function naiveRuns(text: string): string[] {
 }
 
 test('base64 runs: every run of 24+ mixing the three classes, with its padding, wherever it lies', () => {
+  const wasmScanner = createKeywordScanner([{ rule: { keywords: ['token'] } }])
+  const jsScanner = createKeywordScanner([{ rule: { keywords: ['token'] } }], { wasm: false })
+  assert.equal(wasmScanner.pairs, 'wasm')
   const pieces = () => [
     gen.base62(int(40)),
     `${gen.base62(int(30))}==`,
@@ -98,7 +102,15 @@ test('base64 runs: every run of 24+ mixing the three classes, with its padding, 
     const buf = Buffer.from(text, 'latin1')
     const got: string[] = []
     findBase64Runs(buf, 0, buf.length, (s, e) => got.push(`${s}-${e}`))
-    assert.deepEqual(got, naiveRuns(text), text)
+    const expected = naiveRuns(text)
+    assert.deepEqual(got, expected, text)
+    // The chunk pass: WebAssembly, and the JavaScript loop where that is missing.
+    for (const scanner of [wasmScanner, jsScanner]) {
+      const { runs, count } = scanner.base64Runs(buf, buf.length)
+      const pairs: string[] = []
+      for (let j = 0; j < count; j++) pairs.push(`${runs[2 * j]}-${runs[2 * j + 1]}`)
+      assert.deepEqual(pairs, expected, `${scanner.pairs}: ${text}`)
+    }
   }
 })
 
@@ -176,5 +188,39 @@ test('the JavaScript loop, kept for a Node without WebAssembly, reports the same
     const b = pairsOf(js, js, text)
     assert.deepEqual(b.pairs, a.expected, `round ${round}`)
     assert.deepEqual(a.pairs, a.expected, `round ${round}`)
+  }
+})
+
+test('the four automata hand over without losing or doubling a keyword that straddles where one stops reporting', () => {
+  const scanner = createKeywordScanner(BUILTIN_RULES.map((rule) => ({ rule })))
+  const reference = createKeywordScanner(
+    BUILTIN_RULES.map((rule) => ({ rule })),
+    { wasm: false }
+  )
+  const keywords = BUILTIN_RULES.flatMap((r) => r.keywords)
+  const longest = keywords.reduce((a, b) => (b.length > a.length ? b : a))
+  const shortest = keywords.reduce((a, b) => (b.length < a.length ? b : a))
+  // Below this the first automaton scans alone (quarters).
+  const alone = 4 * (longest.length - 1) + 64
+  for (const len of [alone - 1, alone, alone + 1, alone + 7, 1000, 4099]) {
+    const share = new Int32Array(10)
+    quarters(len, longest.length, share)
+    const lo = [...share.subarray(5, 9)]
+    for (const k of [1, 2, 3]) {
+      for (const word of [longest, shortest]) {
+        for (let d = -word.length - 1; d <= 2; d++) {
+          const end = (lo[k] ?? 0) + d
+          if (end - word.length < 0 || end > len) continue
+          const text = `${'x'.repeat(end - word.length)}${word}${'x'.repeat(len - end)}`
+          const { pairs, scanned, expected } = pairsOf(scanner, reference, text)
+          assert.ok(
+            expected.some((e) => e.startsWith(`${end}:`)),
+            `${word} ending at ${end}`
+          )
+          assert.deepEqual(pairs, expected, `length ${len}, automaton ${k}, ${word} ending at ${end}`)
+          assert.deepEqual(scanned, expected, `length ${len}, automaton ${k}, ${word} ending at ${end}`)
+        }
+      }
+    }
   }
 })
