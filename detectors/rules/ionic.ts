@@ -8,6 +8,8 @@ export const rules = [
     title: 'Ionic personal access token',
     severity: 'high',
     token: format('ion_', BASE62(42)),
+    // 'ion_' ends version_, region_, session_…: only a run of 42 letters and digits after it is worth the regex.
+    follows: '[a-z0-9]{42}',
     minEntropy: 3.0,
     lines: [(s) => `IONIC_TOKEN=${s}`, (s) => `+ ionic login --token ${s}`],
     negatives: [`ion_${'x'.repeat(42)}`, 'ion_channel_count=3']
