@@ -68,7 +68,10 @@ export function plausibleSecret(rule: Rule, secret: string, prefixes: readonly s
   if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
   if (placeholderLike(secret)) return false
   // Encrypted values, secret-store references and template placeholders are never the secret, whichever rule took them.
-  if (secretStoreValue(secret) || templateValue(secret, rule.dotsAreData === true)) return false
+  // Except that a key block's body is the key, its header says so, even when its base64 happens to start like
+  // a KMS or sealed-secrets blob ("CiQA", "AQICAH", "AQB"…): rules-stability's 2,000 random PGP bodies a run
+  // met one (LEAKWATCH_TEST_SEED=299868105: the key was missed).
+  if ((rule.block === undefined && secretStoreValue(secret)) || templateValue(secret, rule.dotsAreData === true)) return false
   // A reference to a secret is not one. Generic values are held to any name (genericPlausible); format
   // values only to names that refer to a secret, and never when they start with the format's own prefix.
   if (rule.kind === 'pattern' && referenceLike(secret) && !rule.keywords.some((k) => secret.toLowerCase().startsWith(k))) return false

@@ -113,6 +113,37 @@ test('secretStoreValue: random base64 that starts like a sealed secret but is sh
   for (const head of ['AgA', 'AgD', 'AQB']) assert.ok(!secretStoreValue(`${head}${base64(g, 353)}`), head)
 })
 
+test('a private-key block whose body starts like a KMS or sealed-secrets blob is still a key', () => {
+  const g = seededGen('key-block-heads')
+  const sha = { of: (v: string) => createHash('sha256').update(v).digest('hex'), ephemeral: false }
+  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: sha, maxContextChars: 80 })
+  for (const head of ['CiQA', 'AQICAH', 'AQEDAH', 'AgB', 'AQC']) {
+    const body = `${head}${base64(g, 900)}`
+    // The value alone is what the store gate refuses: the block rules must not ask it.
+    assert.ok(secretStoreValue(body.slice(0, 200)) || secretStoreValue(body), head)
+    for (const [begin, end] of [
+      ['-----BEGIN PGP PRIVATE KEY BLOCK-----', '-----END PGP PRIVATE KEY BLOCK-----'],
+      ['-----BEGIN RSA PRIVATE KEY-----', '-----END RSA PRIVATE KEY-----']
+    ] as const) {
+      const lines = [begin, '', ...(body.match(/.{1,64}/g) ?? []), end]
+      const found = d.detect({
+        v: '1',
+        type: 'log-chunk',
+        stream: 's',
+        source: { type: 'file', path: 's' },
+        startLine: 1,
+        offset: { start: 0, end: 0 },
+        lines,
+        collectedAt: ''
+      })
+      assert.ok(
+        found.some((f) => f.kind === 'pattern' && /private-key/.test(f.rule)),
+        `${begin} with a body starting ${head}: ${JSON.stringify(found.map((f) => f.rule))}`
+      )
+    }
+  }
+})
+
 test('templateValue: placeholders of Python, printf, Jinja, GitHub, Terraform, Helm, ERB, Spring and masks are refused', () => {
   const g = seededGen('template')
   for (let i = 0; i < 20; i++) for (const v of templateValues(g)) assert.ok(templateValue(v), `not gated: ${v}`)
