@@ -21,7 +21,7 @@ import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { DetectorLimit, GlobalAllow, LimitAt, SecretDetector } from '../detectors/secrets.ts'
-import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
+import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, indexOfByte, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
@@ -188,12 +188,6 @@ export interface ReadOptions {
   emit: (f: Finding) => void
   progress?: (bytes: number) => void
 }
-
-/**
- * A byte's next position by the typed array's own search: Buffer's indexOf validates its arguments in
- * JavaScript first, which per line of a chunk cost twice the search.
- */
-const indexOfByte = Uint8Array.prototype.indexOf
 
 /** Input that pauses this long has its complete lines scanned and their findings printed. */
 const IDLE_MS = 50

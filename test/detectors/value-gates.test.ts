@@ -102,6 +102,23 @@ function credentials(g: Gen, n: number): string[] {
   return out
 }
 
+/** Every built-in rule over `lines` as one chunk, fingerprints in the clear (test values only). */
+function builtinScanner(): (lines: string[]) => ReturnType<ReturnType<typeof createSecretDetector>['detect']> {
+  const sha = { of: (v: string) => createHash('sha256').update(v).digest('hex'), ephemeral: false }
+  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: sha, maxContextChars: 80 })
+  return (lines) =>
+    d.detect({
+      v: '1',
+      type: 'log-chunk',
+      stream: 's',
+      source: { type: 'file', path: 's' },
+      startLine: 1,
+      offset: { start: 0, end: 0 },
+      lines,
+      collectedAt: ''
+    })
+}
+
 test('secretStoreValue: SOPS, sealed-secrets, KMS ciphertext and secret-store references are refused', () => {
   const g = seededGen('store')
   for (let i = 0; i < 20; i++) for (const v of storeValues(g)) assert.ok(secretStoreValue(v), `not gated: ${v.slice(0, 60)}`)
@@ -115,8 +132,7 @@ test('secretStoreValue: random base64 that starts like a sealed secret but is sh
 
 test('a private-key block whose body starts like a KMS or sealed-secrets blob is still a key', () => {
   const g = seededGen('key-block-heads')
-  const sha = { of: (v: string) => createHash('sha256').update(v).digest('hex'), ephemeral: false }
-  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: sha, maxContextChars: 80 })
+  const scan = builtinScanner()
   for (const head of ['CiQA', 'AQICAH', 'AQEDAH', 'AgB', 'AQC']) {
     const body = `${head}${base64(g, 900)}`
     // The value alone is what the store gate refuses: the block rules must not ask it.
@@ -126,16 +142,7 @@ test('a private-key block whose body starts like a KMS or sealed-secrets blob is
       ['-----BEGIN RSA PRIVATE KEY-----', '-----END RSA PRIVATE KEY-----']
     ] as const) {
       const lines = [begin, '', ...(body.match(/.{1,64}/g) ?? []), end]
-      const found = d.detect({
-        v: '1',
-        type: 'log-chunk',
-        stream: 's',
-        source: { type: 'file', path: 's' },
-        startLine: 1,
-        offset: { start: 0, end: 0 },
-        lines,
-        collectedAt: ''
-      })
+      const found = scan(lines)
       assert.ok(
         found.some((f) => f.kind === 'pattern' && /private-key/.test(f.rule)),
         `${begin} with a body starting ${head}: ${JSON.stringify(found.map((f) => f.rule))}`
@@ -166,19 +173,8 @@ test('no gate refuses a random credential-shaped value or a picked password', ()
 
 test('generic rules: a gated value assigned to a secret-ish name is no finding, a random one in the same place is', () => {
   const g = seededGen('generic-end-to-end')
-  const sha = { of: (v: string) => createHash('sha256').update(v).digest('hex'), ephemeral: false }
-  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: sha, maxContextChars: 80 })
-  const scan = (line: string) =>
-    d.detect({
-      v: '1',
-      type: 'log-chunk',
-      stream: 's',
-      source: { type: 'file', path: 's' },
-      startLine: 1,
-      offset: { start: 0, end: 0 },
-      lines: [line],
-      collectedAt: ''
-    })
+  const scanLines = builtinScanner()
+  const scan = (line: string) => scanLines([line])
   const names = ['DB_PASSWORD', 'client_secret', 'api_key', 'authToken']
   for (const name of names) {
     for (const v of [...storeValues(g), ...templateValues(g), ...identifierValues(g)]) {
