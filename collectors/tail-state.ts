@@ -107,7 +107,10 @@ export function restore<F extends FileState>(s: TailState<F>, data: CheckpointDa
   s.saved = new Map()
   for (const p of data.moved ?? []) s.saved.set(idOf(p), { pos: p, gen: -1 })
   for (const p of Object.values(data.files)) s.saved.set(idOf(p), { pos: p, gen: 0 })
-  for (const p of data.finished ?? []) s.done.set(idOf(p), { pos: p, gen: 0 })
+  // Finished copies likewise: one the first listing shows is refreshed (discover) and kept; one it does not show
+  // is gone, and kept no longer, or a collector crash-looping before its second listing would carry every copy
+  // it ever finished.
+  for (const p of data.finished ?? []) s.done.set(idOf(p), { pos: p, gen: -1 })
 }
 
 /** A cycle starts: the files followed now are busy, their other names are not followed. */

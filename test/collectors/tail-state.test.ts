@@ -206,3 +206,28 @@ test('moved positions are carried over one restart, not for ever: a collector re
   }
   assert.deepEqual(sizes, [0, 1, 1, 1, 1, 1], "the previous run's file only")
 })
+
+test('finished copies are carried over a restart while a listing shows them, not for ever: a collector crash-looping before its second listing keeps a bounded checkpoint', () => {
+  // Each run: restored, a first listing that shows this run's own rotated copy and the previous run's (older ones are
+  // deleted by the kubelet), the copy read to its end and let go, a checkpoint written, a crash.
+  let data: CheckpointData = { version: 1, files: {} }
+  const sizes: number[] = []
+  for (let run = 0; run < 6; run++) {
+    const s = createTailState<FileState>('beginning')
+    restore(s, data, false)
+    beginCycle(s)
+    const copies = run === 0 ? [] : [listed(`0.log.run${run - 1}`, 200 + run - 1, 50, true)]
+    // The previous run's copy, finished then and unchanged: skipped, not read again.
+    for (const c of copies) assert.equal(arrive(s, c, true).kind, 'skip', `run ${run}: a finished copy is not read again`)
+    const own = arrive(s, listed(`0.log.run${run}`, 200 + run, 50, true), true)
+    assert.equal(own.kind, 'follow')
+    endListing(s, [...copies.map((c) => c.rel), `0.log.run${run}`])
+    if (own.kind === 'follow') {
+      acknowledge([{ t: own.file, offset: 50, line: 5 }])
+      letGo(s, own.file)
+    }
+    data = snapshot(s, undefined)
+    sizes.push(data.finished?.length ?? 0)
+  }
+  assert.deepEqual(sizes, [1, 2, 2, 2, 2, 2], "this run's copy and the previous run's, which the listing still showed")
+})
