@@ -6,7 +6,7 @@
 // which loads the stripper: ~40 ms of CPU on every start (issue #15, bench/shape-speed.ts).
 // bin/own-modules.ts then resolves the package's own imports without Node's per-module file system
 // walk (another ~25 ms of a `leakwatch scan` start), and bin/rules-bundle.ts serves the 135 built-in
-// rule files as one module (another ~10 ms).
+// rule files as one module (another ~10 ms), kept beside the compile cache (another ~8 ms).
 
 import module from 'node:module'
 
@@ -17,7 +17,10 @@ if (module.registerHooks !== undefined) {
   try {
     const [{ ownModulesResolver }, { rulesBundleLoader }] = await Promise.all([import('./own-modules.ts'), import('./rules-bundle.ts')])
     const root = new URL('../', import.meta.url).href
-    module.registerHooks({ resolve: ownModulesResolver(root), load: rulesBundleLoader(`${root}detectors/rules/registry.ts`) })
+    module.registerHooks({
+      resolve: ownModulesResolver(root),
+      load: rulesBundleLoader(`${root}detectors/rules/registry.ts`, module.getCompileCacheDir?.())
+    })
   } catch {}
 }
 await import('./leakwatch.ts')

@@ -16,8 +16,15 @@
 // A stack through a rule's code names registry.ts at a line of the bundle; the bundle carries a source map,
 // so with NODE_OPTIONS=--enable-source-maps it names the rule file and line. Not turned on by the entry:
 // Node's source map support cost ~10 ms of CPU per start (more than this bundle saves).
+//
+// Assembling the text cost another ~10 ms of CPU on every start (cold code over 8,000 lines), so the loader
+// keeps it in Node's compile cache folder next to a copy of everything it was made from: this file (the
+// bundler's own changes change its output), the registry and every provider file. A start reads the files
+// and compares their bytes with the copy (~2 ms), then reads the bundle back: exact, where a hash would cost
+// loading node:crypto (~3.5 ms) and a file's time stamp can stay the same across a change. Where the folder
+// cannot be written, each start assembles the text as before.
 
-import { readFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { LoadHookSync } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
@@ -104,13 +111,25 @@ function parse(url: string, text: string, resolve: (from: string) => string): Pa
  */
 export function bundleRegistry(registry: string): string | undefined {
   try {
-    return bundle(registry)
+    const inputs = readInputs(registry)
+    return inputs === undefined ? undefined : bundle(inputs)
   } catch {
     return undefined
   }
 }
 
-function bundle(registry: string): string | undefined {
+/** What a bundle is made from: the registry's bytes, text and lines, and each provider file it imports (URL, local name, bytes). */
+interface Inputs {
+  registryBytes: Buffer
+  source: string
+  /** The registry's lines other than its imports. */
+  rest: string[]
+  providers: Array<{ local: string; url: string; bytes: Buffer }>
+  resolve: (from: string) => string
+}
+
+/** Reads the registry and its provider files; undefined when the registry imports other than `rules as x` from `./file.ts`. */
+function readInputs(registry: string): Inputs | undefined {
   // Paths and URLs by string: every provider file sits beside the registry, and URL objects for ~400
   // specifiers were a tenth of this function.
   const dirUrl = registry.slice(0, registry.lastIndexOf('/') + 1)
@@ -125,11 +144,11 @@ function bundle(registry: string): string | undefined {
     }
     return url
   }
-  const source = readFileSync(registryPath, 'utf8')
-  const lines = source.split('\n')
-  const providers: Array<{ local: string; url: string }> = []
+  const registryBytes = readFileSync(registryPath)
+  const source = registryBytes.toString('utf8')
+  const providers: Inputs['providers'] = []
   const rest: string[] = []
-  for (const line of lines) {
+  for (const line of source.split('\n')) {
     if (!line.startsWith('import')) {
       rest.push(line)
       continue
@@ -137,11 +156,16 @@ function bundle(registry: string): string | undefined {
     if (/^import\s+type\s/.test(line)) continue
     const m = REGISTRY_IMPORT.exec(line)
     if (m === null) return undefined
-    providers.push({ local: m[1] as string, url: resolve(m[2] as string) })
+    const url = resolve(m[2] as string)
+    providers.push({ local: m[1] as string, url, bytes: readFileSync(dirPath + url.slice(dirUrl.length)) })
   }
+  return { registryBytes, source, rest, providers, resolve }
+}
+
+function bundle({ providers, rest, resolve }: Inputs): string | undefined {
   const files = new Map<string, Parsed>()
-  for (const { url } of providers) {
-    const parsed = parse(url, readFileSync(dirPath + url.slice(dirUrl.length), 'utf8'), resolve)
+  for (const { url, bytes } of providers) {
+    const parsed = parse(url, bytes.toString('utf8'), resolve)
     if (parsed === undefined) return undefined
     files.set(url, parsed)
   }
@@ -228,11 +252,74 @@ function sourceMap(sources: string[], origin: ReadonlyArray<readonly [number, nu
   return JSON.stringify({ version: 3, sources, names: [], mappings: mappings.join(';') })
 }
 
-/** The load hook that serves `registry` (a file: URL) bundled, and everything else as Node loads it. */
-export function rulesBundleLoader(registry: string): LoadHookSync {
+/** First line of a kept bundle: this tag, then the byte length of each input copied after it. */
+const KEPT_TAG = 'leakwatch-rules-bundle 1'
+
+/**
+ * `bundleRegistry(registry)`, kept in the folder `cacheDir` (Node's compile cache folder, or undefined for none)
+ * with a copy of its inputs, and served from there while every input is byte for byte the same: a changed rule
+ * file, registry or bundler is never served a stale bundle. The folder is trusted as Node trusts it for the
+ * compiled code it keeps there. Best effort: an unreadable or mismatched entry is rebuilt, and one that cannot
+ * be written is not kept.
+ */
+export function cachedBundle(registry: string, cacheDir: string | undefined): string | undefined {
+  if (cacheDir === undefined) return bundleRegistry(registry)
+  let inputs: Inputs | undefined
+  let parts: Buffer[]
+  try {
+    inputs = readInputs(registry)
+    if (inputs === undefined) return undefined
+    parts = [readFileSync(fileURLToPath(import.meta.url)), inputs.registryBytes, ...inputs.providers.map((p) => p.bytes)]
+  } catch {
+    return undefined
+  }
+  // One entry per registry (a checkout's is not another's): a changed input replaces the entry instead of
+  // piling up beside it. Named by a hash of the registry's URL only; the entry's contents are compared whole.
+  let name = 0x811c9dc5
+  for (let i = 0; i < registry.length; i++) name = Math.imul(name ^ registry.charCodeAt(i), 0x01000193) >>> 0
+  const file = `${cacheDir}/leakwatch-rules-bundle-${name.toString(16)}`
+  try {
+    const kept = keptBundle(readFileSync(file), parts)
+    if (kept !== undefined) return kept
+  } catch {}
+  let text: string | undefined
+  try {
+    text = bundle(inputs)
+  } catch {
+    return undefined
+  }
+  if (text === undefined) return undefined
+  try {
+    // Written whole, then renamed: a start running beside this one reads the old entry or the new, never half.
+    const partial = `${file}.${process.pid}.tmp`
+    writeFileSync(partial, Buffer.concat([Buffer.from(`${KEPT_TAG} ${parts.map((p) => p.length).join(' ')}\n`), ...parts, Buffer.from(text, 'utf8')]))
+    renameSync(partial, file)
+  } catch {}
+  return text
+}
+
+/** The bundle in `kept` (a kept entry's bytes) when its copy of the inputs is `parts`, byte for byte; otherwise undefined. */
+function keptBundle(kept: Buffer, parts: readonly Buffer[]): string | undefined {
+  const eol = kept.indexOf(0x0a)
+  if (eol < 0) return undefined
+  const lengths = kept.toString('latin1', 0, eol).split(' ')
+  if (lengths.slice(0, 2).join(' ') !== KEPT_TAG || lengths.length !== parts.length + 2) return undefined
+  let at = eol + 1
+  for (const [i, p] of parts.entries()) {
+    if (lengths[i + 2] !== String(p.length) || at + p.length > kept.length || !p.equals(kept.subarray(at, at + p.length))) return undefined
+    at += p.length
+  }
+  return kept.toString('utf8', at)
+}
+
+/**
+ * The load hook that serves `registry` (a file: URL) bundled, and everything else as Node loads it; the bundle
+ * is kept in `cacheDir` when given (cachedBundle).
+ */
+export function rulesBundleLoader(registry: string, cacheDir?: string): LoadHookSync {
   return (url, context, nextLoad) => {
     if (url === registry) {
-      const source = bundleRegistry(url)
+      const source = cachedBundle(url, cacheDir)
       if (source !== undefined) return { format: 'module-typescript', source, shortCircuit: true }
     }
     return nextLoad(url, context)

@@ -10,6 +10,10 @@
 //   one forward walk decides it.
 // - a run of one class, `[…]{n}` or `[…]{n,m}` (npm_, Twilio, Zoho keys): the next n bytes are in it.
 //
+// A third gate reads the bytes before the occurrence: the keyword's own case, for a rule whose regex spells
+// its keywords in upper case (`upperKeywords`: `PASSWORD=`, `AKIA`), which the case-blind automaton meets in
+// `password=***` and `Asia/Tokyo`.
+//
 // The gate is a necessary condition only: where it says yes, the RE2 search still decides. It is asked
 // on lines of ASCII text only (the caller's check): under `(?i)` RE2 also matches a keyword or a name
 // spelled with the Kelvin sign or the long s, which the byte automaton does not report.
@@ -156,6 +160,30 @@ export function followsGate(follows: string): FollowsGate | undefined {
   }
   const run = classRun(follows)
   return run === undefined ? undefined : (bytes, at) => runAt(run, bytes, at)
+}
+
+/**
+ * The gate of a rule whose matches spell its keywords in upper case (`upperKeywords`): true when one of
+ * `keywords` (lower case) ends at `at` spelled without a lower-case letter. A keyword the automaton reports
+ * there is one of them, in some case, so an occurrence of `password=` in `db password=***` is refused and
+ * one of `DB_PASSWORD=` passes.
+ */
+export function upperKeywordGate(keywords: readonly string[]): FollowsGate {
+  return (bytes, at) => {
+    for (const k of keywords) {
+      const from = at - k.length
+      if (from < 0) continue
+      let spelled = true
+      for (let i = 0; i < k.length && spelled; i++) {
+        const b = bytes[from + i] as number
+        // The keyword's own byte in upper case, or itself where it has no case.
+        const want = k.charCodeAt(i)
+        spelled = b === (want >= 0x61 && want <= 0x7a ? want - 32 : want)
+      }
+      if (spelled) return true
+    }
+    return false
+  }
 }
 
 /** Whether `source` has a `|` outside every group and class. */

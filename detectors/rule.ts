@@ -38,6 +38,13 @@ export interface Rule {
    * hold a URL without credentials. It must be a necessary condition of the regex. Built-in rules only.
    */
   follows?: string
+  /**
+   * Every match spells its keyword in upper case (the regex reads it case-sensitively: `PASSWORD=`, `AKIA`),
+   * while the keyword automaton meets keywords in any case: an occurrence with a lower-case letter cannot
+   * be a match's, and a line of ASCII text with no other is skipped before the regex (follows-gate.ts).
+   * Ignored on a rule with `follows`. Built-in rules only.
+   */
+  upperKeywords?: boolean
   /** Capture group holding the secret; 0 is the whole match. Default: 1 when the regex has a group, else 0. */
   secretGroup?: number
   /** Minimum Shannon entropy (bits per character) of the secret. */

@@ -26,7 +26,7 @@ import { confidenceOf } from './confidence.ts'
 import { decodeViews } from './decode.ts'
 import type { Masked } from './excerpt.ts'
 import { clipAround, maskText } from './excerpt.ts'
-import { type FollowsGate, followsGate } from './follows-gate.ts'
+import { type FollowsGate, followsGate, upperKeywordGate } from './follows-gate.ts'
 import type { Framing } from './framing.ts'
 import { frameLines, fromRaw, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
 import type { FormatClaim } from './gates.ts'
@@ -210,11 +210,22 @@ export function inlineMarkers(line: string): ReadonlySet<string> {
  * none of whose keywords a scan meets never is): a tenth of the CPU of a short `leakwatch scan` went to
  * compiling every pattern of every rule up front (issue #15). Only for rules already known to compile —
  * the built-in rules, whose patterns the test suite compiles, and rule files, which `loadRuleFiles`
- * compiles eagerly when it reads them — so a bad pattern still fails at start, never mid-scan.
+ * compiles eagerly when it reads them — so a bad pattern still fails at start, never mid-scan. `shared`
+ * holds the allowlist patterns compiled so far, by source, for the rules of one engine to share.
  */
-export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
+export function compileRule(rule: Rule, index = 0, lazy = false, shared?: Map<string, RE2>): Compiled {
   // The pattern is not echoed in errors (issue #12): rule files and allowlists may hold the values they match.
   const make = (source: string, flags: string, field = 'regex'): RE2 => compileRe2(source, flags, 'LW_ERR_RULE_INVALID', `rule ${rule.id}`, field)
+  // An allowlist pattern is only ever `test`ed, without the global flag, so it holds no state between calls: rules
+  // that list the same pattern (127 built-in allowlist entries are 42 patterns) can share one compiled copy.
+  const allowed = (source: string, field: string): RE2 => {
+    let re = shared?.get(source)
+    if (re === undefined) {
+      re = make(source, '', field)
+      shared?.set(source, re)
+    }
+    return re
+  }
   if (rule.keywords.length === 0) throw new LeakwatchError('LW_ERR_RULE_INVALID', `rule ${rule.id}: needs at least one keyword`)
   for (const [i, k] of rule.keywords.entries()) {
     // The keyword automaton works on ASCII bytes; a non-ASCII keyword is a rule error, not a crash deeper down.
@@ -233,10 +244,10 @@ export function compileRule(rule: Rule, index = 0, lazy = false): Compiled {
     re: () => make(rule.regex, 'g'),
     follows: rule.follows === undefined ? undefined : () => make(`(?:${rule.keywords.map(escapeRe2).join('|')})(?:${rule.follows})`, 'gi'),
     allow: () => ({
-      secrets: (rule.allow?.secrets ?? []).map((p, i) => make(p, '', `allow.secrets[${i}]`)),
-      matches: (rule.allow?.matches ?? []).map((p, i) => make(p, '', `allow.matches[${i}]`)),
-      lines: (rule.allow?.lines ?? []).map((p, i) => make(p, '', `allow.lines[${i}]`)),
-      streams: (rule.allow?.streams ?? []).map((p, i) => make(p, '', `allow.streams[${i}]`))
+      secrets: (rule.allow?.secrets ?? []).map((p, i) => allowed(p, `allow.secrets[${i}]`)),
+      matches: (rule.allow?.matches ?? []).map((p, i) => allowed(p, `allow.matches[${i}]`)),
+      lines: (rule.allow?.lines ?? []).map((p, i) => allowed(p, `allow.lines[${i}]`)),
+      streams: (rule.allow?.streams ?? []).map((p, i) => allowed(p, `allow.streams[${i}]`))
     })
   }
   const keywordBytes = Math.max(...rule.keywords.map((k) => Buffer.byteLength(k, 'utf8')))
@@ -269,7 +280,7 @@ class CompiledRule implements Compiled {
   #runs = 0
   constructor(rule: Rule, index: number, keywordBytes: number, group: number, patterns: Patterns, lazy: boolean, confidence: ReturnType<typeof confidenceOf>) {
     this.rule = rule
-    this.followsGate = rule.follows === undefined ? undefined : followsGate(rule.follows)
+    this.followsGate = rule.follows !== undefined ? followsGate(rule.follows) : rule.upperKeywords === true ? upperKeywordGate(rule.keywords) : undefined
     this.confidence = confidence
     this.index = index
     this.keywordBytes = keywordBytes
@@ -439,7 +450,8 @@ function nextPass(engine: Engine): number {
 }
 
 function createEngine(opts: SecretDetectorOptions): Engine {
-  const compiled = opts.rules.map((r, i) => compileRule(r, i, opts.lazyPatterns === true))
+  const shared = new Map<string, RE2>()
+  const compiled = opts.rules.map((r, i) => compileRule(r, i, opts.lazyPatterns === true, shared))
   const maxLine = opts.maxLineChars ?? 64 * 1024
   return {
     compiled,

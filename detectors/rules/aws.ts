@@ -31,6 +31,8 @@ export const rules: Rule[] = [
     kind: 'pattern',
     regex: `(?:^|[^A-Za-z0-9])((?:${PREFIXES.join('|')})[A-Z2-7]{16})(?:[^A-Za-z0-9]|$)`,
     keywords: PREFIXES.map((p) => p.toLowerCase()),
+    // The prefixes are upper case in every key; the automaton also meets `Asia/Tokyo` and `akia` in base64.
+    upperKeywords: true,
     // Only placeholders (AKIAAAAA…) score far below random ids, 1 in 10,000 of which is under 2.95.
     minEntropy: 2.4,
     // The AWS documentation's example keys end in EXAMPLE; people paste them into READMEs and tests.

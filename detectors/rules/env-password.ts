@@ -38,6 +38,9 @@ export const rules: Rule[] = [
     // a separator (values with digits or symbols are generic-password-assignment's).
     regex: '(?:^|[^A-Za-z0-9_])(?:[A-Z][A-Z0-9]*_)*(?:PASSWORD|PASSWD|PASS|PWD)=["\']?([A-Za-z]{8,})(?:[\\s"\'`,;)]|$)',
     keywords: ['password=', 'passwd=', 'pass=', 'pwd='],
+    // `password=` in lower case (`rendered, password=<redacted>`) never matches: 1,839 of 8,925 regex runs on
+    // the 16 MB plain shape were this rule's, 9 of them matches (issue #15).
+    upperKeywords: true,
     minEntropy: 2.5,
     validate: (s) => s.length <= 40 && !madeUpValue(s) && !STATUS.test(s) && !/pass|pwd|secret|token/i.test(s),
     // A word, not a format: never high confidence (the `unchecked` tag caps it at medium), so it alerts but does not rotate by default.

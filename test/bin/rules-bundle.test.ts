@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { bundleRegistry } from '../../bin/rules-bundle.ts'
+import { bundleRegistry, cachedBundle } from '../../bin/rules-bundle.ts'
 import type { Rule } from '../../detectors/rule.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { cli, repo } from '../support/cli.ts'
@@ -96,6 +96,49 @@ test('a provider or registry outside the bundled shape is loaded as written (und
   mkdirSync(odd, { recursive: true })
   writeFileSync(join(odd, 'registry.ts'), "import { rules } from './a.ts'\nexport const ALL = rules\n")
   assert.equal(bundleRegistry(pathToFileURL(join(odd, 'registry.ts')).href), undefined, 'a registry import other than `rules as x`')
+})
+
+test('a kept bundle is read back while its inputs are unchanged, and rebuilt when a provider file changes or the entry is damaged', () => {
+  const url = fakeRegistry('kept', {
+    'a.ts': "const local = 'a'\nexport const rules = [local]\n",
+    'b.ts': "import { x } from './x.ts'\nexport const rules = [x, 'b']\n"
+  })
+  const cache = join(dir, 'kept-cache')
+  mkdirSync(cache)
+  const fresh = bundleRegistry(url)
+  assert.ok(fresh !== undefined)
+  assert.equal(cachedBundle(url, cache), fresh)
+  const entries = readdirSync(cache)
+  assert.equal(entries.length, 1, 'one entry, no partial file left')
+  const entry = join(cache, entries[0] as string)
+  // Read back, not rebuilt: a change to the kept bundle (its copy of the inputs intact) is what the next start gets.
+  const kept = readFileSync(entry, 'utf8')
+  assert.ok(kept.endsWith(fresh))
+  writeFileSync(entry, `${kept}\n// kept`)
+  assert.equal(cachedBundle(url, cache), `${fresh}\n// kept`)
+  // A changed provider file, even of the same length, is rebuilt with the change, and replaces the entry.
+  writeFileSync(join(dir, 'kept', 'a.ts'), "const local = 'z'\nexport const rules = [local]\n")
+  const same = cachedBundle(url, cache)
+  assert.ok(same?.includes("const local = 'z'"))
+  assert.equal(same, bundleRegistry(url))
+  writeFileSync(join(dir, 'kept', 'a.ts'), "const local = 'a2'\nexport const rules = [local]\n")
+  const changed = cachedBundle(url, cache)
+  assert.ok(changed?.includes("const local = 'a2'"))
+  assert.equal(changed, bundleRegistry(url))
+  assert.deepEqual(readdirSync(cache), entries)
+  // A damaged entry (cut short) is rebuilt and rewritten.
+  writeFileSync(entry, kept.slice(0, 10))
+  assert.equal(cachedBundle(url, cache), bundleRegistry(url))
+  assert.ok(readFileSync(entry, 'utf8').endsWith(bundleRegistry(url) ?? '-'))
+  // A folder that cannot be written keeps nothing and still serves the bundle; no folder means no cache.
+  assert.equal(cachedBundle(url, join(dir, 'no-such-folder')), bundleRegistry(url))
+  assert.equal(cachedBundle(url, undefined), bundleRegistry(url))
+  // Out of the bundled shape: undefined (loaded as written), as bundleRegistry says, and nothing kept.
+  const odd = fakeRegistry('kept-odd', { 'a.ts': 'export default []\nexport const rules = []\n' })
+  const oddCache = join(dir, 'kept-odd-cache')
+  mkdirSync(oddCache)
+  assert.equal(cachedBundle(odd, oddCache), undefined)
+  assert.deepEqual(readdirSync(oddCache), [])
 })
 
 test('the installed entry loads the built-in rules as one module and finds what bin/leakwatch.ts finds', async () => {

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import RE2 from 're2'
-import { ASSIGNMENT_HEAD, followsGate } from '../../detectors/follows-gate.ts'
+import { DEFAULT_MIRRORS, loadSources } from '../../bench/independent/sources.ts'
+import { ASSIGNMENT_HEAD, followsGate, upperKeywordGate } from '../../detectors/follows-gate.ts'
+import { isAscii } from '../../detectors/keywords.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { seededGen } from '../support/seed.ts'
 
@@ -80,4 +82,48 @@ test('a line of one keyword repeated: the gates at all its keywords read a bound
   // A name longer than the walk still passes (the gate only says yes past it): RE2 decides.
   const long = Buffer.from(`token${'_x'.repeat(400)}="${'a'.repeat(40)}"`)
   for (const gate of gates) assert.equal(gate?.(long, 5), true)
+})
+
+test('the upper-case keyword gate passes an occurrence spelled in upper case and refuses any other spelling', () => {
+  const gate = upperKeywordGate(['password=', 'pass=', 'akia'])
+  const at = (text: string, end: number): boolean => gate(Buffer.from(text, 'latin1'), end)
+  assert.equal(at('DB_PASSWORD=x', 12), true)
+  assert.equal(at('db password=x', 12), false)
+  assert.equal(at('DB_Password=x', 12), false)
+  assert.equal(at('PASS=x', 5), true)
+  assert.equal(at('AKIA', 4), true)
+  assert.equal(at('Asia/AkIA', 9), false)
+  // Nothing before the start of the line.
+  assert.equal(at('SS=', 3), false)
+})
+
+test('rules with upperKeywords: every match of the regex, on drawn positives in any case, on published examples and loghub, holds an occurrence the gate passes', () => {
+  const rules = BUILTIN_RULES.filter((r) => r.upperKeywords === true && r.follows === undefined)
+  const ids = rules.map((r) => r.id)
+  for (const id of ['env-password-word', 'aws-access-key-id']) assert.ok(ids.includes(id), id)
+  const swapCase = (s: string): string => s.replace(/[a-zA-Z]/g, (c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()))
+  const { sources } = loadSources(DEFAULT_MIRRORS, Number.parseInt(gen.hex(8), 16))
+  const elsewhere = sources.flatMap((s) => [...s.examples.flatMap((e) => e.text.split('\n')), ...[...s.cleanLogs.values()].flat()])
+  for (const r of rules) {
+    const gate = upperKeywordGate(r.keywords)
+    const re = new RE2(r.regex, '')
+    const lines: string[] = [...elsewhere]
+    for (let i = 0; i < 300; i++) for (const { line } of r.examples.positives(gen)) lines.push(line, line.toLowerCase(), line.toUpperCase(), swapCase(line))
+    let matched = 0
+    let refused = 0
+    for (const line of lines) {
+      // Only lines of ASCII text are gated; the engine runs the rule on any other.
+      if (!isAscii(line)) continue
+      const bytes = Buffer.from(line, 'latin1')
+      const low = line.toLowerCase()
+      let passes = false
+      for (const k of r.keywords) for (let o = low.indexOf(k); o >= 0 && !passes; o = low.indexOf(k, o + 1)) passes = gate(bytes, o + k.length)
+      if (!passes) refused++
+      if (re.test(line)) {
+        matched++
+        assert.ok(passes, `${r.id}: the regex matches ${JSON.stringify(line)}, where the gate refuses every keyword`)
+      }
+    }
+    assert.ok(matched >= 300 && refused >= 300, `${r.id}: ${matched} matches, ${refused} lines refused`)
+  }
 })

@@ -5,9 +5,10 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type RE2 from 're2'
 import type { Rule } from '../../detectors/rule.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
-import { createSecretDetector } from '../../detectors/secrets.ts'
+import { compileRule, createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { seededGen } from '../support/seed.ts'
@@ -61,4 +62,26 @@ test('a lazily compiled rule compiles each pattern when first needed: `follows` 
   assert.deepEqual(allowed.detect(chunk(['zork_ but nothing after it', 'zork_1234'])), [])
   const value = seededGen('lazy-allow').chars('abcdefghijklmnopqrstuvwxyz0123456789', 16)
   assert.throws(() => allowed.detect(chunk([`zork_${value}`])), { code: 'LW_ERR_RULE_INVALID' })
+})
+
+test('rules of one engine share one compiled copy of an allowlist pattern they both list; a broken one still names its own rule', () => {
+  const { requires: _requires, follows: _follows, allow: _allow, block: _block, ...plain } = BUILTIN_RULES[0] as Rule
+  const shared = new Map<string, RE2>()
+  const a = compileRule({ ...plain, id: 'zork-a', keywords: ['zork'], allow: { secrets: ['^x+$', '^a$'], lines: ['^x+$'] } }, 0, true, shared)
+  const b = compileRule({ ...plain, id: 'zork-b', keywords: ['zork'], allow: { secrets: ['^b$', '^x+$'] } }, 1, true, shared)
+  assert.equal(a.allowSecrets[0], b.allowSecrets[1])
+  assert.equal(a.allowLines[0], a.allowSecrets[0])
+  assert.notEqual(a.allowSecrets[1], b.allowSecrets[0])
+  assert.deepEqual(
+    b.allowSecrets.map((re) => re.test('xxx')),
+    [false, true]
+  )
+  // Without a shared map each rule compiles its own.
+  const c = compileRule({ ...plain, id: 'zork-c', keywords: ['zork'], allow: { secrets: ['^x+$'] } }, 2, true)
+  assert.notEqual(c.allowSecrets[0], a.allowSecrets[0])
+  const broken = compileRule({ ...plain, id: 'zork-broken', keywords: ['zork'], allow: { secrets: ['^x+$', '(unclosed'] } }, 3, true, shared)
+  assert.throws(
+    () => broken.allowSecrets,
+    (err: Error & { code?: string }) => err.code === 'LW_ERR_RULE_INVALID' && /rule zork-broken: .*allow\.secrets\[1\]/.test(err.message)
+  )
 })
