@@ -225,7 +225,7 @@ const CONTROL_BYTE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
  * again for the scan, was half the cost of the decoded views (issue #15). Exactly `printable` of the UTF-8
  * decoding: bytes that are not UTF-8 decode to U+FFFD, which it refuses; ASCII bytes are their characters;
  * the rest (UTF-8 with non-ASCII characters, rare) is decoded and judged as text. A view of ASCII keeps its
- * bytes, which the scan reads before it asks for the text.
+ * bytes, which the scan reads instead of encoding the text again.
  */
 function base64View(line: string, start: number, end: number): DecodedView | undefined {
   const need = Math.ceil(((end - start) * 3) / 4) + 4
