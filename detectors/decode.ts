@@ -5,8 +5,6 @@
 // are worth scanning again; each view remembers which span of the original
 // line it came from so the finding can point there.
 
-import { isAscii, isUtf8 } from 'node:buffer'
-
 export interface DecodedView {
   /** The decoded text, scanned like a line. */
   text: string
@@ -16,8 +14,6 @@ export interface DecodedView {
    * its values are only in the run as a whole. The JSON view's is made when first read.
    */
   readonly src?: Int32Array
-  /** The UTF-8 of `text`, when the decoding made it (a base64 view that decoded to ASCII): the scan reads them without encoding `text` again. */
-  readonly bytes?: Buffer
   /** How it was obtained: json, url, base64. */
   via: string
   /** Span of the source line (code units) that the view decodes. */
@@ -205,46 +201,11 @@ function printable(s: string): boolean {
 export function decodeViews(line: string, runs: ReadonlyArray<readonly [number, number]>): DecodedView[] {
   const views = escapeViews(line)
   for (const [start, end] of runs) {
-    const view = base64View(line, start, end)
-    if (view !== undefined) views.push(view)
+    // Node's base64 decoder reads the URL-safe alphabet (- _) as well.
+    const text = Buffer.from(line.slice(start, end), 'base64').toString('utf8')
+    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
   }
   return views
-}
-
-/** Where base64 runs are decoded before they are judged; grown to the longest run met. */
-let scratch = Buffer.allocUnsafe(4096)
-
-// ASCII bytes that are not printable text (printable's count): control characters other than \t \n \r, and DEL.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for
-const CONTROL_BYTE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
-
-/**
- * The view of the base64 run line[start, end) when it decodes to text (`printable`), judged on the
- * decoded bytes by native tests before any string is made: half the runs in logs are random tokens and
- * digests that decode to binary, and decoding each to a string, then encoding the printable ones to bytes
- * again for the scan, was half the cost of the decoded views (issue #15). Exactly `printable` of the UTF-8
- * decoding: bytes that are not UTF-8 decode to U+FFFD, which it refuses; ASCII bytes are their characters;
- * the rest (UTF-8 with non-ASCII characters, rare) is decoded and judged as text. A view of ASCII keeps its
- * bytes, which the scan reads instead of encoding the text again.
- */
-function base64View(line: string, start: number, end: number): DecodedView | undefined {
-  const need = Math.ceil(((end - start) * 3) / 4) + 4
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2))
-  // Node's base64 decoder reads the URL-safe alphabet (- _) as well; the same decoder as Buffer.from's.
-  const n = scratch.write(line.slice(start, end), 0, 'base64')
-  // A character takes at least a byte: fewer than 8 bytes are fewer than 8 characters.
-  if (n < 8) return undefined
-  const decoded = scratch.subarray(0, n)
-  if (!isAscii(decoded)) {
-    if (!isUtf8(decoded)) return undefined
-    const text = decoded.toString('utf8')
-    return text.length >= 8 && printable(text) ? { text, via: 'base64', start, end } : undefined
-  }
-  const text = decoded.toString('latin1')
-  if (CONTROL_BYTE.test(text) && !printable(text)) return undefined
-  const bytes = Buffer.allocUnsafe(n)
-  decoded.copy(bytes, 0, 0, n)
-  return { text, bytes, via: 'base64', start, end }
 }
 
 /** The JSON-unescaped and URL-decoded views of a line, when it has such escapes. */

@@ -815,12 +815,9 @@ function follows(c: Compiled, f: RE2, bytes: Buffer, end: number): boolean {
   return f.test(bytes)
 }
 
-/**
- * Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to
- * the line. `bytes`, when given, are the UTF-8 of `text` (a base64 view's decoded bytes), not encoded again.
- */
-function scanText(scan: ChunkScan, lineIndex: number, text: string, offset: number, level: number, view?: ViewSpan, bytes?: Buffer): void {
-  const buf = bytes ?? Buffer.from(text, 'utf8')
+/** Runs the candidate rules over one piece of text and its decoded views; `offset` maps its columns back to the line. */
+function scanText(scan: ChunkScan, lineIndex: number, text: string, offset: number, level: number, view?: ViewSpan): void {
+  const buf = Buffer.from(text, 'utf8')
   const candidates: Compiled[] = []
   const firsts: number[] = []
   const { judged } = scan.engine
@@ -865,7 +862,7 @@ function scanViews(
         const src = v.src ?? new Int32Array(1)
         return up(src[col] ?? src[src.length - 1] ?? 0)
       }
-    scanText(scan, lineIndex, v.text, 0, level + 1, child, v.bytes)
+    scanText(scan, lineIndex, v.text, 0, level + 1, child)
   }
 }
 

@@ -45,8 +45,7 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
   'detectors/decode.ts': [
     ['/\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})/g', 'fixed length: linear'],
     ['/%[0-9A-Fa-f]{2}/', 'fixed length: linear'],
-    ['/(?:%[0-9A-Fa-f]{2})+/g', 'greedy run of fixed-length units, no ambiguity: linear'],
-    ['/[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]/', 'single character: linear']
+    ['/(?:%[0-9A-Fa-f]{2})+/g', 'greedy run of fixed-length units, no ambiguity: linear']
   ],
   'detectors/entropy.ts': [['/[^\\p{ASCII}]/u', 'single character: linear']],
   'detectors/words.ts': [
