@@ -19,24 +19,25 @@ import RE2 from 're2'
 // Doppler, Infisical, Bitwarden, Kubernetes `secretKeyRef`, and CI secret
 // expressions (`${{ secrets.X }}`, `$(SECRET)`, GitLab `$CI_X`, which the
 // placeholder gate covers).
-const STORE_REFERENCE = new RE2(
+const STORE_REFERENCE =
   '^(?:ENC\\[(?:AES256_GCM|PGP|KMS|AGE)|ENC\\(|DEC\\(|\\$ANSIBLE_VAULT;|k8s:enc:|' +
-    '(?i:vault|vaults|ref\\+[a-z0-9]+|op|awssm|awssecrets|awsssm|ssm|secretsmanager|sm|gcpsm|gcpsecrets|gcp:secretmanager|azurekv|akv|keyvault|doppler|infisical|bws|bitwarden|sops|kms|conjur|akeyless|cyberark|onepassword|1password|secret|secrets|k8s|kubernetes|env|file)://|' +
-    '(?i:vault|awssm|ssm|azurekv|akv|gcpsm|sops|kms|doppler|infisical|secretsmanager|secretmanager):[A-Za-z0-9_/.#-]|' +
-    'arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):|@Microsoft\\.KeyVault\\(|\\{\\{resolve:|projects/[^/\\s]+/secrets/[^/\\s]+)'
-)
+  '(?i:vault|vaults|ref\\+[a-z0-9]+|op|awssm|awssecrets|awsssm|ssm|secretsmanager|sm|gcpsm|gcpsecrets|gcp:secretmanager|azurekv|akv|keyvault|doppler|infisical|bws|bitwarden|sops|kms|conjur|akeyless|cyberark|onepassword|1password|secret|secrets|k8s|kubernetes|env|file)://|' +
+  '(?i:vault|awssm|ssm|azurekv|akv|gcpsm|sops|kms|doppler|infisical|secretsmanager|secretmanager):[A-Za-z0-9_/.#-]|' +
+  'arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):|@Microsoft\\.KeyVault\\(|\\{\\{resolve:|projects/[^/\\s]+/secrets/[^/\\s]+)'
 // Sealed Secrets' ciphertext: base64 of a blob that starts with the RSA-OAEP-encrypted session key's length,
 // two bytes big-endian (512 → "Ag[A-D]" for kubeseal's default 4096-bit key, 256 → "AQ[A-D]" for a 2048-bit
 // one), then that key and the AES-GCM payload: at least 720 or 364 base64 characters. The lengths keep random
 // base64 (an STS session token of 356 characters starting AgD, 1 in 16,000) from reading as one.
-const SEALED = new RE2('^(?:Ag[A-D][A-Za-z0-9+/]{717,}|AQ[A-D][A-Za-z0-9+/]{361,})={0,2}$')
+const SEALED = '^(?:Ag[A-D][A-Za-z0-9+/]{717,}|AQ[A-D][A-Za-z0-9+/]{361,})={0,2}$'
 // KMS ciphertext blobs as CLIs print them: AWS KMS (version 1 header 0x01 0x02 0x02 0x00 → "AQICAH"),
 // Google Cloud KMS (a protobuf field 1 of 36 bytes → "CiQA"). Long: the key's id and the IV are inside.
-const KMS_BLOB = new RE2('^(?:AQICAH|AQEDAH|CiQA)[A-Za-z0-9+/]{80,}={0,2}$')
+const KMS_BLOB = '^(?:AQICAH|AQEDAH|CiQA)[A-Za-z0-9+/]{80,}={0,2}$'
+// The three as one pattern: one call into RE2 (and one UTF-8 copy of the value) instead of three (issue #15).
+const STORE_VALUE = new RE2(`(?:${STORE_REFERENCE})|(?:${SEALED})|(?:${KMS_BLOB})`)
 
 /** A value encrypted at rest (SOPS, sealed-secrets, KMS ciphertext) or a reference to a secret store: not the secret itself. */
 export function secretStoreValue(value: string): boolean {
-  return STORE_REFERENCE.test(value) || SEALED.test(value) || KMS_BLOB.test(value)
+  return STORE_VALUE.test(value)
 }
 
 // Placeholders of the template languages beyond gates.ts's: Python `{name}`/`{0}`/`{name!r:>10}` and
@@ -47,22 +48,22 @@ export function secretStoreValue(value: string): boolean {
 // `${…}` inside a longer value (`jdbc:${DB}`: the value holds a substitution, not a secret), and
 // values whose every character is one mask character, and values cut short with an ellipsis (docs and
 // CLIs print `ops_eyJzaWdu...`: what is shown is not the secret).
-const TEMPLATE = new RE2(
+const TEMPLATE =
   '^(?:\\{[A-Za-z_][\\w.]*(?:![rsa])?(?::[^{}]*)?\\}?|\\{[0-9]*\\}|%\\([\\w.-]+\\)[a-z]|%[-+ #0-9.]*[sdvqxXfgeEtTpo]|' +
-    '\\{%.*%\\}|\\{#.*#\\}|\\$\\{\\{.*\\}\\}|(?:var|local|data|module|each|count|self|path|terraform)\\.[A-Za-z_][\\w.\\[\\]"-]*|' +
-    '\\.Values\\.[\\w.]+|lookup\\(.*\\)|@Model\\.[\\w.]+|[*•●#?xX]{4,})$'
-)
-const CUT_SHORT = new RE2('(?:\\.\\.\\.|…)$')
+  '\\{%.*%\\}|\\{#.*#\\}|\\$\\{\\{.*\\}\\}|(?:var|local|data|module|each|count|self|path|terraform)\\.[A-Za-z_][\\w.\\[\\]"-]*|' +
+  '\\.Values\\.[\\w.]+|lookup\\(.*\\)|@Model\\.[\\w.]+|[*•●#?xX]{4,})$'
 // A substitution anywhere in the value: `${…}` (shell, Spring, Terraform, JS), `{{…}}` (Go, Helm, Jinja,
 // Mustache), `<%= … %>` (ERB, EJS), `#{…}` (Ruby, Spring EL). A real secret holds none of these.
-const EMBEDDED = new RE2('\\$\\{[^}\\s]*\\}|\\{\\{[^}]*\\}\\}|<%=?[^%]*%>|#\\{[^}]*\\}')
+const EMBEDDED = '\\$\\{[^}\\s]*\\}|\\{\\{[^}]*\\}\\}|<%=?[^%]*%>|#\\{[^}]*\\}'
+// The two as one pattern: one call into RE2 (and one UTF-8 copy of the value) instead of two (issue #15).
+const TEMPLATE_VALUE = new RE2(`(?:${TEMPLATE})|(?:${EMBEDDED})`)
 
 /**
  * A template or format placeholder of any language an operator's configs and logs pass through, or
  * a value cut short with an ellipsis unless `dotsAreData` (a format whose alphabet holds '.').
  */
 export function templateValue(value: string, dotsAreData = false): boolean {
-  return TEMPLATE.test(value) || EMBEDDED.test(value) || (!dotsAreData && CUT_SHORT.test(value))
+  return TEMPLATE_VALUE.test(value) || (!dotsAreData && (value.endsWith('...') || value.endsWith('…')))
 }
 
 // Identifiers and digests: UUIDs of any version and case (request, session, tenant, trace and
