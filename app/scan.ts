@@ -17,11 +17,12 @@ import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { styleText } from 'node:util'
 import RE2 from 're2'
+import { lineEnd } from '../detectors/framing.ts'
 import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { DetectorLimit, GlobalAllow, LimitAt, SecretDetector } from '../detectors/secrets.ts'
-import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, indexOfByte, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
+import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
@@ -296,7 +297,7 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     let at = 0
     let end = -1
     for (let k = 0; k < now.length; k++) {
-      const nl = indexOfByte.call(held, 0x0a, at)
+      const nl = lineEnd(held, at, (now[k] as string).length)
       if (nl < 0 || nl >= heldLength) {
         // Only the input's last line ends without a newline.
         if (!final || k !== now.length - 1) {
