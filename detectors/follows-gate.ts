@@ -4,11 +4,12 @@
 // tenth of all CI, plain and container log lines, and nine in ten of those searches failed: `"msg":"token
 // refreshed"`, `secrets.NPM_TOKEN` at a line's end. Each cost an RE2 call (60,000 on a 16 MB CI log).
 //
-// Two shapes of `follows`, read from its source; anything else gets no gate and is searched as before:
+// Three shapes of `follows`, read from its source; anything else gets no gate and is searched as before:
 // - an assignment head, `[\w.-]*["']?\s*(?:=>|:=|=|:)` (generic.ts): the rest of a name, an optional
 //   quote, blanks, then `=` or `:`. Every part is a run of one class followed by a byte outside it, so
 //   one forward walk decides it.
 // - a run of one class, `[…]{n}` or `[…]{n,m}` (npm_, Twilio, Zoho keys): the next n bytes are in it.
+// - a starred class and an optional quote before such a run (starThenRun).
 //
 // The gate is a necessary condition only: where it says yes, the RE2 search still decides. It is asked
 // on lines of ASCII text only (the caller's check): under `(?i)` RE2 also matches a keyword or a name
@@ -90,10 +91,13 @@ function classBytes(body: string): Uint8Array | undefined {
   for (let i = 0; i < body.length; i++) {
     let c = body.charCodeAt(i)
     if (c === 0x5c) {
-      // An escaped punctuation character stands for itself; \d, \w, \s and the rest are not read here.
+      // An escaped punctuation character stands for itself, \t \n \r \f \v for their control characters;
+      // \d, \w, \s and the rest are not read here.
       const next = body.charCodeAt(i + 1)
-      if (Number.isNaN(next) || NAME[next] === 1) return undefined
-      c = next
+      const control = CONTROL_ESCAPES[body[i + 1] ?? '']
+      if (control !== undefined) c = control
+      else if (Number.isNaN(next) || NAME[next] === 1) return undefined
+      else c = next
       i++
     }
     if (c >= 128) return undefined
@@ -114,6 +118,8 @@ function classBytes(body: string): Uint8Array | undefined {
   }
   return set
 }
+
+const CONTROL_ESCAPES: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13 }
 
 /** `[body]{min}` or `[body]{min,…}` at the start of `source`: its class body, least count and the source after it. */
 function leadingRun(source: string): { body: string; min: number; rest: string } | undefined {
@@ -155,7 +161,41 @@ export function followsGate(follows: string): FollowsGate | undefined {
     return assignmentGate(plain ? value : undefined)
   }
   const run = classRun(follows)
-  return run === undefined ? undefined : (bytes, at) => runAt(run, bytes, at)
+  if (run !== undefined) return (bytes, at) => runAt(run, bytes, at)
+  return starThenRun(follows)
+}
+
+const QUOTE_OPTIONAL = `["']?`
+
+/**
+ * The third shape, `[…]*["']?[…]{n}` (kubernetes-bootstrap-token's `[= \t]*["']?[a-z0-9]{6}\.`, whose
+ * keywords `token:` and `-token` stand in every `NPM_TOKEN: ***` and `--token $X` of a CI log: 18,000 RE2
+ * searches and one match on a 16 MB one, issue #15): the star's run, an optional quote, then the class run.
+ * Only when no byte is in two of the three: then a match takes the star's whole run, so one walk decides.
+ */
+function starThenRun(source: string): FollowsGate | undefined {
+  if (source[0] !== '[') return undefined
+  let i = 1
+  while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1
+  if (i >= source.length || i === 1 || source[i + 1] !== '*') return undefined
+  const star = classBytes(source.slice(1, i))
+  let rest = source.slice(i + 2)
+  const quote = rest.startsWith(QUOTE_OPTIONAL)
+  if (quote) rest = rest.slice(QUOTE_OPTIONAL.length)
+  const run = classRun(rest)
+  if (star === undefined || run === undefined) return undefined
+  for (let c = 0; c < 128; c++) {
+    const inQuote = quote && (c === 0x22 || c === 0x27)
+    if ((star[c] === 1 ? 1 : 0) + (inQuote ? 1 : 0) + (run.set[c] === 1 ? 1 : 0) > 1) return undefined
+  }
+  return (bytes, at) => {
+    let j = at
+    const stop = Math.min(bytes.length, at + MAX_WALK)
+    while (j < stop && star[bytes[j] as number] === 1) j++
+    if (j === stop && stop < bytes.length) return true
+    if (quote && isQuote(bytes[j])) j++
+    return runAt(run, bytes, j)
+  }
 }
 
 /** Whether `source` has a `|` outside every group and class. */

@@ -15,8 +15,9 @@ const int = (n: number): number => Number.parseInt(gen.digits(6), 10) % n
 test('where the gate says no, RE2 finds no match of the rule’s follows there; and it says no often', () => {
   const gatedRules = BUILTIN_RULES.filter((r) => r.follows !== undefined && followsGate(r.follows) !== undefined)
   const ids = gatedRules.map((r) => r.id)
-  // The shapes it reads: the generic assignment rules' head, and the runs of one class after a prefix.
-  for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'npm-access-token', 'twilio-api-key']) assert.ok(ids.includes(id), id)
+  // The shapes it reads: the generic assignment rules' head, the runs of one class after a prefix, and a starred class before one.
+  for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'npm-access-token', 'twilio-api-key', 'kubernetes-bootstrap-token'])
+    assert.ok(ids.includes(id), id)
   const pieces = ['_KEY', '.x', '-', '"', "'", ' ', '\t', '=', ':', '=>', ':=', '***', 'refreshed', '}', ',', '/', '+', '~', 'abc', 'ABC', '0123', 'f00d']
   for (const r of gatedRules) {
     const gate = followsGate(r.follows ?? '')
@@ -80,4 +81,15 @@ test('a line of one keyword repeated: the gates at all its keywords read a bound
   // A name longer than the walk still passes (the gate only says yes past it): RE2 decides.
   const long = Buffer.from(`token${'_x'.repeat(400)}="${'a'.repeat(40)}"`)
   for (const gate of gates) assert.equal(gate?.(long, 5), true)
+})
+
+test('a starred class and an optional quote before a class run: gated only when no byte is in two of them', () => {
+  const gate = followsGate(`[= \\t]*["']?[a-z0-9]{6}\\.`)
+  assert.ok(gate !== undefined)
+  const at = (text: string): boolean => gate(Buffer.from(text, 'latin1'), 0)
+  for (const yes of ['abcdef.x', '= \t"ABC123.', "='a1b2c3", '  \t==abcdef']) assert.equal(at(yes), true, JSON.stringify(yes))
+  for (const no of [' ***', ' $NPM_TOKEN', '="abc', '\t"', '= ""abcdef']) assert.equal(at(no), false, JSON.stringify(no))
+  // A star over bytes the run or the quote also takes: a match may stop the star early, one walk cannot tell.
+  for (const overlapping of ['[a-z ]*[a-z]{6}', `[= "]*["']?[a-z]{6}`, `[=]*["']?[a-z"]{6}`, '[=\\d]*[a-z]{6}'])
+    assert.equal(followsGate(overlapping), undefined, overlapping)
 })
