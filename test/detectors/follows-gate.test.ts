@@ -93,3 +93,21 @@ test('a starred class and an optional quote before a class run: gated only when 
   for (const overlapping of ['[a-z ]*[a-z]{6}', `[= "]*["']?[a-z]{6}`, `[=]*["']?[a-z"]{6}`, '[=\\d]*[a-z]{6}'])
     assert.equal(followsGate(overlapping), undefined, overlapping)
 })
+
+test('a starred class before a literal (the database URL rules): the literal read case-insensitively, as (?i) does', () => {
+  const postgres = BUILTIN_RULES.find((r) => r.id === 'database-url-postgres')?.follows ?? ''
+  const gate = followsGate(postgres)
+  assert.ok(gate !== undefined)
+  const re = new RE2(`^(?:${postgres})`, 'i')
+  const at = (text: string): boolean => gate(Buffer.from(text, 'latin1'), 0)
+  for (const yes of ['ql://app:pw@db', '+srv://u:p@h', 'QL://u:p@h', '://u:p@h']) {
+    assert.equal(at(yes), true, JSON.stringify(yes))
+    assert.equal(re.test(yes), true, JSON.stringify(yes))
+  }
+  for (const no of ['-cache', ' ://u:p@h', 'ql:/u:p@h', 'ql', '"}']) {
+    assert.equal(at(no), false, JSON.stringify(no))
+    assert.equal(re.test(no), false, JSON.stringify(no))
+  }
+  // A literal that starts with a byte the star takes (or a quantified one) is not read: `[a-z:]*://`, `[a-z]*:?//`.
+  for (const source of ['[a-z:]*://', '[a-z]*:?//', `[a-z]*["']?"x`]) assert.equal(followsGate(source), undefined, source)
+})
