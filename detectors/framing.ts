@@ -124,7 +124,8 @@ function linesHolding(bytes: Buffer, ends: Int32Array): number[] {
 /**
  * Where each line of `raw` ends in `bytes`, which should be their UTF-8 joined by '\n' or '\r\n': the
  * offset of each line's '\n' (the bytes' length for the last line, when they end without one). Undefined
- * when the bytes do not hold that many lines, or hold more.
+ * when the bytes end before the lines do or go on after the last one. The lines' text is not compared
+ * with the bytes: the caller hands the bytes they were decoded from (withSourceBytes).
  */
 export function lineEnds(raw: readonly string[], bytes: Uint8Array): Int32Array | undefined {
   const n = raw.length

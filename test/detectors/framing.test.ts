@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import RE2 from 're2'
-import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
+import { frameLines, lineEnds, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
 import { criLine, githubLine, gitlabLines } from '../support/records.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -172,5 +172,33 @@ test('withoutTerminalNoise takes off exactly what the RE2 pattern of terminal no
     assert.equal(text, withoutNoiseByRe2(body), JSON.stringify(body))
     assert.equal(at.length, text.length)
     for (const [j, col] of at.entries()) assert.equal(body[col - 3], text[j], JSON.stringify(body))
+  }
+})
+
+test('lineEnds finds each line’s newline in the bytes it was decoded from (ASCII, multi-byte, astral, \\r\\n, U+FFFD), and refuses bytes that end before the lines do or hold a line more', () => {
+  const rng = seededRng('line-ends')
+  const pieces = ['a', 'token=x', ' ', 'é', '日本', '🙂', '\uFFFD', '\x1b[0m', '']
+  for (let round = 0; round < 2000; round++) {
+    const lines: string[] = []
+    const count = 1 + rng.int(12)
+    for (let i = 0; i < count; i++) {
+      let line = ''
+      for (let k = rng.int(6); k > 0; k--) line += rng.pick(pieces)
+      lines.push(line)
+    }
+    const sep = rng.chance(0.3) ? '\r\n' : '\n'
+    const bytes = Buffer.from(lines.join(sep), 'utf8')
+    const ends = lineEnds(lines, bytes)
+    assert.ok(ends !== undefined, JSON.stringify(lines))
+    let from = 0
+    for (let i = 0; i < count; i++) {
+      const nl = bytes.indexOf(0x0a, from)
+      const end = nl < 0 ? bytes.length : nl
+      assert.equal(ends[i], end, `${JSON.stringify(lines)} line ${i}`)
+      from = end + 1
+    }
+    assert.equal(lineEnds([...lines, 'one more'], bytes), undefined)
+    // A newline after the last line starts one more (empty) line.
+    assert.equal(lineEnds(lines, Buffer.concat([bytes, Buffer.from('\n')])), undefined)
   }
 })
