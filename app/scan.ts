@@ -332,26 +332,33 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     lines = rest
     chars = rest.reduce((n, l) => n + l.length, 0)
   }
-  const windows = createLineWindows(o.windowChars, (w) => {
-    if (w.final && w.base === 0) {
-      lines.push(w.text)
-      chars += w.text.length
-      lineNo++
-      if (lines.length >= CHUNK_LINES || chars >= CHUNK_CHARS) flush(false)
-      return w.text.length
-    }
-    // A line longer than a window: the lines before it are scanned first, then each window as a chunk of its own.
-    // The detector reads them from their text from here on (`held` would have to skip the long line).
-    unsource()
-    if (w.base === 0 && w.from === 0) flush(true)
-    const { own, settled } = windowFindings(w, o.detect(chunk([w.text], lineNo)), o.windowChars)
-    for (const f of own) o.emit(f)
-    if (w.final) {
-      lineNo++
-      startLine = lineNo
-    }
-    return settled
-  })
+  const whole = (text: string): void => {
+    lines.push(text)
+    chars += text.length
+    lineNo++
+    if (lines.length >= CHUNK_LINES || chars >= CHUNK_CHARS) flush(false)
+  }
+  const windows = createLineWindows(
+    o.windowChars,
+    (w) => {
+      if (w.final && w.base === 0) {
+        whole(w.text)
+        return w.text.length
+      }
+      // A line longer than a window: the lines before it are scanned first, then each window as a chunk of its own.
+      // The detector reads them from their text from here on (`held` would have to skip the long line).
+      unsource()
+      if (w.base === 0 && w.from === 0) flush(true)
+      const { own, settled } = windowFindings(w, o.detect(chunk([w.text], lineNo)), o.windowChars)
+      for (const f of own) o.emit(f)
+      if (w.final) {
+        lineNo++
+        startLine = lineNo
+      }
+      return settled
+    },
+    whole
+  )
   const sink = { piece: windows.append, end: windows.end }
   let write: (b: Buffer) => void
   let close: () => void
