@@ -90,9 +90,17 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
     f.kept.set(i, at)
   }
   if (source !== undefined && f.ends !== undefined) {
-    // The lines that hold either, found in the bytes: a search of every line of a coloured CI log (where
-    // every chunk has an escape somewhere, and one line in eighteen has one) was a third of its framing.
-    for (const i of linesHolding(source, f.ends)) unframe(i)
+    // The lines with an ESC, found in the bytes: a search of every line of a coloured CI log (where every
+    // chunk has an escape somewhere, and one line in eighteen has one) was a third of its framing. Lines
+    // with "section_" and no ESC are left as they are: a section marker ends in '\r', which these lines do
+    // not hold, so taking the noise off would give back the same text.
+    const { ends } = f
+    let line = 0
+    // Buffer's search, not indexOfByte: over a chunk's length, memchr beats the typed array's loop tenfold.
+    for (let at = source.indexOf(0x1b); at >= 0; at = source.indexOf(0x1b, (ends[line] ?? source.length) + 1)) {
+      while ((ends[line] ?? source.length) < at) line++
+      unframe(line)
+    }
     return f
   }
   for (let i = 0; i < n; i++) {
@@ -101,24 +109,6 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
   }
   if (source === undefined) f.joined = f.lines.join('\n')
   return f
-}
-
-const SECTION = Buffer.from('section_')
-
-/** The lines (by `ends`, lineEnds of `bytes`) that hold an ESC or "section_", in order. */
-function linesHolding(bytes: Buffer, ends: Int32Array): number[] {
-  const marked = new Set<number>()
-  const each = (find: (from: number) => number): void => {
-    let line = 0
-    for (let at = find(0); at >= 0; at = find((ends[line] ?? bytes.length) + 1)) {
-      while ((ends[line] ?? bytes.length) < at) line++
-      marked.add(line)
-    }
-  }
-  // Buffer's search, not indexOfByte: over a chunk's length, memchr beats the typed array's loop tenfold.
-  each((from) => bytes.indexOf(0x1b, from))
-  each((from) => bytes.indexOf(SECTION, from))
-  return [...marked].sort((a, b) => a - b)
 }
 
 /**
