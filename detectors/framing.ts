@@ -16,8 +16,8 @@ export interface Framing {
   lines: string[]
   /** Per line, the length of the record prefix taken off its start. */
   prefix: number[]
-  /** Lines that lost escape sequences too: per kept character, its column in the written line. */
-  kept: Map<number, number[]>
+  /** Lines that lost escape sequences too: where their kept pieces stand in the framed and the written line. */
+  kept: Map<number, KeptPieces>
   /** `lines` joined by newlines, what the chunk scan reads; not made when the chunk's bytes were given (frameLines). */
   joined: string | undefined
   /**
@@ -48,6 +48,17 @@ export function lineEnd(bytes: Uint8Array, from: number, chars: number): number 
 }
 
 const RECORD_PREFIX = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/y
+/**
+ * The pieces of a line kept between its escape sequences: `pieces[2j]` is where piece j starts in the framed
+ * text, `pieces[2j + 1]` where it starts in the line after its record prefix; `length` is the framed text's.
+ * Two numbers a piece, not one per kept character: a column table per coloured line was most of what the
+ * framing of a CI log allocated (issue #15).
+ */
+export interface KeptPieces {
+  pieces: number[]
+  length: number
+}
+
 const ESC = String.fromCharCode(27)
 
 // Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
@@ -85,9 +96,9 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
   const noise = source !== undefined ? source.indexOf(0x1b) >= 0 : f.joined?.includes(ESC) === true || f.joined?.includes('\r') === true
   if (!noise) return f
   const unframe = (i: number): void => {
-    const { text, at } = withoutTerminalNoise(f.lines[i] ?? '', f.prefix[i] ?? 0)
+    const { text, pieces } = keptPieces(f.lines[i] ?? '')
     f.lines[i] = text
-    f.kept.set(i, at)
+    f.kept.set(i, { pieces, length: text.length })
   }
   if (source !== undefined && f.ends !== undefined) {
     // The lines with an ESC, found in the bytes: a search of every line of a coloured CI log (where every
@@ -139,15 +150,27 @@ export function lineEnds(raw: readonly string[], bytes: Uint8Array): Int32Array 
  * in the written line, whose first `prefix` characters were the record prefix.
  */
 export function withoutTerminalNoise(body: string, prefix: number): { text: string; at: number[] } {
-  // Sized once and trimmed: a push per kept character and a string grown per piece were most of the
-  // framing's cost on coloured CI output (issue #15).
-  const at = new Array<number>(body.length)
+  const { text, pieces } = keptPieces(body)
+  const at = new Array<number>(text.length)
+  for (let j = 0; j < pieces.length; j += 2) {
+    const start = pieces[j] as number
+    const end = pieces[j + 2] ?? text.length
+    for (let k = start; k < end; k++) at[k] = prefix + (pieces[j + 1] as number) + k - start
+  }
+  return { text, at }
+}
+
+/** `body` without its escape sequences and section markers, and where each piece kept stands (KeptPieces). */
+function keptPieces(body: string): { text: string; pieces: number[] } {
+  const pieces: number[] = []
   const parts: string[] = []
   let k = 0
   let from = 0
   const keep = (to: number): void => {
-    for (let j = from; j < to; j++) at[k++] = prefix + j
+    if (to <= from) return
+    pieces.push(k, from)
     parts.push(body.slice(from, to))
+    k += to - from
   }
   const noise = createNoiseFinder(body)
   for (let m = noise.next(0); m >= 0; m = noise.next(from)) {
@@ -155,8 +178,7 @@ export function withoutTerminalNoise(body: string, prefix: number): { text: stri
     from = noise.end
   }
   keep(body.length)
-  at.length = k
-  return { text: parts.join(''), at }
+  return { text: parts.length === 1 ? (parts[0] as string) : parts.join(''), pieces }
 }
 
 /**
@@ -249,8 +271,15 @@ function isAlnum(c: number): boolean {
 
 /** The column in written line `i` of the framed text's column `col`. */
 export function toRaw(f: Framing, i: number, col: number): number {
-  const at = f.kept.get(i)
-  return at === undefined ? col + (f.prefix[i] ?? 0) : (at[col] ?? (f.raw[i] ?? '').length)
+  const kept = f.kept.get(i)
+  const prefix = f.prefix[i] ?? 0
+  if (kept === undefined) return col + prefix
+  // Past the framed text: the written line's end.
+  if (col < 0 || col >= kept.length) return (f.raw[i] ?? '').length
+  const { pieces } = kept
+  let j = 0
+  while (j + 2 < pieces.length && (pieces[j + 2] as number) <= col) j += 2
+  return prefix + (pieces[j + 1] as number) + col - (pieces[j] as number)
 }
 
 /** The same for an exclusive end: just after the written character of the text's `col - 1`. */
@@ -261,17 +290,19 @@ export function toRawEnd(f: Framing, i: number, col: number): number {
 
 /** The framed column of written line `i`'s column `col`: the first kept character at or after it (clamped to the framed line). */
 export function fromRaw(f: Framing, i: number, col: number): number {
-  const at = f.kept.get(i)
+  const kept = f.kept.get(i)
+  const prefix = f.prefix[i] ?? 0
   const len = (f.lines[i] ?? '').length
-  if (at === undefined) return Math.min(len, Math.max(0, col - (f.prefix[i] ?? 0)))
-  let lo = 0
-  let hi = at.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((at[mid] ?? 0) < col) lo = mid + 1
-    else hi = mid
+  if (kept === undefined) return Math.min(len, Math.max(0, col - prefix))
+  const { pieces } = kept
+  for (let j = 0; j < pieces.length; j += 2) {
+    const start = pieces[j] as number
+    const written = prefix + (pieces[j + 1] as number)
+    const end = (pieces[j + 2] ?? kept.length) - start + written
+    // The first piece that reaches past `col` holds the first kept character at or after it.
+    if (col < end) return start + Math.max(0, col - written)
   }
-  return lo
+  return kept.length
 }
 
 /**

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import RE2 from 're2'
-import { frameLines, lineEnds, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
+import { frameLines, fromRaw, lineEnds, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
 import { criLine, githubLine, gitlabLines } from '../support/records.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -200,5 +200,30 @@ test('lineEnds finds each line’s newline in the bytes it was decoded from (ASC
     assert.equal(lineEnds([...lines, 'one more'], bytes), undefined)
     // A newline after the last line starts one more (empty) line.
     assert.equal(lineEnds(lines, Buffer.concat([bytes, Buffer.from('\n')])), undefined)
+  }
+})
+
+test('the columns of a line that lost noise map back as a column table per kept character would map them', () => {
+  const rng = seededRng('kept-pieces')
+  const pieces = [`${ESC}[0m`, `${ESC}[32;1m`, `${ESC}(B`, ESC, 'section_start:17:build\r', 'section_end:1:x[a]\r', 'tok', 'é', '🙂', ' ', '=', '[', '']
+  for (let round = 0; round < 3000; round++) {
+    let body = ''
+    for (let k = rng.int(10); k > 0; k--) body += rng.pick(pieces)
+    if (!body.includes(ESC) && !body.includes('section_')) body += ESC
+    const prefix = rng.chance(0.5) ? '2026-12-07T01:00:00.123Z ' : ''
+    const raw = `${prefix}${body}`
+    const f = frameLines([raw])
+    const { text, at } = withoutTerminalNoise(body, prefix.length)
+    assert.equal(f.lines[0], text)
+    // The table's reading: a column past the text is the line's end; from the written side, the first kept character at or after.
+    for (let col = -1; col <= text.length + 1; col++) {
+      assert.equal(toRaw(f, 0, col), at[col] ?? raw.length, `${JSON.stringify(raw)} toRaw ${col}`)
+      if (col >= 0)
+        assert.equal(toRawEnd(f, 0, col), col <= 0 ? (at[0] ?? raw.length) : (at[col - 1] ?? raw.length) + 1, `${JSON.stringify(raw)} toRawEnd ${col}`)
+    }
+    for (let col = -1; col <= raw.length + 1; col++) {
+      const first = at.findIndex((c) => c >= col)
+      assert.equal(fromRaw(f, 0, col), first < 0 ? at.length : first, `${JSON.stringify(raw)} fromRaw ${col}`)
+    }
   }
 })
