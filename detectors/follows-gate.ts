@@ -88,33 +88,23 @@ function runAt(run: ClassRun, bytes: Uint8Array, at: number): boolean {
  * undefined for what this reader does not take (negation, escapes other than of punctuation, non-ASCII).
  */
 function classBytes(body: string): Uint8Array | undefined {
-  // A negated class: the ASCII bytes outside it (the gate reads ASCII lines only).
-  const negated = body.startsWith('^')
-  const items = negated ? body.slice(1) : body
-  if (items.length === 0) return undefined
+  if (body.startsWith('^') || body.length === 0) return undefined
   const chars: number[] = []
-  for (let i = 0; i < items.length; i++) {
-    let c = items.charCodeAt(i)
+  for (let i = 0; i < body.length; i++) {
+    let c = body.charCodeAt(i)
     if (c === 0x5c) {
-      // An escaped punctuation character stands for itself, \t \n \r \f \v for their control characters,
-      // \s \S \d \w for RE2's Perl classes; the rest are not read here.
-      const letter = items[i + 1] ?? ''
-      const perl = PERL_CLASSES[letter]
-      if (perl !== undefined) {
-        chars.push(...perl)
-        i++
-        continue
-      }
-      const next = items.charCodeAt(i + 1)
-      const control = CONTROL_ESCAPES[letter]
+      // An escaped punctuation character stands for itself, \t \n \r \f \v for their control characters;
+      // \d, \w, \s and the rest are not read here.
+      const next = body.charCodeAt(i + 1)
+      const control = CONTROL_ESCAPES[body[i + 1] ?? '']
       if (control !== undefined) c = control
       else if (Number.isNaN(next) || NAME[next] === 1) return undefined
       else c = next
       i++
     }
     if (c >= 128) return undefined
-    if (items[i + 1] === '-' && i + 2 < items.length && items[i + 2] !== '\\') {
-      const to = items.charCodeAt(i + 2)
+    if (body[i + 1] === '-' && i + 2 < body.length && body[i + 2] !== '\\') {
+      const to = body.charCodeAt(i + 2)
       if (to >= 128 || to < c) return undefined
       for (let x = c; x <= to; x++) chars.push(x)
       i += 2
@@ -128,20 +118,7 @@ function classBytes(body: string): Uint8Array | undefined {
     if (c >= 65 && c <= 90) set[c + 32] = 1
     if (c >= 97 && c <= 122) set[c - 32] = 1
   }
-  if (negated) for (let c = 0; c < 128; c++) set[c] = set[c] === 1 ? 0 : 1
   return set
-}
-
-const ASCII = Array.from({ length: 128 }, (_, c) => c)
-const SPACE = [9, 10, 12, 13, 32]
-const DIGIT = ASCII.filter((c) => c >= 48 && c <= 57)
-const WORD = ASCII.filter((c) => NAME[c] === 1 && c !== 0x2e && c !== 0x2d)
-/** RE2's \s (no \v), \S, \d and \w, as ASCII bytes. */
-const PERL_CLASSES: Record<string, readonly number[]> = {
-  s: SPACE,
-  S: ASCII.filter((c) => !SPACE.includes(c)),
-  d: DIGIT,
-  w: WORD
 }
 
 const CONTROL_ESCAPES: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13 }
@@ -202,9 +179,7 @@ function starThenRun(source: string): FollowsGate | undefined {
   if (source[0] !== '[') return undefined
   let i = 1
   while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1
-  // `+`: a star that must take a byte (netrc-password-line's `[^\S\n]+`).
-  const plus = source[i + 1] === '+'
-  if (i >= source.length || i === 1 || (source[i + 1] !== '*' && !plus)) return undefined
+  if (i >= source.length || i === 1 || source[i + 1] !== '*') return undefined
   const star = classBytes(source.slice(1, i))
   let rest = source.slice(i + 2)
   const quote = rest.startsWith(QUOTE_OPTIONAL)
@@ -223,7 +198,6 @@ function starThenRun(source: string): FollowsGate | undefined {
     const stop = Math.min(bytes.length, at + MAX_WALK)
     while (j < stop && star[bytes[j] as number] === 1) j++
     if (j === stop && stop < bytes.length) return true
-    if (plus && j === at) return false
     if (quote && isQuote(bytes[j])) j++
     return runAt(run, bytes, j) && (run.then === undefined || run.then(bytes, j + run.count))
   }

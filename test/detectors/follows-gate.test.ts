@@ -16,16 +16,7 @@ test('where the gate says no, RE2 finds no match of the rule’s follows there; 
   const gatedRules = BUILTIN_RULES.filter((r) => r.follows !== undefined && followsGate(r.follows) !== undefined)
   const ids = gatedRules.map((r) => r.id)
   // The shapes it reads: the generic assignment rules' head, the runs of one class after a prefix, and a starred class before one.
-  for (const id of [
-    'generic-secret-assignment',
-    'generic-password-assignment',
-    'npm-access-token',
-    'twilio-api-key',
-    'kubernetes-bootstrap-token',
-    'database-url-postgres',
-    'netrc-password-line',
-    'url-credentials'
-  ])
+  for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'npm-access-token', 'twilio-api-key', 'kubernetes-bootstrap-token'])
     assert.ok(ids.includes(id), id)
   const pieces = ['_KEY', '.x', '-', '"', "'", ' ', '\t', '=', ':', '=>', ':=', '***', 'refreshed', '}', ',', '/', '+', '~', 'abc', 'ABC', '0123', 'f00d']
   for (const r of gatedRules) {
@@ -52,19 +43,9 @@ test('the assignment head is the one generic.ts writes before a value', () => {
     const r = BUILTIN_RULES.find((x) => x.id === id)
     assert.ok(r?.follows?.startsWith(ASSIGNMENT_HEAD), id)
   }
-  // Classes this reader does not take (hex escapes, Unicode classes) and shapes it does not know get no gate.
-  assert.equal(followsGate('[\\x41-\\x5a]{8}'), undefined)
-  assert.equal(followsGate('[\\pL]{4}'), undefined)
+  assert.equal(followsGate('[^a-z]{8}'), undefined)
   assert.equal(followsGate('\\s+token'), undefined)
-  // Negated classes and \d, \s, \w in a class are read, as ASCII bytes.
-  const notLetters = followsGate('[^a-z]{8}')
-  assert.ok(notLetters !== undefined)
-  assert.equal(notLetters(Buffer.from('12345678'), 0), true)
-  assert.equal(notLetters(Buffer.from('1234567X'), 0), false, '(?i): X is a letter too')
-  const digits = followsGate('[\\d]{4}')
-  assert.ok(digits !== undefined)
-  assert.equal(digits(Buffer.from('2026'), 0), true)
-  assert.equal(digits(Buffer.from('20x6'), 0), false)
+  assert.equal(followsGate('[\\d]{4}'), undefined)
 })
 
 test('a follows with an alternative at its top level gets no gate: the run it starts with is only one of the ways to match', () => {
@@ -109,7 +90,7 @@ test('a starred class and an optional quote before a class run: gated only when 
   for (const yes of ['abcdef.x', '= \t"ABC123.', "='a1b2c3", '  \t==abcdef']) assert.equal(at(yes), true, JSON.stringify(yes))
   for (const no of [' ***', ' $NPM_TOKEN', '="abc', '\t"', '= ""abcdef']) assert.equal(at(no), false, JSON.stringify(no))
   // A star over bytes the run or the quote also takes: a match may stop the star early, one walk cannot tell.
-  for (const overlapping of ['[a-z ]*[a-z]{6}', `[= "]*["']?[a-z]{6}`, `[=]*["']?[a-z"]{6}`, '[=\\d]*[a-z0-9]{6}'])
+  for (const overlapping of ['[a-z ]*[a-z]{6}', `[= "]*["']?[a-z]{6}`, `[=]*["']?[a-z"]{6}`, '[=\\d]*[a-z]{6}'])
     assert.equal(followsGate(overlapping), undefined, overlapping)
 })
 
@@ -129,17 +110,4 @@ test('a starred class before a literal (the database URL rules): the literal rea
   }
   // A literal that starts with a byte the star takes (or a quantified one) is not read: `[a-z:]*://`, `[a-z]*:?//`.
   for (const source of ['[a-z:]*://', '[a-z]*:?//', `[a-z]*["']?"x`]) assert.equal(followsGate(source), undefined, source)
-})
-
-test('negated classes and RE2’s Perl classes in them (netrc-password-line, url-credentials), and a star that must take a byte', () => {
-  const netrc = followsGate(BUILTIN_RULES.find((r) => r.id === 'netrc-password-line')?.follows ?? '')
-  assert.ok(netrc !== undefined)
-  const at = (gate: NonNullable<typeof netrc>, text: string): boolean => gate(Buffer.from(text, 'latin1'), 0)
-  for (const yes of [' hunter2x!', '\t \tABCDEFGH', ' \r12345678']) assert.equal(at(netrc, yes), true, JSON.stringify(yes))
-  // No blank first, a newline as the blank, eight bytes cut by a quote, a backslash or a blank.
-  for (const no of ['hunter2xy', '\nhunter2xy', ' hunt"er2xy', ' hunter\\2x', ' hunt er2xy', ' short']) assert.equal(at(netrc, no), false, JSON.stringify(no))
-  const url = followsGate(BUILTIN_RULES.find((r) => r.id === 'url-credentials')?.follows ?? '')
-  assert.ok(url !== undefined)
-  for (const yes of ['user:pw@host', 'u:']) assert.equal(at(url, yes), true, JSON.stringify(yes))
-  for (const no of [':pw@host', 'user@host', 'us er:pw@', "user'x:pw@"]) assert.equal(at(url, no), false, JSON.stringify(no))
 })
