@@ -37,8 +37,12 @@ export function overlapFor(windowChars: number): number {
   return Math.min(OVERLAP_CHARS, Math.floor(windowChars / 4))
 }
 
-/** `onWindow` returns how far (in text) the window settled the line; ignored for the final one. */
-export function createLineWindows(windowChars: number, onWindow: (w: LineWindow) => number): LineWindows {
+/**
+ * `onWindow` returns how far (in text) the window settled the line; ignored for the final one. `onLine`, when
+ * given, takes each line that fits one window instead (the window `{ text, base: 0, from: 0, final: true }`):
+ * no object per line for the lines nearly every input is made of.
+ */
+export function createLineWindows(windowChars: number, onWindow: (w: LineWindow) => number, onLine?: (text: string) => void): LineWindows {
   const overlap = overlapFor(windowChars)
   let pending = ''
   let base = 0
@@ -62,7 +66,8 @@ export function createLineWindows(windowChars: number, onWindow: (w: LineWindow)
       }
     },
     end(): void {
-      onWindow({ text: pending, base, from, final: true })
+      if (base === 0 && onLine !== undefined) onLine(pending)
+      else onWindow({ text: pending, base, from, final: true })
       pending = ''
       base = 0
       from = 0

@@ -17,11 +17,12 @@ import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { styleText } from 'node:util'
 import RE2 from 're2'
+import { lineEnd } from '../detectors/framing.ts'
 import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { DetectorLimit, GlobalAllow, LimitAt, SecretDetector } from '../detectors/secrets.ts'
-import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, indexOfByte, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
+import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
@@ -296,7 +297,7 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     let at = 0
     let end = -1
     for (let k = 0; k < now.length; k++) {
-      const nl = indexOfByte.call(held, 0x0a, at)
+      const nl = lineEnd(held, at, (now[k] as string).length)
       if (nl < 0 || nl >= heldLength) {
         // Only the input's last line ends without a newline.
         if (!final || k !== now.length - 1) {
@@ -331,26 +332,33 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     lines = rest
     chars = rest.reduce((n, l) => n + l.length, 0)
   }
-  const windows = createLineWindows(o.windowChars, (w) => {
-    if (w.final && w.base === 0) {
-      lines.push(w.text)
-      chars += w.text.length
-      lineNo++
-      if (lines.length >= CHUNK_LINES || chars >= CHUNK_CHARS) flush(false)
-      return w.text.length
-    }
-    // A line longer than a window: the lines before it are scanned first, then each window as a chunk of its own.
-    // The detector reads them from their text from here on (`held` would have to skip the long line).
-    unsource()
-    if (w.base === 0 && w.from === 0) flush(true)
-    const { own, settled } = windowFindings(w, o.detect(chunk([w.text], lineNo)), o.windowChars)
-    for (const f of own) o.emit(f)
-    if (w.final) {
-      lineNo++
-      startLine = lineNo
-    }
-    return settled
-  })
+  const whole = (text: string): void => {
+    lines.push(text)
+    chars += text.length
+    lineNo++
+    if (lines.length >= CHUNK_LINES || chars >= CHUNK_CHARS) flush(false)
+  }
+  const windows = createLineWindows(
+    o.windowChars,
+    (w) => {
+      if (w.final && w.base === 0) {
+        whole(w.text)
+        return w.text.length
+      }
+      // A line longer than a window: the lines before it are scanned first, then each window as a chunk of its own.
+      // The detector reads them from their text from here on (`held` would have to skip the long line).
+      unsource()
+      if (w.base === 0 && w.from === 0) flush(true)
+      const { own, settled } = windowFindings(w, o.detect(chunk([w.text], lineNo)), o.windowChars)
+      for (const f of own) o.emit(f)
+      if (w.final) {
+        lineNo++
+        startLine = lineNo
+      }
+      return settled
+    },
+    whole
+  )
   const sink = { piece: windows.append, end: windows.end }
   let write: (b: Buffer) => void
   let close: () => void

@@ -4,11 +4,12 @@
 // tenth of all CI, plain and container log lines, and nine in ten of those searches failed: `"msg":"token
 // refreshed"`, `secrets.NPM_TOKEN` at a line's end. Each cost an RE2 call (60,000 on a 16 MB CI log).
 //
-// Two shapes of `follows`, read from its source; anything else gets no gate and is searched as before:
+// Three shapes of `follows`, read from its source; anything else gets no gate and is searched as before:
 // - an assignment head, `[\w.-]*["']?\s*(?:=>|:=|=|:)` (generic.ts): the rest of a name, an optional
 //   quote, blanks, then `=` or `:`. Every part is a run of one class followed by a byte outside it, so
 //   one forward walk decides it.
 // - a run of one class, `[…]{n}` or `[…]{n,m}` (npm_, Twilio, Zoho keys): the next n bytes are in it.
+// - a starred class and an optional quote before such a run or a literal (starThenRun).
 //
 // A third gate reads the bytes before the occurrence: the keyword's own case, for a rule whose regex spells
 // its keywords in upper case (`upperKeywords`: `PASSWORD=`, `AKIA`), which the case-blind automaton meets in
@@ -76,6 +77,8 @@ function assignmentGate(value: ClassRun | undefined): FollowsGate {
 interface ClassRun {
   set: Uint8Array
   count: number
+  /** What must come right after the run (a literal's other bytes). */
+  then?: FollowsGate
 }
 
 function runAt(run: ClassRun, bytes: Uint8Array, at: number): boolean {
@@ -94,10 +97,13 @@ function classBytes(body: string): Uint8Array | undefined {
   for (let i = 0; i < body.length; i++) {
     let c = body.charCodeAt(i)
     if (c === 0x5c) {
-      // An escaped punctuation character stands for itself; \d, \w, \s and the rest are not read here.
+      // An escaped punctuation character stands for itself, \t \n \r \f \v for their control characters;
+      // \d, \w, \s and the rest are not read here.
       const next = body.charCodeAt(i + 1)
-      if (Number.isNaN(next) || NAME[next] === 1) return undefined
-      c = next
+      const control = CONTROL_ESCAPES[body[i + 1] ?? '']
+      if (control !== undefined) c = control
+      else if (Number.isNaN(next) || NAME[next] === 1) return undefined
+      else c = next
       i++
     }
     if (c >= 128) return undefined
@@ -118,6 +124,8 @@ function classBytes(body: string): Uint8Array | undefined {
   }
   return set
 }
+
+const CONTROL_ESCAPES: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13 }
 
 /** `[body]{min}` or `[body]{min,…}` at the start of `source`: its class body, least count and the source after it. */
 function leadingRun(source: string): { body: string; min: number; rest: string } | undefined {
@@ -159,7 +167,91 @@ export function followsGate(follows: string): FollowsGate | undefined {
     return assignmentGate(plain ? value : undefined)
   }
   const run = classRun(follows)
-  return run === undefined ? undefined : (bytes, at) => runAt(run, bytes, at)
+  if (run !== undefined) return (bytes, at) => runAt(run, bytes, at)
+  return starThenRun(follows)
+}
+
+const QUOTE_OPTIONAL = `["']?`
+
+/**
+ * The third shape, `[…]*["']?[…]{n}` (kubernetes-bootstrap-token's `[= \t]*["']?[a-z0-9]{6}\.`, whose
+ * keywords `token:` and `-token` stand in every `NPM_TOKEN: ***` and `--token $X` of a CI log: 18,000 RE2
+ * searches and one match on a 16 MB one, issue #15): the star's run, an optional quote, then the class run.
+ * Only when no byte is in two of the three: then a match takes the star's whole run, so one walk decides.
+ */
+function starThenRun(source: string): FollowsGate | undefined {
+  if (source[0] !== '[') return undefined
+  let i = 1
+  while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1
+  if (i >= source.length || i === 1 || source[i + 1] !== '*') return undefined
+  const star = classBytes(source.slice(1, i))
+  let rest = source.slice(i + 2)
+  const quote = rest.startsWith(QUOTE_OPTIONAL)
+  if (quote) rest = rest.slice(QUOTE_OPTIONAL.length)
+  // Or a literal after the star: the database URL rules' `[a-z0-9+]*://`, whose keywords (`postgres`,
+  // `redis`, …) name services in JSON and container logs far more often than they start a URL there
+  // (22,000 searches and no match on the 16 MB JSON shape).
+  const run = classRun(rest) ?? literalRun(rest)
+  if (star === undefined || run === undefined) return undefined
+  for (let c = 0; c < 128; c++) {
+    const inQuote = quote && (c === 0x22 || c === 0x27)
+    if ((star[c] === 1 ? 1 : 0) + (inQuote ? 1 : 0) + (run.set[c] === 1 ? 1 : 0) > 1) return undefined
+  }
+  return (bytes, at) => {
+    let j = at
+    const stop = Math.min(bytes.length, at + MAX_WALK)
+    while (j < stop && star[bytes[j] as number] === 1) j++
+    if (j === stop && stop < bytes.length) return true
+    if (quote && isQuote(bytes[j])) j++
+    return runAt(run, bytes, j) && (run.then === undefined || run.then(bytes, j + run.count))
+  }
+}
+
+/**
+ * A literal at the start of `source` (letters, digits and escaped or plain punctuation up to the first
+ * metacharacter or quantified character) as a run of its first byte (case-folded, as `(?i)` reads it)
+ * and a test of the rest; undefined when there is none.
+ */
+function literalRun(source: string): (ClassRun & { then: FollowsGate }) | undefined {
+  const bytes: number[] = []
+  for (let i = 0; i < source.length; ) {
+    let c = source.charCodeAt(i)
+    let width = 1
+    if (c === 0x5c) {
+      const next = source.charCodeAt(i + 1)
+      if (Number.isNaN(next) || NAME[next] === 1) break
+      c = next
+      width = 2
+    } else if (c >= 128 || '[](){}|?*+.^$'.includes(source[i] ?? '')) break
+    // A quantified character may be absent: the literal stops before it.
+    if ('?*+{'.includes(source[i + width] ?? '')) break
+    bytes.push(c)
+    i += width
+  }
+  const first = bytes[0]
+  if (first === undefined) return undefined
+  const set = new Uint8Array(128)
+  for (const c of fold(first)) set[c] = 1
+  const rest = bytes.slice(1)
+  // Each byte and its other case, made once: the test runs at every keyword.
+  const one = Uint8Array.from(rest, (c) => fold(c)[0] as number)
+  const other = Uint8Array.from(rest, (c) => fold(c).at(-1) as number)
+  const then: FollowsGate = (b, at) => {
+    if (at + rest.length > b.length) return false
+    for (let k = 0; k < rest.length; k++) {
+      const x = b[at + k]
+      if (x !== one[k] && x !== other[k]) return false
+    }
+    return true
+  }
+  return { set, count: 1, then }
+}
+
+/** A byte and its other case, if a letter. */
+function fold(c: number): number[] {
+  if (c >= 65 && c <= 90) return [c, c + 32]
+  if (c >= 97 && c <= 122) return [c, c - 32]
+  return [c]
 }
 
 /**

@@ -16,13 +16,49 @@ export interface Framing {
   lines: string[]
   /** Per line, the length of the record prefix taken off its start. */
   prefix: number[]
-  /** Lines that lost escape sequences too: per kept character, its column in the written line. */
-  kept: Map<number, number[]>
+  /** Lines that lost escape sequences too: where their kept pieces stand in the framed and the written line. */
+  kept: Map<number, KeptPieces>
   /** `lines` joined by newlines, what the chunk scan reads; not made when the chunk's bytes were given (frameLines). */
   joined: string | undefined
+  /**
+   * When the chunk's bytes were given and hold exactly its lines: per line, the offset of the '\n' that ends
+   * it (the bytes' length for a last line without one).
+   */
+  ends: Int32Array | undefined
+}
+
+/**
+ * A byte's next position by the typed array's own search (call it with the buffer as `this`): Buffer's
+ * indexOf checks its arguments in JavaScript first, which per line of a chunk cost twice the search.
+ */
+export const indexOfByte = Uint8Array.prototype.indexOf
+
+/**
+ * Where the line of `chars` UTF-16 code units whose UTF-8 starts at byte `from` of `bytes` ends: the first
+ * '\n' at or after `from + chars` (-1 for none). A line's UTF-8 is never shorter than its code units (each
+ * unit of a non-ASCII character takes two or more bytes), and as long only when the line is ASCII: the
+ * byte at `from + chars` is then its '\n', checked without a search, and otherwise lies inside the line,
+ * where no '\n' can be. Decoded text is never longer than its bytes either (one U+FFFD per invalid byte at
+ * most), so for bytes a line was decoded from, no '\n' comes before `from + chars`. A search per line was
+ * a tenth of the per-line cost of a CI log with a few non-ASCII characters per chunk (issue #15).
+ */
+export function lineEnd(bytes: Uint8Array, from: number, chars: number): number {
+  const guess = from + chars
+  return bytes[guess] === 0x0a ? guess : indexOfByte.call(bytes, 0x0a, guess)
 }
 
 const RECORD_PREFIX = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d) (?:(?:stdout|stderr) [PF] |[0-9a-f]{2}[OE]\+? )?/y
+/**
+ * The pieces of a line kept between its escape sequences: `pieces[2j]` is where piece j starts in the framed
+ * text, `pieces[2j + 1]` where it starts in the line after its record prefix; `length` is the framed text's.
+ * Two numbers a piece, not one per kept character: a column table per coloured line was most of what the
+ * framing of a CI log allocated (issue #15).
+ */
+export interface KeptPieces {
+  pieces: number[]
+  length: number
+}
+
 const ESC = String.fromCharCode(27)
 
 // Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
@@ -36,7 +72,7 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
   const n = raw.length
   // A plain property, not a getter made on first read: the accessor made V8's collector work half again
   // as long on container logs (issue #15).
-  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map(), joined: undefined }
+  const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map(), joined: undefined, ends: undefined }
   for (let i = 0; i < n; i++) {
     const line = raw[i] ?? ''
     // Most lines do not start with a year: skip the regex for them. A sticky test leaves the
@@ -52,21 +88,61 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
     f.lines[i] = prefix === 0 ? line : line.slice(prefix)
   }
   if (source === undefined) f.joined = f.lines.join('\n')
+  else f.ends = lineEnds(raw, source)
   // Escape sequences are rare outside coloured CI output: looked for in the chunk, then in its lines.
   // A section marker ends in '\r' (createNoiseFinder): two single characters are found at memchr speed,
   // where searching the chunk for "section_" cost 5% of the engine. A record prefix holds neither, and
   // the lines of `source` hold no '\r' (its '\r's are halves of line breaks, withSourceBytes).
   const noise = source !== undefined ? source.indexOf(0x1b) >= 0 : f.joined?.includes(ESC) === true || f.joined?.includes('\r') === true
   if (!noise) return f
+  const unframe = (i: number): void => {
+    const { text, pieces } = keptPieces(f.lines[i] ?? '')
+    f.lines[i] = text
+    f.kept.set(i, { pieces, length: text.length })
+  }
+  if (source !== undefined && f.ends !== undefined) {
+    // The lines with an ESC, found in the bytes: a search of every line of a coloured CI log (where every
+    // chunk has an escape somewhere, and one line in eighteen has one) was a third of its framing. Lines
+    // with "section_" and no ESC are left as they are: a section marker ends in '\r', which these lines do
+    // not hold, so taking the noise off would give back the same text.
+    const { ends } = f
+    let line = 0
+    // Buffer's search, not indexOfByte: over a chunk's length, memchr beats the typed array's loop tenfold.
+    for (let at = source.indexOf(0x1b); at >= 0; at = source.indexOf(0x1b, (ends[line] ?? source.length) + 1)) {
+      while ((ends[line] ?? source.length) < at) line++
+      unframe(line)
+    }
+    return f
+  }
   for (let i = 0; i < n; i++) {
     const body = f.lines[i] ?? ''
-    if (!body.includes(ESC) && !body.includes('section_')) continue
-    const { text, at } = withoutTerminalNoise(body, f.prefix[i] ?? 0)
-    f.lines[i] = text
-    f.kept.set(i, at)
+    if (body.includes(ESC) || body.includes('section_')) unframe(i)
   }
   if (source === undefined) f.joined = f.lines.join('\n')
   return f
+}
+
+/**
+ * Where each line of `raw` ends in `bytes`, which should be their UTF-8 joined by '\n' or '\r\n': the
+ * offset of each line's '\n' (the bytes' length for the last line, when they end without one). Undefined
+ * when the bytes end before the lines do or go on after the last one. The lines' text is not compared
+ * with the bytes: the caller hands the bytes they were decoded from (withSourceBytes).
+ */
+export function lineEnds(raw: readonly string[], bytes: Uint8Array): Int32Array | undefined {
+  const n = raw.length
+  const ends = new Int32Array(n)
+  let from = 0
+  for (let i = 0; i < n; i++) {
+    let end = lineEnd(bytes, from, (raw[i] ?? '').length)
+    if (end < 0) {
+      // Only the last line ends without a newline.
+      if (i !== n - 1) return undefined
+      end = bytes.length
+    }
+    ends[i] = end
+    from = end + 1
+  }
+  return from === bytes.length + 1 ? ends : undefined
 }
 
 /**
@@ -74,15 +150,27 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
  * in the written line, whose first `prefix` characters were the record prefix.
  */
 export function withoutTerminalNoise(body: string, prefix: number): { text: string; at: number[] } {
-  // Sized once and trimmed: a push per kept character and a string grown per piece were most of the
-  // framing's cost on coloured CI output (issue #15).
-  const at = new Array<number>(body.length)
+  const { text, pieces } = keptPieces(body)
+  const at = new Array<number>(text.length)
+  for (let j = 0; j < pieces.length; j += 2) {
+    const start = pieces[j] as number
+    const end = pieces[j + 2] ?? text.length
+    for (let k = start; k < end; k++) at[k] = prefix + (pieces[j + 1] as number) + k - start
+  }
+  return { text, at }
+}
+
+/** `body` without its escape sequences and section markers, and where each piece kept stands (KeptPieces). */
+function keptPieces(body: string): { text: string; pieces: number[] } {
+  const pieces: number[] = []
   const parts: string[] = []
   let k = 0
   let from = 0
   const keep = (to: number): void => {
-    for (let j = from; j < to; j++) at[k++] = prefix + j
+    if (to <= from) return
+    pieces.push(k, from)
     parts.push(body.slice(from, to))
+    k += to - from
   }
   const noise = createNoiseFinder(body)
   for (let m = noise.next(0); m >= 0; m = noise.next(from)) {
@@ -90,8 +178,7 @@ export function withoutTerminalNoise(body: string, prefix: number): { text: stri
     from = noise.end
   }
   keep(body.length)
-  at.length = k
-  return { text: parts.join(''), at }
+  return { text: parts.length === 1 ? (parts[0] as string) : parts.join(''), pieces }
 }
 
 /**
@@ -184,8 +271,15 @@ function isAlnum(c: number): boolean {
 
 /** The column in written line `i` of the framed text's column `col`. */
 export function toRaw(f: Framing, i: number, col: number): number {
-  const at = f.kept.get(i)
-  return at === undefined ? col + (f.prefix[i] ?? 0) : (at[col] ?? (f.raw[i] ?? '').length)
+  const kept = f.kept.get(i)
+  const prefix = f.prefix[i] ?? 0
+  if (kept === undefined) return col + prefix
+  // Past the framed text: the written line's end.
+  if (col < 0 || col >= kept.length) return (f.raw[i] ?? '').length
+  const { pieces } = kept
+  let j = 0
+  while (j + 2 < pieces.length && (pieces[j + 2] as number) <= col) j += 2
+  return prefix + (pieces[j + 1] as number) + col - (pieces[j] as number)
 }
 
 /** The same for an exclusive end: just after the written character of the text's `col - 1`. */
@@ -196,17 +290,19 @@ export function toRawEnd(f: Framing, i: number, col: number): number {
 
 /** The framed column of written line `i`'s column `col`: the first kept character at or after it (clamped to the framed line). */
 export function fromRaw(f: Framing, i: number, col: number): number {
-  const at = f.kept.get(i)
+  const kept = f.kept.get(i)
+  const prefix = f.prefix[i] ?? 0
   const len = (f.lines[i] ?? '').length
-  if (at === undefined) return Math.min(len, Math.max(0, col - (f.prefix[i] ?? 0)))
-  let lo = 0
-  let hi = at.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((at[mid] ?? 0) < col) lo = mid + 1
-    else hi = mid
+  if (kept === undefined) return Math.min(len, Math.max(0, col - prefix))
+  const { pieces } = kept
+  for (let j = 0; j < pieces.length; j += 2) {
+    const start = pieces[j] as number
+    const written = prefix + (pieces[j + 1] as number)
+    const end = (pieces[j + 2] ?? kept.length) - start + written
+    // The first piece that reaches past `col` holds the first kept character at or after it.
+    if (col < end) return start + Math.max(0, col - written)
   }
-  return lo
+  return kept.length
 }
 
 /**

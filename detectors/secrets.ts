@@ -538,12 +538,6 @@ export function createSecretDetector(opts: SecretDetectorOptions): SecretDetecto
   }
 }
 
-/**
- * A byte's next position by the typed array's own search (call it with the buffer as `this`): Buffer's
- * indexOf checks its arguments in JavaScript first, which per line of a chunk cost twice the search.
- */
-export const indexOfByte = Uint8Array.prototype.indexOf
-
 /** Chunks whose lines' bytes the caller holds (withSourceBytes). */
 const SOURCES = new WeakMap<LogChunk, Buffer>()
 
@@ -574,24 +568,16 @@ export function sourceBytesOf(chunk: LogChunk): Buffer | undefined {
  * from its framed text, never longer than the written line, so it never reaches bytes not yet moved.
  */
 function framedBytes(f: Framing, source: Buffer, into: Buffer, starts: number[]): number {
-  const { raw } = f
+  const { raw, ends } = f
+  if (ends === undefined) return -1
   const n = raw.length
-  let chars = n - 1
-  for (let i = 0; i < n; i++) chars += (raw[i] ?? '').length
-  // All ASCII when it has a byte per character: the lines end where their characters do.
-  const ascii = chars === source.length
   source.copy(into, 0)
   let from = 0
   let at = 0
   for (let i = 0; i < n; i++) {
-    let end = ascii ? from + (raw[i] ?? '').length : indexOfByte.call(source, 0x0a, from)
+    const end = ends[i] as number
     // The line stops before its '\r\n' or '\n'.
-    let stop = end > from && source[end - 1] === 0x0d ? end - 1 : end
-    if (end < 0) {
-      if (i !== n - 1) return -1
-      end = source.length
-      stop = end
-    }
+    const stop = end > from && source[end - 1] === 0x0d ? end - 1 : end
     starts[i] = at
     const body = from + (f.prefix[i] ?? 0)
     if (f.kept.has(i)) at += into.write(f.lines[i] ?? '', at, 'utf8')
@@ -602,7 +588,6 @@ function framedBytes(f: Framing, source: Buffer, into: Buffer, starts: number[])
     into[at++] = 0x0a
     from = end + 1
   }
-  if (from !== source.length + 1) return -1
   starts[n] = at
   return Math.max(0, at - 1)
 }

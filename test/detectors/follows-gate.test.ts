@@ -17,8 +17,9 @@ const int = (n: number): number => Number.parseInt(gen.digits(6), 10) % n
 test('where the gate says no, RE2 finds no match of the rule’s follows there; and it says no often', () => {
   const gatedRules = BUILTIN_RULES.filter((r) => r.follows !== undefined && followsGate(r.follows) !== undefined)
   const ids = gatedRules.map((r) => r.id)
-  // The shapes it reads: the generic assignment rules' head, and the runs of one class after a prefix.
-  for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'npm-access-token', 'twilio-api-key']) assert.ok(ids.includes(id), id)
+  // The shapes it reads: the generic assignment rules' head, the runs of one class after a prefix, and a starred class before one.
+  for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'npm-access-token', 'twilio-api-key', 'kubernetes-bootstrap-token'])
+    assert.ok(ids.includes(id), id)
   const pieces = ['_KEY', '.x', '-', '"', "'", ' ', '\t', '=', ':', '=>', ':=', '***', 'refreshed', '}', ',', '/', '+', '~', 'abc', 'ABC', '0123', 'f00d']
   for (const r of gatedRules) {
     const gate = followsGate(r.follows ?? '')
@@ -126,4 +127,33 @@ test('rules with upperKeywords: every match of the regex, on drawn positives in 
     }
     assert.ok(matched >= 300 && refused >= 300, `${r.id}: ${matched} matches, ${refused} lines refused`)
   }
+})
+
+test('a starred class and an optional quote before a class run: gated only when no byte is in two of them', () => {
+  const gate = followsGate(`[= \\t]*["']?[a-z0-9]{6}\\.`)
+  assert.ok(gate !== undefined)
+  const at = (text: string): boolean => gate(Buffer.from(text, 'latin1'), 0)
+  for (const yes of ['abcdef.x', '= \t"ABC123.', "='a1b2c3", '  \t==abcdef']) assert.equal(at(yes), true, JSON.stringify(yes))
+  for (const no of [' ***', ' $NPM_TOKEN', '="abc', '\t"', '= ""abcdef']) assert.equal(at(no), false, JSON.stringify(no))
+  // A star over bytes the run or the quote also takes: a match may stop the star early, one walk cannot tell.
+  for (const overlapping of ['[a-z ]*[a-z]{6}', `[= "]*["']?[a-z]{6}`, `[=]*["']?[a-z"]{6}`, '[=\\d]*[a-z]{6}'])
+    assert.equal(followsGate(overlapping), undefined, overlapping)
+})
+
+test('a starred class before a literal (the database URL rules): the literal read case-insensitively, as (?i) does', () => {
+  const postgres = BUILTIN_RULES.find((r) => r.id === 'database-url-postgres')?.follows ?? ''
+  const gate = followsGate(postgres)
+  assert.ok(gate !== undefined)
+  const re = new RE2(`^(?:${postgres})`, 'i')
+  const at = (text: string): boolean => gate(Buffer.from(text, 'latin1'), 0)
+  for (const yes of ['ql://app:pw@db', '+srv://u:p@h', 'QL://u:p@h', '://u:p@h']) {
+    assert.equal(at(yes), true, JSON.stringify(yes))
+    assert.equal(re.test(yes), true, JSON.stringify(yes))
+  }
+  for (const no of ['-cache', ' ://u:p@h', 'ql:/u:p@h', 'ql', '"}']) {
+    assert.equal(at(no), false, JSON.stringify(no))
+    assert.equal(re.test(no), false, JSON.stringify(no))
+  }
+  // A literal that starts with a byte the star takes (or a quantified one) is not read: `[a-z:]*://`, `[a-z]*:?//`.
+  for (const source of ['[a-z:]*://', '[a-z]*:?//', `[a-z]*["']?"x`]) assert.equal(followsGate(source), undefined, source)
 })

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import RE2 from 're2'
-import { frameLines, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
+import { frameLines, fromRaw, lineEnds, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans, withoutTerminalNoise } from '../../detectors/framing.ts'
 import { criLine, githubLine, gitlabLines } from '../support/records.ts'
 import { seededRng } from '../support/seed.ts'
 
@@ -172,5 +172,58 @@ test('withoutTerminalNoise takes off exactly what the RE2 pattern of terminal no
     assert.equal(text, withoutNoiseByRe2(body), JSON.stringify(body))
     assert.equal(at.length, text.length)
     for (const [j, col] of at.entries()) assert.equal(body[col - 3], text[j], JSON.stringify(body))
+  }
+})
+
+test('lineEnds finds each line’s newline in the bytes it was decoded from (ASCII, multi-byte, astral, \\r\\n, U+FFFD), and refuses bytes that end before the lines do or hold a line more', () => {
+  const rng = seededRng('line-ends')
+  const pieces = ['a', 'token=x', ' ', 'é', '日本', '🙂', '\uFFFD', '\x1b[0m', '']
+  for (let round = 0; round < 2000; round++) {
+    const lines: string[] = []
+    const count = 1 + rng.int(12)
+    for (let i = 0; i < count; i++) {
+      let line = ''
+      for (let k = rng.int(6); k > 0; k--) line += rng.pick(pieces)
+      lines.push(line)
+    }
+    const sep = rng.chance(0.3) ? '\r\n' : '\n'
+    const bytes = Buffer.from(lines.join(sep), 'utf8')
+    const ends = lineEnds(lines, bytes)
+    assert.ok(ends !== undefined, JSON.stringify(lines))
+    let from = 0
+    for (let i = 0; i < count; i++) {
+      const nl = bytes.indexOf(0x0a, from)
+      const end = nl < 0 ? bytes.length : nl
+      assert.equal(ends[i], end, `${JSON.stringify(lines)} line ${i}`)
+      from = end + 1
+    }
+    assert.equal(lineEnds([...lines, 'one more'], bytes), undefined)
+    // A newline after the last line starts one more (empty) line.
+    assert.equal(lineEnds(lines, Buffer.concat([bytes, Buffer.from('\n')])), undefined)
+  }
+})
+
+test('the columns of a line that lost noise map back as a column table per kept character would map them', () => {
+  const rng = seededRng('kept-pieces')
+  const pieces = [`${ESC}[0m`, `${ESC}[32;1m`, `${ESC}(B`, ESC, 'section_start:17:build\r', 'section_end:1:x[a]\r', 'tok', 'é', '🙂', ' ', '=', '[', '']
+  for (let round = 0; round < 3000; round++) {
+    let body = ''
+    for (let k = rng.int(10); k > 0; k--) body += rng.pick(pieces)
+    if (!body.includes(ESC) && !body.includes('section_')) body += ESC
+    const prefix = rng.chance(0.5) ? '2026-12-07T01:00:00.123Z ' : ''
+    const raw = `${prefix}${body}`
+    const f = frameLines([raw])
+    const { text, at } = withoutTerminalNoise(body, prefix.length)
+    assert.equal(f.lines[0], text)
+    // The table's reading: a column past the text is the line's end; from the written side, the first kept character at or after.
+    for (let col = -1; col <= text.length + 1; col++) {
+      assert.equal(toRaw(f, 0, col), at[col] ?? raw.length, `${JSON.stringify(raw)} toRaw ${col}`)
+      if (col >= 0)
+        assert.equal(toRawEnd(f, 0, col), col <= 0 ? (at[0] ?? raw.length) : (at[col - 1] ?? raw.length) + 1, `${JSON.stringify(raw)} toRawEnd ${col}`)
+    }
+    for (let col = -1; col <= raw.length + 1; col++) {
+      const first = at.findIndex((c) => c >= col)
+      assert.equal(fromRaw(f, 0, col), first < 0 ? at.length : first, `${JSON.stringify(raw)} fromRaw ${col}`)
+    }
   }
 })
