@@ -18,10 +18,11 @@
 // under the other two.
 //
 //   npm run bench -- --only audit-consumer [--consumer-events 200000] [--consumer-shapes v1,v2] [--consumer-scan] [--repeat 3]
-//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2] [--scan] [--no-access] [--repeat 3]
+//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2] [--scan] [--no-access] [--slice-records 500] [--repeat 3]
 
 import { randomBytes } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { kafkaBusOptions } from '../app/roles.ts'
@@ -63,6 +64,8 @@ export interface ConsumerBenchOptions {
   noAccess?: boolean
   /** The codec's `compressMinBytes`: smaller records are sealed without deflating (and so opened without inflating). */
   compressMinBytes?: number
+  /** Records the runner opens and hands to the stage at a time (pipeline/runner.ts DEFAULT_SLICE_RECORDS); a large number opens a fetched batch whole, as before. */
+  sliceRecords?: number
   log?: (line: string) => void
 }
 
@@ -73,10 +76,12 @@ interface Pass {
   wallSeconds: number
   cpuSeconds: number
   redisCpuSeconds: number
+  /** Main-thread garbage-collection pauses while consuming (perf_hooks 'gc' entries; the helper threads' share is in cpuSeconds only). */
+  gcMs: number
   findings: number
 }
 
-async function pass(shape: RecordShape, events: AuditEvent[], learnUntilMs: number, opts: ConsumerBenchOptions, redis: Redis): Promise<Pass> {
+async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs: number, opts: ConsumerBenchOptions, redis: Redis): Promise<Pass> {
   const services = await getServices()
   const id = randomBytes(4).toString('hex')
   const config = loadConfig({
@@ -99,13 +104,19 @@ async function pass(shape: RecordShape, events: AuditEvent[], learnUntilMs: numb
   let records = 0
   let kafkaBytes = 0
   const receivedAt = new Date().toISOString()
-  for (let i = 0; i < events.length; i += WEBHOOK_BATCH) {
-    const batch = auditRecords(events.slice(i, i + WEBHOOK_BATCH), 'bench', receivedAt, shape === 'v1' ? 1 : 100)
-    const encoded = publish.encode?.(batch) ?? batch
-    records += encoded.length
-    for (const r of encoded) kafkaBytes += r.encoded?.length ?? 0
-    await publish(encoded)
-  }
+  // The events exist only while they are produced: a detector process holds no day of parsed events, and the
+  // benchmark's 50,000-200,000 of them, live through the consumer phase, were marked again by every full GC of it.
+  const produced = await (async () => {
+    const events = stream()
+    for (let i = 0; i < events.length; i += WEBHOOK_BATCH) {
+      const batch = auditRecords(events.slice(i, i + WEBHOOK_BATCH), 'bench', receivedAt, shape === 'v1' ? 1 : 100)
+      const encoded = publish.encode?.(batch) ?? batch
+      records += encoded.length
+      for (const r of encoded) kafkaBytes += r.encoded?.length ?? 0
+      await publish(encoded)
+    }
+    return events.length
+  })()
   await producerBus.close()
 
   const bus = await createKafkaBus(kafkaBusOptions(config, 'bench-audit-consumer', logger), logger)
@@ -130,45 +141,63 @@ async function pass(shape: RecordShape, events: AuditEvent[], learnUntilMs: numb
     return found
   }
   const stage = createDetectorStage({ groupId: `bench-consumer-${id}` }, { detectors, metrics, audit: [audit] })
+  let gcMs = 0
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMs += e.duration
+  })
+  gc.observe({ entryTypes: ['gc'] })
   const r0 = await redisCpu(redis)
   const c0 = process.cpuUsage()
-  const consumer = await runStage(stage, { bus, codec, metrics, logger }, { fromBeginning: true })
+  const consumer = await runStage(
+    stage,
+    { bus, codec, metrics, logger, ...(opts.sliceRecords === undefined ? {} : { sliceRecords: opts.sliceRecords }) },
+    { fromBeginning: true }
+  )
   // The clock starts with the first record (the group join is not the detector's work); CPU counts it, it is small.
   while (metrics.recordsIn.get({ topic: TOPICS.audit }) === 0) await new Promise((r) => setTimeout(r, 5))
   const t0 = performance.now()
-  while (seen < events.length) await new Promise((r) => setTimeout(r, 5))
+  while (seen < produced) await new Promise((r) => setTimeout(r, 5))
   // The access detector saves changed states once a second; the last save is part of the work.
   await access.stop().catch(() => {})
   const wallSeconds = (performance.now() - t0) / 1000
   const c = process.cpuUsage(c0)
+  // Entries are delivered asynchronously: the ones of the window are taken before the observer stops.
+  await new Promise((r) => setImmediate(r))
+  for (const e of gc.takeRecords()) gcMs += e.duration
+  gc.disconnect()
   const r1 = await redisCpu(redis)
   await consumer.stop()
   await bus.close()
   const keys = await redis.keys(`lw-bench-consumer-${id}*`)
   for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000))
-  return { shape, records, kafkaBytes, wallSeconds, cpuSeconds: (c.user + c.system) / 1e6, redisCpuSeconds: r1 - r0, findings }
+  return { shape, records, kafkaBytes, wallSeconds, cpuSeconds: (c.user + c.system) / 1e6, redisCpuSeconds: r1 - r0, gcMs, findings }
 }
 
 export async function runAuditConsumerBench(opts: ConsumerBenchOptions) {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`))
   const from = Date.parse('2026-11-02T00:00:00Z')
-  const events = accessStream({ events: opts.events, principals: opts.principals, seed: opts.seed, from }) as AuditEvent[]
+  // Seeded: every pass produces the same events, made again for it.
+  const stream = () => accessStream({ events: opts.events, principals: opts.principals, seed: opts.seed, from }) as AuditEvent[]
+  const { count, meanEventBytes } = (() => {
+    const events = stream()
+    return { count: events.length, meanEventBytes: Math.round(events.reduce((n, e) => n + JSON.stringify(e).length, 0) / events.length) }
+  })()
+  const events = { length: count }
   const services = await getServices()
   const redis = new Redis(services.redisUrl)
   const runs: Pass[] = []
   try {
     for (let r = 0; r < opts.repeat; r++)
       for (const shape of opts.shapes) {
-        const p = await pass(shape, events, from + DAY / 2, opts, redis)
+        const p = await pass(shape, stream, from + DAY / 2, opts, redis)
         runs.push(p)
         log(
-          `audit-consumer: run ${r + 1}/${opts.repeat} ${shape}: ${p.records} records, ${Math.round(events.length / p.cpuSeconds)} events/CPU-s, ${Math.round(events.length / p.wallSeconds)} events/s wall, ${p.findings} access findings`
+          `audit-consumer: run ${r + 1}/${opts.repeat} ${shape}: ${p.records} records, ${Math.round(events.length / p.cpuSeconds)} events/CPU-s, ${Math.round(events.length / p.wallSeconds)} events/s wall, ${Math.round(p.gcMs)} ms GC, ${p.findings} access findings`
         )
       }
   } finally {
     redis.disconnect()
   }
-  const meanEventBytes = Math.round(events.reduce((n, e) => n + JSON.stringify(e).length, 0) / events.length)
   return {
     events: events.length,
     principals: opts.principals,
@@ -189,6 +218,7 @@ export async function runAuditConsumerBench(opts: ConsumerBenchOptions) {
         eventsPerCpuSecondWithRedis: Math.round(median(xs.map((x) => events.length / (x.cpuSeconds + x.redisCpuSeconds)))),
         eventsPerSecondWall: Math.round(median(xs.map((x) => events.length / x.wallSeconds))),
         cpuUsPerEvent: Math.round(median(xs.map((x) => (x.cpuSeconds * 1e6) / events.length)) * 10) / 10,
+        gcMs: Math.round(median(xs.map((x) => x.gcMs))),
         runs: xs.map((x) => Math.round(events.length / x.cpuSeconds))
       }
     })
@@ -230,6 +260,7 @@ if (import.meta.main) {
       scan: { type: 'boolean', default: false },
       'no-access': { type: 'boolean', default: false },
       'compress-min-bytes': { type: 'string' },
+      'slice-records': { type: 'string' },
       seed: { type: 'string', default: '20250601' },
       repeat: { type: 'string', default: '3' }
     }
@@ -242,7 +273,8 @@ if (import.meta.main) {
     shapes: shapesOf(values.shapes),
     scan: values.scan,
     noAccess: values['no-access'],
-    ...(values['compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(values['compress-min-bytes']) })
+    ...(values['compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(values['compress-min-bytes']) }),
+    ...(values['slice-records'] === undefined ? {} : { sliceRecords: Number(values['slice-records']) })
   })
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
   process.exit(0)

@@ -121,44 +121,21 @@ export function writeEvent(event: Record<string, unknown>): WrittenEvent {
 /** Deeper than this, eventLine leaves the event to writeEvent: the subtree checks below repeat once per level. */
 const MAX_LINE_DEPTH = 32
 
-/**
- * Whether JSON.stringify writes `v` as writeEvent does: no object with a key after `metadata` (writeEvent moves
- * it last; a Status is `{"metadata":{},"code":200}`), no `metadata.managedFields`, no last-applied annotation,
- * only plain objects and arrays. Conservative: `false` only means the level is written by hand. No allocation.
- */
-function stringifiesAlike(v: unknown, parentKey: string | undefined, grandKey: string | undefined): boolean {
-  if (typeof v === 'string') return !(parentKey === LAST_APPLIED && grandKey === 'annotations')
-  if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return true
-  if (typeof v !== 'object') return false
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!stringifiesAlike(v[i], undefined, parentKey)) return false
-    return true
-  }
-  // toJSON, getters or inherited keys would make the two writers differ; JSON.parse makes none of them.
-  if (Object.getPrototypeOf(v) !== Object.prototype) return false
-  let metadataSeen = false
-  for (const k in v) {
-    if (metadataSeen) return false
-    if (k === 'metadata') metadataSeen = true
-    else if (k === 'managedFields' && parentKey === 'metadata') return false
-    if (!stringifiesAlike((v as Record<string, unknown>)[k], k, parentKey)) return false
-  }
-  return true
-}
-
 const UNWRITABLE = Symbol('unwritable')
 
 /**
- * `v`, or a copy of it that JSON.stringify writes as writeEvent writes `v` (metadata last, no managedFields, the
- * last-applied annotation decoded): only the levels that differ are copied. UNWRITABLE past MAX_LINE_DEPTH or on a
- * value JSON.parse does not make (writeEvent is then left to write it).
+ * `v`, or a copy of it that JSON.stringify writes as writeEvent writes `v`: an object with a key after `metadata`
+ * has it moved last (a Status is `{"metadata":{},"code":200}`), `metadata.managedFields` is left out, the
+ * last-applied annotation decoded. Only the levels that differ are copied, in one walk: checking a level first and
+ * copying it after walked the unchanged parts twice and allocated entry pairs for every key of a Status's parent
+ * (every event), the largest part of building an event's line. UNWRITABLE past MAX_LINE_DEPTH or on a value
+ * JSON.parse does not make (writeEvent is then left to write it).
  */
 function stringifiable(v: unknown, parentKey: string | undefined, grandKey: string | undefined, depth: number): unknown {
   if (depth > MAX_LINE_DEPTH) return UNWRITABLE
-  if (stringifiesAlike(v, parentKey, grandKey)) return v
   if (typeof v === 'string') {
     // writeEvent's rule for the last-applied annotation, as it applies it.
-    if (v.length <= MAX_LAST_APPLIED_CHARS && v.trimStart().startsWith('{')) {
+    if (parentKey === LAST_APPLIED && grandKey === 'annotations' && v.length <= MAX_LAST_APPLIED_CHARS && v.trimStart().startsWith('{')) {
       let inner: unknown
       try {
         inner = JSON.parse(v)
@@ -169,28 +146,52 @@ function stringifiable(v: unknown, parentKey: string | undefined, grandKey: stri
     }
     return v
   }
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return v
+  if (typeof v !== 'object') return UNWRITABLE
   if (Array.isArray(v)) {
-    const out: unknown[] = new Array(v.length)
+    let out: unknown[] | undefined
     for (let i = 0; i < v.length; i++) {
-      const x = stringifiable(v[i] ?? null, undefined, parentKey, depth + 1)
-      if (x === UNWRITABLE) return UNWRITABLE
-      out[i] = x
+      const x = v[i]
+      const y = stringifiable(x ?? null, undefined, parentKey, depth + 1)
+      if (y === UNWRITABLE) return UNWRITABLE
+      // A hole or undefined is written as null either way; only a changed item needs the copy.
+      if (out === undefined && y !== (x ?? null)) out = v.slice(0, i).map((z) => z ?? null)
+      if (out !== undefined) out.push(y)
     }
-    return out
+    return out ?? v
   }
-  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return UNWRITABLE
-  const entries = Object.entries(v)
-  const m = entries.findIndex(([k]) => k === 'metadata')
-  if (m >= 0 && m < entries.length - 1) entries.push(...entries.splice(m, 1))
-  // No prototype: a `__proto__` key of the event is a key of the copy too, not its prototype.
-  const out = Object.create(null) as Record<string, unknown>
-  for (const [k, x] of entries) {
+  // toJSON, getters or inherited keys would make the two writers differ; JSON.parse makes none of them.
+  if (Object.getPrototypeOf(v) !== Object.prototype) return UNWRITABLE
+  const o = v as Record<string, unknown>
+  let changed: Map<string, unknown> | undefined
+  let metadataSeen = false
+  let reorder = false
+  for (const k in o) {
+    if (metadataSeen) reorder = true
+    if (k === 'metadata') metadataSeen = true
+    const x = o[k]
     if (x === undefined) continue
-    if (k === 'managedFields' && parentKey === 'metadata') continue
+    if (k === 'managedFields' && parentKey === 'metadata') {
+      changed ??= new Map()
+      changed.set(k, UNWRITABLE)
+      continue
+    }
     const y = stringifiable(x, k, parentKey, depth + 1)
     if (y === UNWRITABLE) return UNWRITABLE
-    out[k] = y
+    if (y !== x) {
+      changed ??= new Map()
+      changed.set(k, y)
+    }
   }
+  if (changed === undefined && !reorder) return v
+  // No prototype: a `__proto__` key of the event is a key of the copy too, not its prototype.
+  const out = Object.create(null) as Record<string, unknown>
+  for (const k in o) {
+    if (k === 'metadata' || o[k] === undefined) continue
+    const y = changed?.has(k) === true ? changed.get(k) : o[k]
+    if (y !== UNWRITABLE) out[k] = y
+  }
+  if (metadataSeen && o.metadata !== undefined) out.metadata = changed?.has('metadata') === true ? changed.get('metadata') : o.metadata
   return out
 }
 

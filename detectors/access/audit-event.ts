@@ -27,8 +27,51 @@ export function clip(s: string, max = 256): string {
 }
 
 export function eventTime(e: AuditEvent): number {
-  const t = Date.parse(e.stageTimestamp ?? e.requestReceivedTimestamp ?? '')
-  return t
+  return rfc3339Ms(e.stageTimestamp ?? e.requestReceivedTimestamp ?? '')
+}
+
+const D0 = 48
+const isDigit = (c: number): boolean => c >= D0 && c <= D0 + 9
+/** `YYYY-MM-DDTHH:MM` with an hour below 24: what the minute cache may hold (Date.parse takes 24:00:00 alone). */
+function isMinutePrefix(s: string): boolean {
+  for (let i = 0; i < 16; i++) {
+    const c = s.charCodeAt(i)
+    if (i === 4 || i === 7 ? c !== 45 : i === 10 ? c !== 84 : i === 13 ? c !== 58 : !isDigit(c)) return false
+  }
+  return s.charCodeAt(11) < D0 + 2 || s.charCodeAt(12) < D0 + 4
+}
+
+// One minute's worth of events share their first 16 characters: Date.parse of the API server's
+// microsecond timestamps cost more than the access rules of a non-secret event, so the minute is
+// parsed once and seconds and milliseconds are added by hand.
+let minuteKey = ''
+let minuteMs = Number.NaN
+
+/**
+ * Date.parse for `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (the API server writes nothing else), same result: the
+ * fraction truncated to milliseconds, as V8 does; anything else goes to Date.parse itself.
+ */
+export function rfc3339Ms(s: string): number {
+  const z = s.length - 1
+  if (z < 19 || s.charCodeAt(z) !== 90 || s.charCodeAt(16) !== 58) return Date.parse(s)
+  const s1 = s.charCodeAt(17) - D0
+  const s2 = s.charCodeAt(18) - D0
+  if (s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return Date.parse(s)
+  let ms = 0
+  if (z > 19) {
+    if (s.charCodeAt(19) !== 46 || z === 20) return Date.parse(s)
+    for (let i = 20; i < z; i++) {
+      const c = s.charCodeAt(i)
+      if (!isDigit(c)) return Date.parse(s)
+      if (i < 23) ms += (c - D0) * (i === 20 ? 100 : i === 21 ? 10 : 1)
+    }
+  }
+  if (minuteKey === '' || !s.startsWith(minuteKey)) {
+    if (!isMinutePrefix(s)) return Date.parse(s)
+    minuteKey = s.slice(0, 16)
+    minuteMs = Date.parse(`${minuteKey}:00Z`)
+  }
+  return minuteMs + (s1 * 10 + s2) * 1000 + ms
 }
 
 export function statusCode(e: AuditEvent): number | undefined {

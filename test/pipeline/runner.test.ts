@@ -389,3 +389,52 @@ test('a finding without a valid MAC never reaches the stage: it is dead-lettered
   assert.equal(deps.metrics.recordsInvalid.get({ topic: TOPICS.findings }), 0)
   await bus.close()
 })
+
+test('a batch is handed to the stage a slice at a time; its outputs are sent, and it is committed, only after the last slice', async () => {
+  const { bus, state } = flakyBus(TOPICS.findings)
+  const { deps } = setup(bus)
+  const names = ['a', 'b', 'bad', 'c', 'd', 'e', 'f']
+  await bus.send(
+    TOPICS.logs,
+    names.map((s) => ({
+      key: s,
+      value: s === 'bad' ? deps.codec.encodeBytes(TOPICS.logs, Buffer.from('not json')) : deps.codec.encode(TOPICS.logs, chunk(`file/${s}.log`, [s]))
+    }))
+  )
+  const calls: string[][] = []
+  const detector = stage(async (records) => {
+    calls.push(records.map((r) => r.offset))
+    return records.map((r) => ({ topic: TOPICS.findings, key: 'k', value: findingFor(r) }))
+  })
+  const sliced: RunnerDeps = { ...deps, sliceRecords: 3 }
+
+  // The findings cannot be sent: every slice was handed over, none of their findings is out, nothing is committed.
+  const first = await runStage(detector, sliced, { fromBeginning: true })
+  await waitFor(() => state.failures >= 1, 'a failed send')
+  await first.stop()
+  assert.deepEqual(calls.slice(0, 3), [['0', '1'], ['3', '4', '5'], ['6']], 'slices of at most 3 records, the malformed one left out of its slice')
+  assert.equal(bus.messages(TOPICS.findings).length, 0)
+
+  state.failing = false
+  calls.length = 0
+  const second = await runStage(detector, sliced, { fromBeginning: false })
+  await waitFor(() => bus.messages(TOPICS.findings).length === 6, 'the findings of every slice')
+  await second.stop()
+  assert.deepEqual(calls[0], ['0', '1'], 'the uncommitted batch again from its first record')
+  assert.deepEqual(
+    findings(bus, deps).map((f) => f.stream),
+    ['a', 'b', 'c', 'd', 'e', 'f'].map((s) => `file/${s}.log`)
+  )
+  // One dead letter per attempt at most: each attempt's dead letters go out with its outputs.
+  assert.ok(bus.messages(TOPICS.deadLetter).length >= 1)
+  assert.equal(bus.messages(TOPICS.deadLetter)[0]?.headers['lw-origin'], `${TOPICS.logs}/0/2`)
+
+  // Committed: a new consumer of the group is handed nothing of it again.
+  calls.length = 0
+  const third = await runStage(detector, sliced, { fromBeginning: true })
+  await bus.send(TOPICS.logs, [{ key: 'g', value: deps.codec.encode(TOPICS.logs, chunk('file/g.log', ['g'])) }])
+  await waitFor(() => bus.messages(TOPICS.findings).length === 7, 'the new finding')
+  await third.stop()
+  assert.deepEqual(calls, [['7']])
+  await bus.close()
+})
