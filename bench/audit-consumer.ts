@@ -18,7 +18,7 @@
 // under the other two.
 //
 //   npm run bench -- --only audit-consumer [--consumer-events 200000] [--consumer-shapes v1,v2] [--consumer-scan] [--repeat 3]
-//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2] [--scan] [--no-access] [--slice-records 500] [--repeat 3]
+//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2] [--scan] [--no-access] [--repeat 3]
 
 import { randomBytes } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
@@ -64,8 +64,6 @@ export interface ConsumerBenchOptions {
   noAccess?: boolean
   /** The codec's `compressMinBytes`: smaller records are sealed without deflating (and so opened without inflating). */
   compressMinBytes?: number
-  /** Records the runner opens and hands to the stage at a time (pipeline/runner.ts DEFAULT_SLICE_RECORDS); a large number opens a fetched batch whole, as before. */
-  sliceRecords?: number
   log?: (line: string) => void
 }
 
@@ -148,11 +146,7 @@ async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs
   gc.observe({ entryTypes: ['gc'] })
   const r0 = await redisCpu(redis)
   const c0 = process.cpuUsage()
-  const consumer = await runStage(
-    stage,
-    { bus, codec, metrics, logger, ...(opts.sliceRecords === undefined ? {} : { sliceRecords: opts.sliceRecords }) },
-    { fromBeginning: true }
-  )
+  const consumer = await runStage(stage, { bus, codec, metrics, logger }, { fromBeginning: true })
   // The clock starts with the first record (the group join is not the detector's work); CPU counts it, it is small.
   while (metrics.recordsIn.get({ topic: TOPICS.audit }) === 0) await new Promise((r) => setTimeout(r, 5))
   const t0 = performance.now()
@@ -260,7 +254,6 @@ if (import.meta.main) {
       scan: { type: 'boolean', default: false },
       'no-access': { type: 'boolean', default: false },
       'compress-min-bytes': { type: 'string' },
-      'slice-records': { type: 'string' },
       seed: { type: 'string', default: '20250601' },
       repeat: { type: 'string', default: '3' }
     }
@@ -273,8 +266,7 @@ if (import.meta.main) {
     shapes: shapesOf(values.shapes),
     scan: values.scan,
     noAccess: values['no-access'],
-    ...(values['compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(values['compress-min-bytes']) }),
-    ...(values['slice-records'] === undefined ? {} : { sliceRecords: Number(values['slice-records']) })
+    ...(values['compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(values['compress-min-bytes']) })
   })
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)
   process.exit(0)

@@ -46,13 +46,9 @@ export interface RunnerDeps {
   logger: Logger
   /** Retries of a batch that keeps throwing an uncoded error before it is bisected (`kafka.maxPoisonBatchRetries`). */
   maxPoisonBatchRetries?: number
-  /** Records of a fetched batch opened and handed to the stage at a time (default DEFAULT_SLICE_RECORDS). */
-  sliceRecords?: number
 }
 
 export const DEFAULT_MAX_POISON_BATCH_RETRIES = 5
-/** Enough records a call for the stages' own batching (the access detector's Redis round trips), few enough to die young. */
-export const DEFAULT_SLICE_RECORDS = 500
 
 /** Failing batches remembered at once; more means partitions were lost while failing, and forgetting only costs retries. */
 const MAX_REMEMBERED_BATCHES = 10_000
@@ -117,7 +113,6 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
   const log = deps.logger.child({ stage: stage.name })
   const publish = createPublisher(deps)
   const maxPoisonRetries = deps.maxPoisonBatchRetries ?? DEFAULT_MAX_POISON_BATCH_RETRIES
-  const sliceRecords = Math.max(1, deps.sliceRecords ?? DEFAULT_SLICE_RECORDS)
   // Attempts of batches that failed with an uncoded error, by topic/partition/first offset; a batch that goes
   // through is forgotten.
   const uncodedFailures = new Map<string, number>()
@@ -125,6 +120,7 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
   async function handle(batch: Batch): Promise<void> {
     const started = performance.now()
     const schema: Schema<unknown> | undefined = (TOPIC_SCHEMAS as Record<string, Schema<unknown>>)[batch.topic]
+    const valid: InRecord[] = []
     const dead: Array<{ key: string | null; value: Buffer; headers: Record<string, string> }> = []
     // Only a record that fails needs its raw message back: built on the first such lookup, not an entry per record.
     let byOffset: Map<string, InMessage> | undefined
@@ -202,7 +198,7 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
     }
 
     async function processGuarded(records: InRecord[]): Promise<OutRecord[]> {
-      const at = `${batch.topic}/${batch.partition}/${records[0]?.offset}`
+      const at = `${batch.topic}/${batch.partition}/${batch.messages[0]?.offset}`
       try {
         const out = await processBatch(records)
         uncodedFailures.delete(at)
@@ -215,40 +211,30 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
           uncodedFailures.set(at, attempts)
           throw err
         }
-        log.error({ topic: batch.topic, partition: batch.partition, offset: records[0]?.offset, attempts }, 'batch keeps failing; bisecting it')
+        log.error({ topic: batch.topic, partition: batch.partition, offset: batch.messages[0]?.offset, attempts }, 'batch keeps failing; bisecting it')
         const out = await bisect(records, err, attempts)
         uncodedFailures.delete(at)
         return out
       }
     }
 
-    // A fetched batch (up to kafka.maxBytesPerPartition) is opened and handed to the stage a slice at a time: opened
-    // all at once, every parsed record of it was alive across several young-generation collections and copied by
-    // each, then promoted (bench/audit-consumer.ts, --trace-gc). The outputs are published, and the offsets
-    // committed, after the whole batch, as before.
-    deps.metrics.recordsIn.inc({ topic: batch.topic }, batch.messages.length)
-    const outputs: OutRecord[] = []
-    for (let from = 0; from < batch.messages.length; from += sliceRecords) {
-      const valid: InRecord[] = []
-      const to = Math.min(batch.messages.length, from + sliceRecords)
-      for (let i = from; i < to; i++) {
-        const m = batch.messages[i] as InMessage
-        let problem: { code: string; message: string } | undefined
-        try {
-          // Before anything reads it: a forged finding must not reach a stage that acts on it.
-          deps.codec.verify(batch.topic, m.key, m.value, m.headers)
-          const value = deps.codec.decode(batch.topic, m.value)
-          const r = schema === undefined || schema.is?.(value) === true ? { ok: true as const, value } : safeParse(schema, value)
-          if (r.ok) valid.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: r.value })
-          else problem = { code: 'LW_ERR_RECORD_INVALID', message: formatIssues(r.issues.slice(0, 5)) }
-        } catch (err) {
-          if (!isLeakwatchError(err)) throw err
-          problem = { code: err.code, message: err.message }
-        }
-        if (problem !== undefined) reject(m, problem)
+    for (const m of batch.messages) {
+      let problem: { code: string; message: string } | undefined
+      try {
+        // Before anything reads it: a forged finding must not reach a stage that acts on it.
+        deps.codec.verify(batch.topic, m.key, m.value, m.headers)
+        const value = deps.codec.decode(batch.topic, m.value)
+        const r = schema === undefined || schema.is?.(value) === true ? { ok: true as const, value } : safeParse(schema, value)
+        if (r.ok) valid.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: r.value })
+        else problem = { code: 'LW_ERR_RECORD_INVALID', message: formatIssues(r.issues.slice(0, 5)) }
+      } catch (err) {
+        if (!isLeakwatchError(err)) throw err
+        problem = { code: err.code, message: err.message }
       }
-      if (valid.length > 0) for (const o of await processGuarded(valid)) outputs.push(o)
+      if (problem !== undefined) reject(m, problem)
     }
+    deps.metrics.recordsIn.inc({ topic: batch.topic }, batch.messages.length)
+    const outputs = valid.length > 0 ? await processGuarded(valid) : []
     if (dead.length > 0) {
       await deps.bus.send(TOPICS.deadLetter, dead)
       deps.metrics.recordsOut.inc({ topic: TOPICS.deadLetter }, dead.length)
