@@ -186,6 +186,15 @@ function bundle({ providers, rest, resolve }: Inputs): string | undefined {
     return true
   }
   for (const file of files.values()) if (!visit(file)) return undefined
+  // Only the first name of a declaration is taken as exported (`export const a = 1, b = 2` exports b too): a name
+  // another provider file or the registry imports from one that was not seen exported would be undefined in the
+  // bundle, so such a registry loads file by file. A name no one imports is not missed by anyone.
+  for (const file of files.values())
+    for (const i of file.imports) {
+      const dep = files.get(i.from)
+      if (dep !== undefined && i.bindings.some((b) => !dep.exported.includes(b.split(':')[0] as string))) return undefined
+    }
+  for (const { url } of providers) if (!files.get(url)?.exported.includes('rules')) return undefined
 
   const shared = new Map<string, string>()
   const scope = new Map<string, string>([...files.keys()].map((url, i) => [url, `__provider${i}`]))

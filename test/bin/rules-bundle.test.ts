@@ -102,6 +102,14 @@ test('a provider or registry outside the bundled shape is loaded as written (und
     'b.ts': "import { x } from './a.ts'\nexport const y = 2\nexport const rules = [x]\n"
   })
   assert.equal(bundleRegistry(loop), undefined, 'a loop between providers')
+  // A declaration of several names: only the first is seen exported, so an import of another is not bundled.
+  const several = fakeRegistry('several', { 'a.ts': "export const a = 1, rules = ['a']\n" })
+  assert.equal(bundleRegistry(several), undefined, '`export const a = 1, rules = …`')
+  const severalImported = fakeRegistry('several-imported', {
+    'a.ts': 'export const a = 1, b = 2\nexport const rules = [a]\n',
+    'b.ts': "import { b } from './a.ts'\nexport const rules = [b]\n"
+  })
+  assert.equal(bundleRegistry(severalImported), undefined, '`export const a = 1, b = 2` with b imported by another provider')
   const missing = fakeRegistry('missing', { 'a.ts': 'export const rules = []\n' })
   rmSync(join(dir, 'missing', 'a.ts'))
   assert.equal(bundleRegistry(missing), undefined, 'an unreadable provider')
