@@ -314,13 +314,21 @@ export function cachedBundle(registry: string, cacheDir: string | undefined): st
   }
   if (text === undefined) return undefined
   // Written whole to a file of its own, then renamed: a start running beside this one reads the old entry or the
-  // new, never half. A file left at the partial name (a crash, a planted symlink) fails O_EXCL: nothing is kept.
+  // new, never half. O_EXCL: a symlink at the partial name is not written through. One left there (a start of
+  // the same pid that crashed: a container's pid 1, its /tmp an emptyDir) is this uid's, as the folder is: removed.
   const partial = `${file}.${process.pid}.tmp`
+  const create = (): number => openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
   let fd: number | undefined
   try {
-    fd = openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
-  } catch {
-    return text
+    fd = create()
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return text
+    try {
+      unlinkSync(partial)
+      fd = create()
+    } catch {
+      return text
+    }
   }
   try {
     const data = Buffer.concat([Buffer.from(`${KEPT_TAG} ${parts.map((p) => p.length).join(' ')}\n`), ...parts, Buffer.from(text, 'utf8')])

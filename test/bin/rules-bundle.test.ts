@@ -15,7 +15,7 @@ import {
   writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { after, test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { bundleRegistry, cachedBundle } from '../../bin/rules-bundle.ts'
@@ -318,6 +318,14 @@ test('a kept bundle is served only from a folder and entry this uid owns and no 
   symlinkSync(victim, `${partialEntry}.${process.pid}.tmp`)
   assert.equal(cachedBundle(url, partialCache), fresh)
   assert.equal(readFileSync(victim, 'utf8'), 'untouched')
+  assert.ok(lstatSync(partialEntry).isFile(), 'kept, the stale link at the partial name removed')
+  assert.equal(cachedBundle(url, partialCache), fresh)
+  // A partial file left by a start of the same pid that crashed does not stop the entry being kept.
+  rmSync(partialEntry)
+  writeFileSync(`${partialEntry}.${process.pid}.tmp`, 'half')
+  assert.equal(cachedBundle(url, partialCache), fresh)
+  assert.ok(lstatSync(partialEntry).isFile())
+  assert.deepEqual(readdirSync(partialCache), [basename(partialEntry)])
   // Owned by another uid: simulated where this test may chown (root).
   if (process.getuid?.() !== 0) {
     t.diagnostic('not root: the other-owner cases are not run')
