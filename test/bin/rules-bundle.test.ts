@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
@@ -337,4 +337,30 @@ test('a kept bundle is served only from a folder and entry this uid owns and no 
   const [otherFolder] = planted('trust-other-folder')
   chownSync(otherFolder, 65534, 65534)
   assert.equal(cachedBundle(url, otherFolder), fresh)
+})
+
+test('starts running at once each get the bundle and leave one whole entry, no partial file', async () => {
+  const url = fakeRegistry('concurrent', { 'a.ts': "const local = 'a'\nexport const rules = [local]\n", 'b.ts': "export const rules = ['b']\n" })
+  const fresh = bundleRegistry(url)
+  assert.ok(fresh !== undefined)
+  const cache = join(dir, 'concurrent-cache')
+  mkdirSync(cache, { mode: 0o755 })
+  const script = `const { cachedBundle } = await import(${JSON.stringify(new URL('../../bin/rules-bundle.ts', import.meta.url).href)}); process.stdout.write(cachedBundle(${JSON.stringify(url)}, ${JSON.stringify(cache)}) ?? 'undefined')`
+  const start = () =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString('utf8')
+      })
+      child.on('error', reject)
+      child.on('close', () => resolve(out))
+    })
+  for (let round = 0; round < 2; round++) {
+    const got = await Promise.all(Array.from({ length: 6 }, start))
+    for (const text of got) assert.equal(text, fresh, `round ${round}`)
+    const entries = readdirSync(cache)
+    assert.equal(entries.length, 1, entries.join(' '))
+    assert.ok(readFileSync(join(cache, entries[0] as string), 'utf8').endsWith(fresh))
+  }
 })
