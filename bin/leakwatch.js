@@ -9,8 +9,9 @@
 // rule files as one module (another ~10 ms), kept beside the compile cache (another ~8 ms).
 
 import module from 'node:module'
+import { enablePrivateCompileCache } from './private-compile-cache.js'
 
-module.enableCompileCache?.()
+enablePrivateCompileCache()
 if (module.registerHooks !== undefined) {
   // The hooks only save start-up time: where they cannot be registered (registerHooks is still a release
   // candidate API, and a preloaded tool may wrap it), the command line loads the same modules without them.

@@ -24,7 +24,7 @@
 // loading node:crypto (~3.5 ms) and a file's time stamp can stay the same across a change. Where the folder
 // cannot be written, each start assembles the text as before.
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, type Stats, statSync, unlinkSync, writeSync } from 'node:fs'
 import type { LoadHookSync } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
@@ -186,6 +186,15 @@ function bundle({ providers, rest, resolve }: Inputs): string | undefined {
     return true
   }
   for (const file of files.values()) if (!visit(file)) return undefined
+  // Only the first name of a declaration is taken as exported (`export const a = 1, b = 2` exports b too): a name
+  // another provider file or the registry imports from one that was not seen exported would be undefined in the
+  // bundle, so such a registry loads file by file. A name no one imports is not missed by anyone.
+  for (const file of files.values())
+    for (const i of file.imports) {
+      const dep = files.get(i.from)
+      if (dep !== undefined && i.bindings.some((b) => !dep.exported.includes(b.split(':')[0] as string))) return undefined
+    }
+  for (const { url } of providers) if (!files.get(url)?.exported.includes('rules')) return undefined
 
   const shared = new Map<string, string>()
   const scope = new Map<string, string>([...files.keys()].map((url, i) => [url, `__provider${i}`]))
@@ -258,12 +267,20 @@ const KEPT_TAG = 'leakwatch-rules-bundle 1'
 /**
  * `bundleRegistry(registry)`, kept in the folder `cacheDir` (Node's compile cache folder, or undefined for none)
  * with a copy of its inputs, and served from there while every input is byte for byte the same: a changed rule
- * file, registry or bundler is never served a stale bundle. The folder is trusted as Node trusts it for the
- * compiled code it keeps there. Best effort: an unreadable or mismatched entry is rebuilt, and one that cannot
- * be written is not kept.
+ * file, registry or bundler is never served a stale bundle. Best effort: an unreadable or mismatched entry is
+ * rebuilt, and one that cannot be written is not kept.
+ *
+ * The entry is JavaScript source this process runs, beside Vault tokens and fingerprint keys, and Node's default
+ * folder sits under os.tmpdir(), shared by every user of a CI runner: another user who could create or write the
+ * folder or the entry could inject code. So an entry is kept and served only where this process's uid owns the
+ * folder and the entry, neither is writable by group or others, and the entry has no other link; the entry is
+ * checked on the descriptor it is read from (a name swapped after a check is not read), opened without
+ * following a symlink, and written to a new file (O_EXCL) before the rename. Where there is no uid (Windows),
+ * nothing is kept.
  */
 export function cachedBundle(registry: string, cacheDir: string | undefined): string | undefined {
-  if (cacheDir === undefined) return bundleRegistry(registry)
+  const uid = process.getuid?.()
+  if (cacheDir === undefined || uid === undefined || !ownedAlone(statOrUndefined(cacheDir), uid, true)) return bundleRegistry(registry)
   let inputs: Inputs | undefined
   let parts: Buffer[]
   try {
@@ -279,8 +296,15 @@ export function cachedBundle(registry: string, cacheDir: string | undefined): st
   for (let i = 0; i < registry.length; i++) name = Math.imul(name ^ registry.charCodeAt(i), 0x01000193) >>> 0
   const file = `${cacheDir}/leakwatch-rules-bundle-${name.toString(16)}`
   try {
-    const kept = keptBundle(readFileSync(file), parts)
-    if (kept !== undefined) return kept
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      if (ownedAlone(fstatSync(fd), uid, false)) {
+        const kept = keptBundle(readFileSync(fd), parts)
+        if (kept !== undefined) return kept
+      }
+    } finally {
+      closeSync(fd)
+    }
   } catch {}
   let text: string | undefined
   try {
@@ -289,13 +313,53 @@ export function cachedBundle(registry: string, cacheDir: string | undefined): st
     return undefined
   }
   if (text === undefined) return undefined
+  // Written whole to a file of its own, then renamed: a start running beside this one reads the old entry or the
+  // new, never half. O_EXCL: a symlink at the partial name is not written through. One left there (a start of
+  // the same pid that crashed: a container's pid 1, its /tmp an emptyDir) is this uid's, as the folder is: removed.
+  const partial = `${file}.${process.pid}.tmp`
+  const create = (): number => openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
+  let fd: number | undefined
   try {
-    // Written whole, then renamed: a start running beside this one reads the old entry or the new, never half.
-    const partial = `${file}.${process.pid}.tmp`
-    writeFileSync(partial, Buffer.concat([Buffer.from(`${KEPT_TAG} ${parts.map((p) => p.length).join(' ')}\n`), ...parts, Buffer.from(text, 'utf8')]))
+    fd = create()
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return text
+    try {
+      unlinkSync(partial)
+      fd = create()
+    } catch {
+      return text
+    }
+  }
+  try {
+    const data = Buffer.concat([Buffer.from(`${KEPT_TAG} ${parts.map((p) => p.length).join(' ')}\n`), ...parts, Buffer.from(text, 'utf8')])
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at)
+    closeSync(fd)
+    fd = undefined
     renameSync(partial, file)
-  } catch {}
+  } catch {
+    // A full disk or a failed rename: no partial file left behind.
+    try {
+      if (fd !== undefined) closeSync(fd)
+    } catch {}
+    try {
+      unlinkSync(partial)
+    } catch {}
+  }
   return text
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether `st` is a folder (`folder`) or a regular file with one link, owned by `uid` and not writable by group or others. */
+function ownedAlone(st: Stats | undefined, uid: number, folder: boolean): boolean {
+  if (st === undefined || st.uid !== uid || (st.mode & 0o022) !== 0) return false
+  return folder ? st.isDirectory() : st.isFile() && st.nlink === 1
 }
 
 /** The bundle in `kept` (a kept entry's bytes) when its copy of the inputs is `parts`, byte for byte; otherwise undefined. */

@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import {
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { after, test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { bundleRegistry, cachedBundle } from '../../bin/rules-bundle.ts'
@@ -89,6 +102,14 @@ test('a provider or registry outside the bundled shape is loaded as written (und
     'b.ts': "import { x } from './a.ts'\nexport const y = 2\nexport const rules = [x]\n"
   })
   assert.equal(bundleRegistry(loop), undefined, 'a loop between providers')
+  // A declaration of several names: only the first is seen exported, so an import of another is not bundled.
+  const several = fakeRegistry('several', { 'a.ts': "export const a = 1, rules = ['a']\n" })
+  assert.equal(bundleRegistry(several), undefined, '`export const a = 1, rules = …`')
+  const severalImported = fakeRegistry('several-imported', {
+    'a.ts': 'export const a = 1, b = 2\nexport const rules = [a]\n',
+    'b.ts': "import { b } from './a.ts'\nexport const rules = [b]\n"
+  })
+  assert.equal(bundleRegistry(severalImported), undefined, '`export const a = 1, b = 2` with b imported by another provider')
   const missing = fakeRegistry('missing', { 'a.ts': 'export const rules = []\n' })
   rmSync(join(dir, 'missing', 'a.ts'))
   assert.equal(bundleRegistry(missing), undefined, 'an unreadable provider')
@@ -244,4 +265,102 @@ test("with --enable-source-maps, an error thrown in a bundled rule's code is rep
   const line = github.findIndex((l) => l.includes("token.indexOf('_')")) + 1
   assert.ok(line > 0)
   assert.match(run.stdout, new RegExp(`githubChecksumValid \\(.*detectors/rules/github\\.ts:${line}:`))
+})
+
+test('a kept bundle is served only from a folder and entry this uid owns and no one else can write (the default folder is under the shared tmpdir)', (t) => {
+  const url = fakeRegistry('trust', { 'a.ts': "const local = 'a'\nexport const rules = [local]\n" })
+  const fresh = bundleRegistry(url)
+  assert.ok(fresh !== undefined)
+  const injected = `${fresh}\n// injected`
+  /** A cache folder whose entry is a valid copy of the inputs followed by `injected`; returns [folder, entry]. */
+  const planted = (name: string): [string, string] => {
+    const cache = join(dir, name)
+    mkdirSync(cache, { mode: 0o755 })
+    chmodSync(cache, 0o755)
+    assert.equal(cachedBundle(url, cache), fresh)
+    const [entryName] = readdirSync(cache)
+    const entry = join(cache, entryName as string)
+    writeFileSync(entry, `${readFileSync(entry, 'utf8')}\n// injected`)
+    chmodSync(entry, 0o644)
+    // The control: this uid's own 0o644 entry in its own 0o755 folder is served as kept.
+    assert.equal(cachedBundle(url, cache), injected)
+    return [cache, entry]
+  }
+  // A folder anyone can write (as a shared /tmp/node-compile-cache could be): nothing served, nothing written.
+  const [open, openEntry] = planted('trust-open-folder')
+  chmodSync(open, 0o777)
+  assert.equal(cachedBundle(url, open), fresh)
+  assert.ok(readFileSync(openEntry, 'utf8').endsWith(injected), 'the entry in a shared folder is not rewritten')
+  chmodSync(open, 0o775)
+  assert.equal(cachedBundle(url, open), fresh)
+  // An entry others can write.
+  const [, writable] = planted('trust-open-file')
+  chmodSync(writable, 0o666)
+  assert.equal(cachedBundle(url, join(dir, 'trust-open-file')), fresh)
+  chmodSync(writable, 0o664)
+  assert.equal(cachedBundle(url, join(dir, 'trust-open-file')), fresh)
+  // A symlink planted at the entry's name, to a file with the right contents.
+  const [linked, linkedEntry] = planted('trust-symlink')
+  const elsewhere = join(dir, 'trust-symlink-target')
+  renameSync(linkedEntry, elsewhere)
+  symlinkSync(elsewhere, linkedEntry)
+  assert.equal(cachedBundle(url, linked), fresh)
+  assert.ok(lstatSync(linkedEntry).isFile(), 'the symlink is replaced by an entry of our own')
+  // A second link to the entry (a hard link planted from elsewhere).
+  const [hard, hardEntry] = planted('trust-hardlink')
+  linkSync(hardEntry, join(dir, 'trust-hardlink-other'))
+  assert.equal(cachedBundle(url, hard), fresh)
+  // A symlink planted at the partial file's name is not written through.
+  const [partialCache, partialEntry] = planted('trust-partial')
+  rmSync(partialEntry)
+  const victim = join(dir, 'trust-victim')
+  writeFileSync(victim, 'untouched')
+  symlinkSync(victim, `${partialEntry}.${process.pid}.tmp`)
+  assert.equal(cachedBundle(url, partialCache), fresh)
+  assert.equal(readFileSync(victim, 'utf8'), 'untouched')
+  assert.ok(lstatSync(partialEntry).isFile(), 'kept, the stale link at the partial name removed')
+  assert.equal(cachedBundle(url, partialCache), fresh)
+  // A partial file left by a start of the same pid that crashed does not stop the entry being kept.
+  rmSync(partialEntry)
+  writeFileSync(`${partialEntry}.${process.pid}.tmp`, 'half')
+  assert.equal(cachedBundle(url, partialCache), fresh)
+  assert.ok(lstatSync(partialEntry).isFile())
+  assert.deepEqual(readdirSync(partialCache), [basename(partialEntry)])
+  // Owned by another uid: simulated where this test may chown (root).
+  if (process.getuid?.() !== 0) {
+    t.diagnostic('not root: the other-owner cases are not run')
+    return
+  }
+  const [other, otherEntry] = planted('trust-other-file')
+  chownSync(otherEntry, 65534, 65534)
+  assert.equal(cachedBundle(url, other), fresh)
+  const [otherFolder] = planted('trust-other-folder')
+  chownSync(otherFolder, 65534, 65534)
+  assert.equal(cachedBundle(url, otherFolder), fresh)
+})
+
+test('starts running at once each get the bundle and leave one whole entry, no partial file', async () => {
+  const url = fakeRegistry('concurrent', { 'a.ts': "const local = 'a'\nexport const rules = [local]\n", 'b.ts': "export const rules = ['b']\n" })
+  const fresh = bundleRegistry(url)
+  assert.ok(fresh !== undefined)
+  const cache = join(dir, 'concurrent-cache')
+  mkdirSync(cache, { mode: 0o755 })
+  const script = `const { cachedBundle } = await import(${JSON.stringify(new URL('../../bin/rules-bundle.ts', import.meta.url).href)}); process.stdout.write(cachedBundle(${JSON.stringify(url)}, ${JSON.stringify(cache)}) ?? 'undefined')`
+  const start = () =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString('utf8')
+      })
+      child.on('error', reject)
+      child.on('close', () => resolve(out))
+    })
+  for (let round = 0; round < 2; round++) {
+    const got = await Promise.all(Array.from({ length: 6 }, start))
+    for (const text of got) assert.equal(text, fresh, `round ${round}`)
+    const entries = readdirSync(cache)
+    assert.equal(entries.length, 1, entries.join(' '))
+    assert.ok(readFileSync(join(cache, entries[0] as string), 'utf8').endsWith(fresh))
+  }
 })

@@ -57,3 +57,32 @@ test('a value added twice and deleted once is gone; values shorter than the key 
   index.add('short')
   assert.deepEqual(index.find('a short text'), [])
 })
+
+test('non-BMP and non-ASCII values, and more values than filter slots, each deleted down to none: found exactly where a plain search finds them', () => {
+  // Surrogate halves count as characters of the key as they do in a plain search; 6,000 values share the
+  // filter's 4,096 slots, and deleting every value of a slot but one must keep that one.
+  const alphabet = 'aé🔑Ωb1'
+  const key = 3
+  const index = createValueIndex(key)
+  const held = new Set<string>()
+  const pool = new Set<string>()
+  while (pool.size < 6000) pool.add(rng.chars(alphabet, key + rng.int(5)))
+  for (const v of pool) {
+    index.add(v)
+    held.add(v)
+  }
+  const values = [...pool]
+  for (let step = 0; step < 60; step++) {
+    for (let i = 0; i < 100; i++) {
+      const v = rng.pick(values)
+      index.delete(v)
+      held.delete(v)
+    }
+    const text = rng.chars(alphabet, rng.int(120)) + (held.size > 0 ? rng.pick([...held]) : '') + rng.chars(alphabet, rng.int(10))
+    const got = index
+      .find(text)
+      .map(([s, e]) => `${s}:${e}`)
+      .sort()
+    assert.deepEqual(got, naive(held, text), `step ${step}`)
+  }
+})
