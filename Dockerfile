@@ -36,8 +36,9 @@ USER node
 # /metrics, /healthz, /readyz (http.port). No HEALTHCHECK: Kubernetes probes
 # /healthz and /readyz; docker-compose does not need one for these services.
 EXPOSE 9464
-# The plain-JavaScript entry turns on Node's compile cache (in /tmp, an
-# emptyDir in the manifests) before loading bin/leakwatch.ts: a scan or a
-# restart then skips stripping the TypeScript again.
+# The plain-JavaScript entry turns on Node's compile cache (in
+# /tmp/leakwatch-compile-cache-<uid>, private to the user; /tmp is an emptyDir
+# in the manifests) before loading bin/leakwatch.ts: a scan or a restart then
+# skips stripping the TypeScript again.
 ENTRYPOINT ["node", "bin/leakwatch.js"]
 CMD ["run", "all"]
