@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 import { test } from 'node:test'
 import { blockKeywords, blockRules, scanInput } from '../../app/scan.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
-import { createSecretDetector, sourceBytesOf } from '../../detectors/secrets.ts'
+import { createSecretDetector, sourceBytesOf, withSourceBytes } from '../../detectors/secrets.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import { seededGen } from '../support/seed.ts'
@@ -73,5 +73,46 @@ test('a byte-order mark split across the first reads of a live input: the bytes 
       const s = JSON.stringify(f)
       assert.ok(!s.includes(token) && !s.includes(password), `plaintext in finding ${f.rule}`)
     }
+  }
+})
+
+test('the detector refuses bytes that are not its lines’ UTF-8 (a dropped byte-order mark, a replaced invalid byte) and reads the lines instead', () => {
+  const detector = createSecretDetector({
+    rules: BUILTIN_RULES,
+    fingerprinter: createFingerprinter('source-bom-test-key'),
+    maxContextChars: 160,
+    lazyPatterns: true,
+    now: () => new Date(0)
+  })
+  const token = gen.githubToken('ghp_')
+  const lines = [`token ${token} here`, `caf\uFFFD ${token} x`, `second ${token} line`]
+  const chunk = (): LogChunk => ({
+    v: '1',
+    type: 'log-chunk',
+    stream: 'stdin',
+    source: { type: 'stdin' },
+    startLine: 1,
+    offset: { start: 0, end: 0 },
+    lines,
+    collectedAt: new Date(0).toISOString()
+  })
+  const want = detector.detect(chunk())
+  assert.equal(want.length, 3)
+  const text = Buffer.from(lines.join('\n'), 'utf8')
+  // The decoder's readings of these bytes are `lines`: it drops a leading mark and turns 0xff into U+FFFD.
+  const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), text])
+  const invalid = Buffer.from(lines.join('\n').replace('\uFFFD', '\u00ff'), 'latin1')
+  assert.equal(new TextDecoder().decode(bom), lines.join('\n'))
+  assert.equal(new TextDecoder().decode(invalid), lines.join('\n'))
+  for (const [label, bytes] of [
+    ['byte-order mark', bom],
+    ['invalid byte', invalid]
+  ] as const) {
+    const got = detector.detect(withSourceBytes(chunk(), bytes))
+    assert.deepEqual(
+      got.map((f) => [f.location, f.context]),
+      want.map((f) => [f.location, f.context]),
+      label
+    )
   }
 })
