@@ -15,15 +15,19 @@ import { seededGen } from '../support/seed.ts'
 
 const gen = seededGen('source-bom')
 
-/** Scans `parts` as a live input delivering one part per read, the first read alone (the head stops there). */
-async function scanLive(parts: Buffer[]): Promise<{ found: Finding[]; mismatched: number }> {
-  const detector = createSecretDetector({
+function createDetector() {
+  return createSecretDetector({
     rules: BUILTIN_RULES,
     fingerprinter: createFingerprinter('source-bom-test-key'),
     maxContextChars: 160,
     lazyPatterns: true,
     now: () => new Date(0)
   })
+}
+
+/** Scans `parts` as a live input delivering one part per read, the first read alone (the head stops there). */
+async function scanLive(parts: Buffer[]): Promise<{ found: Finding[]; mismatched: number }> {
+  const detector = createDetector()
   let step = 0
   // The first part at once, each later one a turn of the event loop later: the head sees the first read
   // with nothing buffered behind it, as from a writer that paused.
@@ -77,13 +81,7 @@ test('a byte-order mark split across the first reads of a live input: the bytes 
 })
 
 test('the detector refuses bytes that are not its lines’ UTF-8 (a dropped byte-order mark, a replaced invalid byte) and reads the lines instead', () => {
-  const detector = createSecretDetector({
-    rules: BUILTIN_RULES,
-    fingerprinter: createFingerprinter('source-bom-test-key'),
-    maxContextChars: 160,
-    lazyPatterns: true,
-    now: () => new Date(0)
-  })
+  const detector = createDetector()
   const token = gen.githubToken('ghp_')
   const lines = [`token ${token} here`, `caf\uFFFD ${token} x`, `second ${token} line`]
   const chunk = (): LogChunk => ({
