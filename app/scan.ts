@@ -109,6 +109,8 @@ const CHUNK_CHARS = 4 * 1024 * 1024
  * stream's 64 KiB reads and their promise ticks (issue #15); a 1 MiB read is still far below a chunk.
  */
 const READ_BYTES = 1024 * 1024
+/** UTF-8's byte-order mark, which the input decoder drops. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 /** Most lines of an unfinished private-key block carried into the next chunk (as mask holds them). */
 const MAX_BLOCK_LINES = 200
 
@@ -260,7 +262,9 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
   // tiers, cost more than the join and encoding it saved (loghub's sample logs, in-process A/B).
   // `held[0, heldLength)` is the input from the first byte of `lines` on, the line being read included:
   // one buffer, reused, where a concatenation per chunk was garbage that V8 collected for.
-  let sourced = !kind.container && kind.encoding === 'utf-8' && !(first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf)
+  // A live input's first read may hold only part of the mark (stdin, a writer that paused): a head that could
+  // still become one counts as one, or the first line's bytes would hold three the decoded line does not.
+  let sourced = !kind.container && kind.encoding === 'utf-8' && !BOM.subarray(0, Math.min(3, first.length)).equals(first.subarray(0, 3))
   let held = Buffer.alloc(0)
   let heldLength = 0
   const unsource = (): void => {

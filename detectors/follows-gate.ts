@@ -107,6 +107,9 @@ function classBytes(body: string): Uint8Array | undefined {
       i++
     }
     if (c >= 128) return undefined
+    // A range whose end is escaped (`[\t-\r]`, `[!-\/]`) is a range to RE2: not read here, rather than
+    // read as its two ends and a '-' (a gate missing the bytes between says no where RE2 matches).
+    if (body[i + 1] === '-' && body[i + 2] === '\\') return undefined
     if (body[i + 1] === '-' && i + 2 < body.length && body[i + 2] !== '\\') {
       const to = body.charCodeAt(i + 2)
       if (to >= 128 || to < c) return undefined

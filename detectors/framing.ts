@@ -125,20 +125,26 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
 /**
  * Where each line of `raw` ends in `bytes`, which should be their UTF-8 joined by '\n' or '\r\n': the
  * offset of each line's '\n' (the bytes' length for the last line, when they end without one). Undefined
- * when the bytes end before the lines do or go on after the last one. The lines' text is not compared
- * with the bytes: the caller hands the bytes they were decoded from (withSourceBytes).
+ * when the bytes end before the lines do or go on after the last one, or when a line's bytes are not as
+ * long as its UTF-8. The lines' text is not compared with the bytes: the caller hands the bytes they were
+ * decoded from (withSourceBytes).
  */
 export function lineEnds(raw: readonly string[], bytes: Uint8Array): Int32Array | undefined {
   const n = raw.length
   const ends = new Int32Array(n)
   let from = 0
   for (let i = 0; i < n; i++) {
-    let end = lineEnd(bytes, from, (raw[i] ?? '').length)
+    const line = raw[i] ?? ''
+    let end = lineEnd(bytes, from, line.length)
     if (end < 0) {
       // Only the last line ends without a newline.
       if (i !== n - 1) return undefined
       end = bytes.length
     }
+    // A line not found at its ASCII length is measured: bytes that are not the line's UTF-8 (a byte-order
+    // mark the decoder dropped, a character it replaced) would otherwise be scanned, and every column of a
+    // finding on the line be off, its context masking beside the secret. Only non-ASCII lines pay it.
+    if (end !== from + line.length && Buffer.byteLength(line, 'utf8') !== (end > from && bytes[end - 1] === 0x0d ? end - 1 : end) - from) return undefined
     ends[i] = end
     from = end + 1
   }
