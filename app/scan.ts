@@ -109,6 +109,8 @@ const CHUNK_CHARS = 4 * 1024 * 1024
  * stream's 64 KiB reads and their promise ticks (issue #15); a 1 MiB read is still far below a chunk.
  */
 const READ_BYTES = 1024 * 1024
+/** Bytes decoded at a time: their text (at most as many UTF-16 code units) stays under V8's large-object size. */
+const DECODE_BYTES = 32 * 1024
 /** UTF-8's byte-order mark, which the input decoder drops. */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 /** Most lines of an unfinished private-key block carried into the next chunk (as mask holds them). */
@@ -375,7 +377,12 @@ export async function scanInput(input: Readable, o: ReadOptions): Promise<'binar
     const lineSplitter = createTextSplitter(sink)
     write = (b) => {
       hold(b)
-      lineSplitter.write(text.decode(b))
+      // Decoded in pieces small enough to be young objects: the text of a whole 1 MiB read is a large
+      // object, allocated straight into the old generation, and a read's worth of them per read drove a
+      // full mark-compact every 16 MB of input (--trace-gc, issue #15). The lines sliced from a piece
+      // die with their chunk, long before a scavenge would promote them.
+      for (let at = 0; at < b.length; at += DECODE_BYTES)
+        lineSplitter.write(text.decode(at === 0 && b.length <= DECODE_BYTES ? b : b.subarray(at, at + DECODE_BYTES)))
     }
     close = () => {
       lineSplitter.write(text.end())
