@@ -296,3 +296,40 @@ function topLevelAlternative(source: string): boolean {
   }
   return false
 }
+
+const ALNUM = new Uint8Array(256)
+const LETTER = new Uint8Array(256)
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c)
+  const letter = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+  LETTER[c] = letter ? 1 : 0
+  ALNUM[c] = letter || (ch >= '0' && ch <= '9') ? 1 : 0
+}
+
+/**
+ * The gate of a rule with `keywordStart`: true when one of `keywords` (lower case) ends at `at`, in any
+ * ASCII case, and is not in `start.keywords` or stands at the line's start or after a byte outside
+ * `start.notAfter`. Sound where the regex reads those keywords only after `^` or a class that holds no
+ * byte of `notAfter` (the rule's comment says where): an occurrence right after such a byte cannot be
+ * one a match holds, and every match holds an occurrence of some keyword (keywords.ts). Bytes from 0x80
+ * up (and every non-ASCII character) are outside both sets, so the gate never refuses them.
+ */
+export function keywordStartGate(keywords: readonly string[], start: { keywords: readonly string[]; notAfter: 'alnum' | 'letter' }): FollowsGate {
+  const refused = start.notAfter === 'alnum' ? ALNUM : LETTER
+  const bounded = keywords.map((k) => start.keywords.includes(k))
+  return (bytes, at) => {
+    for (let j = 0; j < keywords.length; j++) {
+      const k = keywords[j] as string
+      const from = at - k.length
+      if (from < 0) continue
+      let spelled = true
+      for (let i = 0; i < k.length && spelled; i++) {
+        const b = bytes[from + i] as number
+        spelled = (b >= 0x41 && b <= 0x5a ? b + 32 : b) === k.charCodeAt(i)
+      }
+      if (!spelled) continue
+      if (bounded[j] !== true || from === 0 || refused[bytes[from - 1] as number] !== 1) return true
+    }
+    return false
+  }
+}
