@@ -19,6 +19,8 @@
 // on lines of ASCII text only (the caller's check): under `(?i)` RE2 also matches a keyword or a name
 // spelled with the Kelvin sign or the long s, which the byte automaton does not report.
 
+import { ASSIGN } from './rules/patterns.ts'
+
 /** False when no match of `follows` can start at bytes[at]. */
 export type FollowsGate = (bytes: Uint8Array, at: number) => boolean
 
@@ -160,6 +162,10 @@ const BEFORE_VALUE = `\\s*["']?`
 
 /** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
 export function followsGate(follows: string): FollowsGate | undefined {
+  // Three sources read whole, each by its own walk (below).
+  if (follows === BEARER_FOLLOWS) return bearerGate
+  if (follows === NETRC_FOLLOWS) return netrcGate
+  if (follows === NPM_FOLLOWS) return npmGate()
   // `a|b` at the top level: what the shapes read is only the first way to match, and the gate would refuse the others.
   if (topLevelAlternative(follows)) return undefined
   if (follows.startsWith(ASSIGNMENT_HEAD)) {
@@ -332,4 +338,107 @@ export function keywordStartGate(keywords: readonly string[], start: { keywords:
     }
     return false
   }
+}
+
+/** RE2's \s exactly (no vertical tab): the netrc gate's run after the blanks excludes these and no more. */
+const SPACE = new Uint8Array(256)
+for (const c of [9, 10, 12, 13, 32]) SPACE[c] = 1
+
+/**
+ * http-bearer-token's `follows`: `["']?\s*[:=]\s*["']?(?:bearer|token)\s`. Its keyword `authorization` is in
+ * every `authorization.k8s.io` of an audit log (18,000 RE2 searches and 2 matches on a 16 MB one, issue #15).
+ * Quotes, blanks, `:`/`=` and letters are four disjoint sets and each optional part is followed by a byte
+ * outside it, so a match takes each run whole: one forward walk decides.
+ */
+export const BEARER_FOLLOWS = `["']?\\s*[:=]\\s*["']?(?:bearer|token)\\s`
+
+function bearerGate(bytes: Uint8Array, at: number): boolean {
+  let i = at
+  if (isQuote(bytes[i])) i++
+  let stop = Math.min(bytes.length, i + MAX_WALK)
+  while (i < stop && SPACE[bytes[i] as number] === 1) i++
+  if (i === stop && stop < bytes.length) return true
+  if (bytes[i] !== 0x3a && bytes[i] !== 0x3d) return false
+  i++
+  stop = Math.min(bytes.length, i + MAX_WALK)
+  while (i < stop && SPACE[bytes[i] as number] === 1) i++
+  if (i === stop && stop < bytes.length) return true
+  if (isQuote(bytes[i])) i++
+  const word = spelledAt(bytes, i, 'bearer') ? 6 : spelledAt(bytes, i, 'token') ? 5 : 0
+  return word > 0 && SPACE[bytes[i + word] as number] === 1
+}
+
+/** `word` (lower-case ASCII) at bytes[at…], in any ASCII case. */
+function spelledAt(bytes: Uint8Array, at: number, word: string): boolean {
+  if (at + word.length > bytes.length) return false
+  for (let k = 0; k < word.length; k++) {
+    const b = bytes[at + k] as number
+    if ((b >= 0x41 && b <= 0x5a ? b + 32 : b) !== word.charCodeAt(k)) return false
+  }
+  return true
+}
+
+/**
+ * netrc-password-line's `follows`: `[^\S\n]+[^\s"'\\]{8}`. Its keyword `password` is in a line in ten of a
+ * JSON or container log's (4,000 RE2 searches, none matching, on a 16 MB one; issue #15). The blank run and
+ * the eight bytes after it are disjoint sets, so a match takes the whole run: one walk decides.
+ */
+export const NETRC_FOLLOWS = `[^\\S\\n]+[^\\s"'\\\\]{8}`
+
+function netrcGate(bytes: Uint8Array, at: number): boolean {
+  let i = at
+  const stop = Math.min(bytes.length, at + MAX_WALK)
+  while (i < stop && SPACE[bytes[i] as number] === 1 && bytes[i] !== 0x0a) i++
+  if (i === at) return false
+  if (i === stop && stop < bytes.length) return true
+  if (i + 8 > bytes.length) return false
+  for (let k = i; k < i + 8; k++) {
+    const b = bytes[k] as number
+    if (SPACE[b] === 1 || b === 0x22 || b === 0x27 || b === 0x5c) return false
+  }
+  return true
+}
+
+/** Name bytes of ASSIGN's `[\w.-]`, its quotes and blanks `[\\"'\x60\s]`, and the hex of `[a-f0-9]` under (?i). */
+const QUOTE_BLANK = new Uint8Array(256)
+for (const c of [0x5c, 0x22, 0x27, 0x60, 9, 10, 12, 13, 32]) QUOTE_BLANK[c] = 1
+const HEX = new Uint8Array(256)
+for (const ch of '0123456789abcdefABCDEF') HEX[ch.charCodeAt(0)] = 1
+
+/**
+ * npm-legacy-token's `follows`, patterns.ts's ASSIGN then `[a-f0-9]{8}-`. Its keywords are in every
+ * `NPM_TOKEN: ***` and `secrets.NPM_TOKEN }}` of a CI log (11,900 RE2 searches and no match on a 16 MB one;
+ * issue #15). The name run, the quote/blank runs, the operators' bytes and the hex are disjoint, so each
+ * run is taken whole and must fit its bound; the operator is tried in each of its readings (`:`, `::=`,
+ * `=`, `=>`, `?=`); the `, "value":` reading (a JSON list of name/value pairs) is left to RE2.
+ */
+export const NPM_FOLLOWS = `${ASSIGN}[a-f0-9]{8}-`
+
+function npmGate(): FollowsGate {
+  const valueAt = (bytes: Uint8Array, from: number): boolean => {
+    let i = from
+    while (i < from + 5 && QUOTE_BLANK[bytes[i] as number] === 1) i++
+    if (QUOTE_BLANK[bytes[i] as number] === 1) return false
+    if (i + 9 > bytes.length) return false
+    for (let k = i; k < i + 8; k++) if (HEX[bytes[k] as number] !== 1) return false
+    return bytes[i + 8] === 0x2d
+  }
+  const gate: FollowsGate = (bytes, at) => {
+    let i = at
+    while (i < at + 20 && NAME[bytes[i] as number] === 1) i++
+    if (NAME[bytes[i] as number] === 1) return false
+    const q = i
+    while (i < q + 4 && QUOTE_BLANK[bytes[i] as number] === 1) i++
+    if (QUOTE_BLANK[bytes[i] as number] === 1) return false
+    const op = bytes[i]
+    if (op === 0x2c) return true
+    if (op === 0x3d) return valueAt(bytes, i + 1) || (bytes[i + 1] === 0x3e && valueAt(bytes, i + 2))
+    if (op === 0x3f) return bytes[i + 1] === 0x3d && valueAt(bytes, i + 2)
+    if (op !== 0x3a) return false
+    if (valueAt(bytes, i + 1)) return true
+    let j = i
+    while (j < i + 3 && bytes[j] === 0x3a) j++
+    return bytes[j] === 0x3d && valueAt(bytes, j + 1)
+  }
+  return gate
 }
