@@ -9,8 +9,8 @@ import { test } from 'node:test'
 import RE2 from 're2'
 import { DEFAULT_MIRRORS, loadSources } from '../../bench/independent/sources.ts'
 import { keywordStartGate } from '../../detectors/follows-gate.ts'
-import { isAscii } from '../../detectors/keywords.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { gateHoldsOnLines } from '../support/gate-lines.ts'
 import { seededGen } from '../support/seed.ts'
 
 const seed = 'keyword-start-gate'
@@ -54,20 +54,7 @@ test('rules with keywordStart: every match of the regex, on drawn positives afte
           const o = low.indexOf(k)
           if (o >= 0) lines.push(`${v.slice(0, o)}${pick(BEFORE)}${v.slice(o)}`, `${gen.hex(6)}${v.slice(o)}`)
         }
-    let matched = 0
-    let refused = 0
-    for (const line of lines) {
-      if (!isAscii(line)) continue
-      const bytes = Buffer.from(line, 'latin1')
-      const low = line.toLowerCase()
-      let passes = false
-      for (const k of r.keywords) for (let o = low.indexOf(k); o >= 0 && !passes; o = low.indexOf(k, o + 1)) passes = gate(bytes, o + k.length)
-      if (!passes) refused++
-      if (re.test(line)) {
-        matched++
-        assert.ok(passes, `${r.id}: the regex matches ${JSON.stringify(line)}, where the gate refuses every keyword (seed ${seed})`)
-      }
-    }
+    const { matched, refused } = gateHoldsOnLines(r.id, r.keywords, gate, re, lines, seed)
     assert.ok(matched >= 300 && refused >= 100, `${r.id}: ${matched} matches, ${refused} lines refused (seed ${seed})`)
   }
 })
