@@ -10,10 +10,14 @@
 //   one forward walk decides it.
 // - a run of one class, `[…]{n}` or `[…]{n,m}` (npm_, Twilio, Zoho keys): the next n bytes are in it.
 // - a starred class and an optional quote before such a run or a literal (starThenRun).
+// And three sources recognised whole and walked by hand (the rule files use the exported source, so an edit
+// to one drops its gate rather than keeping a wrong one): http-bearer-token's, npm-legacy-token's and
+// netrc-password-line's.
 //
-// A third gate reads the bytes before the occurrence: the keyword's own case, for a rule whose regex spells
+// Two gates read the bytes before the occurrence: the keyword's own case, for a rule whose regex spells
 // its keywords in upper case (`upperKeywords`: `PASSWORD=`, `AKIA`), which the case-blind automaton meets in
-// `password=***` and `Asia/Tokyo`.
+// `password=***` and `Asia/Tokyo`; and the byte before it, for a rule whose regex reads some keywords only
+// at a word start (`keywordStart`: `dd-`, `cf-`), which the automaton meets inside UUIDs and hex ids.
 //
 // The gate is a necessary condition only: where it says yes, the RE2 search still decides. It is asked
 // on lines of ASCII text only (the caller's check): under `(?i)` RE2 also matches a keyword or a name
