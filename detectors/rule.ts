@@ -45,6 +45,14 @@ export interface Rule {
    * Ignored on a rule with `follows`. Built-in rules only.
    */
   upperKeywords?: boolean
+  /**
+   * Keywords that every match holding them holds at a word start: right after the line's start or a byte
+   * outside `notAfter` (`alnum`: [A-Za-z0-9], `letter`: [A-Za-z]), as a regex that reads `(?:^|[^A-Za-z0-9])dd[_.-]`
+   * requires. The automaton meets `dd-` and `cf-` inside UUIDs and hex ids (`…4edd-…`), where no match can
+   * start; an occurrence refused this way does not wake the rule (follows-gate.ts). The rule's other keywords
+   * are not gated. Ignored on a rule with `follows` or `upperKeywords`. Built-in rules only.
+   */
+  keywordStart?: { keywords: string[]; notAfter: 'alnum' | 'letter' }
   /** Capture group holding the secret; 0 is the whole match. Default: 1 when the regex has a group, else 0. */
   secretGroup?: number
   /** Minimum Shannon entropy (bits per character) of the secret. */

@@ -26,7 +26,7 @@ import { confidenceOf } from './confidence.ts'
 import { decodeViews } from './decode.ts'
 import type { Masked } from './excerpt.ts'
 import { clipAround, maskText } from './excerpt.ts'
-import { type FollowsGate, followsGate, upperKeywordGate } from './follows-gate.ts'
+import { type FollowsGate, followsGate, keywordStartGate, upperKeywordGate } from './follows-gate.ts'
 import type { Framing } from './framing.ts'
 import { frameLines, fromRaw, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
 import type { FormatClaim } from './gates.ts'
@@ -280,7 +280,14 @@ class CompiledRule implements Compiled {
   #runs = 0
   constructor(rule: Rule, index: number, keywordBytes: number, group: number, patterns: Patterns, lazy: boolean, confidence: ReturnType<typeof confidenceOf>) {
     this.rule = rule
-    this.followsGate = rule.follows !== undefined ? followsGate(rule.follows) : rule.upperKeywords === true ? upperKeywordGate(rule.keywords) : undefined
+    this.followsGate =
+      rule.follows !== undefined
+        ? followsGate(rule.follows)
+        : rule.upperKeywords === true
+          ? upperKeywordGate(rule.keywords)
+          : rule.keywordStart !== undefined
+            ? keywordStartGate(rule.keywords, rule.keywordStart)
+            : undefined
     this.confidence = confidence
     this.index = index
     this.keywordBytes = keywordBytes

@@ -1,3 +1,4 @@
+import type { Rule } from '../rule.ts'
 import { HEX, tokenRule } from './define.ts'
 import { assigned } from './patterns.ts'
 
@@ -7,6 +8,9 @@ import { assigned } from './patterns.ts'
 // and also say api/key (API key) or app (application key).
 const DATADOG = '(?:datadog|(?:^|[^A-Za-z0-9])dd[_.-])'
 const KEYWORDS = ['datadog', 'dd_', 'dd-', 'dd.']
+// DATADOG reads `dd` only after the line's start or a byte outside [A-Za-z0-9], so an occurrence of `dd-` in
+// a UUID or hex id (`…4edd-…`, ~2,200 regex runs on a 16 MB JSON log and no match; issue #15) wakes no rule.
+const DD_START = (): NonNullable<Rule['keywordStart']> => ({ keywords: ['dd_', 'dd-', 'dd.'], notAfter: 'alnum' })
 
 export const rules = [
   tokenRule({
@@ -16,6 +20,7 @@ export const rules = [
     token: HEX(32),
     regex: (t) => assigned(`${DATADOG}[\\w.-]{0,20}?(?:api|key)`, t),
     keywords: KEYWORDS,
+    keywordStart: DD_START(),
     minEntropy: 2.5,
     lines: [
       (s) => `DD_API_KEY=${s}`,
@@ -37,6 +42,7 @@ export const rules = [
     token: HEX(40),
     regex: (t) => assigned(`${DATADOG}[\\w.-]{0,20}?app`, t),
     keywords: KEYWORDS,
+    keywordStart: DD_START(),
     minEntropy: 2.5,
     lines: [(s) => `DD_APP_KEY=${s}`, (s) => `-H "DD-APPLICATION-KEY: ${s}"`],
     negatives: [

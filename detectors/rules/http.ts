@@ -1,3 +1,4 @@
+import { BEARER_FOLLOWS } from '../follows-gate.ts'
 import type { Rule } from '../rule.ts'
 
 /** Basic credentials decode to printable `user:password`, not to a JSON object (a JWT's header after `Basic`). */
@@ -36,7 +37,8 @@ export const rules: Rule[] = [
     keywords: ['authorization'],
     // The regex's text after the header name: every audit event names authorization.k8s.io/decision, and
     // without this each one ran the regex (issue #15: ~75 ms of CPU per 64 MB of audit lines).
-    follows: '["\']?\\s*[:=]\\s*["\']?(?:bearer|token)\\s',
+    // The same source that follows-gate.ts walks without RE2.
+    follows: BEARER_FOLLOWS,
     minEntropy: 3.5,
     examples: {
       positives: (g) => {

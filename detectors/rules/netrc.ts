@@ -1,3 +1,4 @@
+import { NETRC_FOLLOWS } from '../follows-gate.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
 
@@ -31,7 +32,8 @@ export const rules: Rule[] = [
     // the message of a logger's line (Spring's `c.a.Foo : `, Python's `name - `).
     regex: '(?i)(?:^|"|\\\\n|\\s[:-]\\s)\\s*password\\s+([^\\s"\'\\\\]{8,})\\s*(?:$|\\\\*"|\\\\+[nr])',
     keywords: ['password'],
-    follows: '[^\\S\\n]+[^\\s"\'\\\\]{8}',
+    // The same source that follows-gate.ts walks without RE2.
+    follows: NETRC_FOLLOWS,
     // Passwords people pick (Summer2382%23mm) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
     examples: {

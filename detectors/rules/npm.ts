@@ -1,7 +1,8 @@
+import { NPM_FOLLOWS } from '../follows-gate.ts'
 import type { Rule } from '../rule.ts'
 import { BASE62, drawnBy, format, tokenRule, UUID } from './define.ts'
 import { githubChecksumValid } from './github.ts'
-import { ASSIGN, assignedThen, QUOTE } from './patterns.ts'
+import { assignedThen, QUOTE } from './patterns.ts'
 
 export const rules: Rule[] = [
   tokenRule({
@@ -27,7 +28,8 @@ export const rules: Rule[] = [
     keywords: ['npm_token', 'npm-token', 'npmtoken', 'npm_auth_token', 'node_auth_token'],
     // CI logs name NPM_TOKEN on most lines of a publish job (`NPM_TOKEN: ***`, `secrets.NPM_TOKEN`): only
     // an assignment of something UUID-shaped is worth the regex.
-    follows: `${ASSIGN}[a-f0-9]{8}-`,
+    // The same source that follows-gate.ts walks without RE2.
+    follows: NPM_FOLLOWS,
     minEntropy: 2.5,
     lines: [(s) => `export NPM_TOKEN="${s}"`, (s) => `env: NODE_AUTH_TOKEN=${s}`, (s) => `{"NPM_AUTH_TOKEN":"${s}"}`],
     negatives: ['NPM_TOKEN=00000000-0000-0000-0000-000000000000', 'NPM_TOKEN=${NPM_TOKEN}', 'npm_config_cache=/tmp/.npm', 'npm_package_version=1.2.3']

@@ -44,7 +44,30 @@ const PIECES = [
   'QL://U:P@H',
   '+SRV://a:b@c',
   ' \t"',
-  'a1b2c3.'
+  'a1b2c3.',
+  // http-bearer-token, npm-legacy-token and netrc-password-line (walked whole, follows-gate.ts).
+  'bearer ',
+  'TOKEN\t',
+  'Bearer',
+  '\\',
+  '`',
+  '::=',
+  ':::=',
+  '?=',
+  '=>',
+  'a1b2c3d4-',
+  'ABCDEF01-',
+  'a1b2c3d-',
+  '\f',
+  '\v',
+  '\r',
+  's3cr3t!x',
+  ': Bearer ',
+  '"="token\t',
+  ':bearer',
+  ' TOKEN ',
+  ': a1b2c3d4-',
+  '\t s3cr3t!x'
 ]
 const ALNUM = 'abcdefABCDEF0123456789xyzXYZ'
 
@@ -56,7 +79,11 @@ function mixedCase(s: string): string {
 
 test('every gated built-in rule: the gate says yes at every keyword occurrence RE2 matches `follows` after, in any case, keyword at the line end too', () => {
   const gated = BUILTIN_RULES.filter((r) => r.follows !== undefined && followsGate(r.follows) !== undefined)
-  assert.ok(gated.some((r) => r.id === 'kubernetes-bootstrap-token') && gated.some((r) => r.id === 'database-url-postgres'))
+  for (const id of ['kubernetes-bootstrap-token', 'database-url-postgres', 'http-bearer-token', 'npm-legacy-token', 'netrc-password-line'])
+    assert.ok(
+      gated.some((r) => r.id === id),
+      id
+    )
   for (const r of gated) {
     const gate = followsGate(r.follows ?? '') as NonNullable<ReturnType<typeof followsGate>>
     const re = new RE2(`^(?:${r.follows})`, 'i')
@@ -80,7 +107,16 @@ test('every gated built-in rule: the gate says yes at every keyword occurrence R
       }
     }
     // Not vacuous for the rules whose follows these pieces can spell.
-    if (['kubernetes-bootstrap-token', 'database-url-postgres', 'generic-secret-assignment'].includes(r.id))
+    if (
+      [
+        'kubernetes-bootstrap-token',
+        'database-url-postgres',
+        'generic-secret-assignment',
+        'http-bearer-token',
+        'npm-legacy-token',
+        'netrc-password-line'
+      ].includes(r.id)
+    )
       assert.ok(matched > 20, `${r.id}: ${matched} matches`)
   }
 })

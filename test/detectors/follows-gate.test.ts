@@ -7,8 +7,8 @@ import { test } from 'node:test'
 import RE2 from 're2'
 import { DEFAULT_MIRRORS, loadSources } from '../../bench/independent/sources.ts'
 import { ASSIGNMENT_HEAD, followsGate, upperKeywordGate } from '../../detectors/follows-gate.ts'
-import { isAscii } from '../../detectors/keywords.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { gateHoldsOnLines } from '../support/gate-lines.ts'
 import { seededGen } from '../support/seed.ts'
 
 const gen = seededGen('follows-gate')
@@ -110,21 +110,7 @@ test('rules with upperKeywords: every match of the regex, on drawn positives in 
     const re = new RE2(r.regex, '')
     const lines: string[] = [...elsewhere]
     for (let i = 0; i < 300; i++) for (const { line } of r.examples.positives(gen)) lines.push(line, line.toLowerCase(), line.toUpperCase(), swapCase(line))
-    let matched = 0
-    let refused = 0
-    for (const line of lines) {
-      // Only lines of ASCII text are gated; the engine runs the rule on any other.
-      if (!isAscii(line)) continue
-      const bytes = Buffer.from(line, 'latin1')
-      const low = line.toLowerCase()
-      let passes = false
-      for (const k of r.keywords) for (let o = low.indexOf(k); o >= 0 && !passes; o = low.indexOf(k, o + 1)) passes = gate(bytes, o + k.length)
-      if (!passes) refused++
-      if (re.test(line)) {
-        matched++
-        assert.ok(passes, `${r.id}: the regex matches ${JSON.stringify(line)}, where the gate refuses every keyword`)
-      }
-    }
+    const { matched, refused } = gateHoldsOnLines(r.id, r.keywords, gate, re, lines, 'follows-gate')
     assert.ok(matched >= 300 && refused >= 300, `${r.id}: ${matched} matches, ${refused} lines refused`)
   }
 })
