@@ -29,7 +29,7 @@ import type { ParsedCidr, Principal, PrincipalKind } from './principal.ts'
 import { classify, inNetworks, isHandTool, matchesName, parseCidr, sourceNetwork, userAgentFamily } from './principal.ts'
 import type { AccessStore, Fact, PrincipalUpdate } from './store.ts'
 import type { Ewma } from './windows.ts'
-import { fold, touch } from './windows.ts'
+import { fold, touch, windowJson } from './windows.ts'
 
 export interface AccessFinding {
   /** Stable across replays: rule, principal, namespace and the first event's auditID. */
@@ -218,6 +218,11 @@ interface PState {
    */
   bucketsJson?: string | undefined
   windowsJson?: string | undefined
+  /**
+   * Each baseline bucket's `"name":{…}` as it was last written: an hour's roll folds one or two of the 169 buckets (a
+   * backlog or a replay rolls them on every save), and formatting the other buckets' floats again was most of that save.
+   */
+  bucketParts?: Map<string, string>
 }
 
 interface Who {
@@ -617,8 +622,10 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       const x = h === core.hour ? core.hourCount : 0
       const b = bucketOf(h)
       core.buckets[b] = fold(core.buckets[b], x, halfLife)
+      st.bucketParts?.delete(b)
       if (b !== 'all') core.buckets.all = fold(core.buckets.all, x, halfLife)
     }
+    st.bucketParts?.delete('all')
     core.hour = hour
     core.hourCount = 0
     st.dirty = true
@@ -1043,16 +1050,34 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     return !recentStarted.delete(e.auditID)
   }
 
+  /** JSON.stringify(buckets), the same text, from the unchanged buckets' kept parts. */
+  function bucketsJson(st: PState, buckets: Core['buckets']): string {
+    // A foreign or damaged document's buckets: written as they are, not kept.
+    if (Array.isArray(buckets)) return JSON.stringify(buckets)
+    st.bucketParts ??= new Map()
+    const parts = st.bucketParts
+    let s = ''
+    for (const k of Object.keys(buckets)) {
+      let part = parts.get(k)
+      if (part === undefined) {
+        part = `${JSON.stringify(k)}:${JSON.stringify(buckets[k])}`
+        parts.set(k, part)
+      }
+      s = s === '' ? part : `${s},${part}`
+    }
+    return `{${s}}`
+  }
+
   /** The state document: what JSON.stringify(core) with the windows written into it gives, the same members in another order. */
   function coreJson(st: PState): string {
     const { buckets, short: _short, shortNs: _shortNs, slow: _slow, novel: _novel, ...rest } = st.core
-    st.bucketsJson ??= JSON.stringify(buckets)
+    st.bucketsJson ??= bucketsJson(st, buckets)
     if (st.windowsJson === undefined) {
-      let w = `"short":${JSON.stringify(Object.fromEntries(st.short))},"shortNs":${JSON.stringify(Object.fromEntries(st.shortNs))},"slow":${JSON.stringify(Object.fromEntries(st.slow))}`
+      let w = `"short":${windowJson(st.short)},"shortNs":${windowJson(st.shortNs)},"slow":${windowJson(st.slow)}`
       // Once written, the novel window stays in the document (empty or not), as it did when it was a member of core.
       if (st.novel.size > 0 || st.core.novel !== undefined) {
         st.core.novel ??= {}
-        w += `,"novel":${JSON.stringify(Object.fromEntries(st.novel))}`
+        w += `,"novel":${windowJson(st.novel)}`
       }
       st.windowsJson = w
     }

@@ -27,3 +27,18 @@ export function fold(e: Ewma | undefined, x: number, halfLife: number): Ewma {
   const inc = alpha * diff
   return { n: cur.n + 1, m: cur.m + inc, v: (1 - alpha) * (cur.v + diff * inc) }
 }
+
+/**
+ * The window as JSON.stringify(Object.fromEntries(w)) writes it, without the object: each principal's windows hold other
+ * items, so every such object got keys no other had, and building and walking those objects cost more than the text.
+ * The one difference, members named like integers (a namespace `123`) in the Map's order rather than first, is gone
+ * once read back: Object.entries of the parsed document puts them first either way.
+ */
+export function windowJson(w: ReadonlyMap<string, number>): string {
+  let s = ''
+  for (const [k, v] of w) {
+    const part = `${JSON.stringify(k)}:${Number.isFinite(v) ? String(v) : JSON.stringify(v)}`
+    s = s === '' ? part : `${s},${part}`
+  }
+  return `{${s}}`
+}
