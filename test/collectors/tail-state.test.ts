@@ -189,45 +189,55 @@ test('a checkpointed position whose file no second listing shows is dropped', ()
   assert.equal(s.saved.size, 0)
 })
 
-test('moved positions are carried over one restart, not for ever: a collector restarting before its second listing keeps a bounded checkpoint', () => {
-  // Each run: restored, a first listing that shows none of the checkpoint's files (all gone), a checkpoint written, a crash.
+/**
+ * A collector crash-looping before its second listing: six runs, each restored from the previous run's
+ * checkpoint, one cycle of `run` (its first listing), a checkpoint written, a crash; `measure` of each checkpoint.
+ */
+function crashLoop(run: (s: TailState<FileState>, n: number) => void, measure: (data: CheckpointData) => number): number[] {
   let data: CheckpointData = { version: 1, files: {} }
   const sizes: number[] = []
-  for (let run = 0; run < 6; run++) {
+  for (let n = 0; n < 6; n++) {
     const s = createTailState<FileState>('beginning')
     restore(s, data, false)
     beginCycle(s)
-    // This run follows one file of its own, gone by the next run.
-    const own = arrive(s, listed(`run${run}.log`, 100 + run, 50), true)
-    assert.equal(own.kind, 'follow')
-    endListing(s, [`run${run}.log`])
+    run(s, n)
     data = snapshot(s, undefined)
-    sizes.push(data.moved?.length ?? 0)
+    sizes.push(measure(data))
   }
+  return sizes
+}
+
+test('moved positions are carried over one restart, not for ever: a collector restarting before its second listing keeps a bounded checkpoint', () => {
+  // Each run's first listing shows none of the checkpoint's files (all gone).
+  const sizes = crashLoop(
+    (s, run) => {
+      // This run follows one file of its own, gone by the next run.
+      const own = arrive(s, listed(`run${run}.log`, 100 + run, 50), true)
+      assert.equal(own.kind, 'follow')
+      endListing(s, [`run${run}.log`])
+    },
+    (data) => data.moved?.length ?? 0
+  )
   assert.deepEqual(sizes, [0, 1, 1, 1, 1, 1], "the previous run's file only")
 })
 
 test('finished copies are carried over a restart while a listing shows them, not for ever: a collector crash-looping before its second listing keeps a bounded checkpoint', () => {
-  // Each run: restored, a first listing that shows this run's own rotated copy and the previous run's (older ones are
-  // deleted by the kubelet), the copy read to its end and let go, a checkpoint written, a crash.
-  let data: CheckpointData = { version: 1, files: {} }
-  const sizes: number[] = []
-  for (let run = 0; run < 6; run++) {
-    const s = createTailState<FileState>('beginning')
-    restore(s, data, false)
-    beginCycle(s)
-    const copies = run === 0 ? [] : [listed(`0.log.run${run - 1}`, 200 + run - 1, 50, true)]
-    // The previous run's copy, finished then and unchanged: skipped, not read again.
-    for (const c of copies) assert.equal(arrive(s, c, true).kind, 'skip', `run ${run}: a finished copy is not read again`)
-    const own = arrive(s, listed(`0.log.run${run}`, 200 + run, 50, true), true)
-    assert.equal(own.kind, 'follow')
-    endListing(s, [...copies.map((c) => c.rel), `0.log.run${run}`])
-    if (own.kind === 'follow') {
-      acknowledge([{ t: own.file, offset: 50, line: 5 }])
-      letGo(s, own.file)
-    }
-    data = snapshot(s, undefined)
-    sizes.push(data.finished?.length ?? 0)
-  }
+  // Each run's first listing shows this run's own rotated copy and the previous run's (older ones are deleted by the
+  // kubelet); the copy is read to its end and let go.
+  const sizes = crashLoop(
+    (s, run) => {
+      const copies = run === 0 ? [] : [listed(`0.log.run${run - 1}`, 200 + run - 1, 50, true)]
+      // The previous run's copy, finished then and unchanged: skipped, not read again.
+      for (const c of copies) assert.equal(arrive(s, c, true).kind, 'skip', `run ${run}: a finished copy is not read again`)
+      const own = arrive(s, listed(`0.log.run${run}`, 200 + run, 50, true), true)
+      assert.equal(own.kind, 'follow')
+      endListing(s, [...copies.map((c) => c.rel), `0.log.run${run}`])
+      if (own.kind === 'follow') {
+        acknowledge([{ t: own.file, offset: 50, line: 5 }])
+        letGo(s, own.file)
+      }
+    },
+    (data) => data.finished?.length ?? 0
+  )
   assert.deepEqual(sizes, [1, 2, 2, 2, 2, 2], "this run's copy and the previous run's, which the listing still showed")
 })
