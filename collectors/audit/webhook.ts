@@ -18,7 +18,8 @@
 // The API server sends batches one at a time per backend and drops events
 // when its buffer (`--audit-webhook-batch-buffer-size`) fills, so the answer
 // time is what matters: the work per batch is one JSON.parse and one produce,
-// and a principal's events of a batch share one sealed record (records.ts):
+// and the events of a batch whose principals share a partition share one
+// sealed record (records.ts):
 // sealing and producing cost per record far more than per byte.
 
 import { timingSafeEqual } from 'node:crypto'
