@@ -8,25 +8,30 @@
 //
 // The events are bench/access.ts's seeded day of a 2,000-principal cluster,
 // produced before the clock starts in batches of 400 (the API server's
-// webhook batch) in either record shape: v1, one event a record (the file
-// collector, and the webhook before v2), or v2, a principal's events of a
-// batch in one record (the webhook, `maxEventsPerRecord` 100). `--consumer-scan`
+// webhook batch) in one of three record shapes: v1, one event a record (the
+// collectors with `maxEventsPerRecord` 1), v2, a principal's events of a batch
+// in one record (the collectors before records were grouped by partition), or
+// partition, the events of a batch whose principals' keys go to one partition
+// in one record (the collectors now; `maxEventsPerRecord` 100, the topic's 6
+// partitions). `--consumer-scan`
 // runs the secret rules over every event too (the detector role does both);
 // without it the stage runs the access detector only. `--no-access` runs no
 // detector at all (the events are counted and dropped): what fetching,
 // unsealing, parsing and checking the records cost by themselves, the floor
 // under the other two.
 //
-//   npm run bench -- --only audit-consumer [--consumer-events 200000] [--consumer-shapes v1,v2] [--consumer-scan] [--repeat 3]
-//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2] [--scan] [--no-access] [--repeat 3]
+//   npm run bench -- --only audit-consumer [--consumer-events 200000] [--consumer-shapes v1,v2,partition] [--consumer-scan] [--repeat 3]
+//   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2,partition] [--scan] [--no-access] [--repeat 3] [--profile consumer.cpuprofile]
 
 import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { kafkaBusOptions } from '../app/roles.ts'
-import { auditRecords } from '../collectors/audit/records.ts'
+import { auditRecords, partitionOfAudit } from '../collectors/audit/records.ts'
 import { loadConfig } from '../config/load.ts'
 import { accessConfigSchema } from '../detectors/access/config.ts'
 import { createAccessStage } from '../detectors/access/stage.ts'
@@ -50,7 +55,7 @@ import type { BenchContext, Benchmark } from './run.ts'
 const DAY = 86_400_000
 const WEBHOOK_BATCH = 400
 
-export type RecordShape = 'v1' | 'v2'
+export type RecordShape = 'v1' | 'v2' | 'partition'
 
 export interface ConsumerBenchOptions {
   events: number
@@ -62,6 +67,8 @@ export interface ConsumerBenchOptions {
   scan: boolean
   /** Run no access detector (and, without `scan`, no detector at all): the transport's own cost. */
   noAccess?: boolean
+  /** Write a V8 CPU profile of the consumer phase (the clock's span, not the producing) to this file; the last pass's is kept. */
+  profile?: string
   /** The codec's `compressMinBytes`: smaller records are sealed without deflating (and so opened without inflating). */
   compressMinBytes?: number
   log?: (line: string) => void
@@ -107,7 +114,13 @@ async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs
   const produced = await (async () => {
     const events = stream()
     for (let i = 0; i < events.length; i += WEBHOOK_BATCH) {
-      const batch = auditRecords(events.slice(i, i + WEBHOOK_BATCH), 'bench', receivedAt, shape === 'v1' ? 1 : 100)
+      const batch = auditRecords(
+        events.slice(i, i + WEBHOOK_BATCH),
+        'bench',
+        receivedAt,
+        shape === 'v1' ? 1 : 100,
+        shape === 'partition' ? partitionOfAudit(publish) : undefined
+      )
       const encoded = publish.encode?.(batch) ?? batch
       records += encoded.length
       for (const r of encoded) kafkaBytes += r.encoded?.length ?? 0
@@ -145,6 +158,12 @@ async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs
   })
   gc.observe({ entryTypes: ['gc'] })
   const r0 = await redisCpu(redis)
+  const profiler = opts.profile === undefined ? undefined : new Session()
+  if (profiler !== undefined) {
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.start')
+  }
   const c0 = process.cpuUsage()
   const consumer = await runStage(stage, { bus, codec, metrics, logger }, { fromBeginning: true })
   // The clock starts with the first record (the group join is not the detector's work); CPU counts it, it is small.
@@ -155,6 +174,11 @@ async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs
   await access.stop().catch(() => {})
   const wallSeconds = (performance.now() - t0) / 1000
   const c = process.cpuUsage(c0)
+  if (profiler !== undefined && opts.profile !== undefined) {
+    const { profile } = await profiler.post('Profiler.stop')
+    writeFileSync(opts.profile, JSON.stringify(profile))
+    profiler.disconnect()
+  }
   // Entries are delivered asynchronously: the ones of the window are taken before the observer stops.
   await new Promise((r) => setImmediate(r))
   for (const e of gc.takeRecords()) gcMs += e.duration
@@ -219,7 +243,7 @@ export async function runAuditConsumerBench(opts: ConsumerBenchOptions) {
   }
 }
 
-const shapesOf = (s: string): RecordShape[] => s.split(',').filter((x): x is RecordShape => x === 'v1' || x === 'v2')
+const shapesOf = (s: string): RecordShape[] => s.split(',').filter((x): x is RecordShape => x === 'v1' || x === 'v2' || x === 'partition')
 
 export const benchmark: Benchmark = {
   name: 'audit-consumer',
@@ -227,7 +251,7 @@ export const benchmark: Benchmark = {
     'The detector role on the audit topic, whole: Kafka, unsealing, schema, access detector with Redis (and the secret rules with --consumer-scan), per record shape',
   options: {
     'consumer-events': { type: 'string', default: '200000' },
-    'consumer-shapes': { type: 'string', default: 'v1,v2' },
+    'consumer-shapes': { type: 'string', default: 'v1,v2,partition' },
     'consumer-scan': { type: 'boolean', default: false },
     'consumer-compress-min-bytes': { type: 'string' }
   },
@@ -250,7 +274,8 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       events: { type: 'string', default: '200000' },
-      shapes: { type: 'string', default: 'v1,v2' },
+      shapes: { type: 'string', default: 'v1,v2,partition' },
+      profile: { type: 'string' },
       scan: { type: 'boolean', default: false },
       'no-access': { type: 'boolean', default: false },
       'compress-min-bytes': { type: 'string' },
@@ -266,6 +291,7 @@ if (import.meta.main) {
     shapes: shapesOf(values.shapes),
     scan: values.scan,
     noAccess: values['no-access'],
+    ...(values.profile === undefined ? {} : { profile: values.profile }),
     ...(values['compress-min-bytes'] === undefined ? {} : { compressMinBytes: Number(values['compress-min-bytes']) })
   })
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`)

@@ -4,7 +4,8 @@
 // test, Schema.is, then the full check only where it says no; `--full` runs
 // the full check on every record as the runner did before). The records are
 // bench/access.ts's seeded day of a 2,000-principal cluster sealed as the
-// webhook seals them (v2, `maxEventsPerRecord` 100, batches of 400). CPU time
+// webhook sealed them before records were grouped by partition (v2, one
+// principal a record, `maxEventsPerRecord` 100, batches of 400). CPU time
 // per event, median of the rounds; bench/audit-consumer.ts measures the whole
 // path through the real Kafka and Redis.
 //

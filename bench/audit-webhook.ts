@@ -120,7 +120,8 @@ export async function startBenchWebhook(
       produceMs.push(performance.now() - t)
       for (const r of records) bytes += r.encoded?.length ?? 0
     },
-    kafka.encode === undefined ? {} : { encode: kafka.encode }
+    kafka.encode === undefined ? {} : { encode: kafka.encode },
+    kafka.partitionOf === undefined ? {} : { partitionOf: kafka.partitionOf }
   )
   const hook = createAuditWebhook(
     parse(

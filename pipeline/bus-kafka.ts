@@ -9,7 +9,7 @@
 // the caller keeps readiness false until this resolves.
 
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ConsumerRunConfig, Consumer as KafkaConsumer, Producer as KafkaProducer, LogEntry } from 'kafkajs'
+import type { ConsumerRunConfig, Consumer as KafkaConsumer, Producer as KafkaProducer, LogEntry, PartitionerArgs, PartitionMetadata } from 'kafkajs'
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs'
 import type { Backoff } from './backoff.ts'
 import { backoffMs } from './backoff.ts'
@@ -73,6 +73,17 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
   })
 
   const where = opts.brokers.join(',')
+  // The partitions of each topic as kafkajs's partitioner last saw them (it is handed the metadata with every
+  // message), or as described when the topics were prepared: partitionOf answers with the same partitioner on the
+  // same metadata, so a key's partition is the one its own record would get. Computed partitions are kept per
+  // topic until its partition count changes.
+  const partitioner = Partitioners.DefaultPartitioner()
+  const seenPartitions = new Map<string, { metadata: PartitionMetadata[]; byKey: Map<string, number> }>()
+  const MAX_KEYS_KEPT = 100_000
+  const learnPartitions = (topic: string, metadata: PartitionMetadata[]): void => {
+    const had = seenPartitions.get(topic)
+    if (metadata.length > 0 && (had === undefined || had.metadata.length !== metadata.length)) seenPartitions.set(topic, { metadata, byKey: new Map() })
+  }
   const prepareTopics = async (): Promise<void> => {
     const admin = kafka.admin()
     try {
@@ -92,6 +103,14 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
           log.info({ topics: missing.join(',') }, 'not allowed to create Kafka topics (ACLs); assuming the operator manages them')
         }
       }
+      // The partition counts partitionOf needs before the first send; a principal that may not describe the topics
+      // learns them from that send instead.
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: opts.topics.map(physical) })
+        for (const t of meta.topics) learnPartitions(t.name, t.partitions)
+      } catch (err) {
+        log.debug({ error: kafkaError(err, 'describe topics').code }, 'topic partitions not described; learnt from the first send')
+      }
     } catch (err) {
       throw kafkaError(err, `cannot prepare topics on Kafka at ${where}`)
     } finally {
@@ -102,8 +121,24 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner
+    createPartitioner: () => (args: PartitionerArgs) => {
+      learnPartitions(args.topic, args.partitionMetadata)
+      return partitioner(args)
+    }
   })
+  const partitionOf = (topic: string, key: string): number | undefined => {
+    const t = physical(topic)
+    const seen = seenPartitions.get(t)
+    if (seen === undefined) return undefined
+    let p = seen.byKey.get(key)
+    if (p === undefined) {
+      // A keyed message's partition depends on the key and the partition count only (murmur2, as the Java client).
+      p = partitioner({ topic: t, partitionMetadata: seen.metadata, message: { key, value: null } })
+      if (seen.byKey.size >= MAX_KEYS_KEPT) seen.byKey.clear()
+      seen.byKey.set(key, p)
+    }
+    return p
+  }
   let producerUp = false
   producer.on(producer.events.CONNECT, () => {
     producerUp = true
@@ -145,6 +180,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
   return {
     kind: 'kafka',
     ready: () => producerUp && crashed.size === 0,
+    partitionOf,
 
     async send(topic: string, messages: OutMessage[]): Promise<void> {
       if (messages.length === 0) return

@@ -57,6 +57,8 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): Bus & { messages: 
     ready: () => !closed,
     messages: (topic) => [...log(topic).items],
 
+    // One partition per topic.
+    partitionOf: () => 0,
     async send(topic: string, messages: OutMessage[]): Promise<void> {
       if (closed) throw new Error('memory bus is closed')
       const l = log(topic)

@@ -46,6 +46,12 @@ export interface Consumer {
 
 export interface Producer {
   send: (topic: string, messages: OutMessage[]) => Promise<void>
+  /**
+   * The partition a message keyed `key` goes to on `topic`, as the next send would choose it; undefined while the
+   * producer does not know the topic's partitions (Kafka: before its first send to the topic). A producer that puts
+   * the messages of several keys into one record asks this, so that each key's messages still reach one partition.
+   */
+  partitionOf?: (topic: string, key: string) => number | undefined
 }
 
 export interface Bus extends Producer {

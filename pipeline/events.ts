@@ -126,7 +126,8 @@ export const auditEnvelopeSchema = s.object({
 export type AuditEnvelope = Infer<typeof auditEnvelopeSchema>
 
 /**
- * Several events of one principal (the record's key) in one record, in the order the API server sent them:
+ * Several events in one record, of the principals whose keys go to one partition (the record's key is the first
+ * event's principal; records.ts), in the order the API server sent them:
  * what the webhook collector writes. Sealing (deflate + AES-GCM) and producing cost per record, not per byte,
  * and a Metadata event is ~1.2 KB, so one record per event spent most of the collector's CPU on per-call
  * overhead. v1 (one event) is still read: Kafka may hold it, and the file collector writes it.

@@ -76,6 +76,8 @@ export interface Publish {
    * are on the wire holds their compact payloads rather than the objects they were made of.
    */
   encode?: (records: OutRecord[]) => OutRecord[]
+  /** The bus's `partitionOf`: where a record keyed `key` on `topic` would go, when the bus knows. */
+  partitionOf?: (topic: string, key: string) => number | undefined
 }
 
 /** Encodes and sends records grouped by topic; resolves when all are durable. */
@@ -106,6 +108,8 @@ export function createPublisher(deps: RunnerDeps): Publish {
   }
   publish.encode = (records) =>
     records.map((r) => ({ topic: r.topic, key: r.key, value: undefined, encoded: r.encoded ?? deps.codec.encode(r.topic, r.value) }))
+  const partitionOf = deps.bus.partitionOf
+  if (partitionOf !== undefined) publish.partitionOf = (topic, key) => partitionOf(topic, key)
   return publish
 }
 

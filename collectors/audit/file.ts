@@ -22,7 +22,7 @@ import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import type { ReadResult, TailFile } from '../tail.ts'
 import { createTailer } from '../tail.ts'
 import type { AuditFileConfig } from './file.config.ts'
-import { auditRecords, fitRecords } from './records.ts'
+import { auditRecords, fitRecords, partitionOfAudit } from './records.ts'
 
 export interface AuditFileDeps extends CollectorDeps {
   cluster: string
@@ -31,6 +31,8 @@ export interface AuditFileDeps extends CollectorDeps {
 export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFileDeps): Collector {
   const m = { events: deps.metrics.auditEvents, invalid: deps.metrics.auditInvalid }
   const log = deps.logger.child({ collector: 'auditFile' })
+  // A record holds the events of the principals that share a partition (records.ts).
+  const partitionOf = partitionOfAudit(deps.publish)
   const now = deps.now ?? (() => new Date())
   const dir = dirname(config.path)
   const base = basename(config.path)
@@ -83,7 +85,7 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
 
   async function read(t: TailFile, budget: number): Promise<ReadResult> {
     // A read's events by cluster (a managed-cluster envelope names its own), sealed as v2 records of one
-    // principal each, like the webhook's: the detector opens and checks one record for up to
+    // partition each, like the webhook's: the detector opens and checks one record for up to
     // maxEventsPerRecord events instead of one per event.
     const events = new Map<string, AuditEvent[]>()
     const id = `${t.dev}:${t.ino}`
@@ -127,7 +129,7 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
     const outputs: OutRecord[] = []
     let count = 0
     for (const [cluster, list] of events) {
-      outputs.push(...auditRecords(list, cluster, receivedAt, config.maxEventsPerRecord))
+      outputs.push(...auditRecords(list, cluster, receivedAt, config.maxEventsPerRecord, partitionOf))
       count += list.length
     }
     const fit = fitRecords(outputs, deps.publish, config.maxRecordBytes)

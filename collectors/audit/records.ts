@@ -1,14 +1,33 @@
-// The records both audit collectors produce on leakwatch.audit.v1, keyed by
-// principal so one principal's events stay in order on one partition (the
-// access detector's windows are per principal): several events of one principal
-// a record (v2, an AuditGroup; the webhook's batch or the file collector's read),
-// or one (v1, an AuditEnvelope) when maxEventsPerRecord is 1 or a principal has
-// one event. The codec seals the topic's payloads (pipeline/codec.ts).
+// The records both audit collectors produce on leakwatch.audit.v1, each keyed by
+// a principal so one principal's events stay in order on one partition (the
+// access detector's windows are per principal): several events a record (v2, an
+// AuditGroup; the webhook's batch or the file collector's read), or one (v1, an
+// AuditEnvelope) when maxEventsPerRecord is 1 or a group has one event. The
+// codec seals the topic's payloads (pipeline/codec.ts).
+//
+// A group holds the events of every principal whose key goes to the same
+// partition (the bus's partitionOf), keyed by the first of them: each principal's
+// events reach the partition its own key would, so nothing moves on upgrade and
+// the topic's partitions share the load as they did with one group per
+// principal. A 400-event batch of a busy cluster holds ~340 principals, and
+// one group per principal made records of 1.2 events: sealing, producing,
+// fetching, opening and checking a record cost the detector more than the
+// event's own JSON (docs/benchmarks.md, audit consumer). Until the bus knows the
+// topic's partitions (Kafka: before the first send to it), a group is one
+// principal's. When an operator adds partitions, the batch being built as the
+// producer learns it may send a principal's events with its group's first
+// principal, once; every key's partition moves at that moment anyway.
 
 import type { AuditEvent } from '../../pipeline/audit-decode.ts'
 import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import type { OutRecord, Publish } from '../../pipeline/runner.ts'
+
+/** The grouping of a collector's records: by partition where `publish` knows the audit topic's partitions. */
+export function partitionOfAudit(publish: Publish): PartitionOf | undefined {
+  const of = publish.partitionOf
+  return of === undefined ? undefined : (principal) => of(TOPICS.audit, principal)
+}
 
 /** Set on an event whose request/response objects were dropped to fit a Kafka record; the value says why. */
 export const TRUNCATED_ANNOTATION = 'leakwatch.io/truncated'
@@ -24,22 +43,49 @@ export function auditRecord(e: AuditEvent, cluster: string, receivedAt: string):
 }
 
 /**
- * A batch's events as records of up to `maxEvents` events of one principal each (v2 groups; a lone event is a
- * v1 record), in the order of each principal's first event. A principal's events keep their order: its groups
- * follow one another in the same send, to the same partition.
+ * Where a record keyed by a principal goes on the audit topic (the bus's partitionOf), or undefined when that is
+ * not known yet.
  */
-export function auditRecords(events: readonly AuditEvent[], cluster: string, receivedAt: string, maxEvents: number): OutRecord[] {
+export type PartitionOf = (principal: string) => number | undefined
+
+/**
+ * A batch's events as records of up to `maxEvents` events each (v2 groups; a lone event is a v1 record): the
+ * events of the principals that `partitionOf` sends to one partition, or of one principal when it is not given or
+ * does not know, in the order of each group's first event, each record keyed by its first event's principal. A
+ * principal's events keep their order: its group's records follow one another in the same send, to its partition.
+ */
+export function auditRecords(events: readonly AuditEvent[], cluster: string, receivedAt: string, maxEvents: number, partitionOf?: PartitionOf): OutRecord[] {
   if (maxEvents <= 1) return events.map((e) => auditRecord(e, cluster, receivedAt))
-  const byKey = new Map<string, AuditEvent[]>()
+  const byPrincipal = new Map<string, AuditEvent[]>()
   for (const e of events) {
     const k = principalKey(e)
-    const list = byKey.get(k)
-    if (list === undefined) byKey.set(k, [e])
+    const list = byPrincipal.get(k)
+    if (list === undefined) byPrincipal.set(k, [e])
     else list.push(e)
   }
+  let groups: Iterable<AuditEvent[]> = byPrincipal.values()
+  if (partitionOf !== undefined && byPrincipal.size > 1) {
+    const byPartition = new Map<number, AuditEvent[]>()
+    for (const p of byPrincipal.keys()) {
+      const at = partitionOf(p)
+      if (at === undefined) {
+        byPartition.clear()
+        break
+      }
+      byPartition.set(at, [])
+    }
+    // In batch order within a partition's group: each principal's events stay in order, and so does the batch.
+    if (byPartition.size > 0) {
+      for (const e of events) byPartition.get(partitionOf(principalKey(e)) as number)?.push(e)
+      groups = byPartition.values()
+    }
+  }
   const out: OutRecord[] = []
-  for (const [key, list] of byKey)
-    for (let i = 0; i < list.length; i += maxEvents) out.push(groupRecord(key, list.slice(i, i + maxEvents), cluster, receivedAt))
+  for (const list of groups)
+    for (let i = 0; i < list.length; i += maxEvents) {
+      const part = list.slice(i, i + maxEvents)
+      out.push(groupRecord(principalKey(part[0] as AuditEvent), part, cluster, receivedAt))
+    }
   return out
 }
 
@@ -79,7 +125,8 @@ export function fitRecords(records: OutRecord[], publish: Publish, maxRecordByte
     if (value.v === '2') {
       const mid = Math.ceil(value.events.length / 2)
       const parts = [value.events.slice(0, mid), value.events.slice(mid)].map((events) =>
-        groupRecord(r.key ?? principalKey(value.events[0] as AuditEvent), events, value.cluster, value.receivedAt)
+        // Each half keyed by its own first principal: every principal of the group goes to the same partition.
+        groupRecord(principalKey(events[0] as AuditEvent), events, value.cluster, value.receivedAt)
       )
       const encoded = encode(parts)
       for (let i = 0; i < parts.length; i++) fit(parts[i] as OutRecord, encoded[i] as OutRecord)

@@ -25,7 +25,7 @@ export function maxEventsPerRecordSchema(of: string) {
     min: 1,
     max: 1000,
     default: 100,
-    description: `Most events of one principal (${of}) sealed into one Kafka record (a v2 record; detectors read both shapes). 1 writes one event a record (v1), which detectors older than v2 records need: upgrade the detectors first. A record over \`maxRecordBytes\` is split.`
+    description: `Most events (${of}; of the principals whose keys go to one partition) sealed into one Kafka record (a v2 record; detectors read both shapes). 1 writes one event a record (v1), which detectors older than v2 records need: upgrade the detectors first. A record over \`maxRecordBytes\` is split.`
   })
 }
 

@@ -18,7 +18,8 @@
 // The API server sends batches one at a time per backend and drops events
 // when its buffer (`--audit-webhook-batch-buffer-size`) fills, so the answer
 // time is what matters: the work per batch is one JSON.parse and one produce,
-// and a principal's events of a batch share one sealed record (records.ts):
+// and the events of a batch whose principals share a partition share one
+// sealed record (records.ts):
 // sealing and producing cost per record far more than per byte.
 
 import { timingSafeEqual } from 'node:crypto'
@@ -34,7 +35,7 @@ import { badTarget, listen, requestUrl } from '../../pipeline/http.ts'
 import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
 import { readSecretFile } from '../../pipeline/tls.ts'
 import { createSeen } from './dedup.ts'
-import { auditRecords, fitRecords } from './records.ts'
+import { auditRecords, fitRecords, partitionOfAudit } from './records.ts'
 import type { AuditWebhookConfig } from './webhook.config.ts'
 
 export interface AuditWebhookDeps extends CollectorDeps {
@@ -73,6 +74,8 @@ function dnsNames(san: string | undefined): string[] {
 
 export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhookDeps): AuditWebhook {
   const log = deps.logger.child({ collector: 'auditWebhook' })
+  // A record holds the events of the principals that share a partition (records.ts).
+  const partitionOf = partitionOfAudit(deps.publish)
   const m = {
     events: deps.metrics.auditEvents,
     invalid: deps.metrics.auditInvalid,
@@ -178,7 +181,7 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     if (dropped > 0) m.events.inc({ collector: 'webhook', outcome: 'stage-dropped' }, dropped)
     if (duplicates > 0) m.events.inc({ collector: 'webhook', outcome: 'duplicate' }, duplicates)
     if (events.length > 0) {
-      const fit = fitRecords(auditRecords(events, cluster, receivedAt, config.maxEventsPerRecord), deps.publish, config.maxRecordBytes)
+      const fit = fitRecords(auditRecords(events, cluster, receivedAt, config.maxEventsPerRecord, partitionOf), deps.publish, config.maxRecordBytes)
       if (fit.truncated > 0) m.events.inc({ collector: 'webhook', outcome: 'truncated' }, fit.truncated)
       const produced = deps.publish(fit.records).then(() => {
         // Remembered only once durable: a batch that failed must not be taken for a duplicate when it is retried.

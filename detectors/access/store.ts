@@ -1,6 +1,6 @@
 // Where the access detector keeps what it learned, so replicas and restarts
-// keep their baselines. State is per principal (the audit topic is keyed by
-// principal, so a principal's events reach one partition and one replica):
+// keep their baselines. State is per principal (the audit collectors send a
+// principal's events to the partition of its own key, so they reach one replica):
 // a small document of counters and windows, rewritten when it changed, and an
 // append-only set of what the principal was seen doing (secrets, namespaces,
 // networks, user agents, sensitive operations), of which only the new items

@@ -17,6 +17,7 @@ import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
 import { auditEnvelopes, auditRecordSchema, TOPICS } from '../../pipeline/events.ts'
 import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
+import type { OutRecord } from '../../pipeline/runner.ts'
 import { createPublisher } from '../../pipeline/runner.ts'
 import { parse, safeParse } from '../../pipeline/schema.ts'
 import { waitFor } from '../support/wait.ts'
@@ -34,7 +35,7 @@ function workspace(): { dir: string; path: string; checkpointPath: string } {
   return { dir, path: join(dir, 'log', 'audit.log'), checkpointPath: join(dir, 'state', 'checkpoints.json') }
 }
 
-function run(t: TestContext, w: { path: string; checkpointPath: string }, over: Record<string, unknown> = {}) {
+function run(t: TestContext, w: { path: string; checkpointPath: string }, over: Record<string, unknown> = {}, partitionOf?: (principal: string) => number) {
   const events: AuditEnvelope[] = []
   const sealed: Array<AuditEnvelope | AuditGroup> = []
   const metrics = createMetrics()
@@ -46,18 +47,25 @@ function run(t: TestContext, w: { path: string; checkpointPath: string }, over: 
   )
   const c = createAuditFileCollector(config, {
     cluster: 'lab',
-    publish: async (records) => {
-      for (const r of records) {
-        assert.equal(r.topic, TOPICS.audit)
-        assert.ok(safeParse(auditRecordSchema, r.value).ok)
-        const value = r.value as AuditEnvelope | AuditGroup
-        sealed.push(value)
-        for (const env of auditEnvelopes(value)) {
-          assert.equal(r.key, env.event.user.username, 'a record holds one principal, its key')
-          events.push(env)
+    publish: Object.assign(
+      async (records: OutRecord[]) => {
+        for (const r of records) {
+          assert.equal(r.topic, TOPICS.audit)
+          assert.ok(safeParse(auditRecordSchema, r.value).ok)
+          const value = r.value as AuditEnvelope | AuditGroup
+          sealed.push(value)
+          const envs = auditEnvelopes(value)
+          assert.equal(r.key, envs[0]?.event.user.username, 'keyed by its first principal')
+          for (const env of envs) {
+            const u = env.event.user.username ?? ''
+            if (partitionOf === undefined) assert.equal(u, r.key, 'a record holds one principal')
+            else assert.equal(partitionOf(u), partitionOf(r.key ?? ''), 'a record holds the principals of one partition')
+            events.push(env)
+          }
         }
-      }
-    },
+      },
+      partitionOf === undefined ? {} : { partitionOf: (_topic: string, key: string) => partitionOf(key) }
+    ),
     logger: silentLogger(),
     metrics
   })
@@ -98,6 +106,19 @@ test('the real log backend: every event once, in order, keyed by principal', asy
     () => /leakwatch_audit_events_total\{collector="file",outcome="produced"\} (\d+)/.exec(r.metrics.registry.render())?.[1] === String(lines.length),
     'the produced count to be the events, not the records'
   )
+})
+
+test('with the bus’s partitions, a read’s records hold the events of the principals of one partition', async (t) => {
+  const w = workspace()
+  writeFileSync(w.path, `${lines.join('\n')}\n`)
+  // Two partitions by the name's length: the fixture's responder and leakwatch accounts share one.
+  const partitionOf = (principal: string): number => principal.length % 2
+  const r = run(t, w, {}, partitionOf)
+  await waitFor(() => r.events.length >= lines.length, 'all events')
+  assert.deepEqual(byPrincipal(r.events), byPrincipal(parsed), "each principal's events in the order written")
+  const partitions = new Set([...byPrincipal(parsed).keys()].map(partitionOf)).size
+  assert.ok(partitions < byPrincipal(parsed).size)
+  assert.equal(r.records.length, partitions, `${r.records.length} records for ${partitions} partitions`)
 })
 
 test('maxEventsPerRecord 1 writes one event a record (v1), for detectors older than v2 records', async (t) => {

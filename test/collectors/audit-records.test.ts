@@ -1,5 +1,6 @@
 // The audit records on leakwatch.audit.v1: the webhook's v2 records (several
-// events of one principal) and the v1 records (one event) that Kafka may still
+// events of the principals whose keys go to one partition, or of one principal
+// while the bus does not know the partitions) and the v1 records (one event) that Kafka may still
 // hold and the file collector writes. Both go through the runner's decoding
 // and schema check to the detector stage, and give the same findings, ids
 // included; a group too large for a Kafka record is split, not truncated.
@@ -23,9 +24,10 @@ import { createMetrics } from '../../pipeline/metrics.ts'
 import type { InRecord, OutRecord } from '../../pipeline/runner.ts'
 import { createPublisher } from '../../pipeline/runner.ts'
 import { safeParse } from '../../pipeline/schema.ts'
-import { seededGen } from '../support/seed.ts'
+import { seededGen, seededRng } from '../support/seed.ts'
 
 const g = seededGen('audit-records')
+const rng = seededRng('audit-records-partitions')
 
 function event(user: string, i: number, extra: Partial<AuditEvent> = {}): AuditEvent {
   return {
@@ -42,7 +44,7 @@ function event(user: string, i: number, extra: Partial<AuditEvent> = {}): AuditE
 
 const values = (records: OutRecord[]) => records.map((r) => r.value as AuditEnvelope | AuditGroup)
 
-test('a batch becomes one record per principal (v2), in each principal’s order, at most maxEventsPerRecord each; a lone event is v1', () => {
+test('without partitions, a batch becomes one record per principal (v2), in each principal’s order, at most maxEventsPerRecord each; a lone event is v1', () => {
   const users = ['system:node:n1', 'alice', 'system:serviceaccount:ci:deployer']
   // 2 of n1, 1 of alice, 5 of the deployer, interleaved.
   const order = [0, 2, 0, 2, 1, 2, 2, 2]
@@ -73,6 +75,55 @@ test('a batch becomes one record per principal (v2), in each principal’s order
   const v1 = auditRecords(events, 'c1', 't0', 1)
   assert.equal(v1.length, events.length)
   assert.ok(values(v1).every((v) => v.v === '1'))
+})
+
+/** A stand-in for the bus's partitionOf: a fixed, uneven assignment of principals to `n` partitions. */
+function partitionsOf(n: number): (principal: string) => number {
+  const of = new Map<string, number>()
+  return (p) => {
+    let at = of.get(p)
+    if (at === undefined) {
+      at = rng.int(n)
+      of.set(p, at)
+    }
+    return at
+  }
+}
+
+test('with the partitions known, a record holds the events of the principals of one partition, keyed by its first, each principal’s events in order', () => {
+  const users = Array.from({ length: 150 }, (_, i) => (i % 3 === 0 ? `system:serviceaccount:team-${i}:app` : `user-${g.base62(6)}@example.com`))
+  const partitionOf = partitionsOf(6)
+  let id = 0
+  for (let round = 0; round < 3; round++) {
+    const events = Array.from({ length: 400 }, () => event(rng.pick(users), id++))
+    const records = auditRecords(events, 'c1', 't0', 100, partitionOf)
+    // Six partitions, at most 100 events a record: a handful of records, not one per principal.
+    assert.ok(records.length <= 6 + Math.ceil(400 / 100), `${records.length} records`)
+    const sent = records.flatMap((r) => auditEnvelopes(r.value as AuditEnvelope | AuditGroup).map((env) => ({ r, e: env.event })))
+    assert.deepEqual(sent.map((x) => x.e.auditID).sort(), events.map((e) => e.auditID).sort(), 'every event, once')
+    for (const r of records) {
+      const held = auditEnvelopes(r.value as AuditEnvelope | AuditGroup).map((env) => env.event.user.username ?? '')
+      assert.equal(r.key, held[0], 'keyed by its first event’s principal')
+      // Every principal of the record goes where a record of its own key would.
+      for (const u of held) assert.equal(partitionOf(u), partitionOf(r.key as string), u)
+    }
+    for (const u of new Set(events.map((e) => e.user.username ?? '')))
+      assert.deepEqual(
+        sent.filter((x) => x.e.user.username === u).map((x) => x.e.auditID),
+        events.filter((e) => e.user.username === u).map((e) => e.auditID),
+        `${u}'s events in the batch's order`
+      )
+    assert.ok(
+      records.some((r) => new Set(auditEnvelopes(r.value as AuditGroup).map((env) => env.event.user.username)).size > 1),
+      'a record holds several principals'
+    )
+  }
+  // One principal the bus cannot place: the batch is grouped per principal, as before the partitions were known.
+  const events = Array.from({ length: 40 }, () => event(rng.pick(users.slice(0, 10)), id++))
+  const unknown = auditRecords(events, 'c1', 't0', 100, (p) => (p === users[0] ? undefined : partitionOf(p)))
+  for (const r of unknown) assert.ok(auditEnvelopes(r.value as AuditEnvelope | AuditGroup).every((env) => env.event.user.username === r.key))
+  // maxEventsPerRecord 1: one event a record, keyed by its own principal.
+  for (const r of auditRecords(events, 'c1', 't0', 1, partitionOf)) assert.equal(r.key, (r.value as AuditEnvelope).event.user.username)
 })
 
 test('the record schema reads v1 and v2, and refuses a v2 record without events or with an invalid event', () => {
@@ -109,6 +160,26 @@ test('a group whose sealed record would exceed maxRecordBytes is halved until it
   assert.match(back[7]?.annotations?.[TRUNCATED_ANNOTATION] ?? '', /dropped/)
   assert.equal(back[7]?.requestObject, undefined)
   assert.ok(back.slice(0, 7).every((e) => e.requestObject !== undefined))
+
+  // A record of several principals of one partition: its parts are keyed by their own first principal, in order.
+  const users = ['alice', 'bob', 'system:serviceaccount:ci:deployer']
+  const mixed = Array.from({ length: 9 }, (_, i) => event(users[i % 3] as string, 100 + i, { requestObject: obj(40_000) }))
+  const parts = fitRecords(
+    auditRecords(mixed, 'c', 't', 100, () => 3),
+    publish,
+    max
+  ).records
+  assert.ok(parts.length > 1)
+  const opened = parts.map((r) => ({
+    key: r.key,
+    events: auditEnvelopes(codec.decode(TOPICS.audit, r.encoded as Buffer) as AuditEnvelope | AuditGroup).map((e) => e.event)
+  }))
+  for (const o of opened) assert.equal(o.key, o.events[0]?.user.username)
+  assert.deepEqual(
+    opened.flatMap((o) => o.events.map((e) => e.auditID)),
+    mixed.map((e) => e.auditID),
+    'every event, in order'
+  )
 })
 
 test('the detector stage finds the same leaks, with the same finding ids, in v1 records and in a v2 record of the same events', async () => {

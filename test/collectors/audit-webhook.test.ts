@@ -74,6 +74,9 @@ function sentEvents(records: OutRecord[]): AuditEnvelope[] {
   return records.flatMap((r) => auditEnvelopes(r.value as AuditEnvelope | AuditGroup))
 }
 
+/** The bus's partitionOf for these tests: two partitions, by the name's length (the fixture's principals fall in both). */
+const partitionOf = (principal: string): number => principal.length % 2
+
 async function start(t: TestContext, overrides: Record<string, unknown> = {}): Promise<Run> {
   const produced: OutRecord[] = []
   const state = { fail: false, publishes: 0 }
@@ -81,11 +84,14 @@ async function start(t: TestContext, overrides: Record<string, unknown> = {}): P
   const out = capture()
   const hook = createAuditWebhook(config(overrides), {
     cluster: 'test-cluster',
-    publish: async (records) => {
-      state.publishes++
-      if (state.fail) throw new Error('broker not acknowledging')
-      produced.push(...records)
-    },
+    publish: Object.assign(
+      async (records: OutRecord[]) => {
+        state.publishes++
+        if (state.fail) throw new Error('broker not acknowledging')
+        produced.push(...records)
+      },
+      { partitionOf: (_topic: string, key: string) => partitionOf(key) }
+    ),
     logger: createLogger({ level: 'debug', destination: out }),
     metrics,
     now: () => new Date('2026-12-06T12:00:00.000Z')
@@ -139,7 +145,7 @@ function post(
   })
 }
 
-test('an EventList from the allowed client certificate is produced whole, a record per principal, keyed by it, as valid records', async (t) => {
+test('an EventList from the allowed client certificate is produced whole, the principals of a partition a record, keyed by the first, as valid records', async (t) => {
   const r = await start(t)
   let events = 0
   for (const body of batches) {
@@ -148,7 +154,7 @@ test('an EventList from the allowed client certificate is produced whole, a reco
     events += (JSON.parse(body) as { items: unknown[] }).items.length
   }
   assert.equal(sentEvents(r.produced).length, events)
-  assert.ok(r.produced.length < events, 'events of one principal share a record')
+  assert.ok(r.produced.length < events, 'events share a record')
   assert.ok(
     r.produced.some((rec) => (rec.value as AuditGroup).v === '2'),
     'the fixture batches hold several events of one principal'
@@ -156,8 +162,11 @@ test('an EventList from the allowed client certificate is produced whole, a reco
   for (const rec of r.produced) {
     assert.equal(rec.topic, TOPICS.audit)
     assert.ok(safeParse(auditRecordSchema, rec.value).ok)
-    for (const env of auditEnvelopes(rec.value as AuditEnvelope | AuditGroup)) {
-      assert.equal(rec.key, env.event.user.username)
+    const envs = auditEnvelopes(rec.value as AuditEnvelope | AuditGroup)
+    // A record holds the events of one partition's principals, keyed by the first of them.
+    assert.equal(rec.key, envs[0]?.event.user.username)
+    for (const env of envs) {
+      assert.equal(partitionOf(env.event.user.username ?? ''), partitionOf(rec.key ?? ''))
       assert.equal(env.cluster, 'test-cluster')
       assert.equal(env.receivedAt, '2026-12-06T12:00:00.000Z')
     }
@@ -175,6 +184,26 @@ test('an EventList from the allowed client certificate is produced whole, a reco
   assert.match(r.metrics.registry.render(), /leakwatch_audit_events_total\{collector="webhook",outcome="produced"\} 20/)
 })
 
+test('one batch of several principals: the principals of one partition share a record, in the order they were sent', async (t) => {
+  const r = await start(t)
+  // The real API server's events of the fixture's three principals, as one EventList.
+  const items = logLines.map((l) => JSON.parse(l) as { auditID: string; user: { username: string } })
+  const reply = await post(r.port, JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items }), { cert: apiserverCert })
+  assert.equal(reply.status, 200, reply.body)
+  const principals = new Set(items.map((e) => e.user.username))
+  const partitions = new Set([...principals].map(partitionOf))
+  assert.ok(partitions.size < principals.size, 'the fixture has two principals of one partition')
+  assert.equal(r.produced.length, partitions.size, 'a record per partition')
+  for (const rec of r.produced) {
+    const envs = auditEnvelopes(rec.value as AuditEnvelope | AuditGroup)
+    assert.equal(rec.key, envs[0]?.event.user.username)
+    assert.deepEqual(
+      envs.map((e) => e.event.auditID),
+      items.filter((e) => partitionOf(e.user.username) === partitionOf(rec.key ?? '')).map((e) => e.auditID),
+      'the partition’s events, in the order sent'
+    )
+  }
+})
 test('authentication: a token works, a wrong token, another CN or nothing is 401 and nothing is produced', async (t) => {
   const r = await start(t)
   const body = batches[0] ?? ''

@@ -1,0 +1,106 @@
+// Bus.partitionOf against a real broker: the audit collectors put the events of
+// several principals into one record keyed by the first of them, trusting that
+// every principal of the record goes to the partition its own key would. So the
+// answer must be where the broker actually put a record of that key, known
+// from the start (the topics are described when they are prepared), also
+// once an operator has added partitions.
+
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { before, test } from 'node:test'
+import { Kafka, logLevel } from 'kafkajs'
+import { createKafkaBus } from '../../pipeline/bus-kafka.ts'
+import { TOPICS } from '../../pipeline/events.ts'
+import { createLogger } from '../../pipeline/log.ts'
+import { getServices } from '../harness/services.ts'
+import { seededGen } from '../support/seed.ts'
+import { waitFor } from '../support/wait.ts'
+
+const g = seededGen('bus-kafka-partitions')
+let kafkaBrokers: string[] = []
+before(
+  async () => {
+    kafkaBrokers = (await getServices()).kafkaBrokers
+  },
+  { timeout: 600_000 }
+)
+
+test('kafka: partitionOf names, before any send, the partition a record of that key lands on, also after partitions are added', {
+  timeout: 180_000
+}, async (t) => {
+  const prefix = `parts-${randomUUID().slice(0, 8)}.`
+  const options = {
+    brokers: kafkaBrokers,
+    clientId: 'partitions-test',
+    topics: [TOPICS.audit],
+    topicPrefix: prefix,
+    partitions: 6,
+    replicationFactor: 1,
+    sessionTimeoutMs: 10_000,
+    connectionTimeoutMs: 3000,
+    requestTimeoutMs: 30_000,
+    maxBytesPerPartition: 1024 * 1024
+  }
+  const bus = await createKafkaBus(options, createLogger({ level: 'silent' }))
+  t.after(() => bus.close())
+  const users = Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? `system:serviceaccount:ns-${g.base62(5)}:sa-${i}` : `user-${g.base62(8)}@example.com`))
+  const expected = new Map<string, number | undefined>(users.map((u) => [u, bus.partitionOf?.(TOPICS.audit, u)]))
+  assert.ok(
+    [...expected.values()].every((p) => p !== undefined && p >= 0 && p < 6),
+    'known from the topic prepared, before the first send'
+  )
+  assert.ok(new Set(expected.values()).size > 1, 'the keys spread over the partitions')
+
+  const received = async (keys: string[], from: number): Promise<Map<string, Set<number>>> => {
+    const got = new Map<string, Set<number>>()
+    let n = 0
+    const consumer = await bus.consume({
+      groupId: `parts-${randomUUID()}`,
+      topics: [TOPICS.audit],
+      fromBeginning: true,
+      handle: async (b) => {
+        for (const m of b.messages) {
+          if (Number(m.value.toString()) < from) continue
+          const k = m.key ?? ''
+          got.set(k, (got.get(k) ?? new Set()).add(b.partition))
+          n++
+        }
+      }
+    })
+    try {
+      await waitFor(() => n >= keys.length, 'every record consumed', 90_000)
+    } finally {
+      await consumer.stop()
+    }
+    return got
+  }
+  await bus.send(
+    TOPICS.audit,
+    users.map((u, i) => ({ key: u, value: String(i) }))
+  )
+  const landed = await received(users, 0)
+  for (const u of users) assert.deepEqual([...(landed.get(u) ?? [])], [expected.get(u)], u)
+
+  // An operator adds partitions; a collector started after it describes them when it prepares the topics.
+  const kafka = new Kafka({ brokers: kafkaBrokers, clientId: 'partitions-admin', logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    await admin.createPartitions({ topicPartitions: [{ topic: `${prefix}${TOPICS.audit}`, count: 9 }] })
+  } finally {
+    await admin.disconnect()
+  }
+  const bus2 = await createKafkaBus({ ...options, clientId: 'partitions-test-2' }, createLogger({ level: 'silent' }))
+  t.after(() => bus2.close())
+  const after = new Map(users.map((u) => [u, bus2.partitionOf?.(TOPICS.audit, u)]))
+  assert.ok(
+    [...after.values()].some((p) => p !== undefined && p >= 6),
+    'the added partitions are used'
+  )
+  await bus2.send(
+    TOPICS.audit,
+    users.map((u, i) => ({ key: u, value: String(1000 + i) }))
+  )
+  const again = await received(users, 1000)
+  for (const u of users) assert.deepEqual([...(again.get(u) ?? [])], [after.get(u)], `${u} after the partitions were added`)
+})
