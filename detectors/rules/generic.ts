@@ -1,3 +1,4 @@
+import { shannonEntropy } from '../entropy.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
 
@@ -14,14 +15,18 @@ export const rules: Rule[] = [
     kind: 'generic',
     // NAME=value, NAME: value, "name": "value", --name=value, name => value (Ruby, Perl), name := value (Go,
     // Makefiles), where NAME ends in
-    // a password-ish word. The value stops at whitespace, quotes and separators.
+    // a password-ish word, or in `pass` as a word of its own (DB_PASS, smtp.pass: not bypass, compass).
+    // The value stops at whitespace, quotes and separators. A backtick right after the opening quote is the
+    // password's first character (`'\`123QWERasdf'`, Nosey Parker's np.generic.3): it is left out of the
+    // secret, while an unquoted backtick still opens a command substitution, never a password.
     // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
     // `password=` must not take the next line's `jdbc.url=` for its value.
-    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']?([^\\s"\'`,;&<>]{8,})',
+    regex:
+      '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd)|(?:[a-z0-9_.-]*[_.-])?pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)([^\\s"\'`,;&<>]{8,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
-    follows: assignment('\\**[^*\\s"\'`,;&<>]'),
+    follows: assignment('`?\\**[^*\\s"\'`,;&<>]'),
     keywords: ['pass', 'pwd'],
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
     minEntropy: 2.5,
@@ -48,7 +53,9 @@ export const rules: Rule[] = [
         (s) => `DB_PASSWORD=${s}`,
         (s) => `{"user":"app","password":"${s}"}`,
         (s) => `mysql -u root --password=${s} -h db`,
-        (s) => `REGISTRY_PASSWORD := ${s}`
+        (s) => `REGISTRY_PASSWORD := ${s}`,
+        (s) => `SMTP_PASS=${s}`,
+        (s) => `password = '\`${s}'`
       ]),
       negatives: [
         'password=${DB_PASSWORD}',
@@ -59,7 +66,10 @@ export const rules: Rule[] = [
         'password_reset_url=/account/reset',
         `put '/forgot-password' => "users/passwords#update"`,
         'password: <your-password>',
-        'the password is required'
+        'the password is required',
+        'bypass=localhost.internal',
+        'compass: northwest-by-north',
+        'DB_PASS=`cat /run/secrets/db`'
       ]
     }
   },
@@ -87,8 +97,10 @@ export const rules: Rule[] = [
       'creds',
       ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
     ],
-    // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million.
-    minEntropy: 3.3,
+    // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million. Hex has
+    // 16 symbols, not 62: one random 40-hex value in 1,000 is under 3.3, none in a billion under 3.0.
+    minEntropy: 3.0,
+    validate: (s) => shannonEntropy(s) >= 3.3 || /^[0-9a-f]{32,}$/.test(s),
     // Digests, ids and references are assigned to such names too. Digit-free names are the engine's
     // identifier gate's: a digit-free random token (1.5% of 24-character ones) is still a leak.
     allow: {
@@ -99,15 +111,13 @@ export const rules: Rule[] = [
       matches: [
         '(?i)(?:^|[^a-z])(?:csrf|xsrf|public|publishable)[_.-]?(?:token|key)',
         '(?i)jsonwebtoken["\']?\\s*:',
-        '(?:=|:|=>)[ \\t]*["\']?[A-Za-z_][A-Za-z0-9_]*=[a-z][a-z0-9+.-]*:$'
+        '(?:=|:|=>)[ \\t]*["\']?[A-Za-z_][A-Za-z0-9_]*=[a-z][a-z0-9+.-]*:$',
+        // A SHA-1 under a name that says it is a digest, a revision or a cursor (GIT_COMMIT_TOKEN, cache_key_sha,
+        // page_token). Under any other secret's name 40 hex is the credential: GitHub OAuth client secrets and
+        // classic OAuth tokens, Particle access tokens (Nosey Parker's np.gitalk.1, np.particleio.1).
+        '(?i)(?:commit|sha|git|hash|rev|digest|checksum|etag|cache|page|cursor|sync|resume|continuation|nonce)[a-z0-9_.-]*["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?(?-i:[0-9a-f]{40})(?:[^A-Za-z0-9+/_.~=-]|$)'
       ],
-      secrets: [
-        '^[0-9a-f]{40}$',
-        '^(?:sha(?:1|256|384|512)|md5)[:-]',
-        '^[a-z]+(?:[-_.][a-z]+)+$',
-        '^[0-9]+$',
-        '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-      ]
+      secrets: ['^(?:sha(?:1|256|384|512)|md5)[:-]', '^[a-z]+(?:[-_.][a-z]+)+$', '^[0-9]+$', '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$']
     },
     examples: {
       positives: (g) => {
@@ -115,11 +125,16 @@ export const rules: Rule[] = [
         const b = g.base62(40)
         const c = `${g.base62(20)}/${g.base62(12)}`
         const d = g.base62(24)
+        const e = g.hex(40)
+        const f = g.hex(40)
         return [
           { line: `export PAYMENTS_API_KEY=${a}`, secret: a },
           { line: `{"level":"debug","config":{"client_secret":"${b}"}}`, secret: b },
           { line: `  signingKey: ${c}`, secret: c },
-          { line: `auth_token = ${d}`, secret: d }
+          { line: `auth_token = ${d}`, secret: d },
+          // 40 hex: a GitHub OAuth app's client secret, a Particle access token.
+          { line: `    private static String CLIENT_SECRET = "${e}";`, secret: e },
+          { line: `-d access_token=${f}`, secret: f }
         ]
       },
       negatives: [
@@ -131,8 +146,37 @@ export const rules: Rule[] = [
         'secretKeyRef: {name: db, key: password}',
         'token=0000000000000000000000000000',
         'GIT_COMMIT_TOKEN=da39a3ee5e6b4b0d3255bfef95601890afd80709',
+        'next_page_token: da39a3ee5e6b4b0d3255bfef95601890afd80709',
         'access_token: xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
         'tokenizer=sentencepiece-unigram-32k'
+      ]
+    }
+  },
+  {
+    id: 'generic-password-comparison',
+    fallback: true,
+    title: 'Password compared with a literal in code',
+    severity: 'medium',
+    kind: 'generic',
+    // `if password == "…"`, `user.password === '…'`, `creds.Secret != "…"`: a hard-coded credential that a
+    // stack trace, a test runner or a CI lint step prints with its source line (Nosey Parker's np.generic.15
+    // and .16). The literal is quoted; an empty one, a variable or a call is no match.
+    regex: '(?i)(?:^|[^a-z0-9])[a-z0-9_.]*(?:password|passwd|pwd|secret)["\'\\]]?[ \\t]*(?:===?|!==?)[ \\t]*["\']([^"\'\\s]{6,})["\']',
+    follows: '[\\w.]*["\'\\]]?\\s*[!=]==?\\s*["\']',
+    keywords: ['pass', 'pwd', 'secret'],
+    minEntropy: 2.5,
+    examples: {
+      positives: secretsIn(password, [
+        (s) => `if username == "admin" and password == "${s}":`,
+        (s) => `    if (req.body.password === '${s}') {`,
+        (s) => `if creds.Secret != "${s}" {`
+      ]),
+      negatives: [
+        'if password == "":',
+        'if password != confirm_password:',
+        "assert user.password == '********'",
+        'if password == os.environ["ADMIN_PASSWORD"]:',
+        'if (password === "changeme") warn()'
       ]
     }
   },
