@@ -5,6 +5,7 @@ import type { Rule } from '../rule.ts'
 import { rules as adafruit } from './adafruit.ts'
 import { rules as age } from './age.ts'
 import { rules as alibaba } from './alibaba.ts'
+import { rules as android } from './android.ts'
 import { rules as anthropic } from './anthropic.ts'
 import { rules as asanaAirtable } from './asana-airtable.ts'
 import { rules as atlassian } from './atlassian.ts'
@@ -45,6 +46,7 @@ import { rules as gcp } from './gcp.ts'
 import { rules as generic } from './generic.ts'
 import { rules as github } from './github.ts'
 import { rules as gitlab } from './gitlab.ts'
+import { rules as gocardless } from './gocardless.ts'
 import { rules as grafana } from './grafana.ts'
 import { rules as groq } from './groq.ts'
 import { rules as heroku } from './heroku.ts'
@@ -87,6 +89,7 @@ import { rules as passwordProse } from './password-prose.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
+import { rules as postmark } from './postmark.ts'
 import { rules as powershell } from './powershell.ts'
 import { rules as privateKey } from './private-key.ts'
 import { rules as psexec } from './psexec.ts'
@@ -138,6 +141,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...adafruit,
   ...age,
   ...alibaba,
+  ...android,
   ...anthropic,
   ...asanaAirtable,
   ...atlassian,
@@ -178,6 +182,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...generic,
   ...github,
   ...gitlab,
+  ...gocardless,
   ...grafana,
   ...groq,
   ...heroku,
@@ -219,6 +224,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...passwordHash,
   ...perplexity,
   ...pinecone,
+  ...postmark,
   ...postman,
   ...privateKey,
   ...powershell,
