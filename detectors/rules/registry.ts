@@ -3,6 +3,7 @@
 
 import type { Rule } from '../rule.ts'
 import { rules as adafruit } from './adafruit.ts'
+import { rules as adobe } from './adobe.ts'
 import { rules as age } from './age.ts'
 import { rules as alibaba } from './alibaba.ts'
 import { rules as android } from './android.ts'
@@ -139,6 +140,7 @@ import { rules as zoho } from './zoho.ts'
 
 export const BUILTIN_RULES: readonly Rule[] = [
   ...adafruit,
+  ...adobe,
   ...age,
   ...alibaba,
   ...android,
