@@ -4,7 +4,7 @@ import { password, secretsIn } from './define.ts'
 
 // After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:`, `:=` or `=>`, and
 // the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
-const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|:=|=|:)\\s*["']?${value}`
+const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|:=|=|:)\\s*(?:\\\\{1,2}["']|["']?)${value}`
 
 export const rules: Rule[] = [
   {
@@ -83,9 +83,11 @@ export const rules: Rule[] = [
     // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key),
     // and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
     // `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
-    // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
+    // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules. The value's
+    // opening quote may be escaped once or twice (`clientSecret: \\'…\\'` inside a JavaScript string); a
+    // backslash before anything else is an escape of its own (`API_KEY=\\nNEXT_KEY=`), never the value's start.
     regex:
-      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
     follows: assignment('[A-Za-z0-9+/_.~=-]{16}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
@@ -134,7 +136,8 @@ export const rules: Rule[] = [
           { line: `auth_token = ${d}`, secret: d },
           // 40 hex: a GitHub OAuth app's client secret, a Particle access token.
           { line: `    private static String CLIENT_SECRET = "${e}";`, secret: e },
-          { line: `-d access_token=${f}`, secret: f }
+          { line: `-d access_token=${f}`, secret: f },
+          { line: `'\\\\n        clientSecret: \\\\'${b}\\\\','+`, secret: b }
         ]
       },
       negatives: [
@@ -148,7 +151,8 @@ export const rules: Rule[] = [
         'GIT_COMMIT_TOKEN=da39a3ee5e6b4b0d3255bfef95601890afd80709',
         'next_page_token: da39a3ee5e6b4b0d3255bfef95601890afd80709',
         'access_token: xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-        'tokenizer=sentencepiece-unigram-32k'
+        'tokenizer=sentencepiece-unigram-32k',
+        'GITHUB_API_KEY=\\nDYNATRACE_API_KEY='
       ]
     }
   },
