@@ -185,6 +185,41 @@ export const rules: Rule[] = [
     }
   },
   {
+    id: 'generic-env-default-secret',
+    fallback: true,
+    title: 'Secret written as the default of an environment lookup',
+    severity: 'medium',
+    kind: 'generic',
+    // `os.environ.get('DJANGO_SECRET_KEY', '…')`, `os.getenv("API_TOKEN", "…")`, Go's GetEnvOrDefault, Ruby's
+    // ENV.fetch, Laravel's env('DB_PASSWORD', '…'): the literal is the secret the program runs with when the
+    // variable is unset, and a traceback or a lint step prints the line (kingfisher.django.1, gitleaks'
+    // generic-api-key). The variable's name ends in a credential word; the default is quoted and may hold any
+    // punctuation but a quote (Django's keys do).
+    regex:
+      '(?i)(?:getenv(?:ordefault)?|environ\\.(?:get|setdefault)|env\\.fetch|(?:^|[^a-z0-9_.])env)\\([ \\t]*["\'][a-z0-9_.-]*(?:secret|key|token|password|passwd|pwd|pass|credentials?)["\'][ \\t]*,[ \\t]*["\']([^"\'\\s]{8,})["\']',
+    keywords: ['getenv', 'environ.get', 'environ.setdefault', 'env.fetch', 'env('],
+    minEntropy: 3.0,
+    examples: {
+      positives: (g) => {
+        const a = g.chars('abcdefghijklmnopqrstuvwxyz0123456789!@%^&*(-_=+)', 50)
+        const b = g.base62(32)
+        const c = g.password()
+        return [
+          { line: `SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY','${a}')`, secret: a },
+          { line: `    token := utils.GetEnvOrDefault("api_token", "${b}")`, secret: b },
+          { line: `        'password' => env('DB_PASSWORD', '${c}'),`, secret: c }
+        ]
+      },
+      negatives: [
+        "os.environ.get('DJANGO_SECRET_KEY')",
+        'os.getenv("API_TOKEN", "")',
+        "env('DB_PASSWORD', 'secret')",
+        'os.getenv("CACHE_KEY_PREFIX", "orders-service-v2")',
+        'ENV.fetch("SECRET_KEY_BASE") { raise "missing" }'
+      ]
+    }
+  },
+  {
     id: 'generic-cli-credential',
     fallback: true,
     title: 'Credential passed as a command-line flag',

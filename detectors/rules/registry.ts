@@ -32,6 +32,7 @@ import { rules as discord } from './discord.ts'
 import { rules as docker } from './docker.ts'
 import { rules as doppler } from './doppler.ts'
 import { rules as dotnet } from './dotnet.ts'
+import { rules as dropbox } from './dropbox.ts'
 import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
 import { rules as envPassword } from './env-password.ts'
@@ -70,6 +71,7 @@ import { rules as mailsac } from './mailsac.ts'
 import { rules as maxmind } from './maxmind.ts'
 import { rules as microsoftTeams } from './microsoft-teams.ts'
 import { rules as mistral } from './mistral.ts'
+import { rules as mongodbAtlas } from './mongodb-atlas.ts'
 import { rules as netrc } from './netrc.ts'
 import { rules as newrelic } from './newrelic.ts'
 import { rules as newrelicAdmin } from './newrelic-admin.ts'
@@ -169,6 +171,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...docker,
   ...dotnet,
   ...doppler,
+  ...dropbox,
   ...easypost,
   ...elevenlabs,
   ...envPassword,
@@ -207,6 +210,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...maxmind,
   ...microsoftTeams,
   ...mistral,
+  ...mongodbAtlas,
   ...netrc,
   ...newrelic,
   ...newrelicAdmin,
