@@ -162,18 +162,20 @@ export const rules: Rule[] = [
     title: 'Password compared with a literal in code',
     severity: 'medium',
     kind: 'generic',
-    // `if password == "…"`, `user.password === '…'`, `creds.Secret != "…"`: a hard-coded credential that a
+    // `if password == "…"`, `user.password === '…'`, `creds.pwd != "…"`: a hard-coded credential that a
     // stack trace, a test runner or a CI lint step prints with its source line (Nosey Parker's np.generic.15
-    // and .16). The literal is quoted; an empty one, a variable or a call is no match.
-    regex: '(?i)(?:^|[^a-z0-9])[a-z0-9_.]*(?:password|passwd|pwd|secret)["\'\\]]?[ \\t]*(?:===?|!==?)[ \\t]*["\']([^"\'\\s]{6,})["\']',
+    // and .16). The literal is quoted; an empty one, a variable or a call is no match. Not `secret`: GitHub
+    // Actions debug logs hold `secrets.X` on every other line, and the rule's check on each cost 4% of the
+    // engine's time on a CI log, for a name that compares to a literal far less often than a password.
+    regex: '(?i)(?:^|[^a-z0-9])[a-z0-9_.]*(?:password|passwd|pwd)["\'\\]]?[ \\t]*(?:===?|!==?)[ \\t]*["\']([^"\'\\s]{6,})["\']',
     follows: '[\\w.]*["\'\\]]?\\s*[!=]==?\\s*["\']',
-    keywords: ['pass', 'pwd', 'secret'],
+    keywords: ['pass', 'pwd'],
     minEntropy: 2.5,
     examples: {
       positives: secretsIn(password, [
         (s) => `if username == "admin" and password == "${s}":`,
         (s) => `    if (req.body.password === '${s}') {`,
-        (s) => `if creds.Secret != "${s}" {`
+        (s) => `if creds.Pwd != "${s}" {`
       ]),
       negatives: [
         'if password == "":',
