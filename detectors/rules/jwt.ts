@@ -83,7 +83,8 @@ export const rules: Rule[] = [
   },
   {
     id: 'jwt-signing-secret',
-    fallback: true,
+    // Not a catch-all: the name says what the value is, so on a value generic-secret-assignment also takes
+    // (JWT_SIGNING_KEY="…" in its charset) this rule is the one that reports it.
     title: 'JWT signing secret in configuration',
     severity: 'high',
     kind: 'generic',
