@@ -1,6 +1,5 @@
 import { madeUpValue } from '../gates.ts'
 import { BASE64URL, DIGITS, format, tokenRule } from './define.ts'
-import { END_DASH } from './patterns.ts'
 
 // <bot id>:<35 characters starting AA>. The bot id's 8 to 10 digits, the colon, `AA` and exactly 33
 // base64url characters after it are distinctive together: the token is taken bare (Nosey Parker's
@@ -13,7 +12,10 @@ export const rules = [
       title: 'Telegram bot token',
       severity: 'high',
       token: format(DIGITS.between(8, 10, 10), ':AA', BASE64URL(33)),
-      regex: (t) => `(?:^|[^A-Za-z0-9_-]|(?i:api\\.telegram\\.org/(?:file/)?bot))(${t})${END_DASH}`,
+      // Not before '=' or '+': an epoch timestamp, ':' and standard base64 that happens to start AA and run 35
+      // characters before its padding is no token (a token is base64url, unpadded). A '/' may follow: the Bot
+      // API's path (bot<token>/sendMessage).
+      regex: (t) => `(?:^|[^A-Za-z0-9_-]|(?i:api\\.telegram\\.org/(?:file/)?bot))(${t})(?:[^A-Za-z0-9_+=-]|$)`,
       keywords: [':aa'],
       minEntropy: 3.5,
       // What people type into examples (a run of the alphabet, `example`) is no token.
@@ -25,7 +27,8 @@ export const rules = [
         'offset 1712345678:AAbcdefghijklmnopqrstuvwxyz0123456',
         // A MAC address, an id with too few characters after it.
         'iface eth0 hwaddr 00:AA:BB:CC:DD:EE',
-        '1712345678:AAQ2Fz9 retry'
+        '1712345678:AAQ2Fz9 retry',
+        `1712345678:${Buffer.from(`\0\0${'k7#Qz!mP2@xW'.repeat(2)}`, 'latin1').toString('base64')}`
       ]
     }),
     // Every token holds `:AA` in upper case, which the keyword automaton meets in any case (`:aa` is in every
