@@ -10,8 +10,8 @@ export const rules = [
     title: 'Twitch stream key',
     severity: 'high',
     token: format('live_', DIGITS.between(8, 12, 9), '_', BASE62.between(30, 36, 30)),
-    // The channel id between `live_` and the random part makes the shape distinctive on its own: the key
-    // leaks bare as often as in a STREAM_KEY (Nosey Parker's examples are bare). Only at a word start, so
+    // The channel id between `live_` and the random part makes the shape distinctive on its own, and a key
+    // leaks without a name next to it too (Nosey Parker's examples are bare). Only at a word start, so
     // `keepalive_` and `alive_` do not wake the rule. `live_` is also a prefix generic rules defer to a
     // format's rule: GoCardless' live_ tokens assigned to a GoCardless name are gocardless.ts's.
     keywords: ['live_'],
