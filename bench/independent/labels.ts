@@ -26,7 +26,18 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'noseyparker:np.auth0.1': { '9dba2fabd278': `${ASSIGNED} (AUTH0_CLIENT_SECRET)` },
   'noseyparker:np.aws.2': { fe92548249ae: `${ASSIGNED} (AWS_SECRET_ACCESS_KEY, not 40 characters)` },
   'noseyparker:np.generic.1': { '7dfc4a930379': `${SIBLING} (an Azure AD client secret, Q~ format)` },
-  'noseyparker:np.generic.9': { '987cf7d73e72': `${SIBLING} (a TeamCity access token: np.teamcity.1's positive)` },
+  'noseyparker:np.generic.9': {
+    '987cf7d73e72': `${SIBLING} (a TeamCity access token: np.teamcity.1's positive)`,
+    ffcdf6be8066: `${SIBLING} (an ADO.NET connection string's User ID and Password=: np.odbc.1's format, which matches it)`
+  },
+  'noseyparker:np.generic.10': { c09fc3b4cbbf: `${SIBLING} (a password in an appSettings entry: np.generic.9's positive, the same text)` },
+  // Nosey Parker's rule takes single-quoted, unescaped values only; the same Gitalk config double-quoted, or
+  // inside a JavaScript string with escaped quotes, is its negative. Both hold a GitHub OAuth app's client secret.
+  'noseyparker:np.gitalk.1': {
+    '573760be4666': `${ASSIGNED} (clientSecret, 40 hex, double-quoted)`,
+    '6f626067188b': `${ASSIGNED} (clientSecret, 40 hex, in a JavaScript string with escaped quotes)`
+  },
+  'noseyparker:np.hashicorp.2': { '824f730f9070': `${SIBLING} (a Vault batch token, hvb.: np.hashicorp.5's positive, the same text)` },
   'noseyparker:np.jwt.1': { '987cf7d73e72': `${SIBLING} (a TeamCity access token: np.teamcity.1's positive)` },
   // Nosey Parker's rule takes double-quoted values only; the same password unquoted or single-quoted is its negative.
   'noseyparker:np.generic.5': {

@@ -31,6 +31,32 @@ export const rules: Rule[] = [
     }
   },
   {
+    id: 'curl-user-token',
+    title: 'API key passed as the user of curl -u with an empty password',
+    severity: 'high',
+    // `curl -u sk_…:`, `-u "<key>:"`: Stripe, Elasticsearch and many HTTP APIs take the key as the basic-auth
+    // user and no password (gitleaks' curl-auth-user states the form). Only a user that ends at ':' with nothing
+    // after it but a quote and a blank, so `-u user:password` stays curl-user-password's. Generic gates: a
+    // name (`-u deploy-bot:`) or a reference is no key.
+    kind: 'generic',
+    regex: '(?i)(?:\\bcurl\\b[^\\n]*?\\s|^\\s*)(?:-u|--user)(?:\\s+|=)["\']?([^\\s:"\'$-][^\\s:"\']{7,}):["\']?(?:\\s|$)',
+    keywords: ['curl', '-u ', '--user'],
+    requires: [':'],
+    // gitleaks' example is 12 characters at 3.4 bits; of a million random 18-character ones none is under 2.75.
+    minEntropy: 2.5,
+    examples: {
+      positives: (g) => {
+        const a = `${g.base62(16)}!${g.chars('abcdefghijklmnopqrstuvwxyz', 1)}`
+        const b = g.base62(32)
+        return [
+          { line: `curl -u "${a}:" https://localhost:9200`, secret: a },
+          { line: `+ curl -s https://api.example.com/v1/charges -u ${b}: -d amount=2000`, secret: b }
+        ]
+      },
+      negatives: ['curl -u admin: https://x', 'curl -u "$API_KEY:" https://x', 'curl -u deploy-bot-account: https://x', 'curl -u ":" https://localhost:9200']
+    }
+  },
+  {
     id: 'curl-header-credential',
     // Provider formats and the Authorization rules (http-basic-auth, jwt, …) win on the same span.
     fallback: true,

@@ -7,6 +7,7 @@
 // np.generic.7 and np.generic.9 (Apache-2.0); the argument order and element
 // names are .NET's documented API.
 
+import { madeUpValue } from '../gates.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
 
@@ -40,6 +41,42 @@ export const rules: Rule[] = [
     }
   },
   {
+    id: 'dotnet-config-password',
+    // A format rule whose value a provider's rule may know better (a TeamCity token as a NuGet feed's password).
+    fallback: true,
+    title: 'Password in a .NET or NuGet configuration entry',
+    severity: 'medium',
+    // An entry whose key ends in Password holds one a person picked (Prestigitariu$, Nosey Parker's np.generic.9),
+    // which the generic gates take for a word: as for NetworkCredential, the element is the format.
+    kind: 'pattern',
+    tags: ['unchecked'],
+    regex: '(?i)<add[ \\t]+key[ \\t]*=[ \\t]*"[^"\\n]{0,40}(?:password|passwd|pwd)"[ \\t]+value[ \\t]*=[ \\t]*"([^"\\s]{4,})"',
+    keywords: ['<add key'],
+    minEntropy: 2.0,
+    // Switches and lengths share the key's name (RequirePassword=true, PasswordLength=2048).
+    validate: (s) => !madeUpValue(s) && !/^(?:[0-9]+|yes|no|on|off|enabled|disabled)$/i.test(s),
+    allow: { secrets: NOT_SECRETS },
+    examples: {
+      positives: (g) => {
+        const [a, b] = [password(g), password(g)]
+        // A word and a symbol, which the generic gates refuse.
+        const c = `${g.password().replace(/[^A-Za-z]/g, '')}$`
+        return [
+          { line: `<add key="SmtpPassword" value="${a}" />`, secret: a },
+          { line: `<add key="ClearTextPassword" value="${b}" />`, secret: b },
+          { line: `<add key="FromEmailPassword" value="${c}"/>`, secret: c }
+        ]
+      },
+      negatives: [
+        '<add key="SmtpPassword" value="" />',
+        '<add key="SmtpPassword" value="${SMTP_PASSWORD}" />',
+        '<add key="RequireUniquePassword" value="true" />',
+        '<add key="MaxPassword" value="2048" />',
+        '<add key="ClearTextPassword" value="%NUGET_PASSWORD%" />'
+      ]
+    }
+  },
+  {
     id: 'dotnet-config-secret',
     fallback: true,
     title: 'Password or secret in a .NET or NuGet configuration entry',
@@ -51,9 +88,10 @@ export const rules: Rule[] = [
     minEntropy: 2.5,
     allow: { secrets: NOT_SECRETS },
     examples: {
+      // Keys that end in Password are dotnet-config-password's.
       positives: secretsIn(password, [
-        (s) => `<add key="SmtpPassword" value="${s}" />`,
-        (s) => `<add key="ClearTextPassword" value="${s}" />`,
+        (s) => `<add key="ServiceBusSecret" value="${s}" />`,
+        (s) => `<add key="PasswordSalt" value="${s}" />`,
         (s) => `  <appSettings><add key="PaymentsApiKey" value="${s}"/></appSettings>`
       ]),
       negatives: [

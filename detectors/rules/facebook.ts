@@ -1,13 +1,15 @@
 import type { Gen } from '../gen.ts'
 import { ALPHABETS } from '../gen.ts'
-import { BASE62, DIGITS, format, re, tokenRule } from './define.ts'
-import { END_DASH } from './patterns.ts'
+import { BASE62, DIGITS, format, HEX, re, tokenRule } from './define.ts'
+import { END, END_DASH, keyOf, named } from './patterns.ts'
 
 // Facebook (Meta) Graph API tokens. Page and user access tokens start EAA and a letter of the app's
 // kind (EAAM and EAAC in gitleaks' facebook-page-access-token, MIT), then 100 or more letters and
 // digits; an app access token is the app id (15 or 16 digits), '|' (URL-encoded %7C in a query
-// string) and the app secret's 27 to 40 characters (gitleaks' facebook-access-token). The regexes
-// are ours.
+// string) and the app secret's 27 to 40 characters (gitleaks' facebook-access-token). The app secret
+// alone is 32 hex (gitleaks' facebook-secret, Nosey Parker's np.facebook.1, Kingfisher's
+// kingfisher.facebook.2): a hash's shape, so only after a Facebook name with a credential word. The
+// regexes are ours.
 
 // Not after a base64 character either: `/EAAM…` inside a certificate or a blob is not a token.
 const NOT_B64 = '(?:^|[^A-Za-z0-9_+/])'
@@ -58,5 +60,21 @@ export const rules = [
       (s) => `facebook ${s}`
     ],
     negatives: ['facebook 1308742762612587|<app-secret>', `access_token=123456789012345|${'x'.repeat(27)}`, 'access_token rotated | 1234567890123456 | ok']
+  }),
+  tokenRule({
+    id: 'facebook-app-secret',
+    title: 'Facebook (Meta) app secret',
+    severity: 'critical',
+    token: HEX(32),
+    regex: (t) => `${named(keyOf('facebook'))}(${t})${END}`,
+    keywords: ['facebook'],
+    minEntropy: 3.0,
+    lines: [(s) => `FACEBOOK_APP_SECRET=${s}`, (s) => `   # config.facebook.key = "${s}"`, (s) => `{"facebook_client_secret":"${s}"}`],
+    negatives: [
+      `FACEBOOK_APP_SECRET=${'0'.repeat(32)}`,
+      // Not a credential's name: an event id and a pixel's hash are the same shape.
+      'facebook_event_id=0123456789abcdef0123456789abcdef',
+      'FACEBOOK_APP_SECRET=${FB_SECRET}'
+    ]
   })
 ]

@@ -1,9 +1,10 @@
+import { shannonEntropy } from '../entropy.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
 
 // After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:`, `:=` or `=>`, and
 // the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
-const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|:=|=|:)\\s*["']?${value}`
+const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|:=|=|:)\\s*(?:\\\\{1,2}["']|["']?)${value}`
 
 export const rules: Rule[] = [
   {
@@ -14,14 +15,18 @@ export const rules: Rule[] = [
     kind: 'generic',
     // NAME=value, NAME: value, "name": "value", --name=value, name => value (Ruby, Perl), name := value (Go,
     // Makefiles), where NAME ends in
-    // a password-ish word. The value stops at whitespace, quotes and separators.
+    // a password-ish word, or in `pass` as a word of its own (DB_PASS, smtp.pass: not bypass, compass).
+    // The value stops at whitespace, quotes and separators. A backtick right after the opening quote is the
+    // password's first character (`'\`123QWERasdf'`, Nosey Parker's np.generic.3): it is left out of the
+    // secret, while an unquoted backtick still opens a command substitution, never a password.
     // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
     // `password=` must not take the next line's `jdbc.url=` for its value.
-    regex: '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd))["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']?([^\\s"\'`,;&<>]{8,})',
+    regex:
+      '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd)|(?:[a-z0-9_.-]*[_.-])?pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)([^\\s"\'`,;&<>]{8,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
-    follows: assignment('\\**[^*\\s"\'`,;&<>]'),
+    follows: assignment('`?\\**[^*\\s"\'`,;&<>]'),
     keywords: ['pass', 'pwd'],
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
     minEntropy: 2.5,
@@ -48,7 +53,9 @@ export const rules: Rule[] = [
         (s) => `DB_PASSWORD=${s}`,
         (s) => `{"user":"app","password":"${s}"}`,
         (s) => `mysql -u root --password=${s} -h db`,
-        (s) => `REGISTRY_PASSWORD := ${s}`
+        (s) => `REGISTRY_PASSWORD := ${s}`,
+        (s) => `SMTP_PASS=${s}`,
+        (s) => `password = '\`${s}'`
       ]),
       negatives: [
         'password=${DB_PASSWORD}',
@@ -59,7 +66,10 @@ export const rules: Rule[] = [
         'password_reset_url=/account/reset',
         `put '/forgot-password' => "users/passwords#update"`,
         'password: <your-password>',
-        'the password is required'
+        'the password is required',
+        'bypass=localhost.internal',
+        'compass: northwest-by-north',
+        'DB_PASS=`cat /run/secrets/db`'
       ]
     }
   },
@@ -73,9 +83,11 @@ export const rules: Rule[] = [
     // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key),
     // and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
     // `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
-    // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules.
+    // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules. The value's
+    // opening quote may be escaped once or twice (`clientSecret: \\'…\\'` inside a JavaScript string); a
+    // backslash before anything else is an escape of its own (`API_KEY=\\nNEXT_KEY=`), never the value's start.
     regex:
-      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
     follows: assignment('[A-Za-z0-9+/_.~=-]{16}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
@@ -87,8 +99,10 @@ export const rules: Rule[] = [
       'creds',
       ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
     ],
-    // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million.
-    minEntropy: 3.3,
+    // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million. Hex has
+    // 16 symbols, not 62: one random 40-hex value in 1,000 is under 3.3, none in a billion under 3.0.
+    minEntropy: 3.0,
+    validate: (s) => shannonEntropy(s) >= 3.3 || /^[0-9a-f]{32,}$/.test(s),
     // Digests, ids and references are assigned to such names too. Digit-free names are the engine's
     // identifier gate's: a digit-free random token (1.5% of 24-character ones) is still a leak.
     allow: {
@@ -99,15 +113,13 @@ export const rules: Rule[] = [
       matches: [
         '(?i)(?:^|[^a-z])(?:csrf|xsrf|public|publishable)[_.-]?(?:token|key)',
         '(?i)jsonwebtoken["\']?\\s*:',
-        '(?:=|:|=>)[ \\t]*["\']?[A-Za-z_][A-Za-z0-9_]*=[a-z][a-z0-9+.-]*:$'
+        '(?:=|:|=>)[ \\t]*["\']?[A-Za-z_][A-Za-z0-9_]*=[a-z][a-z0-9+.-]*:$',
+        // A SHA-1 under a name that says it is a digest, a revision or a cursor (GIT_COMMIT_TOKEN, cache_key_sha,
+        // page_token). Under any other secret's name 40 hex is the credential: GitHub OAuth client secrets and
+        // classic OAuth tokens, Particle access tokens (Nosey Parker's np.gitalk.1, np.particleio.1).
+        '(?i)(?:commit|sha|git|hash|rev|digest|checksum|etag|cache|page|cursor|sync|resume|continuation|nonce)[a-z0-9_.-]*["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?(?-i:[0-9a-f]{40})(?:[^A-Za-z0-9+/_.~=-]|$)'
       ],
-      secrets: [
-        '^[0-9a-f]{40}$',
-        '^(?:sha(?:1|256|384|512)|md5)[:-]',
-        '^[a-z]+(?:[-_.][a-z]+)+$',
-        '^[0-9]+$',
-        '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-      ]
+      secrets: ['^(?:sha(?:1|256|384|512)|md5)[:-]', '^[a-z]+(?:[-_.][a-z]+)+$', '^[0-9]+$', '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$']
     },
     examples: {
       positives: (g) => {
@@ -115,11 +127,17 @@ export const rules: Rule[] = [
         const b = g.base62(40)
         const c = `${g.base62(20)}/${g.base62(12)}`
         const d = g.base62(24)
+        const e = g.hex(40)
+        const f = g.hex(40)
         return [
           { line: `export PAYMENTS_API_KEY=${a}`, secret: a },
           { line: `{"level":"debug","config":{"client_secret":"${b}"}}`, secret: b },
           { line: `  signingKey: ${c}`, secret: c },
-          { line: `auth_token = ${d}`, secret: d }
+          { line: `auth_token = ${d}`, secret: d },
+          // 40 hex: a GitHub OAuth app's client secret, a Particle access token.
+          { line: `    private static String CLIENT_SECRET = "${e}";`, secret: e },
+          { line: `-d access_token=${f}`, secret: f },
+          { line: `'\\\\n        clientSecret: \\\\'${b}\\\\','+`, secret: b }
         ]
       },
       negatives: [
@@ -131,8 +149,75 @@ export const rules: Rule[] = [
         'secretKeyRef: {name: db, key: password}',
         'token=0000000000000000000000000000',
         'GIT_COMMIT_TOKEN=da39a3ee5e6b4b0d3255bfef95601890afd80709',
+        'next_page_token: da39a3ee5e6b4b0d3255bfef95601890afd80709',
         'access_token: xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-        'tokenizer=sentencepiece-unigram-32k'
+        'tokenizer=sentencepiece-unigram-32k',
+        'GITHUB_API_KEY=\\nDYNATRACE_API_KEY='
+      ]
+    }
+  },
+  {
+    id: 'generic-password-comparison',
+    fallback: true,
+    title: 'Password compared with a literal in code',
+    severity: 'medium',
+    kind: 'generic',
+    // `if password == "…"`, `user.password === '…'`, `creds.pwd != "…"`: a hard-coded credential that a
+    // stack trace, a test runner or a CI lint step prints with its source line (Nosey Parker's np.generic.15
+    // and .16). The literal is quoted; an empty one, a variable or a call is no match. Not `secret`: GitHub
+    // Actions debug logs hold `secrets.X` on every other line, and the rule's check on each cost 4% of the
+    // engine's time on a CI log, for a name that compares to a literal far less often than a password.
+    regex: '(?i)(?:^|[^a-z0-9])[a-z0-9_.]*(?:password|passwd|pwd)["\'\\]]?[ \\t]*(?:===?|!==?)[ \\t]*["\']([^"\'\\s]{6,})["\']',
+    follows: '[\\w.]*["\'\\]]?\\s*[!=]==?\\s*["\']',
+    keywords: ['pass', 'pwd'],
+    minEntropy: 2.5,
+    examples: {
+      positives: secretsIn(password, [
+        (s) => `if username == "admin" and password == "${s}":`,
+        (s) => `    if (req.body.password === '${s}') {`,
+        (s) => `if creds.Pwd != "${s}" {`
+      ]),
+      negatives: [
+        'if password == "":',
+        'if password != confirm_password:',
+        "assert user.password == '********'",
+        'if password == os.environ["ADMIN_PASSWORD"]:',
+        'if (password === "changeme") warn()'
+      ]
+    }
+  },
+  {
+    id: 'generic-env-default-secret',
+    fallback: true,
+    title: 'Secret written as the default of an environment lookup',
+    severity: 'medium',
+    kind: 'generic',
+    // `os.environ.get('DJANGO_SECRET_KEY', '…')`, `os.getenv("API_TOKEN", "…")`, Go's GetEnvOrDefault, Ruby's
+    // ENV.fetch, Laravel's env('DB_PASSWORD', '…'): the literal is the secret the program runs with when the
+    // variable is unset, and a traceback or a lint step prints the line (kingfisher.django.1, gitleaks'
+    // generic-api-key). The variable's name ends in a credential word; the default is quoted and may hold any
+    // punctuation but a quote (Django's keys do).
+    regex:
+      '(?i)(?:getenv(?:ordefault)?|environ\\.(?:get|setdefault)|env\\.fetch|(?:^|[^a-z0-9_.])env)\\([ \\t]*["\'][a-z0-9_.-]*(?:secret|key|token|password|passwd|pwd|pass|credentials?)["\'][ \\t]*,[ \\t]*["\']([^"\'\\s]{8,})["\']',
+    keywords: ['getenv', 'environ.get', 'environ.setdefault', 'env.fetch', 'env('],
+    minEntropy: 3.0,
+    examples: {
+      positives: (g) => {
+        const a = g.chars('abcdefghijklmnopqrstuvwxyz0123456789!@%^&*(-_=+)', 50)
+        const b = g.base62(32)
+        const c = g.password()
+        return [
+          { line: `SECRET_KEY = os.environ.get('DJANGO_SECRET_KEY','${a}')`, secret: a },
+          { line: `    token := utils.GetEnvOrDefault("api_token", "${b}")`, secret: b },
+          { line: `        'password' => env('DB_PASSWORD', '${c}'),`, secret: c }
+        ]
+      },
+      negatives: [
+        "os.environ.get('DJANGO_SECRET_KEY')",
+        'os.getenv("API_TOKEN", "")',
+        "env('DB_PASSWORD', 'secret')",
+        'os.getenv("CACHE_KEY_PREFIX", "orders-service-v2")',
+        'ENV.fetch("SECRET_KEY_BASE") { raise "missing" }'
       ]
     }
   },

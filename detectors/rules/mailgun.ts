@@ -16,7 +16,12 @@ export const rules = [
     regex: (t) => `(?:${named(NAMES)}|api:)(${t})${END}`,
     keywords: ['mailgun', 'mg_', 'mg-', 'mg.', 'api:key-'],
     minEntropy: 2.5,
-    lines: [(s) => `MAILGUN_API_KEY=${s}`, (s) => `curl -s --user 'api:${s}' https://api.mailgun.net/v3/mg.example.com/messages`],
+    lines: [
+      (s) => `MAILGUN_API_KEY=${s}`,
+      (s) => `curl -s --user 'api:${s}' https://api.mailgun.net/v3/mg.example.com/messages`,
+      // A default after the environment variable: a bundle or a stack trace prints the source line.
+      (s) => `var apiKey = process.env.MAILGUN_API || '${s}'`
+    ],
     negatives: [`MAILGUN_API_KEY=key-${'x'.repeat(32)}`, `mailgun_key: key-${'0'.repeat(32)}`, 'cache key-0123456789abcdef0123456789abcdef evicted']
   }),
   tokenRule({

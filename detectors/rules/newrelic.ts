@@ -1,5 +1,6 @@
 import { ALPHABETS } from '../gen.ts'
 import { BASE64URL, charset, format, HEX, tokenRule, UPPER_DIGITS } from './define.ts'
+import { END } from './patterns.ts'
 
 // New Relic keys carry their type in a prefix or suffix: NRAK- user API keys,
 // NRII- Insights insert keys, NRIQ- Insights query keys, NRJS- browser keys,
@@ -59,5 +60,23 @@ export const rules = [
       ]
     },
     negatives: [`NEW_RELIC_LICENSE_KEY=${'0'.repeat(36)}NRAL`, 'NEW_RELIC_LICENSE_KEY=<license>NRAL']
+  }),
+  tokenRule({
+    // Before the NRAL suffix, license keys were 40 hex: what newrelic.yml's `license_key:` and the agents'
+    // NEW_RELIC_LICENSE_KEY / NRIA_LICENSE_KEY still hold (Nosey Parker's np.newrelic.2, Apache-2.0). A SHA-1's
+    // shape, so only under a license key's name.
+    id: 'newrelic-license-key-hex',
+    title: 'New Relic ingest license key (40 hex)',
+    severity: 'medium',
+    token: HEX(40),
+    regex: (t) => `(?i:(?:^|[^a-z0-9])(?:new[_.-]?relic[_.-]?|nria[_.-]?)?license[_.-]?key)["']?[ \\t]*[:=][ \\t]*["']?(${t})${END}`,
+    keywords: ['license_key', 'license-key', 'license.key', 'licensekey'],
+    minEntropy: 3.0,
+    lines: [(s) => `license_key: ${s}`, (s) => `NEW_RELIC_LICENSE_KEY=${s}`, (s) => `docker run -d -e NRIA_LICENSE_KEY=${s} newrelic/infrastructure:latest`],
+    negatives: [
+      `license_key: ${'0'.repeat(40)}`,
+      'license_key: \'<%= ENV["NEW_RELIC_LICENSE_KEY"] %>\'',
+      'license_key_sha1=da39a3ee5e6b4b0d3255bfef95601890afd80709'
+    ]
   })
 ]

@@ -19,12 +19,12 @@ export const END_ALNUM = '(?:[^A-Za-z0-9]|$)'
  * they are indistinguishable from hashes and ids, so the provider's name must
  * sit in the key. Covers `NAME=value`, `NAME: value`, `"name": "value"`,
  * `name => value`, `--name=value`, `name := value`, Makefile's `::=`, `:::=` and
- * `?=`, JSON-escaped quotes, and
+ * `?=`, JavaScript's default `process.env.NAME || 'value'`, JSON-escaped quotes, and
  * the Kubernetes env shape `"name":"NAME","value":"value"` that audit events
  * carry. `names` is an alternation matched case-insensitively.
  */
 export function named(names: string): string {
-  return `(?i:${names})[\\w.-]{0,30}?[\\s'"\\\\\\]]{0,4}(?:=|:{1,3}=|\\?=|:|=>|,\\s*\\\\?"value\\\\?"\\s*:)[\\s'"\\\\]{0,5}`
+  return `(?i:${names})[\\w.-]{0,30}?[\\s'"\\\\\\]]{0,4}(?:=|:{1,3}=|\\?=|:|=>|\\|\\||,\\s*\\\\?"value\\\\?"\\s*:)[\\s'"\\\\]{0,5}`
 }
 
 /**

@@ -3,8 +3,10 @@
 
 import type { Rule } from '../rule.ts'
 import { rules as adafruit } from './adafruit.ts'
+import { rules as adobe } from './adobe.ts'
 import { rules as age } from './age.ts'
 import { rules as alibaba } from './alibaba.ts'
+import { rules as android } from './android.ts'
 import { rules as anthropic } from './anthropic.ts'
 import { rules as asanaAirtable } from './asana-airtable.ts'
 import { rules as atlassian } from './atlassian.ts'
@@ -30,6 +32,7 @@ import { rules as discord } from './discord.ts'
 import { rules as docker } from './docker.ts'
 import { rules as doppler } from './doppler.ts'
 import { rules as dotnet } from './dotnet.ts'
+import { rules as dropbox } from './dropbox.ts'
 import { rules as easypost } from './easypost.ts'
 import { rules as elevenlabs } from './elevenlabs.ts'
 import { rules as envPassword } from './env-password.ts'
@@ -45,6 +48,7 @@ import { rules as gcp } from './gcp.ts'
 import { rules as generic } from './generic.ts'
 import { rules as github } from './github.ts'
 import { rules as gitlab } from './gitlab.ts'
+import { rules as gocardless } from './gocardless.ts'
 import { rules as grafana } from './grafana.ts'
 import { rules as groq } from './groq.ts'
 import { rules as heroku } from './heroku.ts'
@@ -67,6 +71,7 @@ import { rules as mailsac } from './mailsac.ts'
 import { rules as maxmind } from './maxmind.ts'
 import { rules as microsoftTeams } from './microsoft-teams.ts'
 import { rules as mistral } from './mistral.ts'
+import { rules as mongodbAtlas } from './mongodb-atlas.ts'
 import { rules as netrc } from './netrc.ts'
 import { rules as newrelic } from './newrelic.ts'
 import { rules as newrelicAdmin } from './newrelic-admin.ts'
@@ -87,6 +92,7 @@ import { rules as passwordProse } from './password-prose.ts'
 import { rules as perplexity } from './perplexity.ts'
 import { rules as pinecone } from './pinecone.ts'
 import { rules as postman } from './postman.ts'
+import { rules as postmark } from './postmark.ts'
 import { rules as powershell } from './powershell.ts'
 import { rules as privateKey } from './private-key.ts'
 import { rules as psexec } from './psexec.ts'
@@ -136,8 +142,10 @@ import { rules as zoho } from './zoho.ts'
 
 export const BUILTIN_RULES: readonly Rule[] = [
   ...adafruit,
+  ...adobe,
   ...age,
   ...alibaba,
+  ...android,
   ...anthropic,
   ...asanaAirtable,
   ...atlassian,
@@ -163,6 +171,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...docker,
   ...dotnet,
   ...doppler,
+  ...dropbox,
   ...easypost,
   ...elevenlabs,
   ...envPassword,
@@ -178,6 +187,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...generic,
   ...github,
   ...gitlab,
+  ...gocardless,
   ...grafana,
   ...groq,
   ...heroku,
@@ -200,6 +210,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...maxmind,
   ...microsoftTeams,
   ...mistral,
+  ...mongodbAtlas,
   ...netrc,
   ...newrelic,
   ...newrelicAdmin,
@@ -219,6 +230,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...passwordHash,
   ...perplexity,
   ...pinecone,
+  ...postmark,
   ...postman,
   ...privateKey,
   ...powershell,

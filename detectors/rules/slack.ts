@@ -80,6 +80,19 @@ export const rules = [
     negatives: ['SLACK_APP_TOKEN=xapp-1-...', `xapp-1-A0000000000-0000000000000-${'0'.repeat(64)}`]
   }),
   tokenRule({
+    id: 'slack-app-token-legacy',
+    title: 'Slack app token (older xapp-<12 digits>- format)',
+    severity: 'high',
+    // xapp- then a 12-digit id and 24 base64 characters: the format of Nosey Parker's np.slack.5 (Apache-2.0),
+    // which predates the xapp-1- app-level tokens above.
+    token: format('xapp-', DIGITS(12), '-', charset('A-Za-z0-9/+', `${UP}abcdefghijklmnopqrstuvwxyz/+`)(24)),
+    before: BEFORE,
+    after: '(?:[^A-Za-z0-9/+_-]|$)',
+    minEntropy: 3.5,
+    lines: [(s) => `ENV SLACK_TOKEN="${s}" \\`, (s) => `{"level":"debug","msg":"socket client","token":"${s}"}`],
+    negatives: [`xapp-000000000000-${'A'.repeat(24)}`, 'xapp-123456789012-<token>', `xapp-123456789012-${'Ab3'.repeat(9)}`]
+  }),
+  tokenRule({
     id: 'slack-config-access-token',
     title: 'Slack app configuration access token',
     severity: 'high',

@@ -1,4 +1,4 @@
-import { format, HEX_ANY_CASE, re, tokenRule } from './define.ts'
+import { format, HEX, HEX_ANY_CASE, re, tokenRule } from './define.ts'
 
 export const rules = [
   tokenRule({
@@ -14,5 +14,15 @@ export const rules = [
     minEntropy: 3.0,
     lines: [(s) => `SRC_ACCESS_TOKEN=${s}`, (s) => `curl -H "Authorization: token ${s}" https://sourcegraph.example.com/.api/graphql`],
     negatives: ['sgp_...', `sgp_${'0'.repeat(40)}`]
+  }),
+  tokenRule({
+    id: 'sourcegraph-cody-key',
+    title: 'Sourcegraph Cody API key',
+    severity: 'high',
+    // slk_ then 64 hex (Kingfisher's kingfisher.sourcegraph.3, Apache-2.0); the regex is ours.
+    token: format('slk_', HEX(64)),
+    minEntropy: 3.0,
+    lines: [(s) => `CODY_API_KEY=${s}`, (s) => `{"level":"debug","msg":"cody client","accessToken":"${s}"}`],
+    negatives: ['slk_...', `slk_${'0'.repeat(64)}`, `slk_${'a1'.repeat(20)}`]
   })
 ]

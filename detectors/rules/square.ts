@@ -14,8 +14,10 @@ export const rules = [
     id: 'square-access-token',
     title: 'Square access token (legacy)',
     severity: 'critical',
-    token: format('sq0atp-', BASE64URL(22)),
+    // 22 characters as issued; gitleaks' square-access-token admits up to 60, and the prefix is distinctive.
+    token: format('sq0atp-', BASE64URL.atLeast(22, 22)),
     minEntropy: 3.5,
+    validate: (s) => s.length <= 'sq0atp-'.length + 60,
     lines: [(s) => `SQUARE_ACCESS_TOKEN=${s}`, (s) => `Authorization: Bearer ${s}`],
     negatives: ['sq0atp-...', `sq0atp-${'x'.repeat(22)}`]
   })

@@ -10,11 +10,29 @@ export const rules = [
     title: 'Twitch stream key',
     severity: 'high',
     token: format('live_', DIGITS.between(8, 12, 9), '_', BASE62.between(30, 36, 30)),
-    // Keywords are also the prefixes generic rules defer to a format's rule: `live_` (or `live_8`) would take
-    // GoCardless' live_ tokens from them. So the line must name the context: a stream key, Twitch or an RTMP URL.
-    keywords: ['stream_key', 'streamkey', 'stream-key', 'stream key', 'twitch', 'rtmp://'],
+    // The channel id between `live_` and the random part makes the shape distinctive on its own, and a key
+    // leaks without a name next to it too (Nosey Parker's examples are bare). Only at a word start, so
+    // `keepalive_` and `alive_` do not wake the rule. `live_` is also a prefix generic rules defer to a
+    // format's rule: GoCardless' live_ tokens assigned to a GoCardless name are gocardless.ts's.
+    keywords: ['live_'],
+    keywordStart: { keywords: ['live_'], notAfter: 'alnum' },
     minEntropy: 3.5,
-    lines: [(s) => `STREAM_KEY=${s}`, (s) => `ffmpeg -re -i in.mp4 -c copy -f flv rtmp://live.twitch.tv/app/${s}`],
-    negatives: [`STREAM_KEY=live_123456789_${'x'.repeat(30)}`, 'is_live_123456789_stream', 'live_stream_key=<your key>']
+    // The random part is base62: one key in ten million has no upper-case letter, while a job or metric
+    // name with a number in it (live_202612071_dashboardmetricsrollupjob) has none.
+    validate: (s) => /[A-Z]/.test(s.slice(s.lastIndexOf('_'))) && /[a-z]/.test(s.slice(s.lastIndexOf('_'))),
+    lines: [
+      (s) => `STREAM_KEY=${s}`,
+      (s) => `ffmpeg -re -i in.mp4 -c copy -f flv rtmp://live.twitch.tv/app/${s}`,
+      (s) => `{"level":"info","msg":"restream target added","key":"${s}"}`,
+      (s) => s
+    ],
+    negatives: [
+      `STREAM_KEY=live_123456789_${'x'.repeat(30)}`,
+      'is_live_123456789_stream',
+      'live_stream_key=<your key>',
+      `keepalive_123456789_${'Ab3'.repeat(10)}`,
+      // A name with a number in it, not a key: lower-case letters only after the id.
+      'live_202612071_dashboardmetricsrollupjobnightly'
+    ]
   })
 ]

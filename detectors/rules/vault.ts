@@ -33,10 +33,19 @@ export const rules: Rule[] = [
     id: 'vault-batch-token',
     title: 'HashiCorp Vault batch token',
     severity: 'high',
-    token: drawnBy(format('hvb.', BASE64URL.atLeast(138, 176)), (g) => `hvb.AAAAAQ${g.chars(ALPHABETS.base64url, 170)}`),
-    minEntropy: 4.0,
-    lines: [(s) => `{"auth":{"client_token":"${s}","renewable":false}}`],
-    negatives: [`hvb.${'A'.repeat(150)}`]
+    // Batch tokens Vault issues are encrypted blobs of 138 or more; shorter runs after hvb. are taken as for
+    // hvs. (Nosey Parker's np.hashicorp.5 has 37): the prefix is distinctive.
+    token: drawnBy(format('hvb.', BASE64URL.atLeast(24, 176)), (g) => `hvb.AAAAAQ${g.chars(ALPHABETS.base64url, 170)}`),
+    minEntropy: 3.5,
+    positives: (g) => {
+      const a = `hvb.AAAAAQ${g.chars(ALPHABETS.base64url, 170)}`
+      const b = `hvb.${g.base62(37)}`
+      return [
+        { line: `{"auth":{"client_token":"${a}","renewable":false}}`, secret: a },
+        { line: `apikey: ${b}`, secret: b }
+      ]
+    },
+    negatives: [`hvb.${'A'.repeat(150)}`, 'hvb.example', `hvb.${'x'.repeat(37)}`]
   }),
   tokenRule({
     id: 'vault-recovery-token',
@@ -51,12 +60,28 @@ export const rules: Rule[] = [
     id: 'vault-legacy-token',
     title: 'HashiCorp Vault token (pre-1.10 format)',
     severity: 'high',
-    token: re('s\\.[A-Za-z0-9]{24}|b\\.[A-Za-z0-9_-]{100,}', (g) => `s.${g.base62(24)}`),
-    regex: (t) => `${named('vault')}(${t})${END_DASH}`,
+    // s. + 24, or s. + a CAES… blob (server-side consistent tokens, Nosey Parker's np.hashicorp.1), or b. + a blob;
+    // after a Vault name and an assignment, or a `-vaultToken` / `--vault-token` flag and its value.
+    token: re('s\\.[A-Za-z0-9]{24}|s\\.CAES[A-Za-z0-9_-]{60,}|b\\.[A-Za-z0-9_-]{100,}', (g) => `s.${g.base62(24)}`),
+    regex: (t) => `(?:${named('vault')}|(?i:-{1,2}vault[_-]?token)[ \\t]+["']?)(${t})${END_DASH}`,
     keywords: ['vault'],
     minEntropy: 3.0,
-    lines: [(s) => `VAULT_TOKEN=${s}`, (s) => `curl -H "X-Vault-Token: ${s}" https://vault.acme.io:8200/v1/secret/data/app`],
-    negatives: ['VAULT_TOKEN=s.xxxxxxxxxxxxxxxxxxxxxxxx', 'vault_addr: s.example.com', 'VAULT_TOKEN=$(cat /run/secrets/token)']
+    positives: (g) => {
+      const a = `s.${g.base62(24)}`
+      const b = `s.${g.base62(24)}`
+      const c = `s.CAESI${g.chars(ALPHABETS.base64url, 90)}`
+      return [
+        { line: `VAULT_TOKEN=${a}`, secret: a },
+        { line: `curl -H "X-Vault-Token: ${b}" https://vault.acme.io:8200/v1/secret/data/app`, secret: b },
+        { line: `\`-vaultToken ${c}"\``, secret: c }
+      ]
+    },
+    negatives: [
+      'VAULT_TOKEN=s.xxxxxxxxxxxxxxxxxxxxxxxx',
+      'vault_addr: s.example.com',
+      'VAULT_TOKEN=$(cat /run/secrets/token)',
+      '-vaultToken s.getServerAddressByClientCIDRs'
+    ]
   }),
   {
     id: 'vault-unseal-key',
