@@ -36,6 +36,11 @@ const SEQUENCES = new RegExp(
   `0123456|1234567|${['abcdefg', 'bcdefgh', 'qwerty', 'asdfgh', 'example', 'sample', 'dummy', 'redacted', 'changeme', 'placeholder'].flatMap(inOneCase).join('|')}|(?:^|[^A-Za-z0-9])(?:${['fake', 'your'].flatMap(inOneCase).join('|')})[-_.]`
 )
 
+/** Whether `value` holds a keyboard or alphabet run or a made-up value's word (SEQUENCES): what the placeholder gates refuse inside a value. */
+export function holdsPlaceholderRun(value: string): boolean {
+  return SEQUENCES.test(value)
+}
+
 /**
  * The prefixes of the format rules among `rules`, as a value starting with one is written: a value
  * that starts like a known format (ghp_, npm_, xoxe., eyJ…) is judged by that format's rule alone,

@@ -74,9 +74,10 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
 
   const where = opts.brokers.join(',')
   // The partitions of each topic as kafkajs's partitioner last saw them (it is handed the metadata with every
-  // message), or as described when the topics were prepared: partitionOf answers with the same partitioner on the
-  // same metadata, so a key's partition is the one its own record would get. Computed partitions are kept per
-  // topic until its partition count changes.
+  // message): partitionOf answers with the same partitioner on the same metadata, so a key's partition is the one
+  // its own record would get. Not described up front: a role's ACLs deny describing the topics it does not write,
+  // and kafkajs logs each refusal as an error. Computed partitions are kept per topic until its partition count
+  // changes.
   const partitioner = Partitioners.DefaultPartitioner()
   const seenPartitions = new Map<string, { metadata: PartitionMetadata[]; byKey: Map<string, number> }>()
   const MAX_KEYS_KEPT = 100_000
@@ -102,14 +103,6 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
           if (kafkaFailure(err) !== 'denied') throw err
           log.info({ topics: missing.join(',') }, 'not allowed to create Kafka topics (ACLs); assuming the operator manages them')
         }
-      }
-      // The partition counts partitionOf needs before the first send; a principal that may not describe the topics
-      // learns them from that send instead.
-      try {
-        const meta = await admin.fetchTopicMetadata({ topics: opts.topics.map(physical) })
-        for (const t of meta.topics) learnPartitions(t.name, t.partitions)
-      } catch (err) {
-        log.debug({ error: kafkaError(err, 'describe topics').code }, 'topic partitions not described; learnt from the first send')
       }
     } catch (err) {
       throw kafkaError(err, `cannot prepare topics on Kafka at ${where}`)

@@ -13,7 +13,7 @@
 // one group per principal made records of 1.2 events: sealing, producing,
 // fetching, opening and checking a record cost the detector more than the
 // event's own JSON (docs/benchmarks.md, audit consumer). Until the bus knows the
-// topic's partitions (Kafka: before the first send to it), a group is one
+// topic's partitions (Kafka: until its first send to the topic), a group is one
 // principal's. When an operator adds partitions, the batch being built as the
 // producer learns it may send a principal's events with its group's first
 // principal, once; every key's partition moves at that moment anyway.

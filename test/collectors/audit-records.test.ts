@@ -119,7 +119,7 @@ test('with the partitions known, a record holds the events of the principals of 
     )
   }
   // One principal the bus cannot place: the batch is grouped per principal, as before the partitions were known.
-  const events = Array.from({ length: 40 }, () => event(rng.pick(users.slice(0, 10)), id++))
+  const events = [event(users[0] as string, id++), ...Array.from({ length: 40 }, () => event(rng.pick(users.slice(0, 10)), id++))]
   const unknown = auditRecords(events, 'c1', 't0', 100, (p) => (p === users[0] ? undefined : partitionOf(p)))
   for (const r of unknown) assert.ok(auditEnvelopes(r.value as AuditEnvelope | AuditGroup).every((env) => env.event.user.username === r.key))
   // maxEventsPerRecord 1: one event a record, keyed by its own principal.

@@ -5,6 +5,13 @@
 // reads "my" in "mYJeJw…"). rules.test.ts draws each rule's examples once;
 // this draws about 2,000 positives per rule and requires all of them.
 //
+// One refusal is expected and tolerated: a value that holds one of the made-up
+// values' words in one case ("dummy", "example", "qwerty"…; gates.ts) is
+// refused by design. A random 36-character base62 value holds one about once
+// in ten million, so over the ~600,000 draws of a run some seeds meet one (seed
+// 2338520633: an http-bearer-token value holding "dummy"); more than a few is a
+// gate that refuses real tokens, and fails.
+//
 // Each rule runs alone so that a failure names that rule's own gates (which
 // rule wins a shared span is rules.test.ts's and shapes.test.ts's business),
 // and with the value itself as its fingerprint: hashing would cost more than
@@ -12,6 +19,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { holdsPlaceholderRun } from '../../detectors/gates.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
@@ -39,6 +47,7 @@ test(`every rule finds ${DRAWS_PER_RULE} of ${DRAWS_PER_RULE} generated positive
   const g = seededGen('g')
   const failures: string[] = []
   let drawn = 0
+  let tolerated = 0
   for (const rule of BUILTIN_RULES) {
     const detector = createSecretDetector({ rules: [rule], fingerprinter, maxContextChars: 80 })
     let n = 0
@@ -49,6 +58,10 @@ test(`every rule finds ${DRAWS_PER_RULE} of ${DRAWS_PER_RULE} generated positive
         n++
         const found = detector.detect(chunk(ex.line.split('\n')))
         if (found.some((f) => f.fingerprint === ex.secret)) continue
+        if (holdsPlaceholderRun(ex.secret)) {
+          tolerated++
+          continue
+        }
         failed++
         // The line holds a freshly generated test value, never a real one: safe to print.
         if (first === '') first = JSON.stringify(ex.line).slice(0, 200)
@@ -59,4 +72,5 @@ test(`every rule finds ${DRAWS_PER_RULE} of ${DRAWS_PER_RULE} generated positive
   }
   assert.ok(drawn >= BUILTIN_RULES.length * DRAWS_PER_RULE)
   assert.deepEqual(failures, [])
+  assert.ok(tolerated <= 3, `${tolerated} values refused for a made-up value's word: about one in ten million is expected`)
 })

@@ -2,8 +2,8 @@
 // several principals into one record keyed by the first of them, trusting that
 // every principal of the record goes to the partition its own key would. So the
 // answer must be where the broker actually put a record of that key, known
-// from the start (the topics are described when they are prepared), also
-// once an operator has added partitions.
+// once the producer has sent to the topic (before, the collectors keep one
+// principal a record), also once an operator has added partitions.
 
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -25,7 +25,7 @@ before(
   { timeout: 600_000 }
 )
 
-test('kafka: partitionOf names, before any send, the partition a record of that key lands on, also after partitions are added', {
+test('kafka: partitionOf names, after the first send, the partition a record of that key lands on, also after partitions are added', {
   timeout: 180_000
 }, async (t) => {
   const prefix = `parts-${randomUUID().slice(0, 8)}.`
@@ -44,10 +44,12 @@ test('kafka: partitionOf names, before any send, the partition a record of that 
   const bus = await createKafkaBus(options, createLogger({ level: 'silent' }))
   t.after(() => bus.close())
   const users = Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? `system:serviceaccount:ns-${g.base62(5)}:sa-${i}` : `user-${g.base62(8)}@example.com`))
+  assert.equal(bus.partitionOf?.(TOPICS.audit, users[0] as string), undefined, 'not known before the first send')
+  await bus.send(TOPICS.audit, [{ key: 'first', value: '-1' }])
   const expected = new Map<string, number | undefined>(users.map((u) => [u, bus.partitionOf?.(TOPICS.audit, u)]))
   assert.ok(
     [...expected.values()].every((p) => p !== undefined && p >= 0 && p < 6),
-    'known from the topic prepared, before the first send'
+    'known once the producer has sent to the topic'
   )
   assert.ok(new Set(expected.values()).size > 1, 'the keys spread over the partitions')
 
@@ -81,7 +83,7 @@ test('kafka: partitionOf names, before any send, the partition a record of that 
   const landed = await received(users, 0)
   for (const u of users) assert.deepEqual([...(landed.get(u) ?? [])], [expected.get(u)], u)
 
-  // An operator adds partitions; a collector started after it describes them when it prepares the topics.
+  // An operator adds partitions; a collector started after it learns them with its first send.
   const kafka = new Kafka({ brokers: kafkaBrokers, clientId: 'partitions-admin', logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
   await admin.connect()
@@ -92,6 +94,7 @@ test('kafka: partitionOf names, before any send, the partition a record of that 
   }
   const bus2 = await createKafkaBus({ ...options, clientId: 'partitions-test-2' }, createLogger({ level: 'silent' }))
   t.after(() => bus2.close())
+  await bus2.send(TOPICS.audit, [{ key: 'first', value: '-1' }])
   const after = new Map(users.map((u) => [u, bus2.partitionOf?.(TOPICS.audit, u)]))
   assert.ok(
     [...after.values()].some((p) => p !== undefined && p >= 6),
