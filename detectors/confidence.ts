@@ -4,8 +4,9 @@
 // writes it to detectors/rules/confidence.json (`npm run bench -- --only
 // accuracy --write-confidence`). The level is what responders act on
 // (responders/policy.ts): automatic rotation defaults to `high`, which only a
-// format rule measured at ≥ 0.97 (or, unmeasured, one with a checksum or block
-// structure) reaches; a generic assignment is at most `medium`.
+// format rule measured at ≥ 0.97 on two examples' worth of support or with a
+// checksum (or, unmeasured, one with a checksum or block structure) reaches; a
+// generic assignment is at most `medium`.
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,6 +22,13 @@ export interface RuleConfidence {
 /** Below this many reported line units a rule's precision is not trusted: it keeps its structural level. */
 export const MIN_UNITS = 5
 export const HIGH_PRECISION = 0.97
+/**
+ * A format rule without a checksum or block structure reaches `high` only on this much support: 12 line units are
+ * two examples in each of the six log shapes. One example in six shapes is six units of one text, and rules measured
+ * on nothing but the example they were written for (a bare Telegram token, any `license_key: <40 hex>`) were `high`,
+ * which rotates automatically.
+ */
+export const HIGH_MIN_UNITS = 12
 export const MEDIUM_PRECISION = 0.8
 
 function load(): Readonly<Record<string, RuleConfidence>> {
@@ -52,6 +60,7 @@ export function confidenceOf(rule: Rule, table: Readonly<Record<string, RuleConf
   const unchecked = rule.tags?.includes('unchecked') === true
   const checked = !unchecked && (rule.validate !== undefined || rule.block !== undefined)
   if (p === undefined) return { level: rule.kind === 'pattern' && checked ? 'high' : 'medium' }
-  const level = p >= HIGH_PRECISION && rule.kind === 'pattern' && !unchecked ? 'high' : p >= MEDIUM_PRECISION ? 'medium' : 'low'
+  const supported = checked || (table[rule.id]?.units ?? 0) >= HIGH_MIN_UNITS
+  const level = p >= HIGH_PRECISION && rule.kind === 'pattern' && !unchecked && supported ? 'high' : p >= MEDIUM_PRECISION ? 'medium' : 'low'
   return { level, score: p }
 }

@@ -79,6 +79,10 @@ test('confidenceOf: measured precision decides the level, generic rules stay bel
   assert.deepEqual(confidenceOf(rule({ tags: ['unchecked'], validate: () => true }), table(1)), { level: 'medium', score: 1 })
   assert.deepEqual(confidenceOf(rule({ tags: ['unchecked'], validate: () => true }), {}), { level: 'medium' })
   assert.deepEqual(confidenceOf(rule({ kind: 'generic' }), {}), { level: 'medium' })
+  // One example in six shapes is not support enough for high without a checksum; with one it is.
+  assert.deepEqual(confidenceOf(rule({}), table(1, 6)), { level: 'medium', score: 1 })
+  assert.deepEqual(confidenceOf(rule({}), table(1, 12)), { level: 'high', score: 1 })
+  assert.deepEqual(confidenceOf(rule({ validate: () => true }), table(1, 6)), { level: 'high', score: 1 })
 })
 
 test('password hashes: no default rotation target, and at most the button even when a policy entry says auto', () => {
