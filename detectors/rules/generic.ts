@@ -15,14 +15,17 @@ export const rules: Rule[] = [
     kind: 'generic',
     // NAME=value, NAME: value, "name": "value", --name=value, name => value (Ruby, Perl), name := value (Go,
     // Makefiles), where NAME ends in
-    // a password-ish word, or in `pass` as a word of its own (DB_PASS, smtp.pass: not bypass, compass).
+    // a password-ish word, or in `pass` after a word and a separator (DB_PASS, smtp.pass: not bypass, compass).
+    // `pass` alone is a test runner's verdict (`--- PASS: TestHandler_Rejects401`, `PASS: tests/…::test_ok`,
+    // CTest's `Pass: build-x86_64-linux-gnu`): only with a quoted value (nodemailer's `pass: '…'`, a script's
+    // `PASS = '…'`, Nosey Parker's np.generic.3), which no runner prints.
     // The value stops at whitespace, quotes and separators. A backtick right after the opening quote is the
     // password's first character (`'\`123QWERasdf'`, Nosey Parker's np.generic.3): it is left out of the
     // secret, while an unquoted backtick still opens a command substitution, never a password.
     // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
     // `password=` must not take the next line's `jdbc.url=` for its value.
     regex:
-      '(?i)(?:^|[^a-z0-9])(?:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd)|(?:[a-z0-9_.-]*[_.-])?pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)([^\\s"\'`,;&<>]{8,})',
+      '(?:^|[^A-Za-z0-9])(?:(?i:[a-z0-9_.-]*(?:password|passwd|passphrase|pwd)|[a-z0-9]+[_.-]pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?i:pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']`?)([^\\s"\'`,;&<>]{8,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
@@ -55,6 +58,7 @@ export const rules: Rule[] = [
         (s) => `mysql -u root --password=${s} -h db`,
         (s) => `REGISTRY_PASSWORD := ${s}`,
         (s) => `SMTP_PASS=${s}`,
+        (s) => `  auth: { user: 'mailer@example.com', pass: '${s}' },`,
         (s) => `password = '\`${s}'`
       ]),
       negatives: [
@@ -69,7 +73,15 @@ export const rules: Rule[] = [
         'the password is required',
         'bypass=localhost.internal',
         'compass: northwest-by-north',
-        'DB_PASS=`cat /run/secrets/db`'
+        'DB_PASS=`cat /run/secrets/db`',
+        // Test runners' verdicts: go test -v, go test -json, pytest, CTest.
+        '--- PASS: TestHandler_Rejects401 (0.01s)',
+        '    --- PASS: TestParse/case_7f3a9 (0.00s)',
+        '{"Time":"2026-12-07T07:00:00Z","Action":"output","Package":"example.com/auth","Test":"TestTokenRefresh2","Output":"--- PASS: TestTokenRefresh2 (0.02s)\\n"}',
+        'PASS: tests/unit/test_auth_v2.py::test_login_ok',
+        '[ctest] Pass: build-x86_64-linux-gnu',
+        'pass: build-x86_64-linux-gnu',
+        'PASS: TestHandler_Rejects401/with-expired-token'
       ]
     }
   },
@@ -100,7 +112,7 @@ export const rules: Rule[] = [
       ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
     ],
     // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million. Hex has
-    // 16 symbols, not 62: one random 40-hex value in 1,000 is under 3.3, none in a billion under 3.0.
+    // 16 symbols, not 62: 32 or 64 hex are held to 3.0.
     minEntropy: 3.0,
     validate: (s) => shannonEntropy(s) >= 3.3 || /^[0-9a-f]{32,}$/.test(s),
     // Digests, ids and references are assigned to such names too. Digit-free names are the engine's
@@ -110,16 +122,24 @@ export const rules: Rule[] = [
       // JWT library (`io.jsonwebtoken:jjwt-api:0.11.2`), which Java build logs print by the hundred. And a
       // value that is itself an assignment of a scheme, cut at its colon: `client_secret: DATABASE_URL=postgres://…`
       // took `DATABASE_URL=postgres` (fuzz seed 20261211, mask-scan case 2540); the URL's password is the URL rules'.
+      // Stakater Reloader's STAKATER_<NAME>_SECRET holds a digest of the Secret it watches.
       matches: [
         '(?i)(?:^|[^a-z])(?:csrf|xsrf|public|publishable)[_.-]?(?:token|key)',
         '(?i)jsonwebtoken["\']?\\s*:',
         '(?:=|:|=>)[ \\t]*["\']?[A-Za-z_][A-Za-z0-9_]*=[a-z][a-z0-9+.-]*:$',
-        // A SHA-1 under a name that says it is a digest, a revision or a cursor (GIT_COMMIT_TOKEN, cache_key_sha,
-        // page_token). Under any other secret's name 40 hex is the credential: GitHub OAuth client secrets and
-        // classic OAuth tokens, Particle access tokens (Nosey Parker's np.gitalk.1, np.particleio.1).
-        '(?i)(?:commit|sha|git|hash|rev|digest|checksum|etag|cache|page|cursor|sync|resume|continuation|nonce)[a-z0-9_.-]*["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?(?-i:[0-9a-f]{40})(?:[^A-Za-z0-9+/_.~=-]|$)'
+        '(?i)stakater_'
       ],
-      secrets: ['^(?:sha(?:1|256|384|512)|md5)[:-]', '^[a-z]+(?:[-_.][a-z]+)+$', '^[0-9]+$', '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$']
+      // Helm's `checksum/secret` annotation: a digest of the chart's Secret (the match starts after the slash).
+      lines: ['(?i)checksum/[a-z0-9_.-]*["\']?[ \\t]*[=:]'],
+      // A SHA-1 (a commit, a digest of a Secret, an idempotency or sync token): 40 hex is a credential only under
+      // the names generic-hex-credential-assignment takes.
+      secrets: [
+        '^[0-9a-f]{40}$',
+        '^(?:sha(?:1|256|384|512)|md5)[:-]',
+        '^[a-z]+(?:[-_.][a-z]+)+$',
+        '^[0-9]+$',
+        '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      ]
     },
     examples: {
       positives: (g) => {
@@ -127,16 +147,11 @@ export const rules: Rule[] = [
         const b = g.base62(40)
         const c = `${g.base62(20)}/${g.base62(12)}`
         const d = g.base62(24)
-        const e = g.hex(40)
-        const f = g.hex(40)
         return [
           { line: `export PAYMENTS_API_KEY=${a}`, secret: a },
           { line: `{"level":"debug","config":{"client_secret":"${b}"}}`, secret: b },
           { line: `  signingKey: ${c}`, secret: c },
           { line: `auth_token = ${d}`, secret: d },
-          // 40 hex: a GitHub OAuth app's client secret, a Particle access token.
-          { line: `    private static String CLIENT_SECRET = "${e}";`, secret: e },
-          { line: `-d access_token=${f}`, secret: f },
           { line: `'\\\\n        clientSecret: \\\\'${b}\\\\','+`, secret: b }
         ]
       },
@@ -148,11 +163,61 @@ export const rules: Rule[] = [
         'client_secret: <client-secret>',
         'secretKeyRef: {name: db, key: password}',
         'token=0000000000000000000000000000',
-        'GIT_COMMIT_TOKEN=da39a3ee5e6b4b0d3255bfef95601890afd80709',
-        'next_page_token: da39a3ee5e6b4b0d3255bfef95601890afd80709',
         'access_token: xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
         'tokenizer=sentencepiece-unigram-32k',
-        'GITHUB_API_KEY=\\nDYNATRACE_API_KEY='
+        'GITHUB_API_KEY=\\nDYNATRACE_API_KEY=',
+        // Digests under secret-ish names: Stakater Reloader (its env and `kubectl describe`), controllers' logs,
+        // idempotency and ETag tokens, Helm's checksum annotation (a SHA-256 there).
+        'STAKATER_APP_SECRETS_SECRET=2fd4e1c67a2d28fced849ee1bb76e7391b93eb12',
+        '      STAKATER_APP_SECRETS_SECRET:  2fd4e1c67a2d28fced849ee1bb76e7391b93eb12',
+        'secret: de9f2c7fd25e1b3afad3e85a0bd17d9b100db4b3',
+        '{"level":"info","msg":"synced","secret":"de9f2c7fd25e1b3afad3e85a0bd17d9b100db4b3"}',
+        'reconciled ExternalSecret token=7c4a8d09ca3762af61e59520943dc26494f8941b',
+        '{"idempotency_token":"7c4a8d09ca3762af61e59520943dc26494f8941b"}',
+        '        checksum/secret: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+        'checksum/secret=2fd4e1c67a2d28fced849ee1bb76e7391b93eb12',
+        'ETag token: 2fd4e1c67a2d28fced849ee1bb76e7391b93eb12'
+      ]
+    }
+  },
+  {
+    id: 'generic-hex-credential-assignment',
+    fallback: true,
+    title: 'OAuth client secret, access token or API key of 40 hex assigned in configuration',
+    severity: 'medium',
+    kind: 'generic',
+    // 40 hex is a SHA-1's shape: a commit, a digest of a Secret (Stakater Reloader), an idempotency or sync token.
+    // It is a credential under a name that says OAuth, client credential or API key: GitHub OAuth client secrets
+    // and classic OAuth tokens, Particle access tokens (Nosey Parker's np.gitalk.1, np.particleio.1). The rest of
+    // the shape is generic-secret-assignment's, which refuses 40 hex under every other name.
+    regex:
+      '(?i)(?:^|[^a-z0-9:-])(?:[a-z0-9_.-]*(?:client[_.-]?secret|oauth[_.-]?(?:secret|token)|access[_.-]?token|refresh[_.-]?token|api[_.-]?key|apikey)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)((?-i:[0-9a-f]{40}))(?:[^A-Za-z0-9+/_.~=-]|$)',
+    follows: assignment('[0-9a-f]{40}'),
+    keywords: ['secret', 'token', 'apikey', 'api_key', 'api.key', 'api-key'],
+    // One random 40-hex value in 1,000 is under 3.3, none in a billion under 3.0.
+    minEntropy: 3.0,
+    allow: {
+      // A SHA-1 under a name that says it is a digest, a revision or a cursor (cache_access_token_sha, git_api_key_rev).
+      matches: [
+        '(?i)(?:commit|sha|git|hash|rev|digest|checksum|etag|cache|page|cursor|sync|resume|continuation|nonce)[a-z0-9_.-]*["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?(?-i:[0-9a-f]{40})(?:[^A-Za-z0-9+/_.~=-]|$)'
+      ]
+    },
+    examples: {
+      positives: (g) => {
+        const e = g.hex(40)
+        const f = g.hex(40)
+        return [
+          { line: `    private static String CLIENT_SECRET = "${e}";`, secret: e },
+          { line: `-d access_token=${f}`, secret: f },
+          { line: `'\\\\n        clientSecret: \\\\'${e}\\\\','+`, secret: e },
+          { line: `{"level":"debug","msg":"provider","oauth_token":"${f}"}`, secret: f }
+        ]
+      },
+      negatives: [
+        'GIT_COMMIT_ACCESS_TOKEN=da39a3ee5e6b4b0d3255bfef95601890afd80709',
+        'next_page_token: da39a3ee5e6b4b0d3255bfef95601890afd80709',
+        'client_secret: <client-secret>',
+        `access_token=${'0'.repeat(40)}`
       ]
     }
   },
@@ -201,6 +266,9 @@ export const rules: Rule[] = [
       '(?i)(?:getenv(?:ordefault)?|environ\\.(?:get|setdefault)|env\\.fetch|(?:^|[^a-z0-9_.])env)\\([ \\t]*["\'][a-z0-9_.-]*(?:secret|key|token|password|passwd|pwd|pass|credentials?)["\'][ \\t]*,[ \\t]*["\']([^"\'\\s]{8,})["\']',
     keywords: ['getenv', 'environ.get', 'environ.setdefault', 'env.fetch', 'env('],
     minEntropy: 3.0,
+    // A path is where the key is read from, not the key: `os.getenv("SSH_KEY", "~/.ssh/id_ed25519")`. An absolute
+    // one only in lower case, as a base64 key starts with `/` one time in 64.
+    allow: { secrets: ['^(?:\\.{1,2}/|~/)', '^/[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+$'] },
     examples: {
       positives: (g) => {
         const a = g.chars('abcdefghijklmnopqrstuvwxyz0123456789!@%^&*(-_=+)', 50)
@@ -217,7 +285,11 @@ export const rules: Rule[] = [
         'os.getenv("API_TOKEN", "")',
         "env('DB_PASSWORD', 'secret')",
         'os.getenv("CACHE_KEY_PREFIX", "orders-service-v2")',
-        'ENV.fetch("SECRET_KEY_BASE") { raise "missing" }'
+        'ENV.fetch("SECRET_KEY_BASE") { raise "missing" }',
+        'os.environ.get("DEPLOY_KEY", "./keys/deploy_ed25519")',
+        'os.getenv("SSH_KEY", "~/.ssh/id_ed25519")',
+        "deploy_key = os.environ.get('DEPLOY_KEY', '../secrets/deploy_rsa_4096')",
+        'tls_key := GetEnvOrDefault("TLS_KEY", "/etc/tls/private/tls.key")'
       ]
     }
   },

@@ -18,8 +18,14 @@ export const rules = [
     keywordStart: { keywords: ['live_'], notAfter: 'alnum' },
     minEntropy: 3.5,
     // The random part is base62: one key in ten million has no upper-case letter, while a job or metric
-    // name with a number in it (live_202612071_dashboardmetricsrollupjob) has none.
-    validate: (s) => /[A-Z]/.test(s.slice(s.lastIndexOf('_'))) && /[a-z]/.test(s.slice(s.lastIndexOf('_'))),
+    // name with a number in it (live_202612071_dashboardmetricsrollupjob) has none. A CamelCase name has both
+    // (live_202612071_DashboardMetricsRollupJobNightly): capitalised words of three or more letters, numbers,
+    // a capital before a number (V2). A key is made of those 9 times in 4 million seeded draws; a key with no
+    // digit is one in 200, so a digit is not asked for. (One way to read each string: no backtracking.)
+    validate: (s) => {
+      const random = s.slice(s.lastIndexOf('_') + 1)
+      return /[A-Z]/.test(random) && /[a-z]/.test(random) && !/^[0-9]*(?:[A-Z][a-z]{2,}[0-9]*|[A-Z][0-9]+)+$/.test(random)
+    },
     lines: [
       (s) => `STREAM_KEY=${s}`,
       (s) => `ffmpeg -re -i in.mp4 -c copy -f flv rtmp://live.twitch.tv/app/${s}`,
@@ -31,8 +37,11 @@ export const rules = [
       'is_live_123456789_stream',
       'live_stream_key=<your key>',
       `keepalive_123456789_${'Ab3'.repeat(10)}`,
-      // A name with a number in it, not a key: lower-case letters only after the id.
-      'live_202612071_dashboardmetricsrollupjobnightly'
+      // Names with a number in them, not keys: lower case only, or CamelCase words, after the id.
+      'live_202612071_dashboardmetricsrollupjobnightly',
+      'live_202612071_DashboardMetricsRollupJobNightly',
+      'live_202612071_DashboardMetricsRollupJobV2Nightly',
+      'live_20261207_Nightly2026RollupJob2'
     ]
   })
 ]
