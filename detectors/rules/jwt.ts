@@ -103,7 +103,9 @@ export const rules: Rule[] = [
     regex: '(?i)(?:^|[^a-z0-9])jwt[a-z0-9_.-]{0,20}?(?:secret|key)\\\\?["\']?[ \\t]*(?:=|:)[ \\t]*\\\\?"([^"\\s]{12,}?)\\\\?"',
     follows: '[\\w.-]{0,20}?(?:secret|key)\\\\?["\']?\\s*[=:]\\s*\\\\?"',
     keywords: ['jwt'],
-    minEntropy: 3.0,
+    // A typed password (Velvet5953%5t5v) can fall under 3.0: one generated password in 7,000 did, which the
+    // stability test met about one run in ten. The name already says what the value is.
+    minEntropy: 2.5,
     allow: JWT_SIGNING_ALLOW,
     examples: {
       positives: (g) => {
@@ -139,7 +141,7 @@ export const rules: Rule[] = [
     regex: "(?i)(?:^|[^a-z0-9])jwt[a-z0-9_.-]{0,20}?(?:secret|key)\\\\?[\"']?[ \\t]*(?:=|:)[ \\t]*\\\\?'([^'\\s]{12,}?)\\\\?'",
     follows: "[\\w.-]{0,20}?(?:secret|key)\\\\?[\"']?\\s*[=:]\\s*\\\\?'",
     keywords: ['jwt'],
-    minEntropy: 3.0,
+    minEntropy: 2.5,
     allow: JWT_SIGNING_ALLOW,
     examples: {
       positives: (g) => {
