@@ -24,8 +24,6 @@
 //   node bench/audit-consumer.ts [--events 200000] [--shapes v1,v2,partition] [--scan] [--no-access] [--repeat 3] [--profile consumer.cpuprofile]
 
 import { randomBytes } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
@@ -50,6 +48,7 @@ import { parse } from '../pipeline/schema.ts'
 import { getServices } from '../test/harness/services.ts'
 import { accessStream, redisCpu } from './access.ts'
 import { median } from './measure.ts'
+import { startProfile } from './profile.ts'
 import type { BenchContext, Benchmark } from './run.ts'
 
 const DAY = 86_400_000
@@ -158,12 +157,7 @@ async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs
   })
   gc.observe({ entryTypes: ['gc'] })
   const r0 = await redisCpu(redis)
-  const profiler = opts.profile === undefined ? undefined : new Session()
-  if (profiler !== undefined) {
-    profiler.connect()
-    await profiler.post('Profiler.enable')
-    await profiler.post('Profiler.start')
-  }
+  const profiler = opts.profile === undefined ? undefined : await startProfile()
   const c0 = process.cpuUsage()
   const consumer = await runStage(stage, { bus, codec, metrics, logger }, { fromBeginning: true })
   // The clock starts with the first record (the group join is not the detector's work); CPU counts it, it is small.
@@ -174,11 +168,7 @@ async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs
   await access.stop().catch(() => {})
   const wallSeconds = (performance.now() - t0) / 1000
   const c = process.cpuUsage(c0)
-  if (profiler !== undefined && opts.profile !== undefined) {
-    const { profile } = await profiler.post('Profiler.stop')
-    writeFileSync(opts.profile, JSON.stringify(profile))
-    profiler.disconnect()
-  }
+  if (profiler !== undefined && opts.profile !== undefined) await profiler.stop(opts.profile)
   // Entries are delivered asynchronously: the ones of the window are taken before the observer stops.
   await new Promise((r) => setImmediate(r))
   for (const e of gc.takeRecords()) gcMs += e.duration

@@ -28,9 +28,8 @@
 //   node bench/audit-webhook-load.ts [--rates 10000,50000] [--seconds 15] [--repeat 3] [--level metadata|request-response] [--profile] [--no-compress]
 
 import { spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
-import { Session } from 'node:inspector/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -38,7 +37,7 @@ import { TOPICS } from '../pipeline/events.ts'
 import { simulateAudit } from './audit-sim.ts'
 import { fixtureEvents, startBenchWebhook } from './audit-webhook.ts'
 import { median } from './measure.ts'
-import { summarizeProfile } from './profile.ts'
+import { startProfile, summarizeProfile } from './profile.ts'
 import type { BenchContext, Benchmark } from './run.ts'
 
 const BATCH = 400
@@ -333,13 +332,7 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
     ...(opts.eventsPerRecord === undefined ? {} : { eventsPerRecord: opts.eventsPerRecord }),
     ...(opts.compressMinBytes === undefined ? {} : { compressMinBytes: opts.compressMinBytes })
   })
-  let session: Session | undefined
-  if (opts.profile) {
-    session = new Session()
-    session.connect()
-    await session.post('Profiler.enable')
-    await session.post('Profiler.start')
-  }
+  const profiler = opts.profile ? await startProfile() : undefined
   const rows = new Map<number, RunRow[]>()
   const produced = () => hook.metrics.auditEvents.get({ collector: 'webhook', outcome: 'produced' })
   try {
@@ -370,11 +363,9 @@ export async function runAuditWebhookLoad(opts: LoadBenchOptions) {
       }
   } finally {
     let profileText = ''
-    if (session !== undefined) {
-      const { profile } = await session.post('Profiler.stop')
+    if (profiler !== undefined) {
       const path = join(tmpdir(), `lw-audit-webhook-load-${process.pid}.cpuprofile`)
-      writeFileSync(path, JSON.stringify(profile))
-      session.disconnect()
+      await profiler.stop(path)
       profileText = summarizeProfile(path, join(import.meta.dirname, '..'), 20)
     }
     await hook.stop()

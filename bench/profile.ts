@@ -5,7 +5,8 @@
 // self time of the JavaScript function that called it; V8 regular expressions
 // show as "RegExp: <source>".
 
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 
 interface ProfileNode {
   id: number
@@ -61,4 +62,19 @@ export function summarizeProfile(path: string, repoDir: string, top = 15): strin
       .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)
       .join('\n')
   return `CPU profile ${path} (${(total / 1e6).toFixed(1)} s sampled)\nself time:\n${rows(self)}\ninclusive time, repository functions:\n${rows(inclusive)}`
+}
+
+/** Starts V8's CPU profiler in this process, for a span of it (not the whole run, as `node --cpu-prof`); `stop` writes the .cpuprofile to `path`. */
+export async function startProfile(): Promise<{ stop: (path: string) => Promise<void> }> {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return {
+    async stop(path) {
+      const { profile } = await session.post('Profiler.stop')
+      writeFileSync(path, JSON.stringify(profile))
+      session.disconnect()
+    }
+  }
 }

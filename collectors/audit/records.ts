@@ -56,32 +56,24 @@ export type PartitionOf = (principal: string) => number | undefined
  */
 export function auditRecords(events: readonly AuditEvent[], cluster: string, receivedAt: string, maxEvents: number, partitionOf?: PartitionOf): OutRecord[] {
   if (maxEvents <= 1) return events.map((e) => auditRecord(e, cluster, receivedAt))
-  const byPrincipal = new Map<string, AuditEvent[]>()
+  // Each principal's partition, asked once; one the bus cannot place makes the whole batch one group per principal.
+  const partitions = new Map<string, number | undefined>()
   for (const e of events) {
-    const k = principalKey(e)
-    const list = byPrincipal.get(k)
-    if (list === undefined) byPrincipal.set(k, [e])
+    const p = principalKey(e)
+    if (!partitions.has(p)) partitions.set(p, partitionOf?.(p))
+  }
+  const byPartition = [...partitions.values()].every((at) => at !== undefined)
+  // In batch order within a group: each principal's events stay in order, and so does the batch.
+  const groups = new Map<string | number, AuditEvent[]>()
+  for (const e of events) {
+    const p = principalKey(e)
+    const k = byPartition ? (partitions.get(p) as number) : p
+    const list = groups.get(k)
+    if (list === undefined) groups.set(k, [e])
     else list.push(e)
   }
-  let groups: Iterable<AuditEvent[]> = byPrincipal.values()
-  if (partitionOf !== undefined && byPrincipal.size > 1) {
-    const byPartition = new Map<number, AuditEvent[]>()
-    for (const p of byPrincipal.keys()) {
-      const at = partitionOf(p)
-      if (at === undefined) {
-        byPartition.clear()
-        break
-      }
-      byPartition.set(at, [])
-    }
-    // In batch order within a partition's group: each principal's events stay in order, and so does the batch.
-    if (byPartition.size > 0) {
-      for (const e of events) byPartition.get(partitionOf(principalKey(e)) as number)?.push(e)
-      groups = byPartition.values()
-    }
-  }
   const out: OutRecord[] = []
-  for (const list of groups)
+  for (const list of groups.values())
     for (let i = 0; i < list.length; i += maxEvents) {
       const part = list.slice(i, i + maxEvents)
       out.push(groupRecord(principalKey(part[0] as AuditEvent), part, cluster, receivedAt))

@@ -29,6 +29,18 @@ function jwtOf(payload: Record<string, unknown>, g: { base62: (n: number) => str
   return `${enc({ alg: 'RS256', kid: g.base62(12) })}.${enc(payload)}.${g.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 86)}`
 }
 
+/**
+ * jwt-signing-secret's regex and follows for values quoted with `quote`: a name starting with jwt and ending in
+ * secret or key, then the value up to the next `quote` (or escaped one), so it may hold the other quote.
+ */
+function jwtSigningPatterns(quote: '"' | "'"): { regex: string; follows: string } {
+  const name = '[\\w.-]{0,20}?(?:secret|key)\\\\?["\']?'
+  return {
+    regex: `(?i)(?:^|[^a-z0-9])jwt[a-z0-9_.-]{0,20}?(?:secret|key)\\\\?["']?[ \\t]*(?:=|:)[ \\t]*\\\\?${quote}([^${quote}\\s]{12,}?)\\\\?${quote}`,
+    follows: `${name}\\s*[=:]\\s*\\\\?${quote}`
+  }
+}
+
 /** Public keys, key ids and verification keys are named like signing secrets and are not secret. */
 const JWT_SIGNING_ALLOW = {
   matches: ['(?i)jwt[a-z0-9_.-]*(?:public|pub[_.-]|verif|jwks|kid|key[_.-]?id)'],
@@ -100,8 +112,7 @@ export const rules: Rule[] = [
     // escaped double quote, in an escaped record), so it may hold single quotes and backslashes. Single-quoted values are jwt-signing-secret-single-quoted's: RE2 has no
     // backreference, and one pattern for both quotes stopped a double-quoted value at a single quote followed by
     // `}` or `,`, reporting a part of it and leaving the rest in the context unmasked.
-    regex: '(?i)(?:^|[^a-z0-9])jwt[a-z0-9_.-]{0,20}?(?:secret|key)\\\\?["\']?[ \\t]*(?:=|:)[ \\t]*\\\\?"([^"\\s]{12,}?)\\\\?"',
-    follows: '[\\w.-]{0,20}?(?:secret|key)\\\\?["\']?\\s*[=:]\\s*\\\\?"',
+    ...jwtSigningPatterns('"'),
     keywords: ['jwt'],
     // A typed password (Velvet5953%5t5v) can fall under 3.0: one generated password in 7,000 did, which the
     // stability test met about one run in ten. The name already says what the value is.
@@ -138,8 +149,7 @@ export const rules: Rule[] = [
     title: 'JWT signing secret in configuration',
     severity: 'high',
     kind: 'generic',
-    regex: "(?i)(?:^|[^a-z0-9])jwt[a-z0-9_.-]{0,20}?(?:secret|key)\\\\?[\"']?[ \\t]*(?:=|:)[ \\t]*\\\\?'([^'\\s]{12,}?)\\\\?'",
-    follows: "[\\w.-]{0,20}?(?:secret|key)\\\\?[\"']?\\s*[=:]\\s*\\\\?'",
+    ...jwtSigningPatterns("'"),
     keywords: ['jwt'],
     minEntropy: 2.5,
     allow: JWT_SIGNING_ALLOW,
