@@ -74,10 +74,27 @@ export function templateValue(value: string, dotsAreData = false): boolean {
 // no '.', base64url no '/'), a reverse-DNS name (`com.apple.xpc.activity/4505`:
 // a TLD, then short segments; dotted tokens such as Dynatrace's have long random segments), and an ARN or a URN that names a
 // resource (the secret's address, not its value).
+// A named digest's body is the algorithm's length in hex or in base64 (padded or not): a random
+// base64url credential can start `md5-` or `sha1-` (CI seed of session 12: `md5-E-…`, 27 characters),
+// but almost never with a body of exactly a digest's length. BLAKE2b's length is chosen by its user.
+const HEX_OR_B64 = (hex: number, b64: number, pad: string): string => `(?:[0-9a-fA-F]{${hex}}|[A-Za-z0-9+/_-]{${b64}}${pad})`
+const DIGEST =
+  '(?i:' +
+  [
+    `md5[:=-]${HEX_OR_B64(32, 22, '(?:==)?')}`,
+    `sha-?1[:=-]${HEX_OR_B64(40, 27, '=?')}`,
+    `sha-?224[:=-]${HEX_OR_B64(56, 38, '(?:==)?')}`,
+    `(?:sha-?256|blake3)[:=-]${HEX_OR_B64(64, 43, '=?')}`,
+    `sha-?384[:=-]${HEX_OR_B64(96, 64, '')}`,
+    `sha-?512[:=-]${HEX_OR_B64(128, 86, '(?:==)?')}`,
+    'blake2b(?:-?[0-9]{3})?[:=-](?:[0-9a-fA-F]{16,128}|[A-Za-z0-9+/_-]{22,86}={0,2})',
+    `crc32c?[:=-]${HEX_OR_B64(8, 6, '(?:==)?')}`
+  ].join('|') +
+  ')|'
 const IDENTIFIER = new RE2(
   '^(?:\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?|' +
     '[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}|' +
-    '(?i:sha1|sha224|sha256|sha384|sha512|md5|blake2b|blake3|crc32c?)[:=-][A-Za-z0-9+/=_-]+|' +
+    DIGEST +
     '[\\w./:-]+@sha256:[0-9a-f]{64}|(?:/[a-z0-9@._-]+){2,}/?|//[a-z0-9-]+(?:\\.[a-z0-9-]+)+(?::[0-9]{1,5})?(?:/[a-z0-9._~%-]*)*|[a-z]{2,6}(?:\\.[a-z][a-z0-9-]{0,19}){2,}(?:/[A-Za-z0-9._-]+)?|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:.+|urn:[a-z0-9-]+:.+)$'
 )
 

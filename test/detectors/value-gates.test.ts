@@ -85,8 +85,13 @@ function identifierValues(g: Gen): string[] {
     `{${uuid}}`,
     `00-${g.hex(32)}-${g.hex(16)}-01`,
     `sha256:${g.hex(64)}`,
-    `sha512-${base64(g, 64)}`,
+    `sha512-${base64(g, 86)}==`,
+    `sha384-${base64(g, 64)}`,
+    `SHA256:${base64(g, 43)}`,
+    `sha1=${g.hex(40)}`,
     `md5=${g.hex(32)}`,
+    `md5-${base64(g, 22)}==`,
+    `crc32c=${base64(g, 6)}==`,
     `registry.example.io/app@sha256:${g.hex(64)}`,
     `arn:aws:iam::${g.digits(12)}:role/${g.chars('abcdefghij', 8)}`,
     `urn:uuid:${uuid}`,
@@ -169,6 +174,13 @@ test('no gate refuses a random credential-shaped value or a picked password', ()
     assert.ok(!templateValue(v), `template gate took ${v.slice(0, 6)}… (length ${v.length})`)
     assert.ok(!identifierValue(v), `identifier gate took ${v.slice(0, 6)}… (length ${v.length})`)
   }
+})
+
+test("a credential that starts like a named digest is not one unless its body is that digest's length", () => {
+  const g = seededGen('digest-heads')
+  // The CI failure of session 12: a random base64url value of 27 characters that began `md5-E-`.
+  for (const head of ['md5-', 'MD5=', 'sha1-', 'sha256:', 'sha512-', 'crc32c='])
+    for (const n of [18, 23, 30, 41, 50]) assert.ok(!identifierValue(`${head}${base64url(g, n)}`), `${head} and ${n} random characters`)
 })
 
 test('generic rules: a gated value assigned to a secret-ish name is no finding, a random one in the same place is', () => {
