@@ -37,6 +37,7 @@ import { readSecretFile } from '../../pipeline/tls.ts'
 import { createSeen } from './dedup.ts'
 import { auditRecords, fitRecords, partitionOfAudit } from './records.ts'
 import type { AuditWebhookConfig } from './webhook.config.ts'
+import { AUDIT_STAGES } from './webhook.config.ts'
 
 export interface AuditWebhookDeps extends CollectorDeps {
   /** `cluster` of the configuration: the envelope's cluster. */
@@ -98,7 +99,8 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
   else if (clientCa !== undefined && config.allowedClientNames.length === 0)
     log.warn({ key: `${key}.allowedClientNames` }, 'audit webhook accepts any client certificate of clientCaFile (no allowedClientNames)')
   const allowedNames = new Set(config.allowedClientNames)
-  const stages = new Set<string>(config.stages)
+  // Each forwarded stage's bit in the dedup memory; a stage not forwarded has none.
+  const stageBits = new Map<string, number>(config.stages.map((st) => [st, 1 << (AUDIT_STAGES as readonly string[]).indexOf(st)]))
   const seen = createSeen(config.dedupEntries)
 
   function authenticated(req: IncomingMessage): boolean {
@@ -160,22 +162,23 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     const receivedAt = now().toISOString()
     const cluster = decoded.cluster ?? deps.cluster
     const events: AuditEvent[] = []
-    const keys: string[] = []
-    const inBatch = new Set<string>()
+    const bits: number[] = []
+    // The batch's own (auditID, stage) pairs: a batch may repeat an event.
+    const inBatch = createSeen(Number.MAX_SAFE_INTEGER)
     let duplicates = 0
     let dropped = 0
     for (const e of decoded.events) {
-      if (!stages.has(e.stage)) {
+      const bit = stageBits.get(e.stage)
+      if (bit === undefined) {
         dropped++
         continue
       }
-      const k = `${e.auditID}\u0000${e.stage}`
-      if (seen.has(k) || inBatch.has(k)) {
+      if (seen.has(e.auditID, bit) || inBatch.has(e.auditID, bit)) {
         duplicates++
         continue
       }
-      inBatch.add(k)
-      keys.push(k)
+      inBatch.add(e.auditID, bit)
+      bits.push(bit)
       events.push(e)
     }
     if (dropped > 0) m.events.inc({ collector: 'webhook', outcome: 'stage-dropped' }, dropped)
@@ -186,7 +189,7 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
       const produced = deps.publish(fit.records).then(() => {
         // Remembered only once durable: a batch that failed must not be taken for a duplicate when it is retried.
         // A produce that outlived its answer is remembered too: the API server's retry of it is a duplicate.
-        for (const k of keys) seen.add(k)
+        for (let i = 0; i < events.length; i++) seen.add((events[i] as AuditEvent).auditID, bits[i] as number)
         m.events.inc({ collector: 'webhook', outcome: 'produced' }, events.length)
       })
       let timer: NodeJS.Timeout | undefined

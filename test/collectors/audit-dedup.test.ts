@@ -1,0 +1,61 @@
+// The webhook's memory of produced (auditID, stage) pairs (collectors/audit/dedup.ts): bounded, oldest
+// forgotten first, stages of one ID apart, and constant work per event at capacity.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createSeen } from '../../collectors/audit/dedup.ts'
+import { seededRng } from '../support/seed.ts'
+
+test('stages of one auditID are remembered apart; capacity 0 remembers nothing', () => {
+  const s = createSeen(10)
+  s.add('a', 1)
+  assert.ok(s.has('a', 1))
+  assert.ok(!s.has('a', 4), 'another stage of a seen ID is new')
+  s.add('a', 4)
+  assert.ok(s.has('a', 1) && s.has('a', 4))
+  assert.equal(s.size, 1)
+  const none = createSeen(0)
+  none.add('a', 1)
+  assert.ok(!none.has('a', 1))
+  assert.equal(none.size, 0)
+})
+
+test('at capacity the oldest ID goes first, in arrival order, against a plain model', () => {
+  const rng = seededRng('audit-dedup')
+  for (const capacity of [1, 3, 17]) {
+    const s = createSeen(capacity)
+    const model: string[] = []
+    const bits = new Map<string, number>()
+    for (let i = 0; i < 2000; i++) {
+      // Mostly new IDs, some repeats of recent ones (a retried batch), some another stage of one.
+      const id = rng.chance(0.7) || model.length === 0 ? `id-${i}` : rng.pick(model)
+      const bit = rng.chance(0.5) ? 4 : 2
+      if (!model.includes(id)) {
+        model.push(id)
+        if (model.length > capacity) bits.delete(model.shift() as string)
+      }
+      bits.set(id, (bits.get(id) ?? 0) | bit)
+      s.add(id, bit)
+      assert.equal(s.size, model.length, `capacity ${capacity}, step ${i}`)
+      for (const [k, b] of bits) for (const x of [2, 4]) assert.equal(s.has(k, x), (b & x) !== 0, `capacity ${capacity}, step ${i}: ${k} ${x}`)
+    }
+  }
+})
+
+test('at capacity, adding stays constant work: ten times the evictions cost about ten times the time, not a hundred', () => {
+  // With the Map's own order as the queue (keys().next() after deletes) this was quadratic until V8 compacted.
+  const capacity = 50_000
+  const run = (n: number): number => {
+    const s = createSeen(capacity)
+    for (let i = 0; i < capacity; i++) s.add(`warm-${i}`, 1)
+    const t0 = process.cpuUsage()
+    for (let i = 0; i < n; i++) s.add(`id-${i}`, 1)
+    const d = process.cpuUsage(t0)
+    return d.user + d.system
+  }
+  // The least of three runs each: a collection or a neighbour's burst only ever adds time.
+  const least = (n: number): number => Math.min(run(n), run(n), run(n))
+  const small = Math.max(least(20_000), 1000)
+  const large = least(200_000)
+  assert.ok(large < small * 25, `200,000 evictions took ${large} µs, 20,000 took ${small} µs`)
+})
