@@ -21,6 +21,7 @@ import RE2 from 're2'
 import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
+import { FifoSet } from '../pipeline/fifo.ts'
 import { mask as maskValue } from '../pipeline/fingerprint.ts'
 import type { LineWindow, LineWindows } from './line-windows.ts'
 import { createLineWindows, windowFindings } from './line-windows.ts'
@@ -121,19 +122,15 @@ export async function mask(opts: MaskOptions): Promise<number> {
   // A value found on one line is masked wherever a later line shows it, even where no rule would see it
   // there (bare, inside a blob). Lines already written cannot be taken back: docs/cli.md says so.
   // The index takes values of 8 characters or more: a shorter one would mask ordinary words in every later line.
-  const remembered = new Set<string>()
+  const remembered = new FifoSet<string>(MAX_REMEMBERED)
   const recall = createValueIndex()
   const remember = (findings: readonly Finding[]): void => {
     for (const f of findings) {
       const v = revealedSecret(f)
       if (v === undefined || remembered.has(v)) continue
-      remembered.add(v)
       recall.add(v)
-      if (remembered.size > MAX_REMEMBERED) {
-        const oldest = remembered.values().next().value as string
-        remembered.delete(oldest)
-        recall.delete(oldest)
-      }
+      const oldest = remembered.add(v)
+      if (oldest !== undefined) recall.delete(oldest)
     }
   }
   const recalled = (text: string): Span[] =>

@@ -13,6 +13,7 @@
 
 import RE2 from 're2'
 import type { Source } from '../pipeline/events.ts'
+import { FifoMap } from '../pipeline/fifo.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { CiOwnersConfig } from './ci-owners.config.ts'
 import type { Route } from './policy.ts'
@@ -129,7 +130,8 @@ export function createCiOwners(config: CiOwnersConfig, deps: CiOwnersDeps = {}):
   const doFetch = deps.fetch ?? fetch
   const now = deps.now ?? Date.now
   const globs = config.routes.map((r) => ({ ...r, matcher: repositoryGlob(r.repository) }))
-  const cache = new Map<string, { rules: CodeownersRule[]; until: number }>()
+  // CODEOWNERS files by repository; one fetched again from its provider is the newest.
+  const cache = new FifoMap<string, { rules: CodeownersRule[]; until: number }>(MAX_CACHED)
   const inFlight = new Map<string, Promise<CodeownersRule[]>>()
 
   async function get(url: string, headers: Record<string, string>): Promise<string | undefined> {
@@ -190,13 +192,7 @@ export function createCiOwners(config: CiOwnersConfig, deps: CiOwnersDeps = {}):
           until = now() + Math.min(config.cacheMs, FAILURE_CACHE_MS)
           deps.logger?.warn({ provider, repository, reason: (err as Error).message }, 'CODEOWNERS could not be read; routing to the default channel')
         }
-        cache.delete(key)
-        cache.set(key, { rules, until })
-        while (cache.size > MAX_CACHED) {
-          const oldest = cache.keys().next().value
-          if (oldest === undefined) break
-          cache.delete(oldest)
-        }
+        cache.set(key, { rules, until }, true)
         return rules
       })().finally(() => inFlight.delete(key))
       inFlight.set(key, pending)

@@ -10,6 +10,7 @@
 // beside the incident, never inside it, so no view of an incident carries it.
 
 import type { Finding, Severity, Source } from '../pipeline/events.ts'
+import { FifoSet } from '../pipeline/fifo.ts'
 import type { RotationAction } from './config.ts'
 import type { RotationMode, Route } from './policy.ts'
 import { severityRank } from './policy.ts'
@@ -364,7 +365,7 @@ export interface MemoryStoreOptions {
 export function createMemoryIncidentStore(opts: MemoryStoreOptions = { retentionMs: 90 * 24 * 3600_000, maxOccurrenceIds: 10_000 }): IncidentStore {
   const incidents = new Map<string, Incident>()
   // Per incident, insertion-ordered: the oldest ids are forgotten first, and all go with the incident.
-  const seen = new Map<string, Set<string>>()
+  const seen = new Map<string, FifoSet<string>>()
   const sealedValues = new Map<string, string>()
   const now = opts.now ?? Date.now
   let lastSweep = 0
@@ -394,11 +395,10 @@ export function createMemoryIncidentStore(opts: MemoryStoreOptions = { retention
       }
       incidents.set(f.fingerprint, r.incident)
       if (ids === undefined) {
-        ids = new Set()
+        ids = new FifoSet(opts.maxOccurrenceIds)
         seen.set(f.fingerprint, ids)
       }
       ids.add(f.id)
-      if (ids.size > opts.maxOccurrenceIds) ids.delete(ids.values().next().value as string)
       return { ...r, incident: structuredClone(r.incident), replay: false }
     },
     async update(fp, change) {

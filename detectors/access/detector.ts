@@ -21,6 +21,7 @@
 // permissions were used).
 
 import type { Severity } from '../../pipeline/events.ts'
+import { FifoMap, FifoSet } from '../../pipeline/fifo.ts'
 import { stableId } from '../../pipeline/fingerprint.ts'
 import type { AuditEvent, EventRef } from './audit-event.ts'
 import { clip, eventTime, podMountsSecrets, ref, roleGrantsSecrets, statusCode, subjectPrincipal } from './audit-event.ts'
@@ -112,6 +113,8 @@ const HOUR_MS = 3_600_000
 const BUILTIN_SECRET_ROLES = new Set(['ClusterRole:cluster-admin', 'ClusterRole:admin', 'ClusterRole:edit'])
 const MAX_CACHED_PRINCIPALS = 100_000
 const MAX_RECENT_IDS = 50_000
+/** Pods (and generateName templates) whose creation this process saw; the store holds them all. */
+const MAX_CACHED_PODS = 100_000
 const GRANT_REFRESH_MS = 60_000
 const GRANT_REFRESH_WALL_MS = 5000
 const IDLE_DROP_MS = 30_000
@@ -260,18 +263,20 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   const on = config.rules
   const cidrs = config.clusterNetworks.map(parseCidr).filter((c): c is ParsedCidr => c !== undefined)
   const states = new Map<string, PState>()
-  const recentStarted = new Set<string>()
-  const roles = new Map<string, boolean>()
-  const pods = new Map<string, boolean>()
+  // Bounded caches forget their oldest entries in O(1) (pipeline/fifo.ts): a Map used as its own queue paid
+  // O(capacity) per eviction once full.
+  const recentStarted = new FifoSet<string>(MAX_RECENT_IDS)
+  const roles = new FifoMap<string, boolean>(MAX_CACHED_PRINCIPALS)
+  const pods = new FifoMap<string, boolean>(MAX_CACHED_PODS)
   /** `group\nitem` a peer group is known to have read (positives only; the store is the truth). */
-  const peerCache = new Set<string>()
+  const peerCache = new FifoSet<string>(MAX_PEER_CACHE)
   let learnUntil = deps.learnUntilMs
   let events = 0
   let skipped = 0
   let out: AccessFinding[] = []
   const pendingFacts: Fact[] = []
   /** Service accounts whose first issued token this process already recorded (`issued` facts). */
-  const issuedSeen = new Set<string>()
+  const issuedSeen = new FifoSet<string>(MAX_PEER_CACHE)
   const clock = deps.clock ?? (() => performance.now())
   const saveIntervalMs = deps.saveIntervalMs ?? 1000
   let lastSave = clock()
@@ -501,7 +506,6 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     for (const g of c.peers) {
       const k = `${g}\n${key}`
       if (peerCache.has(k)) continue
-      if (peerCache.size >= MAX_PEER_CACHE) peerCache.delete(peerCache.values().next().value ?? '')
       peerCache.add(k)
       pendingFacts.push({ hash: `peers:${g}`, field: key, value: '1' })
     }
@@ -514,7 +518,6 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (pendingFacts.length > 0) await flushFacts()
     for (const g of gs)
       if ((await store.getFact(`peers:${g}`, key)) !== undefined) {
-        if (peerCache.size >= MAX_PEER_CACHE) peerCache.delete(peerCache.values().next().value ?? '')
         peerCache.add(`${g}\n${key}`)
         return true
       }
@@ -575,7 +578,6 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (ns === undefined || name === undefined) return
     const p = `system:serviceaccount:${ns}:${clip(name)}`
     if (issuedSeen.has(p)) return
-    if (issuedSeen.size >= MAX_PEER_CACHE) issuedSeen.delete(issuedSeen.values().next().value ?? '')
     issuedSeen.add(p)
     pendingFacts.push({ hash: 'issued', field: p, value: String(t), ifAbsent: true })
   }
@@ -798,7 +800,6 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       // A patch body is partial: it can add a secrets rule but not prove there is none.
       const grants = roleGrantsSecrets(body)
       if (e.verb === 'patch' && !grants) return
-      if (roles.size >= MAX_CACHED_PRINCIPALS) roles.delete(roles.keys().next().value ?? '')
       const had = roles.get(key) ?? (await store.getFact('roles', key)) === '1'
       roles.set(key, grants)
       pendingFacts.push({ hash: 'roles', field: key, value: grants ? '1' : '0' })
@@ -946,7 +947,6 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       for (const n of [name, gen]) {
         if (n === undefined) continue
         const key = `${ns ?? ''}/${clip(n)}`
-        if (pods.size >= 100_000) pods.delete(pods.keys().next().value ?? '')
         pods.set(key, true)
         pendingFacts.push({ hash: 'pods', field: key, value: '1' })
       }
@@ -1042,7 +1042,6 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
     if (e.stage === 'ResponseStarted') {
       const sub = e.objectRef?.subresource
       if (e.verb !== 'watch' && sub !== 'exec' && sub !== 'attach') return false
-      if (recentStarted.size >= MAX_RECENT_IDS) recentStarted.delete(recentStarted.values().next().value ?? '')
       recentStarted.add(e.auditID)
       return true
     }

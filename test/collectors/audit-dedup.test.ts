@@ -1,5 +1,5 @@
 // The webhook's memory of produced (auditID, stage) pairs (collectors/audit/dedup.ts): bounded, oldest
-// forgotten first, stages of one ID apart, and constant work per event at capacity.
+// forgotten first, stages of one ID apart (its constant work at capacity: test/pipeline/fifo.test.ts).
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -40,22 +40,4 @@ test('at capacity the oldest ID goes first, in arrival order, against a plain mo
       for (const [k, b] of bits) for (const x of [2, 4]) assert.equal(s.has(k, x), (b & x) !== 0, `capacity ${capacity}, step ${i}: ${k} ${x}`)
     }
   }
-})
-
-test('at capacity, adding stays constant work: ten times the evictions cost about ten times the time, not a hundred', () => {
-  // With the Map's own order as the queue (keys().next() after deletes) this was quadratic until V8 compacted.
-  const capacity = 50_000
-  const run = (n: number): number => {
-    const s = createSeen(capacity)
-    for (let i = 0; i < capacity; i++) s.add(`warm-${i}`, 1)
-    const t0 = process.cpuUsage()
-    for (let i = 0; i < n; i++) s.add(`id-${i}`, 1)
-    const d = process.cpuUsage(t0)
-    return d.user + d.system
-  }
-  // The least of three runs each: a collection or a neighbour's burst only ever adds time.
-  const least = (n: number): number => Math.min(run(n), run(n), run(n))
-  const small = Math.max(least(20_000), 1000)
-  const large = least(200_000)
-  assert.ok(large < small * 25, `200,000 evictions took ${large} µs, 20,000 took ${small} µs`)
 })
