@@ -84,7 +84,7 @@ export const auditWebhookConfigSchema = s.object({
     min: 0,
     default: 100_000,
     description:
-      "(auditID, stage) pairs remembered to drop the API server's re-sent events (a batch retried after a lost answer); 0 turns deduplication off. Per process: duplicates across replicas get the same finding ids downstream."
+      "auditIDs remembered, each with the stages produced, to drop the API server's re-sent events (a batch retried after a lost answer); 0 turns deduplication off. Per process: duplicates across replicas get the same finding ids downstream."
   }),
   produceTimeoutMs: s.number({
     integer: true,
