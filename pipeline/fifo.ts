@@ -63,13 +63,6 @@ export class FifoMap<K, V> {
     return had
   }
 
-  clear(): void {
-    this.#entries.clear()
-    this.#keys = []
-    this.#nums = []
-    this.#head = 0
-  }
-
   /** Keys from the oldest to the newest. */
   *keys(): IterableIterator<K> {
     for (let i = this.#head; i < this.#keys.length; i++) {
@@ -139,10 +132,6 @@ export class FifoSet<K> {
 
   delete(key: K): boolean {
     return this.#map.delete(key)
-  }
-
-  clear(): void {
-    this.#map.clear()
   }
 
   keys(): IterableIterator<K> {

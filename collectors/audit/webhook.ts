@@ -162,9 +162,8 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
     const receivedAt = now().toISOString()
     const cluster = decoded.cluster ?? deps.cluster
     const events: AuditEvent[] = []
-    const bits: number[] = []
-    // The batch's own (auditID, stage) pairs: a batch may repeat an event.
-    const inBatch = createSeen(Number.MAX_SAFE_INTEGER)
+    // The batch's own stage bits per auditID: a batch may repeat an event.
+    const inBatch = new Map<string, number>()
     let duplicates = 0
     let dropped = 0
     for (const e of decoded.events) {
@@ -173,12 +172,12 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
         dropped++
         continue
       }
-      if (seen.has(e.auditID, bit) || inBatch.has(e.auditID, bit)) {
+      const batchBits = inBatch.get(e.auditID) ?? 0
+      if (seen.has(e.auditID, bit) || (batchBits & bit) !== 0) {
         duplicates++
         continue
       }
-      inBatch.add(e.auditID, bit)
-      bits.push(bit)
+      inBatch.set(e.auditID, batchBits | bit)
       events.push(e)
     }
     if (dropped > 0) m.events.inc({ collector: 'webhook', outcome: 'stage-dropped' }, dropped)
@@ -189,7 +188,7 @@ export function createAuditWebhook(config: AuditWebhookConfig, deps: AuditWebhoo
       const produced = deps.publish(fit.records).then(() => {
         // Remembered only once durable: a batch that failed must not be taken for a duplicate when it is retried.
         // A produce that outlived its answer is remembered too: the API server's retry of it is a duplicate.
-        for (let i = 0; i < events.length; i++) seen.add((events[i] as AuditEvent).auditID, bits[i] as number)
+        for (const e of events) seen.add(e.auditID, stageBits.get(e.stage) as number)
         m.events.inc({ collector: 'webhook', outcome: 'produced' }, events.length)
       })
       let timer: NodeJS.Timeout | undefined
