@@ -48,15 +48,21 @@ const MAX_WALK = 256
 /**
  * The assignment head's test, and with `value` (the class run generic.ts's `\s*["']?` is followed by)
  * the value's: after `=`, `:`, `=>` or `:=` (both readings of `:=` and `=>` are tried), blanks, an
- * optional quote, then `value.count` bytes of its class.
+ * optional quote (with `escaped`, or one or two backslashes and a quote), then `value.count` bytes of its class.
  */
-function assignmentGate(value: ClassRun | undefined): FollowsGate {
+function assignmentGate(value: ClassRun | undefined, escaped: boolean): FollowsGate {
   const valueAt = (bytes: Uint8Array, from: number): boolean => {
     if (value === undefined) return true
     let j = from
     const stop = Math.min(bytes.length, from + MAX_WALK)
     while (j < stop && BLANK[bytes[j] as number] === 1) j++
     if (j === stop && stop < bytes.length) return true
+    // `\\{1,2}["']`: one or two backslashes, then the quote (the value's class holds no backslash).
+    if (escaped && bytes[j] === 0x5c) {
+      j++
+      if (bytes[j] === 0x5c && isQuote(bytes[j + 1])) j++
+      if (!isQuote(bytes[j])) return false
+    }
     if (isQuote(bytes[j])) j++
     return runAt(value, bytes, j)
   }
@@ -163,6 +169,8 @@ function classRun(source: string): (ClassRun & { rest: string }) | undefined {
 
 /** Between an assignment's operator and its value, in generic.ts. */
 const BEFORE_VALUE = `\\s*["']?`
+/** The same, where the opening quote may also be escaped once or twice (`clientSecret: \\'…\\'` in a JavaScript string). */
+const BEFORE_ESCAPED_VALUE = `\\s*(?:\\\\{1,2}["']|["']?)`
 
 /** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
 export function followsGate(follows: string): FollowsGate | undefined {
@@ -174,10 +182,13 @@ export function followsGate(follows: string): FollowsGate | undefined {
   if (topLevelAlternative(follows)) return undefined
   if (follows.startsWith(ASSIGNMENT_HEAD)) {
     const after = follows.slice(ASSIGNMENT_HEAD.length)
-    const value = after.startsWith(BEFORE_VALUE) ? classRun(after.slice(BEFORE_VALUE.length)) : undefined
-    // The value is read after blanks and a quote: a class that holds either would make that ambiguous.
-    const plain = value !== undefined && [9, 10, 11, 12, 13, 32, 0x22, 0x27].every((c) => value.set[c] !== 1)
-    return assignmentGate(plain ? value : undefined)
+    const escaped = after.startsWith(BEFORE_ESCAPED_VALUE)
+    const before = escaped ? BEFORE_ESCAPED_VALUE : after.startsWith(BEFORE_VALUE) ? BEFORE_VALUE : undefined
+    const value = before === undefined ? undefined : classRun(after.slice(before.length))
+    // The value is read after blanks and a quote (or backslashes and a quote): a class that holds any of them
+    // would make that ambiguous.
+    const plain = value !== undefined && [9, 10, 11, 12, 13, 32, 0x22, 0x27, 0x5c].every((c) => value.set[c] !== 1)
+    return assignmentGate(plain ? value : undefined, escaped)
   }
   const run = classRun(follows)
   if (run !== undefined) return (bytes, at) => runAt(run, bytes, at)

@@ -231,10 +231,11 @@ export const rules: Rule[] = [
     // stack trace, a test runner or a CI lint step prints with its source line (Nosey Parker's np.generic.15
     // and .16). The literal is quoted; an empty one, a variable or a call is no match. Not `secret`: GitHub
     // Actions debug logs hold `secrets.X` on every other line, and the rule's check on each cost 4% of the
-    // engine's time on a CI log, for a name that compares to a literal far less often than a password.
+    // engine's time on a CI log, for a name that compares to a literal far less often than a password. Nor
+    // `pass`: every `--- PASS:` and `passed` of a test log would wake the rule for a word its regex never takes.
     regex: '(?i)(?:^|[^a-z0-9])[a-z0-9_.]*(?:password|passwd|pwd)["\'\\]]?[ \\t]*(?:===?|!==?)[ \\t]*["\']([^"\'\\s]{6,})["\']',
     follows: '[\\w.]*["\'\\]]?\\s*[!=]==?\\s*["\']',
-    keywords: ['pass', 'pwd'],
+    keywords: ['password', 'passwd', 'pwd'],
     minEntropy: 2.5,
     examples: {
       positives: secretsIn(password, [

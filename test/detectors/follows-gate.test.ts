@@ -20,7 +20,32 @@ test('where the gate says no, RE2 finds no match of the rule’s follows there; 
   // The shapes it reads: the generic assignment rules' head, the runs of one class after a prefix, and a starred class before one.
   for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'npm-access-token', 'twilio-api-key', 'kubernetes-bootstrap-token'])
     assert.ok(ids.includes(id), id)
-  const pieces = ['_KEY', '.x', '-', '"', "'", ' ', '\t', '=', ':', '=>', ':=', '***', 'refreshed', '}', ',', '/', '+', '~', 'abc', 'ABC', '0123', 'f00d']
+  const pieces = [
+    '_KEY',
+    '.x',
+    '-',
+    '"',
+    "'",
+    ' ',
+    '\t',
+    '=',
+    ':',
+    '=>',
+    ':=',
+    '***',
+    'refreshed',
+    '}',
+    ',',
+    '/',
+    '+',
+    '~',
+    'abc',
+    'ABC',
+    '0123',
+    'f00d',
+    '\\',
+    '\\\\'
+  ]
   for (const r of gatedRules) {
     const gate = followsGate(r.follows ?? '')
     assert.ok(gate !== undefined)
@@ -48,6 +73,26 @@ test('the assignment head is the one generic.ts writes before a value', () => {
   assert.equal(followsGate('[^a-z]{8}'), undefined)
   assert.equal(followsGate('\\s+token'), undefined)
   assert.equal(followsGate('[\\d]{4}'), undefined)
+})
+
+test('the generic rules whose value may open with an escaped quote: the gate still reads the value', () => {
+  // Session 11's escaped opening quote (`\\{1,2}["']`) made the gate stop at the operator: every `NPM_TOKEN: ***`
+  // of a CI log went to RE2 again.
+  for (const id of ['generic-secret-assignment', 'generic-hex-credential-assignment']) {
+    const follows = BUILTIN_RULES.find((x) => x.id === id)?.follows ?? ''
+    const gate = followsGate(follows)
+    assert.ok(gate !== undefined, id)
+    const re = new RE2(`^(?:${follows})`, 'i')
+    const value = gen.hex(40)
+    for (const text of [': ***', ': "short"', '=\\x', ': \\\\\\"ab', '= \\ "' + value]) {
+      assert.equal(re.test(text), false, `${id}: ${text}`)
+      assert.equal(gate(Buffer.from(text), 0), false, `${id}: the gate let ${JSON.stringify(text)} through`)
+    }
+    for (const text of [`: ${value}`, `: "${value}"`, `: \\'${value}`, `=\\\\"${value}`]) {
+      assert.equal(re.test(text), true, `${id}: ${text}`)
+      assert.equal(gate(Buffer.from(text), 0), true, `${id}: ${text}`)
+    }
+  }
 })
 
 test('a follows with an alternative at its top level gets no gate: the run it starts with is only one of the ways to match', () => {
