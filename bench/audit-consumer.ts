@@ -112,14 +112,9 @@ async function pass(shape: RecordShape, stream: () => AuditEvent[], learnUntilMs
   // benchmark's 50,000-200,000 of them, live through the consumer phase, were marked again by every full GC of it.
   const produced = await (async () => {
     const events = stream()
+    const byPartition = shape === 'partition' ? partitionOfAudit(publish) : undefined
     for (let i = 0; i < events.length; i += WEBHOOK_BATCH) {
-      const batch = auditRecords(
-        events.slice(i, i + WEBHOOK_BATCH),
-        'bench',
-        receivedAt,
-        shape === 'v1' ? 1 : 100,
-        shape === 'partition' ? partitionOfAudit(publish) : undefined
-      )
+      const batch = auditRecords(events.slice(i, i + WEBHOOK_BATCH), 'bench', receivedAt, shape === 'v1' ? 1 : 100, byPartition)
       const encoded = publish.encode?.(batch) ?? batch
       records += encoded.length
       for (const r of encoded) kafkaBytes += r.encoded?.length ?? 0

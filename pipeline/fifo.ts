@@ -63,7 +63,7 @@ export class FifoMap<K, V> {
     return had
   }
 
-  /** Keys from the oldest to the newest. */
+  /** Keys from the oldest to the newest; not while the map is changed (a compaction swaps the arrays under it). */
   *keys(): IterableIterator<K> {
     for (let i = this.#head; i < this.#keys.length; i++) {
       const k = this.#keys[i] as K

@@ -108,8 +108,7 @@ export function createPublisher(deps: RunnerDeps): Publish {
   }
   publish.encode = (records) =>
     records.map((r) => ({ topic: r.topic, key: r.key, value: undefined, encoded: r.encoded ?? deps.codec.encode(r.topic, r.value) }))
-  const partitionOf = deps.bus.partitionOf
-  if (partitionOf !== undefined) publish.partitionOf = (topic, key) => partitionOf(topic, key)
+  if (deps.bus.partitionOf !== undefined) publish.partitionOf = deps.bus.partitionOf
   return publish
 }
 
@@ -228,7 +227,7 @@ export async function runStage(stage: Stage, deps: RunnerDeps, opts: { fromBegin
         // Before anything reads it: a forged finding must not reach a stage that acts on it.
         deps.codec.verify(batch.topic, m.key, m.value, m.headers)
         const value = deps.codec.decode(batch.topic, m.value)
-        const r = schema === undefined || schema.is?.(value) === true ? { ok: true as const, value } : safeParse(schema, value)
+        const r = schema === undefined ? { ok: true as const, value } : safeParse(schema, value)
         if (r.ok) valid.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: r.value })
         else problem = { code: 'LW_ERR_RECORD_INVALID', message: formatIssues(r.issues.slice(0, 5)) }
       } catch (err) {

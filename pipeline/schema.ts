@@ -362,6 +362,8 @@ export function parse<T>(schema: Schema<T>, value: unknown, code: ErrorCode, wha
 
 /** Validates without throwing, for hot paths that count failures instead. */
 export function safeParse<T>(schema: Schema<T>, value: unknown): { ok: true; value: T } | { ok: false; issues: Issue[] } {
+  // A value `is` accepts is what `check` would return: handed on as it is, without the checking copy.
+  if (schema.is?.(value) === true) return { ok: true, value: value as T }
   const issues: Issue[] = []
   const out = schema.check(value, '', issues)
   return issues.length > 0 || out === undefined ? { ok: false, issues } : { ok: true, value: out }

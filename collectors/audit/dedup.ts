@@ -19,8 +19,9 @@ export function createSeen(capacity: number): Seen {
   const ids = new FifoMap<string, number>(capacity)
   return {
     has: (id, bit) => ((ids.get(id) ?? 0) & bit) !== 0,
-    // A stage of a known auditID keeps the ID's place: a request's stages arrive together.
-    add: (id, bit) => ids.set(id, (ids.get(id) ?? 0) | bit),
+    // A stage of a known auditID makes it the newest: a watch's ResponseComplete comes long after its
+    // ResponseStarted, and its retry must be recognised for as long as any other event's.
+    add: (id, bit) => ids.set(id, (ids.get(id) ?? 0) | bit, true),
     get size() {
       return ids.size
     }

@@ -20,7 +20,7 @@ test('stages of one auditID are remembered apart; capacity 0 remembers nothing',
   assert.equal(none.size, 0)
 })
 
-test('at capacity the oldest ID goes first, in arrival order, against a plain model', () => {
+test('at capacity the ID added or given a stage longest ago goes first, against a plain model', () => {
   const rng = seededRng('audit-dedup')
   for (const capacity of [1, 3, 17]) {
     const s = createSeen(capacity)
@@ -30,10 +30,11 @@ test('at capacity the oldest ID goes first, in arrival order, against a plain mo
       // Mostly new IDs, some repeats of recent ones (a retried batch), some another stage of one.
       const id = rng.chance(0.7) || model.length === 0 ? `id-${i}` : rng.pick(model)
       const bit = rng.chance(0.5) ? 4 : 2
-      if (!model.includes(id)) {
-        model.push(id)
-        if (model.length > capacity) bits.delete(model.shift() as string)
-      }
+      // A new stage of an ID held makes it the newest (a watch's ResponseComplete long after its ResponseStarted).
+      const at = model.indexOf(id)
+      if (at >= 0) model.splice(at, 1)
+      model.push(id)
+      if (model.length > capacity) bits.delete(model.shift() as string)
       bits.set(id, (bits.get(id) ?? 0) | bit)
       s.add(id, bit)
       assert.equal(s.size, model.length, `capacity ${capacity}, step ${i}`)
