@@ -84,7 +84,7 @@ test('the generic rules whose value may open with an escaped quote: the gate sti
     assert.ok(gate !== undefined, id)
     const re = new RE2(`^(?:${follows})`, 'i')
     const value = gen.hex(40)
-    for (const text of [': ***', ': "short"', '=\\x', ': \\\\\\"ab', '= \\ "' + value]) {
+    for (const text of [': ***', ': "short"', '=\\x', ': \\\\\\"ab', `= \\ "${value}`]) {
       assert.equal(re.test(text), false, `${id}: ${text}`)
       assert.equal(gate(Buffer.from(text), 0), false, `${id}: the gate let ${JSON.stringify(text)} through`)
     }
