@@ -102,8 +102,14 @@ export interface ScanOptions extends DetectorSetup {
 
 /** Lines per chunk: large enough that a PEM block is rarely split, small enough to bound memory. */
 const CHUNK_LINES = 4096
-/** Characters per chunk: with lines up to a window long, the line count alone would not bound a chunk. */
-const CHUNK_CHARS = 4 * 1024 * 1024
+/**
+ * Characters per chunk: with lines up to a window long, the line count alone would not bound a chunk. A
+ * chunk's lines live until it is scanned, so a chunk larger than V8's young generation is copied by each
+ * scavenge and promoted: with 4 MiB, a 16 MB log of audit events (1.3 KB lines) spent a sixth of its CPU
+ * collecting garbage; 1 MiB took 6.5% off its whole scan, and 256 KiB added it back in per-chunk work
+ * (issue #15, paired runs; short-lined logs reach CHUNK_LINES first and do not change).
+ */
+const CHUNK_CHARS = 1024 * 1024
 /**
  * Bytes per read of a file: a quarter of the CPU of a `leakwatch scan` of a 16 MB CI log went to the
  * stream's 64 KiB reads and their promise ticks (issue #15); a 1 MiB read is still far below a chunk.
