@@ -23,13 +23,12 @@
 // on lines of ASCII text only (the caller's check): under `(?i)` RE2 also matches a keyword or a name
 // spelled with the Kelvin sign or the long s, which the byte automaton does not report.
 
-import { ASSIGN } from './rules/patterns.ts'
+import { ASSIGN, ASSIGNMENT_HEAD, ASSIGNMENT_OPENING } from './rules/patterns.ts'
 
 /** False when no match of `follows` can start at bytes[at]. */
 export type FollowsGate = (bytes: Uint8Array, at: number) => boolean
 
-/** The assignment head that generic.ts's `assignment` puts before a value. */
-export const ASSIGNMENT_HEAD = `[\\w.-]*["']?\\s*(?:=>|:=|=|:)`
+export { ASSIGNMENT_HEAD }
 
 const NAME = new Uint8Array(128)
 for (let c = 0; c < 128; c++) {
@@ -46,11 +45,11 @@ const isQuote = (c: number | undefined): boolean => c === 0x22 || c === 0x27
 const MAX_WALK = 256
 
 /**
- * The assignment head's test, and with `value` (the class run generic.ts's `\s*["']?` is followed by)
- * the value's: after `=`, `:`, `=>` or `:=` (both readings of `:=` and `=>` are tried), blanks, an
- * optional quote (with `escaped`, or one or two backslashes and a quote), then `value.count` bytes of its class.
+ * The assignment head's test, and with `value` (the class run after ASSIGNMENT_OPENING) the value's: after
+ * `=`, `:`, `=>` or `:=` (both readings of `:=` and `=>` are tried), blanks, an optional quote or one or two
+ * backslashes and a quote, then `value.count` bytes of its class.
  */
-function assignmentGate(value: ClassRun | undefined, escaped: boolean): FollowsGate {
+function assignmentGate(value: ClassRun | undefined): FollowsGate {
   const valueAt = (bytes: Uint8Array, from: number): boolean => {
     if (value === undefined) return true
     let j = from
@@ -58,7 +57,7 @@ function assignmentGate(value: ClassRun | undefined, escaped: boolean): FollowsG
     while (j < stop && BLANK[bytes[j] as number] === 1) j++
     if (j === stop && stop < bytes.length) return true
     // `\\{1,2}["']`: one or two backslashes, then the quote (the value's class holds no backslash).
-    if (escaped && bytes[j] === 0x5c) {
+    if (bytes[j] === 0x5c) {
       j++
       if (bytes[j] === 0x5c && isQuote(bytes[j + 1])) j++
       if (!isQuote(bytes[j])) return false
@@ -167,11 +166,6 @@ function classRun(source: string): (ClassRun & { rest: string }) | undefined {
   return { set, count: run.min, rest: run.rest }
 }
 
-/** Between an assignment's operator and its value, in generic.ts. */
-const BEFORE_VALUE = `\\s*["']?`
-/** The same, where the opening quote may also be escaped once or twice (`clientSecret: \\'…\\'` in a JavaScript string). */
-const BEFORE_ESCAPED_VALUE = `\\s*(?:\\\\{1,2}["']|["']?)`
-
 /** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
 export function followsGate(follows: string): FollowsGate | undefined {
   // Three sources read whole, each by its own walk (below).
@@ -182,13 +176,11 @@ export function followsGate(follows: string): FollowsGate | undefined {
   if (topLevelAlternative(follows)) return undefined
   if (follows.startsWith(ASSIGNMENT_HEAD)) {
     const after = follows.slice(ASSIGNMENT_HEAD.length)
-    const escaped = after.startsWith(BEFORE_ESCAPED_VALUE)
-    const before = escaped ? BEFORE_ESCAPED_VALUE : after.startsWith(BEFORE_VALUE) ? BEFORE_VALUE : undefined
-    const value = before === undefined ? undefined : classRun(after.slice(before.length))
+    const value = after.startsWith(ASSIGNMENT_OPENING) ? classRun(after.slice(ASSIGNMENT_OPENING.length)) : undefined
     // The value is read after blanks and a quote (or backslashes and a quote): a class that holds any of them
     // would make that ambiguous.
     const plain = value !== undefined && [9, 10, 11, 12, 13, 32, 0x22, 0x27, 0x5c].every((c) => value.set[c] !== 1)
-    return assignmentGate(plain ? value : undefined, escaped)
+    return assignmentGate(plain ? value : undefined)
   }
   const run = classRun(follows)
   if (run !== undefined) return (bytes, at) => runAt(run, bytes, at)

@@ -156,12 +156,12 @@ function prefixIndex(prefixes: readonly string[]): Map<number, string[]> | undef
 
 /** A stopword (changeme, redacted, …) or a run of a keyboard or the alphabet: what people type into examples. */
 export function madeUpValue(value: string): boolean {
-  return GENERIC_STOPWORDS.test(value) || SEQUENCES.test(value)
+  return GENERIC_STOPWORDS.test(value) || holdsPlaceholderRun(value)
 }
 
 /** Not a stopword, a typed sequence, a short word or a name. */
 export function valuePlausible(value: string): boolean {
-  if (GENERIC_STOPWORDS.test(value) || SEQUENCES.test(value)) return false
+  if (madeUpValue(value)) return false
   // A short run of letters is a word. Longer ones are judged by their shape, not rejected outright:
   // 1.5% of random 24-character base62 tokens have no digit, and they leak too. A name assigned to a
   // secret-ish key (payments-db-credentials-v2, var.db_password) is a reference, not the secret.

@@ -264,10 +264,11 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   const cidrs = config.clusterNetworks.map(parseCidr).filter((c): c is ParsedCidr => c !== undefined)
   const states = new Map<string, PState>()
   // Bounded caches forget their oldest entries in O(1) (pipeline/fifo.ts): a Map used as its own queue paid
-  // O(capacity) per eviction once full.
+  // O(capacity) per eviction once full. A principal's known items (`know`) still evict from a Set: up to
+  // maxKnownPerPrincipal (5,000) of them, and only for a principal reading thousands of new ones.
   const recentStarted = new FifoSet<string>(MAX_RECENT_IDS)
   const roles = new FifoMap<string, boolean>(MAX_CACHED_PRINCIPALS)
-  const pods = new FifoMap<string, boolean>(MAX_CACHED_PODS)
+  const pods = new FifoSet<string>(MAX_CACHED_PODS)
   /** `group\nitem` a peer group is known to have read (positives only; the store is the truth). */
   const peerCache = new FifoSet<string>(MAX_PEER_CACHE)
   let learnUntil = deps.learnUntilMs
@@ -947,7 +948,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
       for (const n of [name, gen]) {
         if (n === undefined) continue
         const key = `${ns ?? ''}/${clip(n)}`
-        pods.set(key, true)
+        pods.add(key)
         pendingFacts.push({ hash: 'pods', field: key, value: '1' })
       }
       return
@@ -964,7 +965,7 @@ export function createAccessDetector(config: AccessConfig, deps: AccessDetectorD
   async function podMounts(ns: string, name: string): Promise<boolean> {
     const keys = [`${ns}/${name}`]
     if (name.length > GENERATED_SUFFIX) keys.push(`${ns}/${name.slice(0, -GENERATED_SUFFIX)}*`)
-    for (const k of keys) if (pods.get(k) === true || (await store.getFact('pods', k)) === '1') return true
+    for (const k of keys) if (pods.has(k) || (await store.getFact('pods', k)) === '1') return true
     return false
   }
 

@@ -53,8 +53,9 @@ export const rules: Rule[] = [
     regex: '(?i)<add[ \\t]+key[ \\t]*=[ \\t]*"[^"\\n]{0,40}(?:password|passwd|pwd)"[ \\t]+value[ \\t]*=[ \\t]*"([^"\\s]{4,})"',
     keywords: ['<add key'],
     minEntropy: 2.0,
-    // Switches and lengths share the key's name (RequirePassword=true, PasswordLength=2048).
-    validate: (s) => !madeUpValue(s) && !/^(?:[0-9]+|yes|no|on|off|enabled|disabled)$/i.test(s),
+    // Switches and lengths share the key's name (RequireStrongPassword=enabled, PasswordLength=2048); the
+    // shorter switches (yes, no, on, off) are under the four characters the value takes.
+    validate: (s) => !madeUpValue(s) && !/^(?:[0-9]+|enabled|disabled)$/i.test(s),
     allow: { secrets: NOT_SECRETS },
     examples: {
       positives: (g) => {

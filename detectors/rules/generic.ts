@@ -1,10 +1,11 @@
 import { shannonEntropy } from '../entropy.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
+import { ASSIGNMENT_HEAD, ASSIGNMENT_OPENING } from './patterns.ts'
 
 // After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:`, `:=` or `=>`, and
 // the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
-const assignment = (value: string): string => `[\\w.-]*["']?\\s*(?:=>|:=|=|:)\\s*(?:\\\\{1,2}["']|["']?)${value}`
+const assignment = (value: string): string => `${ASSIGNMENT_HEAD}${ASSIGNMENT_OPENING}${value}`
 
 export const rules: Rule[] = [
   {
@@ -112,9 +113,10 @@ export const rules: Rule[] = [
       ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
     ],
     // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million. Hex has
-    // 16 symbols, not 62: 32 or 64 hex are held to 3.0.
+    // 16 symbols, not 62: 32 or more hex are held to 3.0 (the cheap test first: the entropy is computed
+    // again here, after the engine's minEntropy gate).
     minEntropy: 3.0,
-    validate: (s) => shannonEntropy(s) >= 3.3 || /^[0-9a-f]{32,}$/.test(s),
+    validate: (s) => /^[0-9a-f]{32,}$/.test(s) || shannonEntropy(s) >= 3.3,
     // Digests, ids and references are assigned to such names too. Digit-free names are the engine's
     // identifier gate's: a digit-free random token (1.5% of 24-character ones) is still a leak.
     allow: {

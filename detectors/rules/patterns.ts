@@ -14,6 +14,15 @@ export const START_ALNUM = '(?:^|[^A-Za-z0-9])'
 export const END_ALNUM = '(?:[^A-Za-z0-9]|$)'
 
 /**
+ * The generic assignment rules' head after their keyword (generic.ts `assignment`): the rest of a name,
+ * an optional quote, blanks, then the operator. The follows gate (follows-gate.ts) recognises a rule's
+ * `follows` by these exact strings, so both read them from here.
+ */
+export const ASSIGNMENT_HEAD = `[\\w.-]*["']?\\s*(?:=>|:=|=|:)`
+/** Between the operator and the value: blanks, then an optional quote, or one escaped once or twice (`clientSecret: \\'…\\'` in a JavaScript string). */
+export const ASSIGNMENT_OPENING = `\\s*(?:\\\\{1,2}["']|["']?)`
+
+/**
  * A name that mentions the provider followed by an assignment operator, for
  * formats with no distinctive prefix (32 hex, UUIDs, 40 alnum): on their own
  * they are indistinguishable from hashes and ids, so the provider's name must

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import RE2 from 're2'
 import { DEFAULT_MIRRORS, loadSources } from '../../bench/independent/sources.ts'
 import { ASSIGNMENT_HEAD, followsGate, upperKeywordGate } from '../../detectors/follows-gate.ts'
+import { ASSIGNMENT_OPENING } from '../../detectors/rules/patterns.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { gateHoldsOnLines } from '../support/gate-lines.ts'
 import { seededGen } from '../support/seed.ts'
@@ -65,10 +66,11 @@ test('where the gate says no, RE2 finds no match of the rule’s follows there; 
   }
 })
 
-test('the assignment head is the one generic.ts writes before a value', () => {
-  for (const id of ['generic-secret-assignment', 'generic-password-assignment']) {
+test('the assignment head and opening are the ones generic.ts writes before a value', () => {
+  for (const id of ['generic-secret-assignment', 'generic-password-assignment', 'generic-hex-credential-assignment']) {
     const r = BUILTIN_RULES.find((x) => x.id === id)
     assert.ok(r?.follows?.startsWith(ASSIGNMENT_HEAD), id)
+    assert.ok(r?.follows?.startsWith(`${ASSIGNMENT_HEAD}${ASSIGNMENT_OPENING}`), id)
   }
   assert.equal(followsGate('[^a-z]{8}'), undefined)
   assert.equal(followsGate('\\s+token'), undefined)
