@@ -73,18 +73,7 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
   })
 
   const where = opts.brokers.join(',')
-  // The partitions of each topic as kafkajs's partitioner last saw them (it is handed the metadata with every
-  // message): partitionOf answers with the same partitioner on the same metadata, so a key's partition is the one
-  // its own record would get. Not described up front: a role's ACLs deny describing the topics it does not write,
-  // and kafkajs logs each refusal as an error. Computed partitions are kept per topic until its partition count
-  // changes.
-  const partitioner = Partitioners.DefaultPartitioner()
-  const seenPartitions = new Map<string, { metadata: PartitionMetadata[]; byKey: Map<string, number> }>()
-  const MAX_KEYS_KEPT = 100_000
-  const learnPartitions = (topic: string, metadata: PartitionMetadata[]): void => {
-    const had = seenPartitions.get(topic)
-    if (metadata.length > 0 && (had === undefined || had.metadata.length !== metadata.length)) seenPartitions.set(topic, { metadata, byKey: new Map() })
-  }
+  const partitions = createPartitionLookup(Partitioners.DefaultPartitioner())
   const prepareTopics = async (): Promise<void> => {
     const admin = kafka.admin()
     try {
@@ -114,24 +103,9 @@ export async function createKafkaBus(opts: KafkaBusOptions, logger: Logger, cons
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: () => (args: PartitionerArgs) => {
-      learnPartitions(args.topic, args.partitionMetadata)
-      return partitioner(args)
-    }
+    createPartitioner: () => partitions.partitioner
   })
-  const partitionOf = (topic: string, key: string): number | undefined => {
-    const t = physical(topic)
-    const seen = seenPartitions.get(t)
-    if (seen === undefined) return undefined
-    let p = seen.byKey.get(key)
-    if (p === undefined) {
-      // A keyed message's partition depends on the key and the partition count only (murmur2, as the Java client).
-      p = partitioner({ topic: t, partitionMetadata: seen.metadata, message: { key, value: null } })
-      if (seen.byKey.size >= MAX_KEYS_KEPT) seen.byKey.clear()
-      seen.byKey.set(key, p)
-    }
-    return p
-  }
+  const partitionOf = (topic: string, key: string): number | undefined => partitions.partitionOf(physical(topic), key)
   let producerUp = false
   producer.on(producer.events.CONNECT, () => {
     producerUp = true
@@ -333,3 +307,40 @@ function pickScalars(o: Record<string, unknown>): Record<string, string | number
   }
   return out
 }
+
+/**
+ * The partitions of each topic as kafkajs's partitioner last saw them (it is handed the metadata with every
+ * message): `partitionOf` answers with the same partitioner on the same metadata, so a key's partition is the one
+ * its own record would get. Not described up front: a role's ACLs deny describing the topics it does not write,
+ * and kafkajs logs each refusal as an error. Computed partitions are kept per topic until its partition count
+ * changes (an operator added partitions: every key is placed again), or until 100,000 keys (then cleared:
+ * placing a key again is one murmur2).
+ */
+export function createPartitionLookup(partitioner: (args: PartitionerArgs) => number): {
+  partitioner: (args: PartitionerArgs) => number
+  partitionOf: (topic: string, key: string) => number | undefined
+} {
+  const seen = new Map<string, { metadata: PartitionMetadata[]; byKey: Map<string, number> }>()
+  return {
+    partitioner: (args) => {
+      const had = seen.get(args.topic)
+      const metadata = args.partitionMetadata
+      if (metadata.length > 0 && (had === undefined || had.metadata.length !== metadata.length)) seen.set(args.topic, { metadata, byKey: new Map() })
+      return partitioner(args)
+    },
+    partitionOf: (topic, key) => {
+      const t = seen.get(topic)
+      if (t === undefined) return undefined
+      let p = t.byKey.get(key)
+      if (p === undefined) {
+        // A keyed message's partition depends on the key and the partition count only (murmur2, as the Java client).
+        p = partitioner({ topic, partitionMetadata: t.metadata, message: { key, value: null } })
+        if (t.byKey.size >= MAX_KEYS_KEPT) t.byKey.clear()
+        t.byKey.set(key, p)
+      }
+      return p
+    }
+  }
+}
+
+const MAX_KEYS_KEPT = 100_000

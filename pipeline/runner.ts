@@ -6,7 +6,7 @@
 // replay harmless.
 
 import { performance } from 'node:perf_hooks'
-import type { Batch, Bus, Consumer, InMessage } from './bus.ts'
+import type { Batch, Bus, Consumer, InMessage, Producer } from './bus.ts'
 import type { Codec } from './codec.ts'
 import { isLeakwatchError, isRetriable, isUncoded } from './errors.ts'
 import { TOPIC_SCHEMAS, TOPICS } from './events.ts'
@@ -77,7 +77,7 @@ export interface Publish {
    */
   encode?: (records: OutRecord[]) => OutRecord[]
   /** The bus's `partitionOf`: where a record keyed `key` on `topic` would go, when the bus knows. */
-  partitionOf?: (topic: string, key: string) => number | undefined
+  partitionOf?: Producer['partitionOf']
 }
 
 /** Encodes and sends records grouped by topic; resolves when all are durable. */

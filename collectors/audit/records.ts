@@ -56,36 +56,37 @@ export type PartitionOf = (principal: string) => number | undefined
  */
 export function auditRecords(events: readonly AuditEvent[], cluster: string, receivedAt: string, maxEvents: number, partitionOf?: PartitionOf): OutRecord[] {
   if (maxEvents <= 1) return events.map((e) => auditRecord(e, cluster, receivedAt))
-  // Each principal's partition, asked once; one the bus cannot place makes the whole batch one group per principal.
-  const partitions = new Map<string, number | undefined>()
-  for (const e of events) {
-    const p = principalKey(e)
-    if (!partitions.has(p)) partitions.set(p, partitionOf?.(p))
+  const keys = events.map(principalKey)
+  // Each principal's partition, asked once; the first one the bus cannot place makes the whole batch one group
+  // per principal.
+  let partitions: Map<string, number> | undefined = partitionOf === undefined ? undefined : new Map()
+  for (const p of keys) {
+    if (partitions === undefined) break
+    if (partitions.has(p)) continue
+    const at = partitionOf?.(p)
+    if (at === undefined) partitions = undefined
+    else partitions.set(p, at)
   }
-  const byPartition = [...partitions.values()].every((at) => at !== undefined)
   // In batch order within a group: each principal's events stay in order, and so does the batch.
   const groups = new Map<string | number, AuditEvent[]>()
-  for (const e of events) {
-    const p = principalKey(e)
-    const k = byPartition ? (partitions.get(p) as number) : p
+  for (let i = 0; i < events.length; i++) {
+    const p = keys[i] as string
+    const k = partitions === undefined ? p : (partitions.get(p) as number)
     const list = groups.get(k)
-    if (list === undefined) groups.set(k, [e])
-    else list.push(e)
+    if (list === undefined) groups.set(k, [events[i] as AuditEvent])
+    else list.push(events[i] as AuditEvent)
   }
   const out: OutRecord[] = []
-  for (const list of groups.values())
-    for (let i = 0; i < list.length; i += maxEvents) {
-      const part = list.slice(i, i + maxEvents)
-      out.push(groupRecord(principalKey(part[0] as AuditEvent), part, cluster, receivedAt))
-    }
+  for (const list of groups.values()) for (let i = 0; i < list.length; i += maxEvents) out.push(groupRecord(list.slice(i, i + maxEvents), cluster, receivedAt))
   return out
 }
 
-function groupRecord(key: string, events: AuditEvent[], cluster: string, receivedAt: string): OutRecord {
-  const [first] = events
-  if (events.length === 1 && first !== undefined) return auditRecord(first, cluster, receivedAt)
+/** The events as one record, keyed by the first event's principal. */
+function groupRecord(events: AuditEvent[], cluster: string, receivedAt: string): OutRecord {
+  const first = events[0] as AuditEvent
+  if (events.length === 1) return auditRecord(first, cluster, receivedAt)
   const value: AuditGroup = { v: '2', type: 'audit', cluster, receivedAt, events }
-  return { topic: TOPICS.audit, key, value }
+  return { topic: TOPICS.audit, key: principalKey(first), value }
 }
 
 function withoutObjects(e: AuditEvent, maxRecordBytes: number): AuditEvent {
@@ -118,7 +119,7 @@ export function fitRecords(records: OutRecord[], publish: Publish, maxRecordByte
       const mid = Math.ceil(value.events.length / 2)
       const parts = [value.events.slice(0, mid), value.events.slice(mid)].map((events) =>
         // Each half keyed by its own first principal: every principal of the group goes to the same partition.
-        groupRecord(principalKey(events[0] as AuditEvent), events, value.cluster, value.receivedAt)
+        groupRecord(events, value.cluster, value.receivedAt)
       )
       const encoded = encode(parts)
       for (let i = 0; i < parts.length; i++) fit(parts[i] as OutRecord, encoded[i] as OutRecord)

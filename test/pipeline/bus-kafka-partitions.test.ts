@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { before, test } from 'node:test'
-import { Kafka, logLevel } from 'kafkajs'
-import { createKafkaBus } from '../../pipeline/bus-kafka.ts'
+import type { PartitionMetadata } from 'kafkajs'
+import { Kafka, logLevel, Partitioners } from 'kafkajs'
+import { createKafkaBus, createPartitionLookup } from '../../pipeline/bus-kafka.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import { createLogger } from '../../pipeline/log.ts'
 import { getServices } from '../harness/services.ts'
@@ -106,4 +107,28 @@ test('kafka: partitionOf names, after the first send, the partition a record of 
   )
   const again = await received(users, 1000)
   for (const u of users) assert.deepEqual([...(again.get(u) ?? [])], [after.get(u)], `${u} after the partitions were added`)
+})
+
+test('the partition lookup places a key again once the topic has more partitions, as the producer then does', () => {
+  // A running producer learns added partitions from the metadata handed with its next message; a key placed
+  // before must not keep its old answer (the Kafka test above starts a new bus, which never holds one).
+  const lookup = createPartitionLookup(Partitioners.DefaultPartitioner())
+  const meta = (n: number): PartitionMetadata[] =>
+    Array.from({ length: n }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0] }))
+  const send = (n: number, key: string): number => lookup.partitioner({ topic: 't', partitionMetadata: meta(n), message: { key, value: 'x' } })
+  assert.equal(lookup.partitionOf('t', 'a'), undefined, 'unknown before the first send')
+  send(6, 'first')
+  const keys = Array.from(
+    { length: 40 },
+    () => `system:serviceaccount:${g.chars('abcdefghijklmnopqrstuvwxyz-', 8)}:${g.chars('abcdefghijklmnopqrstuvwxyz', 6)}`
+  )
+  const six = keys.map((k) => lookup.partitionOf('t', k))
+  for (let i = 0; i < keys.length; i++) assert.equal(six[i], send(6, keys[i] as string), keys[i])
+  send(9, 'first')
+  const nine = keys.map((k) => lookup.partitionOf('t', k))
+  for (let i = 0; i < keys.length; i++) assert.equal(nine[i], send(9, keys[i] as string), keys[i])
+  assert.ok(
+    keys.some((_, i) => six[i] !== nine[i]),
+    'some key moved'
+  )
 })
