@@ -26,7 +26,7 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
       'anchored alternation of literals and single-class runs, on a captured value: linear'
     ],
     [
-      '/^(?:\\$[A-Za-z_][\\w.]*|\\$\\{[^}]*\\}|\\{\\{.*\\}\\}|\\[\\[.*\\]\\]|<[^>]*>|\\([^()]*\\)|%\\([^)]*\\)s?|\\[[A-Z_ ]+\\]|\\$\\(.*\\)|#\\{.*\\}|%[A-Za-z_][\\w.]*%|__[A-Za-z][\\w.]*__|@@[A-Za-z][\\w.]*@@|(?:process\\.env|os\\.environ)\\b.*|(?-i:ENV)(?:\\[|\\.fetch\\().*|(?-i:(?:x{4,}|X{4,})(?:[^A-Za-z0-9].*)?|.*(?:x{6,}|X{6,}).*)|\\*{3,}.*|.*\\*{6,}.*)$/i',
+      '/^(?:\\$[A-Za-z_][\\w.]*|\\$\\{[^}]*\\}|\\{\\{.*\\}\\}|\\[\\[.*\\]\\]|<[^>]*>|\\([A-Za-z][\\w .-]*\\)|%\\([^)]*\\)s?|\\[[A-Z_ ]+\\]|\\$\\(.*\\)|#\\{.*\\}|%[A-Za-z_][\\w.]*%|__[A-Za-z][\\w.]*__|@@[A-Za-z][\\w.]*@@|(?:process\\.env|os\\.environ)\\b.*|(?-i:ENV)(?:\\[|\\.fetch\\().*|(?-i:(?:x{4,}|X{4,})(?:[^A-Za-z0-9].*)?|.*(?:x{6,}|X{6,}).*)|\\*{3,}.*|.*\\*{6,}.*)$/i',
       'anchored; each alternative has at most one backtracking .*: linear in the value'
     ],
     ['/^[a-z0-9]/', 'on rule keywords (configuration)'],
