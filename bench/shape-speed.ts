@@ -7,13 +7,18 @@
 // the table gives medians of N, MB (10^6 bytes) per CPU-second, and
 // leakwatch's ratio to each peer.
 //
+// `--warm` adds, per shape, a run over that file followed by a second file of the same shape (the next
+// seed's): the second file's bytes over the CPU the pair took beyond the first file alone is each tool's
+// rate once warm, past start-up and the first use of its rules, which is what a long-running collector
+// sees. The whole-process table stays the target's measure.
+//
 // `--save-findings FILE` writes leakwatch's findings (file, line, column,
 // rule, fingerprint under a fixed bench key) per shape; `--compare FILE`
 // fails the run when they differ, so an engine change that moves a finding
 // is caught on these files.
 
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { copyFileSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { createGen, createRng } from '../detectors/gen.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { Measured } from './measure.ts'
@@ -107,6 +112,34 @@ function ensureShapeSet(root: string, bytes: number, seed: number, log: (m: stri
   return { dir, files }
 }
 
+/**
+ * Per shape, a folder holding that shape's file of `first` (a.log) and of `second` (b.log): the pair a
+ * warm run scans. Hard links where the file system allows (gitleaks reads them; it skips symbolic links).
+ */
+function pairFolders(first: ShapeSet, second: ShapeSet): Map<Shape, string> {
+  const out = new Map<Shape, string>()
+  for (const f of first.files) {
+    const g = second.files.find((x) => x.shape === f.shape)
+    if (g === undefined) continue
+    const dir = join(second.dir, `after-${basename(first.dir)}`, f.shape)
+    mkdirSync(dir, { recursive: true })
+    for (const [from, to] of [
+      [f.file, 'a.log'],
+      [g.file, 'b.log']
+    ] as const) {
+      const target = join(dir, to)
+      rmSync(target, { force: true })
+      try {
+        linkSync(from, target)
+      } catch {
+        copyFileSync(from, target)
+      }
+    }
+    out.set(f.shape, dir)
+  }
+  return out
+}
+
 interface Scope {
   name: string
   dir: string
@@ -181,6 +214,18 @@ async function run(ctx: BenchContext): Promise<void> {
   ]
   const only = ctx.flags['shape-only'] === undefined ? undefined : String(ctx.flags['shape-only']).split(',')
   const chosen = scopes.filter((s) => only === undefined || only.includes(s.name))
+  /** With --warm: per shape, the scope of its file then the next seed's file of that shape. */
+  const warm = new Map<string, Scope>()
+  if (ctx.flags.warm === true) {
+    const next = ensureShapeSet(join(ctx.repo, '.cache', 'bench', `shapes-${shapeMb}mb-seed${seed + 1}`), Math.round(shapeMb * 1e6), seed + 1, ctx.log)
+    const pairs = pairFolders(set, next)
+    for (const s of chosen) {
+      const dir = pairs.get(s.name as Shape)
+      const second = next.files.find((f) => f.shape === s.name)
+      if (dir === undefined || second === undefined) continue
+      warm.set(s.name, { name: `${s.name}+next`, dir, files: ['a.log', 'b.log'], bytes: second.bytes })
+    }
+  }
   const runs = new Map<string, Measured[]>()
   const found = new Map<string, Finding[]>()
   /** With --baseline-repo: the findings of the leakwatch checked out there, which must equal this one's. */
@@ -190,7 +235,7 @@ async function run(ctx: BenchContext): Promise<void> {
   mkdirSync(scratch, { recursive: true })
   try {
     for (let rep = 0; rep < repeat; rep++) {
-      for (const scope of chosen) {
+      for (const scope of [...chosen, ...warm.values()]) {
         // Rotated per repetition so no tool always runs first (page cache, CPU frequency, a neighbour's burst).
         const order = tools.map((_, i) => tools[(i + rep) % tools.length] as Tool)
         for (const tool of order) {
@@ -200,7 +245,8 @@ async function run(ctx: BenchContext): Promise<void> {
           if (tool === 'leakwatch' || tool === 'leakwatch-base') {
             const r = await runLeakwatch(tool === 'leakwatch' ? ctx.repo : (baseRepo as string), scope, core, join(scratch, 'leakwatch.jsonl'))
             m = r.measured
-            ;(tool === 'leakwatch' ? found : foundBase).set(scope.name, r.findings)
+            // A warm pair's findings are its first file's and the next seed's: not compared or saved.
+            if (!scope.name.endsWith('+next')) (tool === 'leakwatch' ? found : foundBase).set(scope.name, r.findings)
           } else if (tool === 'secretlint') {
             m = (await runSecretlint(secretlintrc, scope.dir, scope.files, join(scratch, 'secretlint.json'), core)).measured
           } else {
@@ -237,6 +283,27 @@ async function run(ctx: BenchContext): Promise<void> {
   process.stdout.write(
     `\n## Whole-process speed per log shape\n\n${ctx.command}\n${versions.join(', ')}; ${core === undefined ? 'unpinned' : `pinned to CPU ${core} (taskset)`}; median of ${repeat} paired runs (gitleaks: ${Math.min(repeat, Number(ctx.flags['gitleaks-runs']))}); CPU = user+sys of the child (GNU time); MB = 10^6 bytes\n\n${table(head, rows)}\n`
   )
+
+  if (warm.size > 0) {
+    // The pair's CPU beyond the first file alone, each a median of the same paired repetitions.
+    const warmRate = (shape: string, tool: Tool): number => {
+      const w = warm.get(shape) as Scope
+      return w.bytes / 1e6 / (cpuS(w.name, tool) - cpuS(shape, tool))
+    }
+    const whead = ['shape', 'MB']
+    for (const t of tools) whead.push(`${t} CPU s`, `${t} MB/s/core`)
+    for (const t of tools) if (t !== 'leakwatch') whead.push(`lw/${t}`)
+    const wrows = [...warm.entries()].map(([shape, w]) => {
+      const row = [shape, fmt(w.bytes / 1e6)]
+      for (const t of tools) row.push(fmt(cpuS(w.name, t) - cpuS(shape, t), 3), fmt(warmRate(shape, t)))
+      for (const t of tools)
+        if (t !== 'leakwatch') row.push(tools.includes('leakwatch') ? `${fmt(warmRate(shape, 'leakwatch') / warmRate(shape, t), 2)}x` : '-')
+      return row
+    })
+    process.stdout.write(
+      `\n## Once warm: a second file of the same shape (seed ${seed + 1}) after the first\n\nCPU s = median CPU of the pair minus median CPU of the first file alone; MB/s/core = the second file's MB over that\n\n${table(whead, wrows)}\n`
+    )
+  }
 
   const findings = Object.fromEntries([...found].map(([k, v]) => [k, v]))
   if (ctx.flags['save-findings'] !== undefined) {
@@ -280,6 +347,8 @@ export const benchmark: Benchmark = {
     'gitleaks-runs': { type: 'string', default: '1' },
     /** Another checkout of leakwatch (node_modules linked) measured in the same paired runs: before/after. */
     'baseline-repo': { type: 'string' },
+    /** Also the rate once warm: each shape's file followed by the next seed's file of that shape. */
+    warm: { type: 'boolean', default: false },
     'save-findings': { type: 'string' },
     compare: { type: 'string' }
   },
