@@ -199,9 +199,10 @@ export const rules: Rule[] = [
     // One random 40-hex value in 1,000 is under 3.3, none in a billion under 3.0.
     minEntropy: 3.0,
     allow: {
-      // A SHA-1 under a name that says it is a digest, a revision or a cursor (cache_access_token_sha, git_api_key_rev).
+      // A SHA-1 under a name that says it is a digest, a revision or a cursor (cache_access_token_sha, git_api_key_rev),
+      // opened as the rule's regex opens a value, escaped quotes included.
       matches: [
-        '(?i)(?:commit|sha|git|hash|rev|digest|checksum|etag|cache|page|cursor|sync|resume|continuation|nonce)[a-z0-9_.-]*["\']?[ \\t]*(?:=|:|=>)[ \\t]*["\']?(?-i:[0-9a-f]{40})(?:[^A-Za-z0-9+/_.~=-]|$)'
+        '(?i)(?:commit|sha|git|hash|rev|digest|checksum|etag|cache|page|cursor|sync|resume|continuation|nonce)[a-z0-9_.-]*["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)(?-i:[0-9a-f]{40})(?:[^A-Za-z0-9+/_.~=-]|$)'
       ]
     },
     examples: {
@@ -218,6 +219,8 @@ export const rules: Rule[] = [
       negatives: [
         'GIT_COMMIT_ACCESS_TOKEN=da39a3ee5e6b4b0d3255bfef95601890afd80709',
         'next_page_token: da39a3ee5e6b4b0d3255bfef95601890afd80709',
+        // The rule's own escaped opening quote (a JavaScript string in a log) under a digest's name.
+        "'\\\\n        git_api_key: \\\\'da39a3ee5e6b4b0d3255bfef95601890afd80709\\\\','+",
         'client_secret: <client-secret>',
         `access_token=${'0'.repeat(40)}`
       ]
