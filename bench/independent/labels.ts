@@ -226,7 +226,9 @@ export const DRAWN_NOT_ISSUED: Readonly<Record<string, string>> = {
   'gitleaks:npm-access-token': `${DRAWN}: npm_ tokens end in a base62 CRC-32 of the 30 random characters`,
   'gitleaks:github-fine-grained-pat': `${DRAWN}: github_pat_ is followed by 22 letters and digits, '_', then 59; the regex draws 82 word characters`,
   'gitleaks:new-relic-user-api-key': `${DRAWN}: NRAK- is followed by 27 upper-case letters and digits; the case-insensitive regex draws lower case`,
-  'gitleaks:sendgrid-api-token': `${DRAWN}: SG. is followed by a 22-character key id, '.', and a 43-character secret; the regex draws 66 characters with '.' anywhere`
+  'gitleaks:sendgrid-api-token': `${DRAWN}: SG. is followed by a 22-character key id, '.', and a 43-character secret; the regex draws 66 characters with '.' anywhere`,
+  'gitleaks:microsoft-teams-webhook': `${DRAWN}: the group, tenant and connector ids of an incoming webhook's URL are GUIDs and its id is 32 hex digits (Nosey Parker's and Kingfisher's rules and examples read them as hex); the regex draws them from a-z and 0-9`,
+  'gitleaks:discord-client-secret': `${DRAWN}: a Discord client secret is 32 random letters, digits, '-' and '_', all digits about once in 10^25; the test draws 32 digits, the shape of a number or an id`
 }
 
 /**
