@@ -74,3 +74,21 @@ test('an escaped password far into a long line is found and pointed at; one writ
   assert.equal(JSON.stringify(found).includes(escaped), false)
   assert.equal(JSON.stringify(found).includes(raw), false)
 })
+
+test("a line is decoded for the escape after a '%' or a backslash that starts none", () => {
+  // The chunk scan skips lines with no keyword, no base64 run and no escape (secrets.ts escapedLines): a '%'
+  // before anything but two hex digits, or a backslash before anything but an escape's letter, must not end
+  // the search on its line. The name is written escaped, so only the decoded view holds a keyword; the value's
+  // '!' keeps its runs short of a base64 run.
+  const value = `${gen.base62(10)}!${gen.base62(10)}`
+  for (const line of [
+    `Receiving objects: 30% (2473/9000), %70%61%73%73%77%6F%72%64%3D${value}`,
+    `C:\\Windows\\ then \\u0070\\u0061ssword\\u003d${value}`
+  ]) {
+    const found = detect(line)
+    assert.ok(
+      found.some((f) => f.preview.startsWith(value.slice(0, 3))),
+      `${line}: ${JSON.stringify(found.map((f) => [f.rule, f.preview]))}`
+    )
+  }
+})
