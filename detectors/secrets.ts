@@ -744,9 +744,9 @@ function escapedLines(buf: Buffer, starts: readonly number[], n: number): Uint8A
     let line = 0
     for (let at = buf.indexOf(byte); at >= 0; ) {
       while ((starts[line + 1] ?? 0) <= at) line++
-      const escape = byte === 0x5c ? JSON_ESCAPED[buf[at + 1] ?? 0] === 1 : HEX_DIGIT[buf[at + 1] ?? 0] === 1 && HEX_DIGIT[buf[at + 2] ?? 0] === 1
-      if (escape) escaped[line] = 1
-      at = buf.indexOf(byte, escape ? (starts[line + 1] ?? buf.length) : at + 1)
+      const opens = byte === 0x5c ? JSON_ESCAPED[buf[at + 1] ?? 0] === 1 : HEX_DIGIT[buf[at + 1] ?? 0] === 1 && HEX_DIGIT[buf[at + 2] ?? 0] === 1
+      if (opens) escaped[line] = 1
+      at = buf.indexOf(byte, opens ? (starts[line + 1] ?? buf.length) : at + 1)
     }
   }
   return escaped

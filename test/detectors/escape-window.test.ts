@@ -81,10 +81,7 @@ test("a line is decoded for the escape after a '%' or a backslash that starts no
   // the search on its line. The name is written escaped, so only the decoded view holds a keyword; the value's
   // '!' keeps its runs short of a base64 run.
   const value = `${gen.base62(10)}!${gen.base62(10)}`
-  for (const line of [
-    `Receiving objects: 30% (2473/9000), %70%61%73%73%77%6F%72%64%3D${value}`,
-    `C:\\Windows\\ then \\u0070\\u0061ssword\\u003d${value}`
-  ]) {
+  for (const line of [`Receiving objects: 30% (2473/9000), %70%61%73%73%77%6F%72%64%3D${value}`, `C:\\Windows\\ then \\u0070\\u0061ssword\\u003d${value}`]) {
     const found = detect(line)
     assert.ok(
       found.some((f) => f.preview.startsWith(value.slice(0, 3))),
