@@ -46,6 +46,12 @@ export function identifierLike(value: string): boolean {
 }
 
 const JOINED_BY_SYMBOL = /[A-Za-z0-9][$!^][A-Za-z0-9]/
+// Nor does a naming convention end a name with one of these, or with '#' or '@': after a camelCase compound
+// (GraniteEnv$, SummerTime!) it is a person's password. Prose ends a word with '!' (`password: incorrect!`),
+// which is why the compound is asked for. rules-stability, LEAKWATCH_TEST_SEED=2221711010: dotnet-config-password
+// took `GraniteEnv$` for a reference to a secret (a name holding "env").
+const CAMEL = /[a-z][A-Z]/
+const ENDS_IN_SYMBOL = /[A-Za-z0-9][$!^#@]$/
 
 /**
  * A name: every part between punctuation is a number (`2024`), a version (`v2`) or letters, and the
@@ -58,7 +64,7 @@ const JOINED_BY_SYMBOL = /[A-Za-z0-9][$!^][A-Za-z0-9]/
 export function nameLike(value: string): boolean {
   // `$`, `!` and `^` join no words in any naming convention; between letters or digits (super$ecret,
   // mycoin!1) they are a person's password. (A `$` template reference is the placeholder gate's.)
-  if (JOINED_BY_SYMBOL.test(value)) return false
+  if (JOINED_BY_SYMBOL.test(value) || (ENDS_IN_SYMBOL.test(value) && CAMEL.test(value))) return false
   const words: string[] = []
   // An '=' with more after it is an assignment (HostName=acme.azure-devices.net, DATABASE_URL=postgres): a
   // generic rule's value cut at ';' or ':' inside a connection string or a nested NAME=value holds the name

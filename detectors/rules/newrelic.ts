@@ -71,7 +71,9 @@ export const rules = [
     token: HEX(40),
     regex: (t) => `(?i:(?:^|[^a-z0-9])(?:new[_.-]?relic[_.-]?|nria[_.-]?)?license[_.-]?key)["']?[ \\t]*[:=][ \\t]*["']?(${t})${END}`,
     keywords: ['license_key', 'license-key', 'license.key', 'licensekey'],
-    minEntropy: 3.0,
+    // 40 random hex are under 3.0 1.6 times in a million (rules-stability, LEAKWATCH_TEST_SEED=2221711010:
+    // 3ecc6b…8871, 2.98); none of ten million under 2.8 (generic-hex-credential-assignment).
+    minEntropy: 2.5,
     lines: [(s) => `license_key: ${s}`, (s) => `NEW_RELIC_LICENSE_KEY=${s}`, (s) => `docker run -d -e NRIA_LICENSE_KEY=${s} newrelic/infrastructure:latest`],
     negatives: [
       `license_key: ${'0'.repeat(40)}`,

@@ -48,9 +48,18 @@ test('random strings are not names', () => {
     'wJalrXUtnFEMI/K7MDENG/bPxRfiCY',
     'super$ecret',
     'mycoin!1',
-    'open^sesame'
+    'open^sesame',
+    // A symbol ending a camelCase compound is a person's password too (rules-stability,
+    // LEAKWATCH_TEST_SEED=2221711010: dotnet-config-password took GraniteEnv$ for a reference named "env").
+    'GraniteEnv$',
+    'SummerTime!',
+    'BlueSky#',
+    'MasterKey@',
+    'RedFox^'
   ])
     assert.ok(!nameLike(value), value)
+  // Without the compound it stays a word: prose ends one with '!' (`password: incorrect!`).
+  for (const word of ['incorrect!', 'Invalid!', 'required!']) assert.ok(nameLike(word), word)
   // A long run of digits is random material, not a name's number: a Mailgun `key-` whose 32 hex
   // digits all came out as digits (CI, 2026-12-06) was refused as a reference named "key".
   assert.ok(!nameLike(`key-${'51576191905357526977748025205435'}`))
