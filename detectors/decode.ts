@@ -194,6 +194,62 @@ function printable(s: string): boolean {
   return ok / s.length >= 0.95
 }
 
+// Each base64 character's six bits, both alphabets (Node's decoder reads the URL-safe - and _ as well); -1 else.
+const SEXTET = new Int8Array(128).fill(-1)
+for (let i = 0; i < 64; i++) SEXTET['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i
+SEXTET[0x2d] = 62
+SEXTET[0x5f] = 63
+/** Decoded bytes of a run, reused: a run's bytes are read once, and only a printable one becomes a string. */
+let scratch = new Uint8Array(1024)
+
+/**
+ * The printable text that the base64 run line[start, end) decodes to, or undefined: what
+ * `printable(Buffer.from(line.slice(start, end), 'base64').toString('utf8'))` keeps, decided on the bytes.
+ * A run is base64 characters and at most two '=' (findBase64Runs), decoded as Node does: four characters
+ * to three bytes, a last two or three to one or two. Most runs decode to binary (a digest, a nonce, a
+ * cursor's packed ids) and are refused on their bytes; ASCII text becomes a string here; only a run with
+ * bytes past ASCII that may still be text is decoded the way above. A slice, a Buffer and a string per
+ * run, then a pass over the string, were two microseconds a run and a twentieth of a JSON log's scan (issue #15).
+ */
+export function base64Text(line: string, start: number, end: number): string | undefined {
+  if (scratch.length < end - start) scratch = new Uint8Array(2 * (end - start))
+  let n = 0
+  let acc = 0
+  let bits = 0
+  let ok = 0
+  let high = 0
+  for (let i = start; i < end; i++) {
+    const v = SEXTET[line.charCodeAt(i)] ?? -1
+    if (v < 0) {
+      // Padding ends a run; anything else in it is not what findBase64Runs hands over: decoded as before.
+      let j = i
+      while (j < end && line.charCodeAt(j) === 0x3d) j++
+      if (j === end) break
+      return exactBase64Text(line, start, end)
+    }
+    acc = ((acc << 6) | v) & 0xffffff
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      const b = (acc >> bits) & 0xff
+      scratch[n++] = b
+      if (b >= 0x80) high++
+      else if ((b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13) ok++
+    }
+  }
+  // Each ASCII byte is one character of the decoded string; bytes past ASCII make at least one per four.
+  const least = n - high + Math.ceil(high / 4)
+  if (least < 8 && high === 0) return undefined
+  if (ok / least < 0.95) return undefined
+  if (high === 0) return Buffer.from(scratch.buffer, 0, n).toString('latin1')
+  return exactBase64Text(line, start, end)
+}
+
+function exactBase64Text(line: string, start: number, end: number): string | undefined {
+  const text = Buffer.from(line.slice(start, end), 'base64').toString('utf8')
+  return text.length >= 8 && printable(text) ? text : undefined
+}
+
 /**
  * One level of decoded views of a line. Cheap tests first: most lines yield none. `runs` are the
  * line's base64 runs worth decoding (detectors/keywords.ts findBase64Runs), as code-unit offsets.
@@ -201,9 +257,8 @@ function printable(s: string): boolean {
 export function decodeViews(line: string, runs: ReadonlyArray<readonly [number, number]>): DecodedView[] {
   const views = escapeViews(line)
   for (const [start, end] of runs) {
-    // Node's base64 decoder reads the URL-safe alphabet (- _) as well.
-    const text = Buffer.from(line.slice(start, end), 'base64').toString('utf8')
-    if (text.length >= 8 && printable(text)) views.push({ text, via: 'base64', start, end })
+    const text = base64Text(line, start, end)
+    if (text !== undefined) views.push({ text, via: 'base64', start, end })
   }
   return views
 }
