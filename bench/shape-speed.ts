@@ -288,7 +288,9 @@ async function run(ctx: BenchContext): Promise<void> {
     // The pair's CPU beyond the first file alone, each a median of the same paired repetitions.
     const warmRate = (shape: string, tool: Tool): number => {
       const w = warm.get(shape) as Scope
-      return w.bytes / 1e6 / (cpuS(w.name, tool) - cpuS(shape, tool))
+      const extra = cpuS(w.name, tool) - cpuS(shape, tool)
+      // A pair that took no more than its first file (noise, or GNU time's 10 ms steps) has no rate to print.
+      return extra > 0 ? w.bytes / 1e6 / extra : Number.NaN
     }
     const whead = ['shape', 'MB']
     for (const t of tools) whead.push(`${t} CPU s`, `${t} MB/s/core`)

@@ -66,6 +66,28 @@ export function formatPrefixes(rules: Iterable<Rule>): string[] {
  */
 export type FormatClaim = (value: string, prefix: string) => boolean
 
+/** Longest period `periodicValue` looks for: placeholders repeat a short run (abcdef…, 123456…, ABCD…). */
+const MAX_PERIOD = 8
+
+/**
+ * A value whose end, two thirds of it or more, repeats a run of at most MAX_PERIOD characters three times or
+ * more, with at least eight characters that the repetition alone decides: `abcdef` repeated to 40 characters,
+ * `su` then `ABCD` three times. Entropy bars set below the random values of a format (a 40-hex key is under
+ * 3.0 1.6 times in a million) let such runs through: `abcdef` repeated scores 2.58. A random value repeats
+ * like that about once in 4 billion (hex: eight characters that must equal the ones a period earlier, 16^-8,
+ * for each of eight periods).
+ */
+export function periodicValue(value: string): boolean {
+  const n = value.length
+  for (let p = 1; p <= MAX_PERIOD && 3 * p <= n; p++) {
+    let k = n - p
+    while (k > 0 && value.charCodeAt(k - 1) === value.charCodeAt(k - 1 + p)) k--
+    const run = n - k
+    if (run >= 3 * p && run - p >= 8 && 3 * run >= 2 * n) return true
+  }
+  return false
+}
+
 /**
  * The rule's gates on a value it captured, allowlists aside: its entropy bar, no template
  * reference, no name of a secret (for a format rule, unless the value starts with the format's own
@@ -74,6 +96,8 @@ export type FormatClaim = (value: string, prefix: string) => boolean
 export function plausibleSecret(rule: Rule, secret: string, prefixes: readonly string[], claims?: FormatClaim): boolean {
   if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false
   if (placeholderLike(secret)) return false
+  // A key block's body is checked by its own reader (pem.ts); every other value may not be a repeated run.
+  if (rule.block === undefined && periodicValue(secret)) return false
   // A generic value's cheapest test first (JavaScript regexes on the value): it refuses half of what generic
   // rules capture on plain logs (`password: REQUIRED`), which then skip the RE2 gates below (issue #15).
   if (rule.kind === 'generic' && !valuePlausible(secret)) return false

@@ -46,12 +46,6 @@ export function identifierLike(value: string): boolean {
 }
 
 const JOINED_BY_SYMBOL = /[A-Za-z0-9][$!^][A-Za-z0-9]/
-// Nor does a naming convention end a name with one of these, or with '#' or '@': after a camelCase compound
-// (GraniteEnv$, SummerTime!) it is a person's password. Prose ends a word with '!' (`password: incorrect!`),
-// which is why the compound is asked for. rules-stability, LEAKWATCH_TEST_SEED=2221711010: dotnet-config-password
-// took `GraniteEnv$` for a reference to a secret (a name holding "env").
-const CAMEL = /[a-z][A-Z]/
-const ENDS_IN_SYMBOL = /[A-Za-z0-9][$!^#@]$/
 
 /**
  * A name: every part between punctuation is a number (`2024`), a version (`v2`) or letters, and the
@@ -64,7 +58,7 @@ const ENDS_IN_SYMBOL = /[A-Za-z0-9][$!^#@]$/
 export function nameLike(value: string): boolean {
   // `$`, `!` and `^` join no words in any naming convention; between letters or digits (super$ecret,
   // mycoin!1) they are a person's password. (A `$` template reference is the placeholder gate's.)
-  if (JOINED_BY_SYMBOL.test(value) || (ENDS_IN_SYMBOL.test(value) && CAMEL.test(value))) return false
+  if (JOINED_BY_SYMBOL.test(value)) return false
   const words: string[] = []
   // An '=' with more after it is an assignment (HostName=acme.azure-devices.net, DATABASE_URL=postgres): a
   // generic rule's value cut at ';' or ':' inside a connection string or a nested NAME=value holds the name
@@ -107,13 +101,28 @@ const REFERENCE_WORDS = new Set([
   'ref'
 ])
 
+// A camelCase compound that ends in a symbol: GraniteEnv$, MasterKey#.
+const CAMEL = /[a-z][A-Z]/
+const ENDS_IN_SYMBOL = /[A-Za-z0-9][$!^#@]$/
+
+/**
+ * A value that a format rule's own field holds (a config file's password attribute, a URL's password)
+ * and that reads as a compound name ended by a symbol: a person's password, not a reference. dotnet-config-
+ * password took `GraniteEnv$` for a reference named "env" (rules-stability, LEAKWATCH_TEST_SEED=2221711010).
+ * Only here, not in `nameLike`: in code that a generic rule meets, a name does end in `!` or `$` (TypeScript's
+ * `newPassword!`, an RxJS `password$`), and a member path (`config.dbPassword!`) is a reference either way.
+ */
+function typedPassword(value: string): boolean {
+  return ENDS_IN_SYMBOL.test(value) && CAMEL.test(value) && !value.includes('.')
+}
+
 /**
  * A name that refers to a secret (var.db_password, data.vault_generic_secret.ci, secrets/npm-token):
  * what a format rule with a permissive charset (a URL's password, an .npmrc token) meets in templates.
  * Stricter than `nameLike`, so that a random value of a format with separators does not read as one.
  */
 export function referenceLike(value: string): boolean {
-  if (!nameLike(value)) return false
+  if (!nameLike(value) || typedPassword(value)) return false
   return value
     .split(/[^A-Za-z]+/)
     .flatMap((part) => (part === part.toUpperCase() ? [part] : (part.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+/g) ?? [])))

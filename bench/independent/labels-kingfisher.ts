@@ -184,7 +184,29 @@ const SEQUENCES: ReadonlyArray<readonly [rule: string, sha: string, what: string
   ['wandb.1', '6cd7d88dfeed', 'abcdef1234567890 repeated'],
   ['yousign.1', 'b2f8b1e5da1a', '1234567890abcdef twice'],
   ['zapierwebhook.1', '20bae4531c34', 'a hook path written abcd1234efgh5678'],
-  ['twitter.v2.1', '2ba3c6bef48e', 'ABCDEFGHIJ1234567890, %abc%def%, then the alphabet in order']
+  ['twitter.v2.1', '2ba3c6bef48e', 'ABCDEFGHIJ1234567890, %abc%def%, then the alphabet in order'],
+  // A short run repeated to the token's length (detectors/gates.ts periodicValue refuses these in every rule).
+  ['bitbar.1', 'ef15090b73ef', '123456 then abcdef repeated'],
+  ['buddyns.1', 'aa17929fc03f', 'abcdef repeated'],
+  ['centralstationcrm.1', '403de2381189', 'abcdef repeated'],
+  ['centralstationcrm.1', '155b9ea1647b', '123456 repeated'],
+  ['centralstationcrm.1', 'a652f44bd175', 'abcdef repeated'],
+  ['cryptocompare.1', 'e5659ff6d3fc', 'abcd1234 repeated'],
+  ['cryptocompare.1', 'b83f5492ffb7', 'abcd1234 repeated'],
+  ['databricks.2', '3a7c3c273001', 'dapi then abcd1234 repeated'],
+  ['holistic.1', 'c8df4ac5ba68', 'abcdef repeated'],
+  ['holistic.1', '1bc91d346ade', 'abcdef repeated'],
+  ['mailmodo.1', 'bd61368259b2', 'ABCDE12- repeated'],
+  ['mailmodo.1', '8705f33d8d78', 'EXAMP12- repeated'],
+  ['podio.1', '57cb5fd1c4eb', 'abcd1234 repeated'],
+  ['rockset.1', '088121ce45d5', 'Asdf1234asdf1234…: asdf1234 repeated'],
+  ['rockset.1', 'b90f201f3328', 'Asdf1234asdf1234…: asdf1234 repeated'],
+  ['scrapingant.1', '85b69061a245', 'abcd1234 repeated'],
+  ['scrapingant.1', 'a0335ea24202', 'abcd1234 repeated'],
+  ['scrapingant.1', 'f341a610bafb', 'abcd1234 repeated'],
+  ['stitchdata.1', 'fc10ed96557c', 'abcdef repeated'],
+  ['tickettailor.1', '06fc720e3e3b', 'sk_5678_234567_ then abcdef repeated'],
+  ['zenrows.1', '07da8ef69b1d', 'abcdef repeated']
 ]
 
 /** `source:rule` → first 12 hex digits of SHA-256(example text) → why it holds no credential. */

@@ -113,8 +113,8 @@ export const rules: Rule[] = [
       ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
     ],
     // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million. Hex has
-    // 16 symbols, not 62: 32 or more hex are held to the engine's 2.5 only (the cheap test first: the entropy
-    // is computed again here). 32 random hex are under 3.0 one time in 10,000 (1.06e-4 of 10 million drawn),
+    // 16 symbols, not 62: 32 or more hex are held to this rule's bar of 2.5 only (the cheap test first: the
+    // entropy is computed again here; a repeated run such as abcdef… is the periodic gate's, gates.ts). 32 random hex are under 3.0 one time in 10,000 (1.06e-4 of 10 million drawn),
     // under 2.7 two in ten million, and none of ten million under 2.5; at 3.0 this rule refused one real
     // 32-hex key in 10,000.
     minEntropy: 2.5,

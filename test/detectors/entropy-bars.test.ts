@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { shannonEntropy } from '../../detectors/entropy.ts'
+import { holdsPlaceholderRun, periodicValue, placeholderLike } from '../../detectors/gates.ts'
 import type { Rng } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
@@ -18,8 +19,9 @@ const rng = seededRng('entropy-bars')
 // Each value is its own fingerprint: generated here, it never leaves the test.
 const fingerprinter: Fingerprinter = { of: (v) => v, ephemeral: false }
 
+const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 80 })
+
 function found(line: string): string[] {
-  const d = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 80 })
   const chunk: LogChunk = {
     v: '1',
     type: 'log-chunk',
@@ -30,14 +32,14 @@ function found(line: string): string[] {
     lines: [line],
     collectedAt: '2026-01-05T00:00:00.000Z'
   }
-  return d.detect(chunk).map((f) => `${f.rule} ${f.fingerprint}`)
+  return detector.detect(chunk).map((f) => `${f.rule} ${f.fingerprint}`)
 }
 
 /**
- * `n` characters of `alphabet` whose entropy lies in [lo, hi): a few of its symbols, drawn with uneven
- * weights, as a low draw of a random key has them. Redrawn until it lands in the range.
+ * `prefix` and `n` characters of `alphabet`, the whole value's entropy in [lo, hi): a few of the alphabet's
+ * symbols, drawn with uneven weights, as a low draw of a random key has them. Redrawn until it lands in the range.
  */
-function lowDraw(r: Rng, alphabet: string, n: number, lo: number, hi: number): string {
+function lowDraw(r: Rng, alphabet: string, n: number, lo: number, hi: number, prefix = ''): string {
   for (;;) {
     const k = 5 + r.int(5)
     const symbols: string[] = []
@@ -54,8 +56,12 @@ function lowDraw(r: Rng, alphabet: string, n: number, lo: number, hi: number): s
       while (x >= (weights[j] as number)) x -= weights[j++] as number
       v += symbols[j]
     }
-    const e = shannonEntropy(v)
-    if (e >= lo && e < hi) return v
+    // A key mixes digits and letters: all of one (1 in 3 million 32-hex keys is all digits) reads as a number or a word.
+    if (/^[0-9]+$/.test(v) || /^[A-Za-z]+$/.test(v)) continue
+    // Nor a placeholder's run (xxxxxx, 123456…), which the gates refuse by design in any value.
+    if (placeholderLike(prefix + v) || holdsPlaceholderRun(prefix + v)) continue
+    const e = shannonEntropy(prefix + v)
+    if (e >= lo && e < hi && !periodicValue(prefix + v)) return prefix + v
   }
 }
 
@@ -76,13 +82,39 @@ test('keys whose entropy falls between the bar and 3.0 (or 2.5) are found by the
       }
     },
     { rule: 'generic-secret-assignment', line: (v) => `export PAYMENTS_API_KEY=${v}`, value: () => lowDraw(rng, HEX, 32, 2.5, 3.0) },
-    { rule: 'sumologic-access-id', line: (v) => `export SUMO_ACCESS_ID=${v}`, value: () => `su${lowDraw(rng, BASE62, 12, 2.2, 2.5)}` }
+    { rule: 'sumologic-access-id', line: (v) => `export SUMO_ACCESS_ID=${v}`, value: () => lowDraw(rng, BASE62, 12, 2.2, 2.5, 'su') }
   ]
   for (const c of cases)
     for (let i = 0; i < 20; i++) {
       const v = c.value()
       const line = c.line(v)
       assert.ok(found(line).includes(`${c.rule} ${v}`), `${c.rule} missed ${line} (entropy ${shannonEntropy(v).toFixed(3)}): ${found(line).join('; ')}`)
+    }
+})
+
+test('a repeated short run is refused below the bars: placeholders of every format that lowered its bar', () => {
+  const repeat = (run: string, n: number): string => run.repeat(Math.ceil(n / run.length)).slice(0, n)
+  for (const line of [
+    `NEW_RELIC_LICENSE_KEY=${repeat('abcdef', 40)}`,
+    `license_key: ${repeat('123456', 40)}`,
+    `oauth_token: ${repeat('abc123', 40)}`,
+    `-Dsonar.login=${repeat('abcdef', 40)}`,
+    `ATLAS_PRIVATE_KEY=${repeat('abcd', 8)}-abcd-abcd-abcd-${repeat('abcd', 12)}`,
+    `export PAYMENTS_API_KEY=${repeat('0123ab', 32)}`,
+    `SUMO_ACCESS_ID=su${repeat('ABCD', 12)}`
+  ])
+    assert.deepEqual(found(line), [], line)
+  // And random values of these formats are not runs: 20,000 of each length.
+  for (const [alphabet, n] of [
+    [HEX, 40],
+    [HEX, 32],
+    [BASE62, 12],
+    [HEX, 12]
+  ] as const)
+    for (let i = 0; i < 20_000; i++) {
+      let v = ''
+      for (let j = 0; j < n; j++) v += alphabet[rng.int(alphabet.length)]
+      assert.ok(!periodicValue(v), v)
     }
 })
 

@@ -65,14 +65,14 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
     ['/[^aeiouy]{5,}/', 'a run of one class, at most the run per start and runs do not overlap: linear'],
     ['/[^aeiouy]/g', 'a single class or a run of one class, on a captured value or one of its words: linear'],
     ['/[A-Za-z0-9][$!^][A-Za-z0-9]/', 'three single characters: linear'],
-    ['/[a-z][A-Z]/', 'two single characters: linear'],
-    ['/[A-Za-z0-9][$!^#@]$/', 'two single characters before the end: linear'],
     [
       '/[^A-Za-z0-9+=~%]+|(?<!=)=+(?=[^=])/',
       'a run of one class, or a run of = started only at its first = (the lookbehind) and a one-character lookahead: each run is tried once, linear'
     ],
     ['/^[vV]?[0-9]{1,13}$/', 'anchored; a run of one class of at most 13: linear'],
     ['/^[A-Za-z]+$/', 'a single class or a run of one class, on a captured value or one of its words: linear'],
+    ['/[a-z][A-Z]/', 'two single characters: linear'],
+    ['/[A-Za-z0-9][$!^#@]$/', 'two single characters before the end: linear'],
     ['/[^A-Za-z]+/', 'a single class or a run of one class, on a captured value or one of its words: linear'],
     ['/[A-Z]+(?![a-z])|[A-Z]?[a-z]+/g', 'a capital run steps back at most one character before a lower-case letter: linear']
   ]
