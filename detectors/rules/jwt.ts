@@ -32,7 +32,10 @@ function jwtOf(payload: Record<string, unknown>, g: { base62: (n: number) => str
 /** Public keys, key ids and verification keys are named like signing secrets and are not secret. */
 const JWT_SIGNING_ALLOW = {
   matches: ['(?i)jwt[a-z0-9_.-]*(?:public|pub[_.-]|verif|jwks|kid|key[_.-]?id)'],
-  secrets: ['^MII', '^-----BEGIN', '^kid[-_]']
+  // A DER key or certificate in base64 (MII…: a SEQUENCE with a two-byte length) is all base64 and 40 characters
+  // or more; a typed secret that merely starts with MII (one random value in 238,000) is not refused for it
+  // (rules-stability, LEAKWATCH_TEST_SEED=2208762745: `MIImWRMXAl%%_^cC1…` was missed).
+  secrets: ['^MII[A-Za-z0-9+/]{40,}={0,2}$', '^-----BEGIN', '^kid[-_]']
 }
 
 /**
@@ -152,9 +155,12 @@ export const rules: Rule[] = [
       positives: (g) => {
         const b = `${g.base62(10)}${g.chars('!%&()*+-./:=?@[]^_|~', 4)}${g.base62(16)}`
         const q = `${g.base62(12)}",${g.base62(6)}!${g.base62(10)}`
+        // Starting as a DER key's base64 does (MII) but typed, punctuation and all.
+        const m = `MII${g.base62(7)}${g.chars('!%&()*+-./:=?@[]^_|~', 4)}${g.base62(16)}`
         return [
           { line: `  jwt_secret: '${b}'`, secret: b },
-          { line: `  jwt_secret: '${q}' # prod`, secret: q }
+          { line: `  jwt_secret: '${q}' # prod`, secret: q },
+          { line: `  jwt_secret: '${m}'`, secret: m }
         ]
       },
       negatives: [
