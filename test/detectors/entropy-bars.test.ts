@@ -11,8 +11,8 @@ import { holdsPlaceholderRun, periodicValue, placeholderLike } from '../../detec
 import type { Rng } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
 import type { Fingerprinter } from '../../pipeline/fingerprint.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
 import { seededRng } from '../support/seed.ts'
 
 const rng = seededRng('entropy-bars')
@@ -22,17 +22,7 @@ const fingerprinter: Fingerprinter = { of: (v) => v, ephemeral: false }
 const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 80 })
 
 function found(line: string): string[] {
-  const chunk: LogChunk = {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'test/entropy-bars',
-    source: { type: 'stdin' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines: [line],
-    collectedAt: '2026-01-05T00:00:00.000Z'
-  }
-  return detector.detect(chunk).map((f) => `${f.rule} ${f.fingerprint}`)
+  return detector.detect(stdinChunk([line], 1, 'test/entropy-bars')).map((f) => `${f.rule} ${f.fingerprint}`)
 }
 
 /**
