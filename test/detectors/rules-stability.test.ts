@@ -10,7 +10,10 @@
 // refused by design. A random 36-character base62 value holds one about once
 // in ten million, so over the ~600,000 draws of a run some seeds meet one (seed
 // 2338520633: an http-bearer-token value holding "dummy"); more than a few is a
-// gate that refuses real tokens, and fails.
+// gate that refuses real tokens, and fails. So is a value shaped like a placeholder
+// (gates.ts placeholderLike): a Django key (generic-env-default-secret) starts with
+// `***`, as a CI system masks a value, once in 125,000, and a random 60-character
+// base62 value holds a run of six x's about once in a million.
 //
 // Each rule runs alone so that a failure names that rule's own gates (which
 // rule wins a shared span is rules.test.ts's and shapes.test.ts's business),
@@ -19,7 +22,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { holdsPlaceholderRun } from '../../detectors/gates.ts'
+import { holdsPlaceholderRun, placeholderLike } from '../../detectors/gates.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
@@ -58,7 +61,7 @@ test(`every rule finds ${DRAWS_PER_RULE} of ${DRAWS_PER_RULE} generated positive
         n++
         const found = detector.detect(chunk(ex.line.split('\n')))
         if (found.some((f) => f.fingerprint === ex.secret)) continue
-        if (holdsPlaceholderRun(ex.secret)) {
+        if (holdsPlaceholderRun(ex.secret) || placeholderLike(ex.secret)) {
           tolerated++
           continue
         }
@@ -72,5 +75,5 @@ test(`every rule finds ${DRAWS_PER_RULE} of ${DRAWS_PER_RULE} generated positive
   }
   assert.ok(drawn >= BUILTIN_RULES.length * DRAWS_PER_RULE)
   assert.deepEqual(failures, [])
-  assert.ok(tolerated <= 3, `${tolerated} values refused for a made-up value's word: about one in ten million is expected`)
+  assert.ok(tolerated <= 3, `${tolerated} values refused for a made-up value's word or a placeholder's shape: a few in a million are expected`)
 })
