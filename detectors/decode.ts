@@ -77,7 +77,8 @@ for (const [c, ch] of [
 ] as const)
   CONTROL[c.charCodeAt(0)] = ch
 
-function hexDigit(c: number): number {
+/** A hex digit's value, or -1. */
+export function hexDigit(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30
   const l = c | 0x20
   return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1
@@ -182,13 +183,18 @@ function unescapeUrl(s: string): Decoded {
   })
 }
 
+/** A printable ASCII character, tab or line break: what `printable` counts, as a code unit or a byte. */
+function textChar(c: number): boolean {
+  return (c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13
+}
+
 /** Share of characters that are printable text; binary noise decoded from a hash scores low. */
 function printable(s: string): boolean {
   if (s.length === 0) return false
   let ok = 0
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13) ok++
+    if (textChar(c)) ok++
     else if (c === 0xfffd) return false
   }
   return ok / s.length >= 0.95
@@ -234,7 +240,7 @@ export function base64Text(line: string, start: number, end: number): string | u
       const b = (acc >> bits) & 0xff
       scratch[n++] = b
       if (b >= 0x80) high++
-      else if ((b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13) ok++
+      else if (textChar(b)) ok++
     }
   }
   // Each ASCII byte is one character of the decoded string; bytes past ASCII make at least one per four.

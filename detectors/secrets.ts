@@ -23,7 +23,7 @@ import type { Finding, LogChunk, Source } from '../pipeline/events.ts'
 import type { Fingerprinter } from '../pipeline/fingerprint.ts'
 import { mask, stableId } from '../pipeline/fingerprint.ts'
 import { confidenceOf } from './confidence.ts'
-import { decodeViews } from './decode.ts'
+import { decodeViews, hexDigit } from './decode.ts'
 import type { Masked } from './excerpt.ts'
 import { clipAround, maskText } from './excerpt.ts'
 import { type FollowsGate, followsGate, keywordStartGate, upperKeywordGate } from './follows-gate.ts'
@@ -724,12 +724,9 @@ function base64RunsByLine(engine: Engine, buf: Buffer, starts: readonly number[]
   return runs
 }
 
-// The byte after a backslash that starts a JSON escape (decode.ts JSON_ESCAPE: \" \\ \/ \b \f \n \r \t \uXXXX), and the
-// hex digits of a URL escape (URL_ESCAPE: %XX).
+// The byte after a backslash that starts a JSON escape (decode.ts JSON_ESCAPE: \" \\ \/ \b \f \n \r \t \uXXXX).
 const JSON_ESCAPED = new Uint8Array(256)
 for (const c of '"\\/bfnrtu') JSON_ESCAPED[c.charCodeAt(0)] = 1
-const HEX_DIGIT = new Uint8Array(256)
-for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1
 
 /**
  * Lines that may hold JSON (\\) or URL (%) escapes, found with the buffer's native search: in an
@@ -745,7 +742,7 @@ function escapedLines(buf: Buffer, starts: readonly number[], n: number): Uint8A
     let line = 0
     for (let at = buf.indexOf(byte); at >= 0; ) {
       while ((starts[line + 1] ?? 0) <= at) line++
-      const opens = byte === 0x5c ? JSON_ESCAPED[buf[at + 1] ?? 0] === 1 : HEX_DIGIT[buf[at + 1] ?? 0] === 1 && HEX_DIGIT[buf[at + 2] ?? 0] === 1
+      const opens = byte === 0x5c ? JSON_ESCAPED[buf[at + 1] ?? 0] === 1 : hexDigit(buf[at + 1] ?? 0) >= 0 && hexDigit(buf[at + 2] ?? 0) >= 0
       if (opens) escaped[line] = 1
       at = buf.indexOf(byte, opens ? (starts[line + 1] ?? buf.length) : at + 1)
     }

@@ -10,20 +10,13 @@ import { shannonEntropy } from '../../detectors/entropy.ts'
 import { holdsPlaceholderRun, periodicValue, placeholderLike } from '../../detectors/gates.ts'
 import type { Rng } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
-import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { Fingerprinter } from '../../pipeline/fingerprint.ts'
-import { stdinChunk } from '../support/log-chunk.ts'
+import { lineFinds } from '../support/line-finds.ts'
 import { seededRng } from '../support/seed.ts'
 
 const rng = seededRng('entropy-bars')
+
 // Each value is its own fingerprint: generated here, it never leaves the test.
-const fingerprinter: Fingerprinter = { of: (v) => v, ephemeral: false }
-
-const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 80 })
-
-function found(line: string): string[] {
-  return detector.detect(stdinChunk([line], 1, 'test/entropy-bars')).map((f) => `${f.rule} ${f.fingerprint}`)
-}
+const found = lineFinds('test/entropy-bars')
 
 /**
  * `prefix` and `n` characters of `alphabet`, the whole value's entropy in [lo, hi): a few of the alphabet's

@@ -4,17 +4,12 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
-import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { Fingerprinter } from '../../pipeline/fingerprint.ts'
-import { stdinChunk } from '../support/log-chunk.ts'
+import { lineFinds } from '../support/line-finds.ts'
 import { seededRng } from '../support/seed.ts'
 
 const rng = seededRng('rare-draws')
 // Each value is its own fingerprint: generated here, it never leaves the test.
-const fingerprinter: Fingerprinter = { of: (v) => v, ephemeral: false }
-const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter, maxContextChars: 80 })
-const found = (line: string): string[] => detector.detect(stdinChunk([line], 1, 'test/rare-draws')).map((f) => `${f.rule} ${f.fingerprint}`)
+const found = lineFinds('test/rare-draws')
 
 const pick = (chars: string, n: number): string => Array.from({ length: n }, () => chars[rng.int(chars.length)]).join('')
 const CONSONANTS = 'bcdfghjklmnpqrstvwxz'
