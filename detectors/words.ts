@@ -71,7 +71,28 @@ export function nameLike(value: string): boolean {
     if (!/^[A-Za-z]+$/.test(part)) return false
     words.push(part)
   }
-  return words.length > 0 && identifierLike(words.join('-'))
+  return words.length > 0 && (identifierLike(words.join('-')) || constantName(value))
+}
+
+const CONSTANT = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/
+const CONSTANT_PART = /^(?:[A-Z]{1,12}|[0-9]{1,4})$/
+
+/**
+ * An upper-case snake_case constant: an environment variable's or an error code's name (LW_ERR_REDIS_AUTH,
+ * GCP_SA_KEY, PG_PASS_FILE). Their words are abbreviations more often than a camelCase name's (LW, ERR,
+ * SA, PG), which identifierLike refuses; one word of three or more letters that reads as one is enough
+ * here, with every part a short run of letters or a short number. Our own CI output printed a test's name,
+ * `a wrong Redis password: LW_ERR_REDIS_AUTH …`, and generic-password-assignment took the code for the
+ * password (issue #15). Generated secrets are not upper-case words joined by underscores.
+ */
+function constantName(value: string): boolean {
+  if (!CONSTANT.test(value)) return false
+  let word = false
+  for (const part of value.split('_')) {
+    if (!CONSTANT_PART.test(part)) return false
+    if (!word && part.length >= 3 && /^[A-Z]+$/.test(part)) word = identifierLike(part.toLowerCase())
+  }
+  return word
 }
 
 // Words that make a name a reference to a secret rather than any name: a variable, a store, a key.

@@ -63,6 +63,22 @@ test('random strings are not names', () => {
   assert.ok(names <= 20, `${names} of 20,000 random 24-letter strings read as names`)
 })
 
+test('upper-case constants are names, however abbreviated their words', () => {
+  // Our own CI output: `a wrong Redis password: LW_ERR_REDIS_AUTH saying WRONGPASS` was a finding.
+  for (const name of ['LW_ERR_REDIS_AUTH', 'GCP_SA_KEY', 'PG_PASS_FILE', 'LW_ERR_KAFKA_AUTH', 'AWS_SECRET_ACCESS_KEY_2', 'GH_PAT'])
+    assert.ok(nameLike(name), name)
+  // No word among the parts, a part that mixes letters and digits, a lower-case letter, no underscore.
+  for (const value of ['XK_QZPV_WMRT', 'A7K_9QZ_P2M', 'LW_ERR_Redis_AUTH', 'LWERRREDISAUTHX', 'AB_CD_EF_GH']) assert.ok(!nameLike(value), value)
+  // Random draws of the alphabets that hold '_' and upper case: none reads as a constant.
+  const g = seededGen('c')
+  let names = 0
+  for (let i = 0; i < 20_000; i++) {
+    if (nameLike(g.chars(ALPHABETS.base64url, 24))) names++
+    if (nameLike(g.chars(`${ALPHABETS.upperDigits}_`, 24))) names++
+  }
+  assert.equal(names, 0, `${names} of 40,000 random base64url and upper-case strings read as names`)
+})
+
 test("a compound name ended by a symbol, in a format's own field, is a password, not a reference", () => {
   // rules-stability, LEAKWATCH_TEST_SEED=2221711010: dotnet-config-password took GraniteEnv$ for a reference named "env".
   for (const value of ['GraniteEnv$', 'MasterKey#', 'VaultToken!', 'SecretKey@', 'DataKey^']) assert.ok(!referenceLike(value), value)
