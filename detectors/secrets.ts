@@ -31,6 +31,7 @@ import type { Framing } from './framing.ts'
 import { frameLines, fromRaw, lineStarts, toRaw, toRawEnd, utf16Column, utf16Spans } from './framing.ts'
 import type { FormatClaim } from './gates.ts'
 import { formatPrefixes, plausibleSecret } from './gates.ts'
+import { dumpLine, findDumps } from './hexdump.ts'
 import type { Hit as HitOf, ViewSpan } from './hits.ts'
 import { distinctHits, place } from './hits.ts'
 import type { KeywordScanner } from './keywords.ts'
@@ -632,7 +633,50 @@ function scanChunk(scan: ChunkScan, framing: Framing, framed?: (f: FramedChunk) 
     if (engine.depth === 0) continue
     scanViews(scan, i, line, 0, 0, undefined, lineRuns === undefined ? [] : utf16Spans(line, lineBuf, lineRuns))
   }
+  if (engine.depth > 0) scanDumps(scan, lines)
   if (framed !== undefined) framed(framedChunk(scan, framing, buf, starts))
+}
+
+/**
+ * Scans the bytes of the chunk's hex dumps (hexdump.ts) as one decoded text each, as a view below the
+ * lines. A value found there stands in the dump's rows from the one holding its first byte to the one
+ * holding its last, in the hex columns and the text column both: the hit spans those rows whole, as a
+ * PEM block's hit spans its body, and every context masks them.
+ */
+function scanDumps(scan: ChunkScan, lines: readonly string[]): void {
+  for (const d of findDumps(lines)) {
+    // The dump's text as the only line of a scan of its own: what its rules, gates and views read.
+    const sub: ChunkScan = { ...scan, lines: [d.text], hits: [], overflow: [], perLine: new Map() }
+    // In windows, as an over-long line is (scanWindows), when the detector's lines are shorter than a dump.
+    const { maxLine, overlap } = scan.engine
+    for (let from = 0; from < d.text.length; from += maxLine - overlap) {
+      scanText(sub, 0, from === 0 && d.text.length <= maxLine ? d.text : d.text.slice(from, from + maxLine), from, 1)
+      if (from + maxLine >= d.text.length) break
+    }
+    for (const h of [...sub.hits, ...sub.overflow]) {
+      const first = dumpLine(d, h.start)
+      const last = dumpLine(d, Math.max(h.start, h.end - 1))
+      const end = (lines[last] ?? '').length
+      // The context shows the dump's text (or the view below it) with the value masked: a row masked whole
+      // would still show its last characters (pipeline/fingerprint.ts mask), which can be the value's.
+      const hit: Hit = {
+        compiled: h.compiled,
+        lineIndex: first,
+        start: 0,
+        end: first === last ? end : (lines[first] ?? '').length,
+        endLineIndex: last,
+        endColumn: end + 1,
+        secret: h.secret,
+        via: h.via === undefined ? 'hexdump' : `hexdump+${h.via}`,
+        viewText: h.viewText ?? d.text,
+        viewStart: h.viewStart ?? h.start,
+        viewEnd: h.viewEnd ?? h.end,
+        marks: [{ text: d.text, start: h.start, end: h.end }, ...(h.marks ?? [])]
+      }
+      if (h.cut === true) hit.cut = true
+      addHit(scan, hit)
+    }
+  }
 }
 
 /**
