@@ -144,7 +144,7 @@ test('a dump is read in pieces of at most MAX_DUMP_BYTES: work and memory per du
   )
 })
 
-test('a dump longer than the detector\'s line limit is read in overlapping windows: a value anywhere in it is found', () => {
+test("a dump longer than the detector's line limit is read in overlapping windows: a value anywhere in it is found", () => {
   const small = createSecretDetector({
     rules: BUILTIN_RULES,
     fingerprinter: { of: sha, ephemeral: false },
