@@ -14,7 +14,7 @@
 
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
@@ -28,6 +28,9 @@ const keepAt = process.argv.indexOf('--keep')
 const keep = keepAt > 0 ? process.argv[keepAt + 1] : undefined
 const out = mkdtempSync(join(tmpdir(), 'leakwatch-real-components-'))
 const password = randomBytes(15).toString('base64url')
+const started = Date.now()
+// The harness's server directories made by this run (a test run on the machine has its own).
+const ours = (prefix: RegExp): string[] => readdirSync(tmpdir()).filter((n) => prefix.test(n) && statSync(join(tmpdir(), n)).mtimeMs >= started - 1000)
 
 const kube = await startKube({ apiserverArgs: ['-v=6'], audit: {} })
 const { kubectl } = await ensureServerBinaries(['kubectl'])
@@ -56,12 +59,12 @@ await kvPut(admin, mount, 'app/db', { password })
 await scopedToken(admin, ['default'], '1h')
 // The dev server prints its banner (root token, unseal key) after it answers: wait for it, at most 10 s.
 const vaultLog = (): string => {
-  const d = readdirSync(tmpdir()).find((n) => n.startsWith('leakwatch-vault-'))
+  const d = ours(/^leakwatch-vault-/)[0]
   return d === undefined ? '' : readFileSync(join(tmpdir(), d, 'vault.log'), 'utf8')
 }
 for (const until = Date.now() + 10_000; !vaultLog().includes('Root Token:') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100))
 // The servers' own logs, copied before stop() removes their directories.
-for (const d of readdirSync(tmpdir()).filter((n) => /^leakwatch-(kube-apiserver|etcd|vault)-/.test(n)))
+for (const d of ours(/^leakwatch-(kube-apiserver|etcd|vault)-/))
   for (const f of readdirSync(join(tmpdir(), d)).filter((n) => n.endsWith('.log'))) cpSync(join(tmpdir(), d, f), join(out, `${d.replace(/-[^-]+$/, '')}-${f}`))
 await vault.stop()
 await kube.stop()

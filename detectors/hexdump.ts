@@ -5,6 +5,8 @@
 // value across those rows. This module finds the dumps among a chunk's lines and gives back their bytes,
 // which the detector scans as one decoded text (secrets.ts scanDumps).
 
+import { hexDigit } from './decode.ts'
+
 /** Bytes a dump row holds. */
 const ROW_BYTES = 16
 /** A dump is read up to this many bytes (4,096 rows): the work and memory per dump stay bounded. */
@@ -13,14 +15,14 @@ export const MAX_DUMP_BYTES = 64 * 1024
 /** Indentation before a row's offset: klog indents a multi-line value with a tab. */
 const MAX_INDENT = 8
 
+/** A lower-case hex digit's value, else -1: Go's hex.Dump and `hexdump -C` write lower case. */
 function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30
-  return c >= 0x61 && c <= 0x66 ? c - 0x57 : -1
+  return c >= 0x41 && c <= 0x46 ? -1 : hexDigit(c)
 }
 
 /**
- * Reads `line` as a dump row: its offset, and its bytes written into `into` from `at`; the number of
- * bytes, or -1 when the line is not a row. A row is an indentation, eight lower-case hex digits, two
+ * Reads `line` as a dump row: its offset and number of bytes, the bytes written into `into` from `at`;
+ * undefined when the line is not a row. A row is an indentation, eight lower-case hex digits, two
  * spaces, one to sixteen bytes as hex pairs each followed by a space (one more after the eighth), spaces
  * up to the text column, and the text column: as many characters as bytes between two '|'. Linear in the
  * row, and rows are short: a line longer than a row can be is refused by its length first.
@@ -101,13 +103,12 @@ export function findDumps(lines: readonly string[]): Dump[] {
 function dumpText(bytes: Uint8Array, length: number): string {
   const framing = new Uint8Array(length)
   if (length > 4 && bytes[0] === 0x6b && bytes[1] === 0x38 && bytes[2] === 0x73 && bytes[3] === 0) protobufFraming(bytes, 4, length, framing, 0)
-  let text = ''
+  // Rewritten in place into the text's bytes, one per byte: printable ASCII, ':' or a space.
   for (let j = 0; j < length; j++) {
-    const b = bytes[j] as number
     const f = framing[j] as number
-    text += f === COLON ? ':' : f === 0 && b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ' '
+    framing[j] = f === COLON ? 0x3a : f === 0 && printableByte(bytes[j] as number) ? (bytes[j] as number) : 0x20
   }
-  return text
+  return Buffer.from(framing.buffer, 0, length).toString('latin1')
 }
 
 /** In `framing`: a framing byte shown as ':', between a map entry's key and value. */
@@ -153,23 +154,23 @@ function varint(bytes: Uint8Array, at: number, to: number): [number, number] | u
 
 /**
  * Marks in `framing` the bytes of bytes[from, to) that frame a protobuf message (tags, lengths, numbers),
- * field by field, until one does not parse; true when the first one did. A Kubernetes body after its
+ * field by field, until one does not parse. A Kubernetes body after its
  * magic `k8s\0` is such a message, and a string field's length stands just before the string: 36 is a
  * '$' before a UID, 55 a '7' before a Slack token, which then no rule reads as the start of a token.
  * A length-delimited field whose bytes are all printable is a string, read as it is; any other is read
  * as a message when it parses as one, else left as bytes. A field cut short by the dump's end (klog
  * truncates bodies at -v=8) is read up to there.
  */
-function protobufFraming(bytes: Uint8Array, from: number, to: number, framing: Uint8Array, depth: number): boolean {
+function protobufFraming(bytes: Uint8Array, from: number, to: number, framing: Uint8Array, depth: number): void {
   let i = from
   while (i < to) {
     const tag = varint(bytes, i, to)
-    if (tag === undefined || tag[0] < 8) return i > from
+    if (tag === undefined || tag[0] < 8) return
     let next: number
     switch (tag[0] & 7) {
       case 0: {
         const v = varint(bytes, tag[1], to)
-        if (v === undefined) return i > from
+        if (v === undefined) return
         next = v[1]
         break
       }
@@ -181,7 +182,7 @@ function protobufFraming(bytes: Uint8Array, from: number, to: number, framing: U
         break
       case 2: {
         const len = varint(bytes, tag[1], to)
-        if (len === undefined) return i > from
+        if (len === undefined) return
         framing.fill(1, i, len[1])
         const end = Math.min(to, len[1] + len[0])
         let text = true
@@ -191,13 +192,12 @@ function protobufFraming(bytes: Uint8Array, from: number, to: number, framing: U
         continue
       }
       default:
-        return i > from
+        return
     }
-    if (next > to) return i > from
+    if (next > to) return
     framing.fill(1, i, next)
     i = next
   }
-  return true
 }
 
 /** The line of dump `d` that holds its byte `offset` (a column of `d.text`). */

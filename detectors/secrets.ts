@@ -647,25 +647,21 @@ function scanDumps(scan: ChunkScan, lines: readonly string[]): void {
   for (const d of findDumps(lines)) {
     // The dump's text as the only line of a scan of its own: what its rules, gates and views read.
     const sub: ChunkScan = { ...scan, lines: [d.text], hits: [], overflow: [], perLine: new Map() }
-    // In windows, as an over-long line is (scanWindows), when the detector's lines are shorter than a dump.
-    const { maxLine, overlap } = scan.engine
-    for (let from = 0; from < d.text.length; from += maxLine - overlap) {
-      scanText(sub, 0, from === 0 && d.text.length <= maxLine ? d.text : d.text.slice(from, from + maxLine), from, 1)
-      if (from + maxLine >= d.text.length) break
-    }
+    // In windows, as an over-long line is, when the detector's lines are shorter than a dump.
+    if (d.text.length > scan.engine.maxLine) scanWindows(sub, 0, d.text, 1)
+    else scanText(sub, 0, d.text, 0, 1)
     for (const h of [...sub.hits, ...sub.overflow]) {
       const first = dumpLine(d, h.start)
       const last = dumpLine(d, Math.max(h.start, h.end - 1))
-      const end = (lines[last] ?? '').length
       // The context shows the dump's text (or the view below it) with the value masked: a row masked whole
       // would still show its last characters (pipeline/fingerprint.ts mask), which can be the value's.
       const hit: Hit = {
         compiled: h.compiled,
         lineIndex: first,
         start: 0,
-        end: first === last ? end : (lines[first] ?? '').length,
+        end: (lines[first] ?? '').length,
         endLineIndex: last,
-        endColumn: end + 1,
+        endColumn: (lines[last] ?? '').length + 1,
         secret: h.secret,
         via: h.via === undefined ? 'hexdump' : `hexdump+${h.via}`,
         viewText: h.viewText ?? d.text,
@@ -841,11 +837,11 @@ function writtenSpans(framing: Framing, hits: readonly Hit[], each: (line: numbe
   }
 }
 
-/** An over-long line, scanned in overlapping windows, each on its own. */
-function scanWindows(scan: ChunkScan, lineIndex: number, line: string): void {
+/** An over-long line (or a decoded text at view `level`), scanned in overlapping windows, each on its own. */
+function scanWindows(scan: ChunkScan, lineIndex: number, line: string, level = 0): void {
   const { maxLine, overlap } = scan.engine
   for (let from = 0; from < line.length; from += maxLine - overlap) {
-    scanText(scan, lineIndex, line.slice(from, from + maxLine), from, 0)
+    scanText(scan, lineIndex, line.slice(from, from + maxLine), from, level)
     if (from + maxLine >= line.length) break
   }
 }
