@@ -64,8 +64,11 @@ test('every manifest in deploy/kubernetes passes kubectl apply --dry-run=server'
 
 /** Every network-facing collector of the chart on, each option that adds an object set. */
 const NETWORK_COLLECTORS: Record<string, unknown> = {
-  // A fixed address of the test API server's service range (--service-cluster-ip-range=10.0.0.0/24).
-  auditWebhook: { enabled: true, clusterIP: '10.0.0.50', networkPolicy: { from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] } },
+  // A fixed address of the test API server's service range (--service-cluster-ip-range=10.0.0.0/24), in
+  // its static band (the first 16 addresses, KEP-3070): Services given no address are allocated from above
+  // it, so none takes this one first. 10.0.0.50 was in the dynamic band, and a Service another test made
+  // there failed this one with "provided IP is already allocated" (CI rehearsal of session 15).
+  auditWebhook: { enabled: true, clusterIP: '10.0.0.10', networkPolicy: { from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] } },
   ciCollector: {
     enabled: true,
     gitlab: { enabled: true, url: 'https://gitlab.example.test' },
