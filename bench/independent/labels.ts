@@ -78,6 +78,7 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
 // nothing, so a credential scanner that alerts and rotates must not report them. Their positives are
 // counted as negatives. Rules of that category whose examples also hold a secret (np.aws.1, access key
 // ids next to their secret keys; np.github.5 and np.linkedin.1, client ids next to the client secret) are not listed.
+const CS_PUBLIC = "the source's rule finds an identifier or a public value, not a credential"
 const IDENTIFIER = "the source's own category for this rule is `identifier`, not `secret`"
 export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
   'noseyparker:np.arn.1': `${IDENTIFIER}: an Amazon Resource Name`,
@@ -95,7 +96,14 @@ export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
     "the rule's name says it finds an OAuth client id (discord-client-id, a Discord application id): public, it grants nothing alone",
   'gitleaks:linkedin-client-id':
     "the rule's name says it finds an OAuth client id (linkedin-client-id): public in every authorize URL, it grants nothing alone",
-  ...KINGFISHER_NOT_CREDENTIALS
+  ...KINGFISHER_NOT_CREDENTIALS,
+  // CredSweeper's rules of severity `info` or `low` that find a value which grants nothing alone.
+  'credsweeper:UUID': `${CS_PUBLIC}: any UUID (severity info)`,
+  'credsweeper:AWS S3 Bucket': `${CS_PUBLIC}: a bucket's address (severity info)`,
+  'credsweeper:Firebase Domain': `${CS_PUBLIC}: a Firebase project's domain (severity info)`,
+  'credsweeper:Salt': `${CS_PUBLIC}: a salt (severity low), stored next to its hash by design`,
+  'credsweeper:Nonce': `${CS_PUBLIC}: a nonce (severity low), a single-use public value`,
+  'credsweeper:Tencent WeChat API App ID': `${CS_PUBLIC}: a WeChat AppID (wx and 16 hex), in every mini-program's URL; the AppSecret is the credential`
 }
 
 // Positive examples that hold no credential, each by the SHA-256 of its text (never the text), with why.

@@ -1,6 +1,7 @@
 // The independent sources of the accuracy benchmark, read from their
 // repositories at bench time: other scanners' published rule examples
-// (gitleaks, Nosey Parker, Kingfisher) and real logs with no secrets (loghub).
+// (gitleaks, Nosey Parker, Kingfisher), another scanner's labelled test samples
+// (CredSweeper) and real logs with no secrets (loghub).
 // Nothing they hold is committed here: the examples are realistic token
 // literals that push protection and our own scanner would flag, so the
 // extractor reads each source's git objects (a bare clone, `git show`) and
@@ -12,6 +13,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { createRng } from '../../detectors/gen.ts'
+import { credSweeperExamples } from './credsweeper.ts'
 import { gitleaksExamples, gitleaksRuleIds } from './gitleaks-examples.ts'
 import { relabel } from './labels.ts'
 
@@ -54,6 +56,7 @@ const REPOS = {
   gitleaks: 'gitleaks/gitleaks',
   noseyparker: 'praetorian-inc/noseyparker',
   kingfisher: 'mongodb/kingfisher',
+  credsweeper: 'Samsung/CredSweeper',
   loghub: 'logpai/loghub'
 } as const
 
@@ -150,6 +153,27 @@ export function loadSources(mirrors: string, seed: number, asPublished = false):
       notCredentials: 0,
       placeholders: 0,
       ruleIds
+    })
+  }
+  const cs = open(REPOS.credsweeper)
+  if (cs !== undefined) {
+    const samples = files(cs.dir, /^tests\/samples\/[^/]+$/).map((path) => ({
+      name: path.slice('tests/samples/'.length),
+      bytes: execFileSync('git', [`--git-dir=${cs.dir}`, 'show', `HEAD:${path}`], { maxBuffer: 64 * 1024 * 1024 })
+    }))
+    const got = credSweeperExamples(samples, git(cs.dir, ['show', 'HEAD:tests/data/output.json']))
+    sources.push({
+      name: 'credsweeper',
+      repo: REPOS.credsweeper,
+      commit: cs.commit,
+      licence: 'MIT',
+      examples: got.examples,
+      cleanLogs: new Map(),
+      skipped: got.binary,
+      relabelled: 0,
+      notCredentials: 0,
+      placeholders: 0,
+      ruleIds: got.ruleIds
     })
   }
   const lh = open(REPOS.loghub)

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
 import RE2 from 're2'
+import { credSweeperExamples } from '../../bench/independent/credsweeper.ts'
 import { gitleaksExamples, gitleaksRuleIds } from '../../bench/independent/gitleaks-examples.ts'
 import { DRAWN_NOT_ISSUED, NOT_CREDENTIAL_EXAMPLES, NOT_CREDENTIALS, RELABELLED, relabel } from '../../bench/independent/labels.ts'
 import { sampleRegex } from '../../bench/independent/regex-sample.ts'
@@ -174,4 +175,32 @@ test("relabel: a positive drawn from gitleaks' regex turns negative only for a l
     [false, true, true]
   )
   for (const why of Object.values(DRAWN_NOT_ISSUED)) assert.ok(why.length >= 40, why)
+})
+
+test("CredSweeper's samples: a report's lines are one positive, overlapping reports one, every other non-blank line a negative; binary samples are counted and left out", () => {
+  const text = ['first line', '', 'password = one', '-----BEGIN X-----', 'body', '-----END X-----', 'last line'].join('\n')
+  const output = JSON.stringify([
+    { rule: 'Password', line_data_list: [{ path: './tests/samples/conf', line_num: 3 }] },
+    { rule: 'PEM Private Key', line_data_list: [4, 5, 6].map((n) => ({ path: './tests/samples/conf', line_num: n })) },
+    { rule: 'Key', line_data_list: [{ path: './tests/samples/conf', line_num: 5 }] }
+  ])
+  const got = credSweeperExamples(
+    [
+      { name: 'conf', bytes: Buffer.from(text) },
+      { name: 'image.png', bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1]) },
+      { name: 'latin1', bytes: Buffer.from([0x70, 0xe9, 0x0a]) }
+    ],
+    output
+  )
+  assert.equal(got.binary, 2)
+  assert.deepEqual(got.ruleIds, ['Key', 'PEM Private Key', 'Password'])
+  assert.deepEqual(
+    got.examples.map((e) => [e.positive, e.rule, e.text]),
+    [
+      [false, '(no report) conf', 'first line'],
+      [true, 'Password', 'password = one'],
+      [true, 'Key + PEM Private Key', '-----BEGIN X-----\nbody\n-----END X-----'],
+      [false, '(no report) conf', 'last line']
+    ]
+  )
 })
