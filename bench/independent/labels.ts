@@ -14,6 +14,7 @@ import { KINGFISHER_NOT_CREDENTIALS, KINGFISHER_PLACEHOLDERS } from './labels-ki
 import type { Example } from './sources.ts'
 
 const SIBLING = 'a credential of a sibling format; negative only for this rule'
+const CS_SAME = 'the same credential as lines of this sample that CredSweeper reports'
 const ASSIGNED = "a random value assigned to a secret's name: a generic assignment rule reports it by design"
 
 /** `source:rule` → the first 12 hex digits of SHA-256(example text) → why it is a credential. */
@@ -57,6 +58,42 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
     '40a9fae351b4': `${SIBLING} (a Slack user token)`,
     c23f96f3c293: `${SIBLING} (a Slack bot token)`,
     '3c01f69aed4e': `${SIBLING} (a Slack bot token)`
+  },
+  // CredSweeper reports one line of a file and not the next that holds the same credential in the same
+  // shape (its model's call per line); these lines hold one as plainly as the reported ones.
+  'credsweeper:(no report) sql_password': Object.fromEntries(
+    ['223db8d906bd', '50bfa362d71d', '8e3d26f3ad6e', '94cde29da476', 'd2573fe62cc2'].map((h) => [
+      h,
+      `${CS_SAME} (the file's SQL password in CREATE USER, ALTER USER … IDENTIFIED BY, SET PASSWORD and PASSWORD('…'), as on its reported lines)`
+    ])
+  ),
+  'credsweeper:(no report) doc_id_passwd_pair': Object.fromEntries(
+    [
+      '48155c1dd002',
+      '7fbc93b7193e',
+      'ee522fa04ac5',
+      '2dcc98c013a5',
+      'aa979b9ed46a',
+      'bedfe377c814',
+      '2f36b0e55962',
+      '2417c9cc631f',
+      'f1f51a2b7f44',
+      '3755f19159e4',
+      'd87d0def0e71',
+      'a91e339ec965'
+    ].map((h) => [h, `${CS_SAME} (an ID/PW pair written together, ID/PW:master/<password>, as the file's reported ID:master PW:<password> lines)`])
+  ),
+  'credsweeper:(no report) doc_various': Object.fromEntries(
+    ['dc56743ccded', '3bb0bbe76004', '152f32d2c974', '51a73bb32175'].map((h) => [
+      h,
+      `${CS_SAME} (the file's password IhqSb1Gg after Password, PW or an ID/PW pair)`
+    ])
+  ),
+  'credsweeper:(no report) doc_passwd_pair': Object.fromEntries(
+    ['c5884be2da7d', 'f894e75f9137'].map((h) => [h, `${CS_SAME} (the file's password Prl23Db#@ after Password and --passwd, reported after pw: and pass:)`])
+  ),
+  'credsweeper:(no report) test.eml': {
+    '2dea691f507e': "a password (PW: …) in the base64 body of the email, which CredSweeper's default scan does not decode"
   },
   'noseyparker:np.slack.4': {
     c23f96f3c293: `${SIBLING} (a Slack bot token)`,

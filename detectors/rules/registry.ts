@@ -114,6 +114,7 @@ import { rules as slack } from './slack.ts'
 import { rules as snowflake } from './snowflake.ts'
 import { rules as sonarqube } from './sonarqube.ts'
 import { rules as sourcegraph } from './sourcegraph.ts'
+import { rules as sql } from './sql.ts'
 import { rules as square } from './square.ts'
 import { rules as stripe } from './stripe.ts'
 import { rules as sumologic } from './sumologic.ts'
@@ -253,6 +254,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...snowflake,
   ...sonarqube,
   ...sourcegraph,
+  ...sql,
   ...square,
   ...stripe,
   ...sumologic,

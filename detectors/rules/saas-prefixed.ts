@@ -1,12 +1,13 @@
 import { ALPHABETS } from '../gen.ts'
-import { BASE62, BASE64URL, charset, format, HEX, HEX_ANY_CASE, re, tokenRule } from './define.ts'
+import { BASE62, BASE64URL, charset, format, HEX, HEX_ANY_CASE, re, tokenRule, UPPER_DIGITS } from './define.ts'
 import { END_DASH, START_DASH } from './patterns.ts'
 
 // Tokens whose prefix names the provider, for providers with no rule file of their own; until these
 // rules only the generic assignment rule took them, and only after a secret-ish name. Formats are
 // facts from the providers' documentation as Kingfisher's rule files state them (github.com/mongodb/kingfisher,
 // data/rules/*.yml, Apache-2.0; the Kingfisher rule id is in each comment) and, where gitleaks has the
-// rule too, as its config states them (MIT). The regexes are ours.
+// rule too, as its config states them (MIT), or as CredSweeper's rule config states them (github.com/Samsung/CredSweeper,
+// credsweeper/rules/config.yaml, MIT; its rule name in the comment). The regexes are ours.
 
 const LOWER_DIGITS = charset('a-z0-9', ALPHABETS.alnumLower)
 const PSCALE_KINDS = ['tkn', 'pw', 'oauth']
@@ -158,6 +159,129 @@ export const rules = [
     minEntropy: 3.0,
     lines: [(s) => `PUBNUB_KEY=${s}`, (s) => `{"level":"info","msg":"pubnub init","key":"${s}"}`],
     negatives: ['pub-c-00000000-0000-0000-0000-000000000000', 'sub-c-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d']
+  }),
+  tokenRule({
+    // Cloudflare's scannable credentials (developers.cloudflare.com/fundamentals/api/get-started/token-formats):
+    // cfk_ (the Global API Key), cfut_ (a user API token), cfat_ (an account API token), each then 40
+    // characters and a checksum; CredSweeper's "CloudFlare API Token" reads 48 in all.
+    id: 'cloudflare-scannable-token',
+    title: 'Cloudflare API key or token, scannable format (cfk_, cfut_, cfat_)',
+    severity: 'critical',
+    token: format(
+      'cf',
+      re('(?:k|ut|at)', (g) => ['k', 'ut', 'at'][Number(g.chars('012', 1))] ?? 'ut'),
+      '_',
+      BASE62(48)
+    ),
+    keywords: ['cfk_', 'cfut_', 'cfat_'],
+    minEntropy: 3.5,
+    // Documentation and scanners' test values end in EXAMPLE (CredSweeper's samples): not a credential.
+    allow: { secrets: ['(?i)example'] },
+    lines: [(s) => `CLOUDFLARE_API_TOKEN=${s}`, (s) => `curl -H "Authorization: Bearer ${s}" https://api.cloudflare.com/client/v4/user/tokens/verify`],
+    negatives: ['CLOUDFLARE_API_TOKEN=cfut_…', `cfat_${'x'.repeat(48)}`, 'cfk_config loaded']
+  }),
+  tokenRule({
+    // CredSweeper "Vercel Token": a Vercel personal access token, vcp_ then 56.
+    id: 'vercel-access-token',
+    title: 'Vercel access token (vcp_)',
+    severity: 'high',
+    token: format('vcp_', BASE62(56)),
+    minEntropy: 3.5,
+    // Documentation and scanners' test values end in EXAMPLE (CredSweeper's samples): not a credential.
+    allow: { secrets: ['(?i)example'] },
+    lines: [(s) => `VERCEL_TOKEN=${s}`, (s) => `+ vercel deploy --prod --token ${s}`],
+    negatives: ['VERCEL_TOKEN=vcp_…', `vcp_${'0'.repeat(56)}`]
+  }),
+  tokenRule({
+    // CredSweeper "Netlify Token": a Netlify personal access token, nfp_ then 36.
+    id: 'netlify-access-token',
+    title: 'Netlify personal access token (nfp_)',
+    severity: 'high',
+    token: format('nfp_', BASE62(36)),
+    minEntropy: 3.5,
+    // Documentation and scanners' test values end in EXAMPLE (CredSweeper's samples): not a credential.
+    allow: { secrets: ['(?i)example'] },
+    // (After the name, NETLIFY_AUTH_TOKEN=… or netlify … --auth, the span is saas-named-api-token's.)
+    lines: [(s) => `curl -H "Authorization: Bearer ${s}" https://api.netlify.com/api/v1/sites`, (s) => `{"level":"debug","msg":"deploy","auth":"${s}"}`],
+    negatives: ['NETLIFY_AUTH_TOKEN=nfp_…', `nfp_${'x'.repeat(36)}`]
+  }),
+  tokenRule({
+    // CredSweeper "PostHog Credentials": PostHog's secret keys beside the personal API key (phx_,
+    // posthog-personal-api-key): pha_ (OAuth access), phr_ (OAuth refresh), phs_ (project secret / feature
+    // flags secure key), then 40 to 60. Project keys (phc_) ship in every page: not reported.
+    id: 'posthog-secret-token',
+    title: 'PostHog OAuth or project secret token (pha_, phr_, phs_)',
+    severity: 'high',
+    token: format(
+      'ph',
+      re('[ars]', (g) => g.chars('ars', 1)),
+      '_',
+      BASE62.atLeast(40, 48)
+    ),
+    keywords: ['pha_', 'phr_', 'phs_'],
+    minEntropy: 3.5,
+    // At most 60 (a bounded range that wide leaves RE2's DFA: rules.test.ts).
+    validate: (s) => s.length <= 4 + 60,
+    lines: [(s) => `POSTHOG_SECRET=${s}`, (s) => `{"level":"debug","msg":"posthog oauth","token":"${s}"}`],
+    negatives: ['pha_config loaded', `phs_${'0'.repeat(48)}`, 'phc_public_project_key_in_page']
+  }),
+  tokenRule({
+    // CredSweeper "LLAMA API Key": a Llama API key (llama.developer.meta.com), llx- then 48.
+    id: 'llama-api-key',
+    title: 'Meta Llama API key (llx-)',
+    severity: 'high',
+    token: format('llx-', BASE64URL(48)),
+    before: START_DASH,
+    minEntropy: 3.5,
+    lines: [(s) => `LLAMA_API_KEY=${s}`, (s) => `curl -H "Authorization: Bearer ${s}" https://api.llama.com/v1/chat/completions`],
+    negatives: ['LLAMA_API_KEY=llx-…', `llx-${'x'.repeat(48)}`]
+  }),
+  tokenRule({
+    // gitleaks dynatrace-api-token, CredSweeper "Dynatrace API Token": dt0c01. (and other dt0 generations),
+    // a 24-character public part, '.', and the 64-character secret, upper-case letters and digits.
+    id: 'dynatrace-api-token',
+    title: 'Dynatrace API token (dt0c01.)',
+    severity: 'high',
+    token: format(
+      'dt0',
+      re('[a-z][0-9]{2}', () => 'c01'),
+      '.',
+      UPPER_DIGITS(24),
+      '.',
+      UPPER_DIGITS(64)
+    ),
+    keywords: ['dt0'],
+    // `dt0` alone is in hex ids; the rest of the prefix must follow.
+    follows: '[a-z][0-9]{2}\\.',
+    minEntropy: 3.5,
+    lines: [(s) => `DT_API_TOKEN=${s}`, (s) => `curl -H "Authorization: Api-Token ${s}" https://abc12345.live.dynatrace.com/api/v2/metrics`],
+    negatives: ['DT_API_TOKEN=dt0c01.…', `dt0c01.${'A'.repeat(24)}.${'A'.repeat(64)}`]
+  }),
+  tokenRule({
+    // gitleaks clojars-api-token, CredSweeper "Clojars Deploy Token": CLOJARS_ then 60 hex.
+    id: 'clojars-deploy-token',
+    title: 'Clojars deploy token (CLOJARS_)',
+    severity: 'high',
+    // Clojars issues 60 lower-case hex; gitleaks' rule reads any letters and digits, as a copied token may be.
+    token: format('CLOJARS_', charset('A-Za-z0-9', ALPHABETS.hex)(60)),
+    minEntropy: 3.0,
+    // A counting run (0123456789abcdef…) is a made-up value (CredSweeper's negative sample); random hex holds one once in 10^10.
+    allow: { secrets: ['0123456789|456789abcdef'] },
+    lines: [(s) => `CLOJARS_PASSWORD=${s}`, (s) => `+ lein deploy clojars # using ${s}`],
+    negatives: ['CLOJARS_USERNAME=acme', `CLOJARS_${'0'.repeat(60)}`]
+  }),
+  tokenRule({
+    // gitleaks defined-networking-api-token, CredSweeper "Defined Networking API Key": a Defined Networking
+    // (managed Nebula) API key, dnkey- then 26 and 52 base32 characters.
+    id: 'defined-networking-api-key',
+    title: 'Defined Networking API key (dnkey-)',
+    severity: 'high',
+    // Issued as base32 (CredSweeper's rule); gitleaks' reads letters, digits, '=', '_' and '-', so does this.
+    token: format('dnkey-', charset('A-Za-z0-9=_-', ALPHABETS.base32)(26), '-', charset('A-Za-z0-9=_-', ALPHABETS.base32)(52)),
+    before: START_DASH,
+    minEntropy: 3.5,
+    lines: [(s) => `DN_API_KEY=${s}`, (s) => `curl -H "Authorization: Bearer ${s}" https://api.defined.net/v1/hosts`],
+    negatives: ['DN_API_KEY=dnkey-…', `dnkey-${'A'.repeat(26)}-${'A'.repeat(52)}`]
   }),
   tokenRule({
     // kingfisher.tineswebhook.1: a Tines webhook's URL, https://<tenant>.tines.com/webhook/<path>/<secret>:
