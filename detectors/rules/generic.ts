@@ -22,14 +22,16 @@ export const rules: Rule[] = [
     // separator (PW:, my_pw:, DB_PW=).
     // `pass` alone is a test runner's verdict (`--- PASS: TestHandler_Rejects401`, `PASS: tests/…::test_ok`,
     // CTest's `Pass: build-x86_64-linux-gnu`): only with a quoted value (nodemailer's `pass: '…'`, a script's
-    // `PASS = '…'`, Nosey Parker's np.generic.3), which no runner prints.
+    // `PASS = '…'`, Nosey Parker's np.generic.3), which no runner prints, or after a user, login, id or
+    // account assigned on the same line, the other half of a credential pair (`user=admin,pass=…`,
+    // `ID:admin/PASS:…`: CredSweeper's doc_id_pair_passwd_pair samples); no runner prints a user before its verdict.
     // The value stops at whitespace, quotes and separators. A backtick right after the opening quote is the
     // password's first character (`'\`123QWERasdf'`, Nosey Parker's np.generic.3): it is left out of the
     // secret, while an unquoted backtick still opens a command substitution, never a password.
     // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
     // `password=` must not take the next line's `jdbc.url=` for its value.
     regex:
-      '(?:^|[^A-Za-z0-9])(?:(?i:[a-z0-9_.-]*(?:password|passwords|passwd|passphrase|pwd|pa?ss?w(?:o?r)?d)|[a-z0-9]+[_.-]pass|(?:[a-z0-9]+[_-])?pw)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?:[A-Z0-9]+_)?(?:DB|SQL|MYSQL|PSQL|PG|POSTGRES|SMTP|MAIL|FTP|SFTP|LDAP|REDIS|AMQP|MQ|MONGO|ADMIN|ROOT|USER|WIFI|VNC|RDP|SSH|PROXY|STORE|KEY)PASS["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?i:pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']`?)([^\\s"\'`,;&<>]{8,})',
+      '(?:^|[^A-Za-z0-9])(?:(?i:[a-z0-9_.-]*(?:password|passwords|passwd|passphrase|pwd|pa?ss?w(?:o?r)?d)|[a-z0-9]+[_.-]pass|(?:[a-z0-9]+[_-])?pw)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?:[A-Z0-9]+_)?(?:DB|SQL|MYSQL|PSQL|PG|POSTGRES|SMTP|MAIL|FTP|SFTP|LDAP|REDIS|AMQP|MQ|MONGO|ADMIN|ROOT|USER|WIFI|VNC|RDP|SSH|PROXY|STORE|KEY)PASS["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?i:(?:user(?:[ _-]?(?:name|id))?|login|id|account)["\']?[ \\t]*[:=][ \\t]*[^\\s,;/]+[ \\t]*[,;/ ][ \\t]*-?(?:[a-z0-9]+[_-])?pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?i:pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']`?)([^\\s"\'`,;&<>]{8,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
@@ -69,7 +71,9 @@ export const rules: Rule[] = [
         (s) => `PASWORD:=${s}`,
         (s) => `MYSQLPASS: ${s}`,
         (s) => `my_pw: ${s}`,
-        (s) => `ID:admin,PW:${s}`
+        (s) => `ID:admin,PW:${s}`,
+        (s) => `user=deploy,pass=${s}`,
+        (s) => `2026-12-07 09:14:03 INFO ftp session opened username:backup pass:${s}`
       ]),
       negatives: [
         'password=${DB_PASSWORD}',
@@ -94,40 +98,9 @@ export const rules: Rule[] = [
         'PASS: TestHandler_Rejects401/with-expired-token',
         'BYPASS: TestHandler_Rejects401',
         'upward: northwest-by-north',
-        'pw: ********'
-      ]
-    }
-  },
-  {
-    id: 'generic-credential-pair',
-    fallback: true,
-    title: 'Password after a user name on one line (user=…, pass=…)',
-    severity: 'medium',
-    kind: 'generic',
-    // `pass` alone as a name is a test runner's verdict (generic-password-assignment), but after a user, login,
-    // id or account assigned on the same line it is the other half of a credential pair: `user=admin,pass=…`,
-    // `ID:admin/PASS:…`, `username:admin pass:…` (CredSweeper's doc_id_pair_passwd_pair samples). No runner
-    // prints a user before its verdict.
-    regex:
-      '(?i)(?:^|[^a-z0-9])(?:user(?:[ _-]?(?:name|id))?|login|id|account)["\']?[ \\t]*[:=][ \\t]*[^\\s,;/]+[ \\t]*[,;/ ][ \\t]*-?(?:[a-z0-9]+[_-])?pass["\']?[ \\t]*[:=][ \\t]*["\']?([^\\s"\'`,;&<>)]{8,})',
-    follows: assignment('["\']?`?\\**[^*\\s"\'`,;&<>)]'),
-    keywords: ['pass'],
-    minEntropy: 2.5,
-    allow: {
-      secrets: ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^\\*+$', '(?i)^(?:changeme|password|redacted|placeholder|example|undefined)']
-    },
-    tags: ['password'],
-    examples: {
-      positives: secretsIn(password, [
-        (s) => `user=deploy,pass=${s}`,
-        (s) => `ID:admin/PASS:${s}`,
-        (s) => `2026-12-07 09:14:03 INFO ftp session opened username:backup pass:${s}`
-      ]),
-      negatives: [
-        '--- PASS: TestHandler_Rejects401 (0.01s)',
-        'user=deploy pass=${FTP_PASS}',
+        'pw: ********',
         'job id: 42 --- PASS: TestParse/case_7f3a9 (0.00s)',
-        'user=deploy,pass=********'
+        'user=deploy pass=${FTP_PASS}'
       ]
     }
   },

@@ -1,5 +1,5 @@
 import { ALPHABETS } from '../gen.ts'
-import { BASE62, BASE64URL, charset, format, HEX, HEX_ANY_CASE, re, tokenRule, UPPER_DIGITS } from './define.ts'
+import { BASE62, BASE64URL, charset, format, HEX, HEX_ANY_CASE, re, tokenRule } from './define.ts'
 import { END_DASH, START_DASH } from './patterns.ts'
 
 // Tokens whose prefix names the provider, for providers with no rule file of their own; until these
@@ -237,22 +237,14 @@ export const rules = [
     negatives: ['LLAMA_API_KEY=llx-…', `llx-${'x'.repeat(48)}`]
   }),
   tokenRule({
-    // gitleaks dynatrace-api-token, CredSweeper "Dynatrace API Token": dt0c01. (and other dt0 generations),
-    // a 24-character public part, '.', and the 64-character secret, upper-case letters and digits.
+    // gitleaks dynatrace-api-token, CredSweeper "Dynatrace API Token": dt0c01., a 24-character public
+    // part, '.', and the 64-character secret, upper-case letters and digits. The keyword is the whole
+    // prefix: a 3-letter `dt0` cost 4% of an audit-log scan in the keyword automaton (paired, 9 rounds).
     id: 'dynatrace-api-token',
     title: 'Dynatrace API token (dt0c01.)',
     severity: 'high',
-    token: format(
-      'dt0',
-      re('[a-z][0-9]{2}', () => 'c01'),
-      '.',
-      UPPER_DIGITS(24),
-      '.',
-      UPPER_DIGITS(64)
-    ),
-    keywords: ['dt0'],
-    // `dt0` alone is in hex ids; the rest of the prefix must follow.
-    follows: '[a-z][0-9]{2}\\.',
+    // Issued in upper case; gitleaks' rule reads either case, as a copied token may be.
+    token: format('dt0c01.', charset('A-Za-z0-9', ALPHABETS.upperDigits)(24), '.', charset('A-Za-z0-9', ALPHABETS.upperDigits)(64)),
     minEntropy: 3.5,
     lines: [(s) => `DT_API_TOKEN=${s}`, (s) => `curl -H "Authorization: Api-Token ${s}" https://abc12345.live.dynatrace.com/api/v2/metrics`],
     negatives: ['DT_API_TOKEN=dt0c01.…', `dt0c01.${'A'.repeat(24)}.${'A'.repeat(64)}`]
