@@ -321,6 +321,9 @@ const LISTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'kingfisher:kingfisher.rentman.1': {
     '6afb7eaeded8': `${DOC_TOKEN} (a JWT header and payload without a signature; the payload is jwt.io's John Doe example)`
   },
+  'kingfisher:kingfisher.age.2': Object.fromEntries(
+    ['ca3825436324', '107a3b840e96'].map((h) => [h, `${ALTERED} (an age secret key whose bech32 checksum does not match its data: age would not read it)`])
+  ),
   'kingfisher:kingfisher.telegram.1': {
     d5cf77d457db: `${DOC_TOKEN} (bot id 1234567890, and a secret part without the AA every issued bot token starts with, which gitleaks' and Nosey Parker's rules require)`,
     e8d963774627: `${DOC_TOKEN} (Apprise's tgram:// URL with bot id 12345678, and a secret part without the AA every issued bot token starts with)`

@@ -14,6 +14,8 @@ import { KINGFISHER_NOT_CREDENTIALS, KINGFISHER_PLACEHOLDERS } from './labels-ki
 import type { Example } from './sources.ts'
 
 const SIBLING = 'a credential of a sibling format; negative only for this rule'
+const CS_COUNTING =
+  "a well-formed token whose random part merely starts or ends counting: a format rule reports it by design, as it does Kingfisher's examples written so"
 const CS_SAME = 'the same credential as lines of this sample that CredSweeper reports'
 const ASSIGNED = "a random value assigned to a secret's name: a generic assignment rule reports it by design"
 
@@ -92,6 +94,26 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'credsweeper:(no report) doc_passwd_pair': Object.fromEntries(
     ['c5884be2da7d', 'f894e75f9137'].map((h) => [h, `${CS_SAME} (the file's password Prl23Db#@ after Password and --passwd, reported after pw: and pass:)`])
   ),
+  'credsweeper:(no report) small.pdf': {
+    '0803033bafaf': "an Azure AD client secret (Q~ format) in the PDF's text, which CredSweeper reads only with --depth"
+  },
+  // Encrypted private keys are credentials to gitleaks' and Nosey Parker's rules as to ours: the passphrase can be
+  // attacked offline, and a key file leaked once is rotated. CredSweeper counts them negative.
+  'credsweeper:(no report) LS0t_n': { '29fb37cf72a2': 'an encrypted RSA private key (Proc-Type: 4,ENCRYPTED), base64-encoded whole' },
+  // Well-formed tokens whose random part its authors wrote counting (…76543210, sk-1234567…, …012345): CredSweeper
+  // counts them negative, Kingfisher's rule files list tokens written so among their positives, and leakwatch's
+  // format rules check a token's format, not whether a person made it up. One policy for both sources: a
+  // well-formed token is a finding (--accuracy-as-published scores CredSweeper's own labels).
+  'credsweeper:(no report) brevo': { '705fd2a65f71': CS_COUNTING },
+  'credsweeper:(no report) databricks': { '3aef1036e683': CS_COUNTING },
+  'credsweeper:(no report) groq_api_key': { a11c482b01ef: CS_COUNTING },
+  'credsweeper:(no report) linear_api_key': { '7cd2f6a26d74': CS_COUNTING },
+  'credsweeper:(no report) open_ai_token': { bfe8185e21ef: CS_COUNTING },
+  'credsweeper:(no report) perplexity': { bfdcc9dba1b3: CS_COUNTING },
+  'credsweeper:(no report) rubygems': { '1eac68848431': CS_COUNTING },
+  'credsweeper:(no report) sonarqube': { ce751c86e081: CS_COUNTING },
+  'credsweeper:(no report) supabase': { '02c6053167f2': CS_COUNTING },
+  'credsweeper:(no report) tvly': { '79d185bc468a': CS_COUNTING },
   'credsweeper:(no report) test.eml': {
     '2dea691f507e': "a password (PW: …) in the base64 body of the email, which CredSweeper's default scan does not decode"
   },
@@ -164,6 +186,7 @@ export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<st
   'noseyparker:np.azure.1': { '36b3c7d8445a': `${ALTERED} (an AccountKey of 73 base64 characters and ==, where a storage account key is 64 bytes: 86 and ==)` },
   'noseyparker:np.pem.2': { '2798b61195d2': `${ALTERED} (the base64 decodes to an RSA key whose body holds a non-base64 byte, 0x9a)` },
   'noseyparker:np.atlassian.1': { '5e873b2cb02f': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'noseyparker:np.age.2': { '2dd03ed18451': `${ALTERED} (an age secret key whose bech32 checksum does not match its data: age would not read it)` },
   'noseyparker:np.bitbucket.1': { b7c81eb3f52c: `${ALTERED} (its CRC32 suffix does not match the token)` },
   'noseyparker:np.npm.1': { '7a9e8bf50a5d': `${ALTERED} (its CRC32 suffix does not match the token)` },
   'noseyparker:np.grafana.1': { c85843a7202e: `${ALTERED} (the base64 JSON claim reads \`"id";1\`: it does not parse)` },

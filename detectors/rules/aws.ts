@@ -35,8 +35,9 @@ export const rules: Rule[] = [
     upperKeywords: true,
     // Only placeholders (AKIAAAAA…) score far below random ids, 1 in 10,000 of which is under 2.95.
     minEntropy: 2.4,
-    // The AWS documentation's example keys end in EXAMPLE; people paste them into READMEs and tests.
-    allow: { secrets: ['EXAMPLE$'] },
+    // The AWS documentation's example keys end in EXAMPLE; people paste them into READMEs and tests, and
+    // write their own around it (CredSweeper's samples: …EXAMPLE7). Random base32 holds it once in 3 billion.
+    allow: { secrets: ['EXAMPLE'] },
     examples: {
       positives: (g) =>
         ['AKIA', 'ASIA'].map((p) => {
@@ -45,6 +46,7 @@ export const rules: Rule[] = [
         }),
       negatives: [
         'aws_access_key_id = AKIAIOSFODNN7EXAMPLE',
+        'must be filtered: AKIAQWERTYEXAMPLE2Z7',
         `AKIA${'A'.repeat(16)} is a placeholder`,
         'build id AKIA0000000000000000 is not base32',
         'the prefix AKIA alone is harmless'

@@ -99,6 +99,9 @@ export const rules: Rule[] = [
     keywords: ['.eyj'],
     // Kubernetes tokens are reported by their own rule, with their own severity.
     validate: (t) => isSignedJwt(t) && !isKubernetesToken(t),
+    // A signature that says it is an example (…EXAMPLEFAKESIG: CredSweeper's negative sample) signs nothing; a
+    // random one holds EXAMPLE once in 10^11.
+    allow: { secrets: ['\\.[A-Za-z0-9_-]*EXAMPLE[A-Za-z0-9_-]*$'] },
     examples: {
       positives: (g) => {
         const t = jwtOf({ sub: `user-${g.digits(6)}`, iat: 1_760_000_000, scope: 'orders:write' }, g)
@@ -107,7 +110,8 @@ export const rules: Rule[] = [
       negatives: [
         // Structurally a JWT with alg none: unsigned, grants nothing.
         `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"abcdefghijklmn"}').toString('base64url')}.AAAAAAAAAAAAAAAAAAAA`,
-        'eyJhbGciOiJIUzI1NiJ9 is the header of an HS256 token'
+        'eyJhbGciOiJIUzI1NiJ9 is the header of an HS256 token',
+        `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"test"}').toString('base64url')}.99l-EXAMPLEFAKESIG`
       ]
     }
   },
