@@ -55,7 +55,9 @@ export const rules: Rule[] = [
         '(?i)^(?:null|none|true|false)(?:[^a-z0-9]|$)',
         '^\\[?(?:REDACTED|MASKED|FILTERED|HIDDEN)\\]?$',
         // A lower-case relative path or a Rails route (`'/forgot-password' => "users/passwords#update"`).
-        '^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+(?:#[a-z0-9_]+)?$'
+        '^[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+(?:#[a-z0-9_]+)?$',
+        // A number in C's hex notation (`password = "0xAb19D82E7f546cC3"`: CredSweeper's negative), not a password.
+        '^0[xX][0-9a-fA-F]+$'
       ]
     },
     examples: {
@@ -319,6 +321,46 @@ export const rules: Rule[] = [
         'os.getenv("SSH_KEY", "~/.ssh/id_ed25519")',
         "deploy_key = os.environ.get('DEPLOY_KEY', '../secrets/deploy_rsa_4096')",
         'tls_key := GetEnvOrDefault("TLS_KEY", "/etc/tls/private/tls.key")'
+      ]
+    }
+  },
+  {
+    id: 'generic-secret-declaration',
+    fallback: true,
+    title: 'Secret declared as a constant or a typed variable',
+    severity: 'medium',
+    kind: 'generic',
+    // Declarations rather than assignments, as a build log, a compiler's error or a `cat` of a config prints
+    // them: C's `#define DB_PASSWORD "…"`, RPM spec's `%define`/`%global`, PHP's `define('DB_PASSWORD', '…')`,
+    // CMake's `set(API_TOKEN "…")`, batch's `SET password "…"`, and a typed declaration (`val password: String
+    // = "…"`, `passwd: str = "…"`, `const TOKEN: &str = "…"`): CredSweeper's password samples. The name ends in a
+    // credential word; the value is quoted (or, after #define/%define/%global, a bare word) and passes the
+    // generic gates.
+    regex:
+      "(?i)(?:(?:#[ \\t]*define|%define|%global|\\bset)[ \\t]+[a-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|token|api_?key)[ \\t]+[\"']?|\\b(?:define|set)[ \\t]*\\([ \\t]*[\"']?[a-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|token|api_?key)[\"']?[ \\t]*,?[ \\t]*[\"']|[a-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|token|api_?key)[ \\t]*:[ \\t]*&?(?:'static[ \\t]+)?(?:string|str)[ \\t]*=[ \\t]*[\"'])([^\"'\\s,;)]{8,})",
+    // Not `set ` or `define` alone: both are in plain prose of many logs (`reset to`, `undefined`).
+    keywords: ['#define', '# define', '%define', '%global', 'define(', 'define (', 'set(', 'set (', 'set pass', 'set pwd', ': str', ':str'],
+    // Typed passwords (Velvet5555*bn5q) fall under 3.0 about once in 7,000: 2.5 as the other password rules.
+    minEntropy: 2.5,
+    // A number in C's hex notation is a constant (`#define PASSWORD 0x0dead1beef7cafe2`: CredSweeper's negative).
+    allow: { secrets: ['^0[xX][0-9a-fA-F]+[uUlL]*$'] },
+    examples: {
+      positives: secretsIn(password, [
+        (s) => `#define DB_PASSWORD "${s}"`,
+        (s) => `%global admin_password ${s}`,
+        (s) => `define( 'DB_PASSWORD', '${s}' );`,
+        (s) => `set(API_TOKEN "${s}")`,
+        (s) => `  val password: String = "${s}",`,
+        (s) => `def connect(passwd: str = "${s}"):`
+      ]),
+      negatives: [
+        '#define PASSWORD_MAX_LEN 128',
+        '#define DB_PASSWORD "${DB_PASSWORD}"',
+        'set(TOKEN_FILE "/etc/app/token")',
+        'set password authentication method to scram-sha-256',
+        'def connect(passwd: str = None):',
+        "define('DB_PASSWORD', getenv('DB_PASSWORD'));",
+        '#define PASSWORD 0x0badc0ffee5eed42ULL'
       ]
     }
   },
