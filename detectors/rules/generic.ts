@@ -370,10 +370,14 @@ export const rules: Rule[] = [
     title: 'Credential passed as a command-line flag',
     severity: 'medium',
     kind: 'generic',
-    // `--password VALUE`, `--token=VALUE`, `--api-key VALUE`: what CI step logs echo with `set -x`.
+    // `--password VALUE`, `--token=VALUE`, `--api-key VALUE`: what CI step logs echo with `set -x`. Also the
+    // single-dash long flags of the tools that use them (openssl's and keytool's `-password`, `-storepass`,
+    // `-keypass`, PowerShell's `-Password`), gpg's `--passphrase`, curl's `--oauth2-bearer`, and openssl's
+    // `-passin`/`-passout` with a literal `pass:` source (its `file:`, `env:`, `fd:` and `stdin` sources name where
+    // the password is, not the password): CredSweeper's CMD samples.
     regex:
-      '(?i)(?:^|\\s)--(?:password|passwd|token|api-key|apikey|access-token|auth-token|secret|client-secret|secret-key)(?:=|\\s+)["\']?([^\\s"\'-][^\\s"\']{7,})',
-    keywords: ['--pass', '--token', '--api', '--access-token', '--auth-token', '--secret', '--client-secret'],
+      '(?i)(?:^|\\s)(?:--?(?:password|passwd|passphrase|token|api-key|apikey|access-token|auth-token|secret|client-secret|secret-key|oauth2-bearer|storepass|keypass|srcstorepass|deststorepass)(?:=|\\s+)["\']?(?:pass:)?|-(?:passin|passout)\\s+["\']?pass:)([^\\s"\'(-][^\\s"\']{7,})',
+    keywords: ['-pass', '-token', '-api', '-access-token', '-auth-token', '-secret', '-client-secret', '-oauth2-bearer', 'storepass', '-keypass'],
     // Passwords people pick (Harbor2355*f555) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
     allow: { secrets: ['^\\$\\{?[A-Za-z_]', '^\\$\\(', '^<[^>]*>$', '^\\*+$'] },
@@ -381,12 +385,27 @@ export const rules: Rule[] = [
       positives: (g) => {
         const a = g.password()
         const b = g.base62(36)
+        const c = g.password()
+        const d = g.password()
+        const e = g.password()
         return [
           { line: `+ helm upgrade app ./chart --set image.tag=1.2.3 --password ${a}`, secret: a },
-          { line: `+ vault login --token=${b}`, secret: b }
+          { line: `+ vault login --token=${b}`, secret: b },
+          { line: `+ openssl pkcs12 -export -in tls.crt -inkey tls.key -passout pass:${c} -out bundle.p12`, secret: c },
+          { line: `+ gpg --batch --yes --passphrase ${d} --decrypt secrets.env.gpg`, secret: d },
+          { line: `PS> Connect-Server -Server vc01 -User admin -Password '${e}'`, secret: e }
         ]
       },
-      negatives: ['--password-stdin', '--token ${VAULT_TOKEN}', '--password "$(cat /run/secrets/pw)"', 'usage: tool --token <token>', '--api-key=****']
+      negatives: [
+        '--password-stdin',
+        '--token ${VAULT_TOKEN}',
+        '--password "$(cat /run/secrets/pw)"',
+        'usage: tool --token <token>',
+        '--api-key=****',
+        'openssl rsa -passin file:/run/secrets/key_pass -in key.pem',
+        'openssl pkcs12 -passout env:BUNDLE_PASSWORD -export',
+        'New-LocalUser -Name svc -Password (ConvertTo-SecureString $pw -AsPlainText -Force)'
+      ]
     }
   }
 ]
