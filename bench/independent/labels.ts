@@ -86,9 +86,9 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
     ].map((h) => [h, `${CS_SAME} (an ID/PW pair written together, ID/PW:master/<password>, as the file's reported ID:master PW:<password> lines)`])
   ),
   'credsweeper:(no report) doc_various': Object.fromEntries(
-    ['dc56743ccded', '3bb0bbe76004', '152f32d2c974', '51a73bb32175'].map((h) => [
+    ['dc56743ccded', '3bb0bbe76004', '152f32d2c974', '51a73bb32175', 'f598749eb1cf'].map((h) => [
       h,
-      `${CS_SAME} (the file's password IhqSb1Gg after Password, PW or an ID/PW pair)`
+      `${CS_SAME} (the file's password IhqSb1Gg after Password, PW or an ID/PW pair, or as a <password> element's text)`
     ])
   ),
   'credsweeper:(no report) doc_passwd_pair': Object.fromEntries(

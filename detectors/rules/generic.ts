@@ -365,6 +365,56 @@ export const rules: Rule[] = [
     }
   },
   {
+    id: 'generic-xml-secret-element',
+    fallback: true,
+    title: 'Secret as the text of an XML element',
+    severity: 'medium',
+    kind: 'generic',
+    // `<password>…</password>` in Maven's settings.xml (a CI job that prints it, `mvn -X`), `<db.password>` in a
+    // POM's properties, `<apiKey>`, `<clientSecret>`, `<token>` in Java and .NET configs: the assignment rules read
+    // `password="…"` attributes, not an element's text. RE2 has no backreference: the closing tag is not checked to
+    // be the opening one's. Maven's encrypted passwords (`{…}`, settings-security.xml's master key decrypts them)
+    // and `${…}` references are not the secret.
+    regex:
+      '(?i)<[a-z0-9_.:-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key)(?:[ \\t][^<>]*)?>[ \\t]*([^<\\s]{8,})[ \\t]*</',
+    keywords: [
+      'password>',
+      'passwd>',
+      'passphrase>',
+      'secret>',
+      'token>',
+      'apikey>',
+      'api_key>',
+      'api-key>',
+      'accesskey>',
+      'access_key>',
+      'secretkey>',
+      'secret_key>'
+    ],
+    minEntropy: 2.5,
+    allow: { secrets: ['^\\{[A-Za-z0-9+/=]+\\}$'] },
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        const b = g.password()
+        const c = g.base62(32)
+        return [
+          { line: `      <server><id>nexus-releases</id><username>deploy</username><password>${a}</password></server>`, secret: a },
+          { line: `    <db.password>${b}</db.password>`, secret: b },
+          { line: `  <apiKey>${c}</apiKey>`, secret: c }
+        ]
+      },
+      negatives: [
+        // Maven's encrypted form: base64 in braces (of a sentence here, so that it is no one's password).
+        `<password>{${Buffer.from('maven encrypts a server password so').toString('base64')}}</password>`,
+        '<password>${env.NEXUS_PASSWORD}</password>',
+        '<password></password>',
+        '<secret>true</secret>',
+        '<tokenEndpoint>https://login.example.com/oauth2/token</tokenEndpoint>'
+      ]
+    }
+  },
+  {
     id: 'generic-cli-credential',
     fallback: true,
     title: 'Credential passed as a command-line flag',
