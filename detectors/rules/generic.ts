@@ -374,9 +374,11 @@ export const rules: Rule[] = [
     // POM's properties, `<apiKey>`, `<clientSecret>`, `<token>` in Java and .NET configs: the assignment rules read
     // `password="…"` attributes, not an element's text. RE2 has no backreference: the closing tag is not checked to
     // be the opening one's. Maven's encrypted passwords (`{…}`, settings-security.xml's master key decrypts them)
-    // and `${…}` references are not the secret.
+    // and `${…}` references are not the secret. A token element only as `token` or a credential's token
+    // (`SessionToken`, `access_token`, `auth-token`): AWS's XML answers page with `<NextToken>` and
+    // `<ContinuationToken>`, and WS-Security's `<BinarySecurityToken>` carries a certificate.
     regex:
-      '(?i)<[a-z0-9_.:-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key)(?:[ \\t][^<>]*)?>[ \\t]*([^<\\s]{8,})[ \\t]*</',
+      '(?i)<(?:[a-z0-9_.:-]*(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|secret[_-]?key)|(?:[a-z0-9_-]+:)?(?:[a-z0-9_.-]*[_.-])?(?:session|access|refresh|auth|api|bearer)?[_-]?token)(?:[ \\t][^<>]*)?>[ \\t]*([^<\\s]{8,})[ \\t]*</',
     keywords: [
       'password>',
       'passwd>',
@@ -398,10 +400,12 @@ export const rules: Rule[] = [
         const a = g.password()
         const b = g.password()
         const c = g.base62(32)
+        const d = g.base62(120)
         return [
           { line: `      <server><id>nexus-releases</id><username>deploy</username><password>${a}</password></server>`, secret: a },
           { line: `    <db.password>${b}</db.password>`, secret: b },
-          { line: `  <apiKey>${c}</apiKey>`, secret: c }
+          { line: `  <apiKey>${c}</apiKey>`, secret: c },
+          { line: `<Credentials><AccessKeyId>ASIA…</AccessKeyId><SessionToken>${d}</SessionToken></Credentials>`, secret: d }
         ]
       },
       negatives: [
@@ -410,7 +414,9 @@ export const rules: Rule[] = [
         '<password>${env.NEXUS_PASSWORD}</password>',
         '<password></password>',
         '<secret>true</secret>',
-        '<tokenEndpoint>https://login.example.com/oauth2/token</tokenEndpoint>'
+        '<tokenEndpoint>https://login.example.com/oauth2/token</tokenEndpoint>',
+        `<NextToken>${Buffer.from('the next page of an AWS answer starts here').toString('base64')}</NextToken>`,
+        `<wsse:BinarySecurityToken ValueType="X509v3">${Buffer.from('a public certificate would be here in DER').toString('base64')}</wsse:BinarySecurityToken>`
       ]
     }
   },
