@@ -1,13 +1,16 @@
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
-import { USERINFO } from './url.ts'
 
 // scheme://user:password@host — the password is group 1. Userinfo may not
 // contain '@', ':' or '/' unescaped (RFC 3986), so the classes below stop at
 // them; a password containing them is percent-encoded and the decoded view
-// is scanned too.
+// is scanned too. The user may be empty: `redis://:password@host` is how Redis
+// (requirepass, no ACL user) and its clients write a URL. And it may hold one raw '@', which parsers
+// read up to the last '@': Azure Database for PostgreSQL's `user@server` logins, an e-mail address as an
+// SMTP login (CredSweeper's url_cred sample).
+const USER = `[^\\s:@/'"]*(?:@[^\\s:@/'"]+)?`
 function url(schemes: string): string {
-  return `(?i)(?:^|[^a-z0-9+.-])(?:${schemes})://[^\\s:@/'"]{1,}:([^\\s:@/'"]{3,})@[^\\s/'"]+`
+  return `(?i)(?:^|[^a-z0-9+.-])(?:${schemes})://${USER}:([^\\s:@/'"]{3,})@[^\\s/'"]+`
 }
 
 // Values that show up in docs, examples and templates instead of real passwords.
@@ -37,7 +40,8 @@ const DATABASES: Db[] = [
     // postgis:// is the PostGIS backends' scheme (Django's and GeoDjango's DATABASE_URL, Kingfisher's kingfisher.postgres.1).
     schemes: 'postgres|postgresql|postgis',
     keywords: ['postgres', 'postgis'],
-    example: (pw) => `DATABASE_URL=postgres://app:${pw}@db.internal:5432/orders?sslmode=require`,
+    // Azure Database for PostgreSQL's logins are user@server, written raw in the URL.
+    example: (pw) => `DATABASE_URL=postgres://app@pg-orders:${pw}@pg-orders.postgres.database.azure.com:5432/orders?sslmode=require`,
     negative: 'DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/orders'
   },
   {
@@ -61,7 +65,7 @@ const DATABASES: Db[] = [
     title: 'Redis',
     schemes: 'redis|rediss',
     keywords: ['redis'],
-    example: (pw) => `redis connect rediss://default:${pw}@cache.prod:6380/0 ok`,
+    example: (pw) => `redis connect rediss://:${pw}@cache.prod:6380/0 ok`,
     negative: 'redis://:****@cache:6379'
   },
   {
@@ -92,7 +96,7 @@ export const rules: Rule[] = [
       regex: url(d.schemes),
       keywords: d.keywords,
       // The rest of the scheme (postgresql, mongodb+srv), then user:password@.
-      follows: `[a-z0-9+]*://${USERINFO}`,
+      follows: `[a-z0-9+]*://${USER}:[^\\s:@/'"]+@`,
       allow: { secrets: PLACEHOLDERS },
       examples: {
         positives: secretsIn(password, [d.example]),

@@ -1,7 +1,11 @@
 import type { Rule } from '../rule.ts'
 
-/** After `://`: user, `:`, password, `@` (the regex's userinfo, without its length bounds). */
-export const USERINFO = '[^\\s:@/\'"]+:[^\\s:@/\'"]+@'
+/**
+ * After `://`: user, `:`, password, `@` (the regex's userinfo, without its length bounds). The user may hold
+ * one raw '@' (an e-mail address as a login, `smtps://alerts@acme.io:…@smtp.acme.io`), which parsers read up
+ * to the last '@'.
+ */
+export const USERINFO = '[^\\s:@/\'"]+(?:@[^\\s:@/\'"]+)?:[^\\s:@/\'"]+@'
 
 export const rules: Rule[] = [
   {
@@ -11,7 +15,8 @@ export const rules: Rule[] = [
     severity: 'high',
     // Generic: a format rule that matches the same password (a GitHub token in a git remote) wins.
     kind: 'generic',
-    regex: '(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://[^\\s:@/\'"]{1,}:([^\\s:@/\'"]{6,})@[^\\s/\'"]+',
+    regex:
+      '(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://[^\\s:@/\'"]{1,}(?:@[^\\s:@/\'"]+)?:([^\\s:@/\'"]{6,})@[^\\s/\'"]+',
     keywords: ['://'],
     // Userinfo needs an '@': most of the lines holding a URL have none, and the regex is skipped on them.
     requires: ['@'],
@@ -25,9 +30,11 @@ export const rules: Rule[] = [
       positives: (g) => {
         const a = g.password()
         const b = g.base62(32)
+        const c = g.password()
         return [
           { line: `fatal: unable to access 'https://deploy:${a}@git.corp.example/platform/infra.git/'`, secret: a },
-          { line: `proxy=http://svc-proxy:${b}@proxy.corp:3128`, secret: b }
+          { line: `proxy=http://svc-proxy:${b}@proxy.corp:3128`, secret: b },
+          { line: `mailer: connecting to smtps://alerts@acme.io:${c}@smtp.acme.io:465`, secret: c }
         ]
       },
       negatives: ['https://user:${TOKEN}@github.com/acme/x.git', 'see https://docs.example.com:443/path@v2', 'http://user:password@example.com']
