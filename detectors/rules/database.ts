@@ -1,16 +1,16 @@
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
+import { USERINFO_CHAR, urlUser } from './url.ts'
 
 // scheme://user:password@host — the password is group 1. Userinfo may not
 // contain '@', ':' or '/' unescaped (RFC 3986), so the classes below stop at
 // them; a password containing them is percent-encoded and the decoded view
 // is scanned too. The user may be empty: `redis://:password@host` is how Redis
-// (requirepass, no ACL user) and its clients write a URL. And it may hold one raw '@', which parsers
-// read up to the last '@': Azure Database for PostgreSQL's `user@server` logins, an e-mail address as an
-// SMTP login (CredSweeper's url_cred sample).
-const USER = `[^\\s:@/'"]*(?:@[^\\s:@/'"]+)?`
+// (requirepass, no ACL user) and its clients write a URL; and it may hold one raw
+// '@' (url.ts urlUser: Azure Database for PostgreSQL's `user@server` logins).
+const USER = urlUser(true)
 function url(schemes: string): string {
-  return `(?i)(?:^|[^a-z0-9+.-])(?:${schemes})://${USER}:([^\\s:@/'"]{3,})@[^\\s/'"]+`
+  return `(?i)(?:^|[^a-z0-9+.-])(?:${schemes})://${USER}:(${USERINFO_CHAR}{3,})@[^\\s/'"]+`
 }
 
 // Values that show up in docs, examples and templates instead of real passwords.
@@ -96,7 +96,7 @@ export const rules: Rule[] = [
       regex: url(d.schemes),
       keywords: d.keywords,
       // The rest of the scheme (postgresql, mongodb+srv), then user:password@.
-      follows: `[a-z0-9+]*://${USER}:[^\\s:@/'"]+@`,
+      follows: `[a-z0-9+]*://${USER}:${USERINFO_CHAR}+@`,
       allow: { secrets: PLACEHOLDERS },
       examples: {
         positives: secretsIn(password, [d.example]),

@@ -1,11 +1,19 @@
 import type { Rule } from '../rule.ts'
 
+/** A character of a URL's userinfo: RFC 3986 lets no blank, ':', '@' or '/' stand there unescaped. */
+export const USERINFO_CHAR = `[^\\s:@/'"]`
+
 /**
- * After `://`: user, `:`, password, `@` (the regex's userinfo, without its length bounds). The user may hold
- * one raw '@' (an e-mail address as a login, `smtps://alerts@acme.io:…@smtp.acme.io`), which parsers read up
- * to the last '@'.
+ * A URL's user. It may hold one raw '@' (an e-mail address as a login, `smtps://alerts@acme.io:…@smtp.acme.io`,
+ * Azure PostgreSQL's `user@server`), which parsers read up to the last '@'; with `empty`, it may be empty
+ * (`redis://:password@host`).
  */
-export const USERINFO = '[^\\s:@/\'"]+(?:@[^\\s:@/\'"]+)?:[^\\s:@/\'"]+@'
+export function urlUser(empty: boolean): string {
+  return `${USERINFO_CHAR}${empty ? '*' : '+'}(?:@${USERINFO_CHAR}+)?`
+}
+
+/** After `://`: user, `:`, password, `@` (the regex's userinfo, without its length bounds). */
+const USERINFO = `${urlUser(false)}:${USERINFO_CHAR}+@`
 
 export const rules: Rule[] = [
   {
@@ -15,8 +23,7 @@ export const rules: Rule[] = [
     severity: 'high',
     // Generic: a format rule that matches the same password (a GitHub token in a git remote) wins.
     kind: 'generic',
-    regex:
-      '(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://[^\\s:@/\'"]{1,}(?:@[^\\s:@/\'"]+)?:([^\\s:@/\'"]{6,})@[^\\s/\'"]+',
+    regex: `(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://${urlUser(false)}:(${USERINFO_CHAR}{6,})@[^\\s/'"]+`,
     keywords: ['://'],
     // Userinfo needs an '@': most of the lines holding a URL have none, and the regex is skipped on them.
     requires: ['@'],
