@@ -1,5 +1,9 @@
+import { madeUpValue } from '../gates.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
+
+// Template references, masks and well-known non-secrets, as the generic password rule refuses them.
+const NOT_SECRETS = ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^%[A-Za-z_(]', '^<.*>$', '^\\*+$', '^x+$', '(?i)^(?:changeme|password|redacted|placeholder|example)']
 
 export const rules: Rule[] = [
   {
@@ -96,6 +100,45 @@ export const rules: Rule[] = [
         'curl -H "Authorization: Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnagMDAuBgkqhkiC9xIBAgIGCSqGSIb3EgECAgYKKwYBBAGCNwICHgYK" https://x',
         'curl -H "X-Request-Id: 0f8fad5b-d9cb-469f-a165-70867728950e" https://x',
         'df -h /var/lib/docker'
+      ]
+    }
+  },
+  {
+    id: 'curl-option-credential',
+    title: 'Password or bearer token set as a libcurl option (CURLOPT_PASSWORD, CURLOPT_USERPWD, …)',
+    severity: 'high',
+    // libcurl's credential options as C, PHP (curl_setopt, curl_setopt_array's `=>`) and pycurl code sets them, and
+    // as a PHP error page or a debug dump of the call prints them. The option names are libcurl's (curl_easy_setopt(3));
+    // CredSweeper's "CURL Options" rule lists the same six. The value is a string literal; for the USERPWD options
+    // the password is what follows the first ':' (`user:password`), as curl splits it. A person may have picked it:
+    // capped at medium confidence like the other password shapes.
+    kind: 'pattern',
+    tags: ['unchecked'],
+    regex:
+      '(?:CURLOPT_|pycurl\\.)(?:(?:XOAUTH2_BEARER|PROXYPASSWORD|PASSWORD|KEYPASSWD)[ \\t]*(?:,|=>)[ \\t]*["\']|(?:PROXY)?USERPWD[ \\t]*(?:,|=>)[ \\t]*["\'][^"\'\\s:]*:)([^"\'\\s]{4,})["\']',
+    keywords: ['curlopt_', 'pycurl.'],
+    minEntropy: 2.0,
+    validate: (s) => !madeUpValue(s),
+    allow: { secrets: NOT_SECRETS },
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        const b = g.password()
+        const c = g.base62(40)
+        const d = g.password()
+        return [
+          { line: `    curl_easy_setopt(curl, CURLOPT_PASSWORD, "${a}");`, secret: a },
+          { line: `curl_setopt($ch, CURLOPT_USERPWD, 'svc-backup:${b}');`, secret: b },
+          { line: `  CURLOPT_XOAUTH2_BEARER => "${c}",`, secret: c },
+          { line: `c.setopt(pycurl.PROXYUSERPWD, "proxy:${d}")`, secret: d }
+        ]
+      },
+      negatives: [
+        'curl_setopt($ch, CURLOPT_USERPWD, "$user:$pass");',
+        'curl_easy_setopt(curl, CURLOPT_PASSWORD, password);',
+        'curl_setopt($ch, CURLOPT_USERPWD, $username . ":" . $password);',
+        'curl_easy_setopt(curl, CURLOPT_USERPWD, "user:<password>");',
+        'c.setopt(pycurl.USERPWD, "%s:%s" % (user, pw))'
       ]
     }
   }

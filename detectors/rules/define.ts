@@ -116,7 +116,7 @@ export function secretsIn(make: (g: Gen) => string, lines: ((secret: string) => 
 /** A password a person picked (word, digits, symbol): the value of password-shaped rules' examples. */
 export const password = (g: Gen): string => g.password()
 
-type Optional = Pick<Rule, 'follows' | 'keywordStart' | 'minEntropy' | 'validate' | 'allow' | 'tags'>
+type Optional = Pick<Rule, 'follows' | 'keywordStart' | 'upperKeywords' | 'minEntropy' | 'validate' | 'allow' | 'tags'>
 
 export interface TokenSpec extends Optional {
   id: string
@@ -156,6 +156,7 @@ export function tokenRule(spec: TokenSpec): Rule {
   }
   if (spec.follows !== undefined) rule.follows = spec.follows
   if (spec.keywordStart !== undefined) rule.keywordStart = spec.keywordStart
+  if (spec.upperKeywords !== undefined) rule.upperKeywords = spec.upperKeywords
   if (spec.minEntropy !== undefined) rule.minEntropy = spec.minEntropy
   if (spec.validate !== undefined) rule.validate = spec.validate
   if (spec.allow !== undefined) rule.allow = spec.allow

@@ -115,13 +115,15 @@ export const rules: Rule[] = [
     // env (NAME=v), YAML (name: v), JSON ("name": "v"), INI (name = v) where the name ENDS in a
     // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key),
     // and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
-    // `secret_name`, `token_url`, `tokenizer` do not qualify. Values must look
-    // random: token charset, 16+ characters, and the entropy/placeholder gates of generic rules. The value's
+    // `secret_name`, `token_url`, `tokenizer` do not qualify. A compound name may be two words, as messages and
+    // forms write it (`using API key: …`, `Secret Key: …`; CredSweeper's samples), except `private key`, which
+    // names a file far more often than it holds one. Values must look
+    // random: token charset, 15+ characters (CredSweeper's samples hold 15-character keys), and the entropy/placeholder gates of generic rules. The value's
     // opening quote may be escaped once or twice (`clientSecret: \\'…\\'` inside a JavaScript string); a
     // backslash before anything else is an escape of its own (`API_KEY=\\nNEXT_KEY=`), never the value's start.
     regex:
-      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_.-]?key|api[_.-]?key|apikey|access[_.-]?key|auth[_.-]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_.-]?key|encryption[_.-]?key|master[_.-]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{16,})(?:[^A-Za-z0-9+/_.~=-]|$)',
-    follows: assignment('[A-Za-z0-9+/_.~=-]{16}'),
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_. -]?key|api[_. -]?key|apikey|access[_. -]?key|auth(?:entication)?[_. -]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_. -]?key|encryption[_. -]?key|master[_. -]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{15,})(?:[^A-Za-z0-9+/_.~=-]|$)',
+    follows: assignment('[A-Za-z0-9+/_.~=-]{15}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
     keywords: [
@@ -130,7 +132,9 @@ export const rules: Rule[] = [
       'bearer',
       'credential',
       'creds',
-      ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))
+      ...['api', 'access', 'auth', 'private', 'signing', 'encryption', 'master'].flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`)),
+      // Two-word names whole: the follows gate reads an assignment right after the keyword.
+      ...['secret', 'api', 'access', 'auth', 'authentication', 'signing', 'encryption', 'master'].map((w) => `${w} key`)
     ],
     // 24 random base62 characters are under 3.5 one time in 100,000, under 3.3 one in ten million. Hex has
     // 16 symbols, not 62: 32 or more hex are held to this rule's bar of 2.5 only (the cheap test first: the
@@ -171,8 +175,16 @@ export const rules: Rule[] = [
         const b = g.base62(40)
         const c = `${g.base62(20)}/${g.base62(12)}`
         const d = g.base62(24)
+        // Fifteen characters, the shortest this rule takes; drawn again until over the entropy bar and holding a
+        // digit, as a key is (fifteen letters alone read as a word: the value gates' rule for values under 20).
+        let e = g.base62(15)
+        while (shannonEntropy(e) < 3.5 || !/[0-9]/.test(e)) e = g.base62(15)
+        const f = g.base62(24)
         return [
           { line: `export PAYMENTS_API_KEY=${a}`, secret: a },
+          { line: `secret=${e}`, secret: e },
+          { line: `INFO  client.go:88 using API key: ${f}`, secret: f },
+          { line: `Secret Key: ${c.replace('/', '')}`, secret: c.replace('/', '') },
           { line: `{"level":"debug","config":{"client_secret":"${b}"}}`, secret: b },
           { line: `  signingKey: ${c}`, secret: c },
           { line: `auth_token = ${d}`, secret: d },
@@ -181,6 +193,8 @@ export const rules: Rule[] = [
       },
       negatives: [
         'secret_name: payments-db-credentials',
+        'loaded private key: /etc/ssl/private/server-key.pem',
+        'API key: not configured, falling back to anonymous access',
         'token_url=https://auth.example.com/oauth/token',
         'api_key: ${API_KEY}',
         'apiKey: "{{ .Values.apiKey }}"',

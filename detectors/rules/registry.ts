@@ -72,6 +72,7 @@ import { rules as maxmind } from './maxmind.ts'
 import { rules as microsoftTeams } from './microsoft-teams.ts'
 import { rules as mistral } from './mistral.ts'
 import { rules as mongodbAtlas } from './mongodb-atlas.ts'
+import { rules as nats } from './nats.ts'
 import { rules as netrc } from './netrc.ts'
 import { rules as newrelic } from './newrelic.ts'
 import { rules as newrelicAdmin } from './newrelic-admin.ts'
@@ -212,6 +213,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...microsoftTeams,
   ...mistral,
   ...mongodbAtlas,
+  ...nats,
   ...netrc,
   ...newrelic,
   ...newrelicAdmin,

@@ -1,6 +1,6 @@
 import { ALPHABETS } from '../gen.ts'
 import { BASE62, BASE64URL, charset, format, HEX, HEX_ANY_CASE, re, tokenRule } from './define.ts'
-import { END_DASH, START_DASH } from './patterns.ts'
+import { END_DASH, START, START_DASH } from './patterns.ts'
 
 // Tokens whose prefix names the provider, for providers with no rule file of their own; until these
 // rules only the generic assignment rule took them, and only after a secret-ish name. Formats are
@@ -287,5 +287,17 @@ export const rules = [
     minEntropy: 3.0,
     lines: [(s) => `POST https://acme.tines.com/webhook/${s} 200`, (s) => `{"msg":"forwarding alert","url":"https://sec-ops.tines.com/webhook/${s}"}`],
     negatives: ['https://acme.tines.com/webhook/<path>/<secret>', 'https://www.tines.com/docs/actions/types/webhook/']
+  }),
+  tokenRule({
+    // CredSweeper "PayPal Braintree Access Token": access_token$production$, the merchant id (16), '$' and 32 hex
+    // (Braintree's SDKs take it as `BraintreeGateway(accessToken)`). Sandbox tokens ($sandbox$) reach no money.
+    id: 'braintree-access-token',
+    title: 'PayPal Braintree production access token',
+    severity: 'critical',
+    token: format('access_token$production$', LOWER_DIGITS(16), '$', HEX(32)),
+    before: START,
+    minEntropy: 3.0,
+    lines: [(s) => `BRAINTREE_ACCESS_TOKEN=${s}`, (s) => `{"level":"debug","msg":"gateway init","accessToken":"${s}"}`],
+    negatives: ['access_token$sandbox$abcdef0123456789$0123456789abcdef0123456789abcdef', 'BRAINTREE_ACCESS_TOKEN=access_token$production$…']
   })
 ]
