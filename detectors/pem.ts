@@ -27,6 +27,13 @@ const BODY_RUN = /^(?:[A-Za-z0-9+/=\s]|\\[nr])*/
 const HEADER_FIELD = /^\s*[A-Za-z][A-Za-z-]*:\s/
 // RE2: two runs of \s around an empty body backtrack quadratically on a line of spaces in a JS regex.
 const BODY_LINE = new RE2('^\\s*[A-Za-z0-9+/=]*\\s*$', '')
+// A key written into source as a string per line: the header's line ends its literal (`"-----BEGIN … KEY-----\n" +`,
+// JSON-escaped `\\n"` inside a string of a string, Python's implicit concatenation without the `+`), and each line
+// after it is one literal of base64 joined to the next (`+ "MIIB…\n"`, `"MIIB…\n" +`, `"MIIB…\n",`); its END line
+// is read as any other. Tests and fixtures hold keys this way, and a CI log prints them in diffs and test output
+// (CredSweeper's PEM samples). RE2, as above: the blanks around the `+` are runs.
+const LITERAL_TAIL = new RE2('^(?:\\\\{1,2}[nr])*\\\\?["\']\\s*[+,]?\\s*$', '')
+const LITERAL_LINE = new RE2('^\\s*\\+?\\s*\\\\?["\']([A-Za-z0-9+/=]*)(?:\\\\{1,2}[nr])*\\\\?["\']\\s*[+,]?\\s*$', '')
 
 /**
  * The block whose header ends at column `afterHeader` of `text`, the piece of line `lineIndex` of
@@ -57,7 +64,8 @@ export function readBlock(
   let body = run.replace(ESCAPED_NEWLINE, '').replace(NOT_BODY, '')
   // Without its END marker a body must be four times as long: a fragment of base64 after a quoted header is common.
   const unterminated = block.minBodyChars * 4
-  if (run.length < sameLine.trimEnd().length) {
+  const literals = run.length < sameLine.trimEnd().length && body.length === 0 && LITERAL_TAIL.test(sameLine)
+  if (!literals && run.length < sameLine.trimEnd().length) {
     return body.length >= unterminated
       ? { secret: body, endLineIndex: lineIndex, end: afterHeader + run.length, endColumn: afterHeader + run.length + 1 }
       : undefined
@@ -73,13 +81,15 @@ export function readBlock(
       return body.length >= block.minBodyChars
         ? { secret: body, endLineIndex: j, end: text.length, endColumn: (lines[j] ?? '').length - l.length + e + 1 }
         : undefined
-    if (HEADER_FIELD.test(l)) continue // PEM headers such as Proc-Type
-    // A body line is base64 and nothing else (or blank, as in PGP armour). Any other line ends the block: a log line that
-    // quotes a BEGIN header is followed by more log lines, not by a key.
-    if (!BODY_LINE.test(l)) {
+    if (!literals && HEADER_FIELD.test(l)) continue // PEM headers such as Proc-Type
+    // A body line is base64 and nothing else (or blank, as in PGP armour), or one literal of it after a header that
+    // closed its own. Any other line ends the block: a log line that quotes a BEGIN header is followed by more log
+    // lines, not by a key.
+    const piece = literals ? LITERAL_LINE.exec(l)?.[1] : BODY_LINE.test(l) ? l : undefined
+    if (piece === undefined) {
       return body.length >= unterminated ? { secret: body, endLineIndex: j - 1, end: text.length, endColumn: (lines[j - 1] ?? '').length + 1 } : undefined
     }
-    body += l.replace(NOT_BODY, '')
+    body += piece.replace(NOT_BODY, '')
   }
   // A block cut by the chunk boundary: report what we have when it is long enough to be a key.
   // Its span runs to the end of the last body line seen, so a masker covers every line of it.

@@ -113,7 +113,8 @@ export const rules: Rule[] = [
     severity: 'medium',
     kind: 'generic',
     // env (NAME=v), YAML (name: v), JSON ("name": "v"), INI (name = v) where the name ENDS in a
-    // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key),
+    // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key) or `value`
+    // (token_value, secret-value: CredSweeper's samples),
     // and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
     // `secret_name`, `token_url`, `tokenizer` do not qualify. A compound name may be two words, as messages and
     // forms write it (`using API key: …`, `Secret Key: …`; CredSweeper's samples), except `private key`, which
@@ -122,7 +123,7 @@ export const rules: Rule[] = [
     // opening quote may be escaped once or twice (`clientSecret: \\'…\\'` inside a JavaScript string); a
     // backslash before anything else is an escape of its own (`API_KEY=\\nNEXT_KEY=`), never the value's start.
     regex:
-      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_. -]?key|api[_. -]?key|apikey|access[_. -]?key|auth(?:entication)?[_. -]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_. -]?key|encryption[_. -]?key|master[_. -]?key)(?:[_.-]?[0-9]{1,3})?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{15,})(?:[^A-Za-z0-9+/_.~=-]|$)',
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_. -]?key|api[_. -]?key|apikey|access[_. -]?key|auth(?:entication)?[_. -]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_. -]?key|encryption[_. -]?key|master[_. -]?key)(?:[_.-]?(?:[0-9]{1,3}|value))?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{15,})(?:[^A-Za-z0-9+/_.~=-]|$)',
     follows: assignment('[A-Za-z0-9+/_.~=-]{15}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
@@ -183,6 +184,7 @@ export const rules: Rule[] = [
         return [
           { line: `export PAYMENTS_API_KEY=${a}`, secret: a },
           { line: `secret=${e}`, secret: e },
+          { line: `tp_token_value="${b}"`, secret: b },
           { line: `INFO  client.go:88 using API key: ${f}`, secret: f },
           { line: `Secret Key: ${c.replace('/', '')}`, secret: c.replace('/', '') },
           { line: `{"level":"debug","config":{"client_secret":"${b}"}}`, secret: b },

@@ -95,3 +95,33 @@ test(`a block is read for at most ${MAX_BLOCK_LINES} lines after its header`, ()
   assert.equal(b?.endLineIndex, MAX_BLOCK_LINES - 1, `seed ${SEED + 6}`)
   assert.equal(b?.secret, body.slice(0, MAX_BLOCK_LINES - 1).join(''))
 })
+
+test('a key written into source one string literal per line is read literal by literal up to its END line', () => {
+  const body = bodyLines(SEED + 7, 4)
+  const cases: { name: string; first: string; line: (b: string) => string; last: string }[] = [
+    // Java and JavaScript: each literal joined by `+`, before or after it.
+    { name: 'plus after', first: `String key = "${HEADER}\\n" +`, line: (b) => `    "${b}\\n" +`, last: `    "${FOOTER}\\n";` },
+    { name: 'plus before', first: `const key = "${HEADER}\\n"`, line: (b) => `  + "${b}\\n"`, last: `  + "${FOOTER}\\n";` },
+    // Python's implicit concatenation inside parentheses, single quotes.
+    { name: 'implicit', first: `KEY = ('${HEADER}\\n'`, line: (b) => `       '${b}\\n'`, last: `       '${FOOTER}\\n')` },
+    // A string of a string: the newline escaped twice, the quotes once.
+    { name: 'escaped twice', first: `k = "\\"${HEADER}\\\\n"`, line: (b) => ` +   "${b}\\\\n"`, last: ` +   "${FOOTER}\\""` }
+  ]
+  for (const c of cases) {
+    const lines = [c.first, ...body.map(c.line), c.last, 'next();']
+    const after = c.first.indexOf(HEADER) + HEADER.length
+    const b = readBlock(BLOCK, lines, 0, c.first, after, c.first.indexOf(HEADER))
+    assert.equal(b?.secret, body.join(''), `${c.name}, seed ${SEED + 7}`)
+    assert.equal(b?.endLineIndex, body.length + 1, c.name)
+  }
+})
+
+test('a header in a string literal followed by code, not by literals of base64, is no block', () => {
+  const first = `throw new Error("expected ${HEADER}" +`
+  const after = first.indexOf(HEADER) + HEADER.length
+  assert.equal(readBlock(BLOCK, [first, '  " at the start of " + path)', '}'], 0, first, after, first.indexOf(HEADER)), undefined)
+  // Literals that are not base64, or base64 joined to a variable, end the block before it is a key.
+  const body = bodyLines(SEED + 8, 2)
+  const lines = [first, `  "${body[0]}" + suffix`, `  "${body[1]}"`, `  "${FOOTER}"`]
+  assert.equal(readBlock(BLOCK, lines, 0, first, after, first.indexOf(HEADER)), undefined, `seed ${SEED + 8}`)
+})
