@@ -22,8 +22,16 @@ export const rules = [
     before: START_ALNUM,
     after: END_ALNUM,
     minEntropy: 4.0,
+    // The body decodes to reftkn, ':', a two-digit version and ':' (reftkn:01:, the only version issued): CredSweeper's
+    // decoys decode to English after `reftkn:`, and a value that merely starts with the same eight characters goes on at random.
+    validate: (s) => /^reftkn:[0-9]{2}:/.test(Buffer.from(s.slice(0, 16), 'base64').toString('latin1')),
     lines: [(s) => `curl -H "Authorization: Bearer ${s}" https://acme.jfrog.io/artifactory/api/repositories`],
-    negatives: [`cmVmdGtu${'A'.repeat(56)}`, 'reference tokens start with cmVmdGtu']
+    negatives: [
+      `cmVmdGtu${'A'.repeat(56)}`,
+      'reference tokens start with cmVmdGtu',
+      // base64 of "reftkn:These are not the tokens you want, no!" (42 bytes: 56 characters, no padding)
+      `cmVmdGtu${Buffer.from(':These are not the tokens you want, no!').toString('base64').padEnd(56, 'A')}`
+    ]
   }),
   tokenRule({
     id: 'jfrog-identity-token',
