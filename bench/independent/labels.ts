@@ -112,7 +112,7 @@ export const RELABELLED: Readonly<Record<string, Readonly<Record<string, string>
   'credsweeper:(no report) perplexity': { bfdcc9dba1b3: CS_COUNTING },
   'credsweeper:(no report) rubygems': { '1eac68848431': CS_COUNTING },
   'credsweeper:(no report) sonarqube': { ce751c86e081: CS_COUNTING },
-  'credsweeper:(no report) supabase': { '02c6053167f2': CS_COUNTING },
+  'credsweeper:(no report) supabase': { '02c6053167f2': CS_COUNTING, f1e411df33d4: CS_COUNTING },
   'credsweeper:(no report) tvly': { '79d185bc468a': CS_COUNTING },
   'credsweeper:(no report) test.eml': {
     '2dea691f507e': "a password (PW: …) in the base64 body of the email, which CredSweeper's default scan does not decode"
@@ -186,6 +186,9 @@ export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<st
   'noseyparker:np.azure.1': { '36b3c7d8445a': `${ALTERED} (an AccountKey of 73 base64 characters and ==, where a storage account key is 64 bytes: 86 and ==)` },
   'noseyparker:np.pem.2': { '2798b61195d2': `${ALTERED} (the base64 decodes to an RSA key whose body holds a non-base64 byte, 0x9a)` },
   'noseyparker:np.atlassian.1': { '5e873b2cb02f': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  'credsweeper:Docker Swarm Token': {
+    '79c920cb5364': `${ALTERED} (a join token whose digest part, read as the base-36 number swarmkit writes, is past 2^256: no SHA-256 is)`
+  },
   'noseyparker:np.age.2': { '2dd03ed18451': `${ALTERED} (an age secret key whose bech32 checksum does not match its data: age would not read it)` },
   'noseyparker:np.bitbucket.1': { b7c81eb3f52c: `${ALTERED} (its CRC32 suffix does not match the token)` },
   'noseyparker:np.npm.1': { '7a9e8bf50a5d': `${ALTERED} (its CRC32 suffix does not match the token)` },
