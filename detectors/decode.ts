@@ -14,7 +14,7 @@ export interface DecodedView {
    * its values are only in the run as a whole. The JSON view's is made when first read.
    */
   readonly src?: Int32Array
-  /** How it was obtained: json, url, base64. */
+  /** How it was obtained: json, url, html, base64. */
   via: string
   /** Span of the source line (code units) that the view decodes. */
   start: number
@@ -24,6 +24,14 @@ export interface DecodedView {
 // Global so that the test starts at the line's first backslash (lastIndex), not at its start.
 const JSON_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/g
 const URL_ESCAPE = /%[0-9A-Fa-f]{2}/
+// HTML and XML character references: the five XML names and numeric ones. A page or an XML document printed into a
+// log (a JUnit report in CI output, an error page, a draw.io or SVG file) writes `"` as `&quot;`, so a value after
+// `password=&quot;` has no quote before it for the rules to read. Numeric references only below 0x110000, and not
+// the NUL or a surrogate (String.fromCodePoint would throw or the rules would read noise).
+const HTML_ENTITY = /&(?:quot|amp|lt|gt|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});/g
+// The same, sticky: tried at one '&' only (a search from each '&' to the line's end would be quadratic in a line of them).
+const HTML_ENTITY_AT = /&(?:quot|amp|lt|gt|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});/y
+const HTML_NAMED: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" }
 
 /** A decoded text and, per code unit of it (and one past its end), its column in the encoded text. */
 interface Decoded {
@@ -183,6 +191,29 @@ function unescapeUrl(s: string): Decoded {
   })
 }
 
+/** Whether an '&' of `line` starts a reference HTML_ENTITY reads: a test per '&' on its next characters, not a regex over the line (most '&' in logs join query parameters). */
+function holdsHtmlEntity(line: string): boolean {
+  for (let at = line.indexOf('&'); at >= 0; at = line.indexOf('&', at + 1)) {
+    const c = line.charCodeAt(at + 1)
+    // q(uot;), a(mp; pos;), l(t;), g(t;), #: then the regex decides, from this '&'.
+    if (c === 0x71 || c === 0x61 || c === 0x6c || c === 0x67 || c === 0x23) {
+      HTML_ENTITY_AT.lastIndex = at
+      if (HTML_ENTITY_AT.test(line)) return true
+    }
+  }
+  return false
+}
+
+function unescapeHtml(s: string): Decoded {
+  return replaceMapped(s, HTML_ENTITY, (m) => {
+    const name = m[0].slice(1, -1)
+    const named = HTML_NAMED[name]
+    if (named !== undefined) return named
+    const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10)
+    return code > 0 && code < 0x110000 && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : m[0]
+  })
+}
+
 /** A printable ASCII character, tab or line break: what `printable` counts, as a code unit or a byte. */
 function textChar(c: number): boolean {
   return (c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13
@@ -269,7 +300,7 @@ export function decodeViews(line: string, runs: ReadonlyArray<readonly [number, 
   return views
 }
 
-/** The JSON-unescaped and URL-decoded views of a line, when it has such escapes. */
+/** The JSON-unescaped, URL-decoded and HTML-unescaped views of a line, when it has such escapes. */
 function escapeViews(line: string): DecodedView[] {
   const views: DecodedView[] = []
   const first = line.indexOf('\\')
@@ -293,6 +324,10 @@ function escapeViews(line: string): DecodedView[] {
   if (line.includes('%') && URL_ESCAPE.test(line)) {
     const { text, src } = unescapeUrl(line)
     if (text !== line) views.push({ text, src, via: 'url', start: 0, end: line.length })
+  }
+  if (holdsHtmlEntity(line)) {
+    const { text, src } = unescapeHtml(line)
+    if (text !== line) views.push({ text, src, via: 'html', start: 0, end: line.length })
   }
   return views
 }

@@ -52,10 +52,17 @@ export interface ViewSpan {
   chain?: readonly ViewMark[]
   /**
    * The line's column of a column of the view, when every decoding from the line to the view kept
-   * each value in place (JSON and URL escapes; not base64): a value found in the view is then
+   * each value in place (JSON, URL and HTML escapes; not base64): a value found in the view is then
    * pointed at its escaped form in the line exactly.
    */
   toLine?: (col: number) => number
+}
+
+/** `value` as HTML and XML writers escape it: text content (`&amp;`, `&lt;`, `&gt;`), and attributes with `&quot;` and `&#39;` or `&apos;`. */
+function htmlForms(value: string): string[] {
+  const text = value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+  const quoted = text.replaceAll('"', '&quot;')
+  return quoted === value ? [] : [text, quoted.replaceAll("'", '&#39;'), quoted.replaceAll("'", '&apos;')]
 }
 
 /**
@@ -69,7 +76,9 @@ export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, te
   // Point at the secret itself when its escaped form is in the line, so the line's context can mask it exactly.
   // Only a form an encoder writes counts: `pass%71x` read as `passqx` is a misreading of a value written raw.
   const line = lines[h.lineIndex] ?? ''
-  const forms = view.via.includes('base64') ? [] : [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret)]
+  const forms = view.via.includes('base64')
+    ? []
+    : [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret), ...htmlForms(h.secret)]
   if (view.toLine !== undefined) {
     // The view's column map says where the value came from: one comparison, not a search of the line.
     const at = view.toLine(h.start)

@@ -45,6 +45,8 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
   'detectors/decode.ts': [
     ['/\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})/g', 'fixed length: linear'],
     ['/%[0-9A-Fa-f]{2}/', 'fixed length: linear'],
+    ['/&(?:quot|amp|lt|gt|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});/g', 'bounded length (at most 10 characters): linear'],
+    ['/&(?:quot|amp|lt|gt|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});/y', 'sticky, bounded length (at most 10 characters): constant'],
     ['/(?:%[0-9A-Fa-f]{2})+/g', 'greedy run of fixed-length units, no ambiguity: linear']
   ],
   'detectors/entropy.ts': [['/[^\\p{ASCII}]/u', 'single character: linear']],
