@@ -73,7 +73,8 @@ const FORM_LABEL: Record<FormKind, string> = {
   url: 'URL-encoded',
   form: 'form-encoded',
   base64: 'base64',
-  base64url: 'base64url'
+  base64url: 'base64url',
+  html: 'HTML-escaped'
 }
 
 export interface KnownSecretDetector {

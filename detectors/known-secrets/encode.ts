@@ -4,7 +4,7 @@
 // indexed as their UTF-8 bytes, which is what the scanner reads.
 
 /** How a form was derived from the value; carried into the finding's title. */
-export const FORM_KINDS = ['raw', 'line', 'json', 'json2', 'url', 'form', 'base64', 'base64url'] as const
+export const FORM_KINDS = ['raw', 'line', 'json', 'json2', 'url', 'form', 'base64', 'base64url', 'html'] as const
 export type FormKind = (typeof FORM_KINDS)[number]
 
 export interface Form {
@@ -132,6 +132,25 @@ export function jsonEscape(u: Uint16Array): Uint16Array {
       out.push(HEX.toLowerCase().charCodeAt(c >> 4))
       out.push(HEX.toLowerCase().charCodeAt(c & 15))
     } else out.push(c)
+  }
+  return out.done()
+}
+
+/**
+ * HTML and XML escaping of the value: `&`, `<` and `>` always, and `"` and `'` as `quotes` says: `none` (element
+ * text as XML writers leave it), `named` (`&quot;`, `&#39;`: Python's html.escape but for `&#x27;`, PHP's
+ * htmlspecialchars with ENT_QUOTES, most template engines), `numeric` (`&#34;`, `&#39;`: Go's html.EscapeString and
+ * html/template). A page, a JUnit report or an XML config printed into a log writes a value so.
+ */
+export function htmlEscape(u: Uint16Array, quotes: 'none' | 'named' | 'numeric'): Uint16Array {
+  const out = new Units(u.length + 16)
+  for (const c of u) {
+    if (c === 0x26) out.str('&amp;')
+    else if (c === 0x3c) out.str('&lt;')
+    else if (c === 0x3e) out.str('&gt;')
+    else if (c === 0x22 && quotes !== 'none') out.str(quotes === 'named' ? '&quot;' : '&#34;')
+    else if (c === 0x27 && quotes !== 'none') out.str('&#39;')
+    else out.push(c)
   }
   return out.done()
 }
@@ -282,6 +301,13 @@ export function formsOf(b: Uint8Array, minLength: number): Form[] {
     add('json', json.slice())
     add('json2', jsonEscape(json))
     json.fill(0)
+    // Only values holding a character HTML escapes get these forms (escaping one lengthens the value); `add` drops
+    // a form equal to one it has (`none` and `named` are one for a value without quotes).
+    for (const quotes of ['none', 'named', 'numeric'] as const) {
+      const html = htmlEscape(raw, quotes)
+      if (html.length !== raw.length) add('html', html)
+      else html.fill(0)
+    }
     raw.fill(0)
   }
   add('url', urlEncode(b, 'component'))

@@ -41,10 +41,10 @@ function chunk(lines: string[], stream = 'k8s/app/api-0/api'): LogChunk {
 
 const k8s = (key: string): Origin => ({ source: 'kubernetes', namespace: 'prod', name: 'db', key })
 
-test('a value is found raw, base64 (std/url, padded or not, inside a larger blob), URL-, form- and JSON-escaped, anywhere in a line', () => {
+test('a value is found raw, base64 (std/url, padded or not, inside a larger blob), URL-, form-, JSON- and HTML-escaped, anywhere in a line', () => {
   const { index, detector } = setup()
-  // Characters that every encoding changes: quote, backslash, space, slash, plus, percent, non-ASCII.
-  const value = `${g.password()} "q\\/+%é`
+  // Characters that every encoding changes: quote, backslash, space, slash, plus, percent, ampersand, angle brackets, non-ASCII.
+  const value = `${g.password()} "q\\/+%é&<a>'`
   assert.equal(index.set(k8s('password'), Buffer.from(value)), 'indexed')
   const b64 = Buffer.from(value).toString('base64')
   const lines = [
@@ -60,7 +60,11 @@ test('a value is found raw, base64 (std/url, padded or not, inside a larger blob
     // The value inside a base64'd .env file, at each of the three byte alignments.
     `env: ${Buffer.from(`A=1\nDB_PASSWORD=${value}\nB=2\n`).toString('base64')}`,
     `env: ${Buffer.from(`AB=1\nDB_PASSWORD=${value}\nB=2\n`).toString('base64')}`,
-    `env: ${Buffer.from(`ABC=1\nDB_PASSWORD=${value}\nB=2\n`).toString('base64')}`
+    `env: ${Buffer.from(`ABC=1\nDB_PASSWORD=${value}\nB=2\n`).toString('base64')}`,
+    // HTML- and XML-escaped: element text, and attributes with named and numeric quotes.
+    `<system-out>password ${value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')}</system-out>`,
+    `<input value="${value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')}">`,
+    `<input value="${value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&#34;').replaceAll("'", '&#39;')}">`
   ]
   const findings = detector.detect(chunk(lines))
   assert.deepEqual(
