@@ -12,6 +12,13 @@ export function urlUser(empty: boolean): string {
   return `${USERINFO_CHAR}${empty ? '*' : '+'}(?:@${USERINFO_CHAR}+)?`
 }
 
+/**
+ * The schemes whose URLs have a rule of their own (database.ts, snowflake.ts): url-credentials leaves them to it.
+ * On the line the more specific rule wins anyway; in a URL-decoded view the password differs from the one on the
+ * line (`…:Falcon1297%1aa5@…` decodes to a control character), and both rules reported it.
+ */
+export const OWNED_SCHEMES = 'postgres|postgresql|postgis|mysql|mysql2|mariadb|mysqlx|mongodb|mongodb\\+srv|redis|rediss|amqp|amqps|mssql|sqlserver|snowflake'
+
 /** After `://`: user, `:`, password, `@` (the regex's userinfo, without its length bounds). */
 const USERINFO = `${urlUser(false)}:${USERINFO_CHAR}+@`
 
@@ -23,7 +30,10 @@ export const rules: Rule[] = [
     severity: 'high',
     // Generic: a format rule that matches the same password (a GitHub token in a git remote) wins.
     kind: 'generic',
-    regex: `(?i)(?:^|[^a-z0-9+.-])(?:https?|ftps?|sftp|ssh|git|svn|wss?|ldaps?|smtps?|imaps?|s3|hg)://${urlUser(false)}:(${USERINFO_CHAR}{6,})@[^\\s/'"]+`,
+    // Any scheme (RFC 3986: a letter, then letters, digits, '+', '.', '-'): userinfo with a password is the signal, and
+    // the schemes no list held leak as well (rtsp:// on IP cameras, mqtt://, socks5://, nats://, amqps://, a
+    // driver's own `dbconnection://`; CredSweeper's "URL Credentials"). The database rules still take their schemes.
+    regex: `(?i)(?:^|[^a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://${urlUser(false)}:(${USERINFO_CHAR}{6,})@[^\\s/'"]+`,
     keywords: ['://'],
     // Userinfo needs an '@': most of the lines holding a URL have none, and the regex is skipped on them.
     requires: ['@'],
@@ -31,7 +41,8 @@ export const rules: Rule[] = [
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
     minEntropy: 2.5,
     allow: {
-      secrets: ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^<[^>]*>$', '^\\*+$', '(?i)^(?:password|passwd|secret|token|changeme|example|redacted|x-oauth-basic)$']
+      secrets: ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^<[^>]*>$', '^\\*+$', '(?i)^(?:password|passwd|secret|token|changeme|example|redacted|x-oauth-basic)$'],
+      matches: [`(?i)^[^a-z0-9+.-]?(?:${OWNED_SCHEMES})://`]
     },
     examples: {
       positives: (g) => {
@@ -41,7 +52,9 @@ export const rules: Rule[] = [
         return [
           { line: `fatal: unable to access 'https://deploy:${a}@git.corp.example/platform/infra.git/'`, secret: a },
           { line: `proxy=http://svc-proxy:${b}@proxy.corp:3128`, secret: b },
-          { line: `mailer: connecting to smtps://alerts@acme.io:${c}@smtp.acme.io:465`, secret: c }
+          { line: `mailer: connecting to smtps://alerts@acme.io:${c}@smtp.acme.io:465`, secret: c },
+          { line: `ffmpeg -i rtsp://admin:${a}@10.20.0.31:554/Streaming/Channels/101 -f segment cam1-%03d.mp4`, secret: a },
+          { line: `ALL_PROXY=socks5h://scraper:${b}@egress.corp:1080`, secret: b }
         ]
       },
       negatives: ['https://user:${TOKEN}@github.com/acme/x.git', 'see https://docs.example.com:443/path@v2', 'http://user:password@example.com']
