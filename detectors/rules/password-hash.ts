@@ -140,5 +140,38 @@ export const rules: Rule[] = [
     ['$krb5asrep$'],
     (g) => `$krb5asrep$23$svc-backup@CORP.EXAMPLE:${g.hex(32)}$${g.hex(232)}`,
     [`$krb5asrep$23$user@domain:${'0'.repeat(32)}$${'0'.repeat(232)}`, 'hashcat -m 18200 $krb5asrep$23$…']
-  )
+  ),
+  {
+    // MySQL's mysql_native_password verifier: '*' and SHA-1(SHA-1(password)) in 40 upper-case hex, unsalted, so
+    // one GPU tries billions of guesses a second (hashcat -m 300): as good as the password, like md5crypt. SHOW
+    // CREATE USER, mysqldump, the binary and general logs print it (`IDENTIFIED WITH 'mysql_native_password' AS
+    // '*…'`, the old `IDENTIFIED BY PASSWORD '*…'`), as does a dump of mysql.user's authentication_string.
+    // sql-password refuses a verifier as no password; this rule reports it as the hash it is (CredSweeper's
+    // "SQL Password" sample).
+    id: 'password-hash-mysql-native',
+    title: 'MySQL mysql_native_password hash',
+    severity: 'medium',
+    kind: 'pattern',
+    regex: `(?i:mysql_native_password|authentication_string|password)[^*\\n]{0,30}(\\*[0-9A-F]{40})(?:[^0-9A-Za-z]|$)`,
+    keywords: ['mysql_native_password', 'authentication_string', 'password'],
+    minEntropy: 3.0,
+    tags: ['password-hash'],
+    examples: {
+      positives: (g) =>
+        [
+          (s: string) => `ALTER USER 'app'@'%' IDENTIFIED WITH 'mysql_native_password' AS '${s}' REQUIRE NONE PASSWORD EXPIRE DEFAULT`,
+          (s: string) => `CREATE USER 'repl'@'10.%' IDENTIFIED BY PASSWORD '${s}';`,
+          (s: string) => `| app  | %    | mysql_native_password | ${s} |`
+        ].map((line) => {
+          const secret = `*${g.hex(40).toUpperCase()}`
+          return { line: line(secret), secret }
+        }),
+      negatives: [
+        `ALTER USER 'app'@'%' IDENTIFIED WITH 'mysql_native_password' AS '*${'0'.repeat(40)}'`,
+        `password: ${'*'.repeat(41)}`,
+        // caching_sha2_password's verifiers are salted and slow ($A$005$…), and lower-case hex is no MySQL output.
+        `IDENTIFIED WITH 'caching_sha2_password' AS '$A$005$abc'`
+      ]
+    }
+  }
 ]

@@ -46,7 +46,8 @@ export const rules: Rule[] = [
         "CREATE USER $TEST_USER WITH PASSWORD '$TEST_USER_PASS';",
         "CREATE USER app WITH PASSWORD :'app_password';",
         "ALTER ROLE app PASSWORD 'SCRAM-SHA-256$4096:c2FsdHNhbHQ=$c3RvcmVk:c2VydmVy';",
-        "ALTER USER 'u'@'%' IDENTIFIED WITH 'mysql_native_password' AS '*92FD05ADCA2EC9D1E10C096DEB1618BC2470E409';",
+        // A stored verifier is no password (mysql_native_password's `AS '*…'` is password-hash-mysql-native's).
+        "ALTER USER 'u'@'%' IDENTIFIED WITH 'caching_sha2_password' AS '$A$005$0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';",
         'the user must change their password (see ALTER USER docs)',
         'reset password (optional) for the service account',
         `alter user "bob"@"localhost" identified with sha256_password by '<enter password>';`,
