@@ -186,6 +186,27 @@ export const NOT_CREDENTIAL_EXAMPLES: Readonly<Record<string, Readonly<Record<st
   'noseyparker:np.azure.1': { '36b3c7d8445a': `${ALTERED} (an AccountKey of 73 base64 characters and ==, where a storage account key is 64 bytes: 86 and ==)` },
   'noseyparker:np.pem.2': { '2798b61195d2': `${ALTERED} (the base64 decodes to an RSA key whose body holds a non-base64 byte, 0x9a)` },
   'noseyparker:np.atlassian.1': { '5e873b2cb02f': `${ALTERED} (its CRC32 suffix does not match the token)` },
+  // CredSweeper's samples that break the format they stand for (each checked against the format its rule, gitleaks'
+  // or the provider states), and values public by design that its rules report.
+  'credsweeper:Anthropic API Key': { '814893a99c0f': `${ALTERED} (94 characters after sk-ant-api03-, not ending AA: issued keys are 93 and AA)` },
+  'credsweeper:AWS Client ID': {
+    ef96baa1eb29: `${ALTERED} (an access key id holding a 1, outside the base32 alphabet AWS ids are written in)`,
+    '3c3293dbfb30': `${ALTERED} (an access key id holding a 1, outside the base32 alphabet AWS ids are written in)`,
+    '4b9b63fdc1cd': `${ALTERED} (an access key id holding a 1, outside the base32 alphabet AWS ids are written in)`
+  },
+  'credsweeper:AWS MWS Key': { d8b4517f2fa1: `${ALTERED} (amzn.mws. then a UUID holding g, h, q, v, x, z: not hex)` },
+  'credsweeper:Notion Integration Token': { '61cd6f013e51': `${ALTERED} (ntn_ then nine digits: issued tokens have eleven)` },
+  'credsweeper:MailChimp API Key': { '9b358d6b8e53': `${ALTERED} (a key of 32 hex then -usNN, here of mixed-case letters)` },
+  'credsweeper:SendGrid API Key': { b6e48616c269: `${ALTERED} (SG. then 18 and 18 characters: issued keys are 22 and 43)` },
+  'credsweeper:1Password Account Token': { a3e40d42d546: `${ALTERED} (ops_ then base64 that decodes to no JSON document)` },
+  'credsweeper:Stripe Credentials': {
+    '2213fc51def0': 'a publishable key (pk_), public by design: Stripe puts it in client code',
+    e4b42a1b2fd7: 'a publishable key (pk_), public by design: Stripe puts it in client code'
+  },
+  'credsweeper:PostHog Credentials': { '9e0938863fe4': 'a project API key (phc_), public by design: it is in the browser snippet' },
+  'credsweeper:Google Multi': { '5820acb86b6c': 'an OAuth client ID, public: it is in every sign-in URL; the client secret is the credential' },
+  'credsweeper:Twilio Credentials': { '40f36c54d270': 'an Account SID (AC), an identifier in every API URL; the auth token is the credential' },
+  'credsweeper:NewRelic Credentials': { '4d3124c939e2': 'a browser key (NRBR-), public: it is in every monitored page' },
   'credsweeper:Docker Swarm Token': {
     '79c920cb5364': `${ALTERED} (a join token whose digest part, read as the base-36 number swarmkit writes, is past 2^256: no SHA-256 is)`
   },
