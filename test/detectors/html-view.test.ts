@@ -11,26 +11,15 @@ import { decodeViews } from '../../detectors/decode.ts'
 import { shannonEntropy } from '../../detectors/entropy.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
 import { seededGen } from '../support/seed.ts'
 
 const gen = seededGen('html-view')
 
-function detect(lines: string[]) {
-  const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 200 })
-  const chunk: LogChunk = {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'file:report.log',
-    source: { type: 'file', path: 'report.log' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: '2026-12-07T00:00:00.000Z'
-  }
-  return detector.detect(chunk)
-}
+// One detector for the file: building one compiles every rule.
+const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 200 })
+const detect = (lines: string[]) => detector.detect(stdinChunk(lines, 1))
 
 /** A password a person could pick, holding characters HTML escapes. */
 const picked = (): string => `${gen.base62(6)}&${gen.base62(4)}<${gen.digits(3)}`

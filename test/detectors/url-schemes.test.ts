@@ -9,26 +9,15 @@ import RE2 from 're2'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { OWNED_SCHEMES } from '../../detectors/rules/url.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
-import type { LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
 import { seededGen } from '../support/seed.ts'
 
 const gen = seededGen('url-schemes')
 
-function detect(lines: string[]) {
-  const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 200 })
-  const chunk: LogChunk = {
-    v: '1',
-    type: 'log-chunk',
-    stream: 'file:app.log',
-    source: { type: 'file', path: 'app.log' },
-    startLine: 1,
-    offset: { start: 0, end: 0 },
-    lines,
-    collectedAt: '2026-12-07T00:00:00.000Z'
-  }
-  return detector.detect(chunk)
-}
+// One detector for the file: building one compiles every rule.
+const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: createFingerprinter(undefined), maxContextChars: 200 })
+const detect = (lines: string[]) => detector.detect(stdinChunk(lines, 1))
 
 test('every scheme a URL rule of its own reads is one url-credentials leaves to it', () => {
   const owned = new RE2(`^(?:${OWNED_SCHEMES})$`, 'i')
