@@ -191,7 +191,11 @@ function unescapeUrl(s: string): Decoded {
   })
 }
 
-/** Whether an '&' of `line` starts a reference HTML_ENTITY reads: a test per '&' on its next characters, not a regex over the line (most '&' in logs join query parameters). */
+/**
+ * Whether an '&' of `line` starts a reference HTML_ENTITY reads: a test per '&' on its next character, not a regex over
+ * the line from its first '&' as for JSON escapes. Most '&' in logs join query parameters, near the start of an audit
+ * event's requestURI: the regex read the rest of each such event, 3% of an audit scan (paired).
+ */
 function holdsHtmlEntity(line: string): boolean {
   for (let at = line.indexOf('&'); at >= 0; at = line.indexOf('&', at + 1)) {
     const c = line.charCodeAt(at + 1)

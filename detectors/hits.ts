@@ -83,7 +83,10 @@ export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, te
     // The view's column map says where the value came from: one comparison, not a search of the line.
     const at = view.toLine(h.start)
     const end = view.toLine(h.end)
-    if (forms.includes(line.slice(at, end))) return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
+    // In either case: an encoder may write hex escapes in lower case (`%1a`, `\u001A`), where the forms above have
+    // one case; the map already placed every other character, and a view never changes a letter's case.
+    const written = line.slice(at, end).toLowerCase()
+    if (forms.some((f) => f.toLowerCase() === written)) return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
   } else {
     // Without a map (a caller's own view), look for the escaped form (never in a base64 view: the line holds the encoding).
     for (const form of forms) {

@@ -64,8 +64,9 @@ export function readBlock(
   let body = run.replace(ESCAPED_NEWLINE, '').replace(NOT_BODY, '')
   // Without its END marker a body must be four times as long: a fragment of base64 after a quoted header is common.
   const unterminated = block.minBodyChars * 4
-  const literals = run.length < sameLine.trimEnd().length && body.length === 0 && LITERAL_TAIL.test(sameLine)
-  if (!literals && run.length < sameLine.trimEnd().length) {
+  const moreOnLine = run.length < sameLine.trimEnd().length
+  const literals = moreOnLine && body.length === 0 && LITERAL_TAIL.test(sameLine)
+  if (moreOnLine && !literals) {
     return body.length >= unterminated
       ? { secret: body, endLineIndex: lineIndex, end: afterHeader + run.length, endColumn: afterHeader + run.length + 1 }
       : undefined

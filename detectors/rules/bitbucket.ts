@@ -18,7 +18,8 @@ const ACCESS_TOKEN = checksummed(format('ATCTT3xFfGN0', BASE64URL.atLeast(60, 17
  * MIT). A made-up or truncated body has no such id.
  */
 export function bitbucketServerTokenValid(token: string): boolean {
-  const body = Buffer.from(token.slice(5).replace(/\+/g, '-').replace(/\//g, '_'), 'base64url')
+  // Node's base64 decoder reads both alphabets (+/ and -_).
+  const body = Buffer.from(token.slice(5), 'base64')
   const colon = body.indexOf(0x3a)
   if (colon < 4 || colon > 20 || body.length - colon - 1 < 16) return false
   if (!/^[0-9]+$/.test(body.toString('latin1', 0, colon))) return false
@@ -29,7 +30,7 @@ const serverToken = (g: Gen): string => {
   const bytes = Buffer.alloc(33)
   bytes.write(`${g.chars('123456789', 1)}${g.digits(11)}:`, 'latin1')
   bytes.write(g.hex(40), 13, 'hex')
-  return `${bytes.toString(g.digits(1) < '5' ? 'base64' : 'base64url')}`
+  return bytes.toString(g.digits(1) < '5' ? 'base64' : 'base64url')
 }
 
 // Atlassian's staff confirm the prefixes: ATBB app passwords, ATCT repository,

@@ -1,9 +1,7 @@
 import { madeUpValue } from '../gates.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
-
-// Template references, masks and well-known non-secrets, as the generic password rule refuses them.
-const NOT_SECRETS = ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^%[A-Za-z_(]', '^<.*>$', '^\\*+$', '^x+$', '(?i)^(?:changeme|password|redacted|placeholder|example)']
+import { PICKED_NOT_SECRETS } from './patterns.ts'
 
 export const rules: Rule[] = [
   {
@@ -119,7 +117,7 @@ export const rules: Rule[] = [
     keywords: ['curlopt_', 'pycurl.'],
     minEntropy: 2.0,
     validate: (s) => !madeUpValue(s),
-    allow: { secrets: NOT_SECRETS },
+    allow: { secrets: PICKED_NOT_SECRETS },
     examples: {
       positives: (g) => {
         const a = g.password()

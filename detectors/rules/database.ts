@@ -1,6 +1,6 @@
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
-import { USERINFO_CHAR, urlUser } from './url.ts'
+import { USERINFO_CHAR, urlUser, userinfo } from './url.ts'
 
 // scheme://user:password@host — the password is group 1. Userinfo may not
 // contain '@', ':' or '/' unescaped (RFC 3986), so the classes below stop at
@@ -96,7 +96,7 @@ export const rules: Rule[] = [
       regex: url(d.schemes),
       keywords: d.keywords,
       // The rest of the scheme (postgresql, mongodb+srv), then user:password@.
-      follows: `[a-z0-9+]*://${USER}:${USERINFO_CHAR}+@`,
+      follows: `[a-z0-9+]*://${userinfo(true)}`,
       allow: { secrets: PLACEHOLDERS },
       examples: {
         positives: secretsIn(password, [d.example]),

@@ -10,9 +10,7 @@
 import { madeUpValue } from '../gates.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
-
-// Template references, masks and well-known non-secrets, as the generic password rule refuses them.
-const NOT_SECRETS = ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^%[A-Za-z_(]', '^<.*>$', '^\\*+$', '^x+$', '(?i)^(?:changeme|password|redacted|placeholder|example)']
+import { PICKED_NOT_SECRETS } from './patterns.ts'
 
 export const rules: Rule[] = [
   {
@@ -26,7 +24,7 @@ export const rules: Rule[] = [
     regex: '(?i:NetworkCredential)[ \\t]*\\([ \\t]*(?:"[^"\\n]{0,40}"|[A-Za-z_][\\w.]{0,40})[ \\t]*,[ \\t]*"([^"\\s]{4,})"',
     keywords: ['networkcredential'],
     minEntropy: 2.0,
-    allow: { secrets: NOT_SECRETS },
+    allow: { secrets: PICKED_NOT_SECRETS },
     examples: {
       positives: secretsIn(password, [
         (s) => `$webClient.Credentials = New-Object System.Net.NetworkCredential("svc-download", "${s}")`,
@@ -56,7 +54,7 @@ export const rules: Rule[] = [
     // Switches and lengths share the key's name (RequireStrongPassword=enabled, PasswordLength=2048); the
     // shorter switches (yes, no, on, off) are under the four characters the value takes.
     validate: (s) => !madeUpValue(s) && !/^(?:[0-9]+|enabled|disabled)$/i.test(s),
-    allow: { secrets: NOT_SECRETS },
+    allow: { secrets: PICKED_NOT_SECRETS },
     examples: {
       positives: (g) => {
         const [a, b] = [password(g), password(g)]
@@ -87,7 +85,7 @@ export const rules: Rule[] = [
       '(?i)<add[ \\t]+key[ \\t]*=[ \\t]*"[^"\\n]{0,40}(?:password|passwd|pwd|secret|api[_.-]?key|apikey|token)[^"\\n]{0,30}"[ \\t]+value[ \\t]*=[ \\t]*"([^"\\n]{4,})"',
     keywords: ['<add key'],
     minEntropy: 2.5,
-    allow: { secrets: NOT_SECRETS },
+    allow: { secrets: PICKED_NOT_SECRETS },
     examples: {
       // Keys that end in Password are dotnet-config-password's.
       positives: secretsIn(password, [

@@ -118,8 +118,8 @@ export const rules: Rule[] = [
     // and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
     // `secret_name`, `token_url`, `tokenizer` do not qualify. A compound name may be two words, as messages and
     // forms write it (`using API key: …`, `Secret Key: …`; CredSweeper's samples), except `private key`, which
-    // names a file far more often than it holds one. Values must look
-    // random: token charset, 15+ characters (CredSweeper's samples hold 15-character keys), and the entropy/placeholder gates of generic rules. The value's
+    // names a file far more often than it holds one. Values must look random: token charset, 15+ characters
+    // (CredSweeper's samples hold 15-character keys), and the entropy/placeholder gates of generic rules. The value's
     // opening quote may be escaped once or twice (`clientSecret: \\'…\\'` inside a JavaScript string); a
     // backslash before anything else is an escape of its own (`API_KEY=\\nNEXT_KEY=`), never the value's start.
     regex:

@@ -2,6 +2,20 @@
 // the registry does not list it.
 
 /** Before a token: start of line or a character that cannot be part of it. */
+/**
+ * What a picked password's value may be that is no password: template references, masks and well-known non-secrets,
+ * as the generic password rule refuses them (the .NET and libcurl password rules' allow.secrets).
+ */
+export const PICKED_NOT_SECRETS = [
+  '^\\$\\{?[A-Za-z_]',
+  '^\\{\\{',
+  '^%[A-Za-z_(]',
+  '^<.*>$',
+  '^\\*+$',
+  '^x+$',
+  '(?i)^(?:changeme|password|redacted|placeholder|example)'
+]
+
 export const START = '(?:^|[^A-Za-z0-9_])'
 /** After a token whose charset has no '-': end of line or a non-token character. */
 export const END = '(?:[^A-Za-z0-9_]|$)'

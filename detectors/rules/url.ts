@@ -12,15 +12,10 @@ export function urlUser(empty: boolean): string {
   return `${USERINFO_CHAR}${empty ? '*' : '+'}(?:@${USERINFO_CHAR}+)?`
 }
 
-/**
- * The schemes whose URLs have a rule of their own (database.ts, snowflake.ts): url-credentials leaves them to it.
- * On the line the more specific rule wins anyway; in a URL-decoded view the password differs from the one on the
- * line (`…:Falcon1297%1aa5@…` decodes to a control character), and both rules reported it.
- */
-export const OWNED_SCHEMES = 'postgres|postgresql|postgis|mysql|mysql2|mariadb|mysqlx|mongodb|mongodb\\+srv|redis|rediss|amqp|amqps|mssql|sqlserver|snowflake'
-
-/** After `://`: user, `:`, password, `@` (the regex's userinfo, without its length bounds). */
-const USERINFO = `${urlUser(false)}:${USERINFO_CHAR}+@`
+/** After `://`: user, `:`, password, `@` (a regex's userinfo, without its length bounds); the user may be empty with `empty`. */
+export function userinfo(empty: boolean): string {
+  return `${urlUser(empty)}:${USERINFO_CHAR}+@`
+}
 
 export const rules: Rule[] = [
   {
@@ -32,17 +27,17 @@ export const rules: Rule[] = [
     kind: 'generic',
     // Any scheme (RFC 3986: a letter, then letters, digits, '+', '.', '-'): userinfo with a password is the signal, and
     // the schemes no list held leak as well (rtsp:// on IP cameras, mqtt://, socks5://, nats://, amqps://, a
-    // driver's own `dbconnection://`; CredSweeper's "URL Credentials"). The database rules still take their schemes.
+    // driver's own `dbconnection://`; CredSweeper's "URL Credentials"). On a database's or Snowflake's URL that rule's
+    // finding is kept: one span, the format rule over the generic one.
     regex: `(?i)(?:^|[^a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://${urlUser(false)}:(${USERINFO_CHAR}{6,})@[^\\s/'"]+`,
     keywords: ['://'],
     // Userinfo needs an '@': most of the lines holding a URL have none, and the regex is skipped on them.
     requires: ['@'],
-    follows: USERINFO,
+    follows: userinfo(false),
     // Passwords people pick (Harbor2355*f555) go under 2.8 one time in 100,000.
     minEntropy: 2.5,
     allow: {
-      secrets: ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^<[^>]*>$', '^\\*+$', '(?i)^(?:password|passwd|secret|token|changeme|example|redacted|x-oauth-basic)$'],
-      matches: [`(?i)^[^a-z0-9+.-]?(?:${OWNED_SCHEMES})://`]
+      secrets: ['^\\$\\{?[A-Za-z_]', '^\\{\\{', '^<[^>]*>$', '^\\*+$', '(?i)^(?:password|passwd|secret|token|changeme|example|redacted|x-oauth-basic)$']
     },
     examples: {
       positives: (g) => {

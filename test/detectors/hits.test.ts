@@ -83,6 +83,21 @@ test('place points a view hit at the escaped form of its secret in the line', ()
   assert.deepEqual([h.start, h.end, h.endColumn, h.via, h.viewText], [at, at + encoded.length, at + encoded.length + 1, 'url', undefined], `seed ${SEED + 5}`)
 })
 
+test("place points a view hit at its escaped form written with lower-case hex, through the view's column map", () => {
+  // A Snowflake URL's `…%1a…` (cri shape file, seed 7246, line 18551): encodeURIComponent writes `%1A`, and the hit
+  // left unplaced was a second finding beside the format rule's on the same span.
+  const secret = `${createRng(SEED + 7).chars(B62, 10)}\x1a${createRng(SEED + 8).chars(B62, 3)}`
+  const written = encodeURIComponent(secret).toLowerCase()
+  const line = `url=snowflake://loader:${written}@acme/raw`
+  const text = `url=snowflake://loader:${secret}@acme/raw`
+  const from = line.indexOf(written)
+  // The URL view's map: each decoded character's column in the line (the escape's three characters map to one).
+  const cols = [...Array(from).keys(), ...[...secret].map((c, i) => from + (c === '\x1a' ? 10 : i < 10 ? i : i + 2)), from + written.length]
+  const view = { via: 'url', start: 0, end: line.length, toLine: (col: number) => cols[col] ?? line.length }
+  const h = place([line], hit(generic, 0, text.indexOf(secret), secret), text, view)
+  assert.deepEqual([h.start, h.end, h.viewText], [from, from + written.length, undefined], `seed ${SEED + 7}`)
+})
+
 test('place points a view hit it cannot find in the line at the whole encoded span, keeping the view to show', () => {
   const secret = createRng(SEED + 6).chars(B62, 20)
   const encoded = Buffer.from(`pw=${secret}`).toString('base64')
