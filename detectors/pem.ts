@@ -33,6 +33,12 @@ const BODY_LINE = new RE2('^\\s*[A-Za-z0-9+/=]*\\s*$', '')
 // is read as any other. Tests and fixtures hold keys this way, and a CI log prints them in diffs and test output
 // (CredSweeper's PEM samples). RE2, as above: the blanks around the `+` are runs.
 const LITERAL_TAIL = new RE2('^(?:\\\\{1,2}[nr])*\\\\?["\']\\s*[+,]?\\s*$', '')
+const LITERAL_OPENING = /\\?["']$/
+// The same literals on one line, as a JSON log writes a multi-line message (`\"-----BEGIN …-----\" +\n\"b3Bl…\" +\n`):
+// the closing quote, the `+` and the newline between two literals join them and are no part of the body (a `+` is
+// base64, so it would stay in it). Only after a header that closes its literal; RE2, as above.
+const LITERAL_CLOSES = /^(?:\\{1,2}[nr])*\\{0,3}["']/
+const LITERAL_JOIN = new RE2('\\\\{0,3}["\'](?:\\s|\\\\{1,2}[nrt])*\\+?(?:\\s|\\\\{1,2}[nrt])*\\\\{0,3}["\']', 'g')
 const LITERAL_LINE = new RE2('^\\s*\\+?\\s*\\\\?["\']([A-Za-z0-9+/=]*)(?:\\\\{1,2}[nr])*\\\\?["\']\\s*[+,]?\\s*$', '')
 
 /**
@@ -52,7 +58,9 @@ export function readBlock(
   const sameLine = text.slice(afterHeader)
   const endAt = sameLine.indexOf(block.end)
   if (endAt >= 0) {
-    const body = sameLine.slice(0, endAt).replace(ESCAPED_NEWLINE, '').replace(NOT_BODY, '')
+    const written = sameLine.slice(0, endAt)
+    const joined = LITERAL_CLOSES.test(written) ? written.replace(LITERAL_JOIN, '') : written
+    const body = joined.replace(ESCAPED_NEWLINE, '').replace(NOT_BODY, '')
     return body.length >= block.minBodyChars
       ? { secret: body, endLineIndex: lineIndex, end: afterHeader + endAt, endColumn: afterHeader + endAt + 1 }
       : undefined
@@ -74,7 +82,10 @@ export function readBlock(
   // What the log wrote before the header ([app] , svc | , INFO , a timestamp) it writes before every
   // line of the key: taken off the lines after it when they start with the same prefix or one of its
   // shape (the same length, digits where it has digits). Only on the line itself, not in a decoded view.
-  const prefix = text === lines[lineIndex] ? text.slice(0, headerStart) : ''
+  // A literal's opening quote is not part of that prefix: each line after it opens a literal of its own
+  // (`"-----BEGIN RSA PRIVATE KEY-----" +` then `"b3Bl…" +`), and taking the quote off would leave no literal.
+  const written = text === lines[lineIndex] ? text.slice(0, headerStart) : ''
+  const prefix = literals ? written.replace(LITERAL_OPENING, '') : written
   for (let j = lineIndex + 1; j < lines.length && j < lineIndex + MAX_BLOCK_LINES; j++) {
     const l = withoutPrefix(lines[j] ?? '', prefix)
     const e = l.indexOf(block.end)

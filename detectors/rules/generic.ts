@@ -113,8 +113,9 @@ export const rules: Rule[] = [
     severity: 'medium',
     kind: 'generic',
     // env (NAME=v), YAML (name: v), JSON ("name": "v"), INI (name = v) where the name ENDS in a
-    // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key) or `value`
-    // (token_value, secret-value: CredSweeper's samples),
+    // secret-ish word, or in one and a short number (api_token_2, creds1; gitleaks' generic-api-key), `value`
+    // (token_value, secret-value: CredSweeper's samples) or `string` (AWS Secrets Manager's `"SecretString": "…"`
+    // in SDK debug output and `get-secret-value` in CI logs; mySecretString, gitleaks' generic-api-key),
     // and is not a segment of an ARN or URN (arn:aws:secretsmanager:…:secret:prod/db):
     // `secret_name`, `token_url`, `tokenizer` do not qualify. A compound name may be two words, as messages and
     // forms write it (`using API key: …`, `Secret Key: …`; CredSweeper's samples), except `private key`, which
@@ -123,7 +124,7 @@ export const rules: Rule[] = [
     // opening quote may be escaped once or twice (`clientSecret: \\'…\\'` inside a JavaScript string); a
     // backslash before anything else is an escape of its own (`API_KEY=\\nNEXT_KEY=`), never the value's start.
     regex:
-      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_. -]?key|api[_. -]?key|apikey|access[_. -]?key|auth(?:entication)?[_. -]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_. -]?key|encryption[_. -]?key|master[_. -]?key)(?:[_.-]?(?:[0-9]{1,3}|value))?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{15,})(?:[^A-Za-z0-9+/_.~=-]|$)',
+      '(?i)(?:^|[^a-z0-9:-])(?:(?:[a-z0-9_.][a-z0-9_.-]*)?(?:secret|secret[_. -]?key|api[_. -]?key|apikey|access[_. -]?key|auth(?:entication)?[_. -]?key|private[_.-]?key|token|auth[_.-]?token|access[_.-]?token|refresh[_.-]?token|bearer|credentials?|creds|client[_.-]?secret|signing[_. -]?key|encryption[_. -]?key|master[_. -]?key)(?:[_.-]?(?:[0-9]{1,3}|value|string))?)["\']?[ \\t]*(?:=|:|=>)[ \\t]*(?:\\\\{1,2}["\']|["\']?)([A-Za-z0-9+/_.~=-]{15,})(?:[^A-Za-z0-9+/_.~=-]|$)',
     follows: assignment('[A-Za-z0-9+/_.~=-]{15}'),
     // Not 'key' alone: it is in a quarter of all log lines (cache keys, map keys), while the regex only
     // accepts names that end in one of these.
@@ -190,6 +191,7 @@ export const rules: Rule[] = [
           { line: `{"level":"debug","config":{"client_secret":"${b}"}}`, secret: b },
           { line: `  signingKey: ${c}`, secret: c },
           { line: `auth_token = ${d}`, secret: d },
+          { line: `    "SecretString": "${f}",`, secret: f },
           { line: `'\\\\n        clientSecret: \\\\'${b}\\\\','+`, secret: b }
         ]
       },

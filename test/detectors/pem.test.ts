@@ -105,7 +105,12 @@ test('a key written into source one string literal per line is read literal by l
     // Python's implicit concatenation inside parentheses, single quotes.
     { name: 'implicit', first: `KEY = ('${HEADER}\\n'`, line: (b) => `       '${b}\\n'`, last: `       '${FOOTER}\\n')` },
     // A string of a string: the newline escaped twice, the quotes once.
-    { name: 'escaped twice', first: `k = "\\"${HEADER}\\\\n"`, line: (b) => ` +   "${b}\\\\n"`, last: ` +   "${FOOTER}\\""` }
+    { name: 'escaped twice', first: `k = "\\"${HEADER}\\\\n"`, line: (b) => ` +   "${b}\\\\n"`, last: ` +   "${FOOTER}\\""` },
+    // The header's literal opens the line, as every literal after it does (Nosey Parker's and Kingfisher's pem.1):
+    // the quote before the header is the literal's, not a log prefix to take off the lines after it.
+    { name: 'header literal first', first: `"${HEADER}" +`, line: (b) => `"${b}" +`, last: `"${FOOTER}"` },
+    // A log prefix before each literal is taken off, and the quote after it stays.
+    { name: 'log prefix', first: `[test] "${HEADER}\\n" +`, line: (b) => `[test] "${b}\\n" +`, last: `[test] "${FOOTER}"` }
   ]
   for (const c of cases) {
     const lines = [c.first, ...body.map(c.line), c.last, 'next();']
@@ -114,6 +119,20 @@ test('a key written into source one string literal per line is read literal by l
     assert.equal(b?.secret, body.join(''), `${c.name}, seed ${SEED + 7}`)
     assert.equal(b?.endLineIndex, body.length + 1, c.name)
   }
+})
+
+test('literals written on one line, as a JSON log writes a multi-line message, join without their quotes and plus signs', () => {
+  const body = bodyLines(SEED + 9, 3)
+  const source = [`"${HEADER}" +`, ...body.map((b) => `"${b}" +`), `"${FOOTER}"`].join('\n')
+  const json = JSON.stringify({ msg: source })
+  for (const text of [json, json.replaceAll('\\', '\\\\')]) {
+    const after = text.indexOf(HEADER) + HEADER.length
+    // A literal's `+` is base64's too: left in, it would make the body another key (and fingerprint).
+    assert.equal(readBlock(BLOCK, [text], 0, text, after)?.secret, body.join(''), `seed ${SEED + 9}: ${text.slice(0, 60)}`)
+  }
+  // Not after a header that runs on into its body: a `+` there is the body's.
+  const plain = `${HEADER}\\n${body[0]}+" "${body[1]}\\n${FOOTER}`
+  assert.equal(readBlock(BLOCK, [plain], 0, plain, HEADER.length)?.secret, `${body[0]}+${body[1]}`)
 })
 
 test('a header in a string literal followed by code, not by literals of base64, is no block', () => {

@@ -40,7 +40,9 @@ const BOUNDED: Record<string, Array<[string, string]>> = {
     ['/[^A-Za-z0-9+/=]/g', 'single character, global: linear'],
     ['/\\\\[nr]/g', 'two characters, global: linear'],
     ['/^(?:[A-Za-z0-9+/=\\s]|\\\\[nr])*/', 'anchored; alternatives start with disjoint characters: linear'],
-    ['/^\\s*[A-Za-z][A-Za-z-]*:\\s/', 'anchored; runs separated by disjoint classes: linear']
+    ['/^\\s*[A-Za-z][A-Za-z-]*:\\s/', 'anchored; runs separated by disjoint classes: linear'],
+    ['/\\\\?["\']$/', 'at most two characters from each start: linear'],
+    ['/^(?:\\\\{1,2}[nr])*\\\\{0,3}["\']/', 'anchored; each repetition ends in n or r, which the backslashes after it cannot: linear']
   ],
   'detectors/decode.ts': [
     ['/\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})/g', 'fixed length: linear'],
