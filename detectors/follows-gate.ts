@@ -168,8 +168,9 @@ function classRun(source: string): (ClassRun & { rest: string }) | undefined {
 
 /** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
 export function followsGate(follows: string): FollowsGate | undefined {
-  // Three sources read whole, each by its own walk (below).
+  // Four sources read whole, each by its own walk (below).
   if (follows === BEARER_FOLLOWS) return bearerGate
+  if (follows === RAW_AUTHORIZATION_FOLLOWS) return rawAuthorizationGate
   if (follows === NETRC_FOLLOWS) return netrcGate
   if (follows === NPM_FOLLOWS) return npmGate()
   // `a|b` at the top level: what the shapes read is only the first way to match, and the gate would refuse the others.
@@ -360,19 +361,50 @@ for (const c of [9, 10, 12, 13, 32]) SPACE[c] = 1
 export const BEARER_FOLLOWS = `["']?\\s*[:=]\\s*["']?(?:bearer|token)\\s`
 
 function bearerGate(bytes: Uint8Array, at: number): boolean {
+  const i = headerValueAt(bytes, at)
+  if (i === UNDECIDED) return true
+  if (i < 0) return false
+  const word = spelledAt(bytes, i, 'bearer') ? 6 : spelledAt(bytes, i, 'token') ? 5 : 0
+  return word > 0 && SPACE[bytes[i + word] as number] === 1
+}
+
+/**
+ * http-authorization-token's `follows`: the header's value with no scheme, `["']?\s*[:=]\s*["']?` then 20 of
+ * the token class. Same keyword, so the same audit lines, and the same walk up to the value.
+ */
+export const RAW_AUTHORIZATION_FOLLOWS = `["']?\\s*[:=]\\s*["']?[A-Za-z0-9_.~+/-]{20}`
+
+const TOKEN_BYTE = new Uint8Array(256)
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~+/-') TOKEN_BYTE[ch.charCodeAt(0)] = 1
+
+function rawAuthorizationGate(bytes: Uint8Array, at: number): boolean {
+  const i = headerValueAt(bytes, at)
+  if (i === UNDECIDED) return true
+  if (i < 0 || i + 20 > bytes.length) return false
+  for (let k = i; k < i + 20; k++) if (TOKEN_BYTE[bytes[k] as number] !== 1) return false
+  return true
+}
+
+const UNDECIDED = -2
+
+/**
+ * Where a header's value starts after its name ends at `at`: past an optional closing quote, blanks, `:` or
+ * `=`, blanks and an optional opening quote. -1 when no operator follows; UNDECIDED when a run of blanks
+ * outlasts the walk (the regex decides).
+ */
+function headerValueAt(bytes: Uint8Array, at: number): number {
   let i = at
   if (isQuote(bytes[i])) i++
   let stop = Math.min(bytes.length, i + MAX_WALK)
   while (i < stop && SPACE[bytes[i] as number] === 1) i++
-  if (i === stop && stop < bytes.length) return true
-  if (bytes[i] !== 0x3a && bytes[i] !== 0x3d) return false
+  if (i === stop && stop < bytes.length) return UNDECIDED
+  if (bytes[i] !== 0x3a && bytes[i] !== 0x3d) return -1
   i++
   stop = Math.min(bytes.length, i + MAX_WALK)
   while (i < stop && SPACE[bytes[i] as number] === 1) i++
-  if (i === stop && stop < bytes.length) return true
+  if (i === stop && stop < bytes.length) return UNDECIDED
   if (isQuote(bytes[i])) i++
-  const word = spelledAt(bytes, i, 'bearer') ? 6 : spelledAt(bytes, i, 'token') ? 5 : 0
-  return word > 0 && SPACE[bytes[i + word] as number] === 1
+  return i
 }
 
 /** `word` (lower-case ASCII) at bytes[at…], in any ASCII case. */

@@ -1,4 +1,6 @@
 import { shannonEntropy } from '../entropy.ts'
+import { valuePlausible } from '../gates.ts'
+import type { Gen } from '../gen.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
 import { ASSIGNMENT_HEAD, ASSIGNMENT_OPENING } from './patterns.ts'
@@ -6,6 +8,14 @@ import { ASSIGNMENT_HEAD, ASSIGNMENT_OPENING } from './patterns.ts'
 // After the secret-ish word of a name: the rest of the name, a closing quote, `=`, `:`, `:=` or `=>`, and
 // the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
 const assignment = (value: string): string => `${ASSIGNMENT_HEAD}${ASSIGNMENT_OPENING}${value}`
+
+/** Five letters and two digits, seven different characters (entropy log2 7, over the rule's bar), redrawn while a typed run. */
+function sevenCharacters(g: Gen): string {
+  for (;;) {
+    const s = `${g.chars('abcdefghijkmnpqrstuvwxyz', 5)}${g.digits(2)}`
+    if (new Set(s).size === 7 && valuePlausible(s)) return s
+  }
+}
 
 export const rules: Rule[] = [
   {
@@ -31,7 +41,7 @@ export const rules: Rule[] = [
     // Blanks around the operator stay on the line: in a decoded view (a JSON string's `\n`) an empty
     // `password=` must not take the next line's `jdbc.url=` for its value.
     regex:
-      '(?:^|[^A-Za-z0-9])(?:(?:(?i:[a-z0-9_.-]*(?:password|passwords|passwd|passphrase|pwd|pa?ss?w(?:o?r)?d)|[a-z0-9]+[_.-]pass|(?:[a-z0-9]+[_-])?pw|(?:user(?:[ _-]?(?:name|id))?|login|id|account)["\']?[ \\t]*[:=][ \\t]*[^\\s,;/]+[ \\t]*[,;/ ][ \\t]*-?(?:[a-z0-9]+[_-])?pass)|(?:[A-Z0-9]+_)?(?:DB|SQL|MYSQL|PSQL|PG|POSTGRES|SMTP|MAIL|FTP|SFTP|LDAP|REDIS|AMQP|MQ|MONGO|ADMIN|ROOT|USER|WIFI|VNC|RDP|SSH|PROXY|STORE|KEY)PASS)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?i:pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']`?)([^\\s"\'`,;&<>]{8,})',
+      '(?:^|[^A-Za-z0-9])(?:(?:(?i:[a-z0-9_.-]*(?:password|passwords|passwd|passphrase|pwd|pa?ss?w(?:o?r)?d)|[a-z0-9]+[_.-]pass|(?:[a-z0-9]+[_-])?pw|(?:user(?:[ _-]?(?:name|id))?|login|id|account)["\']?[ \\t]*[:=][ \\t]*[^\\s,;/]+[ \\t]*[,;/ ][ \\t]*-?(?:[a-z0-9]+[_-])?pass)|(?:[A-Z0-9]+_)?(?:DB|SQL|MYSQL|PSQL|PG|POSTGRES|SMTP|MAIL|FTP|SFTP|LDAP|REDIS|AMQP|MQ|MONGO|ADMIN|ROOT|USER|WIFI|VNC|RDP|SSH|PROXY|STORE|KEY)PASS)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*(?:["\']`|["\']?)|(?i:pass)["\']?[ \\t]*(?:=>|:=|=|:)[ \\t]*["\']`?)([^\\s"\'`,;&<>]{7,})',
     // Not a value the gates always refuse: all stars (masked, 8 of 10 matches on the bench corpus).
     // The regex would match it and the gates would throw it away. (RE2: no lookahead, so a value
     // that has something other than stars before its end.)
@@ -61,23 +71,29 @@ export const rules: Rule[] = [
       ]
     },
     examples: {
-      positives: secretsIn(password, [
-        (s) => `DB_PASSWORD=${s}`,
-        (s) => `{"user":"app","password":"${s}"}`,
-        (s) => `mysql -u root --password=${s} -h db`,
-        (s) => `REGISTRY_PASSWORD := ${s}`,
-        (s) => `SMTP_PASS=${s}`,
-        (s) => `  auth: { user: 'mailer@example.com', pass: '${s}' },`,
-        (s) => `password = '\`${s}'`,
-        (s) => `X3_PSWD=${s}`,
-        (s) => `PASWORD:=${s}`,
-        (s) => `MYSQLPASS: ${s}`,
-        (s) => `my_pw: ${s}`,
-        (s) => `ID:admin,PW:${s}`,
-        (s) => `user=deploy,pass=${s}`,
-        (s) => `2026-12-07 09:14:03 INFO ftp session opened username:backup pass:${s}`
-      ]),
+      positives: (g) => [
+        ...secretsIn(password, [
+          (s) => `DB_PASSWORD=${s}`,
+          (s) => `{"user":"app","password":"${s}"}`,
+          (s) => `mysql -u root --password=${s} -h db`,
+          (s) => `REGISTRY_PASSWORD := ${s}`,
+          (s) => `SMTP_PASS=${s}`,
+          (s) => `  auth: { user: 'mailer@example.com', pass: '${s}' },`,
+          (s) => `password = '\`${s}'`,
+          (s) => `X3_PSWD=${s}`,
+          (s) => `PASWORD:=${s}`,
+          (s) => `MYSQLPASS: ${s}`,
+          (s) => `my_pw: ${s}`,
+          (s) => `ID:admin,PW:${s}`,
+          (s) => `user=deploy,pass=${s}`,
+          (s) => `2026-12-07 09:14:03 INFO ftp session opened username:backup pass:${s}`
+        ])(g),
+        // Seven characters, the shortest this rule takes: a person's password with a digit or a symbol (hunter2,
+        // CredSweeper's `"password": "dkajco1"`). Seven letters alone read as a word (the value gates).
+        ...secretsIn(sevenCharacters, [(s) => `{"user":"svc","password":"${s}"}`])(g)
+      ],
       negatives: [
+        'password: "missing"',
         'password=${DB_PASSWORD}',
         'password: {{ .Values.password }}',
         'PASSWORD=********',
@@ -448,9 +464,12 @@ export const rules: Rule[] = [
     // single-dash long flags of the tools that use them (openssl's and keytool's `-password`, `-storepass`,
     // `-keypass`, PowerShell's `-Password`), gpg's `--passphrase`, curl's `--oauth2-bearer`, and openssl's
     // `-passin`/`-passout` with a literal `pass:` source (its `file:`, `env:`, `fd:` and `stdin` sources name where
-    // the password is, not the password): CredSweeper's CMD samples.
+    // the password is, not the password): CredSweeper's CMD samples. A flag may name whose credential it is in up to
+    // three words before (`--registration-token`, gitlab-runner's; `--api-token`, `--docker-password`,
+    // `--vault-token`), and PowerShell writes `-Token:value`. A flag may open a string: a container's `args` in a
+    // pod spec, as an audit event or `kubectl get -o json` writes it (`"args":["--token=…"]`).
     regex:
-      '(?i)(?:^|\\s)(?:--?(?:password|passwd|passphrase|token|api-key|apikey|access-token|auth-token|secret|client-secret|secret-key|oauth2-bearer|storepass|keypass|srcstorepass|deststorepass)(?:=|\\s+)["\']?(?:pass:)?|-(?:passin|passout)\\s+["\']?pass:)([^\\s"\'(-][^\\s"\']{7,})',
+      '(?i)(?:^|[\\s"\'])(?:--?(?:[a-z0-9]+[-_.]){0,3}(?:password|passwd|passphrase|token|api-?key|secret|secret-?key|access-?key|oauth2-bearer|storepass|keypass|srcstorepass|deststorepass)(?:=|:|\\s+)["\']?(?:pass:)?|-(?:passin|passout)\\s+["\']?pass:)([^\\s"\'(-][^\\s"\']{7,})',
     // The single-dash flags with the blank before them, as the regex has it: `-token`, `-secret` and `-api` alone are
     // in every other JSON log line (`refresh-token`, `x-api-key`), and waking this rule on them cost 2-5% (paired).
     keywords: [
@@ -469,11 +488,31 @@ export const rules: Rule[] = [
       ' -storepass',
       ' -srcstorepass',
       ' -deststorepass',
-      ' -keypass'
+      ' -keypass',
+      // The compound flags by their last word: with the dash before it and, for the words that end many other
+      // names (`refresh-token":` in a JSON log), the separator after it.
+      '-password',
+      '-passwd',
+      '-passphrase',
+      '-token ',
+      '-token=',
+      '-token:',
+      '-secret ',
+      '-secret=',
+      '-secret:',
+      '-api-key',
+      '-apikey',
+      '-access-key',
+      '-secret-key'
     ],
     // Passwords people pick (Harbor2355*f555) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
-    allow: { secrets: ['^\\$\\{?[A-Za-z_]', '^\\$\\(', '^<[^>]*>$', '^\\*+$'] },
+    allow: {
+      secrets: ['^\\$\\{?[A-Za-z_]', '^\\$\\(', '^<[^>]*>$', '^\\*+$'],
+      // Tokens that page or deduplicate, not authenticate: the AWS CLI's `--starting-token`, `--next-token` and
+      // `--client-token` (an idempotency key), and the same words elsewhere.
+      matches: ['(?i)(?:next|page|starting|continuation|pagination|sync|resume|csrf|xsrf|client|idempotency|cancellation|request)[-_.]token']
+    },
     examples: {
       positives: (g) => {
         const a = g.password()
@@ -486,7 +525,13 @@ export const rules: Rule[] = [
           { line: `+ vault login --token=${b}`, secret: b },
           { line: `+ openssl pkcs12 -export -in tls.crt -inkey tls.key -passout pass:${c} -out bundle.p12`, secret: c },
           { line: `+ gpg --batch --yes --passphrase ${d} --decrypt secrets.env.gpg`, secret: d },
-          { line: `PS> Connect-Server -Server vc01 -User admin -Password '${e}'`, secret: e }
+          { line: `PS> Connect-Server -Server vc01 -User admin -Password '${e}'`, secret: e },
+          { line: `+ gitlab-runner register --non-interactive --url https://gitlab.com/ --registration-token ${b}`, secret: b },
+          { line: `2026-12-07T10:00:01.0000000Z + npx codecov --api-token=${b} -f coverage.xml`, secret: b },
+          { line: `+ docker run --rm tool --docker-password "${a}" push`, secret: a },
+          { line: `PS> Invoke-Deploy -Token:${b}`, secret: b },
+          { line: `-password "${c}"`, secret: c },
+          { line: `{"kind":"Pod","spec":{"containers":[{"name":"agent","args":["--api-token=${b}","--v=2"]}]}}`, secret: b }
         ]
       },
       negatives: [
@@ -497,7 +542,12 @@ export const rules: Rule[] = [
         '--api-key=****',
         'openssl rsa -passin file:/run/secrets/key_pass -in key.pem',
         'openssl pkcs12 -passout env:BUNDLE_PASSWORD -export',
-        'New-LocalUser -Name svc -Password (ConvertTo-SecureString $pw -AsPlainText -Force)'
+        'New-LocalUser -Name svc -Password (ConvertTo-SecureString $pw -AsPlainText -Force)',
+        '+ aws dynamodb scan --table-name orders --starting-token eyJFeGNsdXNpdmVTdGFydEtleSI6bnVsbCwiYm90b190cnVuY2F0ZV9hbW91bnQiOjF9',
+        '+ aws ec2 run-instances --image-id ami-0abcdef1234567890 --client-token 550e8400-e29b-41d4-a716-446655440000',
+        '+ kubectl --token-file /var/run/secrets/kubernetes.io/serviceaccount/token get pods',
+        '10.0.0.7 - - [07/Dec/2026:10:00:00 +0000] "GET /account/reset-password HTTP/1.1" 200 512',
+        '{"msg":"token refreshed","grant":"refresh-token","x-api-key":"present"}'
       ]
     }
   }

@@ -1,4 +1,4 @@
-import { BEARER_FOLLOWS } from '../follows-gate.ts'
+import { BEARER_FOLLOWS, RAW_AUTHORIZATION_FOLLOWS } from '../follows-gate.ts'
 import type { Rule } from '../rule.ts'
 
 /** Basic credentials decode to printable `user:password`, not to a JSON object (a JWT's header after `Basic`). */
@@ -54,6 +54,41 @@ export const rules: Rule[] = [
         'authorization: Bearer ${ACCESS_TOKEN}',
         'Authorization: Bearer xxxxxxxxxxxxxxxxxxxxxxxx',
         'Authorization: Bearer undefined'
+      ]
+    }
+  },
+  {
+    id: 'http-authorization-token',
+    fallback: true,
+    title: 'Token in an Authorization header without a scheme',
+    severity: 'high',
+    kind: 'generic',
+    // Some APIs take the key itself as the header's value, with no `Bearer` before it (Linear, and many
+    // internal services); a request log or a client's debug output then holds it whole (CredSweeper's Auth
+    // sample). 20 or more token characters, so a scheme (Negotiate, AWS4-HMAC-SHA256, SharedKey) is never the value:
+    // the value stops at the blank after one. Provider tokens and JWTs there are their own rules'.
+    regex: '(?i)(?:proxy-)?authorization["\']?\\s*[:=]\\s*["\']?([A-Za-z0-9_.~+/-]{20,}=*)(?:[^A-Za-z0-9_.~+/=-]|$)',
+    keywords: ['authorization'],
+    // Every audit event's authorization.k8s.io: walked without RE2, as http-bearer-token's.
+    follows: RAW_AUTHORIZATION_FOLLOWS,
+    minEntropy: 3.5,
+    examples: {
+      positives: (g) => {
+        const a = g.base62(40)
+        const b = `${g.base62(24)}_${g.base62(12)}`
+        return [
+          { line: `{"level":"debug","msg":"request","headers":{"Authorization":"${a}","Accept":"application/json"}}`, secret: a },
+          { line: `> POST /graphql HTTP/2\r> authorization: ${b}`, secret: b }
+        ]
+      },
+      negatives: [
+        '{"annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}',
+        'Authorization: AWS4-HMAC-SHA256 Credential=EXAMPLE/20261207/us-east-1/s3/aws4_request',
+        'Authorization: Negotiate YIIGhgYJKoZIhvcSAQICAQBuggZ1MIIGcaADAgEFoQMCAQ6iBwMFACAAAACj',
+        'authorization: ${API_TOKEN}',
+        'Authorization: <api-key>',
+        'Authorization: xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+        '--authorization-mode=Node,RBAC'
       ]
     }
   },

@@ -61,6 +61,7 @@ import { rules as ionic } from './ionic.ts'
 import { rules as jenkinsSetup } from './jenkins-setup.ts'
 import { rules as jfrog } from './jfrog.ts'
 import { rules as jina } from './jina.ts'
+import { rules as jwk } from './jwk.ts'
 import { rules as jwt } from './jwt.ts'
 import { rules as kubernetes } from './kubernetes.ts'
 import { rules as langsmith } from './langsmith.ts'
@@ -131,6 +132,7 @@ import { rules as together } from './together.ts'
 import { rules as truenas } from './truenas.ts'
 import { rules as twilio } from './twilio.ts'
 import { rules as twitch } from './twitch.ts'
+import { rules as twitter } from './twitter.ts'
 import { rules as typeform } from './typeform.ts'
 import { rules as ubidots } from './ubidots.ts'
 import { rules as url } from './url.ts'
@@ -202,6 +204,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...jenkinsSetup,
   ...jfrog,
   ...jina,
+  ...jwk,
   ...jwt,
   ...kubernetes,
   ...langsmith,
@@ -272,6 +275,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   ...truenas,
   ...twilio,
   ...twitch,
+  ...twitter,
   ...typeform,
   ...ubidots,
   ...url,
