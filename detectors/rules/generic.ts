@@ -9,6 +9,45 @@ import { ASSIGNMENT_HEAD, ASSIGNMENT_OPENING } from './patterns.ts'
 // the shortest value the rule takes (masked CI values such as `GITHUB_TOKEN: ***` stop here).
 const assignment = (value: string): string => `${ASSIGNMENT_HEAD}${ASSIGNMENT_OPENING}${value}`
 
+// The flags' keywords, shared by generic-cli-credential and cli-token-uuid. The single-dash flags with the blank
+// before them, as the regexes have it: `-token`, `-secret` and `-api` alone are in every other JSON log line
+// (`refresh-token`, `x-api-key`), and waking a rule on them cost 2-5% (paired).
+const CLI_FLAG_KEYWORDS = [
+  '--pass',
+  '--token',
+  '--api',
+  '--access-token',
+  '--auth-token',
+  '--secret',
+  '--client-secret',
+  '--oauth2-bearer',
+  ' -pass',
+  ' -token',
+  ' -secret',
+  ' -api',
+  ' -storepass',
+  ' -srcstorepass',
+  ' -deststorepass',
+  ' -keypass',
+  // The compound flags by their last word: with the dash before it and, for the words that end many other
+  // names (`refresh-token":` in a JSON log), the separator after it.
+  '-password',
+  '-passwd',
+  '-passphrase',
+  '-token ',
+  '-token=',
+  '-token:',
+  '-secret ',
+  '-secret=',
+  '-secret:',
+  '-api-key',
+  '-apikey',
+  '-access-key',
+  '-secret-key'
+]
+// Paging and idempotency tokens (the AWS CLI's `--starting-token`, `--next-token`, `--client-token`), not credentials.
+const NOT_CREDENTIAL_FLAG = '(?i)(?:next|page|starting|continuation|pagination|sync|resume|csrf|xsrf|client|idempotency|cancellation|request)[-_.]token'
+
 /** Five letters and two digits, seven different characters (entropy log2 7, over the rule's bar), redrawn while a typed run. */
 function sevenCharacters(g: Gen): string {
   for (;;) {
@@ -470,48 +509,12 @@ export const rules: Rule[] = [
     // pod spec, as an audit event or `kubectl get -o json` writes it (`"args":["--token=…"]`).
     regex:
       '(?i)(?:^|[\\s"\'])(?:--?(?:[a-z0-9]+[-_.]){0,3}(?:password|passwd|passphrase|token|api-?key|secret|secret-?key|access-?key|oauth2-bearer|storepass|keypass|srcstorepass|deststorepass)(?:=|:|\\s+)["\']?(?:pass:)?|-(?:passin|passout)\\s+["\']?pass:)([^\\s"\'(-][^\\s"\']{7,})',
-    // The single-dash flags with the blank before them, as the regex has it: `-token`, `-secret` and `-api` alone are
-    // in every other JSON log line (`refresh-token`, `x-api-key`), and waking this rule on them cost 2-5% (paired).
-    keywords: [
-      '--pass',
-      '--token',
-      '--api',
-      '--access-token',
-      '--auth-token',
-      '--secret',
-      '--client-secret',
-      '--oauth2-bearer',
-      ' -pass',
-      ' -token',
-      ' -secret',
-      ' -api',
-      ' -storepass',
-      ' -srcstorepass',
-      ' -deststorepass',
-      ' -keypass',
-      // The compound flags by their last word: with the dash before it and, for the words that end many other
-      // names (`refresh-token":` in a JSON log), the separator after it.
-      '-password',
-      '-passwd',
-      '-passphrase',
-      '-token ',
-      '-token=',
-      '-token:',
-      '-secret ',
-      '-secret=',
-      '-secret:',
-      '-api-key',
-      '-apikey',
-      '-access-key',
-      '-secret-key'
-    ],
+    keywords: CLI_FLAG_KEYWORDS,
     // Passwords people pick (Harbor2355*f555) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
     allow: {
       secrets: ['^\\$\\{?[A-Za-z_]', '^\\$\\(', '^<[^>]*>$', '^\\*+$'],
-      // Tokens that page or deduplicate, not authenticate: the AWS CLI's `--starting-token`, `--next-token` and
-      // `--client-token` (an idempotency key), and the same words elsewhere.
-      matches: ['(?i)(?:next|page|starting|continuation|pagination|sync|resume|csrf|xsrf|client|idempotency|cancellation|request)[-_.]token']
+      matches: [NOT_CREDENTIAL_FLAG]
     },
     examples: {
       positives: (g) => {
@@ -548,6 +551,36 @@ export const rules: Rule[] = [
         '+ kubectl --token-file /var/run/secrets/kubernetes.io/serviceaccount/token get pods',
         '10.0.0.7 - - [07/Dec/2026:10:00:00 +0000] "GET /account/reset-password HTTP/1.1" 200 512',
         '{"msg":"token refreshed","grant":"refresh-token","x-api-key":"present"}'
+      ]
+    }
+  },
+  {
+    id: 'cli-token-uuid',
+    title: 'UUID passed as a token or key flag',
+    severity: 'medium',
+    // A pattern rule: the generic gates take every UUID for an identifier, which under most names it is. Not after
+    // a credential flag: Codecov's upload tokens, Heroku's API keys and many internal services' keys are UUIDs, and
+    // CI logs print the command (`--token 1ace4d19-…`, CredSweeper's CMD Token sample).
+    kind: 'pattern',
+    regex:
+      '(?i)(?:^|[\\s"\'])--?(?:[a-z0-9]+[-_.]){0,3}(?:token|api-?key|secret|secret-?key|access-?key|password|passwd)(?:=|:|\\s+)["\']?(\\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\}?)(?:[^0-9a-z-]|$)',
+    keywords: CLI_FLAG_KEYWORDS,
+    minEntropy: 3.0,
+    allow: { matches: [NOT_CREDENTIAL_FLAG] },
+    examples: {
+      positives: (g) => {
+        const uuid = (): string => `${g.hex(8)}-${g.hex(4)}-4${g.hex(3)}-a${g.hex(3)}-${g.hex(12)}`
+        const a = uuid()
+        const b = uuid()
+        return [
+          { line: `+ ./codecov --token ${a} -f coverage.xml`, secret: a },
+          { line: `2026-12-07T10:00:01.0000000Z + heroku container:release web --app api --api-key=${b}`, secret: b }
+        ]
+      },
+      negatives: [
+        '+ aws ec2 run-instances --image-id ami-0abcdef1234567890 --client-token 550e8400-e29b-41d4-a716-446655440000',
+        '+ tool --request-id 550e8400-e29b-41d4-a716-446655440000 --token-file /run/token',
+        '+ tool --token 00000000-0000-0000-0000-000000000000'
       ]
     }
   }
