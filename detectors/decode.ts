@@ -102,7 +102,7 @@ export function hexDigit(c: number): number {
  */
 function unescapeJson(s: string, from = 0, to = s.length): Decoded {
   const parts: string[] = []
-  /** Per escape: its decoded unit's index in the text, its column in `s` and its length. */
+  /** Per escape: its decoded unit's index in the text, its column in `s`, its length and its decoded length (0 or 1). */
   const escapes: number[] = []
   let at = from
   let k = 0
@@ -116,8 +116,13 @@ function unescapeJson(s: string, from = 0, to = s.length): Decoded {
       const d = hexDigit(s.charCodeAt(i + 4))
       const e = hexDigit(s.charCodeAt(i + 5))
       if ((a | b | d | e) >= 0) {
-        ch = String.fromCharCode((a << 12) | (b << 8) | (d << 4) | e)
-        len = 6
+        const code = (a << 12) | (b << 8) | (d << 4) | e
+        // An escaped ANSI sequence (`\u001b[32m`: Docker's json-file log of coloured output, a JSON logger's
+        // message) decodes to nothing, as the framing takes it off a plain line: left in, its final letter
+        // glues onto the value after it (`…[94msq0csp-…`).
+        const sequence = code === 0x1b ? csiLength(s, i + 6) : 0
+        ch = sequence > 0 ? '' : String.fromCharCode(code)
+        len = 6 + sequence
       }
     }
     if (ch === undefined) {
@@ -125,8 +130,8 @@ function unescapeJson(s: string, from = 0, to = s.length): Decoded {
       continue
     }
     k += i - at
-    escapes.push(k, i, len)
-    k++
+    escapes.push(k, i, len, ch.length)
+    k += ch.length
     parts.push(s.slice(at, i), ch)
     at = i + len
     i = at
@@ -141,17 +146,28 @@ function unescapeJson(s: string, from = 0, to = s.length): Decoded {
       src = new Int32Array(text.length + 1)
       let d = 0
       let col = from
-      for (let e = 0; e < escapes.length; e += 3) {
+      for (let e = 0; e < escapes.length; e += 4) {
         const unit = escapes[e] as number
         while (d < unit) src[d++] = col++
-        // The decoded unit points at its escape's start.
-        src[d++] = escapes[e + 1] as number
+        // The decoded unit points at its escape's start; a sequence that decodes to nothing has none.
+        if (escapes[e + 3] === 1) src[d++] = escapes[e + 1] as number
         col = (escapes[e + 1] as number) + (escapes[e + 2] as number)
       }
       while (d <= text.length) src[d++] = col++
       return src
     }
   }
+}
+
+/** Length of a CSI sequence's rest at `at` (`[`, at most 16 parameter bytes, a final byte), or 0 when there is none. */
+function csiLength(s: string, at: number): number {
+  if (s.charCodeAt(at) !== 0x5b) return 0
+  for (let j = at + 1; j < at + 18 && j < s.length; j++) {
+    const c = s.charCodeAt(j)
+    if ((c >= 0x30 && c <= 0x3f) || c === 0x20) continue
+    return c >= 0x40 && c <= 0x7e ? j + 1 - at : 0
+  }
+  return 0
 }
 
 /**

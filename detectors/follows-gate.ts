@@ -418,11 +418,11 @@ function spelledAt(bytes: Uint8Array, at: number, word: string): boolean {
 }
 
 /**
- * netrc-password-line's `follows`: `[^\S\n]+[^\s"'\\]{8}`. Its keyword `password` is in a line in ten of a
+ * netrc-password-line's `follows`: `[^\S\n]+[^\s"'\\]{7}`. Its keyword `password` is in a line in ten of a
  * JSON or container log's (4,000 RE2 searches, none matching, on a 16 MB one; issue #15). The blank run and
- * the eight bytes after it are disjoint sets, so a match takes the whole run: one walk decides.
+ * the seven bytes after it are disjoint sets, so a match takes the whole run: one walk decides.
  */
-export const NETRC_FOLLOWS = `[^\\S\\n]+[^\\s"'\\\\]{8}`
+export const NETRC_FOLLOWS = `[^\\S\\n]+[^\\s"'\\\\]{7}`
 
 function netrcGate(bytes: Uint8Array, at: number): boolean {
   let i = at
@@ -430,8 +430,8 @@ function netrcGate(bytes: Uint8Array, at: number): boolean {
   while (i < stop && SPACE[bytes[i] as number] === 1 && bytes[i] !== 0x0a) i++
   if (i === at) return false
   if (i === stop && stop < bytes.length) return true
-  if (i + 8 > bytes.length) return false
-  for (let k = i; k < i + 8; k++) {
+  if (i + 7 > bytes.length) return false
+  for (let k = i; k < i + 7; k++) {
     const b = bytes[k] as number
     if (SPACE[b] === 1 || b === 0x22 || b === 0x27 || b === 0x5c) return false
   }

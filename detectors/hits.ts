@@ -81,12 +81,15 @@ export function place<C extends HitRule>(lines: readonly string[], h: Hit<C>, te
     : [h.secret, JSON.stringify(h.secret).slice(1, -1), encodeURIComponent(h.secret), encodeURI(h.secret), ...htmlForms(h.secret)]
   if (view.toLine !== undefined) {
     // The view's column map says where the value came from: one comparison, not a search of the line.
+    // Each form is compared where the map puts the value's start, over the form's own length: the map's end of a
+    // value that an escaped ANSI sequence follows (`\u001b[0m`, decoded to nothing) lies past that sequence.
     const at = view.toLine(h.start)
-    const end = view.toLine(h.end)
-    // In either case: an encoder may write hex escapes in lower case (`%1a`, `\u001A`), where the forms above have
-    // one case; the map already placed every other character, and a view never changes a letter's case.
-    const written = line.slice(at, end).toLowerCase()
-    if (forms.some((f) => f.toLowerCase() === written)) return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
+    for (const f of forms) {
+      // In either case: an encoder may write hex escapes in lower case (`%1a`, `\u001A`), where the forms above have
+      // one case; the map already placed every other character, and a view never changes a letter's case.
+      const end = at + f.length
+      if (line.slice(at, end).toLowerCase() === f.toLowerCase()) return { ...h, via: view.via, start: at, end, endColumn: end + 1, endLineIndex: h.lineIndex }
+    }
   } else {
     // Without a map (a caller's own view), look for the escaped form (never in a base64 view: the line holds the encoding).
     for (const form of forms) {

@@ -109,13 +109,27 @@ export function readBlock(
   return body.length >= unterminated ? { secret: body, endLineIndex: last, end: text.length, endColumn: (lines[last] ?? '').length + 1 } : undefined
 }
 
-/** `line` without `prefix`, or without a prefix of its shape (digits where it has digits); as it is when it has neither. */
+/**
+ * `line` without `prefix`, or without a prefix of its shape (digits where it has digits), or without the
+ * shape of the prefix's tail after one of its blanks: a logger that prefixes only a message's first line
+ * (`2026-… INFO #6 0.245 -----BEGIN …`) leaves the lines after it with the inner prefix alone (`#6 0.245 `,
+ * BuildKit's step and time). As it is when it has none of them.
+ */
 function withoutPrefix(line: string, prefix: string): string {
-  if (prefix.length === 0 || line.length < prefix.length) return line
-  for (let i = 0; i < prefix.length; i++) {
-    const a = prefix.charCodeAt(i)
-    const b = line.charCodeAt(i)
-    if (a !== b && !(a >= 48 && a <= 57 && b >= 48 && b <= 57)) return line
+  for (let from = 0; from < prefix.length; from++) {
+    if (from > 0 && prefix.charCodeAt(from - 1) !== 32) continue
+    if (shapedLike(line, prefix, from)) return line.slice(prefix.length - from)
   }
-  return line.slice(prefix.length)
+  return line
+}
+
+/** `line` starts with `prefix` from `from` on, digits standing for digits. */
+function shapedLike(line: string, prefix: string, from: number): boolean {
+  if (line.length < prefix.length - from) return false
+  for (let i = from; i < prefix.length; i++) {
+    const a = prefix.charCodeAt(i)
+    const b = line.charCodeAt(i - from)
+    if (a !== b && !(a >= 48 && a <= 57 && b >= 48 && b <= 57)) return false
+  }
+  return true
 }

@@ -30,10 +30,11 @@ export const rules: Rule[] = [
     // The multi-line form: a line holding only `password <value>`. That line may also be a JSON
     // string (a structured log's message, a ConfigMap value), one line of a JSON-escaped text, or
     // the message of a logger's line (Spring's `c.a.Foo : `, Python's `name - `).
-    regex: '(?i)(?:^|"|\\\\n|\\s[:-]\\s)\\s*password\\s+([^\\s"\'\\\\]{8,})\\s*(?:$|\\\\*"|\\\\+[nr])',
+    regex: '(?i)(?:^|"|\\\\n|\\s[:-]\\s)\\s*password\\s+([^\\s"\'\\\\]{7,})\\s*(?:$|\\\\*"|\\\\+[nr])',
     keywords: ['password'],
     // The same source that follows-gate.ts walks without RE2.
     follows: NETRC_FOLLOWS,
+    // Seven characters or more, as generic-password-assignment takes (pass123: Nosey Parker's and Kingfisher's netrc.1).
     // Passwords people pick (Summer2382%23mm) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
     examples: {

@@ -33,7 +33,9 @@ const found = (line: string): Array<[string, string]> => {
 }
 
 test('a random value that starts with a format rule’s keyword of letters and digits is still found', () => {
-  const plain = formatPrefixes(BUILTIN_RULES).filter((p) => /^[A-Za-z0-9]+$/.test(p))
+  // Not a keyword of one character repeated (twitter-bearer-token's 21 A's): half the value one letter is under the
+  // generic rules' entropy bar by construction, whatever follows it.
+  const plain = formatPrefixes(BUILTIN_RULES).filter((p) => /^[A-Za-z0-9]+$/.test(p) && new Set(p.toLowerCase()).size > 1)
   assert.ok(plain.length > 100, `${plain.length} prefixes`)
   const missed: string[] = []
   for (const p of plain) {
