@@ -10,12 +10,18 @@ import type { Rule } from './rule.ts'
 
 export type BlockShape = NonNullable<Rule['block']>
 
-/** The body of a block and where it ends: `end` on the header's line, `endColumn` (1-based) on `endLineIndex`. */
+/**
+ * The body of a block and where it ends: `end` on the header's line, `endColumn` (1-based) on `endLineIndex`.
+ * A rule's own reader (Rule.block.read) may say where it starts: `start`, a column of the header's text, or of
+ * line `lineIndex` when that is another line (then `end` is a column of that line too); the header's start otherwise.
+ */
 export interface BlockSpan {
   secret: string
   endLineIndex: number
   end: number
   endColumn: number
+  lineIndex?: number
+  start?: number
 }
 
 /** How many lines after the header a block may run: a key is a few dozen; more is a dump to stop at. */

@@ -7,6 +7,13 @@
 
 import type { Severity } from '../pipeline/events.ts'
 import type { Gen } from './gen.ts'
+import type { BlockSpan } from './pem.ts'
+
+/**
+ * A block rule's own reader (Rule.block.read): pem.ts readBlock's arguments, and its result with the line
+ * and column where the secret starts when they are not the header's.
+ */
+export type BlockReader = (lines: readonly string[], lineIndex: number, text: string, afterHeader: number, headerStart: number) => BlockSpan | undefined
 
 export interface RuleExample {
   /** A line as it would appear in a log. */
@@ -74,9 +81,11 @@ export interface Rule {
   /**
    * A PEM-style block: the regex matches the BEGIN header and the secret is
    * the base64 body, on the same line (JSON-escaped) or on the following
-   * lines of the same chunk up to the END marker.
+   * lines of the same chunk up to the END marker. `read`, a built-in rule's own reader of what follows its
+   * header (a JSON Web Key's private member on a later line), replaces pem.ts's; `end` still tells the
+   * scanner where a block still open at a chunk's end closes.
    */
-  block?: { end: string; minBodyChars: number }
+  block?: { end: string; minBodyChars: number; read?: BlockReader }
   examples: {
     /** Generated at test time from the format: never commit a live-looking token. */
     positives: (g: Gen) => RuleExample[]

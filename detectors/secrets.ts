@@ -1030,12 +1030,20 @@ function blockHit(
   at: number,
   header: Buffer
 ): Hit | undefined {
-  const b = readBlock(block, scan.lines, lineIndex, text, utf16Column(text, buf, at + header.length), utf16Column(text, buf, at))
+  const afterHeader = utf16Column(text, buf, at + header.length)
+  const headerStart = utf16Column(text, buf, at)
+  const b =
+    block.read !== undefined
+      ? block.read(scan.lines, lineIndex, text, afterHeader, headerStart)
+      : readBlock(block, scan.lines, lineIndex, text, afterHeader, headerStart)
   if (b === undefined || !passes(scan.engine, c, b.secret, text, header)) return undefined
+  // A reader's secret on a later line (it reads later lines only from the line as written): columns of that line.
+  if (b.lineIndex !== undefined && b.lineIndex !== lineIndex)
+    return { compiled: c, lineIndex: b.lineIndex, start: b.start ?? 0, end: b.end, endLineIndex: b.endLineIndex, endColumn: b.endColumn, secret: b.secret }
   return {
     compiled: c,
     lineIndex,
-    start: offset + utf16Column(text, buf, at),
+    start: offset + (b.start ?? headerStart),
     end: offset + b.end,
     endLineIndex: b.endLineIndex,
     // On the header's line, a column of `text`; on a following line, of that line.

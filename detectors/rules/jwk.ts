@@ -1,22 +1,76 @@
 import { ALPHABETS } from '../gen.ts'
+import type { BlockSpan } from '../pem.ts'
+import { compileRe2 } from '../re2-compile.ts'
 import type { Rule } from '../rule.ts'
 
 // A private JSON Web Key (RFC 7517/7518): the private exponent `d` of an RSA key, the private scalar `d` of
 // an EC or OKP key, or the key value `k` of a symmetric (oct) one. A JWKS endpoint serves public keys only,
-// with neither member; a log line that holds `kty` and one of them holds a signing or decryption key: an app
-// printing its configuration, a Secret's data decoded in an audit event, `jose`/`step` output in a CI log.
-// Members come in any order (Node's KeyObject.export writes `kty` last), so the line's `kty` is the keyword and
-// the regex reads the member alone. Quotes may be escaped once or twice (a JWK inside a JSON string).
+// with neither member; a key that holds `kty` and one of them is a signing or decryption key: an app printing
+// its configuration, a Secret's data decoded in an audit event, `step crypto jwk` or `jose` output in a CI log.
+// The rule's regex finds `kty`; the member is read from the same text in any order (Node's KeyObject.export
+// writes `kty` last), or, when the line as written holds none, from the lines after it (or, then, before it)
+// while they are the same pretty-printed object's members (CredSweeper's JWK samples). Quotes may be escaped
+// once or twice (a JWK inside a JSON string).
+
+// RE2, compiled when a `kty` first wakes the rule (rule files are loaded by every start).
+const MEMBER = '\\\\{0,2}"(?:d|k)\\\\{0,2}"\\s*:\\s*\\\\{0,2}"([A-Za-z0-9_-]{22,})'
+// A line of the same object: a member (`"dummy": null,`) or blank. A closing brace or anything else ends it.
+const MEMBER_LINE = '^\\s*(?:"[^"]*"\\s*:|$)'
+let compiled: { member: ReturnType<typeof compileRe2>; line: ReturnType<typeof compileRe2> } | undefined
+const patterns = (): NonNullable<typeof compiled> =>
+  (compiled ??= {
+    member: compileRe2(MEMBER, '', 'LW_ERR_RULE_INVALID', 'rule jwk-private-key', 'member'),
+    line: compileRe2(MEMBER_LINE, '', 'LW_ERR_RULE_INVALID', 'rule jwk-private-key', 'member line')
+  })
+/** How many lines after `kty` the private member may be: a JWK has at most ten members (RSA's with CRT). */
+const MAX_MEMBER_LINES = 12
+
+function member(text: string): { secret: string; start: number } | undefined {
+  const m = patterns().member.exec(text)
+  if (m === null) return undefined
+  const secret = m[1] as string
+  return { secret, start: m.index + (m[0] as string).lastIndexOf(secret) }
+}
+
+/** The private member of the key whose `kty` was found in `text`, line `lineIndex` of `lines` (Rule.block.read). */
+function readJwk(lines: readonly string[], lineIndex: number, text: string): BlockSpan | undefined {
+  const same = member(text)
+  if (same !== undefined) {
+    const end = same.start + same.secret.length
+    return { secret: same.secret, start: same.start, end, endLineIndex: lineIndex, endColumn: end + 1 }
+  }
+  // Later lines only from the line itself: a decoded view's columns are not theirs.
+  if (text !== lines[lineIndex]) return undefined
+  // After the `kty` line, then before it (a pretty-printed export that writes `kty` last).
+  return memberNear(lines, lineIndex, 1) ?? memberNear(lines, lineIndex, -1)
+}
+
+/** The private member on the lines from `lineIndex` on in direction `step`, while they are the object's members. */
+function memberNear(lines: readonly string[], lineIndex: number, step: 1 | -1): BlockSpan | undefined {
+  for (let j = lineIndex + step; j >= 0 && j < lines.length && Math.abs(j - lineIndex) <= MAX_MEMBER_LINES; j += step) {
+    const line = lines[j] as string
+    const found = member(line)
+    if (found !== undefined) {
+      const end = found.start + found.secret.length
+      return { secret: found.secret, lineIndex: j, start: found.start, end, endLineIndex: j, endColumn: end + 1 }
+    }
+    if (!patterns().line.test(line)) return undefined
+  }
+  return undefined
+}
+
 export const rules: Rule[] = [
   {
     id: 'jwk-private-key',
     title: 'Private JSON Web Key (d or k member)',
     severity: 'critical',
     kind: 'pattern',
-    regex: '\\\\{0,2}"(?:d|k)\\\\{0,2}"\\s*:\\s*\\\\{0,2}"([A-Za-z0-9_-]{22,})\\\\{0,2}"',
+    regex: '\\\\{0,2}"kty\\\\{0,2}"\\s*:\\s*\\\\{0,2}"',
     keywords: ['kty'],
     requires: ['"'],
-    // 22 base64url characters are 16 bytes, the shortest key a JWA algorithm takes (A128KW, HS256's minimum is longer).
+    // 22 base64url characters are 16 bytes, the shortest key a JWA algorithm takes (A128KW). The end a key still
+    // open at a chunk's end waits for: its object's closing brace.
+    block: { end: '}', minBodyChars: 22, read: readJwk },
     minEntropy: 3.5,
     examples: {
       positives: (g) => {
@@ -39,7 +93,7 @@ export const rules: Rule[] = [
         // A JWKS endpoint's public keys: no d, no k.
         '{"keys":[{"kty":"RSA","kid":"2026-12","use":"sig","alg":"RS256","n":"u1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0_IzW7yWR7QkrmBL7jTKEn5u-qKhbwKfBstIs-bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW_VDL5AaWTg0nLVkjRo9z-40RQzuVaE8AkAFmxZzow3x-VJYKdjykkJ0iT9wCS0DRTXu269V264Vf_3jvredZiKRkgwlL9xNAwxXFg0x_XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC-9aGVd-Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmw","e":"AQAB"}]}',
         '{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}',
-        // A `d` that is no key: a date, a short id, a placeholder.
+        // A `d` that is no key: a placeholder, a run.
         '{"kty":"EC","d":"<private-scalar>"}',
         '{"kty":"oct","k":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'
       ]
