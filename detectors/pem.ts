@@ -122,12 +122,18 @@ export function readBlock(
  * BuildKit's step and time). As it is when it has none of them.
  */
 function withoutPrefix(line: string, prefix: string): string {
-  for (let from = 0; from < prefix.length; from++) {
-    if (from > 0 && prefix.charCodeAt(from - 1) !== 32) continue
-    if (shapedLike(line, prefix, from)) return line.slice(prefix.length - from)
+  if (prefix.length === 0) return line
+  if (shapedLike(line, prefix, 0)) return line.slice(prefix.length)
+  // Tails of at most MAX_INNER_PREFIX characters: an inner prefix is a step and a time, a tag, a short name, and
+  // each tail tried costs a comparison as long as it (a long prefix of blanks would make that quadratic).
+  for (let from = Math.max(1, prefix.length - MAX_INNER_PREFIX); from < prefix.length; from++) {
+    if (prefix.charCodeAt(from - 1) === 32 && shapedLike(line, prefix, from)) return line.slice(prefix.length - from)
   }
   return line
 }
+
+/** Longest tail of a header's prefix that withoutPrefix looks for at the start of the lines after it. */
+const MAX_INNER_PREFIX = 64
 
 /** `line` starts with `prefix` from `from` on, digits standing for digits. */
 function shapedLike(line: string, prefix: string, from: number): boolean {

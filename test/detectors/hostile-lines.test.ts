@@ -198,6 +198,32 @@ test('cost: a line of one keyword repeated (pass, token, secret, postgres) costs
   }
 })
 
+test("cost: a line of one block header repeated (a JWK's kty, a PEM BEGIN line) costs linear time in the block readers", () => {
+  const d = detector()
+  for (const header of ['"kty":"EC",', '\\"kty\\":\\"oct\\",', '-----BEGIN RSA PRIVATE KEY-----', '-----BEGIN PGP PRIVATE KEY BLOCK----- ']) {
+    const small = header.repeat(Math.ceil(4096 / header.length))
+    const large = header.repeat(Math.ceil((16 * 4096) / header.length))
+    const t1 = leastCpuMs(() => d.detect(chunk([small, '  "x": "y"'])))
+    const t16 = leastCpuMs(() => d.detect(chunk([large, '  "x": "y"'])))
+    // A reader that reads the rest of the line at each header was ~256x (a 1 MB line of kty: 8.6 s).
+    assert.ok(t16 < Math.max(t1, 5) * 64, `${header}: 1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (seed ${testSeed()})`)
+  }
+})
+
+test('cost: a key header after a long prefix, with lines after it that almost carry that prefix, costs linear time', () => {
+  const d = detector()
+  // Each body line matches every tail of the header's prefix until the tail's last pair: a reader trying every tail
+  // after a blank, each compared in full, was quadratic in the prefix's length.
+  const lines = (n: number): string[] => [
+    `${'a '.repeat(n)}c -----BEGIN RSA PRIVATE KEY-----`,
+    ...Array.from({ length: 20 }, () => `${'a '.repeat(n)}d QUJDRA==`),
+    '-----END RSA PRIVATE KEY-----'
+  ]
+  const t1 = leastCpuMs(() => d.detect(chunk(lines(1024))))
+  const t16 = leastCpuMs(() => d.detect(chunk(lines(16 * 1024))))
+  assert.ok(t16 < Math.max(t1, 5) * 64, `1x ${t1.toFixed(1)} ms, 16x ${t16.toFixed(1)} ms (seed ${testSeed()})`)
+})
+
 test('every regex a rule applies to log content is RE2 (linear time): its pattern, its follows check and its allowlists', () => {
   let follows = 0
   for (const [i, rule] of BUILTIN_RULES.entries()) {

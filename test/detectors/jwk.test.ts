@@ -30,7 +30,12 @@ test('a pretty-printed private JWK is found on its d line, kty first or last, me
     ['{', '  "kty": "EC",', '  "crv": "P-256",', `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`, `  "d": "${d}"`, '}'],
     // Node's KeyObject.export order, kty last.
     ['{', '  "crv": "P-256",', `  "d": "${d}",`, `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`, '  "kty": "EC"', '}'],
-    ['2026-12-07T10:00:01.0000000Z {', '2026-12-07T10:00:01.0000000Z   "kty": "EC",', '2026-12-07T10:00:01.0000000Z   "use": null,', `2026-12-07T10:00:01.0000000Z   "d": "${d}"`]
+    [
+      '2026-12-07T10:00:01.0000000Z {',
+      '2026-12-07T10:00:01.0000000Z   "kty": "EC",',
+      '2026-12-07T10:00:01.0000000Z   "use": null,',
+      `2026-12-07T10:00:01.0000000Z   "d": "${d}"`
+    ]
   ]
   for (const lines of shapes) {
     const found = jwkFindings(lines)

@@ -135,6 +135,17 @@ test('literals written on one line, as a JSON log writes a multi-line message, j
   assert.equal(readBlock(BLOCK, [plain], 0, plain, HEADER.length)?.secret, `${body[0]}+${body[1]}`)
 })
 
+test('lines after the header may carry only the tail of its prefix after a blank, as BuildKit output after a logger prefix does', () => {
+  const body = bodyLines(SEED + 10, 3)
+  const first = `2026-12-07 10:00:01 INFO #6 0.245 ${HEADER}`
+  const lines = [first, ...body.map((b, i) => `#6 0.2${46 + i} ${b}`), `#6 0.249 ${FOOTER}`]
+  const b = readBlock(BLOCK, lines, 0, first, first.length, first.indexOf(HEADER))
+  assert.equal(b?.secret, body.join(''), `seed ${SEED + 10}`)
+  // A line that carries none of it ends the block before it is a key.
+  const other = [first, ...body.map((x) => `[worker] ${x}`), FOOTER]
+  assert.equal(readBlock(BLOCK, other, 0, first, first.length, first.indexOf(HEADER)), undefined)
+})
+
 test('a header in a string literal followed by code, not by literals of base64, is no block', () => {
   const first = `throw new Error("expected ${HEADER}" +`
   const after = first.indexOf(HEADER) + HEADER.length
