@@ -156,6 +156,39 @@ test("a Pod's env: the container and env index; a CRD's spec; a Secret's own dat
   assert.deepEqual(secret, [])
 })
 
+test("a Deployment's env holding a password a person picked in plain text: the env var's value is named, once, and never carried", async () => {
+  // No format to recognise: only the env var's name says what the value is (kubernetes-env-credential).
+  const pw = `${g.base62(6)}#${g.digits(3)}${g.base62(4)}`
+  const deploy = await scan({
+    objectRef: { resource: 'deployments', namespace: 'shop', name: 'api', apiGroup: 'apps', apiVersion: 'v1' },
+    requestObject: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'api',
+                env: [
+                  { name: 'LOG_LEVEL', value: 'info' },
+                  { name: 'DB_PASSWORD', value: pw },
+                  { name: 'DB_USER_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }
+                ]
+              }
+            ]
+          }
+        }
+      }
+    }
+  })
+  const found = deploy.filter((f) => f.rule === 'kubernetes-env-credential')
+  assert.equal(found.length, 1, JSON.stringify(deploy.map((f) => f.rule)))
+  assert.equal(found[0]?.source.field, 'spec.template.spec.containers[0].env[1].value')
+  assert.ok(!JSON.stringify(deploy).includes(pw), 'the password leaked into a finding')
+})
+
 test("ConfigMaps with AWS keys in a file-like value, v1beta1 and no apiVersion (ours on Falco's shapes, Falco's own when present): the field is named", async () => {
   // The fixtures hold placeholders where the keys go: each run puts keys generated from the format there.
   const cases = [
