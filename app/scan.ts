@@ -142,8 +142,17 @@ interface BlockRule {
   end: string
 }
 
+/**
+ * The rules whose blocks a chunk is not cut inside: PEM-style blocks, read to their END line. A rule with its own
+ * reader (a JWK's member, an env var's value line) reads what its chunk holds: its keywords are common words
+ * (`token`, `secret`), and holding lines back for them would search every flush's last lines header by header.
+ */
+function carried(r: Rule): boolean {
+  return r.block !== undefined && r.block.read === undefined
+}
+
 export function blockRules(rules: readonly Rule[]): BlockRule[] {
-  return rules.flatMap((r) => (r.block === undefined ? [] : [{ header: new RE2(r.regex, ''), end: r.block.end }]))
+  return rules.flatMap((r) => (carried(r) && r.block !== undefined ? [{ header: new RE2(r.regex, ''), end: r.block.end }] : []))
 }
 
 /**
@@ -151,7 +160,7 @@ export function blockRules(rules: readonly Rule[]): BlockRule[] {
  * of a rule holds one of its keywords). An alternation of literals under RE2: linear.
  */
 export function blockKeywords(rules: readonly Rule[]): RE2 | undefined {
-  const words = rules.flatMap((r) => (r.block === undefined ? [] : r.keywords))
+  const words = rules.flatMap((r) => (carried(r) ? r.keywords : []))
   return words.length === 0 ? undefined : new RE2(`(?i)(?:${words.map(escapeRe2).join('|')})`, '')
 }
 

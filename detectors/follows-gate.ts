@@ -168,10 +168,11 @@ function classRun(source: string): (ClassRun & { rest: string }) | undefined {
 
 /** The gate of a rule's `follows` source, or undefined when it has none of the two shapes above. */
 export function followsGate(follows: string): FollowsGate | undefined {
-  // Five sources read whole, each by its own walk (below).
+  // Six sources read whole, each by its own walk (below).
   if (follows === BEARER_FOLLOWS) return bearerGate
   if (follows === RAW_AUTHORIZATION_FOLLOWS) return rawAuthorizationGate
   if (follows === ENV_VALUE_FOLLOWS) return envValueGate
+  if (follows === ENV_NAME_LINE_FOLLOWS) return envNameLineGate
   if (follows === NETRC_FOLLOWS) return netrcGate
   if (follows === NPM_FOLLOWS) return npmGate()
   // `a|b` at the top level: what the shapes read is only the first way to match, and the gate would refuse the others.
@@ -441,6 +442,26 @@ function envValueGate(bytes: Uint8Array, at: number): boolean {
   if (first !== 0x24) return true
   const second = bytes[i + 2]
   return second !== undefined && second !== 0x22 && second !== 0x5c && second !== 0x28 && SPACE[second] !== 1
+}
+
+/**
+ * kubernetes-env-yaml-credential's `follows`: the rest of the name, an optional closing quote and blanks, then
+ * the line's end (a newline, a carriage return, the text's end, or the backslash of a JSON-escaped newline in a
+ * line not yet decoded). Same keywords as kubernetes-env-credential, the same reason for a walk.
+ */
+export const ENV_NAME_LINE_FOLLOWS = `[\\w.-]*["']?[ \\t]*(?:[\\r\\n\\\\]|$)`
+
+function envNameLineGate(bytes: Uint8Array, at: number): boolean {
+  let i = at
+  let stop = Math.min(bytes.length, i + MAX_WALK)
+  while (i < stop && NAME[bytes[i] as number] === 1) i++
+  if (i === stop && stop < bytes.length) return true
+  if (isQuote(bytes[i])) i++
+  stop = Math.min(bytes.length, i + MAX_WALK)
+  while (i < stop && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++
+  if (i === stop && stop < bytes.length) return true
+  const b = bytes[i]
+  return b === undefined || b === 0x0a || b === 0x0d || b === 0x5c
 }
 
 /** Past the blanks (RE2's \s) from `at`; UNDECIDED when they outlast the walk. */

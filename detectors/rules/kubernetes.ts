@@ -5,7 +5,9 @@
 // secret half `token-secret`. A token joins a node to the cluster. Shapes
 // from Nosey Parker's np.kubernetes.1/.2 (Apache-2.0).
 
-import { ENV_VALUE_FOLLOWS } from '../follows-gate.ts'
+import { ENV_NAME_LINE_FOLLOWS, ENV_VALUE_FOLLOWS } from '../follows-gate.ts'
+import type { BlockSpan } from '../pem.ts'
+import { compileRe2 } from '../re2-compile.ts'
 import type { Rule } from '../rule.ts'
 import { charset, format, password, secretsIn, tokenRule } from './define.ts'
 
@@ -18,6 +20,48 @@ const TYPED = /abcdef|0123456|1234567/
 // the identifier test (words.ts) reads 4 in 10,000 random 16-character halves as a name (2 million draws):
 // a real token refused that often is worse than the rare `token: <6>.<16 letters>` name it would spare.
 const plausible = (t: string): boolean => !TYPED.test(t)
+
+// The env var's value on the line after `- name: <NAME>`, as `kubectl get -o yaml` and `helm template` print a
+// pod spec: in the same text when a view decoded the two lines into one (sticky at the name line's end), else on
+// the next line as written. Quotes around it are YAML's. RE2, compiled when a name line first wakes the rule.
+const YAML_VALUE = '[ \\t]*value:[ \\t]*["\']?((?:[^"\'\\s$#]|\\$[^"\'\\s(])[^"\'\\s]{6,})["\']?[ \\t]*$'
+let yamlValue: { next: ReturnType<typeof compileRe2>; same: ReturnType<typeof compileRe2> } | undefined
+const yamlPatterns = (): NonNullable<typeof yamlValue> =>
+  (yamlValue ??= {
+    next: compileRe2(`^${YAML_VALUE}`, '', 'LW_ERR_RULE_INVALID', 'rule kubernetes-env-yaml-credential', 'value'),
+    // In a decoded view the value's line may be the last of a JSON string: its end is then that string's quote.
+    same: compileRe2(
+      `\\r?\\n${YAML_VALUE.replace(/\[ \\t\]\*\$$/, '(?:[ \\t]*(?:\\r?\\n|$)|["}\\],])')}`,
+      'y',
+      'LW_ERR_RULE_INVALID',
+      'rule kubernetes-env-yaml-credential',
+      'value'
+    )
+  })
+
+/** The value line after the name line whose end is `afterHeader` of `text`, line `lineIndex` of `lines` (Rule.block.read). */
+function readYamlValue(lines: readonly string[], lineIndex: number, text: string, afterHeader: number): BlockSpan | undefined {
+  const { next, same } = yamlPatterns()
+  same.lastIndex = afterHeader
+  const m = same.exec(text)
+  if (m !== null) {
+    const secret = m[1] as string
+    const start = m.index + (m[0] as string).lastIndexOf(secret)
+    return { secret, start, end: start + secret.length, endLineIndex: lineIndex, endColumn: start + secret.length + 1 }
+  }
+  if (text !== lines[lineIndex] || lineIndex + 1 >= lines.length) return undefined
+  const line = lines[lineIndex + 1] as string
+  const v = next.exec(line)
+  if (v === null) return undefined
+  const secret = v[1] as string
+  const start = v.index + (v[0] as string).lastIndexOf(secret)
+  return { secret, lineIndex: lineIndex + 1, start, end: start + secret.length, endLineIndex: lineIndex + 1, endColumn: start + secret.length + 1 }
+}
+
+// What an env var's name ends in when it names a credential, and the keywords that wake both env rules.
+const ENV_KEYWORDS = ['pass', 'pwd', 'secret', 'token', 'apikey', 'api_key', 'access_key', 'private_key', 'credential', 'creds']
+const CREDENTIAL_NAME_END =
+  '(?:password|passwd|passphrase|pwd|pass|secret|token|api_?key|access_?key|private_?key|secret_?key|credentials?|creds)(?:[_.-]?[0-9]{1,3})?'
 
 export const rules: Rule[] = [
   tokenRule({
@@ -70,9 +114,8 @@ export const rules: Rule[] = [
     // `kubectl get -o json` and admission webhooks' logs. The name must end in a credential word (and an optional
     // number), as the generic assignments require; the value is a JSON string of 7 or more characters without
     // blanks or escapes. `$(VAR)` is Kubernetes' own expansion of another variable, not a value.
-    regex:
-      '(?i)"name"\\s*:\\s*"[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|pwd|pass|secret|token|api_?key|access_?key|private_?key|secret_?key|credentials?|creds)(?:[_.-]?[0-9]{1,3})?"\\s*,\\s*"value"\\s*:\\s*"((?:[^"\\\\\\s$]|\\$[^"\\\\\\s(])[^"\\\\\\s]{6,})"',
-    keywords: ['pass', 'pwd', 'secret', 'token', 'apikey', 'api_key', 'access_key', 'private_key', 'credential', 'creds'],
+    regex: `(?i)"name"\\s*:\\s*"[A-Za-z0-9_.-]*?${CREDENTIAL_NAME_END}"\\s*,\\s*"value"\\s*:\\s*"((?:[^"\\\\\\s$]|\\$[^"\\\\\\s(])[^"\\\\\\s]{6,})"`,
+    keywords: ENV_KEYWORDS,
     follows: ENV_VALUE_FOLLOWS,
     minEntropy: 2.5,
     allow: { secrets: ['^\\$\\(', '^\\$\\{'] },
@@ -92,6 +135,49 @@ export const rules: Rule[] = [
         '{"name":"SECRET_NAME","value":"db-credentials"}',
         '{"name":"DB_PASSWORD","value":"changeme"}',
         '{"name":"API_TOKEN","value":"${API_TOKEN}"}'
+      ]
+    }
+  },
+  {
+    id: 'kubernetes-env-yaml-credential',
+    fallback: true,
+    title: 'Credential written into a container env var (YAML name and value lines)',
+    severity: 'high',
+    kind: 'generic',
+    // kubernetes-env-credential's pair in YAML, `- name: DB_PASSWORD` then `value: …` on the next line, as
+    // `kubectl get -o yaml`, `helm template` and `kustomize build` print it into CI logs. The regex finds the name
+    // line (the whole line: a list item holding only the name), the rule's block reader the value line after it.
+    regex: `(?im)^[ \\t]*-[ \\t]+name:[ \\t]*["']?[A-Za-z0-9_.-]*?${CREDENTIAL_NAME_END}["']?[ \\t]*$`,
+    keywords: ENV_KEYWORDS,
+    follows: ENV_NAME_LINE_FOLLOWS,
+    // GitHub Actions' debug lines end in a secret's name too (`##[debug]Evaluating: secrets.NPM_TOKEN`, 9,014 of
+    // the CI shape's lines): without the list item's `name:` they never reach the regex.
+    requires: ['name:'],
+    // The end a name line still open at a chunk's end waits for: its value line.
+    block: { end: 'value:', minBodyChars: 7, read: readYamlValue },
+    minEntropy: 2.5,
+    examples: {
+      positives: (g) => {
+        const a = g.password()
+        const b = g.base62(32)
+        return [
+          // One line of a JSON log whose message is the manifest: the JSON view decodes its newlines.
+          {
+            line: JSON.stringify({
+              level: 'info',
+              msg: 'rendered',
+              manifest: `        env:\n        - name: DB_PASSWORD\n          value: ${a}\n        - name: PORT\n          value: "8080"`
+            }),
+            secret: a
+          },
+          { line: JSON.stringify({ msg: `env:\n- name: STRIPE_API_KEY\n  value: "${b}"` }), secret: b }
+        ]
+      },
+      negatives: [
+        JSON.stringify({ msg: '- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db' }),
+        JSON.stringify({ msg: '- name: DB_PASSWORD\n  value: $(DB_PASS)' }),
+        JSON.stringify({ msg: '- name: SECRET_NAME\n  value: db-credentials' }),
+        '- name: DB_PASSWORD'
       ]
     }
   }

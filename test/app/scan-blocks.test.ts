@@ -41,7 +41,8 @@ test('a private key whose header is the last line of a chunk is found, its body 
 test('the block keyword check finds every block rule’s header in any ASCII case, and not a line without one', () => {
   const check = blockKeywords(BUILTIN_RULES)
   assert.ok(check !== undefined)
-  const blocks = BUILTIN_RULES.filter((r) => r.block !== undefined)
+  // Rules with their own block reader read what their chunk holds: no chunk is held back for them (app/scan.ts).
+  const blocks = BUILTIN_RULES.filter((r) => r.block !== undefined && r.block.read === undefined)
   assert.ok(blocks.length >= 3)
   for (const r of blocks) {
     for (const k of r.keywords) {
@@ -51,5 +52,5 @@ test('the block keyword check finds every block rule’s header in any ASCII cas
     }
   }
   assert.equal(check.test('INFO -----BEGIN CERTIFICATE----- private key rotated\nnext line'), false)
-  assert.equal(blockKeywords(BUILTIN_RULES.filter((r) => r.block === undefined)), undefined)
+  assert.equal(blockKeywords(BUILTIN_RULES.filter((r) => r.block === undefined || r.block.read !== undefined)), undefined)
 })

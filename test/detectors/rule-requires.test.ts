@@ -31,6 +31,26 @@ function check(rule: (typeof BUILTIN_RULES)[number], re: RE2, line: string): num
 const withRequires = BUILTIN_RULES.filter((r) => r.requires !== undefined && r.requires.length > 0)
 
 /**
+ * The strings of a positive written as a JSON log line: a rule may read its positives only in the line's JSON view
+ * (kubernetes-env-yaml-credential's name and value lines, a manifest inside a message), where `requires` must hold too.
+ */
+function decodedStrings(line: string): string[] {
+  let doc: unknown
+  try {
+    doc = JSON.parse(line)
+  } catch {
+    return []
+  }
+  const out: string[] = []
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v)
+    else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) walk(x)
+  }
+  walk(doc)
+  return out
+}
+
+/**
  * Rules whose regex reads a required substring in any case while `requires` holds it in one: psexec-password's
  * `(?i)` regex matches `-P` too, which its `requires: ['-p']` turns away (as it did before this test). Their
  * positives are checked as drawn only.
@@ -53,6 +73,7 @@ test("every match of a rule's regex on its drawn positives, in any case, holds t
     for (let i = 0; i < DRAWS_PER_RULE; i++) {
       for (const { line } of rule.examples.positives(g)) {
         matched += check(rule, re, line)
+        for (const text of decodedStrings(line)) matched += check(rule, re, text)
         if (CASE_BLIND.has(rule.id)) continue
         for (const variant of [line.toLowerCase(), line.toUpperCase(), swapCase(line)]) check(rule, re, variant)
       }
