@@ -395,18 +395,12 @@ const UNDECIDED = -2
  * outlasts the walk (the regex decides).
  */
 function headerValueAt(bytes: Uint8Array, at: number): number {
-  let i = at
-  if (isQuote(bytes[i])) i++
-  let stop = Math.min(bytes.length, i + MAX_WALK)
-  while (i < stop && SPACE[bytes[i] as number] === 1) i++
-  if (i === stop && stop < bytes.length) return UNDECIDED
+  let i = blanksFrom(bytes, isQuote(bytes[at]) ? at + 1 : at)
+  if (i === UNDECIDED) return UNDECIDED
   if (bytes[i] !== 0x3a && bytes[i] !== 0x3d) return -1
-  i++
-  stop = Math.min(bytes.length, i + MAX_WALK)
-  while (i < stop && SPACE[bytes[i] as number] === 1) i++
-  if (i === stop && stop < bytes.length) return UNDECIDED
-  if (isQuote(bytes[i])) i++
-  return i
+  i = blanksFrom(bytes, i + 1)
+  if (i === UNDECIDED) return UNDECIDED
+  return isQuote(bytes[i]) ? i + 1 : i
 }
 
 /**

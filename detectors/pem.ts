@@ -24,6 +24,23 @@ export interface BlockSpan {
   start?: number
 }
 
+/**
+ * A rule's own reader's result (Rule.block.read): `secret` at column `start` of line `lineIndex`, found while
+ * reading the header on line `headerLine`.
+ */
+export function readerSpan(secret: string, start: number, lineIndex: number, headerLine: number): BlockSpan {
+  const end = start + secret.length
+  const span: BlockSpan = { secret, start, end, endLineIndex: lineIndex, endColumn: end + 1 }
+  if (lineIndex !== headerLine) span.lineIndex = lineIndex
+  return span
+}
+
+/** A match's first group and its column: the group's last occurrence in the match, which ends with it or its closing quote. */
+export function capturedAt(m: RegExpExecArray): { secret: string; start: number } {
+  const secret = m[1] as string
+  return { secret, start: m.index + (m[0] as string).lastIndexOf(secret) }
+}
+
 /** How many lines after the header a block may run: a key is a few dozen; more is a dump to stop at. */
 export const MAX_BLOCK_LINES = 200
 

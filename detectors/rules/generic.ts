@@ -45,6 +45,11 @@ const CLI_FLAG_KEYWORDS = [
   '-access-key',
   '-secret-key'
 ]
+/**
+ * A command-line flag ending in one of `words` (an alternation), with up to three words before it naming whose
+ * credential it is (`--registration-token`, `--docker-password`), then `=`, PowerShell's `:` or blanks.
+ */
+const cliFlag = (words: string): string => `--?(?:[a-z0-9]+[-_.]){0,3}(?:${words})(?:=|:|\\s+)`
 // Paging and idempotency tokens (the AWS CLI's `--starting-token`, `--next-token`, `--client-token`), not credentials.
 const NOT_CREDENTIAL_FLAG = '(?i)(?:next|page|starting|continuation|pagination|sync|resume|csrf|xsrf|client|idempotency|cancellation|request)[-_.]token'
 
@@ -507,8 +512,7 @@ export const rules: Rule[] = [
     // three words before (`--registration-token`, gitlab-runner's; `--api-token`, `--docker-password`,
     // `--vault-token`), and PowerShell writes `-Token:value`. A flag may open a string: a container's `args` in a
     // pod spec, as an audit event or `kubectl get -o json` writes it (`"args":["--token=…"]`).
-    regex:
-      '(?i)(?:^|[\\s"\'])(?:--?(?:[a-z0-9]+[-_.]){0,3}(?:password|passwd|passphrase|token|api-?key|secret|secret-?key|access-?key|oauth2-bearer|storepass|keypass|srcstorepass|deststorepass)(?:=|:|\\s+)["\']?(?:pass:)?|-(?:passin|passout)\\s+["\']?pass:)([^\\s"\'(-][^\\s"\']{7,})',
+    regex: `(?i)(?:^|[\\s"'])(?:${cliFlag('password|passwd|passphrase|token|api-?key|secret|secret-?key|access-?key|oauth2-bearer|storepass|keypass|srcstorepass|deststorepass')}["']?(?:pass:)?|-(?:passin|passout)\\s+["']?pass:)([^\\s"'(-][^\\s"']{7,})`,
     keywords: CLI_FLAG_KEYWORDS,
     // Passwords people pick (Harbor2355*f555) go under 3.0 one time in 10,000.
     minEntropy: 2.5,
@@ -562,8 +566,7 @@ export const rules: Rule[] = [
     // a credential flag: Codecov's upload tokens, Heroku's API keys and many internal services' keys are UUIDs, and
     // CI logs print the command (`--token 1ace4d19-…`, CredSweeper's CMD Token sample).
     kind: 'pattern',
-    regex:
-      '(?i)(?:^|[\\s"\'])--?(?:[a-z0-9]+[-_.]){0,3}(?:token|api-?key|secret|secret-?key|access-?key|password|passwd)(?:=|:|\\s+)["\']?(\\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\}?)(?:[^0-9a-z-]|$)',
+    regex: `(?i)(?:^|[\\s"'])${cliFlag('token|api-?key|secret|secret-?key|access-?key|password|passwd')}["']?(\\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\}?)(?:[^0-9a-z-]|$)`,
     keywords: CLI_FLAG_KEYWORDS,
     minEntropy: 3.0,
     allow: { matches: [NOT_CREDENTIAL_FLAG] },

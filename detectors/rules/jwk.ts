@@ -1,5 +1,5 @@
 import { ALPHABETS } from '../gen.ts'
-import type { BlockSpan } from '../pem.ts'
+import { type BlockSpan, capturedAt, readerSpan } from '../pem.ts'
 import { compileRe2 } from '../re2-compile.ts'
 import type { Rule } from '../rule.ts'
 
@@ -28,9 +28,7 @@ const MAX_MEMBER_LINE_CHARS = 2048
 
 function member(text: string): { secret: string; start: number } | undefined {
   const m = patterns().member.exec(text)
-  if (m === null) return undefined
-  const secret = m[1] as string
-  return { secret, start: m.index + (m[0] as string).lastIndexOf(secret) }
+  return m === null ? undefined : capturedAt(m)
 }
 
 // The last text read and what it held: the rule's regex meets every `kty` of a line and calls the reader for each,
@@ -48,10 +46,7 @@ function readJwk(lines: readonly string[], lineIndex: number, text: string): Blo
 
 function readMember(lines: readonly string[], lineIndex: number, text: string): BlockSpan | undefined {
   const same = member(text)
-  if (same !== undefined) {
-    const end = same.start + same.secret.length
-    return { secret: same.secret, start: same.start, end, endLineIndex: lineIndex, endColumn: end + 1 }
-  }
+  if (same !== undefined) return readerSpan(same.secret, same.start, lineIndex, lineIndex)
   // Later lines only from the line itself: a decoded view's columns are not theirs.
   if (text !== lines[lineIndex]) return undefined
   // After the `kty` line, then before it (a pretty-printed export that writes `kty` last).
@@ -66,10 +61,7 @@ function memberNear(lines: readonly string[], lineIndex: number, step: 1 | -1): 
     // member, ends the object without being searched, so each `kty` line reads a bounded number of bytes.
     if (line.length > MAX_MEMBER_LINE_CHARS || !patterns().line.test(line)) return undefined
     const found = member(line)
-    if (found !== undefined) {
-      const end = found.start + found.secret.length
-      return { secret: found.secret, lineIndex: j, start: found.start, end, endLineIndex: j, endColumn: end + 1 }
-    }
+    if (found !== undefined) return readerSpan(found.secret, found.start, j, lineIndex)
   }
   return undefined
 }

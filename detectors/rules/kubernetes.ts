@@ -6,7 +6,7 @@
 // from Nosey Parker's np.kubernetes.1/.2 (Apache-2.0).
 
 import { ENV_NAME_LINE_FOLLOWS, ENV_VALUE_FOLLOWS } from '../follows-gate.ts'
-import type { BlockSpan } from '../pem.ts'
+import { type BlockSpan, capturedAt, readerSpan } from '../pem.ts'
 import { compileRe2 } from '../re2-compile.ts'
 import type { Rule } from '../rule.ts'
 import { charset, format, password, secretsIn, tokenRule } from './define.ts'
@@ -45,17 +45,14 @@ function readYamlValue(lines: readonly string[], lineIndex: number, text: string
   same.lastIndex = afterHeader
   const m = same.exec(text)
   if (m !== null) {
-    const secret = m[1] as string
-    const start = m.index + (m[0] as string).lastIndexOf(secret)
-    return { secret, start, end: start + secret.length, endLineIndex: lineIndex, endColumn: start + secret.length + 1 }
+    const { secret, start } = capturedAt(m)
+    return readerSpan(secret, start, lineIndex, lineIndex)
   }
   if (text !== lines[lineIndex] || lineIndex + 1 >= lines.length) return undefined
-  const line = lines[lineIndex + 1] as string
-  const v = next.exec(line)
+  const v = next.exec(lines[lineIndex + 1] as string)
   if (v === null) return undefined
-  const secret = v[1] as string
-  const start = v.index + (v[0] as string).lastIndexOf(secret)
-  return { secret, lineIndex: lineIndex + 1, start, end: start + secret.length, endLineIndex: lineIndex + 1, endColumn: start + secret.length + 1 }
+  const { secret, start } = capturedAt(v)
+  return readerSpan(secret, start, lineIndex + 1, lineIndex)
 }
 
 // What an env var's name ends in when it names a credential, and the keywords that wake both env rules.

@@ -7,7 +7,6 @@ import type { Rule } from '../rule.ts'
 // bytes first, an id whose top two bytes are zero (ids are far below 2^48). Libraries that decode the token write
 // `+`, `/` and `=` as they are; both spellings are read. gitleaks' twitter-bearer-token needs the name twitter
 // before it; CredSweeper's "X App-Only Authentication Bearer Token" reads the shape alone, as this rule does.
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
 /** The part before the padding, URL-decoded, is 59 base64 characters of 16 zero bytes and an id below 2^48. */
@@ -22,9 +21,8 @@ function bearerValid(token: string): boolean {
 /** A token as the portal prints it: an app id drawn below 2^40, 20 random bytes, URL-encoded. */
 function drawBearer(g: Gen): string {
   const bytes = Buffer.alloc(44)
-  const id = g.digits(10)
-  bytes.writeBigUInt64LE(BigInt(id) % (1n << 40n), 16)
-  for (let i = 24; i < 44; i++) bytes[i] = B64.indexOf(g.chars(B64, 1)) * 4 + (i % 4)
+  bytes.writeBigUInt64LE(BigInt(g.digits(10)) % (1n << 40n), 16)
+  Buffer.from(g.hex(40), 'hex').copy(bytes, 24)
   const head = bytes.toString('base64').replace(/=$/, '')
   return `${head.replace(/\+/g, '%2B').replace(/\//g, '%2F')}%3D${g.chars(ALNUM, 50)}`
 }
