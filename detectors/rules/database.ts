@@ -1,3 +1,4 @@
+import { madeUpValue } from '../gates.ts'
 import type { Rule } from '../rule.ts'
 import { password, secretsIn } from './define.ts'
 import { USERINFO_CHAR, urlUser, userinfo } from './url.ts'
@@ -121,6 +122,58 @@ export const rules: Rule[] = [
         (s) => `ConnectionStrings__Main=Server=sql.corp;Database=hr;User Id=app;Password=${s};`
       ]),
       negatives: ['jdbc:postgresql://db:5432/app?user=app&password=${DB_PASSWORD}', 'Server=sql;Database=hr;User Id=app;Password=<password>;']
+    }
+  },
+  {
+    id: 'database-credential-pair',
+    // The JDBC rule and the generic password rule take the same span when their own gates pass.
+    fallback: true,
+    title: 'User and password assigned together (ODBC or ADO connection string fields, a script setting both)',
+    severity: 'high',
+    kind: 'pattern',
+    // A person picked the value: never high confidence, as the other password shapes.
+    tags: ['unchecked'],
+    // `User ID=app; " & "Password =…;` (an ADO string built in VBScript), `$user = "app"; $password = "…";`
+    // (PHP settings), `Uid=app;Pwd=…;`: a user assigned a value, `;`, at most ten other characters
+    // (a string join, a `$`, a struct's `server->`), then the password field, its value ending the field
+    // (`;`, the line's end or its closing quote). The pair says what the value is, so it is held to the
+    // format gates only, not to the generic ones that read a letters-only `goodspec` or an
+    // identifier-shaped `specialbill_user` as a word or a name (Kingfisher's and Nosey Parker's odbc
+    // examples). A value opening with `$`, `(`, `[`, `{`, `<` or `#{` is code or a template, and so is one
+    // holding them: the class stops there and seven characters are needed before it does. Between the fields
+    // an escaped quote may stand (a JSON string's `\" & \"`), never an escaped line break: the pair is on one line.
+    regex:
+      '(?i)(?:^|[^a-z0-9_])(?:user(?: ?id|name)?|uid|login)\\\\?["\']?[ \\t]*=[ \\t]*[^\\s;]+[ \\t]*;[ \\t]*(?:[^;\\n\\\\]|\\\\["\']){0,10}?(?:password|pwd)\\\\?["\']?[ \\t]*=[ \\t]*\\\\?["\']?([^\\s;"\'`\\\\()\\[\\]{}<>$&,]{7,})\\\\?["\']?[ \\t]*(?:;|$)',
+    keywords: ['password', 'pwd'],
+    // The field's `=` right after its name: `password_reset_url:`, `pwd:` and prose never wake the regex.
+    follows: '\\\\?["\']?[ \\t]*=',
+    minEntropy: 2.5,
+    // Unbounded in the regex, whose DFA a range this wide would leave (rules.test.ts): a person's password is not 128 characters.
+    validate: (s) => s.length <= 128 && !madeUpValue(s),
+    allow: {
+      secrets: [
+        ...PLACEHOLDERS,
+        // Documentation's names for the value (`Pwd=myPassword;`, `password = "your_password";`).
+        '(?i)^(?:my|your|the|some)[_-]?[a-z]*$',
+        // A name that holds the word (`db_password`, `passwordHash`): a variable, not its value.
+        '(?i)^[a-z_]*(?:pass(?:wo?r?d)|pwd)[a-z_]*$'
+      ]
+    },
+    examples: {
+      positives: secretsIn(password, [
+        (s) => `adoConn.Open("Provider=SQLOLEDB.1;User ID=billing; " & "Password =${s};Initial Catalog=Billing;Data Source=db01;")`,
+        (s) => `$user = "app"; $password = "${s}";`,
+        (s) => `Driver={ODBC Driver 18 for SQL Server};Uid=app;Pwd=${s};Encrypt=yes`
+      ]),
+      negatives: [
+        'Server=host;User Id=username;Password=secret;Database=db;',
+        'Provider=SQLNCLI;Server=db;Uid=myUsername;Pwd=myPassword;',
+        "\"driver={SQL Server};server=(#{datastore['DBHOST']});uid=#{datastore['DBUID']};pwd=#{datastore['DBPASSWORD']}\"",
+        '$user = $_POST["username"]; $pwd = $_POST["password"];',
+        'user = (char *) (p + 1); pwd = (char *) (p + ulen + 2);',
+        'user=${DB_USER}; password=${DB_PASSWORD};',
+        'User=#{username}, Password=#{password}, Domain=#{domain}'
+      ]
     }
   }
 ]
