@@ -31,7 +31,7 @@ import type { Metrics } from '../pipeline/metrics.ts'
 import type { RedisConfig } from '../pipeline/redis.config.ts'
 import type { Publish } from '../pipeline/runner.ts'
 import type { Schema } from '../pipeline/schema.ts'
-import type { Collector, Component, Detector, Responder } from '../pipeline/stages.ts'
+import type { ChunkCut, Collector, Component, Detector, Responder } from '../pipeline/stages.ts'
 import type { ResponderConfig, RotationAction, RotationActionType } from '../responders/config.ts'
 import { responderConfigSchema } from '../responders/config.ts'
 import type { Incident, IncidentStore } from '../responders/incidents.ts'
@@ -56,6 +56,8 @@ export interface CollectorContext {
   metrics: Metrics
   /** The `redis` section, for collectors that share state between replicas (CI webhook deliveries). */
   redis?: RedisConfig | undefined
+  /** Where a full chunk is cut: before a private key still open at its end (detectors/open-block.ts). */
+  chunkCut?: ChunkCut
 }
 
 /** Mounted at `collector.<name>`. */

@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Config } from '../config/schema.ts'
+import { blockCut } from '../detectors/open-block.ts'
 import type { SecretDetector } from '../detectors/secrets.ts'
 import type { Bus } from '../pipeline/bus.ts'
 import type { KafkaBusOptions } from '../pipeline/bus-kafka.ts'
@@ -214,7 +215,7 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     }
 
     if (runsCollector) {
-      const ctx: CollectorContext = { role, cluster: config.cluster, publish, logger: log, metrics, redis: config.redis }
+      const ctx: CollectorContext = { role, cluster: config.cluster, publish, logger: log, metrics, redis: config.redis, chunkCut: blockCut }
       const collectors: Collector[] = []
       for (const c of COLLECTORS) {
         const running = await c.create((config.collector as Record<string, unknown>)[c.name], ctx)

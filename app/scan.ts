@@ -16,13 +16,15 @@ import { access, constants, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { styleText } from 'node:util'
-import RE2 from 're2'
+import type RE2 from 're2'
 import { lineEnd } from '../detectors/framing.ts'
+import { type BlockRule, blockKeywords, blockRules, openBlock } from '../detectors/open-block.ts'
+import { MAX_BLOCK_LINES } from '../detectors/pem.ts'
 import type { Rule } from '../detectors/rule.ts'
 import { loadRuleFiles } from '../detectors/rule-file.ts'
 import { BUILTIN_RULES } from '../detectors/rules/registry.ts'
 import type { DetectorLimit, GlobalAllow, LimitAt, SecretDetector } from '../detectors/secrets.ts'
-import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, escapeRe2, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
+import { createSecretDetector, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret, withSourceBytes } from '../detectors/secrets.ts'
 import { LeakwatchError } from '../pipeline/errors.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk, Severity } from '../pipeline/events.ts'
@@ -119,9 +121,6 @@ const READ_BYTES = 1024 * 1024
 const DECODE_BYTES = 32 * 1024
 /** UTF-8's byte-order mark, which the input decoder drops. */
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
-/** Most lines of an unfinished private-key block carried into the next chunk (as mask holds them). */
-const MAX_BLOCK_LINES = 200
-
 type Located = Finding & { file?: string }
 
 interface Input {
@@ -135,62 +134,6 @@ interface Input {
 
 function reason(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message
-}
-
-interface BlockRule {
-  header: RE2
-  end: string
-}
-
-/**
- * The rules whose blocks a chunk is not cut inside: PEM-style blocks, read to their END line. A rule with its own
- * reader (a JWK's member, an env var's value line) reads what its chunk holds: its keywords are common words
- * (`token`, `secret`), and holding lines back for them would search every flush's last lines header by header.
- */
-function carried(r: Rule): boolean {
-  return r.block !== undefined && r.block.read === undefined
-}
-
-export function blockRules(rules: readonly Rule[]): BlockRule[] {
-  return rules.flatMap((r) => (carried(r) && r.block !== undefined ? [{ header: new RE2(r.regex, ''), end: r.block.end }] : []))
-}
-
-/**
- * Whether a text may hold a block rule's header: one of the block rules' keywords, in any case (every match
- * of a rule holds one of its keywords). An alternation of literals under RE2: linear.
- */
-export function blockKeywords(rules: readonly Rule[]): RE2 | undefined {
-  const words = rules.flatMap((r) => (carried(r) ? r.keywords : []))
-  return words.length === 0 ? undefined : new RE2(`(?i)(?:${words.map(escapeRe2).join('|')})`, '')
-}
-
-/**
- * Index of the first line of a private-key block still open at the end of `lines` (within the last
- * MAX_BLOCK_LINES), or -1. The last lines are searched for a header line by line only when one RE2 search
- * over all of them finds a block rule's keyword: a header search per line and block rule, each converting
- * the line to UTF-8, was a tenth of the CPU of scanning a 16 MB plain or CI log (issue #15).
- */
-function openBlock(lines: readonly string[], blocks: readonly BlockRule[], keywords: RE2 | undefined): number {
-  const from = Math.max(0, lines.length - MAX_BLOCK_LINES)
-  if (keywords === undefined || !keywords.test(lines.slice(from).join('\n'))) return -1
-  let open = -1
-  let end = ''
-  for (let i = from; i < lines.length; i++) {
-    const l = lines[i] as string
-    if (open >= 0) {
-      if (l.includes(end)) open = -1
-      continue
-    }
-    for (const b of blocks) {
-      const m = b.header.exec(l)
-      if (m !== null && !l.slice(m.index + m[0].length).includes(b.end)) {
-        open = i
-        end = b.end
-        break
-      }
-    }
-  }
-  return open
 }
 
 export interface ReadOptions {

@@ -10,6 +10,7 @@ import { join, relative, sep } from 'node:path'
 import type { LogChunk } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
 import type { Collector, CollectorDeps } from '../pipeline/stages.ts'
+import { carryOpenBlock, chunkLines } from './chunk-cut.ts'
 import type { FilesConfig } from './files.config.ts'
 import type { ReadResult, TailFile } from './tail.ts'
 import { createTailer } from './tail.ts'
@@ -46,6 +47,7 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
     // A line never waits for more than one buffer: longer ones are split.
     const maxLine = Math.min(config.maxLineBytes, buf.length)
     let current: LogChunk | undefined
+    let per = chunkLines()
     let currentBytes = 0
     while (offset - t.readOffset < budget) {
       const { bytesRead } = await t.fh.read(buf, 0, buf.length, offset)
@@ -69,20 +71,26 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
         if (text.endsWith('\r')) text = text.slice(0, -1)
         const bytes = next - consumed
         if (current === undefined || current.lines.length >= config.maxChunkLines || currentBytes + bytes > config.maxChunkBytes) {
+          // A private-key block still open at a full chunk's end opens the next chunk instead (chunk-cut.ts).
+          const carried = current === undefined ? undefined : carryOpenBlock(current, per, bytes, config, deps.chunkCut)
+          per = carried ?? chunkLines()
           current = {
             v: '1',
             type: 'log-chunk',
             stream: `file/${t.rel}`,
             source: { type: 'file', path: t.abs },
-            startLine: line + 1,
-            offset: { start: offset + consumed, end: offset + consumed },
-            lines: [],
+            startLine: line + 1 - per.lines.length,
+            offset: { start: per.starts[0] ?? offset + consumed, end: offset + consumed },
+            lines: per.lines,
             collectedAt: now().toISOString()
           }
-          currentBytes = 0
+          currentBytes = per.sizes.reduce((a, b) => a + b, 0)
           chunks.push(current)
         }
         current.lines.push(text)
+        per.starts.push(offset + consumed)
+        per.ends.push(offset + next)
+        per.sizes.push(bytes)
         current.offset.end = offset + next
         currentBytes += bytes
         consumed = next

@@ -18,7 +18,8 @@ import { TOPICS } from '../pipeline/events.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { Publish } from '../pipeline/runner.ts'
-import type { Collector } from '../pipeline/stages.ts'
+import type { ChunkCut, Collector } from '../pipeline/stages.ts'
+import { carryOpenBlock, chunkLines } from './chunk-cut.ts'
 import type { PodInfo, PodMetadata } from './k8s-pods.ts'
 import type { PodLogsConfig } from './pod-logs.config.ts'
 import { decode } from './pod-logs-decode.ts'
@@ -37,6 +38,7 @@ export interface PodLogsDeps {
   onCycle?: (delivered: number) => void
   /** The file system as the tailer sees it; tests change files at chosen points of a cycle through it. */
   io?: TailIo
+  chunkCut?: ChunkCut
 }
 
 export const EXCLUDE_ANNOTATION = 'leakwatch.io/exclude'
@@ -367,6 +369,7 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
     let offset = t.readOffset
     const chunks: LogChunk[] = []
     let current: LogChunk | undefined
+    let per = chunkLines()
     let currentBytes = 0
     let malformed = 0
     const collectedAt = new Date(now()).toISOString()
@@ -382,20 +385,26 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       for (const l of d.lines) {
         const bytes = Buffer.byteLength(l.text) + 1
         if (current === undefined || current.lines.length >= config.maxChunkLines || currentBytes + bytes > config.maxChunkBytes) {
+          // A private-key block still open at a full chunk's end opens the next chunk instead (chunk-cut.ts).
+          const carried = current === undefined ? undefined : carryOpenBlock(current, per, bytes, config, deps.chunkCut)
+          per = carried ?? chunkLines()
           current = {
             v: '1',
             type: 'log-chunk',
             stream: p.stream,
             source,
-            startLine: line + 1,
-            offset: { start: offset + l.start, end: offset + l.end },
-            lines: [],
+            startLine: line + 1 - per.lines.length,
+            offset: { start: per.starts[0] ?? offset + l.start, end: offset + l.end },
+            lines: per.lines,
             collectedAt
           }
-          currentBytes = 0
+          currentBytes = per.sizes.reduce((a, b) => a + b, 0)
           chunks.push(current)
         }
         current.lines.push(l.text)
+        per.starts.push(offset + l.start)
+        per.ends.push(offset + l.end)
+        per.sizes.push(bytes)
         current.offset.end = Math.max(current.offset.end, offset + l.end)
         currentBytes += bytes
         // A piece of a split line ends its chunk, so the next piece starts a chunk of its own with the same

@@ -49,3 +49,8 @@ export function compileRe2(source: string, flags: string, code: ErrorCode, where
     throw new LeakwatchError(code, `${where}: invalid RE2 pattern${field === undefined ? '' : ` in ${field}`} (${re2Problem(source, err)})`)
   }
 }
+
+/** `text` as an RE2 pattern that matches it literally. */
+export function escapeRe2(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
+}

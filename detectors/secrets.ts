@@ -38,7 +38,7 @@ import type { KeywordScanner } from './keywords.ts'
 import { createKeywordScanner, findBase64Runs, isAscii } from './keywords.ts'
 import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
-import { compileRe2 } from './re2-compile.ts'
+import { compileRe2, escapeRe2 } from './re2-compile.ts'
 import { keywordLead, searchStart } from './regex-lead.ts'
 import type { Rule } from './rule.ts'
 import { secretShapedRuns } from './secret-shape.ts'
@@ -366,11 +366,6 @@ function formatClaims(compiled: readonly Compiled[]): FormatClaim {
     const k = prefix.toLowerCase()
     return marked.has(k) || (byKeyword.get(k) ?? []).some((c) => matches(c, value))
   }
-}
-
-/** `text` as an RE2 pattern that matches it literally. */
-export function escapeRe2(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
 }
 
 function countGroups(source: string): number {

@@ -30,10 +30,19 @@ export interface Collector {
 }
 
 /** What every collector is handed; a component may take more in its own deps. */
+/**
+ * Where a collector cuts a full chunk of `lines` (each `sizes[i]` bytes as its limit counts them) before a line of
+ * `next` bytes: an index whose lines then open the next chunk, or -1 for the end. The detector's rules decide it
+ * (detectors/open-block.ts blockCut: before a private key still open, which the detector reads within one chunk);
+ * app/ wires it in. Without one, chunks are cut by count and size alone.
+ */
+export type ChunkCut = (lines: readonly string[], sizes: readonly number[], next: number, maxLines: number, maxBytes: number) => number
+
 export interface CollectorDeps {
   publish: Publish
   logger: Logger
   metrics: Metrics
+  chunkCut?: ChunkCut
   now?: () => Date
   /** Called after each cycle whose chunks were acknowledged (tests wait on it). */
   onCycle?: (delivered: number) => void

@@ -13,6 +13,7 @@
 import type { LogChunk, Source } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import type { Publish } from '../../pipeline/runner.ts'
+import type { ChunkCut } from '../../pipeline/stages.ts'
 import type { CiLine } from './log-lines.ts'
 import { sendWindow } from './send-window.ts'
 
@@ -37,12 +38,15 @@ export async function publishLines(
   stream: string,
   source: Source,
   limits: ChunkLimits,
-  deps: { publish: Publish; now?: () => Date; onChunk?: (endOffset: number, lines: number) => void },
+  deps: { publish: Publish; now?: () => Date; onChunk?: (endOffset: number, lines: number) => void; cut?: ChunkCut | undefined },
   skipThrough = -1
 ): Promise<Delivered> {
   const now = deps.now ?? (() => new Date())
   const done: Delivered = { lines: 0, bytes: 0, chunks: 0 }
   let lines: string[] = []
+  // Per line taken in: its bytes and its raw end offset, for a cut before a block still open (chunk-cut.ts).
+  let sizes: number[] = []
+  let ends: number[] = []
   let bytes = 0
   let startLine = 1
   let startOffset = 0
@@ -55,21 +59,27 @@ export async function publishLines(
   // at the end; nothing after it is sent.
   const sends = sendWindow(deps.publish, { onWire: 1, held: 1 })
 
-  async function flush(): Promise<void> {
+  /** Sends the lines taken in, or those before `keep`, the first of the lines that open the next chunk. */
+  async function flush(keep = lines.length): Promise<void> {
     if (lines.length === 0) return
+    const end = keep < lines.length ? (ends[keep - 1] ?? lastEnd) : lastEnd
     const chunk: LogChunk = {
       v: '1',
       type: 'log-chunk',
       stream,
       source,
       startLine,
-      offset: { start: startOffset, end: lastEnd },
-      lines,
+      offset: { start: startOffset, end },
+      lines: lines.slice(0, keep),
       collectedAt: now().toISOString()
     }
-    const n = lines.length
-    lines = []
-    bytes = 0
+    const n = keep
+    lines = lines.slice(keep)
+    sizes = sizes.slice(keep)
+    ends = ends.slice(keep)
+    bytes = sizes.reduce((a, b) => a + b, 0)
+    startLine += n
+    startOffset = end
     await sends.send([{ topic: TOPICS.logs, key: stream, value: chunk }], () => {
       done.chunks++
       done.lines += n
@@ -95,6 +105,8 @@ export async function publishLines(
           const joined = (lines[last] ?? '') + l.text
           if (Buffer.byteLength(joined) <= limits.maxLineBytes) {
             lines[last] = joined
+            sizes[last] = (sizes[last] ?? 0) + size
+            ends[last] = l.end
             bytes += size
             lastEnd = l.end
             lastOpen = l.split
@@ -102,12 +114,20 @@ export async function publishLines(
           }
         }
         const gap = lines.length > 0 && !sameLine && l.line !== lastNumber + 1
-        if (sameLine || gap || lines.length >= limits.maxChunkLines || (lines.length > 0 && bytes + size > limits.maxChunkBytes)) await flush()
+        const full = lines.length >= limits.maxChunkLines || (lines.length > 0 && bytes + size > limits.maxChunkBytes)
+        if (sameLine || gap) await flush()
+        else if (full) {
+          // A private-key block still open at a full chunk's end opens the next chunk instead (chunk-cut.ts).
+          const at = deps.cut?.(lines, sizes, size, limits.maxChunkLines, limits.maxChunkBytes) ?? -1
+          await flush(at <= 0 || at >= lines.length ? lines.length : at)
+        }
         if (lines.length === 0) {
           startLine = l.line
           startOffset = prevEnd
         }
         lines.push(l.text)
+        sizes.push(size)
+        ends.push(l.end)
         bytes += size
         lastNumber = l.line
         lastEnd = l.end

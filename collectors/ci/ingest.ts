@@ -19,7 +19,7 @@ import { badTarget, listen, requestUrl } from '../../pipeline/http.ts'
 import type { Logger } from '../../pipeline/log.ts'
 import type { Metrics } from '../../pipeline/metrics.ts'
 import type { Publish } from '../../pipeline/runner.ts'
-import type { Collector } from '../../pipeline/stages.ts'
+import type { ChunkCut, Collector } from '../../pipeline/stages.ts'
 import { publishLines } from './chunks.ts'
 import type { CiIngestConfig } from './ingest.config.ts'
 import { logLines } from './log-lines.ts'
@@ -54,6 +54,7 @@ export interface IngestDeps {
   now?: () => Date
   /** Body bytes read so far, at each read, and the request read (tests check the read-ahead bound and that its connection is held). */
   onRead?: (bytes: number, req: IncomingMessage) => void
+  chunkCut?: ChunkCut
 }
 
 export interface IngestEndpoint extends Collector {
@@ -166,6 +167,7 @@ export function createIngestEndpoint(config: CiIngestConfig, deps: IngestDeps): 
       const stream = ciStream(meta.job)
       const done = await publishLines(logLines(body, { format: meta.format, maxLineBytes: config.maxLineBytes }), stream, source, config, {
         publish: deps.publish,
+        cut: deps.chunkCut,
         ...(deps.now === undefined ? {} : { now: deps.now })
       })
       deps.metrics.linesCollected.inc({ collector: 'ci-ingest' }, done.lines)

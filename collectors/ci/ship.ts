@@ -15,6 +15,8 @@
 import type { LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import type { OutRecord, Publish } from '../../pipeline/runner.ts'
+import type { ChunkCut } from '../../pipeline/stages.ts'
+import { carryOpenBlock, chunkLines } from '../chunk-cut.ts'
 import type { CiLine } from './log-lines.ts'
 import { logLines } from './log-lines.ts'
 import type { CiJobMeta, CiLogFormat } from './provider.ts'
@@ -40,6 +42,8 @@ export interface ShipDeps {
   onMask?: (value: string, line: number) => void
   /** Per line, before it is chunked: labels that start a new chunk when they change (GitHub steps). */
   labelsOf?: (line: CiLine) => Record<string, string> | undefined
+  /** Where a full chunk is cut (a private key still open at its end opens the next chunk: ../chunk-cut.ts). */
+  cut?: ChunkCut | undefined
 }
 
 export interface Shipped {
@@ -57,6 +61,7 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
   const collectedAt = new Date(now()).toISOString()
   let source = base
   let current: LogChunk | undefined
+  let per = chunkLines()
   let currentBytes = 0
   let batch: OutRecord[] = []
   let batchBytes = 0
@@ -124,19 +129,28 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
         }
         const size = Buffer.byteLength(l.text) + 1
         if (current === undefined || current.lines.length >= opts.maxChunkLines || currentBytes + size > opts.maxChunkBytes) {
+          // The carried lines are in no batch yet: acknowledged progress (batchLastLine) counts them only once the
+          // chunk they open is closed into one, which flushBatch does before it sends.
+          const carried = current === undefined ? undefined : carryOpenBlock(current, per, size, opts, deps.cut)
+          if (carried !== undefined) currentBytes -= carried.sizes.reduce((a, b) => a + b, 0)
           closeChunk()
+          per = carried ?? chunkLines()
           current = {
             v: '1',
             type: 'log-chunk',
             stream,
             source,
-            startLine: l.line,
-            offset: { start: chunkStart, end: l.end },
-            lines: [],
+            startLine: l.line - per.lines.length,
+            offset: { start: per.starts[0] ?? chunkStart, end: l.end },
+            lines: per.lines,
             collectedAt
           }
+          currentBytes = per.sizes.reduce((a, b) => a + b, 0)
         }
         current.lines.push(l.text)
+        per.starts.push(chunkStart)
+        per.ends.push(l.end)
+        per.sizes.push(size)
         current.offset.end = l.end
         currentBytes += size
         chunkStart = l.end

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import type { FilesConfig } from '../../collectors/files.config.ts'
 import { createFilesCollector } from '../../collectors/files.ts'
+import { blockCut } from '../../detectors/open-block.ts'
 import type { CheckpointData } from '../../pipeline/checkpoint.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { logChunkSchema, TOPICS } from '../../pipeline/events.ts'
@@ -13,9 +14,12 @@ import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { safeParse } from '../../pipeline/schema.ts'
+import { keyLines, keysFound } from '../support/pem-block.ts'
+import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'lw-files-'))
+const gen = seededGen('files')
 after(() => rmSync(root, { recursive: true, force: true }))
 
 let n = 0
@@ -66,6 +70,8 @@ function run(t: TestContext, config: FilesConfig) {
     },
     logger: silentLogger(),
     metrics,
+    // As app/roles.ts wires it: a private key still open at a full chunk's end opens the next chunk.
+    chunkCut: blockCut,
     now: () => new Date('2025-01-01T00:00:00.000Z'),
     onCycle: () => {
       state.cycles++
@@ -182,6 +188,34 @@ test('chunks respect maxChunkLines and maxChunkBytes, with contiguous lines and 
     offset = chunk.offset.end
   }
   assert.equal(offset, statSync(file).size)
+})
+
+test('a private key a full chunk would cut opens the next chunk whole, and the detector reads it whole', async (t) => {
+  const w = workspace()
+  const file = join(w.logs, 'app.log')
+  writeFileSync(file, '')
+  const c = run(t, filesConfig(w, { maxChunkLines: 100, maxChunkBytes: 8192, maxLineBytes: 256 }))
+  await c.cycles(1)
+  // The key's header is line 91 of a 100-line chunk: cut by count, its body would be read in two parts.
+  const key = keyLines(gen)
+  const lines = [...numbered('x', 1, 90), ...key.lines, ...numbered('y', 1, 20)]
+  appendFileSync(file, text(lines))
+  await c.settle(lines.length)
+  assert.deepEqual(c.lines(), lines)
+  assert.deepEqual(
+    c.chunks.map((ch) => [ch.startLine, ch.lines.length]),
+    [
+      [1, 90],
+      [91, 50]
+    ]
+  )
+  let offset = 0
+  for (const chunk of c.chunks) {
+    assert.equal(chunk.offset.start, offset)
+    assert.equal(chunk.offset.end - chunk.offset.start, Buffer.byteLength(text(chunk.lines)))
+    offset = chunk.offset.end
+  }
+  assert.deepEqual(keysFound(c.chunks), [key.body])
 })
 
 test('resumes from the checkpoint after close and re-create: every line exactly once', async (t) => {

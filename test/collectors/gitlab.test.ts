@@ -23,6 +23,7 @@ import type { GitlabConfig } from '../../collectors/ci/gitlab.config.ts'
 import { gitlabConfigSchema } from '../../collectors/ci/gitlab.config.ts'
 import { logLines } from '../../collectors/ci/log-lines.ts'
 import { loadConfig } from '../../config/load.ts'
+import { blockCut } from '../../detectors/open-block.ts'
 import type { createMemoryBus } from '../../pipeline/bus-memory.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
@@ -32,6 +33,7 @@ import type { OutRecord, Publish } from '../../pipeline/runner.ts'
 import { parse } from '../../pipeline/schema.ts'
 import type { StandinJob } from '../support/gitlab-standin.ts'
 import { jobEvent, runnerTrace, startGitlabStandin } from '../support/gitlab-standin.ts'
+import { keyLines, keysFound } from '../support/pem-block.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -613,6 +615,44 @@ test('a secret the runner split across a `+` continuation is one string again in
       [10, 'after']
     ]
   )
+})
+
+test('a private key a full chunk would cut opens the next chunk whole: numbers, offsets and the key as the detector reads it', async () => {
+  const key = keyLines(gen)
+  // maxChunkLines 100: the key's header is in the first 100 lines and its END past them; a cut by count would read its body in two parts.
+  const lines = [...Array.from({ length: 90 }, (_, i) => `step ${i + 1}`), ...key.lines, ...Array.from({ length: 20 }, (_, i) => `after ${i + 1}`)]
+  const rec = recorder()
+  const ends: Array<[number, number]> = []
+  async function* bytes() {
+    yield runnerTrace(lines)
+  }
+  await publishLines(
+    logLines(bytes(), { format: 'gitlab', maxLineBytes: 256 * 1024 }),
+    'ci/gitlab/a/b/2',
+    { type: 'ci' },
+    { maxChunkLines: 100, maxChunkBytes: 512 * 1024, maxLineBytes: 256 * 1024 },
+    { publish: rec.publish, onChunk: (end, n) => void ends.push([end, n]), cut: blockCut }
+  )
+  // The runner's own lines come first (its version, the job's preparation): the header is past line 91.
+  const delivered = rec.chunks.flatMap((c) => c.lines)
+  const header = delivered.indexOf(key.lines[0] ?? '') + 1
+  assert.ok(header > 91 && header <= 100, `the header is line ${header}, inside the first 100`)
+  assert.deepEqual(delivered.slice(header - 91, header - 91 + lines.length), lines)
+  assert.deepEqual(
+    rec.chunks.map((c) => [c.startLine, c.lines.length]),
+    [
+      [1, header - 1],
+      [header, delivered.length - header + 1]
+    ]
+  )
+  const [first, second] = rec.chunks
+  assert.equal(first?.offset.end, second?.offset.start, 'the second chunk starts where the first ends')
+  assert.ok((first?.offset.end ?? 0) > 0 && (second?.offset.end ?? 0) > (second?.offset.start ?? 0))
+  assert.deepEqual(
+    ends,
+    rec.chunks.map((c) => [c.offset.end, c.lines.length])
+  )
+  assert.deepEqual(keysFound(rec.chunks), [key.body])
 })
 
 /** A collector of the stand-in's jobs with the test's tokens; `deps` adds to the rest. */

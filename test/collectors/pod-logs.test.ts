@@ -14,6 +14,7 @@ import type { PodLogsConfig } from '../../collectors/pod-logs.config.ts'
 import { compileSelector, createPodLogsCollector, parsePodLogPath } from '../../collectors/pod-logs.ts'
 import { decode } from '../../collectors/pod-logs-decode.ts'
 import { configSchema } from '../../config/schema.ts'
+import { blockCut } from '../../detectors/open-block.ts'
 import type { CheckpointData } from '../../pipeline/checkpoint.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { logChunkSchema, TOPICS } from '../../pipeline/events.ts'
@@ -21,9 +22,12 @@ import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { parse, safeParse } from '../../pipeline/schema.ts'
+import { keyLines, keysFound } from '../support/pem-block.ts'
+import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'lw-pods-'))
+const gen = seededGen('pod-logs')
 after(() => rmSync(root, { recursive: true, force: true }))
 
 let n = 0
@@ -106,6 +110,8 @@ function run(t: TestContext, config: PodLogsConfig, metadata?: PodMetadata) {
     },
     logger: silentLogger(),
     metrics,
+    // As app/roles.ts wires it: a private key still open at a full chunk's end opens the next chunk.
+    chunkCut: blockCut,
     cluster: 'test-cluster',
     ...(metadata === undefined ? {} : { metadata }),
     onCycle: () => {
@@ -338,6 +344,45 @@ test('a new pod is picked up within a discovery interval; a restarted container 
     'numbers run on across restarts'
   )
   assert.equal(checkpoint(w.checkpointPath).streams?.['k8s/shop/worker/main'], 15)
+})
+
+test('a private key a full chunk would cut opens the next chunk whole, and the detector reads it whole', async (t) => {
+  const w = workspace()
+  const r = run(t, podConfig(w, { maxChunkBytes: 8192 }))
+  await r.cycles(2)
+  const dir = containerDir(w.pods, 'shop', 'keys', 'uid-k', 'main')
+  // maxChunkLines 100: the key's header is line 91, and a cut by count would read its body in two parts.
+  const key = keyLines(gen)
+  const lines = [...numbered('x', 1, 90), ...key.lines, ...numbered('y', 1, 20)]
+  writeFileSync(join(dir, '0.log'), lines.map((l) => cri(l)).join(''))
+  await r.settle(lines.length)
+  const stream = 'k8s/shop/keys/main'
+  assert.deepEqual(r.lines(stream), lines)
+  assert.deepEqual(
+    r.numbers(stream),
+    Array.from({ length: lines.length }, (_, i) => i + 1)
+  )
+  assert.deepEqual(
+    r.chunks.map((c) => [c.startLine, c.lines.length]),
+    [
+      [1, 90],
+      [91, 50]
+    ]
+  )
+  // Byte ranges of the file, in order and without a gap: the first chunk ends where the key's header starts.
+  const [first, second] = r.chunks
+  assert.equal(first?.offset.start, 0)
+  assert.equal(first?.offset.end, second?.offset.start)
+  assert.equal(
+    second?.offset.start,
+    Buffer.byteLength(
+      lines
+        .slice(0, 90)
+        .map((l) => cri(l))
+        .join('')
+    )
+  )
+  assert.deepEqual(keysFound(r.chunks), [key.body])
 })
 
 test('rename rotation (kubelet: 0.log → 0.log.<time>, new 0.log): the old file is finished first, each line once', async (t) => {

@@ -18,7 +18,7 @@ import { badTarget, listen, requestUrl } from '../../../pipeline/http.ts'
 import type { Logger } from '../../../pipeline/log.ts'
 import type { Metrics } from '../../../pipeline/metrics.ts'
 import type { Publish } from '../../../pipeline/runner.ts'
-import type { Collector } from '../../../pipeline/stages.ts'
+import type { ChunkCut, Collector } from '../../../pipeline/stages.ts'
 import type { DeliveryGuard } from '../delivery-guard.ts'
 import { memoryGuard } from '../delivery-guard.ts'
 import type { GithubCollectorConfig } from '../github.config.ts'
@@ -49,6 +49,7 @@ export interface GithubCollectorDeps {
   webhookSecrets?: Buffer[]
   /** After each job left the work list (scanned, rejected or given up). */
   onJob?: (key: string, outcome: 'scanned' | 'rejected' | 'failed') => void
+  chunkCut?: ChunkCut
 }
 
 export interface GithubCollector extends Collector {
@@ -211,6 +212,7 @@ export function createGithubCollector(config: GithubCollectorConfig, deps: Githu
         publish: deps.publish,
         now,
         onAcked: (line) => s.progress(p.key, line),
+        cut: deps.chunkCut,
         ...(observe === undefined ? {} : { labelsOf: observe })
       },
       p.ackedLine

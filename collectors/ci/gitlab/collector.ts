@@ -28,7 +28,7 @@ import { badTarget, listen, requestUrl } from '../../../pipeline/http.ts'
 import type { Logger } from '../../../pipeline/log.ts'
 import type { Metrics } from '../../../pipeline/metrics.ts'
 import type { Publish } from '../../../pipeline/runner.ts'
-import type { Collector } from '../../../pipeline/stages.ts'
+import type { ChunkCut, Collector } from '../../../pipeline/stages.ts'
 import { publishLines } from '../chunks.ts'
 import type { DeliveryStore } from '../deliveries.ts'
 import { memoryDeliveryStore } from '../deliveries.ts'
@@ -57,6 +57,7 @@ export interface GitlabCollectorDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** Each job handled: delivered, rejected (GitLab refused the log for good). Tests wait on it. */
   onJob?: (job: CiJobMeta, outcome: 'delivered' | 'rejected', lines: number) => void
+  chunkCut?: ChunkCut
 }
 
 export interface GitlabCollector extends Collector {
@@ -168,7 +169,7 @@ export function createGitlabCollector(config: GitlabConfig, deps: GitlabCollecto
           ciStream(p.job),
           ciSource(p.job),
           config,
-          { publish: deps.publish, onChunk: (end) => progress.acked(end) },
+          { publish: deps.publish, onChunk: (end) => progress.acked(end), cut: deps.chunkCut },
           resumedAfter
         )
         deps.metrics.linesCollected.inc({ collector: 'gitlab' }, done.lines)

@@ -6,6 +6,7 @@ import type { Logger } from '../../../pipeline/log.ts'
 import type { Metrics } from '../../../pipeline/metrics.ts'
 import type { RedisConfig } from '../../../pipeline/redis.config.ts'
 import type { Publish } from '../../../pipeline/runner.ts'
+import type { ChunkCut } from '../../../pipeline/stages.ts'
 import { readSecretFile } from '../../../pipeline/tls.ts'
 import type { DeliveryStore } from '../deliveries.ts'
 import { memoryDeliveryStore, redisDeliveryStore } from '../deliveries.ts'
@@ -22,6 +23,7 @@ export interface GitlabSetupContext {
   logger: Logger
   metrics: Metrics
   redis?: RedisConfig | undefined
+  chunkCut?: ChunkCut | undefined
 }
 
 export function gitlabCredentials(config: GitlabConfig): { apiToken: string | undefined; webhookTokens: string[] } {
@@ -44,7 +46,15 @@ export async function gitlabCollectorFromConfig(config: GitlabConfig, ctx: Gitla
     redis = client
     store = redisDeliveryStore(client, ctx.redis.keyPrefix, 'gitlab')
   }
-  const collector = createGitlabCollector(config, { publish: ctx.publish, logger: ctx.logger, metrics: ctx.metrics, webhookTokens, apiToken, store })
+  const collector = createGitlabCollector(config, {
+    publish: ctx.publish,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    webhookTokens,
+    apiToken,
+    store,
+    ...(ctx.chunkCut === undefined ? {} : { chunkCut: ctx.chunkCut })
+  })
   if (redis === undefined) return collector
   // The connection is this collector's own: left open, a stopped app (an embedding, a test) never lets its process exit.
   const close = collector.close.bind(collector)

@@ -6,8 +6,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { CiJobMeta } from '../../../collectors/ci/provider.ts'
 import { shipJobLog } from '../../../collectors/ci/ship.ts'
+import { blockCut } from '../../../detectors/open-block.ts'
 import type { LogChunk } from '../../../pipeline/events.ts'
 import type { OutRecord } from '../../../pipeline/runner.ts'
+import { keyLines, keysFound } from '../../support/pem-block.ts'
+import { seededGen } from '../../support/seed.ts'
 
 const job: CiJobMeta = {
   provider: 'github',
@@ -95,4 +98,44 @@ test('a resumed job sends only the lines after the acknowledged one', async () =
     sent.reduce((n, c) => n + c.lines.length, 0),
     40
   )
+})
+
+test('a private key a full chunk would cut opens the next chunk whole; progress covers a carried line only once it is sent', async () => {
+  const key = keyLines(seededGen('ship'))
+  // maxChunkLines 100: the key's header is line 91, and a cut by count would read its body in two parts.
+  const lines = [...Array.from({ length: 90 }, (_, i) => `step ${i + 1}`), ...key.lines, ...Array.from({ length: 20 }, (_, i) => `after ${i + 1}`)]
+  async function* log(): AsyncGenerator<Buffer> {
+    yield Buffer.from(lines.map((l) => `2024-01-01T00:00:00.0000000Z ${l}\n`).join(''))
+  }
+  const sent: LogChunk[] = []
+  const acked: number[] = []
+  await shipJobLog(
+    job,
+    log(),
+    { ...opts, maxChunkLines: 100, maxChunkBytes: 64 * 1024, maxBatchBytes: 64 * 1024, maxInFlightBytes: 256 * 1024 },
+    {
+      publish: async (records: OutRecord[]) => {
+        for (const rec of records) sent.push(rec.value as LogChunk)
+        // What was acknowledged so far is in chunks sent so far.
+        const max = Math.max(0, ...sent.map((c) => c.startLine + c.lines.length - 1))
+        assert.ok((acked.at(-1) ?? 0) <= max)
+      },
+      onAcked: (line) => void acked.push(line),
+      cut: blockCut
+    }
+  )
+  assert.deepEqual(
+    sent.map((c) => [c.startLine, c.lines.length]),
+    [
+      [1, 90],
+      [91, 50]
+    ]
+  )
+  assert.deepEqual(
+    sent.flatMap((c) => c.lines),
+    lines
+  )
+  assert.equal(sent[0]?.offset.end, sent[1]?.offset.start)
+  assert.equal(acked.at(-1), lines.length)
+  assert.deepEqual(keysFound(sent), [key.body])
 })

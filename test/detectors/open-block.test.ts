@@ -1,0 +1,42 @@
+// Where a collector cuts a full chunk (detectors/open-block.ts blockCut): before a private-key block still open
+// at its end, never when the block starts the chunk or would not fit a chunk with the next line.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { blockCut, CARRIED_BUILTIN_RULES, carried } from '../../detectors/open-block.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { keyLines } from '../support/pem-block.ts'
+import { seededGen } from '../support/seed.ts'
+
+const gen = seededGen('open-block')
+const filler = (n: number) => Array.from({ length: n }, (_, i) => `2026-12-07T21:00:00Z INFO request ${i} served`)
+const sizes = (lines: readonly string[]) => lines.map((l) => Buffer.byteLength(l) + 1)
+
+test('the collectors carry the blocks of every built-in rule that scan carries, loading only their rule files', () => {
+  assert.deepEqual(
+    CARRIED_BUILTIN_RULES.map((r) => r.id).sort(),
+    BUILTIN_RULES.filter(carried)
+      .map((r) => r.id)
+      .sort()
+  )
+  assert.ok(CARRIED_BUILTIN_RULES.length >= 3)
+})
+
+test('a full chunk is cut before a key still open at its end, and only then', () => {
+  const key = keyLines(gen).lines
+  const open = [...filler(90), ...key.slice(0, 10)]
+  assert.equal(blockCut(open, sizes(open), 60, 100, 64 * 1024), 90)
+  // Not open: the key ends in the chunk, or there is none.
+  const closed = [...filler(60), ...key, ...filler(10)]
+  assert.equal(blockCut(closed, sizes(closed), 60, 100, 64 * 1024), -1)
+  assert.equal(blockCut(filler(100), sizes(filler(100)), 60, 100, 64 * 1024), -1)
+  // The block starts the chunk: a chunk cannot hold more of it.
+  const whole = key.slice(0, 20)
+  assert.equal(blockCut(whole, sizes(whole), 60, 100, 64 * 1024), -1)
+  // Its lines and the next one would not fit a chunk of their own: by count, by bytes.
+  assert.equal(blockCut(open, sizes(open), 60, 10, 64 * 1024), -1)
+  assert.equal(blockCut(open, sizes(open), 60, 11, 64 * 1024), 90)
+  const carriedBytes = sizes(key.slice(0, 10)).reduce((a, b) => a + b, 0)
+  assert.equal(blockCut(open, sizes(open), 60, 100, carriedBytes + 59), -1)
+  assert.equal(blockCut(open, sizes(open), 60, 100, carriedBytes + 60), 90)
+})

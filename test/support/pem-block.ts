@@ -1,0 +1,21 @@
+// A private key as a log prints it, drawn at test time, and what the detector makes of chunks holding it: for
+// the collectors' tests that a chunk is never cut inside a key (collectors/chunk-cut.ts).
+
+import type { Gen } from '../../detectors/gen.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { createSecretDetector } from '../../detectors/secrets.ts'
+import type { LogChunk } from '../../pipeline/events.ts'
+
+/** A 30-line RSA key: its header, 28 lines of 64 base64 characters and its END line; `body` is what the detector reads. */
+export function keyLines(g: Gen): { lines: string[]; body: string } {
+  const body = g.pemBody(1344).slice(0, 28 * 64)
+  const rows = Array.from({ length: 28 }, (_, i) => body.slice(i * 64, (i + 1) * 64))
+  return { lines: ['-----BEGIN RSA PRIVATE KEY-----', ...rows, '-----END RSA PRIVATE KEY-----'], body }
+}
+
+const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: { of: (v: string) => v, ephemeral: false }, maxContextChars: 80 })
+
+/** The private-key values found in each chunk, read as the detector stage reads a chunk (the identity fingerprint). */
+export function keysFound(chunks: readonly LogChunk[]): string[] {
+  return chunks.flatMap((c) => detector.detect(c).flatMap((f) => (f.rule === 'private-key' ? [f.fingerprint] : [])))
+}
