@@ -5,7 +5,6 @@
 import type { Writable } from 'node:stream'
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Config } from '../config/schema.ts'
-import { blockCut } from '../detectors/open-block.ts'
 import type { SecretDetector } from '../detectors/secrets.ts'
 import type { Bus } from '../pipeline/bus.ts'
 import type { KafkaBusOptions } from '../pipeline/bus-kafka.ts'
@@ -215,7 +214,10 @@ export async function startApp(role: Role, config: Config, deps: AppDeps): Promi
     }
 
     if (runsCollector) {
-      const ctx: CollectorContext = { role, cluster: config.cluster, publish, logger: log, metrics, redis: config.redis, chunkCut: blockCut }
+      // Where a full chunk is cut: before a private key still open at its end, which the detector reads within one chunk.
+      const [{ blockCutFor }, { CARRIED_BUILTIN_RULES }] = await Promise.all([import('../detectors/open-block.ts'), import('../detectors/carried-rules.ts')])
+      const chunkCut = blockCutFor(CARRIED_BUILTIN_RULES)
+      const ctx: CollectorContext = { role, cluster: config.cluster, publish, logger: log, metrics, redis: config.redis, chunkCut }
       const collectors: Collector[] = []
       for (const c of COLLECTORS) {
         const running = await c.create((config.collector as Record<string, unknown>)[c.name], ctx)

@@ -2,21 +2,12 @@
 // PEM-style block from its header to its END line within one chunk (pem.ts), so a block that a chunk's end
 // cuts is reported from its first part only (a partial body, whose fingerprint matches no known secret) or,
 // when that part is short, not at all. `leakwatch scan` and `mask` carry such a block into their next chunk;
-// the collectors cut a full chunk before it (blockCut), so it reaches the detector whole.
+// the collectors cut a full chunk before it (blockCutFor), so it reaches the detector whole.
 
 import RE2 from 're2'
 import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
 import type { Rule } from './rule.ts'
-import { rules as jenkinsSetup } from './rules/jenkins-setup.ts'
-import { rules as privateKey } from './rules/private-key.ts'
-
-/**
- * The built-in rules with blocks a chunk is not cut inside, imported on their own: a collector loads these two
- * rule files, not the detector's 135 (app/registry.ts imports those for detector roles only). open-block.test.ts
- * holds the list to the built-in rules' carried ones.
- */
-export const CARRIED_BUILTIN_RULES: readonly Rule[] = [...privateKey, ...jenkinsSetup].filter((r) => carried(r))
 
 export interface BlockRule {
   header: RE2
@@ -74,20 +65,23 @@ export function openBlock(lines: readonly string[], blocks: readonly BlockRule[]
   return open
 }
 
-let builtin: { blocks: BlockRule[]; keywords: RE2 | undefined } | undefined
-
 /**
- * Where a collector cuts a chunk that is full when `next` more bytes (a line) come: before a built-in rule's
- * block still open at the end of `lines`, whose lines then open the next chunk, or at the end (-1). Not when
- * the block starts the chunk (it is as whole as a chunk can hold it), nor when its lines and the next one would
- * not fit a chunk of their own (`sizes`: each line's bytes as the chunk counts them).
+ * Where a collector cuts a chunk that is full when `next` more bytes (a line) come, for `rules`: before a block
+ * still open at the end of `lines`, whose lines then open the next chunk, or at the end (-1). Not when the block
+ * starts the chunk (it is as whole as a chunk can hold it), nor when its lines and the next one would not fit a
+ * chunk of their own (`sizes`: each line's bytes as the chunk counts them). pipeline/stages.ts ChunkCut.
  */
-export function blockCut(lines: readonly string[], sizes: readonly number[], next: number, maxLines: number, maxBytes: number): number {
-  if (lines.length < 2) return -1
-  builtin ??= { blocks: blockRules(CARRIED_BUILTIN_RULES), keywords: blockKeywords(CARRIED_BUILTIN_RULES) }
-  const open = openBlock(lines, builtin.blocks, builtin.keywords)
-  if (open <= 0 || lines.length - open + 1 > maxLines) return -1
-  let bytes = next
-  for (let i = open; i < sizes.length; i++) bytes += sizes[i] ?? 0
-  return bytes > maxBytes ? -1 : open
+export function blockCutFor(
+  rules: readonly Rule[]
+): (lines: readonly string[], sizes: readonly number[], next: number, maxLines: number, maxBytes: number) => number {
+  const blocks = blockRules(rules)
+  const keywords = blockKeywords(rules)
+  return (lines, sizes, next, maxLines, maxBytes) => {
+    if (lines.length < 2) return -1
+    const open = openBlock(lines, blocks, keywords)
+    if (open <= 0 || lines.length - open + 1 > maxLines) return -1
+    let bytes = next
+    for (let i = open; i < sizes.length; i++) bytes += sizes[i] ?? 0
+    return bytes > maxBytes ? -1 : open
+  }
 }

@@ -33,7 +33,7 @@ export interface Collector {
 /**
  * Where a collector cuts a full chunk of `lines` (each `sizes[i]` bytes as its limit counts them) before a line of
  * `next` bytes: an index whose lines then open the next chunk, or -1 for the end. The detector's rules decide it
- * (detectors/open-block.ts blockCut: before a private key still open, which the detector reads within one chunk);
+ * (detectors/open-block.ts blockCutFor: before a private key still open, which the detector reads within one chunk);
  * app/ wires it in. Without one, chunks are cut by count and size alone.
  */
 export type ChunkCut = (lines: readonly string[], sizes: readonly number[], next: number, maxLines: number, maxBytes: number) => number

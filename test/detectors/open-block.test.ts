@@ -1,11 +1,12 @@
-// Where a collector cuts a full chunk (detectors/open-block.ts blockCut): before a private-key block still open
+// Where a collector cuts a full chunk (detectors/open-block.ts blockCutFor, with the built-in rules app/roles.ts gives it): before a private-key block still open
 // at its end, never when the block starts the chunk or would not fit a chunk with the next line.
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { blockCut, CARRIED_BUILTIN_RULES, carried } from '../../detectors/open-block.ts'
+import { CARRIED_BUILTIN_RULES } from '../../detectors/carried-rules.ts'
+import { carried } from '../../detectors/open-block.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
-import { keyLines } from '../support/pem-block.ts'
+import { blockCut, keyLines } from '../support/pem-block.ts'
 import { seededGen } from '../support/seed.ts'
 
 const gen = seededGen('open-block')

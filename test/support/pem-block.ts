@@ -1,7 +1,9 @@
 // A private key as a log prints it, drawn at test time, and what the detector makes of chunks holding it: for
 // the collectors' tests that a chunk is never cut inside a key (collectors/chunk-cut.ts).
 
+import { CARRIED_BUILTIN_RULES } from '../../detectors/carried-rules.ts'
 import type { Gen } from '../../detectors/gen.ts'
+import { blockCutFor } from '../../detectors/open-block.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { createSecretDetector } from '../../detectors/secrets.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
@@ -12,6 +14,9 @@ export function keyLines(g: Gen): { lines: string[]; body: string } {
   const rows = Array.from({ length: 28 }, (_, i) => body.slice(i * 64, (i + 1) * 64))
   return { lines: ['-----BEGIN RSA PRIVATE KEY-----', ...rows, '-----END RSA PRIVATE KEY-----'], body }
 }
+
+/** The collectors' chunk cut, as app/roles.ts makes it. */
+export const blockCut = blockCutFor(CARRIED_BUILTIN_RULES)
 
 const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: { of: (v: string) => v, ephemeral: false }, maxContextChars: 80 })
 

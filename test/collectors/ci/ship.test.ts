@@ -6,10 +6,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { CiJobMeta } from '../../../collectors/ci/provider.ts'
 import { shipJobLog } from '../../../collectors/ci/ship.ts'
-import { blockCut } from '../../../detectors/open-block.ts'
 import type { LogChunk } from '../../../pipeline/events.ts'
 import type { OutRecord } from '../../../pipeline/runner.ts'
-import { keyLines, keysFound } from '../../support/pem-block.ts'
+import { blockCut, keyLines, keysFound } from '../../support/pem-block.ts'
 import { seededGen } from '../../support/seed.ts'
 
 const job: CiJobMeta = {
