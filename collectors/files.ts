@@ -10,7 +10,7 @@ import { join, relative, sep } from 'node:path'
 import type { LogChunk } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
 import type { Collector, CollectorDeps } from '../pipeline/stages.ts'
-import { carryOpenBlock, chunkLines } from './chunk-cut.ts'
+import { carryOpenBlock, chunkLines, holdOpenBlock } from './chunk-cut.ts'
 import type { FilesConfig } from './files.config.ts'
 import type { ReadResult, TailFile } from './tail.ts'
 import { createTailer } from './tail.ts'
@@ -101,6 +101,16 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
       }
       if (consumed === 0) break
       offset += consumed
+    }
+    // A private key still open where this read stopped is read again next cycle, whole with its rest (chunk-cut.ts):
+    // not from a file deleted or rotated away, which nothing follows.
+    const last = chunks.at(-1)
+    if (last !== undefined && last === current && t.goneAt === undefined && t.alias === undefined) {
+      const held = holdOpenBlock(last, per, config, deps.chunkCut)
+      if (held !== undefined) {
+        offset = held.offset
+        line -= held.lines
+      }
     }
     deps.metrics.linesCollected.inc({ collector: 'files' }, line - t.readLine)
     deps.metrics.bytesCollected.inc({ collector: 'files' }, offset - t.readOffset)

@@ -19,7 +19,7 @@ import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { Publish } from '../pipeline/runner.ts'
 import type { ChunkCut, Collector } from '../pipeline/stages.ts'
-import { carryOpenBlock, chunkLines } from './chunk-cut.ts'
+import { carryOpenBlock, chunkLines, holdOpenBlock } from './chunk-cut.ts'
 import type { PodInfo, PodMetadata } from './k8s-pods.ts'
 import type { PodLogsConfig } from './pod-logs.config.ts'
 import { decode } from './pod-logs-decode.ts'
@@ -415,6 +415,16 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
       if (d.consumed === 0) break
       offset += d.consumed
       if (bytesRead < want) break
+    }
+    // A private key still open where this read stopped is read again next cycle, whole with its rest (chunk-cut.ts):
+    // not from a file its writer has left, which nothing follows.
+    const last = chunks.at(-1)
+    if (last !== undefined && last === current && !left) {
+      const held = holdOpenBlock(last, per, config, deps.chunkCut)
+      if (held !== undefined) {
+        offset = held.offset
+        line -= held.lines
+      }
     }
     if (malformed > 0) log.debug({ file: t.rel, records: malformed }, 'records in neither CRI nor docker format passed on as they are')
     deps.metrics.linesCollected.inc({ collector: 'pod-logs' }, line - startLine)

@@ -16,7 +16,7 @@ import type { LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import type { OutRecord, Publish } from '../../pipeline/runner.ts'
 import type { ChunkCut } from '../../pipeline/stages.ts'
-import { carryOpenBlock, chunkLines } from '../chunk-cut.ts'
+import { type ChunkLines, carryOpenBlock, chunkLines } from '../chunk-cut.ts'
 import type { CiLine } from './log-lines.ts'
 import { logLines } from './log-lines.ts'
 import type { CiJobMeta, CiLogFormat } from './provider.ts'
@@ -76,14 +76,43 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
   let lastComplete = resumeAfterLine
   let rawEnd = 0
 
-  async function flushBatch(): Promise<void> {
-    if (current !== undefined) closeChunk()
+  /**
+   * Sends the batch, the chunk being filled closed into it. `midStream`: more lines follow, so a private key still
+   * open at that chunk's end stays out of the batch and opens the next chunk (../chunk-cut.ts); progress then stops
+   * at the line before it. With the defaults (512 KiB chunks, 768 KiB batches) every other chunk is closed here.
+   */
+  async function flushBatch(midStream = false): Promise<void> {
+    let held: ChunkLines | undefined
+    let heldFrom = 0
+    if (current !== undefined) {
+      const chunk = current
+      held = midStream ? carryOpenBlock(chunk, per, 0, opts, deps.cut) : undefined
+      if (held !== undefined) {
+        heldFrom = chunk.startLine + chunk.lines.length
+        currentBytes -= held.sizes.reduce((a, b) => a + b, 0)
+      }
+      closeChunk()
+    }
     if (batch.length === 0) return
     const records = batch
-    const upTo = batchLastLine
-    const raw = rawEnd
+    const upTo = held === undefined ? batchLastLine : heldFrom - 1
+    const raw = held?.starts[0] ?? rawEnd
     batch = []
     batchBytes = 0
+    if (held !== undefined) {
+      per = held
+      current = {
+        v: '1',
+        type: 'log-chunk',
+        stream,
+        source,
+        startLine: heldFrom,
+        offset: { start: held.starts[0] ?? raw, end: held.ends.at(-1) ?? raw },
+        lines: held.lines,
+        collectedAt
+      }
+      currentBytes = held.sizes.reduce((a, b) => a + b, 0)
+    }
     await sends.send(records, () => deps.onAcked?.(upTo, raw))
   }
 
@@ -163,7 +192,7 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
           lastComplete = l.line
         }
         batchLastLine = l.split ? lastComplete : l.line
-        if (batchBytes + currentBytes >= opts.maxBatchBytes) await flushBatch()
+        if (batchBytes + currentBytes >= opts.maxBatchBytes) await flushBatch(true)
       }
     }
   }

@@ -217,6 +217,47 @@ test('a private key a full chunk would cut opens the next chunk whole, and the d
   assert.deepEqual(keysFound(c.chunks), [key.body])
 })
 
+test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {
+  const w = workspace()
+  const file = join(w.logs, 'app.log')
+  writeFileSync(file, '')
+  // maxChunkBytes 4096: a cycle reads 8 chunks' worth (32 KiB) in 4 KiB reads, and stops after the read that
+  // passes it, at 36,000 bytes here (lines of 100 bytes). The key's header is at byte 35,000, its END past 36,900.
+  const c = run(t, filesConfig(w, { maxChunkLines: 500, maxChunkBytes: 4096, maxLineBytes: 256 }))
+  await c.cycles(1)
+  const key = keyLines(gen)
+  const filler = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p} ${String(i + 1).padStart(4, '0')} ${'.'.repeat(92)}`)
+  const lines = [...filler('x', 350), ...key.lines, ...filler('y', 20)]
+  assert.equal(Buffer.byteLength(text(lines.slice(0, 350))), 35_000)
+  appendFileSync(file, text(lines))
+  await c.settle(lines.length)
+  assert.deepEqual(c.lines(), lines)
+  let line = 1
+  let offset = 0
+  for (const chunk of c.chunks) {
+    assert.equal(chunk.startLine, line)
+    assert.equal(chunk.offset.start, offset)
+    assert.equal(chunk.offset.end - chunk.offset.start, Buffer.byteLength(text(chunk.lines)))
+    line += chunk.lines.length
+    offset = chunk.offset.end
+  }
+  assert.deepEqual(keysFound(c.chunks), [key.body])
+})
+
+test('a private key at the end of a file that never ends it goes out after one more cycle', async (t) => {
+  const w = workspace()
+  const file = join(w.logs, 'app.log')
+  writeFileSync(file, '')
+  const c = run(t, filesConfig(w, { maxChunkLines: 500, maxChunkBytes: 8192, maxLineBytes: 256 }))
+  await c.cycles(1)
+  const key = keyLines(gen)
+  const lines = [...numbered('x', 1, 90), ...key.lines.slice(0, 10)]
+  appendFileSync(file, text(lines))
+  await c.settle(lines.length)
+  assert.deepEqual(c.lines(), lines)
+  assert.equal(checkpoint(w.checkpointPath).files['app.log']?.offset, statSync(file).size)
+})
+
 test('resumes from the checkpoint after close and re-create: every line exactly once', async (t) => {
   const w = workspace()
   const file = join(w.logs, 'app.log')

@@ -384,6 +384,39 @@ test('a private key a full chunk would cut opens the next chunk whole, and the d
   assert.deepEqual(keysFound(r.chunks), [key.body])
 })
 
+test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {
+  const w = workspace()
+  // A cycle reads until its budget, the read buffer's 67,584 bytes (2 * maxLineBytes + 64 KiB), is consumed: here a
+  // key line ends at exactly that byte (the header at byte 67,092, four 105-byte body lines after it), so the
+  // cycle stops inside the key.
+  const r = run(t, podConfig(w, { maxChunkLines: 1000, maxChunkBytes: 64 * 1024 }))
+  await r.cycles(2)
+  const dir = containerDir(w.pods, 'shop', 'keys', 'uid-h', 'main')
+  const key = keyLines(gen)
+  const filler = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p} ${String(i + 1).padStart(4, '0')} ${'.'.repeat(52)}`)
+  const lines = [...filler('x', 670), ...key.lines, ...filler('y', 20)]
+  lines[0] = `${lines[0]}${'.'.repeat(92)}`
+  const written = (n: number) =>
+    Buffer.byteLength(
+      lines
+        .slice(0, n)
+        .map((l) => cri(l))
+        .join('')
+    )
+  assert.equal(written(675), 67_584)
+  writeFileSync(join(dir, '0.log'), lines.map((l) => cri(l)).join(''))
+  await r.settle(lines.length)
+  const stream = 'k8s/shop/keys/main'
+  assert.deepEqual(r.lines(stream), lines)
+  assert.deepEqual(
+    r.numbers(stream),
+    Array.from({ length: lines.length }, (_, i) => i + 1)
+  )
+  for (const [a, b] of r.chunks.slice(1).map((c, i) => [r.chunks[i], c] as const)) assert.equal(a?.offset.end, b.offset.start)
+  assert.ok(r.chunks.length >= 2, 'more than one cycle read the file')
+  assert.deepEqual(keysFound(r.chunks), [key.body])
+})
+
 test('rename rotation (kubelet: 0.log → 0.log.<time>, new 0.log): the old file is finished first, each line once', async (t) => {
   const w = workspace()
   const dir = containerDir(w.pods, 'shop', 'api', 'uid-3', 'api')

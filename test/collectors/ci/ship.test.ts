@@ -138,3 +138,41 @@ test('a private key a full chunk would cut opens the next chunk whole; progress 
   assert.equal(acked.at(-1), lines.length)
   assert.deepEqual(keysFound(sent), [key.body])
 })
+
+test('a private key still open where a full batch is sent opens the next chunk; progress stops before its header', async () => {
+  const key = keyLines(seededGen('ship-batch'))
+  // Lines of 100 bytes as the batch counts them: the batch is full (9,357 bytes) after the key's fifth body line.
+  const filler = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p} ${String(i + 1).padStart(4, '0')} ${'.'.repeat(92)}`)
+  const lines = [...filler('x', 90), ...key.lines, ...filler('y', 20)]
+  async function* log(): AsyncGenerator<Buffer> {
+    yield Buffer.from(lines.map((l) => `2024-01-01T00:00:00.0000000Z ${l}\n`).join(''))
+  }
+  const sent: LogChunk[] = []
+  const acked: number[] = []
+  await shipJobLog(
+    job,
+    log(),
+    { ...opts, maxChunkLines: 1000, maxChunkBytes: 64 * 1024, maxBatchBytes: 9_000 + 32 + 5 * 65, maxInFlightBytes: 64 * 1024 },
+    {
+      publish: async (records: OutRecord[]) => {
+        for (const rec of records) sent.push(rec.value as LogChunk)
+      },
+      onAcked: (line) => void acked.push(line),
+      cut: blockCut
+    }
+  )
+  assert.deepEqual(
+    sent.map((c) => [c.startLine, c.lines.length]),
+    [
+      [1, 90],
+      [91, 50]
+    ]
+  )
+  assert.deepEqual(acked, [90, 140])
+  assert.deepEqual(
+    sent.flatMap((c) => c.lines),
+    lines
+  )
+  assert.equal(sent[0]?.offset.end, sent[1]?.offset.start)
+  assert.deepEqual(keysFound(sent), [key.body])
+})
