@@ -13,7 +13,7 @@ import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { safeParse } from '../../pipeline/schema.ts'
-import { blockCut, keyLines, keysFound } from '../support/pem-block.ts'
+import { blockCut, filler, keyLines, keysFound } from '../support/pem-block.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -103,6 +103,30 @@ function run(t: TestContext, config: FilesConfig) {
 const numbered = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix} line ${from + i}`)
 const text = (lines: string[]) => lines.map((l) => `${l}\n`).join('')
 
+/** Each chunk starts at the line and byte where the one before ended, and spans its lines' bytes; returns the last end. */
+function assertContiguous(chunks: readonly LogChunk[]): number {
+  let line = 1
+  let offset = 0
+  for (const chunk of chunks) {
+    assert.equal(chunk.startLine, line)
+    assert.equal(chunk.offset.start, offset)
+    assert.equal(chunk.offset.end - chunk.offset.start, Buffer.byteLength(text(chunk.lines)))
+    line += chunk.lines.length
+    offset = chunk.offset.end
+  }
+  return offset
+}
+
+/** A collector of a fresh workspace's `app.log`, empty and seen once. */
+async function startedOnEmptyFile(t: TestContext, overrides: Partial<FilesConfig>) {
+  const w = workspace()
+  const file = join(w.logs, 'app.log')
+  writeFileSync(file, '')
+  const c = run(t, filesConfig(w, overrides))
+  await c.cycles(1)
+  return { w, file, c }
+}
+
 function checkpoint(path: string): CheckpointData {
   return JSON.parse(readFileSync(path, 'utf8')) as CheckpointData
 }
@@ -175,26 +199,15 @@ test('chunks respect maxChunkLines and maxChunkBytes, with contiguous lines and 
   appendFileSync(file, text(lines))
   await c.settle(lines.length)
   assert.deepEqual(c.lines(), lines)
-  let line = 1
-  let offset = 0
   for (const chunk of c.chunks) {
     assert.ok(chunk.lines.length <= 3)
     assert.ok(chunk.offset.end - chunk.offset.start <= 1024)
-    assert.equal(chunk.startLine, line)
-    assert.equal(chunk.offset.start, offset)
-    assert.equal(chunk.offset.end - chunk.offset.start, Buffer.byteLength(text(chunk.lines)))
-    line += chunk.lines.length
-    offset = chunk.offset.end
   }
-  assert.equal(offset, statSync(file).size)
+  assert.equal(assertContiguous(c.chunks), statSync(file).size)
 })
 
 test('a private key a full chunk would cut opens the next chunk whole, and the detector reads it whole', async (t) => {
-  const w = workspace()
-  const file = join(w.logs, 'app.log')
-  writeFileSync(file, '')
-  const c = run(t, filesConfig(w, { maxChunkLines: 100, maxChunkBytes: 8192, maxLineBytes: 256 }))
-  await c.cycles(1)
+  const { file, c } = await startedOnEmptyFile(t, { maxChunkLines: 100, maxChunkBytes: 8192, maxLineBytes: 256 })
   // The key's header is line 91 of a 100-line chunk: cut by count, its body would be read in two parts.
   const key = keyLines(gen)
   const lines = [...numbered('x', 1, 90), ...key.lines, ...numbered('y', 1, 20)]
@@ -208,48 +221,26 @@ test('a private key a full chunk would cut opens the next chunk whole, and the d
       [91, 50]
     ]
   )
-  let offset = 0
-  for (const chunk of c.chunks) {
-    assert.equal(chunk.offset.start, offset)
-    assert.equal(chunk.offset.end - chunk.offset.start, Buffer.byteLength(text(chunk.lines)))
-    offset = chunk.offset.end
-  }
+  assertContiguous(c.chunks)
   assert.deepEqual(keysFound(c.chunks), [key.body])
 })
 
 test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {
-  const w = workspace()
-  const file = join(w.logs, 'app.log')
-  writeFileSync(file, '')
   // maxChunkBytes 4096: a cycle reads 8 chunks' worth (32 KiB) in 4 KiB reads, and stops after the read that
   // passes it, at 36,000 bytes here (lines of 100 bytes). The key's header is at byte 35,000, its END past 36,900.
-  const c = run(t, filesConfig(w, { maxChunkLines: 500, maxChunkBytes: 4096, maxLineBytes: 256 }))
-  await c.cycles(1)
+  const { file, c } = await startedOnEmptyFile(t, { maxChunkLines: 500, maxChunkBytes: 4096, maxLineBytes: 256 })
   const key = keyLines(gen)
-  const filler = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p} ${String(i + 1).padStart(4, '0')} ${'.'.repeat(92)}`)
-  const lines = [...filler('x', 350), ...key.lines, ...filler('y', 20)]
+  const lines = [...filler('x', 350, 99), ...key.lines, ...filler('y', 20, 99)]
   assert.equal(Buffer.byteLength(text(lines.slice(0, 350))), 35_000)
   appendFileSync(file, text(lines))
   await c.settle(lines.length)
   assert.deepEqual(c.lines(), lines)
-  let line = 1
-  let offset = 0
-  for (const chunk of c.chunks) {
-    assert.equal(chunk.startLine, line)
-    assert.equal(chunk.offset.start, offset)
-    assert.equal(chunk.offset.end - chunk.offset.start, Buffer.byteLength(text(chunk.lines)))
-    line += chunk.lines.length
-    offset = chunk.offset.end
-  }
+  assertContiguous(c.chunks)
   assert.deepEqual(keysFound(c.chunks), [key.body])
 })
 
 test('a private key at the end of a file that never ends it goes out after one more cycle', async (t) => {
-  const w = workspace()
-  const file = join(w.logs, 'app.log')
-  writeFileSync(file, '')
-  const c = run(t, filesConfig(w, { maxChunkLines: 500, maxChunkBytes: 8192, maxLineBytes: 256 }))
-  await c.cycles(1)
+  const { w, file, c } = await startedOnEmptyFile(t, { maxChunkLines: 500, maxChunkBytes: 8192, maxLineBytes: 256 })
   const key = keyLines(gen)
   const lines = [...numbered('x', 1, 90), ...key.lines.slice(0, 10)]
   appendFileSync(file, text(lines))

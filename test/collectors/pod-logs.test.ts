@@ -21,7 +21,7 @@ import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { parse, safeParse } from '../../pipeline/schema.ts'
-import { blockCut, keyLines, keysFound } from '../support/pem-block.ts'
+import { blockCut, filler, keyLines, keysFound } from '../support/pem-block.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -345,15 +345,12 @@ test('a new pod is picked up within a discovery interval; a restarted container 
   assert.equal(checkpoint(w.checkpointPath).streams?.['k8s/shop/worker/main'], 15)
 })
 
-test('a private key a full chunk would cut opens the next chunk whole, and the detector reads it whole', async (t) => {
-  const w = workspace()
-  const r = run(t, podConfig(w, { maxChunkBytes: 8192 }))
-  await r.cycles(2)
-  const dir = containerDir(w.pods, 'shop', 'keys', 'uid-k', 'main')
-  // maxChunkLines 100: the key's header is line 91, and a cut by count would read its body in two parts.
-  const key = keyLines(gen)
-  const lines = [...numbered('x', 1, 90), ...key.lines, ...numbered('y', 1, 20)]
-  writeFileSync(join(dir, '0.log'), lines.map((l) => cri(l)).join(''))
+/**
+ * Writes `lines` as one container's CRI log and waits for them: each delivered once, numbered from 1, the chunks'
+ * byte ranges in order without a gap, and the key among them found whole in one chunk.
+ */
+async function deliveredWhole(r: ReturnType<typeof run>, pods: string, lines: string[], body: string) {
+  writeFileSync(join(containerDir(pods, 'shop', 'keys', 'uid-k', 'main'), '0.log'), lines.map((l) => cri(l)).join(''))
   await r.settle(lines.length)
   const stream = 'k8s/shop/keys/main'
   assert.deepEqual(r.lines(stream), lines)
@@ -361,6 +358,28 @@ test('a private key a full chunk would cut opens the next chunk whole, and the d
     r.numbers(stream),
     Array.from({ length: lines.length }, (_, i) => i + 1)
   )
+  assert.equal(r.chunks[0]?.offset.start, 0)
+  for (const [i, c] of r.chunks.entries()) if (i > 0) assert.equal(r.chunks[i - 1]?.offset.end, c.offset.start)
+  assert.deepEqual(keysFound(r.chunks), [body])
+}
+
+/** Bytes of the first `n` of `lines` as CRI records. */
+const criBytes = (lines: readonly string[], n: number) =>
+  Buffer.byteLength(
+    lines
+      .slice(0, n)
+      .map((l) => cri(l))
+      .join('')
+  )
+
+test('a private key a full chunk would cut opens the next chunk whole, and the detector reads it whole', async (t) => {
+  const w = workspace()
+  const r = run(t, podConfig(w, { maxChunkBytes: 8192 }))
+  await r.cycles(2)
+  // maxChunkLines 100: the key's header is line 91, and a cut by count would read its body in two parts.
+  const key = keyLines(gen)
+  const lines = [...numbered('x', 1, 90), ...key.lines, ...numbered('y', 1, 20)]
+  await deliveredWhole(r, w.pods, lines, key.body)
   assert.deepEqual(
     r.chunks.map((c) => [c.startLine, c.lines.length]),
     [
@@ -368,20 +387,8 @@ test('a private key a full chunk would cut opens the next chunk whole, and the d
       [91, 50]
     ]
   )
-  // Byte ranges of the file, in order and without a gap: the first chunk ends where the key's header starts.
-  const [first, second] = r.chunks
-  assert.equal(first?.offset.start, 0)
-  assert.equal(first?.offset.end, second?.offset.start)
-  assert.equal(
-    second?.offset.start,
-    Buffer.byteLength(
-      lines
-        .slice(0, 90)
-        .map((l) => cri(l))
-        .join('')
-    )
-  )
-  assert.deepEqual(keysFound(r.chunks), [key.body])
+  // The first chunk ends where the key's header starts.
+  assert.equal(r.chunks[1]?.offset.start, criBytes(lines, 90))
 })
 
 test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {
@@ -391,30 +398,13 @@ test("a private key across the end of a cycle's read is read again next cycle, w
   // cycle stops inside the key.
   const r = run(t, podConfig(w, { maxChunkLines: 1000, maxChunkBytes: 64 * 1024 }))
   await r.cycles(2)
-  const dir = containerDir(w.pods, 'shop', 'keys', 'uid-h', 'main')
   const key = keyLines(gen)
-  const filler = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p} ${String(i + 1).padStart(4, '0')} ${'.'.repeat(52)}`)
-  const lines = [...filler('x', 670), ...key.lines, ...filler('y', 20)]
+  // CRI records of 100 bytes: a 40-byte timestamp, stream and tag, 59 characters, the newline.
+  const lines = [...filler('x', 670, 59), ...key.lines, ...filler('y', 20, 59)]
   lines[0] = `${lines[0]}${'.'.repeat(92)}`
-  const written = (n: number) =>
-    Buffer.byteLength(
-      lines
-        .slice(0, n)
-        .map((l) => cri(l))
-        .join('')
-    )
-  assert.equal(written(675), 67_584)
-  writeFileSync(join(dir, '0.log'), lines.map((l) => cri(l)).join(''))
-  await r.settle(lines.length)
-  const stream = 'k8s/shop/keys/main'
-  assert.deepEqual(r.lines(stream), lines)
-  assert.deepEqual(
-    r.numbers(stream),
-    Array.from({ length: lines.length }, (_, i) => i + 1)
-  )
-  for (const [a, b] of r.chunks.slice(1).map((c, i) => [r.chunks[i], c] as const)) assert.equal(a?.offset.end, b.offset.start)
+  assert.equal(criBytes(lines, 675), 67_584)
+  await deliveredWhole(r, w.pods, lines, key.body)
   assert.ok(r.chunks.length >= 2, 'more than one cycle read the file')
-  assert.deepEqual(keysFound(r.chunks), [key.body])
 })
 
 test('rename rotation (kubelet: 0.log → 0.log.<time>, new 0.log): the old file is finished first, each line once', async (t) => {

@@ -20,6 +20,11 @@ export const blockCut = blockCutFor(CARRIED_BUILTIN_RULES)
 
 const detector = createSecretDetector({ rules: BUILTIN_RULES, fingerprinter: { of: (v: string) => v, ephemeral: false }, maxContextChars: 80 })
 
+/** `n` numbered lines of exactly `width` characters (`x 0001 ....`): byte positions in a test's log are then known. */
+export function filler(prefix: string, n: number, width: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix} ${String(i + 1).padStart(4, '0')} `.padEnd(width, '.'))
+}
+
 /** The private-key values found in each chunk, read as the detector stage reads a chunk (the identity fingerprint). */
 export function keysFound(chunks: readonly LogChunk[]): string[] {
   return chunks.flatMap((c) => detector.detect(c).flatMap((f) => (f.rule === 'private-key' ? [f.fingerprint] : [])))

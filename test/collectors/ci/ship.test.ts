@@ -8,7 +8,7 @@ import type { CiJobMeta } from '../../../collectors/ci/provider.ts'
 import { shipJobLog } from '../../../collectors/ci/ship.ts'
 import type { LogChunk } from '../../../pipeline/events.ts'
 import type { OutRecord } from '../../../pipeline/runner.ts'
-import { blockCut, keyLines, keysFound } from '../../support/pem-block.ts'
+import { blockCut, filler, keyLines, keysFound } from '../../support/pem-block.ts'
 import { seededGen } from '../../support/seed.ts'
 
 const job: CiJobMeta = {
@@ -99,10 +99,11 @@ test('a resumed job sends only the lines after the acknowledged one', async () =
   )
 })
 
-test('a private key a full chunk would cut opens the next chunk whole; progress covers a carried line only once it is sent', async () => {
-  const key = keyLines(seededGen('ship'))
-  // maxChunkLines 100: the key's header is line 91, and a cut by count would read its body in two parts.
-  const lines = [...Array.from({ length: 90 }, (_, i) => `step ${i + 1}`), ...key.lines, ...Array.from({ length: 20 }, (_, i) => `after ${i + 1}`)]
+/**
+ * Ships `lines` of a job log (90 before a key, 20 after it) with the collectors' chunk cut; each line is sent once,
+ * the first two chunks meet at the key's header (line 91), and the key is found whole.
+ */
+async function shippedAroundKey(lines: string[], body: string, limits: Partial<typeof opts>) {
   async function* log(): AsyncGenerator<Buffer> {
     yield Buffer.from(lines.map((l) => `2024-01-01T00:00:00.0000000Z ${l}\n`).join(''))
   }
@@ -111,13 +112,12 @@ test('a private key a full chunk would cut opens the next chunk whole; progress 
   await shipJobLog(
     job,
     log(),
-    { ...opts, maxChunkLines: 100, maxChunkBytes: 64 * 1024, maxBatchBytes: 64 * 1024, maxInFlightBytes: 256 * 1024 },
+    { ...opts, ...limits },
     {
       publish: async (records: OutRecord[]) => {
         for (const rec of records) sent.push(rec.value as LogChunk)
         // What was acknowledged so far is in chunks sent so far.
-        const max = Math.max(0, ...sent.map((c) => c.startLine + c.lines.length - 1))
-        assert.ok((acked.at(-1) ?? 0) <= max)
+        assert.ok((acked.at(-1) ?? 0) <= Math.max(0, ...sent.map((c) => c.startLine + c.lines.length - 1)))
       },
       onAcked: (line) => void acked.push(line),
       cut: blockCut
@@ -135,44 +135,32 @@ test('a private key a full chunk would cut opens the next chunk whole; progress 
     lines
   )
   assert.equal(sent[0]?.offset.end, sent[1]?.offset.start)
+  assert.deepEqual(keysFound(sent), [body])
+  return acked
+}
+
+test('a private key a full chunk would cut opens the next chunk whole; progress covers a carried line only once it is sent', async () => {
+  const key = keyLines(seededGen('ship'))
+  // maxChunkLines 100: the key's header is line 91, and a cut by count would read its body in two parts.
+  const lines = [...filler('step', 90, 20), ...key.lines, ...filler('after', 20, 20)]
+  const acked = await shippedAroundKey(lines, key.body, {
+    maxChunkLines: 100,
+    maxChunkBytes: 64 * 1024,
+    maxBatchBytes: 64 * 1024,
+    maxInFlightBytes: 256 * 1024
+  })
   assert.equal(acked.at(-1), lines.length)
-  assert.deepEqual(keysFound(sent), [key.body])
 })
 
 test('a private key still open where a full batch is sent opens the next chunk; progress stops before its header', async () => {
   const key = keyLines(seededGen('ship-batch'))
   // Lines of 100 bytes as the batch counts them: the batch is full (9,357 bytes) after the key's fifth body line.
-  const filler = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p} ${String(i + 1).padStart(4, '0')} ${'.'.repeat(92)}`)
-  const lines = [...filler('x', 90), ...key.lines, ...filler('y', 20)]
-  async function* log(): AsyncGenerator<Buffer> {
-    yield Buffer.from(lines.map((l) => `2024-01-01T00:00:00.0000000Z ${l}\n`).join(''))
-  }
-  const sent: LogChunk[] = []
-  const acked: number[] = []
-  await shipJobLog(
-    job,
-    log(),
-    { ...opts, maxChunkLines: 1000, maxChunkBytes: 64 * 1024, maxBatchBytes: 9_000 + 32 + 5 * 65, maxInFlightBytes: 64 * 1024 },
-    {
-      publish: async (records: OutRecord[]) => {
-        for (const rec of records) sent.push(rec.value as LogChunk)
-      },
-      onAcked: (line) => void acked.push(line),
-      cut: blockCut
-    }
-  )
-  assert.deepEqual(
-    sent.map((c) => [c.startLine, c.lines.length]),
-    [
-      [1, 90],
-      [91, 50]
-    ]
-  )
+  const lines = [...filler('x', 90, 99), ...key.lines, ...filler('y', 20, 99)]
+  const acked = await shippedAroundKey(lines, key.body, {
+    maxChunkLines: 1000,
+    maxChunkBytes: 64 * 1024,
+    maxBatchBytes: 9_000 + 32 + 5 * 65,
+    maxInFlightBytes: 64 * 1024
+  })
   assert.deepEqual(acked, [90, 140])
-  assert.deepEqual(
-    sent.flatMap((c) => c.lines),
-    lines
-  )
-  assert.equal(sent[0]?.offset.end, sent[1]?.offset.start)
-  assert.deepEqual(keysFound(sent), [key.body])
 })
