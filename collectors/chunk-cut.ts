@@ -1,9 +1,8 @@
 // A full chunk is cut before a private-key block still open at its end (detectors/open-block.ts, which app/ wires
-// in as the collectors' ChunkCut): the detector
-// reads a block from its header to its END line within one chunk, and a block cut in two was reported from its
-// first part only (a partial body, whose fingerprint matches no known secret) or, when that part was short,
-// not at all. A collector cutting chunks by count and size cut one key in every ~30 (a 30-line RSA key in
-// 1,000-line chunks).
+// in as the collectors' ChunkCut). The detector reads a block from its header to its END line within one chunk,
+// and a block cut in two was reported from its first part only (a partial body, whose fingerprint matches no
+// known secret) or, when that part was short, not at all: cut by count and size, one 30-line RSA key in ~30
+// (1,000-line chunks).
 
 import type { LogChunk } from '../pipeline/events.ts'
 import type { ChunkCut } from '../pipeline/stages.ts'
@@ -20,15 +19,43 @@ export function chunkLines(): ChunkLines {
   return { lines: [], starts: [], ends: [], sizes: [] }
 }
 
+/** The bytes of `per`'s lines, as the chunk's limit counts them. */
+export function bytesOf(per: ChunkLines): number {
+  let n = 0
+  for (const s of per.sizes) n += s
+  return n
+}
+
 interface Limits {
   maxChunkLines: number
   maxChunkBytes: number
 }
 
-/** Where `cut` cuts `chunk` (full before a line of `next` bytes): an index inside it, or -1. */
-function cutAt(chunk: LogChunk, per: ChunkLines, next: number, limits: Limits, cut: ChunkCut | undefined): number {
-  const at = cut === undefined ? -1 : cut(chunk.lines, per.sizes, next, limits.maxChunkLines, limits.maxChunkBytes)
-  return at > 0 && at < chunk.lines.length ? at : -1
+/** Where `cut` cuts `lines` (full before a line of `next` bytes): an index inside them, or -1 (at their end). */
+export function cutIndex(cut: ChunkCut | undefined, lines: readonly string[], sizes: readonly number[], next: number, limits: Limits): number {
+  const at = cut === undefined ? -1 : cut(lines, sizes, next, limits.maxChunkLines, limits.maxChunkBytes)
+  return at > 0 && at < lines.length ? at : -1
+}
+
+/**
+ * A chunk holding `per`'s lines (carried from the chunk before, or none yet), before the line numbered `next.line`,
+ * which spans `next.start` to `next.end` in its source: lines[i] is line startLine + i.
+ */
+export function openChunk(
+  head: Pick<LogChunk, 'stream' | 'source' | 'collectedAt'>,
+  per: ChunkLines,
+  next: { line: number; start: number; end: number }
+): LogChunk {
+  return {
+    v: '1',
+    type: 'log-chunk',
+    stream: head.stream,
+    source: head.source,
+    startLine: next.line - per.lines.length,
+    offset: { start: per.starts[0] ?? next.start, end: next.end },
+    lines: per.lines,
+    collectedAt: head.collectedAt
+  }
 }
 
 /**
@@ -37,7 +64,9 @@ function cutAt(chunk: LogChunk, per: ChunkLines, next: number, limits: Limits, c
  */
 function takeFrom(chunk: LogChunk, per: ChunkLines, at: number): ChunkLines {
   const taken = { lines: chunk.lines.splice(at), starts: per.starts.splice(at), ends: per.ends.splice(at), sizes: per.sizes.splice(at) }
-  chunk.offset.end = Math.max(chunk.offset.start, ...per.ends)
+  let end = chunk.offset.start
+  for (const e of per.ends) end = Math.max(end, e)
+  chunk.offset.end = end
   return taken
 }
 
@@ -46,7 +75,7 @@ function takeFrom(chunk: LogChunk, per: ChunkLines, at: number): ChunkLines {
  * the next chunk; undefined when `cut` keeps them (none is open, or it would not fit a chunk with that line).
  */
 export function carryOpenBlock(chunk: LogChunk, per: ChunkLines, next: number, limits: Limits, cut: ChunkCut | undefined): ChunkLines | undefined {
-  const at = cutAt(chunk, per, next, limits, cut)
+  const at = cutIndex(cut, chunk.lines, per.sizes, next, limits)
   return at < 0 ? undefined : takeFrom(chunk, per, at)
 }
 
@@ -58,9 +87,10 @@ export function carryOpenBlock(chunk: LogChunk, per: ChunkLines, next: number, l
  * the taken ones start (a pod log's merged partial records: reading from there again would repeat it).
  */
 export function holdOpenBlock(chunk: LogChunk, per: ChunkLines, limits: Limits, cut: ChunkCut | undefined): { offset: number; lines: number } | undefined {
-  const at = cutAt(chunk, per, 0, limits, cut)
+  const at = cutIndex(cut, chunk.lines, per.sizes, 0, limits)
   if (at < 0) return undefined
-  const from = Math.min(...per.starts.slice(at))
-  if (Math.max(...per.ends.slice(0, at)) > from) return undefined
+  let from = Number.POSITIVE_INFINITY
+  for (let i = at; i < per.starts.length; i++) from = Math.min(from, per.starts[i] ?? from)
+  for (let i = 0; i < at; i++) if ((per.ends[i] ?? 0) > from) return undefined
   return { offset: from, lines: takeFrom(chunk, per, at).lines.length }
 }

@@ -10,7 +10,7 @@ import { join, relative, sep } from 'node:path'
 import type { LogChunk } from '../pipeline/events.ts'
 import { TOPICS } from '../pipeline/events.ts'
 import type { Collector, CollectorDeps } from '../pipeline/stages.ts'
-import { carryOpenBlock, chunkLines, holdOpenBlock } from './chunk-cut.ts'
+import { bytesOf, carryOpenBlock, chunkLines, holdOpenBlock, openChunk } from './chunk-cut.ts'
 import type { FilesConfig } from './files.config.ts'
 import type { ReadResult, TailFile } from './tail.ts'
 import { createTailer } from './tail.ts'
@@ -74,17 +74,9 @@ export function createFilesCollector(config: FilesConfig, deps: CollectorDeps): 
           // A private-key block still open at a full chunk's end opens the next chunk instead (chunk-cut.ts).
           const carried = current === undefined ? undefined : carryOpenBlock(current, per, bytes, config, deps.chunkCut)
           per = carried ?? chunkLines()
-          current = {
-            v: '1',
-            type: 'log-chunk',
-            stream: `file/${t.rel}`,
-            source: { type: 'file', path: t.abs },
-            startLine: line + 1 - per.lines.length,
-            offset: { start: per.starts[0] ?? offset + consumed, end: offset + consumed },
-            lines: per.lines,
-            collectedAt: now().toISOString()
-          }
-          currentBytes = per.sizes.reduce((a, b) => a + b, 0)
+          const head = { stream: `file/${t.rel}`, source: { type: 'file' as const, path: t.abs }, collectedAt: now().toISOString() }
+          current = openChunk(head, per, { line: line + 1, start: offset + consumed, end: offset + consumed })
+          currentBytes = bytesOf(per)
           chunks.push(current)
         }
         current.lines.push(text)

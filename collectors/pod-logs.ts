@@ -19,7 +19,7 @@ import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { Publish } from '../pipeline/runner.ts'
 import type { ChunkCut, Collector } from '../pipeline/stages.ts'
-import { carryOpenBlock, chunkLines, holdOpenBlock } from './chunk-cut.ts'
+import { bytesOf, carryOpenBlock, chunkLines, holdOpenBlock, openChunk } from './chunk-cut.ts'
 import type { PodInfo, PodMetadata } from './k8s-pods.ts'
 import type { PodLogsConfig } from './pod-logs.config.ts'
 import { decode } from './pod-logs-decode.ts'
@@ -388,17 +388,8 @@ export function createPodLogsCollector(config: PodLogsConfig, deps: PodLogsDeps)
           // A private-key block still open at a full chunk's end opens the next chunk instead (chunk-cut.ts).
           const carried = current === undefined ? undefined : carryOpenBlock(current, per, bytes, config, deps.chunkCut)
           per = carried ?? chunkLines()
-          current = {
-            v: '1',
-            type: 'log-chunk',
-            stream: p.stream,
-            source,
-            startLine: line + 1 - per.lines.length,
-            offset: { start: per.starts[0] ?? offset + l.start, end: offset + l.end },
-            lines: per.lines,
-            collectedAt
-          }
-          currentBytes = per.sizes.reduce((a, b) => a + b, 0)
+          current = openChunk({ stream: p.stream, source, collectedAt }, per, { line: line + 1, start: offset + l.start, end: offset + l.end })
+          currentBytes = bytesOf(per)
           chunks.push(current)
         }
         current.lines.push(l.text)

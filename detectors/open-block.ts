@@ -5,9 +5,10 @@
 // the collectors cut a full chunk before it (blockCutFor), so it reaches the detector whole.
 
 import RE2 from 're2'
+import type { ChunkCut } from '../pipeline/stages.ts'
 import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
-import type { Rule } from './rule.ts'
+import type { PemBlock, Rule } from './rule.ts'
 
 export interface BlockRule {
   header: RE2
@@ -20,11 +21,18 @@ export interface BlockRule {
  * (`token`, `secret`), and holding lines back for them would search every flush's last lines header by header.
  */
 export function carried(r: Rule): boolean {
-  return r.block !== undefined && r.block.read === undefined
+  return pemBlock(r) !== undefined
+}
+
+function pemBlock(r: Rule): PemBlock | undefined {
+  return r.block === undefined || 'read' in r.block ? undefined : r.block
 }
 
 export function blockRules(rules: readonly Rule[]): BlockRule[] {
-  return rules.flatMap((r) => (carried(r) && r.block !== undefined ? [{ header: new RE2(r.regex, ''), end: r.block.end }] : []))
+  return rules.flatMap((r) => {
+    const b = pemBlock(r)
+    return b === undefined ? [] : [{ header: new RE2(r.regex, ''), end: b.end }]
+  })
 }
 
 /**
@@ -71,9 +79,7 @@ export function openBlock(lines: readonly string[], blocks: readonly BlockRule[]
  * starts the chunk (it is as whole as a chunk can hold it), nor when its lines and the next one would not fit a
  * chunk of their own (`sizes`: each line's bytes as the chunk counts them). pipeline/stages.ts ChunkCut.
  */
-export function blockCutFor(
-  rules: readonly Rule[]
-): (lines: readonly string[], sizes: readonly number[], next: number, maxLines: number, maxBytes: number) => number {
+export function blockCutFor(rules: readonly Rule[]): ChunkCut {
   const blocks = blockRules(rules)
   const keywords = blockKeywords(rules)
   return (lines, sizes, next, maxLines, maxBytes) => {

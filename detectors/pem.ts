@@ -6,9 +6,9 @@
 // header ("expected a PEM file starting with -----BEGIN …") by what follows it.
 
 import RE2 from 're2'
-import type { Rule } from './rule.ts'
+import type { PemBlock } from './rule.ts'
 
-export type BlockShape = NonNullable<Rule['block']>
+export type BlockShape = PemBlock
 
 /**
  * The body of a block and where it ends: `end` on the header's line, `endColumn` (1-based) on `endLineIndex`.

@@ -15,6 +15,12 @@ import type { BlockSpan } from './pem.ts'
  */
 export type BlockReader = (lines: readonly string[], lineIndex: number, text: string, afterHeader: number, headerStart: number) => BlockSpan | undefined
 
+/** A block read by pem.ts: its END marker, and the fewest body characters that make a key. */
+export interface PemBlock {
+  end: string
+  minBodyChars: number
+}
+
 export interface RuleExample {
   /** A line as it would appear in a log. */
   line: string
@@ -81,11 +87,12 @@ export interface Rule {
   /**
    * A PEM-style block: the regex matches the BEGIN header and the secret is
    * the base64 body, on the same line (JSON-escaped) or on the following
-   * lines of the same chunk up to the END marker. `read`, a built-in rule's own reader of what follows its
-   * header (a JSON Web Key's private member on a later line), replaces pem.ts's; `end` still tells the
-   * scanner where a block still open at a chunk's end closes.
+   * lines of the same chunk up to the END marker, which also tells the scanner and the collectors where a block
+   * still open at a chunk's end closes (open-block.ts). Or `read`, a built-in rule's own reader of what follows
+   * its header (a JSON Web Key's private member on a later line), in place of pem.ts's: such a block is read
+   * within its chunk and never carried into the next.
    */
-  block?: { end: string; minBodyChars: number; read?: BlockReader }
+  block?: PemBlock | { read: BlockReader }
   examples: {
     /** Generated at test time from the format: never commit a live-looking token. */
     positives: (g: Gen) => RuleExample[]

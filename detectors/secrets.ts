@@ -36,7 +36,6 @@ import type { Hit as HitOf, ViewSpan } from './hits.ts'
 import { distinctHits, place } from './hits.ts'
 import type { KeywordScanner } from './keywords.ts'
 import { createKeywordScanner, findBase64Runs, isAscii } from './keywords.ts'
-import type { BlockShape } from './pem.ts'
 import { readBlock } from './pem.ts'
 import { compileRe2, escapeRe2 } from './re2-compile.ts'
 import { keywordLead, searchStart } from './regex-lead.ts'
@@ -1017,7 +1016,7 @@ function addHit(scan: ChunkScan, h: Hit): void {
 function blockHit(
   scan: ChunkScan,
   c: Compiled,
-  block: BlockShape,
+  block: NonNullable<Rule['block']>,
   lineIndex: number,
   text: string,
   buf: Buffer,
@@ -1028,7 +1027,7 @@ function blockHit(
   const afterHeader = utf16Column(text, buf, at + header.length)
   const headerStart = utf16Column(text, buf, at)
   const b =
-    block.read !== undefined
+    'read' in block
       ? block.read(scan.lines, lineIndex, text, afterHeader, headerStart)
       : readBlock(block, scan.lines, lineIndex, text, afterHeader, headerStart)
   if (b === undefined || !passes(scan.engine, c, b.secret, text, header)) return undefined

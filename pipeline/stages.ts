@@ -29,7 +29,6 @@ export interface Collector {
   ready?: () => boolean
 }
 
-/** What every collector is handed; a component may take more in its own deps. */
 /**
  * Where a collector cuts a full chunk of `lines` (each `sizes[i]` bytes as its limit counts them) before a line of
  * `next` bytes: an index whose lines then open the next chunk, or -1 for the end. The detector's rules decide it
@@ -38,6 +37,7 @@ export interface Collector {
  */
 export type ChunkCut = (lines: readonly string[], sizes: readonly number[], next: number, maxLines: number, maxBytes: number) => number
 
+/** What every collector is handed; a component may take more in its own deps. */
 export interface CollectorDeps {
   publish: Publish
   logger: Logger

@@ -14,6 +14,7 @@ import type { LogChunk, Source } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import type { Publish } from '../../pipeline/runner.ts'
 import type { ChunkCut } from '../../pipeline/stages.ts'
+import { cutIndex } from '../chunk-cut.ts'
 import type { CiLine } from './log-lines.ts'
 import { sendWindow } from './send-window.ts'
 
@@ -118,8 +119,8 @@ export async function publishLines(
         if (sameLine || gap) await flush()
         else if (full) {
           // A private-key block still open at a full chunk's end opens the next chunk instead (chunk-cut.ts).
-          const at = deps.cut?.(lines, sizes, size, limits.maxChunkLines, limits.maxChunkBytes) ?? -1
-          await flush(at <= 0 || at >= lines.length ? lines.length : at)
+          const at = cutIndex(deps.cut, lines, sizes, size, limits)
+          await flush(at < 0 ? lines.length : at)
         }
         if (lines.length === 0) {
           startLine = l.line

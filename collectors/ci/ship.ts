@@ -16,7 +16,7 @@ import type { LogChunk } from '../../pipeline/events.ts'
 import { TOPICS } from '../../pipeline/events.ts'
 import type { OutRecord, Publish } from '../../pipeline/runner.ts'
 import type { ChunkCut } from '../../pipeline/stages.ts'
-import { type ChunkLines, carryOpenBlock, chunkLines } from '../chunk-cut.ts'
+import { bytesOf, carryOpenBlock, chunkLines, openChunk } from '../chunk-cut.ts'
 import type { CiLine } from './log-lines.ts'
 import { logLines } from './log-lines.ts'
 import type { CiJobMeta, CiLogFormat } from './provider.ts'
@@ -82,36 +82,21 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
    * at the line before it. With the defaults (512 KiB chunks, 768 KiB batches) every other chunk is closed here.
    */
   async function flushBatch(midStream = false): Promise<void> {
-    let held: ChunkLines | undefined
-    let heldFrom = 0
-    if (current !== undefined) {
-      const chunk = current
-      held = midStream ? carryOpenBlock(chunk, per, 0, opts, deps.cut) : undefined
-      if (held !== undefined) {
-        heldFrom = chunk.startLine + chunk.lines.length
-        currentBytes -= held.sizes.reduce((a, b) => a + b, 0)
-      }
-      closeChunk()
-    }
+    const held = midStream && current !== undefined ? carryOpenBlock(current, per, 0, opts, deps.cut) : undefined
+    // The line after the held ones: the next line read, whose number is past the last one taken in.
+    const after = { line: batchLastLine + 1, start: rawEnd, end: rawEnd }
+    if (held !== undefined) currentBytes -= bytesOf(held)
+    closeChunk()
     if (batch.length === 0) return
     const records = batch
-    const upTo = held === undefined ? batchLastLine : heldFrom - 1
+    const upTo = batchLastLine - (held?.lines.length ?? 0)
     const raw = held?.starts[0] ?? rawEnd
     batch = []
     batchBytes = 0
     if (held !== undefined) {
       per = held
-      current = {
-        v: '1',
-        type: 'log-chunk',
-        stream,
-        source,
-        startLine: heldFrom,
-        offset: { start: held.starts[0] ?? raw, end: held.ends.at(-1) ?? raw },
-        lines: held.lines,
-        collectedAt
-      }
-      currentBytes = held.sizes.reduce((a, b) => a + b, 0)
+      current = openChunk({ stream, source, collectedAt }, per, after)
+      currentBytes = bytesOf(per)
     }
     await sends.send(records, () => deps.onAcked?.(upTo, raw))
   }
@@ -161,20 +146,11 @@ export async function shipJobLog(job: CiJobMeta, bytes: AsyncIterable<Uint8Array
           // The carried lines are in no batch yet: acknowledged progress (batchLastLine) counts them only once the
           // chunk they open is closed into one, which flushBatch does before it sends.
           const carried = current === undefined ? undefined : carryOpenBlock(current, per, size, opts, deps.cut)
-          if (carried !== undefined) currentBytes -= carried.sizes.reduce((a, b) => a + b, 0)
+          if (carried !== undefined) currentBytes -= bytesOf(carried)
           closeChunk()
           per = carried ?? chunkLines()
-          current = {
-            v: '1',
-            type: 'log-chunk',
-            stream,
-            source,
-            startLine: l.line - per.lines.length,
-            offset: { start: per.starts[0] ?? chunkStart, end: l.end },
-            lines: per.lines,
-            collectedAt
-          }
-          currentBytes = per.sizes.reduce((a, b) => a + b, 0)
+          current = openChunk({ stream, source, collectedAt }, per, { line: l.line, start: chunkStart, end: l.end })
+          currentBytes = bytesOf(per)
         }
         current.lines.push(l.text)
         per.starts.push(chunkStart)

@@ -12,7 +12,8 @@ import type { Rule } from '../rule.ts'
 // while they are the same pretty-printed object's members (CredSweeper's JWK samples). Quotes may be escaped
 // once or twice (a JWK inside a JSON string).
 
-// RE2, compiled when a `kty` first wakes the rule (rule files are loaded by every start).
+// RE2, compiled when a `kty` first wakes the rule (rule files are loaded by every start). 22 base64url characters
+// are 16 bytes, the shortest key a JWA algorithm takes (A128KW).
 const MEMBER = '\\\\{0,2}"(?:d|k)\\\\{0,2}"\\s*:\\s*\\\\{0,2}"([A-Za-z0-9_-]{22,})'
 // A line of the same object: a member (`"dummy": null,`) or blank. A closing brace or anything else ends it.
 const MEMBER_LINE = '^\\s*(?:"[^"]*"\\s*:|$)'
@@ -75,9 +76,7 @@ export const rules: Rule[] = [
     regex: '\\\\{0,2}"kty\\\\{0,2}"\\s*:\\s*\\\\{0,2}"',
     keywords: ['kty'],
     requires: ['"'],
-    // 22 base64url characters are 16 bytes, the shortest key a JWA algorithm takes (A128KW). The end a key still
-    // open at a chunk's end waits for: its object's closing brace.
-    block: { end: '}', minBodyChars: 22, read: readJwk },
+    block: { read: readJwk },
     minEntropy: 3.5,
     examples: {
       positives: (g) => {

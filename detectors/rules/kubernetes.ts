@@ -150,8 +150,7 @@ export const rules: Rule[] = [
     // GitHub Actions' debug lines end in a secret's name too (`##[debug]Evaluating: secrets.NPM_TOKEN`, 9,014 of
     // the CI shape's lines): without the list item's `name:` they never reach the regex.
     requires: ['name:'],
-    // The end a name line still open at a chunk's end waits for: its value line.
-    block: { end: 'value:', minBodyChars: 7, read: readYamlValue },
+    block: { read: readYamlValue },
     minEntropy: 2.5,
     examples: {
       positives: (g) => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { blockKeywords } from '../../detectors/open-block.ts'
+import { blockKeywords, carried } from '../../detectors/open-block.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { cli } from '../support/cli.ts'
 import { seededGen } from '../support/seed.ts'
@@ -41,8 +41,8 @@ test('a private key whose header is the last line of a chunk is found, its body 
 test('the block keyword check finds every block rule’s header in any ASCII case, and not a line without one', () => {
   const check = blockKeywords(BUILTIN_RULES)
   assert.ok(check !== undefined)
-  // Rules with their own block reader read what their chunk holds: no chunk is held back for them (app/scan.ts).
-  const blocks = BUILTIN_RULES.filter((r) => r.block !== undefined && r.block.read === undefined)
+  // Rules with their own block reader read what their chunk holds: no chunk is held back for them (open-block.ts carried).
+  const blocks = BUILTIN_RULES.filter(carried)
   assert.ok(blocks.length >= 3)
   for (const r of blocks) {
     for (const k of r.keywords) {
@@ -52,5 +52,5 @@ test('the block keyword check finds every block rule’s header in any ASCII cas
     }
   }
   assert.equal(check.test('INFO -----BEGIN CERTIFICATE----- private key rotated\nnext line'), false)
-  assert.equal(blockKeywords(BUILTIN_RULES.filter((r) => r.block === undefined || r.block.read !== undefined)), undefined)
+  assert.equal(blockKeywords(BUILTIN_RULES.filter((r) => !carried(r))), undefined)
 })

@@ -121,7 +121,8 @@ test('every JavaScript regex on the engine’s hot path is listed with why it is
       .split('\n')
       .filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l))
       .join('\n')
-    const found = [...src.matchAll(LITERAL)].map((m) => m[0]).filter((l) => l !== '/../' && l !== '/pipeline/' && l !== '/rules/')
+    // Import paths the rough parser reads as literals: '../pipeline/stages.ts' as /pipeline/ with an `s` flag.
+    const found = [...src.matchAll(LITERAL)].map((m) => m[0]).filter((l) => !['/../', '/pipeline/', '/rules/'].includes(l.replace(/[dgimsuyv]+$/, '')))
     assert.deepEqual(
       found,
       (BOUNDED[file] ?? []).map(([l]) => l),

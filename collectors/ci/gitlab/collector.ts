@@ -57,7 +57,7 @@ export interface GitlabCollectorDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** Each job handled: delivered, rejected (GitLab refused the log for good). Tests wait on it. */
   onJob?: (job: CiJobMeta, outcome: 'delivered' | 'rejected', lines: number) => void
-  chunkCut?: ChunkCut
+  chunkCut?: ChunkCut | undefined
 }
 
 export interface GitlabCollector extends Collector {

@@ -53,7 +53,7 @@ export async function gitlabCollectorFromConfig(config: GitlabConfig, ctx: Gitla
     webhookTokens,
     apiToken,
     store,
-    ...(ctx.chunkCut === undefined ? {} : { chunkCut: ctx.chunkCut })
+    chunkCut: ctx.chunkCut
   })
   if (redis === undefined) return collector
   // The connection is this collector's own: left open, a stopped app (an embedding, a test) never lets its process exit.
