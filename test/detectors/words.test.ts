@@ -69,17 +69,19 @@ test('upper-case constants are names, however abbreviated their words', () => {
     assert.ok(nameLike(name), name)
   // No word among the parts, a part that mixes letters and digits, a lower-case letter, no underscore.
   for (const value of ['XK_QZPV_WMRT', 'A7K_9QZ_P2M', 'LW_ERR_Redis_AUTH', 'LWERRREDISAUTHX', 'AB_CD_EF_GH']) assert.ok(!nameLike(value), value)
-  // Random base64url, the alphabet of tokens that hold '_' and upper case: none that holds a '_' reads as a
-  // constant (none in a million seeded draws). A draw of letters alone reads as a camelCase name about once in
-  // a million, with or without this (SUCWJRYJWYEHGOOXTKCOUSYX, and CI's LEAKWATCH_TEST_SEED=1716529479:
-  // CQOJPYclCyzuzvWmoffAwyik): the 24-letter test above bounds that reading, so those draws are not counted.
+  // Random base64url, the alphabet of tokens that hold '_' and upper case: the constant reading takes none that
+  // holds a '_'. A draw of letters alone reads as a camelCase name about once in a million, with or without it
+  // (SUCWJRYJWYEHGOOXTKCOUSYX, and CI's LEAKWATCH_TEST_SEED=1716529479: CQOJPYclCyzuzvWmoffAwyik): the 24-letter
+  // test above bounds that reading, so those draws are not counted. Its parts around a '_' read so too, about once
+  // in 4 million draws (one run in 100 met one: CI's LEAKWATCH_TEST_SEED=1510509317, RAZ_kikshUjwOhksuWJAtrfl),
+  // so two are allowed; three in a run are under one in a million runs.
   const g = seededGen('c')
   let names = 0
   for (let i = 0; i < 40_000; i++) {
     const value = g.chars(ALPHABETS.base64url, 24)
     if (value.includes('_') && nameLike(value)) names++
   }
-  assert.equal(names, 0, `${names} of 40,000 random base64url strings holding '_' read as names`)
+  assert.ok(names <= 2, `${names} of 40,000 random base64url strings holding '_' read as names`)
   // Random strings of a constant's own alphabet, most of them shaped like one: a word among short random
   // parts now and then (MVQGG_ITD_C_VSHOCAOZOIKS), 9 to 12 in 40,000 seeded draws.
   const upper = seededGen('constants')
