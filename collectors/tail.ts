@@ -22,7 +22,7 @@ import { loadCheckpoint, saveCheckpoint } from '../pipeline/checkpoint.ts'
 import type { Logger } from '../pipeline/log.ts'
 import type { Metrics } from '../pipeline/metrics.ts'
 import type { OutRecord, Publish } from '../pipeline/runner.ts'
-import type { Advance, FileId, FileState, Listed, TailState } from './tail-state.ts'
+import type { Advance, Discovery, FileId, FileState, Listed, TailState } from './tail-state.ts'
 import {
   acknowledge,
   admit,
@@ -48,7 +48,8 @@ import {
 /** What the engine needs of an open file (a node FileHandle is one). */
 export interface TailHandle {
   read: (buffer: Buffer, offset: number, length: number, position: number) => Promise<{ bytesRead: number }>
-  stat: () => Promise<{ size: number }>
+  /** The open file's own identity and size (fstat), whatever its path names by now. */
+  stat: () => Promise<FileId & { size: number }>
   close: () => Promise<void>
 }
 
@@ -223,19 +224,35 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
     } catch {
       return // gone between listing and now
     }
-    const listed: Listed = { rel, rotated: opts.isRotated?.(rel) === true, st }
-    const d = discover(state, listed, firstScan)
-    if (d.kind === 'skip') {
-      // Followed under its old name: its new one tells a reader where it stands among the other rotated copies.
-      if (listed.rotated && state.busy.has(idOf(st))) for (const t of tracked.values()) if (t.rel !== rel && idOf(t) === idOf(st)) t.alias = rel
-      return
-    }
+    const rotated = opts.isRotated?.(rel) === true
+    let listed: Listed = { rel, rotated, st }
+    // Looked at before it is opened, so that a copy already finished or drained under its old name is not opened.
+    let d = discover(state, listed, firstScan)
+    if (skipped(listed, d)) return
     let fh: TailHandle
     try {
       fh = await io.open(abs)
     } catch (err) {
       log.warn({ file: rel, code: (err as NodeJS.ErrnoException).code }, 'cannot open file')
       return
+    }
+    // The path named another file by the time it was opened (rotated between the stat and the open, the new file
+    // already created): the file followed is the one held, by its own identity and size. Followed under the
+    // identity of the file it replaced, its lines were read again when that file's id was met under its rotated
+    // name (the audit log's rotation test delivered one event twice).
+    const held = await fh.stat().catch(() => undefined)
+    if (held === undefined) {
+      await fh.close().catch(() => {})
+      return
+    }
+    if (held.dev !== st.dev || held.ino !== st.ino) {
+      st = { dev: held.dev, ino: held.ino, size: held.size }
+      listed = { rel, rotated, st }
+      d = discover(state, listed, firstScan)
+      if (skipped(listed, d)) {
+        await fh.close().catch(() => {})
+        return
+      }
     }
     const heads = new Map<number, string>()
     for (const n of d.headBytes) heads.set(n, (await headHash(fh, n)).head)
@@ -245,6 +262,15 @@ export function createTailerCore(opts: TailerOptions, deps: TailerDeps): TailerC
       return
     }
     follow(state, { ...a.file, abs, fh })
+  }
+
+  /** Whether discovery passed over a listed file (the shell then does not open it, or closes it). */
+  function skipped(listed: Listed, d: Discovery): d is Extract<Discovery, { kind: 'skip' }> {
+    if (d.kind !== 'skip') return false
+    // Followed under its old name: its new one tells a reader where it stands among the other rotated copies.
+    const id = idOf(listed.st)
+    if (listed.rotated && state.busy.has(id)) for (const t of tracked.values()) if (t.rel !== listed.rel && idOf(t) === id) t.alias = listed.rel
+    return true
   }
 
   async function release(t: TailFile): Promise<void> {

@@ -19,13 +19,15 @@ import type { AuditEvent } from '../../pipeline/audit-decode.ts'
 import { auditDecodeReason, decodeAudit } from '../../pipeline/audit-decode.ts'
 import type { OutRecord, Publish } from '../../pipeline/runner.ts'
 import type { Collector, CollectorDeps } from '../../pipeline/stages.ts'
-import type { ReadResult, TailFile } from '../tail.ts'
+import type { ReadResult, TailFile, TailIo } from '../tail.ts'
 import { createTailer } from '../tail.ts'
 import type { AuditFileConfig } from './file.config.ts'
 import { auditRecords, fitRecords, partitionOfAudit } from './records.ts'
 
 export interface AuditFileDeps extends CollectorDeps {
   cluster: string
+  /** The file system as the tailer sees it; tests rotate the log at chosen points of a cycle through it. */
+  io?: TailIo
 }
 
 export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFileDeps): Collector {
@@ -184,6 +186,7 @@ export function createAuditFileCollector(config: AuditFileConfig, deps: AuditFil
       publish,
       logger: deps.logger,
       metrics: deps.metrics,
+      ...(deps.io === undefined ? {} : { io: deps.io }),
       ...(deps.onCycle === undefined ? {} : { onCycle: deps.onCycle })
     }
   )

@@ -11,6 +11,8 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import { auditFileConfigSchema } from '../../collectors/audit/file.config.ts'
 import { createAuditFileCollector } from '../../collectors/audit/file.ts'
+import type { TailIo } from '../../collectors/tail.ts'
+import { nodeIo } from '../../collectors/tail.ts'
 import type { Bus } from '../../pipeline/bus.ts'
 import { createCodec } from '../../pipeline/codec.ts'
 import type { AuditEnvelope, AuditGroup } from '../../pipeline/events.ts'
@@ -35,7 +37,13 @@ function workspace(): { dir: string; path: string; checkpointPath: string } {
   return { dir, path: join(dir, 'log', 'audit.log'), checkpointPath: join(dir, 'state', 'checkpoints.json') }
 }
 
-function run(t: TestContext, w: { path: string; checkpointPath: string }, over: Record<string, unknown> = {}, partitionOf?: (principal: string) => number) {
+function run(
+  t: TestContext,
+  w: { path: string; checkpointPath: string },
+  over: Record<string, unknown> = {},
+  partitionOf?: (principal: string) => number,
+  io?: TailIo
+) {
   const events: AuditEnvelope[] = []
   const sealed: Array<AuditEnvelope | AuditGroup> = []
   const metrics = createMetrics()
@@ -67,7 +75,8 @@ function run(t: TestContext, w: { path: string; checkpointPath: string }, over: 
       partitionOf === undefined ? {} : { partitionOf: (_topic: string, key: string) => partitionOf(key) }
     ),
     logger: silentLogger(),
-    metrics
+    metrics,
+    ...(io === undefined ? {} : { io })
   })
   const ac = new AbortController()
   const running = c.start(ac.signal)
@@ -151,6 +160,33 @@ test('rotation by rename (audit.log → audit-<timestamp>.log): the old file is 
   const all = [...r.events, ...again.events]
   assert.deepEqual(all.map((e) => e.event.auditID).sort(), [...ids].sort(), 'every event once')
   assert.deepEqual(byPrincipal(all), byPrincipal(parsed), "each principal's events in the order written, across the rotation and the restart")
+})
+
+test("rotated between the tailer's stat of audit.log and its open, the new audit.log already written: each event once", async (t) => {
+  const w = workspace()
+  writeFileSync(w.path, `${lines.slice(0, 5).join('\n')}\n`)
+  // The API server's rotation lands just before the open that follows the stat of audit.log: the path names the
+  // new file by then. What was seen in the real server's rotation test once: one event delivered twice.
+  let rotated = false
+  const io: TailIo = {
+    ...nodeIo,
+    open: async (p) => {
+      if (!rotated && p === w.path) {
+        rotated = true
+        appendFileSync(w.path, `${lines.slice(5, 8).join('\n')}\n`)
+        renameSync(w.path, join(w.path, '..', 'audit-2026-12-06T13-00-00.000.log'))
+        writeFileSync(w.path, `${lines.slice(8, 12).join('\n')}\n`)
+      }
+      return await nodeIo.open(p)
+    }
+  }
+  const r = run(t, w, {}, undefined, io)
+  await waitFor(() => r.events.length >= 12, 'twelve events')
+  assert.ok(rotated)
+  // Written last, after twelve were in: had the thirteenth come before the rest, the count above stopped early.
+  appendFileSync(w.path, `${lines[12]}\n`)
+  await waitFor(() => r.events.some((e) => e.event.auditID === ids[12]), 'the event written after')
+  assert.deepEqual(r.events.map((e) => e.event.auditID).sort(), ids.slice(0, 13).sort(), 'every event once')
 })
 
 test('a line that is not an event is counted and skipped; an over-long line is skipped whole and the next one read', async (t) => {

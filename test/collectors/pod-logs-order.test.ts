@@ -336,6 +336,27 @@ test("first start, 0.log rotated between the tailer's stat and its open (ENOENT)
   await assertNumbered(r, 210)
 })
 
+for (const interval of [3_600_000, 0]) {
+  const listing = interval === 0 ? 'listed every cycle' : 'listing kept'
+  test(`0.log rotated between the tailer's stat and its open, the new 0.log already there (${listing}): the file opened is the one followed, each line once`, async (t) => {
+    const w = workspace(`race-open-new-${interval}`)
+    const live = join(w.app, '0.log')
+    writeFileSync(live, lines(1, 10))
+    const fs = changeAt(live, 'open', () => {
+      appendFileSync(live, lines(11, 160))
+      rotate(live, '20250101-000001', lines(161, 210))
+    })
+    const r = gated(t, { ...config(w.pods, w.dir), discoveryIntervalMs: interval }, fs.io)
+    r.release(true)
+    await assertNumbered(r, 210)
+    assert.equal(
+      r.chunks.reduce((n, c) => n + c.lines.length, 0),
+      210,
+      'no line delivered twice'
+    )
+  })
+}
+
 // After a restart from a checkpoint that holds 0.log at lines 1-60: the rotations the collector was down for,
 // or that land between its first listing and its first look at 0.log.
 const restarts: Array<{ name: string; at: 'down' | 'stat'; twice: boolean }> = [

@@ -238,7 +238,7 @@ function memoryFiles(rng: Rng): Files {
           buf.write(part, off, 'latin1')
           return { bytesRead: part.length }
         },
-        stat: async () => ({ size: i.node.content.length }),
+        stat: async () => ({ dev: 1, ino: i.node.ino, size: i.node.content.length }),
         close: async () => {
           if (!open) return
           open = false
