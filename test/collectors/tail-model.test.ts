@@ -3,7 +3,8 @@
 // draws a sequence of operations: lines written (some in two pieces, the
 // newline in the second), kubelet rotation (0.log renamed to 0.log.<n>, a new
 // 0.log created, the writer moving to it a few operations later so that its
-// last lines land in the rotated copy), copytruncate, deletion of a live file
+// last lines land in the rotated copy; now and then the rotation lands between
+// the engine's stat of the live path and its open), copytruncate, deletion of a live file
 // or of an old rotated copy, acknowledgements failing and recovering (or, on
 // most in-memory seeds, held by the bus until an operation answers them, as
 // Kafka's latency does), and the collector restarted from its checkpoint,
@@ -36,7 +37,9 @@
 //
 // A failure prints the seed, the engine's settings and the operations;
 // LEAKWATCH_TEST_SEED=<n> runs that seed alone (on both file systems), with
-// LEAKWATCH_TEST_OPS=<count> operations when the failure says so.
+// LEAKWATCH_TEST_OPS=<count> operations when the failure says so (and
+// LEAKWATCH_TEST_RACING=0 for a regression seed, which runs without the
+// rotations at open that were added after it).
 
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -82,6 +85,8 @@ type Op =
   | { op: 'start' }
   | { op: 'write'; s: number; lines: number; partial: boolean }
   | { op: 'rotate'; s: number }
+  /** The same rotation, made when the engine next opens the live file, after its stat of the path (a rotation racing the engine). */
+  | { op: 'rotateAtOpen'; s: number }
   | { op: 'reopen'; s: number }
   | { op: 'copytruncate'; s: number }
   | { op: 'deleteLive'; s: number }
@@ -105,7 +110,7 @@ interface Settings {
 
 // ---------------------------------------------------------------- generation
 
-function generate(rng: Rng, count: number, real: boolean): { settings: Settings; ops: Op[] } {
+function generate(rng: Rng, count: number, real: boolean, racing?: Rng): { settings: Settings; ops: Op[] } {
   const settings: Settings = {
     streams: 1 + rng.int(2),
     readFrom: rng.next() < 0.25 ? 'end' : 'beginning',
@@ -132,6 +137,8 @@ function generate(rng: Rng, count: number, real: boolean): { settings: Settings;
     else if (r < 0.84) ops.push({ op: 'deleteRotated', s: s() })
     else if (r < 0.91) ops.push(settings.deferred ? { op: 'ack', ok: rng.next() < 0.85 } : { op: 'acks', ok: rng.next() < 0.6 })
     else ops.push({ op: 'restart', crash: rng.next() < 0.5 })
+    // Drawn from a generator of its own, so that every other seed's operations stay the ones its commit named.
+    if (racing !== undefined && racing.next() < 0.05) ops.push({ op: 'rotateAtOpen', s: racing.int(settings.streams) })
   }
   return { settings, ops }
 }
@@ -375,9 +382,9 @@ async function readLines(t: TailFile, budget: number): Promise<ReadResult> {
 
 const sha = (s: string): string => createHash('sha256').update(Buffer.from(s, 'latin1')).digest('hex')
 
-async function runModel(seed: number, real: boolean, count: number): Promise<{ settings: Settings; ops: Op[]; violations: string[] }> {
+async function runModel(seed: number, real: boolean, count: number, racing = true): Promise<{ settings: Settings; ops: Op[]; violations: string[] }> {
   const rng = createRng(seed)
-  const { settings, ops } = generate(rng, count, real)
+  const { settings, ops } = generate(rng, count, real, racing ? createRng(seed ^ 0x0ace) : undefined)
   const files = real ? realFiles(seed) : memoryFiles(createRng(seed ^ 0x5eed))
   const violations: string[] = []
   const byText = new Map<string, Line>()
@@ -400,6 +407,8 @@ async function runModel(seed: number, real: boolean, count: number): Promise<{ s
   let firstScan = true
   const covered: Array<Set<Line>> = []
   const graceful: boolean[] = []
+  // Streams whose live file is rotated when the engine next opens it (rotateAtOpen).
+  const armed = new Set<number>()
 
   const nodeAt = (rel: string) => nodes.find((n) => n.name === rel)
   const held = (n: Node) => core !== undefined && [...core.state.tracked.values()].some((t) => t.ino === n.ino && t.dev === n.dev)
@@ -449,6 +458,14 @@ async function runModel(seed: number, real: boolean, count: number): Promise<{ s
     w.node = n
   }
 
+  function rotate(s: number): void {
+    const n = nodeAt(live(s))
+    if (n === undefined) return
+    files.rename(n, `${live(s)}.${String(++rotations).padStart(6, '0')}`)
+    // The writer keeps the rotated file until 'reopen': its last lines land there.
+    nodes.push(files.create(live(s)))
+  }
+
   function lose(n: Node): void {
     for (const l of undelivered(n)) l.must = false
   }
@@ -456,7 +473,18 @@ async function runModel(seed: number, real: boolean, count: number): Promise<{ s
   async function startRun(): Promise<void> {
     alive = true
     const thisRun = run
-    const io = files.io(() => alive && thisRun === run)
+    const base = files.io(() => alive && thisRun === run)
+    const io: TailIo = {
+      ...base,
+      open: async (p) => {
+        for (const s of armed) {
+          if (p !== files.absolute(live(s))) continue
+          armed.delete(s)
+          rotate(s)
+        }
+        return await base.open(p)
+      }
+    }
     const deliver = (records: OutRecord[]): void => {
       for (const r of records) {
         const text = r.value as string
@@ -585,14 +613,12 @@ async function runModel(seed: number, real: boolean, count: number): Promise<{ s
       case 'reopen':
         reopen(o.s)
         return
-      case 'rotate': {
-        const n = nodeAt(live(o.s))
-        if (n === undefined) return
-        files.rename(n, `${live(o.s)}.${String(++rotations).padStart(6, '0')}`)
-        // The writer keeps the rotated file until 'reopen': its last lines land there.
-        nodes.push(files.create(live(o.s)))
+      case 'rotate':
+        rotate(o.s)
         return
-      }
+      case 'rotateAtOpen':
+        armed.add(o.s)
+        return
       case 'copytruncate': {
         const n = nodeAt(live(o.s))
         if (n === undefined) return
@@ -698,6 +724,8 @@ async function runModel(seed: number, real: boolean, count: number): Promise<{ s
 
 const only = process.env.LEAKWATCH_TEST_SEED === undefined ? undefined : Number(process.env.LEAKWATCH_TEST_SEED)
 const opsWanted = process.env.LEAKWATCH_TEST_OPS === undefined ? undefined : Number(process.env.LEAKWATCH_TEST_OPS)
+/** LEAKWATCH_TEST_RACING=0: a seed's operations without the racing rotations (as the regression seeds run). */
+const racingWanted = process.env.LEAKWATCH_TEST_RACING !== '0'
 
 /** Seeds that found bugs (in longer runs too), run every time: the commit that fixed each names its seed. */
 const REGRESSIONS: ReadonlyArray<{ seed: number; ops: number }> = [
@@ -708,9 +736,9 @@ const REGRESSIONS: ReadonlyArray<{ seed: number; ops: number }> = [
   { seed: 102154, ops: 150 }
 ]
 
-function report(seed: number, ops: number, real: boolean, r: { settings: Settings; ops: Op[]; violations: string[] }): string {
+function report(seed: number, ops: number, real: boolean, racing: boolean, r: { settings: Settings; ops: Op[]; violations: string[] }): string {
   return [
-    `tail model: seed ${seed} (${real ? 'real' : 'in-memory'} file system) failed; replay with LEAKWATCH_TEST_SEED=${seed} LEAKWATCH_TEST_OPS=${ops}`,
+    `tail model: seed ${seed} (${real ? 'real' : 'in-memory'} file system) failed; replay with LEAKWATCH_TEST_SEED=${seed} LEAKWATCH_TEST_OPS=${ops}${racing ? '' : ' LEAKWATCH_TEST_RACING=0'}`,
     `settings ${JSON.stringify(r.settings)}`,
     ...r.violations.slice(0, 20),
     'operations:',
@@ -719,13 +747,14 @@ function report(seed: number, ops: number, real: boolean, r: { settings: Setting
 }
 
 async function seeds(real: boolean, first: number, n: number, ops: number, regressions: ReadonlyArray<{ seed: number; ops: number }> = []): Promise<void> {
+  // A regression seed replays the operations it failed with, without the racing rotations drawn since.
   const list =
     only === undefined
-      ? [...Array.from({ length: n }, (_, i) => ({ seed: first + i, ops })), ...regressions]
-      : [{ seed: only, ops: opsWanted ?? regressions.find((x) => x.seed === only)?.ops ?? ops }]
-  for (const { seed, ops } of list) {
-    const r = await runModel(seed, real, ops)
-    if (r.violations.length > 0) assert.fail(report(seed, ops, real, r))
+      ? [...Array.from({ length: n }, (_, i) => ({ seed: first + i, ops, racing: true })), ...regressions.map((x) => ({ ...x, racing: false }))]
+      : [{ seed: only, ops: opsWanted ?? regressions.find((x) => x.seed === only)?.ops ?? ops, racing: racingWanted }]
+  for (const { seed, ops, racing } of list) {
+    const r = await runModel(seed, real, ops, racing)
+    if (r.violations.length > 0) assert.fail(report(seed, ops, real, racing, r))
   }
 }
 
