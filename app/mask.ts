@@ -3,7 +3,9 @@
 // the detector reports replaced by its mask; findings go to stderr and into
 // the exit code. The only lines ever held back are those of a private-key
 // block (header through END marker), because the key's body lines carry no
-// marker of their own. The hold is bounded in lines, not in time: a block is
+// marker of their own, and a line that may name a secret whose value comes
+// on the next line (an env var's `- name: DB_PASSWORD`, until its `value:`
+// line has come). The hold is bounded in lines, not in time: a block is
 // written when its END marker arrives, after maxHoldLines lines, or at the end
 // of input, however slowly its lines come (a clock would let a slow writer
 // release the body before the detector saw the whole block). Once a hold is
@@ -18,7 +20,7 @@
 import type { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
-import { blockRules } from '../detectors/open-block.ts'
+import { blockRules, nearHeader } from '../detectors/open-block.ts'
 import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
@@ -152,7 +154,8 @@ export async function mask(opts: MaskOptions): Promise<number> {
   let lineNo = 0
   let found = 0
   const distinct = new Set<string>()
-  let held: { lines: Line[]; first: number; end: string } | undefined
+  // A PEM block held to its END marker; or a reader's header line held with the `reach` lines after it.
+  let held: { lines: Line[]; first: number; end?: string; reach?: number } | undefined
   // Set after a hold was cut short: the END marker still to come, with body lines before it masked blind.
   let openBody: string | undefined
   // The current line once it outgrew a window: the rest of it goes through these windows.
@@ -207,13 +210,15 @@ export async function mask(opts: MaskOptions): Promise<number> {
     const h = held
     held = undefined
     const masked = detect(h.lines, h.first)
+    // Only a PEM block has a body to blind: a reader's lines are detected together, whole or not.
+    const blind = cut && h.end !== undefined
     let out = ''
     for (const [i, l] of h.lines.entries()) {
       // A block cut short may be too short for the rule to report: its body lines are masked regardless.
-      const text = cut && i > 0 ? (blindBody(masked[i] ?? '') ?? masked[i]) : masked[i]
+      const text = blind && i > 0 ? (blindBody(masked[i] ?? '') ?? masked[i]) : masked[i]
       out += (text ?? '') + l.end
     }
-    if (cut) openBody = h.end
+    if (blind) openBody = h.end
     write(out)
   }
 
@@ -221,7 +226,14 @@ export async function mask(opts: MaskOptions): Promise<number> {
     lineNo++
     if (held !== undefined) {
       held.lines.push(l)
-      if (l.text.includes(held.end)) flushHeld(false)
+      if (held.end === undefined) {
+        if (held.lines.length <= (held.reach ?? 0)) return
+        // The header's reach is in: detected together. A line that opens a hold of its own starts the next one.
+        const next = opens(l.text)
+        if (next !== undefined) held.lines.pop()
+        flushHeld(false)
+        if (next !== undefined) held = { lines: [l], first: lineNo, ...next }
+      } else if (l.text.includes(held.end)) flushHeld(false)
       else if (held.lines.length >= maxHoldLines) flushHeld(true)
       return
     }
@@ -234,14 +246,23 @@ export async function mask(opts: MaskOptions): Promise<number> {
       // The END marker, or a line that is not body: the block is over.
       openBody = undefined
     }
-    for (const b of blocks) {
-      const m = b.header.exec(l.text)
-      if (m !== null && !l.text.slice(m.index + m[0].length).includes(b.end)) {
-        held = { lines: [l], first: lineNo, end: b.end }
-        return
-      }
+    const hold = opens(l.text)
+    if (hold !== undefined) {
+      held = { lines: [l], first: lineNo, ...hold }
+      return
     }
     write((detect([l], lineNo)[0] ?? '') + l.end)
+  }
+
+  /** The hold a line opens: a PEM header without its END on the line, or else a reader's header (open-block.ts). */
+  function opens(text: string): { end: string } | { reach: number } | undefined {
+    for (const b of blocks) {
+      if (!('header' in b)) continue
+      const m = b.header.exec(text)
+      if (m !== null && !text.slice(m.index + m[0].length).includes(b.end)) return { end: b.end }
+    }
+    for (const b of blocks) if ('near' in b && nearHeader(b, text)) return { reach: b.reach }
+    return undefined
   }
 
   // One window of a long line: what it settled is written, masked; a span begun in an earlier window is blind.

@@ -2,7 +2,9 @@
 // PEM-style block from its header to its END line within one chunk (pem.ts), so a block that a chunk's end
 // cuts is reported from its first part only (a partial body, whose fingerprint matches no known secret) or,
 // when that part is short, not at all. `leakwatch scan` and `mask` carry such a block into their next chunk;
-// the collectors cut a full chunk before it (blockCutFor), so it reaches the detector whole.
+// the collectors cut a full chunk before it (blockCutFor), so it reaches the detector whole. The same holds
+// for a reader rule with a `reach` (an env var's name line, whose value is on the next line): its header's
+// line opens the next chunk when the lines it reads are not all in this one.
 
 import RE2 from 're2'
 import type { ChunkCut } from '../pipeline/stages.ts'
@@ -10,47 +12,82 @@ import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
 import type { PemBlock, Rule } from './rule.ts'
 
-export interface BlockRule {
-  header: RE2
-  end: string
-}
+/**
+ * A PEM-style block, open from its header's line to its END line; or a reader's header, whose line and the `reach`
+ * lines after it go together. A reader's header is known by its rule's `requires` and keywords alone (`near`),
+ * not its regex: an anchored regex would miss the line under a timestamp or a container-log prefix, which the
+ * detector frames off, and a line taken for a header that is none only moves to the next chunk.
+ */
+export type BlockRule = { header: RE2; end: string } | { near: RE2; requires: readonly string[]; reach: number }
 
 /**
- * The rules whose blocks a chunk is not cut inside: PEM-style blocks, read to their END line. A rule with its own
- * reader (a JWK's member, an env var's value line) reads what its chunk holds: its keywords are common words
- * (`token`, `secret`), and holding lines back for them would search every flush's last lines header by header.
+ * The rules whose blocks a chunk is not cut inside: PEM-style blocks, read to their END line, and readers that
+ * read a bounded number of lines after their header's (`reach`). A reader that also reads before its header (a
+ * JWK's member, written before or after `kty`) reads what its chunk holds: cutting before its header would part it
+ * from the members before.
  */
 export function carried(r: Rule): boolean {
-  return pemBlock(r) !== undefined
+  return pemBlock(r) !== undefined || reachOf(r) !== undefined
 }
 
 function pemBlock(r: Rule): PemBlock | undefined {
   return r.block === undefined || 'read' in r.block ? undefined : r.block
 }
 
+function reachOf(r: Rule): number | undefined {
+  return r.block !== undefined && 'read' in r.block ? r.block.reach : undefined
+}
+
+const anyOf = (words: readonly string[]): RE2 => new RE2(`(?i)(?:${words.map(escapeRe2).join('|')})`, '')
+
 export function blockRules(rules: readonly Rule[]): BlockRule[] {
-  return rules.flatMap((r) => {
+  return rules.flatMap((r): BlockRule[] => {
     const b = pemBlock(r)
-    return b === undefined ? [] : [{ header: new RE2(r.regex, ''), end: b.end }]
+    if (b !== undefined) return [{ header: new RE2(r.regex, ''), end: b.end }]
+    const reach = reachOf(r)
+    return reach === undefined ? [] : [{ near: anyOf(r.keywords), requires: r.requires ?? [], reach }]
   })
 }
 
 /**
- * Whether a text may hold a block rule's header: one of the block rules' keywords, in any case (every match
- * of a rule holds one of its keywords). An alternation of literals under RE2: linear.
+ * Whether a text may hold a PEM-style block rule's header: one of those rules' keywords, in any case (every match
+ * of a rule holds one of its keywords). An alternation of literals under RE2: linear. A reader's header is looked
+ * for on its reach of last lines only, by its own keywords (BlockRule `near`).
  */
 export function blockKeywords(rules: readonly Rule[]): RE2 | undefined {
-  const words = rules.flatMap((r) => (carried(r) ? r.keywords : []))
-  return words.length === 0 ? undefined : new RE2(`(?i)(?:${words.map(escapeRe2).join('|')})`, '')
+  const words = rules.flatMap((r) => (pemBlock(r) !== undefined ? r.keywords : []))
+  return words.length === 0 ? undefined : anyOf(words)
+}
+
+/** Whether `line` may be the header line of reader block `b` (BlockRule `near`). */
+export function nearHeader(b: Extract<BlockRule, { near: RE2 }>, line: string): boolean {
+  for (const p of b.requires) if (!line.includes(p)) return false
+  return b.near.test(line)
 }
 
 /**
- * Index of the first line of a private-key block still open at the end of `lines` (within the last
- * MAX_BLOCK_LINES), or -1. The last lines are searched for a header line by line only when one RE2 search
- * over all of them finds a block rule's keyword: a header search per line and block rule, each converting
- * the line to UTF-8, was a tenth of the CPU of scanning a 16 MB plain or CI log (issue #15).
+ * Index of the first line of a block still open at the end of `lines`, or -1: a private-key block (within the
+ * last MAX_BLOCK_LINES) or a reader's header whose reach runs past the last line. The last lines are searched for
+ * a PEM header line by line only when one RE2 search over all of them finds a PEM rule's keyword: a header search
+ * per line and block rule, each converting the line to UTF-8, was a tenth of the CPU of scanning a 16 MB plain or
+ * CI log (issue #15).
  */
 export function openBlock(lines: readonly string[], blocks: readonly BlockRule[], keywords: RE2 | undefined): number {
+  const open = openPem(lines, blocks, keywords)
+  let first = open
+  for (const b of blocks) {
+    if (!('near' in b)) continue
+    for (let i = Math.max(0, lines.length - b.reach); i < lines.length && (first < 0 || i < first); i++) {
+      if (nearHeader(b, lines[i] as string)) {
+        first = i
+        break
+      }
+    }
+  }
+  return first
+}
+
+function openPem(lines: readonly string[], blocks: readonly BlockRule[], keywords: RE2 | undefined): number {
   const from = Math.max(0, lines.length - MAX_BLOCK_LINES)
   if (keywords === undefined || !keywords.test(lines.slice(from).join('\n'))) return -1
   let open = -1
@@ -62,6 +99,7 @@ export function openBlock(lines: readonly string[], blocks: readonly BlockRule[]
       continue
     }
     for (const b of blocks) {
+      if (!('header' in b)) continue
       const m = b.header.exec(l)
       if (m !== null && !l.slice(m.index + m[0].length).includes(b.end)) {
         open = i

@@ -90,9 +90,11 @@ export interface Rule {
    * lines of the same chunk up to the END marker, which also tells the scanner and the collectors where a block
    * still open at a chunk's end closes (open-block.ts). Or `read`, a built-in rule's own reader of what follows
    * its header (a JSON Web Key's private member on a later line), in place of pem.ts's: such a block is read
-   * within its chunk and never carried into the next.
+   * within its chunk. With `reach` (the most lines after the header's line the reader reads, none before it),
+   * a chunk is not cut between the header and those lines either, nor does `leakwatch mask` write the header's
+   * line before them (open-block.ts); without it, the block is never carried into the next chunk.
    */
-  block?: PemBlock | { read: BlockReader }
+  block?: PemBlock | { read: BlockReader; reach?: number }
   examples: {
     /** Generated at test time from the format: never commit a live-looking token. */
     positives: (g: Gen) => RuleExample[]

@@ -150,7 +150,9 @@ export const rules: Rule[] = [
     // GitHub Actions' debug lines end in a secret's name too (`##[debug]Evaluating: secrets.NPM_TOKEN`, 9,014 of
     // the CI shape's lines): without the list item's `name:` they never reach the regex.
     requires: ['name:'],
-    block: { read: readYamlValue },
+    // The value is on the name's line or the next: a chunk's end, or `leakwatch mask`'s line-by-line output, does
+    // not come between the two.
+    block: { read: readYamlValue, reach: 1 },
     minEntropy: 2.5,
     examples: {
       positives: (g) => {

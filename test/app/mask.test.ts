@@ -11,7 +11,7 @@ import { PassThrough, Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { mask, maskLines } from '../../app/mask.ts'
 import type { Finding } from '../../pipeline/events.ts'
-import { createFingerprinter } from '../../pipeline/fingerprint.ts'
+import { createFingerprinter, mask as maskValue } from '../../pipeline/fingerprint.ts'
 import { bin, cli } from '../support/cli.ts'
 import { threadCpuMs } from '../support/cost.ts'
 import { seededGen } from '../support/seed.ts'
@@ -226,6 +226,39 @@ test('input ending inside a key block flushes it masked', async () => {
   p.stdin.end(`${key.lines.slice(0, 4).join('\n')}\n`)
   await p.done
   assert.deepEqual(p.out().split('\n').slice(1, 4), ['********', '********', '********'])
+})
+
+test("an env var's name line is held until its value line is in, and the value is masked (kubectl get -o yaml)", async () => {
+  const value = gen.base62(28)
+  const other = gen.password()
+  let out = (): string => ''
+  const seen: string[] = []
+  async function* input(): AsyncGenerator<string> {
+    yield 'env:\n'
+    seen.push(out())
+    // Written alone, the name line names no secret: it waits for the line after it.
+    yield '  - name: DB_PASSWORD\n'
+    seen.push(out())
+    yield `    value: "${value}"\n`
+    seen.push(out())
+    // A name line right after another: each is held until the line after it.
+    yield '  - name: LOG_TOKEN_TTL\n  - name: API_TOKEN\n'
+    seen.push(out())
+    yield `    value: ${other}\n`
+    seen.push(out())
+    // The input ends on a name line: it is written as it is.
+    yield '  - name: CACHE_SECRET\n'
+  }
+  const p = inProcess({}, input())
+  out = p.out
+  assert.equal(await p.done, 1)
+  assert.deepEqual(seen.slice(0, 3), ['env:\n', 'env:\n', `env:\n  - name: DB_PASSWORD\n    value: "${maskValue(value)}"\n`])
+  // LOG_TOKEN_TTL's line went out once the line after it came (a name, not its value); API_TOKEN's waits for its own.
+  assert.equal(seen[3], `${seen[2]}  - name: LOG_TOKEN_TTL\n`, 'the second name line waits for the line after it')
+  assert.equal(seen[4], `${seen[3]}  - name: API_TOKEN\n    value: ${maskValue(other)}\n`)
+  assert.ok(p.out().endsWith('  - name: CACHE_SECRET\n'))
+  assert.equal(p.out().includes(value) || p.out().includes(other) || p.err().includes(value) || p.err().includes(other), false, p.out())
+  assert.match(p.err(), /kubernetes-env-yaml-credential/)
 })
 
 test('an over-long line without a break is processed in pieces rather than buffered without bound', async () => {

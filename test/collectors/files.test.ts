@@ -13,7 +13,7 @@ import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { safeParse } from '../../pipeline/schema.ts'
-import { blockCut, filler, keyLines, keysFound } from '../support/pem-block.ts'
+import { blockCut, filler, keyLines, keysFound, valuesFound } from '../support/pem-block.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -223,6 +223,25 @@ test('a private key a full chunk would cut opens the next chunk whole, and the d
   )
   assertContiguous(c.chunks)
   assert.deepEqual(keysFound(c.chunks), [key.body])
+})
+
+test("an env var's name line that would end a full chunk opens the next one with its value line, and the detector reads the pair", async (t) => {
+  const { file, c } = await startedOnEmptyFile(t, { maxChunkLines: 100, maxChunkBytes: 8192, maxLineBytes: 256 })
+  const value = gen.base62(28)
+  // `kubectl get -o yaml` in a log: the name is line 100 of a 100-line chunk, its value line 101.
+  const lines = [...numbered('x', 1, 99), '  - name: DB_PASSWORD', `    value: "${value}"`, ...numbered('y', 1, 20)]
+  appendFileSync(file, text(lines))
+  await c.settle(lines.length)
+  assert.deepEqual(c.lines(), lines)
+  assert.deepEqual(
+    c.chunks.map((ch) => [ch.startLine, ch.lines.length]),
+    [
+      [1, 99],
+      [100, 22]
+    ]
+  )
+  assertContiguous(c.chunks)
+  assert.deepEqual(valuesFound(c.chunks, 'kubernetes-env-yaml-credential'), [value])
 })
 
 test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {

@@ -1,5 +1,5 @@
 // Where a collector cuts a full chunk (detectors/open-block.ts blockCutFor, with the built-in rules app/roles.ts gives it): before a private-key block still open
-// at its end, never when the block starts the chunk or would not fit a chunk with the next line.
+// at its end, or an env var's name line whose value line is still to come; never when the block starts the chunk or would not fit a chunk with the next line.
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -40,4 +40,18 @@ test('a full chunk is cut before a key still open at its end, and only then', ()
   const carriedBytes = sizes(key.slice(0, 10)).reduce((a, b) => a + b, 0)
   assert.equal(blockCut(open, sizes(open), 60, 100, carriedBytes + 59), -1)
   assert.equal(blockCut(open, sizes(open), 60, 100, carriedBytes + 60), 90)
+})
+
+test("a full chunk is cut before an env var's name line at its end, whose value is on the line to come", () => {
+  const pair = ['  - name: DB_PASSWORD', `    value: "${gen.base62(24)}"`]
+  const open = [...filler(99), pair[0] as string]
+  assert.equal(blockCut(open, sizes(open), 60, 100, 64 * 1024), 99)
+  // Under a CI runner's timestamp, which the detector frames off before the rule's anchored regex reads the line.
+  const stamped = [...filler(99), `2024-05-01T12:00:00.1234567Z ${pair[0]}`]
+  assert.equal(blockCut(stamped, sizes(stamped), 60, 100, 64 * 1024), 99)
+  // The value line is in the chunk, or the name names no credential: not cut.
+  const closed = [...filler(98), ...pair]
+  assert.equal(blockCut(closed, sizes(closed), 60, 100, 64 * 1024), -1)
+  const plain = [...filler(99), '  - name: LOG_LEVEL']
+  assert.equal(blockCut(plain, sizes(plain), 60, 100, 64 * 1024), -1)
 })

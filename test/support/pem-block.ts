@@ -1,5 +1,6 @@
 // A private key as a log prints it, drawn at test time, and what the detector makes of chunks holding it: for
-// the collectors' tests that a chunk is never cut inside a key (collectors/chunk-cut.ts).
+// the collectors' tests that a chunk is never cut inside a key, nor between an env var's name and value lines
+// (collectors/chunk-cut.ts).
 
 import { CARRIED_BUILTIN_RULES } from '../../detectors/carried-rules.ts'
 import type { Gen } from '../../detectors/gen.ts'
@@ -27,5 +28,10 @@ export function filler(prefix: string, n: number, width: number): string[] {
 
 /** The private-key values found in each chunk, read as the detector stage reads a chunk (the identity fingerprint). */
 export function keysFound(chunks: readonly LogChunk[]): string[] {
-  return chunks.flatMap((c) => detector.detect(c).flatMap((f) => (f.rule === 'private-key' ? [f.fingerprint] : [])))
+  return valuesFound(chunks, 'private-key')
+}
+
+/** The values rule `rule` finds in each chunk, read as the detector stage reads a chunk. */
+export function valuesFound(chunks: readonly LogChunk[], rule: string): string[] {
+  return chunks.flatMap((c) => detector.detect(c).flatMap((f) => (f.rule === rule ? [f.fingerprint] : [])))
 }
