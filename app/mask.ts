@@ -3,9 +3,11 @@
 // the detector reports replaced by its mask; findings go to stderr and into
 // the exit code. The only lines ever held back are those of a private-key
 // block (header through END marker), because the key's body lines carry no
-// marker of their own, and a line that may name a secret whose value comes
-// on the next line (an env var's `- name: DB_PASSWORD`, until its `value:`
-// line has come). The hold is bounded in lines, not in time: a block is
+// marker of their own; a line that may name a secret whose value comes on
+// the next line (an env var's `- name: DB_PASSWORD`, until its `value:` line
+// has come); and the rows of a hex dump (`kubectl -v=8`'s protobuf bodies),
+// which the detector reads as one text, until a row does not go on from the
+// one before. The hold is bounded in lines, not in time: a block is
 // written when its END marker arrives, after maxHoldLines lines, or at the end
 // of input, however slowly its lines come (a clock would let a slow writer
 // release the body before the detector saw the whole block). Once a hold is
@@ -20,6 +22,7 @@
 import type { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
+import { MAX_DUMP_BYTES, readDumpRow } from '../detectors/hexdump.ts'
 import { blockRules, nearHeader } from '../detectors/open-block.ts'
 import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
@@ -56,6 +59,9 @@ const MAX_REMEMBERED = 10_000
 const BODY_LINE = new RE2('^(.*?)([A-Za-z0-9+/=]{16,})(\\s*)$')
 
 type Span = { start: number; end: number; with: string }
+
+/** Why lines are held back: a PEM block's END to come, a reader's reach of lines, or a hex dump's next row's offset. */
+type Hold = { end: string } | { reach: number } | { dump: number }
 
 interface Line {
   text: string
@@ -154,8 +160,10 @@ export async function mask(opts: MaskOptions): Promise<number> {
   let lineNo = 0
   let found = 0
   const distinct = new Set<string>()
-  // A PEM block held to its END marker; or a reader's header line held with the `reach` lines after it.
-  let held: { lines: Line[]; first: number; end?: string; reach?: number } | undefined
+  // A PEM block held to its END marker; a reader's header line held with the `reach` lines after it; or a hex
+  // dump's rows, held while they go on (`dump`: the offset the next row starts at).
+  let held: ({ lines: Line[]; first: number } & Hold) | undefined
+  const row = new Uint8Array(16)
   // Set after a hold was cut short: the END marker still to come, with body lines before it masked blind.
   let openBody: string | undefined
   // The current line once it outgrew a window: the rest of it goes through these windows.
@@ -210,30 +218,45 @@ export async function mask(opts: MaskOptions): Promise<number> {
     const h = held
     held = undefined
     const masked = detect(h.lines, h.first)
-    // Only a PEM block has a body to blind: a reader's lines are detected together, whole or not.
-    const blind = cut && h.end !== undefined
+    // Only a PEM block has a body to blind: a reader's lines and a dump's rows are detected together, whole or not.
+    const blind = cut && 'end' in h
     let out = ''
     for (const [i, l] of h.lines.entries()) {
       // A block cut short may be too short for the rule to report: its body lines are masked regardless.
       const text = blind && i > 0 ? (blindBody(masked[i] ?? '') ?? masked[i]) : masked[i]
       out += (text ?? '') + l.end
     }
-    if (blind) openBody = h.end
+    if (blind && 'end' in h) openBody = h.end
     write(out)
   }
 
   const onLine = (l: Line): void => {
     lineNo++
-    if (held !== undefined) {
+    if (held !== undefined && 'dump' in held) {
+      const r = readDumpRow(l.text, row, 0)
+      if (r !== undefined && r.offset === held.dump) {
+        held.lines.push(l)
+        held.dump += r.count
+        // A short row ends the dump; a dump is read up to MAX_DUMP_BYTES, as the detector reads it.
+        if (r.count < row.length || held.lines.length * row.length >= MAX_DUMP_BYTES) flushHeld(false)
+        return
+      }
+      // The dump ended on the row before: its rows are written, and this line is read on its own.
+      flushHeld(false)
+    }
+    if (held !== undefined && 'reach' in held) {
       held.lines.push(l)
-      if (held.end === undefined) {
-        if (held.lines.length <= (held.reach ?? 0)) return
-        // The header's reach is in: detected together. A line that opens a hold of its own starts the next one.
-        const next = opens(l.text)
-        if (next !== undefined) held.lines.pop()
-        flushHeld(false)
-        if (next !== undefined) held = { lines: [l], first: lineNo, ...next }
-      } else if (l.text.includes(held.end)) flushHeld(false)
+      if (held.lines.length <= held.reach) return
+      // The header's reach is in: detected together. A line that opens a hold of its own starts the next one.
+      const next = opens(l.text)
+      if (next !== undefined) held.lines.pop()
+      flushHeld(false)
+      if (next !== undefined) held = { lines: [l], first: lineNo, ...next }
+      return
+    }
+    if (held !== undefined && 'end' in held) {
+      held.lines.push(l)
+      if (l.text.includes(held.end)) flushHeld(false)
       else if (held.lines.length >= maxHoldLines) flushHeld(true)
       return
     }
@@ -254,13 +277,18 @@ export async function mask(opts: MaskOptions): Promise<number> {
     write((detect([l], lineNo)[0] ?? '') + l.end)
   }
 
-  /** The hold a line opens: a PEM header without its END on the line, or else a reader's header (open-block.ts). */
-  function opens(text: string): { end: string } | { reach: number } | undefined {
+  /**
+   * The hold a line opens: a PEM header without its END on the line, a hex dump's full row (`kubectl -v=8` dumps a
+   * Secret's protobuf body, a value cut over its rows; detectors/hexdump.ts), or else a reader's header.
+   */
+  function opens(text: string): Hold | undefined {
     for (const b of blocks) {
       if (!('header' in b)) continue
       const m = b.header.exec(text)
       if (m !== null && !text.slice(m.index + m[0].length).includes(b.end)) return { end: b.end }
     }
+    const r = readDumpRow(text, row, 0)
+    if (r !== undefined && r.count === row.length) return { dump: r.offset + r.count }
     for (const b of blocks) if ('near' in b && nearHeader(b, text)) return { reach: b.reach }
     return undefined
   }

@@ -10,10 +10,12 @@ import { join } from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { mask, maskLines } from '../../app/mask.ts'
+import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import type { Finding } from '../../pipeline/events.ts'
 import { createFingerprinter, mask as maskValue } from '../../pipeline/fingerprint.ts'
 import { bin, cli } from '../support/cli.ts'
 import { threadCpuMs } from '../support/cost.ts'
+import { body, klogLines } from '../support/hex-dump.ts'
 import { seededGen } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -259,6 +261,38 @@ test("an env var's name line is held until its value line is in, and the value i
   assert.ok(p.out().endsWith('  - name: CACHE_SECRET\n'))
   assert.equal(p.out().includes(value) || p.out().includes(other) || p.err().includes(value) || p.err().includes(other), false, p.out())
   assert.match(p.err(), /kubernetes-env-yaml-credential/)
+})
+
+test("a hex dump's rows are held while they go on, and a token cut over them is masked in every row (kubectl -v=8)", async () => {
+  const secret = BUILTIN_RULES.find((r) => r.id === 'slack-bot-token')?.examples.positives(gen)[0]?.secret
+  assert.ok(secret !== undefined)
+  // klog's line, the dump's rows (tab-indented), its closing line and the next log line.
+  const lines = klogLines(body('Secret', 5, secret))
+  const rows = lines.slice(1, -2)
+  const text = (ls: readonly string[]): string => ls.map((l) => `${l}\n`).join('')
+  let out = (): string => ''
+  const seen: string[] = []
+  async function* input(): AsyncGenerator<string> {
+    yield text(lines.slice(0, 1))
+    seen.push(out())
+    yield text(rows.slice(0, 2))
+    seen.push(out())
+    yield text(lines.slice(3))
+  }
+  const p = inProcess({}, input())
+  out = p.out
+  assert.equal(await p.done, 1)
+  assert.equal(seen[0], text(lines.slice(0, 1)), 'a line that is no row goes out at once')
+  assert.equal(seen[1], seen[0], 'full rows wait for the rows after them')
+  const written = p.out().split('\n')
+  assert.equal(written.length, lines.length + 1)
+  assert.deepEqual(written.slice(-3), lines.slice(-2).concat(''))
+  // No piece of the token anywhere: not in a text column, not as hex.
+  const all = p.out() + p.err()
+  for (let i = 0; i + 6 <= secret.length; i++) assert.ok(!all.includes(secret.slice(i, i + 6)), `piece at ${i}: ${p.out()}`)
+  const hex = [...Buffer.from(secret)].map((b) => b.toString(16).padStart(2, '0'))
+  for (let i = 0; i + 4 <= hex.length; i++) assert.ok(!all.includes(hex.slice(i, i + 4).join(' ')), `hex at ${i}`)
+  assert.match(p.err(), /slack-bot-token/)
 })
 
 test('an over-long line without a break is processed in pieces rather than buffered without bound', async () => {
