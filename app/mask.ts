@@ -5,9 +5,11 @@
 // block (header through END marker), because the key's body lines carry no
 // marker of their own; a line that may name a secret whose value comes on
 // the next line (an env var's `- name: DB_PASSWORD`, until its `value:` line
-// has come); and the rows of a hex dump (`kubectl -v=8`'s protobuf bodies),
+// has come); the rows of a hex dump (`kubectl -v=8`'s protobuf bodies),
 // which the detector reads as one text, until a row does not go on from the
-// one before. The hold is bounded in lines, not in time: a block is
+// one before; and a pretty-printed JWK's member lines from its `kty` or its
+// `d`, whichever comes first, to the object's end. The hold is bounded in
+// lines, not in time: a block is
 // written when its END marker arrives, after maxHoldLines lines, or at the end
 // of input, however slowly its lines come (a clock would let a slow writer
 // release the body before the detector saw the whole block). Once a hold is
@@ -23,7 +25,8 @@ import type { Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
 import { MAX_DUMP_BYTES, readDumpRow } from '../detectors/hexdump.ts'
-import { blockRules, nearHeader } from '../detectors/open-block.ts'
+import type { BlockRule } from '../detectors/open-block.ts'
+import { blockRules, nearHeader, opensObject } from '../detectors/open-block.ts'
 import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
@@ -60,8 +63,11 @@ const BODY_LINE = new RE2('^(.*?)([A-Za-z0-9+/=]{16,})(\\s*)$')
 
 type Span = { start: number; end: number; with: string }
 
-/** Why lines are held back: a PEM block's END to come, a reader's reach of lines, or a hex dump's next row's offset. */
-type Hold = { end: string } | { reach: number } | { dump: number }
+/**
+ * Why lines are held back: a PEM block's END to come, a reader's reach of lines, a hex dump's next row's offset,
+ * or a pretty-printed object's member lines (a JWK), held up to `max` lines after the one that opened the hold.
+ */
+type Hold = { end: string } | { reach: number } | { dump: number } | { object: Extract<BlockRule, { member: unknown }> }
 
 interface Line {
   text: string
@@ -244,6 +250,14 @@ export async function mask(opts: MaskOptions): Promise<number> {
       // The dump ended on the row before: its rows are written, and this line is read on its own.
       flushHeld(false)
     }
+    if (held !== undefined && 'object' in held) {
+      if (held.object.member.test(l.text) && held.lines.length <= held.object.max) {
+        held.lines.push(l)
+        return
+      }
+      // The object ended (a line that is no member), or its reader looks no further: its lines are read together.
+      flushHeld(false)
+    }
     if (held !== undefined && 'reach' in held) {
       held.lines.push(l)
       if (held.lines.length <= held.reach) return
@@ -279,7 +293,8 @@ export async function mask(opts: MaskOptions): Promise<number> {
 
   /**
    * The hold a line opens: a PEM header without its END on the line, a hex dump's full row (`kubectl -v=8` dumps a
-   * Secret's protobuf body, a value cut over its rows; detectors/hexdump.ts), or else a reader's header.
+   * Secret's protobuf body, a value cut over its rows; detectors/hexdump.ts), a reader's header, or a member line
+   * of a pretty-printed object that may take part in a finding (a JWK's `kty`, or its `d` written before it).
    */
   function opens(text: string): Hold | undefined {
     for (const b of blocks) {
@@ -290,6 +305,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
     const r = readDumpRow(text, row, 0)
     if (r !== undefined && r.count === row.length) return { dump: r.offset + r.count }
     for (const b of blocks) if ('near' in b && nearHeader(b, text)) return { reach: b.reach }
+    for (const b of blocks) if ('member' in b && opensObject(b, text)) return { object: b }
     return undefined
   }
 

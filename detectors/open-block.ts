@@ -4,13 +4,15 @@
 // when that part is short, not at all. `leakwatch scan` and `mask` carry such a block into their next chunk;
 // the collectors cut a full chunk before it (blockCutFor), so it reaches the detector whole. The same holds
 // for a reader rule with a `reach` (an env var's name line, whose value is on the next line): its header's
-// line opens the next chunk when the lines it reads are not all in this one.
+// line opens the next chunk when the lines it reads are not all in this one; and for one that reads a
+// pretty-printed object's member lines (a JWK's `kty` and `d`, in either order): an object still open at the
+// chunk's end, with a line that may take part in a finding, opens the next chunk from its first member line.
 
 import RE2 from 're2'
 import type { ChunkCut } from '../pipeline/stages.ts'
 import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
-import type { PemBlock, Rule } from './rule.ts'
+import type { ObjectLines, PemBlock, Rule } from './rule.ts'
 
 /**
  * A PEM-style block, open from its header's line to its END line; or a reader's header, whose line and the `reach`
@@ -18,16 +20,14 @@ import type { PemBlock, Rule } from './rule.ts'
  * not its regex: an anchored regex would miss the line under a timestamp or a container-log prefix, which the
  * detector frames off, and a line taken for a header that is none only moves to the next chunk.
  */
-export type BlockRule = { header: RE2; end: string } | { near: RE2; requires: readonly string[]; reach: number }
+export type BlockRule = { header: RE2; end: string } | { near: RE2; requires: readonly string[]; reach: number } | { member: RE2; opens: RE2; max: number }
 
 /**
- * The rules whose blocks a chunk is not cut inside: PEM-style blocks, read to their END line, and readers that
- * read a bounded number of lines after their header's (`reach`). A reader that also reads before its header (a
- * JWK's member, written before or after `kty`) reads what its chunk holds: cutting before its header would part it
- * from the members before.
+ * The rules whose blocks a chunk is not cut inside: PEM-style blocks, read to their END line, readers that read
+ * a bounded number of lines after their header's (`reach`), and readers of an object's member lines (`object`).
  */
 export function carried(r: Rule): boolean {
-  return pemBlock(r) !== undefined || reachOf(r) !== undefined
+  return pemBlock(r) !== undefined || reachOf(r) !== undefined || objectOf(r) !== undefined
 }
 
 function pemBlock(r: Rule): PemBlock | undefined {
@@ -38,6 +38,10 @@ function reachOf(r: Rule): number | undefined {
   return r.block !== undefined && 'read' in r.block ? r.block.reach : undefined
 }
 
+function objectOf(r: Rule): ObjectLines | undefined {
+  return r.block !== undefined && 'read' in r.block ? r.block.object : undefined
+}
+
 const anyOf = (words: readonly string[]): RE2 => new RE2(`(?i)(?:${words.map(escapeRe2).join('|')})`, '')
 
 export function blockRules(rules: readonly Rule[]): BlockRule[] {
@@ -45,7 +49,9 @@ export function blockRules(rules: readonly Rule[]): BlockRule[] {
     const b = pemBlock(r)
     if (b !== undefined) return [{ header: new RE2(r.regex, ''), end: b.end }]
     const reach = reachOf(r)
-    return reach === undefined ? [] : [{ near: anyOf(r.keywords), requires: r.requires ?? [], reach }]
+    if (reach !== undefined) return [{ near: anyOf(r.keywords), requires: r.requires ?? [], reach }]
+    const o = objectOf(r)
+    return o === undefined ? [] : [{ member: new RE2(o.member, ''), opens: new RE2(o.opens, ''), max: o.max }]
   })
 }
 
@@ -57,6 +63,11 @@ export function blockRules(rules: readonly Rule[]): BlockRule[] {
 export function blockKeywords(rules: readonly Rule[]): RE2 | undefined {
   const words = rules.flatMap((r) => (pemBlock(r) !== undefined ? r.keywords : []))
   return words.length === 0 ? undefined : anyOf(words)
+}
+
+/** Whether `line` is a member line of object block `b` that may take part in a finding (BlockRule `opens`). */
+export function opensObject(b: Extract<BlockRule, { opens: RE2 }>, line: string): boolean {
+  return b.member.test(line) && b.opens.test(line)
 }
 
 /** Whether `line` may be the header line of reader block `b` (BlockRule `near`). */
@@ -73,18 +84,35 @@ export function nearHeader(b: Extract<BlockRule, { near: RE2 }>, line: string): 
  * CI log (issue #15).
  */
 export function openBlock(lines: readonly string[], blocks: readonly BlockRule[], keywords: RE2 | undefined): number {
-  const open = openPem(lines, blocks, keywords)
-  let first = open
+  let first = openPem(lines, blocks, keywords)
+  const earlier = (i: number): void => {
+    if (i >= 0 && (first < 0 || i < first)) first = i
+  }
   for (const b of blocks) {
-    if (!('near' in b)) continue
-    for (let i = Math.max(0, lines.length - b.reach); i < lines.length && (first < 0 || i < first); i++) {
-      if (nearHeader(b, lines[i] as string)) {
-        first = i
-        break
+    if ('near' in b) {
+      for (let i = Math.max(0, lines.length - b.reach); i < lines.length && (first < 0 || i < first); i++) {
+        if (nearHeader(b, lines[i] as string)) {
+          earlier(i)
+          break
+        }
       }
-    }
+    } else if ('member' in b) earlier(openObject(lines, b))
   }
   return first
+}
+
+/**
+ * The first line of the member lines that end `lines` (at most `b.max` of them) when one of them may take part
+ * in a finding (`opens`), else -1: the object goes on past the chunk's end, and its members are read together.
+ */
+function openObject(lines: readonly string[], b: Extract<BlockRule, { member: RE2 }>): number {
+  let open = -1
+  let start = lines.length
+  while (start > 0 && lines.length - start < b.max && b.member.test(lines[start - 1] as string)) {
+    start--
+    if (b.opens.test(lines[start] as string)) open = start
+  }
+  return open < 0 ? -1 : start
 }
 
 function openPem(lines: readonly string[], blocks: readonly BlockRule[], keywords: RE2 | undefined): number {

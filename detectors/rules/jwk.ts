@@ -15,6 +15,7 @@ import type { Rule } from '../rule.ts'
 // RE2, compiled when a `kty` first wakes the rule (rule files are loaded by every start). 22 base64url characters
 // are 16 bytes, the shortest key a JWA algorithm takes (A128KW).
 const MEMBER = '\\\\{0,2}"(?:d|k)\\\\{0,2}"\\s*:\\s*\\\\{0,2}"([A-Za-z0-9_-]{22,})'
+const KTY = '\\\\{0,2}"kty\\\\{0,2}"\\s*:\\s*\\\\{0,2}"'
 // A line of the same object: a member (`"dummy": null,`) or blank. A closing brace or anything else ends it.
 const MEMBER_LINE = '^\\s*(?:"[^"]*"\\s*:|$)'
 let compiled: { member: ReturnType<typeof compileRe2>; line: ReturnType<typeof compileRe2> } | undefined
@@ -73,10 +74,12 @@ export const rules: Rule[] = [
     title: 'Private JSON Web Key (d or k member)',
     severity: 'critical',
     kind: 'pattern',
-    regex: '\\\\{0,2}"kty\\\\{0,2}"\\s*:\\s*\\\\{0,2}"',
+    regex: KTY,
     keywords: ['kty'],
     requires: ['"'],
-    block: { read: readJwk },
+    // Pretty-printed, the key's members are lines of their own, `kty` before or after `d`: a chunk's end, or mask's
+    // line-by-line output, does not come inside such an object.
+    block: { read: readJwk, object: { member: MEMBER_LINE, opens: `${KTY}|${MEMBER}`, max: MAX_MEMBER_LINES } },
     minEntropy: 3.5,
     examples: {
       positives: (g) => {

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
 import { after, test } from 'node:test'
 import { mask, maskLines } from '../../app/mask.ts'
+import { ALPHABETS } from '../../detectors/gen.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import type { Finding } from '../../pipeline/events.ts'
 import { createFingerprinter, mask as maskValue } from '../../pipeline/fingerprint.ts'
@@ -261,6 +262,36 @@ test("an env var's name line is held until its value line is in, and the value i
   assert.ok(p.out().endsWith('  - name: CACHE_SECRET\n'))
   assert.equal(p.out().includes(value) || p.out().includes(other) || p.err().includes(value) || p.err().includes(other), false, p.out())
   assert.match(p.err(), /kubernetes-env-yaml-credential/)
+})
+
+test("a pretty-printed JWK's member lines are held from its kty or private member to the object's end, and its d is masked", async () => {
+  const b64u = (n: number): string => gen.chars(ALPHABETS.base64url, n)
+  for (const ktyFirst of [true, false]) {
+    const d = b64u(43)
+    const members = [`  "crv": "P-256",`, `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`]
+    const kty = '  "kty": "EC",'
+    const priv = `  "d": "${d}",`
+    // Node's KeyObject.export writes kty last; most libraries write it first.
+    const object = ktyFirst ? [kty, ...members, priv] : [members[0] as string, priv, ...members.slice(1), kty]
+    let out = (): string => ''
+    const seen: string[] = []
+    async function* input(): AsyncGenerator<string> {
+      yield 'signing key:\n{\n'
+      yield `${object.slice(0, 2).join('\n')}\n`
+      seen.push(out())
+      yield `${object.slice(2).join('\n')}\n}\nnext\n`
+    }
+    const p = inProcess({}, input())
+    out = p.out
+    assert.equal(await p.done, 1)
+    // Written at once: the lines before the object's first line that may take part in a finding.
+    const before = ktyFirst ? 'signing key:\n{\n' : `signing key:\n{\n${members[0]}\n`
+    assert.equal(seen[0], before, `kty first: ${ktyFirst}`)
+    assert.equal(p.out().includes(d) || p.err().includes(d), false, p.out())
+    assert.equal(p.out().split('\n').length, object.length + 5)
+    assert.ok(p.out().endsWith('}\nnext\n'))
+    assert.match(p.err(), /jwk-private-key/)
+  }
 })
 
 test("a hex dump's rows are held while they go on, and a token cut over them is masked in every row (kubectl -v=8)", async () => {

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import type { FilesConfig } from '../../collectors/files.config.ts'
 import { createFilesCollector } from '../../collectors/files.ts'
+import { ALPHABETS } from '../../detectors/gen.ts'
 import type { CheckpointData } from '../../pipeline/checkpoint.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { logChunkSchema, TOPICS } from '../../pipeline/events.ts'
@@ -242,6 +243,27 @@ test("an env var's name line that would end a full chunk opens the next one with
   )
   assertContiguous(c.chunks)
   assert.deepEqual(valuesFound(c.chunks, 'kubernetes-env-yaml-credential'), [value])
+})
+
+test("a pretty-printed JWK that a full chunk's end would cut opens the next chunk from its first member, and its d is found", async (t) => {
+  const { file, c } = await startedOnEmptyFile(t, { maxChunkLines: 100, maxChunkBytes: 8192, maxLineBytes: 256 })
+  const b64u = (n: number): string => gen.chars(ALPHABETS.base64url, n)
+  const d = b64u(43)
+  // kty is line 97 of a 100-line chunk, d line 101: read in two chunks, the key has no private member.
+  const key = ['{', '  "kty": "EC",', '  "crv": "P-256",', `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`, `  "d": "${d}"`, '}']
+  const lines = [...numbered('x', 1, 95), ...key, ...numbered('y', 1, 20)]
+  appendFileSync(file, text(lines))
+  await c.settle(lines.length)
+  assert.deepEqual(c.lines(), lines)
+  assert.deepEqual(
+    c.chunks.map((ch) => [ch.startLine, ch.lines.length]),
+    [
+      [1, 96],
+      [97, 26]
+    ]
+  )
+  assertContiguous(c.chunks)
+  assert.deepEqual(valuesFound(c.chunks, 'jwk-private-key'), [d])
 })
 
 test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {

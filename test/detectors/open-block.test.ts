@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { CARRIED_BUILTIN_RULES } from '../../detectors/carried-rules.ts'
+import { ALPHABETS } from '../../detectors/gen.ts'
 import { carried } from '../../detectors/open-block.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { blockCut, keyLines } from '../support/pem-block.ts'
@@ -40,6 +41,21 @@ test('a full chunk is cut before a key still open at its end, and only then', ()
   const carriedBytes = sizes(key.slice(0, 10)).reduce((a, b) => a + b, 0)
   assert.equal(blockCut(open, sizes(open), 60, 100, carriedBytes + 59), -1)
   assert.equal(blockCut(open, sizes(open), 60, 100, carriedBytes + 60), 90)
+})
+
+test('a full chunk is cut before the member lines of a pretty-printed JWK still open at its end, not a plain object', () => {
+  const b64u = (n: number): string => gen.chars(ALPHABETS.base64url, n)
+  const key = ['{', '  "kty": "EC",', '  "crv": "P-256",', `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`, `  "d": "${b64u(43)}"`, '}']
+  // Open after kty (its d still to come), or after d (kty written last, still to come): cut at the first member.
+  for (const upTo of [2, 3, 6]) {
+    const open = [...filler(90), ...key.slice(0, upTo)]
+    assert.equal(blockCut(open, sizes(open), 60, 100, 64 * 1024), 91, `up to line ${upTo} of the key`)
+  }
+  // Closed, or an object none of whose members can take part in a finding: not cut.
+  const closed = [...filler(90), ...key]
+  assert.equal(blockCut(closed, sizes(closed), 60, 100, 64 * 1024), -1)
+  const plain = [...filler(90), '{', '  "level": "info",', '  "msg": "served"']
+  assert.equal(blockCut(plain, sizes(plain), 60, 100, 64 * 1024), -1)
 })
 
 test("a full chunk is cut before an env var's name line at its end, whose value is on the line to come", () => {
