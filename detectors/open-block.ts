@@ -7,9 +7,12 @@
 // line opens the next chunk when the lines it reads are not all in this one; and for one that reads a
 // pretty-printed object's member lines (a JWK's `kty` and `d`, in either order): an object still open at the
 // chunk's end, with a line that may take part in a finding, opens the next chunk from its first member line.
+// A hex dump whose rows run to the chunk's end (kubectl -v=8's protobuf bodies; the detector reads a chunk's
+// dumps as one text each, hexdump.ts) opens the next chunk from its first row in the same way.
 
 import RE2 from 're2'
 import type { ChunkCut } from '../pipeline/stages.ts'
+import { readDumpRow } from './hexdump.ts'
 import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
 import type { ObjectLines, PemBlock, Rule } from './rule.ts'
@@ -98,7 +101,30 @@ export function openBlock(lines: readonly string[], blocks: readonly BlockRule[]
       }
     } else if ('member' in b) earlier(openObject(lines, b))
   }
+  earlier(openDump(lines))
   return first
+}
+
+const dumpRow = new Uint8Array(16)
+
+/**
+ * The first row of a hex dump whose rows end `lines`, the last one full (the dump may go on), within the last
+ * MAX_BLOCK_LINES lines; else -1. A line is tested as a row by its last character first: most lines end otherwise.
+ */
+function openDump(lines: readonly string[]): number {
+  const last = lines.length - 1
+  const tail = last < 0 ? undefined : readDumpRow(lines[last] as string, dumpRow, 0)
+  if (tail === undefined || tail.count !== dumpRow.length) return -1
+  let start = last
+  let offset = tail.offset
+  while (start > 0 && offset >= dumpRow.length) {
+    if (last - start + 1 >= MAX_BLOCK_LINES) return -1
+    const r = readDumpRow(lines[start - 1] as string, dumpRow, 0)
+    if (r === undefined || r.count !== dumpRow.length || r.offset !== offset - dumpRow.length) break
+    start--
+    offset = r.offset
+  }
+  return start
 }
 
 /**

@@ -9,39 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { ALPHABETS } from '../../detectors/gen.ts'
-import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { cli } from '../support/cli.ts'
-import { body, klogLines } from '../support/hex-dump.ts'
-import { keyLines } from '../support/pem-block.ts'
+import { logGroups } from '../support/log-groups.ts'
 import { replayCommand, seededGen, seededRng } from '../support/seed.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-mask-scan-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 const gen = seededGen('mask-scan-agree')
 const rng = seededRng('mask-scan-agree-order')
-
-/** Groups of lines that go together, each with the values that must not come out of mask. */
-function groups(): Array<{ lines: string[]; secrets: string[] }> {
-  const out: Array<{ lines: string[]; secrets: string[] }> = []
-  for (const r of BUILTIN_RULES) {
-    const ex = r.examples.positives(gen)[0]
-    if (ex === undefined || ex.line.includes('\n') || ex.line.includes('\r')) continue
-    out.push({ lines: [ex.line], secrets: [] })
-  }
-  const b64u = (n: number): string => gen.chars(ALPHABETS.base64url, n)
-  const key = keyLines(gen)
-  out.push({ lines: key.lines, secrets: key.lines.slice(1, -1) })
-  const d = b64u(43)
-  out.push({ lines: ['{', '  "kty": "EC",', `  "x": "${b64u(43)}",`, `  "d": "${d}"`, '}'], secrets: [d] })
-  const d2 = b64u(43)
-  out.push({ lines: ['{', `  "d": "${d2}",`, '  "crv": "Ed25519",', '  "kty": "OKP"', '}'], secrets: [d2] })
-  const value = gen.base62(28)
-  out.push({ lines: ['env:', '  - name: DB_PASSWORD', `    value: "${value}"`], secrets: [value] })
-  const token = BUILTIN_RULES.find((r) => r.id === 'slack-bot-token')?.examples.positives(gen)[0]?.secret ?? ''
-  out.push({ lines: klogLines(body('Secret', rng.int(16), token)), secrets: [token.slice(0, 12), token.slice(-12)] })
-  return out
-}
 
 /** `line rule` of each finding scan's JSON lines or mask's stderr name. */
 const fromScan = (stdout: string): string[] =>
@@ -54,13 +29,7 @@ const fromMask = (stderr: string): string[] => [...stderr.matchAll(/^leakwatch m
 const set = (xs: string[]): string[] => [...new Set(xs)].sort()
 
 test('mask reports on the same lines, by the same rules, as scan of the same text; no multi-line value comes out of mask', async () => {
-  const gs = groups()
-  for (let i = gs.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1)
-    ;[gs[i], gs[j]] = [gs[j] as (typeof gs)[number], gs[i] as (typeof gs)[number]]
-  }
-  const lines: string[] = []
-  for (const [i, g] of gs.entries()) lines.push(`2026-12-08T01:00:00Z INFO step ${i}`, ...g.lines)
+  const { groups: gs, lines } = logGroups(gen, rng)
   const input = `${lines.join('\n')}\n`
   const env = { LEAKWATCH_DETECTOR_FINGERPRINT_KEY: 'mask-scan-agree-key-0123456789abcdef' }
   const [scan, mask] = await Promise.all([

@@ -14,8 +14,10 @@ import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { safeParse } from '../../pipeline/schema.ts'
-import { blockCut, filler, keyLines, keysFound, valuesFound } from '../support/pem-block.ts'
-import { seededGen } from '../support/seed.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
+import { logGroups } from '../support/log-groups.ts'
+import { blockCut, filler, findingsIn, keyLines, keysFound, valuesFound } from '../support/pem-block.ts'
+import { replayCommand, seededGen, seededRng } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'lw-files-'))
@@ -264,6 +266,21 @@ test("a pretty-printed JWK that a full chunk's end would cut opens the next chun
   )
   assertContiguous(c.chunks)
   assert.deepEqual(valuesFound(c.chunks, 'jwk-private-key'), [d])
+})
+
+test('cut into chunks of any size, the lines give the detector what the whole file gives it: keys, JWKs, env pairs, hex dumps and every rule example', async (t) => {
+  const rng = seededRng('files-chunks-agree')
+  const { lines } = logGroups(gen, rng)
+  const whole = findingsIn([stdinChunk(lines, 1)])
+  assert.ok(whole.length > 300, `${whole.length} findings in the whole file`)
+  // From a 30-line key and the next line (the least a chunk that carries it holds) up.
+  for (const maxChunkLines of [31, 32 + rng.int(40), 72 + rng.int(60)]) {
+    const { file, c } = await startedOnEmptyFile(t, { maxChunkLines, maxChunkBytes: 256 * 1024, maxLineBytes: 16 * 1024 })
+    appendFileSync(file, text(lines))
+    await c.settle(lines.length)
+    assert.deepEqual(c.lines(), lines)
+    assert.deepEqual(findingsIn(c.chunks), whole, `maxChunkLines ${maxChunkLines} (${replayCommand()})`)
+  }
 })
 
 test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {

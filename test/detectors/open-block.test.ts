@@ -7,6 +7,7 @@ import { CARRIED_BUILTIN_RULES } from '../../detectors/carried-rules.ts'
 import { ALPHABETS } from '../../detectors/gen.ts'
 import { carried } from '../../detectors/open-block.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
+import { body, goDump } from '../support/hex-dump.ts'
 import { blockCut, keyLines } from '../support/pem-block.ts'
 import { seededGen } from '../support/seed.ts'
 
@@ -70,4 +71,19 @@ test("a full chunk is cut before an env var's name line at its end, whose value 
   assert.equal(blockCut(closed, sizes(closed), 60, 100, 64 * 1024), -1)
   const plain = [...filler(99), '  - name: LOG_LEVEL']
   assert.equal(blockCut(plain, sizes(plain), 60, 100, 64 * 1024), -1)
+})
+
+test('a full chunk is cut before a hex dump whose rows run to its end, not one that ended', () => {
+  const rows = goDump(body('Secret', 3, gen.base62(40)), '\t')
+  assert.ok(rows.length >= 5)
+  const last = rows[rows.length - 1] as string
+  // Its full rows at the chunk's end: the dump may go on, and the next chunk opens at its first row.
+  const open = [...filler(80), ...rows.slice(0, 4)]
+  assert.equal(blockCut(open, sizes(open), 60, 100, 64 * 1024), 80)
+  // Ended (a short last row), or rows whose offsets do not go on from one to the next: not one dump.
+  if (!/ {3}\|/.test(last)) assert.fail('the body is drawn so that its last row is short')
+  const ended = [...filler(80), ...rows]
+  assert.equal(blockCut(ended, sizes(ended), 60, 100, 64 * 1024), -1)
+  const apart = [...filler(80), rows[0] as string, rows[2] as string]
+  assert.equal(blockCut(apart, sizes(apart), 60, 100, 64 * 1024), 81)
 })

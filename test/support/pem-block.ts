@@ -31,6 +31,12 @@ export function keysFound(chunks: readonly LogChunk[]): string[] {
   return valuesFound(chunks, 'private-key')
 }
 
+/** `line rule value` of every finding in the chunks, read as the detector stage reads a chunk; sorted, once each. */
+export function findingsIn(chunks: readonly LogChunk[]): string[] {
+  const all = chunks.flatMap((c) => detector.detect(c).map((f) => `${f.location.line} ${f.rule} ${f.fingerprint}`))
+  return [...new Set(all)].sort()
+}
+
 /** The values rule `rule` finds in each chunk, read as the detector stage reads a chunk. */
 export function valuesFound(chunks: readonly LogChunk[], rule: string): string[] {
   return chunks.flatMap((c) => detector.detect(c).flatMap((f) => (f.rule === rule ? [f.fingerprint] : [])))
