@@ -26,7 +26,7 @@ import { StringDecoder } from 'node:string_decoder'
 import RE2 from 're2'
 import { MAX_DUMP_BYTES, readDumpRow } from '../detectors/hexdump.ts'
 import type { BlockRule } from '../detectors/open-block.ts'
-import { blockRules, nearHeader, opensObject } from '../detectors/open-block.ts'
+import { blockRules, framedLine, nearHeader, opensObject } from '../detectors/open-block.ts'
 import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
@@ -239,7 +239,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
   const onLine = (l: Line): void => {
     lineNo++
     if (held !== undefined && 'dump' in held) {
-      const r = readDumpRow(l.text, row, 0)
+      const r = readDumpRow(framedLine(l.text), row, 0)
       if (r !== undefined && r.offset === held.dump) {
         held.lines.push(l)
         held.dump += r.count
@@ -251,7 +251,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
       flushHeld(false)
     }
     if (held !== undefined && 'object' in held) {
-      if (held.object.member.test(l.text) && held.lines.length <= held.object.max) {
+      if (held.object.member.test(framedLine(l.text)) && held.lines.length <= held.object.max) {
         held.lines.push(l)
         return
       }
@@ -302,10 +302,12 @@ export async function mask(opts: MaskOptions): Promise<number> {
       const m = b.header.exec(text)
       if (m !== null && !text.slice(m.index + m[0].length).includes(b.end)) return { end: b.end }
     }
-    const r = readDumpRow(text, row, 0)
+    // A dump's row and a JWK's member line are known by their start, under a timestamp too (the detector frames it off).
+    const framed = framedLine(text)
+    const r = readDumpRow(framed, row, 0)
     if (r !== undefined && r.count === row.length) return { dump: r.offset + r.count }
     for (const b of blocks) if ('near' in b && nearHeader(b, text)) return { reach: b.reach }
-    for (const b of blocks) if ('member' in b && opensObject(b, text)) return { object: b }
+    for (const b of blocks) if ('member' in b && opensObject(b, framed)) return { object: b }
     return undefined
   }
 

@@ -12,6 +12,7 @@
 
 import RE2 from 're2'
 import type { ChunkCut } from '../pipeline/stages.ts'
+import { frameLines } from './framing.ts'
 import { readDumpRow } from './hexdump.ts'
 import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
@@ -112,33 +113,54 @@ const dumpRow = new Uint8Array(16)
  * MAX_BLOCK_LINES lines; else -1. A line is tested as a row by its last character first: most lines end otherwise.
  */
 function openDump(lines: readonly string[]): number {
-  const last = lines.length - 1
-  const tail = last < 0 ? undefined : readDumpRow(lines[last] as string, dumpRow, 0)
-  if (tail === undefined || tail.count !== dumpRow.length) return -1
-  let start = last
-  let offset = tail.offset
-  while (start > 0 && offset >= dumpRow.length) {
-    if (last - start + 1 >= MAX_BLOCK_LINES) return -1
-    const r = readDumpRow(lines[start - 1] as string, dumpRow, 0)
+  const lastLine = lines[lines.length - 1]
+  const end = lastLine === undefined ? undefined : readDumpRow(framedLine(lastLine), dumpRow, 0)
+  if (end === undefined || end.count !== dumpRow.length) return -1
+  const { tail, base } = framedTail(lines, MAX_BLOCK_LINES)
+  let start = tail.length - 1
+  let offset = end.offset
+  while (offset >= dumpRow.length) {
+    // A dump longer than MAX_BLOCK_LINES rows is not kept whole by a cut: the chunk ends where it is full.
+    if (start === 0) return base === 0 ? 0 : -1
+    const r = readDumpRow(tail[start - 1] as string, dumpRow, 0)
     if (r === undefined || r.count !== dumpRow.length || r.offset !== offset - dumpRow.length) break
     start--
     offset = r.offset
   }
-  return start
+  return base + start
+}
+
+/**
+ * `line` as the detector reads it: a record prefix (a timestamp, a CRI record's `stdout F`, a GitLab runner's
+ * stream id) and terminal noise taken off (framing.ts). A JWK's member lines and a dump's rows are known by
+ * their start, which such a prefix hides.
+ */
+export function framedLine(line: string): string {
+  return frameLines([line]).lines[0] ?? line
+}
+
+/** The last `k` of `lines`, framed (framedLine), with the index of the first of them in `lines`. */
+function framedTail(lines: readonly string[], k: number): { tail: string[]; base: number } {
+  const base = Math.max(0, lines.length - k)
+  return { tail: frameLines(lines.slice(base)).lines, base }
 }
 
 /**
  * The first line of the member lines that end `lines` (at most `b.max` of them) when one of them may take part
  * in a finding (`opens`), else -1: the object goes on past the chunk's end, and its members are read together.
+ * Only the last line is framed unless it is a member line.
  */
 function openObject(lines: readonly string[], b: Extract<BlockRule, { member: RE2 }>): number {
+  const last = lines[lines.length - 1]
+  if (last === undefined || !b.member.test(framedLine(last))) return -1
+  const { tail, base } = framedTail(lines, b.max)
   let open = -1
-  let start = lines.length
-  while (start > 0 && lines.length - start < b.max && b.member.test(lines[start - 1] as string)) {
+  let start = tail.length
+  while (start > 0 && b.member.test(tail[start - 1] as string)) {
     start--
-    if (b.opens.test(lines[start] as string)) open = start
+    if (b.opens.test(tail[start] as string)) open = start
   }
-  return open < 0 ? -1 : start
+  return open < 0 ? -1 : base + start
 }
 
 function openPem(lines: readonly string[], blocks: readonly BlockRule[], keywords: RE2 | undefined): number {

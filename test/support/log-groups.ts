@@ -1,6 +1,6 @@
 // A log of every built-in rule's first example line and the shapes the detector reads across lines (a PEM
 // key, a pretty-printed JWK in both member orders, an env var's name and value lines, kubectl's hex dump of a
-// Secret), each group after a filler line, in a seeded order: for the tests that whatever reads a stream line
+// Secret; a JWK and a dump again under a CI runner's timestamps), each group after a filler line, in a seeded order: for the tests that whatever reads a stream line
 // by line (mask) or cuts it into chunks (the collectors) finds what the detector finds in the whole text.
 
 import type { Gen, Rng } from '../../detectors/gen.ts'
@@ -32,8 +32,15 @@ export function logGroups(gen: Gen, rng: Rng): { groups: LogGroup[]; lines: stri
   groups.push({ lines: ['{', `  "d": "${d2}",`, '  "crv": "Ed25519",', '  "kty": "OKP"', '}'], secrets: [d2] })
   const value = gen.base62(28)
   groups.push({ lines: ['env:', '  - name: DB_PASSWORD', `    value: "${value}"`], secrets: [value] })
-  const token = BUILTIN_RULES.find((r) => r.id === 'slack-bot-token')?.examples.positives(gen)[0]?.secret ?? ''
+  const slack = (): string => BUILTIN_RULES.find((r) => r.id === 'slack-bot-token')?.examples.positives(gen)[0]?.secret ?? ''
+  const token = slack()
   groups.push({ lines: klogLines(body('Secret', rng.int(16), token)), secrets: [token.slice(0, 12), token.slice(-12)] })
+  // Under a CI runner's timestamp (GitHub Actions' raw log), which the detector frames off.
+  const stamp = (ls: string[]): string[] => ls.map((l) => `2026-12-08T01:00:00.1234567Z ${l}`)
+  const d3 = b64u(43)
+  groups.push({ lines: stamp(['{', '  "kty": "oct",', `  "k": "${d3}",`, '  "alg": "HS256"', '}']), secrets: [d3] })
+  const token2 = slack()
+  groups.push({ lines: stamp(klogLines(body('Secret', rng.int(16), token2))), secrets: [token2.slice(0, 12), token2.slice(-12)] })
   for (let i = groups.length - 1; i > 0; i--) {
     const j = rng.int(i + 1)
     ;[groups[i], groups[j]] = [groups[j] as LogGroup, groups[i] as LogGroup]
