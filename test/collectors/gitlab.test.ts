@@ -32,8 +32,10 @@ import type { OutRecord, Publish } from '../../pipeline/runner.ts'
 import { parse } from '../../pipeline/schema.ts'
 import type { StandinJob } from '../support/gitlab-standin.ts'
 import { jobEvent, runnerTrace, startGitlabStandin } from '../support/gitlab-standin.ts'
-import { blockCut, keyLines, keysFound } from '../support/pem-block.ts'
-import { seededGen } from '../support/seed.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
+import { logGroups } from '../support/log-groups.ts'
+import { blockCut, findingsIn, keyLines, keysFound } from '../support/pem-block.ts'
+import { replayCommand, seededGen, seededRng } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
 const gen = seededGen('gitlab')
@@ -652,6 +654,29 @@ test('a private key a full chunk would cut opens the next chunk whole: numbers, 
     rec.chunks.map((c) => [c.offset.end, c.lines.length])
   )
   assert.deepEqual(keysFound(rec.chunks), [key.body])
+})
+
+test('cut into chunks of any size, a job trace gives the detector what its lines give it whole: keys, JWKs, env pairs, hex dumps and every rule example', async () => {
+  const rng = seededRng('gitlab-chunks-agree')
+  const { lines } = logGroups(gen, rng)
+  for (const maxChunkLines of [31, 32 + rng.int(60)]) {
+    const rec = recorder()
+    async function* bytes() {
+      yield runnerTrace(lines)
+    }
+    await publishLines(
+      logLines(bytes(), { format: 'gitlab', maxLineBytes: 256 * 1024 }),
+      'ci/gitlab/a/b/3',
+      { type: 'ci' },
+      { maxChunkLines, maxChunkBytes: 512 * 1024, maxLineBytes: 256 * 1024 },
+      { publish: rec.publish, cut: blockCut }
+    )
+    // The runner's own lines come first: the same text read whole, numbered as delivered.
+    const delivered = rec.chunks.flatMap((c) => c.lines)
+    const whole = findingsIn([stdinChunk(delivered, 1)])
+    assert.ok(whole.length > 300, `${whole.length} findings in the whole trace`)
+    assert.deepEqual(findingsIn(rec.chunks), whole, `maxChunkLines ${maxChunkLines} (${replayCommand()})`)
+  }
 })
 
 /** A collector of the stand-in's jobs with the test's tokens; `deps` adds to the rest. */

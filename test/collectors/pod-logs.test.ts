@@ -21,8 +21,10 @@ import { silentLogger } from '../../pipeline/log.ts'
 import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { parse, safeParse } from '../../pipeline/schema.ts'
-import { blockCut, filler, keyLines, keysFound } from '../support/pem-block.ts'
-import { seededGen } from '../support/seed.ts'
+import { stdinChunk } from '../support/log-chunk.ts'
+import { logGroups } from '../support/log-groups.ts'
+import { blockCut, filler, findingsIn, keyLines, keysFound } from '../support/pem-block.ts'
+import { replayCommand, seededGen, seededRng } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'lw-pods-'))
@@ -389,6 +391,22 @@ test('a private key a full chunk would cut opens the next chunk whole, and the d
   )
   // The first chunk ends where the key's header starts.
   assert.equal(r.chunks[1]?.offset.start, criBytes(lines, 90))
+})
+
+test('cut into chunks of any size, a container log gives the detector what its lines give it whole: keys, JWKs, env pairs, hex dumps and every rule example', async (t) => {
+  const rng = seededRng('pod-logs-chunks-agree')
+  const { lines } = logGroups(gen, rng)
+  const whole = findingsIn([stdinChunk(lines, 1)])
+  assert.ok(whole.length > 300, `${whole.length} findings in the whole log`)
+  for (const maxChunkLines of [31, 32 + rng.int(60)]) {
+    const w = workspace()
+    const r = run(t, podConfig(w, { maxChunkLines, maxChunkBytes: 256 * 1024, maxLineBytes: 16 * 1024 }))
+    await r.cycles(2)
+    writeFileSync(join(containerDir(w.pods, 'shop', 'keys', 'uid-k', 'main'), '0.log'), lines.map((l) => cri(l)).join(''))
+    await r.settle(lines.length)
+    assert.deepEqual(r.lines('k8s/shop/keys/main'), lines)
+    assert.deepEqual(findingsIn(r.chunks), whole, `maxChunkLines ${maxChunkLines} (${replayCommand()})`)
+  }
 })
 
 test("a private key across the end of a cycle's read is read again next cycle, whole; nothing is repeated", async (t) => {

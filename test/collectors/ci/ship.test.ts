@@ -8,8 +8,10 @@ import type { CiJobMeta } from '../../../collectors/ci/provider.ts'
 import { shipJobLog } from '../../../collectors/ci/ship.ts'
 import type { LogChunk } from '../../../pipeline/events.ts'
 import type { OutRecord } from '../../../pipeline/runner.ts'
-import { blockCut, filler, keyLines, keysFound } from '../../support/pem-block.ts'
-import { seededGen } from '../../support/seed.ts'
+import { stdinChunk } from '../../support/log-chunk.ts'
+import { logGroups } from '../../support/log-groups.ts'
+import { blockCut, filler, findingsIn, keyLines, keysFound } from '../../support/pem-block.ts'
+import { replayCommand, seededGen, seededRng } from '../../support/seed.ts'
 
 const job: CiJobMeta = {
   provider: 'github',
@@ -163,4 +165,37 @@ test('a private key still open where a full batch is sent opens the next chunk; 
     maxInFlightBytes: 64 * 1024
   })
   assert.deepEqual(acked, [90, 140])
+})
+
+test('shipped in chunks and batches of any size, a job log gives the detector what its lines give it whole: keys, JWKs, env pairs, hex dumps and every rule example', async () => {
+  const rng = seededRng('ship-chunks-agree')
+  const { lines } = logGroups(seededGen('ship-chunks-agree'), rng)
+  const whole = findingsIn([stdinChunk(lines, 1)])
+  assert.ok(whole.length > 300, `${whole.length} findings in the whole log`)
+  for (const [maxChunkLines, maxBatchBytes] of [
+    [31, 256 * 1024],
+    [32 + rng.int(60), 32 * 1024 + rng.int(32 * 1024)]
+  ] as const) {
+    async function* log(): AsyncGenerator<Buffer> {
+      yield Buffer.from(lines.map((l) => `2024-01-01T00:00:00.0000000Z ${l}\n`).join(''))
+    }
+    const sent: LogChunk[] = []
+    await shipJobLog(
+      job,
+      log(),
+      { ...opts, maxLineBytes: 16 * 1024, maxChunkLines, maxChunkBytes: 256 * 1024, maxBatchBytes, maxInFlightBytes: 1024 * 1024 },
+      {
+        publish: async (records: OutRecord[]) => {
+          for (const rec of records) sent.push(rec.value as LogChunk)
+        },
+        onAcked: () => {},
+        cut: blockCut
+      }
+    )
+    assert.deepEqual(
+      sent.flatMap((c) => c.lines),
+      lines
+    )
+    assert.deepEqual(findingsIn(sent), whole, `maxChunkLines ${maxChunkLines}, maxBatchBytes ${maxBatchBytes} (${replayCommand()})`)
+  }
 })
