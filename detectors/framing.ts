@@ -61,6 +61,17 @@ export interface KeptPieces {
 
 const ESC = String.fromCharCode(27)
 
+/** The length of the record prefix (a timestamp, with a CRI stream and tag or a GitLab stream id) `line` starts with; 0 for none. */
+export function prefixLength(line: string): number {
+  // Most lines do not start with a year: skip the regex for them. A sticky test leaves the
+  // prefix's length in lastIndex without making a match array.
+  const c = line.charCodeAt(0)
+  // Plain app logs start with a date too (`2026-01-05 10:00:00`): the 'T' rules most of them out.
+  if (c < 48 || c > 57 || line.charCodeAt(4) !== 45 || line.charCodeAt(10) !== 84) return 0
+  RECORD_PREFIX.lastIndex = 0
+  return RECORD_PREFIX.test(line) ? RECORD_PREFIX.lastIndex : 0
+}
+
 // Plain numbers and offsets instead of a closure per line: a chunk has hundreds of lines and
 // findings on few of them, and the closures were a tenth of the engine's garbage.
 /**
@@ -75,15 +86,7 @@ export function frameLines(raw: readonly string[], source?: Buffer): Framing {
   const f: Framing = { raw, lines: new Array<string>(n), prefix: new Array<number>(n), kept: new Map(), joined: undefined, ends: undefined }
   for (let i = 0; i < n; i++) {
     const line = raw[i] ?? ''
-    // Most lines do not start with a year: skip the regex for them. A sticky test leaves the
-    // prefix's length in lastIndex without making a match array.
-    const c = line.charCodeAt(0)
-    let prefix = 0
-    // Plain app logs start with a date too (`2026-01-05 10:00:00`): the 'T' rules most of them out.
-    if (c >= 48 && c <= 57 && line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84) {
-      RECORD_PREFIX.lastIndex = 0
-      if (RECORD_PREFIX.test(line)) prefix = RECORD_PREFIX.lastIndex
-    }
+    const prefix = prefixLength(line)
     f.prefix[i] = prefix
     f.lines[i] = prefix === 0 ? line : line.slice(prefix)
   }

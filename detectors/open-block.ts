@@ -12,7 +12,7 @@
 
 import RE2 from 're2'
 import type { ChunkCut } from '../pipeline/stages.ts'
-import { frameLines } from './framing.ts'
+import { frameLines, prefixLength } from './framing.ts'
 import { readDumpRow } from './hexdump.ts'
 import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
@@ -24,7 +24,10 @@ import type { ObjectLines, PemBlock, Rule } from './rule.ts'
  * not its regex: an anchored regex would miss the line under a timestamp or a container-log prefix, which the
  * detector frames off, and a line taken for a header that is none only moves to the next chunk.
  */
-export type BlockRule = { header: RE2; end: string } | { near: RE2; requires: readonly string[]; reach: number } | { member: RE2; opens: RE2; max: number }
+export type BlockRule =
+  | { header: RE2; end: string }
+  | { near: RE2; requires: readonly string[]; reach: number; lead: number }
+  | { member: RE2; opens: RE2; needs: readonly string[]; max: number }
 
 /**
  * The rules whose blocks a chunk is not cut inside: PEM-style blocks, read to their END line, readers that read
@@ -42,6 +45,18 @@ function reachOf(r: Rule): number | undefined {
   return r.block !== undefined && 'read' in r.block ? r.block.reach : undefined
 }
 
+/** The char code a reader's header line starts with (Rule block `lead`), or -1 for any. */
+function leadOf(r: Rule): number {
+  return r.block !== undefined && 'read' in r.block && r.block.lead !== undefined ? r.block.lead.charCodeAt(0) : -1
+}
+
+/** Where `line`'s text starts: after its record prefix (framing.ts) and indentation. */
+export function bodyStart(line: string): number {
+  let i = prefixLength(line)
+  while (line.charCodeAt(i) === 0x20 || line.charCodeAt(i) === 0x09) i++
+  return i
+}
+
 function objectOf(r: Rule): ObjectLines | undefined {
   return r.block !== undefined && 'read' in r.block ? r.block.object : undefined
 }
@@ -53,9 +68,9 @@ export function blockRules(rules: readonly Rule[]): BlockRule[] {
     const b = pemBlock(r)
     if (b !== undefined) return [{ header: new RE2(r.regex, ''), end: b.end }]
     const reach = reachOf(r)
-    if (reach !== undefined) return [{ near: anyOf(r.keywords), requires: r.requires ?? [], reach }]
+    if (reach !== undefined) return [{ near: anyOf(r.keywords), requires: r.requires ?? [], reach, lead: leadOf(r) }]
     const o = objectOf(r)
-    return o === undefined ? [] : [{ member: new RE2(o.member, ''), opens: new RE2(o.opens, ''), max: o.max }]
+    return o === undefined ? [] : [{ member: new RE2(o.member, ''), opens: new RE2(o.opens, ''), needs: o.needs, max: o.max }]
   })
 }
 
@@ -69,13 +84,21 @@ export function blockKeywords(rules: readonly Rule[]): RE2 | undefined {
   return words.length === 0 ? undefined : anyOf(words)
 }
 
-/** Whether `line` is a member line of object block `b` that may take part in a finding (BlockRule `opens`). */
-export function opensObject(b: Extract<BlockRule, { opens: RE2 }>, line: string): boolean {
-  return b.member.test(line) && b.opens.test(line)
+/**
+ * Whether `line` is a member line of object block `b` that may take part in a finding (BlockRule `opens`). Tested
+ * in JavaScript first, as mask asks it of every line: its text after a record prefix and indentation starts a JSON
+ * member's name (`"`), and one of `needs` is in it; only then is it framed (framedLine) and matched.
+ */
+export function opensObject(b: Extract<BlockRule, { opens: RE2 }>, line: string, start = bodyStart(line)): boolean {
+  if (line.charCodeAt(start) !== 0x22 || !b.needs.some((n) => line.includes(n))) return false
+  const framed = framedLine(line)
+  return b.member.test(framed) && b.opens.test(framed)
 }
 
-/** Whether `line` may be the header line of reader block `b` (BlockRule `near`). */
-export function nearHeader(b: Extract<BlockRule, { near: RE2 }>, line: string): boolean {
+/** Whether `line` (its text starting at `start`, bodyStart) may be the header line of reader block `b` (BlockRule `near`). */
+export function nearHeader(b: Extract<BlockRule, { near: RE2 }>, line: string, start = bodyStart(line)): boolean {
+  // A character first: mask asks this of every line, and a search of each for `requires` cost it 7% on JSON logs.
+  if (b.lead >= 0 && line.charCodeAt(start) !== b.lead) return false
   for (const p of b.requires) if (!line.includes(p)) return false
   return b.near.test(line)
 }

@@ -18,11 +18,13 @@ export type BlockReader = (lines: readonly string[], lineIndex: number, text: st
 /**
  * The lines of a pretty-printed object that a reader reads around its header (RE2 sources): `member`, a line of the
  * object (one member, or blank); `opens`, a member line that may take part in a finding (the header, or the secret
- * member itself, which may come first); `max`, the most lines the reader looks from one to the other.
+ * member itself, which may come first); `needs`, text one of which every `opens` line holds, tested before the
+ * pattern (mask asks it of every line); `max`, the most lines the reader looks from one to the other.
  */
 export interface ObjectLines {
   member: string
   opens: string
+  needs: readonly string[]
   max: number
 }
 
@@ -103,11 +105,12 @@ export interface Rule {
    * its header (a JSON Web Key's private member on a later line), in place of pem.ts's: such a block is read
    * within its chunk. With `reach` (the most lines after the header's line the reader reads, none before it),
    * a chunk is not cut between the header and those lines either, nor does `leakwatch mask` write the header's
-   * line before them (open-block.ts). With `object` (a reader of a pretty-printed object's member lines around
+   * line before them (open-block.ts); `lead`, the character the header's line starts with after its record
+   * prefix and indentation (a YAML list item's '-'), keeps that look off every other line. With `object` (a reader of a pretty-printed object's member lines around
    * its header), a chunk is not cut inside such an object that holds an `opens` line, nor does mask write one
    * of its lines before the object ends. Without either, the block is never carried into the next chunk.
    */
-  block?: PemBlock | { read: BlockReader; reach?: number; object?: ObjectLines }
+  block?: PemBlock | { read: BlockReader; reach?: number; lead?: string; object?: ObjectLines }
   examples: {
     /** Generated at test time from the format: never commit a live-looking token. */
     positives: (g: Gen) => RuleExample[]

@@ -79,7 +79,8 @@ export const rules: Rule[] = [
     requires: ['"'],
     // Pretty-printed, the key's members are lines of their own, `kty` before or after `d`: a chunk's end, or mask's
     // line-by-line output, does not come inside such an object.
-    block: { read: readJwk, object: { member: MEMBER_LINE, opens: `${KTY}|${MEMBER}`, max: MAX_MEMBER_LINES } },
+    // `"k` is in `"kty"` and `"k"`: every line `opens` matches holds `"d` or `"k`, escaped or not.
+    block: { read: readJwk, object: { member: MEMBER_LINE, opens: `${KTY}|${MEMBER}`, needs: ['"d', '"k'], max: MAX_MEMBER_LINES } },
     minEntropy: 3.5,
     examples: {
       positives: (g) => {

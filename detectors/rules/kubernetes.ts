@@ -152,7 +152,7 @@ export const rules: Rule[] = [
     requires: ['name:'],
     // The value is on the name's line or the next: a chunk's end, or `leakwatch mask`'s line-by-line output, does
     // not come between the two.
-    block: { read: readYamlValue, reach: 1 },
+    block: { read: readYamlValue, reach: 1, lead: '-' },
     minEntropy: 2.5,
     examples: {
       positives: (g) => {
