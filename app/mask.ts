@@ -27,6 +27,7 @@ import RE2 from 're2'
 import { MAX_DUMP_BYTES, readDumpRow } from '../detectors/hexdump.ts'
 import type { BlockRule } from '../detectors/open-block.ts'
 import { blockRules, bodyStart, framedLine, nearHeader, opensObject } from '../detectors/open-block.ts'
+import type { SecretSpan } from '../detectors/secrets.ts'
 import { createValueIndex, DEFAULT_MAX_FINDINGS_PER_LINE, revealedSecret } from '../detectors/secrets.ts'
 import { escapeControls } from '../pipeline/escape.ts'
 import type { Finding, LogChunk } from '../pipeline/events.ts'
@@ -50,6 +51,8 @@ export interface MaskOptions extends DetectorSetup {
   maxHoldLines?: number
   /** A line longer than this is masked in windows of this size, overlapping by a quarter (at most 16 KiB). */
   maxLineChars?: number
+  /** `--known-secrets FILE`: also mask these values (one per line) in every form they leak in, as scan finds them. */
+  knownSecrets?: string | undefined
   /** `--forward`: the input as read, also streamed to the log ingest endpoint (app/ci-forward.ts). */
   forward?: { write: (data: Buffer | string) => void; end: () => Promise<void> }
 }
@@ -128,12 +131,17 @@ export async function mask(opts: MaskOptions): Promise<number> {
   let limited = false
   let cappedLine = 0
   // Revealed (a slot no output reads) so the values found can be searched for in the lines that follow.
-  const { detector, rules } = createCliDetector(opts, {
-    reveal: true,
-    onLimit: () => {
-      limited = true
-    }
-  })
+  const onLimit = (): void => {
+    limited = true
+  }
+  const { detector, rules } = createCliDetector(opts, { reveal: true, onLimit })
+  // Imported only for --known-secrets, as scan does: its modules are not loaded by a mask without it.
+  const known =
+    opts.knownSecrets === undefined
+      ? undefined
+      : await (await import('../detectors/known-secrets/cli.ts')).withKnownSecretsFile(opts.knownSecrets, detector, { ...opts, onLimit })
+  const detectChunk = (c: LogChunk, spans: (s: SecretSpan) => void): Finding[] =>
+    known === undefined ? detector.detect(c, undefined, spans) : known.detect(c, spans)
   // A value found on one line is masked wherever a later line shows it, even where no rule would see it
   // there (bare, inside a blob). Lines already written cannot be taken back: docs/cli.md says so.
   // The index takes values of 8 characters or more: a shorter one would mask ordinary words in every later line.
@@ -217,7 +225,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
     // Findings name each secret once per line; the engine's spans are every place it saw one (a repeat, another
     // reading such as its JSON-escaped form, a hit past the findings cap): all of them are masked.
     const more = c.lines.map(recalled)
-    const findings = detector.detect(c, undefined, (s) => more[s.line]?.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
+    const findings = detectChunk(c, (s) => more[s.line]?.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
     report(findings)
     remember(findings)
     capped(first, first + lines.length - 1)
@@ -322,7 +330,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
   // One window of a long line: what it settled is written, masked; a span begun in an earlier window is blind.
   const onWindow = (w: LineWindow): number => {
     const more = recalled(w.text)
-    const found = detector.detect(chunk([w.text], lineNo), undefined, (s) => more.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
+    const found = detectChunk(chunk([w.text], lineNo), (s) => more.push({ start: s.start, end: s.end, with: s.preview ?? BLIND }))
     const { own, settled } = windowFindings(w, found, windowChars, more)
     report(own)
     remember(own)

@@ -33,12 +33,13 @@ Usage:
       values (one per line, or one per file of a directory) raw, base64'd,
       URL-encoded or JSON-escaped; they are hashed, never printed.
   leakwatch mask [--rules FILE]... [--exit-code N] [--config FILE] [--forward URL]
+                 [--known-secrets FILE]
       Copy stdin to stdout line by line with every secret masked
       (make test 2>&1 | leakwatch mask); findings go to stderr, and the exit
       code is 1 (or N) when anything was masked. --forward also streams the
       input to leakwatch's log ingest endpoint (token in LEAKWATCH_INGEST_TOKEN;
       job metadata from the CI environment); if it is down, mask warns and
-      goes on.
+      goes on. --known-secrets masks your own values as scan finds them.
   leakwatch rules import-gitleaks gitleaks.toml [-o out.yaml]
       Convert a gitleaks configuration into a rule file for --rules.
   leakwatch run all|collector|detector|responder [--config FILE] [--demo]
@@ -202,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'mask') {
     if (rest.length > 0) throw new LeakwatchError('LW_ERR_USAGE', 'usage: leakwatch mask (reads stdin, writes stdout)')
     // Output is the input itself: a format, a baseline or --reveal would be silently meaningless here.
-    for (const flag of ['reveal', 'baseline', 'write-baseline', 'output', 'known-secrets'] as const)
+    for (const flag of ['reveal', 'baseline', 'write-baseline', 'output'] as const)
       if (values[flag] !== undefined && values[flag] !== false) throw new LeakwatchError('LW_ERR_USAGE', `--${flag} does not go with mask`)
     if (values.format !== 'text') throw new LeakwatchError('LW_ERR_USAGE', '--format does not go with mask')
     const { mask } = await import('../app/mask.ts')
@@ -212,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
         : (await import('../app/ci-forward.ts')).createForwarder({ url: values.forward, env: process.env, stderr: process.stderr })
     return await mask({
       ...setup,
+      knownSecrets: values['known-secrets'],
       exitCode,
       stdin: process.stdin,
       stdout: process.stdout,

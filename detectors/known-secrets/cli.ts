@@ -1,4 +1,4 @@
-// `leakwatch scan --known-secrets FILE`: the same index and forms as the
+// `leakwatch scan|mask --known-secrets FILE`: the same index and forms as the
 // detector role, filled once from a file of values (or a directory with one
 // value per file), so anyone can check logs against their own list.
 
@@ -6,8 +6,8 @@ import RE2 from 're2'
 import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
-import type { DetectorLimit, LimitAt, SecretDetector } from '../secrets.ts'
-import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from './detector.ts'
+import type { DetectorLimit, LimitAt, SecretDetector, SecretSpan } from '../secrets.ts'
+import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf } from './detector.ts'
 import { createKnownSecretIndex } from './index.ts'
 import { loadKnownSecretsFile } from './source-file.ts'
 
@@ -27,7 +27,7 @@ export async function withKnownSecretsFile(
     fingerprints?: ReadonlySet<string> | undefined
     onLimit?: ((limit: DetectorLimit, at: LimitAt) => void) | undefined
   }
-): Promise<{ detect: (c: LogChunk) => Finding[]; indexed: number }> {
+): Promise<{ detect: (c: LogChunk, spans?: (s: SecretSpan) => void) => Finding[]; indexed: number }> {
   const fingerprinter = createFingerprinter(setup.fingerprintKey)
   const index = createKnownSecretIndex({ fingerprint: (b) => fingerprinter.ofBytes?.(b) ?? '', preview: previewOf })
   let loaded: Awaited<ReturnType<typeof loadKnownSecretsFile>>
@@ -44,6 +44,17 @@ export async function withKnownSecretsFile(
     ...(setup.fingerprints === undefined ? {} : { fingerprints: setup.fingerprints }),
     ...(setup.onLimit === undefined ? {} : { onLimit: setup.onLimit })
   })
-  const both = withKnownSecrets(secrets, known)
-  return { detect: (c) => foldIntoKnownSecrets(both.detect(c)), indexed: loaded.indexed }
+  // As withKnownSecrets, with the engine's spans passed on (mask masks every reading the engine saw).
+  const detect = (c: LogChunk, spans?: (s: SecretSpan) => void): Finding[] => {
+    let found: Finding[] | undefined
+    const own = secrets.detect(
+      c,
+      (framed) => {
+        found = known.detect(c, framed)
+      },
+      spans
+    )
+    return foldIntoKnownSecrets([...own, ...(found ?? known.detect(c))])
+  }
+  return { detect, indexed: loaded.indexed }
 }

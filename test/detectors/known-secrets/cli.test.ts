@@ -1,4 +1,4 @@
-// `leakwatch scan --known-secrets FILE`, run as users run it.
+// `leakwatch scan --known-secrets FILE` and `leakwatch mask --known-secrets FILE`, run as users run them.
 
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -54,7 +54,32 @@ test('scan --known-secrets finds the listed values in their encodings, masked, a
   const missing = await cli(['scan', 'app.log', '--known-secrets', 'nope.txt'], { cwd: dir, env })
   assert.equal(missing.code, 2)
   assert.match(missing.stderr, /LW_ERR_SCAN_INPUT/)
-  const mask = await cli(['mask', '--known-secrets', 'values.txt'], { cwd: dir, env, stdin: 'x\n' })
-  assert.equal(mask.code, 2)
-  assert.match(mask.stderr, /--known-secrets does not go with mask/)
+})
+
+test('mask --known-secrets masks the listed values in their encodings, where no rule would see them; without it they pass', async () => {
+  // A value no rule finds on its own: letters and digits after a word that names nothing secret.
+  const value = g.base62(24)
+  await writeFile(join(dir, 'mask-values.txt'), `${value}\n`)
+  const input = [
+    'starting',
+    `cache key ${value}`,
+    `blob ${Buffer.from(`K=${value}\n`).toString('base64')}`,
+    `GET /cb?state=${encodeURIComponent(value)} 302`,
+    'done',
+    ''
+  ].join('\n')
+  const env = { LEAKWATCH_DETECTOR_FINGERPRINT_KEY: g.base62(40) }
+  const masked = await cli(['mask', '--known-secrets', 'mask-values.txt'], { cwd: dir, env, stdin: input })
+  assert.equal(masked.code, 1, masked.stderr)
+  assert.equal(masked.stdout.split('\n').length, input.split('\n').length)
+  assert.ok(masked.stdout.startsWith('starting\n') && masked.stdout.endsWith('done\n'))
+  assert.equal(masked.stdout.includes(value) || masked.stderr.includes(value), false, masked.stdout)
+  assert.equal(masked.stdout.includes(Buffer.from(`K=${value}\n`).toString('base64').slice(4, 24)), false, 'the base64 form is masked')
+  assert.equal((masked.stderr.match(/known-secret/g) ?? []).length, 3, masked.stderr)
+  const plain = await cli(['mask'], { cwd: dir, env, stdin: input })
+  assert.equal(plain.code, 0, plain.stderr)
+  assert.equal(plain.stdout, input, 'without the list, no rule masks the value')
+  const missing = await cli(['mask', '--known-secrets', 'nope.txt'], { cwd: dir, env, stdin: 'x\n' })
+  assert.equal(missing.code, 2)
+  assert.match(missing.stderr, /LW_ERR_SCAN_INPUT/)
 })
