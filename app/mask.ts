@@ -167,8 +167,7 @@ export async function mask(opts: MaskOptions): Promise<number> {
       `leakwatch mask: line ${from === to ? from : `${from}-${to}`}: over ${DEFAULT_MAX_FINDINGS_PER_LINE} secrets of one rule; the rest are masked, not reported\n`
     )
   }
-  // By kind, each list of one shape: a loop over the mixed list asking each entry its kind ('near' in b) was
-  // megamorphic, and cost mask 9% of its CPU on JSON logs.
+  // By kind: each line is asked whether it opens a hold of each kind (opens), in this order.
   const blocks = blockRules(rules)
   const pemBlocks = blocks.flatMap((b) => ('header' in b ? [b] : []))
   const nearBlocks = blocks.flatMap((b) => ('near' in b ? [b] : []))
@@ -179,8 +178,8 @@ export async function mask(opts: MaskOptions): Promise<number> {
   let lineNo = 0
   let found = 0
   const distinct = new Set<string>()
-  // A PEM block held to its END marker; a reader's header line held with the `reach` lines after it; or a hex
-  // dump's rows, held while they go on (`dump`: the offset the next row starts at).
+  // The lines held back now, and why (Hold): a PEM block to its END marker, a reader's header with its reach, a hex
+  // dump's rows while they go on, or a pretty-printed object's member lines.
   let held: ({ lines: Line[]; first: number } & Hold) | undefined
   const row = new Uint8Array(16)
   // Set after a hold was cut short: the END marker still to come, with body lines before it masked blind.

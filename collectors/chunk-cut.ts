@@ -1,5 +1,6 @@
-// A full chunk is cut before a private-key block still open at its end (detectors/open-block.ts, which app/ wires
-// in as the collectors' ChunkCut). The detector reads a block from its header to its END line within one chunk,
+// A full chunk is cut before a block still open at its end (detectors/open-block.ts, which app/ wires in as the
+// collectors' ChunkCut): a private key, an env var's name line before its value line, a pretty-printed JWK's
+// member lines, a hex dump's rows. The detector reads a block from its header to its END line within one chunk,
 // and a block cut in two was reported from its first part only (a partial body, whose fingerprint matches no
 // known secret) or, when that part was short, not at all: cut by count and size, one 30-line RSA key in ~30
 // (1,000-line chunks).

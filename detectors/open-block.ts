@@ -16,7 +16,7 @@ import { frameLines, prefixLength } from './framing.ts'
 import { readDumpRow } from './hexdump.ts'
 import { MAX_BLOCK_LINES } from './pem.ts'
 import { escapeRe2 } from './re2-compile.ts'
-import type { ObjectLines, PemBlock, Rule } from './rule.ts'
+import type { PemBlock, Rule } from './rule.ts'
 
 /**
  * A PEM-style block, open from its header's line to its END line; or a reader's header, whose line and the `reach`
@@ -34,20 +34,18 @@ export type BlockRule =
  * a bounded number of lines after their header's (`reach`), and readers of an object's member lines (`object`).
  */
 export function carried(r: Rule): boolean {
-  return pemBlock(r) !== undefined || reachOf(r) !== undefined || objectOf(r) !== undefined
+  const reader = readerOf(r)
+  return pemBlock(r) !== undefined || reader?.reach !== undefined || reader?.object !== undefined
 }
 
-function pemBlock(r: Rule): PemBlock | undefined {
+/** A rule's PEM-style block, read by pem.ts. */
+export function pemBlock(r: Rule): PemBlock | undefined {
   return r.block === undefined || 'read' in r.block ? undefined : r.block
 }
 
-function reachOf(r: Rule): number | undefined {
-  return r.block !== undefined && 'read' in r.block ? r.block.reach : undefined
-}
-
-/** The char code a reader's header line starts with (Rule block `lead`), or -1 for any. */
-function leadOf(r: Rule): number {
-  return r.block !== undefined && 'read' in r.block && r.block.lead !== undefined ? r.block.lead.charCodeAt(0) : -1
+/** A rule's block with its own reader. */
+function readerOf(r: Rule): Exclude<Rule['block'], PemBlock | undefined> | undefined {
+  return r.block !== undefined && 'read' in r.block ? r.block : undefined
 }
 
 /** Where `line`'s text starts: after its record prefix (framing.ts) and indentation. */
@@ -57,19 +55,15 @@ export function bodyStart(line: string): number {
   return i
 }
 
-function objectOf(r: Rule): ObjectLines | undefined {
-  return r.block !== undefined && 'read' in r.block ? r.block.object : undefined
-}
-
 const anyOf = (words: readonly string[]): RE2 => new RE2(`(?i)(?:${words.map(escapeRe2).join('|')})`, '')
 
 export function blockRules(rules: readonly Rule[]): BlockRule[] {
   return rules.flatMap((r): BlockRule[] => {
     const b = pemBlock(r)
     if (b !== undefined) return [{ header: new RE2(r.regex, ''), end: b.end }]
-    const reach = reachOf(r)
-    if (reach !== undefined) return [{ near: anyOf(r.keywords), requires: r.requires ?? [], reach, lead: leadOf(r) }]
-    const o = objectOf(r)
+    const { reach, lead, object: o } = readerOf(r) ?? {}
+    // `lead` as a char code, -1 for any.
+    if (reach !== undefined) return [{ near: anyOf(r.keywords), requires: r.requires ?? [], reach, lead: lead?.charCodeAt(0) ?? -1 }]
     return o === undefined ? [] : [{ member: new RE2(o.member, ''), opens: new RE2(o.opens, ''), needs: o.needs, max: o.max }]
   })
 }
@@ -116,17 +110,17 @@ export function openBlock(lines: readonly string[], blocks: readonly BlockRule[]
     if (i >= 0 && (first < 0 || i < first)) first = i
   }
   for (const b of blocks) {
-    if ('near' in b) {
-      for (let i = Math.max(0, lines.length - b.reach); i < lines.length && (first < 0 || i < first); i++) {
-        if (nearHeader(b, lines[i] as string)) {
-          earlier(i)
-          break
-        }
-      }
-    } else if ('member' in b) earlier(openObject(lines, b))
+    if ('near' in b) earlier(openNear(lines, b))
+    else if ('member' in b) earlier(openObject(lines, b))
   }
   earlier(openDump(lines))
   return first
+}
+
+/** The first of the last `b.reach` lines that may be `b`'s header (its reach runs past the last line), else -1. */
+function openNear(lines: readonly string[], b: Extract<BlockRule, { near: RE2 }>): number {
+  for (let i = Math.max(0, lines.length - b.reach); i < lines.length; i++) if (nearHeader(b, lines[i] as string)) return i
+  return -1
 }
 
 const dumpRow = new Uint8Array(16)
@@ -137,7 +131,8 @@ const dumpRow = new Uint8Array(16)
  */
 function openDump(lines: readonly string[]): number {
   const lastLine = lines[lines.length - 1]
-  const end = lastLine === undefined ? undefined : readDumpRow(framedLine(lastLine), dumpRow, 0)
+  // A row ends in '|': no other line is framed.
+  const end = lastLine === undefined || !lastLine.endsWith('|') ? undefined : readDumpRow(framedLine(lastLine), dumpRow, 0)
   if (end === undefined || end.count !== dumpRow.length) return -1
   const { tail, base } = framedTail(lines, MAX_BLOCK_LINES)
   let start = tail.length - 1

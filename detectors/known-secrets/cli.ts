@@ -7,7 +7,7 @@ import { LeakwatchError } from '../../pipeline/errors.ts'
 import type { Finding, LogChunk } from '../../pipeline/events.ts'
 import { createFingerprinter } from '../../pipeline/fingerprint.ts'
 import type { DetectorLimit, LimitAt, SecretDetector, SecretSpan } from '../secrets.ts'
-import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf } from './detector.ts'
+import { createKnownSecretDetector, foldIntoKnownSecrets, previewOf, withKnownSecrets } from './detector.ts'
 import { createKnownSecretIndex } from './index.ts'
 import { loadKnownSecretsFile } from './source-file.ts'
 
@@ -44,17 +44,7 @@ export async function withKnownSecretsFile(
     ...(setup.fingerprints === undefined ? {} : { fingerprints: setup.fingerprints }),
     ...(setup.onLimit === undefined ? {} : { onLimit: setup.onLimit })
   })
-  // As withKnownSecrets, with the engine's spans passed on (mask masks every reading the engine saw).
-  const detect = (c: LogChunk, spans?: (s: SecretSpan) => void): Finding[] => {
-    let found: Finding[] | undefined
-    const own = secrets.detect(
-      c,
-      (framed) => {
-        found = known.detect(c, framed)
-      },
-      spans
-    )
-    return foldIntoKnownSecrets([...own, ...(found ?? known.detect(c))])
-  }
-  return { detect, indexed: loaded.indexed }
+  const both = withKnownSecrets(secrets, known)
+  // The engine's spans passed on: mask masks every reading the rules saw.
+  return { detect: (c, spans) => foldIntoKnownSecrets(both.detect(c, spans)), indexed: loaded.indexed }
 }

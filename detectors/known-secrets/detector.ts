@@ -8,7 +8,7 @@ import type { Finding, LogChunk, Source } from '../../pipeline/events.ts'
 import { stableId } from '../../pipeline/fingerprint.ts'
 import { clipAround, maskText } from '../excerpt.ts'
 import { secretShapedRuns } from '../secret-shape.ts'
-import type { DetectorLimit, FramedChunk, LimitAt, SecretDetector } from '../secrets.ts'
+import type { DetectorLimit, FramedChunk, LimitAt, SecretDetector, SecretSpan } from '../secrets.ts'
 import { DEFAULT_MAX_FINDINGS_PER_LINE, INLINE_ALLOW, INLINE_ALLOW_HEX, inlineMarkers } from '../secrets.ts'
 import type { FormKind } from './encode.ts'
 import type { Hit, IndexedValue, KnownSecretIndex, Origin } from './index.ts'
@@ -88,15 +88,22 @@ export interface KnownSecretDetector {
 /**
  * The engine and the known-secret lookup over one chunk: the lookup scans the bytes the engine wrote
  * (writing a chunk's lines as UTF-8 was ~40% of the lookup's time), or its own when the engine
- * skipped the chunk (an allow-listed stream).
+ * skipped the chunk (an allow-listed stream). `spans` goes to the engine's detect (a masker's).
  */
-export function withKnownSecrets(secrets: SecretDetector, known: KnownSecretDetector): { detect: (chunk: LogChunk) => Finding[] } {
+export function withKnownSecrets(
+  secrets: SecretDetector,
+  known: KnownSecretDetector
+): { detect: (chunk: LogChunk, spans?: (s: SecretSpan) => void) => Finding[] } {
   return {
-    detect(chunk) {
+    detect(chunk, spans) {
       let found: Finding[] | undefined
-      const own = secrets.detect(chunk, (framed) => {
-        found = known.detect(chunk, framed)
-      })
+      const own = secrets.detect(
+        chunk,
+        (framed) => {
+          found = known.detect(chunk, framed)
+        },
+        spans
+      )
       return [...own, ...(found ?? known.detect(chunk))]
     }
   }

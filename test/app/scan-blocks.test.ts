@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { blockKeywords, carried } from '../../detectors/open-block.ts'
+import { blockKeywords, carried, pemBlock } from '../../detectors/open-block.ts'
 import type { Rule } from '../../detectors/rule.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { cli } from '../support/cli.ts'
@@ -43,7 +43,7 @@ test('the block keyword check finds every block rule’s header in any ASCII cas
   const check = blockKeywords(BUILTIN_RULES)
   assert.ok(check !== undefined)
   // PEM-style blocks: a reader's header is looked for by its own keywords on its reach of last lines (open-block.ts).
-  const pem = (r: Rule): boolean => r.block !== undefined && !('read' in r.block)
+  const pem = (r: Rule): boolean => pemBlock(r) !== undefined
   const blocks = BUILTIN_RULES.filter(pem)
   assert.ok(blocks.length >= 3)
   assert.ok(BUILTIN_RULES.filter(carried).length > blocks.length)

@@ -6,7 +6,6 @@ import type { TestContext } from 'node:test'
 import { after, test } from 'node:test'
 import type { FilesConfig } from '../../collectors/files.config.ts'
 import { createFilesCollector } from '../../collectors/files.ts'
-import { ALPHABETS } from '../../detectors/gen.ts'
 import type { CheckpointData } from '../../pipeline/checkpoint.ts'
 import type { LogChunk } from '../../pipeline/events.ts'
 import { logChunkSchema, TOPICS } from '../../pipeline/events.ts'
@@ -15,7 +14,7 @@ import { createMetrics } from '../../pipeline/metrics.ts'
 import type { OutRecord } from '../../pipeline/runner.ts'
 import { safeParse } from '../../pipeline/schema.ts'
 import { stdinChunk } from '../support/log-chunk.ts'
-import { logGroups } from '../support/log-groups.ts'
+import { logGroups, prettyJwk } from '../support/log-groups.ts'
 import { blockCut, filler, findingsIn, keyLines, keysFound, valuesFound } from '../support/pem-block.ts'
 import { replayCommand, seededGen, seededRng } from '../support/seed.ts'
 import { waitFor } from '../support/wait.ts'
@@ -249,10 +248,8 @@ test("an env var's name line that would end a full chunk opens the next one with
 
 test("a pretty-printed JWK that a full chunk's end would cut opens the next chunk from its first member, and its d is found", async (t) => {
   const { file, c } = await startedOnEmptyFile(t, { maxChunkLines: 100, maxChunkBytes: 8192, maxLineBytes: 256 })
-  const b64u = (n: number): string => gen.chars(ALPHABETS.base64url, n)
-  const d = b64u(43)
   // kty is line 97 of a 100-line chunk, d line 101: read in two chunks, the key has no private member.
-  const key = ['{', '  "kty": "EC",', '  "crv": "P-256",', `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`, `  "d": "${d}"`, '}']
+  const { lines: key, d } = prettyJwk(gen)
   const lines = [...numbered('x', 1, 95), ...key, ...numbered('y', 1, 20)]
   appendFileSync(file, text(lines))
   await c.settle(lines.length)

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { CARRIED_BUILTIN_RULES } from '../../detectors/carried-rules.ts'
-import { ALPHABETS } from '../../detectors/gen.ts'
 import { carried } from '../../detectors/open-block.ts'
 import { BUILTIN_RULES } from '../../detectors/rules/registry.ts'
 import { body, goDump } from '../support/hex-dump.ts'
+import { prettyJwk } from '../support/log-groups.ts'
 import { blockCut, keyLines } from '../support/pem-block.ts'
 import { seededGen } from '../support/seed.ts'
 
@@ -45,8 +45,7 @@ test('a full chunk is cut before a key still open at its end, and only then', ()
 })
 
 test('a full chunk is cut before the member lines of a pretty-printed JWK still open at its end, not a plain object', () => {
-  const b64u = (n: number): string => gen.chars(ALPHABETS.base64url, n)
-  const key = ['{', '  "kty": "EC",', '  "crv": "P-256",', `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`, `  "d": "${b64u(43)}"`, '}']
+  const key = prettyJwk(gen).lines
   // Open after kty (its d still to come), or after d (kty written last, still to come): cut at the first member.
   for (const upTo of [2, 3, 6]) {
     const open = [...filler(90), ...key.slice(0, upTo)]

@@ -15,6 +15,13 @@ export interface LogGroup {
   secrets: string[]
 }
 
+/** A pretty-printed EC JWK, `kty` first and its private `d` last, as most libraries write one. */
+export function prettyJwk(gen: Gen): { lines: string[]; d: string } {
+  const b64u = (n: number): string => gen.chars(ALPHABETS.base64url, n)
+  const d = b64u(43)
+  return { lines: ['{', '  "kty": "EC",', '  "crv": "P-256",', `  "x": "${b64u(43)}",`, `  "y": "${b64u(43)}",`, `  "d": "${d}"`, '}'], d }
+}
+
 export function logGroups(gen: Gen, rng: Rng): { groups: LogGroup[]; lines: string[] } {
   const groups: LogGroup[] = []
   for (const r of BUILTIN_RULES) {
